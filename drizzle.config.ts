@@ -1,0 +1,18 @@
+import { defineConfig } from 'drizzle-kit';
+
+// Only `generate` (and our own migrate command) is used: drizzle-kit push/pull crash on MariaDB.
+const url = new URL(process.env.MYSQL_URL ?? 'mysql://booking:booking@127.0.0.1:3306/booking');
+
+export default defineConfig({
+  dialect: 'mysql',
+  schema: './src/platform/db/schema.ts',
+  out: './drizzle',
+  dbCredentials: {
+    host: url.hostname,
+    port: Number(url.port || 3306),
+    user: decodeURIComponent(url.username),
+    // drizzle-kit rejects an empty password string, so omit the field instead.
+    ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
+    database: url.pathname.slice(1),
+  },
+});

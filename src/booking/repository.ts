@@ -1,0 +1,198 @@
+import { and, asc, count, desc, eq, inArray, lt, sql } from 'drizzle-orm';
+import { appendEvent } from '../events/outbox.js';
+import { affectedRows, withTransaction, type Db, type Tx } from '../platform/db/client.js';
+import { reservations, reservationSeats, schedules, seats } from '../platform/db/schema.js';
+import type { HeldSeat, HoldResult, ReleaseInput, ReservationInput } from './contracts.js';
+import { canTransition, type ReservationStatus } from './domain.js';
+
+/** Thrown inside a transaction to roll it back when a seat's optimistic check fails. */
+class SeatTaken extends Error {
+  constructor(readonly seatId: number) {
+    super(`seat ${seatId} was taken concurrently`);
+  }
+}
+
+export class ConfirmationRejected extends Error {
+  override name = 'ConfirmationRejected';
+}
+
+export interface ReleaseOutcome {
+  changed: boolean;
+  scheduleId: number;
+  seatIds: number[];
+  status: ReservationStatus;
+}
+
+const eventOf = {
+  EXPIRED: 'ReservationExpired',
+  CANCELLED: 'ReservationCancelled',
+  FAILED: 'ReservationFailed',
+  REFUNDED: 'ReservationRefunded',
+} as const;
+
+export class ReservationRepository {
+  constructor(private readonly db: Db) {}
+
+  /**
+   * Holds the seats for a reservation in one transaction: each seat row is updated only if its
+   * version is still the one read (optimistic lock), seats in id order to keep lock order stable.
+   * Idempotent by reservation id: a retry returns the hold that already exists.
+   */
+  async hold(input: ReservationInput, now: Date = new Date()): Promise<HoldResult> {
+    const existing = await this.heldResult(input.reservationId);
+    if (existing) return existing;
+    const expiresAt = new Date(now.getTime() + input.holdTtlMs);
+    const ids = [...input.seatIds].sort((a, b) => a - b);
+    try {
+      return await withTransaction(this.db, async (tx) => {
+        const rows = await tx
+          .select({ id: seats.id, version: seats.version, status: seats.status, price: seats.price, section: seats.section, row: seats.row, number: seats.number })
+          .from(seats)
+          .where(and(eq(seats.scheduleId, input.scheduleId), inArray(seats.id, ids)))
+          .orderBy(asc(seats.id));
+        const unavailable = ids.filter((id) => rows.find((r) => r.id === id)?.status !== 'AVAILABLE');
+        if (unavailable.length > 0) return { ok: false, code: 'SEAT_UNAVAILABLE', unavailableSeatIds: unavailable } as const;
+        for (const seat of rows) {
+          const res = await tx
+            .update(seats)
+            .set({ status: 'HELD', reservationId: input.reservationId, heldUntil: expiresAt, version: sql`${seats.version} + 1` })
+            .where(and(eq(seats.id, seat.id), eq(seats.version, seat.version), eq(seats.status, 'AVAILABLE')));
+          if (affectedRows(res) !== 1) throw new SeatTaken(seat.id);
+        }
+        const held: HeldSeat[] = rows.map((r) => ({ seatId: r.id, section: r.section, row: r.row, number: r.number, price: r.price }));
+        const amount = held.reduce((sum, s) => sum + s.price, 0);
+        await tx.insert(reservations).values({
+          id: input.reservationId,
+          userId: input.userId,
+          scheduleId: input.scheduleId,
+          concertId: input.concertId,
+          status: 'HELD',
+          amount,
+          expiresAt,
+          createdAt: now,
+        });
+        await tx.insert(reservationSeats).values(held.map((s) => ({ reservationId: input.reservationId, seatId: s.seatId, price: s.price, activeSeatId: s.seatId })));
+        const result = { ok: true, reservationId: input.reservationId, seats: held, amount, expiresAt: expiresAt.toISOString() } as const;
+        await appendEvent(
+          tx,
+          'ReservationHeld',
+          input.reservationId,
+          { reservationId: input.reservationId, userId: input.userId, scheduleId: input.scheduleId, concertId: input.concertId, seats: held, amount, expiresAt: result.expiresAt },
+          { userId: input.userId, occurredAt: now },
+        );
+        return result;
+      });
+    } catch (err) {
+      if (err instanceof SeatTaken) return { ok: false, code: 'SEAT_UNAVAILABLE', unavailableSeatIds: [err.seatId] };
+      throw err;
+    }
+  }
+
+  /** Marks a held reservation's seats SOLD and the reservation CONFIRMED (after payment). */
+  async confirm(reservationId: string, now: Date = new Date()): Promise<{ scheduleId: number; seatIds: number[]; changed: boolean }> {
+    return withTransaction(this.db, async (tx) => {
+      const r = await this.lockReservation(tx, reservationId);
+      const seatIds = await this.seatIdsOf(tx, reservationId);
+      if (r.status === 'CONFIRMED') return { scheduleId: r.scheduleId, seatIds, changed: false };
+      if (r.status !== 'HELD') throw new ConfirmationRejected(`reservation ${reservationId} is ${r.status}`);
+      const res = await tx
+        .update(seats)
+        .set({ status: 'SOLD', heldUntil: null, version: sql`${seats.version} + 1` })
+        .where(and(eq(seats.reservationId, reservationId), eq(seats.status, 'HELD')));
+      if (affectedRows(res) !== seatIds.length) throw new ConfirmationRejected(`reservation ${reservationId} lost a seat`);
+      await tx.update(reservations).set({ status: 'CONFIRMED', confirmedAt: now, version: sql`${reservations.version} + 1` }).where(eq(reservations.id, reservationId));
+      await appendEvent(tx, 'ReservationConfirmed', reservationId, { reservationId, userId: r.userId, scheduleId: r.scheduleId, amount: r.amount, seatIds }, { userId: r.userId, occurredAt: now });
+      return { scheduleId: r.scheduleId, seatIds, changed: true };
+    });
+  }
+
+  /**
+   * Gives the seats back and closes the reservation (EXPIRED, CANCELLED, FAILED or REFUNDED).
+   * Idempotent: a reservation already closed is left as it is.
+   */
+  async release(input: ReleaseInput, now: Date = new Date()): Promise<ReleaseOutcome> {
+    return withTransaction(this.db, async (tx) => {
+      const r = await this.lockReservation(tx, input.reservationId);
+      const seatIds = await this.seatIdsOf(tx, input.reservationId);
+      if (!canTransition(r.status, input.status)) return { changed: false, scheduleId: r.scheduleId, seatIds, status: r.status };
+      await tx
+        .update(seats)
+        .set({ status: 'AVAILABLE', reservationId: null, heldUntil: null, version: sql`${seats.version} + 1` })
+        .where(eq(seats.reservationId, input.reservationId));
+      await tx.update(reservationSeats).set({ activeSeatId: null }).where(eq(reservationSeats.reservationId, input.reservationId));
+      await tx
+        .update(reservations)
+        .set({ status: input.status, closedAt: now, reason: input.reason.slice(0, 200), version: sql`${reservations.version} + 1` })
+        .where(eq(reservations.id, input.reservationId));
+      const base = { reservationId: input.reservationId, userId: r.userId, scheduleId: r.scheduleId, seatIds };
+      const opts = { userId: r.userId, occurredAt: now };
+      if (input.status === 'EXPIRED') await appendEvent(tx, 'ReservationExpired', input.reservationId, base, opts);
+      else if (input.status === 'REFUNDED') await appendEvent(tx, eventOf.REFUNDED, input.reservationId, { ...base, amount: r.amount, reason: input.reason }, opts);
+      else await appendEvent(tx, eventOf[input.status], input.reservationId, { ...base, reason: input.reason }, opts);
+      return { changed: true, scheduleId: r.scheduleId, seatIds, status: input.status };
+    });
+  }
+
+  async find(reservationId: string) {
+    const [r] = await this.db.select().from(reservations).where(eq(reservations.id, reservationId)).limit(1);
+    if (!r) return undefined;
+    const seatRows = await this.db
+      .select({ seatId: seats.id, section: seats.section, row: seats.row, number: seats.number, price: reservationSeats.price })
+      .from(reservationSeats)
+      .innerJoin(seats, eq(seats.id, reservationSeats.seatId))
+      .where(eq(reservationSeats.reservationId, reservationId))
+      .orderBy(asc(seats.id));
+    return { ...r, seats: seatRows };
+  }
+
+  async listByUser(userId: number, page: number, pageSize: number) {
+    const [items, [total]] = await Promise.all([
+      this.db
+        .select()
+        .from(reservations)
+        .where(eq(reservations.userId, userId))
+        .orderBy(desc(reservations.createdAt), desc(reservations.id))
+        .limit(pageSize)
+        .offset((page - 1) * pageSize),
+      this.db.select({ n: count() }).from(reservations).where(eq(reservations.userId, userId)),
+    ]);
+    return { items, total: Number(total?.n ?? 0) };
+  }
+
+  async scheduleOf(reservationId: string) {
+    const [row] = await this.db
+      .select({ startsAt: schedules.startsAt, status: reservations.status, userId: reservations.userId })
+      .from(reservations)
+      .innerJoin(schedules, eq(schedules.id, reservations.scheduleId))
+      .where(eq(reservations.id, reservationId))
+      .limit(1);
+    return row;
+  }
+
+  /** HELD reservations past their expiry by more than `graceMs` (the sweeper's input). */
+  async overdueHolds(now: Date, graceMs: number, limit = 200): Promise<string[]> {
+    const rows = await this.db
+      .select({ id: reservations.id })
+      .from(reservations)
+      .where(and(eq(reservations.status, 'HELD'), lt(reservations.expiresAt, new Date(now.getTime() - graceMs))))
+      .limit(limit);
+    return rows.map((r) => r.id);
+  }
+
+  private async heldResult(reservationId: string): Promise<HoldResult | undefined> {
+    const r = await this.find(reservationId);
+    if (!r) return undefined;
+    return { ok: true, reservationId, seats: r.seats, amount: r.amount, expiresAt: r.expiresAt.toISOString() };
+  }
+
+  private async lockReservation(tx: Tx, reservationId: string) {
+    const [r] = await tx.select().from(reservations).where(eq(reservations.id, reservationId)).for('update');
+    if (!r) throw new ConfirmationRejected(`reservation ${reservationId} does not exist`);
+    return r;
+  }
+
+  private async seatIdsOf(tx: Tx, reservationId: string): Promise<number[]> {
+    const rows = await tx.select({ id: reservationSeats.seatId }).from(reservationSeats).where(eq(reservationSeats.reservationId, reservationId)).orderBy(asc(reservationSeats.seatId));
+    return rows.map((r) => r.id);
+  }
+}

@@ -1,0 +1,98 @@
+import {
+  WithStartWorkflowOperation,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+} from '@temporalio/client';
+import { ApplicationFailure, WorkflowIdReusePolicy } from '@temporalio/common';
+import { cancelUpdate, holdUpdate, payUpdate, refundReservationWorkflow, reservationWorkflow, stateQuery } from '../../workflows/index.js';
+import { concertIdKey, reservationStatusKey, scheduleIdKey, userIdKey } from '../../workflows/search-attributes.js';
+import type { CancelResult, HoldResult, PayResult, ReservationInput, ReservationState } from './contracts.js';
+
+export const reservationWorkflowId = (reservationId: string) => `reservation-${reservationId}`;
+export const refundWorkflowId = (reservationId: string) => `reservation-${reservationId}-refund`;
+
+/** Why Temporal refused an update: the validator's failure type, or the workflow being closed. */
+export class UpdateRejected extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+  }
+}
+
+/** The API's port to the reservation workflows (Temporal behind it). */
+export class ReservationWorkflows {
+  constructor(
+    private readonly client: Client,
+    private readonly taskQueue: string,
+  ) {}
+
+  /** Starts the reservation workflow and waits for its hold result in the same call (Update-with-Start). */
+  async hold(input: ReservationInput): Promise<HoldResult> {
+    const startWorkflowOperation = new WithStartWorkflowOperation(reservationWorkflow, {
+      workflowId: reservationWorkflowId(input.reservationId),
+      taskQueue: this.taskQueue,
+      args: [input],
+      // A retry with the same Idempotency-Key joins the running workflow instead of failing.
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      typedSearchAttributes: [
+        { key: reservationStatusKey, value: 'PENDING' },
+        { key: userIdKey, value: String(input.userId) },
+        { key: scheduleIdKey, value: String(input.scheduleId) },
+        { key: concertIdKey, value: String(input.concertId) },
+      ],
+    });
+    try {
+      return await this.client.workflow.executeUpdateWithStart(holdUpdate, { startWorkflowOperation, updateId: 'hold' });
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) throw new UpdateRejected('WORKFLOW_CLOSED');
+      throw err;
+    }
+  }
+
+  async pay(reservationId: string, updateId: string): Promise<PayResult> {
+    return this.update(reservationId, () => this.handle(reservationId).executeUpdate(payUpdate, { updateId }));
+  }
+
+  async cancelHeld(reservationId: string, updateId: string): Promise<CancelResult> {
+    return this.update(reservationId, () => this.handle(reservationId).executeUpdate(cancelUpdate, { updateId }));
+  }
+
+  /** Refund of a confirmed reservation: its own short workflow, one per reservation. */
+  async refund(reservationId: string, reason: string): Promise<void> {
+    await this.client.workflow.execute(refundReservationWorkflow, {
+      workflowId: refundWorkflowId(reservationId),
+      taskQueue: this.taskQueue,
+      args: [{ reservationId, reason }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      typedSearchAttributes: [{ key: reservationStatusKey, value: 'REFUNDING' }],
+    });
+  }
+
+  async state(reservationId: string): Promise<ReservationState | undefined> {
+    try {
+      return await this.handle(reservationId).query(stateQuery);
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return undefined;
+      throw err;
+    }
+  }
+
+  private handle(reservationId: string) {
+    return this.client.workflow.getHandle(reservationWorkflowId(reservationId));
+  }
+
+  private async update<T>(reservationId: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) throw new UpdateRejected(err.cause.type ?? 'REJECTED');
+      if (err instanceof WorkflowNotFoundError || /already completed|not found/i.test(String((err as Error).message))) {
+        throw new UpdateRejected('WORKFLOW_CLOSED');
+      }
+      void reservationId;
+      throw err;
+    }
+  }
+}

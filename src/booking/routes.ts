@@ -1,0 +1,176 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { randomUUID } from 'node:crypto';
+import type { MiddlewareHandler } from 'hono';
+import { createRouter, type AppEnv } from '../platform/http/app.js';
+import type { IdempotencyStore } from '../platform/http/idempotency.js';
+import { bearerSecurity, IdempotencyKeyHeader, json, jsonBody, PageQuery, problems } from '../platform/http/openapi.js';
+import { RESERVATION_ID_PATTERN } from './ids.js';
+import type { ReservationRepository } from './repository.js';
+import type { BookingService, ReservationView } from './service.js';
+
+/** Waiting-room check for booking routes (issue: queue); absent means no waiting room is enforced. */
+export interface AdmissionGate {
+  check(queueToken: string | undefined, userId: number, scheduleId: number): Promise<void>;
+}
+
+const ReservationSeat = z.object({ seatId: z.number().int(), section: z.string(), row: z.string(), number: z.number().int(), price: z.number().int() });
+export const Reservation = z
+  .object({
+    id: z.string(),
+    status: z.enum(['HELD', 'CONFIRMED', 'EXPIRED', 'CANCELLED', 'FAILED', 'REFUNDED']),
+    scheduleId: z.number().int(),
+    concertId: z.number().int(),
+    amount: z.number().int(),
+    seats: z.array(ReservationSeat),
+    expiresAt: z.string(),
+    createdAt: z.string(),
+    confirmedAt: z.string().nullable(),
+    closedAt: z.string().nullable(),
+    reason: z.string().nullable(),
+  })
+  .openapi('Reservation');
+const ReservationSummary = Reservation.omit({ seats: true }).openapi('ReservationSummary');
+
+const HoldBody = z
+  .object({
+    scheduleId: z.number().int().positive(),
+    seatIds: z.array(z.number().int().positive()).min(1).max(20),
+  })
+  .strict()
+  .openapi('HoldRequest');
+const ReservationIdParam = z.object({
+  reservationId: z.string().regex(RESERVATION_ID_PATTERN, 'a 24-character reservation id').openapi({ param: { name: 'reservationId', in: 'path' } }),
+});
+const QueueTokenHeader = z.object({
+  'x-queue-token': z.string().max(1024).optional().openapi({ param: { name: 'X-Queue-Token', in: 'header' }, description: 'ACTIVE waiting-room token for the schedule' }),
+});
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+type Row = Omit<ReservationView, 'seats'>;
+const summary = (r: Row) => ({
+  id: r.id,
+  status: r.status,
+  scheduleId: r.scheduleId,
+  concertId: r.concertId,
+  amount: r.amount,
+  expiresAt: r.expiresAt.toISOString(),
+  createdAt: r.createdAt.toISOString(),
+  confirmedAt: iso(r.confirmedAt),
+  closedAt: iso(r.closedAt),
+  reason: r.reason,
+});
+export const toReservation = (r: ReservationView) => ({ ...summary(r), seats: r.seats });
+
+export function bookingRoutes(deps: {
+  booking: BookingService;
+  reservations: ReservationRepository;
+  idempotency: IdempotencyStore;
+  auth: MiddlewareHandler<AppEnv>;
+  admission?: AdmissionGate | undefined;
+}) {
+  const app = createRouter();
+  app.use('/reservations', deps.auth);
+  app.use('/reservations/*', deps.auth);
+  const admit = (c: { req: { header(n: string): string | undefined } }, userId: number, scheduleId: number) =>
+    deps.admission?.check(c.req.header('x-queue-token'), userId, scheduleId);
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/reservations',
+      tags: ['reservations'],
+      summary: 'Hold seats: 201 HELD with expiresAt, or 409 SEAT_UNAVAILABLE',
+      description: 'Starts the reservation workflow (Update-with-Start) and answers with its hold result. Pay before expiresAt.',
+      security: bearerSecurity,
+      request: { ...jsonBody(HoldBody), headers: IdempotencyKeyHeader.merge(QueueTokenHeader) },
+      responses: { 201: json(Reservation, 'Seats held'), ...problems(400, 401, 403, 404, 409, 422, 429) },
+    }),
+    async (c) => {
+      const body = c.req.valid('json');
+      const userId = c.get('user').id;
+      await admit(c, userId, body.scheduleId);
+      return deps.idempotency.run(c, 'hold', body, async () => {
+        const r = await deps.booking.hold(userId, body, c.req.header('idempotency-key'));
+        return { status: 201, body: toReservation(r) };
+      }) as never;
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/reservations',
+      tags: ['reservations'],
+      summary: 'Own reservations, newest first',
+      security: bearerSecurity,
+      request: { query: PageQuery.strict() },
+      responses: {
+        200: json(z.object({ items: z.array(ReservationSummary), page: z.number().int(), pageSize: z.number().int(), total: z.number().int() }), 'A page of reservations'),
+        ...problems(400, 401),
+      },
+    }),
+    async (c) => {
+      const q = c.req.valid('query');
+      const { items, total } = await deps.reservations.listByUser(c.get('user').id, q.page, q.pageSize);
+      return c.json({ items: items.map(summary), page: q.page, pageSize: q.pageSize, total }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/reservations/{reservationId}',
+      tags: ['reservations'],
+      summary: 'One own reservation',
+      security: bearerSecurity,
+      request: { params: ReservationIdParam },
+      responses: { 200: json(Reservation, 'The reservation'), ...problems(400, 401, 404) },
+    }),
+    async (c) => c.json(toReservation(await deps.booking.own(c.get('user').id, c.req.valid('param').reservationId)), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/reservations/{reservationId}/payment',
+      tags: ['reservations'],
+      summary: 'Pay from the wallet: 200 CONFIRMED, 402 INSUFFICIENT_BALANCE, 409 RESERVATION_EXPIRED',
+      security: bearerSecurity,
+      request: { params: ReservationIdParam, headers: IdempotencyKeyHeader.merge(QueueTokenHeader) },
+      responses: {
+        200: json(z.object({ reservation: Reservation, payment: z.object({ paymentId: z.number().int(), amount: z.number().int() }) }), 'Paid and confirmed'),
+        ...problems(400, 401, 402, 403, 404, 409, 422),
+      },
+    }),
+    async (c) => {
+      const { reservationId } = c.req.valid('param');
+      const userId = c.get('user').id;
+      const owned = await deps.booking.own(userId, reservationId);
+      await admit(c, userId, owned.scheduleId);
+      return deps.idempotency.run(c, 'pay', { reservationId }, async () => {
+        const key = c.req.header('idempotency-key');
+        const { reservation, payment } = await deps.booking.pay(userId, reservationId, key ? `pay-${key}` : `pay-${randomUUID()}`);
+        return { status: 200, body: { reservation: toReservation(reservation), payment } };
+      }) as never;
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'delete',
+      path: '/reservations/{reservationId}',
+      tags: ['reservations'],
+      summary: 'Cancel: a hold is released at once; a purchase is refunded before the cancellation cutoff',
+      security: bearerSecurity,
+      request: { params: ReservationIdParam },
+      responses: { 200: json(Reservation, 'Cancelled or refunded'), ...problems(400, 401, 404, 409) },
+    }),
+    async (c) => {
+      const { reservationId } = c.req.valid('param');
+      const r = await deps.booking.cancel(c.get('user').id, reservationId, `cancel-${randomUUID()}`);
+      return c.json(toReservation(r), 200);
+    },
+  );
+
+  return app;
+}

@@ -1,0 +1,124 @@
+import type { CatalogRepository } from '../catalog/repository.js';
+import { DomainError, notFound, type ErrorCode } from '../shared/errors.js';
+import type { HoldResult, PayResult } from './contracts.js';
+import { checkSeatSelection, decideCancellation, saleWindow } from './domain.js';
+import { reservationIdFor } from './ids.js';
+import type { ReservationRepository } from './repository.js';
+import { UpdateRejected, type ReservationWorkflows } from './reservation-workflows.js';
+import type { SeatLocks } from './seat-locks.js';
+
+export interface BookingSettings {
+  holdTtlMs: number;
+  maxSeatsPerReservation: number;
+  cancellationCutoffHours: number;
+}
+
+export type ReservationView = NonNullable<Awaited<ReturnType<ReservationRepository['find']>>>;
+
+/**
+ * The booking use cases as the API sees them. The order on the hold path matters for a rush:
+ * cheap checks, then the Redis seat locks (most losers stop here), then the workflow.
+ */
+export class BookingService {
+  constructor(
+    private readonly catalog: CatalogRepository,
+    private readonly reservations: ReservationRepository,
+    private readonly workflows: ReservationWorkflows,
+    private readonly seatLocks: SeatLocks,
+    private readonly settings: BookingSettings,
+  ) {}
+
+  async hold(userId: number, req: { scheduleId: number; seatIds: number[] }, idempotencyKey: string | undefined, now = new Date()): Promise<ReservationView> {
+    const schedule = await this.catalog.findSchedule(req.scheduleId);
+    if (!schedule) throw notFound('Schedule');
+    const window = saleWindow(schedule, now);
+    if (window !== 'OPEN') throw new DomainError('SALE_NOT_OPEN', window === 'NOT_OPEN' ? `Sale opens at ${schedule.saleOpensAt.toISOString()}` : 'Sale is closed');
+    const max = Math.min(schedule.maxSeatsPerReservation, this.settings.maxSeatsPerReservation);
+    const problem = checkSeatSelection(req.seatIds, max);
+    if (problem) throw new DomainError(problem.startsWith('at most') ? 'TOO_MANY_SEATS' : 'VALIDATION_FAILED', problem);
+
+    const reservationId = reservationIdFor(userId, idempotencyKey);
+    // The lock outlives the hold a little so it never frees a seat before MySQL does.
+    const lock = await this.seatLocks.acquire(req.scheduleId, req.seatIds, reservationId, this.settings.holdTtlMs + 30_000);
+    if (!lock.ok) throw new DomainError('SEAT_UNAVAILABLE', 'Some seats are already taken', { unavailableSeatIds: lock.takenSeatIds });
+
+    let result: HoldResult;
+    try {
+      result = await this.workflows.hold({
+        reservationId,
+        userId,
+        scheduleId: req.scheduleId,
+        concertId: schedule.concertId,
+        seatIds: req.seatIds,
+        holdTtlMs: this.settings.holdTtlMs,
+      });
+    } catch (err) {
+      if (err instanceof UpdateRejected) return this.own(userId, reservationId); // same key, workflow already closed
+      await this.seatLocks.release(req.scheduleId, req.seatIds, reservationId).catch(() => undefined);
+      throw err;
+    }
+    if (!result.ok) throw new DomainError('SEAT_UNAVAILABLE', 'Some seats are already taken', { unavailableSeatIds: result.unavailableSeatIds });
+    return this.own(userId, reservationId);
+  }
+
+  async pay(userId: number, reservationId: string, updateId: string): Promise<{ reservation: ReservationView; payment: { paymentId: number; amount: number } }> {
+    const current = await this.own(userId, reservationId);
+    if (current.status === 'CONFIRMED') throw new DomainError('ALREADY_PAID', 'This reservation is already paid');
+    if (current.status === 'EXPIRED') throw new DomainError('RESERVATION_EXPIRED', 'The hold expired before payment');
+    if (current.status !== 'HELD') throw new DomainError('RESERVATION_NOT_PAYABLE', `Reservation is ${current.status}`);
+    let result: PayResult;
+    try {
+      result = await this.workflows.pay(reservationId, updateId);
+    } catch (err) {
+      if (err instanceof UpdateRejected) throw await this.refusalFromState(reservationId, err.reason, 'RESERVATION_NOT_PAYABLE');
+      throw err;
+    }
+    if (!result.ok) {
+      const code = result.code === 'PAYMENT_FAILED' ? 'RESERVATION_NOT_PAYABLE' : result.code;
+      throw new DomainError(code, result.detail);
+    }
+    return { reservation: await this.own(userId, reservationId), payment: { paymentId: result.paymentId, amount: result.amount } };
+  }
+
+  async cancel(userId: number, reservationId: string, updateId: string, opts: { force?: boolean; asAdmin?: boolean; now?: Date } = {}): Promise<ReservationView> {
+    const current = opts.asAdmin ? await this.any(reservationId) : await this.own(userId, reservationId);
+    const info = await this.reservations.scheduleOf(reservationId);
+    const decision = decideCancellation(current.status, info!.startsAt, opts.now ?? new Date(), this.settings.cancellationCutoffHours, opts.force);
+    if (decision.action === 'REFUSE') {
+      throw new DomainError(decision.code, decision.code === 'CANCELLATION_CLOSED' ? 'The cancellation deadline for this performance has passed' : `Reservation is ${current.status}`);
+    }
+    if (decision.action === 'RELEASE') {
+      try {
+        const result = await this.workflows.cancelHeld(reservationId, updateId);
+        if (!result.ok) throw new DomainError('NOT_CANCELLABLE', result.detail);
+      } catch (err) {
+        if (err instanceof UpdateRejected) throw await this.refusalFromState(reservationId, err.reason, 'NOT_CANCELLABLE');
+        throw err;
+      }
+    } else {
+      await this.workflows.refund(reservationId, opts.asAdmin ? 'cancelled by an administrator' : 'cancelled by the user');
+    }
+    return this.any(reservationId);
+  }
+
+  /** A user's own reservation; anyone else's is indistinguishable from a missing one (404). */
+  async own(userId: number, reservationId: string): Promise<ReservationView> {
+    const r = await this.reservations.find(reservationId);
+    if (!r || r.userId !== userId) throw notFound('Reservation');
+    return r;
+  }
+
+  private async any(reservationId: string): Promise<ReservationView> {
+    const r = await this.reservations.find(reservationId);
+    if (!r) throw notFound('Reservation');
+    return r;
+  }
+
+  /** The workflow refused or is closed: explain it from the reservation's current truth. */
+  private async refusalFromState(reservationId: string, reason: string, fallback: ErrorCode): Promise<DomainError> {
+    const r = await this.any(reservationId);
+    if (r.status === 'EXPIRED' || reason === 'RESERVATION_EXPIRED') return new DomainError('RESERVATION_EXPIRED', 'The hold expired');
+    if (r.status === 'CONFIRMED') return new DomainError('ALREADY_PAID', 'This reservation is already paid');
+    return new DomainError(fallback, `Reservation is ${r.status}`);
+  }
+}

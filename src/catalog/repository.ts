@@ -1,0 +1,116 @@
+import { and, asc, count, desc, eq, gte, inArray, lte, sql } from 'drizzle-orm';
+import { appendEvent } from '../events/outbox.js';
+import { withTransaction, type Db, type DbOrTx } from '../platform/db/client.js';
+import { concerts, schedules, seats } from '../platform/db/schema.js';
+import { generateSeatMap, type SectionSpec } from './seat-map.js';
+
+export interface NewConcert {
+  title: string;
+  artist: string;
+  description: string;
+  venue: string;
+  schedules: Array<{ startsAt: Date; saleOpensAt: Date; saleClosesAt: Date; maxSeatsPerReservation?: number | undefined }>;
+  sections: SectionSpec[];
+}
+
+export type SeatStatus = 'AVAILABLE' | 'HELD' | 'SOLD';
+
+export interface SeatRow {
+  id: number;
+  section: string;
+  row: string;
+  number: number;
+  tier: string;
+  price: number;
+  status: SeatStatus;
+}
+
+export class CatalogRepository {
+  constructor(private readonly db: Db) {}
+
+  /** Creates a concert, its schedules and a generated seat map per schedule in one transaction. */
+  async createConcert(input: NewConcert, adminId: number | null): Promise<{ concertId: number; scheduleIds: number[]; seatCount: number }> {
+    const layout = generateSeatMap(input.sections);
+    return withTransaction(this.db, async (tx) => {
+      const [c] = await tx.insert(concerts).values({ title: input.title, artist: input.artist, description: input.description, venue: input.venue });
+      const concertId = Number(c.insertId);
+      const scheduleIds: number[] = [];
+      for (const s of input.schedules) {
+        const [r] = await tx.insert(schedules).values({
+          concertId,
+          startsAt: s.startsAt,
+          saleOpensAt: s.saleOpensAt,
+          saleClosesAt: s.saleClosesAt,
+          maxSeatsPerReservation: s.maxSeatsPerReservation ?? 4,
+        });
+        const scheduleId = Number(r.insertId);
+        scheduleIds.push(scheduleId);
+        for (let i = 0; i < layout.length; i += 1000) {
+          await tx.insert(seats).values(layout.slice(i, i + 1000).map((seat) => ({ ...seat, scheduleId })));
+        }
+      }
+      const seatCount = layout.length * scheduleIds.length;
+      await appendEvent(tx, 'ConcertCreated', concertId, { concertId, title: input.title, scheduleIds, seatCount, adminId }, { userId: adminId });
+      return { concertId, scheduleIds, seatCount };
+    });
+  }
+
+  /** Concerts having a performance in [from, to] (either bound optional), newest first. */
+  async listConcerts(opts: { page: number; pageSize: number; from?: Date | undefined; to?: Date | undefined }) {
+    const dateFilter = and(opts.from ? gte(schedules.startsAt, opts.from) : undefined, opts.to ? lte(schedules.startsAt, opts.to) : undefined);
+    const filtered = opts.from || opts.to;
+    const where = filtered
+      ? inArray(concerts.id, this.db.selectDistinct({ id: schedules.concertId }).from(schedules).where(dateFilter))
+      : undefined;
+    const [items, [total]] = await Promise.all([
+      this.db
+        .select()
+        .from(concerts)
+        .where(where)
+        .orderBy(desc(concerts.id))
+        .limit(opts.pageSize)
+        .offset((opts.page - 1) * opts.pageSize),
+      this.db.select({ n: count() }).from(concerts).where(where),
+    ]);
+    return { items, total: Number(total?.n ?? 0) };
+  }
+
+  async findConcert(id: number) {
+    const [row] = await this.db.select().from(concerts).where(eq(concerts.id, id)).limit(1);
+    return row;
+  }
+
+  async findSchedule(id: number, db: DbOrTx = this.db) {
+    const [row] = await db.select().from(schedules).where(eq(schedules.id, id)).limit(1);
+    return row;
+  }
+
+  /** Schedules of a concert with seat counts per status (one grouped query). */
+  async schedulesWithAvailability(concertId: number) {
+    const rows = await this.db.select().from(schedules).where(eq(schedules.concertId, concertId)).orderBy(asc(schedules.startsAt));
+    if (rows.length === 0) return [];
+    const counts = await this.db
+      .select({ scheduleId: seats.scheduleId, status: seats.status, n: count() })
+      .from(seats)
+      .where(inArray(seats.scheduleId, rows.map((r) => r.id)))
+      .groupBy(seats.scheduleId, seats.status);
+    return rows.map((s) => {
+      const of = (status: SeatStatus) => Number(counts.find((c) => c.scheduleId === s.id && c.status === status)?.n ?? 0);
+      const available = of('AVAILABLE'), held = of('HELD'), sold = of('SOLD');
+      return { ...s, seats: { total: available + held + sold, available, held, sold } };
+    });
+  }
+
+  async seatsOfSchedule(scheduleId: number): Promise<SeatRow[]> {
+    return this.db
+      .select({ id: seats.id, section: seats.section, row: seats.row, number: seats.number, tier: seats.tier, price: seats.price, status: seats.status })
+      .from(seats)
+      .where(eq(seats.scheduleId, scheduleId))
+      .orderBy(asc(seats.id));
+  }
+
+  async countSeats(scheduleId: number): Promise<number> {
+    const [r] = await this.db.select({ n: sql<number>`count(*)` }).from(seats).where(eq(seats.scheduleId, scheduleId));
+    return Number(r?.n ?? 0);
+  }
+}

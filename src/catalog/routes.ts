@@ -1,0 +1,119 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { createRouter } from '../platform/http/app.js';
+import { IdParam, json, PageQuery, problems } from '../platform/http/openapi.js';
+import { notFound } from '../shared/errors.js';
+import type { CatalogRepository } from './repository.js';
+import type { SeatMapCache } from './seat-map-cache.js';
+
+const Concert = z
+  .object({ id: z.number().int(), title: z.string(), artist: z.string(), description: z.string(), venue: z.string(), createdAt: z.string() })
+  .openapi('Concert');
+const SeatCounts = z.object({ total: z.number().int(), available: z.number().int(), held: z.number().int(), sold: z.number().int() });
+const Schedule = z
+  .object({
+    id: z.number().int(),
+    concertId: z.number().int(),
+    startsAt: z.string(),
+    saleOpensAt: z.string(),
+    saleClosesAt: z.string(),
+    status: z.string(),
+    maxSeatsPerReservation: z.number().int(),
+    seats: SeatCounts,
+  })
+  .openapi('Schedule');
+const SeatStatus = z.enum(['AVAILABLE', 'HELD', 'SOLD']);
+const Seat = z
+  .object({ id: z.number().int(), section: z.string(), row: z.string(), number: z.number().int(), tier: z.string(), price: z.number().int(), status: SeatStatus })
+  .openapi('Seat');
+
+const toConcert = (c: { id: number; title: string; artist: string; description: string; venue: string; createdAt: Date }) => ({ ...c, createdAt: c.createdAt.toISOString() });
+
+export function catalogRoutes(deps: { catalog: CatalogRepository; seatMaps: SeatMapCache }) {
+  const app = createRouter();
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/concerts',
+      tags: ['catalog'],
+      summary: 'Concerts, newest first; optionally only those with a performance in [from, to]',
+      request: {
+        query: PageQuery.extend({ from: z.coerce.date().optional(), to: z.coerce.date().optional() })
+          .strict()
+          .refine((q) => !q.from || !q.to || q.from <= q.to, 'from must not be after to'),
+      },
+      responses: {
+        200: json(z.object({ items: z.array(Concert), page: z.number().int(), pageSize: z.number().int(), total: z.number().int() }), 'A page of concerts'),
+        ...problems(400),
+      },
+    }),
+    async (c) => {
+      const q = c.req.valid('query');
+      const { items, total } = await deps.catalog.listConcerts(q);
+      return c.json({ items: items.map(toConcert), page: q.page, pageSize: q.pageSize, total }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/concerts/{concertId}',
+      tags: ['catalog'],
+      summary: 'Concert detail',
+      request: { params: IdParam('concertId') },
+      responses: { 200: json(Concert, 'The concert'), ...problems(400, 404) },
+    }),
+    async (c) => {
+      const concert = await deps.catalog.findConcert(c.req.valid('param').concertId);
+      if (!concert) throw notFound('Concert');
+      return c.json(toConcert(concert), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/concerts/{concertId}/schedules',
+      tags: ['catalog'],
+      summary: 'Performances of a concert with seat availability counts',
+      request: { params: IdParam('concertId') },
+      responses: { 200: json(z.object({ items: z.array(Schedule) }), 'Schedules'), ...problems(400, 404) },
+    }),
+    async (c) => {
+      const { concertId } = c.req.valid('param');
+      if (!(await deps.catalog.findConcert(concertId))) throw notFound('Concert');
+      const rows = await deps.catalog.schedulesWithAvailability(concertId);
+      const items = rows.map((s) => ({
+        id: s.id,
+        concertId: s.concertId,
+        startsAt: s.startsAt.toISOString(),
+        saleOpensAt: s.saleOpensAt.toISOString(),
+        saleClosesAt: s.saleClosesAt.toISOString(),
+        status: s.status,
+        maxSeatsPerReservation: s.maxSeatsPerReservation,
+        seats: s.seats,
+      }));
+      return c.json({ items }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/schedules/{scheduleId}/seats',
+      tags: ['catalog'],
+      summary: 'Seat map with each seat’s status (served from the Redis cache)',
+      request: { params: IdParam('scheduleId'), query: z.object({ status: SeatStatus.optional() }).strict() },
+      responses: { 200: json(z.object({ scheduleId: z.number().int(), items: z.array(Seat) }), 'Seats'), ...problems(400, 404) },
+    }),
+    async (c) => {
+      const { scheduleId } = c.req.valid('param');
+      const { status } = c.req.valid('query');
+      const seats = await deps.seatMaps.get(scheduleId);
+      if (seats.length === 0 && !(await deps.catalog.findSchedule(scheduleId))) throw notFound('Schedule');
+      return c.json({ scheduleId, items: status ? seats.filter((s) => s.status === status) : seats }, 200);
+    },
+  );
+
+  return app;
+}

@@ -1,0 +1,92 @@
+import { z } from 'zod';
+
+/**
+ * The one place that reads the environment. Every process validates its config at start and fails
+ * with a message naming the variable, instead of failing later in some adapter.
+ */
+const DEV_JWT_SECRET = 'dev-only-jwt-secret-change-me-0123456789abcdef';
+const DEV_DATA_KEY = Buffer.alloc(32, 7).toString('base64');
+
+const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max).default(def);
+const bool = (def: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0'])
+    .default(def ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1');
+const csv = (def: string) =>
+  z
+    .string()
+    .default(def)
+    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean));
+
+const schema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    SERVICE_NAME: z.string().default('concert-booking'),
+
+    API_HOST: z.string().default('0.0.0.0'),
+    API_PORT: int(3000, 0, 65535),
+    PUBLIC_URL: z.string().url().optional(),
+    BODY_LIMIT_BYTES: int(64 * 1024, 1024),
+    CORS_ORIGINS: csv('http://localhost:3000,http://127.0.0.1:3000'),
+    SHUTDOWN_GRACE_MS: int(15_000, 0),
+
+    MYSQL_URL: z.string().url().default('mysql://booking:booking@127.0.0.1:3306/booking'),
+    MYSQL_POOL_SIZE: int(20, 1, 500),
+
+    REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+    REDIS_PREFIX: z.string().default('cb:'),
+
+    TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
+    TEMPORAL_NAMESPACE: z.string().default('default'),
+    TEMPORAL_TASK_QUEUE: z.string().default('booking'),
+    TEMPORAL_UI_URL: z.string().url().default('http://127.0.0.1:8233'),
+    WORKER_METRICS_PORT: int(9464, 0, 65535),
+    WORKER_SDK_METRICS_PORT: int(9466, 0, 65535),
+    WORKER_MAX_CONCURRENT_ACTIVITIES: int(200, 1),
+    SWEEPER_ENABLED: bool(true),
+
+    KAFKA_BROKERS: csv('127.0.0.1:9092'),
+    KAFKA_CLIENT_ID: z.string().default('concert-booking'),
+    KAFKA_TOPIC_PREFIX: z.string().default('booking.'),
+    RELAY_METRICS_PORT: int(9465, 0, 65535),
+    RELAY_BATCH_SIZE: int(500, 1, 10_000),
+    RELAY_POLL_MS: int(200, 10),
+
+    JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').default(DEV_JWT_SECRET),
+    JWT_TTL_SECONDS: int(900, 60, 86_400),
+    DATA_ENCRYPTION_KEY: z
+      .string()
+      .default(DEV_DATA_KEY)
+      .refine((v) => Buffer.from(v, 'base64').length === 32, 'DATA_ENCRYPTION_KEY must be 32 bytes, base64-encoded'),
+
+    HOLD_TTL_SECONDS: int(300, 1, 3600),
+    MAX_SEATS_PER_RESERVATION: int(4, 1, 20),
+    CANCELLATION_CUTOFF_HOURS: int(24, 0, 24 * 365),
+    WALLET_MAX_CHARGE: int(10_000_000, 1),
+    WALLET_MAX_BALANCE: int(100_000_000, 1),
+    SEAT_MAP_CACHE_TTL_SECONDS: int(30, 1, 3600),
+    IDEMPOTENCY_TTL_SECONDS: int(86_400, 60),
+  })
+  .superRefine((c, ctx) => {
+    if (c.NODE_ENV === 'production') {
+      if (c.JWT_SECRET === DEV_JWT_SECRET) ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'JWT_SECRET must be set in production' });
+      if (c.DATA_ENCRYPTION_KEY === DEV_DATA_KEY)
+        ctx.addIssue({ code: 'custom', path: ['DATA_ENCRYPTION_KEY'], message: 'DATA_ENCRYPTION_KEY must be set in production' });
+    }
+  });
+
+export type Config = z.infer<typeof schema>;
+
+export class ConfigError extends Error {}
+
+/** Parses an environment (process.env by default); throws ConfigError naming every bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return result.data;
+}

@@ -1,0 +1,69 @@
+import { z } from 'zod';
+
+/**
+ * Every domain event type with its payload schema, in one place. The outbox validates payloads
+ * against these before writing, so a malformed event never reaches the log or Kafka.
+ * Bump `schemaVersion` (and keep the old schema readable) when a payload changes shape.
+ */
+const seat = z.object({ seatId: z.number().int(), section: z.string(), row: z.string(), number: z.number().int(), price: z.number().int() });
+const reservationRef = { reservationId: z.string(), userId: z.number().int(), scheduleId: z.number().int() };
+
+export const eventCatalog = {
+  ReservationHeld: {
+    aggregateType: 'reservation',
+    schemaVersion: 1,
+    payload: z.object({ ...reservationRef, concertId: z.number().int(), seats: z.array(seat), amount: z.number().int(), expiresAt: z.string() }),
+  },
+  ReservationConfirmed: { aggregateType: 'reservation', schemaVersion: 1, payload: z.object({ ...reservationRef, amount: z.number().int(), seatIds: z.array(z.number().int()) }) },
+  ReservationExpired: { aggregateType: 'reservation', schemaVersion: 1, payload: z.object({ ...reservationRef, seatIds: z.array(z.number().int()) }) },
+  ReservationCancelled: { aggregateType: 'reservation', schemaVersion: 1, payload: z.object({ ...reservationRef, seatIds: z.array(z.number().int()), reason: z.string() }) },
+  ReservationFailed: { aggregateType: 'reservation', schemaVersion: 1, payload: z.object({ ...reservationRef, seatIds: z.array(z.number().int()), reason: z.string() }) },
+  ReservationRefunded: { aggregateType: 'reservation', schemaVersion: 1, payload: z.object({ ...reservationRef, seatIds: z.array(z.number().int()), amount: z.number().int(), reason: z.string() }) },
+  PaymentCompleted: { aggregateType: 'payment', schemaVersion: 1, payload: z.object({ reservationId: z.string(), userId: z.number().int(), amount: z.number().int(), paymentId: z.number().int() }) },
+  PaymentRefunded: { aggregateType: 'payment', schemaVersion: 1, payload: z.object({ reservationId: z.string(), userId: z.number().int(), amount: z.number().int(), paymentId: z.number().int(), reason: z.string() }) },
+  WalletCharged: { aggregateType: 'wallet', schemaVersion: 1, payload: z.object({ userId: z.number().int(), amount: z.number().int(), balance: z.number().int(), reference: z.string() }) },
+  WalletDebited: { aggregateType: 'wallet', schemaVersion: 1, payload: z.object({ userId: z.number().int(), amount: z.number().int(), balance: z.number().int(), reference: z.string() }) },
+  WalletRefunded: { aggregateType: 'wallet', schemaVersion: 1, payload: z.object({ userId: z.number().int(), amount: z.number().int(), balance: z.number().int(), reference: z.string() }) },
+  QueueTokenAdmitted: { aggregateType: 'queue', schemaVersion: 1, payload: z.object({ userId: z.number().int(), scheduleId: z.number().int(), tokenId: z.string() }) },
+  QueueTokenExpired: { aggregateType: 'queue', schemaVersion: 1, payload: z.object({ userId: z.number().int(), scheduleId: z.number().int(), tokenId: z.string(), reason: z.string() }) },
+  UserRegistered: { aggregateType: 'user', schemaVersion: 1, payload: z.object({ userId: z.number().int(), role: z.string() }) },
+  SecurityEvent: { aggregateType: 'security', schemaVersion: 1, payload: z.object({ kind: z.string(), userId: z.number().int().nullable(), ip: z.string().nullable(), detail: z.string() }) },
+  ConcertCreated: { aggregateType: 'concert', schemaVersion: 1, payload: z.object({ concertId: z.number().int(), title: z.string(), scheduleIds: z.array(z.number().int()), seatCount: z.number().int(), adminId: z.number().int().nullable() }) },
+  AdminAction: { aggregateType: 'admin', schemaVersion: 1, payload: z.object({ adminId: z.number().int(), action: z.string(), target: z.string(), detail: z.string() }) },
+} as const satisfies Record<string, { aggregateType: string; schemaVersion: number; payload: z.ZodType }>;
+
+export type EventType = keyof typeof eventCatalog;
+export type EventPayload<T extends EventType> = z.infer<(typeof eventCatalog)[T]['payload']>;
+export type AggregateType = (typeof eventCatalog)[EventType]['aggregateType'];
+
+/** The envelope published to Kafka and stored in the event log. */
+export interface EventEnvelope<T extends EventType = EventType> {
+  id: string;
+  type: T;
+  schemaVersion: number;
+  aggregateType: AggregateType;
+  aggregateId: string;
+  sequence: number;
+  occurredAt: string;
+  payload: EventPayload<T>;
+}
+
+export const envelopeSchema = z.object({
+  id: z.string().uuid(),
+  type: z.enum(Object.keys(eventCatalog) as [EventType, ...EventType[]]),
+  schemaVersion: z.number().int(),
+  aggregateType: z.string(),
+  aggregateId: z.string(),
+  sequence: z.number().int().positive(),
+  occurredAt: z.string(),
+  payload: z.unknown(),
+});
+
+export function parseEnvelope(raw: unknown): EventEnvelope {
+  const env = envelopeSchema.parse(raw);
+  const payload = eventCatalog[env.type].payload.parse(env.payload);
+  return { ...env, payload } as EventEnvelope;
+}
+
+export const topicFor = (prefix: string, aggregateType: string) => `${prefix}${aggregateType}`;
+export const allAggregateTypes = [...new Set(Object.values(eventCatalog).map((e) => e.aggregateType))];

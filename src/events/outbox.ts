@@ -1,0 +1,39 @@
+import { randomUUID } from 'node:crypto';
+import { and, eq, sql } from 'drizzle-orm';
+import type { DbOrTx } from '../platform/db/client.js';
+import { domainEvents } from '../platform/db/schema.js';
+import { eventCatalog, type EventPayload, type EventType } from './catalog.js';
+
+/**
+ * Appends an event to the outbox / event log inside the caller's transaction, so the event exists
+ * exactly when the state change it describes does. The sequence is per aggregate: callers already
+ * hold the aggregate's row lock, and the unique (aggregate, sequence) index guards the rest.
+ */
+export async function appendEvent<T extends EventType>(
+  tx: DbOrTx,
+  type: T,
+  aggregateId: string | number,
+  payload: EventPayload<T>,
+  opts: { userId?: number | null; occurredAt?: Date } = {},
+): Promise<string> {
+  const def = eventCatalog[type];
+  const parsed = def.payload.parse(payload);
+  const aggId = String(aggregateId);
+  const [row] = await tx
+    .select({ next: sql<number>`COALESCE(MAX(${domainEvents.sequence}), 0) + 1` })
+    .from(domainEvents)
+    .where(and(eq(domainEvents.aggregateType, def.aggregateType), eq(domainEvents.aggregateId, aggId)));
+  const id = randomUUID();
+  await tx.insert(domainEvents).values({
+    id,
+    type,
+    schemaVersion: def.schemaVersion,
+    aggregateType: def.aggregateType,
+    aggregateId: aggId,
+    sequence: Number(row?.next ?? 1),
+    userId: opts.userId ?? null,
+    payload: parsed,
+    occurredAt: opts.occurredAt ?? new Date(),
+  });
+  return id;
+}

@@ -1,0 +1,39 @@
+import { serve } from '@hono/node-server';
+import type { Server } from 'node:http';
+import { loadConfig } from '../config.js';
+import { createDatabase } from '../platform/db/client.js';
+import { createKafka } from '../platform/kafka.js';
+import { createLogger } from '../platform/observability/logger.js';
+import { Metrics } from '../platform/observability/metrics.js';
+import { createRedis } from '../platform/redis.js';
+import { createTemporalClient } from '../platform/temporal.js';
+import { buildApiApp } from './api-app.js';
+import { exitOnStartupError, onShutdown } from './shutdown.js';
+
+/** Composition root of the API process. */
+async function main() {
+  const config = loadConfig();
+  const log = createLogger({ level: config.LOG_LEVEL, service: config.SERVICE_NAME, process: 'api' });
+  const metrics = new Metrics('api');
+  const database = createDatabase(config.MYSQL_URL, config.MYSQL_POOL_SIZE);
+  const redis = createRedis(config.REDIS_URL, config.REDIS_PREFIX);
+  const temporal = await createTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE });
+  const kafkaAdmin = createKafka({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-api` }).admin();
+  kafkaAdmin.connect().catch((err) => log.warn({ err: String(err) }, 'kafka not reachable yet; /readyz will say so'));
+
+  const { app } = buildApiApp({ config, db: database.db, redis, temporal, kafkaAdmin, log, metrics });
+  const server = serve({ fetch: app.fetch, hostname: config.API_HOST, port: config.API_PORT }) as Server;
+  // Keep-alive sockets longer than a load balancer's idle timeout avoid spurious 502s.
+  server.keepAliveTimeout = 65_000;
+  log.info({ port: config.API_PORT }, `API listening on http://${config.API_HOST}:${config.API_PORT}`);
+
+  onShutdown(log, config.SHUTDOWN_GRACE_MS, [
+    ['http', () => new Promise<void>((resolve) => server.close(() => resolve()))],
+    ['kafka', () => kafkaAdmin.disconnect()],
+    ['temporal', () => temporal.connection.close()],
+    ['redis', () => redis.quit()],
+    ['mysql', () => database.close()],
+  ]);
+}
+
+main().catch((err) => exitOnStartupError(undefined, err));

@@ -1,0 +1,28 @@
+import { CatalogRepository } from '../catalog/repository.js';
+import { loadConfig } from '../config.js';
+import { PersonalDataCipher } from '../identity/personal-data.js';
+import { IdentityService } from '../identity/service.js';
+import { AccessTokens } from '../identity/tokens.js';
+import { WalletRepository } from '../payment/wallet-repository.js';
+import { createDatabase } from '../platform/db/client.js';
+import { DEMO_ADMIN, DEMO_PASSWORD, demoUsers, seedDemoData } from './demo-data.js';
+import { exitOnStartupError } from './shutdown.js';
+
+/** Loads demo data through the same code paths as the admin API and sign-up. */
+async function main() {
+  const config = loadConfig();
+  const database = createDatabase(config.MYSQL_URL, 4);
+  try {
+    const identity = new IdentityService(database.db, new PersonalDataCipher(config.DATA_ENCRYPTION_KEY), new AccessTokens(config.JWT_SECRET, config.JWT_TTL_SECONDS));
+    await seedDemoData(
+      { identity, catalog: new CatalogRepository(database.db), wallets: new WalletRepository(database.db, { maxBalance: config.WALLET_MAX_BALANCE }) },
+      (m) => console.log(m),
+    );
+    console.log(`demo admin: ${DEMO_ADMIN.email} / ${DEMO_ADMIN.password}`);
+    console.log(`demo users: ${demoUsers.map((u) => u.email).join(', ')} / ${DEMO_PASSWORD} (1,000,000 KRW each)`);
+  } finally {
+    await database.close();
+  }
+}
+
+main().catch((err) => exitOnStartupError(undefined, err));

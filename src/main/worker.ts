@@ -1,0 +1,46 @@
+import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
+import { loadConfig } from '../config.js';
+import { createDatabase } from '../platform/db/client.js';
+import { createLogger } from '../platform/observability/logger.js';
+import { Metrics } from '../platform/observability/metrics.js';
+import { createRedis } from '../platform/redis.js';
+import { createTemporalClient } from '../platform/temporal.js';
+import { exitOnStartupError, onShutdown } from './shutdown.js';
+import { createBookingWorker, ensureSweeperSchedule } from './worker-app.js';
+
+/** Composition root of the Temporal worker process (booking task queue). */
+async function main() {
+  const config = loadConfig();
+  const log = createLogger({ level: config.LOG_LEVEL, service: config.SERVICE_NAME, process: 'worker' });
+  // Temporal's own worker metrics (task latencies, slots, polls) on a port next to ours.
+  Runtime.install({
+    logger: { log: () => {}, trace: () => {}, debug: () => {}, info: () => {}, warn: (m, a) => log.warn(a ?? {}, m), error: (m, a) => log.error(a ?? {}, m) },
+    telemetryOptions: {
+      logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} },
+      metrics: { prometheus: { bindAddress: `0.0.0.0:${config.WORKER_SDK_METRICS_PORT}` } },
+    },
+  });
+  const metrics = new Metrics('worker');
+  const metricsServer = await metrics.serve(config.WORKER_METRICS_PORT);
+  const database = createDatabase(config.MYSQL_URL, config.MYSQL_POOL_SIZE);
+  const redis = createRedis(config.REDIS_URL, config.REDIS_PREFIX);
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const client = await createTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE });
+
+  const worker = await createBookingWorker({ config, db: database.db, redis, client, connection, metrics });
+  if (config.SWEEPER_ENABLED) await ensureSweeperSchedule(client, config.TEMPORAL_TASK_QUEUE);
+  log.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, metricsPort: config.WORKER_METRICS_PORT, sdkMetricsPort: config.WORKER_SDK_METRICS_PORT }, 'worker started');
+
+  onShutdown(log, config.SHUTDOWN_GRACE_MS, [
+    ['worker', async () => { worker.shutdown(); await running; }],
+    ['temporal', async () => { await client.connection.close(); await connection.close(); }],
+    ['redis', () => redis.quit()],
+    ['mysql', () => database.close()],
+    ['metrics', () => new Promise<void>((r) => metricsServer.close(() => r()))],
+  ]);
+  // run() resolves once shutdown() has drained in-flight activities and workflow tasks.
+  const running = worker.run();
+  await running;
+}
+
+main().catch((err) => exitOnStartupError(undefined, err));

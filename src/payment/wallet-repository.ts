@@ -1,0 +1,104 @@
+import { and, desc, eq, sql } from 'drizzle-orm';
+import { appendEvent } from '../events/outbox.js';
+import { withTransaction, type Db, type Tx } from '../platform/db/client.js';
+import { payments, refunds, reservations, walletLedger, wallets } from '../platform/db/schema.js';
+import { DomainError } from '../shared/errors.js';
+import type { PaymentOutcome } from '../booking/contracts.js';
+
+/**
+ * Wallet, ledger, payments and refunds. Every money movement locks the wallet row
+ * (SELECT ... FOR UPDATE), writes a ledger row and the new cached balance in one transaction, and is
+ * idempotent through the ledger's unique (user, kind, reference).
+ */
+export class WalletRepository {
+  constructor(
+    private readonly db: Db,
+    private readonly limits: { maxBalance: number },
+  ) {}
+
+  async balance(userId: number): Promise<{ balance: number; updatedAt: Date }> {
+    const [w] = await this.db.select().from(wallets).where(eq(wallets.userId, userId)).limit(1);
+    return w ?? { balance: 0, updatedAt: new Date(0) };
+  }
+
+  async ledger(userId: number, limit = 50) {
+    return this.db.select().from(walletLedger).where(eq(walletLedger.userId, userId)).orderBy(desc(walletLedger.id)).limit(limit);
+  }
+
+  /** Top-up. `reference` (from the Idempotency-Key) makes a repeated charge a no-op. */
+  async charge(userId: number, amount: number, reference: string): Promise<{ balance: number; charged: boolean }> {
+    return withTransaction(this.db, async (tx) => {
+      const wallet = await this.lockWallet(tx, userId);
+      const done = await this.ledgerEntry(tx, userId, 'CHARGE', reference);
+      if (done) return { balance: wallet.balance, charged: false };
+      const balance = wallet.balance + amount;
+      if (balance > this.limits.maxBalance) throw new DomainError('BALANCE_LIMIT_EXCEEDED', `A wallet may hold at most ${this.limits.maxBalance} KRW`);
+      await this.move(tx, userId, 'CHARGE', amount, balance, reference);
+      await appendEvent(tx, 'WalletCharged', userId, { userId, amount, balance, reference }, { userId });
+      return { balance, charged: true };
+    });
+  }
+
+  /**
+   * Debits the reservation's amount. Locks the reservation row first (it must still be HELD), then
+   * the wallet; the same order as refunds, so the two never deadlock.
+   */
+  async payForReservation(reservationId: string): Promise<PaymentOutcome> {
+    return withTransaction(this.db, async (tx) => {
+      const [r] = await tx.select().from(reservations).where(eq(reservations.id, reservationId)).for('update');
+      if (!r) return { ok: false, code: 'RESERVATION_NOT_PAYABLE', detail: 'reservation not found' } as const;
+      const [existing] = await tx.select().from(payments).where(eq(payments.reservationId, reservationId)).limit(1);
+      if (existing) return { ok: true, paymentId: existing.id, amount: existing.amount } as const;
+      if (r.status !== 'HELD') return { ok: false, code: 'RESERVATION_NOT_PAYABLE', detail: `reservation is ${r.status}` } as const;
+      const wallet = await this.lockWallet(tx, r.userId);
+      if (wallet.balance < r.amount) {
+        return { ok: false, code: 'INSUFFICIENT_BALANCE', detail: `balance ${wallet.balance} KRW is less than ${r.amount} KRW` } as const;
+      }
+      const balance = wallet.balance - r.amount;
+      await this.move(tx, r.userId, 'PAYMENT', -r.amount, balance, reservationId);
+      const [p] = await tx.insert(payments).values({ reservationId, userId: r.userId, amount: r.amount, status: 'SUCCEEDED' });
+      const paymentId = Number(p.insertId);
+      await appendEvent(tx, 'PaymentCompleted', reservationId, { reservationId, userId: r.userId, amount: r.amount, paymentId }, { userId: r.userId });
+      await appendEvent(tx, 'WalletDebited', r.userId, { userId: r.userId, amount: r.amount, balance, reference: reservationId }, { userId: r.userId });
+      return { ok: true, paymentId, amount: r.amount } as const;
+    });
+  }
+
+  /** Returns a reservation's payment to the wallet; a no-op when there is none or it was refunded. */
+  async refundReservation(reservationId: string, reason: string): Promise<{ refunded: boolean; amount: number }> {
+    return withTransaction(this.db, async (tx) => {
+      await tx.select({ id: reservations.id }).from(reservations).where(eq(reservations.id, reservationId)).for('update');
+      const [p] = await tx.select().from(payments).where(eq(payments.reservationId, reservationId)).for('update');
+      if (!p || p.status === 'REFUNDED') return { refunded: false, amount: 0 };
+      const wallet = await this.lockWallet(tx, p.userId);
+      const balance = wallet.balance + p.amount;
+      await this.move(tx, p.userId, 'REFUND', p.amount, balance, reservationId);
+      await tx.insert(refunds).values({ paymentId: p.id, reservationId, amount: p.amount, reason: reason.slice(0, 200) });
+      await tx.update(payments).set({ status: 'REFUNDED' }).where(eq(payments.id, p.id));
+      await appendEvent(tx, 'PaymentRefunded', reservationId, { reservationId, userId: p.userId, amount: p.amount, paymentId: p.id, reason }, { userId: p.userId });
+      await appendEvent(tx, 'WalletRefunded', p.userId, { userId: p.userId, amount: p.amount, balance, reference: reservationId }, { userId: p.userId });
+      return { refunded: true, amount: p.amount };
+    });
+  }
+
+  private async lockWallet(tx: Tx, userId: number) {
+    // Wallets are created at sign-up; the upsert covers users created before wallets existed.
+    await tx.insert(wallets).values({ userId, balance: 0 }).onDuplicateKeyUpdate({ set: { userId: sql`${wallets.userId}` } });
+    const [w] = await tx.select().from(wallets).where(eq(wallets.userId, userId)).for('update');
+    return w!;
+  }
+
+  private async ledgerEntry(tx: Tx, userId: number, kind: 'CHARGE' | 'PAYMENT' | 'REFUND', reference: string) {
+    const [row] = await tx
+      .select()
+      .from(walletLedger)
+      .where(and(eq(walletLedger.userId, userId), eq(walletLedger.kind, kind), eq(walletLedger.reference, reference)))
+      .limit(1);
+    return row;
+  }
+
+  private async move(tx: Tx, userId: number, kind: 'CHARGE' | 'PAYMENT' | 'REFUND', amount: number, balanceAfter: number, reference: string) {
+    await tx.insert(walletLedger).values({ userId, kind, amount, balanceAfter, reference });
+    await tx.update(wallets).set({ balance: balanceAfter, updatedAt: new Date() }).where(eq(wallets.userId, userId));
+  }
+}

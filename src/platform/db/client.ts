@@ -1,0 +1,66 @@
+import { drizzle, type MySql2Database } from 'drizzle-orm/mysql2';
+import mysql from 'mysql2/promise';
+import * as schema from './schema.js';
+
+export type Db = MySql2Database<typeof schema>;
+/** A drizzle transaction handle: repositories take `Db | Tx` so callers decide the transaction. */
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+export type DbOrTx = Db | Tx;
+
+export interface Database {
+  db: Db;
+  pool: mysql.Pool;
+  close(): Promise<void>;
+}
+
+export function createDatabase(url: string, poolSize: number): Database {
+  const pool = mysql.createPool({
+    uri: url,
+    connectionLimit: poolSize,
+    waitForConnections: true,
+    // UTC everywhere: datetime columns carry no zone, so the driver must not apply a local one.
+    timezone: 'Z',
+    dateStrings: false,
+    supportBigNumbers: true,
+    bigNumberStrings: false,
+    enableKeepAlive: true,
+  });
+  pool.on('connection', (conn) => conn.query("SET time_zone = '+00:00'"));
+  const db = drizzle(pool, { schema, mode: 'default' });
+  return { db, pool, close: () => pool.end() };
+}
+
+/** mysql2 error codes we react to; drizzle wraps them in DrizzleQueryError with the original in `cause`. */
+export function mysqlErrorCode(err: unknown): string | undefined {
+  let e: unknown = err;
+  for (let depth = 0; e && depth < 4; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('ER_')) return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+export const isDuplicateKey = (err: unknown) => mysqlErrorCode(err) === 'ER_DUP_ENTRY';
+export const isRetryableLockError = (err: unknown) => {
+  const code = mysqlErrorCode(err);
+  return code === 'ER_LOCK_DEADLOCK' || code === 'ER_LOCK_WAIT_TIMEOUT';
+};
+
+/** Runs a transaction, retrying a few times on deadlock / lock wait timeout. */
+export async function withTransaction<T>(db: Db, fn: (tx: Tx) => Promise<T>, attempts = 4): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.transaction(fn);
+    } catch (err) {
+      if (attempt >= attempts || !isRetryableLockError(err)) throw err;
+      await new Promise((r) => setTimeout(r, 5 * attempt + Math.random() * 10));
+    }
+  }
+}
+
+/** Rows changed by an UPDATE/DELETE through drizzle's mysql2 driver (the optimistic-lock check). */
+export function affectedRows(result: unknown): number {
+  const header = Array.isArray(result) ? result[0] : result;
+  return Number((header as { affectedRows?: number }).affectedRows ?? 0);
+}

@@ -1,0 +1,34 @@
+import type { Client } from '@temporalio/client';
+import type { Admin } from 'kafkajs';
+import { sql } from 'drizzle-orm';
+import type { Db } from './db/client.js';
+import type { Redis } from './redis.js';
+
+export type Check = () => Promise<void>;
+
+const withTimeout = <T>(p: Promise<T>, ms: number) =>
+  Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms).unref())]);
+
+/** Readiness probes per dependency: each answers within a deadline or counts as down. */
+export const dependencyChecks = (deps: { db: Db; redis: Redis; temporal: Client; kafkaAdmin: Admin }): Record<string, Check> => ({
+  mysql: async () => void (await deps.db.execute(sql`SELECT 1`)),
+  redis: async () => void (await deps.redis.ping()),
+  temporal: async () => void (await deps.temporal.connection.workflowService.getSystemInfo({})),
+  kafka: async () => void (await deps.kafkaAdmin.describeCluster()),
+});
+
+export async function runChecks(checks: Record<string, Check>, timeoutMs = 2000) {
+  const entries = await Promise.all(
+    Object.entries(checks).map(async ([name, check]) => {
+      try {
+        await withTimeout(check(), timeoutMs);
+        return [name, { status: 'up' }] as const;
+      } catch (err) {
+        return [name, { status: 'down', error: (err as Error).message.slice(0, 200) }] as const;
+      }
+    }),
+  );
+  const results = Object.fromEntries(entries);
+  const ready = entries.every(([, r]) => r.status === 'up');
+  return { ready, checks: results };
+}

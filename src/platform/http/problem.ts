@@ -1,0 +1,70 @@
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { DomainError, type ErrorCode } from '../../shared/errors.js';
+
+/** HTTP status per business error code: the only place that knows both sides. */
+const statusByCode: Record<ErrorCode, ContentfulStatusCode> = {
+  VALIDATION_FAILED: 400,
+  UNAUTHENTICATED: 401,
+  TOKEN_EXPIRED: 401,
+  INVALID_CREDENTIALS: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  EMAIL_TAKEN: 409,
+  ACCOUNT_LOCKED: 423,
+  SEAT_UNAVAILABLE: 409,
+  TOO_MANY_SEATS: 400,
+  SALE_NOT_OPEN: 409,
+  RESERVATION_EXPIRED: 409,
+  RESERVATION_NOT_PAYABLE: 409,
+  ALREADY_PAID: 409,
+  NOT_CANCELLABLE: 409,
+  CANCELLATION_CLOSED: 409,
+  INSUFFICIENT_BALANCE: 402,
+  BALANCE_LIMIT_EXCEEDED: 422,
+  IDEMPOTENCY_KEY_REUSED: 422,
+  IDEMPOTENCY_IN_PROGRESS: 409,
+  QUEUE_TOKEN_REQUIRED: 401,
+  QUEUE_TOKEN_INVALID: 403,
+  QUEUE_NOT_ACTIVE: 403,
+  RATE_LIMITED: 429,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  SERVICE_UNAVAILABLE: 503,
+  INTERNAL: 500,
+};
+
+export const statusOf = (code: ErrorCode) => statusByCode[code];
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  code: ErrorCode;
+  detail: string;
+  instance?: string;
+  requestId?: string;
+  [extra: string]: unknown;
+}
+
+const titleOf = (code: ErrorCode) =>
+  code
+    .toLowerCase()
+    .split('_')
+    .map((w, i) => (i === 0 ? w[0]!.toUpperCase() + w.slice(1) : w))
+    .join(' ');
+
+export function problemBody(code: ErrorCode, detail: string, extra: Record<string, unknown> = {}): Problem {
+  return { type: `https://errors.concert-booking.dev/${code.toLowerCase().replaceAll('_', '-')}`, title: titleOf(code), status: statusOf(code), code, detail, ...extra };
+}
+
+/** Renders an RFC 9457 problem document. */
+export function problem(c: Context, code: ErrorCode, detail: string, extra: Record<string, unknown> = {}): Response {
+  const body = problemBody(code, detail, { instance: c.req.path, requestId: c.get('requestId' as never), ...extra });
+  return c.newResponse(JSON.stringify(body), statusOf(code), { 'content-type': 'application/problem+json' });
+}
+
+export function problemFromError(c: Context, err: DomainError): Response {
+  return problem(c, err.code, err.message, err.details ?? {});
+}

@@ -1,0 +1,36 @@
+import { Kafka, logLevel, type Producer } from 'kafkajs';
+
+process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
+
+export interface KafkaSettings {
+  brokers: string[];
+  clientId: string;
+}
+
+/** kafkajs is in maintenance mode; it stays behind this module so a maintained client can replace it. */
+export function createKafka(settings: KafkaSettings): Kafka {
+  return new Kafka({
+    clientId: settings.clientId,
+    brokers: settings.brokers,
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 3000,
+    retry: { retries: 3, initialRetryTime: 200 },
+  });
+}
+
+export async function createIdempotentProducer(kafka: Kafka): Promise<Producer> {
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: true });
+  await producer.connect();
+  return producer;
+}
+
+/** Readiness: the broker answers a metadata request. */
+export async function pingKafka(kafka: Kafka): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.describeCluster();
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * Business failures carry a stable machine-readable code; the HTTP layer maps codes to statuses and
+ * renders problem+json. Pure: no framework imports, so the domain can throw these.
+ */
+export type ErrorCode =
+  | 'VALIDATION_FAILED'
+  | 'UNAUTHENTICATED'
+  | 'TOKEN_EXPIRED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'EMAIL_TAKEN'
+  | 'INVALID_CREDENTIALS'
+  | 'ACCOUNT_LOCKED'
+  | 'SEAT_UNAVAILABLE'
+  | 'TOO_MANY_SEATS'
+  | 'SALE_NOT_OPEN'
+  | 'RESERVATION_EXPIRED'
+  | 'RESERVATION_NOT_PAYABLE'
+  | 'ALREADY_PAID'
+  | 'NOT_CANCELLABLE'
+  | 'CANCELLATION_CLOSED'
+  | 'INSUFFICIENT_BALANCE'
+  | 'BALANCE_LIMIT_EXCEEDED'
+  | 'IDEMPOTENCY_KEY_REUSED'
+  | 'IDEMPOTENCY_IN_PROGRESS'
+  | 'QUEUE_TOKEN_REQUIRED'
+  | 'QUEUE_TOKEN_INVALID'
+  | 'QUEUE_NOT_ACTIVE'
+  | 'RATE_LIMITED'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'SERVICE_UNAVAILABLE'
+  | 'INTERNAL';
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}
+
+export const notFound = (what: string) => new DomainError('NOT_FOUND', `${what} not found`);

@@ -1,0 +1,203 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { loadConfig } from '../../src/config.js';
+
+/**
+ * No Docker engine runs here, so the compose file and the Dockerfile are checked statically: the
+ * wiring between services, the images, the published ports, and that each app service's
+ * environment passes the app's own config validation.
+ */
+type Service = {
+  image?: string;
+  build?: unknown;
+  command?: string | string[];
+  environment?: Record<string, unknown> | string[];
+  ports?: Array<string | number | { target?: number; published?: number | string }>;
+  depends_on?: string[] | Record<string, { condition?: string }>;
+  healthcheck?: { test?: unknown; disable?: boolean };
+};
+
+const composeText = readFileSync(new URL('../../docker-compose.yml', import.meta.url), 'utf8');
+const compose = parse(composeText) as { services: Record<string, Service> };
+const services = compose.services;
+const dockerfileUrl = new URL('../../Dockerfile', import.meta.url);
+
+const INFRA = ['mysql', 'redis', 'kafka', 'temporal'];
+const APP = ['migrate', 'api', 'worker', 'relay'];
+const LONG_RUNNING = ['api', 'worker', 'relay'];
+
+function dependsOn(s: Service): Record<string, string | undefined> {
+  const d = s.depends_on;
+  if (!d) return {};
+  if (Array.isArray(d)) return Object.fromEntries(d.map((n) => [n, undefined]));
+  return Object.fromEntries(Object.entries(d).map(([n, v]) => [n, v?.condition]));
+}
+
+function env(s: Service): Record<string, string> {
+  const e = s.environment ?? {};
+  if (Array.isArray(e)) {
+    return Object.fromEntries(
+      e.map((line) => {
+        const i = line.indexOf('=');
+        return [line.slice(0, i), line.slice(i + 1)];
+      }),
+    );
+  }
+  return Object.fromEntries(Object.entries(e).map(([k, v]) => [k, String(v)]));
+}
+
+/** Applies compose's `${VAR:-default}` / `${VAR-default}` interpolation with an empty shell env. */
+function interpolateDefaults(value: string): string {
+  return value.replace(/\$\{[A-Za-z_][A-Za-z0-9_]*(?::?-([^}]*))?\}/g, (_m, def: string | undefined) => def ?? '');
+}
+
+/** Container ports published on the host, as [hostPort, containerPort] pairs. */
+function published(s: Service): Array<[number, number]> {
+  return (s.ports ?? []).map((p) => {
+    if (typeof p === 'object') return [Number(p.published), Number(p.target)];
+    const parts = String(p).split('/')[0]!.split(':');
+    const container = Number(parts[parts.length - 1]);
+    const host = parts.length > 1 ? Number(parts[parts.length - 2]) : NaN;
+    return [host, container];
+  });
+}
+
+function commandText(s: Service): string {
+  return Array.isArray(s.command) ? s.command.join(' ') : (s.command ?? '');
+}
+
+describe('docker-compose.yml', () => {
+  it('defines the expected services', () => {
+    for (const name of [...INFRA, ...APP]) expect(services, `service ${name}`).toHaveProperty(name);
+  });
+
+  it('gives every service an image or a build', () => {
+    for (const [name, s] of Object.entries(services)) {
+      expect(Boolean(s.image) || Boolean(s.build), `${name} has image or build`).toBe(true);
+    }
+  });
+
+  it('only depends on services that exist, and waits on healthchecks that exist', () => {
+    for (const [name, s] of Object.entries(services)) {
+      for (const [target, condition] of Object.entries(dependsOn(s))) {
+        expect(services, `${name} depends on ${target}`).toHaveProperty(target);
+        if (condition === 'service_healthy') {
+          expect(services[target]!.healthcheck?.test, `${target} needs a healthcheck for ${name}`).toBeTruthy();
+        }
+      }
+    }
+  });
+
+  it('health-checks every backing service', () => {
+    for (const name of INFRA) expect(services[name]!.healthcheck?.test, `${name} healthcheck`).toBeTruthy();
+  });
+
+  it('builds the app services from the Dockerfile and runs the right entry points', () => {
+    for (const name of APP) expect(services[name]!.build, `${name} build`).toBeTruthy();
+    expect(commandText(services.migrate!)).toContain('src/main/migrate.ts');
+    expect(commandText(services.migrate!)).toContain('src/main/seed.ts');
+    expect(commandText(services.worker!)).toContain('src/main/worker.ts');
+    expect(commandText(services.relay!)).toContain('src/main/relay.ts');
+    // The API either relies on the Dockerfile's CMD or names it explicitly.
+    if (services.api!.command) expect(commandText(services.api!)).toContain('src/main/api.ts');
+  });
+
+  it('starts api, worker and relay only after migrate succeeded and the infrastructure is healthy', () => {
+    for (const name of LONG_RUNNING) {
+      const deps = dependsOn(services[name]!);
+      expect(deps.migrate, `${name} -> migrate`).toBe('service_completed_successfully');
+      for (const infra of INFRA) expect(deps[infra], `${name} -> ${infra}`).toBe('service_healthy');
+    }
+    expect(dependsOn(services.migrate!).mysql).toBe('service_healthy');
+  });
+
+  it('points the app services at the compose service names', () => {
+    for (const name of APP) {
+      const e = env(services[name]!);
+      const mysql = new URL(e.MYSQL_URL!);
+      expect(mysql.protocol, `${name} MYSQL_URL`).toBe('mysql:');
+      expect(mysql.hostname, `${name} MYSQL_URL`).toBe('mysql');
+      expect(mysql.port || '3306').toBe('3306');
+      expect(mysql.pathname).toBe('/booking');
+
+      const redis = new URL(e.REDIS_URL!);
+      expect(redis.protocol, `${name} REDIS_URL`).toBe('redis:');
+      expect(redis.hostname, `${name} REDIS_URL`).toBe('redis');
+
+      expect(e.TEMPORAL_ADDRESS, `${name} TEMPORAL_ADDRESS`).toBe('temporal:7233');
+
+      const brokers = e.KAFKA_BROKERS!.split(',').map((b) => b.trim());
+      expect(brokers.length).toBeGreaterThan(0);
+      for (const b of brokers) expect(b, `${name} KAFKA_BROKERS`).toBe('kafka:9092');
+    }
+  });
+
+  it("gives each app service an environment the app's config accepts", () => {
+    for (const name of APP) {
+      const resolved = Object.fromEntries(Object.entries(env(services[name]!)).map(([k, v]) => [k, interpolateDefaults(v)]));
+      expect(() => loadConfig(resolved), name).not.toThrow();
+    }
+  });
+
+  it('matches the database credentials the app uses', () => {
+    const db = env(services.mysql!);
+    const url = new URL(env(services.api!).MYSQL_URL!);
+    expect(db.MARIADB_USER).toBe(decodeURIComponent(url.username));
+    expect(db.MARIADB_PASSWORD).toBe(decodeURIComponent(url.password));
+    expect(db.MARIADB_DATABASE).toBe(url.pathname.slice(1));
+  });
+
+  it('publishes the API on 3000 and Temporal on 7233 (gRPC) and 8233 (Web UI)', () => {
+    expect(published(services.api!)).toContainEqual([3000, 3000]);
+    expect(published(services.temporal!)).toContainEqual([8233, 8233]);
+    expect(published(services.temporal!)).toContainEqual([7233, 7233]);
+  });
+
+  it('uses MariaDB 10.11, Kafka 3.9.x and a Temporal 1.x CLI image', () => {
+    expect(services.mysql!.image).toMatch(/^mariadb:10\.11(\.\d+)?$/);
+    expect(services.redis!.image).toMatch(/^redis:7(\.|$)/);
+    expect(services.kafka!.image).toMatch(/^apache\/kafka:3\.9(\.\d+)?$/);
+    expect(services.temporal!.image).toMatch(/^temporalio\/temporal:1\.\d+(\.\d+)?$/);
+  });
+
+  it('runs Kafka as a single KRaft broker+controller advertised as kafka:9092', () => {
+    const e = env(services.kafka!);
+    expect(e.KAFKA_PROCESS_ROLES!.split(',').sort()).toEqual(['broker', 'controller']);
+    expect(e.KAFKA_ADVERTISED_LISTENERS).toBe('PLAINTEXT://kafka:9092');
+    expect(e.KAFKA_CONTROLLER_QUORUM_VOTERS).toBe(`${e.KAFKA_NODE_ID}@kafka:9093`);
+    expect(e.KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR).toBe('1');
+    expect(e.KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR).toBe('1');
+    expect(e.KAFKA_TRANSACTION_STATE_LOG_MIN_ISR).toBe('1');
+  });
+
+  it('starts the Temporal dev server reachable from other containers, with the search attributes', () => {
+    const cmd = services.temporal!.command;
+    expect(Array.isArray(cmd)).toBe(true);
+    const args = cmd as string[];
+    // The image's entrypoint is the temporal CLI itself.
+    expect(args.slice(0, 2)).toEqual(['server', 'start-dev']);
+    expect(args[args.indexOf('--ip') + 1]).toBe('0.0.0.0');
+    expect(args[args.indexOf('--ui-ip') + 1]).toBe('0.0.0.0');
+    const attrs = args.filter((_a, i) => args[i - 1] === '--search-attribute');
+    expect(attrs.sort()).toEqual(['ConcertId=Keyword', 'ReservationStatus=Keyword', 'ScheduleId=Keyword', 'UserId=Keyword']);
+  });
+});
+
+describe('Dockerfile', () => {
+  it('exists and starts FROM node:20', () => {
+    expect(existsSync(dockerfileUrl)).toBe(true);
+    const from = readFileSync(dockerfileUrl, 'utf8')
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => /^FROM\s/i.test(l));
+    expect(from).toMatch(/^FROM\s+node:20([.-]\S*)?(\s|$)/i);
+  });
+
+  it('installs with npm ci and runs the API by default', () => {
+    const text = readFileSync(dockerfileUrl, 'utf8');
+    expect(text).toMatch(/^RUN\s+npm ci\b/m);
+    const cmd = text.split('\n').find((l) => /^CMD\s/.test(l));
+    expect(cmd).toContain('src/main/api.ts');
+  });
+});

@@ -1,0 +1,24 @@
+import { proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
+import type { BookingActivities } from '../activities/index.js';
+import { reservationStatusKey } from './search-attributes.js';
+
+const { refundPayment, releaseReservation } = proxyActivities<BookingActivities>({
+  startToCloseTimeout: '15s',
+  retry: { initialInterval: '500ms', maximumInterval: '30s' },
+});
+
+export interface RefundInput {
+  reservationId: string;
+  reason: string;
+}
+
+/**
+ * Cancelling a CONFIRMED reservation (the API checked the cutoff): money back first, then the
+ * seats, each step idempotent so a retry or a duplicate start changes nothing.
+ */
+export async function refundReservationWorkflow(input: RefundInput): Promise<'REFUNDED'> {
+  await refundPayment({ reservationId: input.reservationId, reason: input.reason });
+  await releaseReservation({ reservationId: input.reservationId, status: 'REFUNDED', reason: input.reason });
+  upsertSearchAttributes([{ key: reservationStatusKey, value: 'REFUNDED' }]);
+  return 'REFUNDED';
+}

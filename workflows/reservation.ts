@@ -1,0 +1,173 @@
+import {
+  allHandlersFinished,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  defineQuery,
+  defineUpdate,
+  log,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import type { BookingActivities } from '../activities/index.js';
+import type {
+  CancelResult,
+  HoldResult,
+  PayResult,
+  ReleaseInput,
+  ReservationInput,
+  ReservationState,
+  WorkflowStatus,
+} from '../src/booking/contracts.js';
+import { reservationStatusKey } from './search-attributes.js';
+
+/** Update-with-Start target: answers with the hold result as soon as the seats are held (or not). */
+export const holdUpdate = defineUpdate<HoldResult>('hold');
+export const payUpdate = defineUpdate<PayResult>('pay');
+export const cancelUpdate = defineUpdate<CancelResult>('cancel');
+export const stateQuery = defineQuery<ReservationState>('state');
+
+// The hold is a local activity: it runs in the worker that took the update, saving the round trip
+// through the server on the latency-critical path.
+const { holdSeats } = proxyLocalActivities<BookingActivities>({
+  startToCloseTimeout: '10s',
+  retry: { maximumAttempts: 3, initialInterval: '50ms' },
+});
+
+const { payReservation, confirmReservation } = proxyActivities<BookingActivities>({
+  startToCloseTimeout: '15s',
+  retry: { maximumAttempts: 5, initialInterval: '200ms', nonRetryableErrorTypes: ['ConfirmationRejected'] },
+});
+
+// Compensations must finish: retried without an attempt limit (they are idempotent).
+const { releaseReservation, refundPayment } = proxyActivities<BookingActivities>({
+  startToCloseTimeout: '15s',
+  retry: { initialInterval: '500ms', maximumInterval: '30s' },
+});
+
+/**
+ * One reservation's life: hold -> wait for payment (timer = hold TTL) -> confirm, or expire /
+ * cancel / fail with compensation. Payment and expiry are serialised here, so a payment can never
+ * land on seats the timer already released.
+ */
+export async function reservationWorkflow(input: ReservationInput): Promise<ReservationState> {
+  const state: ReservationState = { reservationId: input.reservationId, status: 'PENDING', paymentAttempts: 0 };
+  let hold: HoldResult | undefined;
+  let cancelRequested = false;
+  let cancelResult: CancelResult | undefined;
+  // Payment rounds: a pay update starts a round (or joins the one in flight) and gets its result.
+  let paymentRound = 0;
+  let paymentRequested = false;
+  const paymentResults = new Map<number, PayResult>();
+
+  const setStatus = (status: WorkflowStatus, reason?: string) => {
+    state.status = status;
+    if (reason) state.reason = reason;
+    upsertSearchAttributes([{ key: reservationStatusKey, value: status }]);
+  };
+
+  setHandler(stateQuery, () => ({ ...state }));
+
+  setHandler(holdUpdate, async () => {
+    await condition(() => hold !== undefined);
+    return hold!;
+  });
+
+  setHandler(
+    payUpdate,
+    async () => {
+      if (!paymentRequested) {
+        paymentRound += 1;
+        paymentRequested = true;
+      }
+      const round = paymentRound;
+      await condition(() => paymentResults.has(round));
+      return paymentResults.get(round)!;
+    },
+    { validator: () => rejectUnlessHeld(state.status, 'pay') },
+  );
+
+  setHandler(
+    cancelUpdate,
+    async () => {
+      cancelRequested = true;
+      await condition(() => cancelResult !== undefined);
+      return cancelResult!;
+    },
+    { validator: () => rejectUnlessHeld(state.status, 'cancel') },
+  );
+
+  hold = await holdSeats(input);
+  if (!hold.ok) {
+    setStatus('REJECTED', 'SEAT_UNAVAILABLE');
+    await condition(allHandlersFinished);
+    return state;
+  }
+  state.expiresAt = hold.expiresAt;
+  state.amount = hold.amount;
+  setStatus('HELD');
+
+  const expiresAt = Date.parse(hold.expiresAt);
+  const release = async (status: ReleaseInput['status'], reason: string) => {
+    await CancellationScope.nonCancellable(() => releaseReservation({ reservationId: input.reservationId, status, reason }));
+    setStatus(status, reason);
+  };
+
+  for (;;) {
+    const woke = await condition(() => paymentRequested || cancelRequested, Math.max(expiresAt - Date.now(), 0));
+    if (!woke) {
+      await release('EXPIRED', 'hold expired before payment');
+      break;
+    }
+    if (cancelRequested) {
+      await release('CANCELLED', 'cancelled by the user');
+      cancelResult = { ok: true, status: 'CANCELLED' };
+      break;
+    }
+    // A payment round.
+    state.paymentAttempts += 1;
+    const round = paymentRound;
+    const outcome = await payReservation({ reservationId: input.reservationId });
+    if (!outcome.ok) {
+      // Nothing was charged; the hold stays until it expires or a later payment succeeds.
+      paymentResults.set(round, { ok: false, code: outcome.code, detail: outcome.detail, status: state.status });
+      paymentRequested = false;
+      continue;
+    }
+    try {
+      await confirmReservation({ reservationId: input.reservationId });
+      setStatus('CONFIRMED');
+      paymentResults.set(round, { ok: true, status: 'CONFIRMED', paymentId: outcome.paymentId, amount: outcome.amount });
+    } catch (err) {
+      // Money moved but the seats could not be sold: give the money back, then the seats.
+      log.error('confirmation failed after debit; compensating', { reservationId: input.reservationId, error: String(err) });
+      await CancellationScope.nonCancellable(() => refundPayment({ reservationId: input.reservationId, reason: 'confirmation failed' }));
+      await release('FAILED', 'confirmation failed after payment; refunded');
+      paymentResults.set(round, { ok: false, code: 'PAYMENT_FAILED', detail: 'The seats could not be confirmed; the payment was refunded', status: 'FAILED' });
+    }
+    paymentRequested = false;
+    break;
+  }
+
+  // Answer any update that was accepted while the reservation was closing.
+  const closed = state.status;
+  if (paymentRequested && !paymentResults.has(paymentRound)) {
+    paymentResults.set(paymentRound, {
+      ok: false,
+      code: closed === 'EXPIRED' ? 'RESERVATION_EXPIRED' : 'RESERVATION_NOT_PAYABLE',
+      detail: `reservation is ${closed}`,
+      status: closed,
+    });
+  }
+  if (cancelRequested && !cancelResult) cancelResult = { ok: false, code: 'NOT_CANCELLABLE', detail: `reservation is ${closed}`, status: closed };
+  await condition(allHandlersFinished);
+  return state;
+}
+
+function rejectUnlessHeld(status: WorkflowStatus, action: string): void {
+  if (status === 'HELD') return;
+  const type = status === 'EXPIRED' ? 'RESERVATION_EXPIRED' : status === 'CONFIRMED' && action === 'pay' ? 'ALREADY_PAID' : 'NOT_ALLOWED';
+  throw ApplicationFailure.create({ type, message: `cannot ${action}: reservation is ${status}`, nonRetryable: true });
+}
