@@ -15,4 +15,4 @@ COPY . .
 
 USER node
 EXPOSE 3000
-CMD ["npx", "tsx", "src/main/api.ts"]
+CMD ["node", "--import", "tsx", "src/main/api.ts"]

@@ -16,7 +16,7 @@ async function main() {
   const log = createLogger({ level: config.LOG_LEVEL, service: config.SERVICE_NAME, process: 'api' });
   const metrics = new Metrics('api');
   const database = createDatabase(config.MYSQL_URL, config.MYSQL_POOL_SIZE);
-  const redis = createRedis(config.REDIS_URL, config.REDIS_PREFIX);
+  const redis = createRedis(config.REDIS_URL, config.REDIS_PREFIX, (err) => log.warn({ err: err.message }, 'redis connection error'));
   const temporal = await createTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE });
   const kafkaAdmin = createKafka({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-api` }).admin();
   kafkaAdmin.connect().catch((err) => log.warn({ err: String(err) }, 'kafka not reachable yet; /readyz will say so'));

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
-import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type BookingActivities } from '../../activities/index.js';
 import { ReservationRepository } from '../booking/repository.js';
 import { RedisSeatLocks } from '../booking/seat-locks.js';
@@ -24,7 +24,7 @@ export interface WorkerDeps {
   client: Client;
   connection: NativeConnection;
   metrics: Metrics;
-  workflowBundle?: WorkflowBundleWithSourceMap;
+  workflowBundle?: WorkerOptions['workflowBundle'];
   /** Tests replace single activities (fault injection); production passes nothing. */
   overrideActivities?: (activities: BookingActivities) => Partial<BookingActivities>;
   onReservationSettled?: (r: { reservationId: string; scheduleId: number }) => Promise<void>;

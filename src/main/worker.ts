@@ -23,7 +23,7 @@ async function main() {
   const metrics = new Metrics('worker');
   const metricsServer = await metrics.serve(config.WORKER_METRICS_PORT);
   const database = createDatabase(config.MYSQL_URL, config.MYSQL_POOL_SIZE);
-  const redis = createRedis(config.REDIS_URL, config.REDIS_PREFIX);
+  const redis = createRedis(config.REDIS_URL, config.REDIS_PREFIX, (err) => log.warn({ err: err.message }, 'redis connection error'));
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const client = await createTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE });
 

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# One command to a running system on this machine: native services, migrations, demo data, then the
+# API, the Temporal worker and the outbox relay in the background. `scripts/up.sh stop` stops it all.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+DATA="${STACK_DIR:-$ROOT/.stack}/dev"
+LOGS="$DATA/logs"; RUN="$DATA/run"
+mkdir -p "$LOGS" "$RUN"
+API_PORT="${API_PORT:-3000}"
+say() { printf '\033[1m[up]\033[0m %s\n' "$*"; }
+alive() { [ -f "$RUN/$1.pid" ] && kill -0 "$(cat "$RUN/$1.pid")" 2>/dev/null; }
+
+stop_apps() {
+  for p in api worker relay; do
+    if alive "$p"; then
+      say "stopping $p"
+      kill -TERM "$(cat "$RUN/$p.pid")" 2>/dev/null || true
+      for _ in $(seq 1 40); do alive "$p" || break; sleep 0.5; done
+    fi
+    rm -f "$RUN/$p.pid"
+  done
+}
+
+case "${1:-start}" in
+  stop) stop_apps; bash scripts/stack.sh stop; exit 0 ;;
+  status) bash scripts/stack.sh status || true; for p in api worker relay; do alive "$p" && echo "  $p       up (pid $(cat "$RUN/$p.pid"))" || echo "  $p       DOWN (log: $LOGS/$p.log)"; done; exit 0 ;;
+  start) ;;
+  *) echo "usage: $0 [start|stop|status]" >&2; exit 2 ;;
+esac
+
+started=$SECONDS
+bash scripts/stack.sh start
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing npm dependencies"
+  npm ci --no-audit --no-fund
+fi
+say "applying migrations"; npx tsx src/main/migrate.ts
+say "loading demo data"; npx tsx src/main/seed.ts | sed 's/^/      /'
+
+for p in worker relay api; do
+  if alive "$p"; then say "$p already running (pid $(cat "$RUN/$p.pid"))"; continue; fi
+  say "starting $p (log: $LOGS/$p.log)"
+  setsid nohup node_modules/.bin/tsx "src/main/$p.ts" >>"$LOGS/$p.log" 2>&1 < /dev/null &
+  echo $! >"$RUN/$p.pid"
+done
+
+say "waiting for the API to be ready"
+for i in $(seq 1 120); do
+  if curl -fsS "http://127.0.0.1:$API_PORT/readyz" >/dev/null 2>&1; then break; fi
+  for p in api worker relay; do
+    alive "$p" || { tail -n 20 "$LOGS/$p.log" >&2; echo "[up] $p exited; read $LOGS/$p.log" >&2; exit 1; }
+  done
+  [ "$i" = 120 ] && { curl -sS "http://127.0.0.1:$API_PORT/readyz" >&2 || true; echo "[up] API not ready after 60s; read $LOGS/api.log" >&2; exit 1; }
+  sleep 0.5
+done
+
+cat <<TXT
+
+  Concert booking is running (up in $((SECONDS - started))s)
+
+  API             http://127.0.0.1:$API_PORT/api/v1/concerts
+  Swagger UI      http://127.0.0.1:$API_PORT/docs        (OpenAPI: /openapi.json)
+  Health          http://127.0.0.1:$API_PORT/readyz
+  Temporal UI     http://127.0.0.1:${TEMPORAL_UI_PORT:-8233}  (search: ReservationStatus="HELD")
+  Metrics         api http://127.0.0.1:$API_PORT/metrics, worker http://127.0.0.1:${WORKER_METRICS_PORT:-9464}/metrics,
+                  Temporal SDK http://127.0.0.1:${WORKER_SDK_METRICS_PORT:-9466}/metrics, relay http://127.0.0.1:${RELAY_METRICS_PORT:-9465}/metrics
+  Logs            $LOGS/{api,worker,relay}.log   (scripts/stack.sh logs <service>)
+  Demo login      user1@example.com / demo-password-1     admin@example.com / admin-password-1
+
+  Stop everything: npm run down
+TXT

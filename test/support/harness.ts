@@ -1,0 +1,187 @@
+import { randomBytes } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import mysql from 'mysql2/promise';
+import { pino } from 'pino';
+import { inject } from 'vitest';
+import type { BookingActivities } from '../../activities/index.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import { buildApiApp } from '../../src/main/api-app.js';
+import { createBookingWorker } from '../../src/main/worker-app.js';
+import { createDatabase, type Database } from '../../src/platform/db/client.js';
+import { migrateDatabase } from '../../src/platform/db/migrate.js';
+import { createKafka } from '../../src/platform/kafka.js';
+import { Metrics } from '../../src/platform/observability/metrics.js';
+import { createRedis, type Redis } from '../../src/platform/redis.js';
+
+let runtimeInstalled = false;
+function quietRuntime() {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({ logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: (m) => console.error(m) } });
+}
+
+export interface TestContextOptions {
+  env?: Record<string, string>;
+  worker?: boolean;
+  overrideActivities?: (a: BookingActivities) => Partial<BookingActivities>;
+}
+
+export type TestContext = Awaited<ReturnType<typeof createTestContext>>;
+
+/**
+ * Everything one test file needs, isolated from the other files: its own MySQL database, Redis key
+ * prefix, Temporal task queue and Kafka topic prefix, an in-process API app and (optionally) a
+ * booking worker, all on the run's shared real services.
+ */
+export async function createTestContext(opts: TestContextOptions = {}) {
+  const stack = inject('stack');
+  const id = `t${randomBytes(4).toString('hex')}`;
+  const dbName = `test_${id}`;
+  const config: Config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    MYSQL_URL: `${stack.mysqlServerUrl}/${dbName}`,
+    MYSQL_POOL_SIZE: '30',
+    REDIS_URL: stack.redisUrl,
+    REDIS_PREFIX: `${id}:`,
+    TEMPORAL_ADDRESS: stack.temporalAddress,
+    TEMPORAL_TASK_QUEUE: `booking-${id}`,
+    KAFKA_BROKERS: stack.kafkaBrokers,
+    KAFKA_TOPIC_PREFIX: `${id}.`,
+    ...opts.env,
+  });
+  await migrateDatabase(config.MYSQL_URL);
+  const database: Database = createDatabase(config.MYSQL_URL, config.MYSQL_POOL_SIZE);
+  const redis: Redis = createRedis(config.REDIS_URL, config.REDIS_PREFIX);
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: `test-${id}` });
+  const kafkaAdmin = kafka.admin();
+  await kafkaAdmin.connect();
+  const log = pino({ level: 'silent' });
+  const metrics = new Metrics(`api-${id}`, false);
+  const workerMetrics = new Metrics(`worker-${id}`, false);
+  const { app, services } = buildApiApp({ config, db: database.db, redis, temporal, kafkaAdmin, log, metrics });
+
+  let worker: Worker | undefined;
+  let workerRun: Promise<void> | undefined;
+  let nativeConnection: NativeConnection | undefined;
+  const startWorker = async (override = opts.overrideActivities) => {
+    quietRuntime();
+    nativeConnection ??= await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+    worker = await createBookingWorker({
+      config,
+      db: database.db,
+      redis,
+      client: temporal,
+      connection: nativeConnection,
+      metrics: workerMetrics,
+      workflowBundle: { codePath: stack.workflowBundlePath },
+      ...(override ? { overrideActivities: override } : {}),
+    });
+    workerRun = worker.run();
+  };
+  const stopWorker = async () => {
+    if (!worker) return;
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+    await workerRun;
+    worker = undefined;
+  };
+  if (opts.worker !== false) await startWorker();
+
+  /** Calls the API in-process (no socket), JSON in and out. */
+  const request = async (method: string, path: string, init: { token?: string; body?: unknown; headers?: Record<string, string> } = {}) => {
+    const headers: Record<string, string> = { ...init.headers };
+    if (init.token) headers.authorization = `Bearer ${init.token}`;
+    if (init.body !== undefined) headers['content-type'] ??= 'application/json';
+    const res = await app.request(path, { method, headers, body: init.body === undefined ? undefined : typeof init.body === 'string' ? init.body : JSON.stringify(init.body) });
+    const text = await res.text();
+    let body: any;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      body = text;
+    }
+    return { status: res.status, body, headers: res.headers };
+  };
+
+  let userSeq = 0;
+  /** A signed-up user with a funded wallet and an access token. */
+  const createUser = async (opts: { balance?: number; role?: 'USER' | 'ADMIN' } = {}) => {
+    userSeq += 1;
+    const email = `u${userSeq}-${randomBytes(3).toString('hex')}@test.example`;
+    const { id } = await services.identity.signup({ email, password: 'correct-horse-battery', name: `User ${userSeq}` }, opts.role ?? 'USER');
+    if (opts.balance) await services.wallets.charge(id, opts.balance, `charge:test-${id}`);
+    const { accessToken } = await services.tokens.issue({ id, role: opts.role ?? 'USER', tokenVersion: 0 });
+    return { id, email, token: accessToken };
+  };
+
+  /** A concert with one schedule on sale now, `rows x seatsPerRow` seats at `price` each. */
+  const createSchedule = async (o: { rows?: number; seatsPerRow?: number; price?: number; startsInHours?: number; maxSeats?: number } = {}) => {
+    const now = Date.now();
+    const startsAt = new Date(now + (o.startsInHours ?? 24 * 14) * 3_600_000);
+    const created = await services.catalog.createConcert(
+      {
+        title: `Test concert ${randomBytes(2).toString('hex')}`,
+        artist: 'Test Artist',
+        description: '',
+        venue: 'Test Hall',
+        schedules: [{ startsAt, saleOpensAt: new Date(now - 3_600_000), saleClosesAt: new Date(Math.min(startsAt.getTime(), now + 365 * 86_400_000)), maxSeatsPerReservation: o.maxSeats }],
+        sections: [{ name: 'A', tier: 'R', price: o.price ?? 10_000, rows: o.rows ?? 2, seatsPerRow: o.seatsPerRow ?? 10 }],
+      },
+      null,
+    );
+    const scheduleId = created.scheduleIds[0]!;
+    const seatIds = (await services.catalog.seatsOfSchedule(scheduleId)).map((s) => s.id);
+    return { concertId: created.concertId, scheduleId, seatIds };
+  };
+
+  const close = async () => {
+    await stopWorker();
+    await nativeConnection?.close();
+    await kafkaAdmin.disconnect();
+    await connection.close();
+    await redis.quit();
+    await database.close();
+    const admin = await mysql.createConnection({ uri: stack.mysqlServerUrl });
+    await admin.query(`DROP DATABASE IF EXISTS \`${dbName}\``);
+    await admin.end();
+  };
+
+  return {
+    id,
+    config,
+    db: database.db,
+    pool: database.pool,
+    redis,
+    temporal,
+    kafka,
+    app,
+    services,
+    metrics,
+    workerMetrics,
+    request,
+    createUser,
+    createSchedule,
+    startWorker,
+    stopWorker,
+    close,
+  };
+}
+
+/** Polls `fn` until it returns a truthy value or the deadline passes. */
+export async function eventually<T>(fn: () => Promise<T | undefined | false | null>, timeoutMs = 15_000, stepMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+}

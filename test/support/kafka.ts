@@ -1,0 +1,40 @@
+import type { Kafka } from 'kafkajs';
+import { pino } from 'pino';
+import { parseEnvelope, type EventEnvelope } from '../../src/events/catalog.js';
+import { OutboxRelay } from '../../src/events/relay.js';
+import { createIdempotentProducer } from '../../src/platform/kafka.js';
+import { Metrics } from '../../src/platform/observability/metrics.js';
+import type { TestContext } from './harness.js';
+
+/** An in-process outbox relay for one test file's database and topic prefix. */
+export async function startRelay(ctx: TestContext) {
+  const producer = await createIdempotentProducer(ctx.kafka);
+  const relay = new OutboxRelay(ctx.db, ctx.pool, producer, pino({ level: 'silent' }), new Metrics(`relay-${ctx.id}`, false), {
+    topicPrefix: ctx.config.KAFKA_TOPIC_PREFIX,
+    batchSize: 200,
+    pollMs: 50,
+    lockName: `${ctx.id}-relay`,
+  });
+  relay.start();
+  return {
+    relay,
+    stop: async () => {
+      await relay.stop();
+      await producer.disconnect();
+    },
+  };
+}
+
+/** Collects every envelope published on the given topics from the beginning. */
+export async function collectEvents(kafka: Kafka, topics: string[], groupId: string) {
+  const received: EventEnvelope[] = [];
+  const consumer = kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 500 });
+  await consumer.connect();
+  for (const topic of topics) await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      received.push(parseEnvelope(JSON.parse(message.value!.toString())));
+    },
+  });
+  return { received, stop: () => consumer.disconnect() };
+}
