@@ -27,7 +27,7 @@ export type HoldResult =
 
 export type PaymentOutcome =
   | { ok: true; paymentId: number; amount: number }
-  | { ok: false; code: 'INSUFFICIENT_BALANCE' | 'RESERVATION_NOT_PAYABLE'; detail: string };
+  | { ok: false; code: 'INSUFFICIENT_BALANCE' | 'RESERVATION_EXPIRED' | 'RESERVATION_NOT_PAYABLE'; detail: string };
 
 export type PayResult =
   | { ok: true; status: 'CONFIRMED'; paymentId: number; amount: number }

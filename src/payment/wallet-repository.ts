@@ -50,6 +50,9 @@ export class WalletRepository {
       const [existing] = await tx.select().from(payments).where(eq(payments.reservationId, reservationId)).limit(1);
       if (existing) return { ok: true, paymentId: existing.id, amount: existing.amount } as const;
       if (r.status !== 'HELD') return { ok: false, code: 'RESERVATION_NOT_PAYABLE', detail: `reservation is ${r.status}` } as const;
+      // The buyer was promised "pay before expiresAt": a payment that arrives later is refused even
+      // if the workflow's timer has not fired yet (it fires within milliseconds and releases).
+      if (r.expiresAt.getTime() <= Date.now()) return { ok: false, code: 'RESERVATION_EXPIRED', detail: 'the hold expired before payment' } as const;
       const wallet = await this.lockWallet(tx, r.userId);
       if (wallet.balance < r.amount) {
         return { ok: false, code: 'INSUFFICIENT_BALANCE', detail: `balance ${wallet.balance} KRW is less than ${r.amount} KRW` } as const;

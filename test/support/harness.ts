@@ -13,6 +13,10 @@ import { migrateDatabase } from '../../src/platform/db/migrate.js';
 import { createKafka } from '../../src/platform/kafka.js';
 import { Metrics } from '../../src/platform/observability/metrics.js';
 import { createRedis, type Redis } from '../../src/platform/redis.js';
+import { users, wallets } from '../../src/platform/db/schema.js';
+import { hashPassword } from '../../src/identity/passwords.js';
+
+export const TEST_PASSWORD = 'correct-horse-battery';
 
 let runtimeInstalled = false;
 function quietRuntime() {
@@ -49,6 +53,8 @@ export async function createTestContext(opts: TestContextOptions = {}) {
     TEMPORAL_TASK_QUEUE: `booking-${id}`,
     KAFKA_BROKERS: stack.kafkaBrokers,
     KAFKA_TOPIC_PREFIX: `${id}.`,
+    // Booking tests need no waiting room; queue tests pass QUEUE_ENFORCED: 'true'.
+    QUEUE_ENFORCED: 'false',
     ...opts.env,
   });
   await migrateDatabase(config.MYSQL_URL);
@@ -107,11 +113,22 @@ export async function createTestContext(opts: TestContextOptions = {}) {
   };
 
   let userSeq = 0;
+  let passwordHash: string | undefined;
   /** A signed-up user with a funded wallet and an access token. */
   const createUser = async (opts: { balance?: number; role?: 'USER' | 'ADMIN' } = {}) => {
     userSeq += 1;
     const email = `u${userSeq}-${randomBytes(3).toString('hex')}@test.example`;
-    const { id } = await services.identity.signup({ email, password: 'correct-horse-battery', name: `User ${userSeq}` }, opts.role ?? 'USER');
+    // Sign-up hashes the password with scrypt (tens of ms); bulk users reuse one hash, inserted directly.
+    passwordHash ??= await hashPassword(TEST_PASSWORD);
+    const [res] = await database.db.insert(users).values({
+      emailCipher: services.cipher.encrypt(email),
+      emailIndex: services.cipher.emailIndex(email),
+      name: `User ${userSeq}`,
+      passwordHash,
+      role: opts.role ?? 'USER',
+    });
+    const id = Number(res.insertId);
+    await database.db.insert(wallets).values({ userId: id, balance: 0 });
     if (opts.balance) await services.wallets.charge(id, opts.balance, `charge:test-${id}`);
     const { accessToken } = await services.tokens.issue({ id, role: opts.role ?? 'USER', tokenVersion: 0 });
     return { id, email, token: accessToken };

@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestContext, eventually, type TestContext } from '../support/harness.js';
+import { recordHistory } from '../support/histories.js';
+import { checkInvariants } from '../support/invariants.js';
+
+/** Hold expiry with a short TTL, and a payment racing the expiry timer. */
+describe('hold expiry', () => {
+  let ctx: TestContext;
+  const TTL_S = 2;
+
+  beforeAll(async () => {
+    ctx = await createTestContext({ env: { HOLD_TTL_SECONDS: String(TTL_S) } });
+  });
+  afterAll(async () => {
+    await ctx?.close();
+  });
+
+  it('expires an unpaid hold: seats AVAILABLE again, reservation EXPIRED, a late payment refused and nothing charged', async () => {
+    const user = await ctx.createUser({ balance: 50_000 });
+    const { scheduleId, seatIds } = await ctx.createSchedule({ price: 10_000 });
+    const held = await ctx.request('POST', '/api/v1/reservations', { token: user.token, body: { scheduleId, seatIds: [seatIds[0]] } });
+    expect(held.status).toBe(201);
+    const handle = ctx.temporal.workflow.getHandle(`reservation-${held.body.id}`);
+    expect(await handle.query('state')).toMatchObject({ status: 'HELD' });
+
+    const expired = await eventually(async () => {
+      const r = await ctx.request('GET', `/api/v1/reservations/${held.body.id}`, { token: user.token });
+      return r.body.status === 'EXPIRED' && r.body;
+    }, 15_000);
+    // Invariant 3: released within a few seconds of expiresAt.
+    expect(Date.parse(expired.closedAt) - Date.parse(expired.expiresAt)).toBeLessThan(3_000);
+    const seats = await ctx.request('GET', `/api/v1/schedules/${scheduleId}/seats?status=AVAILABLE`);
+    expect(seats.body.items.map((s: { id: number }) => s.id)).toContain(seatIds[0]);
+
+    const late = await ctx.request('POST', `/api/v1/reservations/${held.body.id}/payment`, { token: user.token });
+    expect(late.status).toBe(409);
+    expect(late.body.code).toBe('RESERVATION_EXPIRED');
+    expect((await ctx.request('GET', '/api/v1/wallet', { token: user.token })).body.balance).toBe(50_000);
+    // The seat is free for the next buyer, in Redis as well as MySQL.
+    const other = await ctx.createUser();
+    expect((await ctx.request('POST', '/api/v1/reservations', { token: other.token, body: { scheduleId, seatIds: [seatIds[0]] } })).status).toBe(201);
+    await recordHistory(handle, 'hold-expire');
+    expect(await checkInvariants(ctx.pool, { expiryGraceMs: 5_000 })).toEqual([]);
+  });
+
+  it('a payment racing the timer either confirms (seat never released) or is refused with nothing charged', async () => {
+    const outcomes = { confirmed: 0, refused: 0 };
+    const users = await Promise.all(Array.from({ length: 12 }, () => ctx.createUser({ balance: 10_000 })));
+    const { scheduleId, seatIds } = await ctx.createSchedule({ price: 10_000, rows: 1, seatsPerRow: 12 });
+    await Promise.all(
+      users.map(async (user, i) => {
+        const held = await ctx.request('POST', '/api/v1/reservations', { token: user.token, body: { scheduleId, seatIds: [seatIds[i]] } });
+        expect(held.status).toBe(201);
+        // Aim the payment around the expiry instant: from 150 ms before to 150 ms after.
+        const delay = Date.parse(held.body.expiresAt) - Date.now() - 150 + (i % 6) * 60;
+        await new Promise((r) => setTimeout(r, Math.max(0, delay)));
+        const paid = await ctx.request('POST', `/api/v1/reservations/${held.body.id}/payment`, { token: user.token });
+        const wallet = (await ctx.request('GET', '/api/v1/wallet', { token: user.token })).body.balance;
+        if (paid.status === 200) {
+          outcomes.confirmed += 1;
+          expect(wallet).toBe(0);
+          const events = await ctx.pool.query(`SELECT type FROM domain_events WHERE aggregate_id = ? ORDER BY sequence`, [held.body.id]);
+          // Confirmed means the seat went HELD -> SOLD without ever being released in between.
+          expect((events[0] as Array<{ type: string }>).map((e) => e.type)).toEqual(['ReservationHeld', 'PaymentCompleted', 'ReservationConfirmed']);
+          // ...and the money moved before the hold's deadline, never after it.
+          const [pay] = await ctx.pool.query(`SELECT p.created_at <= r.expires_at AS in_time FROM payments p JOIN reservations r ON r.id = p.reservation_id WHERE r.id = ?`, [held.body.id]);
+          expect((pay as Array<{ in_time: number }>)[0]!.in_time).toBe(1);
+        } else {
+          outcomes.refused += 1;
+          expect(paid.status).toBe(409);
+          expect(paid.body.code).toBe('RESERVATION_EXPIRED');
+          expect(wallet).toBe(10_000);
+        }
+      }),
+    );
+    expect(outcomes.confirmed + outcomes.refused).toBe(12);
+    await eventually(async () => {
+      const [rows] = await ctx.pool.query(`SELECT COUNT(*) n FROM reservations WHERE status = 'HELD'`);
+      return Number((rows as Array<{ n: number }>)[0]!.n) === 0;
+    });
+    expect(await checkInvariants(ctx.pool, { expiryGraceMs: 5_000 })).toEqual([]);
+    console.log(`payment vs expiry race: ${outcomes.confirmed} confirmed, ${outcomes.refused} refused`);
+  });
+});
