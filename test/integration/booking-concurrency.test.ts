@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../support/harness.js';
 import { checkInvariants } from '../support/invariants.js';
+import { seededRandom } from '../../scripts/bench/stats.js';
 
 /** A rush on a small hall: 500 concurrent hold attempts on 50 seats from 200 users. */
 describe('concurrent holds', () => {
@@ -17,8 +18,7 @@ describe('concurrent holds', () => {
     const users = await Promise.all(Array.from({ length: 200 }, () => ctx.createUser({ balance: 100_000 })));
     const { scheduleId, seatIds } = await ctx.createSchedule({ rows: 5, seatsPerRow: 10, price: 10_000 });
     // Deterministic pseudo-random picks of 1-2 adjacent seats, so hot seats collide a lot.
-    let seed = 42;
-    const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    const rand = seededRandom(42);
     const attempts = Array.from({ length: 500 }, (_, i) => {
       const first = rand(50);
       const seats = rand(2) === 0 || first === 49 ? [seatIds[first]!] : [seatIds[first]!, seatIds[first + 1]!];

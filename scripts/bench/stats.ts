@@ -1,0 +1,58 @@
+/** Latency bookkeeping for the benchmarks: exact percentiles from every sample (runs are small). */
+export class Samples {
+  private readonly ms: number[] = [];
+  constructor(readonly name: string) {}
+
+  add(ms: number) {
+    this.ms.push(ms);
+  }
+
+  async time<T>(fn: () => Promise<T>): Promise<T> {
+    const t = performance.now();
+    try {
+      return await fn();
+    } finally {
+      this.add(performance.now() - t);
+    }
+  }
+
+  percentile(p: number): number {
+    if (this.ms.length === 0) return NaN;
+    const sorted = [...this.ms].sort((a, b) => a - b);
+    return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+  }
+
+  get count() {
+    return this.ms.length;
+  }
+
+  line(elapsedMs: number): string {
+    const f = (v: number) => v.toFixed(1).padStart(7);
+    const rate = (this.count / (elapsedMs / 1000)).toFixed(0).padStart(6);
+    return `${this.name.padEnd(34)} n=${String(this.count).padStart(6)} ${rate}/s  p50 ${f(this.percentile(50))} ms  p95 ${f(this.percentile(95))} ms  p99 ${f(this.percentile(99))} ms`;
+  }
+}
+
+/** Runs `total` jobs with at most `concurrency` in flight; returns the wall time in ms. */
+export async function runPool(total: number, concurrency: number, job: (i: number) => Promise<void>): Promise<number> {
+  const started = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, total) }, async () => {
+      while (next < total) await job(next++);
+    }),
+  );
+  return performance.now() - started;
+}
+
+/** A small seeded PRNG (mulberry32): repeatable runs, and unlike a bare LCG its low bits are random. */
+export function seededRandom(seed: number): (below: number) => number {
+  let a = seed >>> 0;
+  return (below) => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * below);
+  };
+}
