@@ -27,6 +27,7 @@ import { createDatabase } from '../src/platform/db/client.js';
 import { migrateDatabase } from '../src/platform/db/migrate.js';
 import { users, wallets } from '../src/platform/db/schema.js';
 import { createRedis } from '../src/platform/redis.js';
+import { encryptedDataConverter } from '../src/platform/temporal-codec.js';
 import { checkInvariants } from '../test/support/invariants.js';
 import { emptyWorkflow, pingUpdate } from './bench/empty-workflow.js';
 import { runPool, Samples, seededRandom } from './bench/stats.js';
@@ -151,10 +152,11 @@ async function main() {
       connection: nativeConnection,
       taskQueue: emptyQueue,
       workflowsPath: fileURLToPath(new URL('./bench/empty-workflow.ts', import.meta.url)),
+      dataConverter: encryptedDataConverter(base.DATA_ENCRYPTION_KEY),
       bundlerOptions: { ignoreModules: [] },
     });
     const emptyRun = emptyWorker.run();
-    const client = new Client({ connection: await Connection.connect({ address: base.TEMPORAL_ADDRESS }) });
+    const client = new Client({ connection: await Connection.connect({ address: base.TEMPORAL_ADDRESS }), dataConverter: encryptedDataConverter(base.DATA_ENCRYPTION_KEY) });
     const uws = new Samples('empty workflow Update-with-Start');
     const uwsCount = Math.min(primitives, 500);
     const uwsMs = await runPool(uwsCount, conc, async (i) => {

@@ -53,9 +53,36 @@ const schema = z
     RELAY_METRICS_PORT: int(9465, 0, 65535),
     RELAY_BATCH_SIZE: int(500, 1, 10_000),
     RELAY_POLL_MS: int(200, 10),
+    // Event consumers (issue 6): SSE notifications in each API process, the sales read model in the relay.
+    SSE_KEEPALIVE_MS: int(15_000, 100, 300_000),
+    SSE_MAX_STREAMS_PER_USER: int(5, 1, 100),
+    NOTIFICATIONS_ENABLED: bool(true),
+    NOTIFICATIONS_DEDUP_SIZE: int(10_000, 100, 1_000_000),
+    SALES_READ_MODEL_ENABLED: bool(true),
 
     JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').default(DEV_JWT_SECRET),
     JWT_TTL_SECONDS: int(900, 60, 86_400),
+    // Identity and abuse limits (issue 5). Rate limits are per window; defaults are generous so
+    // benchmarks and tests are not throttled; production should lower them (docs/security.md).
+    JWT_SECRET_PREVIOUS: z.string().min(32).optional(),
+    REFRESH_TTL_SECONDS: int(7 * 86_400, 300, 90 * 86_400),
+    TOKEN_VERSION_CACHE_SECONDS: int(30, 0, 3600),
+    LOGIN_MAX_FAILURES: int(5, 1, 100),
+    LOGIN_LOCKOUT_SECONDS: int(15 * 60, 1, 86_400),
+    LOGIN_FAILURE_DELAY_MS: int(200, 0, 5000),
+    TRUST_PROXY_HOPS: int(0, 0, 10),
+    RATE_LIMIT_ENABLED: bool(true),
+    RATE_LIMIT_WINDOW_SECONDS: int(60, 1, 3600),
+    RATE_LIMIT_AUTH_PER_IP: int(10_000, 1),
+    RATE_LIMIT_QUEUE_PER_IP: int(100_000, 1),
+    RATE_LIMIT_QUEUE_PER_USER: int(1_200, 1),
+    RATE_LIMIT_BOOKING_PER_IP: int(100_000, 1),
+    RATE_LIMIT_BOOKING_PER_USER: int(1_200, 1),
+    DATA_ENCRYPTION_KEY_PREVIOUS: z
+      .string()
+      .optional()
+      .refine((v) => v === undefined || Buffer.from(v, 'base64').length === 32, 'DATA_ENCRYPTION_KEY_PREVIOUS must be 32 bytes, base64-encoded'),
+    CODEC_SHARED_SECRET: z.string().min(32, 'CODEC_SHARED_SECRET must be at least 32 characters').optional(),
     DATA_ENCRYPTION_KEY: z
       .string()
       .default(DEV_DATA_KEY)
@@ -68,6 +95,19 @@ const schema = z
     WALLET_MAX_BALANCE: int(100_000_000, 1),
     SEAT_MAP_CACHE_TTL_SECONDS: int(30, 1, 3600),
     IDEMPOTENCY_TTL_SECONDS: int(86_400, 60),
+
+    // Waiting room (issue 4, docs/queue.md). Per-schedule maxActive / admitRate override the
+    // first two from the admin API; the rest are global.
+    QUEUE_ENFORCED: bool(true),
+    QUEUE_MAX_ACTIVE: int(500, 1, 1_000_000),
+    QUEUE_ADMIT_RATE_PER_SEC: int(50, 1, 100_000),
+    QUEUE_ACTIVE_TTL_SECONDS: int(600, 1, 86_400),
+    QUEUE_WAITER_GRACE_SECONDS: int(30, 1, 86_400),
+    // HMAC key of queue tokens; unset = derived from JWT_SECRET (domain-separated).
+    QUEUE_TOKEN_SECRET: z.string().min(32, 'QUEUE_TOKEN_SECRET must be at least 32 characters').optional(),
+    QUEUE_TICK_MS: int(500, 20, 60_000),
+    QUEUE_SSE_INTERVAL_MS: int(1000, 100, 60_000),
+    QUEUE_SETTINGS_CACHE_MS: int(2000, 0, 60_000),
   })
   .superRefine((c, ctx) => {
     if (c.NODE_ENV === 'production') {

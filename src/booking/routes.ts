@@ -42,7 +42,7 @@ const ReservationIdParam = z.object({
   reservationId: z.string().regex(RESERVATION_ID_PATTERN, 'a 24-character reservation id').openapi({ param: { name: 'reservationId', in: 'path' } }),
 });
 const QueueTokenHeader = z.object({
-  'x-queue-token': z.string().max(1024).optional().openapi({ param: { name: 'X-Queue-Token', in: 'header' }, description: 'ACTIVE waiting-room token for the schedule' }),
+  'x-queue-token': z.string().max(1024).optional().openapi({ param: { name: 'x-queue-token', in: 'header' }, description: 'ACTIVE waiting-room token for the schedule' }),
 });
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);

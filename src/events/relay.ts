@@ -7,6 +7,16 @@ import type { Logger } from '../platform/observability/logger.js';
 import type { Metrics } from '../platform/observability/metrics.js';
 import { topicFor, type EventEnvelope } from './catalog.js';
 
+export interface TopicMessages {
+  topic: string;
+  messages: Array<{ key: string; value: string; headers: Record<string, string> }>;
+}
+
+/** Port to the message broker: publish a batch, in order, acknowledged by all replicas, or throw. */
+export interface EventPublisher {
+  publish(topicMessages: TopicMessages[]): Promise<void>;
+}
+
 export interface RelayOptions {
   topicPrefix: string;
   batchSize: number;
@@ -29,11 +39,12 @@ export class OutboxRelay {
   private readonly lag;
   private readonly lagSeconds;
   private readonly leader;
+  private readonly publisher: EventPublisher;
 
   constructor(
     private readonly db: Db,
     private readonly pool: mysql.Pool,
-    private readonly producer: Producer,
+    publisher: EventPublisher | Producer,
     private readonly log: Logger,
     metrics: Metrics,
     private readonly opts: RelayOptions,
@@ -43,6 +54,8 @@ export class OutboxRelay {
     this.lag = metrics.gauge('outbox_unpublished_events', 'Events in the outbox not yet published');
     this.lagSeconds = metrics.gauge('outbox_oldest_unpublished_age_seconds', 'Age of the oldest unpublished event');
     this.leader = metrics.gauge('outbox_relay_leader', '1 while this relay holds the publishing lock');
+    // A bare kafkajs producer (already connected) is still accepted; KafkaEventPublisher reconnects.
+    this.publisher = 'sendBatch' in publisher ? { publish: (topicMessages) => publisher.sendBatch({ acks: -1, topicMessages }).then(() => undefined) } : publisher;
   }
 
   start(): void {
@@ -59,7 +72,7 @@ export class OutboxRelay {
   async publishBatch(): Promise<number> {
     const rows = await this.db.select().from(domainEvents).where(isNull(domainEvents.publishedAt)).orderBy(asc(domainEvents.position)).limit(this.opts.batchSize);
     if (rows.length === 0) return 0;
-    const byTopic = new Map<string, Array<{ key: string; value: string; headers: Record<string, string> }>>();
+    const byTopic = new Map<string, TopicMessages['messages']>();
     for (const r of rows) {
       const envelope: EventEnvelope = {
         id: r.id,
@@ -75,7 +88,7 @@ export class OutboxRelay {
       if (!byTopic.has(topic)) byTopic.set(topic, []);
       byTopic.get(topic)!.push({ key: r.aggregateId, value: JSON.stringify(envelope), headers: { 'event-id': r.id, 'event-type': r.type } });
     }
-    await this.producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+    await this.publisher.publish([...byTopic].map(([topic, messages]) => ({ topic, messages })));
     await this.db.update(domainEvents).set({ publishedAt: new Date() }).where(inArray(domainEvents.position, rows.map((r) => r.position)));
     for (const r of rows) this.published.inc({ type: r.type });
     return rows.length;

@@ -1,17 +1,26 @@
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../platform/http/app.js';
 import { DomainError } from '../shared/errors.js';
+import type { TokenVersions } from './token-versions.js';
 import type { AccessTokens } from './tokens.js';
 
-/** Requires `Authorization: Bearer <access token>` and puts the user on the context. */
-export function requireAuth(tokens: AccessTokens): MiddlewareHandler<AppEnv> {
+/**
+ * Requires `Authorization: Bearer <access token>` and puts the user on the context. With
+ * `versions`, a token older than the user's token_version (revoked) or of a disabled user is
+ * refused; see TokenVersions for the cost and staleness trade-off.
+ */
+export function requireAuth(tokens: AccessTokens, versions?: TokenVersions): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const header = c.req.header('authorization') ?? '';
     const match = /^Bearer ([A-Za-z0-9_\-.]{10,2048})$/.exec(header);
     if (!match) throw new DomainError('UNAUTHENTICATED', 'Missing or malformed Authorization: Bearer token');
     const claims = await tokens.verify(match[1]!);
-    c.set('user', { id: Number(claims.sub), role: claims.role });
-    c.get('log') && c.set('log', c.get('log').child({ userId: Number(claims.sub) }));
+    const userId = Number(claims.sub);
+    if (versions?.checksEveryRequest && (await versions.current(userId)) !== claims.ver) {
+      throw new DomainError('UNAUTHENTICATED', 'Access token was revoked; log in again');
+    }
+    c.set('user', { id: userId, role: claims.role });
+    c.get('log') && c.set('log', c.get('log').child({ userId }));
     await next();
   };
 }
@@ -20,5 +29,20 @@ export function requireRole(role: 'ADMIN'): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     if (c.get('user')?.role !== role) throw new DomainError('FORBIDDEN', `This route needs role ${role}`);
     await next();
+  };
+}
+
+/**
+ * Records every 403 under the guarded paths as a SecurityEvent (FORBIDDEN). Mounted by path in the
+ * API app around admin and operator routes, so routers written elsewhere are covered without each
+ * one remembering to audit; ownership violations are 404s by design and are not recorded here.
+ */
+export function auditForbidden(audit: { record(e: { kind: 'FORBIDDEN'; userId: number | null; ip: string | null; detail: string }): Promise<void> }, clientIp: (c: Parameters<MiddlewareHandler<AppEnv>>[0]) => string | null): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    await next();
+    if (c.res.status === 403) {
+      const user = c.get('user');
+      await audit.record({ kind: 'FORBIDDEN', userId: user?.id ?? null, ip: clientIp(c), detail: `${c.req.method} ${c.req.path}`.slice(0, 300) });
+    }
   };
 }

@@ -1,8 +1,10 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { createRouter } from '../platform/http/app.js';
 import { bearerSecurity, json, jsonBody, problems } from '../platform/http/openapi.js';
 import { requireAuth } from './middleware.js';
 import type { IdentityService } from './service.js';
+import type { TokenVersions } from './token-versions.js';
 import type { AccessTokens } from './tokens.js';
 
 const Email = z.string().trim().max(254).email();
@@ -13,13 +15,34 @@ const SignupBody = z
   .strict()
   .openapi('SignupRequest');
 const LoginBody = z.object({ email: Email, password: z.string().min(1).max(128) }).strict().openapi('LoginRequest');
-const TokenResponse = z.object({ accessToken: z.string(), tokenType: z.literal('Bearer'), expiresIn: z.number().int(), userId: z.number().int() }).openapi('TokenResponse');
+const RefreshBody = z
+  .object({ refreshToken: z.string().min(10).max(2048).regex(/^[A-Za-z0-9_\-.]+$/, 'a JWT') })
+  .strict()
+  .openapi('RefreshRequest');
+const TokenResponse = z
+  .object({
+    accessToken: z.string(),
+    tokenType: z.literal('Bearer'),
+    expiresIn: z.number().int(),
+    refreshToken: z.string(),
+    refreshExpiresIn: z.number().int(),
+    userId: z.number().int(),
+  })
+  .openapi('TokenResponse');
 const Profile = z
   .object({ id: z.number().int(), email: z.string(), name: z.string(), phone: z.string().nullable(), role: z.enum(['USER', 'ADMIN']), createdAt: z.string() })
   .openapi('Profile');
 
-export function identityRoutes(deps: { identity: IdentityService; tokens: AccessTokens }) {
+export interface IdentityRouteDeps {
+  identity: IdentityService;
+  tokens: AccessTokens;
+  versions?: TokenVersions;
+  clientIp?: (c: Context) => string | null;
+}
+
+export function identityRoutes(deps: IdentityRouteDeps) {
   const app = createRouter();
+  const ipOf = (c: Context) => deps.clientIp?.(c) ?? null;
 
   app.openapi(
     createRoute({
@@ -27,6 +50,7 @@ export function identityRoutes(deps: { identity: IdentityService; tokens: Access
       path: '/auth/signup',
       tags: ['auth'],
       summary: 'Create an account (role USER)',
+      description: 'Unknown fields (a `role`, say) are rejected: accounts are always created as USER.',
       request: jsonBody(SignupBody),
       responses: { 201: json(z.object({ id: z.number().int() }), 'Account created'), ...problems(400, 409, 429) },
     }),
@@ -38,23 +62,60 @@ export function identityRoutes(deps: { identity: IdentityService; tokens: Access
       method: 'post',
       path: '/auth/login',
       tags: ['auth'],
-      summary: 'Exchange email and password for a short-lived access token',
-      description: 'Access tokens last JWT_TTL_SECONDS; when one expires (401 TOKEN_EXPIRED), log in again.',
+      summary: 'Exchange email and password for an access token and a refresh token',
+      description:
+        'The access token lasts `expiresIn` seconds (JWT_TTL_SECONDS). Wrong email and wrong password get the same 401; ' +
+        'repeated failures answer slower and then lock the account (423 with Retry-After).',
       request: jsonBody(LoginBody),
-      responses: { 200: json(TokenResponse, 'Access token'), ...problems(400, 401, 423, 429) },
+      responses: { 200: json(TokenResponse, 'Tokens'), ...problems(400, 401, 423, 429) },
     }),
     async (c) => {
       const { email, password } = c.req.valid('json');
-      const ip = c.req.header('x-forwarded-for')?.split(',')[0]?.trim() ?? null;
-      const token = await deps.identity.login(email, password, ip);
-      return c.json({ ...token, tokenType: 'Bearer' as const }, 200);
+      const tokens = await deps.identity.login(email, password, ipOf(c));
+      return c.json({ ...tokens, tokenType: 'Bearer' as const }, 200);
     },
   );
 
-  app.use('/me', requireAuth(deps.tokens));
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/auth/refresh',
+      tags: ['auth'],
+      summary: 'Exchange a refresh token for a new access token and a new refresh token',
+      description:
+        'The refresh path: when an access token expires (401 TOKEN_EXPIRED), send the refresh token from the last login or refresh. ' +
+        'Each refresh token works once; reusing one signs the account out everywhere. Tokens issued before a logout-everywhere, ' +
+        'a role or a status change are refused (401): log in again.',
+      request: jsonBody(RefreshBody),
+      responses: { 200: json(TokenResponse, 'New tokens'), ...problems(400, 401, 429) },
+    }),
+    async (c) => {
+      const tokens = await deps.identity.refresh(c.req.valid('json').refreshToken, ipOf(c));
+      return c.json({ ...tokens, tokenType: 'Bearer' as const }, 200);
+    },
+  );
+
+  const auth = requireAuth(deps.tokens, deps.versions);
+  app.use('/me', auth);
   app.openapi(
     createRoute({ method: 'get', path: '/me', tags: ['auth'], summary: 'Own profile (decrypted)', security: bearerSecurity, responses: { 200: json(Profile, 'Profile'), ...problems(401) } }),
     async (c) => c.json(await deps.identity.profile(c.get('user').id), 200),
+  );
+
+  app.use('/auth/logout-all', auth);
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/auth/logout-all',
+      tags: ['auth'],
+      summary: 'Sign out everywhere: every access and refresh token issued so far stops working',
+      security: bearerSecurity,
+      responses: { 204: { description: 'Signed out' }, ...problems(401, 429) },
+    }),
+    async (c) => {
+      await deps.identity.revokeTokens(c.get('user').id, { kind: 'LOGOUT_EVERYWHERE', ip: ipOf(c), detail: 'user request' });
+      return c.body(null, 204);
+    },
   );
 
   return app;

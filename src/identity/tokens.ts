@@ -1,35 +1,103 @@
+import { createHmac, randomUUID } from 'node:crypto';
 import { sign, verify } from 'hono/jwt';
 import { DomainError } from '../shared/errors.js';
 
+export type Role = 'USER' | 'ADMIN';
+
 export interface AccessClaims {
   sub: string;
-  role: 'USER' | 'ADMIN';
+  role: Role;
   ver: number;
   exp: number;
   iat: number;
 }
 
-/** Short-lived HS256 access tokens; the algorithm is pinned on verify so `alg: none` or RS/HS confusion fails. */
-export class AccessTokens {
-  constructor(
-    private readonly secret: string,
-    private readonly ttlSeconds: number,
-  ) {}
+export interface RefreshClaims {
+  sub: string;
+  ver: number;
+  jti: string;
+  exp: number;
+  iat: number;
+  typ: 'refresh';
+}
 
-  async issue(user: { id: number; role: 'USER' | 'ADMIN'; tokenVersion: number }): Promise<{ accessToken: string; expiresIn: number }> {
+export interface IssuedTokens {
+  accessToken: string;
+  expiresIn: number;
+  refreshToken: string;
+  refreshExpiresIn: number;
+}
+
+/**
+ * Short-lived HS256 access tokens and longer-lived refresh tokens. The algorithm is pinned on
+ * verify, so `alg: none` or RS/HS confusion fails. Refresh tokens are signed with a key derived
+ * from the secret for that purpose only, so one kind can never be presented as the other.
+ * `previousSecret` keeps tokens signed before a JWT_SECRET rotation valid until they expire.
+ */
+export class AccessTokens {
+  private readonly accessKeys: string[];
+  private readonly refreshKeys: string[];
+
+  constructor(
+    secret: string,
+    private readonly ttlSeconds: number,
+    private readonly refreshTtlSeconds = 7 * 86_400,
+    previousSecret?: string,
+  ) {
+    const secrets = previousSecret ? [secret, previousSecret] : [secret];
+    this.accessKeys = secrets;
+    this.refreshKeys = secrets.map((s) => createHmac('sha256', s).update('refresh-token').digest('base64url'));
+  }
+
+  async issue(user: { id: number; role: Role; tokenVersion: number }): Promise<{ accessToken: string; expiresIn: number }> {
     const now = Math.floor(Date.now() / 1000);
     const claims: AccessClaims = { sub: String(user.id), role: user.role, ver: user.tokenVersion, iat: now, exp: now + this.ttlSeconds };
-    return { accessToken: await sign({ ...claims }, this.secret, 'HS256'), expiresIn: this.ttlSeconds };
+    return { accessToken: await sign({ ...claims }, this.accessKeys[0]!, 'HS256'), expiresIn: this.ttlSeconds };
+  }
+
+  /** An access token plus a one-time refresh token (its `jti` is spent on use, see RefreshService). */
+  async issuePair(user: { id: number; role: Role; tokenVersion: number }): Promise<IssuedTokens> {
+    const access = await this.issue(user);
+    const now = Math.floor(Date.now() / 1000);
+    const claims: RefreshClaims = { sub: String(user.id), ver: user.tokenVersion, jti: randomUUID(), typ: 'refresh', iat: now, exp: now + this.refreshTtlSeconds };
+    const refreshToken = await sign({ ...claims }, this.refreshKeys[0]!, 'HS256');
+    return { ...access, refreshToken, refreshExpiresIn: this.refreshTtlSeconds };
   }
 
   async verify(token: string): Promise<AccessClaims> {
-    try {
-      const claims = (await verify(token, this.secret, 'HS256')) as unknown as AccessClaims;
-      if (!/^\d+$/.test(String(claims.sub)) || (claims.role !== 'USER' && claims.role !== 'ADMIN')) throw new Error('bad claims');
-      return claims;
-    } catch (err) {
-      const expired = (err as Error)?.name === 'JwtTokenExpired';
-      throw new DomainError(expired ? 'TOKEN_EXPIRED' : 'UNAUTHENTICATED', expired ? 'Access token expired; log in again' : 'Invalid access token');
+    const claims = await verifyWithAny<AccessClaims>(token, this.accessKeys, 'Access token expired; refresh it or log in again', 'Invalid access token');
+    if (!isUserId(claims.sub) || (claims.role !== 'USER' && claims.role !== 'ADMIN') || !Number.isInteger(claims.ver)) {
+      throw new DomainError('UNAUTHENTICATED', 'Invalid access token');
     }
+    return claims;
   }
+
+  async verifyRefresh(token: string): Promise<RefreshClaims> {
+    const claims = await verifyWithAny<RefreshClaims>(token, this.refreshKeys, 'Refresh token expired; log in again', 'Invalid refresh token');
+    if (claims.typ !== 'refresh' || !isUserId(claims.sub) || !Number.isInteger(claims.ver) || typeof claims.jti !== 'string' || claims.jti.length > 64) {
+      throw new DomainError('UNAUTHENTICATED', 'Invalid refresh token');
+    }
+    return claims;
+  }
+}
+
+const isUserId = (sub: unknown) => typeof sub === 'string' && /^[1-9]\d{0,15}$/.test(sub);
+
+/**
+ * hono/jwt checks `exp` before the signature; verifying the signature first (exp: false) and then
+ * the expiry ourselves keeps a forged token from learning anything, and insists that `exp` exists.
+ */
+async function verifyWithAny<T extends { exp: number }>(token: string, keys: string[], expiredMessage: string, invalidMessage: string): Promise<T> {
+  for (const key of keys) {
+    let claims: T;
+    try {
+      claims = (await verify(token, key, { alg: 'HS256', exp: false })) as unknown as T;
+    } catch {
+      continue;
+    }
+    if (typeof claims.exp !== 'number' || !Number.isFinite(claims.exp)) break;
+    if (claims.exp <= Math.floor(Date.now() / 1000)) throw new DomainError('TOKEN_EXPIRED', expiredMessage);
+    return claims;
+  }
+  throw new DomainError('UNAUTHENTICATED', invalidMessage);
 }

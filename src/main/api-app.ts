@@ -11,17 +11,30 @@ import { CatalogRepository } from '../catalog/repository.js';
 import { catalogRoutes } from '../catalog/routes.js';
 import { SeatMapCache } from '../catalog/seat-map-cache.js';
 import type { Config } from '../config.js';
-import { requireAuth } from '../identity/middleware.js';
+import { eventAdminRoutes } from '../events/admin-routes.js';
+import { NotificationHub } from '../events/notification-hub.js';
+import { eventRoutes } from '../events/routes.js';
+import { SalesRepository } from '../events/sales-repository.js';
+import { identityAdminRoutes } from '../identity/admin-routes.js';
+import { SecurityAudit } from '../identity/audit.js';
+import { codecRoutes } from '../identity/codec-routes.js';
+import { auditForbidden, requireAuth } from '../identity/middleware.js';
+import { TokenVersions } from '../identity/token-versions.js';
 import { PersonalDataCipher } from '../identity/personal-data.js';
 import { identityRoutes } from '../identity/routes.js';
 import { IdentityService } from '../identity/service.js';
 import { AccessTokens } from '../identity/tokens.js';
 import { walletRoutes } from '../payment/routes.js';
+import { queueAdminRoutes } from '../queue/admin-routes.js';
+import { queueRoutes } from '../queue/routes.js';
+import { buildQueue } from '../queue/wiring.js';
 import { WalletRepository } from '../payment/wallet-repository.js';
 import type { Db } from '../platform/db/client.js';
 import { dependencyChecks, runChecks } from '../platform/health.js';
 import { createHttpApp } from '../platform/http/app.js';
 import { IdempotencyStore } from '../platform/http/idempotency.js';
+import { clientIpResolver, rateLimit, RateLimiter } from '../platform/http/rate-limit.js';
+import { AesGcmPayloadCodec } from '../platform/temporal-codec.js';
 import type { Logger } from '../platform/observability/logger.js';
 import type { Metrics } from '../platform/observability/metrics.js';
 import type { Redis } from '../platform/redis.js';
@@ -35,6 +48,8 @@ export interface ApiDeps {
   log: Logger;
   metrics: Metrics;
   admission?: AdmissionGate;
+  /** SSE streams of this process; the API process feeds it from Kafka (events/consumers/notifications). */
+  notifications?: NotificationHub;
 }
 
 /** Wires every capability's routes onto one Hono app (used by the API process and by tests). */
@@ -42,10 +57,18 @@ export function buildApiApp(deps: ApiDeps) {
   const { config, db, redis, log, metrics } = deps;
   const app = createHttpApp({ log, metrics, bodyLimitBytes: config.BODY_LIMIT_BYTES, corsOrigins: config.CORS_ORIGINS });
 
-  const tokens = new AccessTokens(config.JWT_SECRET, config.JWT_TTL_SECONDS);
-  const auth = requireAuth(tokens);
-  const cipher = new PersonalDataCipher(config.DATA_ENCRYPTION_KEY);
-  const identity = new IdentityService(db, cipher, tokens);
+  const tokens = new AccessTokens(config.JWT_SECRET, config.JWT_TTL_SECONDS, config.REFRESH_TTL_SECONDS, config.JWT_SECRET_PREVIOUS);
+  const versions = new TokenVersions(db, redis, config.TOKEN_VERSION_CACHE_SECONDS);
+  const auth = requireAuth(tokens, versions);
+  const cipher = new PersonalDataCipher(config.DATA_ENCRYPTION_KEY, config.DATA_ENCRYPTION_KEY_PREVIOUS);
+  const audit = new SecurityAudit(db, log);
+  const identity = new IdentityService(db, cipher, tokens, {
+    audit,
+    versions,
+    redis,
+    policy: { maxFailures: config.LOGIN_MAX_FAILURES, lockoutMs: config.LOGIN_LOCKOUT_SECONDS * 1000, failureDelayMs: config.LOGIN_FAILURE_DELAY_MS },
+  });
+  const clientIp = clientIpResolver(config.TRUST_PROXY_HOPS);
   const catalog = new CatalogRepository(db);
   const seatMaps = new SeatMapCache(redis, catalog, config.SEAT_MAP_CACHE_TTL_SECONDS, metrics);
   const reservations = new ReservationRepository(db);
@@ -56,6 +79,11 @@ export function buildApiApp(deps: ApiDeps) {
     maxSeatsPerReservation: config.MAX_SEATS_PER_RESERVATION,
     cancellationCutoffHours: config.CANCELLATION_CUTOFF_HOURS,
   });
+  const notifications = deps.notifications ?? new NotificationHub(config.SSE_MAX_STREAMS_PER_USER);
+  // Waiting room: every API process also drives admission (no single ticker to lose).
+  const queue = buildQueue({ config, db, redis, metrics, onError: (what, err) => log.warn({ err: String(err) }, `${what} failed`) });
+  queue.driver.start();
+  const admission = deps.admission ?? (config.QUEUE_ENFORCED ? queue.service : undefined);
   const checks = dependencyChecks({ db, redis, temporal: deps.temporal, kafkaAdmin: deps.kafkaAdmin });
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
@@ -66,11 +94,47 @@ export function buildApiApp(deps: ApiDeps) {
   app.get('/metrics', async (c) => c.text(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }));
 
   const v1 = '/api/v1';
-  app.route(v1, identityRoutes({ identity, tokens }));
+  // Abuse limits and audit by path prefix, registered before the routers so they cover routes
+  // written in other capabilities (queue, booking, wallet) without touching them.
+  if (config.RATE_LIMIT_ENABLED) {
+    const limiter = new RateLimiter(redis);
+    const windowMs = config.RATE_LIMIT_WINDOW_SECONDS * 1000;
+    const identify = async (c: { req: { header(n: string): string | undefined } }) => {
+      const token = /^Bearer (\S{10,2048})$/.exec(c.req.header('authorization') ?? '')?.[1];
+      return token ? tokens.verify(token).then((claims) => Number(claims.sub), () => null) : null;
+    };
+    const limit = (name: string, perIp: number, perUser?: number) => rateLimit({ limiter, rule: { name, perIp, ...(perUser ? { perUser } : {}) }, windowMs, clientIp, identify, log });
+    const authLimit = limit('auth', config.RATE_LIMIT_AUTH_PER_IP);
+    const queueLimit = limit('queue', config.RATE_LIMIT_QUEUE_PER_IP, config.RATE_LIMIT_QUEUE_PER_USER);
+    const bookingLimit = limit('booking', config.RATE_LIMIT_BOOKING_PER_IP, config.RATE_LIMIT_BOOKING_PER_USER);
+    app.use(`${v1}/auth/*`, authLimit);
+    app.use(`${v1}/queue/*`, queueLimit);
+    // '/x/*' also matches '/x' in Hono: one registration per prefix, or each request counts twice.
+    for (const path of ['/reservations/*', '/wallet/*']) app.use(`${v1}${path}`, bookingLimit);
+  }
+  const forbidden = auditForbidden(audit, clientIp);
+  app.use(`${v1}/admin/*`, forbidden);
+  app.use('/codec/*', forbidden);
+  app.route(v1, identityRoutes({ identity, tokens, versions, clientIp }));
+  app.route(v1, identityAdminRoutes({ identity, auth }));
+  app.route(
+    '/',
+    codecRoutes({
+      codec: new AesGcmPayloadCodec(config.DATA_ENCRYPTION_KEY, config.DATA_ENCRYPTION_KEY_PREVIOUS),
+      tokens,
+      namespace: config.TEMPORAL_NAMESPACE,
+      uiOrigins: temporalUiOrigins(config.TEMPORAL_UI_URL),
+      sharedSecret: config.CODEC_SHARED_SECRET,
+    }),
+  );
   app.route(v1, catalogRoutes({ catalog, seatMaps }));
   app.route(v1, walletRoutes({ wallets, idempotency, auth, maxCharge: config.WALLET_MAX_CHARGE }));
-  app.route(v1, bookingRoutes({ booking, reservations, idempotency, auth, admission: deps.admission }));
+  app.route(v1, bookingRoutes({ booking, reservations, idempotency, auth, admission }));
   app.route(v1, adminRoutes({ catalog, booking, auth }));
+  app.route(v1, queueRoutes({ queue: queue.service, auth, sseIntervalMs: config.QUEUE_SSE_INTERVAL_MS }));
+  app.route(v1, queueAdminRoutes({ settings: queue.settings, auth }));
+  app.route(v1, eventRoutes({ hub: notifications, auth, keepAliveMs: config.SSE_KEEPALIVE_MS }));
+  app.route(v1, eventAdminRoutes({ sales: new SalesRepository(db), auth }));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
   app.doc31('/openapi.json', {
@@ -84,5 +148,12 @@ export function buildApiApp(deps: ApiDeps) {
   });
   app.get('/docs', swaggerUI({ url: '/openapi.json' }));
 
-  return { app, services: { identity, catalog, seatMaps, reservations, wallets, booking, tokens, cipher } };
+  return { app, services: { versions, audit, identity, catalog, seatMaps, reservations, wallets, booking, tokens, cipher, notifications, queue } };
+}
+
+/** The Temporal UI is reached as localhost or 127.0.0.1 interchangeably: allow both spellings. */
+function temporalUiOrigins(url: string): string[] {
+  const origin = new URL(url).origin;
+  const alt = origin.replace('//127.0.0.1', '//localhost') === origin ? origin.replace('//localhost', '//127.0.0.1') : origin.replace('//127.0.0.1', '//localhost');
+  return [...new Set([origin, alt])];
 }

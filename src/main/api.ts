@@ -1,6 +1,8 @@
 import { serve } from '@hono/node-server';
 import type { Server } from 'node:http';
 import { loadConfig } from '../config.js';
+import { notificationsConsumer } from '../events/consumers/notifications.js';
+import { NotificationHub } from '../events/notification-hub.js';
 import { createDatabase } from '../platform/db/client.js';
 import { createKafka } from '../platform/kafka.js';
 import { createLogger } from '../platform/observability/logger.js';
@@ -17,17 +19,27 @@ async function main() {
   const metrics = new Metrics('api');
   const database = createDatabase(config.MYSQL_URL, config.MYSQL_POOL_SIZE);
   const redis = createRedis(config.REDIS_URL, config.REDIS_PREFIX, (err) => log.warn({ err: err.message }, 'redis connection error'));
-  const temporal = await createTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE });
-  const kafkaAdmin = createKafka({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-api` }).admin();
+  const temporal = await createTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, dataEncryptionKey: config.DATA_ENCRYPTION_KEY, previousDataEncryptionKey: config.DATA_ENCRYPTION_KEY_PREVIOUS });
+  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-api` });
+  const kafkaAdmin = kafka.admin();
   kafkaAdmin.connect().catch((err) => log.warn({ err: String(err) }, 'kafka not reachable yet; /readyz will say so'));
 
-  const { app } = buildApiApp({ config, db: database.db, redis, temporal, kafkaAdmin, log, metrics });
+  // SSE: this process's own consumer group feeds the streams of the users connected here. It
+  // starts (and retries) in the background, so the API serves requests even while Kafka is down.
+  const notifications = new NotificationHub(config.SSE_MAX_STREAMS_PER_USER);
+  const notifier = notificationsConsumer({ kafka, hub: notifications, log, metrics, topicPrefix: config.KAFKA_TOPIC_PREFIX, dedupSize: config.NOTIFICATIONS_DEDUP_SIZE });
+  if (config.NOTIFICATIONS_ENABLED) notifier.start();
+
+  const { app } = buildApiApp({ config, db: database.db, redis, temporal, kafkaAdmin, log, metrics, notifications });
   const server = serve({ fetch: app.fetch, hostname: config.API_HOST, port: config.API_PORT }) as Server;
   // Keep-alive sockets longer than a load balancer's idle timeout avoid spurious 502s.
   server.keepAliveTimeout = 65_000;
   log.info({ port: config.API_PORT }, `API listening on http://${config.API_HOST}:${config.API_PORT}`);
 
   onShutdown(log, config.SHUTDOWN_GRACE_MS, [
+    ['notifications', () => notifier.stop()],
+    // Open event streams would keep server.close() waiting: end them first (clients reconnect elsewhere).
+    ['sse', async () => notifications.closeAll()],
     ['http', () => new Promise<void>((resolve) => server.close(() => resolve()))],
     ['kafka', () => kafkaAdmin.disconnect()],
     ['temporal', () => temporal.connection.close()],

@@ -11,6 +11,8 @@ import { WalletRepository } from '../payment/wallet-repository.js';
 import type { Db } from '../platform/db/client.js';
 import type { Metrics } from '../platform/observability/metrics.js';
 import type { Redis } from '../platform/redis.js';
+import { encryptedDataConverter } from '../platform/temporal-codec.js';
+import { queueSettledHook } from '../queue/wiring.js';
 
 export const workflowsPath = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
 
@@ -40,7 +42,8 @@ export function buildActivities(deps: Omit<WorkerDeps, 'connection' | 'workflowB
     temporal: deps.client,
     fixed: deps.metrics.counter('sweeper_released_holds_total', 'Orphaned holds released by the sweeper'),
     graceMs: 10_000,
-    ...(deps.onReservationSettled ? { onReservationSettled: deps.onReservationSettled } : {}),
+    // Default: end the buyer's ACTIVE waiting-room token so the next waiter is admitted at once.
+    onReservationSettled: deps.onReservationSettled ?? queueSettledHook(deps),
   });
   return { ...activities, ...(deps.overrideActivities?.(activities) ?? {}) };
 }
@@ -50,6 +53,8 @@ export async function createBookingWorker(deps: WorkerDeps): Promise<Worker> {
     connection: deps.connection,
     namespace: deps.config.TEMPORAL_NAMESPACE,
     taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
+    // Payloads are AES-256-GCM encrypted (src/platform/temporal-codec.ts), like the clients'.
+    dataConverter: encryptedDataConverter(deps.config.DATA_ENCRYPTION_KEY, deps.config.DATA_ENCRYPTION_KEY_PREVIOUS),
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowBundle: await bundleWorkflows() }),
     activities: buildActivities(deps),
     maxConcurrentActivityTaskExecutions: deps.config.WORKER_MAX_CONCURRENT_ACTIVITIES,

@@ -25,7 +25,7 @@ async function main() {
   const database = createDatabase(config.MYSQL_URL, config.MYSQL_POOL_SIZE);
   const redis = createRedis(config.REDIS_URL, config.REDIS_PREFIX, (err) => log.warn({ err: err.message }, 'redis connection error'));
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-  const client = await createTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE });
+  const client = await createTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, dataEncryptionKey: config.DATA_ENCRYPTION_KEY, previousDataEncryptionKey: config.DATA_ENCRYPTION_KEY_PREVIOUS });
 
   const worker = await createBookingWorker({ config, db: database.db, redis, client, connection, metrics });
   if (config.SWEEPER_ENABLED) await ensureSweeperSchedule(client, config.TEMPORAL_TASK_QUEUE);

@@ -3,7 +3,9 @@ import { fileURLToPath } from 'node:url';
 import { Runtime, Worker } from '@temporalio/worker';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
 import { workflowsPath } from '../../src/main/worker-app.js';
+import { encryptedDataConverter } from '../../src/platform/temporal-codec.js';
 import { historiesDir } from '../support/histories.js';
 
 /**
@@ -26,6 +28,8 @@ describe('workflow replay', () => {
 
   it.each(files)('replays %s deterministically', async (file) => {
     const history = historyFromJSON(JSON.parse(readFileSync(new URL(file, historiesDir), 'utf8')));
-    await Worker.runReplayHistory({ workflowsPath, replayName: file }, history);
+    // Histories recorded by the tests carry payloads encrypted with the default (test) key.
+    const dataConverter = encryptedDataConverter(loadConfig({}).DATA_ENCRYPTION_KEY);
+    await Worker.runReplayHistory({ workflowsPath, replayName: file, dataConverter }, history);
   });
 });

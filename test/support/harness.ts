@@ -13,6 +13,7 @@ import { migrateDatabase } from '../../src/platform/db/migrate.js';
 import { createKafka } from '../../src/platform/kafka.js';
 import { Metrics } from '../../src/platform/observability/metrics.js';
 import { createRedis, type Redis } from '../../src/platform/redis.js';
+import { encryptedDataConverter } from '../../src/platform/temporal-codec.js';
 import { users, wallets } from '../../src/platform/db/schema.js';
 import { hashPassword } from '../../src/identity/passwords.js';
 
@@ -61,7 +62,7 @@ export async function createTestContext(opts: TestContextOptions = {}) {
   const database: Database = createDatabase(config.MYSQL_URL, config.MYSQL_POOL_SIZE);
   const redis: Redis = createRedis(config.REDIS_URL, config.REDIS_PREFIX);
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: encryptedDataConverter(config.DATA_ENCRYPTION_KEY, config.DATA_ENCRYPTION_KEY_PREVIOUS) });
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: `test-${id}` });
   const kafkaAdmin = kafka.admin();
   await kafkaAdmin.connect();

@@ -1,15 +1,16 @@
 import type { Kafka } from 'kafkajs';
 import { pino } from 'pino';
 import { parseEnvelope, type EventEnvelope } from '../../src/events/catalog.js';
+import { KafkaEventPublisher } from '../../src/events/kafka-publisher.js';
 import { OutboxRelay } from '../../src/events/relay.js';
-import { createIdempotentProducer } from '../../src/platform/kafka.js';
 import { Metrics } from '../../src/platform/observability/metrics.js';
 import type { TestContext } from './harness.js';
 
-/** An in-process outbox relay for one test file's database and topic prefix. */
+/** An in-process outbox relay for one test file's database and topic prefix (starts even while Kafka is down). */
 export async function startRelay(ctx: TestContext) {
-  const producer = await createIdempotentProducer(ctx.kafka);
-  const relay = new OutboxRelay(ctx.db, ctx.pool, producer, pino({ level: 'silent' }), new Metrics(`relay-${ctx.id}`, false), {
+  const producer = new KafkaEventPublisher(ctx.kafka);
+  const metrics = new Metrics(`relay-${ctx.id}`, false);
+  const relay = new OutboxRelay(ctx.db, ctx.pool, producer, pino({ level: 'silent' }), metrics, {
     topicPrefix: ctx.config.KAFKA_TOPIC_PREFIX,
     batchSize: 200,
     pollMs: 50,
@@ -18,9 +19,10 @@ export async function startRelay(ctx: TestContext) {
   relay.start();
   return {
     relay,
+    metrics,
     stop: async () => {
       await relay.stop();
-      await producer.disconnect();
+      await producer.close();
     },
   };
 }

@@ -66,7 +66,9 @@ export function createHttpApp(opts: HttpAppOptions) {
     else c.get('log').debug({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(seconds * 1000) }, 'request');
   });
   app.use('*', secureHeaders({ crossOriginResourcePolicy: 'cross-origin', contentSecurityPolicy: undefined }));
-  app.use('*', cors({ origin: opts.corsOrigins, allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Queue-Token', 'X-Request-Id'], exposeHeaders: ['X-Request-Id', 'Retry-After'], maxAge: 600 }));
+  const apiCors = cors({ origin: opts.corsOrigins, allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Queue-Token', 'X-Request-Id'], exposeHeaders: ['X-Request-Id', 'Retry-After'], maxAge: 600 });
+  // The Temporal codec endpoint (/codec/*) has its own CORS policy: only the Temporal UI origins.
+  app.use('*', (c, next) => (c.req.path.startsWith('/codec/') ? next() : apiCors(c, next)));
   app.use(
     '/api/*',
     bodyLimit({
@@ -82,6 +84,8 @@ export function createHttpApp(opts: HttpAppOptions) {
       if (err.status === 401) return problem(c, 'UNAUTHENTICATED', err.message || 'Authentication required');
       if (err.status === 400) return problem(c, 'VALIDATION_FAILED', err.message || 'Malformed request');
       if (err.status === 413) return problem(c, 'PAYLOAD_TOO_LARGE', err.message);
+      // zod-openapi refuses a body that is not application/json (or a JSON route given a body without a type).
+      if (err.status === 415) return problem(c, 'UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json');
     }
     if (err instanceof SyntaxError) return problem(c, 'VALIDATION_FAILED', 'Malformed JSON body');
     // Never leak internals: the log has the stack, the client gets the request id to quote.

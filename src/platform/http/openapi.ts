@@ -43,5 +43,5 @@ export const IdempotencyKeyHeader = z.object({
     .max(100)
     .regex(/^[A-Za-z0-9_\-:.]+$/, 'letters, digits and _-:. only')
     .optional()
-    .openapi({ param: { name: 'Idempotency-Key', in: 'header' }, description: 'Repeat a request safely: same key and body give the same response' }),
+    .openapi({ param: { name: 'idempotency-key', in: 'header' }, description: 'Repeat a request safely: same key and body give the same response' }),
 });

@@ -66,5 +66,9 @@ export function problem(c: Context, code: ErrorCode, detail: string, extra: Reco
 }
 
 export function problemFromError(c: Context, err: DomainError): Response {
-  return problem(c, err.code, err.message, err.details ?? {});
+  const res = problem(c, err.code, err.message, err.details ?? {});
+  // 429 (rate limit) and 423 (lockout) tell clients when to come back (RFC 9110 Retry-After).
+  const retry = err.details?.retryAfterSeconds;
+  if (typeof retry === 'number' && Number.isFinite(retry)) res.headers.set('Retry-After', String(Math.max(1, Math.ceil(retry))));
+  return res;
 }

@@ -1,0 +1,26 @@
+import type { Kafka } from 'kafkajs';
+import type { Db } from '../../platform/db/client.js';
+import type { Logger } from '../../platform/observability/logger.js';
+import type { Metrics } from '../../platform/observability/metrics.js';
+import { topicFor } from '../catalog.js';
+import { EventConsumer } from '../consumer.js';
+import { SalesRepository } from '../sales-repository.js';
+
+export const SALES_READ_MODEL = 'sales-read-model';
+
+/**
+ * Maintains schedule_sales from reservation events. One durable consumer group shared by every
+ * relay process (Kafka splits the partitions between them), reading from the beginning on first
+ * start so the read model covers the whole log; processed_events makes each event count once.
+ */
+export function salesReadModelConsumer(deps: { kafka: Kafka; db: Db; log: Logger; metrics: Metrics; topicPrefix: string }): EventConsumer {
+  const sales = new SalesRepository(deps.db);
+  return new EventConsumer(deps.kafka, deps.log, deps.metrics, {
+    name: SALES_READ_MODEL,
+    groupId: `${deps.topicPrefix}${SALES_READ_MODEL}`,
+    topics: [topicFor(deps.topicPrefix, 'reservation')],
+    fromBeginning: true,
+    autoCommit: true,
+    handle: (event) => sales.apply(SALES_READ_MODEL, event),
+  });
+}

@@ -1,0 +1,29 @@
+import { appendEvent } from '../events/outbox.js';
+import type { Db } from '../platform/db/client.js';
+import type { QueueChange } from './domain.js';
+
+/** Port: where admissions and endings are recorded as domain events. */
+export interface QueueEventSink {
+  record(scheduleId: number, changes: QueueChange[]): Promise<void>;
+}
+
+/**
+ * Queue state lives in Redis, not MySQL, so these outbox rows are written right AFTER the Redis
+ * change, not in the same transaction: a process dying in between loses the event (the queue
+ * itself stays right). The aggregate is the token, so its events are ordered per token.
+ */
+export class OutboxQueueEvents implements QueueEventSink {
+  constructor(private readonly db: Db) {}
+
+  async record(scheduleId: number, changes: QueueChange[]): Promise<void> {
+    // A token appears at most once per script run, so a batch can be written in parallel chunks.
+    for (let i = 0; i < changes.length; i += 8) await Promise.all(changes.slice(i, i + 8).map((ch) => this.one(scheduleId, ch)));
+  }
+
+  private async one(scheduleId: number, ch: QueueChange): Promise<void> {
+    const base = { userId: ch.userId, scheduleId, tokenId: ch.tokenId };
+    const opts = { userId: ch.userId, occurredAt: new Date(ch.atMs) };
+    if (ch.kind === 'ADMITTED') await appendEvent(this.db, 'QueueTokenAdmitted', ch.tokenId, base, opts);
+    else await appendEvent(this.db, 'QueueTokenExpired', ch.tokenId, { ...base, reason: ch.reason ?? 'UNKNOWN' }, opts);
+  }
+}

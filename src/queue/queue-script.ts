@@ -1,0 +1,167 @@
+/**
+ * The waiting room's whole state machine as one Lua script, so every step (join, poll, tick,
+ * complete) is atomic across all API and worker processes. The clock is Redis's TIME, so processes
+ * with drifting clocks still agree. Each call first sweeps (opens the pre-queue when due, expires
+ * active users, drops silent waiters), then does its own operation, then admits as many waiters as
+ * the cap and the rate allow. So any poll, any join and the periodic driver of any surviving
+ * process all move the queue; there is no lone ticker to lose.
+ *
+ * KEYS (all of one schedule, same hash tag): 1 wait (zset uid -> join sequence), 2 pre (zset uid ->
+ * join ms, before opening), 3 active (zset uid -> active-until ms), 4 seen (zset uid -> last poll ms,
+ * waiters only), 5 tok (hash uid -> "tokenId|joinedMs"), 6 ended (hash tokenId -> reason),
+ * 7 seq (counter), 8 opened (flag), 9 admits (zset of admissions in the last second),
+ * 10 schedules (global zset scheduleId -> last activity ms, read by the drivers).
+ * ARGV: 1 op (join|status|tick|complete), 2 scheduleId, 3 maxActive, 4 admitRatePerSec,
+ * 5 activeTtlMs, 6 graceMs, 7 opensAtMs, 8 maxBatch, 9 shuffle seed, 10 keepMs, 11 uid, 12 tokenId.
+ * Returns { changes (flat: kind, uid, tokenId|joinedMs, at, reason), self state, counts, now }.
+ */
+export const QUEUE_LUA = `
+local op = ARGV[1]
+local sid = ARGV[2]
+local maxActive = tonumber(ARGV[3])
+local rate = tonumber(ARGV[4])
+local ttl = tonumber(ARGV[5])
+local grace = tonumber(ARGV[6])
+local opensAt = tonumber(ARGV[7])
+local maxBatch = tonumber(ARGV[8])
+local seed = tonumber(ARGV[9])
+local keep = tonumber(ARGV[10])
+local uid = ARGV[11]
+local tokenId = ARGV[12]
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local changes = {}
+
+local function finish(u, reason)
+  local v = redis.call('HGET', KEYS[5], u)
+  redis.call('HDEL', KEYS[5], u)
+  redis.call('ZREM', KEYS[1], u)
+  redis.call('ZREM', KEYS[2], u)
+  redis.call('ZREM', KEYS[3], u)
+  redis.call('ZREM', KEYS[4], u)
+  if v then
+    redis.call('HSET', KEYS[6], string.match(v, '^([^|]+)'), reason)
+    table.insert(changes, 'E'); table.insert(changes, u); table.insert(changes, v)
+    table.insert(changes, tostring(now)); table.insert(changes, reason)
+  end
+end
+
+-- Fair opening: the pre-queue is shuffled (Fisher-Yates, seeded by the caller's crypto random) and
+-- placed ahead of everyone who joins after opening, in one atomic step.
+local function open_if_due()
+  if now < opensAt or redis.call('EXISTS', KEYS[8]) == 1 then return end
+  local pre = redis.call('ZRANGE', KEYS[2], 0, -1)
+  local n = #pre
+  if n > 0 then
+    math.randomseed(seed)
+    for i = n, 2, -1 do
+      local j = math.random(i)
+      pre[i], pre[j] = pre[j], pre[i]
+    end
+    local base = redis.call('INCRBY', KEYS[7], n) - n
+    local args = {}
+    for i = 1, n do
+      table.insert(args, base + i); table.insert(args, pre[i])
+      if #args >= 1000 or i == n then
+        redis.call('ZADD', KEYS[1], unpack(args))
+        args = {}
+      end
+    end
+    redis.call('DEL', KEYS[2])
+  end
+  redis.call('SET', KEYS[8], '1', 'PX', keep)
+end
+
+local function sweep()
+  open_if_due()
+  local expired = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, maxBatch)
+  for _, u in ipairs(expired) do finish(u, 'EXPIRED') end
+  local silent = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now - grace, 'LIMIT', 0, maxBatch)
+  for _, u in ipairs(silent) do finish(u, 'DROPPED') end
+end
+
+-- At most maxActive at a time, and at most rate admissions in any sliding second.
+local function admit()
+  if redis.call('EXISTS', KEYS[8]) == 0 then return end
+  redis.call('ZREMRANGEBYSCORE', KEYS[9], '-inf', now - 1000)
+  local n = math.min(maxActive - redis.call('ZCARD', KEYS[3]), rate - redis.call('ZCARD', KEYS[9]), maxBatch)
+  if n <= 0 then return end
+  local popped = redis.call('ZPOPMIN', KEYS[1], n)
+  for i = 1, #popped, 2 do
+    local u = popped[i]
+    redis.call('ZADD', KEYS[3], now + ttl, u)
+    redis.call('ZREM', KEYS[4], u)
+    redis.call('ZADD', KEYS[9], now, now .. ':' .. u)
+    table.insert(changes, 'A'); table.insert(changes, u); table.insert(changes, redis.call('HGET', KEYS[5], u) or '')
+    table.insert(changes, tostring(now)); table.insert(changes, '')
+  end
+  redis.call('PEXPIRE', KEYS[9], 2000)
+end
+
+local function is_member(u)
+  return redis.call('ZSCORE', KEYS[1], u) or redis.call('ZSCORE', KEYS[2], u) or redis.call('ZSCORE', KEYS[3], u)
+end
+
+sweep()
+if op == 'join' then
+  local v = redis.call('HGET', KEYS[5], uid)
+  if v and is_member(uid) then
+    if redis.call('ZSCORE', KEYS[4], uid) then redis.call('ZADD', KEYS[4], now, uid) end
+  else
+    if v then finish(uid, 'UNKNOWN') end
+    redis.call('HSET', KEYS[5], uid, tokenId .. '|' .. now)
+    if redis.call('EXISTS', KEYS[8]) == 1 then
+      redis.call('ZADD', KEYS[1], redis.call('INCR', KEYS[7]), uid)
+    else
+      redis.call('ZADD', KEYS[2], now, uid)
+    end
+    redis.call('ZADD', KEYS[4], now, uid)
+  end
+  redis.call('ZADD', KEYS[10], now, sid)
+  for i = 1, 9 do
+    if i ~= 8 then redis.call('PEXPIRE', KEYS[i], keep) end
+  end
+elseif op == 'status' then
+  local v = redis.call('HGET', KEYS[5], uid)
+  -- A poll keeps a waiter's place; only the holder of the current token counts.
+  if v and string.match(v, '^([^|]+)') == tokenId and redis.call('ZSCORE', KEYS[4], uid) then
+    redis.call('ZADD', KEYS[4], now, uid)
+  end
+elseif op == 'complete' then
+  if redis.call('ZSCORE', KEYS[3], uid) then finish(uid, 'USED') end
+end
+admit()
+
+-- The caller's own state (for join: the token just issued or the existing one).
+local state = {'EXPIRED', '', '', '', ''}
+if op == 'join' or op == 'status' then
+  local v = redis.call('HGET', KEYS[5], uid)
+  local cur = v and string.match(v, '^([^|]+)')
+  if op == 'join' then tokenId = cur end
+  if v and cur == tokenId then
+    local joined = string.match(v, '|(%d+)$')
+    local until_ = redis.call('ZSCORE', KEYS[3], uid)
+    if until_ then
+      state = {'ACTIVE', tokenId, joined, '', until_}
+    else
+      local rank = redis.call('ZRANK', KEYS[1], uid)
+      state = {'WAITING', tokenId, joined, rank and tostring(rank + 1) or '', ''}
+    end
+  else
+    state = {'EXPIRED', tokenId, '', redis.call('HGET', KEYS[6], tokenId) or 'UNKNOWN', ''}
+  end
+end
+return {changes, state, redis.call('ZCARD', KEYS[1]), redis.call('ZCARD', KEYS[2]), redis.call('ZCARD', KEYS[3]), tostring(now)}
+`;
+
+/** Read-only check for booking requests: is this token the user's current one, and ACTIVE? */
+export const PEEK_LUA = `
+local v = redis.call('HGET', KEYS[1], ARGV[1])
+if not v or string.match(v, '^([^|]+)') ~= ARGV[2] then return 0 end
+local until_ = redis.call('ZSCORE', KEYS[2], ARGV[1])
+if not until_ then return 1 end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+if tonumber(until_) <= now then return 1 end
+return 2
+`;

@@ -1,0 +1,120 @@
+import { randomInt } from 'node:crypto';
+import type { Redis } from '../platform/redis.js';
+import type { EndReason, QueueChange, QueueSettings, QueueState, QueueStatus } from './domain.js';
+import { PEEK_LUA, QUEUE_LUA } from './queue-script.js';
+
+export type QueueOp = 'join' | 'status' | 'tick' | 'complete';
+
+export interface QueueOpResult {
+  changes: QueueChange[];
+  /** The caller's state (join and status only). */
+  state: QueueState | undefined;
+  counts: { waiting: number; preQueue: number; active: number };
+  nowMs: number;
+}
+
+/** Port of the queue service onto its atomic store. */
+export interface QueueStore {
+  run(op: QueueOp, s: QueueSettings, args?: { userId?: number; tokenId?: string }): Promise<QueueOpResult>;
+  /** 0 = not the current token, 1 = current but not ACTIVE, 2 = ACTIVE. */
+  peek(scheduleId: number, userId: number, tokenId: string): Promise<0 | 1 | 2>;
+  /** Schedules with queue activity since `sinceMs` (what the periodic drivers tick). */
+  recentSchedules(sinceMs: number): Promise<number[]>;
+}
+
+type RawResult = [string[], string[], number, number, number, string];
+interface QueueCommands {
+  queueOp(...args: Array<string | number>): Promise<RawResult>;
+  queuePeek(...args: Array<string | number>): Promise<number>;
+}
+
+const SCHEDULES_KEY = 'q:schedules';
+/** One hash tag per schedule keeps all of its keys in one slot (Redis Cluster ready). */
+const keysOf = (sid: number) => {
+  const k = (name: string) => `q:{${sid}}:${name}`;
+  return [k('wait'), k('pre'), k('active'), k('seen'), k('tok'), k('ended'), k('seq'), k('opened'), k('admits'), SCHEDULES_KEY];
+};
+
+const splitTok = (v: string) => {
+  const bar = v.indexOf('|');
+  return { tokenId: v.slice(0, bar), joinedAtMs: Number(v.slice(bar + 1)) };
+};
+
+export interface RedisQueueStoreOptions {
+  activeTtlMs: number;
+  graceMs: number;
+  /** Most users a single call admits, expires or drops: keeps each script run short. */
+  maxBatch?: number;
+  /** Idle queues disappear after this long without a join. */
+  keepMs?: number;
+}
+
+/** The Redis adapter: Lua scripts registered with defineCommand (EVALSHA with EVAL fallback). */
+export class RedisQueueStore implements QueueStore {
+  private readonly redis: Redis & QueueCommands;
+
+  constructor(
+    redis: Redis,
+    private readonly opts: RedisQueueStoreOptions,
+  ) {
+    if (!('queueOp' in redis)) {
+      redis.defineCommand('queueOp', { numberOfKeys: 10, lua: QUEUE_LUA });
+      redis.defineCommand('queuePeek', { numberOfKeys: 2, lua: PEEK_LUA });
+    }
+    this.redis = redis as Redis & QueueCommands;
+  }
+
+  async run(op: QueueOp, s: QueueSettings, args: { userId?: number; tokenId?: string } = {}): Promise<QueueOpResult> {
+    const raw = await this.redis.queueOp(
+      ...keysOf(s.scheduleId),
+      op,
+      s.scheduleId,
+      s.maxActive,
+      s.admitRatePerSec,
+      this.opts.activeTtlMs,
+      this.opts.graceMs,
+      s.opensAtMs,
+      this.opts.maxBatch ?? 1000,
+      randomInt(1, 2 ** 31 - 1),
+      this.opts.keepMs ?? 7 * 86_400_000,
+      args.userId ?? '',
+      args.tokenId ?? '',
+    );
+    const [flat, self, waiting, preQueue, active, now] = raw;
+    const nowMs = Number(now);
+    const changes: QueueChange[] = [];
+    for (let i = 0; i + 4 < flat.length; i += 5) {
+      if (!flat[i + 2]) continue; // admitted without a token record: cannot happen, never report it
+      const { tokenId, joinedAtMs } = splitTok(flat[i + 2]!);
+      const base = { userId: Number(flat[i + 1]), tokenId, joinedAtMs, atMs: Number(flat[i + 3]) };
+      changes.push(flat[i] === 'A' ? { kind: 'ADMITTED', ...base } : { kind: 'ENDED', ...base, reason: flat[i + 4] as EndReason });
+    }
+    let state: QueueState | undefined;
+    if ((op === 'join' || op === 'status') && self[1]) {
+      const [status, tokenId, joined, fourth, until] = self as [QueueStatus, string, string, string, string];
+      state = {
+        tokenId,
+        joinedAtMs: joined ? Number(joined) : 0,
+        status,
+        position: status === 'WAITING' && fourth ? Number(fourth) : null,
+        activeUntilMs: status === 'ACTIVE' ? Number(until) : null,
+        reason: status === 'EXPIRED' ? ((fourth || 'UNKNOWN') as EndReason) : null,
+        waiting: Number(waiting),
+        preQueue: Number(preQueue),
+        active: Number(active),
+        nowMs,
+      };
+    }
+    return { changes, state, counts: { waiting: Number(waiting), preQueue: Number(preQueue), active: Number(active) }, nowMs };
+  }
+
+  async peek(scheduleId: number, userId: number, tokenId: string): Promise<0 | 1 | 2> {
+    const [, , active, , tok] = keysOf(scheduleId);
+    return (await this.redis.queuePeek(tok!, active!, userId, tokenId)) as 0 | 1 | 2;
+  }
+
+  async recentSchedules(sinceMs: number): Promise<number[]> {
+    await this.redis.zremrangebyscore(SCHEDULES_KEY, '-inf', `(${sinceMs}`);
+    return (await this.redis.zrange(SCHEDULES_KEY, 0, -1)).map(Number);
+  }
+}

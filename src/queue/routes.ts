@@ -1,0 +1,105 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
+import { streamSSE } from 'hono/streaming';
+import { createRouter, type AppEnv } from '../platform/http/app.js';
+import { bearerSecurity, json, jsonBody, problems } from '../platform/http/openapi.js';
+import { DomainError } from '../shared/errors.js';
+import type { QueueService } from './service.js';
+
+export const QueueTokenView = z
+  .object({
+    token: z.string().openapi({ description: 'Send as X-Queue-Token on booking requests and status polls' }),
+    scheduleId: z.number().int(),
+    status: z.enum(['WAITING', 'ACTIVE', 'EXPIRED']),
+    position: z.number().int().nullable().openapi({ description: '1 = next to be admitted; null when not waiting, or in the pre-queue before the opening draw' }),
+    estimatedWaitSeconds: z.number().int().nullable(),
+    activeUntil: z.string().nullable().openapi({ description: 'When an ACTIVE token expires' }),
+    opensAt: z.string().nullable().openapi({ description: 'Sale opening, while in the pre-queue (order drawn at random then)' }),
+    reason: z.enum(['EXPIRED', 'USED', 'DROPPED', 'UNKNOWN']).nullable().openapi({ description: 'Why an EXPIRED token ended' }),
+  })
+  .openapi('QueueToken');
+
+const JoinBody = z.object({ scheduleId: z.number().int().positive().max(2 ** 53 - 1) }).strict().openapi('JoinQueueRequest');
+const TokenHeader = z.object({
+  'x-queue-token': z.string().max(256).optional().openapi({ param: { name: 'x-queue-token', in: 'header' }, description: 'The waiting-room token' }),
+});
+
+export function queueRoutes(deps: { queue: QueueService; auth: MiddlewareHandler<AppEnv>; sseIntervalMs: number }) {
+  const app = createRouter();
+  app.use('/queue/*', deps.auth);
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/queue/tokens',
+      tags: ['queue'],
+      summary: "Join a schedule's waiting room (asking again returns the same token and place)",
+      security: bearerSecurity,
+      request: jsonBody(JoinBody),
+      responses: { 200: json(QueueTokenView, 'Your token, status, position and estimated wait'), ...problems(400, 401, 404, 409, 429) },
+    }),
+    async (c) => c.json(await deps.queue.join(c.get('user').id, c.req.valid('json').scheduleId), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/queue/tokens/current',
+      tags: ['queue'],
+      summary: 'Status, position and estimated wait of a token; polling keeps a waiter in the queue',
+      security: bearerSecurity,
+      request: { headers: TokenHeader },
+      responses: { 200: json(QueueTokenView, 'Current state'), ...problems(400, 401, 403, 404) },
+    }),
+    async (c) => c.json(await deps.queue.status(c.get('user').id, c.req.valid('header')['x-queue-token']), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/queue/tokens/current/stream',
+      tags: ['queue'],
+      summary: 'Server-Sent Events: a `status` event (QueueToken JSON) on every change; an open stream keeps a waiter in the queue',
+      description: 'Ends after an EXPIRED status. Send the token in X-Queue-Token (or `token` query parameter for clients that cannot set headers).',
+      security: bearerSecurity,
+      request: { headers: TokenHeader, query: z.object({ token: z.string().max(256).optional() }).strict() },
+      responses: { 200: { content: { 'text/event-stream': { schema: z.string() } }, description: 'Event stream' }, ...problems(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      const userId = c.get('user').id;
+      const token = c.req.valid('header')['x-queue-token'] ?? c.req.valid('query').token;
+      // Validate before the stream starts, so a bad token is a normal problem response.
+      const first = await deps.queue.status(userId, token);
+      return streamSSE(c, async (stream) => {
+        let aborted = false;
+        stream.onAbort(() => void (aborted = true));
+        let view = first;
+        let last = '';
+        let lastWrite = 0;
+        for (let id = 1; !aborted; id++) {
+          const data = JSON.stringify(view);
+          if (data !== last) {
+            await stream.writeSSE({ event: 'status', data, id: String(id) });
+            last = data;
+            lastWrite = Date.now();
+          } else if (Date.now() - lastWrite > 15_000) {
+            await stream.write(': keep-alive\n\n');
+            lastWrite = Date.now();
+          }
+          if (view.status === 'EXPIRED') break;
+          await stream.sleep(deps.sseIntervalMs);
+          if (aborted) break;
+          try {
+            view = await deps.queue.status(userId, token);
+          } catch (err) {
+            const code = err instanceof DomainError ? err.code : 'SERVICE_UNAVAILABLE';
+            await stream.writeSSE({ event: 'error', data: JSON.stringify({ code }) });
+            break;
+          }
+        }
+      }) as never;
+    },
+  );
+
+  return app;
+}

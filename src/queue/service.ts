@@ -1,0 +1,96 @@
+import { DomainError, notFound } from '../shared/errors.js';
+import { joinRefusal, viewOf, type QueueChange, type QueueSettings, type TokenView } from './domain.js';
+import type { QueueEventSink } from './events.js';
+import type { QueueMetrics } from './metrics.js';
+import type { QueueOp, QueueOpResult, QueueStore } from './redis-store.js';
+import type { QueueSettingsSource } from './settings.js';
+import { QueueTokenSigner } from './tokens.js';
+
+export interface QueueServiceDeps {
+  store: QueueStore;
+  settings: QueueSettingsSource;
+  signer: QueueTokenSigner;
+  events: QueueEventSink;
+  metrics: QueueMetrics;
+  activeTtlSeconds: number;
+  onError?: (what: string, err: unknown) => void;
+}
+
+/**
+ * The waiting room's use cases. Every call runs the atomic script, which also moves the queue, and
+ * then reports what changed for others (events, metrics) without making the caller wait for MySQL.
+ */
+export class QueueService {
+  private readonly pending = new Set<Promise<void>>();
+
+  constructor(private readonly deps: QueueServiceDeps) {}
+
+  /** Joins (or re-finds) the user's place; one live token per user per schedule. */
+  async join(userId: number, scheduleId: number): Promise<TokenView> {
+    const s = await this.settingsOf(scheduleId);
+    const refusal = joinRefusal(s, Date.now());
+    if (refusal) throw new DomainError('SALE_NOT_OPEN', refusal);
+    const r = await this.run('join', s, { userId, tokenId: QueueTokenSigner.newTokenId() });
+    return this.view(userId, s, r);
+  }
+
+  /** Status of a token the user holds; a poll also keeps a waiter's place. */
+  async status(userId: number, token: string | undefined): Promise<TokenView> {
+    const claims = this.deps.signer.verify(token, { userId });
+    const s = await this.settingsOf(claims.scheduleId);
+    const r = await this.run('status', s, { userId, tokenId: claims.tokenId });
+    return this.view(userId, s, r);
+  }
+
+  /** Admission gate of the booking routes: the token must be this user's ACTIVE one for this schedule. */
+  async check(token: string | undefined, userId: number, scheduleId: number): Promise<void> {
+    const claims = this.deps.signer.verify(token, { userId, scheduleId });
+    const state = await this.deps.store.peek(scheduleId, userId, claims.tokenId);
+    if (state !== 2) throw new DomainError('QUEUE_NOT_ACTIVE', state === 1 ? 'Your waiting-room token is not ACTIVE yet' : 'Your waiting-room token has expired; join the queue again');
+  }
+
+  /** Moves one schedule's queue (expiries, drop-outs, admissions); idempotent, safe from any process. */
+  async tick(scheduleId: number): Promise<void> {
+    const s = await this.deps.settings.get(scheduleId);
+    if (s) await this.run('tick', s);
+  }
+
+  /** The user's booking completed (confirmed or released): free their place at once. */
+  async complete(userId: number, scheduleId: number): Promise<void> {
+    const s = await this.deps.settings.get(scheduleId);
+    if (s) await this.run('complete', s, { userId });
+  }
+
+  /** Waits for outstanding event writes (tests, shutdown). */
+  async flush(): Promise<void> {
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+  }
+
+  private async settingsOf(scheduleId: number): Promise<QueueSettings> {
+    const s = await this.deps.settings.get(scheduleId);
+    if (!s) throw notFound(`Schedule ${scheduleId}`);
+    return s;
+  }
+
+  private async run(op: QueueOp, s: QueueSettings, args?: { userId?: number; tokenId?: string }): Promise<QueueOpResult> {
+    const r = await this.deps.store.run(op, s, args);
+    this.deps.metrics.counts(s.scheduleId, r.counts);
+    if (r.changes.length > 0) this.report(s.scheduleId, r.changes);
+    return r;
+  }
+
+  private report(scheduleId: number, changes: QueueChange[]) {
+    this.deps.metrics.changes(scheduleId, changes);
+    const p = this.deps.events
+      .record(scheduleId, changes)
+      .catch((err) => this.deps.onError?.('queue event write', err))
+      .finally(() => this.pending.delete(p));
+    this.pending.add(p);
+  }
+
+  private view(userId: number, s: QueueSettings, r: QueueOpResult): TokenView {
+    if (!r.state) throw new Error('queue script returned no state');
+    const token = this.deps.signer.sign({ scheduleId: s.scheduleId, userId, tokenId: r.state.tokenId });
+    return viewOf(token, r.state, s, this.deps.activeTtlSeconds);
+  }
+}

@@ -1,0 +1,47 @@
+import { eq } from 'drizzle-orm';
+import type { Db } from '../platform/db/client.js';
+import { schedules } from '../platform/db/schema.js';
+import { resolveSettings, type QueueDefaults, type QueueSettings } from './domain.js';
+
+/** Port: a schedule's effective queue settings (undefined = no such schedule). */
+export interface QueueSettingsSource {
+  get(scheduleId: number): Promise<QueueSettings | undefined>;
+  /** Per-schedule overrides (null = default); undefined when the schedule does not exist. */
+  update(scheduleId: number, o: { maxActive: number | null; admitRatePerSec: number | null }): Promise<QueueSettings | undefined>;
+  overrides(scheduleId: number): Promise<{ maxActive: number | null; admitRatePerSec: number | null } | undefined>;
+}
+
+/**
+ * Settings from the schedules row, cached per process for a short time: every poll needs them, and
+ * an admin change reaching the other processes within `cacheMs` is fine for a rate and a cap.
+ */
+export class MysqlQueueSettings implements QueueSettingsSource {
+  private readonly cache = new Map<number, { at: number; value: QueueSettings | undefined }>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly defaults: QueueDefaults,
+    private readonly cacheMs: number,
+  ) {}
+
+  async get(scheduleId: number): Promise<QueueSettings | undefined> {
+    const hit = this.cache.get(scheduleId);
+    if (hit && Date.now() - hit.at < this.cacheMs) return hit.value;
+    const [row] = await this.db.select().from(schedules).where(eq(schedules.id, scheduleId)).limit(1);
+    const value = row ? resolveSettings(row, this.defaults) : undefined;
+    if (this.cache.size > 10_000) this.cache.clear();
+    this.cache.set(scheduleId, { at: Date.now(), value });
+    return value;
+  }
+
+  async overrides(scheduleId: number) {
+    const [row] = await this.db.select({ m: schedules.queueMaxActive, r: schedules.queueAdmitRate }).from(schedules).where(eq(schedules.id, scheduleId)).limit(1);
+    return row ? { maxActive: row.m, admitRatePerSec: row.r } : undefined;
+  }
+
+  async update(scheduleId: number, o: { maxActive: number | null; admitRatePerSec: number | null }) {
+    await this.db.update(schedules).set({ queueMaxActive: o.maxActive, queueAdmitRate: o.admitRatePerSec }).where(eq(schedules.id, scheduleId));
+    this.cache.delete(scheduleId);
+    return this.get(scheduleId);
+  }
+}

@@ -1,0 +1,161 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestContext, eventually, type TestContext } from '../support/harness.js';
+import { checkInvariants } from '../support/invariants.js';
+
+/** The waiting room through the HTTP API: tokens, status, enforcement on booking, completion, admin, SSE. */
+describe('waiting room API', () => {
+  let ctx: TestContext;
+  let admin: { token: string };
+
+  beforeAll(async () => {
+    ctx = await createTestContext({ env: { QUEUE_ENFORCED: 'true', QUEUE_TICK_MS: '100', QUEUE_SSE_INTERVAL_MS: '100', QUEUE_SETTINGS_CACHE_MS: '0' } });
+    admin = await ctx.createUser({ role: 'ADMIN' });
+  });
+  afterAll(async () => {
+    await ctx?.services.queue.service.flush();
+    await ctx?.close();
+  });
+
+  const join = (token: string, scheduleId: number) => ctx.request('POST', '/api/v1/queue/tokens', { token, body: { scheduleId } });
+  const current = (token: string, queueToken?: string) => ctx.request('GET', '/api/v1/queue/tokens/current', { token, headers: queueToken ? { 'x-queue-token': queueToken } : {} });
+  const setQueue = (scheduleId: number, body: unknown, token = admin.token) => ctx.request('PUT', `/api/v1/admin/schedules/${scheduleId}/queue`, { token, body });
+
+  it('issues one token per user and schedule, with status, position and estimated wait', async () => {
+    const { scheduleId } = await ctx.createSchedule();
+    expect((await setQueue(scheduleId, { maxActive: 1, admitRatePerSec: null })).status).toBe(200);
+    const [a, b, c] = [await ctx.createUser(), await ctx.createUser(), await ctx.createUser()];
+    const ja = await join(a.token, scheduleId);
+    expect(ja.status).toBe(200);
+    expect(ja.body).toMatchObject({ scheduleId, status: 'ACTIVE', position: null, estimatedWaitSeconds: 0 });
+    const jb = await join(b.token, scheduleId);
+    const jc = await join(c.token, scheduleId);
+    expect([jb.body.status, jb.body.position, jc.body.position]).toEqual(['WAITING', 1, 2]);
+    expect(jc.body.estimatedWaitSeconds).toBeGreaterThan(0);
+    // Asking again: same token, same place.
+    const again = await join(c.token, scheduleId);
+    expect(again.body.token).toBe(jc.body.token);
+    expect(again.body.position).toBe(2);
+    const polled = await current(b.token, jb.body.token);
+    expect(polled.status).toBe(200);
+    expect(polled.body).toMatchObject({ status: 'WAITING', position: 1 });
+  });
+
+  it('rejects missing, forged and foreign tokens with 401/403 problems', async () => {
+    const { scheduleId, seatIds } = await ctx.createSchedule();
+    const other = await ctx.createSchedule();
+    const [a, b] = [await ctx.createUser({ balance: 100_000 }), await ctx.createUser()];
+    const ta = (await join(a.token, scheduleId)).body.token as string;
+    const tOther = (await join(a.token, other.scheduleId)).body.token as string;
+
+    const missing = await current(a.token);
+    expect([missing.status, missing.body.code]).toEqual([401, 'QUEUE_TOKEN_REQUIRED']);
+    const forged = await current(a.token, ta.slice(0, -2) + (ta.endsWith('AA') ? 'BB' : 'AA'));
+    expect([forged.status, forged.body.code]).toEqual([403, 'QUEUE_TOKEN_INVALID']);
+    expect(forged.headers.get('content-type')).toContain('application/problem+json');
+    const rebound = await current(a.token, ta.replace(`q1.${scheduleId}.`, `q1.${other.scheduleId}.`));
+    expect(rebound.status).toBe(403);
+    const foreign = await current(b.token, ta);
+    expect([foreign.status, foreign.body.code]).toEqual([403, 'QUEUE_TOKEN_INVALID']);
+    const garbage = await current(a.token, 'not-a-token');
+    expect(garbage.status).toBe(403);
+
+    const hold = (headers: Record<string, string>) => ctx.request('POST', '/api/v1/reservations', { token: a.token, headers, body: { scheduleId, seatIds: [seatIds[0]] } });
+    expect((await hold({})).body.code).toBe('QUEUE_TOKEN_REQUIRED');
+    expect((await hold({ 'x-queue-token': tOther })).body.code).toBe('QUEUE_TOKEN_INVALID');
+    const byOther = await ctx.request('POST', '/api/v1/reservations', { token: b.token, headers: { 'x-queue-token': ta }, body: { scheduleId, seatIds: [seatIds[0]] } });
+    expect(byOther.status).toBe(403);
+    const rows = (await ctx.pool.query('SELECT COUNT(*) n FROM reservations'))[0] as Array<{ n: number }>;
+    expect(Number(rows[0]!.n)).toBe(0); // refused requests changed nothing
+  });
+
+  it('requires an ACTIVE token to book; a confirmed booking frees the place for the next waiter', async () => {
+    const { scheduleId, seatIds } = await ctx.createSchedule();
+    await setQueue(scheduleId, { maxActive: 1, admitRatePerSec: 100 });
+    const buyer = await ctx.createUser({ balance: 100_000 });
+    const next = await ctx.createUser({ balance: 100_000 });
+    const tb = (await join(buyer.token, scheduleId)).body.token as string;
+    const jn = await join(next.token, scheduleId);
+    expect(jn.body.status).toBe('WAITING');
+
+    const waitingHold = await ctx.request('POST', '/api/v1/reservations', { token: next.token, headers: { 'x-queue-token': jn.body.token }, body: { scheduleId, seatIds: [seatIds[1]] } });
+    expect([waitingHold.status, waitingHold.body.code]).toEqual([403, 'QUEUE_NOT_ACTIVE']);
+
+    const held = await ctx.request('POST', '/api/v1/reservations', { token: buyer.token, headers: { 'x-queue-token': tb }, body: { scheduleId, seatIds: [seatIds[0]] } });
+    expect(held.status).toBe(201);
+    const paid = await ctx.request('POST', `/api/v1/reservations/${held.body.id}/payment`, { token: buyer.token, headers: { 'x-queue-token': tb } });
+    expect(paid.status).toBe(200);
+    expect(paid.body.reservation.status).toBe('CONFIRMED');
+
+    // The worker's settle hook ends the buyer's token (USED) and admits the next waiter at once.
+    const done = await eventually(async () => {
+      const r = await current(buyer.token, tb);
+      return r.body.status === 'EXPIRED' ? r : undefined;
+    });
+    expect(done.body.reason).toBe('USED');
+    const admitted = await eventually(async () => {
+      const r = await current(next.token, jn.body.token);
+      return r.body.status === 'ACTIVE' ? r : undefined;
+    });
+    expect(Date.parse(admitted.body.activeUntil)).toBeGreaterThan(Date.now());
+    const afterUse = await ctx.request('POST', '/api/v1/reservations', { token: buyer.token, headers: { 'x-queue-token': tb }, body: { scheduleId, seatIds: [seatIds[2]] } });
+    expect(afterUse.body.code).toBe('QUEUE_NOT_ACTIVE');
+
+    await ctx.services.queue.service.flush();
+    const [events] = (await ctx.pool.query(`SELECT type, JSON_VALUE(payload, '$.reason') reason FROM domain_events WHERE aggregate_type = 'queue' AND user_id = ?`, [buyer.id])) as [Array<{ type: string; reason: string | null }>, unknown];
+    expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['QueueTokenAdmitted', 'QueueTokenExpired']));
+    expect(events.find((e) => e.type === 'QueueTokenExpired')?.reason).toBe('USED');
+    const metrics = await ctx.request('GET', '/metrics');
+    expect(metrics.body).toMatch(new RegExp(`queue_admissions_total\\{[^}]*schedule="${scheduleId}"[^}]*\\} [1-9]`));
+    expect(metrics.body).toContain('queue_wait_seconds_bucket');
+    expect(await checkInvariants(ctx.pool)).toEqual([]);
+  });
+
+  it('admin settings: validated, role-checked, 404 for unknown schedules', async () => {
+    const { scheduleId } = await ctx.createSchedule();
+    const user = await ctx.createUser();
+    expect((await setQueue(scheduleId, { maxActive: 5, admitRatePerSec: 2 }, user.token)).status).toBe(403);
+    const bad = await setQueue(scheduleId, { maxActive: 0, admitRatePerSec: 2 });
+    expect([bad.status, bad.body.code]).toEqual([400, 'VALIDATION_FAILED']);
+    expect((await setQueue(scheduleId, { maxActive: 5, admitRatePerSec: 2, extra: 1 })).status).toBe(400);
+    expect((await setQueue(999_999, { maxActive: 5, admitRatePerSec: 2 })).status).toBe(404);
+    const ok = await setQueue(scheduleId, { maxActive: 5, admitRatePerSec: null });
+    expect(ok.body).toMatchObject({ maxActive: 5, admitRatePerSec: ctx.config.QUEUE_ADMIT_RATE_PER_SEC, overrides: { maxActive: 5, admitRatePerSec: null } });
+    const got = await ctx.request('GET', `/api/v1/admin/schedules/${scheduleId}/queue`, { token: admin.token });
+    expect(got.body.maxActive).toBe(5);
+    expect((await join(user.token, 999_999)).status).toBe(404);
+    expect((await ctx.request('POST', '/api/v1/queue/tokens', { token: user.token, body: { scheduleId: 'x' } })).status).toBe(400);
+  });
+
+  it('pushes position updates over SSE until admitted', async () => {
+    const { scheduleId } = await ctx.createSchedule();
+    await setQueue(scheduleId, { maxActive: 1, admitRatePerSec: 100 });
+    const [a, b] = [await ctx.createUser(), await ctx.createUser()];
+    await join(a.token, scheduleId);
+    const tb = (await join(b.token, scheduleId)).body.token as string;
+    const abort = new AbortController();
+    const res = await ctx.app.request(`/api/v1/queue/tokens/current/stream?token=${encodeURIComponent(tb)}`, { headers: { authorization: `Bearer ${b.token}` }, signal: abort.signal });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/event-stream');
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    const statuses = async () => [...text.matchAll(/event: status\ndata: (.*)\n/g)].map((m) => JSON.parse(m[1]!));
+    const readUntil = async (pred: () => Promise<boolean>) => {
+      while (!(await pred())) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += decoder.decode(value);
+      }
+    };
+    await readUntil(async () => (await statuses()).length >= 1);
+    expect((await statuses())[0]).toMatchObject({ status: 'WAITING', position: 1 });
+    // Free a's place: b's stream reports ACTIVE without b polling.
+    await ctx.services.queue.service.complete(a.id, scheduleId);
+    await readUntil(async () => (await statuses()).some((s) => s.status === 'ACTIVE'));
+    expect((await statuses()).at(-1)).toMatchObject({ status: 'ACTIVE' });
+    abort.abort();
+    await reader.cancel().catch(() => {});
+    const bad = await ctx.request('GET', '/api/v1/queue/tokens/current/stream?token=forged', { token: b.token });
+    expect(bad.status).toBe(403);
+  });
+});

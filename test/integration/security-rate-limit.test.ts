@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RateLimiter } from '../../src/platform/http/rate-limit.js';
+import { createTestContext, type TestContext } from '../support/harness.js';
+
+/** Rate limits per IP and per user (Redis sliding window), with low limits set through the env. */
+describe('security: rate limits', () => {
+  let ctx: TestContext;
+
+  beforeAll(async () => {
+    ctx = await createTestContext({
+      worker: false,
+      env: {
+        TRUST_PROXY_HOPS: '1',
+        RATE_LIMIT_AUTH_PER_IP: '3',
+        RATE_LIMIT_BOOKING_PER_USER: '3',
+        RATE_LIMIT_QUEUE_PER_USER: '2',
+        LOGIN_FAILURE_DELAY_MS: '0',
+        LOGIN_MAX_FAILURES: '100',
+      },
+    });
+  });
+  afterAll(async () => {
+    await ctx?.close();
+  });
+
+  const login = (ip: string) => ctx.request('POST', '/api/v1/auth/login', { body: { email: 'nobody@test.example', password: 'wrong-password' }, headers: { 'x-forwarded-for': ip } });
+
+  it('limits auth routes per client IP with 429, Retry-After and problem+json', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) statuses.push((await login('198.51.100.1')).status);
+    expect(statuses).toEqual([401, 401, 401]);
+    const limited = await login('198.51.100.1');
+    expect(limited.status).toBe(429);
+    expect(limited.body.code).toBe('RATE_LIMITED');
+    expect(limited.headers.get('content-type')).toContain('application/problem+json');
+    const retryAfter = Number(limited.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(120);
+    // Another client is not affected; a spoofed left-most X-Forwarded-For entry does not help.
+    expect((await login('198.51.100.2')).status).toBe(401);
+    expect((await login('10.9.9.9, 198.51.100.1')).status).toBe(429);
+    // Signup shares the auth budget of the IP.
+    const signup = await ctx.request('POST', '/api/v1/auth/signup', { body: { email: 'rl@test.example', password: 'correct-horse-battery', name: 'R' }, headers: { 'x-forwarded-for': '198.51.100.1' } });
+    expect(signup.status).toBe(429);
+  });
+
+  it('limits booking routes per user, whatever the IP', async () => {
+    const a = await ctx.createUser();
+    const b = await ctx.createUser();
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push((await ctx.request('GET', '/api/v1/wallet', { token: a.token, headers: { 'x-forwarded-for': `192.0.2.${i + 1}` } })).status);
+    expect(statuses).toEqual([200, 200, 200, 429]);
+    const hold = await ctx.request('POST', '/api/v1/reservations', { token: a.token, body: { scheduleId: 1, seatIds: [1] } });
+    expect(hold.status).toBe(429);
+    expect((await ctx.request('GET', '/api/v1/wallet', { token: b.token })).status).toBe(200);
+  });
+
+  it('limits queue routes per user (covers routes mounted by the queue capability)', async () => {
+    const u = await ctx.createUser();
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) statuses.push((await ctx.request('GET', '/api/v1/queue/tokens/current', { token: u.token, headers: { 'x-queue-token': 'x'.repeat(20) } })).status);
+    expect(statuses[2]).toBe(429);
+    expect(statuses.slice(0, 2).every((s) => s !== 429)).toBe(true);
+  });
+
+  it('leaves catalog reads alone', async () => {
+    for (let i = 0; i < 6; i++) expect((await ctx.request('GET', '/api/v1/concerts', { headers: { 'x-forwarded-for': '198.51.100.1' } })).status).toBe(200);
+  });
+
+  it('slides: a refused subject is admitted again after Retry-After', async () => {
+    const limiter = new RateLimiter(ctx.redis);
+    const hits: Awaited<ReturnType<RateLimiter['hit']>>[] = [];
+    for (let i = 0; i < 3; i++) hits.push(await limiter.hit('test:slide', 2, 1000));
+    expect(hits.map((h) => h.allowed)).toEqual([true, true, false]);
+    expect(hits[2]!.retryAfterMs).toBeGreaterThan(0);
+    expect(hits[2]!.retryAfterMs).toBeLessThanOrEqual(2000);
+    await new Promise((r) => setTimeout(r, hits[2]!.retryAfterMs + 50));
+    expect((await limiter.hit('test:slide', 2, 1000)).allowed).toBe(true);
+  });
+});
