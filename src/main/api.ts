@@ -30,7 +30,7 @@ async function main() {
   const notifier = notificationsConsumer({ kafka, hub: notifications, log, metrics, topicPrefix: config.KAFKA_TOPIC_PREFIX, dedupSize: config.NOTIFICATIONS_DEDUP_SIZE });
   if (config.NOTIFICATIONS_ENABLED) notifier.start();
 
-  const { app } = buildApiApp({ config, db: database.db, redis, temporal, kafkaAdmin, log, metrics, notifications });
+  const { app, services } = buildApiApp({ config, db: database.db, redis, temporal, kafkaAdmin, log, metrics, notifications });
   const server = serve({ fetch: app.fetch, hostname: config.API_HOST, port: config.API_PORT }) as Server;
   // Keep-alive sockets longer than a load balancer's idle timeout avoid spurious 502s.
   server.keepAliveTimeout = 65_000;
@@ -41,6 +41,8 @@ async function main() {
     // Open event streams would keep server.close() waiting: end them first (clients reconnect elsewhere).
     ['sse', async () => notifications.closeAll()],
     ['http', () => new Promise<void>((resolve) => server.close(() => resolve()))],
+    // Other API processes keep admitting from the waiting room (docs/queue.md).
+    ['queue', async () => services.queue.driver.stop()],
     ['kafka', () => kafkaAdmin.disconnect()],
     ['temporal', () => temporal.connection.close()],
     ['redis', () => redis.quit()],
