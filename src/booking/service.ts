@@ -1,4 +1,5 @@
 import type { CatalogRepository } from '../catalog/repository.js';
+import { ScheduleCache } from '../catalog/schedule-cache.js';
 import { DomainError, notFound, type ErrorCode } from '../shared/errors.js';
 import type { HoldResult, PayResult } from './contracts.js';
 import { checkSeatSelection, decideCancellation, saleWindow } from './domain.js';
@@ -20,16 +21,20 @@ export type ReservationView = NonNullable<Awaited<ReturnType<ReservationReposito
  * cheap checks, then the Redis seat locks (most losers stop here), then the workflow.
  */
 export class BookingService {
+  private readonly schedules: ScheduleCache;
+
   constructor(
-    private readonly catalog: CatalogRepository,
+    catalog: CatalogRepository,
     private readonly reservations: ReservationRepository,
     private readonly workflows: ReservationWorkflows,
     private readonly seatLocks: SeatLocks,
     private readonly settings: BookingSettings,
-  ) {}
+  ) {
+    this.schedules = new ScheduleCache(catalog);
+  }
 
   async hold(userId: number, req: { scheduleId: number; seatIds: number[] }, idempotencyKey: string | undefined, now = new Date()): Promise<ReservationView> {
-    const schedule = await this.catalog.findSchedule(req.scheduleId);
+    const schedule = await this.schedules.get(req.scheduleId);
     if (!schedule) throw notFound('Schedule');
     const window = saleWindow(schedule, now);
     if (window !== 'OPEN') throw new DomainError('SALE_NOT_OPEN', window === 'NOT_OPEN' ? `Sale opens at ${schedule.saleOpensAt.toISOString()}` : 'Sale is closed');

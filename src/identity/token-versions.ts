@@ -18,6 +18,8 @@ export const NO_VALID_VERSION = -1;
  * all, only on refresh: revocation then takes up to one access-token lifetime (JWT_TTL_SECONDS).
  */
 export class TokenVersions {
+  private readonly loading = new Map<number, Promise<number>>();
+
   constructor(
     private readonly db: Db,
     private readonly redis: Redis,
@@ -34,9 +36,17 @@ export class TokenVersions {
     const key = cacheKey(userId);
     const cached = await this.redis.get(key).catch(() => null);
     if (cached !== null) return Number(cached);
-    const version = await this.fromDb(this.db, userId);
-    await this.redis.set(key, String(version), 'EX', this.cacheSeconds).catch(() => undefined);
-    return version;
+    // Concurrent misses for one user (a buyer hammering "book" in a rush) share one MySQL read.
+    let pending = this.loading.get(userId);
+    if (!pending) {
+      pending = this.fromDb(this.db, userId).then(async (version) => {
+        await this.redis.set(key, String(version), 'EX', this.cacheSeconds).catch(() => undefined);
+        return version;
+      });
+      this.loading.set(userId, pending);
+      void pending.finally(() => this.loading.delete(userId)).catch(() => undefined);
+    }
+    return pending;
   }
 
   async fromDb(db: DbOrTx, userId: number): Promise<number> {
