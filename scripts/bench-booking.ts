@@ -71,7 +71,9 @@ const env: Record<string, string> = {
 const api = `http://127.0.0.1:${args.port}`;
 
 function startProcess(name: string): ChildProcess {
-  const child = spawn(`${root}/node_modules/.bin/tsx`, [`src/main/${name}.ts`], { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'] });
+  // BENCH_CPU_PROFILE=<dir> writes a V8 CPU profile of the API and the worker there (open in Chrome DevTools).
+  const profile = process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', `src/main/${name}.ts`], { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'] });
   child.on('exit', (code) => code && code !== 0 && console.error(`${name} exited with ${code}`));
   return child;
 }
