@@ -52,11 +52,11 @@ export class ReservationWorkflows {
   }
 
   async pay(reservationId: string, updateId: string): Promise<PayResult> {
-    return this.update(reservationId, () => this.handle(reservationId).executeUpdate(payUpdate, { updateId }));
+    return this.update(() => this.handle(reservationId).executeUpdate(payUpdate, { updateId }));
   }
 
   async cancelHeld(reservationId: string, updateId: string): Promise<CancelResult> {
-    return this.update(reservationId, () => this.handle(reservationId).executeUpdate(cancelUpdate, { updateId }));
+    return this.update(() => this.handle(reservationId).executeUpdate(cancelUpdate, { updateId }));
   }
 
   /** Refund of a confirmed reservation: its own short workflow, one per reservation. */
@@ -83,7 +83,7 @@ export class ReservationWorkflows {
     return this.client.workflow.getHandle(reservationWorkflowId(reservationId));
   }
 
-  private async update<T>(reservationId: string, call: () => Promise<T>): Promise<T> {
+  private async update<T>(call: () => Promise<T>): Promise<T> {
     try {
       return await call();
     } catch (err) {
@@ -91,7 +91,6 @@ export class ReservationWorkflows {
       if (err instanceof WorkflowNotFoundError || /already completed|not found/i.test(String((err as Error).message))) {
         throw new UpdateRejected('WORKFLOW_CLOSED');
       }
-      void reservationId;
       throw err;
     }
   }

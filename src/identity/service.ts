@@ -165,14 +165,9 @@ export class IdentityService {
   async profile(userId: number) {
     const [user] = await this.db.select().from(users).where(eq(users.id, userId)).limit(1);
     if (!user) throw new DomainError('NOT_FOUND', 'User not found');
-    return {
-      id: user.id,
-      email: this.cipher.decrypt(user.emailCipher),
-      name: user.name,
-      phone: user.phoneCipher ? this.cipher.decrypt(user.phoneCipher) : null,
-      role: user.role,
-      createdAt: user.createdAt.toISOString(),
-    };
+    // The owner sees their decrypted personal data, not the security bookkeeping admins see.
+    const { id, email, name, phone, role, createdAt } = this.adminView(user);
+    return { id, email, name, phone, role, createdAt };
   }
 
   /** Invalidates every token issued so far for the user (logout everywhere, refresh-token reuse). */

@@ -85,10 +85,12 @@ export class WalletRepository {
   }
 
   private async lockWallet(tx: Tx, userId: number) {
-    // Wallets are created at sign-up; the upsert covers users created before wallets existed.
-    await tx.insert(wallets).values({ userId, balance: 0 }).onDuplicateKeyUpdate({ set: { userId: sql`${wallets.userId}` } });
     const [w] = await tx.select().from(wallets).where(eq(wallets.userId, userId)).for('update');
-    return w!;
+    if (w) return w;
+    // Wallets are created at sign-up; this covers users created before wallets existed.
+    await tx.insert(wallets).values({ userId, balance: 0 }).onDuplicateKeyUpdate({ set: { userId: sql`${wallets.userId}` } });
+    const [created] = await tx.select().from(wallets).where(eq(wallets.userId, userId)).for('update');
+    return created!;
   }
 
   private async ledgerEntry(tx: Tx, userId: number, kind: 'CHARGE' | 'PAYMENT' | 'REFUND', reference: string) {

@@ -5,6 +5,7 @@ import { isDuplicateKey, type Db } from '../db/client.js';
 import { idempotencyKeys } from '../db/schema.js';
 import { DomainError } from '../../shared/errors.js';
 import type { AppEnv } from './app.js';
+import { problemBody } from './problem.js';
 
 type Outcome = { status: number; body: unknown };
 
@@ -51,7 +52,6 @@ export class IdempotencyStore {
     } catch (err) {
       if (err instanceof DomainError) {
         // Business refusals are answers too: replaying them keeps "same key, same response".
-        const { problemBody } = await import('./problem.js');
         const problem = problemBody(err.code, err.message, err.details ?? {});
         await this.db.update(idempotencyKeys).set({ statusCode: problem.status, responseBody: problem }).where(where);
         throw err;
