@@ -56,10 +56,16 @@ export class EventConsumer {
     return new Promise((resolve) => this.readyWaiters.push(resolve));
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Leaves the group. The loop may be stuck inside connect/subscribe/run (kafkajs retries those on
+   * its own, e.g. while a topic does not exist yet): disconnecting aborts them, and the wait is
+   * bounded so a shutdown never hangs on Kafka.
+   */
+  async stop(timeoutMs = 5_000): Promise<void> {
     this.stopped = true;
     this.wake?.();
-    await this.loop;
+    await this.consumer?.disconnect().catch(() => undefined);
+    await Promise.race([this.loop, new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
   }
 
   private async run(): Promise<void> {

@@ -40,7 +40,7 @@ async function main() {
     ['notifications', () => notifier.stop()],
     // Open event streams would keep server.close() waiting: end them first (clients reconnect elsewhere).
     ['sse', async () => notifications.closeAll()],
-    ['http', () => new Promise<void>((resolve) => server.close(() => resolve()))],
+    ['http', () => drainHttp(server, config.SHUTDOWN_GRACE_MS / 2)],
     // Other API processes keep admitting from the waiting room (docs/queue.md).
     ['queue', async () => services.queue.driver.stop()],
     ['kafka', () => kafkaAdmin.disconnect()],
@@ -48,6 +48,23 @@ async function main() {
     ['redis', () => redis.quit()],
     ['mysql', () => database.close()],
   ]);
+}
+
+/**
+ * Stops accepting connections, lets in-flight requests finish, and closes idle keep-alive sockets
+ * (clients reconnect to another process); whatever is still open after `drainMs` is cut.
+ */
+function drainHttp(server: Server, drainMs: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+    const idle = setInterval(() => server.closeIdleConnections(), 100);
+    const cut = setTimeout(() => server.closeAllConnections(), drainMs);
+    server.once('close', () => {
+      clearInterval(idle);
+      clearTimeout(cut);
+    });
+  });
 }
 
 main().catch((err) => exitOnStartupError(undefined, err));

@@ -18,8 +18,10 @@ export function onShutdown(log: Logger, graceMs: number, steps: Array<[string, (
       process.exit(1);
     }, graceMs).unref();
     for (const [name, step] of steps) {
+      const started = Date.now();
       try {
         await step();
+        log.info({ step: name, ms: Date.now() - started }, 'shutdown step done');
       } catch (err) {
         log.error({ err, step: name }, 'shutdown step failed');
       }
