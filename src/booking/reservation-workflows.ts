@@ -13,6 +13,19 @@ import type { CancelResult, HoldResult, PayResult, ReservationInput, Reservation
 export const reservationWorkflowId = (reservationId: string) => `reservation-${reservationId}`;
 export const refundWorkflowId = (reservationId: string) => `reservation-${reservationId}-refund`;
 
+interface ReservationRef {
+  userId: number;
+  scheduleId: number;
+  concertId: number;
+}
+
+const searchAttributes = (status: string, r: ReservationRef) => [
+  { key: reservationStatusKey, value: status },
+  { key: userIdKey, value: String(r.userId) },
+  { key: scheduleIdKey, value: String(r.scheduleId) },
+  { key: concertIdKey, value: String(r.concertId) },
+];
+
 /** Why Temporal refused an update: the validator's failure type, or the workflow being closed. */
 export class UpdateRejected extends Error {
   constructor(readonly reason: string) {
@@ -36,12 +49,7 @@ export class ReservationWorkflows {
       // A retry with the same Idempotency-Key joins the running workflow instead of failing.
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      typedSearchAttributes: [
-        { key: reservationStatusKey, value: 'PENDING' },
-        { key: userIdKey, value: String(input.userId) },
-        { key: scheduleIdKey, value: String(input.scheduleId) },
-        { key: concertIdKey, value: String(input.concertId) },
-      ],
+      typedSearchAttributes: searchAttributes('PENDING', input),
     });
     try {
       return await this.client.workflow.executeUpdateWithStart(holdUpdate, { startWorkflowOperation, updateId: 'hold' });
@@ -60,13 +68,15 @@ export class ReservationWorkflows {
   }
 
   /** Refund of a confirmed reservation: its own short workflow, one per reservation. */
-  async refund(reservationId: string, reason: string): Promise<void> {
+  async refund(reservation: ReservationRef & { reservationId: string }, reason: string): Promise<void> {
     await this.client.workflow.execute(refundReservationWorkflow, {
-      workflowId: refundWorkflowId(reservationId),
+      workflowId: refundWorkflowId(reservation.reservationId),
       taskQueue: this.taskQueue,
-      args: [{ reservationId, reason }],
+      args: [{ reservationId: reservation.reservationId, reason }],
       workflowIdConflictPolicy: 'USE_EXISTING',
-      typedSearchAttributes: [{ key: reservationStatusKey, value: 'REFUNDING' }],
+      // Same attributes as the reservation's own workflow: an operator filtering by user or
+      // schedule finds the refund next to the purchase.
+      typedSearchAttributes: searchAttributes('REFUNDING', reservation),
     });
   }
 

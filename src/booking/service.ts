@@ -101,7 +101,7 @@ export class BookingService {
         throw err;
       }
     } else {
-      await this.workflows.refund(reservationId, opts.asAdmin ? 'cancelled by an administrator' : 'cancelled by the user');
+      await this.workflows.refund({ reservationId, ...current }, opts.asAdmin ? 'cancelled by an administrator' : 'cancelled by the user');
     }
     return this.any(reservationId);
   }

@@ -144,6 +144,12 @@ describe('booking flow', () => {
     expect(await balance(user.token)).toBe(50_000);
     expect((await ctx.request('GET', `/api/v1/schedules/${scheduleId}/seats?status=AVAILABLE`)).body.items).toHaveLength(seatIds.length);
     await recordHistory(ctx.temporal.workflow.getHandle(`reservation-${bought.body.id}-refund`), 'refund');
+    // Operators find the refund by the same attributes as the purchase.
+    await eventually(async () => {
+      const found = [];
+      for await (const wf of ctx.temporal.workflow.list({ query: `ReservationStatus = "REFUNDED" AND UserId = "${user.id}" AND ScheduleId = "${scheduleId}"` })) found.push(wf.workflowId);
+      return found.includes(`reservation-${bought.body.id}-refund`);
+    });
     // Cancelling again changes nothing.
     const again = await ctx.request('DELETE', `/api/v1/reservations/${bought.body.id}`, { token: user.token });
     expect(again.status).toBe(409);
