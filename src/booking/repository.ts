@@ -1,7 +1,7 @@
 import { and, asc, count, desc, eq, inArray, lt, sql } from 'drizzle-orm';
 import { appendEvent } from '../events/outbox.js';
 import { affectedRows, withTransaction, type Db, type Tx } from '../platform/db/client.js';
-import { reservations, reservationSeats, schedules, seats } from '../platform/db/schema.js';
+import { reservations, reservationSeats, seats } from '../platform/db/schema.js';
 import type { HeldSeat, HoldResult, ReleaseInput, ReservationInput } from './contracts.js';
 import { canTransition, type ReservationStatus } from './domain.js';
 
@@ -157,16 +157,6 @@ export class ReservationRepository {
       this.db.select({ n: count() }).from(reservations).where(eq(reservations.userId, userId)),
     ]);
     return { items, total: Number(total?.n ?? 0) };
-  }
-
-  async scheduleOf(reservationId: string) {
-    const [row] = await this.db
-      .select({ startsAt: schedules.startsAt, status: reservations.status, userId: reservations.userId })
-      .from(reservations)
-      .innerJoin(schedules, eq(schedules.id, reservations.scheduleId))
-      .where(eq(reservations.id, reservationId))
-      .limit(1);
-    return row;
   }
 
   /** HELD reservations past their expiry by more than `graceMs` (the sweeper's input). */

@@ -149,7 +149,7 @@ export function bookingRoutes(deps: {
       await admit(c, userId, owned.scheduleId);
       return deps.idempotency.run(c, 'pay', { reservationId }, async () => {
         const key = c.req.header('idempotency-key');
-        const { reservation, payment } = await deps.booking.pay(userId, reservationId, key ? `pay-${key}` : `pay-${randomUUID()}`);
+        const { reservation, payment } = await deps.booking.pay(owned, key ? `pay-${key}` : `pay-${randomUUID()}`);
         return { status: 200, body: { reservation: toReservation(reservation), payment } };
       }) as never;
     },

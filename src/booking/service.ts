@@ -66,8 +66,9 @@ export class BookingService {
     return this.own(userId, reservationId);
   }
 
-  async pay(userId: number, reservationId: string, updateId: string): Promise<{ reservation: ReservationView; payment: { paymentId: number; amount: number } }> {
-    const current = await this.own(userId, reservationId);
+  /** Pays a reservation the caller already loaded with `own` (the route needs it for the waiting-room check). */
+  async pay(current: ReservationView, updateId: string): Promise<{ reservation: ReservationView; payment: { paymentId: number; amount: number } }> {
+    const { id: reservationId, userId } = current;
     if (current.status === 'CONFIRMED') throw new DomainError('ALREADY_PAID', 'This reservation is already paid');
     if (current.status === 'EXPIRED') throw new DomainError('RESERVATION_EXPIRED', 'The hold expired before payment');
     if (current.status !== 'HELD') throw new DomainError('RESERVATION_NOT_PAYABLE', `Reservation is ${current.status}`);
@@ -87,8 +88,8 @@ export class BookingService {
 
   async cancel(userId: number, reservationId: string, updateId: string, opts: { force?: boolean; asAdmin?: boolean; now?: Date } = {}): Promise<ReservationView> {
     const current = opts.asAdmin ? await this.any(reservationId) : await this.own(userId, reservationId);
-    const info = await this.reservations.scheduleOf(reservationId);
-    const decision = decideCancellation(current.status, info!.startsAt, opts.now ?? new Date(), this.settings.cancellationCutoffHours, opts.force);
+    const schedule = await this.schedules.get(current.scheduleId);
+    const decision = decideCancellation(current.status, schedule!.startsAt, opts.now ?? new Date(), this.settings.cancellationCutoffHours, opts.force);
     if (decision.action === 'REFUSE') {
       throw new DomainError(decision.code, decision.code === 'CANCELLATION_CLOSED' ? 'The cancellation deadline for this performance has passed' : `Reservation is ${current.status}`);
     }

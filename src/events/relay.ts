@@ -5,7 +5,8 @@ import type { Db } from '../platform/db/client.js';
 import { domainEvents } from '../platform/db/schema.js';
 import type { Logger } from '../platform/observability/logger.js';
 import type { Metrics } from '../platform/observability/metrics.js';
-import { topicFor, type EventEnvelope } from './catalog.js';
+import { topicFor } from './catalog.js';
+import { toEnvelope } from './event-log.js';
 
 export interface TopicMessages {
   topic: string;
@@ -74,16 +75,7 @@ export class OutboxRelay {
     if (rows.length === 0) return 0;
     const byTopic = new Map<string, TopicMessages['messages']>();
     for (const r of rows) {
-      const envelope: EventEnvelope = {
-        id: r.id,
-        type: r.type as EventEnvelope['type'],
-        schemaVersion: r.schemaVersion,
-        aggregateType: r.aggregateType as EventEnvelope['aggregateType'],
-        aggregateId: r.aggregateId,
-        sequence: r.sequence,
-        occurredAt: r.occurredAt.toISOString(),
-        payload: r.payload as never,
-      };
+      const envelope = toEnvelope(r);
       const topic = topicFor(this.opts.topicPrefix, r.aggregateType);
       if (!byTopic.has(topic)) byTopic.set(topic, []);
       byTopic.get(topic)!.push({ key: r.aggregateId, value: JSON.stringify(envelope), headers: { 'event-id': r.id, 'event-type': r.type } });

@@ -5,12 +5,14 @@ import { createRouter, type AppEnv } from '../platform/http/app.js';
 import { bearerSecurity, problems } from '../platform/http/openapi.js';
 import { DomainError } from '../shared/errors.js';
 import type { EventEnvelope } from './catalog.js';
+import type { UserEventLog } from './event-log.js';
 import type { NotificationHub } from './notification-hub.js';
+import { RecentIds } from './recent-ids.js';
 
 /** A stream this far behind its client is dropped; the client reconnects and reloads its state. */
 const MAX_PENDING_WRITES = 200;
 
-export function eventRoutes(deps: { hub: NotificationHub; auth: MiddlewareHandler<AppEnv>; keepAliveMs: number }) {
+export function eventRoutes(deps: { hub: NotificationHub; history: UserEventLog; auth: MiddlewareHandler<AppEnv>; keepAliveMs: number }) {
   const app = createRouter();
   app.use('/events/stream', deps.auth);
 
@@ -22,8 +24,14 @@ export function eventRoutes(deps: { hub: NotificationHub; auth: MiddlewareHandle
       summary: "Server-sent events: the caller's own reservation, payment, wallet and queue events as they happen",
       description:
         'Each message has `id:` = event id, `event:` = event type and `data:` = the event envelope (JSON). A `ready` event follows the ' +
-        'subscription; `: keep-alive` comments keep idle connections open. Only events from the time of connection on are sent.',
+        'subscription; `: keep-alive` comments keep idle connections open. A client reconnecting with `Last-Event-ID` first gets the ' +
+        'events it missed (up to 500, from the event log), then live ones. The stream ends when the access token expires.',
       security: bearerSecurity,
+      request: {
+        headers: z.object({
+          'last-event-id': z.string().uuid().optional().openapi({ param: { name: 'last-event-id', in: 'header' }, description: 'Resume after this event' }),
+        }),
+      },
       responses: {
         200: { content: { 'text/event-stream': { schema: z.string() } }, description: 'An event stream' },
         ...problems(401, 429),
@@ -31,6 +39,7 @@ export function eventRoutes(deps: { hub: NotificationHub; auth: MiddlewareHandle
     }),
     (c) => {
       const userId = c.get('user').id;
+      const lastEventId = c.req.valid('header')['last-event-id'];
       if (!deps.hub.hasRoomFor(userId)) throw new DomainError('RATE_LIMITED', 'Too many open event streams for this user; close one first');
       return streamSSE(c, async (stream) => {
         let finish!: () => void;
@@ -45,18 +54,31 @@ export function eventRoutes(deps: { hub: NotificationHub; auth: MiddlewareHandle
             () => finish(),
           );
         };
+        // An event can come both from the backlog and live (published while catching up): send once.
+        const sent = new RecentIds(1000);
+        const send = (e: EventEnvelope) => sent.add(e.id) && enqueue(() => stream.writeSSE({ id: e.id, event: e.type, data: JSON.stringify(e) }));
+        // Live events wait while the backlog is read, so the client sees them in log order.
+        let held: EventEnvelope[] | undefined = lastEventId ? [] : undefined;
         const unsubscribe = deps.hub.subscribe(userId, {
-          send: (e: EventEnvelope) => enqueue(() => stream.writeSSE({ id: e.id, event: e.type, data: JSON.stringify(e) })),
+          send: (e: EventEnvelope) => (held ? held.push(e) : send(e)),
           close: () => finish(),
         });
         if (!unsubscribe) return; // lost a race for the last free slot
         stream.onAbort(() => finish());
         const keepAlive = setInterval(() => enqueue(() => stream.write(': keep-alive\n\n')), deps.keepAliveMs);
+        const expiresAt = c.get('user').tokenExpiresAt;
+        const expiry = expiresAt ? setTimeout(() => finish(), Math.max(0, expiresAt * 1000 - Date.now())) : undefined;
         try {
           enqueue(() => stream.writeSSE({ event: 'ready', data: JSON.stringify({ userId }), retry: 3000 }));
+          if (lastEventId) {
+            const backlog = await deps.history.since(userId, lastEventId).catch(() => []);
+            for (const e of [...backlog, ...(held ?? [])]) send(e);
+            held = undefined;
+          }
           await finished;
         } finally {
           clearInterval(keepAlive);
+          clearTimeout(expiry);
           unsubscribe();
         }
       }) as never;

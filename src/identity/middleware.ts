@@ -19,7 +19,7 @@ export function requireAuth(tokens: AccessTokens, versions?: TokenVersions): Mid
     if (versions?.checksEveryRequest && (await versions.current(userId)) !== claims.ver) {
       throw new DomainError('UNAUTHENTICATED', 'Access token was revoked; log in again');
     }
-    c.set('user', { id: userId, role: claims.role });
+    c.set('user', { id: userId, role: claims.role, tokenExpiresAt: claims.exp });
     c.get('log') && c.set('log', c.get('log').child({ userId }));
     await next();
   };

@@ -14,6 +14,7 @@ import type { Config } from '../config.js';
 import { eventAdminRoutes } from '../events/admin-routes.js';
 import { NotificationHub } from '../events/notification-hub.js';
 import { eventRoutes } from '../events/routes.js';
+import { UserEventLog } from '../events/event-log.js';
 import { SalesRepository } from '../events/sales-repository.js';
 import { identityAdminRoutes } from '../identity/admin-routes.js';
 import { SecurityAudit } from '../identity/audit.js';
@@ -133,7 +134,7 @@ export function buildApiApp(deps: ApiDeps) {
   app.route(v1, adminRoutes({ catalog, booking, auth }));
   app.route(v1, queueRoutes({ queue: queue.service, auth, sseIntervalMs: config.QUEUE_SSE_INTERVAL_MS }));
   app.route(v1, queueAdminRoutes({ settings: queue.settings, auth }));
-  app.route(v1, eventRoutes({ hub: notifications, auth, keepAliveMs: config.SSE_KEEPALIVE_MS }));
+  app.route(v1, eventRoutes({ hub: notifications, history: new UserEventLog(db), auth, keepAliveMs: config.SSE_KEEPALIVE_MS }));
   app.route(v1, eventAdminRoutes({ sales: new SalesRepository(db), auth }));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventConsumer } from '../../src/events/consumer.js';
 import { notificationsConsumer } from '../../src/events/consumers/notifications.js';
 import { Metrics } from '../../src/platform/observability/metrics.js';
+import { AccessTokens } from '../../src/identity/tokens.js';
 import { createTestContext, eventually, type TestContext } from '../support/harness.js';
 import { checkInvariants } from '../support/invariants.js';
 import { ensureTopics, openEventStream } from '../support/events.js';
@@ -105,4 +106,42 @@ describe('domain events: SSE notifications', () => {
 
     expect(await checkInvariants(ctx.pool)).toEqual([]);
   }, 90_000);
+
+  it('resumes after Last-Event-ID with the events missed while disconnected, once and in order', async () => {
+    const { scheduleId, seatIds } = await ctx.createSchedule();
+    const carol = await ctx.createUser({ balance: 100_000 });
+    const first = await openEventStream(base, carol.token);
+    await eventually(async () => first.messages.some((m) => m.event === 'ready'));
+    const held = await ctx.request('POST', '/api/v1/reservations', { token: carol.token, body: { scheduleId, seatIds: [seatIds[2]] } });
+    const holdEvent = await eventually(async () => first.events().find((e) => e.type === 'ReservationHeld'), 20_000);
+    await first.close();
+
+    // Paid while no stream is open: the confirmation is only in the event log (and on Kafka).
+    expect((await ctx.request('POST', `/api/v1/reservations/${held.body.id}/payment`, { token: carol.token })).status).toBe(200);
+    await eventually(async () => {
+      const [rows] = await ctx.pool.query(`SELECT COUNT(*) n FROM domain_events WHERE aggregate_id = ? AND published_at IS NULL`, [held.body.id]);
+      return Number((rows as Array<{ n: number }>)[0]!.n) === 0;
+    });
+
+    const resumed = await openEventStream(base, carol.token, holdEvent.id);
+    expect(resumed.status).toBe(200);
+    await eventually(async () => resumed.events().some((e) => e.type === 'ReservationConfirmed'), 10_000);
+    const types = resumed.events().map((e) => e.type);
+    expect(types).not.toContain('ReservationHeld'); // only what came after the last seen event
+    expect(types.indexOf('PaymentCompleted')).toBeLessThan(types.indexOf('ReservationConfirmed'));
+    expect(new Set(resumed.events().map((e) => e.id)).size).toBe(resumed.events().length);
+    await resumed.close();
+    expect((await openEventStream(base, carol.token, 'not-a-uuid')).status).toBe(400);
+  }, 60_000);
+
+  it('ends a stream when its access token expires', async () => {
+    const dave = await ctx.createUser();
+    const shortLived = new AccessTokens(ctx.config.JWT_SECRET, 2, ctx.config.REFRESH_TTL_SECONDS);
+    const { accessToken } = await shortLived.issue({ id: dave.id, role: 'USER', tokenVersion: 0 });
+    const stream = await openEventStream(base, accessToken);
+    expect(stream.status).toBe(200);
+    await eventually(async () => stream.ended, 6_000);
+    // Reconnecting with the expired token is refused: the client must refresh first.
+    expect((await openEventStream(base, accessToken)).status).toBe(401);
+  }, 30_000);
 });

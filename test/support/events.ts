@@ -72,9 +72,11 @@ export function kafkaBroker(action: 'stop' | 'start') {
 }
 
 /** A minimal SSE reader over fetch: messages (id, event, data) and comment lines, as they arrive. */
-export async function openEventStream(url: string, token?: string) {
+export async function openEventStream(url: string, token?: string, lastEventId?: string) {
   const controller = new AbortController();
-  const res = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {}, signal: controller.signal });
+  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+  if (lastEventId) headers['last-event-id'] = lastEventId;
+  const res = await fetch(url, { headers, signal: controller.signal });
   const messages: Array<{ id?: string; event?: string; data?: string }> = [];
   const comments: string[] = [];
   let ended = false;

@@ -12,6 +12,8 @@ import { problem, problemFromError } from './problem.js';
 export interface AuthUser {
   id: number;
   role: 'USER' | 'ADMIN';
+  /** When the access token stops being valid (epoch seconds): long-lived streams end then. */
+  tokenExpiresAt?: number;
 }
 
 export interface AppEnv {
