@@ -103,7 +103,17 @@ export async function reservationWorkflow(input: ReservationInput): Promise<Rese
     { validator: () => rejectUnlessHeld(state.status, 'cancel') },
   );
 
-  hold = await holdSeats(input);
+  try {
+    hold = await holdSeats(input);
+  } catch (err) {
+    // The hold could not be written (e.g. MySQL unreachable through every retry). Answer the caller,
+    // then fail this run: the id reuse policy lets a retry with the same Idempotency-Key start anew,
+    // and if the write did land after all, the sweeper releases it once it expires.
+    hold = { ok: false, code: 'HOLD_FAILED' };
+    setStatus('REJECTED', 'HOLD_FAILED');
+    await condition(allHandlersFinished);
+    throw ApplicationFailure.create({ type: 'HoldFailed', message: `hold failed: ${String(err)}`, nonRetryable: true });
+  }
   if (!hold.ok) {
     setStatus('REJECTED', 'SEAT_UNAVAILABLE');
     await condition(allHandlersFinished);

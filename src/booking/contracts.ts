@@ -23,7 +23,8 @@ export interface HeldSeat {
 
 export type HoldResult =
   | { ok: true; reservationId: string; seats: HeldSeat[]; amount: number; expiresAt: string }
-  | { ok: false; code: 'SEAT_UNAVAILABLE'; unavailableSeatIds: number[] };
+  | { ok: false; code: 'SEAT_UNAVAILABLE'; unavailableSeatIds: number[] }
+  | { ok: false; code: 'HOLD_FAILED' };
 
 export type PaymentOutcome =
   | { ok: true; paymentId: number; amount: number }

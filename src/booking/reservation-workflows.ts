@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   WithStartWorkflowOperation,
   WorkflowExecutionAlreadyStartedError,
@@ -48,11 +49,15 @@ export class ReservationWorkflows {
       args: [input],
       // A retry with the same Idempotency-Key joins the running workflow instead of failing.
       workflowIdConflictPolicy: 'USE_EXISTING',
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      // A closed run is final (same key, same answer) unless it failed: then a retry starts anew.
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
       typedSearchAttributes: searchAttributes('PENDING', input),
     });
     try {
-      return await this.client.workflow.executeUpdateWithStart(holdUpdate, { startWorkflowOperation, updateId: 'hold' });
+      // A fresh update id per request: the hold handler itself is idempotent (every caller gets the
+      // one hold result), and a fixed id would make the server answer a retry after a failed run
+      // with that run's outcome instead of starting the new run.
+      return await this.client.workflow.executeUpdateWithStart(holdUpdate, { startWorkflowOperation, updateId: `hold-${randomUUID()}` });
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) throw new UpdateRejected('WORKFLOW_CLOSED');
       throw err;

@@ -58,11 +58,18 @@ export class BookingService {
         holdTtlMs: this.settings.holdTtlMs,
       });
     } catch (err) {
-      if (err instanceof UpdateRejected) return this.own(userId, reservationId); // same key, workflow already closed
+      // Same key, workflow already closed: answer with what it left (a refused hold left nothing).
+      if (err instanceof UpdateRejected) return this.own(userId, reservationId).catch(() => Promise.reject(new DomainError('SEAT_UNAVAILABLE', 'Some seats are already taken')));
       await this.seatLocks.release(req.scheduleId, req.seatIds, reservationId).catch(() => undefined);
       throw err;
     }
-    if (!result.ok) throw new DomainError('SEAT_UNAVAILABLE', 'Some seats are already taken', { unavailableSeatIds: result.unavailableSeatIds });
+    if (!result.ok) {
+      if (result.code === 'HOLD_FAILED') {
+        await this.seatLocks.release(req.scheduleId, req.seatIds, reservationId).catch(() => undefined);
+        throw new DomainError('SERVICE_UNAVAILABLE', 'The seats could not be held right now; retry with the same Idempotency-Key');
+      }
+      throw new DomainError('SEAT_UNAVAILABLE', 'Some seats are already taken', { unavailableSeatIds: result.unavailableSeatIds });
+    }
     return this.own(userId, reservationId);
   }
 

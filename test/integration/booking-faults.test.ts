@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reservationIdFor } from '../../src/booking/ids.js';
 import { SWEEPER_SCHEDULE_ID, ensureSweeperSchedule } from '../../src/main/worker-app.js';
 import { createTestContext, eventually, type TestContext } from '../support/harness.js';
 import { recordHistory } from '../support/histories.js';
@@ -9,12 +10,17 @@ import { checkInvariants } from '../support/invariants.js';
 describe('booking faults', () => {
   let ctx: TestContext;
   let failConfirmation = false;
+  let failHold = false;
 
   beforeAll(async () => {
     ctx = await createTestContext({
       env: { HOLD_TTL_SECONDS: '4' },
       // Fault injection: confirmation fails after the debit while the flag is on.
       overrideActivities: (a) => ({
+        holdSeats: async (input) => {
+          if (failHold) throw new Error('injected: MySQL unreachable');
+          return a.holdSeats(input);
+        },
         confirmReservation: async (input) => {
           if (failConfirmation) throw ApplicationFailure.create({ type: 'ConfirmationRejected', message: 'injected failure', nonRetryable: true });
           return a.confirmReservation(input);
@@ -46,6 +52,32 @@ describe('booking faults', () => {
     const seats = await ctx.request('GET', `/api/v1/schedules/${scheduleId}/seats?status=AVAILABLE`);
     expect(seats.body.items).toHaveLength(seatIds.length);
     await recordHistory(ctx.temporal.workflow.getHandle(`reservation-${held.body.id}`), 'confirm-fails-compensate');
+    expect(await checkInvariants(ctx.pool)).toEqual([]);
+  });
+
+  it('answers 503 when the hold cannot be written, and the same Idempotency-Key succeeds once it can', async () => {
+    const user = await ctx.createUser();
+    const { scheduleId, seatIds } = await ctx.createSchedule();
+    const attempt = () => ctx.request('POST', '/api/v1/reservations', { token: user.token, body: { scheduleId, seatIds: [seatIds[3]] }, headers: { 'idempotency-key': 'hold-when-db-down-1' } });
+    failHold = true;
+    let failed;
+    try {
+      failed = await attempt();
+    } finally {
+      failHold = false;
+    }
+    expect(failed.status).toBe(503);
+    expect(failed.body.code).toBe('SERVICE_UNAVAILABLE');
+    expect(await ctx.redis.exists(`seatlock:{s${scheduleId}}:${seatIds[3]}`)).toBe(0); // the Redis lock was given back
+    const [rows] = await ctx.pool.query(`SELECT COUNT(*) n FROM reservations WHERE schedule_id = ?`, [scheduleId]);
+    expect(Number((rows as Array<{ n: number }>)[0]!.n)).toBe(0);
+    const handle = ctx.temporal.workflow.getHandle(`reservation-${reservationIdFor(user.id, 'hold-when-db-down-1')}`);
+    expect((await handle.describe()).status.name).toBe('FAILED');
+    await recordHistory(handle, 'hold-failed');
+
+    const retried = await attempt();
+    expect(retried.status, JSON.stringify(retried.body)).toBe(201);
+    expect(retried.body.status).toBe('HELD');
     expect(await checkInvariants(ctx.pool)).toEqual([]);
   });
 

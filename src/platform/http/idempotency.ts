@@ -5,7 +5,7 @@ import { isDuplicateKey, type Db } from '../db/client.js';
 import { idempotencyKeys } from '../db/schema.js';
 import { DomainError } from '../../shared/errors.js';
 import type { AppEnv } from './app.js';
-import { problemBody } from './problem.js';
+import { problemBody, statusOf } from './problem.js';
 
 type Outcome = { status: number; body: unknown };
 
@@ -50,7 +50,7 @@ export class IdempotencyStore {
     try {
       out = await handler();
     } catch (err) {
-      if (err instanceof DomainError) {
+      if (err instanceof DomainError && statusOf(err.code) < 500) {
         // Business refusals are answers too: replaying them keeps "same key, same response".
         const problem = problemBody(err.code, err.message, err.details ?? {});
         await this.db.update(idempotencyKeys).set({ statusCode: problem.status, responseBody: problem }).where(where);
