@@ -51,7 +51,11 @@ export const NewConcertBody = z
   .strict()
   .openapi('NewConcert');
 
-export function adminRoutes(deps: { catalog: CatalogRepository; booking: BookingService; auth: MiddlewareHandler<AppEnv> }) {
+export interface AdminAudit {
+  recordAdminAction(action: { adminId: number; action: string; target: string; detail: string }): Promise<void>;
+}
+
+export function adminRoutes(deps: { catalog: CatalogRepository; booking: BookingService; audit: AdminAudit; auth: MiddlewareHandler<AppEnv> }) {
   const app = createRouter();
   app.use('/admin/*', deps.auth, requireRole('ADMIN'));
 
@@ -69,6 +73,7 @@ export function adminRoutes(deps: { catalog: CatalogRepository; booking: Booking
       },
     }),
     async (c) => {
+      // ConcertCreated (with the admin id) is written in the same transaction as the concert.
       const created = await deps.catalog.createConcert(c.req.valid('json'), c.get('user').id);
       c.get('log').info({ audit: true, action: 'concert.create', concertId: created.concertId }, 'admin created a concert');
       return c.json(created, 201);
@@ -89,7 +94,8 @@ export function adminRoutes(deps: { catalog: CatalogRepository; booking: Booking
       const { reservationId } = c.req.valid('param');
       const admin = c.get('user');
       const r = await deps.booking.cancel(admin.id, reservationId, `admin-cancel-${randomUUID()}`, { force: true, asAdmin: true });
-      c.get('log').info({ audit: true, action: 'reservation.force-cancel', reservationId }, 'admin cancelled a reservation');
+      // The cancellation itself is in the reservation's own events; this records who forced it.
+      await deps.audit.recordAdminAction({ adminId: admin.id, action: 'reservation.force-cancel', target: `reservation-${reservationId}`, detail: `now ${r.status}` });
       return c.json(toReservation(r), 200);
     },
   );

@@ -6,8 +6,9 @@ import { eventCatalog, type EventPayload, type EventType } from './catalog.js';
 
 /**
  * Appends an event to the outbox / event log inside the caller's transaction, so the event exists
- * exactly when the state change it describes does. The sequence is per aggregate: callers already
- * hold the aggregate's row lock, and the unique (aggregate, sequence) index guards the rest.
+ * exactly when the state change it describes does. The sequence is per aggregate: most callers
+ * already hold the aggregate's row lock; where two still race (e.g. audit events of one admin), the
+ * unique (aggregate, sequence) index refuses one and withTransaction runs it again.
  */
 export async function appendEvent<T extends EventType>(
   tx: DbOrTx,

@@ -1,5 +1,5 @@
 import { appendEvent } from '../events/outbox.js';
-import { isDuplicateKey, withTransaction, type Db, type DbOrTx } from '../platform/db/client.js';
+import { withTransaction, type Db, type DbOrTx } from '../platform/db/client.js';
 import type { Logger } from '../platform/observability/logger.js';
 
 export type SecurityEventKind =
@@ -33,7 +33,7 @@ export class SecurityAudit {
   /** Records a security event in its own transaction; never throws (the request's answer matters more). */
   async record(event: SecurityEventInput): Promise<void> {
     try {
-      await retryOnSequenceClash(() => withTransaction(this.db, (tx) => this.append(tx, event)));
+      await withTransaction(this.db, (tx) => this.append(tx, event), 6);
     } catch (err) {
       this.log.error({ err, securityEvent: event.kind }, 'could not record security event');
     }
@@ -45,6 +45,11 @@ export class SecurityAudit {
     await appendEvent(tx, 'SecurityEvent', aggregateOf(event), { kind: event.kind, userId: event.userId, ip: event.ip, detail: event.detail.slice(0, 500) }, { userId: event.userId });
   }
 
+  /** Records an admin action in its own transaction (when the change itself happened elsewhere, e.g. in a workflow). */
+  async recordAdminAction(action: { adminId: number; action: string; target: string; detail: string }): Promise<void> {
+    await withTransaction(this.db, (tx) => this.adminAction(tx, action));
+  }
+
   async adminAction(tx: DbOrTx, action: { adminId: number; action: string; target: string; detail: string }): Promise<void> {
     this.log.info({ audit: true, adminAction: action.action, adminId: action.adminId, target: action.target, detail: action.detail }, `admin action ${action.action}`);
     await appendEvent(tx, 'AdminAction', `admin-${action.adminId}`, action, { userId: action.adminId });
@@ -53,14 +58,3 @@ export class SecurityAudit {
 
 const aggregateOf = (e: SecurityEventInput) => (e.userId !== null ? `user-${e.userId}` : `ip-${e.ip ?? 'unknown'}`.slice(0, 64));
 
-/** Two events for one aggregate at the same moment compute the same next sequence; the loser retries. */
-async function retryOnSequenceClash<T>(fn: () => Promise<T>, attempts = 5): Promise<T> {
-  for (let i = 1; ; i++) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (i >= attempts || !isDuplicateKey(err)) throw err;
-      await new Promise((r) => setTimeout(r, 5 * i + Math.random() * 10));
-    }
-  }
-}

@@ -131,7 +131,7 @@ export function buildApiApp(deps: ApiDeps) {
   app.route(v1, catalogRoutes({ catalog, seatMaps }));
   app.route(v1, walletRoutes({ wallets, idempotency, auth, maxCharge: config.WALLET_MAX_CHARGE }));
   app.route(v1, bookingRoutes({ booking, reservations, idempotency, auth, admission }));
-  app.route(v1, adminRoutes({ catalog, booking, auth }));
+  app.route(v1, adminRoutes({ catalog, booking, audit, auth }));
   app.route(v1, queueRoutes({ queue: queue.service, auth, sseIntervalMs: config.QUEUE_SSE_INTERVAL_MS }));
   app.route(v1, queueAdminRoutes({ settings: queue.settings, auth }));
   app.route(v1, eventRoutes({ hub: notifications, history: new UserEventLog(db), auth, keepAliveMs: config.SSE_KEEPALIVE_MS }));

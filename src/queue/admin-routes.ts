@@ -59,7 +59,7 @@ export function queueAdminRoutes(deps: { settings: QueueSettingsSource; auth: Mi
     }),
     async (c) => {
       const { scheduleId } = c.req.valid('param');
-      if (!(await deps.settings.update(scheduleId, c.req.valid('json')))) throw notFound(`Schedule ${scheduleId}`);
+      if (!(await deps.settings.update(scheduleId, c.req.valid('json'), c.get('user').id))) throw notFound(`Schedule ${scheduleId}`);
       c.get('log').info({ audit: true, action: 'queue.settings', scheduleId, ...c.req.valid('json') }, 'admin changed queue settings');
       return c.json(await current(scheduleId), 200);
     },

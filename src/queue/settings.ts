@@ -1,5 +1,6 @@
 import { eq } from 'drizzle-orm';
-import type { Db } from '../platform/db/client.js';
+import { appendEvent } from '../events/outbox.js';
+import { affectedRows, withTransaction, type Db } from '../platform/db/client.js';
 import { schedules } from '../platform/db/schema.js';
 import { resolveSettings, type QueueDefaults, type QueueSettings } from './domain.js';
 
@@ -7,7 +8,7 @@ import { resolveSettings, type QueueDefaults, type QueueSettings } from './domai
 export interface QueueSettingsSource {
   get(scheduleId: number): Promise<QueueSettings | undefined>;
   /** Per-schedule overrides (null = default); undefined when the schedule does not exist. */
-  update(scheduleId: number, o: { maxActive: number | null; admitRatePerSec: number | null }): Promise<QueueSettings | undefined>;
+  update(scheduleId: number, o: { maxActive: number | null; admitRatePerSec: number | null }, adminId: number): Promise<QueueSettings | undefined>;
   overrides(scheduleId: number): Promise<{ maxActive: number | null; admitRatePerSec: number | null } | undefined>;
 }
 
@@ -39,8 +40,13 @@ export class MysqlQueueSettings implements QueueSettingsSource {
     return row ? { maxActive: row.m, admitRatePerSec: row.r } : undefined;
   }
 
-  async update(scheduleId: number, o: { maxActive: number | null; admitRatePerSec: number | null }) {
-    await this.db.update(schedules).set({ queueMaxActive: o.maxActive, queueAdmitRate: o.admitRatePerSec }).where(eq(schedules.id, scheduleId));
+  /** Changes the overrides and records the admin action in the same transaction. */
+  async update(scheduleId: number, o: { maxActive: number | null; admitRatePerSec: number | null }, adminId: number) {
+    await withTransaction(this.db, async (tx) => {
+      const res = await tx.update(schedules).set({ queueMaxActive: o.maxActive, queueAdmitRate: o.admitRatePerSec }).where(eq(schedules.id, scheduleId));
+      if (affectedRows(res) === 0 && !(await this.overrides(scheduleId))) return;
+      await appendEvent(tx, 'AdminAction', `admin-${adminId}`, { adminId, action: 'queue.settings', target: `schedule-${scheduleId}`, detail: JSON.stringify(o) }, { userId: adminId });
+    });
     this.cache.delete(scheduleId);
     return this.get(scheduleId);
   }

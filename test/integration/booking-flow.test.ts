@@ -173,6 +173,10 @@ describe('booking flow', () => {
     expect(forced.status).toBe(200);
     expect(forced.body.status).toBe('REFUNDED');
     expect(await balance(user.token)).toBe(50_000);
+    const [actions] = await ctx.pool.query(`SELECT payload FROM domain_events WHERE type = 'AdminAction' AND aggregate_id = ?`, [`admin-${admin.id}`]);
+    expect((actions as Array<{ payload: string }>).map((a) => JSON.parse(a.payload))).toEqual([
+      { adminId: admin.id, action: 'reservation.force-cancel', target: `reservation-${bought.body.id}`, detail: 'now REFUNDED' },
+    ]);
     expect((await ctx.request('POST', `/api/v1/admin/reservations/${bought.body.id}/cancel`, { token: user.token })).status).toBe(403);
   });
 

@@ -5,7 +5,7 @@ import { checkInvariants } from '../support/invariants.js';
 /** The waiting room through the HTTP API: tokens, status, enforcement on booking, completion, admin, SSE. */
 describe('waiting room API', () => {
   let ctx: TestContext;
-  let admin: { token: string };
+  let admin: { id: number; token: string };
 
   beforeAll(async () => {
     ctx = await createTestContext({ env: { QUEUE_ENFORCED: 'true', QUEUE_TICK_MS: '100', QUEUE_SSE_INTERVAL_MS: '100', QUEUE_SETTINGS_CACHE_MS: '0' } });
@@ -122,6 +122,11 @@ describe('waiting room API', () => {
     expect(ok.body).toMatchObject({ maxActive: 5, admitRatePerSec: ctx.config.QUEUE_ADMIT_RATE_PER_SEC, overrides: { maxActive: 5, admitRatePerSec: null } });
     const got = await ctx.request('GET', `/api/v1/admin/schedules/${scheduleId}/queue`, { token: admin.token });
     expect(got.body.maxActive).toBe(5);
+    // The change is an AdminAction event (one: the refused attempts recorded nothing).
+    const [actions] = await ctx.pool.query(`SELECT payload FROM domain_events WHERE type = 'AdminAction' AND payload LIKE ?`, [`%schedule-${scheduleId}"%`]);
+    expect((actions as Array<{ payload: string }>).map((a) => JSON.parse(a.payload))).toEqual([
+      { adminId: admin.id, action: 'queue.settings', target: `schedule-${scheduleId}`, detail: JSON.stringify({ maxActive: 5, admitRatePerSec: null }) },
+    ]);
     expect((await join(user.token, 999_999)).status).toBe(404);
     expect((await ctx.request('POST', '/api/v1/queue/tokens', { token: user.token, body: { scheduleId: 'x' } })).status).toBe(400);
   });

@@ -47,13 +47,26 @@ export const isRetryableLockError = (err: unknown) => {
   return code === 'ER_LOCK_DEADLOCK' || code === 'ER_LOCK_WAIT_TIMEOUT';
 };
 
-/** Runs a transaction, retrying a few times on deadlock / lock wait timeout. */
+/**
+ * Two transactions appending to one event aggregate at once can compute the same next sequence
+ * (outbox.ts reads MAX without locking, to keep inserts of new aggregates free of gap locks); the
+ * unique index refuses the second, which then simply runs again.
+ */
+export const isEventSequenceClash = (err: unknown) => isDuplicateKey(err) && /domain_events_aggregate_seq_uq/.test(errorText(err));
+
+const errorText = (err: unknown): string => {
+  const parts: string[] = [];
+  for (let e: unknown = err, depth = 0; e && depth < 4; depth++, e = (e as { cause?: unknown }).cause) parts.push(String((e as Error).message ?? e));
+  return parts.join(' | ');
+};
+
+/** Runs a transaction, running it again a few times on deadlock, lock wait timeout or an event-sequence clash. */
 export async function withTransaction<T>(db: Db, fn: (tx: Tx) => Promise<T>, attempts = 4): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await db.transaction(fn);
     } catch (err) {
-      if (attempt >= attempts || !isRetryableLockError(err)) throw err;
+      if (attempt >= attempts || !(isRetryableLockError(err) || isEventSequenceClash(err))) throw err;
       await new Promise((r) => setTimeout(r, 5 * attempt + Math.random() * 10));
     }
   }
