@@ -87,6 +87,7 @@ describe('worker process killed mid-reservation', () => {
       45_000,
       250,
     );
+    console.log(`released ${Date.parse(expired.closedAt) - Date.parse(expired.expiresAt)} ms after expiresAt`);
     // Invariant 3: no hold outlives its expiry by more than a few seconds, even across a crash.
     expect(Date.parse(expired.closedAt) - Date.parse(expired.expiresAt)).toBeLessThan(5_000);
     expect(await checkInvariants(ctx.pool, { expiryGraceMs: 5_000 })).toEqual([]);
