@@ -72,7 +72,7 @@ export class ReservationRepository {
           createdAt: now,
         });
         await tx.insert(reservationSeats).values(held.map((s) => ({ reservationId: input.reservationId, seatId: s.seatId, price: s.price, activeSeatId: s.seatId })));
-        const result = { ok: true, reservationId: input.reservationId, seats: held, amount, expiresAt: expiresAt.toISOString() } as const;
+        const result = { ok: true, reservationId: input.reservationId, seats: held, amount, expiresAt: expiresAt.toISOString(), heldAt: now.toISOString() } as const;
         await appendEvent(
           tx,
           'ReservationHeld',
@@ -172,7 +172,7 @@ export class ReservationRepository {
   private async heldResult(reservationId: string): Promise<HoldResult | undefined> {
     const r = await this.find(reservationId);
     if (!r) return undefined;
-    return { ok: true, reservationId, seats: r.seats, amount: r.amount, expiresAt: r.expiresAt.toISOString() };
+    return { ok: true, reservationId, seats: r.seats, amount: r.amount, expiresAt: r.expiresAt.toISOString(), heldAt: r.createdAt.toISOString() };
   }
 
   private async lockReservation(tx: Tx, reservationId: string) {

@@ -70,7 +70,23 @@ export class BookingService {
       }
       throw new DomainError('SEAT_UNAVAILABLE', 'Some seats are already taken', { unavailableSeatIds: result.unavailableSeatIds });
     }
-    return this.own(userId, reservationId);
+    // The hold result carries everything the answer needs: no read-back from MySQL on the hot path.
+    if (!result.heldAt) return this.own(userId, reservationId); // a result recorded before heldAt existed
+    return {
+      id: reservationId,
+      userId,
+      scheduleId: req.scheduleId,
+      concertId: schedule.concertId,
+      status: 'HELD',
+      amount: result.amount,
+      seats: result.seats,
+      expiresAt: new Date(result.expiresAt),
+      createdAt: new Date(result.heldAt),
+      confirmedAt: null,
+      closedAt: null,
+      reason: null,
+      version: 0,
+    };
   }
 
   /** Pays a reservation the caller already loaded with `own` (the route needs it for the waiting-room check). */
