@@ -155,6 +155,27 @@ start_redis() {
 
 temporal_healthy() { "$TEMPORAL_BIN" operator cluster health --address "127.0.0.1:$TEMPORAL_PORT" 2>/dev/null | grep -q SERVING; }
 
+launch_temporal() { # DB UI_ARGS...
+  local db=$1; shift
+  local attrs=(); for a in "${SEARCH_ATTRIBUTES[@]}"; do attrs+=(--search-attribute "$a"); done
+  setsid nohup "$TEMPORAL_BIN" server start-dev --ip 127.0.0.1 --port "$TEMPORAL_PORT" "$@" \
+    --metrics-port "$TEMPORAL_METRICS_PORT" --db-filename "$db" --log-level warn \
+    --sqlite-pragma journal_mode=WAL --sqlite-pragma synchronous=OFF "${attrs[@]}" \
+    --dynamic-config-value frontend.workerHeartbeatsEnabled=false \
+    >>"$LOGS/temporal.log" 2>&1 < /dev/null &
+  echo $! >"$RUN/temporal.pid"
+}
+
+# Polls until Temporal is healthy; returns 1 (instead of failing) when it dies or times out.
+temporal_came_up() {
+  local start=$SECONDS
+  until temporal_healthy; do
+    pid_alive temporal || return 1
+    (( SECONDS - start >= $1 )) && return 1
+    sleep 0.5
+  done
+}
+
 start_temporal() {
   if pid_alive temporal && temporal_healthy; then
     say "temporal already running on :$TEMPORAL_PORT"; return
@@ -163,14 +184,18 @@ start_temporal() {
   local db="$DATA/temporal/temporal.db" ui=(--ui-port "$TEMPORAL_UI_PORT")
   # Tests get a fresh SQLite file every start (restarting on an old file is fragile) and no UI.
   if [ "$PROFILE" = test ]; then rm -f "$db" "$db-wal" "$db-shm"; ui=(--headless); fi
-  local attrs=(); for a in "${SEARCH_ATTRIBUTES[@]}"; do attrs+=(--search-attribute "$a"); done
+  local existed=0; [ -f "$db" ] && existed=1
   say "starting the Temporal dev server on :$TEMPORAL_PORT"
-  setsid nohup "$TEMPORAL_BIN" server start-dev --ip 127.0.0.1 --port "$TEMPORAL_PORT" "${ui[@]}" \
-    --metrics-port "$TEMPORAL_METRICS_PORT" --db-filename "$db" --log-level warn \
-    --sqlite-pragma journal_mode=WAL --sqlite-pragma synchronous=OFF "${attrs[@]}" \
-    --dynamic-config-value frontend.workerHeartbeatsEnabled=false \
-    >>"$LOGS/temporal.log" 2>&1 < /dev/null &
-  echo $! >"$RUN/temporal.pid"
+  launch_temporal "$db" "${ui[@]}"
+  if [ "$existed" = 1 ] && ! temporal_came_up 45; then
+    # The dev profile keeps its history across restarts; when the old file will not start, keep it
+    # aside and start empty (running reservations then expire through the hold sweeper).
+    local aside="$db.broken-$(date +%Y%m%d%H%M%S)"
+    say "temporal did not start on its existing database; moving it to $aside and starting fresh"
+    stop_one temporal
+    mv "$db" "$aside"; rm -f "$db-wal" "$db-shm"
+    launch_temporal "$db" "${ui[@]}"
+  fi
   wait_for temporal 90 temporal_healthy
 }
 

@@ -24,7 +24,12 @@ stop_apps() {
 
 case "${1:-start}" in
   stop) stop_apps; bash scripts/stack.sh stop; exit 0 ;;
-  status) bash scripts/stack.sh status || true; for p in api worker relay; do alive "$p" && echo "  $p       up (pid $(cat "$RUN/$p.pid"))" || echo "  $p       DOWN (log: $LOGS/$p.log)"; done; exit 0 ;;
+  status)
+    bash scripts/stack.sh status || true
+    for p in api worker relay; do
+      if alive "$p"; then printf '  %-9s up    pid %s\n' "$p" "$(cat "$RUN/$p.pid")"; else printf '  %-9s DOWN  (log: %s)\n' "$p" "$LOGS/$p.log"; fi
+    done
+    exit 0 ;;
   start) ;;
   *) echo "usage: $0 [start|stop|status]" >&2; exit 2 ;;
 esac
