@@ -14,7 +14,6 @@ const transitions: Record<ReservationStatus, readonly ReservationStatus[]> = {
 };
 
 export const canTransition = (from: ReservationStatus, to: ReservationStatus) => transitions[from].includes(to);
-export const isFinal = (s: ReservationStatus) => transitions[s].length === 0;
 
 /** What cancelling a reservation means now: release a hold, refund a purchase, or a refusal code. */
 export type CancellationDecision = { action: 'RELEASE' } | { action: 'REFUND' } | { action: 'REFUSE'; code: 'NOT_CANCELLABLE' | 'CANCELLATION_CLOSED' };

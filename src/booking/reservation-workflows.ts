@@ -7,9 +7,9 @@ import {
   type Client,
 } from '@temporalio/client';
 import { ApplicationFailure, WorkflowIdReusePolicy } from '@temporalio/common';
-import { cancelUpdate, holdUpdate, payUpdate, refundReservationWorkflow, reservationWorkflow, stateQuery } from '../../workflows/index.js';
+import { cancelUpdate, holdUpdate, payUpdate, refundReservationWorkflow, reservationWorkflow } from '../../workflows/index.js';
 import { concertIdKey, reservationStatusKey, scheduleIdKey, userIdKey } from '../../workflows/search-attributes.js';
-import type { CancelResult, HoldResult, PayResult, ReservationInput, ReservationState } from './contracts.js';
+import type { CancelResult, HoldResult, PayResult, ReservationInput } from './contracts.js';
 
 export const reservationWorkflowId = (reservationId: string) => `reservation-${reservationId}`;
 export const refundWorkflowId = (reservationId: string) => `reservation-${reservationId}-refund`;
@@ -83,15 +83,6 @@ export class ReservationWorkflows {
       // schedule finds the refund next to the purchase.
       typedSearchAttributes: searchAttributes('REFUNDING', reservation),
     });
-  }
-
-  async state(reservationId: string): Promise<ReservationState | undefined> {
-    try {
-      return await this.handle(reservationId).query(stateQuery);
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return undefined;
-      throw err;
-    }
   }
 
   private handle(reservationId: string) {

@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, gte, inArray, lte, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gte, inArray, lte } from 'drizzle-orm';
 import { appendEvent } from '../events/outbox.js';
 import { withTransaction, type Db, type DbOrTx } from '../platform/db/client.js';
 import { concerts, schedules, seats } from '../platform/db/schema.js';
@@ -107,10 +107,5 @@ export class CatalogRepository {
       .from(seats)
       .where(eq(seats.scheduleId, scheduleId))
       .orderBy(asc(seats.id));
-  }
-
-  async countSeats(scheduleId: number): Promise<number> {
-    const [r] = await this.db.select({ n: sql<number>`count(*)` }).from(seats).where(eq(seats.scheduleId, scheduleId));
-    return Number(r?.n ?? 0);
   }
 }

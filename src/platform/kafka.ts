@@ -23,14 +23,3 @@ export async function createIdempotentProducer(kafka: Kafka): Promise<Producer> 
   await producer.connect();
   return producer;
 }
-
-/** Readiness: the broker answers a metadata request. */
-export async function pingKafka(kafka: Kafka): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    await admin.describeCluster();
-  } finally {
-    await admin.disconnect();
-  }
-}

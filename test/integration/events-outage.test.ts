@@ -6,7 +6,7 @@ import { SALES_READ_MODEL, salesReadModelConsumer } from '../../src/events/consu
 import { Metrics } from '../../src/platform/observability/metrics.js';
 import { createTestContext, eventually, type TestContext } from '../support/harness.js';
 import { checkInvariants } from '../support/invariants.js';
-import { canControlBroker, collectRaw, ensureTopics, kafkaBroker, loggedEventIds, recountSales } from '../support/events.js';
+import { canControlBroker, ensureTopics, kafkaBroker, receiveAllLogged, recountSales } from '../support/events.js';
 import { startRelay } from '../support/kafka.js';
 
 const metricValue = async (metrics: Metrics, name: string, labels: Record<string, string> = {}) => {
@@ -96,21 +96,12 @@ describe.skipIf(!canControlBroker())('domain events: Kafka outage and consumer r
     expect(await metricValue(relay.metrics, 'outbox_unpublished_events')).toBe(0);
 
     // Every logged event is on Kafka (at-least-once: a send that failed mid-way may have landed twice).
-    const logged = await loggedEventIds(ctx.pool);
     const topics = ['reservation', 'payment', 'wallet', 'user', 'concert'].map((t) => topicFor(ctx.config.KAFKA_TOPIC_PREFIX, t));
-    const all = await collectRaw(ctx.kafka, topics, `${ctx.id}-outage-check`);
-    try {
-      await eventually(async () => {
-        const got = new Set(all.received.map((r) => r.event.id));
-        return logged.every((id) => got.has(id));
-      }, 60_000);
-    } finally {
-      await all.stop();
-    }
+    const received = await receiveAllLogged(ctx, topics, `${ctx.id}-outage-check`, 60_000);
     // Order per aggregate survives the outage: first sightings of each key's events are 1..n.
     const firstSeen = new Map<string, number[]>();
     const seen = new Set<string>();
-    for (const r of [...all.received].sort((a, b) => a.partition - b.partition || a.offset - b.offset)) {
+    for (const r of [...received].sort((a, b) => a.partition - b.partition || a.offset - b.offset)) {
       if (seen.has(r.event.id)) continue;
       seen.add(r.event.id);
       firstSeen.set(`${r.topic}/${r.key}`, [...(firstSeen.get(`${r.topic}/${r.key}`) ?? []), r.event.sequence]);

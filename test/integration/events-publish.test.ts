@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventCatalog, type EventType } from '../../src/events/catalog.js';
 import { createTestContext, eventually, type TestContext } from '../support/harness.js';
 import { checkInvariants } from '../support/invariants.js';
-import { collectRaw, ensureTopics, loggedEventIds } from '../support/events.js';
+import { ensureTopics, receiveAllLogged } from '../support/events.js';
 import { startRelay } from '../support/kafka.js';
 
 // Nothing in the code base appends these yet (waiting-room events arrive with the queue issue;
@@ -84,17 +84,7 @@ describe('domain events: publication', () => {
     expect((await ctx.request('GET', `/api/v1/reservations/${failed}`, { token: buyer.token })).body.status).toBe('FAILED');
 
     // Everything in the log reaches Kafka.
-    const logged = await loggedEventIds(ctx.pool);
-    const consumer = await collectRaw(ctx.kafka, topics, `${ctx.id}-publish-check`);
-    try {
-      await eventually(async () => {
-        const got = new Set(consumer.received.map((r) => r.event.id));
-        return logged.every((id) => got.has(id));
-      }, 45_000);
-    } finally {
-      await consumer.stop();
-    }
-    const received = consumer.received;
+    const received = await receiveAllLogged(ctx, topics, `${ctx.id}-publish-check`, 45_000);
     const types = new Set(received.map((r) => r.event.type));
     const expected = (Object.keys(eventCatalog) as EventType[]).filter((t) => !NOT_PRODUCED_YET.includes(t));
     expect([...types].sort()).toEqual(expect.arrayContaining(expected.sort()));

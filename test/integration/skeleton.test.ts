@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { topicFor } from '../../src/events/catalog.js';
 import { createTestContext, eventually, type TestContext } from '../support/harness.js';
 import { checkInvariants } from '../support/invariants.js';
-import { collectEvents, startRelay } from '../support/kafka.js';
+import { collectRaw, ensureTopics } from '../support/events.js';
+import { startRelay } from '../support/kafka.js';
 
 /** The walking skeleton: API -> Temporal (Update-with-Start) -> activity -> MySQL + outbox -> relay -> Kafka. */
 describe('walking skeleton', () => {
@@ -11,10 +12,7 @@ describe('walking skeleton', () => {
 
   beforeAll(async () => {
     ctx = await createTestContext();
-    const admin = ctx.kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: ['reservation', 'payment', 'wallet'].map((t) => ({ topic: topicFor(ctx.config.KAFKA_TOPIC_PREFIX, t), numPartitions: 3 })), waitForLeaders: true });
-    await admin.disconnect();
+    await ensureTopics(ctx);
     relay = await startRelay(ctx);
   });
   afterAll(async () => {
@@ -32,7 +30,7 @@ describe('walking skeleton', () => {
   it('holds seats through a workflow and the event reaches Kafka', async () => {
     const user = await ctx.createUser();
     const { scheduleId, seatIds } = await ctx.createSchedule();
-    const consumer = await collectEvents(ctx.kafka, [topicFor(ctx.config.KAFKA_TOPIC_PREFIX, 'reservation')], `${ctx.id}-skeleton`);
+    const consumer = await collectRaw(ctx.kafka, [topicFor(ctx.config.KAFKA_TOPIC_PREFIX, 'reservation')], `${ctx.id}-skeleton`);
     try {
       const res = await ctx.request('POST', '/api/v1/reservations', { token: user.token, body: { scheduleId, seatIds: seatIds.slice(0, 2) } });
       expect(res.status).toBe(201);
@@ -43,7 +41,7 @@ describe('walking skeleton', () => {
       const handle = ctx.temporal.workflow.getHandle(`reservation-${reservationId}`);
       expect((await handle.describe()).status.name).toBe('RUNNING');
 
-      const event = await eventually(async () => consumer.received.find((e) => e.aggregateId === reservationId && e.type === 'ReservationHeld'), 30_000);
+      const event = await eventually(async () => consumer.received.map((r) => r.event).find((e) => e.aggregateId === reservationId && e.type === 'ReservationHeld'), 30_000);
       expect(event.sequence).toBe(1);
       expect(event.payload).toMatchObject({ reservationId, userId: user.id, scheduleId, amount: 20_000 });
     } finally {

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { Kafka } from 'kafkajs';
 import type mysql from 'mysql2/promise';
 import { allAggregateTypes, parseEnvelope, topicFor, type EventEnvelope } from '../../src/events/catalog.js';
-import type { TestContext } from './harness.js';
+import { eventually, type TestContext } from './harness.js';
 
 /** Creates every aggregate topic with 3 partitions, so consumers never race auto-creation. */
 export async function ensureTopics(ctx: TestContext) {
@@ -37,6 +37,21 @@ export async function collectRaw(kafka: Kafka, topics: string[], groupId: string
     },
   });
   return { received, stop: () => consumer.disconnect() };
+}
+
+/** Reads the topics until every event in the log has arrived; returns what was received. */
+export async function receiveAllLogged(ctx: TestContext, topics: string[], groupId: string, timeoutMs: number): Promise<Received[]> {
+  const logged = await loggedEventIds(ctx.pool);
+  const consumer = await collectRaw(ctx.kafka, topics, groupId);
+  try {
+    await eventually(async () => {
+      const got = new Set(consumer.received.map((r) => r.event.id));
+      return logged.every((id) => got.has(id));
+    }, timeoutMs);
+  } finally {
+    await consumer.stop();
+  }
+  return consumer.received;
 }
 
 /** Every event id in the log, in log order. */

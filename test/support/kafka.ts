@@ -1,6 +1,4 @@
-import type { Kafka } from 'kafkajs';
 import { pino } from 'pino';
-import { parseEnvelope, type EventEnvelope } from '../../src/events/catalog.js';
 import { KafkaEventPublisher } from '../../src/events/kafka-publisher.js';
 import { OutboxRelay } from '../../src/events/relay.js';
 import { Metrics } from '../../src/platform/observability/metrics.js';
@@ -25,18 +23,4 @@ export async function startRelay(ctx: TestContext) {
       await producer.close();
     },
   };
-}
-
-/** Collects every envelope published on the given topics from the beginning. */
-export async function collectEvents(kafka: Kafka, topics: string[], groupId: string) {
-  const received: EventEnvelope[] = [];
-  const consumer = kafka.consumer({ groupId, sessionTimeout: 10_000, heartbeatInterval: 500 });
-  await consumer.connect();
-  for (const topic of topics) await consumer.subscribe({ topic, fromBeginning: true });
-  await consumer.run({
-    eachMessage: async ({ message }) => {
-      received.push(parseEnvelope(JSON.parse(message.value!.toString())));
-    },
-  });
-  return { received, stop: () => consumer.disconnect() };
 }
