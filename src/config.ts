@@ -108,6 +108,18 @@ const schema = z
     QUEUE_TICK_MS: int(500, 20, 60_000),
     QUEUE_SSE_INTERVAL_MS: int(1000, 100, 60_000),
     QUEUE_SETTINGS_CACHE_MS: int(2000, 0, 60_000),
+    // Admission that follows capacity (docs/queue.md): `auto` moves the rate between the bounds
+    // toward the latency target; `manual` pins QUEUE_ADMIT_RATE_PER_SEC / QUEUE_MAX_ACTIVE.
+    // In auto mode QUEUE_MAX_ACTIVE is the ceiling of the active cap.
+    QUEUE_ADMISSION_MODE: z.enum(['auto', 'manual']).default('auto'),
+    QUEUE_AUTO_MIN_RATE: int(2, 1, 100_000),
+    QUEUE_AUTO_MAX_RATE: int(500, 1, 100_000),
+    QUEUE_AUTO_START_RATE: int(10, 1, 100_000),
+    QUEUE_AUTO_TARGET_P99_MS: int(500, 10, 60_000),
+    QUEUE_CONTROL_INTERVAL_MS: int(1000, 50, 60_000),
+    QUEUE_CONTROL_WINDOW_SECONDS: int(5, 1, 120),
+    // Seconds an admitted buyer typically needs to hold and pay: the active cap is rate x this.
+    QUEUE_AUTO_ACTIVE_SECONDS: int(10, 1, 3600),
   })
   .superRefine((c, ctx) => {
     if (c.NODE_ENV === 'production') {

@@ -4,6 +4,7 @@ import type { MiddlewareHandler } from 'hono';
 import { createRouter, type AppEnv } from '../platform/http/app.js';
 import type { IdempotencyStore } from '../platform/http/idempotency.js';
 import { bearerSecurity, IdempotencyKeyHeader, json, jsonBody, PageQuery, problems } from '../platform/http/openapi.js';
+import { DomainError } from '../shared/errors.js';
 import { RESERVATION_ID_PATTERN } from './ids.js';
 import type { ReservationRepository } from './repository.js';
 import type { BookingService, ReservationView } from './service.js';
@@ -11,7 +12,12 @@ import type { BookingService, ReservationView } from './service.js';
 /** Waiting-room check for booking routes (issue: queue); absent means no waiting room is enforced. */
 export interface AdmissionGate {
   check(queueToken: string | undefined, userId: number, scheduleId: number): Promise<void>;
+  /** Feedback for admission control: how long an admitted hold or payment took, and whether it was an overload answer. */
+  observe?(scheduleId: number, call: 'hold' | 'pay', ms: number, overload: boolean): void;
 }
+
+/** Answers that say the booking path is past its capacity: 503s and anything unexpected (Temporal timeouts). */
+const isOverload = (err: unknown) => !(err instanceof DomainError) || err.code === 'SERVICE_UNAVAILABLE';
 
 const ReservationSeat = z.object({ seatId: z.number().int(), section: z.string(), row: z.string(), number: z.number().int(), price: z.number().int() });
 export const Reservation = z
@@ -73,6 +79,18 @@ export function bookingRoutes(deps: {
   app.use('/reservations/*', deps.auth);
   const admit = (c: { req: { header(n: string): string | undefined } }, userId: number, scheduleId: number) =>
     deps.admission?.check(c.req.header('x-queue-token'), userId, scheduleId);
+  /** Times an admitted booking call from the start of its request; refused tokens are not booking work. */
+  const observed = async <T>(scheduleId: number, call: 'hold' | 'pay', startedAt: number, fn: () => Promise<T>): Promise<T> => {
+    let overload = false;
+    try {
+      return await fn();
+    } catch (err) {
+      overload = isOverload(err);
+      throw err;
+    } finally {
+      deps.admission?.observe?.(scheduleId, call, performance.now() - startedAt, overload);
+    }
+  };
 
   app.openapi(
     createRoute({
@@ -86,13 +104,16 @@ export function bookingRoutes(deps: {
       responses: { 201: json(Reservation, 'Seats held'), ...problems(400, 401, 403, 404, 409, 422, 429) },
     }),
     async (c) => {
+      const startedAt = performance.now();
       const body = c.req.valid('json');
       const userId = c.get('user').id;
       await admit(c, userId, body.scheduleId);
-      return deps.idempotency.run(c, 'hold', body, async () => {
-        const r = await deps.booking.hold(userId, body, c.req.header('idempotency-key'));
-        return { status: 201, body: toReservation(r) };
-      }) as never;
+      return observed(body.scheduleId, 'hold', startedAt, () =>
+        deps.idempotency.run(c, 'hold', body, async () => {
+          const r = await deps.booking.hold(userId, body, c.req.header('idempotency-key'));
+          return { status: 201, body: toReservation(r) };
+        }),
+      ) as never;
     },
   );
 
@@ -143,15 +164,18 @@ export function bookingRoutes(deps: {
       },
     }),
     async (c) => {
+      const startedAt = performance.now();
       const { reservationId } = c.req.valid('param');
       const userId = c.get('user').id;
       const owned = await deps.booking.own(userId, reservationId);
       await admit(c, userId, owned.scheduleId);
-      return deps.idempotency.run(c, 'pay', { reservationId }, async () => {
-        const key = c.req.header('idempotency-key');
-        const { reservation, payment } = await deps.booking.pay(owned, key ? `pay-${key}` : `pay-${randomUUID()}`);
-        return { status: 200, body: { reservation: toReservation(reservation), payment } };
-      }) as never;
+      return observed(owned.scheduleId, 'pay', startedAt, () =>
+        deps.idempotency.run(c, 'pay', { reservationId }, async () => {
+          const key = c.req.header('idempotency-key');
+          const { reservation, payment } = await deps.booking.pay(owned, key ? `pay-${key}` : `pay-${randomUUID()}`);
+          return { status: 200, body: { reservation: toReservation(reservation), payment } };
+        }),
+      ) as never;
     },
   );
 

@@ -101,6 +101,13 @@ export class CatalogRepository {
     });
   }
 
+  /** Seats of one schedule per status (the waiting room's SeatInventory port: sold out or not). */
+  async seatCounts(scheduleId: number): Promise<{ available: number; held: number; sold: number }> {
+    const counts = await this.db.select({ status: seats.status, n: count() }).from(seats).where(eq(seats.scheduleId, scheduleId)).groupBy(seats.status);
+    const of = (status: SeatStatus) => Number(counts.find((c) => c.status === status)?.n ?? 0);
+    return { available: of('AVAILABLE'), held: of('HELD'), sold: of('SOLD') };
+  }
+
   async seatsOfSchedule(scheduleId: number): Promise<SeatRow[]> {
     return this.db
       .select({ id: seats.id, section: seats.section, row: seats.row, number: seats.number, tier: seats.tier, price: seats.price, status: seats.status })

@@ -26,6 +26,22 @@ export const eventCatalog = {
   WalletRefunded: { aggregateType: 'wallet', schemaVersion: 1, payload: z.object({ userId: z.number().int(), amount: z.number().int(), balance: z.number().int(), reference: z.string() }) },
   QueueTokenAdmitted: { aggregateType: 'queue', schemaVersion: 1, payload: z.object({ userId: z.number().int(), scheduleId: z.number().int(), tokenId: z.string() }) },
   QueueTokenExpired: { aggregateType: 'queue', schemaVersion: 1, payload: z.object({ userId: z.number().int(), scheduleId: z.number().int(), tokenId: z.string(), reason: z.string() }) },
+  // Schedule-level waiting-room events (aggregate `schedule-<id>`): the sale ended for every waiter
+  // (one event, not one per token), seats came back after a sell-out, the controller moved admission.
+  QueueSaleEnded: { aggregateType: 'queue', schemaVersion: 1, payload: z.object({ scheduleId: z.number().int(), reason: z.enum(['SOLD_OUT', 'CLOSED']) }) },
+  QueueSaleReopened: { aggregateType: 'queue', schemaVersion: 1, payload: z.object({ scheduleId: z.number().int() }) },
+  QueueAdmissionAdjusted: {
+    aggregateType: 'queue',
+    schemaVersion: 1,
+    payload: z.object({
+      scheduleId: z.number().int(),
+      admitRatePerSec: z.number().int(),
+      maxActive: z.number().int(),
+      previousAdmitRatePerSec: z.number().int(),
+      previousMaxActive: z.number().int(),
+      reason: z.string(),
+    }),
+  },
   UserRegistered: { aggregateType: 'user', schemaVersion: 1, payload: z.object({ userId: z.number().int(), role: z.string() }) },
   SecurityEvent: { aggregateType: 'security', schemaVersion: 1, payload: z.object({ kind: z.string(), userId: z.number().int().nullable(), ip: z.string().nullable(), detail: z.string() }) },
   ConcertCreated: { aggregateType: 'concert', schemaVersion: 1, payload: z.object({ concertId: z.number().int(), title: z.string(), scheduleIds: z.array(z.number().int()), seatCount: z.number().int(), adminId: z.number().int().nullable() }) },

@@ -83,8 +83,12 @@ export function buildApiApp(deps: ApiDeps) {
   const notifications = deps.notifications ?? new NotificationHub(config.SSE_MAX_STREAMS_PER_USER);
   // Waiting room: every API process also drives admission (no single ticker to lose).
   const queue = buildQueue({ config, db, redis, metrics, onError: (what, err) => log.warn({ err: String(err) }, `${what} failed`) });
-  queue.driver.start();
-  const admission = deps.admission ?? (config.QUEUE_ENFORCED ? queue.service : undefined);
+  queue.start();
+  const gate: AdmissionGate = {
+    check: (token, userId, scheduleId) => queue.service.check(token, userId, scheduleId),
+    observe: (scheduleId, call, ms, overload) => queue.admission.record(scheduleId, call, ms, overload),
+  };
+  const admission = deps.admission ?? (config.QUEUE_ENFORCED ? gate : undefined);
   const checks = dependencyChecks({ db, redis, temporal: deps.temporal, kafkaAdmin: deps.kafkaAdmin });
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
@@ -133,7 +137,7 @@ export function buildApiApp(deps: ApiDeps) {
   app.route(v1, bookingRoutes({ booking, reservations, idempotency, auth, admission }));
   app.route(v1, adminRoutes({ catalog, booking, audit, auth }));
   app.route(v1, queueRoutes({ queue: queue.service, auth, sseIntervalMs: config.QUEUE_SSE_INTERVAL_MS }));
-  app.route(v1, queueAdminRoutes({ settings: queue.settings, auth }));
+  app.route(v1, queueAdminRoutes({ settings: queue.settings, service: queue.service, admission: queue.admission, auth }));
   app.route(v1, eventRoutes({ hub: notifications, history: new UserEventLog(db), auth, keepAliveMs: config.SSE_KEEPALIVE_MS }));
   app.route(v1, eventAdminRoutes({ sales: new SalesRepository(db), auth }));
 

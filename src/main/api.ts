@@ -42,7 +42,7 @@ async function main() {
     ['sse', async () => notifications.closeAll()],
     ['http', () => drainHttp(server, config.SHUTDOWN_GRACE_MS / 2)],
     // Other API processes keep admitting from the waiting room (docs/queue.md).
-    ['queue', async () => services.queue.driver.stop()],
+    ['queue', async () => services.queue.stop()],
     ['kafka', () => kafkaAdmin.disconnect()],
     ['temporal', () => temporal.connection.close()],
     ['redis', () => redis.quit()],

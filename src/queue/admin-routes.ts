@@ -3,35 +3,91 @@ import type { MiddlewareHandler } from 'hono';
 import { requireRole } from '../identity/middleware.js';
 import { createRouter, type AppEnv } from '../platform/http/app.js';
 import { bearerSecurity, IdParam, json, jsonBody, problems } from '../platform/http/openapi.js';
-import { notFound } from '../shared/errors.js';
+import { DomainError, notFound } from '../shared/errors.js';
+import type { AdmissionStore } from './admission-store.js';
+import type { QueueService } from './service.js';
 import type { QueueSettingsSource } from './settings.js';
 
+const nullableInt = z.number().int().nullable();
 const Settings = z
   .object({
     scheduleId: z.number().int(),
-    maxActive: z.number().int().openapi({ description: 'Effective cap of ACTIVE users' }),
-    admitRatePerSec: z.number().int().openapi({ description: 'Effective admissions per second' }),
-    overrides: z.object({ maxActive: z.number().int().nullable(), admitRatePerSec: z.number().int().nullable() }).openapi({ description: 'null = the configured default' }),
+    mode: z.enum(['auto', 'manual']).openapi({ description: 'auto: the controller moves the rate and the cap toward the latency target; manual: pinned' }),
+    maxActive: z.number().int().openapi({ description: 'Cap of ACTIVE users in force now' }),
+    admitRatePerSec: z.number().int().openapi({ description: 'Admissions per second in force now' }),
+    auto: z
+      .object({ minAdmitRate: z.number().int(), maxAdmitRate: z.number().int(), maxActiveCeiling: z.number().int(), targetP99Ms: z.number().int() })
+      .openapi({ description: 'Bounds of the auto mode (in force when mode is auto)' }),
+    controller: z
+      .object({
+        holdP95Ms: nullableInt,
+        holdP99Ms: nullableInt,
+        payP99Ms: nullableInt,
+        samples: z.number().int(),
+        overloads: z.number().int(),
+        seatsAvailable: nullableInt,
+        lastReason: z.string().nullable(),
+        changedAt: z.string().nullable(),
+        decidedAt: z.string().nullable(),
+        leader: z.string().nullable(),
+      })
+      .openapi({ description: 'What the controller measured over its window (bucket upper bounds, ms) and why it last changed admission' }),
+    queue: z.object({ waiting: z.number().int(), active: z.number().int(), saleEnded: z.enum(['SOLD_OUT', 'CLOSED']).nullable() }),
+    overrides: z
+      .object({
+        mode: z.enum(['auto', 'manual']).nullable(),
+        maxActive: nullableInt,
+        admitRatePerSec: nullableInt,
+        minAdmitRate: nullableInt,
+        maxAdmitRate: nullableInt,
+        targetP99Ms: nullableInt,
+      })
+      .openapi({ description: 'null = the configured default' }),
   })
   .openapi('QueueSettings');
 
 const SettingsBody = z
   .object({
-    maxActive: z.number().int().min(1).max(1_000_000).nullable(),
-    admitRatePerSec: z.number().int().min(1).max(100_000).nullable(),
+    mode: z.enum(['auto', 'manual']).nullable().optional().openapi({ description: 'Omitted: unchanged; null: the configured default (QUEUE_ADMISSION_MODE)' }),
+    maxActive: z.number().int().min(1).max(1_000_000).nullable().optional().openapi({ description: 'manual: the cap; auto: its ceiling' }),
+    admitRatePerSec: z.number().int().min(1).max(100_000).nullable().optional().openapi({ description: 'manual: the rate' }),
+    minAdmitRate: z.number().int().min(1).max(100_000).nullable().optional(),
+    maxAdmitRate: z.number().int().min(1).max(100_000).nullable().optional(),
+    targetP99Ms: z.number().int().min(10).max(60_000).nullable().optional().openapi({ description: 'auto: hold and pay p99 the controller steers toward' }),
   })
   .strict()
   .openapi('QueueSettingsUpdate');
 
-/** Per-schedule waiting-room settings (ADMIN). */
-export function queueAdminRoutes(deps: { settings: QueueSettingsSource; auth: MiddlewareHandler<AppEnv> }) {
+/** Per-schedule waiting-room settings and the admission controller's view (ADMIN). */
+export function queueAdminRoutes(deps: { settings: QueueSettingsSource; service: QueueService; admission: AdmissionStore; auth: MiddlewareHandler<AppEnv> }) {
   const app = createRouter();
   app.use('/admin/schedules/*', deps.auth, requireRole('ADMIN'));
 
+  const iso = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : null);
   const current = async (scheduleId: number) => {
-    const [s, o] = await Promise.all([deps.settings.get(scheduleId), deps.settings.overrides(scheduleId)]);
-    if (!s || !o) throw notFound(`Schedule ${scheduleId}`);
-    return { scheduleId, maxActive: s.maxActive, admitRatePerSec: s.admitRatePerSec, overrides: o };
+    const [s, o, ctl, q] = await Promise.all([deps.settings.get(scheduleId), deps.settings.overrides(scheduleId), deps.admission.state(scheduleId), deps.service.tick(scheduleId)]);
+    if (!s || !o || !q) throw notFound(`Schedule ${scheduleId}`);
+    return {
+      scheduleId,
+      mode: s.mode,
+      maxActive: q.effective.maxActive,
+      admitRatePerSec: q.effective.admitRatePerSec,
+      auto: { ...s.auto, maxActiveCeiling: s.maxActive },
+      controller: {
+        holdP95Ms: ctl.holdP95Ms ?? null,
+        holdP99Ms: ctl.holdP99Ms ?? null,
+        payP99Ms: ctl.payP99Ms ?? null,
+        samples: ctl.samples ?? 0,
+        overloads: ctl.overloads ?? 0,
+        seatsAvailable: ctl.seatsAvailable ?? null,
+        lastReason: ctl.reason ?? null,
+        changedAt: iso(ctl.changedAt),
+        decidedAt: iso(ctl.decidedAt),
+        leader: ctl.leader ?? null,
+      },
+      queue: { waiting: q.counts.waiting + q.counts.preQueue, active: q.counts.active, saleEnded: q.saleEnded },
+      overrides: o,
+    };
   };
 
   app.openapi(
@@ -39,7 +95,7 @@ export function queueAdminRoutes(deps: { settings: QueueSettingsSource; auth: Mi
       method: 'get',
       path: '/admin/schedules/{scheduleId}/queue',
       tags: ['admin'],
-      summary: "A schedule's waiting-room settings",
+      summary: "A schedule's waiting room: mode, values in force, what the controller measured and why it last changed them",
       security: bearerSecurity,
       request: { params: IdParam('scheduleId') },
       responses: { 200: json(Settings, 'Settings'), ...problems(400, 401, 403, 404) },
@@ -52,15 +108,18 @@ export function queueAdminRoutes(deps: { settings: QueueSettingsSource; auth: Mi
       method: 'put',
       path: '/admin/schedules/{scheduleId}/queue',
       tags: ['admin'],
-      summary: 'Set maxActive and admitRatePerSec for a schedule (null = configured default); other API processes follow within QUEUE_SETTINGS_CACHE_MS',
+      summary: 'Choose auto (with bounds and target) or pin manual values; fields left out stay as they are, null = the configured default',
+      description: 'Other API processes follow within QUEUE_SETTINGS_CACHE_MS. Switching to auto starts the controller from the current values.',
       security: bearerSecurity,
       request: { params: IdParam('scheduleId'), ...jsonBody(SettingsBody) },
       responses: { 200: json(Settings, 'Updated settings'), ...problems(400, 401, 403, 404) },
     }),
     async (c) => {
       const { scheduleId } = c.req.valid('param');
-      if (!(await deps.settings.update(scheduleId, c.req.valid('json'), c.get('user').id))) throw notFound(`Schedule ${scheduleId}`);
-      c.get('log').info({ audit: true, action: 'queue.settings', scheduleId, ...c.req.valid('json') }, 'admin changed queue settings');
+      const body = c.req.valid('json');
+      if (body.minAdmitRate && body.maxAdmitRate && body.minAdmitRate > body.maxAdmitRate) throw new DomainError('VALIDATION_FAILED', 'minAdmitRate must not exceed maxAdmitRate');
+      if (!(await deps.settings.update(scheduleId, body, c.get('user').id))) throw notFound(`Schedule ${scheduleId}`);
+      c.get('log').info({ audit: true, action: 'queue.settings', scheduleId, ...body }, 'admin changed queue settings');
       return c.json(await current(scheduleId), 200);
     },
   );

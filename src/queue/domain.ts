@@ -5,13 +5,35 @@
  */
 
 export type QueueStatus = 'WAITING' | 'ACTIVE' | 'EXPIRED';
-/** Why a token stopped: its active time ran out, its booking completed, or it stopped polling. */
-export type EndReason = 'EXPIRED' | 'USED' | 'DROPPED' | 'UNKNOWN';
+/**
+ * Why a token stopped: its active time ran out, its booking completed, it stopped polling, or the
+ * sale ended for everyone still waiting (every seat SOLD, or the sale window closed).
+ */
+export type EndReason = 'EXPIRED' | 'USED' | 'DROPPED' | 'SOLD_OUT' | 'CLOSED' | 'UNKNOWN';
+/** Reasons that end the whole waiting room of a schedule, not one token. */
+export type SaleEndReason = 'SOLD_OUT' | 'CLOSED';
+
+/**
+ * How admission is set: `auto` follows the booking path's measured latency within admin bounds
+ * (admission-control.ts); `manual` pins the rate and the active cap.
+ */
+export type AdmissionMode = 'auto' | 'manual';
+
+export interface AutoAdmissionBounds {
+  minAdmitRate: number;
+  maxAdmitRate: number;
+  /** Latency goal of the controller: hold (and pay) p99 over the control window. */
+  targetP99Ms: number;
+}
 
 export interface QueueSettings {
   scheduleId: number;
+  mode: AdmissionMode;
+  /** Manual: the pinned cap. Auto: the ceiling the controller never exceeds. */
   maxActive: number;
+  /** Manual: the pinned rate. Auto: the rate until the controller has decided one. */
   admitRatePerSec: number;
+  auto: AutoAdmissionBounds;
   /** Sale opening: joiners before it form the pre-queue, shuffled at this instant. */
   opensAtMs: number;
   closesAtMs: number;
@@ -19,30 +41,50 @@ export interface QueueSettings {
 }
 
 export interface QueueDefaults {
+  mode: AdmissionMode;
   maxActive: number;
   admitRatePerSec: number;
+  auto: AutoAdmissionBounds & { startRate: number };
+}
+
+/** What an admin may override per schedule (null = the configured default). */
+export interface QueueOverrides {
+  mode: AdmissionMode | null;
+  maxActive: number | null;
+  admitRatePerSec: number | null;
+  minAdmitRate: number | null;
+  maxAdmitRate: number | null;
+  targetP99Ms: number | null;
 }
 
 /** Per-schedule overrides (null = the configured default). */
 export function resolveSettings(
-  row: { id: number; queueMaxActive: number | null; queueAdmitRate: number | null; saleOpensAt: Date; saleClosesAt: Date; status: string },
+  row: { id: number; saleOpensAt: Date; saleClosesAt: Date; status: string } & QueueOverrides,
   defaults: QueueDefaults,
 ): QueueSettings {
+  const mode = row.mode ?? defaults.mode;
+  const minAdmitRate = row.minAdmitRate ?? defaults.auto.minAdmitRate;
+  const maxAdmitRate = Math.max(minAdmitRate, row.maxAdmitRate ?? defaults.auto.maxAdmitRate);
+  const startRate = Math.min(maxAdmitRate, Math.max(minAdmitRate, defaults.auto.startRate));
   return {
     scheduleId: row.id,
-    maxActive: row.queueMaxActive ?? defaults.maxActive,
-    admitRatePerSec: row.queueAdmitRate ?? defaults.admitRatePerSec,
+    mode,
+    maxActive: row.maxActive ?? defaults.maxActive,
+    admitRatePerSec: mode === 'manual' ? (row.admitRatePerSec ?? defaults.admitRatePerSec) : startRate,
+    auto: { minAdmitRate, maxAdmitRate, targetP99Ms: row.targetP99Ms ?? defaults.auto.targetP99Ms },
     opensAtMs: row.saleOpensAt.getTime(),
     closesAtMs: row.saleClosesAt.getTime(),
     cancelled: row.status === 'CANCELLED',
   };
 }
 
-/** Joining is refused once the sale has closed or the performance is cancelled. */
-export function joinRefusal(s: QueueSettings, nowMs: number): string | undefined {
-  if (s.cancelled) return 'This performance is cancelled';
-  if (nowMs >= s.closesAtMs) return 'The sale for this performance has closed';
-  return undefined;
+/**
+ * Joining a cancelled performance is refused. A closed or sold-out sale is not refused: the join
+ * answers with a token that is already EXPIRED with reason CLOSED or SOLD_OUT, like everyone who
+ * was waiting, so clients handle one final state.
+ */
+export function joinRefusal(s: QueueSettings): string | undefined {
+  return s.cancelled ? 'This performance is cancelled' : undefined;
 }
 
 /**
@@ -102,6 +144,9 @@ export interface QueueState {
   preQueue: number;
   active: number;
   nowMs: number;
+  /** The values admission runs on right now (auto mode: the controller's). */
+  maxActive: number;
+  admitRatePerSec: number;
 }
 
 /** The answer clients see for a token. */
@@ -114,6 +159,22 @@ export interface TokenView {
   activeUntil: string | null;
   opensAt: string | null;
   reason: EndReason | null;
+  /** When to ask again (ms): grows with the expected wait; null once there is nothing to wait for. */
+  pollAfterMs: number | null;
+}
+
+export const POLL_MIN_MS = 1_000;
+export const POLL_MAX_MS = 15_000;
+
+/**
+ * Server-chosen poll pacing: about five polls over the expected wait, never more often than once a
+ * second and never rarer than every 15 s (so a sell-out reaches even the last waiter within 15 s
+ * by poll; the SSE stream tells at once). Someone at position 15,000 asks every 15 s, not every 1 s.
+ */
+export function pollAfterMs(status: QueueStatus, estimatedWaitSeconds: number | null): number | null {
+  if (status !== 'WAITING') return null;
+  const fifth = ((estimatedWaitSeconds ?? 0) * 1000) / 5;
+  return Math.round(Math.min(POLL_MAX_MS, Math.max(POLL_MIN_MS, fifth)));
 }
 
 export function viewOf(token: string, state: QueueState, s: QueueSettings, activeTtlSeconds: number): TokenView {
@@ -124,8 +185,8 @@ export function viewOf(token: string, state: QueueState, s: QueueSettings, activ
     // In the pre-queue nobody knows their place yet: estimate for the middle of the draw.
     const position = state.position ?? Math.ceil((state.preQueue + 1) / 2);
     estimatedWaitSeconds = estimateWaitSeconds(position, {
-      maxActive: s.maxActive,
-      admitRatePerSec: s.admitRatePerSec,
+      maxActive: Math.max(1, state.maxActive),
+      admitRatePerSec: Math.max(1, state.admitRatePerSec),
       activeTtlSeconds,
       activeNow: state.active,
       secondsUntilOpen: beforeOpening ? (s.opensAtMs - state.nowMs) / 1000 : 0,
@@ -140,6 +201,7 @@ export function viewOf(token: string, state: QueueState, s: QueueSettings, activ
     activeUntil: state.activeUntilMs ? new Date(state.activeUntilMs).toISOString() : null,
     opensAt: beforeOpening ? new Date(s.opensAtMs).toISOString() : null,
     reason: state.status === 'EXPIRED' ? (state.reason ?? 'UNKNOWN') : null,
+    pollAfterMs: pollAfterMs(state.status, estimatedWaitSeconds),
   };
 }
 

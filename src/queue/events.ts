@@ -1,11 +1,19 @@
 import { appendEvent } from '../events/outbox.js';
 import type { Db } from '../platform/db/client.js';
-import type { QueueChange } from './domain.js';
+import type { QueueChange, SaleEndReason } from './domain.js';
+import type { AdmissionDecision } from './admission-control.js';
 
-/** Port: where admissions and endings are recorded as domain events. */
+export type SaleChange = { kind: 'ENDED'; reason: SaleEndReason; atMs: number } | { kind: 'REOPENED'; atMs: number };
+
+/** Port: where admissions, endings, the sale's end and admission changes are recorded as domain events. */
 export interface QueueEventSink {
   record(scheduleId: number, changes: QueueChange[]): Promise<void>;
+  sale(scheduleId: number, change: SaleChange): Promise<void>;
+  admission(scheduleId: number, decision: AdmissionDecision & { atMs: number }): Promise<void>;
 }
+
+/** Schedule-level queue events share one aggregate per schedule, ordered by its sequence. */
+const scheduleAggregate = (scheduleId: number) => `schedule-${scheduleId}`;
 
 /**
  * Queue state lives in Redis, not MySQL, so these outbox rows are written right AFTER the Redis
@@ -18,6 +26,17 @@ export class OutboxQueueEvents implements QueueEventSink {
   async record(scheduleId: number, changes: QueueChange[]): Promise<void> {
     // A token appears at most once per script run, so a batch can be written in parallel chunks.
     for (let i = 0; i < changes.length; i += 8) await Promise.all(changes.slice(i, i + 8).map((ch) => this.one(scheduleId, ch)));
+  }
+
+  async sale(scheduleId: number, change: SaleChange): Promise<void> {
+    const opts = { occurredAt: new Date(change.atMs) };
+    if (change.kind === 'ENDED') await appendEvent(this.db, 'QueueSaleEnded', scheduleAggregate(scheduleId), { scheduleId, reason: change.reason }, opts);
+    else await appendEvent(this.db, 'QueueSaleReopened', scheduleAggregate(scheduleId), { scheduleId }, opts);
+  }
+
+  async admission(scheduleId: number, d: AdmissionDecision & { atMs: number }): Promise<void> {
+    const payload = { scheduleId, admitRatePerSec: d.admitRatePerSec, maxActive: d.maxActive, previousAdmitRatePerSec: d.previous.admitRatePerSec, previousMaxActive: d.previous.maxActive, reason: d.reason };
+    await appendEvent(this.db, 'QueueAdmissionAdjusted', scheduleAggregate(scheduleId), payload, { occurredAt: new Date(d.atMs) });
   }
 
   private async one(scheduleId: number, ch: QueueChange): Promise<void> {

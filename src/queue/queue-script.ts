@@ -1,19 +1,25 @@
 /**
  * The waiting room's whole state machine as one Lua script, so every step (join, poll, tick,
- * complete) is atomic across all API and worker processes. The clock is Redis's TIME, so processes
- * with drifting clocks still agree. Each call first sweeps (opens the pre-queue when due, expires
- * active users, drops silent waiters), then does its own operation, then admits as many waiters as
- * the cap and the rate allow. So any poll, any join and the periodic driver of any surviving
- * process all move the queue; there is no lone ticker to lose.
+ * complete, end of sale) is atomic across all API and worker processes. The clock is Redis's TIME,
+ * so processes with drifting clocks still agree. Each call first sweeps (opens the pre-queue when
+ * due, closes the sale when its window ended, ends waiters of an ended sale, expires active users,
+ * drops silent waiters), then does its own operation, then admits as many waiters as the cap and
+ * the rate allow. So any poll, any join and the periodic driver of any surviving process all move
+ * the queue; there is no lone ticker to lose.
  *
  * KEYS (all of one schedule, same hash tag): 1 wait (zset uid -> join sequence), 2 pre (zset uid ->
  * join ms, before opening), 3 active (zset uid -> active-until ms), 4 seen (zset uid -> last poll ms,
  * waiters only), 5 tok (hash uid -> "tokenId|joinedMs"), 6 ended (hash tokenId -> reason),
  * 7 seq (counter), 8 opened (flag), 9 admits (zset of admissions in the last second),
- * 10 schedules (global zset scheduleId -> last activity ms, read by the drivers).
- * ARGV: 1 op (join|status|tick|complete), 2 scheduleId, 3 maxActive, 4 admitRatePerSec,
- * 5 activeTtlMs, 6 graceMs, 7 opensAtMs, 8 maxBatch, 9 shuffle seed, 10 keepMs, 11 uid, 12 tokenId.
- * Returns { changes (flat: kind, uid, tokenId|joinedMs, at, reason), self state, counts, now }.
+ * 10 schedules (global zset scheduleId -> last activity ms, read by the drivers), 11 ctl (hash: the
+ * admission controller's current rate and maxActive), 12 final (SOLD_OUT or CLOSED once the sale
+ * ended for waiters).
+ * ARGV: 1 op (join|status|tick|complete|end|reopen), 2 scheduleId, 3 maxActive, 4 admitRatePerSec,
+ * 5 activeTtlMs, 6 graceMs, 7 opensAtMs, 8 maxBatch, 9 shuffle seed, 10 keepMs, 11 uid, 12 tokenId,
+ * 13 auto (1 = take rate and maxActive from ctl when present), 14 closesAtMs, 15 end reason.
+ * Returns { changes (flat: kind, uid, tokenId|joinedMs, at, reason), self state, waiting, pre-queue,
+ * active, now, effective maxActive, effective rate, final reason, waiters ended by the sale's end in
+ * this call, the reason this call ended the sale with (or ''), 1 if this call reopened it }.
  */
 export const QUEUE_LUA = `
 local op = ARGV[1]
@@ -28,11 +34,23 @@ local seed = tonumber(ARGV[9])
 local keep = tonumber(ARGV[10])
 local uid = ARGV[11]
 local tokenId = ARGV[12]
+local closesAt = tonumber(ARGV[14])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local changes = {}
+local endedBySale = 0
+local endedNow = ''
+local reopened = 0
 
-local function finish(u, reason)
+if ARGV[13] == '1' then
+  local ctl = redis.call('HMGET', KEYS[11], 'rate', 'maxActive')
+  if ctl[1] then rate = tonumber(ctl[1]) end
+  if ctl[2] then maxActive = tonumber(ctl[2]) end
+end
+local final = redis.call('GET', KEYS[12])
+
+-- report = false: the sale's end is one schedule-level event, not one per waiter.
+local function finish(u, reason, report)
   local v = redis.call('HGET', KEYS[5], u)
   redis.call('HDEL', KEYS[5], u)
   redis.call('ZREM', KEYS[1], u)
@@ -41,8 +59,10 @@ local function finish(u, reason)
   redis.call('ZREM', KEYS[4], u)
   if v then
     redis.call('HSET', KEYS[6], string.match(v, '^([^|]+)'), reason)
-    table.insert(changes, 'E'); table.insert(changes, u); table.insert(changes, v)
-    table.insert(changes, tostring(now)); table.insert(changes, reason)
+    if report then
+      table.insert(changes, 'E'); table.insert(changes, u); table.insert(changes, v)
+      table.insert(changes, tostring(now)); table.insert(changes, reason)
+    end
   end
 end
 
@@ -72,17 +92,41 @@ local function open_if_due()
   redis.call('SET', KEYS[8], '1', 'PX', keep)
 end
 
-local function sweep()
-  open_if_due()
-  local expired = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, maxBatch)
-  for _, u in ipairs(expired) do finish(u, 'EXPIRED') end
-  local silent = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now - grace, 'LIMIT', 0, maxBatch)
-  for _, u in ipairs(silent) do finish(u, 'DROPPED') end
+local function end_sale(reason)
+  if final == reason then return end
+  if final == 'CLOSED' then return end
+  final = reason
+  endedNow = reason
+  redis.call('SET', KEYS[12], reason, 'PX', keep)
 end
 
--- At most maxActive at a time, and at most rate admissions in any sliding second.
+-- Everyone still waiting learns that the sale ended; ten batches a call keeps one run short even
+-- with tens of thousands waiting, and every later call (any poll, any tick) continues.
+local function end_waiters()
+  if not final then return end
+  for _, k in ipairs({KEYS[1], KEYS[2]}) do
+    local us = redis.call('ZRANGE', k, 0, maxBatch * 10 - 1)
+    for _, u in ipairs(us) do
+      finish(u, final, false)
+      endedBySale = endedBySale + 1
+    end
+  end
+end
+
+local function sweep()
+  open_if_due()
+  if now >= closesAt then end_sale('CLOSED') end
+  end_waiters()
+  local expired = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, maxBatch)
+  for _, u in ipairs(expired) do finish(u, 'EXPIRED', true) end
+  local silent = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now - grace, 'LIMIT', 0, maxBatch)
+  for _, u in ipairs(silent) do finish(u, 'DROPPED', true) end
+end
+
+-- At most maxActive at a time, and at most rate admissions in any sliding second; none once the
+-- sale has ended.
 local function admit()
-  if redis.call('EXISTS', KEYS[8]) == 0 then return end
+  if final or redis.call('EXISTS', KEYS[8]) == 0 then return end
   redis.call('ZREMRANGEBYSCORE', KEYS[9], '-inf', now - 1000)
   local n = math.min(maxActive - redis.call('ZCARD', KEYS[3]), rate - redis.call('ZCARD', KEYS[9]), maxBatch)
   if n <= 0 then return end
@@ -102,13 +146,23 @@ local function is_member(u)
   return redis.call('ZSCORE', KEYS[1], u) or redis.call('ZSCORE', KEYS[2], u) or redis.call('ZSCORE', KEYS[3], u)
 end
 
+if op == 'end' then end_sale(ARGV[15]) end
+if op == 'reopen' and final == 'SOLD_OUT' then
+  redis.call('DEL', KEYS[12])
+  final = nil
+  reopened = 1
+end
 sweep()
 if op == 'join' then
   local v = redis.call('HGET', KEYS[5], uid)
   if v and is_member(uid) then
     if redis.call('ZSCORE', KEYS[4], uid) then redis.call('ZADD', KEYS[4], now, uid) end
+  elseif final then
+    -- A join after the sale ended gets a token that is already over, with the reason.
+    if v then finish(uid, 'UNKNOWN', true) end
+    redis.call('HSET', KEYS[6], tokenId, final)
   else
-    if v then finish(uid, 'UNKNOWN') end
+    if v then finish(uid, 'UNKNOWN', true) end
     redis.call('HSET', KEYS[5], uid, tokenId .. '|' .. now)
     if redis.call('EXISTS', KEYS[8]) == 1 then
       redis.call('ZADD', KEYS[1], redis.call('INCR', KEYS[7]), uid)
@@ -128,7 +182,7 @@ elseif op == 'status' then
     redis.call('ZADD', KEYS[4], now, uid)
   end
 elseif op == 'complete' then
-  if redis.call('ZSCORE', KEYS[3], uid) then finish(uid, 'USED') end
+  if redis.call('ZSCORE', KEYS[3], uid) then finish(uid, 'USED', true) end
 end
 admit()
 
@@ -137,7 +191,7 @@ local state = {'EXPIRED', '', '', '', ''}
 if op == 'join' or op == 'status' then
   local v = redis.call('HGET', KEYS[5], uid)
   local cur = v and string.match(v, '^([^|]+)')
-  if op == 'join' then tokenId = cur end
+  if op == 'join' and cur then tokenId = cur end
   if v and cur == tokenId then
     local joined = string.match(v, '|(%d+)$')
     local until_ = redis.call('ZSCORE', KEYS[3], uid)
@@ -151,7 +205,8 @@ if op == 'join' or op == 'status' then
     state = {'EXPIRED', tokenId, '', redis.call('HGET', KEYS[6], tokenId) or 'UNKNOWN', ''}
   end
 end
-return {changes, state, redis.call('ZCARD', KEYS[1]), redis.call('ZCARD', KEYS[2]), redis.call('ZCARD', KEYS[3]), tostring(now)}
+return {changes, state, redis.call('ZCARD', KEYS[1]), redis.call('ZCARD', KEYS[2]), redis.call('ZCARD', KEYS[3]), tostring(now),
+  maxActive, rate, final or '', endedBySale, endedNow, reopened}
 `;
 
 /** Read-only check for booking requests: is this token the user's current one, and ACTIVE? */

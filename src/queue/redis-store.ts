@@ -1,9 +1,9 @@
 import { randomInt } from 'node:crypto';
 import type { Redis } from '../platform/redis.js';
-import type { EndReason, QueueChange, QueueSettings, QueueState, QueueStatus } from './domain.js';
+import type { EndReason, QueueChange, QueueSettings, QueueState, QueueStatus, SaleEndReason } from './domain.js';
 import { PEEK_LUA, QUEUE_LUA } from './queue-script.js';
 
-export type QueueOp = 'join' | 'status' | 'tick' | 'complete';
+export type QueueOp = 'join' | 'status' | 'tick' | 'complete' | 'end' | 'reopen';
 
 export interface QueueOpResult {
   changes: QueueChange[];
@@ -11,18 +11,27 @@ export interface QueueOpResult {
   state: QueueState | undefined;
   counts: { waiting: number; preQueue: number; active: number };
   nowMs: number;
+  /** What admission ran on in this call (auto mode: the controller's values). */
+  effective: { maxActive: number; admitRatePerSec: number };
+  /** Set once the sale ended for waiters. */
+  saleEnded: SaleEndReason | null;
+  /** Waiters this call told that the sale ended. */
+  endedBySale: number;
+  /** The reason this very call ended the sale with (first caller only), for the one event. */
+  endedNow: SaleEndReason | null;
+  reopened: boolean;
 }
 
 /** Port of the queue service onto its atomic store. */
 export interface QueueStore {
-  run(op: QueueOp, s: QueueSettings, args?: { userId?: number; tokenId?: string }): Promise<QueueOpResult>;
+  run(op: QueueOp, s: QueueSettings, args?: { userId?: number; tokenId?: string; reason?: SaleEndReason }): Promise<QueueOpResult>;
   /** 0 = not the current token, 1 = current but not ACTIVE, 2 = ACTIVE. */
   peek(scheduleId: number, userId: number, tokenId: string): Promise<0 | 1 | 2>;
   /** Schedules with queue activity since `sinceMs` (what the periodic drivers tick). */
   recentSchedules(sinceMs: number): Promise<number[]>;
 }
 
-type RawResult = [string[], string[], number, number, number, string];
+type RawResult = [string[], string[], number, number, number, string, number, number, string, number, string, number];
 interface QueueCommands {
   queueOp(...args: Array<string | number>): Promise<RawResult>;
   queuePeek(...args: Array<string | number>): Promise<number>;
@@ -32,8 +41,10 @@ const SCHEDULES_KEY = 'q:schedules';
 /** One hash tag per schedule keeps all of its keys in one slot (Redis Cluster ready). */
 const keysOf = (sid: number) => {
   const k = (name: string) => `q:{${sid}}:${name}`;
-  return [k('wait'), k('pre'), k('active'), k('seen'), k('tok'), k('ended'), k('seq'), k('opened'), k('admits'), SCHEDULES_KEY];
+  return [k('wait'), k('pre'), k('active'), k('seen'), k('tok'), k('ended'), k('seq'), k('opened'), k('admits'), SCHEDULES_KEY, k('ctl'), k('final')];
 };
+/** The admission controller's hash (admission-store.ts writes it, the script reads it). */
+export const controlKeyOf = (sid: number) => keysOf(sid)[10]!;
 
 const splitTok = (v: string) => {
   const bar = v.indexOf('|');
@@ -58,13 +69,13 @@ export class RedisQueueStore implements QueueStore {
     private readonly opts: RedisQueueStoreOptions,
   ) {
     if (!('queueOp' in redis)) {
-      redis.defineCommand('queueOp', { numberOfKeys: 10, lua: QUEUE_LUA });
+      redis.defineCommand('queueOp', { numberOfKeys: 12, lua: QUEUE_LUA });
       redis.defineCommand('queuePeek', { numberOfKeys: 2, lua: PEEK_LUA });
     }
     this.redis = redis as Redis & QueueCommands;
   }
 
-  async run(op: QueueOp, s: QueueSettings, args: { userId?: number; tokenId?: string } = {}): Promise<QueueOpResult> {
+  async run(op: QueueOp, s: QueueSettings, args: { userId?: number; tokenId?: string; reason?: SaleEndReason } = {}): Promise<QueueOpResult> {
     const raw = await this.redis.queueOp(
       ...keysOf(s.scheduleId),
       op,
@@ -79,8 +90,13 @@ export class RedisQueueStore implements QueueStore {
       this.opts.keepMs ?? 7 * 86_400_000,
       args.userId ?? '',
       args.tokenId ?? '',
+      s.mode === 'auto' ? 1 : 0,
+      // A cancelled performance has no sale window left.
+      s.cancelled ? 0 : s.closesAtMs,
+      args.reason ?? '',
     );
-    const [flat, self, waiting, preQueue, active, now] = raw;
+    const [flat, self, waiting, preQueue, active, now, maxActive, admitRatePerSec, final, endedBySale, endedNow, reopened] = raw;
+    const effective = { maxActive: Number(maxActive), admitRatePerSec: Number(admitRatePerSec) };
     const nowMs = Number(now);
     const changes: QueueChange[] = [];
     for (let i = 0; i + 4 < flat.length; i += 5) {
@@ -103,9 +119,20 @@ export class RedisQueueStore implements QueueStore {
         preQueue: Number(preQueue),
         active: Number(active),
         nowMs,
+        ...effective,
       };
     }
-    return { changes, state, counts: { waiting: Number(waiting), preQueue: Number(preQueue), active: Number(active) }, nowMs };
+    return {
+      changes,
+      state,
+      counts: { waiting: Number(waiting), preQueue: Number(preQueue), active: Number(active) },
+      nowMs,
+      effective,
+      saleEnded: (final || null) as SaleEndReason | null,
+      endedBySale: Number(endedBySale),
+      endedNow: (endedNow || null) as SaleEndReason | null,
+      reopened: Number(reopened) === 1,
+    };
   }
 
   async peek(scheduleId: number, userId: number, tokenId: string): Promise<0 | 1 | 2> {

@@ -15,7 +15,15 @@ export const QueueTokenView = z
     estimatedWaitSeconds: z.number().int().nullable(),
     activeUntil: z.string().nullable().openapi({ description: 'When an ACTIVE token expires' }),
     opensAt: z.string().nullable().openapi({ description: 'Sale opening, while in the pre-queue (order drawn at random then)' }),
-    reason: z.enum(['EXPIRED', 'USED', 'DROPPED', 'UNKNOWN']).nullable().openapi({ description: 'Why an EXPIRED token ended' }),
+    reason: z
+      .enum(['EXPIRED', 'USED', 'DROPPED', 'SOLD_OUT', 'CLOSED', 'UNKNOWN'])
+      .nullable()
+      .openapi({ description: 'Why an EXPIRED token ended: SOLD_OUT (every seat sold) and CLOSED (sale window over) end the wait for everyone still waiting' }),
+    pollAfterMs: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: 'Ask again after this many ms (1 s near the front, up to 15 s far back); null when not WAITING. Or use the SSE stream.' }),
   })
   .openapi('QueueToken');
 

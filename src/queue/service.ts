@@ -1,10 +1,13 @@
 import { DomainError, notFound } from '../shared/errors.js';
-import { joinRefusal, viewOf, type QueueChange, type QueueSettings, type TokenView } from './domain.js';
+import { joinRefusal, viewOf, type QueueSettings, type SaleEndReason, type TokenView } from './domain.js';
 import type { QueueEventSink } from './events.js';
 import type { QueueMetrics } from './metrics.js';
 import type { QueueOp, QueueOpResult, QueueStore } from './redis-store.js';
 import type { QueueSettingsSource } from './settings.js';
 import { QueueTokenSigner } from './tokens.js';
+
+/** A schedule's waiting room at a glance. */
+export type QueueSnapshot = Pick<QueueOpResult, 'counts' | 'effective' | 'saleEnded'>;
 
 export interface QueueServiceDeps {
   store: QueueStore;
@@ -28,7 +31,7 @@ export class QueueService {
   /** Joins (or re-finds) the user's place; one live token per user per schedule. */
   async join(userId: number, scheduleId: number): Promise<TokenView> {
     const s = await this.settingsOf(scheduleId);
-    const refusal = joinRefusal(s, Date.now());
+    const refusal = joinRefusal(s);
     if (refusal) throw new DomainError('SALE_NOT_OPEN', refusal);
     const r = await this.run('join', s, { userId, tokenId: QueueTokenSigner.newTokenId() });
     return this.view(userId, s, r);
@@ -50,15 +53,34 @@ export class QueueService {
   }
 
   /** Moves one schedule's queue (expiries, drop-outs, admissions); idempotent, safe from any process. */
-  async tick(scheduleId: number): Promise<void> {
-    const s = await this.deps.settings.get(scheduleId);
-    if (s) await this.run('tick', s);
+  async tick(scheduleId: number): Promise<QueueSnapshot | undefined> {
+    return this.runFor(scheduleId, 'tick');
   }
 
   /** The user's booking completed (confirmed or released): free their place at once. */
   async complete(userId: number, scheduleId: number): Promise<void> {
     const s = await this.deps.settings.get(scheduleId);
     if (s) await this.run('complete', s, { userId });
+  }
+
+  /**
+   * Every seat is sold (or the sale is over): everyone waiting or joining from now on gets EXPIRED
+   * with this reason. Active buyers keep their place (their holds may still be paid or released).
+   */
+  async endSale(scheduleId: number, reason: SaleEndReason): Promise<QueueSnapshot | undefined> {
+    return this.runFor(scheduleId, 'end', { reason });
+  }
+
+  /** Seats came back after a sell-out (a hold expired, a purchase was refunded): joining works again. */
+  async reopen(scheduleId: number): Promise<QueueSnapshot | undefined> {
+    return this.runFor(scheduleId, 'reopen');
+  }
+
+  private async runFor(scheduleId: number, op: QueueOp, args?: { reason?: SaleEndReason }): Promise<QueueSnapshot | undefined> {
+    const s = await this.deps.settings.get(scheduleId);
+    if (!s) return undefined;
+    const { counts, effective, saleEnded } = await this.run(op, s, args);
+    return { counts, effective, saleEnded };
   }
 
   /** Waits for outstanding event writes (tests, shutdown). */
@@ -72,17 +94,23 @@ export class QueueService {
     return s;
   }
 
-  private async run(op: QueueOp, s: QueueSettings, args?: { userId?: number; tokenId?: string }): Promise<QueueOpResult> {
+  private async run(op: QueueOp, s: QueueSettings, args?: { userId?: number; tokenId?: string; reason?: SaleEndReason }): Promise<QueueOpResult> {
     const r = await this.deps.store.run(op, s, args);
-    this.deps.metrics.counts(s.scheduleId, r.counts);
-    if (r.changes.length > 0) this.report(s.scheduleId, r.changes);
+    const { scheduleId } = s;
+    this.deps.metrics.counts(scheduleId, r.counts, r.effective);
+    if (r.changes.length > 0) {
+      this.deps.metrics.changes(scheduleId, r.changes);
+      this.report(() => this.deps.events.record(scheduleId, r.changes));
+    }
+    if (r.endedBySale > 0) this.deps.metrics.endedBySale(scheduleId, r.saleEnded ?? 'CLOSED', r.endedBySale);
+    const sale = r.endedNow ? { kind: 'ENDED' as const, reason: r.endedNow } : r.reopened ? { kind: 'REOPENED' as const } : undefined;
+    if (sale) this.report(() => this.deps.events.sale(scheduleId, { ...sale, atMs: r.nowMs }));
     return r;
   }
 
-  private report(scheduleId: number, changes: QueueChange[]) {
-    this.deps.metrics.changes(scheduleId, changes);
-    const p = this.deps.events
-      .record(scheduleId, changes)
+  /** Events are written after the Redis step without making the caller wait for MySQL. */
+  private report(write: () => Promise<void>) {
+    const p = write()
       .catch((err) => this.deps.onError?.('queue event write', err))
       .finally(() => this.pending.delete(p));
     this.pending.add(p);

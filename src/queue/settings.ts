@@ -2,15 +2,32 @@ import { eq } from 'drizzle-orm';
 import { appendEvent } from '../events/outbox.js';
 import { affectedRows, withTransaction, type Db } from '../platform/db/client.js';
 import { schedules } from '../platform/db/schema.js';
-import { resolveSettings, type QueueDefaults, type QueueSettings } from './domain.js';
+import { resolveSettings, type QueueDefaults, type QueueOverrides, type QueueSettings } from './domain.js';
 
 /** Port: a schedule's effective queue settings (undefined = no such schedule). */
 export interface QueueSettingsSource {
   get(scheduleId: number): Promise<QueueSettings | undefined>;
   /** Per-schedule overrides (null = default); undefined when the schedule does not exist. */
-  update(scheduleId: number, o: { maxActive: number | null; admitRatePerSec: number | null }, adminId: number): Promise<QueueSettings | undefined>;
-  overrides(scheduleId: number): Promise<{ maxActive: number | null; admitRatePerSec: number | null } | undefined>;
+  update(scheduleId: number, o: Partial<QueueOverrides>, adminId: number): Promise<QueueSettings | undefined>;
+  overrides(scheduleId: number): Promise<QueueOverrides | undefined>;
 }
+
+const columns = {
+  mode: schedules.queueMode,
+  maxActive: schedules.queueMaxActive,
+  admitRatePerSec: schedules.queueAdmitRate,
+  minAdmitRate: schedules.queueMinAdmitRate,
+  maxAdmitRate: schedules.queueMaxAdmitRate,
+  targetP99Ms: schedules.queueTargetP99Ms,
+};
+const toColumns = (o: Partial<QueueOverrides>) => ({
+  ...(o.mode !== undefined ? { queueMode: o.mode } : {}),
+  ...(o.maxActive !== undefined ? { queueMaxActive: o.maxActive } : {}),
+  ...(o.admitRatePerSec !== undefined ? { queueAdmitRate: o.admitRatePerSec } : {}),
+  ...(o.minAdmitRate !== undefined ? { queueMinAdmitRate: o.minAdmitRate } : {}),
+  ...(o.maxAdmitRate !== undefined ? { queueMaxAdmitRate: o.maxAdmitRate } : {}),
+  ...(o.targetP99Ms !== undefined ? { queueTargetP99Ms: o.targetP99Ms } : {}),
+});
 
 /**
  * Settings from the schedules row, cached per process for a short time: every poll needs them, and
@@ -28,23 +45,30 @@ export class MysqlQueueSettings implements QueueSettingsSource {
   async get(scheduleId: number): Promise<QueueSettings | undefined> {
     const hit = this.cache.get(scheduleId);
     if (hit && Date.now() - hit.at < this.cacheMs) return hit.value;
-    const [row] = await this.db.select().from(schedules).where(eq(schedules.id, scheduleId)).limit(1);
+    const [row] = await this.db
+      .select({ id: schedules.id, saleOpensAt: schedules.saleOpensAt, saleClosesAt: schedules.saleClosesAt, status: schedules.status, ...columns })
+      .from(schedules)
+      .where(eq(schedules.id, scheduleId))
+      .limit(1);
     const value = row ? resolveSettings(row, this.defaults) : undefined;
     if (this.cache.size > 10_000) this.cache.clear();
     this.cache.set(scheduleId, { at: Date.now(), value });
     return value;
   }
 
-  async overrides(scheduleId: number) {
-    const [row] = await this.db.select({ m: schedules.queueMaxActive, r: schedules.queueAdmitRate }).from(schedules).where(eq(schedules.id, scheduleId)).limit(1);
-    return row ? { maxActive: row.m, admitRatePerSec: row.r } : undefined;
+  async overrides(scheduleId: number): Promise<QueueOverrides | undefined> {
+    const [row] = await this.db.select(columns).from(schedules).where(eq(schedules.id, scheduleId)).limit(1);
+    return row;
   }
 
-  /** Changes the overrides and records the admin action in the same transaction. */
-  async update(scheduleId: number, o: { maxActive: number | null; admitRatePerSec: number | null }, adminId: number) {
+  /** Changes the overrides given (others stay) and records the admin action in the same transaction. */
+  async update(scheduleId: number, o: Partial<QueueOverrides>, adminId: number) {
     await withTransaction(this.db, async (tx) => {
-      const res = await tx.update(schedules).set({ queueMaxActive: o.maxActive, queueAdmitRate: o.admitRatePerSec }).where(eq(schedules.id, scheduleId));
-      if (affectedRows(res) === 0 && !(await this.overrides(scheduleId))) return;
+      const set = toColumns(o);
+      if (Object.keys(set).length > 0) {
+        const res = await tx.update(schedules).set(set).where(eq(schedules.id, scheduleId));
+        if (affectedRows(res) === 0 && !(await this.overrides(scheduleId))) return;
+      } else if (!(await this.overrides(scheduleId))) return;
       await appendEvent(tx, 'AdminAction', `admin-${adminId}`, { adminId, action: 'queue.settings', target: `schedule-${scheduleId}`, detail: JSON.stringify(o) }, { userId: adminId });
     });
     this.cache.delete(scheduleId);

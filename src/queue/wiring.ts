@@ -1,9 +1,13 @@
 import { eq } from 'drizzle-orm';
+import { CatalogRepository } from '../catalog/repository.js';
 import type { Config } from '../config.js';
 import type { Db } from '../platform/db/client.js';
 import { reservations } from '../platform/db/schema.js';
 import type { Metrics } from '../platform/observability/metrics.js';
 import type { Redis } from '../platform/redis.js';
+import { AdmissionController } from './admission-controller.js';
+import { RedisAdmissionStore } from './admission-store.js';
+import type { QueueDefaults } from './domain.js';
 import { QueueDriver } from './driver.js';
 import { OutboxQueueEvents } from './events.js';
 import { QueueMetrics } from './metrics.js';
@@ -18,46 +22,96 @@ export interface QueueWiringDeps {
   redis: Redis;
   metrics: Metrics;
   onError?: (what: string, err: unknown) => void;
+  onDecision?: (scheduleId: number, line: Record<string, unknown>) => void;
 }
+
+export const queueDefaults = (config: Config): QueueDefaults => ({
+  mode: config.QUEUE_ADMISSION_MODE,
+  maxActive: config.QUEUE_MAX_ACTIVE,
+  admitRatePerSec: config.QUEUE_ADMIT_RATE_PER_SEC,
+  auto: {
+    minAdmitRate: config.QUEUE_AUTO_MIN_RATE,
+    maxAdmitRate: config.QUEUE_AUTO_MAX_RATE,
+    startRate: config.QUEUE_AUTO_START_RATE,
+    targetP99Ms: config.QUEUE_AUTO_TARGET_P99_MS,
+  },
+});
 
 /** Builds the waiting room of one process from the shared infrastructure (composition helper). */
 export function buildQueue(deps: QueueWiringDeps) {
   const { config } = deps;
   const store = new RedisQueueStore(deps.redis, { activeTtlMs: config.QUEUE_ACTIVE_TTL_SECONDS * 1000, graceMs: config.QUEUE_WAITER_GRACE_SECONDS * 1000 });
-  const settings = new MysqlQueueSettings(deps.db, { maxActive: config.QUEUE_MAX_ACTIVE, admitRatePerSec: config.QUEUE_ADMIT_RATE_PER_SEC }, config.QUEUE_SETTINGS_CACHE_MS);
+  const settings = new MysqlQueueSettings(deps.db, queueDefaults(config), config.QUEUE_SETTINGS_CACHE_MS);
   const signer = config.QUEUE_TOKEN_SECRET ? new QueueTokenSigner(config.QUEUE_TOKEN_SECRET) : new QueueTokenSigner(config.JWT_SECRET, true);
+  const events = new OutboxQueueEvents(deps.db);
+  const metrics = new QueueMetrics(deps.metrics);
   const service = new QueueService({
     store,
     settings,
     signer,
-    events: new OutboxQueueEvents(deps.db),
-    metrics: new QueueMetrics(deps.metrics),
+    events,
+    metrics,
     activeTtlSeconds: config.QUEUE_ACTIVE_TTL_SECONDS,
     ...(deps.onError ? { onError: deps.onError } : {}),
   });
-  const driver = new QueueDriver(service, store, {
-    intervalMs: config.QUEUE_TICK_MS,
-    // A closed connection means the process is shutting down (or a test finished).
-    isClosed: () => deps.redis.status === 'end',
-    onError: (err) => deps.onError?.('queue tick', err),
-  });
-  return { service, store, settings, signer, driver };
+  // A closed connection means the process is shutting down (or a test finished).
+  const isClosed = () => deps.redis.status === 'end';
+  const driver = new QueueDriver(service, store, { intervalMs: config.QUEUE_TICK_MS, isClosed, onError: (err) => deps.onError?.('queue tick', err) });
+  const admission = new RedisAdmissionStore(deps.redis);
+  const catalog = new CatalogRepository(deps.db);
+  const controller = new AdmissionController(
+    { queue: service, store, admission, settings, inventory: { counts: (id) => catalog.seatCounts(id) }, events, metrics, isClosed },
+    {
+      intervalMs: config.QUEUE_CONTROL_INTERVAL_MS,
+      windowSeconds: config.QUEUE_CONTROL_WINDOW_SECONDS,
+      activeSeconds: config.QUEUE_AUTO_ACTIVE_SECONDS,
+      onError: (err) => deps.onError?.('admission control', err),
+      ...(deps.onDecision ? { onDecision: deps.onDecision } : {}),
+    },
+  );
+  return {
+    service,
+    store,
+    settings,
+    signer,
+    driver,
+    admission,
+    controller,
+    /** Starts this process's share of moving the queue and steering admission. */
+    start() {
+      driver.start();
+      controller.start();
+    },
+    stop() {
+      driver.stop();
+      controller.stop();
+      admission.close();
+    },
+  };
 }
 
 export type Queue = ReturnType<typeof buildQueue>;
 
 /**
  * The worker's hook after a reservation is confirmed or released: the buyer's ACTIVE token ends
- * (USED) and the next waiter is admitted at once, instead of after the active time runs out.
+ * (USED) and the next waiter is admitted at once, instead of after the active time runs out. The
+ * confirmation of the last seat ends the sale for everyone waiting (SOLD_OUT) right away; a release
+ * after a sell-out opens it again.
  */
 export function queueSettledHook(deps: QueueWiringDeps) {
   const { service } = buildQueue(deps);
-  return async (r: { reservationId: string; scheduleId: number; userId?: number }) => {
+  const catalog = new CatalogRepository(deps.db);
+  return async (r: { reservationId: string; scheduleId: number; userId?: number; outcome: 'CONFIRMED' | 'RELEASED' }) => {
     let userId = r.userId;
     if (userId === undefined) {
       const [row] = await deps.db.select({ userId: reservations.userId }).from(reservations).where(eq(reservations.id, r.reservationId)).limit(1);
       userId = row?.userId;
     }
+    // The sale ends before the buyer's place is freed, so nobody is admitted to an empty hall.
+    if (r.outcome === 'CONFIRMED') {
+      const seats = await catalog.seatCounts(r.scheduleId);
+      if (seats.available + seats.held === 0) await service.endSale(r.scheduleId, 'SOLD_OUT');
+    } else await service.reopen(r.scheduleId);
     if (userId !== undefined) await service.complete(userId, r.scheduleId);
   };
 }

@@ -35,7 +35,7 @@ describe('platform', () => {
     const deadTemporal = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1', connectTimeout: '1s' }) });
     const deadKafka = createKafka({ brokers: ['127.0.0.1:1'], clientId: 'dead' }).admin();
     const { app, services } = buildApiApp({ config: ctx.config, db: ctx.db, redis: deadRedis, temporal: deadTemporal, kafkaAdmin: deadKafka, log: pino({ level: 'silent' }), metrics: new Metrics('dead', false) });
-    services.queue.driver.stop();
+    services.queue.stop();
     try {
       const res = await app.request('/readyz');
       expect(res.status).toBe(503);

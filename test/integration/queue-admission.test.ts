@@ -10,6 +10,7 @@ import { RedisQueueStore } from '../../src/queue/redis-store.js';
 import { QueueService } from '../../src/queue/service.js';
 import { MysqlQueueSettings } from '../../src/queue/settings.js';
 import { QueueTokenSigner } from '../../src/queue/tokens.js';
+import { queueDefaults } from '../../src/queue/wiring.js';
 import { createTestContext, eventually, type TestContext } from '../support/harness.js';
 import { checkInvariants } from '../support/invariants.js';
 
@@ -24,7 +25,7 @@ describe('waiting room admission', () => {
   beforeAll(async () => {
     ctx = await createTestContext({ worker: false, env: { QUEUE_ENFORCED: 'true' } });
     // The in-process API's own driver uses the default (long) times: this file drives the queue itself.
-    ctx.services.queue.driver.stop();
+    ctx.services.queue.stop();
   });
   // Every process of one deployment shares the same times: close each test's processes after it.
   afterEach(async () => {
@@ -40,7 +41,8 @@ describe('waiting room admission', () => {
     const store = new RedisQueueStore(redis, { activeTtlMs: o.activeTtlMs ?? 60_000, graceMs: o.graceMs ?? 60_000 });
     const service = new QueueService({
       store,
-      settings: new MysqlQueueSettings(ctx.db, { maxActive: 500, admitRatePerSec: 50 }, 0),
+      // Pinned values: this file tests the waiting room's mechanics, not the controller.
+      settings: new MysqlQueueSettings(ctx.db, { ...queueDefaults(ctx.config), mode: 'manual', maxActive: 500, admitRatePerSec: 50 }, 0),
       signer: signer(),
       events: new OutboxQueueEvents(ctx.db),
       metrics: new QueueMetrics(new Metrics('queue-test', false)),
@@ -71,7 +73,7 @@ describe('waiting room admission', () => {
     const { scheduleId } = await ctx.createSchedule({ rows: 1, seatsPerRow: 2 });
     await ctx.db
       .update(schedules)
-      .set({ queueMaxActive: maxActive, queueAdmitRate: admitRate, ...(opensInMs !== undefined ? { saleOpensAt: new Date(Date.now() + opensInMs) } : {}) })
+      .set({ queueMode: 'manual', queueMaxActive: maxActive, queueAdmitRate: admitRate, ...(opensInMs !== undefined ? { saleOpensAt: new Date(Date.now() + opensInMs) } : {}) })
       .where(eq(schedules.id, scheduleId));
     return scheduleId;
   };

@@ -70,7 +70,7 @@ describe('waiting room API', () => {
 
   it('requires an ACTIVE token to book; a confirmed booking frees the place for the next waiter', async () => {
     const { scheduleId, seatIds } = await ctx.createSchedule();
-    await setQueue(scheduleId, { maxActive: 1, admitRatePerSec: 100 });
+    await setQueue(scheduleId, { mode: 'manual', maxActive: 1, admitRatePerSec: 100 });
     const buyer = await ctx.createUser({ balance: 100_000 });
     const next = await ctx.createUser({ balance: 100_000 });
     const tb = (await join(buyer.token, scheduleId)).body.token as string;
@@ -118,14 +118,14 @@ describe('waiting room API', () => {
     expect([bad.status, bad.body.code]).toEqual([400, 'VALIDATION_FAILED']);
     expect((await setQueue(scheduleId, { maxActive: 5, admitRatePerSec: 2, extra: 1 })).status).toBe(400);
     expect((await setQueue(999_999, { maxActive: 5, admitRatePerSec: 2 })).status).toBe(404);
-    const ok = await setQueue(scheduleId, { maxActive: 5, admitRatePerSec: null });
-    expect(ok.body).toMatchObject({ maxActive: 5, admitRatePerSec: ctx.config.QUEUE_ADMIT_RATE_PER_SEC, overrides: { maxActive: 5, admitRatePerSec: null } });
+    const ok = await setQueue(scheduleId, { mode: 'manual', maxActive: 5, admitRatePerSec: null });
+    expect(ok.body).toMatchObject({ mode: 'manual', maxActive: 5, admitRatePerSec: ctx.config.QUEUE_ADMIT_RATE_PER_SEC, overrides: { mode: 'manual', maxActive: 5, admitRatePerSec: null } });
     const got = await ctx.request('GET', `/api/v1/admin/schedules/${scheduleId}/queue`, { token: admin.token });
     expect(got.body.maxActive).toBe(5);
     // The change is an AdminAction event (one: the refused attempts recorded nothing).
     const [actions] = await ctx.pool.query(`SELECT payload FROM domain_events WHERE type = 'AdminAction' AND payload LIKE ?`, [`%schedule-${scheduleId}"%`]);
     expect((actions as Array<{ payload: string }>).map((a) => JSON.parse(a.payload))).toEqual([
-      { adminId: admin.id, action: 'queue.settings', target: `schedule-${scheduleId}`, detail: JSON.stringify({ maxActive: 5, admitRatePerSec: null }) },
+      { adminId: admin.id, action: 'queue.settings', target: `schedule-${scheduleId}`, detail: JSON.stringify({ mode: 'manual', maxActive: 5, admitRatePerSec: null }) },
     ]);
     expect((await join(user.token, 999_999)).status).toBe(404);
     expect((await ctx.request('POST', '/api/v1/queue/tokens', { token: user.token, body: { scheduleId: 'x' } })).status).toBe(400);
@@ -133,7 +133,7 @@ describe('waiting room API', () => {
 
   it('pushes position updates over SSE until admitted', async () => {
     const { scheduleId } = await ctx.createSchedule();
-    await setQueue(scheduleId, { maxActive: 1, admitRatePerSec: 100 });
+    await setQueue(scheduleId, { mode: 'manual', maxActive: 1, admitRatePerSec: 100 });
     const [a, b] = [await ctx.createUser(), await ctx.createUser()];
     await join(a.token, scheduleId);
     const tb = (await join(b.token, scheduleId)).body.token as string;

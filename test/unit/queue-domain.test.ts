@@ -1,19 +1,74 @@
 import { describe, expect, it } from 'vitest';
-import { estimateWaitSeconds, joinRefusal, parseToken, resolveSettings, tokenPayload, viewOf, type QueueSettings, type QueueState } from '../../src/queue/domain.js';
+import {
+  estimateWaitSeconds,
+  joinRefusal,
+  parseToken,
+  pollAfterMs,
+  POLL_MAX_MS,
+  POLL_MIN_MS,
+  resolveSettings,
+  tokenPayload,
+  viewOf,
+  type QueueDefaults,
+  type QueueSettings,
+  type QueueState,
+} from '../../src/queue/domain.js';
 import { QueueTokenSigner } from '../../src/queue/tokens.js';
 
-const settings: QueueSettings = { scheduleId: 7, maxActive: 100, admitRatePerSec: 10, opensAtMs: 1_000_000, closesAtMs: 9_000_000, cancelled: false };
+const auto = { minAdmitRate: 2, maxAdmitRate: 500, targetP99Ms: 500 };
+const settings: QueueSettings = { scheduleId: 7, mode: 'manual', maxActive: 100, admitRatePerSec: 10, auto, opensAtMs: 1_000_000, closesAtMs: 9_000_000, cancelled: false };
+const defaults: QueueDefaults = { mode: 'auto', maxActive: 500, admitRatePerSec: 50, auto: { ...auto, startRate: 10 } };
+const noOverrides = { mode: null, maxActive: null, admitRatePerSec: null, minAdmitRate: null, maxAdmitRate: null, targetP99Ms: null };
+const waiter = (position: number | null, over: Partial<QueueState> = {}): QueueState => ({
+  tokenId: 't',
+  joinedAtMs: 0,
+  status: 'WAITING',
+  position,
+  activeUntilMs: null,
+  reason: null,
+  waiting: 20_000,
+  preQueue: 0,
+  active: 100,
+  nowMs: 2_000_000,
+  maxActive: 100,
+  admitRatePerSec: 10,
+  ...over,
+});
 
 describe('queue domain', () => {
   it('uses per-schedule overrides, else the defaults', () => {
-    const row = { id: 7, queueMaxActive: null, queueAdmitRate: 25, saleOpensAt: new Date(1000), saleClosesAt: new Date(2000), status: 'SCHEDULED' };
-    expect(resolveSettings(row, { maxActive: 500, admitRatePerSec: 50 })).toMatchObject({ maxActive: 500, admitRatePerSec: 25, opensAtMs: 1000, cancelled: false });
+    const row = { id: 7, ...noOverrides, mode: 'manual' as const, admitRatePerSec: 25, saleOpensAt: new Date(1000), saleClosesAt: new Date(2000), status: 'SCHEDULED' };
+    expect(resolveSettings(row, defaults)).toMatchObject({ mode: 'manual', maxActive: 500, admitRatePerSec: 25, opensAtMs: 1000, cancelled: false });
   });
 
-  it('refuses joins after closing or for a cancelled performance', () => {
-    expect(joinRefusal(settings, 5_000_000)).toBeUndefined();
-    expect(joinRefusal(settings, 9_000_000)).toMatch(/closed/);
-    expect(joinRefusal({ ...settings, cancelled: true }, 0)).toMatch(/cancelled/);
+  it('defaults to auto admission, starting at the start rate within the bounds', () => {
+    const row = { id: 7, ...noOverrides, saleOpensAt: new Date(1000), saleClosesAt: new Date(2000), status: 'SCHEDULED' };
+    expect(resolveSettings(row, defaults)).toMatchObject({ mode: 'auto', admitRatePerSec: 10, maxActive: 500, auto });
+    // A minimum above the start rate wins; the maximum never falls below the minimum.
+    expect(resolveSettings({ ...row, minAdmitRate: 40, maxAdmitRate: 20 }, defaults)).toMatchObject({ admitRatePerSec: 40, auto: { minAdmitRate: 40, maxAdmitRate: 40 } });
+  });
+
+  it('paces polls by the expected wait: 1 s near the front, growing with position, 15 s at most', () => {
+    const at = (position: number) => viewOf('tok', waiter(position, { active: 0, maxActive: 100_000 }), settings, 60).pollAfterMs!;
+    expect(at(1)).toBe(POLL_MIN_MS);
+    expect(at(200)).toBeGreaterThan(at(20));
+    expect(at(1_000)).toBeGreaterThan(at(200));
+    expect(at(15_000)).toBe(POLL_MAX_MS);
+    for (let p = 1; p < 20_000; p += 97) expect(at(p + 97)).toBeGreaterThanOrEqual(at(p));
+    expect(pollAfterMs('ACTIVE', 0)).toBeNull();
+    expect(pollAfterMs('EXPIRED', null)).toBeNull();
+  });
+
+  it('estimates with the values admission runs on now, not the configured start', () => {
+    const slow = viewOf('tok', waiter(100, { admitRatePerSec: 5, active: 0 }), settings, 60);
+    const fast = viewOf('tok', waiter(100, { admitRatePerSec: 50, active: 0 }), settings, 60);
+    expect(slow.estimatedWaitSeconds).toBe(20);
+    expect(fast.estimatedWaitSeconds).toBe(2);
+  });
+
+  it('refuses joins for a cancelled performance (a closed sale answers with a final token instead)', () => {
+    expect(joinRefusal(settings)).toBeUndefined();
+    expect(joinRefusal({ ...settings, cancelled: true })).toMatch(/cancelled/);
   });
 
   it('estimates waits from free places at the rate and the rest at turnover', () => {
@@ -46,7 +101,7 @@ describe('queue domain', () => {
   });
 
   it('renders a pre-queue waiter with no position yet and the opening time', () => {
-    const state: QueueState = { tokenId: 't', joinedAtMs: 0, status: 'WAITING', position: null, activeUntilMs: null, reason: null, waiting: 0, preQueue: 9, active: 0, nowMs: 940_000 };
+    const state = waiter(null, { waiting: 0, preQueue: 9, active: 0, nowMs: 940_000 });
     const v = viewOf('tok', state, settings, 60);
     expect(v).toMatchObject({ status: 'WAITING', position: null, opensAt: new Date(1_000_000).toISOString(), reason: null });
     expect(v.estimatedWaitSeconds).toBe(61); // 60 s to opening + middle of the draw (5) at 10/s

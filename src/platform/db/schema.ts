@@ -73,6 +73,11 @@ export const schedules = mysqlTable(
     // Waiting-room settings; null means "use the configured default".
     queueMaxActive: int('queue_max_active'),
     queueAdmitRate: int('queue_admit_rate'),
+    // Admission mode (null = QUEUE_ADMISSION_MODE) and the auto controller's bounds (null = defaults).
+    queueMode: mysqlEnum('queue_mode', ['auto', 'manual']),
+    queueMinAdmitRate: int('queue_min_admit_rate'),
+    queueMaxAdmitRate: int('queue_max_admit_rate'),
+    queueTargetP99Ms: int('queue_target_p99_ms'),
     createdAt: createdAt(),
   },
   (t) => [index('schedules_concert_idx').on(t.concertId, t.startsAt), index('schedules_starts_idx').on(t.startsAt)],

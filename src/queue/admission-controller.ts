@@ -1,0 +1,131 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { decideAdmission } from './admission-control.js';
+import type { AdmissionStore } from './admission-store.js';
+import type { QueueEventSink } from './events.js';
+import type { QueueMetrics } from './metrics.js';
+import type { QueueStore } from './redis-store.js';
+import type { QueueService } from './service.js';
+import type { QueueSettingsSource } from './settings.js';
+
+/** Port: how many seats of a schedule are still to be had (the catalog implements it). */
+export interface SeatInventory {
+  counts(scheduleId: number): Promise<{ available: number; held: number; sold: number }>;
+}
+
+export interface AdmissionControllerOptions {
+  intervalMs: number;
+  /** Seconds of latency the controller looks at. */
+  windowSeconds: number;
+  activeSeconds: number;
+  onError?: (err: unknown) => void;
+  onDecision?: (scheduleId: number, line: Record<string, unknown>) => void;
+}
+
+/**
+ * Runs in every API process; per schedule, the holder of a short Redis lease decides, the others
+ * only record latencies. A dead leader's lease runs out after three intervals and another process
+ * takes over from the state it left in Redis, so admission never depends on one process.
+ *
+ * Each round, for every schedule with recent queue activity: end the sale for waiters when every
+ * seat is SOLD (or reopen it when seats came back), then, in auto mode, set the admission rate and
+ * the active cap from the booking path's latency (admission-control.ts).
+ */
+export class AdmissionController {
+  readonly owner = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+
+  constructor(
+    private readonly deps: {
+      queue: QueueService;
+      store: QueueStore;
+      admission: AdmissionStore;
+      settings: QueueSettingsSource;
+      inventory: SeatInventory;
+      events: QueueEventSink;
+      metrics: QueueMetrics;
+      isClosed?: () => boolean;
+    },
+    private readonly opts: AdmissionControllerOptions,
+  ) {}
+
+  start(): this {
+    this.timer ??= setInterval(() => void this.round(), this.opts.intervalMs);
+    this.timer.unref();
+    return this;
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  async round(): Promise<void> {
+    if (this.running) return;
+    if (this.deps.isClosed?.()) return this.stop();
+    this.running = true;
+    try {
+      const ids = await this.deps.store.recentSchedules(Date.now() - 6 * 3_600_000);
+      for (const id of ids) await this.control(id);
+    } catch (err) {
+      this.opts.onError?.(err);
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /** One decision for one schedule (exposed for tests). Returns false when another process leads. */
+  async control(scheduleId: number): Promise<boolean> {
+    const { admission, metrics } = this.deps;
+    const leads = await admission.lease(scheduleId, this.owner, this.opts.intervalMs * 3);
+    metrics.controllerLeader(scheduleId, leads);
+    if (!leads) return false;
+    const settings = await this.deps.settings.get(scheduleId);
+    if (!settings) return true;
+
+    // The worker ends the sale at the last confirmation; this catches what a crash or a race missed.
+    const seats = await this.deps.inventory.counts(scheduleId);
+    const soldOut = seats.sold > 0 && seats.available + seats.held === 0;
+    let queue = await this.deps.queue.tick(scheduleId);
+    if (soldOut && !queue?.saleEnded) queue = await this.deps.queue.endSale(scheduleId, 'SOLD_OUT');
+    else if (!soldOut && queue?.saleEnded === 'SOLD_OUT') queue = await this.deps.queue.reopen(scheduleId);
+    if (!queue) return true;
+
+    if (settings.mode !== 'auto') {
+      await admission.reset(scheduleId);
+      return true;
+    }
+    const nowSec = Math.floor(Date.now() / 1000);
+    const prev = await admission.state(scheduleId);
+    const fromSec = Math.max(nowSec - this.opts.windowSeconds, prev.measureFrom ?? 0);
+    const latency = await admission.window(scheduleId, fromSec, nowSec);
+    const { counts } = queue;
+    const current = { admitRatePerSec: prev.admitRatePerSec ?? settings.admitRatePerSec, maxActive: prev.maxActive ?? settings.maxActive };
+    const decision = decideAdmission(
+      current,
+      { ...latency, waiting: counts.waiting + counts.preQueue, active: counts.active, seatsAvailable: seats.available },
+      { ...settings.auto, maxActiveCeiling: settings.maxActive, activeSeconds: this.opts.activeSeconds },
+    );
+    const now = Date.now();
+    const cut = decision.admitRatePerSec < current.admitRatePerSec;
+    await admission.save(scheduleId, {
+      admitRatePerSec: decision.admitRatePerSec,
+      maxActive: decision.maxActive,
+      reason: decision.reason,
+      decidedAt: now,
+      ...(decision.changed || prev.changedAt === undefined ? { changedAt: now } : {}),
+      // After a cut, judge the new rate only by answers given under it.
+      ...(cut ? { measureFrom: nowSec + 1 } : {}),
+      ...latency,
+      seatsAvailable: seats.available,
+      leader: this.owner,
+    });
+    metrics.controller(scheduleId, decision, latency);
+    if (decision.changed) {
+      this.opts.onDecision?.(scheduleId, { ...decision, ...latency });
+      await this.deps.events.admission(scheduleId, { ...decision, atMs: now });
+    }
+    return true;
+  }
+}
