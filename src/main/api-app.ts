@@ -82,7 +82,14 @@ export function buildApiApp(deps: ApiDeps) {
   });
   const notifications = deps.notifications ?? new NotificationHub(config.SSE_MAX_STREAMS_PER_USER);
   // Waiting room: every API process also drives admission (no single ticker to lose).
-  const queue = buildQueue({ config, db, redis, metrics, onError: (what, err) => log.warn({ err: String(err) }, `${what} failed`) });
+  const queue = buildQueue({
+    config,
+    db,
+    redis,
+    metrics,
+    onError: (what, err) => log.warn({ err: String(err) }, `${what} failed`),
+    onDecision: (scheduleId, decision) => log.info({ scheduleId, ...decision }, 'admission changed'),
+  });
   queue.start();
   const gate: AdmissionGate = {
     check: (token, userId, scheduleId) => queue.service.check(token, userId, scheduleId),

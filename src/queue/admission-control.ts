@@ -5,10 +5,12 @@
  * The law is AIMD toward a latency target, the way TCP finds a link's capacity without knowing it:
  * - overload answers (503, Temporal timeouts) halve the rate at once;
  * - a p99 above the target cuts the rate in proportion (never below half, never above 0.85x);
- * - a p99 comfortably below the target (or too few samples to tell) raises the rate by an additive
- *   step while people are waiting; with nobody waiting it stays put, so a quiet minute cannot
- *   wind the rate up to the maximum just before a rush;
- * - between those, it holds.
+ * - a p99 comfortably below the target raises the rate while people are waiting: by a quarter when
+ *   under half the target (finding the knee fast at the start of a sale), else by an additive step;
+ *   with nobody waiting it stays put, so a quiet minute cannot wind the rate up to the maximum just
+ *   before a rush;
+ * - too few answers to judge, or a p99 near the target: it holds. Silence is not good news: a
+ *   stalled path answers nobody.
  * The active cap follows the rate (Little's law: rate x the time a buyer needs), never above the
  * admin's ceiling, and never more than the seats still AVAILABLE beyond the buyers already in:
  * admitting someone with no seat left to buy only earns them a refusal.
@@ -93,9 +95,16 @@ export function decideAdmission(current: AdmissionValues, s: BookingSignals, law
   } else if (s.samples >= minSamples && worst > target) {
     rate = Math.floor(rate0 * clamp(target / worst, 0.5, 0.85));
     reason = `p99 ${worst} ms above the ${target} ms target`;
-  } else if (s.waiting > 0 && (s.samples < minSamples || worst <= target * 0.8)) {
+  } else if (s.samples < minSamples) {
+    // No answers can mean an idle path or a stalled one (slow answers have not come back yet):
+    // only answers justify more admissions.
+    reason = `${s.samples} answers in the window, too few to judge: holding`;
+  } else if (s.waiting > 0 && worst <= target / 2) {
+    rate = Math.max(rate0 + 2, Math.round(rate0 * 1.25));
+    reason = `p99 ${worst} ms far under the ${target} ms target with ${s.waiting} waiting: stepping up`;
+  } else if (s.waiting > 0 && worst <= target * 0.8) {
     rate = rate0 + Math.max(2, Math.round(rate0 / 10));
-    reason = s.samples < minSamples ? `${s.waiting} waiting, too few answers to measure: probing up` : `p99 ${worst} ms under the ${target} ms target with ${s.waiting} waiting`;
+    reason = `p99 ${worst} ms under the ${target} ms target with ${s.waiting} waiting`;
   } else {
     reason = s.waiting > 0 ? `p99 ${worst} ms near the ${target} ms target: holding` : 'nobody waiting: holding';
   }

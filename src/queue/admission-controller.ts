@@ -34,7 +34,7 @@ export interface AdmissionControllerOptions {
 export class AdmissionController {
   readonly owner = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   private timer: NodeJS.Timeout | undefined;
-  private running = false;
+  private running: Promise<void> | undefined;
 
   constructor(
     private readonly deps: {
@@ -61,18 +61,25 @@ export class AdmissionController {
     this.timer = undefined;
   }
 
+  /** Stops deciding; resolves once a round in progress has finished (its change and event written). */
+  async stopped(): Promise<void> {
+    this.stop();
+    await this.running;
+  }
+
   async round(): Promise<void> {
     if (this.running) return;
     if (this.deps.isClosed?.()) return this.stop();
-    this.running = true;
-    try {
-      const ids = await this.deps.store.recentSchedules(Date.now() - 6 * 3_600_000);
-      for (const id of ids) await this.control(id);
-    } catch (err) {
-      this.opts.onError?.(err);
-    } finally {
-      this.running = false;
-    }
+    this.running = (async () => {
+      try {
+        const ids = await this.deps.store.recentSchedules(Date.now() - 6 * 3_600_000);
+        for (const id of ids) if (this.timer) await this.control(id);
+      } catch (err) {
+        this.opts.onError?.(err);
+      }
+    })();
+    await this.running;
+    this.running = undefined;
   }
 
   /** One decision for one schedule (exposed for tests). Returns false when another process leads. */

@@ -21,10 +21,12 @@ describe('admission control law', () => {
 
   it('raises the rate while the path is fast and people wait, and stops at the maximum', () => {
     const d = decideAdmission(at(10), quiet, law);
-    expect(d.admitRatePerSec).toBe(12);
-    expect(d.maxActive).toBe(120);
+    expect(d.admitRatePerSec).toBe(13); // far under the target: +25%
+    expect(d.maxActive).toBe(130);
     expect(d.changed).toBe(true);
-    expect(d.reason).toMatch(/under the 500 ms target/);
+    expect(d.reason).toMatch(/far under the 500 ms target/);
+    const near = decideAdmission(at(10), { ...quiet, holdP99Ms: 350 }, law);
+    expect(near.admitRatePerSec).toBe(12); // under 0.8x the target: additive step
     let v = at(10);
     for (let i = 0; i < 100; i++) v = decideAdmission(v, quiet, law);
     expect(v.admitRatePerSec).toBe(100);
@@ -42,10 +44,12 @@ describe('admission control law', () => {
     expect(decideAdmission(at(3), { ...quiet, overloads: 3 }, law).admitRatePerSec).toBe(2); // never under the minimum
   });
 
-  it('holds near the target and when nobody waits; probes up when there are too few answers to tell', () => {
+  it('holds near the target, when nobody waits, and when too few answers came back to judge', () => {
     expect(decideAdmission(at(40), { ...quiet, holdP99Ms: 450 }, law)).toMatchObject({ admitRatePerSec: 40, changed: false });
     expect(decideAdmission(at(40), { ...quiet, waiting: 0 }, law)).toMatchObject({ admitRatePerSec: 40, changed: false });
-    expect(decideAdmission(at(40), { ...quiet, samples: 2, holdP99Ms: 3000 }, law).admitRatePerSec).toBe(44);
+    // A stalled path answers nobody: silence must not raise the rate.
+    expect(decideAdmission(at(40), { ...quiet, samples: 2, holdP99Ms: 3000 }, law)).toMatchObject({ admitRatePerSec: 40, reason: expect.stringMatching(/too few/) });
+    expect(decideAdmission(at(40), { ...quiet, samples: 0, holdP99Ms: null, payP99Ms: null }, law).admitRatePerSec).toBe(40);
   });
 
   it('caps the active buyers by the admin ceiling and by the seats still available', () => {
