@@ -27,6 +27,8 @@ const schema = z
 
     API_HOST: z.string().default('0.0.0.0'),
     API_PORT: int(3000, 0, 65535),
+    // Pending-connection queue of the listening socket (the kernel caps it at net.core.somaxconn).
+    API_LISTEN_BACKLOG: int(4096, 1, 65535),
     PUBLIC_URL: z.string().url().optional(),
     BODY_LIMIT_BYTES: int(64 * 1024, 1024),
     CORS_ORIGINS: csv('http://localhost:3000,http://127.0.0.1:3000'),

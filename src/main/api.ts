@@ -1,4 +1,4 @@
-import { serve } from '@hono/node-server';
+import { createAdaptorServer } from '@hono/node-server';
 import type { Server } from 'node:http';
 import { loadConfig } from '../config.js';
 import { notificationsConsumer } from '../events/consumers/notifications.js';
@@ -31,7 +31,10 @@ async function main() {
   if (config.NOTIFICATIONS_ENABLED) notifier.start();
 
   const { app, services } = buildApiApp({ config, db: database.db, redis, temporal, kafkaAdmin, log, metrics, notifications });
-  const server = serve({ fetch: app.fetch, hostname: config.API_HOST, port: config.API_PORT }) as Server;
+  const server = createAdaptorServer({ fetch: app.fetch }) as Server;
+  // A rush opens thousands of connections at once: Node's default accept backlog (511) overflows,
+  // and the kernel's dropped SYNs come back as 1-3 s client retries while the CPUs sit idle.
+  server.listen({ host: config.API_HOST, port: config.API_PORT, backlog: config.API_LISTEN_BACKLOG });
   // Keep-alive sockets longer than a load balancer's idle timeout avoid spurious 502s.
   server.keepAliveTimeout = 65_000;
   log.info({ port: config.API_PORT }, `API listening on http://${config.API_HOST}:${config.API_PORT}`);

@@ -5,7 +5,7 @@
  * The law is AIMD toward a latency target, the way TCP finds a link's capacity without knowing it:
  * - overload answers (503, Temporal timeouts) halve the rate at once;
  * - a p99 above the target cuts the rate in proportion (never below half, never above 0.85x);
- * - a p99 comfortably below the target raises the rate while people are waiting: by a quarter when
+ * - a p99 comfortably below the target raises the rate while people are waiting: by half when
  *   under half the target (finding the knee fast at the start of a sale), else by an additive step;
  *   with nobody waiting it stays put, so a quiet minute cannot wind the rate up to the maximum just
  *   before a rush;
@@ -100,7 +100,7 @@ export function decideAdmission(current: AdmissionValues, s: BookingSignals, law
     // only answers justify more admissions.
     reason = `${s.samples} answers in the window, too few to judge: holding`;
   } else if (s.waiting > 0 && worst <= target / 2) {
-    rate = Math.max(rate0 + 2, Math.round(rate0 * 1.25));
+    rate = Math.max(rate0 + 2, Math.round(rate0 * 1.5));
     reason = `p99 ${worst} ms far under the ${target} ms target with ${s.waiting} waiting: stepping up`;
   } else if (s.waiting > 0 && worst <= target * 0.8) {
     rate = rate0 + Math.max(2, Math.round(rate0 / 10));

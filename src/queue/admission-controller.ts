@@ -108,7 +108,7 @@ export class AdmissionController {
     const fromSec = Math.max(nowSec - this.opts.windowSeconds, prev.measureFrom ?? 0);
     const latency = await admission.window(scheduleId, fromSec, nowSec);
     const { counts } = queue;
-    const current = { admitRatePerSec: prev.admitRatePerSec ?? settings.admitRatePerSec, maxActive: prev.maxActive ?? settings.maxActive };
+    const current = { admitRatePerSec: prev.admitRatePerSec ?? settings.admitRatePerSec, maxActive: prev.maxActive ?? settings.startMaxActive };
     const decision = decideAdmission(
       current,
       { ...latency, waiting: counts.waiting + counts.preQueue, active: counts.active, seatsAvailable: seats.available },

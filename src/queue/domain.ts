@@ -33,6 +33,8 @@ export interface QueueSettings {
   maxActive: number;
   /** Manual: the pinned rate. Auto: the rate until the controller has decided one. */
   admitRatePerSec: number;
+  /** Auto: the cap until the controller has decided one (the start rate's share, not the ceiling). */
+  startMaxActive: number;
   auto: AutoAdmissionBounds;
   /** Sale opening: joiners before it form the pre-queue, shuffled at this instant. */
   opensAtMs: number;
@@ -44,7 +46,7 @@ export interface QueueDefaults {
   mode: AdmissionMode;
   maxActive: number;
   admitRatePerSec: number;
-  auto: AutoAdmissionBounds & { startRate: number };
+  auto: AutoAdmissionBounds & { startRate: number; activeSeconds: number };
 }
 
 /** What an admin may override per schedule (null = the configured default). */
@@ -66,10 +68,12 @@ export function resolveSettings(
   const minAdmitRate = row.minAdmitRate ?? defaults.auto.minAdmitRate;
   const maxAdmitRate = Math.max(minAdmitRate, row.maxAdmitRate ?? defaults.auto.maxAdmitRate);
   const startRate = Math.min(maxAdmitRate, Math.max(minAdmitRate, defaults.auto.startRate));
+  const maxActive = row.maxActive ?? defaults.maxActive;
   return {
     scheduleId: row.id,
     mode,
-    maxActive: row.maxActive ?? defaults.maxActive,
+    maxActive,
+    startMaxActive: mode === 'manual' ? maxActive : Math.min(maxActive, startRate * defaults.auto.activeSeconds),
     admitRatePerSec: mode === 'manual' ? (row.admitRatePerSec ?? defaults.admitRatePerSec) : startRate,
     auto: { minAdmitRate, maxAdmitRate, targetP99Ms: row.targetP99Ms ?? defaults.auto.targetP99Ms },
     opensAtMs: row.saleOpensAt.getTime(),
@@ -167,14 +171,18 @@ export const POLL_MIN_MS = 1_000;
 export const POLL_MAX_MS = 15_000;
 
 /**
- * Server-chosen poll pacing: about five polls over the expected wait, never more often than once a
- * second and never rarer than every 15 s (so a sell-out reaches even the last waiter within 15 s
- * by poll; the SSE stream tells at once). Someone at position 15,000 asks every 15 s, not every 1 s.
+ * Server-chosen poll pacing from the place in line: a fifth of the time the admission rate needs
+ * to reach this waiter, never more often than once a second and never rarer than every 15 s (so a
+ * sell-out reaches even the last waiter within 15 s by poll; the SSE stream tells at once). The
+ * front of the line asks every second, someone at position 15,000 every 15 s. Deliberately not the
+ * (conservative) wait estimate: while admission pauses, that estimate grows long for everyone, and
+ * the front of the line would stop looking just when seats come back. In the pre-queue (no
+ * position yet) it paces by the time to opening.
  */
-export function pollAfterMs(status: QueueStatus, estimatedWaitSeconds: number | null): number | null {
+export function pollAfterMs(status: QueueStatus, position: number | null, admitRatePerSec: number, secondsUntilOpen = 0): number | null {
   if (status !== 'WAITING') return null;
-  const fifth = ((estimatedWaitSeconds ?? 0) * 1000) / 5;
-  return Math.round(Math.min(POLL_MAX_MS, Math.max(POLL_MIN_MS, fifth)));
+  const seconds = position === null ? secondsUntilOpen : position / Math.max(1, admitRatePerSec);
+  return Math.round(Math.min(POLL_MAX_MS, Math.max(POLL_MIN_MS, (seconds * 1000) / 5)));
 }
 
 export function viewOf(token: string, state: QueueState, s: QueueSettings, activeTtlSeconds: number): TokenView {
@@ -201,7 +209,7 @@ export function viewOf(token: string, state: QueueState, s: QueueSettings, activ
     activeUntil: state.activeUntilMs ? new Date(state.activeUntilMs).toISOString() : null,
     opensAt: beforeOpening ? new Date(s.opensAtMs).toISOString() : null,
     reason: state.status === 'EXPIRED' ? (state.reason ?? 'UNKNOWN') : null,
-    pollAfterMs: pollAfterMs(state.status, estimatedWaitSeconds),
+    pollAfterMs: pollAfterMs(state.status, state.position, state.admitRatePerSec, beforeOpening ? (s.opensAtMs - state.nowMs) / 1000 : 0),
   };
 }
 

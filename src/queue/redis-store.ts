@@ -80,7 +80,8 @@ export class RedisQueueStore implements QueueStore {
       ...keysOf(s.scheduleId),
       op,
       s.scheduleId,
-      s.maxActive,
+      // Auto mode: what to run on until the controller has decided (the script prefers its values).
+      s.startMaxActive,
       s.admitRatePerSec,
       this.opts.activeTtlMs,
       this.opts.graceMs,

@@ -33,6 +33,7 @@ export const queueDefaults = (config: Config): QueueDefaults => ({
     minAdmitRate: config.QUEUE_AUTO_MIN_RATE,
     maxAdmitRate: config.QUEUE_AUTO_MAX_RATE,
     startRate: config.QUEUE_AUTO_START_RATE,
+    activeSeconds: config.QUEUE_AUTO_ACTIVE_SECONDS,
     targetP99Ms: config.QUEUE_AUTO_TARGET_P99_MS,
   },
 });

@@ -21,8 +21,8 @@ describe('admission control law', () => {
 
   it('raises the rate while the path is fast and people wait, and stops at the maximum', () => {
     const d = decideAdmission(at(10), quiet, law);
-    expect(d.admitRatePerSec).toBe(13); // far under the target: +25%
-    expect(d.maxActive).toBe(130);
+    expect(d.admitRatePerSec).toBe(15); // far under the target: +50%
+    expect(d.maxActive).toBe(150);
     expect(d.changed).toBe(true);
     expect(d.reason).toMatch(/far under the 500 ms target/);
     const near = decideAdmission(at(10), { ...quiet, holdP99Ms: 350 }, law);

@@ -16,8 +16,8 @@ import {
 import { QueueTokenSigner } from '../../src/queue/tokens.js';
 
 const auto = { minAdmitRate: 2, maxAdmitRate: 500, targetP99Ms: 500 };
-const settings: QueueSettings = { scheduleId: 7, mode: 'manual', maxActive: 100, admitRatePerSec: 10, auto, opensAtMs: 1_000_000, closesAtMs: 9_000_000, cancelled: false };
-const defaults: QueueDefaults = { mode: 'auto', maxActive: 500, admitRatePerSec: 50, auto: { ...auto, startRate: 10 } };
+const settings: QueueSettings = { scheduleId: 7, mode: 'manual', maxActive: 100, startMaxActive: 100, admitRatePerSec: 10, auto, opensAtMs: 1_000_000, closesAtMs: 9_000_000, cancelled: false };
+const defaults: QueueDefaults = { mode: 'auto', maxActive: 500, admitRatePerSec: 50, auto: { ...auto, startRate: 10, activeSeconds: 10 } };
 const noOverrides = { mode: null, maxActive: null, admitRatePerSec: null, minAdmitRate: null, maxAdmitRate: null, targetP99Ms: null };
 const waiter = (position: number | null, over: Partial<QueueState> = {}): QueueState => ({
   tokenId: 't',
@@ -43,7 +43,8 @@ describe('queue domain', () => {
 
   it('defaults to auto admission, starting at the start rate within the bounds', () => {
     const row = { id: 7, ...noOverrides, saleOpensAt: new Date(1000), saleClosesAt: new Date(2000), status: 'SCHEDULED' };
-    expect(resolveSettings(row, defaults)).toMatchObject({ mode: 'auto', admitRatePerSec: 10, maxActive: 500, auto });
+    // The ceiling stays 500, but until the controller decides, the cap is the start rate's share.
+    expect(resolveSettings(row, defaults)).toMatchObject({ mode: 'auto', admitRatePerSec: 10, maxActive: 500, startMaxActive: 100, auto });
     // A minimum above the start rate wins; the maximum never falls below the minimum.
     expect(resolveSettings({ ...row, minAdmitRate: 40, maxAdmitRate: 20 }, defaults)).toMatchObject({ admitRatePerSec: 40, auto: { minAdmitRate: 40, maxAdmitRate: 40 } });
   });
@@ -55,8 +56,12 @@ describe('queue domain', () => {
     expect(at(1_000)).toBeGreaterThan(at(200));
     expect(at(15_000)).toBe(POLL_MAX_MS);
     for (let p = 1; p < 20_000; p += 97) expect(at(p + 97)).toBeGreaterThanOrEqual(at(p));
-    expect(pollAfterMs('ACTIVE', 0)).toBeNull();
-    expect(pollAfterMs('EXPIRED', null)).toBeNull();
+    // While admission pauses (every place taken) the front of the line still looks every second.
+    expect(viewOf('tok', waiter(1, { active: 100, maxActive: 100 }), settings, 600).pollAfterMs).toBe(POLL_MIN_MS);
+    // A faster admission rate shortens the interval for the same place.
+    expect(viewOf('tok', waiter(500, { admitRatePerSec: 100 }), settings, 60).pollAfterMs).toBeLessThan(viewOf('tok', waiter(500, { admitRatePerSec: 10 }), settings, 60).pollAfterMs!);
+    expect(pollAfterMs('ACTIVE', null, 10)).toBeNull();
+    expect(pollAfterMs('EXPIRED', null, 10)).toBeNull();
   });
 
   it('estimates with the values admission runs on now, not the configured start', () => {
