@@ -1,266 +1,246 @@
 /**
  * Booking benchmark on the local stack (start it with `npm run up` or `scripts/stack.sh start`):
- *   npm run bench:booking [-- --users 300 --concurrency 50 --flash-attempts 10000]
+ *   npm run bench:booking [-- --users 300 --concurrency 50 --flash-attempts 10000 --flash-rate 1000]
  *
  * Spawns the real API and worker processes on a throwaway database and task queue, then measures
- *  1. the primitives underneath (an empty workflow's Update-with-Start, the raw MySQL hold UPDATE,
- *     a Redis SET NX), so the cost of orchestration shows as a ratio;
- *  2. steady booking: hold then pay per user, latency per step;
- *  3. a flash sale: 10,000 hold attempts from 2,000 users on 1,000 seats, winners pay; seats sold
- *     and double sales (must be 0) counted in MySQL.
- * The waiting room and rate limits are switched off here: this measures the booking core.
+ *  1. the primitives underneath, in the same run (scripts/bench/primitives.ts): an empty workflow's
+ *     Update-with-Start at 1, 5 and `concurrency` in flight, the bare purchase (Update-with-Start +
+ *     one update) at 5 in flight, the raw MySQL hold UPDATE, a Redis SET NX, a bare HTTP GET;
+ *  2. steady booking: holds at 1 in flight (then paid), then holds at `concurrency` in flight, then
+ *     their payments at `concurrency` in flight; the ratios to the empty Update-with-Start and the
+ *     CPU ms per hold and per pay of the API, the worker and the Temporal server (from /proc);
+ *  3. a direct flash sale, open loop: hold attempts arrive at a fixed rate whether or not earlier
+ *     ones were answered, 80 % of them on the best 20 % of seats; winners (201) and losers (409)
+ *     reported apart (keep-alive connections are opened first, so the burst measures the API and not
+ *     the kernel's accept backlog; the listen-queue overflows are printed); then the winners pay;
+ *     then refused holds alone (on the sold seats, at --loser-rate) for the CPU a 409 costs; seats
+ *     sold and double sales (must be 0) counted in MySQL.
+ * The waiting room and rate limits are switched off here (QUEUE_ENFORCED=false,
+ * RATE_LIMIT_ENABLED=false): this measures the booking core. `npm run bench:flash` goes through the
+ * waiting room.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Client, Connection, WithStartWorkflowOperation } from '@temporalio/client';
-import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import mysql from 'mysql2/promise';
-import { CatalogRepository } from '../src/catalog/repository.js';
-import { loadConfig } from '../src/config.js';
-import { hashPassword } from '../src/identity/passwords.js';
-import { PersonalDataCipher } from '../src/identity/personal-data.js';
-import { AccessTokens } from '../src/identity/tokens.js';
-import { WalletRepository } from '../src/payment/wallet-repository.js';
-import { createDatabase } from '../src/platform/db/client.js';
-import { migrateDatabase } from '../src/platform/db/migrate.js';
-import { users, wallets } from '../src/platform/db/schema.js';
 import { createRedis } from '../src/platform/redis.js';
-import { encryptedDataConverter } from '../src/platform/temporal-codec.js';
 import { checkInvariants } from '../test/support/invariants.js';
-import { emptyWorkflow, pingUpdate } from './bench/empty-workflow.js';
-import { runPool, Samples, seededRandom } from './bench/stats.js';
+import { CpuSampler, describeTemporalTuning, findTemporalPid, stackPids } from './bench/cpu.js';
+import { Children, cleanRedis, dropDatabase, HttpClient, listenOverflows, makeSchedule, makeUsers, newRun, openDatabase, soldAndDoubles, stackRunDir, waitReady } from './bench/harness.js';
+import { describeLoop, openLoop } from './bench/open-loop.js';
+import { EmptyTemporal, httpGet, mysqlHold, redisSetNx } from './bench/primitives.js';
+import { runPool, Samples, seededRandom, Tally } from './bench/stats.js';
 
 const { values: args } = parseArgs({
   options: {
     users: { type: 'string', default: '300' },
     concurrency: { type: 'string', default: '50' },
+    'one-in-flight': { type: 'string', default: '40' },
     'flash-attempts': { type: 'string', default: '10000' },
     'flash-users': { type: 'string', default: '2000' },
     'flash-seats': { type: 'string', default: '1000' },
-    'flash-concurrency': { type: 'string', default: '200' },
+    'flash-rate': { type: 'string', default: '1000' },
+    'flash-pay-concurrency': { type: 'string', default: '50' },
+    // Keep-alive connections opened before the burst (0 = none): without them, thousands of new
+    // connections at once overflow the API's accept backlog and the kernel's SYN retries (1 s, 3 s)
+    // dominate the latencies. The overflow count is printed either way.
+    'flash-warm-sockets': { type: 'string', default: '2000' },
+    'loser-rate': { type: 'string', default: '200' },
     primitives: { type: 'string', default: '2000' },
     port: { type: 'string', default: '3900' },
     keep: { type: 'boolean', default: false },
   },
 });
 const n = (k: keyof typeof args) => Number(args[k]);
-const root = fileURLToPath(new URL('..', import.meta.url));
 
-const base = loadConfig();
-const runId = `bench${randomBytes(3).toString('hex')}`;
-const serverUrl = new URL(base.MYSQL_URL);
-serverUrl.pathname = `/${runId}`;
-const env: Record<string, string> = {
-  ...(process.env as Record<string, string>),
-  MYSQL_URL: serverUrl.toString(),
-  MYSQL_POOL_SIZE: '60',
-  REDIS_PREFIX: `${runId}:`,
-  TEMPORAL_TASK_QUEUE: `booking-${runId}`,
-  API_PORT: args.port!,
-  WORKER_METRICS_PORT: '0',
-  WORKER_SDK_METRICS_PORT: String(Number(args.port) + 1),
-  SWEEPER_ENABLED: 'false',
-  QUEUE_ENFORCED: 'false',
-  RATE_LIMIT_ENABLED: 'false',
-  NOTIFICATIONS_ENABLED: 'false',
-  LOG_LEVEL: 'warn',
-  NODE_ENV: 'development',
-};
-const api = `http://127.0.0.1:${args.port}`;
-
-function startProcess(name: string): ChildProcess {
-  // BENCH_CPU_PROFILE=<dir> writes a V8 CPU profile of the API and the worker there (open in Chrome DevTools).
-  const profile = process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', `src/main/${name}.ts`], { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'] });
-  child.on('exit', (code) => code && code !== 0 && console.error(`${name} exited with ${code}`));
-  return child;
-}
-
-async function waitReady() {
-  for (let i = 0; i < 120; i++) {
-    try {
-      if ((await fetch(`${api}/readyz`)).ok) return;
-    } catch {
-      /* not up yet */
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error('API did not become ready');
-}
-
-async function call(method: string, path: string, token: string, body?: unknown) {
-  const res = await fetch(`${api}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : null,
-  });
-  return { status: res.status, body: (await res.json()) as any };
-}
+const run = newRun({ prefix: 'bench', port: n('port'), env: { QUEUE_ENFORCED: 'false', RATE_LIMIT_ENABLED: 'false' } });
+const { runId, base } = run;
+const pct = (v: number) => `${(v * 100).toFixed(0)} %`;
+const f1 = (v: number) => v.toFixed(1);
 
 async function main() {
-  console.log(`booking benchmark ${runId}: database ${runId}, API :${args.port}, ${new Date().toISOString()}`);
-  await migrateDatabase(env.MYSQL_URL!);
-  const database = createDatabase(env.MYSQL_URL!, 20);
-  const cipher = new PersonalDataCipher(base.DATA_ENCRYPTION_KEY);
-  const tokens = new AccessTokens(base.JWT_SECRET, 3600);
-  const catalog = new CatalogRepository(database.db);
-  const walletRepo = new WalletRepository(database.db, { maxBalance: base.WALLET_MAX_BALANCE });
-  const hash = await hashPassword('bench-password-1');
-  const makeUsers = async (count: number, balance: number) => {
-    const out: Array<{ id: number; token: string }> = [];
-    for (let i = 0; i < count; i++) {
-      const email = `${runId}-${out.length}-${randomBytes(2).toString('hex')}@bench.example`;
-      const [r] = await database.db.insert(users).values({ emailCipher: cipher.encrypt(email), emailIndex: cipher.emailIndex(email), name: 'Bench', passwordHash: hash });
-      const id = Number(r.insertId);
-      await database.db.insert(wallets).values({ userId: id, balance: 0 });
-      await walletRepo.charge(id, balance, 'charge:bench');
-      out.push({ id, token: (await tokens.issue({ id, role: 'USER', tokenVersion: 0 })).accessToken });
-    }
-    return out;
-  };
-  const makeSchedule = async (seats: number) => {
-    const now = Date.now();
-    const c = await catalog.createConcert(
-      {
-        title: `Bench ${runId}`,
-        artist: 'Bench',
-        description: '',
-        venue: 'Bench Hall',
-        schedules: [{ startsAt: new Date(now + 30 * 86_400_000), saleOpensAt: new Date(now - 60_000), saleClosesAt: new Date(now + 29 * 86_400_000) }],
-        sections: [{ name: 'A', tier: 'R', price: 10_000, rows: Math.ceil(seats / 50), seatsPerRow: Math.min(50, seats) }],
-      },
-      null,
-    );
-    const scheduleId = c.scheduleIds[0]!;
-    return { scheduleId, seatIds: (await catalog.seatsOfSchedule(scheduleId)).map((s) => s.id).slice(0, seats) };
-  };
-
-  const children = [startProcess('worker'), startProcess('api')];
-  const stopAll = () => children.forEach((c) => c.kill('SIGTERM'));
-  process.on('exit', stopAll);
+  console.log(`booking benchmark ${runId}: database ${runId}, API :${args.port}, Temporal ${base.TEMPORAL_ADDRESS}, ${new Date().toISOString()}`);
+  const database = await openDatabase(run);
+  const children = new Children(run.env);
+  const http = new HttpClient(run.api);
+  const call = (method: string, path: string, token: string, body?: unknown) => http.request(method, path, { token, body });
+  let pool: mysql.Pool | undefined;
+  let redis: ReturnType<typeof createRedis> | undefined;
+  let temporal: EmptyTemporal | undefined;
   try {
-    await waitReady();
+    children.start('worker');
+    children.start('api');
+    await waitReady(run.api);
+    const cpu = new CpuSampler({
+      api: children.pid('api'),
+      worker: children.pid('worker'),
+      temporal: findTemporalPid(base.TEMPORAL_ADDRESS, stackRunDir),
+      bench: process.pid,
+      ...stackPids(stackRunDir),
+    });
+    console.log(`processes: ${cpu.describe()}`);
+    console.log(describeTemporalTuning(cpu.pids.temporal));
+    const sdk = ['api', 'worker', 'temporal'];
 
     // ---- 1. primitives ---------------------------------------------------------------------
     console.log('\n== primitives (same run, same machine)');
     const primitives = n('primitives');
     const conc = n('concurrency');
-    Runtime.install({ logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } });
-    const nativeConnection = await NativeConnection.connect({ address: base.TEMPORAL_ADDRESS });
-    const emptyQueue = `empty-${runId}`;
-    const emptyWorker = await Worker.create({
-      connection: nativeConnection,
-      taskQueue: emptyQueue,
-      workflowsPath: fileURLToPath(new URL('./bench/empty-workflow.ts', import.meta.url)),
-      dataConverter: encryptedDataConverter(base.DATA_ENCRYPTION_KEY),
-      bundlerOptions: { ignoreModules: [] },
-    });
-    const emptyRun = emptyWorker.run();
-    const client = new Client({ connection: await Connection.connect({ address: base.TEMPORAL_ADDRESS }), dataConverter: encryptedDataConverter(base.DATA_ENCRYPTION_KEY) });
-    const uws = new Samples('empty workflow Update-with-Start');
-    const uwsCount = Math.min(primitives, 500);
-    const uwsMs = await runPool(uwsCount, conc, async (i) => {
-      await uws.time(() =>
-        client.workflow.executeUpdateWithStart(pingUpdate, {
-          startWorkflowOperation: new WithStartWorkflowOperation(emptyWorkflow, { workflowId: `${runId}-empty-${i}`, taskQueue: emptyQueue, workflowIdConflictPolicy: 'USE_EXISTING' }),
-        }),
-      );
-    });
-    emptyWorker.shutdown();
-    await emptyRun;
+    temporal = await EmptyTemporal.start({ address: base.TEMPORAL_ADDRESS, namespace: base.TEMPORAL_NAMESPACE, dataEncryptionKey: base.DATA_ENCRYPTION_KEY, runId });
+    await temporal.uws(20, 5); // warm-up
+    const uws1 = await temporal.uws(Math.min(primitives, 100), 1, cpu);
+    const uws5 = await temporal.uws(Math.min(primitives, 300), 5, cpu);
+    const uwsC = await temporal.uws(Math.min(primitives, 500), conc, cpu);
+    const bare = await temporal.purchases(Math.min(primitives, 300), 5, cpu);
+    await temporal.close();
+    temporal = undefined;
 
-    const raw = await makeSchedule(Math.min(primitives, 1000));
-    const pool = mysql.createPool({ uri: env.MYSQL_URL, connectionLimit: conc });
-    const sqlHold = new Samples('raw MySQL hold UPDATE (+ undo)');
-    const sqlMs = await runPool(primitives, conc, async (i) => {
-      const seatId = raw.seatIds[i % raw.seatIds.length]!;
-      await sqlHold.time(async () => {
-        const [rows] = await pool.query('SELECT version FROM seats WHERE id = ?', [seatId]);
-        const version = (rows as Array<{ version: number }>)[0]!.version;
-        await pool.query(`UPDATE seats SET status = 'HELD', reservation_id = 'bench', version = version + 1 WHERE id = ? AND version = ? AND status = 'AVAILABLE'`, [seatId, version]);
-      });
-      await pool.query(`UPDATE seats SET status = 'AVAILABLE', reservation_id = NULL WHERE id = ?`, [seatId]);
-    });
-    const redis = createRedis(base.REDIS_URL, `${runId}:`);
-    const setnx = new Samples('Redis SET NX PX');
-    const redisMs = await runPool(primitives * 5, conc, async (i) => {
-      await setnx.time(() => redis.set(`nx:${i}`, 'x', 'PX', 60_000, 'NX'));
-    });
-    console.log(uws.line(uwsMs));
-    console.log(sqlHold.line(sqlMs));
-    console.log(setnx.line(redisMs));
+    const raw = await makeSchedule(database, run, Math.min(primitives, 1000));
+    pool = mysql.createPool({ uri: run.mysqlUrl, connectionLimit: conc });
+    const sqlHold = await mysqlHold(pool, raw.seatIds, primitives, conc);
+    redis = createRedis(base.REDIS_URL, `${runId}:`);
+    const setnx = await redisSetNx(redis, primitives * 5, conc);
+    const healthz = await httpGet(`${run.api}/healthz`, primitives, conc, cpu);
+    for (const m of [uws1, uws5, uwsC, bare, sqlHold, setnx, healthz]) console.log(m.line());
+    console.log(`bare purchase rate at 5 in flight: ${bare.rate.toFixed(0)} purchases/s`);
+    console.log(`CPU ms per bare purchase @5: ${bare.cpuPerCall(['temporal', 'bench'])}`);
+    console.log(`CPU ms per GET /healthz @${conc}: ${healthz.cpuPerCall(['api', 'bench'])}`);
 
     // ---- 2. steady booking -----------------------------------------------------------------
-    console.log(`\n== steady booking: ${n('users')} users, hold 1 seat then pay, ${conc} in flight`);
-    const steadyUsers = await makeUsers(n('users'), 100_000);
-    const steady = await makeSchedule(n('users'));
-    const holdS = new Samples('hold (POST /reservations)');
-    const payS = new Samples('pay (POST /payment)');
-    const flowS = new Samples('hold + pay');
-    let steadyErrors = 0;
-    const holdIds: string[] = [];
-    const steadyMs = await runPool(steadyUsers.length, conc, async (i) => {
-      const u = steadyUsers[i]!;
-      const t = performance.now();
-      const h = await holdS.time(() => call('POST', '/api/v1/reservations', u.token, { scheduleId: steady.scheduleId, seatIds: [steady.seatIds[i]] }));
-      if (h.status !== 201) return void steadyErrors++;
-      holdIds.push(h.body.id);
-      const p = await payS.time(() => call('POST', `/api/v1/reservations/${h.body.id}/payment`, u.token));
-      if (p.status !== 200) steadyErrors++;
-      flowS.add(performance.now() - t);
-    });
-    console.log(holdS.line(steadyMs));
-    console.log(payS.line(steadyMs));
-    console.log(flowS.line(steadyMs));
-    console.log(`errors: ${steadyErrors}`);
-    const f = (a: Samples, b: Samples) => (a.percentile(50) / b.percentile(50)).toFixed(1);
-    console.log(`ratios (p50): hold / empty UWS = ${f(holdS, uws)}x, hold / raw SQL hold = ${f(holdS, sqlHold)}x, hold / Redis SET NX = ${f(holdS, setnx)}x`);
+    const oneN = n('one-in-flight');
+    const users = n('users');
+    console.log(`\n== steady booking: ${oneN} holds at 1 in flight (each then paid), then ${users} holds at ${conc} in flight, then their payments at ${conc} in flight`);
+    const steadyUsers = await makeUsers(database, run, oneN + users, 100_000);
+    const steady = await makeSchedule(database, run, oneN + users);
+    const steadyErrors = new Tally<string>();
 
-    // ---- 3. flash sale ---------------------------------------------------------------------
+    const hold1 = new Samples('hold @1 (POST /reservations)');
+    const pay1 = new Samples('pay @1 (POST /payment)');
+    const hold1Ms = await runPool(oneN, 1, async (i) => {
+      const u = steadyUsers[i]!;
+      const h = await call('POST', '/api/v1/reservations', u.token, { scheduleId: steady.scheduleId, seatIds: [steady.seatIds[i]] });
+      hold1.add(h.ms);
+      if (h.status !== 201) return steadyErrors.add(`hold ${h.status}`);
+      const p = await call('POST', `/api/v1/reservations/${h.body.id}/payment`, u.token);
+      pay1.add(p.ms);
+      if (p.status !== 200) steadyErrors.add(`pay ${p.status}`);
+    });
+
+    const holdS = new Samples(`hold @${conc} (POST /reservations)`);
+    const held: Array<{ token: string; id: string }> = [];
+    const holdMark = cpu.mark();
+    const holdMs = await runPool(users, conc, async (k) => {
+      const i = oneN + k;
+      const u = steadyUsers[i]!;
+      const h = await call('POST', '/api/v1/reservations', u.token, { scheduleId: steady.scheduleId, seatIds: [steady.seatIds[i]] });
+      holdS.add(h.ms);
+      if (h.status !== 201) return steadyErrors.add(`hold ${h.status}`);
+      held.push({ token: u.token, id: h.body.id });
+    });
+    const holdCpu = holdMark();
+    const payS = new Samples(`pay @${conc} (POST /payment)`);
+    const payMark = cpu.mark();
+    const payMs = await runPool(held.length, conc, async (k) => {
+      const p = await call('POST', `/api/v1/reservations/${held[k]!.id}/payment`, held[k]!.token);
+      payS.add(p.ms);
+      if (p.status !== 200) steadyErrors.add(`pay ${p.status}`);
+    });
+    const payCpu = payMark();
+    console.log(hold1.line(hold1Ms));
+    console.log(pay1.line(hold1Ms));
+    console.log(holdS.line(holdMs));
+    console.log(payS.line(payMs));
+    console.log(`errors: ${steadyErrors.total === 0 ? 0 : steadyErrors.toString()}`);
+    const holdRate = holdS.count / (holdMs / 1000);
+    const payRate = payS.count / (payMs / 1000);
+    console.log(
+      `hold rate @${conc} / empty UWS rate @${conc} = ${holdRate.toFixed(0)} / ${uwsC.rate.toFixed(0)} = ${pct(holdRate / uwsC.rate)}  (target >= 70 %)`,
+    );
+    console.log(`hold p50 @1 / empty UWS p50 @1 = ${f1(hold1.percentile(50))} / ${f1(uws1.p(50))} ms = ${(hold1.percentile(50) / uws1.p(50)).toFixed(2)}x  (target <= 1.5x)`);
+    console.log(`pay rate @${conc}: ${payRate.toFixed(0)}/s; pay p50 @1 / empty UWS p50 @1 = ${(pay1.percentile(50) / uws1.p(50)).toFixed(2)}x`);
+    console.log(`ratios (p50 @${conc}): hold / raw SQL hold = ${f1(holdS.percentile(50) / sqlHold.p(50))}x, hold / Redis SET NX = ${f1(holdS.percentile(50) / setnx.p(50))}x, hold / GET /healthz = ${f1(holdS.percentile(50) / healthz.p(50))}x`);
+    console.log(`CPU ms per hold  @${conc}: ${holdCpu.perOp(holdS.count, [...sdk, 'mysql', 'redis', 'bench'])}  (total api+worker+temporal ${f1(holdCpu.total(sdk) / holdS.count)})`);
+    console.log(`CPU ms per pay   @${conc}: ${payCpu.perOp(payS.count, [...sdk, 'mysql', 'redis', 'bench'])}  (total api+worker+temporal ${f1(payCpu.total(sdk) / payS.count)})`);
+    console.log(`CPU ms per empty UWS @${conc}: ${uwsC.cpuPerCall(['temporal', 'bench'])}  (total ${f1(uwsC.cpu!.total(['temporal', 'bench']) / uwsC.count)}; bench = client + empty worker)`);
+    console.log(`cores busy during holds: ${holdCpu.utilisation()}`);
+
+    // ---- 3. direct flash sale, open loop -----------------------------------------------------
     const attempts = n('flash-attempts');
-    console.log(`\n== flash sale: ${attempts} hold attempts from ${n('flash-users')} users on ${n('flash-seats')} seats, ${n('flash-concurrency')} in flight`);
-    const flashUsers = await makeUsers(n('flash-users'), 100_000);
-    const flash = await makeSchedule(n('flash-seats'));
-    const flashHold = new Samples('flash hold attempts');
-    const statuses = new Map<number, number>();
+    const rate = n('flash-rate');
+    console.log(`\n== direct flash sale (no waiting room), open loop: ${attempts} hold attempts at ${rate}/s from ${n('flash-users')} users on ${n('flash-seats')} seats`);
+    const flashUsers = await makeUsers(database, run, n('flash-users'), 100_000);
+    const flash = await makeSchedule(database, run, n('flash-seats'));
+    const winnersS = new Samples('winners (201)');
+    const losersS = new Samples('losers (409)');
+    const otherS = new Samples('other statuses');
+    const allS = new Samples('all attempts');
+    const statuses = new Tally<number>();
     const winners: Array<{ token: string; id: string }> = [];
     const rand = seededRandom(7);
-    const flashMs = await runPool(attempts, n('flash-concurrency'), async (i) => {
-      const u = flashUsers[i % flashUsers.length]!;
-      // Buyers crowd the front rows: 80% of attempts go to the best 20% of seats.
+    const seatOf = Array.from({ length: attempts }, () => {
+      // Buyers crowd the front rows: 80 % of attempts go to the best 20 % of seats.
       const hot = rand(5) !== 0;
-      const seatIdx = hot ? rand(Math.ceil(flash.seatIds.length / 5)) : rand(flash.seatIds.length);
-      const r = await flashHold.time(() => call('POST', '/api/v1/reservations', u.token, { scheduleId: flash.scheduleId, seatIds: [flash.seatIds[seatIdx]] }));
-      statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
-      if (r.status === 201) winners.push({ token: u.token, id: r.body.id });
+      return hot ? rand(Math.ceil(flash.seatIds.length / 5)) : rand(flash.seatIds.length);
     });
-    console.log(flashHold.line(flashMs));
-    console.log(`statuses: ${[...statuses].map(([s, c]) => `${s}=${c}`).join(' ')}`);
+    const warm = n('flash-warm-sockets');
+    if (warm > 0) console.log(`warmed ${await http.warm(warm)} keep-alive connections to the API first`);
+    const overflowsBefore = listenOverflows();
+    const flashMark = cpu.mark();
+    const loop = await openLoop({ count: attempts, ratePerSec: rate }, async (i) => {
+      const u = flashUsers[i % flashUsers.length]!;
+      const r = await call('POST', '/api/v1/reservations', u.token, { scheduleId: flash.scheduleId, seatIds: [flash.seatIds[seatOf[i]!]] });
+      statuses.add(r.status);
+      allS.add(r.ms);
+      if (r.status === 201) {
+        winnersS.add(r.ms);
+        winners.push({ token: u.token, id: r.body.id });
+      } else if (r.status === 409) losersS.add(r.ms);
+      else otherS.add(r.ms);
+    });
+    const flashCpu = flashMark();
+    for (const s of [allS, winnersS, losersS, ...(otherS.count ? [otherS] : [])]) console.log(s.line(loop.elapsedMs));
+    console.log(`statuses: ${statuses}`);
+    console.log(describeLoop(loop));
+    console.log(`TCP listen-queue overflows during the burst: ${listenOverflows() - overflowsBefore} (dropped SYNs, retried by clients after 1 s, 3 s, ...)`);
+    console.log(`losers p99 ${f1(losersS.percentile(99))} ms (target < 100 ms); winners p50 ${f1(winnersS.percentile(50))} ms`);
+    console.log(`CPU ms per attempt: ${flashCpu.perOp(attempts, [...sdk, 'mysql', 'redis', 'bench'])}; cores busy: ${flashCpu.utilisation()}`);
     const flashPay = new Samples('flash winners pay');
-    const payMs = await runPool(winners.length, n('flash-concurrency'), async (i) => {
-      await flashPay.time(() => call('POST', `/api/v1/reservations/${winners[i]!.id}/payment`, winners[i]!.token));
+    const payStatuses = new Tally<number>();
+    const flashPayMs = await runPool(winners.length, n('flash-pay-concurrency'), async (i) => {
+      const r = await call('POST', `/api/v1/reservations/${winners[i]!.id}/payment`, winners[i]!.token);
+      flashPay.add(r.ms);
+      payStatuses.add(r.status);
     });
-    console.log(flashPay.line(payMs));
-    const [sold] = await pool.query(`SELECT COUNT(*) n FROM seats WHERE schedule_id = ? AND status = 'SOLD'`, [flash.scheduleId]);
-    const [doubles] = await pool.query(
-      `SELECT COUNT(*) n FROM (SELECT rs.seat_id FROM reservation_seats rs JOIN reservations r ON r.id = rs.reservation_id WHERE r.status = 'CONFIRMED' GROUP BY rs.seat_id HAVING COUNT(*) > 1) d`,
-    );
-    console.log(`seats sold: ${(sold as Array<{ n: number }>)[0]!.n} of ${flash.seatIds.length}; double sales: ${(doubles as Array<{ n: number }>)[0]!.n}`);
+    console.log(`${flashPay.line(flashPayMs)}  statuses: ${payStatuses}`);
+    // What a refused hold costs: attempts on seats that are all taken now, at a rate the box keeps up with.
+    const loserRate = n('loser-rate');
+    const loserCount = Math.min(attempts, loserRate * 5);
+    const takenSeats = winners.length ? await pool.query(`SELECT id FROM seats WHERE schedule_id = ? AND status = 'SOLD'`, [flash.scheduleId]).then(([r]) => (r as Array<{ id: number }>).map((x) => x.id)) : [];
+    if (takenSeats.length && loserCount > 0) {
+      const onlyLosers = new Samples(`refused holds @${loserRate}/s`);
+      const loserStatuses = new Tally<number>();
+      const loserMark = cpu.mark();
+      const l = await openLoop({ count: loserCount, ratePerSec: loserRate }, async (i) => {
+        const u = flashUsers[i % flashUsers.length]!;
+        const r = await call('POST', '/api/v1/reservations', u.token, { scheduleId: flash.scheduleId, seatIds: [takenSeats[i % takenSeats.length]] });
+        onlyLosers.add(r.ms);
+        loserStatuses.add(r.status);
+      });
+      const loserCpu = loserMark();
+      console.log(`${onlyLosers.line(l.elapsedMs)}  statuses: ${loserStatuses}`);
+      console.log(`CPU ms per refused hold: ${loserCpu.perOp(loserCount, [...sdk, 'mysql', 'redis', 'bench'])} (GET /healthz: api ${f1(healthz.cpu!.ms.api! / healthz.count)})`);
+    }
+    const { sold, doubles } = await soldAndDoubles(pool, flash.scheduleId);
+    console.log(`seats sold: ${sold} of ${flash.seatIds.length}; double sales: ${doubles}`);
     const problems = await checkInvariants(database.pool);
     console.log(`SPEC invariants: ${problems.length === 0 ? 'all hold' : problems.join('\n')}`);
-
-    await pool.end();
-    await redis.quit();
-    await nativeConnection.close();
   } finally {
-    stopAll();
-    await new Promise((r) => setTimeout(r, 1000));
+    await temporal?.close().catch(() => {});
+    http.close();
+    await children.stop();
+    await pool?.end();
+    await redis?.quit();
     if (!args.keep) {
-      const admin = await mysql.createConnection({ uri: base.MYSQL_URL });
-      await admin.query(`DROP DATABASE IF EXISTS \`${runId}\``);
-      await admin.end();
+      await dropDatabase(run);
+      await cleanRedis(run);
     }
     await database.close();
   }

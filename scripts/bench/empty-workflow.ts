@@ -1,7 +1,14 @@
 import { condition, defineUpdate, setHandler } from '@temporalio/workflow';
 
-/** The orchestration floor for the booking benchmark: Update-with-Start of a workflow that does nothing. */
+/**
+ * Bench-only workflows (not part of the product): the orchestration floor the booking benchmarks
+ * compare against.
+ *  - emptyWorkflow: Update-with-Start of a workflow that does nothing (what a hold costs in Temporal).
+ *  - emptyPurchaseWorkflow: started by Update-with-Start (ping), then given one more update
+ *    (confirm): the two Temporal round trips a purchase (hold, then pay) costs.
+ */
 export const pingUpdate = defineUpdate<string>('ping');
+export const confirmUpdate = defineUpdate<string>('confirm');
 
 export async function emptyWorkflow(): Promise<void> {
   let answered = false;
@@ -10,4 +17,14 @@ export async function emptyWorkflow(): Promise<void> {
     return 'pong';
   });
   await condition(() => answered);
+}
+
+export async function emptyPurchaseWorkflow(): Promise<void> {
+  let confirmed = false;
+  setHandler(pingUpdate, () => 'pong');
+  setHandler(confirmUpdate, () => {
+    confirmed = true;
+    return 'confirmed';
+  });
+  await condition(() => confirmed);
 }

@@ -1,6 +1,7 @@
 /** Latency bookkeeping for the benchmarks: exact percentiles from every sample (runs are small). */
 export class Samples {
   private readonly ms: number[] = [];
+  private sortedCache: number[] | undefined;
   constructor(readonly name: string) {}
 
   add(ms: number) {
@@ -17,9 +18,13 @@ export class Samples {
   }
 
   percentile(p: number): number {
-    if (this.ms.length === 0) return NaN;
-    const sorted = [...this.ms].sort((a, b) => a - b);
-    return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+    return percentileOf(this.sorted(), p);
+  }
+
+  /** The samples in ascending order (cached until the next add). */
+  sorted(): number[] {
+    if (!this.sortedCache || this.sortedCache.length !== this.ms.length) this.sortedCache = [...this.ms].sort((a, b) => a - b);
+    return this.sortedCache;
   }
 
   get count() {
@@ -30,6 +35,31 @@ export class Samples {
     const f = (v: number) => v.toFixed(1).padStart(7);
     const rate = (this.count / (elapsedMs / 1000)).toFixed(0).padStart(6);
     return `${this.name.padEnd(34)} n=${String(this.count).padStart(6)} ${rate}/s  p50 ${f(this.percentile(50))} ms  p95 ${f(this.percentile(95))} ms  p99 ${f(this.percentile(99))} ms`;
+  }
+}
+
+/** Exact percentile of an ascending array (NaN when empty). */
+export function percentileOf(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.max(0, Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+/** Counts of HTTP statuses (or any label), printed as `201=12 409=3`. */
+export class Tally<K extends string | number = number> {
+  readonly counts = new Map<K, number>();
+  add(key: K, by = 1) {
+    this.counts.set(key, (this.counts.get(key) ?? 0) + by);
+  }
+  get(key: K): number {
+    return this.counts.get(key) ?? 0;
+  }
+  get total(): number {
+    let t = 0;
+    for (const v of this.counts.values()) t += v;
+    return t;
+  }
+  toString(): string {
+    return [...this.counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${k}=${v}`).join(' ') || '-';
   }
 }
 

@@ -1,0 +1,609 @@
+/**
+ * Flash-sale benchmark, open loop, through the real HTTP API and the waiting room:
+ *   npm run bench:flash [-- --buyers 20000 --seconds 60 --seats 2000 --hold-ttl 20]
+ *   npm run bench:flash -- --buyers 2000 --seconds 20 --seats 200      # a short run
+ *
+ * Needs the local stack (`npm run up` or `scripts/stack.sh start`). Spawns the real API and worker
+ * on a throwaway database, Redis prefix and task queue, with QUEUE_ENFORCED=true (booking needs an
+ * ACTIVE waiting-room token), RATE_LIMIT_ENABLED=false (every buyer comes from 127.0.0.1; per-IP
+ * limits would measure the limiter) and HOLD_TTL_SECONDS shortened (--hold-ttl, default 20).
+ *
+ * Not timed: the schedule with --seats seats (sale open), --buyers users written in bulk with one
+ * precomputed password hash, wallets topped up as WalletRepository.charge would (ledger row and
+ * WalletCharged event), access tokens minted with the token service; one ADMIN user.
+ *
+ * Then, before the sale, the primitives of the same run (empty Update-with-Start at 1 and 5 in
+ * flight, the bare purchase = Update-with-Start + one update at 5 in flight, raw MySQL hold, Redis
+ * SET NX, GET /healthz) and a calibration: --calibrate buyers of a separate schedule (admission
+ * pinned open) hold then pay at 5 in flight, for CPU ms per hold and per pay of each process.
+ *
+ * The sale: buyers arrive evenly over --seconds, whatever the answers (open loop). Each one joins
+ * (POST /queue/tokens), polls GET /queue/tokens/current every `pollAfterMs` (1 s when absent) until
+ * ACTIVE or EXPIRED (SOLD_OUT / CLOSED = told sold out), reads the seat map (AVAILABLE seats),
+ * holds 1-4 of them (adjacent when it can; a 409 re-reads the map and retries, up to 3 times),
+ * then pays (--pay-ratio, 90 %) or abandons the hold to expire. Waiting stops at
+ * seconds + hold TTL + --grace (60 s) after the first arrival.
+ *
+ * Printed: per request class p50/p95/p99 and statuses, requests/s, sell-out time and purchases/s
+ * against the bare purchase rate, waiters left after the sell-out (server: Redis ZCARD of the wait
+ * and pre-queue sets every 250 ms; client: the last WAITING answer), CPU per process, seats sold,
+ * double sales, wallets against their payments, checkInvariants. An SVG chart of the sale goes to
+ * .stack/bench/flash-<runId>.svg.
+ */
+import { randomUUID } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import mysql from 'mysql2/promise';
+import { createRedis } from '../src/platform/redis.js';
+import { checkInvariants } from '../test/support/invariants.js';
+import { CpuSampler, describeTemporalTuning, findTemporalPid, stackPids, type CpuDelta } from './bench/cpu.js';
+import {
+  Children,
+  cleanRedis,
+  dropDatabase,
+  HttpClient,
+  makeSchedule,
+  makeUsers,
+  newRun,
+  openDatabase,
+  root,
+  sleep,
+  soldAndDoubles,
+  stackRunDir,
+  waitReady,
+  type BenchUser,
+  type HttpResult,
+} from './bench/harness.js';
+import { describeLoop, OpenLoop } from './bench/open-loop.js';
+import { EmptyTemporal, httpGet, mysqlHold, redisSetNx } from './bench/primitives.js';
+import { percentileOf, runPool, Samples, seededRandom, Tally } from './bench/stats.js';
+import { writeChart, type Series } from './bench/svg-chart.js';
+
+const { values: args } = parseArgs({
+  options: {
+    buyers: { type: 'string', default: '20000' },
+    seconds: { type: 'string', default: '60' },
+    seats: { type: 'string', default: '2000' },
+    'hold-ttl': { type: 'string', default: '20' },
+    'pay-ratio': { type: 'string', default: '0.9' },
+    grace: { type: 'string', default: '60' },
+    calibrate: { type: 'string', default: '100' },
+    primitives: { type: 'string', default: '300' },
+    seed: { type: 'string', default: '1' },
+    port: { type: 'string', default: '3950' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const n = (k: keyof typeof args) => Number(args[k]);
+const BUYERS = n('buyers');
+const SECONDS = n('seconds');
+const SEATS = n('seats');
+const HOLD_TTL = n('hold-ttl');
+const PAY_RATIO = n('pay-ratio');
+const SAMPLE_MS = 250;
+
+const run = newRun({
+  prefix: 'flash',
+  port: n('port'),
+  env: { QUEUE_ENFORCED: 'true', RATE_LIMIT_ENABLED: 'false', HOLD_TTL_SECONDS: String(HOLD_TTL) },
+});
+const { runId, base } = run;
+const f1 = (v: number) => (Number.isFinite(v) ? v.toFixed(1) : '-');
+const secs = (ms: number | undefined) => (ms === undefined || !Number.isFinite(ms) ? '-' : `${(ms / 1000).toFixed(2)} s`);
+
+/** One request class: latencies, statuses, and per-second buckets (by send time) for the chart. */
+class RequestClass {
+  readonly samples: Samples;
+  readonly statuses = new Tally<number>();
+  readonly bySecond: number[][] = [];
+  constructor(readonly name: string) {
+    this.samples = new Samples(name);
+  }
+  record(r: HttpResult, sentAtMs: number) {
+    this.samples.add(r.ms);
+    this.statuses.add(r.status);
+    const s = Math.max(0, Math.floor(sentAtMs / 1000));
+    (this.bySecond[s] ??= []).push(r.ms);
+  }
+  p99BySecond(): Array<[number, number]> {
+    return Array.from({ length: this.bySecond.length }, (_, s): [number, number] => {
+      const v = this.bySecond[s];
+      return [s + 0.5, v && v.length ? percentileOf([...v].sort((a, b) => a - b), 99) : NaN];
+    });
+  }
+  line(elapsedMs: number) {
+    return `${this.samples.line(elapsedMs)}  ${this.statuses}`;
+  }
+}
+
+type Outcome =
+  | 'purchased'
+  | 'abandoned'
+  | 'told sold out'
+  | 'told closed'
+  | 'expired (other reason)'
+  | 'no seats on the map'
+  | 'hold lost 4 times'
+  | 'gave up (deadline)'
+  | 'error';
+
+async function main() {
+  console.log(
+    `flash-sale benchmark ${runId}: ${BUYERS} buyers over ${SECONDS} s for ${SEATS} seats, hold TTL ${HOLD_TTL} s, pay ${Math.round(PAY_RATIO * 100)} %; ` +
+      `API :${args.port}, Temporal ${base.TEMPORAL_ADDRESS}, QUEUE_ENFORCED=true, RATE_LIMIT_ENABLED=false; ${new Date().toISOString()}`,
+  );
+  const database = await openDatabase(run);
+  const children = new Children(run.env);
+  const http = new HttpClient(run.api);
+  let pool: mysql.Pool | undefined;
+  let redis: ReturnType<typeof createRedis> | undefined;
+  let temporal: EmptyTemporal | undefined;
+  try {
+    // ---- preparation (not timed) ---------------------------------------------------------------
+    let t = performance.now();
+    const sale = await makeSchedule(database, run, SEATS);
+    const buyers = await makeUsers(database, run, BUYERS, 100_000);
+    const [admin] = await makeUsers(database, run, 1, 0, 'ADMIN');
+    const calibrateN = n('calibrate');
+    const calibration = calibrateN > 0 ? { schedule: await makeSchedule(database, run, calibrateN), users: await makeUsers(database, run, calibrateN, 100_000) } : undefined;
+    console.log(`prepared schedule ${sale.scheduleId} (${sale.seatIds.length} seats), ${buyers.length} buyers with wallets and tokens in ${secs(performance.now() - t)}`);
+
+    children.start('worker');
+    children.start('api');
+    await waitReady(run.api);
+    pool = mysql.createPool({ uri: run.mysqlUrl, connectionLimit: 20 });
+    redis = createRedis(base.REDIS_URL, `${runId}:`);
+    const cpu = new CpuSampler({
+      api: children.pid('api'),
+      worker: children.pid('worker'),
+      temporal: findTemporalPid(base.TEMPORAL_ADDRESS, stackRunDir),
+      bench: process.pid,
+      ...stackPids(stackRunDir),
+    });
+    console.log(`processes: ${cpu.describe()}`);
+    console.log(describeTemporalTuning(cpu.pids.temporal));
+    const procs = ['api', 'worker', 'temporal', 'mysql', 'redis', 'bench'];
+
+    // ---- primitives (same run) ------------------------------------------------------------------
+    console.log('\n== primitives (same run, same machine)');
+    const prim = n('primitives');
+    temporal = await EmptyTemporal.start({ address: base.TEMPORAL_ADDRESS, namespace: base.TEMPORAL_NAMESPACE, dataEncryptionKey: base.DATA_ENCRYPTION_KEY, runId });
+    await temporal.uws(20, 5); // warm-up
+    const uws1 = await temporal.uws(Math.min(prim, 100), 1, cpu);
+    const uws5 = await temporal.uws(prim, 5, cpu);
+    const bare = await temporal.purchases(prim, 5, cpu);
+    await temporal.close();
+    temporal = undefined;
+    const rawSchedule = await makeSchedule(database, run, 200);
+    const sqlHold = await mysqlHold(pool, rawSchedule.seatIds, prim * 3, 20);
+    const setnx = await redisSetNx(redis, prim * 10, 20, 'prim:nx:');
+    const healthz = await httpGet(`${run.api}/healthz`, prim * 3, 20, cpu);
+    for (const m of [uws1, uws5, bare, sqlHold, setnx, healthz]) console.log(m.line());
+    console.log(`bare purchase rate (UWS + 1 update, 5 in flight): ${bare.rate.toFixed(1)} purchases/s`);
+    console.log(`CPU ms per empty UWS @5: ${uws5.cpuPerCall(['temporal', 'bench'])}; per bare purchase: ${bare.cpuPerCall(['temporal', 'bench'])} (bench = client + empty worker)`);
+
+    // ---- calibration: CPU per hold and per pay ------------------------------------------------------
+    let calibrationCpu: { hold?: CpuDelta; pay?: CpuDelta; holds: number; pays: number } | undefined;
+    if (calibration) {
+      calibrationCpu = await calibrate(http, admin!, calibration.schedule, calibration.users, cpu, procs);
+    }
+
+    // ---- the sale ----------------------------------------------------------------------------------
+    console.log(`\n== the sale: ${BUYERS} buyers arriving over ${SECONDS} s (${(BUYERS / SECONDS).toFixed(0)}/s), open loop`);
+    const classes = {
+      join: new RequestClass('join (POST /queue/tokens)'),
+      poll: new RequestClass('poll (GET /queue/tokens/current)'),
+      map: new RequestClass('seat map (GET /seats)'),
+      hold: new RequestClass('hold (POST /reservations)'),
+      pay: new RequestClass('pay (POST /payment)'),
+    };
+    const outcomes = new Tally<Outcome>();
+    const otherErrors = new Tally<string>();
+    const admittedAt: number[] = []; // ms since t0, client-seen ACTIVE
+    const purchasedAt: number[] = [];
+    const toldSoldOutAt: number[] = [];
+    let lastWaitingAnswerAt = -Infinity;
+    let lastAnswerAt = 0;
+    let seatsBought = 0;
+    const expiredReasons = new Tally<string>();
+    const pollAfter = new Samples('pollAfterMs of WAITING answers');
+    let pollAfterMissing = 0;
+
+    const deadlineMs = (SECONDS + HOLD_TTL + n('grace')) * 1000;
+    const loop = new OpenLoop({ count: BUYERS, ratePerSec: BUYERS / SECONDS }, (i) => buyer(i));
+    const since = () => loop.now();
+    let saleEndedAt: number | undefined;
+
+    // Samplers: MySQL seat counts and the waiting room's Redis sets every 250 ms; the admin view every second.
+    const seatSamples: Array<{ t: number; sold: number; held: number; available: number }> = [];
+    const waitSamples: Array<{ t: number; waiting: number }> = [];
+    const adminSamples: Array<{ t: number; admitRatePerSec?: number; maxActive?: number; active?: number; mode?: string; reason?: string | null }> = [];
+    let sellOutAt: number | undefined;
+    let sampling = true;
+    const waitKey = `q:{${sale.scheduleId}}:wait`;
+    const preKey = `q:{${sale.scheduleId}}:pre`;
+    const sampleSeats = async () => {
+      while (sampling) {
+        const at = since();
+        try {
+          const [rows] = await pool!.query(`SELECT status, COUNT(*) n FROM seats WHERE schedule_id = ? GROUP BY status`, [sale.scheduleId]);
+          const by = Object.fromEntries((rows as Array<{ status: string; n: number }>).map((r) => [r.status, Number(r.n)]));
+          const s = { t: at, sold: by.SOLD ?? 0, held: by.HELD ?? 0, available: by.AVAILABLE ?? 0 };
+          seatSamples.push(s);
+          if (sellOutAt === undefined && s.sold >= SEATS) sellOutAt = at;
+        } catch {
+          /* keep sampling */
+        }
+        await sleep(SAMPLE_MS);
+      }
+    };
+    const sampleWaiting = async () => {
+      while (sampling) {
+        const at = since();
+        try {
+          const [w, p] = await Promise.all([redis!.zcard(waitKey), redis!.zcard(preKey)]);
+          waitSamples.push({ t: at, waiting: w + p });
+        } catch {
+          /* keep sampling */
+        }
+        await sleep(SAMPLE_MS);
+      }
+    };
+    const sampleAdmin = async () => {
+      while (sampling) {
+        const at = since();
+        const r = await http.request('GET', `/api/v1/admin/schedules/${sale.scheduleId}/queue`, { token: admin!.token });
+        if (r.status === 200 && r.body && typeof r.body === 'object') {
+          const b = r.body as Record<string, any>;
+          adminSamples.push({
+            t: at,
+            admitRatePerSec: typeof b.admitRatePerSec === 'number' ? b.admitRatePerSec : undefined,
+            maxActive: typeof b.maxActive === 'number' ? b.maxActive : undefined,
+            active: typeof b.queue?.active === 'number' ? b.queue.active : undefined,
+            mode: typeof b.mode === 'string' ? b.mode : undefined,
+            reason: typeof b.controller?.lastReason === 'string' ? b.controller.lastReason : null,
+          });
+        }
+        await sleep(1000);
+      }
+    };
+
+    async function send(cls: RequestClass, method: string, path: string, opts: Parameters<HttpClient['request']>[2]) {
+      const sent = since();
+      const r = await http.request(method, path, opts);
+      cls.record(r, sent);
+      lastAnswerAt = Math.max(lastAnswerAt, since());
+      return r;
+    }
+
+    /** Picks 1-4 AVAILABLE seats: half the buyers aim at the best fifth of what is left; adjacent in a row when possible. */
+    function pick(items: Array<{ id: number; section: string; row: string; number: number; status: string }>, rand: (below: number) => number, want: number) {
+      const free = items.filter((s) => s.status === 'AVAILABLE');
+      if (free.length === 0) return [];
+      const start = rand(2) === 0 ? rand(Math.max(1, Math.ceil(free.length / 5))) : rand(free.length);
+      const chosen = [free[start]!];
+      for (let j = start + 1; j < free.length && chosen.length < want; j++) {
+        const prev = chosen[chosen.length - 1]!;
+        const s = free[j]!;
+        if (s.section !== prev.section || s.row !== prev.row || s.number !== prev.number + 1) break;
+        chosen.push(s);
+      }
+      // Not enough adjacent seats: top up with random ones.
+      for (let tries = 0; chosen.length < Math.min(want, free.length) && tries < 20; tries++) {
+        const s = free[rand(free.length)]!;
+        if (!chosen.includes(s)) chosen.push(s);
+      }
+      return chosen.map((s) => s.id);
+    }
+
+    async function buyer(i: number): Promise<void> {
+      const u = buyers[i]!;
+      const rand = seededRandom(n('seed') * 1_000_003 + i);
+      const want = 1 + rand(4);
+      const pays = rand(1000) < PAY_RATIO * 1000;
+      const end = (o: Outcome) => void outcomes.add(o);
+
+      // Join, then poll until ACTIVE or EXPIRED.
+      let r = await send(classes.join, 'POST', '/api/v1/queue/tokens', { token: u.token, body: { scheduleId: sale.scheduleId } });
+      if (r.status !== 200) return void (otherErrors.add(`join ${r.status}`), end('error'));
+      let view = r.body as { token: string; status: string; reason?: string | null; pollAfterMs?: number | null };
+      const queueToken = view.token;
+      for (;;) {
+        if (view.status === 'ACTIVE') break;
+        if (view.status === 'EXPIRED') {
+          expiredReasons.add(String(view.reason));
+          if (view.reason === 'SOLD_OUT') {
+            toldSoldOutAt.push(since());
+            return end('told sold out');
+          }
+          if (view.reason === 'CLOSED') return end('told closed');
+          return end('expired (other reason)');
+        }
+        lastWaitingAnswerAt = Math.max(lastWaitingAnswerAt, since());
+        const wait = typeof view.pollAfterMs === 'number' && view.pollAfterMs > 0 ? view.pollAfterMs : 1000;
+        pollAfter.add(wait);
+        if (typeof view.pollAfterMs !== 'number') pollAfterMissing++;
+        if (since() + wait > deadlineMs) return end('gave up (deadline)');
+        await sleep(wait);
+        r = await send(classes.poll, 'GET', '/api/v1/queue/tokens/current', { token: u.token, headers: { 'x-queue-token': queueToken } });
+        if (r.status !== 200) return void (otherErrors.add(`poll ${r.status}`), end('error'));
+        view = r.body;
+      }
+      admittedAt.push(since());
+
+      // Seat map, hold (up to 3 retries on 409).
+      const headers = () => ({ 'x-queue-token': queueToken, 'idempotency-key': randomUUID() });
+      let reservationId: string | undefined;
+      let seatCount = 0;
+      for (let attempt = 0; attempt < 4 && !reservationId; attempt++) {
+        if (since() > deadlineMs) return end('gave up (deadline)');
+        const m = await send(classes.map, 'GET', `/api/v1/schedules/${sale.scheduleId}/seats?status=AVAILABLE`, { token: u.token });
+        if (m.status !== 200) return void (otherErrors.add(`seat map ${m.status}`), end('error'));
+        const seatIds = pick(m.body.items ?? [], rand, want);
+        if (seatIds.length === 0) return end('no seats on the map');
+        const h = await send(classes.hold, 'POST', '/api/v1/reservations', { token: u.token, headers: headers(), body: { scheduleId: sale.scheduleId, seatIds } });
+        if (h.status === 201) {
+          reservationId = h.body.id;
+          seatCount = seatIds.length;
+        } else if (h.status !== 409) return void (otherErrors.add(`hold ${h.status} ${h.body?.code ?? ''}`.trim()), end('error'));
+      }
+      if (!reservationId) return end('hold lost 4 times');
+      if (!pays) return end('abandoned');
+      const p = await send(classes.pay, 'POST', `/api/v1/reservations/${reservationId}/payment`, { token: u.token, headers: headers() });
+      if (p.status !== 200) return void (otherErrors.add(`pay ${p.status} ${p.body?.code ?? ''}`.trim()), end('error'));
+      purchasedAt.push(since());
+      seatsBought += seatCount;
+      end('purchased');
+    }
+
+    const saleMark = cpu.mark();
+    const samplers = Promise.all([sampleSeats(), sampleWaiting(), sampleAdmin()]);
+    const progress = setInterval(() => {
+      const last = seatSamples[seatSamples.length - 1];
+      const w = waitSamples[waitSamples.length - 1];
+      const a = adminSamples[adminSamples.length - 1];
+      console.log(
+        `  t=${(since() / 1000).toFixed(0).padStart(4)} s  arrived ${loop.launched}/${BUYERS}  in flight ${loop.inFlight}  waiting(redis) ${w?.waiting ?? '-'}  ` +
+          `admitted ${admittedAt.length}  purchases ${purchasedAt.length}  seats sold ${last?.sold ?? '-'} held ${last?.held ?? '-'}  ` +
+          `admit ${a?.admitRatePerSec ?? '-'}/s cap ${a?.maxActive ?? '-'}`,
+      );
+    }, 5000);
+    // Bounded: buyers stop at the deadline; requests still open 30 s after it are left behind.
+    const hardStopMs = deadlineMs + 30_000;
+    let hardStop: NodeJS.Timeout | undefined;
+    const result = await Promise.race([
+      loop.run(),
+      new Promise<undefined>((r) => (hardStop = setTimeout(() => r(undefined), hardStopMs))),
+    ]);
+    clearTimeout(hardStop);
+    saleEndedAt = since();
+    clearInterval(progress);
+    const saleCpu = saleMark();
+    // A little longer, so the samplers see the final seat state and the waiting room drain.
+    await sleep(1500);
+    sampling = false;
+    await samplers;
+
+    // ---- report --------------------------------------------------------------------------------------
+    const elapsed = Math.max(lastAnswerAt, 1);
+    if (result) console.log(describeLoop(result));
+    else console.log(`stopped waiting at ${secs(hardStopMs)}: ${loop.inFlight} buyers still had a request open`);
+    console.log(`\nper request class (latency from send to full answer; rate over ${secs(elapsed)}):`);
+    let total = 0;
+    for (const c of Object.values(classes)) {
+      console.log(c.line(elapsed));
+      total += c.samples.count;
+    }
+    console.log(`total ${total} requests, ${(total / (elapsed / 1000)).toFixed(0)} requests/s`);
+    const p99s = Object.values(classes).map((c) => [c.name, c.samples.percentile(99)] as const);
+    const worst = p99s.filter(([, v]) => Number.isFinite(v)).sort((a, b) => b[1] - a[1])[0];
+    console.log(`worst p99: ${worst ? `${worst[0]} ${f1(worst[1])} ms` : '-'} (target: every class under 1000 ms)`);
+    console.log(`outcomes: ${outcomes}`);
+    if (otherErrors.total) console.log(`errors: ${otherErrors}`);
+    if (expiredReasons.total) console.log(`EXPIRED reasons seen: ${expiredReasons}`);
+
+    const purchases = purchasedAt.length;
+    const lastPurchase = purchasedAt.length ? Math.max(...purchasedAt) : undefined;
+    const saleWindow = sellOutAt ?? lastPurchase ?? elapsed;
+    const purchaseRate = purchases / (saleWindow / 1000);
+    console.log(`\nsell-out: ${sellOutAt !== undefined ? `every seat SOLD ${secs(sellOutAt)} after the first arrival` : `NOT sold out (last purchase at ${secs(lastPurchase)})`}`);
+    console.log(`purchases: ${purchases} (${seatsBought} seats), ${purchaseRate.toFixed(1)} purchases/s over ${secs(saleWindow)}; seats/s ${(seatsBought / (saleWindow / 1000)).toFixed(1)}`);
+    const soldBy = (share: number) => seatSamples.find((x) => x.sold >= Math.ceil(SEATS * share))?.t;
+    console.log(`seats sold by: 50 % ${secs(soldBy(0.5))}, 90 % ${secs(soldBy(0.9))}, 100 % ${secs(soldBy(1))} (abandoned holds come back after the ${HOLD_TTL} s TTL)`);
+    const at90 = soldBy(0.9);
+    if (at90 !== undefined) {
+      const until90 = purchasedAt.filter((x) => x <= at90).length;
+      console.log(`purchases/s until 90 % sold: ${(until90 / (at90 / 1000)).toFixed(1)} (${((until90 / (at90 / 1000) / bare.rate) * 100).toFixed(0)} % of bare)`);
+    }
+    console.log(
+      `purchases/s / bare purchase rate = ${purchaseRate.toFixed(1)} / ${bare.rate.toFixed(1)} = ${((purchaseRate / bare.rate) * 100).toFixed(0)} %  (target >= 70 %)`,
+    );
+
+    // Buyers left WAITING after the sell-out.
+    if (sellOutAt !== undefined) {
+      const atSellOut = [...waitSamples].reverse().find((s) => s.t <= sellOutAt!)?.waiting;
+      const emptyAfter = waitSamples.find((s) => s.t >= sellOutAt! && s.waiting === 0);
+      console.log(
+        `server: ${atSellOut ?? '-'} in the wait/pre-queue sets at the sell-out; empty ${emptyAfter ? secs(Math.max(0, emptyAfter.t - sellOutAt)) : 'never (within the run)'} after it (sampled every ${SAMPLE_MS} ms)`,
+      );
+      const lateWaiting = lastWaitingAnswerAt - sellOutAt;
+      console.log(`client: last WAITING answer ${lateWaiting > 0 ? `${secs(lateWaiting)} after` : `${secs(-lateWaiting)} before`} the sell-out (target: none later than 2 s)`);
+      const told = toldSoldOutAt.map((x) => x - sellOutAt!).sort((a, b) => a - b);
+      const late = told.filter((x) => x > 2000).length;
+      console.log(
+        `told SOLD_OUT: ${told.length} buyers${told.length ? `; after the sell-out p50 ${secs(percentileOf(told, 50))}, p99 ${secs(percentileOf(told, 99))}, max ${secs(told[told.length - 1])}; ${late} learned it more than 2 s after (they were sleeping out pollAfterMs)` : ''}`,
+      );
+    } else {
+      console.log(`told SOLD_OUT: ${toldSoldOutAt.length} buyers; last WAITING answer at ${secs(lastWaitingAnswerAt)}`);
+    }
+    if (pollAfter.count)
+      console.log(
+        `pollAfterMs in WAITING answers: p50 ${f1(pollAfter.percentile(50))} p95 ${f1(pollAfter.percentile(95))} max ${f1(pollAfter.percentile(100))} ms${pollAfterMissing ? ` (${pollAfterMissing} answers without it: 1000 ms used)` : ''}`,
+      );
+    const lastAdmin = adminSamples[adminSamples.length - 1];
+    if (lastAdmin) console.log(`server admission at the end: mode ${lastAdmin.mode ?? '-'}, ${lastAdmin.admitRatePerSec ?? '-'}/s, cap ${lastAdmin.maxActive ?? '-'}; last reason: ${lastAdmin.reason ?? '-'}`);
+
+    // CPU.
+    console.log(`\nCPU over the sale (${secs(saleCpu.wallMs)}): cores busy ${saleCpu.utilisation(procs)}`);
+    if (purchases) console.log(`CPU ms per purchase (every request of the sale included): ${saleCpu.perOp(purchases, procs)}`);
+    console.log(`CPU ms per request: ${saleCpu.perOp(total, procs)}`);
+    if (calibrationCpu?.hold) console.log(`CPU ms per hold (calibration, 5 in flight): ${calibrationCpu.hold.perOp(calibrationCpu.holds, procs)}`);
+    if (calibrationCpu?.pay) console.log(`CPU ms per pay  (calibration, 5 in flight): ${calibrationCpu.pay.perOp(calibrationCpu.pays, procs)}`);
+    console.log(`CPU ms per empty UWS @5: ${uws5.cpuPerCall(['temporal', 'bench'])}; per bare purchase @5: ${bare.cpuPerCall(['temporal', 'bench'])}`);
+
+    // Correctness.
+    const { sold, doubles } = await soldAndDoubles(pool, sale.scheduleId);
+    console.log(`\nseats sold: ${sold} of ${SEATS}; double sales: ${doubles}`);
+    const [walletRows] = await pool.query(`
+      SELECT w.user_id, w.balance, COALESCE(c.charged, 0) charged, COALESCE(p.paid, 0) paid, COALESCE(r.refunded, 0) refunded
+      FROM wallets w
+      LEFT JOIN (SELECT user_id, SUM(amount) charged FROM wallet_ledger WHERE kind = 'CHARGE' GROUP BY user_id) c ON c.user_id = w.user_id
+      LEFT JOIN (SELECT user_id, SUM(amount) paid FROM payments GROUP BY user_id) p ON p.user_id = w.user_id
+      LEFT JOIN (SELECT pm.user_id, SUM(f.amount) refunded FROM refunds f JOIN payments pm ON pm.id = f.payment_id GROUP BY pm.user_id) r ON r.user_id = w.user_id
+      WHERE w.balance <> COALESCE(c.charged, 0) - COALESCE(p.paid, 0) + COALESCE(r.refunded, 0)`);
+    const badWallets = walletRows as unknown[];
+    const [[walletCount]] = (await pool.query(`SELECT COUNT(*) n FROM wallets`)) as unknown as [[{ n: number }]];
+    console.log(`wallets equal to charges - payments + refunds: ${Number(walletCount.n) - badWallets.length} of ${walletCount.n}${badWallets.length ? ` — mismatches: ${JSON.stringify(badWallets.slice(0, 5))}` : ''}`);
+    const problems = await checkInvariants(database.pool);
+    console.log(`SPEC invariants: ${problems.length === 0 ? 'all hold' : problems.join('\n')}`);
+
+    // Picture.
+    const chartPath = `${root}.stack/bench/flash-${runId}.svg`;
+    const seconds = Math.ceil((saleEndedAt ?? elapsed) / 1000) + 1;
+    const perSecond = (times: number[]) => {
+      const c = new Array<number>(seconds).fill(0);
+      for (const x of times) if (x / 1000 < seconds) c[Math.floor(x / 1000)]!++;
+      return c.map((v, s): [number, number] => [s + 0.5, v]);
+    };
+    const pointsOf = <T extends { t: number }>(xs: T[], get: (x: T) => number | undefined): Array<[number, number]> => {
+      const out: Array<[number, number]> = [];
+      for (const x of xs) {
+        const v = get(x);
+        out.push([x.t / 1000, v === undefined ? NaN : v]);
+      }
+      return out;
+    };
+    const admitSeries: Series[] = [{ name: 'admitted/s (clients saw ACTIVE)', points: perSecond(admittedAt) }];
+    if (adminSamples.some((a) => a.admitRatePerSec !== undefined)) admitSeries.push({ name: 'server admitRatePerSec', points: pointsOf(adminSamples, (a) => a.admitRatePerSec), dashed: true });
+    const panels = [
+      { title: 'Admission', unit: 'per second', series: admitSeries },
+      {
+        title: 'Latency p99 per second (by send time)',
+        unit: 'ms',
+        series: [
+          { name: 'hold p99', points: classes.hold.p99BySecond() },
+          { name: 'pay p99', points: classes.pay.p99BySecond() },
+        ],
+      },
+      {
+        title: 'Seats (MySQL, every 250 ms)',
+        unit: 'seats',
+        series: [
+          { name: 'seats left (not SOLD)', points: seatSamples.map((s): [number, number] => [s.t / 1000, SEATS - s.sold]) },
+          { name: 'held', points: seatSamples.map((s): [number, number] => [s.t / 1000, s.held]) },
+        ],
+      },
+      { title: 'Purchases', unit: 'per second', series: [{ name: 'purchases/s', points: perSecond(purchasedAt) }] },
+      {
+        title: 'Waiting room',
+        unit: 'buyers',
+        series: [
+          { name: 'waiting (Redis wait + pre)', points: waitSamples.map((s): [number, number] => [s.t / 1000, s.waiting]) },
+          ...(adminSamples.some((a) => a.maxActive !== undefined) ? [{ name: 'server maxActive', points: pointsOf(adminSamples, (a) => a.maxActive), dashed: true }] : []),
+          ...(adminSamples.some((a) => a.active !== undefined) ? [{ name: 'active (server)', points: pointsOf(adminSamples, (a) => a.active) }] : []),
+        ],
+      },
+    ];
+    writeChart(chartPath, {
+      title: `Flash sale ${runId}: ${BUYERS} buyers over ${SECONDS} s, ${SEATS} seats`,
+      subtitle: `sell-out ${sellOutAt !== undefined ? secs(sellOutAt) : 'not reached'}; ${purchaseRate.toFixed(1)} purchases/s vs bare ${bare.rate.toFixed(1)}/s; hold p99 ${f1(classes.hold.samples.percentile(99))} ms`,
+      panels,
+      markers: sellOutAt !== undefined ? [{ x: sellOutAt / 1000, label: 'sold out', color: '#d62728' }] : [],
+    });
+    console.log(`\nchart: ${chartPath}`);
+  } finally {
+    await temporal?.close().catch(() => {});
+    http.close();
+    await children.stop();
+    await pool?.end();
+    await redis?.quit();
+    if (!args.keep) {
+      await dropDatabase(run);
+      await cleanRedis(run);
+    } else console.log(`kept database ${runId} and Redis prefix ${runId}:`);
+    await database.close();
+  }
+}
+
+/**
+ * CPU per hold and per pay, measured apart: calibration buyers of their own schedule (admission
+ * pinned open through the admin API) join and turn ACTIVE, then hold one seat each at 5 in flight,
+ * then pay at 5 in flight, each phase under the CPU sampler.
+ */
+async function calibrate(
+  http: HttpClient,
+  admin: BenchUser,
+  schedule: { scheduleId: number; seatIds: number[] },
+  users: BenchUser[],
+  cpu: CpuSampler,
+  procs: string[],
+): Promise<{ hold?: CpuDelta; pay?: CpuDelta; holds: number; pays: number }> {
+  const path = `/api/v1/admin/schedules/${schedule.scheduleId}/queue`;
+  const open = { maxActive: 100_000, admitRatePerSec: 100_000 };
+  let put = await http.request('PUT', path, { token: admin.token, body: { mode: 'manual', ...open } });
+  if (put.status === 400) put = await http.request('PUT', path, { token: admin.token, body: open });
+  if (put.status !== 200) {
+    console.log(`calibration skipped: PUT ${path} answered ${put.status}`);
+    return { holds: 0, pays: 0 };
+  }
+  const tokens: string[] = [];
+  await runPool(users.length, 20, async (i) => {
+    const u = users[i]!;
+    let r = await http.request('POST', '/api/v1/queue/tokens', { token: u.token, body: { scheduleId: schedule.scheduleId } });
+    for (let k = 0; k < 100 && r.status === 200 && r.body.status === 'WAITING'; k++) {
+      await sleep(100);
+      r = await http.request('GET', '/api/v1/queue/tokens/current', { token: u.token, headers: { 'x-queue-token': r.body.token } });
+    }
+    if (r.status === 200 && r.body.status === 'ACTIVE') tokens[i] = r.body.token;
+  });
+  const ready = users.map((u, i) => ({ u, token: tokens[i], seat: schedule.seatIds[i]! })).filter((x) => x.token);
+  const holdS = new Samples('calibration hold @5');
+  const payS = new Samples('calibration pay @5');
+  const held: Array<{ u: BenchUser; token: string; id: string }> = [];
+  const statuses = new Tally<string>();
+  const holdMark = cpu.mark();
+  const holdMs = await runPool(ready.length, 5, async (i) => {
+    const x = ready[i]!;
+    const r = await http.request('POST', '/api/v1/reservations', {
+      token: x.u.token,
+      headers: { 'x-queue-token': x.token!, 'idempotency-key': randomUUID() },
+      body: { scheduleId: schedule.scheduleId, seatIds: [x.seat] },
+    });
+    holdS.add(r.ms);
+    statuses.add(`hold ${r.status}`);
+    if (r.status === 201) held.push({ u: x.u, token: x.token!, id: r.body.id });
+  });
+  const hold = holdMark();
+  const payMark = cpu.mark();
+  const payMs = await runPool(held.length, 5, async (i) => {
+    const x = held[i]!;
+    const r = await http.request('POST', `/api/v1/reservations/${x.id}/payment`, { token: x.u.token, headers: { 'x-queue-token': x.token, 'idempotency-key': randomUUID() } });
+    payS.add(r.ms);
+    statuses.add(`pay ${r.status}`);
+  });
+  const pay = payMark();
+  console.log(`\n== calibration: ${ready.length} of ${users.length} buyers ACTIVE on schedule ${schedule.scheduleId} (admission pinned open), then hold, then pay`);
+  console.log(holdS.line(holdMs));
+  console.log(payS.line(payMs));
+  console.log(`statuses: ${statuses}`);
+  console.log(`CPU ms per hold @5: ${hold.perOp(holdS.count, procs)}`);
+  console.log(`CPU ms per pay  @5: ${pay.perOp(payS.count, procs)}`);
+  return { hold, pay, holds: holdS.count, pays: payS.count };
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,352 @@
+/**
+ * What the booking benchmarks share: a throwaway database, Redis prefix and task queue per run; the
+ * real API and worker spawned as child processes on them; accounts, wallets and access tokens
+ * written in bulk (not timed); a schedule with exactly N seats; a keep-alive HTTP client.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { inArray } from 'drizzle-orm';
+import mysql from 'mysql2/promise';
+import { CatalogRepository } from '../../src/catalog/repository.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import { eventCatalog } from '../../src/events/catalog.js';
+import { hashPassword } from '../../src/identity/passwords.js';
+import { PersonalDataCipher } from '../../src/identity/personal-data.js';
+import { AccessTokens, type Role } from '../../src/identity/tokens.js';
+import { createDatabase, type Database } from '../../src/platform/db/client.js';
+import { migrateDatabase } from '../../src/platform/db/migrate.js';
+import { domainEvents, users, walletLedger, wallets } from '../../src/platform/db/schema.js';
+
+export const root = fileURLToPath(new URL('../..', import.meta.url));
+/** The native stack's run folder (pid files) of the profile in use. */
+export const stackRunDir = `${root}.stack/${process.env.STACK_PROFILE ?? 'dev'}/run`;
+
+export interface BenchRun {
+  runId: string;
+  base: Config;
+  /** The child processes' environment. */
+  env: Record<string, string>;
+  /** The API's base URL. */
+  api: string;
+  mysqlUrl: string;
+}
+
+/** A run id, a database / Redis prefix / task queue named after it, and the children's environment. */
+export function newRun(opts: { prefix: string; port: number; env: Record<string, string> }): BenchRun {
+  const base = loadConfig();
+  const runId = `${opts.prefix}${randomBytes(3).toString('hex')}`;
+  const url = new URL(base.MYSQL_URL);
+  url.pathname = `/${runId}`;
+  const env: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    MYSQL_URL: url.toString(),
+    MYSQL_POOL_SIZE: '60',
+    REDIS_PREFIX: `${runId}:`,
+    TEMPORAL_TASK_QUEUE: `booking-${runId}`,
+    API_PORT: String(opts.port),
+    WORKER_METRICS_PORT: '0',
+    WORKER_SDK_METRICS_PORT: String(opts.port + 1),
+    SWEEPER_ENABLED: 'false',
+    NOTIFICATIONS_ENABLED: 'false',
+    LOG_LEVEL: 'warn',
+    NODE_ENV: 'development',
+    ...opts.env,
+  };
+  return { runId, base, env, api: `http://127.0.0.1:${opts.port}`, mysqlUrl: url.toString() };
+}
+
+/** The API and worker as child processes (`node --import tsx src/main/<name>.ts`). */
+export class Children {
+  private readonly list: Array<{ name: string; child: ChildProcess }> = [];
+  constructor(private readonly env: Record<string, string>) {
+    process.on('exit', () => this.stopAll());
+  }
+
+  start(name: 'api' | 'worker'): ChildProcess {
+    // BENCH_CPU_PROFILE=<dir> writes V8 CPU profiles of the children there (open in Chrome DevTools).
+    const profile = process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : [];
+    const child = spawn(process.execPath, [...profile, '--import', 'tsx', `src/main/${name}.ts`], { cwd: root, env: this.env, stdio: ['ignore', 'inherit', 'inherit'] });
+    child.on('exit', (code, signal) => {
+      if (code && code !== 0) console.error(`${name} exited with ${code}`);
+      else if (signal && signal !== 'SIGTERM') console.error(`${name} killed by ${signal}`);
+    });
+    this.list.push({ name, child });
+    return child;
+  }
+
+  pid(name: string): number | undefined {
+    return this.list.find((c) => c.name === name)?.child.pid;
+  }
+
+  stopAll() {
+    for (const { child } of this.list) if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  }
+
+  /** SIGTERM, then wait up to `ms` for every child to exit (SIGKILL after that). */
+  async stop(ms = 15_000) {
+    this.stopAll();
+    const deadline = Date.now() + ms;
+    for (const { child } of this.list) {
+      while (child.exitCode === null && child.signalCode === null && Date.now() < deadline) await sleep(100);
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+  }
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function waitReady(api: string, seconds = 90) {
+  for (let i = 0; i < seconds * 2; i++) {
+    try {
+      if ((await fetch(`${api}/readyz`)).ok) return;
+    } catch {
+      /* not up yet */
+    }
+    await sleep(500);
+  }
+  throw new Error('API did not become ready');
+}
+
+/** Creates the run's database (migrations) and a drizzle handle on it. */
+export async function openDatabase(run: BenchRun, poolSize = 20): Promise<Database> {
+  await migrateDatabase(run.mysqlUrl);
+  return createDatabase(run.mysqlUrl, poolSize);
+}
+
+export async function dropDatabase(run: BenchRun) {
+  const admin = await mysql.createConnection({ uri: run.base.MYSQL_URL });
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS \`${run.runId}\``);
+  } finally {
+    await admin.end();
+  }
+}
+
+/** Deletes the run's Redis keys (everything under its prefix). */
+export async function cleanRedis(run: BenchRun) {
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(run.base.REDIS_URL, { maxRetriesPerRequest: 2 });
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${run.runId}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await redis.unlink(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+export interface BenchUser {
+  id: number;
+  token: string;
+}
+
+/**
+ * `count` users with wallets topped up to `balance`, written in bulk (one precomputed password hash,
+ * multi-row INSERTs) exactly as sign-up plus one wallet charge would leave them: the user row, its
+ * wallet, a CHARGE ledger row whose balance_after is the wallet's balance, and the UserRegistered
+ * and WalletCharged events (sequence 1 of their fresh aggregates), each chunk in one transaction.
+ * Access tokens are minted with the token service (no login).
+ */
+export async function makeUsers(database: Database, run: BenchRun, count: number, balance: number, role: Role = 'USER'): Promise<BenchUser[]> {
+  const cipher = new PersonalDataCipher(run.base.DATA_ENCRYPTION_KEY);
+  const tokens = new AccessTokens(run.base.JWT_SECRET, 4 * 3600);
+  const hash = await hashPassword('bench-password-1');
+  const tag = randomBytes(3).toString('hex');
+  const reference = 'charge:bench';
+  const registered = eventCatalog.UserRegistered;
+  const charged = eventCatalog.WalletCharged;
+  const out: BenchUser[] = [];
+  for (let start = 0; start < count; start += 1000) {
+    const n = Math.min(1000, count - start);
+    const rows = Array.from({ length: n }, (_, k) => {
+      const email = `${run.runId}-${tag}-${role.toLowerCase()}-${start + k}@bench.example`;
+      return { emailCipher: cipher.encrypt(email), emailIndex: cipher.emailIndex(email), name: 'Bench', passwordHash: hash, role };
+    });
+    const ids = await database.db.transaction(async (tx) => {
+      await tx.insert(users).values(rows);
+      const found = await tx
+        .select({ id: users.id, emailIndex: users.emailIndex })
+        .from(users)
+        .where(
+          inArray(
+            users.emailIndex,
+            rows.map((r) => r.emailIndex),
+          ),
+        );
+      const byIndex = new Map(found.map((f) => [f.emailIndex, f.id]));
+      const ids = rows.map((r) => byIndex.get(r.emailIndex)!);
+      const now = new Date();
+      await tx.insert(wallets).values(ids.map((userId) => ({ userId, balance, updatedAt: now })));
+      await tx.insert(walletLedger).values(ids.map((userId) => ({ userId, kind: 'CHARGE' as const, amount: balance, balanceAfter: balance, reference })));
+      await tx.insert(domainEvents).values(
+        ids.flatMap((userId) => [
+          {
+            id: randomUUID(),
+            type: 'UserRegistered',
+            schemaVersion: registered.schemaVersion,
+            aggregateType: registered.aggregateType,
+            aggregateId: String(userId),
+            sequence: 1,
+            userId,
+            payload: registered.payload.parse({ userId, role }),
+            occurredAt: now,
+          },
+          {
+            id: randomUUID(),
+            type: 'WalletCharged',
+            schemaVersion: charged.schemaVersion,
+            aggregateType: charged.aggregateType,
+            aggregateId: String(userId),
+            sequence: 1,
+            userId,
+            payload: charged.payload.parse({ userId, amount: balance, balance, reference }),
+            occurredAt: now,
+          },
+        ]),
+      );
+      return ids;
+    });
+    for (const id of ids) out.push({ id, token: (await tokens.issue({ id, role, tokenVersion: 0 })).accessToken });
+  }
+  return out;
+}
+
+/**
+ * A concert with one schedule of exactly `seats` seats (rows of 50 in section A, the rest in one row
+ * of section B), sale open since a minute ago.
+ */
+export async function makeSchedule(database: Database, run: BenchRun, seats: number, price = 10_000): Promise<{ scheduleId: number; seatIds: number[] }> {
+  const now = Date.now();
+  const full = Math.floor(seats / 50);
+  const rest = seats % 50;
+  const sections = [
+    ...(full > 0 ? [{ name: 'A', tier: 'R', price, rows: full, seatsPerRow: 50 }] : []),
+    ...(rest > 0 ? [{ name: 'B', tier: 'S', price, rows: 1, seatsPerRow: rest }] : []),
+  ];
+  const catalog = new CatalogRepository(database.db);
+  const c = await catalog.createConcert(
+    {
+      title: `Bench ${run.runId}`,
+      artist: 'Bench',
+      description: '',
+      venue: 'Bench Hall',
+      schedules: [{ startsAt: new Date(now + 30 * 86_400_000), saleOpensAt: new Date(now - 60_000), saleClosesAt: new Date(now + 29 * 86_400_000) }],
+      sections,
+    },
+    null,
+  );
+  const scheduleId = c.scheduleIds[0]!;
+  return { scheduleId, seatIds: (await catalog.seatsOfSchedule(scheduleId)).map((s) => s.id) };
+}
+
+export interface HttpResult {
+  status: number;
+  body: any;
+  /** Milliseconds from sending to the whole body received. */
+  ms: number;
+}
+
+/**
+ * A lean JSON client over node:http with keep-alive sockets (cheaper per request than fetch, which
+ * matters when the load generator shares 2 cores with the system under test). Network errors come
+ * back as status 0.
+ */
+export class HttpClient {
+  private readonly agent: http.Agent;
+  private readonly host: string;
+  private readonly port: number;
+
+  constructor(base: string, maxSockets = 4096) {
+    const u = new URL(base);
+    this.host = u.hostname;
+    this.port = Number(u.port || 80);
+    this.agent = new http.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets, scheduling: 'lifo' });
+  }
+
+  /** Requests that take longer than this are abandoned and reported as status 0. */
+  timeoutMs = 30_000;
+
+  request(method: string, path: string, opts: { token?: string; headers?: Record<string, string>; body?: unknown } = {}): Promise<HttpResult> {
+    const t = performance.now();
+    const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
+    const headers: Record<string, string> = { accept: 'application/json', ...(opts.headers ?? {}) };
+    if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+    if (payload !== undefined) {
+      headers['content-type'] = 'application/json';
+      headers['content-length'] = String(Buffer.byteLength(payload));
+    }
+    return new Promise((resolve) => {
+      const req = http.request({ host: this.host, port: this.port, method, path, headers, agent: this.agent }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let body: any = text;
+          if (/json/.test(String(res.headers['content-type'] ?? ''))) {
+            try {
+              body = JSON.parse(text);
+            } catch {
+              /* leave as text */
+            }
+          }
+          resolve({ status: res.statusCode ?? 0, body, ms: performance.now() - t });
+        });
+        res.on('error', (err) => resolve({ status: 0, body: String(err), ms: performance.now() - t }));
+      });
+      req.on('error', (err) => resolve({ status: 0, body: String(err), ms: performance.now() - t }));
+      req.setTimeout(this.timeoutMs, () => req.destroy(new Error(`timeout after ${this.timeoutMs} ms`)));
+      if (payload !== undefined) req.write(payload);
+      req.end();
+    });
+  }
+
+  /**
+   * Opens about `sockets` keep-alive connections (that many GETs of `path` at once) so that a burst
+   * measured next finds them open instead of queueing in the server's TCP accept backlog. The server
+   * closes idle ones after its keep-alive timeout (Node: 5 s), so warm right before the burst.
+   */
+  async warm(sockets: number, path = '/healthz'): Promise<number> {
+    await Promise.all(Array.from({ length: sockets }, () => this.request('GET', path)));
+    return Object.values(this.agent.freeSockets).reduce((t, list) => t + (list?.length ?? 0), 0);
+  }
+
+  close() {
+    this.agent.destroy();
+  }
+}
+
+/**
+ * The kernel's count of connections dropped because a listen queue was full (TcpExt ListenOverflows):
+ * a burst of new connections beyond the server's accept backlog (Node's default is 511) loses SYNs,
+ * and clients retry after 1 s, 3 s, 7 s... which shows as seconds of latency with idle CPUs.
+ */
+export function listenOverflows(): number {
+  try {
+    const lines = readFileSync('/proc/net/netstat', 'utf8').split('\n');
+    for (let i = 0; i + 1 < lines.length; i += 2) {
+      if (!lines[i]!.startsWith('TcpExt:')) continue;
+      const names = lines[i]!.split(/\s+/);
+      const values = lines[i + 1]!.split(/\s+/);
+      const k = names.indexOf('ListenOverflows');
+      if (k > 0) return Number(values[k]);
+    }
+  } catch {
+    /* not Linux */
+  }
+  return NaN;
+}
+
+/** Seats sold on a schedule and seats in more than one CONFIRMED reservation (must be 0). */
+export async function soldAndDoubles(pool: mysql.Pool, scheduleId: number): Promise<{ sold: number; doubles: number }> {
+  const [sold] = await pool.query(`SELECT COUNT(*) n FROM seats WHERE schedule_id = ? AND status = 'SOLD'`, [scheduleId]);
+  const [doubles] = await pool.query(
+    `SELECT COUNT(*) n FROM (SELECT rs.seat_id FROM reservation_seats rs JOIN reservations r ON r.id = rs.reservation_id WHERE r.status = 'CONFIRMED' GROUP BY rs.seat_id HAVING COUNT(*) > 1) d`,
+  );
+  return { sold: Number((sold as Array<{ n: number }>)[0]!.n), doubles: Number((doubles as Array<{ n: number }>)[0]!.n) };
+}
