@@ -12,7 +12,7 @@ export interface BookingActivityDeps {
   seatLocks: SeatLocks;
   seatMaps: SeatMapCache;
   /** Called after a reservation closes or confirms (frees the buyer's waiting-room place). */
-  onReservationSettled?: (reservation: { reservationId: string; scheduleId: number; outcome: 'CONFIRMED' | 'RELEASED' }) => Promise<void>;
+  onReservationSettled?: (reservation: { reservationId: string; scheduleId: number; userId: number; outcome: 'CONFIRMED' | 'RELEASED' }) => Promise<void>;
 }
 
 /**
@@ -43,10 +43,10 @@ export function bookingActivities(deps: BookingActivityDeps) {
 
     async confirmReservation(input: { reservationId: string }): Promise<void> {
       try {
-        const { scheduleId, seatIds } = await deps.reservations.confirm(input.reservationId);
+        const { scheduleId, userId, seatIds } = await deps.reservations.confirm(input.reservationId);
         await bestEffort('seat-map update', () => deps.seatMaps.setStatus(scheduleId, seatIds, 'SOLD'));
         await bestEffort('seat-lock mark sold', () => deps.seatLocks.markSold(scheduleId, seatIds, input.reservationId));
-        await bestEffort('settle hook', async () => deps.onReservationSettled?.({ reservationId: input.reservationId, scheduleId, outcome: 'CONFIRMED' }));
+        await bestEffort('settle hook', async () => deps.onReservationSettled?.({ reservationId: input.reservationId, scheduleId, userId, outcome: 'CONFIRMED' }));
       } catch (err) {
         if (err instanceof ConfirmationRejected) throw ApplicationFailure.create({ type: 'ConfirmationRejected', message: err.message, nonRetryable: true });
         throw err;
@@ -62,7 +62,7 @@ export function bookingActivities(deps: BookingActivityDeps) {
       // Redis upkeep runs even when nothing changed: a retry after a crash must still clean up.
       await bestEffort('seat-map update', () => deps.seatMaps.setStatus(outcome.scheduleId, outcome.seatIds, 'AVAILABLE'));
       await bestEffort('seat-lock release', () => deps.seatLocks.release(outcome.scheduleId, outcome.seatIds, input.reservationId));
-      await bestEffort('settle hook', async () => deps.onReservationSettled?.({ reservationId: input.reservationId, scheduleId: outcome.scheduleId, outcome: 'RELEASED' }));
+      await bestEffort('settle hook', async () => deps.onReservationSettled?.({ reservationId: input.reservationId, scheduleId: outcome.scheduleId, userId: outcome.userId, outcome: 'RELEASED' }));
       return { changed: outcome.changed };
     },
   };

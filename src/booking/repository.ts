@@ -1,16 +1,19 @@
-import { and, asc, count, desc, eq, inArray, lt, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, inArray, lt, or, sql } from 'drizzle-orm';
 import { appendEvent } from '../events/outbox.js';
-import { affectedRows, withTransaction, type Db, type Tx } from '../platform/db/client.js';
+import { affectedRows, isDuplicateKey, isEventSequenceClash, withTransaction, type Db, type Tx } from '../platform/db/client.js';
 import { reservations, reservationSeats, seats } from '../platform/db/schema.js';
 import type { HeldSeat, HoldResult, ReleaseInput, ReservationInput } from './contracts.js';
 import { canTransition, type ReservationStatus } from './domain.js';
 
 /** Thrown inside a transaction to roll it back when a seat's optimistic check fails. */
 class SeatTaken extends Error {
-  constructor(readonly seatId: number) {
-    super(`seat ${seatId} was taken concurrently`);
+  constructor(readonly seatIds: number[]) {
+    super(`seats ${seatIds.join(', ')} were taken concurrently`);
   }
 }
+
+/** Thrown inside a transaction when the seats already belong to this reservation (a retried hold). */
+class AlreadyHeld extends Error {}
 
 export class ConfirmationRejected extends Error {
   override name = 'ConfirmationRejected';
@@ -19,6 +22,7 @@ export class ConfirmationRejected extends Error {
 export interface ReleaseOutcome {
   changed: boolean;
   scheduleId: number;
+  userId: number;
   seatIds: number[];
   status: ReservationStatus;
 }
@@ -34,31 +38,30 @@ export class ReservationRepository {
   constructor(private readonly db: Db) {}
 
   /**
-   * Holds the seats for a reservation in one transaction: each seat row is updated only if its
-   * version is still the one read (optimistic lock), seats in id order to keep lock order stable.
-   * Idempotent by reservation id: a retry returns the hold that already exists.
+   * Holds the seats for a reservation in one transaction: the seats are updated only if their
+   * versions are still the ones read (optimistic lock), in one statement, all or nothing.
+   * Idempotent by reservation id: a retry finds the seats already this reservation's (or the
+   * reservation row already written) and returns the hold that exists. The happy path is five
+   * statements: read the seats, update them, insert the reservation, its seats and its first event.
    */
   async hold(input: ReservationInput, now: Date = new Date()): Promise<HoldResult> {
-    const existing = await this.heldResult(input.reservationId);
-    if (existing) return existing;
     const expiresAt = new Date(now.getTime() + input.holdTtlMs);
     const ids = [...input.seatIds].sort((a, b) => a - b);
     try {
       return await withTransaction(this.db, async (tx) => {
         const rows = await tx
-          .select({ id: seats.id, version: seats.version, status: seats.status, price: seats.price, section: seats.section, row: seats.row, number: seats.number })
+          .select({ id: seats.id, version: seats.version, status: seats.status, reservationId: seats.reservationId, price: seats.price, section: seats.section, row: seats.row, number: seats.number })
           .from(seats)
           .where(and(eq(seats.scheduleId, input.scheduleId), inArray(seats.id, ids)))
           .orderBy(asc(seats.id));
+        if (rows.length > 0 && rows.every((r) => r.reservationId === input.reservationId)) throw new AlreadyHeld();
         const unavailable = ids.filter((id) => rows.find((r) => r.id === id)?.status !== 'AVAILABLE');
         if (unavailable.length > 0) return { ok: false, code: 'SEAT_UNAVAILABLE', unavailableSeatIds: unavailable } as const;
-        for (const seat of rows) {
-          const res = await tx
-            .update(seats)
-            .set({ status: 'HELD', reservationId: input.reservationId, heldUntil: expiresAt, version: sql`${seats.version} + 1` })
-            .where(and(eq(seats.id, seat.id), eq(seats.version, seat.version), eq(seats.status, 'AVAILABLE')));
-          if (affectedRows(res) !== 1) throw new SeatTaken(seat.id);
-        }
+        const res = await tx
+          .update(seats)
+          .set({ status: 'HELD', reservationId: input.reservationId, heldUntil: expiresAt, version: sql`${seats.version} + 1` })
+          .where(and(eq(seats.status, 'AVAILABLE'), or(...rows.map((r) => and(eq(seats.id, r.id), eq(seats.version, r.version))))));
+        if (affectedRows(res) !== rows.length) throw new SeatTaken(await this.takenSince(tx, ids, input.reservationId));
         const held: HeldSeat[] = rows.map((r) => ({ seatId: r.id, section: r.section, row: r.row, number: r.number, price: r.price }));
         const amount = held.reduce((sum, s) => sum + s.price, 0);
         await tx.insert(reservations).values({
@@ -78,22 +81,33 @@ export class ReservationRepository {
           'ReservationHeld',
           input.reservationId,
           { reservationId: input.reservationId, userId: input.userId, scheduleId: input.scheduleId, concertId: input.concertId, seats: held, amount, expiresAt: result.expiresAt },
-          { userId: input.userId, occurredAt: now },
+          { userId: input.userId, occurredAt: now, first: true },
         );
         return result;
       });
     } catch (err) {
-      if (err instanceof SeatTaken) return { ok: false, code: 'SEAT_UNAVAILABLE', unavailableSeatIds: [err.seatId] };
+      if (err instanceof SeatTaken) return { ok: false, code: 'SEAT_UNAVAILABLE', unavailableSeatIds: err.seatIds };
+      // A retry of a hold that committed (or a reservation id written before): answer with it.
+      if (err instanceof AlreadyHeld || (isDuplicateKey(err) && !isEventSequenceClash(err))) {
+        const existing = await this.heldResult(input.reservationId);
+        if (existing) return existing;
+      }
       throw err;
     }
   }
 
+  /** The seats another reservation took between our read and our write (rare: Redis locks stand in front). */
+  private async takenSince(tx: Tx, ids: number[], reservationId: string): Promise<number[]> {
+    const rows = await tx.select({ id: seats.id, reservationId: seats.reservationId }).from(seats).where(inArray(seats.id, ids));
+    return rows.filter((r) => r.reservationId !== reservationId).map((r) => r.id);
+  }
+
   /** Marks a held reservation's seats SOLD and the reservation CONFIRMED (after payment). */
-  async confirm(reservationId: string, now: Date = new Date()): Promise<{ scheduleId: number; seatIds: number[]; changed: boolean }> {
+  async confirm(reservationId: string, now: Date = new Date()): Promise<{ scheduleId: number; userId: number; seatIds: number[]; changed: boolean }> {
     return withTransaction(this.db, async (tx) => {
       const r = await this.lockReservation(tx, reservationId);
       const seatIds = await this.seatIdsOf(tx, reservationId);
-      if (r.status === 'CONFIRMED') return { scheduleId: r.scheduleId, seatIds, changed: false };
+      if (r.status === 'CONFIRMED') return { scheduleId: r.scheduleId, userId: r.userId, seatIds, changed: false };
       if (r.status !== 'HELD') throw new ConfirmationRejected(`reservation ${reservationId} is ${r.status}`);
       const res = await tx
         .update(seats)
@@ -102,7 +116,7 @@ export class ReservationRepository {
       if (affectedRows(res) !== seatIds.length) throw new ConfirmationRejected(`reservation ${reservationId} lost a seat`);
       await tx.update(reservations).set({ status: 'CONFIRMED', confirmedAt: now, version: sql`${reservations.version} + 1` }).where(eq(reservations.id, reservationId));
       await appendEvent(tx, 'ReservationConfirmed', reservationId, { reservationId, userId: r.userId, scheduleId: r.scheduleId, amount: r.amount, seatIds }, { userId: r.userId, occurredAt: now });
-      return { scheduleId: r.scheduleId, seatIds, changed: true };
+      return { scheduleId: r.scheduleId, userId: r.userId, seatIds, changed: true };
     });
   }
 
@@ -114,7 +128,7 @@ export class ReservationRepository {
     return withTransaction(this.db, async (tx) => {
       const r = await this.lockReservation(tx, input.reservationId);
       const seatIds = await this.seatIdsOf(tx, input.reservationId);
-      if (!canTransition(r.status, input.status)) return { changed: false, scheduleId: r.scheduleId, seatIds, status: r.status };
+      if (!canTransition(r.status, input.status)) return { changed: false, scheduleId: r.scheduleId, userId: r.userId, seatIds, status: r.status };
       await tx
         .update(seats)
         .set({ status: 'AVAILABLE', reservationId: null, heldUntil: null, version: sql`${seats.version} + 1` })
@@ -129,7 +143,7 @@ export class ReservationRepository {
       if (input.status === 'EXPIRED') await appendEvent(tx, 'ReservationExpired', input.reservationId, base, opts);
       else if (input.status === 'REFUNDED') await appendEvent(tx, eventOf.REFUNDED, input.reservationId, { ...base, amount: r.amount, reason: input.reason }, opts);
       else await appendEvent(tx, eventOf[input.status], input.reservationId, { ...base, reason: input.reason }, opts);
-      return { changed: true, scheduleId: r.scheduleId, seatIds, status: input.status };
+      return { changed: true, scheduleId: r.scheduleId, userId: r.userId, seatIds, status: input.status };
     });
   }
 

@@ -15,15 +15,20 @@ export async function appendEvent<T extends EventType>(
   type: T,
   aggregateId: string | number,
   payload: EventPayload<T>,
-  opts: { userId?: number | null; occurredAt?: Date } = {},
+  opts: { userId?: number | null; occurredAt?: Date; first?: boolean } = {},
 ): Promise<string> {
   const def = eventCatalog[type];
   const parsed = def.payload.parse(payload);
   const aggId = String(aggregateId);
-  const [row] = await tx
-    .select({ next: sql<number>`COALESCE(MAX(${domainEvents.sequence}), 0) + 1` })
-    .from(domainEvents)
-    .where(and(eq(domainEvents.aggregateType, def.aggregateType), eq(domainEvents.aggregateId, aggId)));
+  // The event that creates its aggregate (a reservation's hold, a payment) is number 1: no lookup.
+  // Were it not the first after all, the unique (aggregate, sequence) index refuses it and the
+  // transaction fails instead of writing a second "first" event.
+  const [row] = opts.first
+    ? [{ next: 1 }]
+    : await tx
+        .select({ next: sql<number>`COALESCE(MAX(${domainEvents.sequence}), 0) + 1` })
+        .from(domainEvents)
+        .where(and(eq(domainEvents.aggregateType, def.aggregateType), eq(domainEvents.aggregateId, aggId)));
   const id = randomUUID();
   await tx.insert(domainEvents).values({
     id,

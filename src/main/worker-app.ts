@@ -29,7 +29,7 @@ export interface WorkerDeps {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Tests replace single activities (fault injection); production passes nothing. */
   overrideActivities?: (activities: BookingActivities) => Partial<BookingActivities>;
-  onReservationSettled?: (r: { reservationId: string; scheduleId: number; outcome: 'CONFIRMED' | 'RELEASED' }) => Promise<void>;
+  onReservationSettled?: (r: { reservationId: string; scheduleId: number; userId: number; outcome: 'CONFIRMED' | 'RELEASED' }) => Promise<void>;
 }
 
 export function buildActivities(deps: Omit<WorkerDeps, 'connection' | 'workflowBundle'>): BookingActivities {

@@ -61,7 +61,7 @@ export class WalletRepository {
       await this.move(tx, r.userId, 'PAYMENT', -r.amount, balance, reservationId);
       const [p] = await tx.insert(payments).values({ reservationId, userId: r.userId, amount: r.amount, status: 'SUCCEEDED' });
       const paymentId = Number(p.insertId);
-      await appendEvent(tx, 'PaymentCompleted', reservationId, { reservationId, userId: r.userId, amount: r.amount, paymentId }, { userId: r.userId });
+      await appendEvent(tx, 'PaymentCompleted', reservationId, { reservationId, userId: r.userId, amount: r.amount, paymentId }, { userId: r.userId, first: true });
       await appendEvent(tx, 'WalletDebited', r.userId, { userId: r.userId, amount: r.amount, balance, reference: reservationId }, { userId: r.userId });
       return { ok: true, paymentId, amount: r.amount } as const;
     });

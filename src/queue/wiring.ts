@@ -1,8 +1,6 @@
-import { eq } from 'drizzle-orm';
 import { CatalogRepository } from '../catalog/repository.js';
 import type { Config } from '../config.js';
 import type { Db } from '../platform/db/client.js';
-import { reservations } from '../platform/db/schema.js';
 import type { Metrics } from '../platform/observability/metrics.js';
 import type { Redis } from '../platform/redis.js';
 import { AdmissionController } from './admission-controller.js';
@@ -102,17 +100,12 @@ export type Queue = ReturnType<typeof buildQueue>;
 export function queueSettledHook(deps: QueueWiringDeps) {
   const { service } = buildQueue(deps);
   const catalog = new CatalogRepository(deps.db);
-  return async (r: { reservationId: string; scheduleId: number; userId?: number; outcome: 'CONFIRMED' | 'RELEASED' }) => {
-    let userId = r.userId;
-    if (userId === undefined) {
-      const [row] = await deps.db.select({ userId: reservations.userId }).from(reservations).where(eq(reservations.id, r.reservationId)).limit(1);
-      userId = row?.userId;
-    }
+  return async (r: { scheduleId: number; userId: number; outcome: 'CONFIRMED' | 'RELEASED' }) => {
     // The sale ends before the buyer's place is freed, so nobody is admitted to an empty hall.
     if (r.outcome === 'CONFIRMED') {
       const seats = await catalog.seatCounts(r.scheduleId);
       if (seats.available + seats.held === 0) await service.endSale(r.scheduleId, 'SOLD_OUT');
     } else await service.reopen(r.scheduleId);
-    if (userId !== undefined) await service.complete(userId, r.scheduleId);
+    await service.complete(r.userId, r.scheduleId);
   };
 }
