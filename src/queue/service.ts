@@ -25,6 +25,8 @@ export interface QueueServiceDeps {
  */
 export class QueueService {
   private readonly pending = new Set<Promise<void>>();
+  /** Open SSE streams waiting for their schedule's sale to end (woken at once, not at their next check). */
+  private readonly saleEndWaiters = new Map<number, Set<() => void>>();
 
   constructor(private readonly deps: QueueServiceDeps) {}
 
@@ -83,6 +85,31 @@ export class QueueService {
     return { counts, effective, saleEnded };
   }
 
+  /**
+   * Resolves when this process sees the schedule's sale end (any script run that reports it: the
+   * periodic driver within QUEUE_TICK_MS, a poll, the worker's last confirmation seen by a tick), or
+   * when `signal` aborts. Lets thousands of open streams sleep long and still hear of a sell-out at once.
+   */
+  saleEnd(scheduleId: number, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      if (signal.aborted) return resolve();
+      let waiters = this.saleEndWaiters.get(scheduleId);
+      if (!waiters) this.saleEndWaiters.set(scheduleId, (waiters = new Set()));
+      const done = () => {
+        waiters.delete(done);
+        if (waiters.size === 0 && this.saleEndWaiters.get(scheduleId) === waiters) this.saleEndWaiters.delete(scheduleId);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      waiters.add(done);
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  private wakeSaleEndWaiters(scheduleId: number) {
+    for (const wake of [...(this.saleEndWaiters.get(scheduleId) ?? [])]) wake();
+  }
+
   /** Waits for outstanding event writes (tests, shutdown). */
   async flush(): Promise<void> {
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
@@ -103,6 +130,7 @@ export class QueueService {
       this.report(() => this.deps.events.record(scheduleId, r.changes));
     }
     if (r.endedBySale > 0) this.deps.metrics.endedBySale(scheduleId, r.saleEnded ?? 'CLOSED', r.endedBySale);
+    if (r.saleEnded) this.wakeSaleEndWaiters(scheduleId);
     const sale = r.endedNow ? { kind: 'ENDED' as const, reason: r.endedNow } : r.reopened ? { kind: 'REOPENED' as const } : undefined;
     if (sale) this.report(() => this.deps.events.sale(scheduleId, { ...sale, atMs: r.nowMs }));
     return r;
