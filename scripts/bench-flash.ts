@@ -18,8 +18,9 @@
  * pinned open) hold then pay at 5 in flight, for CPU ms per hold and per pay of each process.
  *
  * The sale: buyers arrive evenly over --seconds, whatever the answers (open loop). Each one joins
- * (POST /queue/tokens), polls GET /queue/tokens/current every `pollAfterMs` (1 s when absent) until
- * ACTIVE or EXPIRED (SOLD_OUT / CLOSED = told sold out), reads the seat map (AVAILABLE seats),
+ * (POST /queue/tokens), then waits until ACTIVE or EXPIRED (SOLD_OUT / CLOSED = told sold out):
+ * --sse-share of them (20 %) on the SSE stream GET /queue/tokens/current/stream, the others by
+ * polling GET /queue/tokens/current every `pollAfterMs` (1 s when absent); then it reads the seat map (AVAILABLE seats),
  * holds 1-4 of them (adjacent when it can; a 409 re-reads the map and retries, up to 3 times),
  * then pays (--pay-ratio, 90 %) or abandons the hold to expire. Waiting stops at
  * seconds + hold TTL + --grace (60 s) after the first arrival.
@@ -66,6 +67,8 @@ const { values: args } = parseArgs({
     'hold-ttl': { type: 'string', default: '20' },
     'pay-ratio': { type: 'string', default: '0.9' },
     grace: { type: 'string', default: '60' },
+    // Share of buyers who wait on the SSE stream (GET /queue/tokens/current/stream) instead of polling.
+    'sse-share': { type: 'string', default: '0.2' },
     calibrate: { type: 'string', default: '100' },
     primitives: { type: 'string', default: '300' },
     seed: { type: 'string', default: '1' },
@@ -79,6 +82,7 @@ const SECONDS = n('seconds');
 const SEATS = n('seats');
 const HOLD_TTL = n('hold-ttl');
 const PAY_RATIO = n('pay-ratio');
+const SSE_SHARE = n('sse-share');
 const SAMPLE_MS = 250;
 
 const run = newRun({
@@ -201,6 +205,8 @@ async function main() {
     const admittedAt: number[] = []; // ms since t0, client-seen ACTIVE
     const purchasedAt: number[] = [];
     const toldSoldOutAt: number[] = [];
+    const toldSoldOutBySse: number[] = [];
+    const streams = new Tally<string>();
     let lastWaitingAnswerAt = -Infinity;
     let lastAnswerAt = 0;
     let seatsBought = 0;
@@ -307,6 +313,27 @@ async function main() {
       if (r.status !== 200) return void (otherErrors.add(`join ${r.status}`), end('error'));
       let view = r.body as { token: string; status: string; reason?: string | null; pollAfterMs?: number | null };
       const queueToken = view.token;
+      // Some buyers wait on the SSE stream: the server pushes each change (and the sale's end at once).
+      if (view.status === 'WAITING' && rand(1000) < SSE_SHARE * 1000) {
+        let last = view;
+        const status = await http.stream(
+          `/api/v1/queue/tokens/current/stream?token=${encodeURIComponent(queueToken)}`,
+          { token: u.token, timeoutMs: Math.max(1000, deadlineMs - since()) },
+          (event, data) => {
+            if (event !== 'status') return event === 'error';
+            last = JSON.parse(data);
+            if (last.status === 'WAITING') lastWaitingAnswerAt = Math.max(lastWaitingAnswerAt, since());
+            return last.status !== 'WAITING';
+          },
+        );
+        streams.add(status === 200 ? `${last.status}${last.reason ? ` ${last.reason}` : ''}` : `HTTP ${status}`);
+        if (last.status === 'WAITING') return end('gave up (deadline)');
+        if (last.reason === 'SOLD_OUT') {
+          toldSoldOutBySse.push(since());
+          return end('told sold out');
+        }
+        view = last;
+      }
       for (;;) {
         if (view.status === 'ACTIVE') break;
         if (view.status === 'EXPIRED') {
@@ -427,13 +454,16 @@ async function main() {
       );
       const lateWaiting = lastWaitingAnswerAt - sellOutAt;
       console.log(`client: last WAITING answer ${lateWaiting > 0 ? `${secs(lateWaiting)} after` : `${secs(-lateWaiting)} before`} the sell-out (target: none later than 2 s)`);
-      const told = toldSoldOutAt.map((x) => x - sellOutAt!).sort((a, b) => a - b);
-      const late = told.filter((x) => x > 2000).length;
-      console.log(
-        `told SOLD_OUT: ${told.length} buyers${told.length ? `; after the sell-out p50 ${secs(percentileOf(told, 50))}, p99 ${secs(percentileOf(told, 99))}, max ${secs(told[told.length - 1])}; ${late} learned it more than 2 s after (they were sleeping out pollAfterMs)` : ''}`,
-      );
+      const toldLine = (label: string, at: number[], why: string) => {
+        const told = at.map((x) => x - sellOutAt!).sort((a, b) => a - b);
+        const late = told.filter((x) => x > 2000).length;
+        return `told SOLD_OUT ${label}: ${told.length} buyers${told.length ? `; after the sell-out p50 ${secs(percentileOf(told, 50))}, p99 ${secs(percentileOf(told, 99))}, max ${secs(told[told.length - 1])}; ${late} learned it more than 2 s after${late ? ` (${why})` : ''}` : ''}`;
+      };
+      console.log(toldLine('by SSE', toldSoldOutBySse, 'the stream was slow to notice'));
+      console.log(toldLine('by poll', toldSoldOutAt, 'they were sleeping out pollAfterMs'));
+      console.log(`SSE streams (${Math.round(SSE_SHARE * 100)} % of buyers wait on one): ended ${streams}`);
     } else {
-      console.log(`told SOLD_OUT: ${toldSoldOutAt.length} buyers; last WAITING answer at ${secs(lastWaitingAnswerAt)}`);
+      console.log(`told SOLD_OUT: ${toldSoldOutAt.length} by poll, ${toldSoldOutBySse.length} by SSE; last WAITING answer at ${secs(lastWaitingAnswerAt)}`);
     }
     if (pollAfter.count)
       console.log(

@@ -307,6 +307,41 @@ export class HttpClient {
   }
 
   /**
+   * Reads a Server-Sent Events stream on its own connection: `onEvent(name, data)` for every event
+   * until it returns true (then the stream is closed), the server ends it, or `timeoutMs` passes.
+   * Resolves with the HTTP status (0 on a network error or timeout).
+   */
+  stream(path: string, opts: { token?: string; headers?: Record<string, string>; timeoutMs: number }, onEvent: (event: string, data: string) => boolean): Promise<number> {
+    const headers: Record<string, string> = { accept: 'text/event-stream', ...(opts.headers ?? {}) };
+    if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+    return new Promise((resolve) => {
+      let status = 0;
+      const req = http.request({ host: this.host, port: this.port, method: 'GET', path, headers, agent: false }, (res) => {
+        status = res.statusCode ?? 0;
+        let buffered = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          buffered += chunk;
+          for (let end = buffered.indexOf('\n\n'); end >= 0; end = buffered.indexOf('\n\n')) {
+            const block = buffered.slice(0, end);
+            buffered = buffered.slice(end + 2);
+            const event = /^event: (.*)$/m.exec(block)?.[1] ?? 'message';
+            const data = /^data: (.*)$/m.exec(block)?.[1];
+            if (data !== undefined && onEvent(event, data)) return void req.destroy();
+          }
+        });
+        res.on('end', () => resolve(status));
+        res.on('close', () => resolve(status));
+        res.on('error', () => resolve(status));
+      });
+      req.on('error', () => resolve(status));
+      req.on('close', () => resolve(status));
+      req.setTimeout(opts.timeoutMs, () => req.destroy());
+      req.end();
+    });
+  }
+
+  /**
    * Opens about `sockets` keep-alive connections (that many GETs of `path` at once) so that a burst
    * measured next finds them open instead of queueing in the server's TCP accept backlog. The server
    * closes idle ones after its keep-alive timeout (Node: 5 s), so warm right before the burst.

@@ -80,7 +80,11 @@ export function queueRoutes(deps: { queue: QueueService; auth: MiddlewareHandler
       const first = await deps.queue.status(userId, token);
       return streamSSE(c, async (stream) => {
         let aborted = false;
-        stream.onAbort(() => void (aborted = true));
+        let wake: AbortController | undefined;
+        stream.onAbort(() => {
+          aborted = true;
+          wake?.abort();
+        });
         let view = first;
         let last = '';
         let lastWrite = 0;
@@ -95,7 +99,12 @@ export function queueRoutes(deps: { queue: QueueService; auth: MiddlewareHandler
             lastWrite = Date.now();
           }
           if (view.status === 'EXPIRED') break;
-          await stream.sleep(deps.sseIntervalMs);
+          // Re-check at the pace a poller would (1 s near the front, up to 15 s far back), but wake
+          // at once when this process sees the sale end: thousands of open streams stay cheap and
+          // still hear of a sell-out within the driver's tick.
+          wake = new AbortController();
+          await Promise.race([stream.sleep(Math.max(deps.sseIntervalMs, view.pollAfterMs ?? 0)), deps.queue.saleEnd(view.scheduleId, wake.signal)]);
+          wake.abort();
           if (aborted) break;
           try {
             view = await deps.queue.status(userId, token);

@@ -117,6 +117,24 @@ describe('sold out and closed end the queue', () => {
     expect(await checkInvariants(ctx.pool)).toEqual([]);
   });
 
+  it('wakes a stream that was told to wait 15 s as soon as the sale ends', async () => {
+    const { scheduleId } = await ctx.createSchedule({ rows: 1, seatsPerRow: 2 });
+    await ctx.request('PUT', `/api/v1/admin/schedules/${scheduleId}/queue`, { token: admin.token, body: { mode: 'manual', maxActive: 1, admitRatePerSec: 1 } });
+    // 80 people ahead at one admission a second: the stream re-checks only every 15 s.
+    const ahead = await Promise.all(Array.from({ length: 80 }, () => ctx.createUser()));
+    for (const u of ahead) await join(u.token, scheduleId);
+    const last = await ctx.createUser();
+    const q = await join(last.token, scheduleId);
+    expect(q.body.pollAfterMs).toBe(15_000);
+    const stream = await openStream(last, q.body.token);
+    await eventually(async () => stream.events().length >= 1);
+    await ctx.services.queue.service.endSale(scheduleId, 'SOLD_OUT');
+    // Well inside the 15 s the stream would otherwise sleep.
+    await eventually(async () => stream.ended(), 10_000, 50);
+    expect(stream.events().at(-1)).toMatchObject({ status: 'EXPIRED', reason: 'SOLD_OUT' });
+    await stream.close();
+  });
+
   it('ends waiting and pre-queue tokens with CLOSED when the sale window closes', async () => {
     const { scheduleId } = await ctx.createSchedule({ rows: 1, seatsPerRow: 4 });
     await pin(scheduleId, 1);
