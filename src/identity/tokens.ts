@@ -1,4 +1,4 @@
-import { createHmac, randomUUID } from 'node:crypto';
+import { createHmac, randomUUID, webcrypto } from 'node:crypto';
 import { sign, verify } from 'hono/jwt';
 import { DomainError } from '../shared/errors.js';
 
@@ -37,6 +37,19 @@ export interface IssuedTokens {
 export class AccessTokens {
   private readonly accessKeys: string[];
   private readonly refreshKeys: string[];
+  /**
+   * The access secrets imported once as WebCrypto keys: given a string, hono/jwt imports it again
+   * on every verify, and that import was the most expensive step of checking a token.
+   */
+  private accessVerifyKeys?: Promise<webcrypto.CryptoKey[]>;
+  /**
+   * Access tokens that already passed the full check, by their exact text. A waiting-room poll
+   * presents the same token every few seconds (and the rate limiter and the auth middleware both
+   * verify it): the signature and claims of a given text never change, so only the expiry (which
+   * does) is checked again on a hit. Revocation is not affected: the token version is checked after
+   * verify (TokenVersions), per request as before. Failures are never cached.
+   */
+  private readonly verified = new Map<string, AccessClaims>();
 
   constructor(
     secret: string,
@@ -65,10 +78,20 @@ export class AccessTokens {
   }
 
   async verify(token: string): Promise<AccessClaims> {
-    const claims = await verifyWithAny<AccessClaims>(token, this.accessKeys, 'Access token expired; refresh it or log in again', 'Invalid access token');
+    const known = this.verified.get(token);
+    if (known) {
+      if (known.exp > Math.floor(Date.now() / 1000)) return known;
+      this.verified.delete(token);
+      throw new DomainError('TOKEN_EXPIRED', ACCESS_EXPIRED);
+    }
+    this.accessVerifyKeys ??= Promise.all(this.accessKeys.map(importVerifyKey));
+    const claims = await verifyWithAny<AccessClaims>(token, await this.accessVerifyKeys, ACCESS_EXPIRED, 'Invalid access token');
     if (!isUserId(claims.sub) || (claims.role !== 'USER' && claims.role !== 'ADMIN') || !Number.isInteger(claims.ver)) {
       throw new DomainError('UNAUTHENTICATED', 'Invalid access token');
     }
+    // Oldest out first: bounded memory (about 10 MB when full) however many tokens are presented.
+    if (this.verified.size >= MAX_VERIFIED_TOKENS) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(token, Object.freeze(claims));
     return claims;
   }
 
@@ -81,13 +104,19 @@ export class AccessTokens {
   }
 }
 
+const ACCESS_EXPIRED = 'Access token expired; refresh it or log in again';
+/** Enough for every buyer of a large on-sale polling with one token each. */
+const MAX_VERIFIED_TOKENS = 50_000;
+
+const importVerifyKey = (secret: string) => webcrypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
+
 const isUserId = (sub: unknown) => typeof sub === 'string' && /^[1-9]\d{0,15}$/.test(sub);
 
 /**
  * hono/jwt checks `exp` before the signature; verifying the signature first (exp: false) and then
  * the expiry ourselves keeps a forged token from learning anything, and insists that `exp` exists.
  */
-async function verifyWithAny<T extends { exp: number }>(token: string, keys: string[], expiredMessage: string, invalidMessage: string): Promise<T> {
+async function verifyWithAny<T extends { exp: number }>(token: string, keys: Array<string | webcrypto.CryptoKey>, expiredMessage: string, invalidMessage: string): Promise<T> {
   for (const key of keys) {
     let claims: T;
     try {

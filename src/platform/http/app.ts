@@ -1,10 +1,11 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
-import type { Logger } from '../observability/logger.js';
+import { lazyChild, type Logger } from '../observability/logger.js';
 import { latencyBuckets, type Metrics } from '../observability/metrics.js';
 import { DomainError } from '../../shared/errors.js';
 import { problem, problemFromError } from './problem.js';
@@ -58,26 +59,23 @@ export function createHttpApp(opts: HttpAppOptions) {
   app.use('*', requestId({ headerName: 'X-Request-Id', limitLength: 64 }));
   app.use('*', async (c, next) => {
     const started = performance.now();
-    c.set('log', opts.log.child({ requestId: c.get('requestId') }));
+    // Built on first use: most requests never log, and a pino child costs its bindings' serialisation.
+    c.set('log', lazyChild(opts.log, { requestId: c.get('requestId') }));
     await next();
     // The matched route template (not the raw path) keeps the label set small.
-    const route = c.req.routePath && c.req.routePath !== '/*' ? c.req.routePath : 'unmatched';
+    const routePath = c.req.routePath;
+    const route = routePath && routePath !== '/*' ? routePath : 'unmatched';
+    const status = c.res.status;
     const seconds = (performance.now() - started) / 1000;
-    duration.observe({ method: c.req.method, route, status: String(c.res.status) }, seconds);
-    if (c.res.status >= 500) c.get('log').error({ method: c.req.method, path: c.req.path, status: c.res.status }, 'request failed');
-    else c.get('log').debug({ method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(seconds * 1000) }, 'request');
+    duration.observe({ method: c.req.method, route, status: String(status) }, seconds);
+    if (status >= 500) c.get('log').error({ method: c.req.method, path: c.req.path, status }, 'request failed');
+    else if (opts.log.isLevelEnabled('debug')) c.get('log').debug({ method: c.req.method, path: c.req.path, status, ms: Math.round(seconds * 1000) }, 'request');
   });
   app.use('*', secureHeaders({ crossOriginResourcePolicy: 'cross-origin', contentSecurityPolicy: undefined }));
-  const apiCors = cors({ origin: opts.corsOrigins, allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Queue-Token', 'X-Request-Id'], exposeHeaders: ['X-Request-Id', 'Retry-After'], maxAge: 600 });
+  const apiCors = corsMiddleware({ origins: opts.corsOrigins, allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Queue-Token', 'X-Request-Id'], exposeHeaders: ['X-Request-Id', 'Retry-After'], maxAge: 600 });
   // The Temporal codec endpoint (/codec/*) has its own CORS policy: only the Temporal UI origins.
   app.use('*', (c, next) => (c.req.path.startsWith('/codec/') ? next() : apiCors(c, next)));
-  app.use(
-    '/api/*',
-    bodyLimit({
-      maxSize: opts.bodyLimitBytes,
-      onError: (c) => problem(c, 'PAYLOAD_TOO_LARGE', `Request body exceeds ${opts.bodyLimitBytes} bytes`),
-    }),
-  );
+  app.use('/api/*', bodyLimitMiddleware(opts.bodyLimitBytes, (c) => problem(c, 'PAYLOAD_TOO_LARGE', `Request body exceeds ${opts.bodyLimitBytes} bytes`)));
 
   app.notFound((c) => problem(c, 'NOT_FOUND', `No route for ${c.req.method} ${c.req.path}`));
   app.onError((err, c) => {
@@ -98,3 +96,45 @@ export function createHttpApp(opts: HttpAppOptions) {
 }
 
 export type HttpApp = ReturnType<typeof createHttpApp>;
+
+/**
+ * hono's cors() for preflights (OPTIONS); for every other request the same headers, set on the final
+ * response after the handler. hono's cors() sets them on `c.res` before the handler runs, and that
+ * early response makes Hono rebuild the handler's response as a streamed WHATWG `Response` (and
+ * again for its Vary header), which @hono/node-server then writes through a stream reader: that was
+ * most of the cost of a small JSON answer.
+ */
+function corsMiddleware(o: { origins: string[]; allowHeaders: string[]; exposeHeaders: string[]; maxAge: number }): MiddlewareHandler<AppEnv> {
+  const preflight = cors({ origin: o.origins, allowHeaders: o.allowHeaders, exposeHeaders: o.exposeHeaders, maxAge: o.maxAge });
+  const expose = o.exposeHeaders.join(',');
+  return async (c, next) => {
+    if (c.req.method === 'OPTIONS') return preflight(c, next);
+    const origin = c.req.header('origin') ?? '';
+    await next();
+    const headers = c.res.headers;
+    // The early response also made Hono copy the headers set before the handler (X-Request-Id)
+    // into a bare `new Response()` returned by a handler; c.json() and friends include them anyway.
+    if (!headers.has('X-Request-Id')) headers.set('X-Request-Id', c.get('requestId'));
+    if (origin && o.origins.includes(origin)) headers.set('Access-Control-Allow-Origin', origin);
+    headers.set('Access-Control-Expose-Headers', expose);
+    headers.append('Vary', 'Origin');
+  };
+}
+
+/**
+ * hono's bodyLimit(), minus its cost on requests that cannot have a body. Asking a request for its
+ * body stream (as bodyLimit does first) turns @hono/node-server's lightweight request into a full
+ * WHATWG Request, and a JSON body is then read through web streams instead of straight from the
+ * socket. GET and HEAD have no body (bodyLimit lets them through), and a declared Content-Length is
+ * checked from the header, exactly as bodyLimit does; chunked bodies still go through bodyLimit.
+ */
+function bodyLimitMiddleware(maxSize: number, onError: (c: Context<AppEnv>) => Response): MiddlewareHandler<AppEnv> {
+  const limit = bodyLimit({ maxSize, onError });
+  return async (c, next) => {
+    const method = c.req.method;
+    if (method === 'GET' || method === 'HEAD') return next();
+    const length = c.req.header('content-length');
+    if (length !== undefined && c.req.header('transfer-encoding') === undefined) return parseInt(length || '0', 10) > maxSize ? onError(c) : next();
+    return limit(c, next);
+  };
+}

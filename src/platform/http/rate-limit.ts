@@ -11,32 +11,42 @@ import { DomainError } from '../../shared/errors.js';
  * "sliding window counter": two integers per subject instead of a timestamp per request, within a
  * few percent of an exact sliding log). The script is atomic and takes the time from Redis, so
  * many API processes with skewed clocks share one budget. Rejected requests are not counted.
+ * One call checks all the subjects of a request (IP and user), each on its own budget: one script
+ * run and one command per request instead of one per subject.
  */
 const SLIDING_WINDOW = `
-local key = KEYS[1]
-local limit = tonumber(ARGV[1])
-local window = tonumber(ARGV[2])
+local window = tonumber(ARGV[1])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local cur = math.floor(now / window)
 local elapsed = now - cur * window
-local curCount = tonumber(redis.call('HGET', key, cur) or '0')
-local prevCount = tonumber(redis.call('HGET', key, cur - 1) or '0')
-local estimate = prevCount * (window - elapsed) / window + curCount
-if estimate + 1 > limit then
-  local retry
-  if curCount + 1 > limit then
-    -- next window: this window's count becomes the weighted one
-    retry = (window - elapsed) + math.ceil(window * (1 - (limit - 1) / curCount))
+local out = {}
+for i, key in ipairs(KEYS) do
+  local limit = tonumber(ARGV[i + 1])
+  local curCount = tonumber(redis.call('HGET', key, cur) or '0')
+  local prevCount = tonumber(redis.call('HGET', key, cur - 1) or '0')
+  local estimate = prevCount * (window - elapsed) / window + curCount
+  if estimate + 1 > limit then
+    local retry
+    if curCount + 1 > limit then
+      -- next window: this window's count becomes the weighted one
+      retry = (window - elapsed) + math.ceil(window * (1 - (limit - 1) / curCount))
+    else
+      retry = math.ceil(window - (limit - curCount - 1) * window / prevCount) - elapsed
+    end
+    out[#out + 1] = 0
+    out[#out + 1] = math.floor(estimate)
+    out[#out + 1] = math.max(retry, 1)
   else
-    retry = math.ceil(window - (limit - curCount - 1) * window / prevCount) - elapsed
+    redis.call('HINCRBY', key, cur, 1)
+    redis.call('HDEL', key, cur - 2)
+    redis.call('PEXPIRE', key, window * 2)
+    out[#out + 1] = 1
+    out[#out + 1] = math.floor(estimate + 1)
+    out[#out + 1] = 0
   end
-  return {0, math.floor(estimate), math.max(retry, 1)}
 end
-redis.call('HINCRBY', key, cur, 1)
-redis.call('HDEL', key, cur - 2)
-redis.call('PEXPIRE', key, window * 2)
-return {1, math.floor(estimate + 1), 0}
+return out
 `;
 
 export interface LimitDecision {
@@ -45,19 +55,24 @@ export interface LimitDecision {
   retryAfterMs: number;
 }
 
-type RedisWithLimiter = Redis & { slidingWindowHit(key: string, limit: number, windowMs: number): Promise<[number, number, number]> };
+type RedisWithLimiter = Redis & { slidingWindowHits(numKeys: number, ...args: Array<string | number>): Promise<number[]> };
 
 export class RateLimiter {
   private readonly redis: RedisWithLimiter;
 
   constructor(redis: Redis) {
-    if (!('slidingWindowHit' in redis)) redis.defineCommand('slidingWindowHit', { numberOfKeys: 1, lua: SLIDING_WINDOW });
+    if (!('slidingWindowHits' in redis)) redis.defineCommand('slidingWindowHits', { lua: SLIDING_WINDOW });
     this.redis = redis as RedisWithLimiter;
   }
 
   async hit(key: string, limit: number, windowMs: number): Promise<LimitDecision> {
-    const [allowed, count, retry] = await this.redis.slidingWindowHit(`rl:${key}`, limit, windowMs);
-    return { allowed: allowed === 1, count, retryAfterMs: retry };
+    return (await this.hitAll([{ key, limit }], windowMs))[0]!;
+  }
+
+  /** One decision per subject, in order; each subject is counted only when its own budget allows. */
+  async hitAll(subjects: Array<{ key: string; limit: number }>, windowMs: number): Promise<LimitDecision[]> {
+    const reply = await this.redis.slidingWindowHits(subjects.length, ...subjects.map((s) => `rl:${s.key}`), windowMs, ...subjects.map((s) => s.limit));
+    return subjects.map((_, i) => ({ allowed: reply[3 * i] === 1, count: reply[3 * i + 1]!, retryAfterMs: reply[3 * i + 2]! }));
   }
 }
 
@@ -88,10 +103,9 @@ export function rateLimit(opts: RateLimitOptions): MiddlewareHandler {
     let decisions: LimitDecision[];
     try {
       const userId = rule.perUser ? await opts.identify(c) : null;
-      decisions = await Promise.all([
-        opts.limiter.hit(`${rule.name}:ip:${ip}`, rule.perIp, windowMs),
-        ...(userId !== null && rule.perUser ? [opts.limiter.hit(`${rule.name}:u:${userId}`, rule.perUser, windowMs)] : []),
-      ]);
+      const subjects = [{ key: `${rule.name}:ip:${ip}`, limit: rule.perIp }];
+      if (userId !== null && rule.perUser) subjects.push({ key: `${rule.name}:u:${userId}`, limit: rule.perUser });
+      decisions = await opts.limiter.hitAll(subjects, windowMs);
     } catch (err) {
       // Fail open: without Redis the waiting room and seat locks refuse anyway; the limiter must not
       // be the thing that turns a Redis blip into a full outage of logins and reads.
