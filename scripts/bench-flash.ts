@@ -69,6 +69,8 @@ const { values: args } = parseArgs({
     grace: { type: 'string', default: '60' },
     // Share of buyers who wait on the SSE stream (GET /queue/tokens/current/stream) instead of polling.
     'sse-share': { type: 'string', default: '0.2' },
+    // API processes (stateless; each buyer talks to one of them, as behind a load balancer).
+    apis: { type: 'string', default: '1' },
     calibrate: { type: 'string', default: '100' },
     primitives: { type: 'string', default: '300' },
     seed: { type: 'string', default: '1' },
@@ -137,7 +139,10 @@ async function main() {
   );
   const database = await openDatabase(run);
   const children = new Children(run.env);
-  const http = new HttpClient(run.api);
+  const APIS = Math.max(1, n('apis'));
+  const apiPorts = Array.from({ length: APIS }, (_, k) => n('port') + 10 * k);
+  const clients = apiPorts.map((p) => new HttpClient(`http://127.0.0.1:${p}`));
+  const http = clients[0]!;
   let pool: mysql.Pool | undefined;
   let redis: ReturnType<typeof createRedis> | undefined;
   let temporal: EmptyTemporal | undefined;
@@ -152,12 +157,14 @@ async function main() {
     console.log(`prepared schedule ${sale.scheduleId} (${sale.seatIds.length} seats), ${buyers.length} buyers with wallets and tokens in ${secs(performance.now() - t)}`);
 
     children.start('worker');
-    children.start('api');
+    apiPorts.forEach((port, k) => children.start(k === 0 ? 'api' : `api${k + 1}`, { API_PORT: String(port) }));
+    for (const port of apiPorts.slice(1)) await waitReady(`http://127.0.0.1:${port}`);
     await waitReady(run.api);
     pool = mysql.createPool({ uri: run.mysqlUrl, connectionLimit: 20 });
     redis = createRedis(base.REDIS_URL, `${runId}:`);
     const cpu = new CpuSampler({
       api: children.pid('api'),
+      ...Object.fromEntries(apiPorts.slice(1).map((_, k) => [`api${k + 2}`, children.pid(`api${k + 2}`)])),
       worker: children.pid('worker'),
       temporal: findTemporalPid(base.TEMPORAL_ADDRESS, stackRunDir),
       bench: process.pid,
@@ -165,7 +172,7 @@ async function main() {
     });
     console.log(`processes: ${cpu.describe()}`);
     console.log(describeTemporalTuning(cpu.pids.temporal));
-    const procs = ['api', 'worker', 'temporal', 'mysql', 'redis', 'bench'];
+    const procs = ['api', ...apiPorts.slice(1).map((_, k) => `api${k + 2}`), 'worker', 'temporal', 'mysql', 'redis', 'bench'];
 
     // ---- primitives (same run) ------------------------------------------------------------------
     console.log('\n== primitives (same run, same machine)');
@@ -273,9 +280,9 @@ async function main() {
       }
     };
 
-    async function send(cls: RequestClass, method: string, path: string, opts: Parameters<HttpClient['request']>[2]) {
+    async function send(cls: RequestClass, method: string, path: string, opts: Parameters<HttpClient['request']>[2], client = http) {
       const sent = since();
-      const r = await http.request(method, path, opts);
+      const r = await client.request(method, path, opts);
       cls.record(r, sent);
       lastAnswerAt = Math.max(lastAnswerAt, since());
       return r;
@@ -307,16 +314,17 @@ async function main() {
       const want = 1 + rand(4);
       const pays = rand(1000) < PAY_RATIO * 1000;
       const end = (o: Outcome) => void outcomes.add(o);
+      const api = clients[i % clients.length]!;
 
       // Join, then poll until ACTIVE or EXPIRED.
-      let r = await send(classes.join, 'POST', '/api/v1/queue/tokens', { token: u.token, body: { scheduleId: sale.scheduleId } });
+      let r = await send(classes.join, 'POST', '/api/v1/queue/tokens', { token: u.token, body: { scheduleId: sale.scheduleId } }, api);
       if (r.status !== 200) return void (otherErrors.add(`join ${r.status}`), end('error'));
       let view = r.body as { token: string; status: string; reason?: string | null; pollAfterMs?: number | null };
       const queueToken = view.token;
       // Some buyers wait on the SSE stream: the server pushes each change (and the sale's end at once).
       if (view.status === 'WAITING' && rand(1000) < SSE_SHARE * 1000) {
         let last = view;
-        const status = await http.stream(
+        const status = await api.stream(
           `/api/v1/queue/tokens/current/stream?token=${encodeURIComponent(queueToken)}`,
           { token: u.token, timeoutMs: Math.max(1000, deadlineMs - since()) },
           (event, data) => {
@@ -351,7 +359,7 @@ async function main() {
         if (typeof view.pollAfterMs !== 'number') pollAfterMissing++;
         if (since() + wait > deadlineMs) return end('gave up (deadline)');
         await sleep(wait);
-        r = await send(classes.poll, 'GET', '/api/v1/queue/tokens/current', { token: u.token, headers: { 'x-queue-token': queueToken } });
+        r = await send(classes.poll, 'GET', '/api/v1/queue/tokens/current', { token: u.token, headers: { 'x-queue-token': queueToken } }, api);
         if (r.status !== 200) return void (otherErrors.add(`poll ${r.status}`), end('error'));
         view = r.body;
       }
@@ -363,11 +371,11 @@ async function main() {
       let seatCount = 0;
       for (let attempt = 0; attempt < 4 && !reservationId; attempt++) {
         if (since() > deadlineMs) return end('gave up (deadline)');
-        const m = await send(classes.map, 'GET', `/api/v1/schedules/${sale.scheduleId}/seats?status=AVAILABLE`, { token: u.token });
+        const m = await send(classes.map, 'GET', `/api/v1/schedules/${sale.scheduleId}/seats?status=AVAILABLE`, { token: u.token }, api);
         if (m.status !== 200) return void (otherErrors.add(`seat map ${m.status}`), end('error'));
         const seatIds = pick(m.body.items ?? [], rand, want);
         if (seatIds.length === 0) return end('no seats on the map');
-        const h = await send(classes.hold, 'POST', '/api/v1/reservations', { token: u.token, headers: headers(), body: { scheduleId: sale.scheduleId, seatIds } });
+        const h = await send(classes.hold, 'POST', '/api/v1/reservations', { token: u.token, headers: headers(), body: { scheduleId: sale.scheduleId, seatIds } }, api);
         if (h.status === 201) {
           reservationId = h.body.id;
           seatCount = seatIds.length;
@@ -375,7 +383,7 @@ async function main() {
       }
       if (!reservationId) return end('hold lost 4 times');
       if (!pays) return end('abandoned');
-      const p = await send(classes.pay, 'POST', `/api/v1/reservations/${reservationId}/payment`, { token: u.token, headers: headers() });
+      const p = await send(classes.pay, 'POST', `/api/v1/reservations/${reservationId}/payment`, { token: u.token, headers: headers() }, api);
       if (p.status !== 200) return void (otherErrors.add(`pay ${p.status} ${p.body?.code ?? ''}`.trim()), end('error'));
       purchasedAt.push(since());
       seatsBought += seatCount;
@@ -552,7 +560,7 @@ async function main() {
     console.log(`\nchart: ${chartPath}`);
   } finally {
     await temporal?.close().catch(() => {});
-    http.close();
+    for (const c of clients) c.close();
     await children.stop();
     await pool?.end();
     await redis?.quit();

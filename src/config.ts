@@ -120,8 +120,6 @@ const schema = z
     QUEUE_AUTO_TARGET_P99_MS: int(500, 10, 60_000),
     QUEUE_CONTROL_INTERVAL_MS: int(1000, 50, 60_000),
     QUEUE_CONTROL_WINDOW_SECONDS: int(5, 1, 120),
-    // Seconds an admitted buyer typically needs to hold and pay: the active cap is rate x this.
-    QUEUE_AUTO_ACTIVE_SECONDS: int(10, 1, 3600),
   })
   .superRefine((c, ctx) => {
     if (c.NODE_ENV === 'production') {

@@ -65,10 +65,12 @@ export class Children {
     process.on('exit', () => this.stopAll());
   }
 
-  start(name: 'api' | 'worker'): ChildProcess {
+  /** `name` is 'api' or 'worker', or 'api2', 'api3', ... for more API processes (`env` sets their port). */
+  start(name: string, env: Record<string, string> = {}): ChildProcess {
     // BENCH_CPU_PROFILE=<dir> writes V8 CPU profiles of the children there (open in Chrome DevTools).
     const profile = process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : [];
-    const child = spawn(process.execPath, [...profile, '--import', 'tsx', `src/main/${name}.ts`], { cwd: root, env: this.env, stdio: ['ignore', 'inherit', 'inherit'] });
+    const main = name.startsWith('api') ? 'api' : name;
+    const child = spawn(process.execPath, [...profile, '--import', 'tsx', `src/main/${main}.ts`], { cwd: root, env: { ...this.env, ...env }, stdio: ['ignore', 'inherit', 'inherit'] });
     child.on('exit', (code, signal) => {
       if (code && code !== 0) console.error(`${name} exited with ${code}`);
       else if (signal && signal !== 'SIGTERM') console.error(`${name} killed by ${signal}`);

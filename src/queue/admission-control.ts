@@ -11,9 +11,10 @@
  *   before a rush;
  * - too few answers to judge, or a p99 near the target: it holds. Silence is not good news: a
  *   stalled path answers nobody.
- * The active cap follows the rate (Little's law: rate x the time a buyer needs), never above the
- * admin's ceiling, and never more than the seats still AVAILABLE beyond the buyers already in:
- * admitting someone with no seat left to buy only earns them a refusal.
+ * The rate is what steers; the active cap only keeps the admin's ceiling and never lets in more
+ * buyers than seats still AVAILABLE beyond the buyers already in: admitting someone with no seat
+ * left to buy only earns them a refusal. (A cap that followed the rate would let a few admitted
+ * buyers who never finish, say abandoned holds waiting out their TTL, shut the door at a low rate.)
  */
 
 /** Upper bounds (ms) of the latency histogram's buckets; the last bucket is everything slower. */
@@ -67,8 +68,6 @@ export interface AdmissionLaw {
   /** The admin's ceiling for ACTIVE users. */
   maxActiveCeiling: number;
   targetP99Ms: number;
-  /** Seconds one admitted buyer typically stays ACTIVE: sets the cap from the rate. */
-  activeSeconds?: number;
   /** Fewer samples than this say nothing about latency (but overloads always count). */
   minSamples?: number;
 }
@@ -112,9 +111,8 @@ export function decideAdmission(current: AdmissionValues, s: BookingSignals, law
   if (rate < lo) reason += ` (held at the ${lo}/s minimum)`;
   rate = clamp(rate, lo, hi);
 
-  const fromRate = Math.ceil(rate * (law.activeSeconds ?? 10));
   const fromSeats = s.active + s.seatsAvailable;
-  let maxActive = clamp(fromRate, 1, law.maxActiveCeiling);
+  let maxActive = law.maxActiveCeiling;
   if (fromSeats < maxActive) {
     maxActive = fromSeats;
     reason += s.seatsAvailable === 0 ? '; no seat AVAILABLE: admitting nobody new' : `; ${s.seatsAvailable} seats AVAILABLE cap the active buyers`;

@@ -17,7 +17,6 @@ export interface AdmissionControllerOptions {
   intervalMs: number;
   /** Seconds of latency the controller looks at. */
   windowSeconds: number;
-  activeSeconds: number;
   onError?: (err: unknown) => void;
   onDecision?: (scheduleId: number, line: Record<string, unknown>) => void;
 }
@@ -108,11 +107,11 @@ export class AdmissionController {
     const fromSec = Math.max(nowSec - this.opts.windowSeconds, prev.measureFrom ?? 0);
     const latency = await admission.window(scheduleId, fromSec, nowSec);
     const { counts } = queue;
-    const current = { admitRatePerSec: prev.admitRatePerSec ?? settings.admitRatePerSec, maxActive: prev.maxActive ?? settings.startMaxActive };
+    const current = { admitRatePerSec: prev.admitRatePerSec ?? settings.admitRatePerSec, maxActive: prev.maxActive ?? settings.maxActive };
     const decision = decideAdmission(
       current,
       { ...latency, waiting: counts.waiting + counts.preQueue, active: counts.active, seatsAvailable: seats.available },
-      { ...settings.auto, maxActiveCeiling: settings.maxActive, activeSeconds: this.opts.activeSeconds },
+      { ...settings.auto, maxActiveCeiling: settings.maxActive },
     );
     const now = Date.now();
     const cut = decision.admitRatePerSec < current.admitRatePerSec;

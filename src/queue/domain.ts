@@ -33,8 +33,6 @@ export interface QueueSettings {
   maxActive: number;
   /** Manual: the pinned rate. Auto: the rate until the controller has decided one. */
   admitRatePerSec: number;
-  /** Auto: the cap until the controller has decided one (the start rate's share, not the ceiling). */
-  startMaxActive: number;
   auto: AutoAdmissionBounds;
   /** Sale opening: joiners before it form the pre-queue, shuffled at this instant. */
   opensAtMs: number;
@@ -46,7 +44,7 @@ export interface QueueDefaults {
   mode: AdmissionMode;
   maxActive: number;
   admitRatePerSec: number;
-  auto: AutoAdmissionBounds & { startRate: number; activeSeconds: number };
+  auto: AutoAdmissionBounds & { startRate: number };
 }
 
 /** What an admin may override per schedule (null = the configured default). */
@@ -73,7 +71,6 @@ export function resolveSettings(
     scheduleId: row.id,
     mode,
     maxActive,
-    startMaxActive: mode === 'manual' ? maxActive : Math.min(maxActive, startRate * defaults.auto.activeSeconds),
     admitRatePerSec: mode === 'manual' ? (row.admitRatePerSec ?? defaults.admitRatePerSec) : startRate,
     auto: { minAdmitRate, maxAdmitRate, targetP99Ms: row.targetP99Ms ?? defaults.auto.targetP99Ms },
     opensAtMs: row.saleOpensAt.getTime(),

@@ -81,7 +81,7 @@ export class RedisQueueStore implements QueueStore {
       op,
       s.scheduleId,
       // Auto mode: what to run on until the controller has decided (the script prefers its values).
-      s.startMaxActive,
+      s.maxActive,
       s.admitRatePerSec,
       this.opts.activeTtlMs,
       this.opts.graceMs,

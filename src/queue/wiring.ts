@@ -31,7 +31,6 @@ export const queueDefaults = (config: Config): QueueDefaults => ({
     minAdmitRate: config.QUEUE_AUTO_MIN_RATE,
     maxAdmitRate: config.QUEUE_AUTO_MAX_RATE,
     startRate: config.QUEUE_AUTO_START_RATE,
-    activeSeconds: config.QUEUE_AUTO_ACTIVE_SECONDS,
     targetP99Ms: config.QUEUE_AUTO_TARGET_P99_MS,
   },
 });
@@ -63,7 +62,6 @@ export function buildQueue(deps: QueueWiringDeps) {
     {
       intervalMs: config.QUEUE_CONTROL_INTERVAL_MS,
       windowSeconds: config.QUEUE_CONTROL_WINDOW_SECONDS,
-      activeSeconds: config.QUEUE_AUTO_ACTIVE_SECONDS,
       onError: (err) => deps.onError?.('admission control', err),
       ...(deps.onDecision ? { onDecision: deps.onDecision } : {}),
     },

@@ -16,8 +16,8 @@ import {
 import { QueueTokenSigner } from '../../src/queue/tokens.js';
 
 const auto = { minAdmitRate: 2, maxAdmitRate: 500, targetP99Ms: 500 };
-const settings: QueueSettings = { scheduleId: 7, mode: 'manual', maxActive: 100, startMaxActive: 100, admitRatePerSec: 10, auto, opensAtMs: 1_000_000, closesAtMs: 9_000_000, cancelled: false };
-const defaults: QueueDefaults = { mode: 'auto', maxActive: 500, admitRatePerSec: 50, auto: { ...auto, startRate: 10, activeSeconds: 10 } };
+const settings: QueueSettings = { scheduleId: 7, mode: 'manual', maxActive: 100, admitRatePerSec: 10, auto, opensAtMs: 1_000_000, closesAtMs: 9_000_000, cancelled: false };
+const defaults: QueueDefaults = { mode: 'auto', maxActive: 500, admitRatePerSec: 50, auto: { ...auto, startRate: 10 } };
 const noOverrides = { mode: null, maxActive: null, admitRatePerSec: null, minAdmitRate: null, maxAdmitRate: null, targetP99Ms: null };
 const waiter = (position: number | null, over: Partial<QueueState> = {}): QueueState => ({
   tokenId: 't',
@@ -43,8 +43,7 @@ describe('queue domain', () => {
 
   it('defaults to auto admission, starting at the start rate within the bounds', () => {
     const row = { id: 7, ...noOverrides, saleOpensAt: new Date(1000), saleClosesAt: new Date(2000), status: 'SCHEDULED' };
-    // The ceiling stays 500, but until the controller decides, the cap is the start rate's share.
-    expect(resolveSettings(row, defaults)).toMatchObject({ mode: 'auto', admitRatePerSec: 10, maxActive: 500, startMaxActive: 100, auto });
+    expect(resolveSettings(row, defaults)).toMatchObject({ mode: 'auto', admitRatePerSec: 10, maxActive: 500, auto });
     // A minimum above the start rate wins; the maximum never falls below the minimum.
     expect(resolveSettings({ ...row, minAdmitRate: 40, maxAdmitRate: 20 }, defaults)).toMatchObject({ admitRatePerSec: 40, auto: { minAdmitRate: 40, maxAdmitRate: 40 } });
   });
