@@ -478,6 +478,11 @@ async function main() {
         `pollAfterMs in WAITING answers: p50 ${f1(pollAfter.percentile(50))} p95 ${f1(pollAfter.percentile(95))} max ${f1(pollAfter.percentile(100))} ms${pollAfterMissing ? ` (${pollAfterMissing} answers without it: 1000 ms used)` : ''}`,
       );
     const lastAdmin = adminSamples[adminSamples.length - 1];
+    // The same request classes as the API processes measured them (their own histogram, from the
+    // request's arrival in the handler chain to the answer): the gap to the client's numbers is time
+    // spent in the kernel's queues and in event-loop waits before the first middleware.
+    const serverSide = await serverLatencies(clients);
+    if (serverSide.length) console.log(`server-side p99 (bucket upper bound, all API processes): ${serverSide.join(', ')}`);
     if (lastAdmin) console.log(`server admission at the end: mode ${lastAdmin.mode ?? '-'}, ${lastAdmin.admitRatePerSec ?? '-'}/s, cap ${lastAdmin.maxActive ?? '-'}; last reason: ${lastAdmin.reason ?? '-'}`);
 
     // CPU.
@@ -645,3 +650,43 @@ main().then(
     process.exit(1);
   },
 );
+
+/** p99 per request class from the API processes' own http_request_duration_seconds histograms. */
+async function serverLatencies(clients: HttpClient[]): Promise<string[]> {
+  const routes: Record<string, string> = {
+    join: 'POST /api/v1/queue/tokens',
+    poll: 'GET /api/v1/queue/tokens/current',
+    'seat map': 'GET /api/v1/schedules/:scheduleId/seats',
+    hold: 'POST /api/v1/reservations',
+    pay: 'POST /api/v1/reservations/:reservationId/payment',
+  };
+  const buckets = new Map<string, Map<number, number>>();
+  for (const c of clients) {
+    const r = await c.request('GET', '/metrics');
+    if (r.status !== 200 || typeof r.body !== 'string') continue;
+    for (const m of r.body.matchAll(/^http_request_duration_seconds_bucket\{([^}]*)\} (\d+)/gm)) {
+      const labels = Object.fromEntries([...m[1]!.matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));
+      const key = `${labels.method} ${labels.route}`;
+      const le = labels.le === '+Inf' ? Infinity : Number(labels.le);
+      const per = buckets.get(key) ?? new Map<number, number>();
+      per.set(le, (per.get(le) ?? 0) + Number(m[2]));
+      buckets.set(key, per);
+    }
+  }
+  const out: string[] = [];
+  for (const [i, c] of clients.entries()) {
+    const r = await c.request('GET', '/metrics');
+    if (r.status !== 200 || typeof r.body !== 'string') continue;
+    const value = (name: string) => [...r.body.matchAll(new RegExp(`^${name}(\\{[^}]*\\})? ([\\d.e+-]+)`, 'gm'))].reduce((a, m) => a + Number(m[2]), 0);
+    out.push(`api${i ? i + 1 : ''} GC ${value('nodejs_gc_duration_seconds_sum').toFixed(1)} s in ${value('nodejs_gc_duration_seconds_count')} pauses, event-loop lag max ${(value('nodejs_eventloop_lag_max_seconds') * 1000).toFixed(0)} ms`);
+  }
+  for (const [name, key] of Object.entries(routes)) {
+    const per = buckets.get(key);
+    if (!per) continue;
+    const sorted = [...per].sort((a, b) => a[0] - b[0]);
+    const total = sorted.at(-1)![1];
+    const le = sorted.find(([, count]) => count >= 0.99 * total)?.[0];
+    if (total > 0 && le !== undefined) out.push(`${name} <= ${Number.isFinite(le) ? `${le * 1000} ms` : 'over 10 s'}`);
+  }
+  return out;
+}
