@@ -165,13 +165,14 @@ export interface TokenView {
 }
 
 export const POLL_MIN_MS = 1_000;
-export const POLL_MAX_MS = 15_000;
+/** Well under QUEUE_WAITER_GRACE_SECONDS (30 s): a waiter who polls as told is never dropped. */
+export const POLL_MAX_MS = 20_000;
 
 /**
  * Server-chosen poll pacing from the place in line: a fifth of the time the admission rate needs
- * to reach this waiter, never more often than once a second and never rarer than every 15 s (so a
- * sell-out reaches even the last waiter within 15 s by poll; the SSE stream tells at once). The
- * front of the line asks every second, someone at position 15,000 every 15 s. Deliberately not the
+ * to reach this waiter, never more often than once a second and never rarer than every 20 s (so a
+ * sell-out reaches even the last waiter within 20 s by poll; the SSE stream tells at once). The
+ * front of the line asks every second, someone at position 15,000 every 20 s. Deliberately not the
  * (conservative) wait estimate: while admission pauses, that estimate grows long for everyone, and
  * the front of the line would stop looking just when seats come back. In the pre-queue (no
  * position yet) it paces by the time to opening.

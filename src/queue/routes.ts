@@ -23,7 +23,7 @@ export const QueueTokenView = z
       .number()
       .int()
       .nullable()
-      .openapi({ description: 'Ask again after this many ms (1 s near the front, up to 15 s far back); null when not WAITING. Or use the SSE stream.' }),
+      .openapi({ description: 'Ask again after this many ms (1 s near the front, up to 20 s far back); null when not WAITING. Or use the SSE stream.' }),
   })
   .openapi('QueueToken');
 
@@ -99,11 +99,12 @@ export function queueRoutes(deps: { queue: QueueService; auth: MiddlewareHandler
             lastWrite = Date.now();
           }
           if (view.status === 'EXPIRED') break;
-          // Re-check at the pace a poller would (1 s near the front, up to 15 s far back), but wake
-          // at once when this process sees the sale end: thousands of open streams stay cheap and
-          // still hear of a sell-out within the driver's tick.
+          // Re-check at the pace a poller would (1 s near the front, up to 15 s far back, so the
+          // keep-alive still flows every 15 s), but wake at once when this process sees the sale
+          // end: thousands of open streams stay cheap and still hear of a sell-out within a tick.
           wake = new AbortController();
-          await Promise.race([stream.sleep(Math.max(deps.sseIntervalMs, view.pollAfterMs ?? 0)), deps.queue.saleEnd(view.scheduleId, wake.signal)]);
+          const pace = Math.min(15_000, Math.max(deps.sseIntervalMs, view.pollAfterMs ?? 0));
+          await Promise.race([stream.sleep(pace), deps.queue.saleEnd(view.scheduleId, wake.signal)]);
           wake.abort();
           if (aborted) break;
           try {

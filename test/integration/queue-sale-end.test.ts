@@ -117,7 +117,7 @@ describe('sold out and closed end the queue', () => {
     expect(await checkInvariants(ctx.pool)).toEqual([]);
   });
 
-  it('wakes a stream that was told to wait 15 s as soon as the sale ends', async () => {
+  it('wakes a stream that re-checks only every 15 s as soon as the sale ends', async () => {
     const { scheduleId } = await ctx.createSchedule({ rows: 1, seatsPerRow: 2 });
     await ctx.request('PUT', `/api/v1/admin/schedules/${scheduleId}/queue`, { token: admin.token, body: { mode: 'manual', maxActive: 1, admitRatePerSec: 1 } });
     // 80 people ahead at one admission a second: the stream re-checks only every 15 s.
@@ -125,7 +125,7 @@ describe('sold out and closed end the queue', () => {
     for (const u of ahead) await join(u.token, scheduleId);
     const last = await ctx.createUser();
     const q = await join(last.token, scheduleId);
-    expect(q.body.pollAfterMs).toBe(15_000);
+    expect(q.body.pollAfterMs).toBeGreaterThanOrEqual(15_000);
     const stream = await openStream(last, q.body.token);
     await eventually(async () => stream.events().length >= 1);
     await ctx.services.queue.service.endSale(scheduleId, 'SOLD_OUT');

@@ -48,7 +48,7 @@ describe('queue domain', () => {
     expect(resolveSettings({ ...row, minAdmitRate: 40, maxAdmitRate: 20 }, defaults)).toMatchObject({ admitRatePerSec: 40, auto: { minAdmitRate: 40, maxAdmitRate: 40 } });
   });
 
-  it('paces polls by the expected wait: 1 s near the front, growing with position, 15 s at most', () => {
+  it('paces polls by place and rate: 1 s near the front, growing with position, 20 s at most', () => {
     const at = (position: number) => viewOf('tok', waiter(position, { active: 0, maxActive: 100_000 }), settings, 60).pollAfterMs!;
     expect(at(1)).toBe(POLL_MIN_MS);
     expect(at(200)).toBeGreaterThan(at(20));
