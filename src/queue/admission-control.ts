@@ -94,6 +94,9 @@ export function decideAdmission(current: AdmissionValues, s: BookingSignals, law
   } else if (s.samples >= minSamples && worst > target) {
     rate = Math.floor(rate0 * clamp(target / worst, 0.5, 0.85));
     reason = `p99 ${worst} ms above the ${target} ms target`;
+  } else if (s.seatsAvailable === 0) {
+    // Nothing to sell right now (seats may come back from expiring holds): no reason to speed up.
+    reason = 'no seat AVAILABLE: holding the rate';
   } else if (s.samples < minSamples) {
     // No answers can mean an idle path or a stalled one (slow answers have not come back yet):
     // only answers justify more admissions.

@@ -58,6 +58,7 @@ describe('admission control law', () => {
     expect(few.maxActive).toBe(42);
     const none = decideAdmission(at(40), { ...quiet, active: 30, seatsAvailable: 0 }, law);
     expect(none.maxActive).toBe(30);
+    expect(none.admitRatePerSec).toBe(40); // fast answers, but nothing to sell: no speeding up
     expect(none.reason).toMatch(/no seat AVAILABLE/);
   });
 });
