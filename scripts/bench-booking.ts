@@ -23,8 +23,8 @@ import { parseArgs } from 'node:util';
 import mysql from 'mysql2/promise';
 import { createRedis } from '../src/platform/redis.js';
 import { checkInvariants } from '../test/support/invariants.js';
-import { CpuSampler, describeTemporalTuning, findTemporalPid, stackPids } from './bench/cpu.js';
-import { Children, cleanRedis, dropDatabase, HttpClient, listenOverflows, makeSchedule, makeUsers, newRun, openDatabase, soldAndDoubles, stackRunDir, waitReady } from './bench/harness.js';
+import { sampleProcesses } from './bench/cpu.js';
+import { Children, HttpClient, listenOverflows, makeSchedule, makeUsers, newRun, openDatabase, soldAndDoubles, stackRunDir, teardown, waitReady } from './bench/harness.js';
 import { describeLoop, openLoop } from './bench/open-loop.js';
 import { EmptyTemporal, httpGet, mysqlHold, redisSetNx } from './bench/primitives.js';
 import { runPool, Samples, seededRandom, Tally } from './bench/stats.js';
@@ -69,15 +69,7 @@ async function main() {
     children.start('worker');
     children.start('api');
     await waitReady(run.api);
-    const cpu = new CpuSampler({
-      api: children.pid('api'),
-      worker: children.pid('worker'),
-      temporal: findTemporalPid(base.TEMPORAL_ADDRESS, stackRunDir),
-      bench: process.pid,
-      ...stackPids(stackRunDir),
-    });
-    console.log(`processes: ${cpu.describe()}`);
-    console.log(describeTemporalTuning(cpu.pids.temporal));
+    const cpu = sampleProcesses(children, base.TEMPORAL_ADDRESS, stackRunDir);
     const sdk = ['api', 'worker', 'temporal'];
 
     // ---- 1. primitives ---------------------------------------------------------------------
@@ -233,16 +225,7 @@ async function main() {
     const problems = await checkInvariants(database.pool);
     console.log(`SPEC invariants: ${problems.length === 0 ? 'all hold' : problems.join('\n')}`);
   } finally {
-    await temporal?.close().catch(() => {});
-    http.close();
-    await children.stop();
-    await pool?.end();
-    await redis?.quit();
-    if (!args.keep) {
-      await dropDatabase(run);
-      await cleanRedis(run);
-    }
-    await database.close();
+    await teardown(run, { keep: args.keep!, children, database, close: [() => temporal?.close(), () => http.close(), () => pool?.end(), () => redis?.quit()] });
   }
 }
 

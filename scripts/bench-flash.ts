@@ -36,11 +36,9 @@ import { parseArgs } from 'node:util';
 import mysql from 'mysql2/promise';
 import { createRedis } from '../src/platform/redis.js';
 import { checkInvariants } from '../test/support/invariants.js';
-import { CpuSampler, describeTemporalTuning, findTemporalPid, stackPids, type CpuDelta } from './bench/cpu.js';
+import { sampleProcesses, type CpuDelta, type CpuSampler } from './bench/cpu.js';
 import {
   Children,
-  cleanRedis,
-  dropDatabase,
   HttpClient,
   makeSchedule,
   makeUsers,
@@ -50,6 +48,7 @@ import {
   sleep,
   soldAndDoubles,
   stackRunDir,
+  teardown,
   waitReady,
   type BenchUser,
   type HttpResult,
@@ -162,16 +161,7 @@ async function main() {
     await waitReady(run.api);
     pool = mysql.createPool({ uri: run.mysqlUrl, connectionLimit: 20 });
     redis = createRedis(base.REDIS_URL, `${runId}:`);
-    const cpu = new CpuSampler({
-      api: children.pid('api'),
-      ...Object.fromEntries(apiPorts.slice(1).map((_, k) => [`api${k + 2}`, children.pid(`api${k + 2}`)])),
-      worker: children.pid('worker'),
-      temporal: findTemporalPid(base.TEMPORAL_ADDRESS, stackRunDir),
-      bench: process.pid,
-      ...stackPids(stackRunDir),
-    });
-    console.log(`processes: ${cpu.describe()}`);
-    console.log(describeTemporalTuning(cpu.pids.temporal));
+    const cpu = sampleProcesses(children, base.TEMPORAL_ADDRESS, stackRunDir);
     const procs = ['api', ...apiPorts.slice(1).map((_, k) => `api${k + 2}`), 'worker', 'temporal', 'mysql', 'redis', 'bench'];
 
     // ---- primitives (same run) ------------------------------------------------------------------
@@ -564,16 +554,7 @@ async function main() {
     });
     console.log(`\nchart: ${chartPath}`);
   } finally {
-    await temporal?.close().catch(() => {});
-    for (const c of clients) c.close();
-    await children.stop();
-    await pool?.end();
-    await redis?.quit();
-    if (!args.keep) {
-      await dropDatabase(run);
-      await cleanRedis(run);
-    } else console.log(`kept database ${runId} and Redis prefix ${runId}:`);
-    await database.close();
+    await teardown(run, { keep: args.keep!, children, database, close: [() => temporal?.close(), ...clients.map((c) => () => c.close()), () => pool?.end(), () => redis?.quit()] });
   }
 }
 

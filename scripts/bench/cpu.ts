@@ -152,3 +152,11 @@ export function describeTemporalTuning(pid: number | undefined): string {
   const poll = temporalDynamicConfig(pid).find((v) => v.startsWith('history.transferProcessorMaxPollRPS='));
   return `Temporal server pid ${pid}: ${poll ? poll : 'history.*ProcessorMaxPollRPS at the default 20 (not tuned)'}`;
 }
+
+/** A sampler over the run's children, the Temporal server, the benchmark itself and the stack's services; printed once. */
+export function sampleProcesses(children: { pids(): Record<string, number | undefined> }, temporalAddress: string, runDir: string): CpuSampler {
+  const cpu = new CpuSampler({ ...children.pids(), temporal: findTemporalPid(temporalAddress, runDir), bench: process.pid, ...stackPids(runDir) });
+  console.log(`processes: ${cpu.describe()}`);
+  console.log(describeTemporalTuning(cpu.pids.temporal));
+  return cpu;
+}

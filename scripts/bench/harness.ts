@@ -83,6 +83,11 @@ export class Children {
     return this.list.find((c) => c.name === name)?.child.pid;
   }
 
+  /** Every child's pid by name (for the CPU sampler). */
+  pids(): Record<string, number | undefined> {
+    return Object.fromEntries(this.list.map(({ name, child }) => [name, child.pid]));
+  }
+
   stopAll() {
     for (const { child } of this.list) if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
   }
@@ -386,4 +391,18 @@ export async function soldAndDoubles(pool: mysql.Pool, scheduleId: number): Prom
     `SELECT COUNT(*) n FROM (SELECT rs.seat_id FROM reservation_seats rs JOIN reservations r ON r.id = rs.reservation_id WHERE r.status = 'CONFIRMED' GROUP BY rs.seat_id HAVING COUNT(*) > 1) d`,
   );
   return { sold: Number((sold as Array<{ n: number }>)[0]!.n), doubles: Number((doubles as Array<{ n: number }>)[0]!.n) };
+}
+
+/**
+ * The end of every benchmark run: closes the run's own clients, stops the children, and drops the
+ * throwaway database and Redis keys unless `keep`.
+ */
+export async function teardown(run: BenchRun, o: { keep: boolean; children: Children; database: Database; close: Array<(() => unknown) | undefined> }) {
+  await o.children.stop();
+  for (const close of o.close) await Promise.resolve(close?.()).catch(() => {});
+  if (!o.keep) {
+    await dropDatabase(run);
+    await cleanRedis(run);
+  } else console.log(`kept database ${run.runId} and Redis prefix ${run.runId}:`);
+  await o.database.close();
 }
