@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { decideAdmission } from './admission-control.js';
+import { isSoldOut } from './domain.js';
 import type { AdmissionStore } from './admission-store.js';
 import type { QueueEventSink } from './events.js';
 import type { QueueMetrics } from './metrics.js';
@@ -92,7 +93,7 @@ export class AdmissionController {
 
     // The worker ends the sale at the last confirmation; this catches what a crash or a race missed.
     const seats = await this.deps.inventory.counts(scheduleId);
-    const soldOut = seats.sold > 0 && seats.available + seats.held === 0;
+    const soldOut = isSoldOut(seats);
     let queue = await this.deps.queue.tick(scheduleId);
     if (soldOut && !queue?.saleEnded) queue = await this.deps.queue.endSale(scheduleId, 'SOLD_OUT');
     else if (!soldOut && queue?.saleEnded === 'SOLD_OUT') queue = await this.deps.queue.reopen(scheduleId);

@@ -13,6 +13,9 @@ export type EndReason = 'EXPIRED' | 'USED' | 'DROPPED' | 'SOLD_OUT' | 'CLOSED' |
 /** Reasons that end the whole waiting room of a schedule, not one token. */
 export type SaleEndReason = 'SOLD_OUT' | 'CLOSED';
 
+/** Sold out: every seat SOLD. Seats that are only HELD may still come back, so they keep the line. */
+export const isSoldOut = (seats: { available: number; held: number; sold: number }) => seats.sold > 0 && seats.available + seats.held === 0;
+
 /**
  * How admission is set: `auto` follows the booking path's measured latency within admin bounds
  * (admission-control.ts); `manual` pins the rate and the active cap.

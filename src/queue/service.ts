@@ -61,8 +61,7 @@ export class QueueService {
 
   /** The user's booking completed (confirmed or released): free their place at once. */
   async complete(userId: number, scheduleId: number): Promise<void> {
-    const s = await this.deps.settings.get(scheduleId);
-    if (s) await this.run('complete', s, { userId });
+    await this.runFor(scheduleId, 'complete', { userId });
   }
 
   /**
@@ -78,7 +77,7 @@ export class QueueService {
     return this.runFor(scheduleId, 'reopen');
   }
 
-  private async runFor(scheduleId: number, op: QueueOp, args?: { reason?: SaleEndReason }): Promise<QueueSnapshot | undefined> {
+  private async runFor(scheduleId: number, op: QueueOp, args?: { userId?: number; reason?: SaleEndReason }): Promise<QueueSnapshot | undefined> {
     const s = await this.deps.settings.get(scheduleId);
     if (!s) return undefined;
     const { counts, effective, saleEnded } = await this.run(op, s, args);

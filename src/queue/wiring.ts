@@ -5,7 +5,7 @@ import type { Metrics } from '../platform/observability/metrics.js';
 import type { Redis } from '../platform/redis.js';
 import { AdmissionController } from './admission-controller.js';
 import { RedisAdmissionStore } from './admission-store.js';
-import type { QueueDefaults } from './domain.js';
+import { isSoldOut, type QueueDefaults } from './domain.js';
 import { QueueDriver } from './driver.js';
 import { OutboxQueueEvents } from './events.js';
 import { QueueMetrics } from './metrics.js';
@@ -101,8 +101,7 @@ export function queueSettledHook(deps: QueueWiringDeps) {
   return async (r: { scheduleId: number; userId: number; outcome: 'CONFIRMED' | 'RELEASED' }) => {
     // The sale ends before the buyer's place is freed, so nobody is admitted to an empty hall.
     if (r.outcome === 'CONFIRMED') {
-      const seats = await catalog.seatCounts(r.scheduleId);
-      if (seats.available + seats.held === 0) await service.endSale(r.scheduleId, 'SOLD_OUT');
+      if (isSoldOut(await catalog.seatCounts(r.scheduleId))) await service.endSale(r.scheduleId, 'SOLD_OUT');
     } else await service.reopen(r.scheduleId);
     await service.complete(r.userId, r.scheduleId);
   };
