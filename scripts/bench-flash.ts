@@ -140,7 +140,9 @@ async function main() {
   const children = new Children(run.env);
   const APIS = Math.max(1, n('apis'));
   const apiPorts = Array.from({ length: APIS }, (_, k) => n('port') + 10 * k);
-  const clients = apiPorts.map((p) => new HttpClient(`http://127.0.0.1:${p}`));
+  // Thousands of buyers each have their own connection: a small shared pool would queue polls
+  // in the client and report that wait as server latency.
+  const clients = apiPorts.map((p) => new HttpClient(`http://127.0.0.1:${p}`, Math.floor(12_000 / APIS)));
   const http = clients[0]!;
   let pool: mysql.Pool | undefined;
   let redis: ReturnType<typeof createRedis> | undefined;
