@@ -95,17 +95,14 @@ export class CatalogRepository {
       .where(inArray(seats.scheduleId, rows.map((r) => r.id)))
       .groupBy(seats.scheduleId, seats.status);
     return rows.map((s) => {
-      const of = (status: SeatStatus) => Number(counts.find((c) => c.scheduleId === s.id && c.status === status)?.n ?? 0);
-      const available = of('AVAILABLE'), held = of('HELD'), sold = of('SOLD');
-      return { ...s, seats: { total: available + held + sold, available, held, sold } };
+      const c = seatCountsOf(counts.filter((row) => row.scheduleId === s.id));
+      return { ...s, seats: { total: c.available + c.held + c.sold, ...c } };
     });
   }
 
   /** Seats of one schedule per status (the waiting room's SeatInventory port: sold out or not). */
   async seatCounts(scheduleId: number): Promise<{ available: number; held: number; sold: number }> {
-    const counts = await this.db.select({ status: seats.status, n: count() }).from(seats).where(eq(seats.scheduleId, scheduleId)).groupBy(seats.status);
-    const of = (status: SeatStatus) => Number(counts.find((c) => c.status === status)?.n ?? 0);
-    return { available: of('AVAILABLE'), held: of('HELD'), sold: of('SOLD') };
+    return seatCountsOf(await this.db.select({ status: seats.status, n: count() }).from(seats).where(eq(seats.scheduleId, scheduleId)).groupBy(seats.status));
   }
 
   async seatsOfSchedule(scheduleId: number): Promise<SeatRow[]> {
@@ -115,4 +112,10 @@ export class CatalogRepository {
       .where(eq(seats.scheduleId, scheduleId))
       .orderBy(asc(seats.id));
   }
+}
+
+/** Grouped (status, count) rows of one schedule as counts per seat status (absent = 0). */
+function seatCountsOf(rows: Array<{ status: SeatStatus; n: number | string }>): { available: number; held: number; sold: number } {
+  const of = (status: SeatStatus) => Number(rows.find((r) => r.status === status)?.n ?? 0);
+  return { available: of('AVAILABLE'), held: of('HELD'), sold: of('SOLD') };
 }

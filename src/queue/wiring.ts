@@ -35,8 +35,8 @@ export const queueDefaults = (config: Config): QueueDefaults => ({
   },
 });
 
-/** Builds the waiting room of one process from the shared infrastructure (composition helper). */
-export function buildQueue(deps: QueueWiringDeps) {
+/** The waiting room's use cases on the shared infrastructure, without any periodic work. */
+function buildQueueService(deps: QueueWiringDeps) {
   const { config } = deps;
   const store = new RedisQueueStore(deps.redis, { activeTtlMs: config.QUEUE_ACTIVE_TTL_SECONDS * 1000, graceMs: config.QUEUE_WAITER_GRACE_SECONDS * 1000 });
   const settings = new MysqlQueueSettings(deps.db, queueDefaults(config), config.QUEUE_SETTINGS_CACHE_MS);
@@ -52,6 +52,16 @@ export function buildQueue(deps: QueueWiringDeps) {
     activeTtlSeconds: config.QUEUE_ACTIVE_TTL_SECONDS,
     ...(deps.onError ? { onError: deps.onError } : {}),
   });
+  return { service, store, settings, signer, events, metrics };
+}
+
+/**
+ * The waiting room of an API process (composition helper): the use cases plus this process's share
+ * of the periodic work, moving the queue (driver) and steering admission (controller).
+ */
+export function buildQueue(deps: QueueWiringDeps) {
+  const { config } = deps;
+  const { service, store, settings, signer, events, metrics } = buildQueueService(deps);
   // A closed connection means the process is shutting down (or a test finished).
   const isClosed = () => deps.redis.status === 'end';
   const driver = new QueueDriver(service, store, { intervalMs: config.QUEUE_TICK_MS, isClosed, onError: (err) => deps.onError?.('queue tick', err) });
@@ -96,7 +106,7 @@ export type Queue = ReturnType<typeof buildQueue>;
  * after a sell-out opens it again.
  */
 export function queueSettledHook(deps: QueueWiringDeps) {
-  const { service } = buildQueue(deps);
+  const { service } = buildQueueService(deps);
   const catalog = new CatalogRepository(deps.db);
   return async (r: { scheduleId: number; userId: number; outcome: 'CONFIRMED' | 'RELEASED' }) => {
     // The sale ends before the buyer's place is freed, so nobody is admitted to an empty hall.
