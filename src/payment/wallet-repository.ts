@@ -52,14 +52,16 @@ export class WalletRepository {
       if (r.status !== 'HELD') return { ok: false, code: 'RESERVATION_NOT_PAYABLE', detail: `reservation is ${r.status}` } as const;
       // The buyer was promised "pay before expiresAt": a payment that arrives later is refused even
       // if the workflow's timer has not fired yet (it fires within milliseconds and releases).
-      if (r.expiresAt.getTime() <= Date.now()) return { ok: false, code: 'RESERVATION_EXPIRED', detail: 'the hold expired before payment' } as const;
+      // The payment is stamped with this decision instant, so "paid in time" can be checked later.
+      const decidedAt = new Date();
+      if (r.expiresAt.getTime() <= decidedAt.getTime()) return { ok: false, code: 'RESERVATION_EXPIRED', detail: 'the hold expired before payment' } as const;
       const wallet = await this.lockWallet(tx, r.userId);
       if (wallet.balance < r.amount) {
         return { ok: false, code: 'INSUFFICIENT_BALANCE', detail: `balance ${wallet.balance} KRW is less than ${r.amount} KRW` } as const;
       }
       const balance = wallet.balance - r.amount;
       await this.move(tx, r.userId, 'PAYMENT', -r.amount, balance, reservationId);
-      const [p] = await tx.insert(payments).values({ reservationId, userId: r.userId, amount: r.amount, status: 'SUCCEEDED' });
+      const [p] = await tx.insert(payments).values({ reservationId, userId: r.userId, amount: r.amount, status: 'SUCCEEDED', createdAt: decidedAt });
       const paymentId = Number(p.insertId);
       await appendEvent(tx, 'PaymentCompleted', reservationId, { reservationId, userId: r.userId, amount: r.amount, paymentId }, { userId: r.userId, first: true });
       await appendEvent(tx, 'WalletDebited', r.userId, { userId: r.userId, amount: r.amount, balance, reference: reservationId }, { userId: r.userId });
