@@ -1,113 +1,168 @@
 /**
- * Waiting-room benchmark (not a test): joins/s and status polls/s through the queue service (the
- * Lua script on Redis plus token signing), with p50/p99, beside Redis's own ZADD/ZRANK rate
- * measured in the same run, on the same kind of connection, at the same concurrency.
+ * Waiting-room benchmark (not a test), through HTTP like a buyer: every request carries a real JWT,
+ * passes the API's rate limits and validation, and runs the queue's Lua script on Redis.
  *
- *   npm run bench:queue                       # local dev stack (config defaults)
- *   BENCH_JOINS=20000 BENCH_POLLS=20000 BENCH_CONCURRENCY=200 npm run bench:queue
+ *   npm run bench:queue [-- --joins 5000 --polls 10000 --rate 1000 --concurrency 200]
  *
- * It creates one throwaway concert/schedule in MySQL (needed for the settings) and uses its own
- * Redis key prefix, deleted at the end. Users are synthetic ids: the service layer trusts the
- * caller's authenticated id, so no accounts are needed.
+ * On the local stack (`npm run up`) it spawns its own API process on a throwaway database and Redis
+ * prefix, plus a bare Hono app (scripts/bench/bare-hono.ts: one JSON route, no middleware) as the
+ * HTTP floor, then measures, open loop (arrivals at a fixed rate, not waiting for answers):
+ *  1. GET on the bare Hono app, and GET /healthz on the API: the primitives from the same run;
+ *  2. POST /queue/tokens: `joins` distinct users joining one schedule's waiting room;
+ *  3. GET /queue/tokens/current: `polls` status polls spread over those users.
+ * A join or poll counts as a success only when it answers 200 with a live token (WAITING or
+ * ACTIVE); any other status, a network error, or an EXPIRED/DROPPED token is a failure.
+ * Then, labelled as such, the same calls in-process (the queue service called directly, no HTTP,
+ * JWT or rate limits, closed loop at `concurrency`) beside Redis's own ZADD/ZRANK: what the script
+ * costs next to the commands it is built on.
  */
-import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { CatalogRepository } from '../src/catalog/repository.js';
-import { loadConfig } from '../src/config.js';
-import { createDatabase } from '../src/platform/db/client.js';
-import { migrateDatabase } from '../src/platform/db/migrate.js';
 import { Metrics } from '../src/platform/observability/metrics.js';
 import { createRedis } from '../src/platform/redis.js';
 import { buildQueue } from '../src/queue/wiring.js';
+import { Children, HttpClient, makeSchedule, makeUsers, newRun, openDatabase, teardown, waitReady, type HttpResult } from './bench/harness.js';
+import { describeLoop, openLoop } from './bench/open-loop.js';
+import { measure, type Measurement } from './bench/primitives.js';
+import { Samples, Tally } from './bench/stats.js';
 
-const num = (name: string, def: number) => Number(process.env[name] ?? def);
-const JOINS = num('BENCH_JOINS', 20_000);
-const POLLS = num('BENCH_POLLS', 20_000);
-const CONCURRENCY = num('BENCH_CONCURRENCY', 200);
-const BASELINE_OPS = num('BENCH_BASELINE_OPS', 50_000);
+const { values: args } = parseArgs({
+  options: {
+    joins: { type: 'string', default: '5000' },
+    polls: { type: 'string', default: '10000' },
+    rate: { type: 'string', default: '1000' },
+    concurrency: { type: 'string', default: '200' },
+    'in-process': { type: 'string', default: '20000' },
+    port: { type: 'string', default: '3950' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const n = (k: keyof typeof args) => Number(args[k]);
 
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+const run = newRun({ prefix: 'benchq', port: n('port'), env: {} });
+const barePort = n('port') + 10;
 
-/** Runs `count` calls of `fn(i)` with `concurrency` in flight; returns ops/s and latency percentiles (ms). */
-async function measure(count: number, concurrency: number, fn: (i: number) => Promise<unknown>) {
-  const latencies = new Float64Array(count);
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      for (let i = next++; i < count; i = next++) {
-        const t = performance.now();
-        await fn(i);
-        latencies[i] = performance.now() - t;
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  const sorted = Array.from(latencies).sort((a, b) => a - b);
-  return { perSec: count / seconds, p50: pct(sorted, 50), p99: pct(sorted, 99) };
+/** Open-loop GETs or POSTs at `rate`; successes and failures in separate latency classes. */
+async function classify(name: string, count: number, rate: number, send: (i: number) => Promise<HttpResult>, ok: (r: HttpResult) => boolean) {
+  const good = new Samples(`${name}: ok`);
+  const bad = new Samples(`${name}: failed`);
+  const statuses = new Tally<string>();
+  const loop = await openLoop({ count, ratePerSec: rate }, async (i) => {
+    const r = await send(i);
+    const label = r.status === 200 && r.body?.token ? `200 ${r.body.status}${r.body.reason ? `/${r.body.reason}` : ''}` : String(r.status);
+    statuses.add(label);
+    (ok(r) ? good : bad).add(r.ms);
+  });
+  console.log(good.line(loop.elapsedMs));
+  if (bad.count) console.log(bad.line(loop.elapsedMs));
+  console.log(`  answers: ${statuses}`);
+  console.log(`  ${describeLoop(loop)}`);
+  return { good, bad, loop };
 }
+
+const live = (r: HttpResult) => r.status === 200 && (r.body?.status === 'WAITING' || r.body?.status === 'ACTIVE');
 
 async function main() {
-  const config = loadConfig({ ...process.env, LOG_LEVEL: 'silent' });
-  await migrateDatabase(config.MYSQL_URL);
-  const database = createDatabase(config.MYSQL_URL, 10);
-  const prefix = `${config.REDIS_PREFIX}bench-${randomBytes(3).toString('hex')}:`;
-  const redis = createRedis(config.REDIS_URL, prefix);
-  const log = pino({ level: 'warn' });
-  const queue = buildQueue({ config, db: database.db, redis, metrics: new Metrics('bench', false), onError: (what, err) => log.warn({ err: String(err) }, what) });
+  const joins = n('joins');
+  const polls = n('polls');
+  const rate = n('rate');
+  console.log(`queue benchmark ${run.runId}: ${joins} joins and ${polls} polls through HTTP at ${rate}/s (open loop), API :${args.port}, bare Hono :${barePort}, ${new Date().toISOString()}`);
+  const database = await openDatabase(run);
+  const children = new Children(run.env);
+  const http = new HttpClient(run.api, 12_000);
+  const bare = new HttpClient(`http://127.0.0.1:${barePort}`, 12_000);
+  let redis: ReturnType<typeof createRedis> | undefined;
+  try {
+    children.start('api');
+    children.startScript('bare-hono', 'scripts/bench/bare-hono.ts', { BARE_HONO_PORT: String(barePort) });
+    await waitReady(run.api);
+    const [admin] = await makeUsers(database, run, 1, 0, 'ADMIN');
+    const users = await makeUsers(database, run, joins, 0);
+    const schedule = await makeSchedule(database, run, 10);
+    // A small cap so most joiners wait: positions are the hot path, as in a rush.
+    const put = await http.request('PUT', `/api/v1/admin/schedules/${schedule.scheduleId}/queue`, { token: admin!.token, body: { mode: 'manual', maxActive: 100, admitRatePerSec: 100 } });
+    if (put.status !== 200) throw new Error(`PUT queue settings answered ${put.status}: ${JSON.stringify(put.body)}`);
+    // Keep-alive sockets first, so the run measures the servers and not the kernel's accept queue.
+    await http.warm(Math.min(2000, rate));
+    await bare.warm(Math.min(2000, rate));
 
-  // A schedule open since an hour; a small cap so most joiners wait (positions are the hot path).
-  const now = Date.now();
-  const { scheduleIds } = await new CatalogRepository(database.db).createConcert(
-    {
-      title: 'Queue benchmark',
-      artist: 'Bench',
-      description: '',
-      venue: 'Nowhere',
-      schedules: [{ startsAt: new Date(now + 30 * 86_400_000), saleOpensAt: new Date(now - 3_600_000), saleClosesAt: new Date(now + 29 * 86_400_000) }],
-      sections: [{ name: 'A', tier: 'R', price: 1000, rows: 1, seatsPerRow: 1 }],
-    },
-    null,
-  );
-  const scheduleId = scheduleIds[0]!;
-  await queue.settings.update(scheduleId, { maxActive: 100, admitRatePerSec: 100 }, 0); // recorded as admin 0: the benchmark itself
-  const firstUser = 1_000_000_000 + Math.floor(Math.random() * 1_000_000_000);
+    console.log('\n== primitives (same run, same machine, same rate)');
+    const floor = await classify('bare Hono GET /', Math.max(joins, polls), rate, () => bare.request('GET', '/'), (r) => r.status === 200);
+    const healthz = await classify('API GET /healthz', Math.max(joins, polls), rate, () => http.request('GET', '/healthz'), (r) => r.status === 200);
 
-  console.log(`queue benchmark: ${JOINS} joins, ${POLLS} polls, concurrency ${CONCURRENCY}, redis ${config.REDIS_URL}`);
-  const tokens: string[] = new Array(JOINS);
-  const joins = await measure(JOINS, CONCURRENCY, async (i) => {
-    tokens[i] = (await queue.service.join(firstUser + i, scheduleId)).token;
-  });
-  const polls = await measure(POLLS, CONCURRENCY, async (i) => {
-    const u = (i * 7919) % JOINS;
-    await queue.service.status(firstUser + u, tokens[u]);
-  });
+    console.log('\n== waiting room through HTTP');
+    const tokens: string[] = new Array(joins);
+    const join = await classify(
+      'join (POST /queue/tokens)',
+      joins,
+      rate,
+      async (i) => {
+        const r = await http.request('POST', '/api/v1/queue/tokens', { token: users[i]!.token, body: { scheduleId: schedule.scheduleId } });
+        if (r.status === 200) tokens[i] = r.body.token;
+        return r;
+      },
+      live,
+    );
+    const joined = users.map((u, i) => ({ u, token: tokens[i] })).filter((x) => x.token);
+    if (joined.length === 0) throw new Error('no join succeeded');
+    const poll = await classify(
+      'poll (GET /queue/tokens/current)',
+      polls,
+      rate,
+      (i) => {
+        const x = joined[(i * 7919) % joined.length]!;
+        return http.request('GET', '/api/v1/queue/tokens/current', { token: x.u.token, headers: { 'x-queue-token': x.token! } });
+      },
+      live,
+    );
+    const f1 = (v: number) => v.toFixed(1);
+    const vs = (s: Samples) => `p50 ${f1(s.percentile(50))} ms (${f1(s.percentile(50) / floor.good.percentile(50))}x bare Hono), p99 ${f1(s.percentile(99))} ms (${f1(s.percentile(99) / floor.good.percentile(99))}x)`;
+    console.log(`\njoin ${vs(join.good)}; failures ${join.bad.count} of ${joins}`);
+    console.log(`poll ${vs(poll.good)}; failures ${poll.bad.count} of ${polls}`);
+    console.log(`API /healthz ${vs(healthz.good)}`);
 
-  // Redis's own rate for the primitives the script is built on, same connection settings.
-  const zadd = await measure(BASELINE_OPS, CONCURRENCY, (i) => redis.zadd('baseline', i, `m${i}`));
-  const zrank = await measure(BASELINE_OPS, CONCURRENCY, (i) => redis.zrank('baseline', `m${i % BASELINE_OPS}`));
-
-  const row = (name: string, r: { perSec: number; p50: number; p99: number }) =>
-    console.log(`${name.padEnd(22)} ${r.perSec.toFixed(0).padStart(8)} ops/s   p50 ${r.p50.toFixed(2).padStart(7)} ms   p99 ${r.p99.toFixed(2).padStart(7)} ms`);
-  row('queue join', joins);
-  row('queue status poll', polls);
-  row('redis ZADD (baseline)', zadd);
-  row('redis ZRANK (baseline)', zrank);
-  console.log(`join / ZADD = ${((joins.perSec / zadd.perSec) * 100).toFixed(0)}%, poll / ZRANK = ${((polls.perSec / zrank.perSec) * 100).toFixed(0)}%`);
-
-  await queue.service.flush();
-  let cursor = '0';
-  do {
-    const [nextCursor, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = nextCursor;
-    // Keys from SCAN carry the prefix; ioredis adds it again on DEL, so strip it.
-    if (keys.length) await redis.del(...keys.map((k) => k.slice(prefix.length)));
-  } while (cursor !== '0');
-  redis.disconnect();
-  await database.close();
+    // ---- in-process, labelled: the queue service alone beside Redis's own commands -----------------
+    const inProcess = n('in-process');
+    if (inProcess > 0) {
+      const conc = n('concurrency');
+      console.log(`\n== in-process (no HTTP, JWT or rate limits): the queue service called directly, closed loop at ${conc} in flight`);
+      redis = createRedis(run.base.REDIS_URL, `${run.runId}:`);
+      const log = pino({ level: 'warn' });
+      const config = { ...run.base, REDIS_PREFIX: `${run.runId}:` };
+      const queue = buildQueue({ config, db: database.db, redis, metrics: new Metrics('bench', false), onError: (what, err) => log.warn({ err: String(err) }, what) });
+      const firstUser = 2_000_000_000;
+      const sTokens: string[] = new Array(inProcess);
+      const failed = new Tally<string>();
+      const outcome = (view: { status: string; reason?: string | null }) => {
+        if (view.status !== 'WAITING' && view.status !== 'ACTIVE') failed.add(`${view.status}/${view.reason ?? '-'}`);
+      };
+      const rows: Measurement[] = [
+        await measure('queue.join (in-process)', inProcess, conc, async (i) => {
+          const view = await queue.service.join(firstUser + i, schedule.scheduleId);
+          sTokens[i] = view.token;
+          outcome(view);
+        }),
+        await measure('queue.status (in-process)', inProcess, conc, async (i) => {
+          const u = (i * 7919) % inProcess;
+          outcome(await queue.service.status(firstUser + u, sTokens[u]));
+        }),
+      ];
+      const zadd = await measure('redis ZADD (baseline)', inProcess * 2, conc, (i) => redis!.zadd('baseline', i, `m${i}`));
+      const zrank = await measure('redis ZRANK (baseline)', inProcess * 2, conc, (i) => redis!.zrank('baseline', `m${i % (inProcess * 2)}`));
+      for (const m of [...rows, zadd, zrank]) console.log(m.line());
+      console.log(`in-process failures (not WAITING/ACTIVE): ${failed.total === 0 ? 0 : failed.toString()}`);
+      console.log(`join / ZADD rate = ${((rows[0]!.rate / zadd.rate) * 100).toFixed(0)} %, status / ZRANK rate = ${((rows[1]!.rate / zrank.rate) * 100).toFixed(0)} %`);
+      await queue.service.flush();
+    }
+  } finally {
+    await teardown(run, { keep: args.keep!, children, database, close: [() => http.close(), () => bare.close(), () => redis?.quit()] });
+  }
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -67,10 +67,15 @@ export class Children {
 
   /** `name` is 'api' or 'worker', or 'api2', 'api3', ... for more API processes (`env` sets their port). */
   start(name: string, env: Record<string, string> = {}): ChildProcess {
+    const main = name.startsWith('api') ? 'api' : name;
+    return this.startScript(name, `src/main/${main}.ts`, env);
+  }
+
+  /** Any TypeScript entry point of the repo (path relative to the root) as a named child. */
+  startScript(name: string, script: string, env: Record<string, string> = {}): ChildProcess {
     // BENCH_CPU_PROFILE=<dir> writes V8 CPU profiles of the children there (open in Chrome DevTools).
     const profile = process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : [];
-    const main = name.startsWith('api') ? 'api' : name;
-    const child = spawn(process.execPath, [...profile, '--import', 'tsx', `src/main/${main}.ts`], { cwd: root, env: { ...this.env, ...env }, stdio: ['ignore', 'inherit', 'inherit'] });
+    const child = spawn(process.execPath, [...profile, '--import', 'tsx', script], { cwd: root, env: { ...this.env, ...env }, stdio: ['ignore', 'inherit', 'inherit'] });
     child.on('exit', (code, signal) => {
       if (code && code !== 0) console.error(`${name} exited with ${code}`);
       else if (signal && signal !== 'SIGTERM') console.error(`${name} killed by ${signal}`);
@@ -228,7 +233,7 @@ export async function makeUsers(database: Database, run: BenchRun, count: number
  * A concert with one schedule of exactly `seats` seats (rows of 50 in section A, the rest in one row
  * of section B), sale open since a minute ago.
  */
-export async function makeSchedule(database: Database, run: BenchRun, seats: number, price = 10_000): Promise<{ scheduleId: number; seatIds: number[] }> {
+export async function makeSchedule(database: Database, run: BenchRun, seats: number, price = 10_000): Promise<{ concertId: number; scheduleId: number; seatIds: number[] }> {
   const now = Date.now();
   const full = Math.floor(seats / 50);
   const rest = seats % 50;
@@ -249,7 +254,7 @@ export async function makeSchedule(database: Database, run: BenchRun, seats: num
     null,
   );
   const scheduleId = c.scheduleIds[0]!;
-  return { scheduleId, seatIds: (await catalog.seatsOfSchedule(scheduleId)).map((s) => s.id) };
+  return { concertId: c.concertId, scheduleId, seatIds: (await catalog.seatsOfSchedule(scheduleId)).map((s) => s.id) };
 }
 
 export interface HttpResult {

@@ -4,7 +4,8 @@
  *  - an empty workflow's Update-with-Start (what a hold costs in Temporal alone);
  *  - the bare purchase: an empty workflow started by Update-with-Start, then given one more update
  *    (two Temporal round trips: what hold + pay cost in Temporal alone);
- *  - the raw MySQL hold UPDATE (optimistic, version column), a Redis SET NX, a bare HTTP GET.
+ *  - the hold transaction in-process (the production repository's, on the worker's pool size), a
+ *    Redis SET NX, a bare HTTP GET.
  *
  * Also a CLI for the Temporal ones alone (no API, no database):
  *   npx tsx scripts/bench/primitives.ts [--address 127.0.0.1:7233] [--n1 100] [--n5 300] [--purchases 200]
@@ -16,7 +17,8 @@ import { parseArgs } from 'node:util';
 import { Client, Connection, WithStartWorkflowOperation } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import type { Redis } from 'ioredis';
-import type mysql from 'mysql2/promise';
+import { ReservationRepository } from '../../src/booking/repository.js';
+import type { Db } from '../../src/platform/db/client.js';
 import { encryptedDataConverter } from '../../src/platform/temporal-codec.js';
 import type { CpuSampler, CpuDelta } from './cpu.js';
 import { confirmUpdate, emptyPurchaseWorkflow, emptyWorkflow, pingUpdate } from './empty-workflow.js';
@@ -56,7 +58,8 @@ export class Measurement {
   }
 }
 
-async function measure(name: string, count: number, concurrency: number, job: (i: number) => Promise<unknown>, cpu?: CpuSampler): Promise<Measurement> {
+/** Closed loop: `count` calls of `job` with `concurrency` in flight (a call that throws still counts its latency; see runPool). */
+export async function measure(name: string, count: number, concurrency: number, job: (i: number) => Promise<unknown>, cpu?: CpuSampler): Promise<Measurement> {
   const samples = new Samples(name);
   const mark = cpu?.mark();
   const elapsed = await runPool(count, concurrency, async (i) => {
@@ -152,18 +155,37 @@ export class EmptyTemporal {
   }
 }
 
-/** The raw MySQL hold: read the version, conditional UPDATE on it (the optimistic lock), then undo (not timed). */
-export function mysqlHold(pool: mysql.Pool, seatIds: number[], count: number, concurrency: number): Promise<Measurement> {
-  const samples = new Samples(`raw MySQL hold UPDATE @${concurrency}`);
+/**
+ * The hold's database work alone: the production ReservationRepository.hold(), which is the very
+ * transaction the worker's hold activity runs (read the seats, the optimistic UPDATE, the
+ * reservation, its seats and its first event, all in one transaction), called in-process on a pool
+ * the size of the worker's. No HTTP, no Temporal, no Redis lock: hold / this is the price of
+ * everything around the transaction. Each call takes a fresh seat, so `seats` must hold `count`.
+ */
+export function transactionalHold(
+  db: Db,
+  target: { concertId: number; scheduleId: number; seatIds: number[] },
+  userIds: number[],
+  count: number,
+  concurrency: number,
+): Promise<Measurement> {
+  if (target.seatIds.length < count) throw new Error(`transactionalHold needs ${count} seats, got ${target.seatIds.length}`);
+  const repository = new ReservationRepository(db);
+  const tag = randomBytes(4).toString('hex');
+  const samples = new Samples(`hold transaction (in-process) @${concurrency}`);
   return (async () => {
     const elapsed = await runPool(count, concurrency, async (i) => {
-      const seatId = seatIds[i % seatIds.length]!;
-      await samples.time(async () => {
-        const [rows] = await pool.query('SELECT version FROM seats WHERE id = ?', [seatId]);
-        const version = (rows as Array<{ version: number }>)[0]!.version;
-        await pool.query(`UPDATE seats SET status = 'HELD', reservation_id = 'bench', version = version + 1 WHERE id = ? AND version = ? AND status = 'AVAILABLE'`, [seatId, version]);
-      });
-      await pool.query(`UPDATE seats SET status = 'AVAILABLE', reservation_id = NULL WHERE id = ?`, [seatId]);
+      const result = await samples.time(() =>
+        repository.hold({
+          reservationId: `bench${tag}${i}`,
+          userId: userIds[i % userIds.length]!,
+          scheduleId: target.scheduleId,
+          concertId: target.concertId,
+          seatIds: [target.seatIds[i]!],
+          holdTtlMs: 600_000,
+        }),
+      );
+      if (!result.ok) throw new Error(`hold transaction refused seat ${target.seatIds[i]}: ${result.code}`);
     });
     return new Measurement(samples, elapsed, concurrency);
   })();

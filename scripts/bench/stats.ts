@@ -63,13 +63,26 @@ export class Tally<K extends string | number = number> {
   }
 }
 
+/**
+ * Jobs that threw inside runPool, by message. A benchmark survives a failed request (a reset
+ * connection, a fetch error) and reports it with `thrownSummary()` instead of dying mid-run.
+ */
+export const thrownJobs = new Tally<string>();
+export const thrownSummary = () => (thrownJobs.total === 0 ? 'jobs that threw: 0' : `jobs that threw: ${thrownJobs.total} (${thrownJobs})`);
+
 /** Runs `total` jobs with at most `concurrency` in flight; returns the wall time in ms. */
-export async function runPool(total: number, concurrency: number, job: (i: number) => Promise<void>): Promise<number> {
+export async function runPool(total: number, concurrency: number, job: (i: number) => Promise<unknown>): Promise<number> {
   const started = performance.now();
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(concurrency, total) }, async () => {
-      while (next < total) await job(next++);
+      while (next < total) {
+        try {
+          await job(next++);
+        } catch (err) {
+          thrownJobs.add(String((err as Error)?.message ?? err).slice(0, 120));
+        }
+      }
     }),
   );
   return performance.now() - started;
