@@ -28,7 +28,7 @@ import { createDatabase } from '../src/platform/db/client.js';
 import { createRedis } from '../src/platform/redis.js';
 import { checkInvariants } from '../test/support/invariants.js';
 import { sampleProcesses } from './bench/cpu.js';
-import { Children, HttpClient, listenOverflows, makeSchedule, makeUsers, newRun, openDatabase, soldAndDoubles, stackRunDir, teardown, waitReady } from './bench/harness.js';
+import { Children, HttpClient, listenOverflows, makeSchedule, makeUsers, newRun, openDatabase, prepareWorkflowBundle, soldAndDoubles, stackRunDir, teardown, waitReady } from './bench/harness.js';
 import { describeLoop, openLoop } from './bench/open-loop.js';
 import { EmptyTemporal, httpGet, redisSetNx, transactionalHold } from './bench/primitives.js';
 import { runPool, Samples, seededRandom, Tally, thrownSummary } from './bench/stats.js';
@@ -70,6 +70,7 @@ async function main() {
   let redis: ReturnType<typeof createRedis> | undefined;
   let temporal: EmptyTemporal | undefined;
   try {
+    await prepareWorkflowBundle(run);
     children.start('worker');
     children.start('api');
     await waitReady(run.api);

@@ -44,6 +44,7 @@ import {
   makeUsers,
   newRun,
   openDatabase,
+  prepareWorkflowBundle,
   root,
   sleep,
   soldAndDoubles,
@@ -161,6 +162,7 @@ async function main() {
     const calibration = calibrateN > 0 ? { schedule: await makeSchedule(database, run, calibrateN), users: await makeUsers(database, run, calibrateN, 100_000) } : undefined;
     console.log(`prepared schedule ${sale.scheduleId} (${sale.seatIds.length} seats), ${buyers.length} buyers with wallets and tokens in ${secs(performance.now() - t)}`);
 
+    await prepareWorkflowBundle(run);
     children.start('worker');
     apiPorts.forEach((port, k) => children.start(k === 0 ? 'api' : `api${k + 1}`, { API_PORT: String(port) }));
     for (const port of apiPorts.slice(1)) await waitReady(`http://127.0.0.1:${port}`);

@@ -43,6 +43,8 @@ const schema = z
     TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
     TEMPORAL_NAMESPACE: z.string().default('default'),
     TEMPORAL_TASK_QUEUE: z.string().default('booking'),
+    // A prebuilt workflow bundle (npm run build writes dist/workflow-bundle.js, used by default from dist/).
+    WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
     TEMPORAL_UI_URL: z.string().url().default('http://127.0.0.1:8233'),
     WORKER_METRICS_PORT: int(9464, 0, 65535),
     WORKER_SDK_METRICS_PORT: int(9466, 0, 65535),

@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { inArray } from 'drizzle-orm';
@@ -32,6 +32,19 @@ export interface BenchRun {
   /** The API's base URL. */
   api: string;
   mysqlUrl: string;
+}
+
+/**
+ * Bundles the workflow code once for the run and points the children at it (WORKFLOW_BUNDLE_PATH),
+ * as production loads the build's bundle: no worker spends seconds in webpack at start.
+ */
+export async function prepareWorkflowBundle(run: BenchRun): Promise<void> {
+  const { bundleWorkflows } = await import('../../src/main/worker-app.js');
+  const dir = `${root}/.stack/bench`;
+  mkdirSync(dir, { recursive: true });
+  const path = `${dir}/workflow-bundle-${run.runId}.js`;
+  writeFileSync(path, (await bundleWorkflows()).code);
+  run.env.WORKFLOW_BUNDLE_PATH = path;
 }
 
 /** A run id, a database / Redis prefix / task queue named after it, and the children's environment. */

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
@@ -18,6 +19,18 @@ export const workflowsPath = fileURLToPath(new URL('../../workflows/index.ts', i
 
 /** Bundles the workflow code once (saves a webpack run and ~100 MB per worker start). */
 export const bundleWorkflows = () => bundleWorkflowCode({ workflowsPath, logger: { log() {}, info() {}, warn() {}, error: console.error, debug() {}, trace() {} } });
+
+/** Where `npm run build` puts the bundle, seen from the compiled file (dist/workflow-bundle.js). */
+const builtBundlePath = fileURLToPath(new URL('../../workflow-bundle.js', import.meta.url));
+
+/**
+ * The workflow code a worker runs: WORKFLOW_BUNDLE_PATH when set, else the build's bundle when this
+ * file runs from dist/, else a bundle made now from workflows/ (development through tsx).
+ */
+export async function workflowBundleFor(config: Pick<Config, 'WORKFLOW_BUNDLE_PATH'>): Promise<NonNullable<WorkerOptions['workflowBundle']>> {
+  const codePath = config.WORKFLOW_BUNDLE_PATH ?? (existsSync(builtBundlePath) ? builtBundlePath : undefined);
+  return codePath ? { codePath } : bundleWorkflows();
+}
 
 export interface WorkerDeps {
   config: Config;
@@ -55,7 +68,7 @@ export async function createBookingWorker(deps: WorkerDeps): Promise<Worker> {
     taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
     // Payloads are AES-256-GCM encrypted (src/platform/temporal-codec.ts), like the clients'.
     dataConverter: encryptedDataConverter(deps.config.DATA_ENCRYPTION_KEY, deps.config.DATA_ENCRYPTION_KEY_PREVIOUS),
-    ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowBundle: await bundleWorkflows() }),
+    workflowBundle: deps.workflowBundle ?? (await workflowBundleFor(deps.config)),
     activities: buildActivities(deps),
     maxConcurrentActivityTaskExecutions: deps.config.WORKER_MAX_CONCURRENT_ACTIVITIES,
     maxConcurrentLocalActivityExecutions: deps.config.WORKER_MAX_CONCURRENT_ACTIVITIES,

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestContext, eventually, type TestContext } from '../support/harness.js';
 import { checkInvariants } from '../support/invariants.js';
 
@@ -29,6 +29,8 @@ describe('worker process killed mid-reservation', () => {
       WORKER_METRICS_PORT: '0',
       WORKER_SDK_METRICS_PORT: '0',
       SWEEPER_ENABLED: 'false',
+      // The run's prebuilt bundle (test/support/global-setup.ts), as production loads dist/'s.
+      WORKFLOW_BUNDLE_PATH: inject('stack').workflowBundlePath,
     };
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/main/worker.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
     workers.push(child);

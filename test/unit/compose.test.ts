@@ -93,14 +93,15 @@ describe('docker-compose.yml', () => {
     for (const name of INFRA) expect(services[name]!.healthcheck?.test, `${name} healthcheck`).toBeTruthy();
   });
 
-  it('builds the app services from the Dockerfile and runs the right entry points', () => {
+  it('builds the app services from the Dockerfile and runs the built entry points with plain node', () => {
     for (const name of APP) expect(services[name]!.build, `${name} build`).toBeTruthy();
-    expect(commandText(services.migrate!)).toContain('src/main/migrate.ts');
-    expect(commandText(services.migrate!)).toContain('src/main/seed.ts');
-    expect(commandText(services.worker!)).toContain('src/main/worker.ts');
-    expect(commandText(services.relay!)).toContain('src/main/relay.ts');
+    expect(commandText(services.migrate!)).toContain('node dist/src/main/migrate.js');
+    expect(commandText(services.migrate!)).toContain('node dist/src/main/seed.js');
+    expect(commandText(services.worker!)).toBe('node dist/src/main/worker.js');
+    expect(commandText(services.relay!)).toBe('node dist/src/main/relay.js');
     // The API either relies on the Dockerfile's CMD or names it explicitly.
-    if (services.api!.command) expect(commandText(services.api!)).toContain('src/main/api.ts');
+    if (services.api!.command) expect(commandText(services.api!)).toBe('node dist/src/main/api.js');
+    for (const name of APP) expect(commandText(services[name]!), `${name} runs no TypeScript at run time`).not.toMatch(/tsx|\.ts\b/);
   });
 
   it('starts api, worker and relay only after migrate succeeded and the infrastructure is healthy', () => {
@@ -194,10 +195,20 @@ describe('Dockerfile', () => {
     expect(from).toMatch(/^FROM\s+node:20([.-]\S*)?(\s|$)/i);
   });
 
-  it('installs with npm ci and runs the API by default', () => {
+  it('builds in one stage and runs from a slim one: dist/ and production dependencies, as non-root, with a healthcheck', () => {
     const text = readFileSync(dockerfileUrl, 'utf8');
-    expect(text).toMatch(/^RUN\s+npm ci\b/m);
-    const cmd = text.split('\n').find((l) => /^CMD\s/.test(l));
-    expect(cmd).toContain('src/main/api.ts');
+    const stages = text.split(/^FROM\s/im).slice(1);
+    expect(stages.length, 'a build stage and a runtime stage').toBe(2);
+    const [build, runtime] = stages as [string, string];
+    expect(build).toMatch(/^RUN\s+npm ci\b/m);
+    expect(build).toMatch(/npm run build/);
+    expect(build).toMatch(/npm prune --omit=dev/);
+    expect(runtime).toMatch(/COPY --from=build \S*\/dist\b/);
+    expect(runtime).not.toMatch(/COPY\s+(\.|src)\s/);
+    expect(runtime).toMatch(/^USER\s+node\b/m);
+    expect(runtime).toMatch(/^HEALTHCHECK\s/m);
+    const cmd = runtime.split('\n').find((l) => /^CMD\s/.test(l));
+    expect(cmd).toContain('dist/src/main/api.js');
+    expect(cmd).not.toContain('tsx');
   });
 });
