@@ -21,7 +21,8 @@ import { pino } from 'pino';
 import { Metrics } from '../src/platform/observability/metrics.js';
 import { createRedis } from '../src/platform/redis.js';
 import { buildQueue } from '../src/queue/wiring.js';
-import { Children, HttpClient, makeSchedule, makeUsers, newRun, openDatabase, teardown, waitReady, type HttpResult } from './bench/harness.js';
+import { sampleProcesses, type CpuSampler } from './bench/cpu.js';
+import { Children, HttpClient, makeSchedule, makeUsers, newRun, openDatabase, stackRunDir, teardown, waitReady, type HttpResult } from './bench/harness.js';
 import { describeLoop, openLoop } from './bench/open-loop.js';
 import { measure, type Measurement } from './bench/primitives.js';
 import { Samples, Tally } from './bench/stats.js';
@@ -42,11 +43,12 @@ const n = (k: keyof typeof args) => Number(args[k]);
 const run = newRun({ prefix: 'benchq', port: n('port'), env: {} });
 const barePort = n('port') + 10;
 
-/** Open-loop GETs or POSTs at `rate`; successes and failures in separate latency classes. */
-async function classify(name: string, count: number, rate: number, send: (i: number) => Promise<HttpResult>, ok: (r: HttpResult) => boolean) {
+/** Open-loop GETs or POSTs at `rate`; successes and failures in separate latency classes, and the CPU each process spent per request. */
+async function classify(name: string, count: number, rate: number, send: (i: number) => Promise<HttpResult>, ok: (r: HttpResult) => boolean, cpu?: CpuSampler) {
   const good = new Samples(`${name}: ok`);
   const bad = new Samples(`${name}: failed`);
   const statuses = new Tally<string>();
+  const mark = cpu?.mark();
   const loop = await openLoop({ count, ratePerSec: rate }, async (i) => {
     const r = await send(i);
     const label = r.status === 200 && r.body?.token ? `200 ${r.body.status}${r.body.reason ? `/${r.body.reason}` : ''}` : String(r.status);
@@ -57,6 +59,8 @@ async function classify(name: string, count: number, rate: number, send: (i: num
   if (bad.count) console.log(bad.line(loop.elapsedMs));
   console.log(`  answers: ${statuses}`);
   console.log(`  ${describeLoop(loop)}`);
+  const used = mark?.();
+  if (used) console.log(`  CPU ms per request: ${used.perOp(count, ['api', 'bare-hono', 'redis', 'mysql', 'bench'])}`);
   return { good, bad, loop };
 }
 
@@ -76,6 +80,7 @@ async function main() {
     children.start('api');
     children.startScript('bare-hono', 'scripts/bench/bare-hono.ts', { BARE_HONO_PORT: String(barePort) });
     await waitReady(run.api);
+    const cpu = sampleProcesses(children, run.base.TEMPORAL_ADDRESS, stackRunDir);
     const [admin] = await makeUsers(database, run, 1, 0, 'ADMIN');
     const users = await makeUsers(database, run, joins, 0);
     const schedule = await makeSchedule(database, run, 10);
@@ -87,8 +92,8 @@ async function main() {
     await bare.warm(Math.min(2000, rate));
 
     console.log('\n== primitives (same run, same machine, same rate)');
-    const floor = await classify('bare Hono GET /', Math.max(joins, polls), rate, () => bare.request('GET', '/'), (r) => r.status === 200);
-    const healthz = await classify('API GET /healthz', Math.max(joins, polls), rate, () => http.request('GET', '/healthz'), (r) => r.status === 200);
+    const floor = await classify('bare Hono GET /', Math.max(joins, polls), rate, () => bare.request('GET', '/'), (r) => r.status === 200, cpu);
+    const healthz = await classify('API GET /healthz', Math.max(joins, polls), rate, () => http.request('GET', '/healthz'), (r) => r.status === 200, cpu);
 
     console.log('\n== waiting room through HTTP');
     const tokens: string[] = new Array(joins);
@@ -102,6 +107,7 @@ async function main() {
         return r;
       },
       live,
+      cpu,
     );
     const joined = users.map((u, i) => ({ u, token: tokens[i] })).filter((x) => x.token);
     if (joined.length === 0) throw new Error('no join succeeded');
@@ -114,6 +120,7 @@ async function main() {
         return http.request('GET', '/api/v1/queue/tokens/current', { token: x.u.token, headers: { 'x-queue-token': x.token! } });
       },
       live,
+      cpu,
     );
     const f1 = (v: number) => v.toFixed(1);
     const vs = (s: Samples) => `p50 ${f1(s.percentile(50))} ms (${f1(s.percentile(50) / floor.good.percentile(50))}x bare Hono), p99 ${f1(s.percentile(99))} ms (${f1(s.percentile(99) / floor.good.percentile(99))}x)`;
