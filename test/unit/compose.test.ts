@@ -126,7 +126,7 @@ describe('docker-compose.yml', () => {
       expect(redis.protocol, `${name} REDIS_URL`).toBe('redis:');
       expect(redis.hostname, `${name} REDIS_URL`).toBe('redis');
 
-      expect(e.TEMPORAL_ADDRESS, `${name} TEMPORAL_ADDRESS`).toBe('temporal:7233');
+      expect(interpolateDefaults(e.TEMPORAL_ADDRESS!), `${name} TEMPORAL_ADDRESS`).toBe('temporal:7233');
 
       const brokers = e.KAFKA_BROKERS!.split(',').map((b) => b.trim());
       expect(brokers.length).toBeGreaterThan(0);
@@ -182,6 +182,56 @@ describe('docker-compose.yml', () => {
     expect(args[args.indexOf('--ui-ip') + 1]).toBe('0.0.0.0');
     const attrs = args.filter((_a, i) => args[i - 1] === '--search-attribute');
     expect(attrs.sort()).toEqual(['ConcertId=Keyword', 'ReservationStatus=Keyword', 'ScheduleId=Keyword', 'UserId=Keyword']);
+  });
+});
+
+describe('docker-compose.yml, profile cluster', () => {
+  const CLUSTER = ['temporal-postgres', 'temporal-schema', 'temporal-server', 'temporal-namespace', 'temporal-ui'];
+  const stackScript = readFileSync(new URL('../../scripts/stack.sh', import.meta.url), 'utf8');
+  const stackDynamicConfig = Object.fromEntries(
+    stackScript
+      .slice(stackScript.indexOf('TEMPORAL_DYNAMIC_CONFIG=('), stackScript.indexOf(')', stackScript.indexOf('TEMPORAL_DYNAMIC_CONFIG=(')))
+      .split('\n')
+      .slice(1)
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .map((l) => l.split('=') as [string, string]),
+  );
+
+  it('runs a Temporal server on PostgreSQL from the official images, only under the profile', () => {
+    for (const name of CLUSTER) expect((services[name] as { profiles?: string[] }).profiles, name).toEqual(['cluster']);
+    expect(services['temporal-postgres']!.image).toMatch(/^postgres:\d+/);
+    expect(services['temporal-server']!.image).toMatch(/^temporalio\/server:1\.32\.\d+$/);
+    expect(services['temporal-schema']!.image).toMatch(/^temporalio\/admin-tools:1\.32\.\d+$/);
+    expect(services['temporal-ui']!.image).toMatch(/^temporalio\/ui:2\.\d+\.\d+$/);
+    const e = env(services['temporal-server']!);
+    expect(e.DB).toBe('postgres12');
+    expect(e.POSTGRES_SEEDS).toBe('temporal-postgres');
+    expect(Number(e.NUM_HISTORY_SHARDS)).toBeGreaterThan(1);
+    expect(dependsOn(services['temporal-server']!)['temporal-schema']).toBe('service_completed_successfully');
+    expect(commandText(services['temporal-schema']!)).toMatch(/update-schema -d \/etc\/temporal\/schema\/postgresql\/v12\/temporal\/versioned/);
+    expect(commandText(services['temporal-schema']!)).toMatch(/update-schema -d \/etc\/temporal\/schema\/postgresql\/v12\/visibility\/versioned/);
+  });
+
+  it('registers the namespace and every search attribute the workflow sets, and the apps wait for that when the profile is on', () => {
+    const setup = commandText(services['temporal-namespace']!);
+    expect(setup).toMatch(/namespace create -n default --retention \S+/);
+    for (const a of ['ReservationStatus', 'UserId', 'ScheduleId', 'ConcertId']) expect(setup).toContain(a);
+    for (const name of LONG_RUNNING) {
+      const d = (services[name]!.depends_on as Record<string, { condition: string; required?: boolean }>)['temporal-namespace'];
+      expect(d, name).toEqual({ condition: 'service_completed_successfully', required: false });
+    }
+  });
+
+  it('gives the server the same dynamic config as the dev server and the native server mode', () => {
+    const file = readFileSync(new URL('../../docs/temporal/dynamicconfig.yaml', import.meta.url), 'utf8');
+    const fromFile = Object.fromEntries(Object.entries(parse(file) as Record<string, Array<{ value: unknown }>>).map(([k, v]) => [k, String(v[0]!.value)]));
+    expect(fromFile).toEqual(stackDynamicConfig);
+    const args = services.temporal!.command as string[];
+    const devFlags = Object.fromEntries(args.filter((_a, i) => args[i - 1] === '--dynamic-config-value').map((v) => v.split('=') as [string, string]));
+    for (const [k, v] of Object.entries(devFlags)) expect(stackDynamicConfig[k], k).toBe(v);
+    const mounted = (services['temporal-server'] as { volumes?: string[] }).volumes ?? [];
+    expect(mounted.some((v) => v.startsWith('./docs/temporal/dynamicconfig.yaml:') && v.includes(env(services['temporal-server']!).DYNAMIC_CONFIG_FILE_PATH!))).toBe(true);
   });
 });
 
