@@ -28,7 +28,7 @@ import { createDatabase } from '../src/platform/db/client.js';
 import { createRedis } from '../src/platform/redis.js';
 import { checkInvariants } from '../test/support/invariants.js';
 import { sampleProcesses } from './bench/cpu.js';
-import { Children, HttpClient, listenOverflows, makeSchedule, makeUsers, newRun, openDatabase, prepareWorkflowBundle, soldAndDoubles, stackRunDir, teardown, waitReady } from './bench/harness.js';
+import { Children, HttpClient, listenOverflows, makeSchedule, makeUsers, newRun, openDatabase, soldAndDoubles, stackRunDir, startProcesses, teardown } from './bench/harness.js';
 import { describeLoop, openLoop } from './bench/open-loop.js';
 import { EmptyTemporal, httpGet, redisSetNx, transactionalHold } from './bench/primitives.js';
 import { runPool, Samples, seededRandom, Tally, thrownSummary } from './bench/stats.js';
@@ -50,6 +50,9 @@ const { values: args } = parseArgs({
     'loser-rate': { type: 'string', default: '200' },
     primitives: { type: 'string', default: '2000' },
     port: { type: 'string', default: '3900' },
+    // Several API processes (ports --port, --port + 10, ...; requests go round robin) and workers.
+    apis: { type: 'string', default: '1' },
+    workers: { type: 'string', default: '1' },
     keep: { type: 'boolean', default: false },
   },
 });
@@ -64,18 +67,18 @@ async function main() {
   console.log(`booking benchmark ${runId}: database ${runId}, API :${args.port}, Temporal ${base.TEMPORAL_ADDRESS}, ${new Date().toISOString()}`);
   const database = await openDatabase(run);
   const children = new Children(run.env);
-  const http = new HttpClient(run.api);
-  const call = (method: string, path: string, token: string, body?: unknown) => http.request(method, path, { token, body });
+  const apiUrls = Array.from({ length: Math.max(1, n('apis')) }, (_, k) => `http://127.0.0.1:${n('port') + 10 * k}`);
+  const clients = apiUrls.map((url) => new HttpClient(url));
+  const http = clients[0]!;
+  let turn = 0;
+  const call = (method: string, path: string, token: string, body?: unknown) => clients[turn++ % clients.length]!.request(method, path, { token, body });
   let pool: mysql.Pool | undefined;
   let redis: ReturnType<typeof createRedis> | undefined;
   let temporal: EmptyTemporal | undefined;
   try {
-    await prepareWorkflowBundle(run);
-    children.start('worker');
-    children.start('api');
-    await waitReady(run.api);
+    await startProcesses(run, children, { apis: apiUrls.length, workers: Math.max(1, n('workers')), port: n('port') });
     const cpu = sampleProcesses(children, base.TEMPORAL_ADDRESS, stackRunDir);
-    const sdk = ['api', 'worker', 'temporal'];
+    const sdk = [...Object.keys(children.pids()), 'temporal'];
 
     // ---- 1. primitives ---------------------------------------------------------------------
     console.log('\n== primitives (same run, same machine)');
@@ -160,8 +163,8 @@ async function main() {
     console.log(`hold p50 @1 / empty UWS p50 @1 = ${f1(hold1.percentile(50))} / ${f1(uws1.p(50))} ms = ${(hold1.percentile(50) / uws1.p(50)).toFixed(2)}x  (target <= 1.5x)`);
     console.log(`pay rate @${conc}: ${payRate.toFixed(0)}/s; pay p50 @1 / empty UWS p50 @1 = ${(pay1.percentile(50) / uws1.p(50)).toFixed(2)}x`);
     console.log(`ratios (p50 @${conc}): hold / hold transaction = ${f1(holdS.percentile(50) / sqlHold.p(50))}x, hold / Redis SET NX = ${f1(holdS.percentile(50) / setnx.p(50))}x, hold / GET /healthz = ${f1(holdS.percentile(50) / healthz.p(50))}x`);
-    console.log(`CPU ms per hold  @${conc}: ${holdCpu.perOp(holdS.count, [...sdk, 'mysql', 'redis', 'bench'])}  (total api+worker+temporal ${f1(holdCpu.total(sdk) / holdS.count)})`);
-    console.log(`CPU ms per pay   @${conc}: ${payCpu.perOp(payS.count, [...sdk, 'mysql', 'redis', 'bench'])}  (total api+worker+temporal ${f1(payCpu.total(sdk) / payS.count)})`);
+    console.log(`CPU ms per hold  @${conc}: ${holdCpu.perOp(holdS.count, [...sdk, 'mysql', 'redis', 'bench'])}  (total API, worker and Temporal processes ${f1(holdCpu.total(sdk) / holdS.count)})`);
+    console.log(`CPU ms per pay   @${conc}: ${payCpu.perOp(payS.count, [...sdk, 'mysql', 'redis', 'bench'])}  (total API, worker and Temporal processes ${f1(payCpu.total(sdk) / payS.count)})`);
     console.log(`CPU ms per empty UWS @${conc}: ${uwsC.cpuPerCall(['temporal', 'bench'])}  (total ${f1(uwsC.cpu!.total(['temporal', 'bench']) / uwsC.count)}; bench = client + empty worker)`);
     console.log(`cores busy during holds: ${holdCpu.utilisation()}`);
 
@@ -184,7 +187,7 @@ async function main() {
       return hot ? rand(Math.ceil(flash.seatIds.length / 5)) : rand(flash.seatIds.length);
     });
     const warm = n('flash-warm-sockets');
-    if (warm > 0) console.log(`warmed ${await http.warm(warm)} keep-alive connections to the API first`);
+    if (warm > 0) for (const c of clients) console.log(`warmed ${await c.warm(Math.ceil(warm / clients.length))} keep-alive connections to an API first`);
     const overflowsBefore = listenOverflows();
     const flashMark = cpu.mark();
     const loop = await openLoop({ count: attempts, ratePerSec: rate }, async (i) => {
@@ -240,7 +243,7 @@ async function main() {
     const problems = await checkInvariants(database.pool);
     console.log(`SPEC invariants: ${problems.length === 0 ? 'all hold' : problems.join('\n')}`);
   } finally {
-    await teardown(run, { keep: args.keep!, children, database, close: [() => temporal?.close(), () => http.close(), () => pool?.end(), () => redis?.quit()] });
+    await teardown(run, { keep: args.keep!, children, database, close: [() => temporal?.close(), ...clients.map((c) => () => c.close()), () => pool?.end(), () => redis?.quit()] });
   }
 }
 

@@ -44,13 +44,12 @@ import {
   makeUsers,
   newRun,
   openDatabase,
-  prepareWorkflowBundle,
   root,
   sleep,
   soldAndDoubles,
   stackRunDir,
+  startProcesses,
   teardown,
-  waitReady,
   type BenchUser,
   type HttpResult,
 } from './bench/harness.js';
@@ -71,6 +70,7 @@ const { values: args } = parseArgs({
     'sse-share': { type: 'string', default: '0.2' },
     // API processes (stateless; each buyer talks to one of them, as behind a load balancer).
     apis: { type: 'string', default: '1' },
+    workers: { type: 'string', default: '1' },
     calibrate: { type: 'string', default: '100' },
     primitives: { type: 'string', default: '300' },
     seed: { type: 'string', default: '1' },
@@ -162,15 +162,11 @@ async function main() {
     const calibration = calibrateN > 0 ? { schedule: await makeSchedule(database, run, calibrateN), users: await makeUsers(database, run, calibrateN, 100_000) } : undefined;
     console.log(`prepared schedule ${sale.scheduleId} (${sale.seatIds.length} seats), ${buyers.length} buyers with wallets and tokens in ${secs(performance.now() - t)}`);
 
-    await prepareWorkflowBundle(run);
-    children.start('worker');
-    apiPorts.forEach((port, k) => children.start(k === 0 ? 'api' : `api${k + 1}`, { API_PORT: String(port) }));
-    for (const port of apiPorts.slice(1)) await waitReady(`http://127.0.0.1:${port}`);
-    await waitReady(run.api);
+    await startProcesses(run, children, { apis: APIS, workers: Math.max(1, n('workers')), port: n('port') });
     pool = mysql.createPool({ uri: run.mysqlUrl, connectionLimit: 20 });
     redis = createRedis(base.REDIS_URL, `${runId}:`);
     const cpu = sampleProcesses(children, base.TEMPORAL_ADDRESS, stackRunDir);
-    const procs = ['api', ...apiPorts.slice(1).map((_, k) => `api${k + 2}`), 'worker', 'temporal', 'mysql', 'redis', 'bench'];
+    const procs = [...Object.keys(children.pids()), 'temporal', 'mysql', 'redis', 'bench'];
 
     // ---- primitives (same run) ------------------------------------------------------------------
     console.log('\n== primitives (same run, same machine)');

@@ -47,6 +47,23 @@ export async function prepareWorkflowBundle(run: BenchRun): Promise<void> {
   run.env.WORKFLOW_BUNDLE_PATH = path;
 }
 
+/**
+ * Starts `workers` workers and `apis` API processes (ports `port`, `port + 10`, ...; each worker's
+ * SDK metrics on its own port) and waits until every API is ready. Returns the API base URLs.
+ */
+export async function startProcesses(run: BenchRun, children: Children, o: { apis: number; workers: number; port: number }): Promise<string[]> {
+  await prepareWorkflowBundle(run);
+  for (let k = 0; k < o.workers; k++) children.start(k === 0 ? 'worker' : `worker${k + 1}`, { WORKER_SDK_METRICS_PORT: String(o.port + 1 + 10 * k) });
+  const urls: string[] = [];
+  for (let k = 0; k < o.apis; k++) {
+    const port = o.port + 10 * k;
+    children.start(k === 0 ? 'api' : `api${k + 1}`, { API_PORT: String(port) });
+    urls.push(`http://127.0.0.1:${port}`);
+  }
+  for (const url of urls) await waitReady(url);
+  return urls;
+}
+
 /** A run id, a database / Redis prefix / task queue named after it, and the children's environment. */
 export function newRun(opts: { prefix: string; port: number; env: Record<string, string> }): BenchRun {
   const base = loadConfig();
@@ -80,7 +97,8 @@ export class Children {
 
   /** `name` is 'api' or 'worker', or 'api2', 'api3', ... for more API processes (`env` sets their port). */
   start(name: string, env: Record<string, string> = {}): ChildProcess {
-    const main = name.startsWith('api') ? 'api' : name;
+    // 'api2', 'worker3': further processes of the same kind.
+    const main = name.replace(/\d+$/, '');
     return this.startScript(name, `src/main/${main}.ts`, env);
   }
 
