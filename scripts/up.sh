@@ -8,11 +8,20 @@ DATA="${STACK_DIR:-$ROOT/.stack}/dev"
 LOGS="$DATA/logs"; RUN="$DATA/run"
 mkdir -p "$LOGS" "$RUN"
 API_PORT="${API_PORT:-3000}"
+# More than one of each process (API_PROCESSES=2 ...): extra APIs listen on API_PORT+1, +2, ...;
+# extra workers and relays put their metrics 10 ports above the previous one's.
+API_PROCESSES="${API_PROCESSES:-1}"; WORKER_PROCESSES="${WORKER_PROCESSES:-1}"; RELAY_PROCESSES="${RELAY_PROCESSES:-1}"
 say() { printf '\033[1m[up]\033[0m %s\n' "$*"; }
 alive() { [ -f "$RUN/$1.pid" ] && kill -0 "$(cat "$RUN/$1.pid")" 2>/dev/null; }
 
+# Every app process that has a pid file (api, api2, worker, ...), whatever the counts say now.
+running_apps() { for f in "$RUN"/api*.pid "$RUN"/worker*.pid "$RUN"/relay*.pid; do [ -f "$f" ] && basename "$f" .pid; done; }
+
+# name kind index: api 1 -> api, api 2 -> api2.
+proc_name() { if [ "$2" = 1 ]; then echo "$1"; else echo "$1$2"; fi; }
+
 stop_apps() {
-  for p in api worker relay; do
+  for p in $(running_apps); do
     if alive "$p"; then
       say "stopping $p"
       kill -TERM "$(cat "$RUN/$p.pid")" 2>/dev/null || true
@@ -26,7 +35,7 @@ case "${1:-start}" in
   stop) stop_apps; bash scripts/stack.sh stop; exit 0 ;;
   status)
     bash scripts/stack.sh status || true
-    for p in api worker relay; do
+    for p in $(running_apps); do
       if alive "$p"; then printf '  %-9s up    pid %s\n' "$p" "$(cat "$RUN/$p.pid")"; else printf '  %-9s DOWN  (log: %s)\n' "$p" "$LOGS/$p.log"; fi
     done
     exit 0 ;;
@@ -43,17 +52,31 @@ fi
 say "applying migrations"; npx tsx src/main/migrate.ts
 say "loading demo data"; npx tsx src/main/seed.ts | sed 's/^/      /'
 
-for p in worker relay api; do
-  if alive "$p"; then say "$p already running (pid $(cat "$RUN/$p.pid"))"; continue; fi
+start_app() { # KIND INDEX
+  local kind=$1 i=$2 p; p=$(proc_name "$1" "$2")
+  if alive "$p"; then say "$p already running (pid $(cat "$RUN/$p.pid"))"; return; fi
+  local env=()
+  if [ "$i" != 1 ]; then
+    case $kind in
+      api) env=(API_PORT=$((API_PORT + i - 1))) ;;
+      worker) env=(WORKER_METRICS_PORT=$((${WORKER_METRICS_PORT:-9464} + 10 * (i - 1))) WORKER_SDK_METRICS_PORT=$((${WORKER_SDK_METRICS_PORT:-9466} + 10 * (i - 1)))) ;;
+      relay) env=(RELAY_METRICS_PORT=$((${RELAY_METRICS_PORT:-9465} + 10 * (i - 1)))) ;;
+    esac
+  fi
   say "starting $p (log: $LOGS/$p.log)"
-  setsid nohup node_modules/.bin/tsx "src/main/$p.ts" >>"$LOGS/$p.log" 2>&1 < /dev/null &
+  env "${env[@]}" setsid nohup node_modules/.bin/tsx "src/main/$kind.ts" >>"$LOGS/$p.log" 2>&1 < /dev/null &
   echo $! >"$RUN/$p.pid"
-done
+}
+for i in $(seq 1 "$WORKER_PROCESSES"); do start_app worker "$i"; done
+for i in $(seq 1 "$RELAY_PROCESSES"); do start_app relay "$i"; done
+for i in $(seq 1 "$API_PROCESSES"); do start_app api "$i"; done
 
 say "waiting for the API to be ready"
 for i in $(seq 1 120); do
-  if curl -fsS "http://127.0.0.1:$API_PORT/readyz" >/dev/null 2>&1; then break; fi
-  for p in api worker relay; do
+  ready=1
+  for k in $(seq 1 "$API_PROCESSES"); do curl -fsS "http://127.0.0.1:$((API_PORT + k - 1))/readyz" >/dev/null 2>&1 || ready=0; done
+  [ "$ready" = 1 ] && break
+  for p in $(running_apps); do
     alive "$p" || { tail -n 20 "$LOGS/$p.log" >&2; echo "[up] $p exited; read $LOGS/$p.log" >&2; exit 1; }
   done
   [ "$i" = 120 ] && { curl -sS "http://127.0.0.1:$API_PORT/readyz" >&2 || true; echo "[up] API not ready after 60s; read $LOGS/api.log" >&2; exit 1; }
@@ -62,9 +85,10 @@ done
 
 cat <<TXT
 
-  Concert booking is running (up in $((SECONDS - started))s)
+  Concert booking is running (up in $((SECONDS - started))s): Temporal ${TEMPORAL_MODE:-dev} mode,
+  $API_PROCESSES API, $WORKER_PROCESSES worker and $RELAY_PROCESSES relay process(es)
 
-  API             http://127.0.0.1:$API_PORT/api/v1/concerts
+  API             http://127.0.0.1:$API_PORT/api/v1/concerts$( [ "$API_PROCESSES" -gt 1 ] && echo "  (more APIs on ports $((API_PORT + 1)) to $((API_PORT + API_PROCESSES - 1)))" )
   Swagger UI      http://127.0.0.1:$API_PORT/docs        (OpenAPI: /openapi.json)
   Health          http://127.0.0.1:$API_PORT/readyz
   Temporal UI     http://127.0.0.1:${TEMPORAL_UI_PORT:-8233}  (search: ReservationStatus="HELD")
