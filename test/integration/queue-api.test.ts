@@ -111,6 +111,56 @@ describe('waiting room API', () => {
     expect(await checkInvariants(ctx.pool)).toEqual([]);
   });
 
+  it('a paid reservation answers 200 (same key) or 409 ALREADY_PAID whatever the token state, never 403', async () => {
+    const { scheduleId, seatIds } = await ctx.createSchedule({ price: 10_000 });
+    await setQueue(scheduleId, { mode: 'manual', maxActive: 10, admitRatePerSec: 100 });
+    const buyer = await ctx.createUser({ balance: 100_000 });
+    const qt = (await join(buyer.token, scheduleId)).body.token as string;
+    const held = await ctx.request('POST', '/api/v1/reservations', { token: buyer.token, headers: { 'x-queue-token': qt }, body: { scheduleId, seatIds: [seatIds[0]] } });
+    expect(held.status).toBe(201);
+    const pay = (key: string) => ctx.request('POST', `/api/v1/reservations/${held.body.id}/payment`, { token: buyer.token, headers: { 'x-queue-token': qt, 'idempotency-key': `${key}-${ctx.id}` } });
+
+    // 20 parallel payments with distinct keys: each one is a success or "already paid", and one charge.
+    const burst = await Promise.all(Array.from({ length: 20 }, (_, i) => pay(`par-${i}`)));
+    const outcomes = burst.map((r) => `${r.status} ${r.body.code ?? r.body.reservation?.status}`);
+    expect(outcomes.filter((o) => o !== '200 CONFIRMED' && o !== '409 ALREADY_PAID')).toEqual([]);
+    const first = burst.findIndex((r) => r.status === 200);
+    expect(first).toBeGreaterThanOrEqual(0);
+    expect((await ctx.request('GET', '/api/v1/wallet', { token: buyer.token })).body.balance).toBe(90_000);
+
+    // Confirming used the token up; retries still get the reservation's answer, not QUEUE_NOT_ACTIVE.
+    await eventually(async () => (await current(buyer.token, qt)).body.status === 'EXPIRED');
+    const replay = await pay(`par-${first}`);
+    expect([replay.status, replay.body]).toEqual([200, burst[first]!.body]);
+    const fresh = await pay('after-success');
+    expect([fresh.status, fresh.body.code]).toEqual([409, 'ALREADY_PAID']);
+    const noToken = await ctx.request('POST', `/api/v1/reservations/${held.body.id}/payment`, { token: buyer.token });
+    expect([noToken.status, noToken.body.code]).toEqual([409, 'ALREADY_PAID']);
+    expect(await checkInvariants(ctx.pool)).toEqual([]);
+  });
+
+  it('cancelling one hold keeps the token while the buyer holds other seats of the schedule', async () => {
+    const { scheduleId, seatIds } = await ctx.createSchedule({ price: 10_000 });
+    await setQueue(scheduleId, { mode: 'manual', maxActive: 10, admitRatePerSec: 100 });
+    const buyer = await ctx.createUser({ balance: 100_000 });
+    const qt = (await join(buyer.token, scheduleId)).body.token as string;
+    const hold = (seatId: number) => ctx.request('POST', '/api/v1/reservations', { token: buyer.token, headers: { 'x-queue-token': qt }, body: { scheduleId, seatIds: [seatId] } });
+    const [a, b] = [await hold(seatIds[0]!), await hold(seatIds[1]!)];
+    expect([a.status, b.status]).toEqual([201, 201]);
+
+    // The cancel answers after the release activity, settle hook included: the token's fate is decided.
+    expect((await ctx.request('DELETE', `/api/v1/reservations/${a.body.id}`, { token: buyer.token })).body.status).toBe('CANCELLED');
+    expect((await current(buyer.token, qt)).body.status).toBe('ACTIVE');
+    const paid = await ctx.request('POST', `/api/v1/reservations/${b.body.id}/payment`, { token: buyer.token, headers: { 'x-queue-token': qt } });
+    expect([paid.status, paid.body.reservation?.status]).toEqual([200, 'CONFIRMED']);
+    // The last live hold settled: now the token ends (USED) and frees the place.
+    const done = await eventually(async () => {
+      const r = await current(buyer.token, qt);
+      return r.body.status === 'EXPIRED' ? r : undefined;
+    });
+    expect(done.body.reason).toBe('USED');
+  });
+
   it('admin settings: validated, role-checked, 404 for unknown schedules', async () => {
     const { scheduleId } = await ctx.createSchedule();
     const user = await ctx.createUser();
