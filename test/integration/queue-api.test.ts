@@ -78,7 +78,8 @@ describe('waiting room API', () => {
     const jn = await join(next.token, scheduleId);
     expect(jn.body.status).toBe('WAITING');
 
-    const waitingHold = await ctx.request('POST', '/api/v1/reservations', { token: next.token, headers: { 'x-queue-token': jn.body.token }, body: { scheduleId, seatIds: [seatIds[1]] } });
+    const nextHold = () => ctx.request('POST', '/api/v1/reservations', { token: next.token, headers: { 'x-queue-token': jn.body.token, 'idempotency-key': `next-hold-${ctx.id}` }, body: { scheduleId, seatIds: [seatIds[1]] } });
+    const waitingHold = await nextHold();
     expect([waitingHold.status, waitingHold.body.code]).toEqual([403, 'QUEUE_NOT_ACTIVE']);
 
     const held = await ctx.request('POST', '/api/v1/reservations', { token: buyer.token, headers: { 'x-queue-token': tb }, body: { scheduleId, seatIds: [seatIds[0]] } });
@@ -98,6 +99,9 @@ describe('waiting room API', () => {
       return r.body.status === 'ACTIVE' ? r : undefined;
     });
     expect(Date.parse(admitted.body.activeUntil)).toBeGreaterThan(Date.now());
+    // The waiting-room refusal was not kept for the key: the same request succeeds once admitted.
+    const admittedHold = await nextHold();
+    expect([admittedHold.status, admittedHold.body.status]).toEqual([201, 'HELD']);
     const afterUse = await ctx.request('POST', '/api/v1/reservations', { token: buyer.token, headers: { 'x-queue-token': tb }, body: { scheduleId, seatIds: [seatIds[2]] } });
     expect(afterUse.body.code).toBe('QUEUE_NOT_ACTIVE');
 

@@ -7,12 +7,17 @@ import { DomainError } from '../../shared/errors.js';
 import type { AppEnv } from './app.js';
 
 const KEY_PATTERN = /^[A-Za-z0-9_\-:.]{8,100}$/;
+/**
+ * Refusals about the moment, not the request: the same request is expected to succeed later
+ * (admitted from the waiting room, under the rate limit), so they are not kept for the key.
+ */
+const TRANSIENT = new Set(['QUEUE_TOKEN_REQUIRED', 'QUEUE_TOKEN_INVALID', 'QUEUE_NOT_ACTIVE', 'RATE_LIMITED']);
 
 /**
  * Idempotency-Key support for every mutating route: the first request with a key claims it; its
  * answer (2xx or 4xx, exactly as sent, request id and all) is stored and replayed for the same key
  * and request; the same key with another request gets 422. Answers from unexpected failures (5xx)
- * are not stored, so the client may retry. The effects behind it are idempotent on their own too
+ * and waiting-room refusals are not stored, so the client may retry. The effects behind it are idempotent on their own too
  * (workflow ids, ledger references), so a lost record is still safe.
  */
 export class IdempotencyStore {
@@ -43,7 +48,7 @@ export class IdempotencyStore {
         return;
       }
       const body = await storable(res);
-      if (body === undefined) await this.db.delete(idempotencyKeys).where(where);
+      if (body === undefined || (res.status >= 400 && TRANSIENT.has((body as { code?: string } | null)?.code ?? ''))) await this.db.delete(idempotencyKeys).where(where);
       else await this.db.update(idempotencyKeys).set({ statusCode: res.status, responseBody: body }).where(where);
     };
   }
