@@ -26,6 +26,10 @@ REDIS_PORT="${REDIS_PORT:-$((6379 + base))}"
 TEMPORAL_PORT="${TEMPORAL_PORT:-$((7233 + base))}"
 TEMPORAL_UI_PORT="${TEMPORAL_UI_PORT:-$((8233 + base))}"
 TEMPORAL_METRICS_PORT="${TEMPORAL_METRICS_PORT:-$((9233 + base))}"
+# The dev Web UI shows payloads decrypted through the API's codec (docs/security.md): the UI can send
+# only a URL, so the secret is in its path. The default matches the API's development default
+# (DEV_CODEC_SECRET in src/config.ts); set CODEC_SHARED_SECRET for both, or the whole endpoint here.
+TEMPORAL_UI_CODEC_ENDPOINT="${TEMPORAL_UI_CODEC_ENDPOINT:-http://127.0.0.1:${API_PORT:-3000}/codec/ui/${CODEC_SHARED_SECRET:-dev-only-codec-secret-change-me-0123456789}}"
 KAFKA_PORT="${KAFKA_PORT:-$((9092 + base))}"
 KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-$((9093 + base))}"
 DB_USER="${DB_USER:-booking}"
@@ -211,7 +215,7 @@ start_temporal() {
     say "temporal already running on :$TEMPORAL_PORT"; return
   fi
   mkdir -p "$DATA/temporal"
-  local db="$DATA/temporal/temporal.db" ui=(--ui-port "$TEMPORAL_UI_PORT")
+  local db="$DATA/temporal/temporal.db" ui=(--ui-port "$TEMPORAL_UI_PORT" --ui-codec-endpoint "$TEMPORAL_UI_CODEC_ENDPOINT")
   # Tests get a fresh SQLite file every start (restarting on an old file is fragile) and no UI.
   if [ "$PROFILE" = test ]; then rm -f "$db" "$db-wal" "$db-shm"; ui=(--headless); fi
   local existed=0; [ -f "$db" ] && existed=1

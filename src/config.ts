@@ -6,6 +6,8 @@ import { z } from 'zod';
  */
 const DEV_JWT_SECRET = 'dev-only-jwt-secret-change-me-0123456789abcdef';
 const DEV_DATA_KEY = Buffer.alloc(32, 7).toString('base64');
+// The development stack's Temporal UI decodes through /codec/ui/<this> (scripts/stack.sh, compose).
+export const DEV_CODEC_SECRET = 'dev-only-codec-secret-change-me-0123456789';
 
 const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max).default(def);
 const bool = (def: boolean) =>
@@ -128,8 +130,12 @@ const schema = z
       if (c.JWT_SECRET === DEV_JWT_SECRET) ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'JWT_SECRET must be set in production' });
       if (c.DATA_ENCRYPTION_KEY === DEV_DATA_KEY)
         ctx.addIssue({ code: 'custom', path: ['DATA_ENCRYPTION_KEY'], message: 'DATA_ENCRYPTION_KEY must be set in production' });
+      if (c.CODEC_SHARED_SECRET === DEV_CODEC_SECRET)
+        ctx.addIssue({ code: 'custom', path: ['CODEC_SHARED_SECRET'], message: 'CODEC_SHARED_SECRET must not be the development value in production' });
     }
-  });
+  })
+  // In development the Temporal UI of the dev stack decodes payloads out of the box (docs/security.md).
+  .transform((c) => (c.NODE_ENV === 'development' && !c.CODEC_SHARED_SECRET ? { ...c, CODEC_SHARED_SECRET: DEV_CODEC_SECRET } : c));
 
 export type Config = z.infer<typeof schema>;
 

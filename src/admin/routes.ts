@@ -5,9 +5,10 @@ import { toReservation, Reservation } from '../booking/routes.js';
 import type { BookingService } from '../booking/service.js';
 import { RESERVATION_ID_PATTERN } from '../booking/ids.js';
 import type { CatalogRepository } from '../catalog/repository.js';
+import type { IdempotencyStore } from '../platform/http/idempotency.js';
 import { requireRole } from '../identity/middleware.js';
 import { createRouter, type AppEnv } from '../platform/http/app.js';
-import { bearerSecurity, json, jsonBody, problems } from '../platform/http/openapi.js';
+import { bearerSecurity, IdempotencyKeyHeader, json, jsonBody, problems } from '../platform/http/openapi.js';
 
 const MAX_SEATS_PER_SCHEDULE = 20_000;
 
@@ -55,7 +56,7 @@ export interface AdminAudit {
   recordAdminAction(action: { adminId: number; action: string; target: string; detail: string }): Promise<void>;
 }
 
-export function adminRoutes(deps: { catalog: CatalogRepository; booking: BookingService; audit: AdminAudit; auth: MiddlewareHandler<AppEnv> }) {
+export function adminRoutes(deps: { catalog: CatalogRepository; booking: BookingService; audit: AdminAudit; auth: MiddlewareHandler<AppEnv>; idempotency: IdempotencyStore }) {
   const app = createRouter();
   app.use('/admin/*', deps.auth, requireRole('ADMIN'));
 
@@ -66,10 +67,11 @@ export function adminRoutes(deps: { catalog: CatalogRepository; booking: Booking
       tags: ['admin'],
       summary: 'Create a concert with schedules and a generated seat map (sections x rows x seats)',
       security: bearerSecurity,
-      request: jsonBody(NewConcertBody),
+      middleware: [deps.idempotency.route('admin.concert')],
+      request: { ...jsonBody(NewConcertBody), headers: IdempotencyKeyHeader },
       responses: {
         201: json(z.object({ concertId: z.number().int(), scheduleIds: z.array(z.number().int()), seatCount: z.number().int() }), 'Created'),
-        ...problems(400, 401, 403),
+        ...problems(400, 401, 403, 422),
       },
     }),
     async (c) => {
@@ -87,13 +89,14 @@ export function adminRoutes(deps: { catalog: CatalogRepository; booking: Booking
       tags: ['admin'],
       summary: 'Force-cancel any reservation (release a hold, or refund a purchase regardless of the cutoff)',
       security: bearerSecurity,
-      request: { params: z.object({ reservationId: z.string().regex(RESERVATION_ID_PATTERN).openapi({ param: { name: 'reservationId', in: 'path' } }) }) },
-      responses: { 200: json(Reservation, 'Cancelled'), ...problems(400, 401, 403, 404, 409) },
+      middleware: [deps.idempotency.route('admin.cancel')],
+      request: { params: z.object({ reservationId: z.string().regex(RESERVATION_ID_PATTERN).openapi({ param: { name: 'reservationId', in: 'path' } }) }), headers: IdempotencyKeyHeader },
+      responses: { 200: json(Reservation, 'Cancelled'), ...problems(400, 401, 403, 404, 409, 422) },
     }),
     async (c) => {
       const { reservationId } = c.req.valid('param');
       const admin = c.get('user');
-      const r = await deps.booking.cancel(admin.id, reservationId, `admin-cancel-${randomUUID()}`, { force: true, asAdmin: true });
+      const r = await deps.booking.cancel(admin.id, reservationId, `admin-cancel-${c.req.header('idempotency-key') ?? randomUUID()}`, { force: true, asAdmin: true });
       // The cancellation itself is in the reservation's own events; this records who forced it.
       await deps.audit.recordAdminAction({ adminId: admin.id, action: 'reservation.force-cancel', target: `reservation-${reservationId}`, detail: `now ${r.status}` });
       return c.json(toReservation(r), 200);

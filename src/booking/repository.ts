@@ -173,6 +173,15 @@ export class ReservationRepository {
     return { items, total: Number(total?.n ?? 0) };
   }
 
+  /** How many HELD reservations the user has on the schedule (the waiting room keeps their token while any is). */
+  async liveHolds(userId: number, scheduleId: number): Promise<number> {
+    const [row] = await this.db
+      .select({ n: count() })
+      .from(reservations)
+      .where(and(eq(reservations.userId, userId), eq(reservations.scheduleId, scheduleId), eq(reservations.status, 'HELD')));
+    return Number(row?.n ?? 0);
+  }
+
   /** HELD reservations past their expiry by more than `graceMs` (the sweeper's input). */
   async overdueHolds(now: Date, graceMs: number, limit = 200): Promise<string[]> {
     const rows = await this.db

@@ -79,6 +79,23 @@ export function bookingRoutes(deps: {
   app.use('/reservations/*', deps.auth);
   const admit = (c: { req: { header(n: string): string | undefined } }, userId: number, scheduleId: number) =>
     deps.admission?.check(c.req.header('x-queue-token'), userId, scheduleId);
+  /**
+   * Only a payable (HELD) reservation needs the waiting-room token. Paying one that is already
+   * settled answers from its state (409 ALREADY_PAID, ...) whatever the token's state: confirming
+   * a payment ends the token, so a retry or a parallel duplicate must not be told "token expired".
+   */
+  const admittedToPay = async (c: { req: { header(n: string): string | undefined } }, userId: number, reservationId: string) => {
+    const owned = await deps.booking.own(userId, reservationId);
+    if (owned.status !== 'HELD') return owned;
+    try {
+      await admit(c, userId, owned.scheduleId);
+      return owned;
+    } catch (err) {
+      const now = await deps.booking.own(userId, reservationId);
+      if (now.status !== 'HELD') return now; // settled meanwhile (a parallel payment used the token)
+      throw err;
+    }
+  };
   /** Times an admitted booking call from the start of its request; refused tokens are not booking work. */
   const observed = async <T>(scheduleId: number, call: 'hold' | 'pay', startedAt: number, fn: () => Promise<T>): Promise<T> => {
     let overload = false;
@@ -98,8 +115,12 @@ export function bookingRoutes(deps: {
       path: '/reservations',
       tags: ['reservations'],
       summary: 'Hold seats: 201 HELD with expiresAt, or 409 SEAT_UNAVAILABLE',
-      description: 'Starts the reservation workflow (Update-with-Start) and answers with its hold result. Pay before expiresAt.',
+      description:
+        'Starts the reservation workflow (Update-with-Start) and answers with its hold result. Pay before expiresAt. ' +
+        'A seat that is not part of `scheduleId` is 400 VALIDATION_FAILED (`foreignSeatIds` lists them), refused before any seat lock or workflow. ' +
+        'Waiting room: no X-Queue-Token is 403 QUEUE_TOKEN_REQUIRED; a forged or foreign one 403 QUEUE_TOKEN_INVALID; one not ACTIVE 403 QUEUE_NOT_ACTIVE.',
       security: bearerSecurity,
+      middleware: [deps.idempotency.route('hold')],
       request: { ...jsonBody(HoldBody), headers: IdempotencyKeyHeader.merge(QueueTokenHeader) },
       responses: { 201: json(Reservation, 'Seats held'), ...problems(400, 401, 403, 404, 409, 422, 429) },
     }),
@@ -108,12 +129,10 @@ export function bookingRoutes(deps: {
       const body = c.req.valid('json');
       const userId = c.get('user').id;
       await admit(c, userId, body.scheduleId);
-      return observed(body.scheduleId, 'hold', startedAt, () =>
-        deps.idempotency.run(c, 'hold', body, async () => {
-          const r = await deps.booking.hold(userId, body, c.req.header('idempotency-key'));
-          return { status: 201, body: toReservation(r) };
-        }),
-      ) as never;
+      return observed(body.scheduleId, 'hold', startedAt, async () => {
+        const r = await deps.booking.hold(userId, body, c.req.header('idempotency-key'));
+        return c.json(toReservation(r), 201);
+      });
     },
   );
 
@@ -156,7 +175,11 @@ export function bookingRoutes(deps: {
       path: '/reservations/{reservationId}/payment',
       tags: ['reservations'],
       summary: 'Pay from the wallet: 200 CONFIRMED, 402 INSUFFICIENT_BALANCE, 409 RESERVATION_EXPIRED',
+      description:
+        'Needs the ACTIVE X-Queue-Token while the reservation is HELD (403 QUEUE_TOKEN_REQUIRED / QUEUE_TOKEN_INVALID / QUEUE_NOT_ACTIVE). ' +
+        'A reservation that is already paid answers 409 ALREADY_PAID whatever the token state; the same Idempotency-Key replays the first 200.',
       security: bearerSecurity,
+      middleware: [deps.idempotency.route('pay')],
       request: { params: ReservationIdParam, headers: IdempotencyKeyHeader.merge(QueueTokenHeader) },
       responses: {
         200: json(z.object({ reservation: Reservation, payment: z.object({ paymentId: z.number().int(), amount: z.number().int() }) }), 'Paid and confirmed'),
@@ -167,15 +190,12 @@ export function bookingRoutes(deps: {
       const startedAt = performance.now();
       const { reservationId } = c.req.valid('param');
       const userId = c.get('user').id;
-      const owned = await deps.booking.own(userId, reservationId);
-      await admit(c, userId, owned.scheduleId);
-      return observed(owned.scheduleId, 'pay', startedAt, () =>
-        deps.idempotency.run(c, 'pay', { reservationId }, async () => {
-          const key = c.req.header('idempotency-key');
-          const { reservation, payment } = await deps.booking.pay(owned, key ? `pay-${key}` : `pay-${randomUUID()}`);
-          return { status: 200, body: { reservation: toReservation(reservation), payment } };
-        }),
-      ) as never;
+      const owned = await admittedToPay(c, userId, reservationId);
+      return observed(owned.scheduleId, 'pay', startedAt, async () => {
+        const key = c.req.header('idempotency-key');
+        const { reservation, payment } = await deps.booking.pay(owned, key ? `pay-${key}` : `pay-${randomUUID()}`);
+        return c.json({ reservation: toReservation(reservation), payment }, 200);
+      });
     },
   );
 
@@ -186,12 +206,14 @@ export function bookingRoutes(deps: {
       tags: ['reservations'],
       summary: 'Cancel: a hold is released at once; a purchase is refunded before the cancellation cutoff',
       security: bearerSecurity,
-      request: { params: ReservationIdParam },
-      responses: { 200: json(Reservation, 'Cancelled or refunded'), ...problems(400, 401, 404, 409) },
+      middleware: [deps.idempotency.route('cancel')],
+      request: { params: ReservationIdParam, headers: IdempotencyKeyHeader },
+      responses: { 200: json(Reservation, 'Cancelled or refunded'), ...problems(400, 401, 404, 409, 422) },
     }),
     async (c) => {
       const { reservationId } = c.req.valid('param');
-      const r = await deps.booking.cancel(c.get('user').id, reservationId, `cancel-${randomUUID()}`);
+      const key = c.req.header('idempotency-key');
+      const r = await deps.booking.cancel(c.get('user').id, reservationId, `cancel-${key ?? randomUUID()}`);
       return c.json(toReservation(r), 200);
     },
   );

@@ -1,5 +1,6 @@
 import type { CatalogRepository } from '../catalog/repository.js';
 import { ScheduleCache } from '../catalog/schedule-cache.js';
+import { ScheduleSeats } from '../catalog/schedule-seats.js';
 import { DomainError, notFound, type ErrorCode } from '../shared/errors.js';
 import type { HoldResult, PayResult } from './contracts.js';
 import { checkSeatSelection, decideCancellation, saleWindow } from './domain.js';
@@ -22,6 +23,7 @@ export type ReservationView = NonNullable<Awaited<ReturnType<ReservationReposito
  */
 export class BookingService {
   private readonly schedules: ScheduleCache;
+  private readonly scheduleSeats: ScheduleSeats;
 
   constructor(
     catalog: CatalogRepository,
@@ -31,6 +33,7 @@ export class BookingService {
     private readonly settings: BookingSettings,
   ) {
     this.schedules = new ScheduleCache(catalog);
+    this.scheduleSeats = new ScheduleSeats(catalog);
   }
 
   async hold(userId: number, req: { scheduleId: number; seatIds: number[] }, idempotencyKey: string | undefined, now = new Date()): Promise<ReservationView> {
@@ -41,6 +44,9 @@ export class BookingService {
     const max = Math.min(schedule.maxSeatsPerReservation, this.settings.maxSeatsPerReservation);
     const problem = checkSeatSelection(req.seatIds, max);
     if (problem) throw new DomainError(problem.startsWith('at most') ? 'TOO_MANY_SEATS' : 'VALIDATION_FAILED', problem);
+    // A seat of another schedule is a bad request, not a taken seat: refuse it before any lock or workflow.
+    const foreign = await this.scheduleSeats.foreign(req.scheduleId, req.seatIds);
+    if (foreign.length > 0) throw new DomainError('VALIDATION_FAILED', `Seats ${foreign.join(', ')} are not seats of schedule ${req.scheduleId}`, { foreignSeatIds: foreign });
 
     const reservationId = reservationIdFor(userId, idempotencyKey);
     // The lock outlives the hold a little so it never frees a seat before MySQL does.

@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, gte, inArray, lte } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gte, inArray, lte, max, min } from 'drizzle-orm';
 import { appendEvent } from '../events/outbox.js';
 import { withTransaction, type Db, type DbOrTx } from '../platform/db/client.js';
 import { concerts, schedules, seats } from '../platform/db/schema.js';
@@ -103,6 +103,18 @@ export class CatalogRepository {
   /** Seats of one schedule per status (the waiting room's SeatInventory port: sold out or not). */
   async seatCounts(scheduleId: number): Promise<{ available: number; held: number; sold: number }> {
     return seatCountsOf(await this.db.select({ status: seats.status, n: count() }).from(seats).where(eq(seats.scheduleId, scheduleId)).groupBy(seats.status));
+  }
+
+  /** Lowest and highest seat id of a schedule and how many seats it has (seat maps never change). */
+  async seatIdSpan(scheduleId: number): Promise<{ min: number; max: number; count: number }> {
+    const [row] = await this.db.select({ min: min(seats.id), max: max(seats.id), n: count() }).from(seats).where(eq(seats.scheduleId, scheduleId));
+    return { min: Number(row?.min ?? 0), max: Number(row?.max ?? -1), count: Number(row?.n ?? 0) };
+  }
+
+  /** Which of these seat ids belong to the schedule. */
+  async seatIdsIn(scheduleId: number, seatIds: number[]): Promise<number[]> {
+    const rows = await this.db.select({ id: seats.id }).from(seats).where(and(eq(seats.scheduleId, scheduleId), inArray(seats.id, seatIds)));
+    return rows.map((r) => r.id);
   }
 
   async seatsOfSchedule(scheduleId: number): Promise<SeatRow[]> {

@@ -1,7 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { createRouter, type AppEnv } from '../platform/http/app.js';
-import { bearerSecurity, IdParam, json, jsonBody, PageQuery, problems } from '../platform/http/openapi.js';
+import type { IdempotencyStore } from '../platform/http/idempotency.js';
+import { bearerSecurity, IdempotencyKeyHeader, IdParam, json, jsonBody, PageQuery, problems } from '../platform/http/openapi.js';
 import { requireRole } from './middleware.js';
 import type { IdentityService } from './service.js';
 
@@ -30,7 +31,7 @@ const UserChange = z
   .openapi('UserChange');
 
 /** Admin users API: list accounts (personal data decrypted for admins only) and change role/status. */
-export function identityAdminRoutes(deps: { identity: IdentityService; auth: MiddlewareHandler<AppEnv> }) {
+export function identityAdminRoutes(deps: { identity: IdentityService; auth: MiddlewareHandler<AppEnv>; idempotency: IdempotencyStore }) {
   const app = createRouter();
   app.use('/admin/users/*', deps.auth, requireRole('ADMIN')); // also matches /admin/users itself
 
@@ -63,8 +64,9 @@ export function identityAdminRoutes(deps: { identity: IdentityService; auth: Mid
       tags: ['admin'],
       summary: "Change a user's role and/or status, or clear a lockout; role/status changes revoke the user's tokens",
       security: bearerSecurity,
-      request: { params: IdParam('userId'), ...jsonBody(UserChange) },
-      responses: { 200: json(AdminUser, 'Updated user'), ...problems(400, 401, 403, 404, 409) },
+      middleware: [deps.idempotency.route('admin.user')],
+      request: { params: IdParam('userId'), ...jsonBody(UserChange), headers: IdempotencyKeyHeader },
+      responses: { 200: json(AdminUser, 'Updated user'), ...problems(400, 401, 403, 404, 409, 422) },
     }),
     async (c) => {
       const { userId } = c.req.valid('param');

@@ -19,6 +19,12 @@ const WirePayload = z.object({
   data: z.string().max(MAX_BODY_BYTES).optional(),
 });
 const CodecBody = z.object({ payloads: z.array(WirePayload).max(10_000) }).strict().openapi('CodecPayloads');
+// Requests are proto3-JSON `Payloads`, where an empty list is simply absent: the Temporal CLI sends
+// `{}` when a call has no payloads (a query without arguments), so a missing list means none.
+const CodecRequest = z
+  .object({ payloads: z.array(WirePayload).max(10_000).default([]) })
+  .strict()
+  .openapi('CodecRequest', { description: 'proto3-JSON Payloads; `{}` (no list) is an empty list' });
 const NamespaceHeader = z.object({
   'x-namespace': z.string().max(255).optional().openapi({ description: 'Temporal namespace (X-Namespace); must be this codec’s namespace' }),
 });
@@ -45,7 +51,8 @@ export function codecRoutes(deps: CodecRouteDeps) {
 
   const allowOperator: MiddlewareHandler<AppEnv> = async (c, next) => {
     if (c.req.method === 'OPTIONS' || c.req.path.startsWith('/codec/ui/')) return next();
-    const token = /^Bearer (\S{10,4096})$/.exec(c.req.header('authorization') ?? '')?.[1];
+    // `--codec-auth` sends its value as is: take "Bearer <t>" (any case) or the bare token.
+    const token = /^(?:bearer\s+)?(\S{10,4096})$/i.exec(c.req.header('authorization')?.trim() ?? '')?.[1];
     if (!token) throw new DomainError('UNAUTHENTICATED', 'The codec needs Authorization: Bearer <admin access token or codec secret>');
     if (secretDigest && timingSafeEqual(digest(token), secretDigest)) return next();
     const claims = await deps.tokens.verify(token);
@@ -60,10 +67,11 @@ export function codecRoutes(deps: CodecRouteDeps) {
 
   const checkNamespace = (c: Context) => {
     const ns = c.req.header('x-namespace');
-    if (ns && ns !== deps.namespace) throw new DomainError('VALIDATION_FAILED', `This codec serves namespace ${deps.namespace}, not ${ns}`);
+    // The caller's value is not echoed back (it is arbitrary input).
+    if (ns && ns !== deps.namespace) throw new DomainError('VALIDATION_FAILED', `This codec serves namespace ${deps.namespace} only (X-Namespace)`);
   };
 
-  const run = async (c: Context<AppEnv>, op: 'encode' | 'decode', body: z.infer<typeof CodecBody>) => {
+  const run = async (c: Context<AppEnv>, op: 'encode' | 'decode', body: z.infer<typeof CodecRequest>) => {
     checkNamespace(c);
     const input = body.payloads.map((p) => fromWire(p));
     let out;
@@ -81,7 +89,7 @@ export function codecRoutes(deps: CodecRouteDeps) {
   // call /codec/ui/<secret>/decode. Not in the OpenAPI document (the path holds a secret).
   app.post('/codec/ui/:secret/:op{encode|decode}', async (c) => {
     if (!secretDigest || !timingSafeEqual(digest(c.req.param('secret')), secretDigest)) throw new DomainError('UNAUTHENTICATED', 'Unknown codec secret');
-    const parsed = CodecBody.safeParse(await c.req.json().catch(() => undefined));
+    const parsed = CodecRequest.safeParse(await c.req.json().catch(() => undefined));
     if (!parsed.success) throw new DomainError('VALIDATION_FAILED', 'Body must be {"payloads": [{"metadata": {...}, "data": "<base64>"}]}');
     return c.json(await run(c, c.req.param('op') as 'encode' | 'decode', parsed.data), 200);
   });
@@ -94,7 +102,7 @@ export function codecRoutes(deps: CodecRouteDeps) {
         tags: ['operations'],
         summary: op === 'decode' ? 'Temporal remote codec: decrypt payloads for the Web UI / CLI (operators only)' : 'Temporal remote codec: encrypt payloads (operators only)',
         security: [{ bearerAuth: [] }],
-        request: { ...jsonBody(CodecBody), headers: NamespaceHeader },
+        request: { ...jsonBody(CodecRequest), headers: NamespaceHeader },
         responses: { 200: json(CodecBody, 'Payloads'), ...problems(400, 401, 403, 413) },
       }),
       async (c) => c.json(await run(c, op, c.req.valid('json')), 200),

@@ -1,7 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { createRouter } from '../platform/http/app.js';
-import { bearerSecurity, json, jsonBody, problems } from '../platform/http/openapi.js';
+import type { IdempotencyStore } from '../platform/http/idempotency.js';
+import { bearerSecurity, IdempotencyKeyHeader, json, jsonBody, problems } from '../platform/http/openapi.js';
 import { requireAuth } from './middleware.js';
 import type { IdentityService } from './service.js';
 import type { TokenVersions } from './token-versions.js';
@@ -38,6 +39,8 @@ export interface IdentityRouteDeps {
   tokens: AccessTokens;
   versions?: TokenVersions;
   clientIp?: (c: Context) => string | null;
+  /** Idempotency-Key replay for the authenticated mutation (logout-all); sign-up, login and refresh are anonymous. */
+  idempotency?: IdempotencyStore;
 }
 
 export function identityRoutes(deps: IdentityRouteDeps) {
@@ -110,7 +113,9 @@ export function identityRoutes(deps: IdentityRouteDeps) {
       tags: ['auth'],
       summary: 'Sign out everywhere: every access and refresh token issued so far stops working',
       security: bearerSecurity,
-      responses: { 204: { description: 'Signed out' }, ...problems(401, 429) },
+      middleware: deps.idempotency ? [deps.idempotency.route('logout-all')] : [],
+      request: { headers: IdempotencyKeyHeader },
+      responses: { 204: { description: 'Signed out' }, ...problems(400, 401, 422, 429) },
     }),
     async (c) => {
       await deps.identity.revokeTokens(c.get('user').id, { kind: 'LOGOUT_EVERYWHERE', ip: ipOf(c), detail: 'user request' });

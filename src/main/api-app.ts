@@ -127,8 +127,8 @@ export function buildApiApp(deps: ApiDeps) {
   const forbidden = auditForbidden(audit, clientIp);
   app.use(`${v1}/admin/*`, forbidden);
   app.use('/codec/*', forbidden);
-  app.route(v1, identityRoutes({ identity, tokens, versions, clientIp }));
-  app.route(v1, identityAdminRoutes({ identity, auth }));
+  app.route(v1, identityRoutes({ identity, tokens, versions, clientIp, idempotency }));
+  app.route(v1, identityAdminRoutes({ identity, auth, idempotency }));
   app.route(
     '/',
     codecRoutes({
@@ -142,9 +142,9 @@ export function buildApiApp(deps: ApiDeps) {
   app.route(v1, catalogRoutes({ catalog, seatMaps }));
   app.route(v1, walletRoutes({ wallets, idempotency, auth, maxCharge: config.WALLET_MAX_CHARGE }));
   app.route(v1, bookingRoutes({ booking, reservations, idempotency, auth, admission }));
-  app.route(v1, adminRoutes({ catalog, booking, audit, auth }));
-  app.route(v1, queueRoutes({ queue: queue.service, auth, sseIntervalMs: config.QUEUE_SSE_INTERVAL_MS }));
-  app.route(v1, queueAdminRoutes({ settings: queue.settings, service: queue.service, admission: queue.admission, auth }));
+  app.route(v1, adminRoutes({ catalog, booking, audit, auth, idempotency }));
+  app.route(v1, queueRoutes({ queue: queue.service, auth, sseIntervalMs: config.QUEUE_SSE_INTERVAL_MS, idempotency }));
+  app.route(v1, queueAdminRoutes({ settings: queue.settings, service: queue.service, admission: queue.admission, auth, idempotency }));
   app.route(v1, eventRoutes({ hub: notifications, history: new UserEventLog(db), auth, keepAliveMs: config.SSE_KEEPALIVE_MS }));
   app.route(v1, eventAdminRoutes({ sales: new SalesRepository(db), auth }));
 

@@ -47,8 +47,9 @@ export interface WorkerDeps {
 
 export function buildActivities(deps: Omit<WorkerDeps, 'connection' | 'workflowBundle'>): BookingActivities {
   const catalog = new CatalogRepository(deps.db);
+  const reservations = new ReservationRepository(deps.db);
   const activities = createActivities({
-    reservations: new ReservationRepository(deps.db),
+    reservations,
     wallets: new WalletRepository(deps.db, { maxBalance: deps.config.WALLET_MAX_BALANCE }),
     seatLocks: new RedisSeatLocks(deps.redis),
     seatMaps: new SeatMapCache(deps.redis, catalog, deps.config.SEAT_MAP_CACHE_TTL_SECONDS, deps.metrics),
@@ -56,7 +57,8 @@ export function buildActivities(deps: Omit<WorkerDeps, 'connection' | 'workflowB
     fixed: deps.metrics.counter('sweeper_released_holds_total', 'Orphaned holds released by the sweeper'),
     graceMs: 10_000,
     // Default: end the buyer's ACTIVE waiting-room token so the next waiter is admitted at once.
-    onReservationSettled: deps.onReservationSettled ?? queueSettledHook(deps),
+    // The token stays while the buyer holds other seats of the schedule (they may still pay them).
+    onReservationSettled: deps.onReservationSettled ?? queueSettledHook({ ...deps, liveHolds: (userId, scheduleId) => reservations.liveHolds(userId, scheduleId) }),
   });
   return { ...activities, ...(deps.overrideActivities?.(activities) ?? {}) };
 }

@@ -49,6 +49,7 @@ export function walletRoutes(deps: { wallets: WalletRepository; idempotency: Ide
       tags: ['wallet'],
       summary: 'Top up the wallet (Idempotency-Key required)',
       security: bearerSecurity,
+      middleware: [deps.idempotency.route('charge')],
       request: { ...jsonBody(ChargeBody), headers: IdempotencyKeyHeader },
       responses: { 201: json(z.object({ balance: z.number().int(), charged: z.number().int() }), 'Charged'), ...problems(400, 401, 422) },
     }),
@@ -57,10 +58,8 @@ export function walletRoutes(deps: { wallets: WalletRepository; idempotency: Ide
       if (!key) throw new DomainError('VALIDATION_FAILED', 'Idempotency-Key header is required for wallet charges');
       const { amount } = c.req.valid('json');
       const userId = c.get('user').id;
-      return deps.idempotency.run(c, 'charge', { amount }, async () => {
-        const { balance } = await deps.wallets.charge(userId, amount, `charge:${key}`);
-        return { status: 201, body: { balance, charged: amount } };
-      }) as never;
+      const { balance } = await deps.wallets.charge(userId, amount, `charge:${key}`);
+      return c.json({ balance, charged: amount }, 201);
     },
   );
   return app;

@@ -2,7 +2,8 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { requireRole } from '../identity/middleware.js';
 import { createRouter, type AppEnv } from '../platform/http/app.js';
-import { bearerSecurity, IdParam, json, jsonBody, problems } from '../platform/http/openapi.js';
+import type { IdempotencyStore } from '../platform/http/idempotency.js';
+import { bearerSecurity, IdempotencyKeyHeader, IdParam, json, jsonBody, problems } from '../platform/http/openapi.js';
 import { DomainError, notFound } from '../shared/errors.js';
 import type { AdmissionStore } from './admission-store.js';
 import type { QueueService } from './service.js';
@@ -59,7 +60,7 @@ const SettingsBody = z
   .openapi('QueueSettingsUpdate');
 
 /** Per-schedule waiting-room settings and the admission controller's view (ADMIN). */
-export function queueAdminRoutes(deps: { settings: QueueSettingsSource; service: QueueService; admission: AdmissionStore; auth: MiddlewareHandler<AppEnv> }) {
+export function queueAdminRoutes(deps: { settings: QueueSettingsSource; service: QueueService; admission: AdmissionStore; auth: MiddlewareHandler<AppEnv>; idempotency: IdempotencyStore }) {
   const app = createRouter();
   app.use('/admin/schedules/*', deps.auth, requireRole('ADMIN'));
 
@@ -111,8 +112,9 @@ export function queueAdminRoutes(deps: { settings: QueueSettingsSource; service:
       summary: 'Choose auto (with bounds and target) or pin manual values; fields left out stay as they are, null = the configured default',
       description: 'Other API processes follow within QUEUE_SETTINGS_CACHE_MS. Switching to auto starts the controller from the current values.',
       security: bearerSecurity,
-      request: { params: IdParam('scheduleId'), ...jsonBody(SettingsBody) },
-      responses: { 200: json(Settings, 'Updated settings'), ...problems(400, 401, 403, 404) },
+      middleware: [deps.idempotency.route('admin.queue')],
+      request: { params: IdParam('scheduleId'), ...jsonBody(SettingsBody), headers: IdempotencyKeyHeader },
+      responses: { 200: json(Settings, 'Updated settings'), ...problems(400, 401, 403, 404, 422) },
     }),
     async (c) => {
       const { scheduleId } = c.req.valid('param');

@@ -2,7 +2,8 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { createRouter, type AppEnv } from '../platform/http/app.js';
-import { bearerSecurity, json, jsonBody, problems } from '../platform/http/openapi.js';
+import type { IdempotencyStore } from '../platform/http/idempotency.js';
+import { bearerSecurity, IdempotencyKeyHeader, json, jsonBody, problems } from '../platform/http/openapi.js';
 import { DomainError } from '../shared/errors.js';
 import type { QueueService } from './service.js';
 
@@ -32,7 +33,7 @@ const TokenHeader = z.object({
   'x-queue-token': z.string().max(256).optional().openapi({ param: { name: 'x-queue-token', in: 'header' }, description: 'The waiting-room token' }),
 });
 
-export function queueRoutes(deps: { queue: QueueService; auth: MiddlewareHandler<AppEnv>; sseIntervalMs: number }) {
+export function queueRoutes(deps: { queue: QueueService; auth: MiddlewareHandler<AppEnv>; sseIntervalMs: number; idempotency: IdempotencyStore }) {
   const app = createRouter();
   app.use('/queue/*', deps.auth);
 
@@ -43,8 +44,9 @@ export function queueRoutes(deps: { queue: QueueService; auth: MiddlewareHandler
       tags: ['queue'],
       summary: "Join a schedule's waiting room (asking again returns the same token and place)",
       security: bearerSecurity,
-      request: jsonBody(JoinBody),
-      responses: { 200: json(QueueTokenView, 'Your token, status, position and estimated wait'), ...problems(400, 401, 404, 409, 429) },
+      middleware: [deps.idempotency.route('queue.join')],
+      request: { ...jsonBody(JoinBody), headers: IdempotencyKeyHeader },
+      responses: { 200: json(QueueTokenView, 'Your token, status, position and estimated wait'), ...problems(400, 401, 404, 409, 422, 429) },
     }),
     async (c) => c.json(await deps.queue.join(c.get('user').id, c.req.valid('json').scheduleId), 200),
   );

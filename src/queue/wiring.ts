@@ -103,9 +103,10 @@ export type Queue = ReturnType<typeof buildQueue>;
  * The worker's hook after a reservation is confirmed or released: the buyer's ACTIVE token ends
  * (USED) and the next waiter is admitted at once, instead of after the active time runs out. The
  * confirmation of the last seat ends the sale for everyone waiting (SOLD_OUT) right away; a release
- * after a sell-out opens it again.
+ * after a sell-out opens it again. While the buyer still holds other seats of the schedule
+ * (`liveHolds`, read after this reservation left HELD) the token stays: they may still pay them.
  */
-export function queueSettledHook(deps: QueueWiringDeps) {
+export function queueSettledHook(deps: QueueWiringDeps & { liveHolds?: (userId: number, scheduleId: number) => Promise<number> }) {
   const { service } = buildQueueService(deps);
   const catalog = new CatalogRepository(deps.db);
   return async (r: { scheduleId: number; userId: number; outcome: 'CONFIRMED' | 'RELEASED' }) => {
@@ -113,6 +114,7 @@ export function queueSettledHook(deps: QueueWiringDeps) {
     if (r.outcome === 'CONFIRMED') {
       if (isSoldOut(await catalog.seatCounts(r.scheduleId))) await service.endSale(r.scheduleId, 'SOLD_OUT');
     } else await service.reopen(r.scheduleId);
+    if (deps.liveHolds && (await deps.liveHolds(r.userId, r.scheduleId)) > 0) return;
     await service.complete(r.userId, r.scheduleId);
   };
 }

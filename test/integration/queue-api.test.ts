@@ -40,7 +40,7 @@ describe('waiting room API', () => {
     expect(polled.body).toMatchObject({ status: 'WAITING', position: 1 });
   });
 
-  it('rejects missing, forged and foreign tokens with 401/403 problems', async () => {
+  it('rejects missing, forged and foreign tokens with 403 problems (never 401: the login is fine)', async () => {
     const { scheduleId, seatIds } = await ctx.createSchedule();
     const other = await ctx.createSchedule();
     const [a, b] = [await ctx.createUser({ balance: 100_000 }), await ctx.createUser()];
@@ -48,7 +48,7 @@ describe('waiting room API', () => {
     const tOther = (await join(a.token, other.scheduleId)).body.token as string;
 
     const missing = await current(a.token);
-    expect([missing.status, missing.body.code]).toEqual([401, 'QUEUE_TOKEN_REQUIRED']);
+    expect([missing.status, missing.body.code]).toEqual([403, 'QUEUE_TOKEN_REQUIRED']);
     const forged = await current(a.token, ta.slice(0, -2) + (ta.endsWith('AA') ? 'BB' : 'AA'));
     expect([forged.status, forged.body.code]).toEqual([403, 'QUEUE_TOKEN_INVALID']);
     expect(forged.headers.get('content-type')).toContain('application/problem+json');
@@ -60,7 +60,8 @@ describe('waiting room API', () => {
     expect(garbage.status).toBe(403);
 
     const hold = (headers: Record<string, string>) => ctx.request('POST', '/api/v1/reservations', { token: a.token, headers, body: { scheduleId, seatIds: [seatIds[0]] } });
-    expect((await hold({})).body.code).toBe('QUEUE_TOKEN_REQUIRED');
+    const noToken = await hold({});
+    expect([noToken.status, noToken.body.code]).toEqual([403, 'QUEUE_TOKEN_REQUIRED']);
     expect((await hold({ 'x-queue-token': tOther })).body.code).toBe('QUEUE_TOKEN_INVALID');
     const byOther = await ctx.request('POST', '/api/v1/reservations', { token: b.token, headers: { 'x-queue-token': ta }, body: { scheduleId, seatIds: [seatIds[0]] } });
     expect(byOther.status).toBe(403);
@@ -77,7 +78,8 @@ describe('waiting room API', () => {
     const jn = await join(next.token, scheduleId);
     expect(jn.body.status).toBe('WAITING');
 
-    const waitingHold = await ctx.request('POST', '/api/v1/reservations', { token: next.token, headers: { 'x-queue-token': jn.body.token }, body: { scheduleId, seatIds: [seatIds[1]] } });
+    const nextHold = () => ctx.request('POST', '/api/v1/reservations', { token: next.token, headers: { 'x-queue-token': jn.body.token, 'idempotency-key': `next-hold-${ctx.id}` }, body: { scheduleId, seatIds: [seatIds[1]] } });
+    const waitingHold = await nextHold();
     expect([waitingHold.status, waitingHold.body.code]).toEqual([403, 'QUEUE_NOT_ACTIVE']);
 
     const held = await ctx.request('POST', '/api/v1/reservations', { token: buyer.token, headers: { 'x-queue-token': tb }, body: { scheduleId, seatIds: [seatIds[0]] } });
@@ -97,6 +99,9 @@ describe('waiting room API', () => {
       return r.body.status === 'ACTIVE' ? r : undefined;
     });
     expect(Date.parse(admitted.body.activeUntil)).toBeGreaterThan(Date.now());
+    // The waiting-room refusal was not kept for the key: the same request succeeds once admitted.
+    const admittedHold = await nextHold();
+    expect([admittedHold.status, admittedHold.body.status]).toEqual([201, 'HELD']);
     const afterUse = await ctx.request('POST', '/api/v1/reservations', { token: buyer.token, headers: { 'x-queue-token': tb }, body: { scheduleId, seatIds: [seatIds[2]] } });
     expect(afterUse.body.code).toBe('QUEUE_NOT_ACTIVE');
 
@@ -108,6 +113,56 @@ describe('waiting room API', () => {
     expect(metrics.body).toMatch(new RegExp(`queue_admissions_total\\{[^}]*schedule="${scheduleId}"[^}]*\\} [1-9]`));
     expect(metrics.body).toContain('queue_wait_seconds_bucket');
     expect(await checkInvariants(ctx.pool)).toEqual([]);
+  });
+
+  it('a paid reservation answers 200 (same key) or 409 ALREADY_PAID whatever the token state, never 403', async () => {
+    const { scheduleId, seatIds } = await ctx.createSchedule({ price: 10_000 });
+    await setQueue(scheduleId, { mode: 'manual', maxActive: 10, admitRatePerSec: 100 });
+    const buyer = await ctx.createUser({ balance: 100_000 });
+    const qt = (await join(buyer.token, scheduleId)).body.token as string;
+    const held = await ctx.request('POST', '/api/v1/reservations', { token: buyer.token, headers: { 'x-queue-token': qt }, body: { scheduleId, seatIds: [seatIds[0]] } });
+    expect(held.status).toBe(201);
+    const pay = (key: string) => ctx.request('POST', `/api/v1/reservations/${held.body.id}/payment`, { token: buyer.token, headers: { 'x-queue-token': qt, 'idempotency-key': `${key}-${ctx.id}` } });
+
+    // 20 parallel payments with distinct keys: each one is a success or "already paid", and one charge.
+    const burst = await Promise.all(Array.from({ length: 20 }, (_, i) => pay(`par-${i}`)));
+    const outcomes = burst.map((r) => `${r.status} ${r.body.code ?? r.body.reservation?.status}`);
+    expect(outcomes.filter((o) => o !== '200 CONFIRMED' && o !== '409 ALREADY_PAID')).toEqual([]);
+    const first = burst.findIndex((r) => r.status === 200);
+    expect(first).toBeGreaterThanOrEqual(0);
+    expect((await ctx.request('GET', '/api/v1/wallet', { token: buyer.token })).body.balance).toBe(90_000);
+
+    // Confirming used the token up; retries still get the reservation's answer, not QUEUE_NOT_ACTIVE.
+    await eventually(async () => (await current(buyer.token, qt)).body.status === 'EXPIRED');
+    const replay = await pay(`par-${first}`);
+    expect([replay.status, replay.body]).toEqual([200, burst[first]!.body]);
+    const fresh = await pay('after-success');
+    expect([fresh.status, fresh.body.code]).toEqual([409, 'ALREADY_PAID']);
+    const noToken = await ctx.request('POST', `/api/v1/reservations/${held.body.id}/payment`, { token: buyer.token });
+    expect([noToken.status, noToken.body.code]).toEqual([409, 'ALREADY_PAID']);
+    expect(await checkInvariants(ctx.pool)).toEqual([]);
+  });
+
+  it('cancelling one hold keeps the token while the buyer holds other seats of the schedule', async () => {
+    const { scheduleId, seatIds } = await ctx.createSchedule({ price: 10_000 });
+    await setQueue(scheduleId, { mode: 'manual', maxActive: 10, admitRatePerSec: 100 });
+    const buyer = await ctx.createUser({ balance: 100_000 });
+    const qt = (await join(buyer.token, scheduleId)).body.token as string;
+    const hold = (seatId: number) => ctx.request('POST', '/api/v1/reservations', { token: buyer.token, headers: { 'x-queue-token': qt }, body: { scheduleId, seatIds: [seatId] } });
+    const [a, b] = [await hold(seatIds[0]!), await hold(seatIds[1]!)];
+    expect([a.status, b.status]).toEqual([201, 201]);
+
+    // The cancel answers after the release activity, settle hook included: the token's fate is decided.
+    expect((await ctx.request('DELETE', `/api/v1/reservations/${a.body.id}`, { token: buyer.token })).body.status).toBe('CANCELLED');
+    expect((await current(buyer.token, qt)).body.status).toBe('ACTIVE');
+    const paid = await ctx.request('POST', `/api/v1/reservations/${b.body.id}/payment`, { token: buyer.token, headers: { 'x-queue-token': qt } });
+    expect([paid.status, paid.body.reservation?.status]).toEqual([200, 'CONFIRMED']);
+    // The last live hold settled: now the token ends (USED) and frees the place.
+    const done = await eventually(async () => {
+      const r = await current(buyer.token, qt);
+      return r.body.status === 'EXPIRED' ? r : undefined;
+    });
+    expect(done.body.reason).toBe('USED');
   });
 
   it('admin settings: validated, role-checked, 404 for unknown schedules', async () => {

@@ -1,19 +1,24 @@
 import { createHash } from 'node:crypto';
 import { and, eq, lt } from 'drizzle-orm';
-import type { Context } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { isDuplicateKey, type Db } from '../db/client.js';
 import { idempotencyKeys } from '../db/schema.js';
 import { DomainError } from '../../shared/errors.js';
 import type { AppEnv } from './app.js';
-import { problemBody, statusOf } from './problem.js';
 
-type Outcome = { status: number; body: unknown };
+const KEY_PATTERN = /^[A-Za-z0-9_\-:.]{8,100}$/;
+/**
+ * Refusals about the moment, not the request: the same request is expected to succeed later
+ * (admitted from the waiting room, under the rate limit), so they are not kept for the key.
+ */
+const TRANSIENT = new Set(['QUEUE_TOKEN_REQUIRED', 'QUEUE_TOKEN_INVALID', 'QUEUE_NOT_ACTIVE', 'RATE_LIMITED']);
 
 /**
- * Idempotency-Key support: the first request with a key claims it; its answer (2xx or 4xx) is
- * stored and replayed for the same key and body; the same key with another body gets 422. Answers
- * from unexpected failures (5xx) are not stored, so the client may retry. The effects below are
- * idempotent on their own too (workflow ids, ledger references), so a lost record is still safe.
+ * Idempotency-Key support for every mutating route: the first request with a key claims it; its
+ * answer (2xx or 4xx, exactly as sent, request id and all) is stored and replayed for the same key
+ * and request; the same key with another request gets 422. Answers from unexpected failures (5xx)
+ * and waiting-room refusals are not stored, so the client may retry. The effects behind it are idempotent on their own too
+ * (workflow ids, ledger references), so a lost record is still safe.
  */
 export class IdempotencyStore {
   constructor(
@@ -21,45 +26,80 @@ export class IdempotencyStore {
     private readonly ttlSeconds: number,
   ) {}
 
-  async run(c: Context<AppEnv>, scope: string, body: unknown, handler: () => Promise<Outcome>): Promise<Response> {
-    const key = c.req.header('idempotency-key');
-    if (!key) {
-      const out = await handler();
-      return c.json(out.body as object, out.status as 200);
-    }
-    const userId = c.get('user').id;
-    const requestHash = createHash('sha256').update(`${c.req.method} ${c.req.path}\n${JSON.stringify(body ?? null)}`).digest('hex');
-    const where = and(eq(idempotencyKeys.userId, userId), eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key));
+  /**
+   * Route middleware (after authentication, before validation) for one kind of request: `scope`
+   * names it (≤ 40 characters) so one key may be used once per kind. A replay skips everything
+   * after it, the waiting-room check included: the answer was already decided.
+   */
+  route(scope: string): MiddlewareHandler<AppEnv> {
+    return async (c, next) => {
+      const key = c.req.header('idempotency-key');
+      if (key === undefined) return next();
+      if (!KEY_PATTERN.test(key)) throw new DomainError('VALIDATION_FAILED', 'Idempotency-Key: 8 to 100 letters, digits or _-:.');
+      const userId = c.get('user').id;
+      const requestHash = await hashRequest(c);
+      const where = and(eq(idempotencyKeys.userId, userId), eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key));
+      const prior = await this.claim(userId, scope, key, requestHash, where);
+      if (prior) return replay(c, prior);
+      await next();
+      const res = c.res;
+      if (res.status >= 500) {
+        await this.db.delete(idempotencyKeys).where(where);
+        return;
+      }
+      const body = await storable(res);
+      if (body === undefined || (res.status >= 400 && TRANSIENT.has((body as { code?: string } | null)?.code ?? ''))) await this.db.delete(idempotencyKeys).where(where);
+      else await this.db.update(idempotencyKeys).set({ statusCode: res.status, responseBody: body }).where(where);
+    };
+  }
+
+  /** Claims the key (undefined) or returns the stored answer of the same request. */
+  private async claim(userId: number, scope: string, key: string, requestHash: string, where: ReturnType<typeof and>): Promise<{ statusCode: number; responseBody: unknown } | undefined> {
     try {
       await this.db.insert(idempotencyKeys).values({ userId, scope, key, requestHash, expiresAt: new Date(Date.now() + this.ttlSeconds * 1000) });
+      return undefined;
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
-      const [prior] = await this.db.select().from(idempotencyKeys).where(where).limit(1);
-      if (prior && prior.expiresAt < new Date()) {
-        await this.db.delete(idempotencyKeys).where(and(where, lt(idempotencyKeys.expiresAt, new Date())));
-        return this.run(c, scope, body, handler);
-      }
-      if (!prior || prior.requestHash !== requestHash) throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with a different request');
-      if (prior.statusCode === null) throw new DomainError('IDEMPOTENCY_IN_PROGRESS', 'A request with this Idempotency-Key is still being processed; retry shortly');
-      c.header('Idempotent-Replayed', 'true');
-      return c.newResponse(JSON.stringify(prior.responseBody), prior.statusCode as 200, {
-        'content-type': prior.statusCode >= 400 ? 'application/problem+json' : 'application/json',
-      });
     }
-    let out: Outcome;
-    try {
-      out = await handler();
-    } catch (err) {
-      if (err instanceof DomainError && statusOf(err.code) < 500) {
-        // Business refusals are answers too: replaying them keeps "same key, same response".
-        const problem = problemBody(err.code, err.message, err.details ?? {});
-        await this.db.update(idempotencyKeys).set({ statusCode: problem.status, responseBody: problem }).where(where);
-        throw err;
-      }
-      await this.db.delete(idempotencyKeys).where(where);
-      throw err;
+    const [prior] = await this.db.select().from(idempotencyKeys).where(where).limit(1);
+    if (prior && prior.expiresAt < new Date()) {
+      await this.db.delete(idempotencyKeys).where(and(where, lt(idempotencyKeys.expiresAt, new Date())));
+      return this.claim(userId, scope, key, requestHash, where);
     }
-    await this.db.update(idempotencyKeys).set({ statusCode: out.status, responseBody: out.body }).where(where);
-    return c.json(out.body as object, out.status as 200);
+    if (!prior || prior.requestHash !== requestHash) throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with a different request');
+    if (prior.statusCode === null) throw new DomainError('IDEMPOTENCY_IN_PROGRESS', 'A request with this Idempotency-Key is still being processed; retry shortly');
+    return { statusCode: prior.statusCode, responseBody: prior.responseBody };
   }
+}
+
+/** Method, path and body (parsed, so spacing does not matter): what "the same request" means. */
+async function hashRequest(c: Context<AppEnv>): Promise<string> {
+  const text = await c.req.text();
+  let body: string;
+  try {
+    body = JSON.stringify(text ? JSON.parse(text) : null);
+  } catch {
+    body = text; // not JSON: validation answers it, and the answer is stored like any other
+  }
+  return createHash('sha256').update(`${c.req.method} ${c.req.path}\n${body}`).digest('hex');
+}
+
+/** The answer's JSON body (null when empty), or undefined when it cannot be replayed as JSON. */
+async function storable(res: Response): Promise<unknown> {
+  const text = await res.clone().text();
+  if (!text) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The stored answer with its original body; headers (X-Request-Id) are this request's own. */
+function replay(c: Context<AppEnv>, prior: { statusCode: number; responseBody: unknown }): Response {
+  c.header('Idempotent-Replayed', 'true');
+  if (prior.responseBody === null) return c.body(null, prior.statusCode as 204);
+  return c.newResponse(JSON.stringify(prior.responseBody), prior.statusCode as 200, {
+    'content-type': prior.statusCode >= 400 ? 'application/problem+json' : 'application/json',
+  });
 }

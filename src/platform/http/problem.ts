@@ -25,7 +25,7 @@ const statusByCode: Record<ErrorCode, ContentfulStatusCode> = {
   BALANCE_LIMIT_EXCEEDED: 422,
   IDEMPOTENCY_KEY_REUSED: 422,
   IDEMPOTENCY_IN_PROGRESS: 409,
-  QUEUE_TOKEN_REQUIRED: 401,
+  QUEUE_TOKEN_REQUIRED: 403, // not 401: clients read 401 as "refresh my login", and the login is fine
   QUEUE_TOKEN_INVALID: 403,
   QUEUE_NOT_ACTIVE: 403,
   RATE_LIMITED: 429,
