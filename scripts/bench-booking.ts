@@ -78,7 +78,9 @@ async function main() {
   try {
     await startProcesses(run, children, { apis: apiUrls.length, workers: Math.max(1, n('workers')), port: n('port') });
     const cpu = sampleProcesses(children, base.TEMPORAL_ADDRESS, stackRunDir);
-    const sdk = [...Object.keys(children.pids()), 'temporal'];
+    const temporalTier = ['temporal', ...(cpu.names.includes('postgres') ? ['postgres'] : []), 'bench'];
+    // Temporal's tier: the server, plus its PostgreSQL in TEMPORAL_MODE=server.
+    const sdk = [...Object.keys(children.pids()), 'temporal', ...(cpu.names.includes('postgres') ? ['postgres'] : [])];
 
     // ---- 1. primitives ---------------------------------------------------------------------
     console.log('\n== primitives (same run, same machine)');
@@ -104,7 +106,7 @@ async function main() {
     const healthz = await httpGet(`${run.api}/healthz`, primitives, conc, cpu);
     for (const m of [uws1, uws5, uwsC, bare, sqlHold, setnx, healthz]) console.log(m.line());
     console.log(`bare purchase rate at 5 in flight: ${bare.rate.toFixed(0)} purchases/s`);
-    console.log(`CPU ms per bare purchase @5: ${bare.cpuPerCall(['temporal', 'bench'])}`);
+    console.log(`CPU ms per bare purchase @5: ${bare.cpuPerCall(temporalTier)}`);
     console.log(`CPU ms per GET /healthz @${conc}: ${healthz.cpuPerCall(['api', 'bench'])}`);
 
     // ---- 2. steady booking -----------------------------------------------------------------
@@ -165,7 +167,7 @@ async function main() {
     console.log(`ratios (p50 @${conc}): hold / hold transaction = ${f1(holdS.percentile(50) / sqlHold.p(50))}x, hold / Redis SET NX = ${f1(holdS.percentile(50) / setnx.p(50))}x, hold / GET /healthz = ${f1(holdS.percentile(50) / healthz.p(50))}x`);
     console.log(`CPU ms per hold  @${conc}: ${holdCpu.perOp(holdS.count, [...sdk, 'mysql', 'redis', 'bench'])}  (total API, worker and Temporal processes ${f1(holdCpu.total(sdk) / holdS.count)})`);
     console.log(`CPU ms per pay   @${conc}: ${payCpu.perOp(payS.count, [...sdk, 'mysql', 'redis', 'bench'])}  (total API, worker and Temporal processes ${f1(payCpu.total(sdk) / payS.count)})`);
-    console.log(`CPU ms per empty UWS @${conc}: ${uwsC.cpuPerCall(['temporal', 'bench'])}  (total ${f1(uwsC.cpu!.total(['temporal', 'bench']) / uwsC.count)}; bench = client + empty worker)`);
+    console.log(`CPU ms per empty UWS @${conc}: ${uwsC.cpuPerCall(temporalTier)}  (total ${f1(uwsC.cpu!.total(temporalTier) / uwsC.count)}; bench = client + empty worker)`);
     console.log(`cores busy during holds: ${holdCpu.utilisation()}`);
 
     // ---- 3. direct flash sale, open loop -----------------------------------------------------

@@ -166,7 +166,8 @@ async function main() {
     pool = mysql.createPool({ uri: run.mysqlUrl, connectionLimit: 20 });
     redis = createRedis(base.REDIS_URL, `${runId}:`);
     const cpu = sampleProcesses(children, base.TEMPORAL_ADDRESS, stackRunDir);
-    const procs = [...Object.keys(children.pids()), 'temporal', 'mysql', 'redis', 'bench'];
+    const temporalTier = ['temporal', ...(cpu.names.includes('postgres') ? ['postgres'] : []), 'bench'];
+    const procs = [...Object.keys(children.pids()), 'temporal', ...(cpu.names.includes('postgres') ? ['postgres'] : []), 'mysql', 'redis', 'bench'];
 
     // ---- primitives (same run) ------------------------------------------------------------------
     console.log('\n== primitives (same run, same machine)');
@@ -185,7 +186,7 @@ async function main() {
     const healthz = await httpGet(`${run.api}/healthz`, prim * 3, 20, cpu);
     for (const m of [uws1, uws5, bare, sqlHold, setnx, healthz]) console.log(m.line());
     console.log(`bare purchase rate (UWS + 1 update, 5 in flight): ${bare.rate.toFixed(1)} purchases/s`);
-    console.log(`CPU ms per empty UWS @5: ${uws5.cpuPerCall(['temporal', 'bench'])}; per bare purchase: ${bare.cpuPerCall(['temporal', 'bench'])} (bench = client + empty worker)`);
+    console.log(`CPU ms per empty UWS @5: ${uws5.cpuPerCall(temporalTier)}; per bare purchase: ${bare.cpuPerCall(temporalTier)} (bench = client + empty worker)`);
 
     // ---- calibration: CPU per hold and per pay ------------------------------------------------------
     let calibrationCpu: { hold?: CpuDelta; pay?: CpuDelta; holds: number; pays: number } | undefined;
@@ -486,7 +487,7 @@ async function main() {
     console.log(`CPU ms per request: ${saleCpu.perOp(total, procs)}`);
     if (calibrationCpu?.hold) console.log(`CPU ms per hold (calibration, 5 in flight): ${calibrationCpu.hold.perOp(calibrationCpu.holds, procs)}`);
     if (calibrationCpu?.pay) console.log(`CPU ms per pay  (calibration, 5 in flight): ${calibrationCpu.pay.perOp(calibrationCpu.pays, procs)}`);
-    console.log(`CPU ms per empty UWS @5: ${uws5.cpuPerCall(['temporal', 'bench'])}; per bare purchase @5: ${bare.cpuPerCall(['temporal', 'bench'])}`);
+    console.log(`CPU ms per empty UWS @5: ${uws5.cpuPerCall(temporalTier)}; per bare purchase @5: ${bare.cpuPerCall(temporalTier)}`);
 
     // Correctness.
     const { sold, doubles } = await soldAndDoubles(pool, sale.scheduleId);

@@ -35,6 +35,35 @@ export function processCpuMs(pid: number): number {
   }
 }
 
+/**
+ * CPU of a process and everything under it, in ms: for servers that fork a process per connection
+ * (PostgreSQL). The root's cutime/cstime hold the children it has already reaped; the live ones are
+ * read one by one.
+ */
+export function processTreeCpuMs(root: number): number {
+  const parents = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  const tree = [root];
+  for (let i = 0; i < tree.length; i++) for (const [pid, ppid] of parents) if (ppid === tree[i]) tree.push(pid);
+  let reaped = 0;
+  try {
+    const rest = readFileSync(`/proc/${root}/stat`, 'utf8');
+    const f = rest.slice(rest.lastIndexOf(')') + 2).split(' ');
+    reaped = ((Number(f[13]) + Number(f[14])) * 1000) / ticksPerSecond(); // cutime + cstime
+  } catch {
+    return NaN;
+  }
+  return tree.reduce((t, pid) => t + (Number.isFinite(processCpuMs(pid)) ? processCpuMs(pid) : 0), reaped);
+}
+
 /** CPU ms per named process over one phase. */
 export class CpuDelta {
   constructor(
@@ -68,7 +97,11 @@ export class CpuDelta {
 export class CpuSampler {
   readonly pids: Record<string, number>;
 
-  constructor(pids: Record<string, number | undefined>) {
+  constructor(
+    pids: Record<string, number | undefined>,
+    /** Names read as a whole process tree (processTreeCpuMs). */
+    private readonly trees: string[] = [],
+  ) {
     this.pids = Object.fromEntries(Object.entries(pids).filter(([, p]) => p !== undefined && p > 0)) as Record<string, number>;
   }
 
@@ -77,7 +110,7 @@ export class CpuSampler {
   }
 
   read(): Record<string, number> {
-    return Object.fromEntries(Object.entries(this.pids).map(([n, p]) => [n, processCpuMs(p)]));
+    return Object.fromEntries(Object.entries(this.pids).map(([n, p]) => [n, this.trees.includes(n) ? processTreeCpuMs(p) : processCpuMs(p)]));
   }
 
   mark(): () => CpuDelta {
@@ -126,6 +159,8 @@ export function findTemporalPid(address: string, runDir: string): number | undef
   const port = Number(address.split(':').pop());
   const fromFile = readPid(join(runDir, 'temporal.pid'));
   if (fromFile && devServerOnPort(cmdline(fromFile), port)) return fromFile;
+  // TEMPORAL_MODE=server: the stack's Temporal server binary (scripts/temporal-server.sh).
+  if (fromFile && cmdline(fromFile).includes('--config-file')) return fromFile;
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const args = cmdline(Number(entry));
@@ -134,9 +169,25 @@ export function findTemporalPid(address: string, runDir: string): number | undef
   return undefined;
 }
 
-/** The stack's MySQL and Redis pids (from `.stack/<profile>/run`), when they run. */
-export function stackPids(runDir: string): { mysql?: number; redis?: number } {
-  return { mysql: readPid(join(runDir, 'mysql.pid')), redis: readPid(join(runDir, 'redis.pid')) };
+/** The stack's MySQL, Redis and (server mode) PostgreSQL pids (from `.stack/<profile>/run`), when they run. */
+export function stackPids(runDir: string): { mysql?: number; redis?: number; postgres?: number } {
+  return { mysql: readPid(join(runDir, 'mysql.pid')), redis: readPid(join(runDir, 'redis.pid')), postgres: postgresPid(runDir) };
+}
+
+/** The postmaster: postgres.pid holds the `runuser` wrapper's pid, whose child is the server. */
+function postgresPid(runDir: string): number | undefined {
+  const wrapper = readPid(join(runDir, 'postgres.pid'));
+  if (!wrapper) return undefined;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === wrapper) return Number(entry);
+    } catch {
+      /* gone */
+    }
+  }
+  return wrapper;
 }
 
 /** The `--dynamic-config-value` settings a Temporal dev server was started with (to print beside its numbers). */
@@ -155,7 +206,7 @@ export function describeTemporalTuning(pid: number | undefined): string {
 
 /** A sampler over the run's children, the Temporal server, the benchmark itself and the stack's services; printed once. */
 export function sampleProcesses(children: { pids(): Record<string, number | undefined> }, temporalAddress: string, runDir: string): CpuSampler {
-  const cpu = new CpuSampler({ ...children.pids(), temporal: findTemporalPid(temporalAddress, runDir), bench: process.pid, ...stackPids(runDir) });
+  const cpu = new CpuSampler({ ...children.pids(), temporal: findTemporalPid(temporalAddress, runDir), bench: process.pid, ...stackPids(runDir) }, ['postgres']);
   console.log(`processes: ${cpu.describe()}`);
   console.log(describeTemporalTuning(cpu.pids.temporal));
   return cpu;
