@@ -45,7 +45,7 @@ export function codecRoutes(deps: CodecRouteDeps) {
 
   const allowOperator: MiddlewareHandler<AppEnv> = async (c, next) => {
     if (c.req.method === 'OPTIONS' || c.req.path.startsWith('/codec/ui/')) return next();
-    const token = /^Bearer (\S{10,4096})$/.exec(c.req.header('authorization') ?? '')?.[1];
+    const token = /^Bearer (\S{10,4096})$/i.exec(c.req.header('authorization') ?? '')?.[1];
     if (!token) throw new DomainError('UNAUTHENTICATED', 'The codec needs Authorization: Bearer <admin access token or codec secret>');
     if (secretDigest && timingSafeEqual(digest(token), secretDigest)) return next();
     const claims = await deps.tokens.verify(token);
