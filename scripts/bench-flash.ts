@@ -477,7 +477,7 @@ async function main() {
     // The same request classes as the API processes measured them (their own histogram, from the
     // request's arrival in the handler chain to the answer): the gap to the client's numbers is time
     // spent in the kernel's queues and in event-loop waits before the first middleware.
-    const serverSide = await serverLatencies(clients);
+    const serverSide = await serverLatencies(clients, run.base.METRICS_TOKEN);
     if (serverSide.length) console.log(`server-side p99 (bucket upper bound, all API processes): ${serverSide.join(', ')}`);
     if (lastAdmin) console.log(`server admission at the end: mode ${lastAdmin.mode ?? '-'}, ${lastAdmin.admitRatePerSec ?? '-'}/s, cap ${lastAdmin.maxActive ?? '-'}; last reason: ${lastAdmin.reason ?? '-'}`);
 
@@ -639,7 +639,7 @@ main().then(
 );
 
 /** p99 per request class from the API processes' own http_request_duration_seconds histograms. */
-async function serverLatencies(clients: HttpClient[]): Promise<string[]> {
+async function serverLatencies(clients: HttpClient[], metricsToken: string): Promise<string[]> {
   const routes: Record<string, string> = {
     join: 'POST /api/v1/queue/tokens',
     poll: 'GET /api/v1/queue/tokens/current',
@@ -649,7 +649,7 @@ async function serverLatencies(clients: HttpClient[]): Promise<string[]> {
   };
   const buckets = new Map<string, Map<number, number>>();
   for (const c of clients) {
-    const r = await c.request('GET', '/metrics');
+    const r = await c.request('GET', '/metrics', { token: metricsToken });
     if (r.status !== 200 || typeof r.body !== 'string') continue;
     for (const m of r.body.matchAll(/^http_request_duration_seconds_bucket\{([^}]*)\} (\d+)/gm)) {
       const labels = Object.fromEntries([...m[1]!.matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));
@@ -662,7 +662,7 @@ async function serverLatencies(clients: HttpClient[]): Promise<string[]> {
   }
   const out: string[] = [];
   for (const [i, c] of clients.entries()) {
-    const r = await c.request('GET', '/metrics');
+    const r = await c.request('GET', '/metrics', { token: metricsToken });
     if (r.status !== 200 || typeof r.body !== 'string') continue;
     const value = (name: string) => [...r.body.matchAll(new RegExp(`^${name}(\\{[^}]*\\})? ([\\d.e+-]+)`, 'gm'))].reduce((a, m) => a + Number(m[2]), 0);
     out.push(`api${i ? i + 1 : ''} GC ${value('nodejs_gc_duration_seconds_sum').toFixed(1)} s in ${value('nodejs_gc_duration_seconds_count')} pauses, event-loop lag max ${(value('nodejs_eventloop_lag_max_seconds') * 1000).toFixed(0)} ms`);

@@ -7,7 +7,20 @@ cd "$ROOT"
 DATA="${STACK_DIR:-$ROOT/.stack}/dev"
 LOGS="$DATA/logs"; RUN="$DATA/run"
 mkdir -p "$LOGS" "$RUN"
-API_PORT="${API_PORT:-3000}"
+# STACK_PORT_BASE moves every port (services, API, metrics) by the same amount, so a second dev
+# stack can run beside the first; the app processes get matching addresses unless set explicitly.
+base="${STACK_PORT_BASE:-0}"
+API_PORT="${API_PORT:-$((3000 + base))}"
+export API_PORT
+export MYSQL_URL="${MYSQL_URL:-mysql://${DB_USER:-booking}:${DB_PASSWORD:-booking}@127.0.0.1:${MYSQL_PORT:-$((3306 + base))}/${DB_NAME:-booking}}"
+export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:${REDIS_PORT:-$((6379 + base))}}"
+export TEMPORAL_ADDRESS="${TEMPORAL_ADDRESS:-127.0.0.1:${TEMPORAL_PORT:-$((7233 + base))}}"
+export TEMPORAL_UI_URL="${TEMPORAL_UI_URL:-http://127.0.0.1:${TEMPORAL_UI_PORT:-$((8233 + base))}}"
+export KAFKA_BROKERS="${KAFKA_BROKERS:-127.0.0.1:${KAFKA_PORT:-$((9092 + base))}}"
+export WORKER_METRICS_PORT="${WORKER_METRICS_PORT:-$((9464 + base))}"
+export WORKER_SDK_METRICS_PORT="${WORKER_SDK_METRICS_PORT:-$((9466 + base))}"
+export RELAY_METRICS_PORT="${RELAY_METRICS_PORT:-$((9465 + base))}"
+export CORS_ORIGINS="${CORS_ORIGINS:-http://localhost:$API_PORT,http://127.0.0.1:$API_PORT}"
 # More than one of each process (API_PROCESSES=2 ...): extra APIs listen on API_PORT+1, +2, ...;
 # extra workers and relays put their metrics 10 ports above the previous one's.
 API_PROCESSES="${API_PROCESSES:-1}"; WORKER_PROCESSES="${WORKER_PROCESSES:-1}"; RELAY_PROCESSES="${RELAY_PROCESSES:-1}"
@@ -91,9 +104,10 @@ cat <<TXT
   API             http://127.0.0.1:$API_PORT/api/v1/concerts$( [ "$API_PROCESSES" -gt 1 ] && echo "  (more APIs on ports $((API_PORT + 1)) to $((API_PORT + API_PROCESSES - 1)))" )
   Swagger UI      http://127.0.0.1:$API_PORT/docs        (OpenAPI: /openapi.json)
   Health          http://127.0.0.1:$API_PORT/readyz
-  Temporal UI     http://127.0.0.1:${TEMPORAL_UI_PORT:-8233}  (search: ReservationStatus="HELD")
-  Metrics         api http://127.0.0.1:$API_PORT/metrics, worker http://127.0.0.1:${WORKER_METRICS_PORT:-9464}/metrics,
-                  Temporal SDK http://127.0.0.1:${WORKER_SDK_METRICS_PORT:-9466}/metrics, relay http://127.0.0.1:${RELAY_METRICS_PORT:-9465}/metrics
+  Temporal UI     $TEMPORAL_UI_URL  (search: ReservationStatus="HELD")
+  Metrics         api http://127.0.0.1:$API_PORT/metrics (Authorization: Bearer \$METRICS_TOKEN; dev value in docs/monitoring/metrics-token.dev),
+                  worker http://127.0.0.1:$WORKER_METRICS_PORT/metrics, Temporal SDK http://127.0.0.1:$WORKER_SDK_METRICS_PORT/metrics,
+                  relay http://127.0.0.1:$RELAY_METRICS_PORT/metrics
   Logs            $LOGS/{api,worker,relay}.log   (scripts/stack.sh logs <service>)
   Demo login      user1@example.com / demo-password-1     admin@example.com / admin-password-1
 

@@ -8,6 +8,8 @@ const DEV_JWT_SECRET = 'dev-only-jwt-secret-change-me-0123456789abcdef';
 const DEV_DATA_KEY = Buffer.alloc(32, 7).toString('base64');
 // The development stack's Temporal UI decodes through /codec/ui/<this> (scripts/stack.sh, compose).
 export const DEV_CODEC_SECRET = 'dev-only-codec-secret-change-me-0123456789';
+// Also in docs/monitoring/metrics-token.dev, which the compose Prometheus presents.
+const DEV_METRICS_TOKEN = 'dev-only-metrics-token-change-me-0123456789';
 
 const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max).default(def);
 const bool = (def: boolean) =>
@@ -48,6 +50,11 @@ const schema = z
     // A prebuilt workflow bundle (npm run build writes dist/workflow-bundle.js, used by default from dist/).
     WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
     TEMPORAL_UI_URL: z.string().url().default('http://127.0.0.1:8233'),
+    // Metrics (docs/monitoring): the worker and relay ports listen on METRICS_HOST only (loopback by
+    // default; 0.0.0.0 where Prometheus scrapes over a network), and the API's /metrics on its
+    // public port needs `Authorization: Bearer <METRICS_TOKEN>`.
+    METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+    METRICS_TOKEN: z.string().min(32, 'METRICS_TOKEN must be at least 32 characters').default(DEV_METRICS_TOKEN),
     WORKER_METRICS_PORT: int(9464, 0, 65535),
     WORKER_SDK_METRICS_PORT: int(9466, 0, 65535),
     WORKER_MAX_CONCURRENT_ACTIVITIES: int(200, 1),
@@ -132,6 +139,7 @@ const schema = z
         ctx.addIssue({ code: 'custom', path: ['DATA_ENCRYPTION_KEY'], message: 'DATA_ENCRYPTION_KEY must be set in production' });
       if (c.CODEC_SHARED_SECRET === DEV_CODEC_SECRET)
         ctx.addIssue({ code: 'custom', path: ['CODEC_SHARED_SECRET'], message: 'CODEC_SHARED_SECRET must not be the development value in production' });
+      if (c.METRICS_TOKEN === DEV_METRICS_TOKEN) ctx.addIssue({ code: 'custom', path: ['METRICS_TOKEN'], message: 'METRICS_TOKEN must be set in production' });
     }
   })
   // In development the Temporal UI of the dev stack decodes payloads out of the box (docs/security.md).

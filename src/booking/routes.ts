@@ -37,13 +37,22 @@ export const Reservation = z
   .openapi('Reservation');
 const ReservationSummary = Reservation.omit({ seats: true }).openapi('ReservationSummary');
 
-const HoldBody = z
-  .object({
-    scheduleId: z.number().int().positive(),
-    seatIds: z.array(z.number().int().positive()).min(1).max(20),
-  })
-  .strict()
-  .openapi('HoldRequest');
+/**
+ * The document states the cap in force (MAX_SEATS_PER_RESERVATION) as maxItems; a schedule may set
+ * a lower one, and both answer 400 TOO_MANY_SEATS. 20, the setting's ceiling, bounds the parse.
+ */
+const holdBody = (maxSeats: number) =>
+  z
+    .object({
+      scheduleId: z.number().int().positive(),
+      seatIds: z
+        .array(z.number().int().positive())
+        .min(1)
+        .max(20)
+        .openapi({ maxItems: maxSeats, description: `Distinct seats of the schedule, at most ${maxSeats} (or the schedule's lower cap): more get 400 TOO_MANY_SEATS` }),
+    })
+    .strict()
+    .openapi('HoldRequest');
 const ReservationIdParam = z.object({
   reservationId: z.string().regex(RESERVATION_ID_PATTERN, 'a 24-character reservation id').openapi({ param: { name: 'reservationId', in: 'path' } }),
 });
@@ -73,8 +82,11 @@ export function bookingRoutes(deps: {
   idempotency: IdempotencyStore;
   auth: MiddlewareHandler<AppEnv>;
   admission?: AdmissionGate | undefined;
+  /** The configured cap per reservation, for the document (the service enforces it). */
+  maxSeatsPerReservation?: number;
 }) {
   const app = createRouter();
+  const HoldBody = holdBody(deps.maxSeatsPerReservation ?? 20);
   app.use('/reservations', deps.auth);
   app.use('/reservations/*', deps.auth);
   const admit = (c: { req: { header(n: string): string | undefined } }, userId: number, scheduleId: number) =>

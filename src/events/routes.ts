@@ -2,9 +2,9 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { createRouter, type AppEnv } from '../platform/http/app.js';
-import { bearerSecurity, problems } from '../platform/http/openapi.js';
+import { bearerSecurity, eventStreamResponse, problems } from '../platform/http/openapi.js';
 import { DomainError } from '../shared/errors.js';
-import type { EventEnvelope } from './catalog.js';
+import { envelopeSchema, type EventEnvelope } from './catalog.js';
 import type { UserEventLog } from './event-log.js';
 import type { NotificationHub } from './notification-hub.js';
 import { RecentIds } from './recent-ids.js';
@@ -33,7 +33,10 @@ export function eventRoutes(deps: { hub: NotificationHub; history: UserEventLog;
         }),
       },
       responses: {
-        200: { content: { 'text/event-stream': { schema: z.string() } }, description: 'An event stream' },
+        200: eventStreamResponse('An event stream', [
+          { event: { description: 'The event type (docs/events.md), e.g. ReservationHeld' }, data: envelopeSchema, description: 'A domain event; `id` is the event id' },
+          { event: 'ready', data: z.object({ userId: z.number().int() }), description: 'The subscription is live' },
+        ]),
         ...problems(401, 429),
       },
     }),

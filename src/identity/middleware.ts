@@ -5,14 +5,16 @@ import type { TokenVersions } from './token-versions.js';
 import type { AccessTokens } from './tokens.js';
 
 /**
- * Requires `Authorization: Bearer <access token>` and puts the user on the context. With
+ * Requires `Authorization: Bearer <access token>` (the scheme in any case, RFC 9110 section 11.1)
+ * and puts the user on the context. Answers to an authenticated request are personal (profile,
+ * wallet, reservations, queue tokens), so no cache may keep them: Cache-Control: no-store. With
  * `versions`, a token older than the user's token_version (revoked) or of a disabled user is
  * refused; see TokenVersions for the cost and staleness trade-off.
  */
 export function requireAuth(tokens: AccessTokens, versions?: TokenVersions): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const header = c.req.header('authorization') ?? '';
-    const match = /^Bearer ([A-Za-z0-9_\-.]{10,2048})$/.exec(header);
+    const match = /^Bearer ([A-Za-z0-9_\-.]{10,2048})$/i.exec(header);
     if (!match) throw new DomainError('UNAUTHENTICATED', 'Missing or malformed Authorization: Bearer token');
     const claims = await tokens.verify(match[1]!);
     const userId = Number(claims.sub);
@@ -22,6 +24,7 @@ export function requireAuth(tokens: AccessTokens, versions?: TokenVersions): Mid
     c.set('user', { id: userId, role: claims.role, tokenExpiresAt: claims.exp });
     c.get('log') && c.set('log', c.get('log').child({ userId }));
     await next();
+    c.res.headers.set('Cache-Control', 'no-store');
   };
 }
 

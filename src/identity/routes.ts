@@ -8,7 +8,10 @@ import type { IdentityService } from './service.js';
 import type { TokenVersions } from './token-versions.js';
 import type { AccessTokens } from './tokens.js';
 
-const Email = z.string().trim().max(254).email();
+// WHATWG's definition of a valid email address (what browsers accept), kept by zod; its default
+// pattern refuses valid addresses such as a!b@example.com or user@xn--p1ai.xn--p1ai. The document
+// carries the same pattern, so clients and fuzzers generate only what the server accepts.
+const Email = z.string().trim().max(254).email({ pattern: z.regexes.html5Email }).openapi({ pattern: z.regexes.html5Email.source });
 const Password = z.string().min(10, 'at least 10 characters').max(128);
 
 const SignupBody = z

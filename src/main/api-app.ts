@@ -1,4 +1,4 @@
-import { swaggerUI } from '@hono/swagger-ui';
+import { timingSafeEqual, createHash } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { Admin } from 'kafkajs';
 import { adminRoutes } from '../admin/routes.js';
@@ -32,13 +32,15 @@ import { buildQueue } from '../queue/wiring.js';
 import { WalletRepository } from '../payment/wallet-repository.js';
 import type { Db } from '../platform/db/client.js';
 import { dependencyChecks, runChecks } from '../platform/health.js';
-import { createHttpApp } from '../platform/http/app.js';
+import { createHttpApp, noStore } from '../platform/http/app.js';
+import { swaggerUiRoutes } from '../platform/http/docs.js';
 import { IdempotencyStore } from '../platform/http/idempotency.js';
 import { clientIpResolver, rateLimit, RateLimiter } from '../platform/http/rate-limit.js';
 import { AesGcmPayloadCodec } from '../platform/temporal-codec.js';
 import type { Logger } from '../platform/observability/logger.js';
 import type { Metrics } from '../platform/observability/metrics.js';
 import type { Redis } from '../platform/redis.js';
+import { DomainError } from '../shared/errors.js';
 
 export interface ApiDeps {
   config: Config;
@@ -103,7 +105,15 @@ export function buildApiApp(deps: ApiDeps) {
     const result = await runChecks(checks);
     return c.json({ status: result.ready ? 'ready' : 'not ready', checks: result.checks }, result.ready ? 200 : 503);
   });
-  app.get('/metrics', async (c) => c.text(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }));
+  // /metrics shares the public port, so it needs the scraper's token (docs/monitoring/README.md).
+  const metricsToken = sha256(config.METRICS_TOKEN);
+  app.get('/metrics', async (c) => {
+    const token = /^Bearer (\S{1,512})$/i.exec(c.req.header('authorization') ?? '')?.[1];
+    if (!token || !timingSafeEqual(sha256(token), metricsToken)) {
+      throw new DomainError('UNAUTHENTICATED', 'Metrics need Authorization: Bearer <METRICS_TOKEN>');
+    }
+    return c.text(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType, 'cache-control': 'no-store' });
+  });
 
   const v1 = '/api/v1';
   // Abuse limits and audit by path prefix, registered before the routers so they cover routes
@@ -112,10 +122,10 @@ export function buildApiApp(deps: ApiDeps) {
     const limiter = new RateLimiter(redis);
     const windowMs = config.RATE_LIMIT_WINDOW_SECONDS * 1000;
     const identify = async (c: { req: { header(n: string): string | undefined } }) => {
-      const token = /^Bearer (\S{10,2048})$/.exec(c.req.header('authorization') ?? '')?.[1];
+      const token = /^Bearer (\S{10,2048})$/i.exec(c.req.header('authorization') ?? '')?.[1];
       return token ? tokens.verify(token).then((claims) => Number(claims.sub), () => null) : null;
     };
-    const limit = (name: string, perIp: number, perUser?: number) => rateLimit({ limiter, rule: { name, perIp, ...(perUser ? { perUser } : {}) }, windowMs, clientIp, identify, log });
+    const limit = (name: string, perIp: number, perUser?: number) => rateLimit({ limiter, rule: { name, perIp, ...(perUser ? { perUser } : {}) }, windowMs, clientIp, identify, log, metrics });
     const authLimit = limit('auth', config.RATE_LIMIT_AUTH_PER_IP);
     const queueLimit = limit('queue', config.RATE_LIMIT_QUEUE_PER_IP, config.RATE_LIMIT_QUEUE_PER_USER);
     const bookingLimit = limit('booking', config.RATE_LIMIT_BOOKING_PER_IP, config.RATE_LIMIT_BOOKING_PER_USER);
@@ -127,6 +137,9 @@ export function buildApiApp(deps: ApiDeps) {
   const forbidden = auditForbidden(audit, clientIp);
   app.use(`${v1}/admin/*`, forbidden);
   app.use('/codec/*', forbidden);
+  // Personal answers outside requireAuth (which marks its own): issued tokens, decoded payloads.
+  app.use(`${v1}/auth/*`, noStore);
+  app.use('/codec/*', noStore);
   app.route(v1, identityRoutes({ identity, tokens, versions, clientIp, idempotency }));
   app.route(v1, identityAdminRoutes({ identity, auth, idempotency }));
   app.route(
@@ -141,7 +154,7 @@ export function buildApiApp(deps: ApiDeps) {
   );
   app.route(v1, catalogRoutes({ catalog, seatMaps }));
   app.route(v1, walletRoutes({ wallets, idempotency, auth, maxCharge: config.WALLET_MAX_CHARGE }));
-  app.route(v1, bookingRoutes({ booking, reservations, idempotency, auth, admission }));
+  app.route(v1, bookingRoutes({ booking, reservations, idempotency, auth, admission, maxSeatsPerReservation: config.MAX_SEATS_PER_RESERVATION }));
   app.route(v1, adminRoutes({ catalog, booking, audit, auth, idempotency }));
   app.route(v1, queueRoutes({ queue: queue.service, auth, sseIntervalMs: config.QUEUE_SSE_INTERVAL_MS, idempotency }));
   app.route(v1, queueAdminRoutes({ settings: queue.settings, service: queue.service, admission: queue.admission, auth, idempotency }));
@@ -158,10 +171,12 @@ export function buildApiApp(deps: ApiDeps) {
     },
     servers: [{ url: config.PUBLIC_URL ?? '/' }],
   });
-  app.get('/docs', swaggerUI({ url: '/openapi.json' }));
+  app.route('/', swaggerUiRoutes('/openapi.json'));
 
   return { app, services: { versions, audit, identity, catalog, seatMaps, reservations, wallets, booking, tokens, cipher, notifications, queue } };
 }
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest();
 
 /** The Temporal UI is reached as localhost or 127.0.0.1 interchangeably: allow both spellings. */
 function temporalUiOrigins(url: string): string[] {

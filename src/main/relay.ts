@@ -13,7 +13,7 @@ async function main() {
   const config = loadConfig();
   const log = createLogger({ level: config.LOG_LEVEL, service: config.SERVICE_NAME, process: 'relay' });
   const metrics = new Metrics('relay');
-  const metricsServer = await metrics.serve(config.RELAY_METRICS_PORT);
+  const metricsServer = await metrics.serve(config.RELAY_METRICS_PORT, config.METRICS_HOST);
   const database = createDatabase(config.MYSQL_URL, 6);
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-relay` });
   // Connects lazily and reconnects after errors: the relay starts and keeps its lease while Kafka is

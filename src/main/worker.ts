@@ -17,11 +17,11 @@ async function main() {
     logger: { log: () => {}, trace: () => {}, debug: () => {}, info: () => {}, warn: (m, a) => log.warn(a ?? {}, m), error: (m, a) => log.error(a ?? {}, m) },
     telemetryOptions: {
       logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} },
-      metrics: { prometheus: { bindAddress: `0.0.0.0:${config.WORKER_SDK_METRICS_PORT}` } },
+      metrics: { prometheus: { bindAddress: `${hostForAddress(config.METRICS_HOST)}:${config.WORKER_SDK_METRICS_PORT}` } },
     },
   });
   const metrics = new Metrics('worker');
-  const metricsServer = await metrics.serve(config.WORKER_METRICS_PORT);
+  const metricsServer = await metrics.serve(config.WORKER_METRICS_PORT, config.METRICS_HOST);
   const database = createDatabase(config.MYSQL_URL, config.MYSQL_POOL_SIZE);
   const redis = createRedis(config.REDIS_URL, config.REDIS_PREFIX, (err) => log.warn({ err: err.message }, 'redis connection error'));
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
@@ -44,3 +44,8 @@ async function main() {
 }
 
 main().catch((err) => exitOnStartupError(undefined, err));
+
+/** An IPv6 literal needs brackets before a port (the SDK's exporter parses `host:port`). */
+function hostForAddress(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}

@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { createRouter, type AppEnv } from '../platform/http/app.js';
 import type { IdempotencyStore } from '../platform/http/idempotency.js';
-import { bearerSecurity, IdempotencyKeyHeader, json, jsonBody, problems } from '../platform/http/openapi.js';
+import { bearerSecurity, json, jsonBody, problems, RequiredIdempotencyKeyHeader } from '../platform/http/openapi.js';
 import { DomainError } from '../shared/errors.js';
 import type { WalletRepository } from './wallet-repository.js';
 
@@ -50,7 +50,7 @@ export function walletRoutes(deps: { wallets: WalletRepository; idempotency: Ide
       summary: 'Top up the wallet (Idempotency-Key required)',
       security: bearerSecurity,
       middleware: [deps.idempotency.route('charge')],
-      request: { ...jsonBody(ChargeBody), headers: IdempotencyKeyHeader },
+      request: { ...jsonBody(ChargeBody), headers: RequiredIdempotencyKeyHeader },
       responses: { 201: json(z.object({ balance: z.number().int(), charged: z.number().int() }), 'Charged'), ...problems(400, 401, 422) },
     }),
     async (c) => {

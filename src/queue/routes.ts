@@ -3,7 +3,7 @@ import type { MiddlewareHandler } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { createRouter, type AppEnv } from '../platform/http/app.js';
 import type { IdempotencyStore } from '../platform/http/idempotency.js';
-import { bearerSecurity, IdempotencyKeyHeader, json, jsonBody, problems } from '../platform/http/openapi.js';
+import { bearerSecurity, eventStreamResponse, IdempotencyKeyHeader, json, jsonBody, problems } from '../platform/http/openapi.js';
 import { DomainError } from '../shared/errors.js';
 import type { QueueService } from './service.js';
 
@@ -73,7 +73,13 @@ export function queueRoutes(deps: { queue: QueueService; auth: MiddlewareHandler
       description: 'Ends after an EXPIRED status. Send the token in X-Queue-Token (or `token` query parameter for clients that cannot set headers).',
       security: bearerSecurity,
       request: { headers: TokenHeader, query: z.object({ token: z.string().max(256).optional() }).strict() },
-      responses: { 200: { content: { 'text/event-stream': { schema: z.string() } }, description: 'Event stream' }, ...problems(400, 401, 403, 404) },
+      responses: {
+        200: eventStreamResponse('Event stream', [
+          { event: 'status', data: { $ref: '#/components/schemas/QueueToken' }, description: 'The token changed' },
+          { event: 'error', data: z.object({ code: z.string() }), description: 'The status could not be read; the stream ends' },
+        ]),
+        ...problems(400, 401, 403, 404),
+      },
     }),
     async (c) => {
       const userId = c.get('user').id;

@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'TOKEN_EXPIRED'
   | 'FORBIDDEN'
   | 'NOT_FOUND'
+  | 'METHOD_NOT_ALLOWED'
   | 'CONFLICT'
   | 'EMAIL_TAKEN'
   | 'INVALID_CREDENTIALS'

@@ -54,7 +54,7 @@ describe('platform', () => {
     const { concertId } = await ctx.createSchedule();
     await ctx.request('GET', `/api/v1/concerts/${concertId}`);
     await ctx.request('GET', '/api/v1/concerts/999999');
-    const metrics = await ctx.request('GET', '/metrics');
+    const metrics = await ctx.request('GET', '/metrics', { token: ctx.config.METRICS_TOKEN });
     expect(metrics.status).toBe(200);
     expect(metrics.body).toMatch(/http_request_duration_seconds_count\{[^}]*method="GET",route="\/api\/v1\/concerts\/:concertId",status="200"[^}]*\} 1/);
     expect(metrics.body).toMatch(/http_request_duration_seconds_count\{[^}]*method="GET",route="\/api\/v1\/concerts\/:concertId",status="404"[^}]*\} 1/);

@@ -109,7 +109,7 @@ describe('waiting room API', () => {
     const [events] = (await ctx.pool.query(`SELECT type, JSON_VALUE(payload, '$.reason') reason FROM domain_events WHERE aggregate_type = 'queue' AND user_id = ?`, [buyer.id])) as [Array<{ type: string; reason: string | null }>, unknown];
     expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['QueueTokenAdmitted', 'QueueTokenExpired']));
     expect(events.find((e) => e.type === 'QueueTokenExpired')?.reason).toBe('USED');
-    const metrics = await ctx.request('GET', '/metrics');
+    const metrics = await ctx.request('GET', '/metrics', { token: ctx.config.METRICS_TOKEN });
     expect(metrics.body).toMatch(new RegExp(`queue_admissions_total\\{[^}]*schedule="${scheduleId}"[^}]*\\} [1-9]`));
     expect(metrics.body).toContain('queue_wait_seconds_bucket');
     expect(await checkInvariants(ctx.pool)).toEqual([]);

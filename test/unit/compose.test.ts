@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadConfig } from '../../src/config.js';
+import { IMAGES } from '../support/containers.js';
 
 /**
  * No Docker engine runs here, so the compose file and the Dockerfile are checked statically: the
@@ -160,6 +161,16 @@ describe('docker-compose.yml', () => {
     expect(services.redis!.image).toMatch(/^redis:7(\.|$)/);
     expect(services.kafka!.image).toMatch(/^apache\/kafka:3\.9(\.\d+)?$/);
     expect(services.temporal!.image).toMatch(/^temporalio\/temporal:1\.\d+(\.\d+)?$/);
+  });
+
+  it('gives the testcontainers fallback (TEST_STACK=docker) the same images', () => {
+    expect(IMAGES.kafka).toBe(services.kafka!.image);
+    expect(IMAGES.mariadb).toBe(services.mysql!.image);
+    expect(IMAGES.redis).toBe(services.redis!.image);
+    expect(IMAGES.temporal).toBe(services.temporal!.image);
+    // No other image is named there (the Kafka module's default was confluentinc/cp-kafka).
+    const images = [...readFileSync(new URL('../support/containers.ts', import.meta.url), 'utf8').matchAll(/'([a-z0-9.-]+\/)?[a-z0-9.-]+:[0-9][^']*'/g)].map((m) => m[0].slice(1, -1));
+    for (const image of images) expect(Object.values(IMAGES) as string[], image).toContain(image);
   });
 
   it('runs Kafka as a single KRaft broker+controller advertised as kafka:9092', () => {

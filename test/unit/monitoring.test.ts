@@ -18,7 +18,7 @@ const read = (path: string) => readFileSync(join(root, path), 'utf8');
 type Rule = { alert?: string; record?: string; expr?: string; for?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
 type PromConfig = {
   rule_files?: string[];
-  scrape_configs?: Array<{ job_name: string; metrics_path?: string; static_configs?: Array<{ targets: string[] }> }>;
+  scrape_configs?: Array<{ job_name: string; metrics_path?: string; authorization?: { type?: string; credentials_file?: string }; static_configs?: Array<{ targets: string[] }> }>;
 };
 type Target = { expr?: string; datasource?: { uid?: string } };
 type Panel = { id?: number; type: string; title?: string; datasource?: { uid?: string }; targets?: Target[]; panels?: Panel[] };
@@ -172,11 +172,25 @@ describe('docs/monitoring/prometheus.yml', () => {
     expect(new Set(names).size).toBe(names.length);
   });
 
+  it("presents the API's metrics token, from the file compose mounts, holding the token the api gets", () => {
+    const api = promConfig.scrape_configs!.find((s) => s.job_name === 'api')!;
+    expect(api.authorization?.type).toBe('Bearer');
+    expect(api.authorization?.credentials_file).toBe('/etc/prometheus/metrics-token');
+    const compose = parse(read('docker-compose.yml')) as { services: Record<string, { volumes?: string[]; environment?: Record<string, string> }>; 'x-app-environment': Record<string, string> };
+    const file = /^\$\{METRICS_TOKEN_FILE:-([^}]+)\}$/.exec(compose.services.prometheus!.volumes!.find((v) => v.includes('/etc/prometheus/metrics-token'))!.split(':/etc/')[0]!)?.[1];
+    expect(file).toBe('./docs/monitoring/metrics-token.dev');
+    const token = read(file!.slice(2)).trim();
+    const apiToken = /^\$\{METRICS_TOKEN:-([^}]+)\}$/.exec(compose['x-app-environment'].METRICS_TOKEN!)?.[1];
+    expect(apiToken).toBe(token);
+    expect(read('src/config.ts')).toContain(`'${token}'`); // the app's development default
+  });
+
   it('uses the default metrics ports of the app config', () => {
     const config = read('src/config.ts');
     expect(config).toMatch(/WORKER_METRICS_PORT: int\(9464\b/);
     expect(config).toMatch(/WORKER_SDK_METRICS_PORT: int\(9466\b/);
     expect(config).toMatch(/RELAY_METRICS_PORT: int\(9465\b/);
+    expect(config).toMatch(/METRICS_HOST: z\.string\(\)\.min\(1\)\.default\('127\.0\.0\.1'\)/);
   });
 });
 
@@ -282,6 +296,7 @@ describe('docs/monitoring/grafana', () => {
       'process_cpu_seconds_total',
       'nodejs_heap_size_used_bytes',
       'nodejs_eventloop_lag',
+      'rate_limit_decisions_total',
     ]) {
       expect(exprs, metric).toContain(metric);
     }

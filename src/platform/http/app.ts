@@ -4,6 +4,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
+import { PatternRouter } from 'hono/router/pattern-router';
 import { secureHeaders } from 'hono/secure-headers';
 import { lazyChild, type Logger } from '../observability/logger.js';
 import { latencyBuckets, type Metrics } from '../observability/metrics.js';
@@ -71,13 +72,29 @@ export function createHttpApp(opts: HttpAppOptions) {
     if (status >= 500) c.get('log').error({ method: c.req.method, path: c.req.path, status }, 'request failed');
     else if (opts.log.isLevelEnabled('debug')) c.get('log').debug({ method: c.req.method, path: c.req.path, status, ms: Math.round(seconds * 1000) }, 'request');
   });
-  app.use('*', secureHeaders({ crossOriginResourcePolicy: 'cross-origin', contentSecurityPolicy: undefined }));
+  // A Content-Security-Policy on every answer: the API serves no documents, so nothing may load
+  // (default-src 'none'); Swagger UI (/docs, assets from the npm package) may load only from here.
+  const apiHeaders = secureHeaders({ crossOriginResourcePolicy: 'cross-origin', contentSecurityPolicy: apiCsp });
+  const docsHeaders = secureHeaders({ crossOriginResourcePolicy: 'same-origin', contentSecurityPolicy: docsCsp });
+  app.use('*', (c, next) => (c.req.path === '/docs' || c.req.path.startsWith('/docs/') ? docsHeaders(c, next) : apiHeaders(c, next)));
   const apiCors = corsMiddleware({ origins: opts.corsOrigins, allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Queue-Token', 'X-Request-Id'], exposeHeaders: ['X-Request-Id', 'Retry-After'], maxAge: 600 });
   // The Temporal codec endpoint (/codec/*) has its own CORS policy: only the Temporal UI origins.
   app.use('*', (c, next) => (c.req.path.startsWith('/codec/') ? next() : apiCors(c, next)));
   app.use('/api/*', bodyLimitMiddleware(opts.bodyLimitBytes, (c) => problem(c, 'PAYLOAD_TOO_LARGE', `Request body exceeds ${opts.bodyLimitBytes} bytes`)));
 
-  app.notFound((c) => problem(c, 'NOT_FOUND', `No route for ${c.req.method} ${c.req.path}`));
+  const allowedMethods = allowedMethodsOf(app);
+  // A known path asked with a method it does not serve is 405 with Allow (RFC 9110 section 15.5.6).
+  const noRoute = (c: Context<AppEnv>) => {
+    const allow = allowedMethods(c.req.path);
+    if (allow.length === 0 || allow.includes(c.req.method)) return problem(c, 'NOT_FOUND', `No route for ${c.req.method} ${c.req.path}`);
+    const res = problem(c, 'METHOD_NOT_ALLOWED', `${c.req.method} is not allowed on ${c.req.path}; allowed: ${allow.join(', ')}`);
+    res.headers.set('Allow', allow.join(', '));
+    return res;
+  };
+  app.notFound(noRoute);
+  // Methods no route uses (TRACE, CONNECT, WebDAV's) are answered before any other middleware, so
+  // authentication on a path does not turn them into 401s; the common methods cost nothing here.
+  app.use('*', (c, next) => (ROUTED_METHODS.has(c.req.method) ? next() : Promise.resolve(noRoute(c))));
   app.onError((err, c) => {
     if (err instanceof DomainError) return problemFromError(c, err);
     if (err instanceof HTTPException) {
@@ -96,6 +113,49 @@ export function createHttpApp(opts: HttpAppOptions) {
 }
 
 export type HttpApp = ReturnType<typeof createHttpApp>;
+
+/** Marks the answer personal: no browser or shared cache may keep it (tokens, profiles, wallets). */
+export const noStore: MiddlewareHandler = async (c, next) => {
+  await next();
+  c.res.headers.set('Cache-Control', 'no-store');
+};
+
+const apiCsp = { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] };
+// data: images are the icons inside swagger-ui.css itself; 'unsafe-inline' is not needed (React
+// sets its styles through the CSSOM, which style-src does not govern).
+const docsCsp = {
+  defaultSrc: ["'none'"],
+  scriptSrc: ["'self'"],
+  styleSrc: ["'self'"],
+  imgSrc: ["'self'", 'data:'],
+  fontSrc: ["'self'"],
+  connectSrc: ["'self'"],
+  frameAncestors: ["'none'"],
+  baseUri: ["'none'"],
+  formAction: ["'self'"],
+};
+
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+const ROUTED_METHODS = new Set<string>([...METHODS, 'HEAD', 'OPTIONS']);
+
+/**
+ * The methods some route answers for a path, from the app's own route table with Hono's own
+ * pattern matching (middleware, registered for ALL methods, does not count). Built on first use
+ * and again whenever routes were added since. HEAD is allowed wherever GET is (Hono answers it).
+ */
+function allowedMethodsOf(app: { routes: Array<{ method: string; path: string }> }) {
+  let router = new PatternRouter<string>();
+  let size = -1;
+  return (path: string): string[] => {
+    if (size !== app.routes.length) {
+      router = new PatternRouter<string>();
+      for (const r of app.routes) if (r.method !== 'ALL') router.add(r.method, r.path, r.method);
+      size = app.routes.length;
+    }
+    const allowed: string[] = METHODS.filter((m) => router.match(m, path)[0].length > 0);
+    return allowed.includes('GET') ? ['GET', 'HEAD', ...allowed.slice(1)] : allowed;
+  };
+}
 
 /**
  * hono's cors() for preflights (OPTIONS); for every other request the same headers, set on the final

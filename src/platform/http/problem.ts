@@ -10,6 +10,7 @@ const statusByCode: Record<ErrorCode, ContentfulStatusCode> = {
   INVALID_CREDENTIALS: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
   CONFLICT: 409,
   EMAIL_TAKEN: 409,
   ACCOUNT_LOCKED: 423,

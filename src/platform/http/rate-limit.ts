@@ -1,6 +1,7 @@
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
 import type { Redis } from '../redis.js';
 import { DomainError } from '../../shared/errors.js';
 
@@ -92,11 +93,18 @@ export interface RateLimitOptions {
   /** The caller's user id from a valid bearer token, or null (then only the IP limit applies). */
   identify: (c: Context) => Promise<number | null>;
   log?: Logger;
+  /** Counts every decision as rate_limit_decisions_total{rule, outcome}. */
+  metrics?: Metrics;
 }
 
 /** 429 + Retry-After (problem+json, code RATE_LIMITED) when the IP or the user is over its budget. */
 export function rateLimit(opts: RateLimitOptions): MiddlewareHandler {
   const { rule, windowMs } = opts;
+  const decided = opts.metrics?.counter(
+    'rate_limit_decisions_total',
+    'Rate-limit decisions by rule (auth, queue, booking) and outcome: allowed, refused (429), or unavailable (Redis failed; allowed)',
+    ['rule', 'outcome'],
+  );
   return async (c, next) => {
     if (c.req.method === 'OPTIONS') return next();
     const ip = opts.clientIp(c) ?? 'unknown';
@@ -110,9 +118,11 @@ export function rateLimit(opts: RateLimitOptions): MiddlewareHandler {
       // Fail open: without Redis the waiting room and seat locks refuse anyway; the limiter must not
       // be the thing that turns a Redis blip into a full outage of logins and reads.
       opts.log?.warn({ err: String(err), rule: rule.name }, 'rate limiter unavailable; request allowed');
+      decided?.inc({ rule: rule.name, outcome: 'unavailable' });
       return next();
     }
     const refused = decisions.filter((d) => !d.allowed);
+    decided?.inc({ rule: rule.name, outcome: refused.length > 0 ? 'refused' : 'allowed' });
     if (refused.length > 0) {
       const retryAfterSeconds = Math.max(1, Math.ceil(Math.max(...refused.map((d) => d.retryAfterMs)) / 1000));
       opts.log?.warn({ audit: true, rule: rule.name, ip, retryAfterSeconds }, 'rate limited');

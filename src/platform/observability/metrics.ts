@@ -31,8 +31,12 @@ export class Metrics {
     return this.cache.get(name) as T;
   }
 
-  /** Serves /metrics on its own port (worker, relay); the API serves it on its main port. */
-  serve(port: number): Promise<Server> {
+  /**
+   * Serves /metrics on its own port (worker, relay), listening on `host` only (METRICS_HOST,
+   * loopback by default: these ports have no authentication). The API serves /metrics on its main
+   * port behind METRICS_TOKEN.
+   */
+  serve(port: number, host: string): Promise<Server> {
     const server = createServer(async (req, res) => {
       if (req.url === '/metrics') {
         res.setHeader('content-type', this.registry.contentType);
@@ -44,7 +48,7 @@ export class Metrics {
         res.end();
       }
     });
-    return new Promise((resolve) => server.listen(port, '0.0.0.0', () => resolve(server)));
+    return new Promise((resolve) => server.listen(port, host, () => resolve(server)));
   }
 }
 
