@@ -7,7 +7,7 @@ import { RESERVATION_ID_PATTERN } from '../booking/ids.js';
 import type { CatalogRepository } from '../catalog/repository.js';
 import { requireRole } from '../identity/middleware.js';
 import { createRouter, type AppEnv } from '../platform/http/app.js';
-import { bearerSecurity, json, jsonBody, problems } from '../platform/http/openapi.js';
+import { bearerSecurity, isoDate, json, jsonBody, problems } from '../platform/http/openapi.js';
 
 const MAX_SEATS_PER_SCHEDULE = 20_000;
 
@@ -21,9 +21,9 @@ export const NewConcertBody = z
       .array(
         z
           .object({
-            startsAt: z.coerce.date(),
-            saleOpensAt: z.coerce.date(),
-            saleClosesAt: z.coerce.date(),
+            startsAt: isoDate(),
+            saleOpensAt: isoDate(),
+            saleClosesAt: isoDate(),
             maxSeatsPerReservation: z.number().int().min(1).max(20).optional(),
           })
           .strict()

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { createRouter } from '../platform/http/app.js';
-import { IdParam, json, PageQuery, problems } from '../platform/http/openapi.js';
+import { IdParam, isoDate, json, PageQuery, problems } from '../platform/http/openapi.js';
 import { notFound } from '../shared/errors.js';
 import type { CatalogRepository } from './repository.js';
 import type { SeatMapCache } from './seat-map-cache.js';
@@ -38,7 +38,7 @@ export function catalogRoutes(deps: { catalog: CatalogRepository; seatMaps: Seat
       tags: ['catalog'],
       summary: 'Concerts, newest first; optionally only those with a performance in [from, to]',
       request: {
-        query: PageQuery.extend({ from: z.coerce.date().optional(), to: z.coerce.date().optional() })
+        query: PageQuery.extend({ from: isoDate().optional(), to: isoDate().optional() })
           .strict()
           .refine((q) => !q.from || !q.to || q.from <= q.to, 'from must not be after to'),
       },
