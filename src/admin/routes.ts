@@ -4,12 +4,21 @@ import type { MiddlewareHandler } from 'hono';
 import { toReservation, Reservation } from '../booking/routes.js';
 import type { BookingService } from '../booking/service.js';
 import { RESERVATION_ID_PATTERN } from '../booking/ids.js';
-import type { CatalogRepository } from '../catalog/repository.js';
+import { DEFAULT_TICKETS_PER_USER, type CatalogRepository } from '../catalog/repository.js';
 import { requireRole } from '../identity/middleware.js';
 import { createRouter, type AppEnv } from '../platform/http/app.js';
-import { bearerSecurity, isoDate, json, jsonBody, problems } from '../platform/http/openapi.js';
+import { bearerSecurity, IdParam, isoDate, json, jsonBody, problems } from '../platform/http/openapi.js';
+import { notFound } from '../shared/errors.js';
 
 const MAX_SEATS_PER_SCHEDULE = 20_000;
+const MAX_TICKETS_PER_USER = 100;
+
+const TicketLimit = z
+  .number()
+  .int()
+  .min(1)
+  .max(MAX_TICKETS_PER_USER)
+  .openapi({ description: `Seats one buyer may hold or own on the schedule, over all their reservations (default ${DEFAULT_TICKETS_PER_USER})` });
 
 export const NewConcertBody = z
   .object({
@@ -25,6 +34,7 @@ export const NewConcertBody = z
             saleOpensAt: isoDate(),
             saleClosesAt: isoDate(),
             maxSeatsPerReservation: z.number().int().min(1).max(20).optional(),
+            maxTicketsPerUser: TicketLimit.optional(),
           })
           .strict()
           .refine((s) => s.saleOpensAt < s.saleClosesAt && s.saleClosesAt <= s.startsAt, 'need saleOpensAt < saleClosesAt <= startsAt'),
@@ -77,6 +87,27 @@ export function adminRoutes(deps: { catalog: CatalogRepository; booking: Booking
       const created = await deps.catalog.createConcert(c.req.valid('json'), c.get('user').id);
       c.get('log').info({ audit: true, action: 'concert.create', concertId: created.concertId }, 'admin created a concert');
       return c.json(created, 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'patch',
+      path: '/admin/schedules/{scheduleId}',
+      tags: ['admin'],
+      summary: "Set a schedule's per-buyer ticket limit (live holds plus purchases)",
+      description: 'Holds and purchases already made stand; new holds are counted against the new limit (409 TICKET_LIMIT past it).',
+      security: bearerSecurity,
+      request: { params: IdParam('scheduleId'), ...jsonBody(z.object({ maxTicketsPerUser: TicketLimit }).strict().openapi('ScheduleChange')) },
+      responses: { 200: json(z.object({ scheduleId: z.number().int(), maxTicketsPerUser: z.number().int() }), 'Updated'), ...problems(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      const { scheduleId } = c.req.valid('param');
+      const { maxTicketsPerUser } = c.req.valid('json');
+      // The AdminAction event is written in the same transaction as the change.
+      if (!(await deps.catalog.setTicketLimit(scheduleId, maxTicketsPerUser, c.get('user').id))) throw notFound('Schedule');
+      c.get('log').info({ audit: true, action: 'schedule.ticket-limit', scheduleId, maxTicketsPerUser }, 'admin changed a ticket limit');
+      return c.json({ scheduleId, maxTicketsPerUser }, 200);
     },
   );
 

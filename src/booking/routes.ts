@@ -98,7 +98,10 @@ export function bookingRoutes(deps: {
       path: '/reservations',
       tags: ['reservations'],
       summary: 'Hold seats: 201 HELD with expiresAt, or 409 SEAT_UNAVAILABLE',
-      description: 'Starts the reservation workflow (Update-with-Start) and answers with its hold result. Pay before expiresAt.',
+      description:
+        'Starts the reservation workflow (Update-with-Start) and answers with its hold result. Pay before expiresAt. ' +
+        'One buyer may hold or own at most `maxTicketsPerUser` seats of a schedule (default 4, set per schedule by an admin), ' +
+        'over all their live holds and purchases: a hold past it is refused with 409 TICKET_LIMIT (`limit` and `held` in the problem).',
       security: bearerSecurity,
       request: { ...jsonBody(HoldBody), headers: IdempotencyKeyHeader.merge(QueueTokenHeader) },
       responses: { 201: json(Reservation, 'Seats held'), ...problems(400, 401, 403, 404, 409, 422, 429) },

@@ -18,6 +18,7 @@ const Schedule = z
     saleClosesAt: z.string(),
     status: z.string(),
     maxSeatsPerReservation: z.number().int(),
+    maxTicketsPerUser: z.number().int().openapi({ description: 'Seats one buyer may hold or own on this schedule, over all their reservations (409 TICKET_LIMIT past it)' }),
     seats: SeatCounts,
   })
   .openapi('Schedule');
@@ -91,6 +92,7 @@ export function catalogRoutes(deps: { catalog: CatalogRepository; seatMaps: Seat
         saleClosesAt: s.saleClosesAt.toISOString(),
         status: s.status,
         maxSeatsPerReservation: s.maxSeatsPerReservation,
+        maxTicketsPerUser: s.maxTicketsPerUser,
         seats: s.seats,
       }));
       return c.json({ items }, 200);
