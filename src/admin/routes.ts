@@ -10,7 +10,10 @@ import { createRouter, type AppEnv } from '../platform/http/app.js';
 import { bearerSecurity, IdParam, isoDate, json, jsonBody, problems } from '../platform/http/openapi.js';
 import { notFound } from '../shared/errors.js';
 
+// Seat maps are generated in one transaction and served to anyone unauthenticated: bounded per
+// schedule (the size of one public map) and per request (rows written by one call).
 const MAX_SEATS_PER_SCHEDULE = 20_000;
+const MAX_SEATS_PER_REQUEST = 100_000;
 const MAX_TICKETS_PER_USER = 100;
 
 const TicketLimit = z
@@ -59,6 +62,10 @@ export const NewConcertBody = z
       .refine((ss) => ss.reduce((n, s) => n + s.rows * s.seatsPerRow, 0) <= MAX_SEATS_PER_SCHEDULE, `at most ${MAX_SEATS_PER_SCHEDULE} seats per schedule`),
   })
   .strict()
+  .refine(
+    (b) => b.schedules.length * b.sections.reduce((n, s) => n + s.rows * s.seatsPerRow, 0) <= MAX_SEATS_PER_REQUEST,
+    { message: `at most ${MAX_SEATS_PER_REQUEST} seats per request (schedules x seats per schedule); create more schedules in another request`, path: ['schedules'] },
+  )
   .openapi('NewConcert');
 
 export interface AdminAudit {
@@ -75,6 +82,7 @@ export function adminRoutes(deps: { catalog: CatalogRepository; booking: Booking
       path: '/admin/concerts',
       tags: ['admin'],
       summary: 'Create a concert with schedules and a generated seat map (sections x rows x seats)',
+      description: `At most ${MAX_SEATS_PER_SCHEDULE} seats per schedule and ${MAX_SEATS_PER_REQUEST} seats per request (schedules x seats); more is 400 VALIDATION_FAILED.`,
       security: bearerSecurity,
       request: jsonBody(NewConcertBody),
       responses: {
