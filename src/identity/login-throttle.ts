@@ -68,11 +68,12 @@ export class LoginThrottle {
     return Math.max(0, ...replies.map(([, ttl]) => ttl));
   }
 
-  async recordFailure(index: string, ip: string, unknownEmail: boolean): Promise<FailureCounts> {
-    const keys = [pairKey(index, ip), ipKey(ip), ...(unknownEmail ? [unknownKey(index)] : [])];
-    const windows = [this.limits.lockoutMs, this.limits.ipWindowMs, this.limits.lockoutMs];
-    const [pair, ipCount, unknown] = await this.redis.loginRecordFailure(keys.length, ...keys, ...windows.slice(0, keys.length));
-    return { pair: pair!, ip: ipCount!, unknownAccount: unknown ?? 0 };
+  /** Counts a failed password (or, with `ipOnly`, an attempt refused by a lock) against each scope. */
+  async recordFailure(index: string, ip: string, unknownEmail: boolean, ipOnly = false): Promise<FailureCounts> {
+    const keys = [ipKey(ip), ...(ipOnly ? [] : [pairKey(index, ip), ...(unknownEmail ? [unknownKey(index)] : [])])];
+    const windows = [this.limits.ipWindowMs, this.limits.lockoutMs, this.limits.lockoutMs];
+    const [ipCount, pair, unknown] = await this.redis.loginRecordFailure(keys.length, ...keys, ...windows.slice(0, keys.length));
+    return { ip: ipCount!, pair: pair ?? 0, unknownAccount: unknown ?? 0 };
   }
 
   /** Locks the pair (and, for an unknown email, the account); the pair's counter starts over. */

@@ -114,6 +114,9 @@ export class IdentityService {
     const accountLockMs = user?.lockedUntil && user.lockedUntil > now ? user.lockedUntil.getTime() - now.getTime() : 0;
     const lockMs = Math.max(accountLockMs, throttle ? await throttle.lockedMs(index, from, !user).catch(() => 0) : 0);
     if (lockMs > 0) {
+      // A refused attempt still spends the IP's budget: hammering a locked pair costs a hash each time.
+      const counts = throttle ? await throttle.recordFailure(index, from, !user, true).catch(() => undefined) : undefined;
+      this.noteIpBudget(counts?.ip, ip);
       void this.opts.audit?.record({ kind: 'LOGIN_WHILE_LOCKED', userId: user?.id ?? null, ip, detail: `locked for ${Math.ceil(lockMs / 1000)} s` });
       await this.failureDelay(this.policy.maxFailures);
       throw this.locked(lockMs);
@@ -131,10 +134,7 @@ export class IdentityService {
       this.lockouts?.inc({ scope });
       await throttle?.lock(index, from, user ? 'pair' : scope).catch(() => undefined);
     }
-    if (counts?.ip === this.policy.ipMaxFailures) {
-      this.lockouts?.inc({ scope: 'ip' });
-      void this.opts.audit?.record({ kind: 'LOGIN_THROTTLED', userId: null, ip, detail: `ip failure budget of ${this.policy.ipMaxFailures} spent` });
-    }
+    this.noteIpBudget(counts?.ip, ip);
     if (user) {
       const accountLock = scope === 'account';
       await withTransaction(this.db, async (tx) => {
@@ -171,6 +171,13 @@ export class IdentityService {
     }
     await this.throttle?.succeeded(indexes[0]!, from).catch(() => undefined);
     return { ...(await this.tokens.issuePair(user)), userId: user.id };
+  }
+
+  /** The failure that spends an IP's budget is its lock: logged, audited and counted once. */
+  private noteIpBudget(failures: number | undefined, ip: string | null) {
+    if (failures !== this.policy.ipMaxFailures) return;
+    this.lockouts?.inc({ scope: 'ip' });
+    void this.opts.audit?.record({ kind: 'LOGIN_THROTTLED', userId: null, ip, detail: `ip failure budget of ${this.policy.ipMaxFailures} spent` });
   }
 
   /** Each consecutive failure answers a little slower (capped at 2 s); a locked answer waits the most. */

@@ -89,15 +89,16 @@ describe('security: login lockout, enumeration and per-IP budget', () => {
     for (let i = 2; i < known.length; i++) expect(Math.abs(known[i]!.retryAfter - unknown[i]!.retryAfter)).toBeLessThanOrEqual(5);
 
     // Through the API too: same status, body and Retry-After for both, wrong or right password.
+    // Each from its own address, so neither spends the other's IP budget (8): 3 failures + 3 locked answers.
     for (let i = 0; i < 3; i++) await login(email, `wrong-${i}-password`, '198.51.100.8');
-    for (let i = 0; i < 3; i++) await login('nobody-at-all@test.example', `wrong-${i}-password`, '198.51.100.8');
+    for (let i = 0; i < 3; i++) await login('nobody-at-all@test.example', `wrong-${i}-password`, '198.51.100.9');
     const timings: Record<'known' | 'unknown', number[]> = { known: [], unknown: [] };
     for (const password of [PASSWORD, 'wrong-z-password', PASSWORD]) {
       let t = performance.now();
       const a = await login(email, password, '198.51.100.8');
       timings.known.push(performance.now() - t);
       t = performance.now();
-      const b = await login('nobody-at-all@test.example', password, '198.51.100.8');
+      const b = await login('nobody-at-all@test.example', password, '198.51.100.9');
       timings.unknown.push(performance.now() - t);
       expect(a.status).toBe(423);
       same(a, b);
@@ -159,5 +160,15 @@ describe('security: login lockout, enumeration and per-IP budget', () => {
     expect((await login(email, PASSWORD, '192.0.2.99')).status).toBe(200);
     expect((await securityEvents('LOGIN_THROTTLED')).map((e) => e.ip)).toEqual([ip]);
     expect(await lockouts('ip')).toBe(1);
+  });
+
+  it('counts attempts refused by a lock against the IP budget too (each costs a hash)', async () => {
+    const email = 'hammered@test.example';
+    await signup(email);
+    const ip = '198.51.100.123';
+    const statuses: number[] = [];
+    for (let i = 0; i < 9; i++) statuses.push((await login(email, i === 5 ? PASSWORD : `guess-${i}-password`, ip)).status);
+    expect(statuses).toEqual([401, 401, 423, 423, 423, 423, 423, 423, 429]);
+    expect((await securityEvents('LOGIN_THROTTLED')).map((e) => e.ip)).toContain(ip);
   });
 });
