@@ -41,6 +41,8 @@ const pairKey = (index: string, ip: string) => `login:fail:pair:${index}:${ip}`;
 const unknownKey = (index: string) => `login:fail:acct:${index}`;
 const pairLockKey = (index: string, ip: string) => `login:lock:pair:${index}:${ip}`;
 const unknownLockKey = (index: string) => `login:lock:acct:${index}`;
+// When an admin last cleared the email's locks: pair locks set before it no longer count.
+const unlockedKey = (index: string) => `login:unlocked:${index}`;
 
 export class LoginThrottle {
   private readonly redis: RedisWithThrottle;
@@ -62,10 +64,11 @@ export class LoginThrottle {
 
   /** Milliseconds left on the pair's lock and (for an unknown email) the account's lock; 0 = none. */
   async lockedMs(index: string, ip: string, unknownEmail: boolean): Promise<number> {
-    const m = this.redis.multi().pttl(pairLockKey(index, ip));
+    const m = this.redis.multi().get(pairLockKey(index, ip)).pttl(pairLockKey(index, ip)).get(unlockedKey(index));
     if (unknownEmail) m.pttl(unknownLockKey(index));
-    const replies = (await m.exec()) as Array<[unknown, number]>;
-    return Math.max(0, ...replies.map(([, ttl]) => ttl));
+    const [[, lockedAt], [, pairTtl], [, unlockedAt], unknown] = (await m.exec()) as [[unknown, string | null], [unknown, number], [unknown, string | null], [unknown, number]?];
+    const pairLocked = lockedAt !== null && !(unlockedAt !== null && Number(lockedAt) <= Number(unlockedAt));
+    return Math.max(0, pairLocked ? pairTtl : 0, unknown?.[1] ?? 0);
   }
 
   /** Counts a failed password (or, with `ipOnly`, an attempt refused by a lock) against each scope. */
@@ -78,9 +81,14 @@ export class LoginThrottle {
 
   /** Locks the pair (and, for an unknown email, the account); the pair's counter starts over. */
   async lock(index: string, ip: string, scope: 'pair' | 'account'): Promise<void> {
-    const m = this.redis.multi().set(pairLockKey(index, ip), '1', 'PX', this.limits.lockoutMs).del(pairKey(index, ip));
+    const m = this.redis.multi().set(pairLockKey(index, ip), String(Date.now()), 'PX', this.limits.lockoutMs).del(pairKey(index, ip));
     if (scope === 'account') m.set(unknownLockKey(index), '1', 'PX', this.limits.lockoutMs).del(unknownKey(index));
     await m.exec();
+  }
+
+  /** An admin unlock: every pair lock of the email set so far stops counting (they are keyed per IP). */
+  async clearLocks(index: string): Promise<void> {
+    await this.redis.multi().set(unlockedKey(index), String(Date.now()), 'PX', this.limits.lockoutMs).del(unknownLockKey(index)).exec();
   }
 
   /** After a successful login: this pair's failures are forgiven (the IP budget is not). */

@@ -270,6 +270,7 @@ export class IdentityService {
       return after!;
     });
     await this.opts.versions?.forget(userId).catch(() => undefined);
+    if (change.unlock) await this.throttle?.clearLocks(updated.emailIndex);
     return this.adminView(updated);
   }
 
