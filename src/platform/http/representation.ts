@@ -38,7 +38,8 @@ export function chooseCoding(acceptEncoding: string | undefined): ContentCoding 
   if (!acceptEncoding) return undefined;
   const q = new Map<string, number>();
   for (const part of acceptEncoding.split(',')) {
-    const [name, ...params] = part.trim().toLowerCase().split(';');
+    const [rawName, ...params] = part.toLowerCase().split(';');
+    const name = rawName?.trim();
     if (!name) continue;
     const weight = params.map((p) => /^\s*q=([0-9.]+)\s*$/.exec(p)?.[1]).find((v) => v !== undefined);
     q.set(name, weight === undefined ? 1 : Number(weight));
