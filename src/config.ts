@@ -83,6 +83,11 @@ const schema = z
     LOGIN_MAX_FAILURES: int(5, 1, 100),
     LOGIN_LOCKOUT_SECONDS: int(15 * 60, 1, 86_400),
     LOGIN_FAILURE_DELAY_MS: int(200, 0, 5000),
+    // LOGIN_MAX_FAILURES locks one (email, IP) pair; these lock the whole account (failures from
+    // any IPs) and refuse an IP (429) past its failure budget over any emails (docs/security.md).
+    LOGIN_ACCOUNT_MAX_FAILURES: int(20, 1, 1000),
+    LOGIN_IP_MAX_FAILURES: int(30, 1, 100_000),
+    LOGIN_IP_WINDOW_SECONDS: int(15 * 60, 1, 86_400),
     TRUST_PROXY_HOPS: int(0, 0, 10),
     RATE_LIMIT_ENABLED: bool(true),
     RATE_LIMIT_WINDOW_SECONDS: int(60, 1, 3600),

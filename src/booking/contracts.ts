@@ -24,6 +24,7 @@ export interface HeldSeat {
 export type HoldResult =
   | { ok: true; reservationId: string; seats: HeldSeat[]; amount: number; expiresAt: string; heldAt?: string }
   | { ok: false; code: 'SEAT_UNAVAILABLE'; unavailableSeatIds: number[] }
+  | { ok: false; code: 'TICKET_LIMIT'; limit: number; held: number }
   | { ok: false; code: 'HOLD_FAILED' };
 
 export type PaymentOutcome =

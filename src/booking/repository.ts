@@ -1,7 +1,7 @@
 import { and, asc, count, desc, eq, inArray, lt, or, sql } from 'drizzle-orm';
 import { appendEvent } from '../events/outbox.js';
 import { affectedRows, isDuplicateKey, isEventSequenceClash, withTransaction, type Db, type Tx } from '../platform/db/client.js';
-import { reservations, reservationSeats, seats } from '../platform/db/schema.js';
+import { reservations, reservationSeats, schedules, seats, ticketLimitLocks } from '../platform/db/schema.js';
 import type { HeldSeat, HoldResult, ReleaseInput, ReservationInput } from './contracts.js';
 import { canTransition, type ReservationStatus } from './domain.js';
 
@@ -41,20 +41,25 @@ export class ReservationRepository {
    * Holds the seats for a reservation in one transaction: the seats are updated only if their
    * versions are still the ones read (optimistic lock), in one statement, all or nothing.
    * Idempotent by reservation id: a retry finds the seats already this reservation's (or the
-   * reservation row already written) and returns the hold that exists. The happy path is five
-   * statements: read the seats, update them, insert the reservation, its seats and its first event.
+   * reservation row already written) and returns the hold that exists. The happy path is seven
+   * statements: take the user's ticket-limit lock, read the seats, count the user's tickets on the
+   * schedule, update the seats, insert the reservation, its seats and its first event.
    */
   async hold(input: ReservationInput, now: Date = new Date()): Promise<HoldResult> {
     const expiresAt = new Date(now.getTime() + input.holdTtlMs);
     const ids = [...input.seatIds].sort((a, b) => a - b);
     try {
       return await withTransaction(this.db, async (tx) => {
+        // First statement, so the count below reads after any earlier hold of this user committed.
+        await this.lockTicketLimit(tx, input.userId, input.scheduleId);
         const rows = await tx
           .select({ id: seats.id, version: seats.version, status: seats.status, reservationId: seats.reservationId, price: seats.price, section: seats.section, row: seats.row, number: seats.number })
           .from(seats)
           .where(and(eq(seats.scheduleId, input.scheduleId), inArray(seats.id, ids)))
           .orderBy(asc(seats.id));
         if (rows.length > 0 && rows.every((r) => r.reservationId === input.reservationId)) throw new AlreadyHeld();
+        const tickets = await this.ticketsOf(tx, input.userId, input.scheduleId);
+        if (tickets.held + ids.length > tickets.limit) return { ok: false, code: 'TICKET_LIMIT', limit: tickets.limit, held: tickets.held } as const;
         const unavailable = ids.filter((id) => rows.find((r) => r.id === id)?.status !== 'AVAILABLE');
         if (unavailable.length > 0) return { ok: false, code: 'SEAT_UNAVAILABLE', unavailableSeatIds: unavailable } as const;
         const res = await tx
@@ -94,6 +99,30 @@ export class ReservationRepository {
       }
       throw err;
     }
+  }
+
+  /**
+   * Takes the (user, schedule) ticket-limit lock until the transaction ends: concurrent holds of one
+   * user on one schedule queue here, so each counts the seats the previous ones committed. Inserted
+   * on first use; a row lock on a primary key, so other users and other schedules never wait.
+   */
+  private async lockTicketLimit(tx: Tx, userId: number, scheduleId: number): Promise<void> {
+    await tx
+      .insert(ticketLimitLocks)
+      .values({ userId, scheduleId })
+      .onDuplicateKeyUpdate({ set: { userId: sql`${ticketLimitLocks.userId}` } });
+  }
+
+  /** The schedule's per-user ticket limit and the seats the user holds or owns there (live reservations). */
+  private async ticketsOf(tx: Tx, userId: number, scheduleId: number): Promise<{ limit: number; held: number }> {
+    const [row] = await tx
+      .select({
+        limit: sql<number>`(SELECT ${schedules.maxTicketsPerUser} FROM ${schedules} WHERE ${schedules.id} = ${scheduleId})`,
+        held: sql<number>`(SELECT COUNT(*) FROM ${reservationSeats} JOIN ${reservations} ON ${reservations.id} = ${reservationSeats.reservationId}
+          WHERE ${reservations.userId} = ${userId} AND ${reservations.scheduleId} = ${scheduleId} AND ${reservations.status} IN ('HELD', 'CONFIRMED'))`,
+      })
+      .from(sql`DUAL`);
+    return { limit: Number(row?.limit ?? 0), held: Number(row?.held ?? 0) };
   }
 
   /** The seats another reservation took between our read and our write (rare: Redis locks stand in front). */

@@ -130,7 +130,9 @@ export function bookingRoutes(deps: {
       description:
         'Starts the reservation workflow (Update-with-Start) and answers with its hold result. Pay before expiresAt. ' +
         'A seat that is not part of `scheduleId` is 400 VALIDATION_FAILED (`foreignSeatIds` lists them), refused before any seat lock or workflow. ' +
-        'Waiting room: no X-Queue-Token is 403 QUEUE_TOKEN_REQUIRED; a forged or foreign one 403 QUEUE_TOKEN_INVALID; one not ACTIVE 403 QUEUE_NOT_ACTIVE.',
+        'Waiting room: no X-Queue-Token is 403 QUEUE_TOKEN_REQUIRED; a forged or foreign one 403 QUEUE_TOKEN_INVALID; one not ACTIVE 403 QUEUE_NOT_ACTIVE. ' +
+        'One buyer may hold or own at most `maxTicketsPerUser` seats of a schedule (default 4, set per schedule by an admin), ' +
+        'over all their live holds and purchases: a hold past it is refused with 409 TICKET_LIMIT (`limit` and `held` in the problem).',
       security: bearerSecurity,
       middleware: [deps.idempotency.route('hold')],
       request: { ...jsonBody(HoldBody), headers: IdempotencyKeyHeader.merge(QueueTokenHeader) },

@@ -74,6 +74,12 @@ export class BookingService {
         await this.seatLocks.release(req.scheduleId, req.seatIds, reservationId).catch(() => undefined);
         throw new DomainError('SERVICE_UNAVAILABLE', 'The seats could not be held right now; retry with the same Idempotency-Key');
       }
+      if (result.code === 'TICKET_LIMIT') {
+        throw new DomainError('TICKET_LIMIT', `At most ${result.limit} tickets per buyer for this performance; you already hold or own ${result.held}`, {
+          limit: result.limit,
+          held: result.held,
+        });
+      }
       throw new DomainError('SEAT_UNAVAILABLE', 'Some seats are already taken', { unavailableSeatIds: result.unavailableSeatIds });
     }
     // The hold result carries everything the answer needs: no read-back from MySQL on the hot path.

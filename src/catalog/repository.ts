@@ -9,7 +9,7 @@ export interface NewConcert {
   artist: string;
   description: string;
   venue: string;
-  schedules: Array<{ startsAt: Date; saleOpensAt: Date; saleClosesAt: Date; maxSeatsPerReservation?: number | undefined }>;
+  schedules: Array<{ startsAt: Date; saleOpensAt: Date; saleClosesAt: Date; maxSeatsPerReservation?: number | undefined; maxTicketsPerUser?: number | undefined }>;
   sections: SectionSpec[];
 }
 
@@ -24,6 +24,9 @@ export interface SeatRow {
   price: number;
   status: SeatStatus;
 }
+
+/** Seats one buyer may hold or own per schedule unless the organiser sets another limit. */
+export const DEFAULT_TICKETS_PER_USER = 4;
 
 export class CatalogRepository {
   constructor(private readonly db: Db) {}
@@ -42,6 +45,7 @@ export class CatalogRepository {
           saleOpensAt: s.saleOpensAt,
           saleClosesAt: s.saleClosesAt,
           maxSeatsPerReservation: s.maxSeatsPerReservation ?? 4,
+          maxTicketsPerUser: s.maxTicketsPerUser ?? DEFAULT_TICKETS_PER_USER,
         });
         const scheduleId = Number(r.insertId);
         scheduleIds.push(scheduleId);
@@ -52,6 +56,21 @@ export class CatalogRepository {
       const seatCount = layout.length * scheduleIds.length;
       await appendEvent(tx, 'ConcertCreated', concertId, { concertId, title: input.title, scheduleIds, seatCount, adminId }, { userId: adminId });
       return { concertId, scheduleIds, seatCount };
+    });
+  }
+
+  /**
+   * Sets a schedule's per-user ticket limit and records who did it, in one transaction. Holds
+   * already made stand; new holds count against the new limit. False when there is no such schedule.
+   */
+  async setTicketLimit(scheduleId: number, maxTicketsPerUser: number, adminId: number): Promise<boolean> {
+    return withTransaction(this.db, async (tx) => {
+      const [before] = await tx.select({ limit: schedules.maxTicketsPerUser }).from(schedules).where(eq(schedules.id, scheduleId)).for('update');
+      if (!before) return false;
+      await tx.update(schedules).set({ maxTicketsPerUser }).where(eq(schedules.id, scheduleId));
+      const detail = JSON.stringify({ from: before.limit, to: maxTicketsPerUser });
+      await appendEvent(tx, 'AdminAction', `admin-${adminId}`, { adminId, action: 'schedule.ticket-limit', target: `schedule-${scheduleId}`, detail }, { userId: adminId });
+      return true;
     });
   }
 

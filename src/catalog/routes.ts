@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { createRouter } from '../platform/http/app.js';
-import { IdParam, json, PageQuery, problems } from '../platform/http/openapi.js';
+import { sendJson } from '../platform/http/representation.js';
+import { IdParam, isoDate, json, PageQuery, problems } from '../platform/http/openapi.js';
 import { notFound } from '../shared/errors.js';
 import type { CatalogRepository } from './repository.js';
 import type { SeatMapCache } from './seat-map-cache.js';
@@ -18,6 +19,7 @@ const Schedule = z
     saleClosesAt: z.string(),
     status: z.string(),
     maxSeatsPerReservation: z.number().int(),
+    maxTicketsPerUser: z.number().int().openapi({ description: 'Seats one buyer may hold or own on this schedule, over all their reservations (409 TICKET_LIMIT past it)' }),
     seats: SeatCounts,
   })
   .openapi('Schedule');
@@ -25,6 +27,16 @@ const SeatStatus = z.enum(['AVAILABLE', 'HELD', 'SOLD']);
 const Seat = z
   .object({ id: z.number().int(), section: z.string(), row: z.string(), number: z.number().int(), tier: z.string(), price: z.number().int(), status: SeatStatus })
   .openapi('Seat');
+
+const SeatMap = z.object({ scheduleId: z.number().int(), items: z.array(Seat) }).openapi('SeatMap');
+const COMPACT_COLUMNS = ['id', 'section', 'row', 'number', 'tier', 'price', 'status'] as const;
+const CompactSeatMap = z
+  .object({
+    scheduleId: z.number().int(),
+    columns: z.array(z.enum(COMPACT_COLUMNS)).openapi({ description: `Always ${JSON.stringify(COMPACT_COLUMNS)}` }),
+    rows: z.array(z.array(z.union([z.number().int(), z.string()]))).openapi({ description: 'One array per seat, its values in `columns` order' }),
+  })
+  .openapi('CompactSeatMap');
 
 const toConcert = (c: { id: number; title: string; artist: string; description: string; venue: string; createdAt: Date }) => ({ ...c, createdAt: c.createdAt.toISOString() });
 
@@ -38,7 +50,7 @@ export function catalogRoutes(deps: { catalog: CatalogRepository; seatMaps: Seat
       tags: ['catalog'],
       summary: 'Concerts, newest first; optionally only those with a performance in [from, to]',
       request: {
-        query: PageQuery.extend({ from: z.coerce.date().optional(), to: z.coerce.date().optional() })
+        query: PageQuery.extend({ from: isoDate().optional(), to: isoDate().optional() })
           .strict()
           .refine((q) => !q.from || !q.to || q.from <= q.to, 'from must not be after to'),
       },
@@ -91,6 +103,7 @@ export function catalogRoutes(deps: { catalog: CatalogRepository; seatMaps: Seat
         saleClosesAt: s.saleClosesAt.toISOString(),
         status: s.status,
         maxSeatsPerReservation: s.maxSeatsPerReservation,
+        maxTicketsPerUser: s.maxTicketsPerUser,
         seats: s.seats,
       }));
       return c.json({ items }, 200);
@@ -103,15 +116,25 @@ export function catalogRoutes(deps: { catalog: CatalogRepository; seatMaps: Seat
       path: '/schedules/{scheduleId}/seats',
       tags: ['catalog'],
       summary: 'Seat map with each seat’s status (served from the Redis cache)',
-      request: { params: IdParam('scheduleId'), query: z.object({ status: SeatStatus.optional() }).strict() },
-      responses: { 200: json(z.object({ scheduleId: z.number().int(), items: z.array(Seat) }), 'Seats'), ...problems(400, 404) },
+      description:
+        'Public and possibly large (up to 20,000 seats), so it is served the cheap way: an `ETag` (send it back in ' +
+        '`If-None-Match` and get `304 Not Modified` until a seat changes), gzip or brotli when `Accept-Encoding` allows, ' +
+        'and `view=compact`: the same seats as rows of `columns` (about half the bytes of the default objects).',
+      request: { params: IdParam('scheduleId'), query: z.object({ status: SeatStatus.optional(), view: z.enum(['full', 'compact']).optional() }).strict() },
+      responses: {
+        200: json(z.union([SeatMap, CompactSeatMap]), 'Seats (`CompactSeatMap` with view=compact)'),
+        304: { description: 'Not modified: the map is still the one named by If-None-Match' },
+        ...problems(400, 404),
+      },
     }),
     async (c) => {
       const { scheduleId } = c.req.valid('param');
-      const { status } = c.req.valid('query');
+      const { status, view } = c.req.valid('query');
       const seats = await deps.seatMaps.get(scheduleId);
       if (seats.length === 0 && !(await deps.catalog.findSchedule(scheduleId))) throw notFound('Schedule');
-      return c.json({ scheduleId, items: status ? seats.filter((s) => s.status === status) : seats }, 200);
+      const items = status ? seats.filter((s) => s.status === status) : seats;
+      const body = view === 'compact' ? { scheduleId, columns: COMPACT_COLUMNS, rows: items.map((s) => COMPACT_COLUMNS.map((k) => s[k])) } : { scheduleId, items };
+      return (await sendJson(c, body)) as never;
     },
   );
 

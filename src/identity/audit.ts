@@ -6,6 +6,7 @@ export type SecurityEventKind =
   | 'LOGIN_FAILED'
   | 'ACCOUNT_LOCKED'
   | 'LOGIN_WHILE_LOCKED'
+  | 'LOGIN_THROTTLED'
   | 'FORBIDDEN'
   | 'TOKEN_REVOKED'
   | 'REFRESH_TOKEN_REUSED'

@@ -71,7 +71,8 @@ export function identityRoutes(deps: IdentityRouteDeps) {
       summary: 'Exchange email and password for an access token and a refresh token',
       description:
         'The access token lasts `expiresIn` seconds (JWT_TTL_SECONDS). Wrong email and wrong password get the same 401; ' +
-        'repeated failures answer slower and then lock the account (423 with Retry-After).',
+        'repeated failures answer slower and then lock the email for the calling IP (423 with Retry-After; failures from many IPs lock the account), ' +
+        'the same way whether or not the account exists. An IP past its failure budget gets 429 with Retry-After for any email.',
       request: jsonBody(LoginBody),
       responses: { 200: json(TokenResponse, 'Tokens'), ...problems(400, 401, 423, 429) },
     }),

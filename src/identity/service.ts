@@ -1,10 +1,13 @@
 import { asc, count, eq, inArray, sql } from 'drizzle-orm';
+import type { Counter } from 'prom-client';
 import { appendEvent } from '../events/outbox.js';
 import { isDuplicateKey, withTransaction, type Db } from '../platform/db/client.js';
 import { users, wallets } from '../platform/db/schema.js';
 import type { Redis } from '../platform/redis.js';
 import { DomainError } from '../shared/errors.js';
+import type { Metrics } from '../platform/observability/metrics.js';
 import type { SecurityAudit } from './audit.js';
+import { LoginThrottle } from './login-throttle.js';
 import { dummyHash, hashPassword, verifyPassword } from './passwords.js';
 import type { PersonalDataCipher } from './personal-data.js';
 import type { TokenVersions } from './token-versions.js';
@@ -21,7 +24,13 @@ export interface SignupInput {
 }
 
 export interface LoginPolicy {
+  /** Failures of one email from one IP before that pair is locked. */
   maxFailures: number;
+  /** Failures of one email from any IPs before the whole account is locked. */
+  accountMaxFailures: number;
+  /** Failed logins one IP may make (any emails) per `ipWindowMs` before it gets 429. */
+  ipMaxFailures: number;
+  ipWindowMs: number;
   lockoutMs: number;
   /** Each consecutive failure waits this much longer before answering (capped at 2 s). */
   failureDelayMs: number;
@@ -31,14 +40,21 @@ export interface IdentityOptions {
   policy?: Partial<LoginPolicy>;
   audit?: SecurityAudit;
   versions?: TokenVersions;
-  /** Spent refresh-token ids and failure counters for unknown emails. */
+  /** Spent refresh-token ids, login failure counters and locks (LoginThrottle). */
   redis?: Redis;
+  /** Counts each lock by scope (pair, account, ip). */
+  metrics?: Metrics;
+  /** Port for the password check (tests count the hash work done on each path). */
+  verifyPassword?: (password: string, hash: string) => Promise<boolean>;
 }
 
 const sleep = (ms: number) => (ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve());
 
 export class IdentityService {
   private readonly policy: LoginPolicy;
+  private readonly throttle: LoginThrottle | undefined;
+  private readonly lockouts: Counter<'scope'> | undefined;
+  private readonly verify: (password: string, hash: string) => Promise<boolean>;
 
   constructor(
     private readonly db: Db,
@@ -46,7 +62,10 @@ export class IdentityService {
     private readonly tokens: AccessTokens,
     private readonly opts: IdentityOptions = {},
   ) {
-    this.policy = { maxFailures: MAX_FAILED_LOGINS, lockoutMs: LOCKOUT_MS, failureDelayMs: 0, ...opts.policy };
+    this.policy = { maxFailures: MAX_FAILED_LOGINS, accountMaxFailures: 4 * MAX_FAILED_LOGINS, ipMaxFailures: 30, ipWindowMs: LOCKOUT_MS, lockoutMs: LOCKOUT_MS, failureDelayMs: 0, ...opts.policy };
+    this.throttle = opts.redis ? new LoginThrottle(opts.redis, { lockoutMs: this.policy.lockoutMs, ipWindowMs: this.policy.ipWindowMs }) : undefined;
+    this.lockouts = opts.metrics?.counter('login_lockouts_total', 'Login locks by scope: an (email, IP) pair, a whole account, or an IP past its failure budget', ['scope']);
+    this.verify = opts.verifyPassword ?? verifyPassword;
   }
 
   /** Creates a USER (roles are never taken from the request) with an empty wallet. */
@@ -74,36 +93,68 @@ export class IdentityService {
   }
 
   /**
-   * Same answer for unknown email and wrong password, and the same lockout for both (an unknown
-   * email's failures are counted in Redis), so neither the message nor a 423 tells an attacker
-   * which emails have accounts. Each consecutive failure answers a little slower.
+   * Same answer, and the same work, for an unknown email, a wrong password and a locked account:
+   * every attempt that gets past the per-IP budget costs one scrypt verification (against the
+   * account's hash or a dummy one) and waits the same failure delay, so neither the answer nor its
+   * timing tells an attacker which emails have accounts. Failures lock the (email, IP) pair first,
+   * the account only past a higher threshold, and an IP past its budget gets 429 for any email
+   * (see LoginThrottle).
    */
   async login(email: string, password: string, ip: string | null): Promise<IssuedTokens & { userId: number }> {
     const indexes = this.cipher.emailIndexes(email);
+    const index = indexes[0]!;
+    const from = ip ?? 'unknown';
+    const throttle = this.throttle;
+    const ipWait = throttle ? await throttle.ipRetryAfterMs(from, this.policy.ipMaxFailures).catch(() => 0) : 0;
+    if (ipWait > 0) throw new DomainError('RATE_LIMITED', 'Too many failed logins from this address; try again later', { retryAfterSeconds: Math.ceil(ipWait / 1000) });
+
     const [user] = await this.db.select().from(users).where(inArray(users.emailIndex, indexes)).limit(1);
-    if (!user) return this.failUnknownEmail(indexes[0]!, password, ip);
+    const passwordOk = await this.verify(password, user?.passwordHash ?? (await dummyHash));
     const now = new Date();
-    if (user.lockedUntil && user.lockedUntil > now) {
-      void this.opts.audit?.record({ kind: 'LOGIN_WHILE_LOCKED', userId: user.id, ip, detail: `locked until ${user.lockedUntil.toISOString()}` });
-      throw this.locked(user.lockedUntil.getTime() - now.getTime());
+    const accountLockMs = user?.lockedUntil && user.lockedUntil > now ? user.lockedUntil.getTime() - now.getTime() : 0;
+    const lockMs = Math.max(accountLockMs, throttle ? await throttle.lockedMs(index, from, !user).catch(() => 0) : 0);
+    if (lockMs > 0) {
+      // A refused attempt still spends the IP's budget: hammering a locked pair costs a hash each time.
+      const counts = throttle ? await throttle.recordFailure(index, from, !user, true).catch(() => undefined) : undefined;
+      this.noteIpBudget(counts?.ip, ip);
+      void this.opts.audit?.record({ kind: 'LOGIN_WHILE_LOCKED', userId: user?.id ?? null, ip, detail: `locked for ${Math.ceil(lockMs / 1000)} s` });
+      await this.failureDelay(this.policy.maxFailures);
+      throw this.locked(lockMs);
     }
-    const ok = (await verifyPassword(password, user.passwordHash)) && user.status === 'ACTIVE';
-    if (!ok) {
-      const failures = user.failedLogins + 1;
-      const lock = failures >= this.policy.maxFailures;
-      const event = { kind: lock ? ('ACCOUNT_LOCKED' as const) : ('LOGIN_FAILED' as const), userId: user.id, ip, detail: `failures=${failures}` };
+    if (user && passwordOk && user.status === 'ACTIVE') return this.loggedIn(user, indexes, from);
+
+    const counts = throttle ? await throttle.recordFailure(index, from, !user).catch(() => undefined) : undefined;
+    const accountFailures = user ? user.failedLogins + 1 : (counts?.unknownAccount ?? 0);
+    const pairFailures = counts?.pair ?? accountFailures;
+    // Without Redis (no pair counters) the account threshold is the only one: the old behaviour.
+    const scope = accountFailures >= (throttle ? this.policy.accountMaxFailures : this.policy.maxFailures) ? 'account' : pairFailures >= this.policy.maxFailures ? 'pair' : undefined;
+    const detail = `failures=${pairFailures} accountFailures=${accountFailures}${scope ? ` scope=${scope}` : ''}`;
+    const event = { kind: scope ? ('ACCOUNT_LOCKED' as const) : ('LOGIN_FAILED' as const), userId: user?.id ?? null, ip, detail: user ? detail : `unknown email ${detail}` };
+    if (scope) {
+      this.lockouts?.inc({ scope });
+      await throttle?.lock(index, from, user ? 'pair' : scope).catch(() => undefined);
+    }
+    this.noteIpBudget(counts?.ip, ip);
+    if (user) {
+      const accountLock = scope === 'account';
       await withTransaction(this.db, async (tx) => {
         await tx
           .update(users)
-          .set({ failedLogins: lock ? 0 : failures, lockedUntil: lock ? new Date(now.getTime() + this.policy.lockoutMs) : user.lockedUntil })
+          .set({ failedLogins: accountLock ? 0 : accountFailures, lockedUntil: accountLock ? new Date(now.getTime() + this.policy.lockoutMs) : user.lockedUntil })
           .where(eq(users.id, user.id));
         if (this.opts.audit) await this.opts.audit.append(tx, event);
         else await appendEvent(tx, 'SecurityEvent', `user-${user.id}`, event, { userId: user.id });
       });
-      await sleep(Math.min(this.policy.failureDelayMs * failures, 2000));
-      if (lock) throw this.locked(this.policy.lockoutMs);
-      throw invalidCredentials();
+    } else {
+      // Awaited like the account's transaction above, so both paths do the same database work.
+      await this.opts.audit?.record(event);
     }
+    await this.failureDelay(pairFailures);
+    if (scope) throw this.locked(this.policy.lockoutMs);
+    throw invalidCredentials();
+  }
+
+  private async loggedIn(user: typeof users.$inferSelect, indexes: string[], from: string): Promise<IssuedTokens & { userId: number }> {
     const stale = indexes[0] !== user.emailIndex;
     if (user.failedLogins > 0 || user.lockedUntil || stale) {
       await this.db
@@ -118,21 +169,20 @@ export class IdentityService {
         })
         .where(eq(users.id, user.id));
     }
+    await this.throttle?.succeeded(indexes[0]!, from).catch(() => undefined);
     return { ...(await this.tokens.issuePair(user)), userId: user.id };
   }
 
-  private async failUnknownEmail(index: string, password: string, ip: string | null): Promise<never> {
-    await verifyPassword(password, await dummyHash);
-    const key = `loginfail:${index}`;
-    const failures = this.opts.redis ? await this.opts.redis.incr(key).catch(() => 1) : 1;
-    if (failures === 1) await this.opts.redis?.pexpire(key, this.policy.lockoutMs).catch(() => undefined);
-    void this.opts.audit?.record({ kind: 'LOGIN_FAILED', userId: null, ip, detail: 'unknown email' });
-    await sleep(Math.min(this.policy.failureDelayMs * Math.min(failures, this.policy.maxFailures), 2000));
-    if (failures >= this.policy.maxFailures) {
-      const ttl = this.opts.redis ? await this.opts.redis.pttl(key).catch(() => this.policy.lockoutMs) : this.policy.lockoutMs;
-      throw this.locked(ttl > 0 ? ttl : this.policy.lockoutMs);
-    }
-    throw invalidCredentials();
+  /** The failure that spends an IP's budget is its lock: logged, audited and counted once. */
+  private noteIpBudget(failures: number | undefined, ip: string | null) {
+    if (failures !== this.policy.ipMaxFailures) return;
+    this.lockouts?.inc({ scope: 'ip' });
+    void this.opts.audit?.record({ kind: 'LOGIN_THROTTLED', userId: null, ip, detail: `ip failure budget of ${this.policy.ipMaxFailures} spent` });
+  }
+
+  /** Each consecutive failure answers a little slower (capped at 2 s); a locked answer waits the most. */
+  private failureDelay(failures: number) {
+    return sleep(Math.min(this.policy.failureDelayMs * Math.min(failures, this.policy.maxFailures), 2000));
   }
 
   private locked(ms: number) {
@@ -220,6 +270,7 @@ export class IdentityService {
       return after!;
     });
     await this.opts.versions?.forget(userId).catch(() => undefined);
+    if (change.unlock) await this.throttle?.clearLocks(updated.emailIndex);
     return this.adminView(updated);
   }
 

@@ -69,7 +69,15 @@ export function buildApiApp(deps: ApiDeps) {
     audit,
     versions,
     redis,
-    policy: { maxFailures: config.LOGIN_MAX_FAILURES, lockoutMs: config.LOGIN_LOCKOUT_SECONDS * 1000, failureDelayMs: config.LOGIN_FAILURE_DELAY_MS },
+    metrics,
+    policy: {
+      maxFailures: config.LOGIN_MAX_FAILURES,
+      accountMaxFailures: Math.max(config.LOGIN_ACCOUNT_MAX_FAILURES, config.LOGIN_MAX_FAILURES),
+      ipMaxFailures: config.LOGIN_IP_MAX_FAILURES,
+      ipWindowMs: config.LOGIN_IP_WINDOW_SECONDS * 1000,
+      lockoutMs: config.LOGIN_LOCKOUT_SECONDS * 1000,
+      failureDelayMs: config.LOGIN_FAILURE_DELAY_MS,
+    },
   });
   const clientIp = clientIpResolver(config.TRUST_PROXY_HOPS);
   const catalog = new CatalogRepository(db);

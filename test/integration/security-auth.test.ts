@@ -125,7 +125,8 @@ describe('security: authentication, tokens, roles, audit', () => {
         statuses.push((await ctx.request('POST', '/api/v1/auth/login', { body: { email: 'lockme@test.example', password: `wrong-${i}-password` }, headers: { 'x-forwarded-for': '203.0.113.9' } })).status);
       }
       expect(statuses).toEqual([401, 401, 423]);
-      const locked = await ctx.request('POST', '/api/v1/auth/login', { body: { email: 'lockme@test.example', password: 'correct-horse-battery' } });
+      // The lock is on the (email, IP) pair first (issue 10): the guesser's address stays locked out.
+      const locked = await ctx.request('POST', '/api/v1/auth/login', { body: { email: 'lockme@test.example', password: 'correct-horse-battery' }, headers: { 'x-forwarded-for': '203.0.113.9' } });
       expect(locked.status).toBe(423);
       expect(locked.body.code).toBe('ACCOUNT_LOCKED');
       expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0);

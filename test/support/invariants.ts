@@ -94,3 +94,17 @@ export async function checkInvariants(pool: mysql.Pool, opts: { expiryGraceMs?: 
   if (Number(ledgerEvents[0]!.ledger) !== Number(ledgerEvents[0]!.events)) problems.push(`wallet ledger rows ${ledgerEvents[0]!.ledger} != wallet events ${ledgerEvents[0]!.events}`);
   return problems;
 }
+
+/**
+ * Ticket limit (issue 10): no buyer holds or owns more seats of a schedule, over all their live
+ * reservations, than the schedule's max_tickets_per_user. Separate from checkInvariants so that a
+ * test which lowers a limit below what a buyer already has (allowed: holds made stand) can skip it.
+ */
+export async function checkTicketLimit(pool: mysql.Pool): Promise<string[]> {
+  const [found] = (await pool.query(
+    `SELECT r.user_id, r.schedule_id, COUNT(*) seats, s.max_tickets_per_user AS max_tickets
+     FROM reservations r JOIN reservation_seats rs ON rs.reservation_id = r.id JOIN schedules s ON s.id = r.schedule_id
+     WHERE r.status IN ('HELD','CONFIRMED') GROUP BY r.user_id, r.schedule_id, s.max_tickets_per_user HAVING seats > max_tickets`,
+  )) as unknown as [Array<Record<string, unknown>>];
+  return found.length > 0 ? [`buyer over the ticket limit: ${JSON.stringify(found.slice(0, 5))}`] : [];
+}

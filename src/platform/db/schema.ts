@@ -70,6 +70,8 @@ export const schedules = mysqlTable(
     saleClosesAt: ts('sale_closes_at').notNull(),
     status: mysqlEnum('status', ['SCHEDULED', 'CANCELLED']).notNull().default('SCHEDULED'),
     maxSeatsPerReservation: smallint('max_seats_per_reservation').notNull().default(4),
+    // Seats one user may hold or own on this schedule, over all their reservations (anti-hoarding).
+    maxTicketsPerUser: smallint('max_tickets_per_user').notNull().default(4),
     // Waiting-room settings; null means "use the configured default".
     queueMaxActive: int('queue_max_active'),
     queueAdmitRate: int('queue_admit_rate'),
@@ -143,6 +145,20 @@ export const reservationSeats = mysqlTable(
     activeSeatId: id('active_seat_id'),
   },
   (t) => [primaryKey({ columns: [t.reservationId, t.seatId] }), uniqueIndex('reservation_seats_active_uq').on(t.activeSeatId)],
+);
+
+/**
+ * One row per (user, schedule) that ever held a seat: the hold transaction locks it first, so one
+ * user's concurrent holds on one schedule take turns counting their seats against the ticket limit
+ * (different users never wait on each other). The row carries no data; it is only the lock.
+ */
+export const ticketLimitLocks = mysqlTable(
+  'ticket_limit_locks',
+  {
+    userId: id('user_id').notNull(),
+    scheduleId: id('schedule_id').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.scheduleId] })],
 );
 
 // ---- payment ---------------------------------------------------------------------------------

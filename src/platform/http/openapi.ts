@@ -26,12 +26,47 @@ export const problems = (...statuses: Array<400 | 401 | 402 | 403 | 404 | 409 | 
 
 export const jsonBody = <T extends z.ZodType>(schema: T) => ({ body: { content: { 'application/json': { schema } }, required: true } });
 
-const positiveId = (name: string) => z.coerce.number().int().positive().max(2 ** 53 - 1).openapi({ param: { name, in: 'path' }, example: 1 });
+/**
+ * A positive integer written the one canonical way (decimal digits, no sign, no leading zero, no
+ * spaces): `z.coerce.number()` would read `0x1`, `01`, `+1`, `1 ` and `1e3` as numbers, so several
+ * spellings would name one resource and `1e3` another. Ids and page numbers all go through this.
+ */
+export const canonicalPositiveInt = (max = Number.MAX_SAFE_INTEGER) =>
+  z
+    .string()
+    .regex(/^[1-9][0-9]{0,15}$/, 'a positive whole number in decimal digits (no sign, leading zero or spaces)')
+    .transform(Number)
+    .pipe(z.number().max(max, `at most ${max}`));
+
+/**
+ * An ISO-8601 date or date-time (`2026-05-01`, `2026-05-01T19:00:00Z`, with an offset or
+ * milliseconds), as a Date. `z.coerce.date()` would also take `0.5` or `May 1` and, on a bad value,
+ * answer "expected date, received Date".
+ */
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
+export const isoDate = () =>
+  z
+    .string()
+    .regex(ISO_DATE, 'an ISO-8601 date (2026-05-01) or date-time (2026-05-01T19:00:00Z)')
+    .transform((v, ctx) => {
+      const d = new Date(v);
+      const [y, m, day] = v.slice(0, 10).split('-').map(Number) as [number, number, number];
+      const calendar = new Date(Date.UTC(y, m - 1, day));
+      // Date would roll 2026-02-31 over into March: refuse a day the month does not have.
+      if (Number.isNaN(d.getTime()) || calendar.getUTCMonth() !== m - 1 || calendar.getUTCDate() !== day) {
+        ctx.addIssue({ code: 'custom', message: 'not a real calendar date' });
+        return z.NEVER;
+      }
+      return d;
+    })
+    .openapi({ type: 'string', format: 'date-time', example: '2026-05-01T19:00:00Z' });
+
+const positiveId = (name: string) => canonicalPositiveInt().openapi({ param: { name, in: 'path' }, type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER, example: 1 });
 export const IdParam = <K extends string>(name: K) => z.object({ [name]: positiveId(name) } as Record<K, ReturnType<typeof positiveId>>);
 
 export const PageQuery = z.object({
-  page: z.coerce.number().int().min(1).max(10_000).default(1),
-  pageSize: z.coerce.number().int().min(1).max(100).default(20),
+  page: canonicalPositiveInt(10_000).default(1).openapi({ type: 'integer', minimum: 1, maximum: 10_000, default: 1 }),
+  pageSize: canonicalPositiveInt(100).default(20).openapi({ type: 'integer', minimum: 1, maximum: 100, default: 20 }),
 });
 
 export const bearerSecurity = [{ bearerAuth: [] }];
