@@ -97,7 +97,8 @@ async function main() {
 
     const txHolds = Math.min(primitives, 1000);
     const raw = await makeSchedule(database, run, txHolds);
-    const rawUsers = await makeUsers(database, run, 50, 0);
+    // One buyer per hold: the per-buyer ticket limit (4 seats a schedule) is not what this measures.
+    const rawUsers = await makeUsers(database, run, txHolds, 0);
     pool = mysql.createPool({ uri: run.mysqlUrl, connectionLimit: conc });
     const workerDb = createDatabase(run.mysqlUrl, Number(run.env.MYSQL_POOL_SIZE)); // the worker's pool size
     const sqlHold = await transactionalHold(workerDb.db, raw, rawUsers.map((u) => u.id), txHolds, conc).finally(() => workerDb.close());

@@ -180,7 +180,8 @@ async function main() {
     await temporal.close();
     temporal = undefined;
     const rawSchedule = await makeSchedule(database, run, prim * 3);
-    const rawUsers = await makeUsers(database, run, 20, 0);
+    // One buyer per hold: the per-buyer ticket limit (4 seats a schedule) is not what this measures.
+    const rawUsers = await makeUsers(database, run, prim * 3, 0);
     const sqlHold = await transactionalHold(database.db, rawSchedule, rawUsers.map((u) => u.id), prim * 3, 20);
     const setnx = await redisSetNx(redis, prim * 10, 20, 'prim:nx:');
     const healthz = await httpGet(`${run.api}/healthz`, prim * 3, 20, cpu);

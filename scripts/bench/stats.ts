@@ -68,7 +68,11 @@ export class Tally<K extends string | number = number> {
  * connection, a fetch error) and reports it with `thrownSummary()` instead of dying mid-run.
  */
 export const thrownJobs = new Tally<string>();
-export const thrownSummary = () => (thrownJobs.total === 0 ? 'jobs that threw: 0' : `jobs that threw: ${thrownJobs.total} (${thrownJobs})`);
+export const thrownSummary = () => {
+  if (thrownJobs.total === 0) return 'jobs that threw: 0';
+  const top = [...thrownJobs.counts].sort((a, b) => b[1] - a[1]).slice(0, 5);
+  return `jobs that threw: ${thrownJobs.total} (${top.map(([m, k]) => `${k}x ${m}`).join('; ')}${thrownJobs.counts.size > 5 ? '; ...' : ''})`;
+};
 
 /** Runs `total` jobs with at most `concurrency` in flight; returns the wall time in ms. */
 export async function runPool(total: number, concurrency: number, job: (i: number) => Promise<unknown>): Promise<number> {
