@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, eventually, type TestContext } from '../support/harness.js';
 import { checkInvariants } from '../support/invariants.js';
+import { countStatements } from '../support/statements.js';
 import { recordHistory } from '../support/histories.js';
 
 /** The reservation lifecycle through the public API on the real stack. */
@@ -78,11 +79,11 @@ describe('booking flow', () => {
     const [winner, loser] = [await ctx.createUser(), await ctx.createUser()];
     const { scheduleId, seatIds } = await ctx.createSchedule();
     expect((await hold(winner.token, scheduleId, [seatIds[0]!])).status).toBe(201);
-    const questions = async () => Number(((await ctx.pool.query(`SHOW GLOBAL STATUS LIKE 'Questions'`))[0] as Array<{ Value: string }>)[0]!.Value);
     const workflowsBefore = (await ctx.temporal.workflow.count(`ScheduleId = "${scheduleId}"`)).count;
-    const before = await questions();
+    // Counted on the app's own pool (SHOW GLOBAL STATUS would count every client of the server).
+    const counter = countStatements(ctx.pool);
     const losers = await Promise.all(Array.from({ length: 50 }, () => hold(loser.token, scheduleId, [seatIds[0]!])));
-    const statements = (await questions()) - before;
+    const statements = counter.stop();
     expect(losers.every((r) => r.status === 409 && r.body.code === 'SEAT_UNAVAILABLE')).toBe(true);
     // 50 refusals cost (almost) no statements: the schedule comes from a cache, the seat from Redis.
     expect(statements).toBeLessThan(10);
