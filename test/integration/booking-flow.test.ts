@@ -206,6 +206,48 @@ describe('booking flow', () => {
     expect((await ctx.request('GET', '/api/v1/reservations')).status).toBe(401);
   });
 
+  it('Idempotency-Key edges: a stored 4xx replays, an expired key is claimed afresh, a key reused after its workflow closed answers with what it left', async () => {
+    const user = await ctx.createUser({ balance: 5_000 });
+    const other = await ctx.createUser();
+    const { scheduleId, seatIds } = await ctx.createSchedule({ price: 10_000 });
+    const expireKey = (key: string) => ctx.pool.query(`UPDATE idempotency_keys SET expires_at = UTC_TIMESTAMP(3) - INTERVAL 1 SECOND WHERE user_id = ? AND idem_key = ?`, [user.id, key]);
+
+    // A stored 4xx is the answer for that key, even after the cause went away.
+    const held = await hold(user.token, scheduleId, [seatIds[0]!]);
+    const poor = await pay(user.token, held.body.id, `pay-4xx-0001-${ctx.id}`);
+    expect([poor.status, poor.body.code]).toEqual([402, 'INSUFFICIENT_BALANCE']);
+    expect((await ctx.request('POST', '/api/v1/wallet/charges', { token: user.token, body: { amount: 10_000 }, headers: { 'idempotency-key': `edge-charge-1-${ctx.id}` } })).status).toBe(201);
+    const replayed = await pay(user.token, held.body.id, `pay-4xx-0001-${ctx.id}`);
+    expect(replayed.status).toBe(402);
+    expect(replayed.body).toMatchObject({ code: poor.body.code, detail: poor.body.detail, status: 402, type: poor.body.type });
+    expect(replayed.headers.get('idempotent-replayed')).toBe('true');
+    expect(replayed.headers.get('content-type')).toContain('application/problem+json');
+    expect(await balance(user.token)).toBe(15_000);
+    expect((await pay(user.token, held.body.id, `pay-4xx-0002-${ctx.id}`)).status).toBe(200);
+    expect(await balance(user.token)).toBe(5_000);
+
+    // An expired key is claimed afresh (another body is no longer a 422), yet the effect behind it
+    // stays idempotent: the charge keyed by it is not applied twice.
+    await expireKey(`edge-charge-1-${ctx.id}`);
+    const again = await ctx.request('POST', '/api/v1/wallet/charges', { token: user.token, body: { amount: 20_000 }, headers: { 'idempotency-key': `edge-charge-1-${ctx.id}` } });
+    expect(again.status).not.toBe(422);
+    expect(again.headers.get('idempotent-replayed')).toBeNull();
+    expect(await balance(user.token)).toBe(5_000);
+
+    // A key reused after its workflow closed (record expired, reservation cancelled): the answer is
+    // the reservation that key made, as it is now; no second hold, and the seat stays free for others.
+    const first = await hold(user.token, scheduleId, [seatIds[1]!], `closed-key-0001-${ctx.id}`);
+    expect(first.status).toBe(201);
+    expect((await ctx.request('DELETE', `/api/v1/reservations/${first.body.id}`, { token: user.token })).body.status).toBe('CANCELLED');
+    await expireKey(`closed-key-0001-${ctx.id}`);
+    const reused = await hold(user.token, scheduleId, [seatIds[1]!], `closed-key-0001-${ctx.id}`);
+    expect(reused.body.id).toBe(first.body.id);
+    expect(reused.body.status).toBe('CANCELLED');
+    const [n] = (await ctx.pool.query(`SELECT COUNT(*) n FROM reservations WHERE user_id = ?`, [user.id]))[0] as Array<{ n: number }>;
+    expect(Number(n!.n)).toBe(2);
+    expect((await hold(other.token, scheduleId, [seatIds[1]!])).status).toBe(201);
+  });
+
   it('honours Idempotency-Key: same key and body replay the answer, another body gets 422', async () => {
     const user = await ctx.createUser({ balance: 100_000 });
     const { scheduleId, seatIds } = await ctx.createSchedule({ price: 10_000 });
