@@ -98,4 +98,59 @@ describe('hold expiry', () => {
     expect(await checkInvariants(ctx.pool, { expiryGraceMs: 5_000, atLeast: { reservations: 13, confirmed: 4, payments: 4 } })).toEqual([]);
     console.log(`payment vs expiry race: ${outcomes.confirmed} confirmed, ${outcomes.refused} refused`);
   });
+
+  it('cancel racing payment and cancel racing expiry: whatever wins, the answers, money and seats agree', async () => {
+    const { scheduleId, seatIds } = await ctx.createSchedule({ price: 10_000, rows: 1, seatsPerRow: 12 });
+    const users = await Promise.all(Array.from({ length: 12 }, () => ctx.createUser({ balance: 10_000 })));
+    const seen = new Set<string>();
+    await Promise.all(
+      users.map(async (user, i) => {
+        const held = await ctx.request('POST', '/api/v1/reservations', { token: user.token, body: { scheduleId, seatIds: [seatIds[i]] } });
+        expect(held.status).toBe(201);
+        const id = held.body.id as string;
+        const cancel = () => ctx.request('DELETE', `/api/v1/reservations/${id}`, { token: user.token });
+        const payNow = () => ctx.request('POST', `/api/v1/reservations/${id}/payment`, { token: user.token });
+        // Six ways, each outcome forced once on either side of the race, the race itself in between.
+        const kind = (['pay-first', 'together', 'cancel-first', 'cancel-early', 'cancel-at-expiry', 'cancel-after-expiry'] as const)[i % 6]!;
+        let final: string;
+        if (kind === 'pay-first' || kind === 'together' || kind === 'cancel-first') {
+          let c, p;
+          if (kind === 'pay-first') [p, c] = [await payNow(), await cancel()];
+          else if (kind === 'cancel-first') [c, p] = [await cancel(), await payNow()];
+          else [c, p] = await Promise.all([cancel(), payNow()]);
+          final = (await ctx.services.reservations.find(id))!.status;
+          const wallet = (await ctx.request('GET', '/api/v1/wallet', { token: user.token })).body.balance;
+          if (p.status === 200) {
+            // Paid first: the cancel then refunds the purchase.
+            expect([c.status, c.body.status, final, wallet]).toEqual([200, 'REFUNDED', 'REFUNDED', 10_000]);
+          } else {
+            expect([p.status, c.status, c.body.status, final, wallet]).toEqual([409, 200, 'CANCELLED', 'CANCELLED', 10_000]);
+          }
+          if (kind === 'pay-first') expect(final).toBe('REFUNDED');
+          if (kind === 'cancel-first') expect(final).toBe('CANCELLED');
+        } else {
+          // Cancel before, at (within 100 ms of) and after the expiry (2 s TTL).
+          const expiresAt = Date.parse(held.body.expiresAt);
+          if (kind === 'cancel-at-expiry') await new Promise((r) => setTimeout(r, Math.max(0, expiresAt - 100 + (i % 4) * 50 - Date.now())));
+          if (kind === 'cancel-after-expiry') await eventually(async () => (await ctx.services.reservations.find(id))!.status === 'EXPIRED');
+          const c = await cancel();
+          final = (await eventually(async () => {
+            const r = await ctx.services.reservations.find(id);
+            return r!.status !== 'HELD' && r;
+          }))!.status;
+          if (c.status === 200) expect([c.body.status, final]).toEqual(['CANCELLED', 'CANCELLED']);
+          else expect([c.status, c.body.code, final]).toEqual([409, 'NOT_CANCELLABLE', 'EXPIRED']);
+          if (kind === 'cancel-early') expect(final).toBe('CANCELLED');
+          if (kind === 'cancel-after-expiry') expect(final).toBe('EXPIRED');
+          expect((await ctx.request('GET', '/api/v1/wallet', { token: user.token })).body.balance).toBe(10_000);
+        }
+        seen.add(`${kind}/${final}`);
+        // The seat is free again unless the reservation stands as a purchase.
+        const seat = (await ctx.pool.query(`SELECT status FROM seats WHERE id = ?`, [seatIds[i]]))[0] as Array<{ status: string }>;
+        expect(seat[0]!.status).toBe(final === 'CONFIRMED' ? 'SOLD' : 'AVAILABLE');
+      }),
+    );
+    console.log(`cancel races: ${[...seen].sort().join(', ')}`);
+    expect(await checkInvariants(ctx.pool, { expiryGraceMs: 5_000, atLeast: { reservations: 12 } })).toEqual([]);
+  });
 });
