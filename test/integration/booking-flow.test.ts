@@ -246,6 +246,16 @@ describe('booking flow', () => {
     const [n] = (await ctx.pool.query(`SELECT COUNT(*) n FROM reservations WHERE user_id = ?`, [user.id]))[0] as Array<{ n: number }>;
     expect(Number(n!.n)).toBe(2);
     expect((await hold(other.token, scheduleId, [seatIds[1]!])).status).toBe(201);
+
+    // Reused after a purchase: the answer is the purchase, and the seat stays marked sold in Redis.
+    const bought = await hold(user.token, scheduleId, [seatIds[2]!], `sold-key-0001-${ctx.id}`);
+    expect((await ctx.request('POST', '/api/v1/wallet/charges', { token: user.token, body: { amount: 10_000 }, headers: { 'idempotency-key': `edge-charge-2-${ctx.id}` } })).status).toBe(201);
+    expect((await pay(user.token, bought.body.id)).status).toBe(200);
+    await expireKey(`sold-key-0001-${ctx.id}`);
+    const reusedSold = await hold(user.token, scheduleId, [seatIds[2]!], `sold-key-0001-${ctx.id}`);
+    expect([reusedSold.body.id, reusedSold.body.status]).toEqual([bought.body.id, 'CONFIRMED']);
+    expect(await ctx.redis.get(`seatlock:{s${scheduleId}}:${seatIds[2]}`)).toBe(`sold:${bought.body.id}`);
+    expect((await hold(other.token, scheduleId, [seatIds[2]!])).body.code).toBe('SEAT_UNAVAILABLE');
   });
 
   it('honours Idempotency-Key: same key and body replay the answer, another body gets 422', async () => {
