@@ -64,8 +64,16 @@ export class BookingService {
         holdTtlMs: this.settings.holdTtlMs,
       });
     } catch (err) {
-      // Same key, workflow already closed: answer with what it left (a refused hold left nothing).
-      if (err instanceof UpdateRejected) return this.own(userId, reservationId).catch(() => Promise.reject(new DomainError('SEAT_UNAVAILABLE', 'Some seats are already taken')));
+      // Same key, workflow already closed: answer with what it left (a refused hold left nothing),
+      // and give back the seat locks this request just took, or re-mark them sold: no workflow
+      // will ever release them, and they would turn other buyers away from free seats.
+      if (err instanceof UpdateRejected) {
+        const left = await this.own(userId, reservationId).catch(() => undefined);
+        if (left?.status === 'CONFIRMED') await this.seatLocks.markSold(req.scheduleId, req.seatIds, reservationId).catch(() => undefined);
+        else await this.seatLocks.release(req.scheduleId, req.seatIds, reservationId).catch(() => undefined);
+        if (!left) throw new DomainError('SEAT_UNAVAILABLE', 'Some seats are already taken');
+        return left;
+      }
       await this.seatLocks.release(req.scheduleId, req.seatIds, reservationId).catch(() => undefined);
       throw err;
     }

@@ -74,7 +74,11 @@ export function eventRoutes(deps: { hub: NotificationHub; history: UserEventLog;
         try {
           enqueue(() => stream.writeSSE({ event: 'ready', data: JSON.stringify({ userId }), retry: 3000 }));
           if (lastEventId) {
-            const backlog = await deps.history.since(userId, lastEventId).catch(() => []);
+            // Unreadable backlog: end the stream rather than go live with a gap the client cannot
+            // see; its EventSource reconnects (retry: 3000) with the same Last-Event-ID. An id not
+            // in the log (purged, or never ours) has no backlog: the stream goes live from now.
+            const backlog = await deps.history.since(userId, lastEventId).catch(() => undefined);
+            if (!backlog) return;
             for (const e of [...backlog, ...(held ?? [])]) send(e);
             held = undefined;
           }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../support/harness.js';
 import { checkInvariants, checkTicketLimit } from '../support/invariants.js';
+import { countStatements } from '../support/statements.js';
 import { seededRandom } from '../../scripts/bench/stats.js';
 
 /** A rush on a small hall: 500 concurrent hold attempts on 50 seats from 200 users. */
@@ -59,6 +60,42 @@ describe('concurrent holds', () => {
     );
     expect(outcomes.every((o) => o.status === 200)).toBe(true);
     console.log(`500 holds on 50 seats: ${won.length} won, ${lost.length} refused in ${elapsed} ms`);
-    expect([...(await checkInvariants(ctx.pool)), ...(await checkTicketLimit(ctx.pool))]).toEqual([]);
+    expect([...(await checkInvariants(ctx.pool, { atLeast: { reservations: won.length, confirmed: 1, payments: 1 } })), ...(await checkTicketLimit(ctx.pool))]).toEqual([]);
+  });
+
+  it('without Redis in front, MySQL alone (optimistic lock, unique live-seat index) still refuses every double hold', async () => {
+    // Many buyers: one buyer's holds take turns on its ticket-limit row, which would hide the race.
+    const buyers = await Promise.all(Array.from({ length: 60 }, () => ctx.createUser()));
+    const { scheduleId, concertId, seatIds } = await ctx.createSchedule({ rows: 2, seatsPerRow: 10 });
+    // Straight to the repository the hold activity calls: no Redis seat lock turns anyone away.
+    const rand = seededRandom(7);
+    const picks = Array.from({ length: 300 }, () => {
+      const first = rand(20);
+      return first === 19 || rand(2) === 0 ? [seatIds[first]!] : [seatIds[first]!, seatIds[first + 1]!];
+    });
+    // The statement only a loser of the optimistic write runs (takenSince): proof the lock was hit.
+    const lostWrites = countStatements(ctx.pool, /select `id`, `reservation_id` from `seats`/i);
+    const results = await Promise.all(
+      picks.map((ids, i) =>
+        ctx.services.reservations.hold({ reservationId: `mysqlonly${String(i).padStart(15, '0')}`, userId: buyers[i % buyers.length]!.id, scheduleId, concertId, seatIds: ids, holdTtlMs: 600_000 }),
+      ),
+    );
+    const optimisticLosses = lostWrites.stop();
+    const won = results.filter((r) => r.ok);
+    // A buyer who already won four seats may be refused by the ticket limit instead; never anything else.
+    expect(results.every((r) => r.ok || r.code === 'SEAT_UNAVAILABLE' || r.code === 'TICKET_LIMIT')).toBe(true);
+    const held = won.flatMap((r) => (r.ok ? r.seats.map((s) => s.seatId) : []));
+    expect(new Set(held).size).toBe(held.length);
+    expect(won.length).toBeGreaterThan(0);
+    expect(optimisticLosses).toBeGreaterThan(0);
+    console.log(`MySQL-only race: ${won.length} of 300 holds won, ${optimisticLosses} lost at the optimistic write`);
+
+    // The unique index over reservation_seats.active_seat_id is the last guard on its own: a second
+    // live row for a held seat is refused by MySQL itself.
+    const taken = held[0]!;
+    await expect(
+      ctx.pool.query(`INSERT INTO reservation_seats (reservation_id, seat_id, price, active_seat_id) VALUES ('intruder0000000000000000', ?, 1, ?)`, [taken, taken]),
+    ).rejects.toMatchObject({ code: 'ER_DUP_ENTRY' });
+    expect([...(await checkInvariants(ctx.pool, { atLeast: { reservations: won.length } })), ...(await checkTicketLimit(ctx.pool))]).toEqual([]);
   });
 });

@@ -1,58 +1,81 @@
-import { ApplicationFailure } from '@temporalio/common';
+import { Client, Connection } from '@temporalio/client';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reservationIdFor } from '../../src/booking/ids.js';
-import { SWEEPER_SCHEDULE_ID, ensureSweeperSchedule } from '../../src/main/worker-app.js';
+import { SWEEPER_SCHEDULE_ID, buildActivities, ensureSweeperSchedule } from '../../src/main/worker-app.js';
 import { createTestContext, eventually, type TestContext } from '../support/harness.js';
 import { recordHistory } from '../support/histories.js';
 import { checkInvariants } from '../support/invariants.js';
 
+const SWEEPER_GRACE_MS = 10_000; // buildActivities' graceMs
+
 /** Compensation after a failed confirmation, a worker restart mid-reservation, and the sweeper. */
 describe('booking faults', () => {
   let ctx: TestContext;
-  let failConfirmation = false;
   let failHold = false;
 
   beforeAll(async () => {
     ctx = await createTestContext({
       env: { HOLD_TTL_SECONDS: '4' },
-      // Fault injection: confirmation fails after the debit while the flag is on.
+      // Fault injection for the hold only; confirmation and refund fail for real (MySQL refuses).
       overrideActivities: (a) => ({
         holdSeats: async (input) => {
           if (failHold) throw new Error('injected: MySQL unreachable');
           return a.holdSeats(input);
         },
-        confirmReservation: async (input) => {
-          if (failConfirmation) throw ApplicationFailure.create({ type: 'ConfirmationRejected', message: 'injected failure', nonRetryable: true });
-          return a.confirmReservation(input);
-        },
       }),
     });
   });
+  const count = async (sql: string, params: unknown[] = []) => Number(((await ctx.pool.query(sql, params))[0] as Array<{ n: number }>)[0]!.n);
+  /** The sweeper activity run directly (no worker needed), with the given Temporal client. */
+  const sweepWith = (client: Client) =>
+    new MockActivityEnvironment().run(buildActivities({ config: ctx.config, db: ctx.db, redis: ctx.redis, client, metrics: ctx.workerMetrics }).sweepExpiredHolds);
+  const sweptCount = async () => (await ctx.workerMetrics.registry.getSingleMetric('sweeper_released_holds_total')!.get()).values.reduce((a, v) => a + v.value, 0);
   afterAll(async () => {
     await ctx?.close();
   });
 
-  it('refunds and releases when confirmation fails after the debit', async () => {
+  it('refunds and releases when confirmation really fails after the debit, retrying a refund MySQL refuses', async () => {
     const user = await ctx.createUser({ balance: 30_000 });
     const { scheduleId, seatIds } = await ctx.createSchedule({ price: 10_000 });
     const held = await ctx.request('POST', '/api/v1/reservations', { token: user.token, body: { scheduleId, seatIds: [seatIds[0], seatIds[1]] } });
-    failConfirmation = true;
+    expect(held.status).toBe(201);
+    // A real confirmation failure: the hold lost a seat in MySQL (as an operator's manual fix would
+    // do), so the real confirm activity finds one seat fewer and rejects. Then the refund fails too:
+    // a trigger makes MySQL refuse the refund row until it is dropped.
+    await ctx.pool.query(`UPDATE seats SET status = 'AVAILABLE', reservation_id = NULL, held_until = NULL, version = version + 1 WHERE id = ?`, [seatIds[1]]);
+    await ctx.pool.query(`CREATE TRIGGER refunds_refused BEFORE INSERT ON refunds FOR EACH ROW SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'refunds refused (test)'`);
+    let paid;
     try {
-      const paid = await ctx.request('POST', `/api/v1/reservations/${held.body.id}/payment`, { token: user.token });
-      expect(paid.status).toBe(409);
-      expect(paid.body.code).toBe('RESERVATION_NOT_PAYABLE');
+      const payment = ctx.request('POST', `/api/v1/reservations/${held.body.id}/payment`, { token: user.token });
+      const handle = ctx.temporal.workflow.getHandle(`reservation-${held.body.id}`);
+      // The refund activity failed at least twice and is being retried; meanwhile the money is out.
+      const pending = await eventually(async () => {
+        const a = (await handle.describe()).raw.pendingActivities?.find((x) => x.activityType?.name === 'refundPayment');
+        return a && (a.attempt ?? 0) >= 2 ? a : undefined;
+      }, 30_000);
+      const causes: string[] = [];
+      for (let f = pending.lastFailure; f; f = f.cause) causes.push(f.message ?? '');
+      expect(causes.join(' <- ')).toContain('refunds refused (test)');
+      expect(await count(`SELECT COUNT(*) n FROM refunds`)).toBe(0);
+      expect((await ctx.request('GET', '/api/v1/wallet', { token: user.token })).body.balance).toBe(10_000);
+      await ctx.pool.query(`DROP TRIGGER refunds_refused`);
+      paid = await payment;
     } finally {
-      failConfirmation = false;
+      await ctx.pool.query(`DROP TRIGGER IF EXISTS refunds_refused`);
     }
+    expect(paid.status).toBe(409);
+    expect(paid.body.code).toBe('RESERVATION_NOT_PAYABLE');
     const r = await ctx.request('GET', `/api/v1/reservations/${held.body.id}`, { token: user.token });
     expect(r.body.status).toBe('FAILED');
     const wallet = (await ctx.request('GET', '/api/v1/wallet', { token: user.token })).body;
     expect(wallet.balance).toBe(30_000);
     expect(wallet.ledger.map((l: { kind: string }) => l.kind).slice(0, 2)).toEqual(['REFUND', 'PAYMENT']);
+    expect(await count(`SELECT COUNT(*) n FROM refunds WHERE reservation_id = ?`, [held.body.id])).toBe(1);
     const seats = await ctx.request('GET', `/api/v1/schedules/${scheduleId}/seats?status=AVAILABLE`);
     expect(seats.body.items).toHaveLength(seatIds.length);
     await recordHistory(ctx.temporal.workflow.getHandle(`reservation-${held.body.id}`), 'confirm-fails-compensate');
-    expect(await checkInvariants(ctx.pool)).toEqual([]);
+    expect(await checkInvariants(ctx.pool, { atLeast: { reservations: 1, payments: 1 } })).toEqual([]);
   });
 
   it('answers 503 when the hold cannot be written, and the same Idempotency-Key succeeds once it can', async () => {
@@ -78,23 +101,28 @@ describe('booking faults', () => {
     const retried = await attempt();
     expect(retried.status, JSON.stringify(retried.body)).toBe(201);
     expect(retried.body.status).toBe('HELD');
-    expect(await checkInvariants(ctx.pool)).toEqual([]);
+    expect(await checkInvariants(ctx.pool, { atLeast: { reservations: 2 } })).toEqual([]);
   });
 
-  it('completes a reservation when the worker dies between hold and payment', async () => {
+  it('completes a reservation whose payment was sent while no worker ran', async () => {
     const user = await ctx.createUser({ balance: 30_000 });
     const { scheduleId, seatIds } = await ctx.createSchedule({ price: 10_000 });
     const held = await ctx.request('POST', '/api/v1/reservations', { token: user.token, body: { scheduleId, seatIds: [seatIds[0]] } });
     expect(held.status).toBe(201);
     await ctx.stopWorker();
-    // The payment waits in Temporal until a worker is back (the update is accepted by the new worker).
-    const payment = ctx.request('POST', `/api/v1/reservations/${held.body.id}/payment`, { token: user.token });
-    await new Promise((r) => setTimeout(r, 500));
+    // The payment is sent now, with no worker anywhere on the task queue; it waits in Temporal.
+    let settled = false;
+    const payment = ctx.request('POST', `/api/v1/reservations/${held.body.id}/payment`, { token: user.token }).finally(() => (settled = true));
+    await new Promise((r) => setTimeout(r, 1_500));
+    // Proof that nothing served it yet: no answer, no payment row, the reservation still HELD.
+    expect(settled).toBe(false);
+    expect(await count(`SELECT COUNT(*) n FROM payments WHERE reservation_id = ?`, [held.body.id])).toBe(0);
+    expect((await ctx.services.reservations.find(held.body.id))!.status).toBe('HELD');
     await ctx.startWorker();
     const paid = await payment;
     expect(paid.status).toBe(200);
     expect(paid.body.reservation.status).toBe('CONFIRMED');
-    expect(await checkInvariants(ctx.pool)).toEqual([]);
+    expect(await checkInvariants(ctx.pool, { atLeast: { confirmed: 1 } })).toEqual([]);
   });
 
   it('expires a hold whose timer fired while no worker was running', async () => {
@@ -104,12 +132,14 @@ describe('booking faults', () => {
     await ctx.stopWorker();
     await new Promise((r) => setTimeout(r, Date.parse(held.body.expiresAt) - Date.now() + 500));
     expect((await ctx.request('GET', `/api/v1/reservations/${held.body.id}`, { token: user.token })).body.status).toBe('HELD');
+    // Invariant 3 checked while the hold is live and past due: with a 200 ms grace it is a violation.
+    expect((await checkInvariants(ctx.pool, { expiryGraceMs: 200 })).join('\n')).toMatch(/hold past its expiry plus grace/);
     await ctx.startWorker();
     await eventually(async () => (await ctx.request('GET', `/api/v1/reservations/${held.body.id}`, { token: user.token })).body.status === 'EXPIRED');
-    expect(await checkInvariants(ctx.pool, { expiryGraceMs: 10_000 })).toEqual([]);
+    expect(await checkInvariants(ctx.pool, { expiryGraceMs: 10_000, atLeast: { reservations: 1 } })).toEqual([]);
   });
 
-  it('the sweeper releases an overdue hold whose workflow is gone, and leaves running ones alone', async () => {
+  it('the sweeper releases an overdue hold whose workflow is gone and counts it', async () => {
     const user = await ctx.createUser();
     const { scheduleId, concertId, seatIds } = await ctx.createSchedule();
     // A hold written without a workflow (as after losing Temporal's data), already 20 s overdue.
@@ -119,19 +149,58 @@ describe('booking faults', () => {
       new Date(Date.now() - 21_000),
     );
     expect(r.ok).toBe(true);
-    const live = await ctx.request('POST', '/api/v1/reservations', { token: user.token, body: { scheduleId, seatIds: [seatIds[6]] } });
+    const before = await sweptCount();
     const released = await ctx.temporal.workflow.execute('holdSweeperWorkflow', { taskQueue: ctx.config.TEMPORAL_TASK_QUEUE, workflowId: `sweep-${ctx.id}` });
     expect(released).toEqual({ released: 1 });
     expect((await ctx.services.reservations.find(orphan))!.status).toBe('EXPIRED');
-    expect((await ctx.services.reservations.find(live.body.id))!.status).toBe('HELD');
-    expect(await ctx.workerMetrics.registry.getSingleMetricAsString('sweeper_released_holds_total')).toContain('sweeper_released_holds_total{process=');
+    // The metric's value moved by one (prom-client prints the name at 0 as soon as it is registered).
+    expect((await sweptCount()) - before).toBe(1);
     // The schedule that runs it every minute is created once, idempotently.
     await ensureSweeperSchedule(ctx.temporal, ctx.config.TEMPORAL_TASK_QUEUE);
     await ensureSweeperSchedule(ctx.temporal, ctx.config.TEMPORAL_TASK_QUEUE);
     const desc = await ctx.temporal.schedule.getHandle(SWEEPER_SCHEDULE_ID).describe();
     expect(desc.spec.intervals?.[0]?.every).toBe(60_000);
     await ctx.temporal.schedule.getHandle(SWEEPER_SCHEDULE_ID).delete();
-    expect(await checkInvariants(ctx.pool)).toEqual([]);
+    expect(await checkInvariants(ctx.pool, { atLeast: { reservations: 1 } })).toEqual([]);
+  });
+
+  it('the sweeper leaves a hold past its grace alone while its workflow still runs, and keeps holds when Temporal cannot answer', async () => {
+    const user = await ctx.createUser();
+    const { scheduleId, concertId, seatIds } = await ctx.createSchedule();
+    const live = await ctx.request('POST', '/api/v1/reservations', { token: user.token, body: { scheduleId, seatIds: [seatIds[7]] } });
+    expect(live.status).toBe(201);
+    // With no worker, the workflow's timer cannot act: the hold goes past expiresAt + the sweeper's
+    // grace while its workflow is still RUNNING, which is exactly the case the sweeper must respect.
+    await ctx.stopWorker();
+    try {
+      await new Promise((res) => setTimeout(res, Date.parse(live.body.expiresAt) + SWEEPER_GRACE_MS + 500 - Date.now()));
+      expect(await ctx.services.reservations.overdueHolds(new Date(), SWEEPER_GRACE_MS)).toContain(live.body.id);
+      expect((await ctx.temporal.workflow.getHandle(`reservation-${live.body.id}`).describe()).status.name).toBe('RUNNING');
+      const orphan = 'c'.repeat(24);
+      await ctx.services.reservations.hold({ reservationId: orphan, userId: user.id, scheduleId, concertId, seatIds: [seatIds[8]!], holdTtlMs: 1000 }, new Date(Date.now() - 21_000));
+      const before = await sweptCount();
+
+      // Temporal unreachable (a closed connection): describe() fails with something other than
+      // "not found". That proves nothing about the workflows, so no hold is released and the
+      // activity fails, to be retried.
+      const closed = await Connection.connect({ address: ctx.config.TEMPORAL_ADDRESS });
+      await closed.close();
+      await expect(sweepWith(new Client({ connection: closed, namespace: ctx.config.TEMPORAL_NAMESPACE }))).rejects.toThrow(/could not tell/);
+      expect((await ctx.services.reservations.find(orphan))!.status).toBe('HELD');
+      expect((await ctx.services.reservations.find(live.body.id))!.status).toBe('HELD');
+      expect(await sweptCount()).toBe(before);
+
+      // Temporal answers: the orphan ("not found") is released, the running workflow's hold is not.
+      expect(await sweepWith(ctx.temporal)).toEqual({ released: 1 });
+      expect((await ctx.services.reservations.find(orphan))!.status).toBe('EXPIRED');
+      expect((await ctx.services.reservations.find(live.body.id))!.status).toBe('HELD');
+      expect((await sweptCount()) - before).toBe(1);
+    } finally {
+      await ctx.startWorker();
+    }
+    // Its own workflow expires it once a worker is back.
+    await eventually(async () => (await ctx.services.reservations.find(live.body.id))!.status === 'EXPIRED');
+    expect(await checkInvariants(ctx.pool, { atLeast: { reservations: 2 } })).toEqual([]);
   });
 
   it('records a rejected hold history (seat taken between the Redis lock and MySQL)', async () => {

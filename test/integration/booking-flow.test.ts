@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, eventually, type TestContext } from '../support/harness.js';
 import { checkInvariants } from '../support/invariants.js';
+import { countStatements } from '../support/statements.js';
 import { recordHistory } from '../support/histories.js';
 
 /** The reservation lifecycle through the public API on the real stack. */
@@ -78,11 +79,11 @@ describe('booking flow', () => {
     const [winner, loser] = [await ctx.createUser(), await ctx.createUser()];
     const { scheduleId, seatIds } = await ctx.createSchedule();
     expect((await hold(winner.token, scheduleId, [seatIds[0]!])).status).toBe(201);
-    const questions = async () => Number(((await ctx.pool.query(`SHOW GLOBAL STATUS LIKE 'Questions'`))[0] as Array<{ Value: string }>)[0]!.Value);
     const workflowsBefore = (await ctx.temporal.workflow.count(`ScheduleId = "${scheduleId}"`)).count;
-    const before = await questions();
+    // Counted on the app's own pool (SHOW GLOBAL STATUS would count every client of the server).
+    const counter = countStatements(ctx.pool);
     const losers = await Promise.all(Array.from({ length: 50 }, () => hold(loser.token, scheduleId, [seatIds[0]!])));
-    const statements = (await questions()) - before;
+    const statements = counter.stop();
     expect(losers.every((r) => r.status === 409 && r.body.code === 'SEAT_UNAVAILABLE')).toBe(true);
     // 50 refusals cost (almost) no statements: the schedule comes from a cache, the seat from Redis.
     expect(statements).toBeLessThan(10);
@@ -203,6 +204,58 @@ describe('booking flow', () => {
     expect((await ctx.request('GET', `/api/v1/reservations/${ids[0]}`, { token: owner.token })).body.status).toBe('HELD');
     expect(await balance(owner.token)).toBe(10_000);
     expect((await ctx.request('GET', '/api/v1/reservations')).status).toBe(401);
+  });
+
+  it('Idempotency-Key edges: a stored 4xx replays, an expired key is claimed afresh, a key reused after its workflow closed answers with what it left', async () => {
+    const user = await ctx.createUser({ balance: 5_000 });
+    const other = await ctx.createUser();
+    const { scheduleId, seatIds } = await ctx.createSchedule({ price: 10_000 });
+    const expireKey = (key: string) => ctx.pool.query(`UPDATE idempotency_keys SET expires_at = UTC_TIMESTAMP(3) - INTERVAL 1 SECOND WHERE user_id = ? AND idem_key = ?`, [user.id, key]);
+
+    // A stored 4xx is the answer for that key, even after the cause went away.
+    const held = await hold(user.token, scheduleId, [seatIds[0]!]);
+    const poor = await pay(user.token, held.body.id, `pay-4xx-0001-${ctx.id}`);
+    expect([poor.status, poor.body.code]).toEqual([402, 'INSUFFICIENT_BALANCE']);
+    expect((await ctx.request('POST', '/api/v1/wallet/charges', { token: user.token, body: { amount: 10_000 }, headers: { 'idempotency-key': `edge-charge-1-${ctx.id}` } })).status).toBe(201);
+    const replayed = await pay(user.token, held.body.id, `pay-4xx-0001-${ctx.id}`);
+    expect(replayed.status).toBe(402);
+    expect(replayed.body).toMatchObject({ code: poor.body.code, detail: poor.body.detail, status: 402, type: poor.body.type });
+    expect(replayed.headers.get('idempotent-replayed')).toBe('true');
+    expect(replayed.headers.get('content-type')).toContain('application/problem+json');
+    expect(await balance(user.token)).toBe(15_000);
+    expect((await pay(user.token, held.body.id, `pay-4xx-0002-${ctx.id}`)).status).toBe(200);
+    expect(await balance(user.token)).toBe(5_000);
+
+    // An expired key is claimed afresh (another body is no longer a 422), yet the effect behind it
+    // stays idempotent: the charge keyed by it is not applied twice.
+    await expireKey(`edge-charge-1-${ctx.id}`);
+    const again = await ctx.request('POST', '/api/v1/wallet/charges', { token: user.token, body: { amount: 20_000 }, headers: { 'idempotency-key': `edge-charge-1-${ctx.id}` } });
+    expect(again.status).not.toBe(422);
+    expect(again.headers.get('idempotent-replayed')).toBeNull();
+    expect(await balance(user.token)).toBe(5_000);
+
+    // A key reused after its workflow closed (record expired, reservation cancelled): the answer is
+    // the reservation that key made, as it is now; no second hold, and the seat stays free for others.
+    const first = await hold(user.token, scheduleId, [seatIds[1]!], `closed-key-0001-${ctx.id}`);
+    expect(first.status).toBe(201);
+    expect((await ctx.request('DELETE', `/api/v1/reservations/${first.body.id}`, { token: user.token })).body.status).toBe('CANCELLED');
+    await expireKey(`closed-key-0001-${ctx.id}`);
+    const reused = await hold(user.token, scheduleId, [seatIds[1]!], `closed-key-0001-${ctx.id}`);
+    expect(reused.body.id).toBe(first.body.id);
+    expect(reused.body.status).toBe('CANCELLED');
+    const [n] = (await ctx.pool.query(`SELECT COUNT(*) n FROM reservations WHERE user_id = ?`, [user.id]))[0] as Array<{ n: number }>;
+    expect(Number(n!.n)).toBe(2);
+    expect((await hold(other.token, scheduleId, [seatIds[1]!])).status).toBe(201);
+
+    // Reused after a purchase: the answer is the purchase, and the seat stays marked sold in Redis.
+    const bought = await hold(user.token, scheduleId, [seatIds[2]!], `sold-key-0001-${ctx.id}`);
+    expect((await ctx.request('POST', '/api/v1/wallet/charges', { token: user.token, body: { amount: 10_000 }, headers: { 'idempotency-key': `edge-charge-2-${ctx.id}` } })).status).toBe(201);
+    expect((await pay(user.token, bought.body.id)).status).toBe(200);
+    await expireKey(`sold-key-0001-${ctx.id}`);
+    const reusedSold = await hold(user.token, scheduleId, [seatIds[2]!], `sold-key-0001-${ctx.id}`);
+    expect([reusedSold.body.id, reusedSold.body.status]).toEqual([bought.body.id, 'CONFIRMED']);
+    expect(await ctx.redis.get(`seatlock:{s${scheduleId}}:${seatIds[2]}`)).toBe(`sold:${bought.body.id}`);
+    expect((await hold(other.token, scheduleId, [seatIds[2]!])).body.code).toBe('SEAT_UNAVAILABLE');
   });
 
   it('honours Idempotency-Key: same key and body replay the answer, another body gets 422', async () => {

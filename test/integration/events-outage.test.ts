@@ -20,7 +20,11 @@ const metricValue = async (metrics: Metrics, name: string, labels: Record<string
  * catches up), and the read-model consumer restarts mid-stream and even re-reads the whole topic
  * (each event still counts once).
  */
-describe.skipIf(!canControlBroker())('domain events: Kafka outage and consumer restarts', () => {
+// Stopping the broker needs the native stack's scripts; under TEST_STACK=docker or external the file
+// is reported as skipped, with the reason in its name and on the console (never a silent pass).
+const brokerControl = canControlBroker();
+if (!brokerControl) console.warn(`[skipped] events-outage: TEST_STACK=${process.env.TEST_STACK} cannot stop the Kafka broker`);
+describe.skipIf(!brokerControl)(`domain events: Kafka outage and consumer restarts${brokerControl ? '' : ' (SKIPPED: this stack cannot stop the broker)'}`, () => {
   let ctx: TestContext;
   let relay: Awaited<ReturnType<typeof startRelay>> | undefined;
   let readModel: EventConsumer | undefined;
@@ -110,7 +114,7 @@ describe.skipIf(!canControlBroker())('domain events: Kafka outage and consumer r
 
     // The read model consumer rode out the outage and counts every reservation event once.
     await eventually(salesMatchRecount, 60_000, 250);
-    expect(await checkInvariants(ctx.pool)).toEqual([]);
+    expect(await checkInvariants(ctx.pool, { atLeast: { reservations: 12 } })).toEqual([]);
   }, 300_000);
 
   it('applies each event once when the consumer restarts mid-stream and re-reads the whole topic', async () => {
@@ -140,6 +144,6 @@ describe.skipIf(!canControlBroker())('domain events: Kafka outage and consumer r
     const match = await salesMatchRecount();
     expect(match).toBeTruthy();
     expect(match!.figures.reservationsStarted).toBe(18);
-    expect(await checkInvariants(ctx.pool)).toEqual([]);
+    expect(await checkInvariants(ctx.pool, { atLeast: { reservations: 12 } })).toEqual([]);
   }, 180_000);
 });

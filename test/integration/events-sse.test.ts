@@ -104,7 +104,7 @@ describe('domain events: SSE notifications', () => {
     expect(bobStream.ended).toBe(true);
     expect(ctx.services.notifications.streamCount()).toBe(0);
 
-    expect(await checkInvariants(ctx.pool)).toEqual([]);
+    expect(await checkInvariants(ctx.pool, { atLeast: { reservations: 2 } })).toEqual([]);
   }, 90_000);
 
   it('resumes after Last-Event-ID with the events missed while disconnected, once and in order', async () => {
@@ -144,4 +144,81 @@ describe('domain events: SSE notifications', () => {
     // Reconnecting with the expired token is refused: the client must refresh first.
     expect((await openEventStream(base, accessToken)).status).toBe(401);
   }, 30_000);
+
+  it('caps open streams per user (429 beyond SSE_MAX_STREAMS_PER_USER) and frees the slot on close', async () => {
+    const erin = await ctx.createUser();
+    const max = ctx.config.SSE_MAX_STREAMS_PER_USER;
+    const open = await Promise.all(Array.from({ length: max }, () => openEventStream(base, erin.token)));
+    expect(open.map((s) => s.status)).toEqual(Array(max).fill(200));
+    await eventually(async () => open.every((s) => s.messages.some((m) => m.event === 'ready')));
+    const extra = await openEventStream(base, erin.token);
+    expect(extra.status).toBe(429);
+    expect(JSON.parse(extra.body!).code).toBe('RATE_LIMITED');
+    expect(ctx.services.notifications.hasRoomFor(erin.id)).toBe(false);
+    await open[0]!.close();
+    await eventually(async () => ctx.services.notifications.hasRoomFor(erin.id));
+    const again = await openEventStream(base, erin.token);
+    expect(again.status).toBe(200);
+    for (const s of [...open.slice(1), again]) await s.close();
+  }, 30_000);
+
+  it('drops a client that stops reading once 200 writes are pending', async () => {
+    const frank = await ctx.createUser();
+    // In-process request whose body is never read: every write stays pending.
+    const res = await ctx.app.request('/api/v1/events/stream', { headers: { authorization: `Bearer ${frank.token}` } });
+    expect(res.status).toBe(200);
+    const before = ctx.services.notifications.streamCount();
+    expect(ctx.services.notifications.hasRoomFor(frank.id)).toBe(true);
+    const envelope = (i: number) => ({
+      id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+      type: 'WalletCharged' as const,
+      schemaVersion: 1,
+      aggregateType: 'wallet' as const,
+      aggregateId: String(frank.id),
+      sequence: i + 1,
+      occurredAt: new Date().toISOString(),
+      payload: { userId: frank.id, amount: 1, balance: i + 1, reference: `slow-${i}` },
+    });
+    for (let i = 0; i < 150; i++) expect(ctx.services.notifications.publish(envelope(i))).toBe(1);
+    expect(ctx.services.notifications.streamCount()).toBe(before); // 150 pending: still subscribed
+    for (let i = 150; i < 260; i++) ctx.services.notifications.publish(envelope(i));
+    await eventually(async () => ctx.services.notifications.streamCount() === before - 1, 5_000);
+    expect(ctx.services.notifications.publish(envelope(999))).toBe(0);
+    await res.body?.cancel().catch(() => undefined);
+  });
+
+  it('resumes from an unknown Last-Event-ID live (no backlog), and ends the stream when the backlog cannot be read', async () => {
+    const { scheduleId, seatIds } = await ctx.createSchedule();
+    const gina = await ctx.createUser({ balance: 100_000 });
+    const unknown = await openEventStream(base, gina.token, '11111111-2222-4333-8444-555555555555');
+    expect(unknown.status).toBe(200);
+    await eventually(async () => unknown.messages.some((m) => m.event === 'ready'));
+    const held = await ctx.request('POST', '/api/v1/reservations', { token: gina.token, body: { scheduleId, seatIds: [seatIds[5]] } });
+    const holdEvent = await eventually(async () => unknown.events().find((e) => e.type === 'ReservationHeld'), 20_000);
+    expect(new Set(unknown.events().map((e) => e.id)).size).toBe(unknown.events().length);
+    await unknown.close();
+    expect((await ctx.request('DELETE', `/api/v1/reservations/${held.body.id}`, { token: gina.token })).status).toBe(200);
+    await eventually(async () => {
+      const [rows] = await ctx.pool.query(`SELECT COUNT(*) n FROM domain_events WHERE aggregate_id = ? AND published_at IS NULL`, [held.body.id]);
+      return Number((rows as Array<{ n: number }>)[0]!.n) === 0;
+    });
+
+    // The event log is unreadable (table moved away): the resumed stream ends, sending nothing,
+    // instead of going live as if nothing had been missed.
+    await ctx.pool.query('RENAME TABLE domain_events TO domain_events_away');
+    let broken;
+    try {
+      broken = await openEventStream(base, gina.token, holdEvent.id);
+      expect(broken.status).toBe(200);
+      await eventually(async () => broken!.ended, 10_000);
+    } finally {
+      await ctx.pool.query('RENAME TABLE domain_events_away TO domain_events');
+    }
+    expect(broken.events()).toEqual([]);
+    // Reconnecting with the same Last-Event-ID once the log is back delivers what was missed.
+    const resumed = await openEventStream(base, gina.token, holdEvent.id);
+    await eventually(async () => resumed.events().some((e) => e.type === 'ReservationCancelled'), 10_000);
+    expect(resumed.events().map((e) => e.type)).not.toContain('ReservationHeld');
+    await resumed.close();
+  }, 60_000);
 });

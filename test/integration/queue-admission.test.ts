@@ -148,7 +148,7 @@ describe('waiting room admission', () => {
       worst = Math.max(worst, i - j + 1);
     }
     expect(worst).toBeLessThanOrEqual(rate);
-    expect(await checkInvariants(ctx.pool)).toEqual([]);
+    expect(await checkInvariants(ctx.pool, { atLeast: { events: 1 } })).toEqual([]);
   });
 
   it('shuffles the pre-queue at opening, then serves later joiners after it', async () => {
@@ -219,6 +219,6 @@ describe('waiting room admission', () => {
     await p2.service.flush();
     const admitted = await admittedEvents(sid);
     expect(new Set(admitted.map((e) => Number(e.user_id))).size).toBe(10);
-    expect(await checkInvariants(ctx.pool)).toEqual([]);
+    expect(await checkInvariants(ctx.pool, { atLeast: { events: 1 } })).toEqual([]);
   });
 });

@@ -1,5 +1,7 @@
+import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RateLimiter } from '../../src/platform/http/rate-limit.js';
+import { RateLimiter, rateLimit } from '../../src/platform/http/rate-limit.js';
+import { createRedis } from '../../src/platform/redis.js';
 import { createTestContext, type TestContext } from '../support/harness.js';
 
 /** Rate limits per IP and per user (Redis sliding window), with low limits set through the env. */
@@ -76,5 +78,82 @@ describe('security: rate limits', () => {
     expect(hits[2]!.retryAfterMs).toBeLessThanOrEqual(2000);
     await new Promise((r) => setTimeout(r, hits[2]!.retryAfterMs + 50));
     expect((await limiter.hit('test:slide', 2, 1000)).allowed).toBe(true);
+  });
+
+  it('weighs the previous window: a subject that filled it is still refused early in the next one', async () => {
+    const limiter = new RateLimiter(ctx.redis);
+    const windowMs = 4_000;
+    // Start at the beginning of a window (Redis time, as the script uses), fill it, then hit again
+    // just after the next window starts: the current window is empty, so only the previous
+    // window's weighted count can refuse it.
+    const redisNow = async () => {
+      const [sec, usec] = await ctx.redis.time();
+      return Number(sec) * 1000 + Math.floor(Number(usec) / 1000);
+    };
+    const toNextWindow = async () => {
+      const now = await redisNow();
+      await new Promise((r) => setTimeout(r, windowMs - (now % windowMs) + 50));
+    };
+    await toNextWindow();
+    expect((await limiter.hit('test:prev', 2, windowMs)).allowed).toBe(true);
+    expect((await limiter.hit('test:prev', 2, windowMs)).allowed).toBe(true);
+    await toNextWindow();
+    const elapsed = (await redisNow()) % windowMs;
+    const refused = await limiter.hit('test:prev', 2, windowMs);
+    expect(elapsed).toBeLessThan(windowMs / 2); // else the weighted count would have dropped below 1
+    expect(refused.allowed).toBe(false);
+    // The previous-window branch's Retry-After: when the weighted count falls to limit - 1 (half the
+    // window here), not at the end of the window.
+    expect(refused.retryAfterMs).toBeLessThanOrEqual(windowMs / 2);
+    await new Promise((r) => setTimeout(r, refused.retryAfterMs + 50));
+    expect((await limiter.hit('test:prev', 2, windowMs)).allowed).toBe(true);
+  });
+
+  it('fails open when Redis is unreachable (documented in rate-limit.ts and docs/security.md)', async () => {
+    // A limiter on a Redis that refuses connections: ioredis gives up after maxRetriesPerRequest.
+    const down = createRedis('redis://127.0.0.1:1', 'down:');
+    const limited = (limiter: RateLimiter) =>
+      new Hono()
+        .use(rateLimit({ limiter, rule: { name: 'probe', perIp: 1 }, windowMs: 60_000, clientIp: () => '203.0.113.9', identify: async () => null }))
+        .get('/', (c) => c.text('ok'))
+        .onError((err, c) => c.text(String((err as { code?: string }).code), 429));
+    try {
+      const open = limited(new RateLimiter(down));
+      expect((await open.request('/')).status).toBe(200);
+      expect((await open.request('/')).status).toBe(200); // over the limit of 1, yet allowed: no Redis, no limit
+    } finally {
+      down.disconnect();
+    }
+    // The same middleware with Redis up does limit (so the 200s above are the fail-open path).
+    const up = limited(new RateLimiter(ctx.redis));
+    expect((await up.request('/')).status).toBe(200);
+    const second = await up.request('/');
+    expect([second.status, await second.text()]).toEqual([429, 'RATE_LIMITED']);
+  });
+});
+
+/** Per-IP budgets of the booking and queue groups (many users behind one address). */
+describe('security: per-IP rate limits', () => {
+  let ctx: TestContext;
+  beforeAll(async () => {
+    ctx = await createTestContext({ worker: false, env: { TRUST_PROXY_HOPS: '1', RATE_LIMIT_BOOKING_PER_IP: '3', RATE_LIMIT_QUEUE_PER_IP: '2' } });
+  });
+  afterAll(async () => {
+    await ctx?.close();
+  });
+
+  it('limits booking routes per IP across users, and queue routes per IP', async () => {
+    const users = await Promise.all(Array.from({ length: 4 }, () => ctx.createUser()));
+    const wallet = (token: string, ip: string) => ctx.request('GET', '/api/v1/wallet', { token, headers: { 'x-forwarded-for': ip } });
+    const statuses: number[] = [];
+    for (const u of users) statuses.push((await wallet(u.token, '198.51.100.77')).status);
+    expect(statuses).toEqual([200, 200, 200, 429]);
+    expect((await wallet(users[3]!.token, '198.51.100.78')).status).toBe(200); // another address has its own budget
+
+    const current = (token: string, ip: string) => ctx.request('GET', '/api/v1/queue/tokens/current', { token, headers: { 'x-queue-token': 'x'.repeat(20), 'x-forwarded-for': ip } });
+    const queue: number[] = [];
+    for (const u of users.slice(0, 3)) queue.push((await current(u.token, '198.51.100.90')).status);
+    expect(queue[2]).toBe(429);
+    expect(queue.slice(0, 2).every((s) => s !== 429)).toBe(true);
   });
 });

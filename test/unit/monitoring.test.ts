@@ -108,14 +108,16 @@ function unknownMetric(name: string): string | undefined {
   if (PROMETHEUS_BUILTINS.has(name)) return undefined;
   const base = name.replace(/_(bucket|sum|count)$/, '');
   if (/^(process|nodejs)_/.test(name)) {
-    // prom-client's default metrics; verified against its source when it is installed.
-    if (!promClientDefaults || quoted(promClientDefaults, name) || quoted(promClientDefaults, base)) return undefined;
+    // prom-client's default metrics, verified against its installed source (never waved through).
+    if (!promClientDefaults) return `${name} cannot be verified: prom-client's sources are missing`;
+    if (quoted(promClientDefaults, name) || quoted(promClientDefaults, base)) return undefined;
     return `${name} is not a prom-client default metric`;
   }
   if (name.startsWith('temporal_')) {
     // Temporal Core SDK metrics: prefix "temporal_", counters without "_total", durations in ms.
     const bare = base.replace(/^temporal_/, '');
-    if (!temporalSdkMetrics || quoted(temporalSdkMetrics, bare)) return undefined;
+    if (!temporalSdkMetrics) return `${name} cannot be verified: the Temporal Core SDK's metric sources are missing`;
+    if (quoted(temporalSdkMetrics, bare)) return undefined;
     return `${name} is not a Temporal Core SDK metric`;
   }
   if (quoted(src, name) || quoted(src, base)) return undefined;
@@ -148,11 +150,14 @@ describe('metric name checks (self-test)', () => {
     expect(unknownMetrics('sum(rate(outbox_publish_errors_total[5m]))')).toEqual([]);
     expect(unknownMetrics('histogram_quantile(0.9, rate(queue_wait_seconds_bucket[5m]))')).toEqual([]);
     expect(unknownMetrics('nodejs_eventloop_lag_p99_seconds + process_cpu_seconds_total + up')).toEqual([]);
-    if (promClientDefaults) expect(unknownMetrics('nodejs_event_loop_lag_seconds')).toHaveLength(1);
-    if (temporalSdkMetrics) {
-      expect(unknownMetrics('temporal_workflow_task_schedule_to_start_latency_bucket')).toEqual([]);
-      expect(unknownMetrics('temporal_workflow_task_schedule_to_start_latency_seconds_bucket')).toHaveLength(1);
-    }
+    expect(unknownMetrics('nodejs_event_loop_lag_seconds')).toHaveLength(1);
+    expect(unknownMetrics('temporal_workflow_task_schedule_to_start_latency_bucket')).toEqual([]);
+    expect(unknownMetrics('temporal_workflow_task_schedule_to_start_latency_seconds_bucket')).toHaveLength(1);
+  });
+
+  it('has the library sources it verifies names against (a missing source fails, it does not accept any name)', () => {
+    expect(promClientDefaults, 'node_modules/prom-client/lib/metrics').not.toBe('');
+    expect(temporalSdkMetrics, 'node_modules/@temporalio/core-bridge/sdk-core/crates/**/telemetry/metrics.rs').not.toBe('');
   });
 });
 

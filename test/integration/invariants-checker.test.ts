@@ -1,0 +1,145 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestContext, type TestContext } from '../support/harness.js';
+import { checkInvariants } from '../support/invariants.js';
+
+/**
+ * The checker itself: every rule fails when its invariant is broken. A real purchase, a refund and
+ * a live hold are made through the API, then each rule is broken by hand in MySQL, checked, and
+ * restored, so a check that cannot fail (vacuous, joined away, or cancelled out) shows up here.
+ */
+describe('invariant checker', () => {
+  let ctx: TestContext;
+  let ids: { sold: string; refunded: string; held: string; buyer: number; other: number; seat: number };
+  const q = async (sql: string, params: unknown[] = []) => (await ctx.pool.query(sql, params))[0] as Array<Record<string, any>>;
+  /** Runs `breakIt`, expects a violation matching `rule`, then undoes it and expects a clean check. */
+  const expectCaught = async (rule: RegExp, breakIt: () => Promise<unknown>, restore: () => Promise<unknown>, opts = {}) => {
+    await breakIt();
+    try {
+      const problems = await checkInvariants(ctx.pool, opts);
+      expect(problems.join('\n')).toMatch(rule);
+    } finally {
+      await restore();
+    }
+    expect(await checkInvariants(ctx.pool)).toEqual([]);
+  };
+
+  beforeAll(async () => {
+    ctx = await createTestContext();
+    const buyer = await ctx.createUser({ balance: 50_000 });
+    const other = await ctx.createUser({ balance: 20_000 });
+    const { scheduleId, seatIds } = await ctx.createSchedule({ price: 10_000 });
+    const hold = async (token: string, seats: number[]) => (await ctx.request('POST', '/api/v1/reservations', { token, body: { scheduleId, seatIds: seats } })).body.id as string;
+    const sold = await hold(buyer.token, [seatIds[0]!, seatIds[1]!]);
+    expect((await ctx.request('POST', `/api/v1/reservations/${sold}/payment`, { token: buyer.token })).status).toBe(200);
+    const refunded = await hold(other.token, [seatIds[2]!]);
+    expect((await ctx.request('POST', `/api/v1/reservations/${refunded}/payment`, { token: other.token })).status).toBe(200);
+    expect((await ctx.request('DELETE', `/api/v1/reservations/${refunded}`, { token: other.token })).status).toBe(200);
+    const held = await hold(other.token, [seatIds[3]!]);
+    ids = { sold, refunded, held, buyer: buyer.id, other: other.id, seat: seatIds[5]! };
+    expect(await checkInvariants(ctx.pool, { atLeast: { reservations: 3, confirmed: 1, payments: 2 } })).toEqual([]);
+  });
+  afterAll(async () => {
+    await ctx?.close();
+  });
+
+  it('is not vacuous: it reports missing rows the test meant to create', async () => {
+    expect((await checkInvariants(ctx.pool, { atLeast: { reservations: 4 } })).join()).toMatch(/expected at least 4 reservations, found 3/);
+    expect((await checkInvariants(ctx.pool, { atLeast: { confirmed: 2 } })).join()).toMatch(/expected at least 2 confirmed/);
+  });
+
+  it('sees a payment whose reservation does not exist (no inner join drops it)', async () => {
+    await expectCaught(
+      /payment without a reservation/,
+      () => q(`INSERT INTO payments (reservation_id, user_id, amount, status, created_at) VALUES ('ghost000000000000000000', ?, 10000, 'REFUNDED', UTC_TIMESTAMP(3))`, [ids.buyer]),
+      () => q(`DELETE FROM payments WHERE reservation_id = 'ghost000000000000000000'`),
+    );
+  });
+
+  it('matches ledger PAYMENT and REFUND rows one-to-one with payments and refunds', async () => {
+    const [pay] = await q(`SELECT id, amount FROM wallet_ledger WHERE kind = 'PAYMENT' AND reference = ?`, [ids.sold]);
+    await expectCaught(/payment without exactly one ledger PAYMENT row/, () => q(`UPDATE wallet_ledger SET reference = 'elsewhere' WHERE id = ?`, [pay!.id]), () => q(`UPDATE wallet_ledger SET reference = ? WHERE id = ?`, [ids.sold, pay!.id]));
+    const [refund] = await q(`SELECT id FROM refunds WHERE reservation_id = ?`, [ids.refunded]);
+    const [row] = await q(`SELECT * FROM refunds WHERE id = ?`, [refund!.id]);
+    await expectCaught(
+      /without exactly one matching refund|refund without exactly one ledger REFUND row|ledger REFUND row without its refund/,
+      () => q(`DELETE FROM refunds WHERE id = ?`, [refund!.id]),
+      () => q(`INSERT INTO refunds (id, payment_id, reservation_id, amount, reason, created_at) VALUES (?, ?, ?, ?, ?, ?)`, [row!.id, row!.payment_id, row!.reservation_id, row!.amount, row!.reason, row!.created_at]),
+    );
+  });
+
+  it('walks the balance_after chain row by row, even when the final balance agrees', async () => {
+    const ledger = await q(`SELECT id, balance_after FROM wallet_ledger WHERE user_id = ? ORDER BY id`, [ids.buyer]);
+    const first = ledger[0]!;
+    // Only an intermediate step is wrong: the final balance still equals the ledger's sum.
+    await expectCaught(/ledger chain broken/, () => q(`UPDATE wallet_ledger SET balance_after = -5 WHERE id = ?`, [first.id]), () => q(`UPDATE wallet_ledger SET balance_after = ? WHERE id = ?`, [first.balance_after, first.id]));
+  });
+
+  it('compares ledger rows and wallet events per wallet, so offsetting errors do not cancel out', async () => {
+    // One wallet loses its WalletCharged event, the other gains a copy: global counts stay equal.
+    const [charged] = await q(`SELECT * FROM domain_events WHERE type = 'WalletCharged' AND aggregate_id = ?`, [String(ids.buyer)]);
+    const [otherCharge] = await q(`SELECT * FROM domain_events WHERE type = 'WalletCharged' AND aggregate_id = ?`, [String(ids.other)]);
+    const nextSeq = Number((await q(`SELECT MAX(sequence) m FROM domain_events WHERE aggregate_type = 'wallet' AND aggregate_id = ?`, [String(ids.other)]))[0]!.m) + 1;
+    await expectCaught(
+      /wallet ledger and wallet events differ/,
+      async () => {
+        await q(`UPDATE domain_events SET type = 'WalletNoted' WHERE id = ?`, [charged!.id]);
+        await q(
+          `INSERT INTO domain_events (id, type, schema_version, aggregate_type, aggregate_id, sequence, user_id, payload, occurred_at) VALUES (UUID(), 'WalletCharged', 1, 'wallet', ?, ?, ?, ?, UTC_TIMESTAMP(3))`,
+          [String(ids.other), nextSeq, ids.other, typeof otherCharge!.payload === 'string' ? otherCharge!.payload : JSON.stringify(otherCharge!.payload)],
+        );
+      },
+      async () => {
+        await q(`UPDATE domain_events SET type = 'WalletCharged' WHERE id = ?`, [charged!.id]);
+        await q(`DELETE FROM domain_events WHERE aggregate_type = 'wallet' AND aggregate_id = ? AND sequence = ?`, [String(ids.other), nextSeq]);
+      },
+    );
+  });
+
+  it('folds seats, not just status, amount and user', async () => {
+    const [rs] = await q(`SELECT seat_id FROM reservation_seats WHERE reservation_id = ? ORDER BY seat_id LIMIT 1`, [ids.refunded]);
+    // The released reservation's seat row points at another seat: status, amount and user still agree.
+    await expectCaught(
+      /seats/,
+      () => q(`UPDATE reservation_seats SET seat_id = ? WHERE reservation_id = ?`, [ids.seat, ids.refunded]),
+      () => q(`UPDATE reservation_seats SET seat_id = ? WHERE reservation_id = ?`, [rs!.seat_id, ids.refunded]),
+    );
+  });
+
+  it('validates transitions with its own table (CONFIRMED cannot follow REFUNDED)', async () => {
+    const nextSeq = Number((await q(`SELECT MAX(sequence) m FROM domain_events WHERE aggregate_type = 'reservation' AND aggregate_id = ?`, [ids.refunded]))[0]!.m);
+    const [refundedEvent] = await q(`SELECT id FROM domain_events WHERE aggregate_type = 'reservation' AND aggregate_id = ? AND sequence = ?`, [ids.refunded, nextSeq]);
+    // The log reads Held, Confirmed, Refunded, Confirmed... with a final REFUNDED row: an illegal step.
+    await expectCaught(
+      /ReservationConfirmed after REFUNDED/,
+      () =>
+        q(
+          `INSERT INTO domain_events (id, type, schema_version, aggregate_type, aggregate_id, sequence, user_id, payload, occurred_at)
+           SELECT UUID(), 'ReservationConfirmed', 1, 'reservation', aggregate_id, ?, user_id, payload, occurred_at FROM domain_events WHERE aggregate_type = 'reservation' AND aggregate_id = ? AND type = 'ReservationConfirmed'`,
+          [nextSeq + 1, ids.refunded],
+        ).then(() =>
+          q(
+            `INSERT INTO domain_events (id, type, schema_version, aggregate_type, aggregate_id, sequence, user_id, payload, occurred_at)
+             SELECT UUID(), type, schema_version, aggregate_type, aggregate_id, ?, user_id, payload, occurred_at FROM domain_events WHERE id = ?`,
+            [nextSeq + 2, refundedEvent!.id],
+          ),
+        ),
+      () => q(`DELETE FROM domain_events WHERE aggregate_type = 'reservation' AND aggregate_id = ? AND sequence > ?`, [ids.refunded, nextSeq]),
+    );
+  });
+
+  it('checks expiry both ways: no hold past expiresAt + grace, none expired before expiresAt', async () => {
+    const [h] = await q(`SELECT expires_at FROM reservations WHERE id = ?`, [ids.held]);
+    await expectCaught(
+      /hold past its expiry plus grace/,
+      () => q(`UPDATE reservations SET expires_at = UTC_TIMESTAMP(3) - INTERVAL 40 SECOND WHERE id = ?`, [ids.held]),
+      () => q(`UPDATE reservations SET expires_at = ? WHERE id = ?`, [h!.expires_at, ids.held]),
+    );
+    const [r] = await q(`SELECT status, closed_at, expires_at FROM reservations WHERE id = ?`, [ids.refunded]);
+    // Pretend the refunded reservation had been EXPIRED an hour before its deadline.
+    await expectCaught(
+      /hold expired before its expiresAt/,
+      () => q(`UPDATE reservations SET expires_at = closed_at + INTERVAL 1 HOUR, status = 'EXPIRED' WHERE id = ?`, [ids.refunded]),
+      () => q(`UPDATE reservations SET expires_at = ?, status = ? WHERE id = ?`, [r!.expires_at, r!.status, ids.refunded]),
+    );
+  });
+});
