@@ -8,6 +8,7 @@ import { secureHeaders } from 'hono/secure-headers';
 import { lazyChild, type Logger } from '../observability/logger.js';
 import { latencyBuckets, type Metrics } from '../observability/metrics.js';
 import { DomainError } from '../../shared/errors.js';
+import { isDependencyUnavailable } from './dependency-errors.js';
 import { problem, problemFromError } from './problem.js';
 
 export interface AuthUser {
@@ -44,7 +45,12 @@ export interface HttpAppOptions {
   metrics: Metrics;
   bodyLimitBytes: number;
   corsOrigins: string[];
+  /** Longest an /api request may take before it is answered 503 (a dependency that hangs); 0 = none. */
+  requestDeadlineMs?: number;
 }
+
+/** Seconds a client should wait before retrying a request refused because a dependency is down. */
+export const DEPENDENCY_RETRY_AFTER_SECONDS = 2;
 
 /** The root app: cross-cutting middleware and error rendering; capabilities mount routers on it. */
 export function createHttpApp(opts: HttpAppOptions) {
@@ -77,6 +83,8 @@ export function createHttpApp(opts: HttpAppOptions) {
   app.use('*', (c, next) => (c.req.path.startsWith('/codec/') ? next() : apiCors(c, next)));
   app.use('/api/*', bodyLimitMiddleware(opts.bodyLimitBytes, (c) => problem(c, 'PAYLOAD_TOO_LARGE', `Request body exceeds ${opts.bodyLimitBytes} bytes`)));
 
+  if (opts.requestDeadlineMs) app.use('/api/*', deadlineMiddleware(opts.requestDeadlineMs));
+
   app.notFound((c) => problem(c, 'NOT_FOUND', `No route for ${c.req.method} ${c.req.path}`));
   app.onError((err, c) => {
     if (err instanceof DomainError) return problemFromError(c, err);
@@ -88,6 +96,11 @@ export function createHttpApp(opts: HttpAppOptions) {
       if (err.status === 415) return problem(c, 'UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json');
     }
     if (err instanceof SyntaxError) return problem(c, 'VALIDATION_FAILED', 'Malformed JSON body');
+    // A dependency that is down or restarting is not a bug: 503 + Retry-After, never 500.
+    if (isDependencyUnavailable(err)) {
+      (c.get('log') ?? opts.log).warn({ err: String(err) }, 'dependency unavailable');
+      return dependencyUnavailable(c);
+    }
     // Never leak internals: the log has the stack, the client gets the request id to quote.
     (c.get('log') ?? opts.log).error({ err }, 'unhandled error');
     return problem(c, 'INTERNAL', 'An unexpected error occurred. Quote the request id when reporting it.');
@@ -96,6 +109,41 @@ export function createHttpApp(opts: HttpAppOptions) {
 }
 
 export type HttpApp = ReturnType<typeof createHttpApp>;
+
+const dependencyUnavailable = (c: Context) => {
+  const res = problem(c, 'SERVICE_UNAVAILABLE', 'A service this request needs is not answering; retry shortly');
+  res.headers.set('Retry-After', String(DEPENDENCY_RETRY_AFTER_SECONDS));
+  return res;
+};
+
+/**
+ * Answers 503 once a request has run `ms` without an answer: a database that hangs (SIGSTOP, a full
+ * disk, a network partition) has no error to report, and mysql2 has no query timeout of its own.
+ * The handler keeps running in the background and its result is dropped; every write it makes is
+ * idempotent or guarded (Idempotency-Key, optimistic locks), so the client can retry. Event streams
+ * answer at once with a streaming body, so the deadline does not cut them.
+ */
+function deadlineMiddleware(ms: number): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<'expired'>((resolve) => {
+      timer = setTimeout(() => resolve('expired'), ms);
+    });
+    const handled = next().then(() => 'handled' as const);
+    // The dropped handler's late failure must not become an unhandled rejection.
+    handled.catch(() => undefined);
+    try {
+      const first = await Promise.race([handled, expired]);
+      if (first === 'expired') {
+        (c.get('log') ?? undefined)?.warn({ method: c.req.method, path: c.req.path, ms }, 'request deadline exceeded');
+        return dependencyUnavailable(c);
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+    return undefined;
+  };
+}
 
 /**
  * hono's cors() for preflights (OPTIONS); for every other request the same headers, set on the final
