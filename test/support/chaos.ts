@@ -1,4 +1,5 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -36,9 +37,10 @@ export async function killService(svc: StackService) {
  * Starts a killed service again: MariaDB and Kafka on their data directories, Redis empty (the test
  * profile never saves it), Temporal on the same SQLite file (restart-one keeps it).
  */
-export function restartService(svc: StackService) {
+export async function restartService(svc: StackService) {
   const command = svc === 'temporal' ? 'restart-one' : 'start-one';
-  execFileSync('bash', [stackScript, command, svc], { stdio: 'ignore', env: { ...process.env, STACK_PROFILE: 'test' }, timeout: 240_000 });
+  // Asynchronous on purpose: the API under test runs in this process and must keep answering.
+  await promisify(execFile)('bash', [stackScript, command, svc], { env: { ...process.env, STACK_PROFILE: 'test' }, timeout: 240_000 });
 }
 
 /** Starts whatever is not running (used after a failed test so the next files find a whole stack). */

@@ -8,7 +8,7 @@ import { secureHeaders } from 'hono/secure-headers';
 import { lazyChild, type Logger } from '../observability/logger.js';
 import { latencyBuckets, type Metrics } from '../observability/metrics.js';
 import { DomainError } from '../../shared/errors.js';
-import { isDependencyUnavailable } from './dependency-errors.js';
+import { isDependencyUnavailable } from '../dependency-errors.js';
 import { problem, problemFromError } from './problem.js';
 
 export interface AuthUser {

@@ -22,7 +22,7 @@ const UNAVAILABLE_NAMES = new Set([
   'MaxRetriesPerRequestError', // ioredis
   'TransportError', // Temporal's native connection
   'WorkflowUpdateRPCTimeoutOrCancelledError', // Temporal did not answer an update in time
-  'DependencyDeadlineExceeded', // our own request deadline (app.ts)
+  'DependencyDeadlineExceeded', // our own request deadline (http/app.ts)
 ]);
 const MESSAGES = [
   /Connection is closed/i, // ioredis, after its reconnect attempts for a command are used up
