@@ -104,7 +104,16 @@ const topics = allAggregateTypes.map((t) => topicFor(run.env.KAFKA_TOPIC_PREFIX!
 await admin0.createTopics({ topics: topics.map((topic) => ({ topic, numPartitions: 3 })), waitForLeaders: true });
 await admin0.disconnect();
 await consumer.connect();
-await consumer.subscribe({ topics, fromBeginning: true });
+// Fresh topics may not be in the broker's metadata yet: retry the subscription for a while.
+for (let attempt = 1; ; attempt++) {
+  try {
+    await consumer.subscribe({ topics, fromBeginning: true });
+    break;
+  } catch (err) {
+    if (attempt >= 30) throw err;
+    await sleep(1000);
+  }
+}
 await consumer.run({ eachMessage: async ({ message }) => void seenOnKafka.add(JSON.parse(message.value!.toString()).id) });
 
 // ---- the load ----------------------------------------------------------------------------------

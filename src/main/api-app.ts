@@ -154,7 +154,9 @@ export function buildApiApp(deps: ApiDeps) {
     info: {
       title: 'Concert booking API',
       version: '1.0.0',
-      description: 'Hold seats, pay from a wallet, cancel and refund. Errors are application/problem+json (RFC 9457) with a stable `code`.',
+      description:
+        'Hold seats, pay from a wallet, cancel and refund. Errors are application/problem+json (RFC 9457) with a stable `code`. ' +
+        'Any request may answer 503 SERVICE_UNAVAILABLE with Retry-After while a service it needs is down, or when it is not answered within REQUEST_DEADLINE_MS (default 4 s): retry it (with the same Idempotency-Key).',
     },
     servers: [{ url: config.PUBLIC_URL ?? '/' }],
   });
