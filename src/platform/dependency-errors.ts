@@ -1,8 +1,7 @@
 /**
  * Errors that mean "a dependency (MySQL, Redis, Temporal, Kafka) is not answering right now", as
  * opposed to a bug. The HTTP layer answers them 503 with Retry-After instead of 500, so clients and
- * load balancers retry rather than report a failure (docs/chaos: what a buyer sees while a
- * dependency restarts).
+ * load balancers retry rather than report a failure (README, "Chaos under load").
  */
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',
@@ -22,7 +21,6 @@ const UNAVAILABLE_NAMES = new Set([
   'MaxRetriesPerRequestError', // ioredis
   'TransportError', // Temporal's native connection
   'WorkflowUpdateRPCTimeoutOrCancelledError', // Temporal did not answer an update in time
-  'DependencyDeadlineExceeded', // our own request deadline (http/app.ts)
 ]);
 const MESSAGES = [
   /Connection is closed/i, // ioredis, after its reconnect attempts for a command are used up
