@@ -2,7 +2,7 @@
 # Native stack for machines without a Docker engine: MariaDB, Redis, the Temporal dev server and a
 # single-node Kafka (KRaft), installed if missing and run as plain processes under one ignored folder.
 #
-#   scripts/stack.sh install|start|stop|status|logs [service]|urls
+#   scripts/stack.sh install|start|stop|status|logs [service]|urls|start-one|stop-one|restart-one S
 #
 # STACK_PROFILE=dev (default) keeps data between runs; STACK_PROFILE=test uses other ports and a
 # fresh Temporal SQLite file on every start. Every port can be overridden (see the defaults below).
@@ -217,7 +217,8 @@ start_temporal() {
   mkdir -p "$DATA/temporal"
   local db="$DATA/temporal/temporal.db" ui=(--ui-port "$TEMPORAL_UI_PORT" --ui-codec-endpoint "$TEMPORAL_UI_CODEC_ENDPOINT")
   # Tests get a fresh SQLite file every start (restarting on an old file is fragile) and no UI.
-  if [ "$PROFILE" = test ]; then rm -f "$db" "$db-wal" "$db-shm"; ui=(--headless); fi
+  # TEMPORAL_KEEP_DB=1 (restart-one temporal) restarts on the same file: the chaos tests kill it.
+  if [ "$PROFILE" = test ]; then [ "${TEMPORAL_KEEP_DB:-0}" = 1 ] || rm -f "$db" "$db-wal" "$db-shm"; ui=(--headless); fi
   local existed=0; [ -f "$db" ] && existed=1
   say "starting the Temporal dev server on :$TEMPORAL_PORT"
   launch_temporal "$db" "${ui[@]}"
@@ -344,5 +345,7 @@ case "$cmd" in
     if [ -n "${2:-}" ]; then tail -n "${LINES_SHOWN:-100}" -F "$LOGS/$2.log"; else ls -1 "$LOGS"; fi ;;
   stop-one) stop_one "$2" ;;
   start-one) install_all; "start_$2" ;;
-  *) echo "usage: $0 install|start|stop|restart|status|urls|logs [service]|start-one S|stop-one S" >&2; exit 2 ;;
+  # Stops (if still running) and starts one service keeping its data, Temporal's database included.
+  restart-one) stop_one "$2"; TEMPORAL_KEEP_DB=1 "start_$2" ;;
+  *) echo "usage: $0 install|start|stop|restart|status|urls|logs [service]|start-one S|stop-one S|restart-one S" >&2; exit 2 ;;
 esac

@@ -103,6 +103,9 @@ export function bookingRoutes(deps: {
       await admit(c, userId, owned.scheduleId);
       return owned;
     } catch (err) {
+      // Redis lost the waiting room's state: the hold was made with an ACTIVE token, so it still proves
+      // admission (the signed token still names this user and schedule). Active holders keep their right to pay.
+      if (err instanceof DomainError && err.details?.queueStateLost) return owned;
       const now = await deps.booking.own(userId, reservationId);
       if (now.status !== 'HELD') return now; // settled meanwhile (a parallel payment used the token)
       throw err;

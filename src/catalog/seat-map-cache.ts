@@ -1,5 +1,6 @@
 import Redlock from 'redlock';
 import type { Metrics } from '../platform/observability/metrics.js';
+import { isDependencyUnavailable } from '../platform/dependency-errors.js';
 import type { Redis } from '../platform/redis.js';
 import type { CatalogRepository, SeatRow, SeatStatus } from './repository.js';
 
@@ -39,6 +40,16 @@ export class SeatMapCache {
   }
 
   async get(scheduleId: number): Promise<SeatRow[]> {
+    try {
+      return await this.cachedOrRebuilt(scheduleId);
+    } catch (err) {
+      // Redis down or restarting: the seat map is only cached there, MySQL still has the truth.
+      if (isDependencyUnavailable(err)) return this.catalog.seatsOfSchedule(scheduleId);
+      throw err;
+    }
+  }
+
+  private async cachedOrRebuilt(scheduleId: number): Promise<SeatRow[]> {
     const cached = await this.read(scheduleId);
     if (cached) return cached;
     const deadline = Date.now() + 3000;

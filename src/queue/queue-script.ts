@@ -209,10 +209,12 @@ return {changes, state, redis.call('ZCARD', KEYS[1]), redis.call('ZCARD', KEYS[2
   maxActive, rate, final or '', endedBySale, endedNow, reopened}
 `;
 
-/** Read-only check for booking requests: is this token the user's current one, and ACTIVE? */
+/** Read-only check for booking requests: is this token the user's current one, and ACTIVE? 0 another token, 1 not ACTIVE, 2 ACTIVE, 3 no record. */
 export const PEEK_LUA = `
 local v = redis.call('HGET', KEYS[1], ARGV[1])
-if not v or string.match(v, '^([^|]+)') ~= ARGV[2] then return 0 end
+-- 3: the room has no record of this user at all (tokens are kept 7 days, so Redis lost its data).
+if not v then return 3 end
+if string.match(v, '^([^|]+)') ~= ARGV[2] then return 0 end
 local until_ = redis.call('ZSCORE', KEYS[2], ARGV[1])
 if not until_ then return 1 end
 local t = redis.call('TIME')

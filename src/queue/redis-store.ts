@@ -26,7 +26,7 @@ export interface QueueOpResult {
 export interface QueueStore {
   run(op: QueueOp, s: QueueSettings, args?: { userId?: number; tokenId?: string; reason?: SaleEndReason }): Promise<QueueOpResult>;
   /** 0 = not the current token, 1 = current but not ACTIVE, 2 = ACTIVE. */
-  peek(scheduleId: number, userId: number, tokenId: string): Promise<0 | 1 | 2>;
+  peek(scheduleId: number, userId: number, tokenId: string): Promise<0 | 1 | 2 | 3>;
   /** Schedules with queue activity since `sinceMs` (what the periodic drivers tick). */
   recentSchedules(sinceMs: number): Promise<number[]>;
 }
@@ -136,9 +136,9 @@ export class RedisQueueStore implements QueueStore {
     };
   }
 
-  async peek(scheduleId: number, userId: number, tokenId: string): Promise<0 | 1 | 2> {
+  async peek(scheduleId: number, userId: number, tokenId: string): Promise<0 | 1 | 2 | 3> {
     const [, , active, , tok] = keysOf(scheduleId);
-    return (await this.redis.queuePeek(tok!, active!, userId, tokenId)) as 0 | 1 | 2;
+    return (await this.redis.queuePeek(tok!, active!, userId, tokenId)) as 0 | 1 | 2 | 3;
   }
 
   async recentSchedules(sinceMs: number): Promise<number[]> {

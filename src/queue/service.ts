@@ -51,6 +51,9 @@ export class QueueService {
   async check(token: string | undefined, userId: number, scheduleId: number): Promise<void> {
     const claims = this.deps.signer.verify(token, { userId, scheduleId });
     const state = await this.deps.store.peek(scheduleId, userId, claims.tokenId);
+    // No record at all means Redis lost the room's state (docs/queue.md, "When Redis loses its data"):
+    // the caller may still pay a hold it made (booking routes), but must join again for anything new.
+    if (state === 3) throw new DomainError('QUEUE_NOT_ACTIVE', 'The waiting room has no record of your token; join the queue again', { queueStateLost: true });
     if (state !== 2) throw new DomainError('QUEUE_NOT_ACTIVE', state === 1 ? 'Your waiting-room token is not ACTIVE yet' : 'Your waiting-room token has expired; join the queue again');
   }
 

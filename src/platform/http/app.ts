@@ -9,6 +9,7 @@ import { secureHeaders } from 'hono/secure-headers';
 import { lazyChild, type Logger } from '../observability/logger.js';
 import { latencyBuckets, type Metrics } from '../observability/metrics.js';
 import { DomainError } from '../../shared/errors.js';
+import { isDependencyUnavailable } from '../dependency-errors.js';
 import { problem, problemFromError } from './problem.js';
 
 export interface AuthUser {
@@ -45,7 +46,12 @@ export interface HttpAppOptions {
   metrics: Metrics;
   bodyLimitBytes: number;
   corsOrigins: string[];
+  /** Longest an /api request may take before it is answered 503 (a dependency that hangs); 0 = none. */
+  requestDeadlineMs?: number;
 }
+
+/** Seconds a client should wait before retrying a request refused because a dependency is down. */
+export const DEPENDENCY_RETRY_AFTER_SECONDS = 2;
 
 /** The root app: cross-cutting middleware and error rendering; capabilities mount routers on it. */
 export function createHttpApp(opts: HttpAppOptions) {
@@ -82,6 +88,8 @@ export function createHttpApp(opts: HttpAppOptions) {
   app.use('*', (c, next) => (c.req.path.startsWith('/codec/') ? next() : apiCors(c, next)));
   app.use('/api/*', bodyLimitMiddleware(opts.bodyLimitBytes, (c) => problem(c, 'PAYLOAD_TOO_LARGE', `Request body exceeds ${opts.bodyLimitBytes} bytes`)));
 
+  if (opts.requestDeadlineMs) app.use('/api/*', deadlineMiddleware(opts.requestDeadlineMs));
+
   const allowedMethods = allowedMethodsOf(app);
   // A known path asked with a method it does not serve is 405 with Allow (RFC 9110 section 15.5.6).
   const noRoute = (c: Context<AppEnv>) => {
@@ -105,6 +113,11 @@ export function createHttpApp(opts: HttpAppOptions) {
       if (err.status === 415) return problem(c, 'UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json');
     }
     if (err instanceof SyntaxError) return problem(c, 'VALIDATION_FAILED', 'Malformed JSON body');
+    // A dependency that is down or restarting is not a bug: 503 + Retry-After, never 500.
+    if (isDependencyUnavailable(err)) {
+      (c.get('log') ?? opts.log).warn({ err: String(err) }, 'dependency unavailable');
+      return dependencyUnavailable(c);
+    }
     // Never leak internals: the log has the stack, the client gets the request id to quote.
     (c.get('log') ?? opts.log).error({ err }, 'unhandled error');
     return problem(c, 'INTERNAL', 'An unexpected error occurred. Quote the request id when reporting it.');
@@ -154,6 +167,41 @@ function allowedMethodsOf(app: { routes: Array<{ method: string; path: string }>
     }
     const allowed: string[] = METHODS.filter((m) => router.match(m, path)[0].length > 0);
     return allowed.includes('GET') ? ['GET', 'HEAD', ...allowed.slice(1)] : allowed;
+  };
+}
+
+const dependencyUnavailable = (c: Context) => {
+  const res = problem(c, 'SERVICE_UNAVAILABLE', 'A service this request needs is not answering; retry shortly');
+  res.headers.set('Retry-After', String(DEPENDENCY_RETRY_AFTER_SECONDS));
+  return res;
+};
+
+/**
+ * Answers 503 once a request has run `ms` without an answer: a database that hangs (SIGSTOP, a full
+ * disk, a network partition) has no error to report, and mysql2 has no query timeout of its own.
+ * The handler keeps running in the background and its result is dropped; every write it makes is
+ * idempotent or guarded (Idempotency-Key, optimistic locks), so the client can retry. Event streams
+ * answer at once with a streaming body, so the deadline does not cut them.
+ */
+function deadlineMiddleware(ms: number): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<'expired'>((resolve) => {
+      timer = setTimeout(() => resolve('expired'), ms);
+    });
+    const handled = next().then(() => 'handled' as const);
+    // The dropped handler's late failure must not become an unhandled rejection.
+    handled.catch(() => undefined);
+    try {
+      const first = await Promise.race([handled, expired]);
+      if (first === 'expired') {
+        (c.get('log') ?? undefined)?.warn({ method: c.req.method, path: c.req.path, ms }, 'request deadline exceeded');
+        return dependencyUnavailable(c);
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+    return undefined;
   };
 }
 

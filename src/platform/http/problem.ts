@@ -72,5 +72,7 @@ export function problemFromError(c: Context, err: DomainError): Response {
   // 429 (rate limit) and 423 (lockout) tell clients when to come back (RFC 9110 Retry-After).
   const retry = err.details?.retryAfterSeconds;
   if (typeof retry === 'number' && Number.isFinite(retry)) res.headers.set('Retry-After', String(Math.max(1, Math.ceil(retry))));
+  // Every 503 says when to come back (as http/app.ts does for a dependency that is down).
+  else if (err.code === 'SERVICE_UNAVAILABLE') res.headers.set('Retry-After', '2');
   return res;
 }
