@@ -39,6 +39,7 @@ const schema = z
     SHUTDOWN_GRACE_MS: int(15_000, 0),
     // An /api request unanswered after this long gets 503 + Retry-After (a dependency hangs); 0 = off.
     REQUEST_DEADLINE_MS: int(4_000, 0, 600_000),
+    ADMIN_REQUEST_DEADLINE_MS: int(60_000, 0, 600_000),
 
     MYSQL_URL: z.string().url().default('mysql://booking:booking@127.0.0.1:3306/booking'),
     MYSQL_POOL_SIZE: int(20, 1, 500),

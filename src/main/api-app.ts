@@ -58,7 +58,7 @@ export interface ApiDeps {
 /** Wires every capability's routes onto one Hono app (used by the API process and by tests). */
 export function buildApiApp(deps: ApiDeps) {
   const { config, db, redis, log, metrics } = deps;
-  const app = createHttpApp({ log, metrics, bodyLimitBytes: config.BODY_LIMIT_BYTES, corsOrigins: config.CORS_ORIGINS, requestDeadlineMs: config.REQUEST_DEADLINE_MS });
+  const app = createHttpApp({ log, metrics, bodyLimitBytes: config.BODY_LIMIT_BYTES, corsOrigins: config.CORS_ORIGINS, requestDeadlineMs: config.REQUEST_DEADLINE_MS, adminRequestDeadlineMs: config.ADMIN_REQUEST_DEADLINE_MS });
 
   const tokens = new AccessTokens(config.JWT_SECRET, config.JWT_TTL_SECONDS, config.REFRESH_TTL_SECONDS, config.JWT_SECRET_PREVIOUS);
   const versions = new TokenVersions(db, redis, config.TOKEN_VERSION_CACHE_SECONDS);
@@ -177,7 +177,7 @@ export function buildApiApp(deps: ApiDeps) {
       version: '1.0.0',
       description:
         'Hold seats, pay from a wallet, cancel and refund. Errors are application/problem+json (RFC 9457) with a stable `code`. ' +
-        'Any request may answer 503 SERVICE_UNAVAILABLE with Retry-After while a service it needs is down, or when it is not answered within REQUEST_DEADLINE_MS (default 4 s): retry it (with the same Idempotency-Key).',
+        'Any request may answer 503 SERVICE_UNAVAILABLE with Retry-After while a service it needs is down, or when it is not answered within REQUEST_DEADLINE_MS (default 4 s; 60 s for /admin routes, ADMIN_REQUEST_DEADLINE_MS): retry it (with the same Idempotency-Key).',
     },
     servers: [{ url: config.PUBLIC_URL ?? '/' }],
   });

@@ -48,6 +48,8 @@ export interface HttpAppOptions {
   corsOrigins: string[];
   /** Longest an /api request may take before it is answered 503 (a dependency that hangs); 0 = none. */
   requestDeadlineMs?: number;
+  /** The same for /api/v1/admin/* (bulk work). */
+  adminRequestDeadlineMs?: number;
 }
 
 /** Seconds a client should wait before retrying a request refused because a dependency is down. */
@@ -88,7 +90,16 @@ export function createHttpApp(opts: HttpAppOptions) {
   app.use('*', (c, next) => (c.req.path.startsWith('/codec/') ? next() : apiCors(c, next)));
   app.use('/api/*', bodyLimitMiddleware(opts.bodyLimitBytes, (c) => problem(c, 'PAYLOAD_TOO_LARGE', `Request body exceeds ${opts.bodyLimitBytes} bytes`)));
 
-  if (opts.requestDeadlineMs) app.use('/api/*', deadlineMiddleware(opts.requestDeadlineMs));
+  // Buyers get an answer within the deadline whatever hangs. The organiser's routes do bulk work
+  // (a 100,000-seat concert takes seconds of inserts), so they get a longer deadline of their own.
+  if (opts.requestDeadlineMs || opts.adminRequestDeadlineMs) {
+    const buyer = opts.requestDeadlineMs ? deadlineMiddleware(opts.requestDeadlineMs) : undefined;
+    const admin = opts.adminRequestDeadlineMs ? deadlineMiddleware(opts.adminRequestDeadlineMs) : undefined;
+    app.use('/api/*', (c, next) => {
+      const deadline = ADMIN_PATH.test(c.req.path) ? admin : buyer;
+      return deadline ? deadline(c, next) : next();
+    });
+  }
 
   const allowedMethods = allowedMethodsOf(app);
   // A known path asked with a method it does not serve is 405 with Allow (RFC 9110 section 15.5.6).
@@ -148,6 +159,7 @@ const docsCsp = {
   formAction: ["'self'"],
 };
 
+const ADMIN_PATH = /^\/api\/v\d+\/admin\//;
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 const ROUTED_METHODS = new Set<string>([...METHODS, 'HEAD', 'OPTIONS']);
 
