@@ -225,8 +225,9 @@ start_temporal_server() {
   fi
   start_postgres
   mkdir -p "$DATA/temporal-server"
-  if [ "$PROFILE" = test ]; then
-    # Like the dev server's fresh SQLite file: every test run starts on an empty cluster.
+  if [ "$PROFILE" = test ] && [ "${TEMPORAL_KEEP_DB:-0}" != 1 ]; then
+    # Like the dev server's fresh SQLite file: every test run starts on an empty cluster (but
+    # `restart-one temporal`, TEMPORAL_KEEP_DB=1, restarts on the same data: the chaos tests).
     for db in temporal temporal_visibility; do pg psql -h 127.0.0.1 -p "$POSTGRES_PORT" -U postgres -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null; done
     rm -f "$DATA/temporal-server/shards"
   fi
