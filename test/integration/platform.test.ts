@@ -109,7 +109,7 @@ describe('platform', () => {
     let output = '';
     child.stdout!.on('data', (d) => (output += d));
     child.stderr!.on('data', (d) => (output += d));
-    await eventually(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok, 60_000, 250);
+    await eventually(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok, 180_000, 250); // slow under load (tsx compiles at start), never wrong
     // A request in flight when the signal arrives still gets its answer: a failed login is slowed
     // down on purpose (LOGIN_FAILURE_DELAY_MS), so it is still being handled when SIGTERM lands.
     const inFlight = fetch(`http://127.0.0.1:${port}/api/v1/auth/login`, {
