@@ -1,0 +1,137 @@
+import { existsSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, ready, seriousViolations, startBrowserStack } from '../support/browser.js';
+import { createTestContext, eventually, type TestContext } from '../support/harness.js';
+
+/**
+ * The web app in real Chromium against the real stack: two buyers racing for a seat, checkout with
+ * a top-up, my reservations, browser sessions, and axe-core on every page. What is asserted is what
+ * the system decided (who holds the seat, what the reservation became), never a timing.
+ */
+describe.skipIf(!existsSync(CHROMIUM))('web app: buyers in Chromium', () => {
+  let ctx: TestContext;
+  let web: Awaited<ReturnType<typeof startBrowserStack>>;
+
+  beforeAll(async () => {
+    ctx = await createTestContext({ env: { WEB_SEAT_STREAM_INTERVAL_MS: '200' } });
+    web = await startBrowserStack(ctx);
+  });
+  afterAll(async () => {
+    await web?.close();
+    await ctx?.close();
+  });
+
+  it('keeps browser sessions in an HttpOnly SameSite=Strict cookie, asks for CSRF, and still takes Bearer tokens', async () => {
+    const user = await ctx.createUser();
+    const login = await ctx.request('POST', '/web/session', { body: { email: user.email, password: 'correct-horse-battery' } });
+    expect(login.status).toBe(200);
+    const cookie = login.headers.get('set-cookie')!;
+    expect(cookie).toMatch(/^cb_session=[^;]+;/);
+    expect(cookie).toMatch(/HttpOnly/i);
+    expect(cookie).toMatch(/SameSite=Strict/i);
+    const session = cookie.split(';')[0]!;
+    // Reading works with the cookie alone; a state change needs the CSRF token as well.
+    expect((await ctx.request('GET', '/api/v1/wallet', { headers: { cookie: session } })).status).toBe(200);
+    const noCsrf = await ctx.request('POST', '/api/v1/wallet/charges', { headers: { cookie: session, 'idempotency-key': `web-nocsrf-${user.id}` }, body: { amount: 1000 } });
+    expect([noCsrf.status, noCsrf.body.code]).toEqual([403, 'FORBIDDEN']);
+    const withCsrf = await ctx.request('POST', '/api/v1/wallet/charges', { headers: { cookie: session, 'x-csrf-token': login.body.csrfToken, 'idempotency-key': `web-charge-${user.id}` }, body: { amount: 1000 } });
+    expect(withCsrf.status).toBe(201);
+    expect((await ctx.request('GET', '/api/v1/wallet', { token: user.token })).body.balance).toBe(1000);
+    // Login from another origin is refused; a wrong password is the usual problem.
+    const foreign = await ctx.request('POST', '/web/session', { headers: { origin: 'https://evil.example' }, body: { email: user.email, password: 'correct-horse-battery' } });
+    expect(foreign.status).toBe(403);
+    expect((await ctx.request('POST', '/web/session', { body: { email: user.email, password: 'wrong-password' } })).body.code).toBe('INVALID_CREDENTIALS');
+    // Pages carry a CSP that allows only this origin's assets.
+    const home = await ctx.request('GET', '/');
+    expect(home.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(home.headers.get('content-security-policy')).not.toContain('unsafe-inline');
+  });
+
+  it('two browsers race for one seat: one holds it, the other sees it taken live with a clear message', async () => {
+    const { scheduleId, seatIds } = await ctx.createSchedule({ rows: 1, seatsPerRow: 6 });
+    const alice = await ctx.createUser({ balance: 100_000 });
+    const bob = await ctx.createUser({ balance: 100_000 });
+    const [pa, pb] = [await web.loggedIn(alice.email), await web.loggedIn(bob.email)];
+    for (const p of [pa, pb]) {
+      await p.goto(`${web.base}/schedules/${scheduleId}`);
+      await ready(p);
+      await p.click(`[data-seat="${seatIds[0]}"]`);
+      expect(await p.getAttribute(`[data-seat="${seatIds[0]}"]`, 'aria-pressed')).toBe('true');
+    }
+    await Promise.all([pa.click('#hold'), pb.click('#hold')]);
+    // Exactly one checkout opens; the other page says the seat is gone and shows it taken.
+    const winner = await eventually(async () => {
+      for (const p of [pa, pb]) if (await p.isVisible('#checkout')) return p;
+      return undefined;
+    }, 30_000);
+    const loser = winner === pa ? pb : pa;
+    await loser.waitForSelector(`[data-seat="${seatIds[0]}"]:disabled`, { timeout: 30_000 });
+    await loser.locator('#message', { hasText: /다른 분이/ }).waitFor({ timeout: 30_000 });
+    expect(await loser.isVisible('#checkout')).toBe(false);
+    const held = (await ctx.pool.query('SELECT status, reservation_id FROM seats WHERE id = ?', [seatIds[0]]))[0] as Array<{ status: string }>;
+    expect(held[0]!.status).toBe('HELD');
+    await Promise.all([pa.context().close(), pb.context().close()]);
+  });
+
+  it('checkout tops up a short wallet, pays, and the reservation appears; it can be refunded', async () => {
+    const { concertId, scheduleId, seatIds } = await ctx.createSchedule({ rows: 1, seatsPerRow: 6, price: 30_000 });
+    const buyer = await ctx.createUser({ balance: 10_000 });
+    const page = await web.loggedIn(buyer.email);
+    await page.goto(`${web.base}/concerts/${concertId}`);
+    await ready(page);
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.goto(`${web.base}/schedules/${scheduleId}`);
+    await ready(page);
+    expect(await seriousViolations(page)).toEqual([]);
+    // Keyboard: focus the first seat, move right with the arrow key, select with Space.
+    await page.focus(`[data-seat="${seatIds[0]}"]`);
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('Space');
+    expect(await page.getAttribute(`[data-seat="${seatIds[1]}"]`, 'aria-pressed')).toBe('true');
+    await page.click('#hold');
+    await page.waitForSelector('#checkout:not([hidden]) #countdown');
+    expect(await page.textContent('#countdown')).toMatch(/남은 시간 \d+:\d\d/);
+    expect(await seriousViolations(page)).toEqual([]);
+    // 10,000 in the wallet for a 30,000 seat: the top-up form is offered; paying first says why.
+    await page.click('#pay');
+    await page.locator('#message', { hasText: /잔액이 부족/ }).waitFor({ timeout: 30_000 });
+    await page.fill('#topup-amount', '20000');
+    await page.click('#topup button[type=submit]');
+    await page.locator('#balance', { hasText: /30,000/ }).waitFor({ timeout: 30_000 });
+    await page.click('#pay');
+    await page.locator('#message', { hasText: /결제가 완료/ }).waitFor({ timeout: 60_000 });
+    await page.click('#to-reservations');
+    await ready(page);
+    const card = await page.waitForSelector('[data-status="CONFIRMED"]');
+    expect(await card.textContent()).toContain('30,000');
+    expect(await seriousViolations(page)).toEqual([]);
+    const [mine] = (await ctx.request('GET', '/api/v1/reservations', { token: buyer.token })).body.items;
+    expect(mine).toMatchObject({ status: 'CONFIRMED', amount: 30_000 });
+    // Refund from the page.
+    await page.click('[data-status="CONFIRMED"] button');
+    await page.locator('[data-reservation] .status', { hasText: /환불/ }).waitFor({ timeout: 60_000 });
+    expect((await ctx.request('GET', `/api/v1/reservations/${mine.id}`, { token: buyer.token })).body.status).toBe('REFUNDED');
+    await page.context().close();
+  });
+
+  it('has no serious axe-core violations on the public pages, in Korean and in English, and logs out', async () => {
+    const user = await ctx.createUser();
+    const page = await web.loggedIn(user.email);
+    for (const path of ['/', '/login', '/signup', '/me/reservations']) {
+      await page.goto(`${web.base}${path}`);
+      await ready(page);
+      expect(await seriousViolations(page), path).toEqual([]);
+    }
+    await page.goto(`${web.base}/`);
+    await ready(page);
+    await Promise.all([page.waitForEvent('load'), page.click('#lang-switch')]);
+    await ready(page);
+    expect(await page.getAttribute('html', 'lang')).toBe('en');
+    expect(await page.textContent('h1')).toBe('Concerts');
+    expect(await seriousViolations(page)).toEqual([]);
+    await Promise.all([page.waitForURL(`${web.base}/`), page.click('#logout')]);
+    await ready(page);
+    expect(await page.isVisible('#logout')).toBe(false);
+    await page.context().close();
+  });
+});
