@@ -51,8 +51,10 @@ describe.skipIf(!existsSync(CHROMIUM))('web app: buyers in Chromium', () => {
     const { scheduleId, seatIds } = await ctx.createSchedule({ rows: 1, seatsPerRow: 6 });
     const alice = await ctx.createUser({ balance: 100_000 });
     const bob = await ctx.createUser({ balance: 100_000 });
-    const [pa, pb] = [await web.loggedIn(alice.email), await web.loggedIn(bob.email)];
-    for (const p of [pa, pb]) {
+    const carol = await ctx.createUser();
+    const [pa, pb, pc] = [await web.loggedIn(alice.email), await web.loggedIn(bob.email), await web.loggedIn(carol.email)];
+    // Carol has picked the same seat but does not try to hold it: only the live stream can tell her.
+    for (const p of [pa, pb, pc]) {
       await p.goto(`${web.base}/schedules/${scheduleId}`);
       await ready(p);
       await p.click(`[data-seat="${seatIds[0]}"]`);
@@ -68,9 +70,12 @@ describe.skipIf(!existsSync(CHROMIUM))('web app: buyers in Chromium', () => {
     await loser.waitForSelector(`[data-seat="${seatIds[0]}"]:disabled`, { timeout: 30_000 });
     await loser.locator('#message', { hasText: /다른 분이/ }).waitFor({ timeout: 30_000 });
     expect(await loser.isVisible('#checkout')).toBe(false);
+    await pc.waitForSelector(`[data-seat="${seatIds[0]}"]:disabled`, { timeout: 30_000 });
+    await pc.locator('#message', { hasText: /방금 다른 분이 선점/ }).waitFor({ timeout: 30_000 });
+    expect(await pc.textContent('#selection')).toMatch(/없음/);
     const held = (await ctx.pool.query('SELECT status, reservation_id FROM seats WHERE id = ?', [seatIds[0]]))[0] as Array<{ status: string }>;
     expect(held[0]!.status).toBe('HELD');
-    await Promise.all([pa.context().close(), pb.context().close()]);
+    await Promise.all([pa.context().close(), pb.context().close(), pc.context().close()]);
   });
 
   it('checkout tops up a short wallet, pays, and the reservation appears; it can be refunded', async () => {
