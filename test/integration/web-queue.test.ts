@@ -1,13 +1,18 @@
 import { existsSync } from 'node:fs';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM, ready, seriousViolations, startBrowserStack } from '../support/browser.js';
+import { salesReadModelConsumer } from '../../src/events/consumers/sales-read-model.js';
+import { Metrics } from '../../src/platform/observability/metrics.js';
+import { ensureTopics } from '../support/events.js';
+import { startRelay } from '../support/kafka.js';
 import { createTestContext, eventually, type TestContext } from '../support/harness.js';
 
 /** The waiting room and the hold countdown in real Chromium, with the queue enforced and a short hold. */
 describe.skipIf(!existsSync(CHROMIUM))('web app: waiting room and expiry in Chromium', () => {
   let ctx: TestContext;
   let web: Awaited<ReturnType<typeof startBrowserStack>>;
-  let admin: { token: string };
+  let admin: { token: string; email: string };
 
   beforeAll(async () => {
     ctx = await createTestContext({
@@ -74,5 +79,40 @@ describe.skipIf(!existsSync(CHROMIUM))('web app: waiting room and expiry in Chro
     expect(paid.status).toBe(200);
     await page.locator('#queue-state', { hasText: /매진/ }).waitFor({ timeout: 60_000 });
     await page.context().close();
+  });
+
+  it('shows the organiser live sales during a purchase and applies the queue controls', async () => {
+    await ensureTopics(ctx);
+    const relay = await startRelay(ctx);
+    const readModel = salesReadModelConsumer({ kafka: ctx.kafka, db: ctx.db, log: pino({ level: 'silent' }), metrics: new Metrics(`web-sales-${ctx.id}`, false), topicPrefix: ctx.config.KAFKA_TOPIC_PREFIX });
+    readModel.start();
+    await readModel.ready();
+    try {
+      const { scheduleId, seatIds } = await ctx.createSchedule({ rows: 1, seatsPerRow: 4, price: 25_000 });
+      const page = await web.loggedIn(admin.email);
+      await page.goto(`${web.base}/admin/schedules/${scheduleId}`);
+      await ready(page);
+      expect(await page.textContent('[data-figure="sold"]')).toBe('0');
+      expect(await seriousViolations(page)).toEqual([]);
+      // A buyer purchases while the organiser watches.
+      const buyer = await ctx.createUser({ balance: 100_000 });
+      const pass = (await ctx.request('POST', '/api/v1/queue/tokens', { token: buyer.token, body: { scheduleId } })).body.token as string;
+      const hold = await ctx.request('POST', '/api/v1/reservations', { token: buyer.token, headers: { 'x-queue-token': pass }, body: { scheduleId, seatIds: seatIds.slice(0, 2) } });
+      expect(hold.status).toBe(201);
+      expect((await ctx.request('POST', `/api/v1/reservations/${hold.body.id}/payment`, { token: buyer.token, headers: { 'x-queue-token': pass } })).status).toBe(200);
+      await page.locator('[data-figure="sold"]', { hasText: /^2$/ }).waitFor({ timeout: 60_000 });
+      expect(await page.textContent('[data-figure="revenue"]')).toContain('50,000');
+      // Queue controls: pin the sale to manual at 7 admissions a second.
+      await page.selectOption('#mode', 'manual');
+      await page.fill('#admitRatePerSec', '7');
+      await page.click('#queue-controls button[type=submit]');
+      await page.locator('#message', { hasText: /저장/ }).waitFor({ timeout: 30_000 });
+      const settings = (await ctx.request('GET', `/api/v1/admin/schedules/${scheduleId}/queue`, { token: admin.token })).body;
+      expect([settings.mode, settings.admitRatePerSec]).toEqual(['manual', 7]);
+      await page.context().close();
+    } finally {
+      await readModel.stop();
+      await relay.stop();
+    }
   });
 });

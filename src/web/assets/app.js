@@ -26,7 +26,9 @@ const T = {
     progress: '대기 진행률', email: '이메일', password: '비밀번호', name: '이름', cancel: '취소', refund: '취소 및 환불', amount: '금액',
     reserved: '예매 일시', seats: '좌석', noReservations: '예매 내역이 없습니다.', cancelled: '취소되었습니다.', loginFirst: '로그인이 필요합니다.',
     signedUp: '가입되었습니다. 로그인해 주세요.', dashboard: '판매 현황', sold: '판매 좌석', held: '선점 좌석', revenue: '매출', started: '예매 시작',
-    confirmed: '결제 완료', queueMode: '대기열 모드', save: '저장', queueLength: '대기 인원', admitRate: '초당 입장', holdP99: '선점 p99',
+    confirmed: '결제 완료 예매', queueMode: '대기열 모드', save: '저장', queueLength: '대기 인원', admitRate: '초당 입장', holdP99: '선점 p99',
+    auto: '자동', manual: '수동', maxActive: '동시 입장 최대 인원', minAdmitRate: '자동: 최소 초당 입장', maxAdmitRate: '자동: 최대 초당 입장', targetP99: '자동: 목표 p99(ms)',
+    queueControls: '대기열 제어', activeBuyers: '입장한 인원', savedSettings: '저장했습니다.',
     st: { HELD: '선점', CONFIRMED: '결제 완료', EXPIRED: '만료', CANCELLED: '취소', FAILED: '실패', REFUNDED: '환불', ON_SALE: '판매 중', SCHEDULED: '판매 예정', CLOSED: '판매 종료', CANCELED: '취소' },
     err: {
       SEAT_UNAVAILABLE: '이미 다른 분이 선택한 좌석입니다. 다른 좌석을 골라 주세요.',
@@ -64,7 +66,9 @@ const T = {
     progress: 'Progress', email: 'Email', password: 'Password', name: 'Name', cancel: 'Cancel', refund: 'Cancel and refund', amount: 'Amount',
     reserved: 'Reserved', seats: 'Seats', noReservations: 'No reservations yet.', cancelled: 'Cancelled.', loginFirst: 'Please log in.',
     signedUp: 'Account created. Please log in.', dashboard: 'Sales dashboard', sold: 'Seats sold', held: 'Seats held', revenue: 'Revenue', started: 'Reservations started',
-    confirmed: 'Confirmed', queueMode: 'Queue mode', save: 'Save', queueLength: 'Queue length', admitRate: 'Admitted/s', holdP99: 'Hold p99',
+    confirmed: 'Confirmed reservations', queueMode: 'Queue mode', save: 'Save', queueLength: 'Queue length', admitRate: 'Admitted/s', holdP99: 'Hold p99',
+    auto: 'Auto', manual: 'Manual', maxActive: 'Most buyers in at once', minAdmitRate: 'Auto: lowest admitted/s', maxAdmitRate: 'Auto: highest admitted/s', targetP99: 'Auto: target p99 (ms)',
+    queueControls: 'Queue controls', activeBuyers: 'Buyers in', savedSettings: 'Saved.',
     st: { HELD: 'Held', CONFIRMED: 'Confirmed', EXPIRED: 'Expired', CANCELLED: 'Cancelled', FAILED: 'Failed', REFUNDED: 'Refunded', ON_SALE: 'On sale', SCHEDULED: 'Scheduled', CLOSED: 'Closed', CANCELED: 'Cancelled' },
     err: {
       SEAT_UNAVAILABLE: 'Someone else already has that seat. Please pick another.',
@@ -183,7 +187,8 @@ async function concertPage() {
       h('h3', {}, when(s.startsAt)),
       h('p', {}, `${T.status}: ${T.st[s.status] ?? s.status}`),
       h('p', {}, `${T.available} ${s.seats.available.toLocaleString()} ${T.of} ${s.seats.total.toLocaleString()}`),
-      h('a', { class: 'button', href: `/schedules/${s.id}/queue` }, T.book)))),
+      h('a', { class: 'button', href: `/schedules/${s.id}/queue` }, T.book),
+      body.dataset.role === 'ADMIN' ? h('p', {}, h('a', { href: `/admin/schedules/${s.id}` }, T.dashboard)) : null))),
   );
 }
 
@@ -512,26 +517,64 @@ function signupPage() {
   render(h('h1', {}, T.signup), h('div', { id: 'message', role: 'alert' }), form);
 }
 
+// Organiser (ADMIN): live sales figures and the waiting room's controls for one performance.
 async function dashboardPage() {
   if (needLogin()) return;
   const scheduleId = pageId;
   document.title = `${T.dashboard} · ${T.title}`;
-  const figures = h('dl', { id: 'sales', class: 'figures' });
-  const queueBox = h('section', { 'aria-labelledby': 'queue-title' }, h('h2', { id: 'queue-title' }, T.queueTitle));
-  render(h('h1', {}, `${T.dashboard} #${scheduleId}`), h('div', { id: 'message', role: 'alert' }), figures, queueBox);
-  const fig = (k, v) => [h('dt', {}, k), h('dd', {}, v)];
+  const figures = h('dl', { id: 'sales', class: 'figures', 'aria-live': 'polite' });
+  const field = (id, label, attrs = {}) => h('p', { class: 'field' }, h('label', { for: id }, label), h('input', { id, name: id, type: 'number', min: 1, step: 1, ...attrs }));
+  const mode = h('select', { id: 'mode', name: 'mode' }, h('option', { value: 'auto' }, T.auto), h('option', { value: 'manual' }, T.manual));
+  const controls = h('form', { id: 'queue-controls', onsubmit: async (e) => {
+    e.preventDefault();
+    const num = (name) => (controls[name].value === '' ? undefined : Number(controls[name].value));
+    const change = { mode: mode.value, maxActive: num('maxActive'), admitRatePerSec: num('admitRatePerSec'), minAdmitRate: num('minAdmitRate'), maxAdmitRate: num('maxAdmitRate'), targetP99Ms: num('targetP99Ms') };
+    for (const k of Object.keys(change)) if (change[k] === undefined) delete change[k];
+    try {
+      show(null, await api('PUT', `/api/v1/admin/schedules/${scheduleId}/queue`, change), true);
+      message(T.savedSettings, 'success');
+    } catch (err) { message(errorText(err), 'error'); }
+  } },
+  h('p', { class: 'field' }, h('label', { for: 'mode' }, T.queueMode), mode),
+  field('maxActive', T.maxActive), field('admitRatePerSec', T.admitRate),
+  field('minAdmitRate', T.minAdmitRate), field('maxAdmitRate', T.maxAdmitRate), field('targetP99Ms', T.targetP99, { min: 10 }),
+  h('button', { type: 'submit' }, T.save));
+  render(
+    h('h1', {}, `${T.dashboard} #${scheduleId}`),
+    h('div', { id: 'message', role: 'alert' }),
+    figures,
+    h('section', { 'aria-labelledby': 'controls-title' }, h('h2', { id: 'controls-title' }, T.queueControls), controls),
+  );
+  const fig = (k, v, id) => [h('dt', {}, k), h('dd', { 'data-figure': id }, v)];
+  let filled = false;
+  function show(sales, queue, fill = !filled) {
+    if (sales) show.sales = sales;
+    if (queue) show.queue = queue;
+    const s = show.sales;
+    const q = show.queue;
+    figures.replaceChildren(
+      ...(s ? [...fig(T.sold, s.seatsSold.toLocaleString(), 'sold'), ...fig(T.held, s.seatsHeld.toLocaleString(), 'held'), ...fig(T.revenue, money(s.revenue), 'revenue'), ...fig(T.confirmed, s.reservationsConfirmed.toLocaleString(), 'confirmed')] : []),
+      ...(q ? [...fig(T.queueLength, q.queue.waiting.toLocaleString(), 'waiting'), ...fig(T.activeBuyers, q.queue.active.toLocaleString(), 'active'), ...fig(T.admitRate, String(q.admitRatePerSec), 'rate'),
+        ...fig(T.holdP99, q.controller.holdP99Ms === null ? '–' : `${q.controller.holdP99Ms} ms`, 'p99'), ...fig(T.queueMode, q.mode === 'auto' ? T.auto : T.manual, 'mode')] : []),
+    );
+    if (q && fill) {
+      filled = true;
+      mode.value = q.mode;
+      controls.maxActive.value = q.overrides.maxActive ?? q.auto.maxActiveCeiling;
+      controls.admitRatePerSec.value = q.admitRatePerSec;
+      controls.minAdmitRate.value = q.auto.minAdmitRate;
+      controls.maxAdmitRate.value = q.auto.maxAdmitRate;
+      controls.targetP99Ms.value = q.auto.targetP99Ms;
+    }
+  }
   const refresh = async () => {
     try {
-      const [sales, queue] = await Promise.all([api('GET', `/api/v1/admin/schedules/${scheduleId}/sales`), api('GET', `/api/v1/admin/schedules/${scheduleId}/queue`).catch(() => null)]);
-      figures.replaceChildren(
-        ...fig(T.sold, sales.seatsSold.toLocaleString()), ...fig(T.held, sales.seatsHeld.toLocaleString()), ...fig(T.revenue, money(sales.revenue)),
-        ...fig(T.started, sales.reservationsStarted.toLocaleString()), ...fig(T.confirmed, sales.reservationsConfirmed.toLocaleString()),
-        ...(queue ? [...fig(T.queueLength, String(queue.waiting ?? queue.queueLength ?? '–')), ...fig(T.admitRate, String(queue.admitPerSecond ?? queue.admittedPerSecond ?? '–')), ...fig(T.queueMode, String(queue.mode ?? '–'))] : []),
-      );
+      const [sales, queue] = await Promise.all([api('GET', `/api/v1/admin/schedules/${scheduleId}/sales`), api('GET', `/api/v1/admin/schedules/${scheduleId}/queue`)]);
+      show(sales, queue);
     } catch (e) { message(errorText(e), 'error'); }
   };
   await refresh();
-  setInterval(refresh, 2000);
+  setInterval(refresh, 1000);
 }
 
 const PAGES = { concerts: concertsPage, concert: concertPage, seats: seatsPage, queue: queuePage, reservations: reservationsPage, login: loginPage, signup: signupPage, dashboard: dashboardPage };
