@@ -57,7 +57,6 @@ export function webRoutes(deps: {
   identity: IdentityService;
   seatMaps: SeatMapCache;
   clientIp: (c: Context) => string | null;
-  sessionSeconds: number;
   seatStreamIntervalMs: number;
 }) {
   const app = new Hono<AppEnv>();
@@ -105,7 +104,19 @@ ${claims && token ? html`<meta name="csrf-token" content="${deps.sessions.csrfFo
     const parsed = LoginBody.safeParse(await c.req.json().catch(() => undefined));
     if (!parsed.success) throw new DomainError('VALIDATION_FAILED', 'Send {"email", "password"} as JSON');
     const issued = await deps.identity.login(parsed.data.email, parsed.data.password, deps.clientIp(c));
-    const csrf = deps.sessions.start(c, issued.accessToken, Math.min(deps.sessionSeconds, issued.expiresIn));
+    const csrf = deps.sessions.start(c, issued);
+    c.header('Cache-Control', 'no-store');
+    return c.json({ userId: issued.userId, csrfToken: csrf }, 200);
+  });
+
+  // The access token lasts JWT_TTL_SECONDS; the page trades the refresh cookie for new ones when
+  // an answer says 401 (each refresh token works once, as for REST clients).
+  app.post('/web/session/refresh', async (c) => {
+    sameOrigin(c);
+    const refreshToken = deps.sessions.refreshToken(c);
+    if (!refreshToken) throw new DomainError('UNAUTHENTICATED', 'No session to refresh; log in again');
+    const issued = await deps.identity.refresh(refreshToken, deps.clientIp(c));
+    const csrf = deps.sessions.start(c, issued);
     c.header('Cache-Control', 'no-store');
     return c.json({ userId: issued.userId, csrfToken: csrf }, 200);
   });

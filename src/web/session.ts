@@ -6,6 +6,9 @@ import { DomainError } from '../shared/errors.js';
 
 /** The HttpOnly cookie that carries a browser's access token; scripts never see the token. */
 export const SESSION_COOKIE = 'cb_session';
+/** The refresh token, sent only to POST /web/session/refresh (its Path), so no other request carries it. */
+export const REFRESH_COOKIE = 'cb_refresh';
+const REFRESH_PATH = '/web/session/refresh';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
@@ -33,13 +36,20 @@ export class BrowserSessions {
     return value && /^[A-Za-z0-9_\-.]{10,2048}$/.test(value) ? value : undefined;
   }
 
-  start(c: Context, accessToken: string, maxAgeSeconds: number): string {
-    setCookie(c, SESSION_COOKIE, accessToken, { httpOnly: true, sameSite: 'Strict', secure: this.secure, path: '/', maxAge: maxAgeSeconds });
-    return this.csrfFor(accessToken);
+  refreshToken(c: Context): string | undefined {
+    const value = getCookie(c, REFRESH_COOKIE);
+    return value && /^[A-Za-z0-9_\-.]{10,2048}$/.test(value) ? value : undefined;
+  }
+
+  start(c: Context, issued: { accessToken: string; expiresIn: number; refreshToken: string; refreshExpiresIn: number }): string {
+    setCookie(c, SESSION_COOKIE, issued.accessToken, { httpOnly: true, sameSite: 'Strict', secure: this.secure, path: '/', maxAge: issued.expiresIn });
+    setCookie(c, REFRESH_COOKIE, issued.refreshToken, { httpOnly: true, sameSite: 'Strict', secure: this.secure, path: REFRESH_PATH, maxAge: issued.refreshExpiresIn });
+    return this.csrfFor(issued.accessToken);
   }
 
   end(c: Context): void {
     deleteCookie(c, SESSION_COOKIE, { path: '/', secure: this.secure, httpOnly: true, sameSite: 'Strict' });
+    deleteCookie(c, REFRESH_COOKIE, { path: REFRESH_PATH, secure: this.secure, httpOnly: true, sameSite: 'Strict' });
   }
 
   checkCsrf(c: Context, accessToken: string): void {

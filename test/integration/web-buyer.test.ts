@@ -25,7 +25,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web app: buyers in Chromium', () => {
     const user = await ctx.createUser();
     const login = await ctx.request('POST', '/web/session', { body: { email: user.email, password: 'correct-horse-battery' } });
     expect(login.status).toBe(200);
-    const cookie = login.headers.get('set-cookie')!;
+    const cookie = login.headers.getSetCookie().find((c) => c.startsWith('cb_session='))!;
     expect(cookie).toMatch(/^cb_session=[^;]+;/);
     expect(cookie).toMatch(/HttpOnly/i);
     expect(cookie).toMatch(/SameSite=Strict/i);
@@ -37,6 +37,16 @@ describe.skipIf(!existsSync(CHROMIUM))('web app: buyers in Chromium', () => {
     const withCsrf = await ctx.request('POST', '/api/v1/wallet/charges', { headers: { cookie: session, 'x-csrf-token': login.body.csrfToken, 'idempotency-key': `web-charge-${user.id}` }, body: { amount: 1000 } });
     expect(withCsrf.status).toBe(201);
     expect((await ctx.request('GET', '/api/v1/wallet', { token: user.token })).body.balance).toBe(1000);
+    // The refresh cookie is sent only to the refresh endpoint, and trades for a new session once.
+    const refreshCookie = login.headers.getSetCookie().find((c) => c.startsWith('cb_refresh='))!;
+    expect(refreshCookie).toMatch(/Path=\/web\/session\/refresh/);
+    expect(refreshCookie).toMatch(/HttpOnly/i);
+    const refresh = refreshCookie.split(';')[0]!;
+    const renewed = await ctx.request('POST', '/web/session/refresh', { headers: { cookie: refresh }, body: {} });
+    expect(renewed.status).toBe(200);
+    expect(renewed.headers.getSetCookie().some((c) => c.startsWith('cb_session='))).toBe(true);
+    expect((await ctx.request('POST', '/web/session/refresh', { headers: { cookie: refresh }, body: {} })).status).toBe(401);
+    expect((await ctx.request('POST', '/web/session/refresh', { body: {} })).body.code).toBe('UNAUTHENTICATED');
     // Login from another origin is refused; a wrong password is the usual problem.
     const foreign = await ctx.request('POST', '/web/session', { headers: { origin: 'https://evil.example' }, body: { email: user.email, password: 'correct-horse-battery' } });
     expect(foreign.status).toBe(403);

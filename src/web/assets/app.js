@@ -4,7 +4,7 @@ const body = document.body;
 const page = body.dataset.page;
 const pageId = body.dataset.id ? Number(body.dataset.id) : undefined;
 const signedIn = Boolean(body.dataset.user);
-const csrf = document.querySelector('meta[name="csrf-token"]')?.getAttribute('content') ?? '';
+let csrf = document.querySelector('meta[name="csrf-token"]')?.getAttribute('content') ?? '';
 const lang = document.documentElement.lang === 'en' ? 'en' : 'ko';
 const main = document.getElementById('main');
 
@@ -108,7 +108,16 @@ const when = (iso) => new Date(iso).toLocaleString(lang === 'en' ? 'en-GB' : 'ko
 const uuid = () => (crypto.randomUUID ? crypto.randomUUID() : [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, '0')).join(''));
 const errorText = (e) => T.err[e?.code] ?? (e?.detail || T.err.default);
 
-async function api(method, path, body, headers = {}) {
+// An expired access token: trade the refresh cookie for a new session once, then ask again.
+let refreshing;
+function refreshSession() {
+  refreshing ??= fetch('/web/session/refresh', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}', credentials: 'same-origin' })
+    .then(async (res) => { if (res.ok) csrf = (await res.json()).csrfToken; return res.ok; }, () => false)
+    .finally(() => setTimeout(() => { refreshing = undefined; }, 1000));
+  return refreshing;
+}
+
+async function api(method, path, body, headers = {}, retried = false) {
   const init = { method, headers: { ...headers }, credentials: 'same-origin' };
   if (body !== undefined) {
     init.headers['content-type'] = 'application/json';
@@ -122,6 +131,7 @@ async function api(method, path, body, headers = {}) {
   const text = await res.text();
   let data = null;
   try { data = text ? JSON.parse(text) : null; } catch { data = null; }
+  if (res.status === 401 && signedIn && !retried && path.startsWith('/api/') && (await refreshSession())) return api(method, path, body, init.headers, true);
   if (!res.ok) throw Object.assign(new Error(data?.detail ?? res.statusText), { status: res.status, code: data?.code ?? 'default', detail: data?.detail, problem: data });
   return data;
 }
@@ -444,8 +454,13 @@ async function queuePage() {
     const view = await api('POST', '/api/v1/queue/tokens', { scheduleId });
     show(view);
     if (view.status !== 'WAITING') return;
-    stream = new EventSource(`/api/v1/queue/tokens/current/stream?token=${encodeURIComponent(view.token)}`);
-    stream.addEventListener('status', (e) => show(JSON.parse(e.data)));
+    const open = () => {
+      stream = new EventSource(`/api/v1/queue/tokens/current/stream?token=${encodeURIComponent(view.token)}`);
+      stream.addEventListener('status', (e) => show(JSON.parse(e.data)));
+      // Refused (the session expired): refresh it and listen again; other drops reconnect by themselves.
+      stream.onerror = async () => { if (stream.readyState === EventSource.CLOSED && (await refreshSession())) open(); };
+    };
+    open();
   } catch (e) {
     message(errorText(e), 'error');
   }
