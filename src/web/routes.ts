@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Hono, type Context } from 'hono';
+import { compress } from 'hono/compress';
 import { getCookie } from 'hono/cookie';
 import { html, raw } from 'hono/html';
 import { streamSSE } from 'hono/streaming';
@@ -91,7 +92,7 @@ ${claims && token ? html`<meta name="csrf-token" content="${deps.sessions.csrfFo
     });
   }
 
-  app.get('/web/:asset', (c) => {
+  app.get('/web/:asset', compress(), (c) => {
     const name = c.req.param('asset');
     const type = Object.hasOwn(ASSETS, name) ? ASSETS[name] : undefined;
     if (!type) return c.notFound();

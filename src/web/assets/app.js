@@ -185,6 +185,14 @@ async function concertsPage() {
   );
 }
 
+// A performance that is not cancelled is on sale between its opening and closing times.
+function saleState(s) {
+  if (s.status !== 'SCHEDULED') return T.st[s.status] ?? s.status;
+  const now = Date.now();
+  if (now < Date.parse(s.saleOpensAt)) return `${T.st.SCHEDULED} (${when(s.saleOpensAt)})`;
+  return now > Date.parse(s.saleClosesAt) ? T.st.CLOSED : T.st.ON_SALE;
+}
+
 async function concertPage() {
   const [concert, { items }] = await Promise.all([api('GET', `/api/v1/concerts/${pageId}`), api('GET', `/api/v1/concerts/${pageId}/schedules`)]);
   document.title = `${concert.title} · ${T.title}`;
@@ -195,7 +203,7 @@ async function concertPage() {
     h('h2', {}, T.performances),
     h('ul', { class: 'cards' }, items.map((s) => h('li', { class: 'card' },
       h('h3', {}, when(s.startsAt)),
-      h('p', {}, `${T.status}: ${T.st[s.status] ?? s.status}`),
+      h('p', {}, `${T.status}: ${saleState(s)}`),
       h('p', {}, `${T.available} ${s.seats.available.toLocaleString()} ${T.of} ${s.seats.total.toLocaleString()}`),
       h('a', { class: 'button', href: `/schedules/${s.id}/queue` }, T.book),
       body.dataset.role === 'ADMIN' ? h('p', {}, h('a', { href: `/admin/schedules/${s.id}` }, T.dashboard)) : null))),
