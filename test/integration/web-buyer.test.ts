@@ -129,6 +129,23 @@ describe.skipIf(!existsSync(CHROMIUM))('web app: buyers in Chromium', () => {
     await page.context().close();
   });
 
+  it('explains a hold past the per-buyer ticket limit (TICKET_LIMIT) and keeps the page usable', async () => {
+    const { scheduleId, seatIds } = await ctx.createSchedule({ rows: 1, seatsPerRow: 4 });
+    const admin = await ctx.createUser({ role: 'ADMIN' });
+    expect((await ctx.request('PATCH', `/api/v1/admin/schedules/${scheduleId}`, { token: admin.token, body: { maxTicketsPerUser: 1 } })).status).toBe(200);
+    const buyer = await ctx.createUser({ balance: 100_000 });
+    expect((await ctx.request('POST', '/api/v1/reservations', { token: buyer.token, body: { scheduleId, seatIds: [seatIds[0]] } })).status).toBe(201);
+    const page = await web.loggedIn(buyer.email);
+    await page.goto(`${web.base}/schedules/${scheduleId}`);
+    await ready(page);
+    await page.click(`[data-seat="${seatIds[3]}"]`);
+    await page.click('#hold');
+    await page.locator('#message', { hasText: /1인당 구매 한도.*한도 1매, 이미 1매/ }).waitFor({ timeout: 30_000 });
+    expect(await page.isVisible('#checkout')).toBe(false);
+    expect(await page.isEnabled('#hold')).toBe(true);
+    await page.context().close();
+  });
+
   it('has no serious axe-core violations on the public pages, in Korean and in English, and logs out', async () => {
     const user = await ctx.createUser();
     const page = await web.loggedIn(user.email);

@@ -20,6 +20,7 @@ const T = {
     paid: '결제가 완료되었습니다. 내 예매에서 확인하세요.', expired: '선점 시간이 만료되었습니다. 좌석이 해제되었으니 다시 선택해 주세요.',
     takenLive: (s) => `선택하신 좌석 ${s}을(를) 방금 다른 분이 선점했습니다. 다른 좌석을 선택해 주세요.`,
     tooMany: (n) => `한 번에 최대 ${n}석까지 선택할 수 있습니다.`,
+    ticketLimit: (limit, held) => `(한도 ${limit}매, 이미 ${held}매 선점·구매)`,
     queueTitle: '대기실', position: '내 순서', estimate: '예상 대기 시간', seconds: '초', waiting: '순서를 기다리고 있습니다. 이 창을 닫지 마세요.',
     admitted: '입장했습니다. 좌석 선택으로 이동합니다…', preQueue: '판매 시작 전입니다. 시작 시 순서가 추첨됩니다.',
     soldOut: '매진되었습니다. 대기가 종료되었습니다.', closed: '판매가 종료되었습니다. 대기가 종료되었습니다.', queueEnded: '대기 시간이 끝났습니다. 다시 입장해 주세요.', rejoin: '다시 대기하기',
@@ -60,6 +61,7 @@ const T = {
     paid: 'Paid. See My reservations.', expired: 'Your hold expired. The seats are free again; please choose again.',
     takenLive: (s) => `Seat ${s} you selected was just taken by someone else. Please choose another seat.`,
     tooMany: (n) => `You can pick at most ${n} seats at once.`,
+    ticketLimit: (limit, held) => `(limit ${limit}, you already hold or own ${held})`,
     queueTitle: 'Waiting room', position: 'Your position', estimate: 'Estimated wait', seconds: 's', waiting: 'You are in line. Keep this window open.',
     admitted: 'You are in. Taking you to the seat map…', preQueue: 'The sale has not opened; the order is drawn when it opens.',
     soldOut: 'Sold out. The wait is over.', closed: 'The sale has closed. The wait is over.', queueEnded: 'Your turn ended. Join again.', rejoin: 'Join again',
@@ -106,7 +108,12 @@ function h(tag, attrs = {}, ...children) {
 const money = (n) => (lang === 'en' ? `${n.toLocaleString('en')} KRW` : `${n.toLocaleString('ko')}원`);
 const when = (iso) => new Date(iso).toLocaleString(lang === 'en' ? 'en-GB' : 'ko-KR', { dateStyle: 'medium', timeStyle: 'short' });
 const uuid = () => (crypto.randomUUID ? crypto.randomUUID() : [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, '0')).join(''));
-const errorText = (e) => T.err[e?.code] ?? (e?.detail || T.err.default);
+const errorText = (e) => {
+  const text = T.err[e?.code] ?? (e?.detail || T.err.default);
+  // TICKET_LIMIT says how many the buyer may have and already has.
+  if (e?.code === 'TICKET_LIMIT' && Number.isInteger(e.problem?.limit)) return `${text} ${T.ticketLimit(e.problem.limit, e.problem.held ?? 0)}`;
+  return text;
+};
 
 // An expired access token: trade the refresh cookie for a new session once, then ask again.
 let refreshing;
