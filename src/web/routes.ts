@@ -1,10 +1,11 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Hono, type Context } from 'hono';
 import { compress } from 'hono/compress';
 import { getCookie } from 'hono/cookie';
-import { html, raw } from 'hono/html';
+import { html } from 'hono/html';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
 import type { SeatMapCache } from '../catalog/seat-map-cache.js';
@@ -36,7 +37,8 @@ const asset = (name: string) => {
   return body;
 };
 /** A new address per content, so the assets can be cached for a year. */
-const assetVersion = () => String(asset('app.js').length + asset('app.css').length);
+let version: string | undefined;
+const assetVersion = () => (version ??= createHash('sha256').update(asset('app.js')).update(asset('app.css')).digest('base64url').slice(0, 12));
 
 const LoginBody = z.object({ email: z.string().trim().min(3).max(254), password: z.string().min(1).max(128) }).strict();
 
@@ -82,7 +84,7 @@ ${claims && token ? html`<meta name="csrf-token" content="${deps.sessions.csrfFo
 <script type="module" src="/web/app.js?v=${assetVersion()}"></script>
 </head>
 <body data-page="${page}" data-id="${id ?? ''}" data-user="${claims ? claims.sub : ''}" data-role="${claims?.role ?? ''}">
-<a class="skip" href="#main">${raw(lang === 'en' ? 'Skip to content' : '본문으로 건너뛰기')}</a>
+<a class="skip" href="#main">${lang === 'en' ? 'Skip to content' : '본문으로 건너뛰기'}</a>
 <header><nav id="nav" aria-label="${lang === 'en' ? 'Main' : '주 메뉴'}"></nav></header>
 <main id="main" tabindex="-1"><p>${lang === 'en' ? 'Loading…' : '불러오는 중…'}</p></main>
 <div id="toast" role="status" aria-live="polite"></div>

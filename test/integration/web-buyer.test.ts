@@ -55,6 +55,11 @@ describe.skipIf(!existsSync(CHROMIUM))('web app: buyers in Chromium', () => {
     const home = await ctx.request('GET', '/');
     expect(home.headers.get('content-security-policy')).toContain("script-src 'self'");
     expect(home.headers.get('content-security-policy')).not.toContain('unsafe-inline');
+    // The script the page names is served from here, gzipped, cacheable for good under its versioned address.
+    const src = /<script type="module" src="([^"]+)"/.exec(String(home.body))![1]!;
+    const script = await ctx.app.request(src, { headers: { 'accept-encoding': 'gzip' } });
+    expect([script.status, script.headers.get('content-encoding'), script.headers.get('cache-control')]).toEqual([200, 'gzip', 'public, max-age=31536000, immutable']);
+    expect((await ctx.request('GET', '/web/nothing.js')).status).toBe(404);
   });
 
   it('two browsers race for one seat: one holds it, the other sees it taken live with a clear message', async () => {
