@@ -187,7 +187,7 @@ export function buildApiApp(deps: ApiDeps) {
     servers: [{ url: config.PUBLIC_URL ?? '/' }],
   });
   app.route('/', swaggerUiRoutes('/openapi.json'));
-  app.route('/', webRoutes({ sessions, tokens, identity, seatMaps, clientIp, seatStreamIntervalMs: config.WEB_SEAT_STREAM_INTERVAL_MS }));
+  app.route('/', webRoutes({ sessions, tokens, identity, seatMaps, catalog, maxSeatsPerReservation: config.MAX_SEATS_PER_RESERVATION, clientIp, seatStreamIntervalMs: config.WEB_SEAT_STREAM_INTERVAL_MS }));
 
   return { app, services: { versions, audit, identity, catalog, seatMaps, reservations, wallets, booking, tokens, cipher, notifications, queue } };
 }

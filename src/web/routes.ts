@@ -8,6 +8,7 @@ import { getCookie } from 'hono/cookie';
 import { html } from 'hono/html';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
+import type { CatalogRepository } from '../catalog/repository.js';
 import type { SeatMapCache } from '../catalog/seat-map-cache.js';
 import type { IdentityService } from '../identity/service.js';
 import type { AccessTokens } from '../identity/tokens.js';
@@ -59,6 +60,9 @@ export function webRoutes(deps: {
   tokens: AccessTokens;
   identity: IdentityService;
   seatMaps: SeatMapCache;
+  catalog: CatalogRepository;
+  /** MAX_SEATS_PER_RESERVATION: the seat page lets a buyer pick at most this (or the schedule's lower cap). */
+  maxSeatsPerReservation: number;
   clientIp: (c: Context) => string | null;
   seatStreamIntervalMs: number;
 }) {
@@ -71,6 +75,8 @@ export function webRoutes(deps: {
       const lang = getCookie(c, 'lang') === 'en' ? 'en' : 'ko';
       const id = c.req.param('id' as never) as string | undefined;
       if (id !== undefined && !/^[1-9][0-9]{0,15}$/.test(id)) throw new DomainError('NOT_FOUND', `No page ${c.req.path}`);
+      const schedule = page === 'seats' && id ? await deps.catalog.findSchedule(Number(id)) : undefined;
+      const maxSeats = Math.min(schedule?.maxSeatsPerReservation ?? deps.maxSeatsPerReservation, deps.maxSeatsPerReservation);
       c.header('Cache-Control', 'no-store');
       return c.html(
         html`<!doctype html>
@@ -83,7 +89,7 @@ ${claims && token ? html`<meta name="csrf-token" content="${deps.sessions.csrfFo
 <link rel="stylesheet" href="/web/app.css?v=${assetVersion()}">
 <script type="module" src="/web/app.js?v=${assetVersion()}"></script>
 </head>
-<body data-page="${page}" data-id="${id ?? ''}" data-user="${claims ? claims.sub : ''}" data-role="${claims?.role ?? ''}">
+<body data-page="${page}" data-id="${id ?? ''}" data-user="${claims ? claims.sub : ''}" data-role="${claims?.role ?? ''}" data-max-seats="${maxSeats}">
 <a class="skip" href="#main">${lang === 'en' ? 'Skip to content' : '본문으로 건너뛰기'}</a>
 <header><nav id="nav" aria-label="${lang === 'en' ? 'Main' : '주 메뉴'}"></nav></header>
 <main id="main" tabindex="-1"><p>${lang === 'en' ? 'Loading…' : '불러오는 중…'}</p></main>

@@ -148,6 +148,14 @@ describe.skipIf(!existsSync(CHROMIUM))('web app: buyers in Chromium', () => {
     await page.locator('#message', { hasText: /1인당 구매 한도.*한도 1매, 이미 1매/ }).waitFor({ timeout: 30_000 });
     expect(await page.isVisible('#checkout')).toBe(false);
     expect(await page.isEnabled('#hold')).toBe(true);
+    // A schedule with a cap of 2 seats per reservation: the page says so before a third is picked.
+    const small = await ctx.createSchedule({ rows: 1, seatsPerRow: 4, maxSeats: 2 });
+    await page.goto(`${web.base}/schedules/${small.scheduleId}`);
+    await ready(page);
+    expect(await page.textContent('#hint')).toContain('최대 2석');
+    for (const id of small.seatIds.slice(0, 3)) await page.click(`[data-seat="${id}"]`);
+    await page.locator('#message', { hasText: /최대 2석/ }).waitFor({ timeout: 30_000 });
+    expect(await page.getAttribute(`[data-seat="${small.seatIds[2]}"]`, 'aria-pressed')).toBe('false');
     await page.context().close();
   });
 

@@ -221,7 +221,7 @@ async function concertPage() {
 async function seatsPage() {
   const scheduleId = pageId;
   const map = await api('GET', `/api/v1/schedules/${scheduleId}/seats`);
-  const maxSeats = 4;
+  const maxSeats = Number(body.dataset.maxSeats) || 4; // the schedule's cap, from the page
   document.title = `${T.seatMap} · ${T.title}`;
   const seats = new Map(map.items.map((s) => [s.id, s]));
   const buttons = new Map();
