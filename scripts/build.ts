@@ -16,4 +16,5 @@ rmSync(`${root}/dist`, { recursive: true, force: true });
 run(process.execPath, [`${root}/node_modules/typescript/bin/tsc`, '-p', 'tsconfig.build.json']);
 run(process.execPath, ['--import', 'tsx', 'src/main/bundle-workflows.ts', 'dist/workflow-bundle.js']);
 cpSync(`${root}/drizzle`, `${root}/dist/drizzle`, { recursive: true });
+cpSync(`${root}/src/web/assets`, `${root}/dist/src/web/assets`, { recursive: true });
 console.log('build: dist/ ready (node dist/src/main/api.js)');

@@ -94,6 +94,9 @@ install_all() {
   command -v redis-server >/dev/null || pkgs+=(redis-server)
   command -v java >/dev/null || pkgs+=(openjdk-17-jre-headless)
   command -v mvn >/dev/null || pkgs+=(maven)
+  # The browser tests (test/integration/web-*.test.ts) drive Debian's chromium with playwright-core
+  # (Noto CJK: the pages are in Korean).
+  command -v chromium >/dev/null || pkgs+=(chromium fonts-noto-cjk)
   [ ${#pkgs[@]} -eq 0 ] || apt_install "${pkgs[@]}"
   if [ "$TEMPORAL_MODE" = server ]; then install_temporal_server; fi
 

@@ -101,6 +101,7 @@ cat <<TXT
   Concert booking is running (up in $((SECONDS - started))s): Temporal ${TEMPORAL_MODE:-dev} mode,
   $API_PROCESSES API, $WORKER_PROCESSES worker and $RELAY_PROCESSES relay process(es)
 
+  Web app         http://127.0.0.1:$API_PORT/   (buyers; organiser dashboard at /admin/schedules/<id>)
   API             http://127.0.0.1:$API_PORT/api/v1/concerts$( [ "$API_PROCESSES" -gt 1 ] && echo "  (more APIs on ports $((API_PORT + 1)) to $((API_PORT + API_PROCESSES - 1)))" )
   Swagger UI      http://127.0.0.1:$API_PORT/docs        (OpenAPI: /openapi.json)
   Health          http://127.0.0.1:$API_PORT/readyz

@@ -71,6 +71,8 @@ const schema = z
     RELAY_POLL_MS: int(200, 10),
     // Event consumers (issue 6): SSE notifications in each API process, the sales read model in the relay.
     SSE_KEEPALIVE_MS: int(15_000, 100, 300_000),
+    /** How often a web seat-map stream re-reads the cached seat map and sends what changed. */
+    WEB_SEAT_STREAM_INTERVAL_MS: int(1000, 100, 60_000),
     SSE_MAX_STREAMS_PER_USER: int(5, 1, 100),
     NOTIFICATIONS_ENABLED: bool(true),
     NOTIFICATIONS_DEDUP_SIZE: int(10_000, 100, 1_000_000),

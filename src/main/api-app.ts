@@ -36,6 +36,8 @@ import { createHttpApp, noStore } from '../platform/http/app.js';
 import { swaggerUiRoutes } from '../platform/http/docs.js';
 import { IdempotencyStore } from '../platform/http/idempotency.js';
 import { clientIpResolver, rateLimit, RateLimiter } from '../platform/http/rate-limit.js';
+import { BrowserSessions, isLocalOrigin } from '../web/session.js';
+import { webRoutes } from '../web/routes.js';
 import { AesGcmPayloadCodec } from '../platform/temporal-codec.js';
 import type { Logger } from '../platform/observability/logger.js';
 import type { Metrics } from '../platform/observability/metrics.js';
@@ -124,6 +126,9 @@ export function buildApiApp(deps: ApiDeps) {
   });
 
   const v1 = '/api/v1';
+  // Browser cookie sessions become Bearer headers before anything reads Authorization (src/web).
+  const sessions = new BrowserSessions(config.JWT_SECRET, !isLocalOrigin(config.PUBLIC_URL));
+  app.use('/api/*', sessions.middleware());
   // Abuse limits and audit by path prefix, registered before the routers so they cover routes
   // written in other capabilities (queue, booking, wallet) without touching them.
   if (config.RATE_LIMIT_ENABLED) {
@@ -182,6 +187,7 @@ export function buildApiApp(deps: ApiDeps) {
     servers: [{ url: config.PUBLIC_URL ?? '/' }],
   });
   app.route('/', swaggerUiRoutes('/openapi.json'));
+  app.route('/', webRoutes({ sessions, tokens, identity, seatMaps, catalog, maxSeatsPerReservation: config.MAX_SEATS_PER_RESERVATION, clientIp, seatStreamIntervalMs: config.WEB_SEAT_STREAM_INTERVAL_MS }));
 
   return { app, services: { versions, audit, identity, catalog, seatMaps, reservations, wallets, booking, tokens, cipher, notifications, queue } };
 }

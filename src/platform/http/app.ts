@@ -84,7 +84,8 @@ export function createHttpApp(opts: HttpAppOptions) {
   // (default-src 'none'); Swagger UI (/docs, assets from the npm package) may load only from here.
   const apiHeaders = secureHeaders({ crossOriginResourcePolicy: 'cross-origin', contentSecurityPolicy: apiCsp });
   const docsHeaders = secureHeaders({ crossOriginResourcePolicy: 'same-origin', contentSecurityPolicy: docsCsp });
-  app.use('*', (c, next) => (c.req.path === '/docs' || c.req.path.startsWith('/docs/') ? docsHeaders(c, next) : apiHeaders(c, next)));
+  const webHeaders = secureHeaders({ crossOriginResourcePolicy: 'same-origin', contentSecurityPolicy: webCsp });
+  app.use('*', (c, next) => (c.req.path === '/docs' || c.req.path.startsWith('/docs/') ? docsHeaders(c, next) : isWebPage(c.req.path) ? webHeaders(c, next) : apiHeaders(c, next)));
   const apiCors = corsMiddleware({ origins: opts.corsOrigins, allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Queue-Token', 'X-Request-Id'], exposeHeaders: ['X-Request-Id', 'Retry-After'], maxAge: 600 });
   // The Temporal codec endpoint (/codec/*) has its own CORS policy: only the Temporal UI origins.
   app.use('*', (c, next) => (c.req.path.startsWith('/codec/') ? next() : apiCors(c, next)));
@@ -147,6 +148,19 @@ export const noStore: MiddlewareHandler = async (c, next) => {
 const apiCsp = { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] };
 // data: images are the icons inside swagger-ui.css itself; 'unsafe-inline' is not needed (React
 // sets its styles through the CSSOM, which style-src does not govern).
+// The web app (src/web): its pages load only their own script, style and API, from this origin.
+const webCsp = {
+  defaultSrc: ["'none'"],
+  scriptSrc: ["'self'"],
+  styleSrc: ["'self'"],
+  imgSrc: ["'self'", 'data:'],
+  connectSrc: ["'self'"],
+  frameAncestors: ["'none'"],
+  baseUri: ["'none'"],
+  formAction: ["'self'"],
+};
+const WEB_PAGE_PREFIXES = ['/web/', '/concerts/', '/schedules/', '/me/', '/admin/', '/login', '/signup'];
+const isWebPage = (path: string) => path === '/' || WEB_PAGE_PREFIXES.some((p) => path.startsWith(p));
 const docsCsp = {
   defaultSrc: ["'none'"],
   scriptSrc: ["'self'"],

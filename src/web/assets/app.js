@@ -1,0 +1,619 @@
+// The web app's only script: draws each page from the JSON API (/api/v1, cookie session) and keeps
+// the live parts live (seat map, waiting room, countdown, dashboard). No framework, no build step.
+const body = document.body;
+const page = body.dataset.page;
+const pageId = body.dataset.id ? Number(body.dataset.id) : undefined;
+const signedIn = Boolean(body.dataset.user);
+let csrf = document.querySelector('meta[name="csrf-token"]')?.getAttribute('content') ?? '';
+const lang = document.documentElement.lang === 'en' ? 'en' : 'ko';
+const main = document.getElementById('main');
+
+const T = {
+  ko: {
+    title: '콘서트 예매', concerts: '공연', myReservations: '내 예매', login: '로그인', logout: '로그아웃', signup: '회원가입', switchLang: 'English',
+    noConcerts: '예정된 공연이 없습니다.', performances: '공연 회차', available: '잔여', of: '/', book: '좌석 선택', status: '상태',
+    seatMap: '좌석 배치도', legend: '범례', taken: '선택 불가', selected: '선택함', section: '구역', row: '열', seatNo: '번',
+    seatAvailable: '선택 가능', seatHeld: '다른 분이 선점 중', seatSold: '판매 완료', won: '원',
+    pickHint: (n) => `좌석을 최대 ${n}석까지 선택하세요. 화살표 키로 이동하고 스페이스나 엔터로 선택합니다.`,
+    selectedSeats: '선택한 좌석', none: '없음', hold: '선택한 좌석 선점하기', total: '합계',
+    checkout: '결제', timeLeft: '남은 시간', pay: '지갑으로 결제', balance: '지갑 잔액', topUp: '충전하기', topUpAmount: '충전 금액(원)',
+    paid: '결제가 완료되었습니다. 내 예매에서 확인하세요.', expired: '선점 시간이 만료되었습니다. 좌석이 해제되었으니 다시 선택해 주세요.',
+    takenLive: (s) => `선택하신 좌석 ${s}을(를) 방금 다른 분이 선점했습니다. 다른 좌석을 선택해 주세요.`,
+    tooMany: (n) => `한 번에 최대 ${n}석까지 선택할 수 있습니다.`,
+    ticketLimit: (limit, held) => `(한도 ${limit}매, 이미 ${held}매 선점·구매)`,
+    queueTitle: '대기실', position: '내 순서', estimate: '예상 대기 시간', seconds: '초', waiting: '순서를 기다리고 있습니다. 이 창을 닫지 마세요.',
+    admitted: '입장했습니다. 좌석 선택으로 이동합니다…', preQueue: '판매 시작 전입니다. 시작 시 순서가 추첨됩니다.',
+    soldOut: '매진되었습니다. 대기가 종료되었습니다.', closed: '판매가 종료되었습니다. 대기가 종료되었습니다.', queueEnded: '대기 시간이 끝났습니다. 다시 입장해 주세요.', rejoin: '다시 대기하기',
+    progress: '대기 진행률', email: '이메일', password: '비밀번호', name: '이름', cancel: '취소', refund: '취소 및 환불', amount: '금액',
+    reserved: '예매 일시', seats: '좌석', noReservations: '예매 내역이 없습니다.', cancelled: '취소되었습니다.', loginFirst: '로그인이 필요합니다.',
+    signedUp: '가입되었습니다. 로그인해 주세요.', dashboard: '판매 현황', sold: '판매 좌석', held: '선점 좌석', revenue: '매출', started: '예매 시작',
+    confirmed: '결제 완료 예매', queueMode: '대기열 모드', save: '저장', queueLength: '대기 인원', admitRate: '초당 입장', holdP99: '선점 p99',
+    auto: '자동', manual: '수동', maxActive: '동시 입장 최대 인원', minAdmitRate: '자동: 최소 초당 입장', maxAdmitRate: '자동: 최대 초당 입장', targetP99: '자동: 목표 p99(ms)',
+    queueControls: '대기열 제어', activeBuyers: '입장한 인원', savedSettings: '저장했습니다.',
+    st: { HELD: '선점', CONFIRMED: '결제 완료', EXPIRED: '만료', CANCELLED: '취소', FAILED: '실패', REFUNDED: '환불', ON_SALE: '판매 중', SCHEDULED: '판매 예정', CLOSED: '판매 종료', CANCELED: '취소' },
+    err: {
+      SEAT_UNAVAILABLE: '이미 다른 분이 선택한 좌석입니다. 다른 좌석을 골라 주세요.',
+      RESERVATION_EXPIRED: '선점 시간이 지나 결제할 수 없습니다. 좌석을 다시 선택해 주세요.',
+      INSUFFICIENT_BALANCE: '지갑 잔액이 부족합니다. 충전 후 다시 결제해 주세요.',
+      TICKET_LIMIT: '이 공연의 1인당 구매 한도를 넘습니다.',
+      TOO_MANY_SEATS: '한 번에 선택할 수 있는 좌석 수를 넘었습니다.',
+      SALE_NOT_OPEN: '지금은 판매 기간이 아닙니다.',
+      ALREADY_PAID: '이미 결제된 예매입니다.',
+      RESERVATION_NOT_PAYABLE: '이 예매는 결제할 수 없는 상태입니다.',
+      NOT_CANCELLABLE: '이 예매는 취소할 수 없습니다.',
+      CANCELLATION_CLOSED: '취소 가능 기간이 지났습니다.',
+      BALANCE_LIMIT_EXCEEDED: '지갑 최대 잔액을 넘습니다.',
+      QUEUE_TOKEN_REQUIRED: '대기실을 먼저 거쳐야 합니다.', QUEUE_TOKEN_INVALID: '대기열 정보가 올바르지 않습니다. 다시 대기해 주세요.', QUEUE_NOT_ACTIVE: '아직 입장 순서가 아닙니다.',
+      INVALID_CREDENTIALS: '이메일 또는 비밀번호가 올바르지 않습니다.', ACCOUNT_LOCKED: '로그인 시도가 너무 많아 잠시 잠겼습니다. 잠시 후 다시 시도하세요.',
+      EMAIL_TAKEN: '이미 가입된 이메일입니다.', UNAUTHENTICATED: '로그인이 필요합니다.', TOKEN_EXPIRED: '로그인이 만료되었습니다. 다시 로그인해 주세요.',
+      RATE_LIMITED: '요청이 너무 많습니다. 잠시 후 다시 시도하세요.', SERVICE_UNAVAILABLE: '일시적으로 서비스를 이용할 수 없습니다. 잠시 후 다시 시도하세요.',
+      VALIDATION_FAILED: '입력값을 확인해 주세요.', FORBIDDEN: '권한이 없습니다.', NOT_FOUND: '찾을 수 없습니다.', default: '요청을 처리하지 못했습니다.',
+    },
+  },
+  en: {
+    title: 'Concert tickets', concerts: 'Concerts', myReservations: 'My reservations', login: 'Log in', logout: 'Log out', signup: 'Sign up', switchLang: '한국어',
+    noConcerts: 'No concerts yet.', performances: 'Performances', available: 'available', of: 'of', book: 'Choose seats', status: 'Status',
+    seatMap: 'Seat map', legend: 'Legend', taken: 'Unavailable', selected: 'Selected', section: 'Section', row: 'Row', seatNo: 'Seat',
+    seatAvailable: 'available', seatHeld: 'held by someone', seatSold: 'sold', won: 'KRW',
+    pickHint: (n) => `Pick up to ${n} seats. Move with the arrow keys; select with Space or Enter.`,
+    selectedSeats: 'Selected seats', none: 'none', hold: 'Hold the selected seats', total: 'Total',
+    checkout: 'Checkout', timeLeft: 'Time left', pay: 'Pay from wallet', balance: 'Wallet balance', topUp: 'Top up', topUpAmount: 'Top-up amount (KRW)',
+    paid: 'Paid. See My reservations.', expired: 'Your hold expired. The seats are free again; please choose again.',
+    takenLive: (s) => `Seat ${s} you selected was just taken by someone else. Please choose another seat.`,
+    tooMany: (n) => `You can pick at most ${n} seats at once.`,
+    ticketLimit: (limit, held) => `(limit ${limit}, you already hold or own ${held})`,
+    queueTitle: 'Waiting room', position: 'Your position', estimate: 'Estimated wait', seconds: 's', waiting: 'You are in line. Keep this window open.',
+    admitted: 'You are in. Taking you to the seat map…', preQueue: 'The sale has not opened; the order is drawn when it opens.',
+    soldOut: 'Sold out. The wait is over.', closed: 'The sale has closed. The wait is over.', queueEnded: 'Your turn ended. Join again.', rejoin: 'Join again',
+    progress: 'Progress', email: 'Email', password: 'Password', name: 'Name', cancel: 'Cancel', refund: 'Cancel and refund', amount: 'Amount',
+    reserved: 'Reserved', seats: 'Seats', noReservations: 'No reservations yet.', cancelled: 'Cancelled.', loginFirst: 'Please log in.',
+    signedUp: 'Account created. Please log in.', dashboard: 'Sales dashboard', sold: 'Seats sold', held: 'Seats held', revenue: 'Revenue', started: 'Reservations started',
+    confirmed: 'Confirmed reservations', queueMode: 'Queue mode', save: 'Save', queueLength: 'Queue length', admitRate: 'Admitted/s', holdP99: 'Hold p99',
+    auto: 'Auto', manual: 'Manual', maxActive: 'Most buyers in at once', minAdmitRate: 'Auto: lowest admitted/s', maxAdmitRate: 'Auto: highest admitted/s', targetP99: 'Auto: target p99 (ms)',
+    queueControls: 'Queue controls', activeBuyers: 'Buyers in', savedSettings: 'Saved.',
+    st: { HELD: 'Held', CONFIRMED: 'Confirmed', EXPIRED: 'Expired', CANCELLED: 'Cancelled', FAILED: 'Failed', REFUNDED: 'Refunded', ON_SALE: 'On sale', SCHEDULED: 'Scheduled', CLOSED: 'Closed', CANCELED: 'Cancelled' },
+    err: {
+      SEAT_UNAVAILABLE: 'Someone else already has that seat. Please pick another.',
+      RESERVATION_EXPIRED: 'The hold expired, so it cannot be paid. Please choose seats again.',
+      INSUFFICIENT_BALANCE: 'Your wallet balance is too low. Top up, then pay again.',
+      TICKET_LIMIT: 'That is more tickets than one buyer may have for this performance.',
+      TOO_MANY_SEATS: 'Too many seats in one reservation.',
+      SALE_NOT_OPEN: 'This performance is not on sale now.',
+      ALREADY_PAID: 'This reservation is already paid.',
+      RESERVATION_NOT_PAYABLE: 'This reservation cannot be paid.',
+      NOT_CANCELLABLE: 'This reservation cannot be cancelled.',
+      CANCELLATION_CLOSED: 'The cancellation deadline has passed.',
+      BALANCE_LIMIT_EXCEEDED: 'That would exceed the wallet limit.',
+      QUEUE_TOKEN_REQUIRED: 'Please go through the waiting room first.', QUEUE_TOKEN_INVALID: 'Your waiting-room pass is not valid; please join again.', QUEUE_NOT_ACTIVE: 'It is not your turn yet.',
+      INVALID_CREDENTIALS: 'Wrong email or password.', ACCOUNT_LOCKED: 'Too many attempts; try again later.',
+      EMAIL_TAKEN: 'That email already has an account.', UNAUTHENTICATED: 'Please log in.', TOKEN_EXPIRED: 'Your session expired; please log in again.',
+      RATE_LIMITED: 'Too many requests; try again shortly.', SERVICE_UNAVAILABLE: 'Temporarily unavailable; try again shortly.',
+      VALIDATION_FAILED: 'Please check what you entered.', FORBIDDEN: 'Not allowed.', NOT_FOUND: 'Not found.', default: 'The request failed.',
+    },
+  },
+}[lang];
+
+// ---------- helpers ----------
+function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else if (k === 'class') el.className = v;
+    else el.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children.flat()) if (c !== undefined && c !== null && c !== false) el.append(c instanceof Node ? c : String(c));
+  return el;
+}
+const money = (n) => (lang === 'en' ? `${n.toLocaleString('en')} KRW` : `${n.toLocaleString('ko')}원`);
+const when = (iso) => new Date(iso).toLocaleString(lang === 'en' ? 'en-GB' : 'ko-KR', { dateStyle: 'medium', timeStyle: 'short' });
+const uuid = () => (crypto.randomUUID ? crypto.randomUUID() : [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, '0')).join(''));
+const errorText = (e) => {
+  const text = T.err[e?.code] ?? (e?.detail || T.err.default);
+  // TICKET_LIMIT says how many the buyer may have and already has.
+  if (e?.code === 'TICKET_LIMIT' && Number.isInteger(e.problem?.limit)) return `${text} ${T.ticketLimit(e.problem.limit, e.problem.held ?? 0)}`;
+  return text;
+};
+
+// An expired access token: trade the refresh cookie for a new session once, then ask again.
+let refreshing;
+function refreshSession() {
+  refreshing ??= fetch('/web/session/refresh', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}', credentials: 'same-origin' })
+    .then(async (res) => { if (res.ok) csrf = (await res.json()).csrfToken; return res.ok; }, () => false)
+    .finally(() => setTimeout(() => { refreshing = undefined; }, 1000));
+  return refreshing;
+}
+
+async function api(method, path, body, headers = {}, retried = false) {
+  const init = { method, headers: { ...headers }, credentials: 'same-origin' };
+  if (body !== undefined) {
+    init.headers['content-type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  if (method !== 'GET') {
+    init.headers['x-csrf-token'] = csrf;
+    if (path.startsWith('/api/')) init.headers['idempotency-key'] ??= uuid();
+  }
+  const res = await fetch(path, init);
+  const text = await res.text();
+  let data = null;
+  try { data = text ? JSON.parse(text) : null; } catch { data = null; }
+  if (res.status === 401 && signedIn && !retried && path.startsWith('/api/') && (await refreshSession())) return api(method, path, body, init.headers, true);
+  if (!res.ok) throw Object.assign(new Error(data?.detail ?? res.statusText), { status: res.status, code: data?.code ?? 'default', detail: data?.detail, problem: data });
+  return data;
+}
+
+function message(text, kind = 'info') {
+  const box = document.getElementById('message');
+  if (box) {
+    box.textContent = text;
+    box.className = `message ${kind}`;
+  } else {
+    document.getElementById('toast').textContent = text;
+  }
+}
+
+function render(...nodes) {
+  main.replaceChildren(...nodes);
+}
+
+function needLogin() {
+  if (signedIn) return false;
+  location.assign(`/login?next=${encodeURIComponent(location.pathname)}`);
+  return true;
+}
+
+// ---------- navigation ----------
+function nav() {
+  const items = [h('li', {}, h('a', { href: '/' }, T.concerts))];
+  if (signedIn) {
+    items.push(h('li', {}, h('a', { href: '/me/reservations' }, T.myReservations)));
+    items.push(h('li', {}, h('button', { type: 'button', id: 'logout', onclick: async () => { await api('DELETE', '/web/session').catch(() => {}); location.assign('/'); } }, T.logout)));
+  } else {
+    items.push(h('li', {}, h('a', { href: `/login?next=${encodeURIComponent(location.pathname)}` }, T.login)));
+    items.push(h('li', {}, h('a', { href: '/signup' }, T.signup)));
+  }
+  items.push(h('li', {}, h('button', {
+    type: 'button', lang: lang === 'en' ? 'ko' : 'en', id: 'lang-switch',
+    onclick: () => { document.cookie = `lang=${lang === 'en' ? 'ko' : 'en'}; path=/; max-age=31536000; samesite=strict`; location.reload(); },
+  }, T.switchLang)));
+  document.getElementById('nav').replaceChildren(h('a', { href: '/', class: 'brand' }, T.title), h('ul', {}, items));
+}
+
+// ---------- pages ----------
+async function concertsPage() {
+  document.title = T.title;
+  const { items } = await api('GET', '/api/v1/concerts?pageSize=50');
+  render(
+    h('h1', {}, T.concerts),
+    items.length === 0 ? h('p', {}, T.noConcerts) : h('ul', { class: 'cards' }, items.map((c) => h('li', { class: 'card' },
+      h('h2', {}, h('a', { href: `/concerts/${c.id}` }, c.title)),
+      h('p', {}, c.artist, ' · ', c.venue)))),
+  );
+}
+
+// A performance that is not cancelled is on sale between its opening and closing times.
+function saleState(s) {
+  if (s.status !== 'SCHEDULED') return T.st[s.status] ?? s.status;
+  const now = Date.now();
+  if (now < Date.parse(s.saleOpensAt)) return `${T.st.SCHEDULED} (${when(s.saleOpensAt)})`;
+  return now > Date.parse(s.saleClosesAt) ? T.st.CLOSED : T.st.ON_SALE;
+}
+
+async function concertPage() {
+  const [concert, { items }] = await Promise.all([api('GET', `/api/v1/concerts/${pageId}`), api('GET', `/api/v1/concerts/${pageId}/schedules`)]);
+  document.title = `${concert.title} · ${T.title}`;
+  render(
+    h('h1', {}, concert.title),
+    h('p', {}, concert.artist, ' · ', concert.venue),
+    concert.description ? h('p', {}, concert.description) : null,
+    h('h2', {}, T.performances),
+    h('ul', { class: 'cards' }, items.map((s) => h('li', { class: 'card' },
+      h('h3', {}, when(s.startsAt)),
+      h('p', {}, `${T.status}: ${saleState(s)}`),
+      h('p', {}, `${T.available} ${s.seats.available.toLocaleString()} ${T.of} ${s.seats.total.toLocaleString()}`),
+      h('a', { class: 'button', href: `/schedules/${s.id}/queue` }, T.book),
+      body.dataset.role === 'ADMIN' ? h('p', {}, h('a', { href: `/admin/schedules/${s.id}` }, T.dashboard)) : null))),
+  );
+}
+
+// Seat map and checkout on one page: pick, hold, count down, pay.
+async function seatsPage() {
+  const scheduleId = pageId;
+  const map = await api('GET', `/api/v1/schedules/${scheduleId}/seats`);
+  const maxSeats = Number(body.dataset.maxSeats) || 4; // the schedule's cap, from the page
+  document.title = `${T.seatMap} · ${T.title}`;
+  const seats = new Map(map.items.map((s) => [s.id, s]));
+  const buttons = new Map();
+  const selected = new Set();
+  let reservation; // the hold being paid, if any
+  const queueToken = () => sessionStorage.getItem(`queue:${scheduleId}`) ?? undefined;
+  const seatName = (s) => (lang === 'en' ? `${s.section}-${s.row}-${s.number}` : `${s.section}구역 ${s.row}열 ${s.number}번`);
+  const stateText = (s) => (s.status === 'AVAILABLE' ? T.seatAvailable : s.status === 'HELD' ? T.seatHeld : T.seatSold);
+
+  const paint = (s) => {
+    const b = buttons.get(s.id);
+    const mine = selected.has(s.id);
+    b.disabled = s.status !== 'AVAILABLE' && !mine;
+    b.dataset.status = s.status;
+    b.setAttribute('aria-pressed', String(mine));
+    // The visible number starts the accessible name; the rest is read out but not shown.
+    b.lastChild.textContent = ` ${seatName(s)}, ${s.tier}, ${money(s.price)}, ${mine ? T.selected : stateText(s)}`;
+  };
+  const summary = h('p', { id: 'selection', 'aria-live': 'polite' });
+  const holdButton = h('button', { type: 'button', id: 'hold', class: 'primary', disabled: true, onclick: () => hold() }, T.hold);
+  const updateSummary = () => {
+    const list = [...selected].map((id) => seats.get(id));
+    summary.textContent = `${T.selectedSeats}: ${list.length ? list.map(seatName).join(', ') : T.none}${list.length ? ` · ${T.total} ${money(list.reduce((a, s) => a + s.price, 0))}` : ''}`;
+    holdButton.disabled = list.length === 0 || Boolean(reservation);
+  };
+  const toggle = (id) => {
+    if (reservation) return;
+    const s = seats.get(id);
+    if (selected.has(id)) selected.delete(id);
+    else if (s.status !== 'AVAILABLE') return;
+    else if (selected.size >= maxSeats) return message(T.tooMany(maxSeats), 'error');
+    else selected.add(id);
+    paint(s);
+    updateSummary();
+  };
+
+  // Rows of seats, grouped by section; arrow keys move between seats (one tab stop per row).
+  const bySection = new Map();
+  for (const s of map.items) {
+    const rows = bySection.get(s.section) ?? new Map();
+    bySection.set(s.section, rows);
+    const row = rows.get(s.row) ?? [];
+    rows.set(s.row, row);
+    row.push(s);
+  }
+  const grid = [];
+  const rowEls = [];
+  for (const [section, rows] of bySection) {
+    for (const [row, list] of rows) {
+      list.sort((a, b) => a.number - b.number);
+      const line = list.map((s) => {
+        const b = h('button', { type: 'button', class: `seat tier-${String(s.tier).replace(/[^A-Za-z0-9]/g, '')}`, 'data-seat': s.id, onclick: () => toggle(s.id) }, String(s.number), h('span', { class: 'sr-only' }));
+        buttons.set(s.id, b);
+        paint(s);
+        return b;
+      });
+      grid.push(line);
+      rowEls.push(h('div', { class: 'seat-row', role: 'group', 'aria-label': lang === 'en' ? `${T.section} ${section}, ${T.row} ${row}` : `${section}구역 ${row}열` },
+        h('span', { class: 'row-label', 'aria-hidden': 'true' }, `${section}-${row}`), line));
+    }
+  }
+  const mapEl = h('div', { class: 'seat-map', id: 'seat-map' }, rowEls);
+  mapEl.addEventListener('keydown', (e) => {
+    const r = grid.findIndex((line) => line.includes(document.activeElement));
+    if (r < 0) return;
+    const c = grid[r].indexOf(document.activeElement);
+    const moves = { ArrowRight: [0, 1], ArrowLeft: [0, -1], ArrowDown: [1, 0], ArrowUp: [-1, 0] };
+    const m = moves[e.key];
+    if (!m) return;
+    e.preventDefault();
+    const nr = Math.max(0, Math.min(grid.length - 1, r + m[0]));
+    const nc = Math.max(0, Math.min(grid[nr].length - 1, c + m[1]));
+    grid[nr][nc].focus();
+  });
+
+  const tiers = [...new Map(map.items.map((s) => [s.tier, s.price])).entries()];
+  const legend = h('section', { 'aria-labelledby': 'legend-title', class: 'legend' },
+    h('h2', { id: 'legend-title' }, T.legend),
+    h('ul', {},
+      tiers.map(([tier, price]) => h('li', {}, h('span', { class: `swatch tier-${String(tier).replace(/[^A-Za-z0-9]/g, '')}`, 'aria-hidden': 'true' }), `${tier} · ${money(price)}`)),
+      h('li', {}, h('span', { class: 'swatch selected', 'aria-hidden': 'true' }), T.selected),
+      h('li', {}, h('span', { class: 'swatch taken', 'aria-hidden': 'true' }), T.taken)));
+
+  const checkout = h('section', { id: 'checkout', 'aria-labelledby': 'checkout-title', hidden: true });
+  render(
+    h('h1', {}, T.seatMap),
+    h('p', { id: 'hint' }, T.pickHint(maxSeats)),
+    h('div', { id: 'message', role: 'alert' }),
+    legend,
+    mapEl,
+    summary,
+    holdButton,
+    checkout,
+  );
+  updateSummary();
+
+  // Live statuses: a seat someone else takes turns unavailable here without a reload.
+  const live = new EventSource(`/web/schedules/${scheduleId}/seats/stream`);
+  live.addEventListener('seats', (e) => {
+    const lost = [];
+    for (const [id, status] of JSON.parse(e.data)) {
+      const s = seats.get(id);
+      if (!s) continue;
+      s.status = status;
+      if (status !== 'AVAILABLE' && selected.has(id) && !reservation) {
+        selected.delete(id);
+        lost.push(seatName(s));
+      }
+      paint(s);
+    }
+    if (lost.length) {
+      message(T.takenLive(lost.join(', ')), 'error');
+      updateSummary();
+    }
+  });
+
+  async function hold() {
+    if (needLogin()) return;
+    holdButton.disabled = true;
+    const token = queueToken();
+    try {
+      reservation = await api('POST', '/api/v1/reservations', { scheduleId, seatIds: [...selected] }, token ? { 'x-queue-token': token } : {});
+      message('');
+      showCheckout();
+    } catch (e) {
+      if (e.code === 'QUEUE_TOKEN_REQUIRED' || e.code === 'QUEUE_TOKEN_INVALID' || e.code === 'QUEUE_NOT_ACTIVE') {
+        location.assign(`/schedules/${scheduleId}/queue`);
+        return;
+      }
+      if (e.code === 'SEAT_UNAVAILABLE') {
+        for (const id of e.problem?.unavailableSeatIds ?? e.problem?.seatIds ?? []) {
+          selected.delete(id);
+          const s = seats.get(id);
+          if (s) { s.status = 'HELD'; paint(s); }
+        }
+      }
+      message(errorText(e), 'error');
+      updateSummary();
+    }
+  }
+
+  let timer;
+  async function showCheckout() {
+    const r = reservation;
+    const wallet = await api('GET', '/api/v1/wallet').catch(() => ({ balance: 0 }));
+    const countdown = h('p', { id: 'countdown', role: 'timer', 'aria-atomic': 'true' });
+    const balance = h('p', { id: 'balance' }, `${T.balance}: ${money(wallet.balance)}`);
+    const topUpInput = h('input', { id: 'topup-amount', type: 'number', min: 1, step: 1, value: Math.max(0, r.amount - wallet.balance) || r.amount, inputmode: 'numeric' });
+    const topUp = h('form', { id: 'topup', class: 'inline', hidden: wallet.balance >= r.amount, onsubmit: async (e) => {
+      e.preventDefault();
+      try {
+        const res = await api('POST', '/api/v1/wallet/charges', { amount: Number(topUpInput.value) });
+        balance.textContent = `${T.balance}: ${money(res.balance)}`;
+        topUp.hidden = res.balance >= r.amount;
+        message('');
+      } catch (err) { message(errorText(err), 'error'); }
+    } }, h('label', { for: 'topup-amount' }, T.topUpAmount), topUpInput, h('button', { type: 'submit' }, T.topUp));
+    const payButton = h('button', { type: 'button', id: 'pay', class: 'primary', onclick: async () => {
+      payButton.disabled = true;
+      const token = queueToken();
+      try {
+        await api('POST', `/api/v1/reservations/${r.id}/payment`, undefined, token ? { 'x-queue-token': token } : {});
+        clearInterval(timer);
+        countdown.hidden = true;
+        topUp.hidden = true;
+        message(T.paid, 'success');
+        checkout.append(h('p', {}, h('a', { href: '/me/reservations', id: 'to-reservations' }, T.myReservations)));
+      } catch (err) {
+        if (err.code === 'INSUFFICIENT_BALANCE') topUp.hidden = false;
+        if (err.code === 'RESERVATION_EXPIRED') return expire();
+        message(errorText(err), 'error');
+        payButton.disabled = false;
+      }
+    } }, `${T.pay} (${money(r.amount)})`);
+    checkout.replaceChildren(
+      h('h2', { id: 'checkout-title' }, T.checkout),
+      h('ul', {}, r.seats.map((s) => h('li', {}, `${seatName({ section: s.section, row: s.row, number: s.number })} · ${money(s.price)}`))),
+      countdown, balance, topUp, payButton,
+    );
+    checkout.hidden = false;
+    const end = Date.parse(r.expiresAt);
+    const tick = () => {
+      const left = Math.max(0, Math.ceil((end - Date.now()) / 1000));
+      countdown.textContent = `${T.timeLeft} ${Math.floor(left / 60)}:${String(left % 60).padStart(2, '0')}`;
+      if (left === 0) expire();
+    };
+    tick();
+    timer = setInterval(tick, 1000);
+    payButton.focus();
+  }
+
+  function expire() {
+    clearInterval(timer);
+    for (const id of selected) paint(seats.get(id));
+    selected.clear();
+    reservation = undefined;
+    checkout.hidden = true;
+    checkout.replaceChildren();
+    message(T.expired, 'error');
+    for (const s of seats.values()) paint(s);
+    updateSummary();
+  }
+}
+
+async function queuePage() {
+  if (needLogin()) return;
+  const scheduleId = pageId;
+  document.title = `${T.queueTitle} · ${T.title}`;
+  const position = h('p', { id: 'position' });
+  const estimate = h('p', { id: 'estimate' });
+  const bar = h('progress', { id: 'queue-progress', max: 100, value: 0, 'aria-label': T.progress });
+  const state = h('p', { id: 'queue-state', role: 'status' }, T.waiting);
+  render(h('h1', {}, T.queueTitle), h('div', { id: 'message', role: 'alert' }), state, position, estimate, bar);
+  let first;
+  let stream;
+  const show = (v) => {
+    if (v.status === 'ACTIVE') {
+      stream?.close();
+      sessionStorage.setItem(`queue:${scheduleId}`, v.token);
+      bar.value = 100;
+      state.textContent = T.admitted;
+      location.assign(`/schedules/${scheduleId}`);
+      return;
+    }
+    if (v.status === 'EXPIRED') {
+      stream?.close();
+      position.textContent = '';
+      estimate.textContent = '';
+      const text = v.reason === 'SOLD_OUT' ? T.soldOut : v.reason === 'CLOSED' ? T.closed : T.queueEnded;
+      state.textContent = text;
+      message(text, 'error');
+      if (v.reason !== 'SOLD_OUT' && v.reason !== 'CLOSED') main.append(h('button', { type: 'button', onclick: () => location.reload() }, T.rejoin));
+      return;
+    }
+    if (v.position === null) {
+      state.textContent = v.opensAt ? T.preQueue : T.waiting;
+      return;
+    }
+    first ??= v.position;
+    position.textContent = `${T.position}: ${v.position.toLocaleString()}`;
+    estimate.textContent = v.estimatedWaitSeconds === null ? '' : `${T.estimate}: ${v.estimatedWaitSeconds.toLocaleString()}${T.seconds}`;
+    bar.value = Math.round(((first - v.position + 1) / (first + 1)) * 100);
+  };
+  try {
+    const view = await api('POST', '/api/v1/queue/tokens', { scheduleId });
+    show(view);
+    if (view.status !== 'WAITING') return;
+    const open = () => {
+      stream = new EventSource(`/api/v1/queue/tokens/current/stream?token=${encodeURIComponent(view.token)}`);
+      stream.addEventListener('status', (e) => show(JSON.parse(e.data)));
+      // Refused (the session expired): refresh it and listen again; other drops reconnect by themselves.
+      stream.onerror = async () => { if (stream.readyState === EventSource.CLOSED && (await refreshSession())) open(); };
+    };
+    open();
+  } catch (e) {
+    message(errorText(e), 'error');
+  }
+}
+
+async function reservationsPage() {
+  if (needLogin()) return;
+  document.title = `${T.myReservations} · ${T.title}`;
+  const { items } = await api('GET', '/api/v1/reservations?pageSize=50');
+  const rows = await Promise.all(items.map((r) => api('GET', `/api/v1/reservations/${r.id}`)));
+  render(
+    h('h1', {}, T.myReservations),
+    h('div', { id: 'message', role: 'alert' }),
+    rows.length === 0 ? h('p', {}, T.noReservations) : h('ul', { class: 'cards', id: 'reservations' }, rows.map((r) => {
+      const status = h('p', { class: 'status' }, `${T.status}: ${T.st[r.status] ?? r.status}`);
+      const cancel = r.status === 'HELD' || r.status === 'CONFIRMED'
+        ? h('button', { type: 'button', onclick: async () => {
+          cancel.disabled = true;
+          try {
+            const after = await api('DELETE', `/api/v1/reservations/${r.id}`);
+            status.textContent = `${T.status}: ${T.st[after.status] ?? after.status}`;
+            cancel.remove();
+            message(T.cancelled, 'success');
+          } catch (e) { message(errorText(e), 'error'); cancel.disabled = false; }
+        } }, r.status === 'CONFIRMED' ? T.refund : T.cancel)
+        : null;
+      return h('li', { class: 'card', 'data-reservation': r.id, 'data-status': r.status },
+        h('h2', {}, r.seats.map((s) => `${s.section}-${s.row}-${s.number}`).join(', ')),
+        status,
+        h('p', {}, `${T.amount}: ${money(r.amount)} · ${T.reserved}: ${when(r.createdAt)}`),
+        cancel);
+    })),
+  );
+}
+
+function formField(id, label, attrs) {
+  return h('p', { class: 'field' }, h('label', { for: id }, label), h('input', { id, name: id, required: true, ...attrs }));
+}
+
+function loginPage() {
+  document.title = `${T.login} · ${T.title}`;
+  const form = h('form', { id: 'login-form', onsubmit: async (e) => {
+    e.preventDefault();
+    try {
+      await api('POST', '/web/session', { email: form.email.value, password: form.password.value });
+      const next = new URLSearchParams(location.search).get('next');
+      location.assign(next && next.startsWith('/') && !next.startsWith('//') ? next : '/');
+    } catch (err) { message(errorText(err), 'error'); }
+  } },
+  formField('email', T.email, { type: 'email', autocomplete: 'username' }),
+  formField('password', T.password, { type: 'password', autocomplete: 'current-password' }),
+  h('button', { type: 'submit', class: 'primary' }, T.login));
+  render(h('h1', {}, T.login), h('div', { id: 'message', role: 'alert' }), form, h('p', {}, h('a', { href: '/signup' }, T.signup)));
+}
+
+function signupPage() {
+  document.title = `${T.signup} · ${T.title}`;
+  const form = h('form', { id: 'signup-form', onsubmit: async (e) => {
+    e.preventDefault();
+    try {
+      await api('POST', '/api/v1/auth/signup', { email: form.email.value, password: form.password.value, name: form.name.value });
+      location.assign('/login?signedUp=1');
+    } catch (err) { message(errorText(err), 'error'); }
+  } },
+  formField('name', T.name, { autocomplete: 'name', maxlength: 100 }),
+  formField('email', T.email, { type: 'email', autocomplete: 'username' }),
+  formField('password', T.password, { type: 'password', autocomplete: 'new-password', minlength: 10 }),
+  h('button', { type: 'submit', class: 'primary' }, T.signup));
+  render(h('h1', {}, T.signup), h('div', { id: 'message', role: 'alert' }), form);
+}
+
+// Organiser (ADMIN): live sales figures and the waiting room's controls for one performance.
+async function dashboardPage() {
+  if (needLogin()) return;
+  const scheduleId = pageId;
+  document.title = `${T.dashboard} · ${T.title}`;
+  const figures = h('dl', { id: 'sales', class: 'figures', 'aria-live': 'polite' });
+  const field = (id, label, attrs = {}) => h('p', { class: 'field' }, h('label', { for: id }, label), h('input', { id, name: id, type: 'number', min: 1, step: 1, ...attrs }));
+  const mode = h('select', { id: 'mode', name: 'mode' }, h('option', { value: 'auto' }, T.auto), h('option', { value: 'manual' }, T.manual));
+  const controls = h('form', { id: 'queue-controls', onsubmit: async (e) => {
+    e.preventDefault();
+    const num = (name) => (controls[name].value === '' ? undefined : Number(controls[name].value));
+    const change = { mode: mode.value, maxActive: num('maxActive'), admitRatePerSec: num('admitRatePerSec'), minAdmitRate: num('minAdmitRate'), maxAdmitRate: num('maxAdmitRate'), targetP99Ms: num('targetP99Ms') };
+    for (const k of Object.keys(change)) if (change[k] === undefined) delete change[k];
+    try {
+      show(null, await api('PUT', `/api/v1/admin/schedules/${scheduleId}/queue`, change), true);
+      message(T.savedSettings, 'success');
+    } catch (err) { message(errorText(err), 'error'); }
+  } },
+  h('p', { class: 'field' }, h('label', { for: 'mode' }, T.queueMode), mode),
+  field('maxActive', T.maxActive), field('admitRatePerSec', T.admitRate),
+  field('minAdmitRate', T.minAdmitRate), field('maxAdmitRate', T.maxAdmitRate), field('targetP99Ms', T.targetP99, { min: 10 }),
+  h('button', { type: 'submit' }, T.save));
+  render(
+    h('h1', {}, `${T.dashboard} #${scheduleId}`),
+    h('div', { id: 'message', role: 'alert' }),
+    figures,
+    h('section', { 'aria-labelledby': 'controls-title' }, h('h2', { id: 'controls-title' }, T.queueControls), controls),
+  );
+  const fig = (k, v, id) => [h('dt', {}, k), h('dd', { 'data-figure': id }, v)];
+  let filled = false;
+  function show(sales, queue, fill = !filled) {
+    if (sales) show.sales = sales;
+    if (queue) show.queue = queue;
+    const s = show.sales;
+    const q = show.queue;
+    figures.replaceChildren(
+      ...(s ? [...fig(T.sold, s.seatsSold.toLocaleString(), 'sold'), ...fig(T.held, s.seatsHeld.toLocaleString(), 'held'), ...fig(T.revenue, money(s.revenue), 'revenue'), ...fig(T.confirmed, s.reservationsConfirmed.toLocaleString(), 'confirmed')] : []),
+      ...(q ? [...fig(T.queueLength, q.queue.waiting.toLocaleString(), 'waiting'), ...fig(T.activeBuyers, q.queue.active.toLocaleString(), 'active'), ...fig(T.admitRate, String(q.admitRatePerSec), 'rate'),
+        ...fig(T.holdP99, q.controller.holdP99Ms === null ? '–' : `${q.controller.holdP99Ms} ms`, 'p99'), ...fig(T.queueMode, q.mode === 'auto' ? T.auto : T.manual, 'mode')] : []),
+    );
+    if (q && fill) {
+      filled = true;
+      mode.value = q.mode;
+      controls.maxActive.value = q.overrides.maxActive ?? q.auto.maxActiveCeiling;
+      controls.admitRatePerSec.value = q.admitRatePerSec;
+      controls.minAdmitRate.value = q.auto.minAdmitRate;
+      controls.maxAdmitRate.value = q.auto.maxAdmitRate;
+      controls.targetP99Ms.value = q.auto.targetP99Ms;
+    }
+  }
+  const refresh = async () => {
+    try {
+      const [sales, queue] = await Promise.all([api('GET', `/api/v1/admin/schedules/${scheduleId}/sales`), api('GET', `/api/v1/admin/schedules/${scheduleId}/queue`)]);
+      show(sales, queue);
+    } catch (e) { message(errorText(e), 'error'); }
+  };
+  await refresh();
+  setInterval(refresh, 1000);
+}
+
+const PAGES = { concerts: concertsPage, concert: concertPage, seats: seatsPage, queue: queuePage, reservations: reservationsPage, login: loginPage, signup: signupPage, dashboard: dashboardPage };
+nav();
+Promise.resolve(PAGES[page]?.()).then(
+  () => { main.dataset.ready = 'true'; },
+  (e) => {
+    render(h('h1', {}, T.title), h('p', { class: 'message error', role: 'alert' }, errorText(e)));
+    if (e.code === 'UNAUTHENTICATED' || e.code === 'TOKEN_EXPIRED') location.assign(`/login?next=${encodeURIComponent(location.pathname)}`);
+    main.dataset.ready = 'error';
+  },
+);

@@ -1,0 +1,188 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Hono, type Context } from 'hono';
+import { compress } from 'hono/compress';
+import { getCookie } from 'hono/cookie';
+import { html } from 'hono/html';
+import { streamSSE } from 'hono/streaming';
+import { z } from 'zod';
+import type { CatalogRepository } from '../catalog/repository.js';
+import type { SeatMapCache } from '../catalog/seat-map-cache.js';
+import type { IdentityService } from '../identity/service.js';
+import type { AccessTokens } from '../identity/tokens.js';
+import type { AppEnv } from '../platform/http/app.js';
+import { DomainError } from '../shared/errors.js';
+import type { BrowserSessions } from './session.js';
+
+/**
+ * The web app: server-rendered page shells (hono/html, escaped by default) that load one small
+ * hand-written script, /web/app.js, which draws each page from the JSON API. The API process serves
+ * all of it: no CDN, no second server, no build step. See docs/web.md for why.
+ */
+const here = dirname(fileURLToPath(import.meta.url));
+const assetDir = [join(here, 'assets'), join(process.cwd(), 'src/web/assets')].find((d) => {
+  try {
+    readFileSync(join(d, 'app.js'));
+    return true;
+  } catch {
+    return false;
+  }
+})!;
+const ASSETS: Record<string, string> = { 'app.js': 'text/javascript; charset=utf-8', 'app.css': 'text/css; charset=utf-8' };
+const assetBodies = new Map<string, string>();
+const asset = (name: string) => {
+  let body = assetBodies.get(name);
+  if (body === undefined) assetBodies.set(name, (body = readFileSync(join(assetDir, name), 'utf8')));
+  return body;
+};
+/** A new address per content, so the assets can be cached for a year. */
+let version: string | undefined;
+const assetVersion = () => (version ??= createHash('sha256').update(asset('app.js')).update(asset('app.css')).digest('base64url').slice(0, 12));
+
+const LoginBody = z.object({ email: z.string().trim().min(3).max(254), password: z.string().min(1).max(128) }).strict();
+
+/** Pages: path → page name, read by app.js. */
+const PAGES: Array<[string, string]> = [
+  ['/', 'concerts'],
+  ['/concerts/:id', 'concert'],
+  ['/schedules/:id', 'seats'],
+  ['/schedules/:id/queue', 'queue'],
+  ['/me/reservations', 'reservations'],
+  ['/login', 'login'],
+  ['/signup', 'signup'],
+  ['/admin/schedules/:id', 'dashboard'],
+];
+
+export function webRoutes(deps: {
+  sessions: BrowserSessions;
+  tokens: AccessTokens;
+  identity: IdentityService;
+  seatMaps: SeatMapCache;
+  catalog: CatalogRepository;
+  /** MAX_SEATS_PER_RESERVATION: the seat page lets a buyer pick at most this (or the schedule's lower cap). */
+  maxSeatsPerReservation: number;
+  clientIp: (c: Context) => string | null;
+  seatStreamIntervalMs: number;
+}) {
+  const app = new Hono<AppEnv>();
+
+  for (const [path, page] of PAGES) {
+    app.get(path, async (c) => {
+      const token = deps.sessions.token(c);
+      const claims = token ? await deps.tokens.verify(token).catch(() => undefined) : undefined;
+      const lang = getCookie(c, 'lang') === 'en' ? 'en' : 'ko';
+      const id = c.req.param('id' as never) as string | undefined;
+      if (id !== undefined && !/^[1-9][0-9]{0,15}$/.test(id)) throw new DomainError('NOT_FOUND', `No page ${c.req.path}`);
+      const schedule = page === 'seats' && id ? await deps.catalog.findSchedule(Number(id)) : undefined;
+      const maxSeats = Math.min(schedule?.maxSeatsPerReservation ?? deps.maxSeatsPerReservation, deps.maxSeatsPerReservation);
+      c.header('Cache-Control', 'no-store');
+      return c.html(
+        html`<!doctype html>
+<html lang="${lang}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${lang === 'en' ? 'Concert tickets' : '콘서트 예매'}</title>
+${claims && token ? html`<meta name="csrf-token" content="${deps.sessions.csrfFor(token)}">` : ''}
+<link rel="stylesheet" href="/web/app.css?v=${assetVersion()}">
+<script type="module" src="/web/app.js?v=${assetVersion()}"></script>
+</head>
+<body data-page="${page}" data-id="${id ?? ''}" data-user="${claims ? claims.sub : ''}" data-role="${claims?.role ?? ''}" data-max-seats="${maxSeats}">
+<a class="skip" href="#main">${lang === 'en' ? 'Skip to content' : '본문으로 건너뛰기'}</a>
+<header><nav id="nav" aria-label="${lang === 'en' ? 'Main' : '주 메뉴'}"></nav></header>
+<main id="main" tabindex="-1"><p>${lang === 'en' ? 'Loading…' : '불러오는 중…'}</p></main>
+<div id="toast" role="status" aria-live="polite"></div>
+</body>
+</html>`,
+      );
+    });
+  }
+
+  app.get('/web/:asset', compress(), (c) => {
+    const name = c.req.param('asset');
+    const type = Object.hasOwn(ASSETS, name) ? ASSETS[name] : undefined;
+    if (!type) return c.notFound();
+    return c.body(asset(name), 200, { 'content-type': type, 'cache-control': c.req.query('v') ? 'public, max-age=31536000, immutable' : 'no-cache' });
+  });
+
+  // Log in: the access token goes into the HttpOnly cookie; the page gets only the CSRF token.
+  app.post('/web/session', async (c) => {
+    sameOrigin(c);
+    const parsed = LoginBody.safeParse(await c.req.json().catch(() => undefined));
+    if (!parsed.success) throw new DomainError('VALIDATION_FAILED', 'Send {"email", "password"} as JSON');
+    const issued = await deps.identity.login(parsed.data.email, parsed.data.password, deps.clientIp(c));
+    const csrf = deps.sessions.start(c, issued);
+    c.header('Cache-Control', 'no-store');
+    return c.json({ userId: issued.userId, csrfToken: csrf }, 200);
+  });
+
+  // The access token lasts JWT_TTL_SECONDS; the page trades the refresh cookie for new ones when
+  // an answer says 401 (each refresh token works once, as for REST clients).
+  app.post('/web/session/refresh', async (c) => {
+    sameOrigin(c);
+    const refreshToken = deps.sessions.refreshToken(c);
+    if (!refreshToken) throw new DomainError('UNAUTHENTICATED', 'No session to refresh; log in again');
+    const issued = await deps.identity.refresh(refreshToken, deps.clientIp(c));
+    const csrf = deps.sessions.start(c, issued);
+    c.header('Cache-Control', 'no-store');
+    return c.json({ userId: issued.userId, csrfToken: csrf }, 200);
+  });
+
+  app.delete('/web/session', (c) => {
+    const token = deps.sessions.token(c);
+    if (token) deps.sessions.checkCsrf(c, token);
+    deps.sessions.end(c);
+    return c.body(null, 204);
+  });
+
+  // Live seat statuses of one schedule for the seat map: the first message has every seat, then
+  // only the seats that changed. Read from the Redis seat-map cache (patched after every hold,
+  // release and sale), so a stream costs one cached read per tick, whoever is watching.
+  app.get('/web/schedules/:id/seats/stream', async (c) => {
+    const id = c.req.param('id');
+    if (!/^[1-9][0-9]{0,15}$/.test(id)) throw new DomainError('VALIDATION_FAILED', 'scheduleId must be a positive integer');
+    const scheduleId = Number(id);
+    const first = await deps.seatMaps.get(scheduleId);
+    if (first.length === 0) throw new DomainError('NOT_FOUND', 'Schedule not found');
+    return streamSSE(c, async (stream) => {
+      let aborted = false;
+      stream.onAbort(() => {
+        aborted = true;
+      });
+      const known = new Map<number, string>();
+      let seats = first;
+      let lastWrite = 0;
+      while (!aborted) {
+        const changed: Array<[number, string]> = [];
+        for (const s of seats) {
+          if (known.get(s.id) !== s.status) {
+            known.set(s.id, s.status);
+            changed.push([s.id, s.status]);
+          }
+        }
+        if (changed.length > 0) {
+          await stream.writeSSE({ event: 'seats', data: JSON.stringify(changed), retry: 2000 });
+          lastWrite = Date.now();
+        } else if (Date.now() - lastWrite > 15_000) {
+          await stream.write(': keep-alive\n\n');
+          lastWrite = Date.now();
+        }
+        await stream.sleep(deps.seatStreamIntervalMs);
+        if (aborted) break;
+        seats = await deps.seatMaps.get(scheduleId).catch(() => seats);
+      }
+    }) as never;
+  });
+
+  return app;
+}
+
+/** Login is the one cookie-setting request without a session: refuse it from another origin (login CSRF). */
+function sameOrigin(c: Context) {
+  const origin = c.req.header('origin');
+  const host = origin ? URL.canParse(origin) && new URL(origin).host : undefined;
+  if (host !== undefined && host !== c.req.header('host')) throw new DomainError('FORBIDDEN', 'Cross-origin login refused');
+  if (!(c.req.header('content-type') ?? '').startsWith('application/json')) throw new DomainError('UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json');
+}

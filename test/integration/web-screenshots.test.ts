@@ -1,0 +1,86 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { salesReadModelConsumer } from '../../src/events/consumers/sales-read-model.js';
+import { Metrics } from '../../src/platform/observability/metrics.js';
+import { ensureTopics } from '../support/events.js';
+import { startRelay } from '../support/kafka.js';
+import { demoConcerts } from '../../src/main/demo-data.js';
+import { CHROMIUM, ready, startBrowserStack } from '../support/browser.js';
+import { createTestContext, type TestContext } from '../support/harness.js';
+
+/**
+ * Not a check: refreshes the README's screenshots (docs/screenshots/*.png) from the demo concerts.
+ * Runs only when asked: WEB_SCREENSHOTS=1 npx vitest run test/integration/web-screenshots.test.ts
+ */
+const wanted = Boolean(process.env.WEB_SCREENSHOTS) && existsSync(CHROMIUM);
+describe.skipIf(!wanted)('web app screenshots', () => {
+  let ctx: TestContext;
+  let web: Awaited<ReturnType<typeof startBrowserStack>>;
+  const dir = 'docs/screenshots';
+  let relay: Awaited<ReturnType<typeof startRelay>> | undefined;
+  let readModel: ReturnType<typeof salesReadModelConsumer> | undefined;
+
+  beforeAll(async () => {
+    ctx = await createTestContext({ env: { QUEUE_ENFORCED: 'true', QUEUE_TICK_MS: '100', QUEUE_SETTINGS_CACHE_MS: '0' } });
+    web = await startBrowserStack(ctx);
+    // The dashboard's sales figures come from the read model, fed through Kafka.
+    await ensureTopics(ctx);
+    relay = await startRelay(ctx);
+    readModel = salesReadModelConsumer({ kafka: ctx.kafka, db: ctx.db, log: pino({ level: 'silent' }), metrics: new Metrics(`shots-${ctx.id}`, false), topicPrefix: ctx.config.KAFKA_TOPIC_PREFIX });
+    readModel.start();
+    await readModel.ready();
+    mkdirSync(dir, { recursive: true });
+  });
+  afterAll(async () => {
+    await ctx?.services.queue.service.flush();
+    await readModel?.stop();
+    await relay?.stop();
+    await web?.close();
+    await ctx?.close();
+  });
+
+  it('takes the main pages', async () => {
+    let first: { concertId: number; scheduleIds: number[] } | undefined;
+    for (const c of demoConcerts()) first ??= await ctx.services.catalog.createConcert(c, null);
+    const scheduleId = first!.scheduleIds[0]!;
+    const admin = await ctx.createUser({ role: 'ADMIN' });
+    const buyer = await ctx.createUser({ balance: 1_000_000 });
+    const page = await web.loggedIn(buyer.email);
+    await page.setViewportSize({ width: 1100, height: 800 });
+    const shot = async (name: string, path: string) => {
+      await page.goto(`${web.base}${path}`);
+      await ready(page);
+      await page.screenshot({ path: `${dir}/${name}.png` });
+    };
+    await shot('concerts', '/');
+    await shot('concert', `/concerts/${first!.concertId}`);
+    await page.goto(`${web.base}/schedules/${scheduleId}/queue`);
+    await page.waitForURL(`${web.base}/schedules/${scheduleId}`);
+    await ready(page);
+    const seats = await page.$$('.seat:not([disabled])');
+    for (const s of seats.slice(22, 24)) await s.click();
+    await page.screenshot({ path: `${dir}/seat-map.png` });
+    await page.click('#hold');
+    await page.waitForSelector('#checkout:not([hidden]) #countdown');
+    await page.locator('#checkout').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: `${dir}/checkout.png` });
+    await page.click('#pay');
+    await page.locator('#message', { hasText: /결제가 완료/ }).waitFor({ timeout: 60_000 });
+    await shot('my-reservations', '/me/reservations');
+    // The waiting room: a full room (one buyer in at a time), seen by a second buyer.
+    expect((await ctx.request('PUT', `/api/v1/admin/schedules/${first!.scheduleIds[1]}/queue`, { token: admin.token, body: { mode: 'manual', maxActive: 1, admitRatePerSec: 1 } })).status).toBe(200);
+    for (let i = 0; i < 3; i++) await ctx.request('POST', '/api/v1/queue/tokens', { token: (await ctx.createUser()).token, body: { scheduleId: first!.scheduleIds[1] } });
+    await page.goto(`${web.base}/schedules/${first!.scheduleIds[1]}/queue`);
+    await page.locator('#position', { hasText: /\d/ }).waitFor();
+    await page.screenshot({ path: `${dir}/waiting-room.png` });
+    const organiser = await web.loggedIn(admin.email);
+    await organiser.setViewportSize({ width: 1100, height: 800 });
+    await organiser.goto(`${web.base}/admin/schedules/${scheduleId}`);
+    await ready(organiser);
+    await organiser.locator('[data-figure="sold"]', { hasText: /^2$/ }).waitFor({ timeout: 60_000 });
+    await organiser.screenshot({ path: `${dir}/dashboard.png` });
+    await page.context().close();
+    await organiser.context().close();
+  });
+});
