@@ -1,7 +1,8 @@
 import { log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { SeatMapCache } from '../src/catalog/seat-map-cache.js';
-import type { HoldResult, PaymentOutcome, ReleaseInput, ReservationInput } from '../src/booking/contracts.js';
+import type { HoldResult, ReleaseInput, ReservationInput } from '../src/booking/contracts.js';
+import type { PaymentOutcome } from '../src/payment/contracts.js';
 import { ConfirmationRejected, type ReservationRepository } from '../src/booking/repository.js';
 import type { SeatLocks } from '../src/booking/seat-locks.js';
 import type { WalletRepository } from '../src/payment/wallet-repository.js';

@@ -27,10 +27,6 @@ export type HoldResult =
   | { ok: false; code: 'TICKET_LIMIT'; limit: number; held: number }
   | { ok: false; code: 'HOLD_FAILED' };
 
-export type PaymentOutcome =
-  | { ok: true; paymentId: number; amount: number }
-  | { ok: false; code: 'INSUFFICIENT_BALANCE' | 'RESERVATION_EXPIRED' | 'RESERVATION_NOT_PAYABLE'; detail: string };
-
 export type PayResult =
   | { ok: true; status: 'CONFIRMED'; paymentId: number; amount: number }
   | { ok: false; code: 'INSUFFICIENT_BALANCE' | 'RESERVATION_EXPIRED' | 'RESERVATION_NOT_PAYABLE' | 'PAYMENT_FAILED'; detail: string; status: WorkflowStatus };

@@ -32,6 +32,20 @@ export function decideCancellation(
   return { action: 'REFUND' };
 }
 
+/** Whether a reservation may be paid now, and if not, the refusal the buyer sees. */
+export type PayableVerdict = { ok: true } | { ok: false; code: 'RESERVATION_EXPIRED' | 'RESERVATION_NOT_PAYABLE'; detail: string };
+
+/**
+ * The payable rule: only a HELD reservation whose hold has not expired. The buyer was promised "pay
+ * before expiresAt", so a payment that arrives later is refused even if the workflow's timer has not
+ * fired yet (it fires within milliseconds and releases).
+ */
+export function payable(status: ReservationStatus, expiresAt: Date, now: Date): PayableVerdict {
+  if (status !== 'HELD') return { ok: false, code: 'RESERVATION_NOT_PAYABLE', detail: `reservation is ${status}` };
+  if (expiresAt.getTime() <= now.getTime()) return { ok: false, code: 'RESERVATION_EXPIRED', detail: 'the hold expired before payment' };
+  return { ok: true };
+}
+
 /** Seat selection: 1..max distinct seats. Returns a problem description or undefined. */
 export function checkSeatSelection(seatIds: readonly number[], max: number): string | undefined {
   if (seatIds.length === 0) return 'select at least one seat';

@@ -2,7 +2,7 @@ import { asc, inArray, isNull, sql } from 'drizzle-orm';
 import type { Producer } from 'kafkajs';
 import type mysql from 'mysql2/promise';
 import type { Db } from '../platform/db/client.js';
-import { domainEvents } from '../platform/db/schema.js';
+import { domainEvents } from './schema.js';
 import type { Logger } from '../platform/observability/logger.js';
 import type { Metrics } from '../platform/observability/metrics.js';
 import { topicFor } from './catalog.js';

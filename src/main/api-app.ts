@@ -83,7 +83,7 @@ export function buildApiApp(deps: ApiDeps) {
   const catalog = new CatalogRepository(db);
   const seatMaps = new SeatMapCache(redis, catalog, config.SEAT_MAP_CACHE_TTL_SECONDS, metrics);
   const reservations = new ReservationRepository(db);
-  const wallets = new WalletRepository(db, { maxBalance: config.WALLET_MAX_BALANCE });
+  const wallets = new WalletRepository(db, { maxBalance: config.WALLET_MAX_BALANCE }, reservations);
   const idempotency = new IdempotencyStore(db, config.IDEMPOTENCY_TTL_SECONDS);
   const booking = new BookingService(catalog, reservations, new ReservationWorkflows(deps.temporal, config.TEMPORAL_TASK_QUEUE), new RedisSeatLocks(redis), {
     holdTtlMs: config.HOLD_TTL_SECONDS * 1000,

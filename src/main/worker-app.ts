@@ -51,7 +51,7 @@ export function buildActivities(deps: Omit<WorkerDeps, 'connection' | 'workflowB
   const reservations = new ReservationRepository(deps.db);
   const activities = createActivities({
     reservations,
-    wallets: new WalletRepository(deps.db, { maxBalance: deps.config.WALLET_MAX_BALANCE }),
+    wallets: new WalletRepository(deps.db, { maxBalance: deps.config.WALLET_MAX_BALANCE }, reservations),
     seatLocks: new RedisSeatLocks(deps.redis),
     seatMaps: new SeatMapCache(deps.redis, catalog, deps.config.SEAT_MAP_CACHE_TTL_SECONDS, deps.metrics),
     temporal: deps.client,
