@@ -2,7 +2,19 @@
  * Reservation rules, pure: no I/O, no clock of its own (callers pass `now`), so both the workflow
  * sandbox and the HTTP layer can use them.
  */
-export type ReservationStatus = 'HELD' | 'CONFIRMED' | 'EXPIRED' | 'CANCELLED' | 'FAILED' | 'REFUNDED';
+/** Every reservation status, in one place: the table's enum, the API's schema and this type read it. */
+export const reservationStatuses = ['HELD', 'CONFIRMED', 'EXPIRED', 'CANCELLED', 'FAILED', 'REFUNDED'] as const;
+export type ReservationStatus = (typeof reservationStatuses)[number];
+
+/** The event a reservation appends when it enters each status; folding the event log reads it backwards. */
+export const reservationEventOf = {
+  HELD: 'ReservationHeld',
+  CONFIRMED: 'ReservationConfirmed',
+  EXPIRED: 'ReservationExpired',
+  CANCELLED: 'ReservationCancelled',
+  FAILED: 'ReservationFailed',
+  REFUNDED: 'ReservationRefunded',
+} as const satisfies Record<ReservationStatus, string>;
 
 const transitions: Record<ReservationStatus, readonly ReservationStatus[]> = {
   HELD: ['CONFIRMED', 'EXPIRED', 'CANCELLED', 'FAILED'],
@@ -77,21 +89,14 @@ export interface ReservationEventLike {
   payload: Record<string, unknown>;
 }
 
-const statusAfter: Record<string, ReservationStatus> = {
-  ReservationHeld: 'HELD',
-  ReservationConfirmed: 'CONFIRMED',
-  ReservationExpired: 'EXPIRED',
-  ReservationCancelled: 'CANCELLED',
-  ReservationFailed: 'FAILED',
-  ReservationRefunded: 'REFUNDED',
-};
+const statusAfter: Record<string, ReservationStatus> = Object.fromEntries(reservationStatuses.map((status) => [reservationEventOf[status], status]));
 
 export function foldReservation(events: readonly ReservationEventLike[]): FoldedReservation | undefined {
   let state: FoldedReservation | undefined;
   for (const e of [...events].sort((a, b) => a.sequence - b.sequence)) {
     const next = statusAfter[e.type];
     if (!next) continue;
-    if (e.type === 'ReservationHeld') {
+    if (e.type === reservationEventOf.HELD) {
       const p = e.payload as { reservationId: string; userId: number; scheduleId: number; amount: number; seats: Array<{ seatId: number }>; expiresAt: string };
       state = { reservationId: p.reservationId, status: 'HELD', userId: p.userId, scheduleId: p.scheduleId, amount: p.amount, seatIds: p.seats.map((s) => s.seatId), expiresAt: p.expiresAt };
     } else if (state) {

@@ -4,7 +4,7 @@ import { affectedRows, isDuplicateKey, isEventSequenceClash, withTransaction, ty
 import { reservations, reservationSeats, ticketLimitLocks } from './schema.js';
 import { schedules, seats } from '../catalog/schema.js';
 import type { HeldSeat, HoldResult, ReleaseInput, ReservationInput } from './contracts.js';
-import { canTransition, payable, type ReservationStatus } from './domain.js';
+import { canTransition, payable, reservationEventOf, type ReservationStatus } from './domain.js';
 import type { LockedForPayment, PayableReservations } from '../payment/contracts.js';
 
 /** Thrown inside a transaction to roll it back when a seat's optimistic check fails. */
@@ -28,13 +28,6 @@ export interface ReleaseOutcome {
   seatIds: number[];
   status: ReservationStatus;
 }
-
-const eventOf = {
-  EXPIRED: 'ReservationExpired',
-  CANCELLED: 'ReservationCancelled',
-  FAILED: 'ReservationFailed',
-  REFUNDED: 'ReservationRefunded',
-} as const;
 
 export class ReservationRepository implements PayableReservations {
   constructor(private readonly db: Db) {}
@@ -171,9 +164,9 @@ export class ReservationRepository implements PayableReservations {
         .where(eq(reservations.id, input.reservationId));
       const base = { reservationId: input.reservationId, userId: r.userId, scheduleId: r.scheduleId, seatIds };
       const opts = { userId: r.userId, occurredAt: now };
-      if (input.status === 'EXPIRED') await appendEvent(tx, 'ReservationExpired', input.reservationId, base, opts);
-      else if (input.status === 'REFUNDED') await appendEvent(tx, eventOf.REFUNDED, input.reservationId, { ...base, amount: r.amount, reason: input.reason }, opts);
-      else await appendEvent(tx, eventOf[input.status], input.reservationId, { ...base, reason: input.reason }, opts);
+      if (input.status === 'EXPIRED') await appendEvent(tx, reservationEventOf.EXPIRED, input.reservationId, base, opts);
+      else if (input.status === 'REFUNDED') await appendEvent(tx, reservationEventOf.REFUNDED, input.reservationId, { ...base, amount: r.amount, reason: input.reason }, opts);
+      else await appendEvent(tx, reservationEventOf[input.status], input.reservationId, { ...base, reason: input.reason }, opts);
       return { changed: true, scheduleId: r.scheduleId, userId: r.userId, seatIds, status: input.status };
     });
   }

@@ -5,6 +5,7 @@ import { createRouter, type AppEnv } from '../platform/http/app.js';
 import type { IdempotencyStore } from '../platform/http/idempotency.js';
 import { bearerSecurity, IdempotencyKeyHeader, json, jsonBody, PageQuery, problems } from '../platform/http/openapi.js';
 import { DomainError } from '../shared/errors.js';
+import { reservationStatuses } from './domain.js';
 import { RESERVATION_ID_PATTERN } from './ids.js';
 import type { ReservationRepository } from './repository.js';
 import type { BookingService, ReservationView } from './service.js';
@@ -23,7 +24,7 @@ const ReservationSeat = z.object({ seatId: z.number().int(), section: z.string()
 export const Reservation = z
   .object({
     id: z.string(),
-    status: z.enum(['HELD', 'CONFIRMED', 'EXPIRED', 'CANCELLED', 'FAILED', 'REFUNDED']),
+    status: z.enum(reservationStatuses),
     scheduleId: z.number().int(),
     concertId: z.number().int(),
     amount: z.number().int(),

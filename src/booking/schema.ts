@@ -1,8 +1,8 @@
 import { index, int, mysqlEnum, mysqlTable, primaryKey, uniqueIndex, varchar } from 'drizzle-orm/mysql-core';
 import { ts, createdAt, id, money } from '../platform/db/columns.js';
+import { reservationStatuses } from './domain.js';
 
 // Booking owns reservations, the seats each one holds, and the per-user ticket-limit lock rows.
-export const reservationStatuses = ['HELD', 'CONFIRMED', 'EXPIRED', 'CANCELLED', 'FAILED', 'REFUNDED'] as const;
 
 export const reservations = mysqlTable(
   'reservations',
