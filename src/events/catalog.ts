@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { domainEvents } from './schema.js';
 
 /**
  * Every domain event type with its payload schema, in one place. The outbox validates payloads
@@ -74,6 +75,20 @@ export const envelopeSchema = z.object({
   occurredAt: z.string(),
   payload: z.unknown(),
 });
+
+/** An event-log row as the envelope published to Kafka and pushed to clients. */
+export function toEnvelope(r: typeof domainEvents.$inferSelect): EventEnvelope {
+  return {
+    id: r.id,
+    type: r.type as EventEnvelope['type'],
+    schemaVersion: r.schemaVersion,
+    aggregateType: r.aggregateType as EventEnvelope['aggregateType'],
+    aggregateId: r.aggregateId,
+    sequence: r.sequence,
+    occurredAt: r.occurredAt.toISOString(),
+    payload: r.payload as never,
+  };
+}
 
 export function parseEnvelope(raw: unknown): EventEnvelope {
   const env = envelopeSchema.parse(raw);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { canTransition, checkSeatSelection, decideCancellation, foldReservation, payable, saleWindow } from '../../src/booking/domain.js';
+import { canTransition, checkSeatSelection, decideCancellation, payable, saleWindow } from '../../src/booking/domain.js';
+import { foldReservation } from '../support/fold-reservation.js';
 import { reservationIdFor } from '../../src/booking/ids.js';
 import { generateSeatMap } from '../../src/catalog/seat-map.js';
 
