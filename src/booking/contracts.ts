@@ -3,6 +3,9 @@
  * sandbox imports this file, so it must stay free of runtime dependencies.
  */
 import type { ReservationStatus } from './domain.js';
+import type { HeldSeat } from './seat-shape.js';
+
+export type { HeldSeat };
 
 export interface ReservationInput {
   reservationId: string;
@@ -11,14 +14,6 @@ export interface ReservationInput {
   concertId: number;
   seatIds: number[];
   holdTtlMs: number;
-}
-
-export interface HeldSeat {
-  seatId: number;
-  section: string;
-  row: string;
-  number: number;
-  price: number;
 }
 
 export type HoldResult =

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { heldSeatSchema } from '../booking/seat-shape.js';
 import type { domainEvents } from './schema.js';
 
 /**
@@ -6,7 +7,7 @@ import type { domainEvents } from './schema.js';
  * against these before writing, so a malformed event never reaches the log or Kafka.
  * Bump `schemaVersion` (and keep the old schema readable) when a payload changes shape.
  */
-const seat = z.object({ seatId: z.number().int(), section: z.string(), row: z.string(), number: z.number().int(), price: z.number().int() });
+const seat = heldSeatSchema;
 const reservationRef = { reservationId: z.string(), userId: z.number().int(), scheduleId: z.number().int() };
 
 export const eventCatalog = {

@@ -18,8 +18,8 @@ import { UserEventLog } from '../events/event-log.js';
 import { SalesRepository } from '../events/sales-repository.js';
 import { identityAdminRoutes } from '../identity/admin-routes.js';
 import { SecurityAudit } from '../identity/audit.js';
-import { codecRoutes } from '../identity/codec-routes.js';
-import { auditForbidden, requireAuth } from '../identity/middleware.js';
+import { codecRoutes } from '../admin/codec-routes.js';
+import { auditForbidden, requireAuth, requireRole } from '../identity/middleware.js';
 import { TokenVersions } from '../identity/token-versions.js';
 import { PersonalDataCipher } from '../identity/personal-data.js';
 import { identityRoutes } from '../identity/routes.js';
@@ -165,9 +165,9 @@ export function buildApiApp(deps: ApiDeps) {
   app.route(v1, bookingRoutes({ booking, reservations, idempotency, auth, admission, maxSeatsPerReservation: config.MAX_SEATS_PER_RESERVATION }));
   app.route(v1, adminRoutes({ catalog, booking, audit, auth, idempotency }));
   app.route(v1, queueRoutes({ queue: queue.service, auth, sseIntervalMs: config.QUEUE_SSE_INTERVAL_MS, idempotency }));
-  app.route(v1, queueAdminRoutes({ settings: queue.settings, service: queue.service, admission: queue.admission, auth, idempotency }));
+  app.route(v1, queueAdminRoutes({ settings: queue.settings, service: queue.service, admission: queue.admission, auth, requireAdmin: requireRole('ADMIN'), idempotency }));
   app.route(v1, eventRoutes({ hub: notifications, history: new UserEventLog(db), auth, keepAliveMs: config.SSE_KEEPALIVE_MS }));
-  app.route(v1, eventAdminRoutes({ sales: new SalesRepository(db), auth }));
+  app.route(v1, eventAdminRoutes({ sales: new SalesRepository(db), auth, requireAdmin: requireRole('ADMIN') }));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
   app.doc31('/openapi.json', {
