@@ -5,7 +5,15 @@ const url = new URL(process.env.MYSQL_URL ?? 'mysql://booking:booking@127.0.0.1:
 
 export default defineConfig({
   dialect: 'mysql',
-  schema: './src/platform/db/schema.ts',
+  // Each capability owns its tables (README "Layout"); drizzle-kit diffs the union against drizzle/meta.
+  schema: [
+    './src/identity/schema.ts',
+    './src/catalog/schema.ts',
+    './src/booking/schema.ts',
+    './src/payment/schema.ts',
+    './src/events/schema.ts',
+    './src/platform/http/schema.ts',
+  ],
   out: './drizzle',
   dbCredentials: {
     host: url.hostname,

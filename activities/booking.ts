@@ -1,8 +1,10 @@
 import { log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { SeatMapCache } from '../src/catalog/seat-map-cache.js';
-import type { HoldResult, PaymentOutcome, ReleaseInput, ReservationInput } from '../src/booking/contracts.js';
+import type { HoldResult, ReleaseInput, ReservationInput } from '../src/booking/contracts.js';
+import type { PaymentOutcome } from '../src/payment/contracts.js';
 import { ConfirmationRejected, type ReservationRepository } from '../src/booking/repository.js';
+import { ReservationSteps, type SettledReservation } from '../src/booking/reservation-steps.js';
 import type { SeatLocks } from '../src/booking/seat-locks.js';
 import type { WalletRepository } from '../src/payment/wallet-repository.js';
 
@@ -12,29 +14,19 @@ export interface BookingActivityDeps {
   seatLocks: SeatLocks;
   seatMaps: SeatMapCache;
   /** Called after a reservation closes or confirms (frees the buyer's waiting-room place). */
-  onReservationSettled?: (reservation: { reservationId: string; scheduleId: number; userId: number; outcome: 'CONFIRMED' | 'RELEASED' }) => Promise<void>;
+  onReservationSettled?: (reservation: SettledReservation) => Promise<void>;
 }
 
 /**
- * Thin activities: each calls capability code that is idempotent by reservation id, so Temporal's
- * retries (and a replayed workflow) are safe. Cache and Redis-lock upkeep happen after the MySQL
- * commit and never fail the activity: MySQL is the truth, Redis only a fast path.
+ * Thin activities: each is one call into capability code (src/booking/reservation-steps.ts, the
+ * wallet), idempotent by reservation id. Only the translation into Temporal's terms lives here.
  */
 export function bookingActivities(deps: BookingActivityDeps) {
-  const bestEffort = async (what: string, fn: () => Promise<void>) => {
-    try {
-      await fn();
-    } catch (err) {
-      log.warn(`${what} failed (MySQL is already correct)`, { error: String(err) });
-    }
-  };
+  const steps = new ReservationSteps({ ...deps, warn: (message, attrs) => log.warn(message, attrs) });
 
   return {
     async holdSeats(input: ReservationInput): Promise<HoldResult> {
-      const result = await deps.reservations.hold(input);
-      if (result.ok) await bestEffort('seat-map update', () => deps.seatMaps.setStatus(input.scheduleId, input.seatIds, 'HELD'));
-      else await bestEffort('seat-lock release', () => deps.seatLocks.release(input.scheduleId, input.seatIds, input.reservationId));
-      return result;
+      return steps.hold(input);
     },
 
     async payReservation(input: { reservationId: string }): Promise<PaymentOutcome> {
@@ -43,11 +35,9 @@ export function bookingActivities(deps: BookingActivityDeps) {
 
     async confirmReservation(input: { reservationId: string }): Promise<void> {
       try {
-        const { scheduleId, userId, seatIds } = await deps.reservations.confirm(input.reservationId);
-        await bestEffort('seat-map update', () => deps.seatMaps.setStatus(scheduleId, seatIds, 'SOLD'));
-        await bestEffort('seat-lock mark sold', () => deps.seatLocks.markSold(scheduleId, seatIds, input.reservationId));
-        await bestEffort('settle hook', async () => deps.onReservationSettled?.({ reservationId: input.reservationId, scheduleId, userId, outcome: 'CONFIRMED' }));
+        await steps.confirm(input.reservationId);
       } catch (err) {
+        // Not retryable: the workflow compensates (refund, then release) instead.
         if (err instanceof ConfirmationRejected) throw ApplicationFailure.create({ type: 'ConfirmationRejected', message: err.message, nonRetryable: true });
         throw err;
       }
@@ -58,12 +48,7 @@ export function bookingActivities(deps: BookingActivityDeps) {
     },
 
     async releaseReservation(input: ReleaseInput): Promise<{ changed: boolean }> {
-      const outcome = await deps.reservations.release(input);
-      // Redis upkeep runs even when nothing changed: a retry after a crash must still clean up.
-      await bestEffort('seat-map update', () => deps.seatMaps.setStatus(outcome.scheduleId, outcome.seatIds, 'AVAILABLE'));
-      await bestEffort('seat-lock release', () => deps.seatLocks.release(outcome.scheduleId, outcome.seatIds, input.reservationId));
-      await bestEffort('settle hook', async () => deps.onReservationSettled?.({ reservationId: input.reservationId, scheduleId: outcome.scheduleId, userId: outcome.userId, outcome: 'RELEASED' }));
-      return { changed: outcome.changed };
+      return steps.release(input);
     },
   };
 }

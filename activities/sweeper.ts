@@ -3,6 +3,7 @@ import type { Client } from '@temporalio/client';
 import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 import type { ReservationRepository } from '../src/booking/repository.js';
 import type { Counter } from 'prom-client';
+import { reservationWorkflowId } from '../workflows/contract.js';
 
 export interface SweeperDeps {
   reservations: ReservationRepository;
@@ -28,7 +29,7 @@ export function sweeperActivities(deps: SweeperDeps) {
       for (const reservationId of overdue) {
         let running: boolean;
         try {
-          const desc = await deps.temporal.workflow.getHandle(`reservation-${reservationId}`).describe();
+          const desc = await deps.temporal.workflow.getHandle(reservationWorkflowId(reservationId)).describe();
           running = desc.status.name === 'RUNNING';
         } catch (err) {
           if (!(err instanceof WorkflowNotFoundError)) {

@@ -31,7 +31,8 @@ import { sampleProcesses } from './bench/cpu.js';
 import { Children, HttpClient, listenOverflows, makeSchedule, makeUsers, newRun, openDatabase, soldAndDoubles, stackRunDir, startProcesses, teardown } from './bench/harness.js';
 import { describeLoop, openLoop } from './bench/open-loop.js';
 import { EmptyTemporal, httpGet, redisSetNx, transactionalHold } from './bench/primitives.js';
-import { runPool, Samples, seededRandom, Tally, thrownSummary } from './bench/stats.js';
+import { runPool, Samples, Tally, thrownSummary } from './bench/stats.js';
+import { seededRandom } from '../test/support/random.js';
 
 const { values: args } = parseArgs({
   options: {

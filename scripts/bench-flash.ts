@@ -55,7 +55,8 @@ import {
 } from './bench/harness.js';
 import { describeLoop, OpenLoop } from './bench/open-loop.js';
 import { EmptyTemporal, httpGet, redisSetNx, transactionalHold } from './bench/primitives.js';
-import { percentileOf, runPool, Samples, seededRandom, Tally } from './bench/stats.js';
+import { percentileOf, runPool, Samples, Tally } from './bench/stats.js';
+import { seededRandom } from '../test/support/random.js';
 import { writeChart, type Series } from './bench/svg-chart.js';
 
 const { values: args } = parseArgs({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { loginPolicyDefaults } from './identity/login-policy.js';
 
 /**
  * The one place that reads the environment. Every process validates its config at start and fails
@@ -85,14 +86,14 @@ const schema = z
     JWT_SECRET_PREVIOUS: z.string().min(32).optional(),
     REFRESH_TTL_SECONDS: int(7 * 86_400, 300, 90 * 86_400),
     TOKEN_VERSION_CACHE_SECONDS: int(30, 0, 3600),
-    LOGIN_MAX_FAILURES: int(5, 1, 100),
-    LOGIN_LOCKOUT_SECONDS: int(15 * 60, 1, 86_400),
-    LOGIN_FAILURE_DELAY_MS: int(200, 0, 5000),
+    LOGIN_MAX_FAILURES: int(loginPolicyDefaults.maxFailures, 1, 100),
+    LOGIN_LOCKOUT_SECONDS: int(loginPolicyDefaults.lockoutMs / 1000, 1, 86_400),
+    LOGIN_FAILURE_DELAY_MS: int(loginPolicyDefaults.failureDelayMs, 0, 5000),
     // LOGIN_MAX_FAILURES locks one (email, IP) pair; these lock the whole account (failures from
     // any IPs) and refuse an IP (429) past its failure budget over any emails (docs/security.md).
-    LOGIN_ACCOUNT_MAX_FAILURES: int(20, 1, 1000),
-    LOGIN_IP_MAX_FAILURES: int(30, 1, 100_000),
-    LOGIN_IP_WINDOW_SECONDS: int(15 * 60, 1, 86_400),
+    LOGIN_ACCOUNT_MAX_FAILURES: int(loginPolicyDefaults.accountMaxFailures, 1, 1000),
+    LOGIN_IP_MAX_FAILURES: int(loginPolicyDefaults.ipMaxFailures, 1, 100_000),
+    LOGIN_IP_WINDOW_SECONDS: int(loginPolicyDefaults.ipWindowMs / 1000, 1, 86_400),
     TRUST_PROXY_HOPS: int(0, 0, 10),
     RATE_LIMIT_ENABLED: bool(true),
     RATE_LIMIT_WINDOW_SECONDS: int(60, 1, 3600),

@@ -1,6 +1,6 @@
 import { proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import type { BookingActivities } from '../activities/index.js';
-import { reservationStatusKey } from './search-attributes.js';
+import { reservationStatusKey } from './contract.js';
 
 const { refundPayment, releaseReservation } = proxyActivities<BookingActivities>({
   startToCloseTimeout: '15s',

@@ -3,8 +3,6 @@ import {
   ApplicationFailure,
   CancellationScope,
   condition,
-  defineQuery,
-  defineUpdate,
   log,
   patched,
   proxyActivities,
@@ -13,22 +11,8 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { BookingActivities } from '../activities/index.js';
-import type {
-  CancelResult,
-  HoldResult,
-  PayResult,
-  ReleaseInput,
-  ReservationInput,
-  ReservationState,
-  WorkflowStatus,
-} from '../src/booking/contracts.js';
-import { reservationStatusKey } from './search-attributes.js';
-
-/** Update-with-Start target: answers with the hold result as soon as the seats are held (or not). */
-export const holdUpdate = defineUpdate<HoldResult>('hold');
-export const payUpdate = defineUpdate<PayResult>('pay');
-export const cancelUpdate = defineUpdate<CancelResult>('cancel');
-export const stateQuery = defineQuery<ReservationState>('state');
+import type { CancelResult, HoldResult, PayResult, ReleaseInput, ReservationInput, ReservationState, WorkflowStatus } from '../src/booking/contracts.js';
+import { cancelUpdate, holdUpdate, payUpdate, reservationStatusKey, stateQuery } from './contract.js';
 
 // The hold is a local activity: it runs in the worker that took the update, saving the round trip
 // through the server on the latency-critical path.

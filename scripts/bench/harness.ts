@@ -18,7 +18,9 @@ import { PersonalDataCipher } from '../../src/identity/personal-data.js';
 import { AccessTokens, type Role } from '../../src/identity/tokens.js';
 import { createDatabase, type Database } from '../../src/platform/db/client.js';
 import { migrateDatabase } from '../../src/platform/db/migrate.js';
-import { domainEvents, users, walletLedger, wallets } from '../../src/platform/db/schema.js';
+import { domainEvents } from '../../src/events/schema.js';
+import { users } from '../../src/identity/schema.js';
+import { walletLedger, wallets } from '../../src/payment/schema.js';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 /** The native stack's run folder (pid files) of the profile in use. */

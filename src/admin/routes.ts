@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { randomUUID } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
-import { toReservation, Reservation } from '../booking/routes.js';
+import { toReservation, Reservation } from '../booking/representation.js';
 import type { BookingService } from '../booking/service.js';
 import { RESERVATION_ID_PATTERN } from '../booking/ids.js';
 import { DEFAULT_TICKETS_PER_USER, type CatalogRepository } from '../catalog/repository.js';

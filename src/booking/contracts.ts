@@ -3,6 +3,9 @@
  * sandbox imports this file, so it must stay free of runtime dependencies.
  */
 import type { ReservationStatus } from './domain.js';
+import type { HeldSeat } from './seat-shape.js';
+
+export type { HeldSeat };
 
 export interface ReservationInput {
   reservationId: string;
@@ -13,23 +16,11 @@ export interface ReservationInput {
   holdTtlMs: number;
 }
 
-export interface HeldSeat {
-  seatId: number;
-  section: string;
-  row: string;
-  number: number;
-  price: number;
-}
-
 export type HoldResult =
   | { ok: true; reservationId: string; seats: HeldSeat[]; amount: number; expiresAt: string; heldAt?: string }
   | { ok: false; code: 'SEAT_UNAVAILABLE'; unavailableSeatIds: number[] }
   | { ok: false; code: 'TICKET_LIMIT'; limit: number; held: number }
   | { ok: false; code: 'HOLD_FAILED' };
-
-export type PaymentOutcome =
-  | { ok: true; paymentId: number; amount: number }
-  | { ok: false; code: 'INSUFFICIENT_BALANCE' | 'RESERVATION_EXPIRED' | 'RESERVATION_NOT_PAYABLE'; detail: string };
 
 export type PayResult =
   | { ok: true; status: 'CONFIRMED'; paymentId: number; amount: number }

@@ -2,7 +2,19 @@
  * Reservation rules, pure: no I/O, no clock of its own (callers pass `now`), so both the workflow
  * sandbox and the HTTP layer can use them.
  */
-export type ReservationStatus = 'HELD' | 'CONFIRMED' | 'EXPIRED' | 'CANCELLED' | 'FAILED' | 'REFUNDED';
+/** Every reservation status, in one place: the table's enum, the API's schema and this type read it. */
+export const reservationStatuses = ['HELD', 'CONFIRMED', 'EXPIRED', 'CANCELLED', 'FAILED', 'REFUNDED'] as const;
+export type ReservationStatus = (typeof reservationStatuses)[number];
+
+/** The event a reservation appends when it enters each status; folding the event log reads it backwards. */
+export const reservationEventOf = {
+  HELD: 'ReservationHeld',
+  CONFIRMED: 'ReservationConfirmed',
+  EXPIRED: 'ReservationExpired',
+  CANCELLED: 'ReservationCancelled',
+  FAILED: 'ReservationFailed',
+  REFUNDED: 'ReservationRefunded',
+} as const satisfies Record<ReservationStatus, string>;
 
 const transitions: Record<ReservationStatus, readonly ReservationStatus[]> = {
   HELD: ['CONFIRMED', 'EXPIRED', 'CANCELLED', 'FAILED'],
@@ -32,6 +44,20 @@ export function decideCancellation(
   return { action: 'REFUND' };
 }
 
+/** Whether a reservation may be paid now, and if not, the refusal the buyer sees. */
+export type PayableVerdict = { ok: true } | { ok: false; code: 'RESERVATION_EXPIRED' | 'RESERVATION_NOT_PAYABLE'; detail: string };
+
+/**
+ * The payable rule: only a HELD reservation whose hold has not expired. The buyer was promised "pay
+ * before expiresAt", so a payment that arrives later is refused even if the workflow's timer has not
+ * fired yet (it fires within milliseconds and releases).
+ */
+export function payable(status: ReservationStatus, expiresAt: Date, now: Date): PayableVerdict {
+  if (status !== 'HELD') return { ok: false, code: 'RESERVATION_NOT_PAYABLE', detail: `reservation is ${status}` };
+  if (expiresAt.getTime() <= now.getTime()) return { ok: false, code: 'RESERVATION_EXPIRED', detail: 'the hold expired before payment' };
+  return { ok: true };
+}
+
 /** Seat selection: 1..max distinct seats. Returns a problem description or undefined. */
 export function checkSeatSelection(seatIds: readonly number[], max: number): string | undefined {
   if (seatIds.length === 0) return 'select at least one seat';
@@ -44,46 +70,4 @@ export type SaleWindowState = 'NOT_OPEN' | 'OPEN' | 'CLOSED';
 export function saleWindow(s: { saleOpensAt: Date; saleClosesAt: Date; status: string }, now: Date): SaleWindowState {
   if (s.status !== 'SCHEDULED' || now >= s.saleClosesAt) return 'CLOSED';
   return now < s.saleOpensAt ? 'NOT_OPEN' : 'OPEN';
-}
-
-/** State rebuilt by folding a reservation's events in sequence order (the event log's view). */
-export interface FoldedReservation {
-  reservationId: string;
-  status: ReservationStatus;
-  userId: number;
-  scheduleId: number;
-  amount: number;
-  seatIds: number[];
-  expiresAt: string;
-}
-
-export interface ReservationEventLike {
-  type: string;
-  sequence: number;
-  payload: Record<string, unknown>;
-}
-
-const statusAfter: Record<string, ReservationStatus> = {
-  ReservationHeld: 'HELD',
-  ReservationConfirmed: 'CONFIRMED',
-  ReservationExpired: 'EXPIRED',
-  ReservationCancelled: 'CANCELLED',
-  ReservationFailed: 'FAILED',
-  ReservationRefunded: 'REFUNDED',
-};
-
-export function foldReservation(events: readonly ReservationEventLike[]): FoldedReservation | undefined {
-  let state: FoldedReservation | undefined;
-  for (const e of [...events].sort((a, b) => a.sequence - b.sequence)) {
-    const next = statusAfter[e.type];
-    if (!next) continue;
-    if (e.type === 'ReservationHeld') {
-      const p = e.payload as { reservationId: string; userId: number; scheduleId: number; amount: number; seats: Array<{ seatId: number }>; expiresAt: string };
-      state = { reservationId: p.reservationId, status: 'HELD', userId: p.userId, scheduleId: p.scheduleId, amount: p.amount, seatIds: p.seats.map((s) => s.seatId), expiresAt: p.expiresAt };
-    } else if (state) {
-      if (!canTransition(state.status, next)) throw new Error(`event ${e.type} cannot follow ${state.status}`);
-      state = { ...state, status: next };
-    }
-  }
-  return state;
 }

@@ -1,9 +1,11 @@
 import { and, asc, count, desc, eq, inArray, lt, or, sql } from 'drizzle-orm';
 import { appendEvent } from '../events/outbox.js';
 import { affectedRows, isDuplicateKey, isEventSequenceClash, withTransaction, type Db, type Tx } from '../platform/db/client.js';
-import { reservations, reservationSeats, schedules, seats, ticketLimitLocks } from '../platform/db/schema.js';
+import { reservations, reservationSeats, ticketLimitLocks } from './schema.js';
+import { schedules, seats } from '../catalog/schema.js';
 import type { HeldSeat, HoldResult, ReleaseInput, ReservationInput } from './contracts.js';
-import { canTransition, type ReservationStatus } from './domain.js';
+import { canTransition, payable, reservationEventOf, type ReservationStatus } from './domain.js';
+import type { LockedForPayment, PayableReservations } from '../payment/contracts.js';
 
 /** Thrown inside a transaction to roll it back when a seat's optimistic check fails. */
 class SeatTaken extends Error {
@@ -27,14 +29,7 @@ export interface ReleaseOutcome {
   status: ReservationStatus;
 }
 
-const eventOf = {
-  EXPIRED: 'ReservationExpired',
-  CANCELLED: 'ReservationCancelled',
-  FAILED: 'ReservationFailed',
-  REFUNDED: 'ReservationRefunded',
-} as const;
-
-export class ReservationRepository {
+export class ReservationRepository implements PayableReservations {
   constructor(private readonly db: Db) {}
 
   /**
@@ -169,9 +164,9 @@ export class ReservationRepository {
         .where(eq(reservations.id, input.reservationId));
       const base = { reservationId: input.reservationId, userId: r.userId, scheduleId: r.scheduleId, seatIds };
       const opts = { userId: r.userId, occurredAt: now };
-      if (input.status === 'EXPIRED') await appendEvent(tx, 'ReservationExpired', input.reservationId, base, opts);
-      else if (input.status === 'REFUNDED') await appendEvent(tx, eventOf.REFUNDED, input.reservationId, { ...base, amount: r.amount, reason: input.reason }, opts);
-      else await appendEvent(tx, eventOf[input.status], input.reservationId, { ...base, reason: input.reason }, opts);
+      if (input.status === 'EXPIRED') await appendEvent(tx, reservationEventOf.EXPIRED, input.reservationId, base, opts);
+      else if (input.status === 'REFUNDED') await appendEvent(tx, reservationEventOf.REFUNDED, input.reservationId, { ...base, amount: r.amount, reason: input.reason }, opts);
+      else await appendEvent(tx, reservationEventOf[input.status], input.reservationId, { ...base, reason: input.reason }, opts);
       return { changed: true, scheduleId: r.scheduleId, userId: r.userId, seatIds, status: input.status };
     });
   }
@@ -225,6 +220,17 @@ export class ReservationRepository {
     const r = await this.find(reservationId);
     if (!r) return undefined;
     return { ok: true, reservationId, seats: r.seats, amount: r.amount, expiresAt: r.expiresAt.toISOString(), heldAt: r.createdAt.toISOString() };
+  }
+
+  /** Payment's port: lock the row inside payment's transaction and say whether it may be paid now. */
+  async lockPayable(tx: Tx, reservationId: string): Promise<LockedForPayment> {
+    const [r] = await tx.select().from(reservations).where(eq(reservations.id, reservationId)).for('update');
+    if (!r) return { found: false };
+    return { found: true, userId: r.userId, amount: r.amount, payableAt: (now) => payable(r.status, r.expiresAt, now) };
+  }
+
+  async lockForRefund(tx: Tx, reservationId: string): Promise<void> {
+    await tx.select({ id: reservations.id }).from(reservations).where(eq(reservations.id, reservationId)).for('update');
   }
 
   private async lockReservation(tx: Tx, reservationId: string) {

@@ -7,12 +7,19 @@ import {
   type Client,
 } from '@temporalio/client';
 import { ApplicationFailure, WorkflowIdReusePolicy } from '@temporalio/common';
-import { cancelUpdate, holdUpdate, payUpdate, refundReservationWorkflow, reservationWorkflow } from '../../workflows/index.js';
-import { concertIdKey, reservationStatusKey, scheduleIdKey, userIdKey } from '../../workflows/search-attributes.js';
+import {
+  cancelUpdate,
+  concertIdKey,
+  holdUpdate,
+  payUpdate,
+  refundWorkflowId,
+  reservationStatusKey,
+  reservationWorkflowId,
+  scheduleIdKey,
+  userIdKey,
+} from '../../workflows/contract.js';
+import { refundReservationWorkflow, reservationWorkflow } from '../../workflows/index.js';
 import type { CancelResult, HoldResult, PayResult, ReservationInput } from './contracts.js';
-
-export const reservationWorkflowId = (reservationId: string) => `reservation-${reservationId}`;
-export const refundWorkflowId = (reservationId: string) => `reservation-${reservationId}-refund`;
 
 interface ReservationRef {
   userId: number;

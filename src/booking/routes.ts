@@ -6,8 +6,9 @@ import type { IdempotencyStore } from '../platform/http/idempotency.js';
 import { bearerSecurity, IdempotencyKeyHeader, json, jsonBody, PageQuery, problems } from '../platform/http/openapi.js';
 import { DomainError } from '../shared/errors.js';
 import { RESERVATION_ID_PATTERN } from './ids.js';
+import { Reservation, ReservationSummary, summary, toReservation } from './representation.js';
 import type { ReservationRepository } from './repository.js';
-import type { BookingService, ReservationView } from './service.js';
+import type { BookingService } from './service.js';
 
 /** Waiting-room check for booking routes (issue: queue); absent means no waiting room is enforced. */
 export interface AdmissionGate {
@@ -19,23 +20,6 @@ export interface AdmissionGate {
 /** Answers that say the booking path is past its capacity: 503s and anything unexpected (Temporal timeouts). */
 const isOverload = (err: unknown) => !(err instanceof DomainError) || err.code === 'SERVICE_UNAVAILABLE';
 
-const ReservationSeat = z.object({ seatId: z.number().int(), section: z.string(), row: z.string(), number: z.number().int(), price: z.number().int() });
-export const Reservation = z
-  .object({
-    id: z.string(),
-    status: z.enum(['HELD', 'CONFIRMED', 'EXPIRED', 'CANCELLED', 'FAILED', 'REFUNDED']),
-    scheduleId: z.number().int(),
-    concertId: z.number().int(),
-    amount: z.number().int(),
-    seats: z.array(ReservationSeat),
-    expiresAt: z.string(),
-    createdAt: z.string(),
-    confirmedAt: z.string().nullable(),
-    closedAt: z.string().nullable(),
-    reason: z.string().nullable(),
-  })
-  .openapi('Reservation');
-const ReservationSummary = Reservation.omit({ seats: true }).openapi('ReservationSummary');
 
 /**
  * The document states the cap in force (MAX_SEATS_PER_RESERVATION) as maxItems; a schedule may set
@@ -60,21 +44,6 @@ const QueueTokenHeader = z.object({
   'x-queue-token': z.string().max(1024).optional().openapi({ param: { name: 'x-queue-token', in: 'header' }, description: 'ACTIVE waiting-room token for the schedule' }),
 });
 
-const iso = (d: Date | null) => (d ? d.toISOString() : null);
-type Row = Omit<ReservationView, 'seats'>;
-const summary = (r: Row) => ({
-  id: r.id,
-  status: r.status,
-  scheduleId: r.scheduleId,
-  concertId: r.concertId,
-  amount: r.amount,
-  expiresAt: r.expiresAt.toISOString(),
-  createdAt: r.createdAt.toISOString(),
-  confirmedAt: iso(r.confirmedAt),
-  closedAt: iso(r.closedAt),
-  reason: r.reason,
-});
-export const toReservation = (r: ReservationView) => ({ ...summary(r), seats: r.seats });
 
 export function bookingRoutes(deps: {
   booking: BookingService;

@@ -77,3 +77,25 @@ export class RedisSeatLocks implements SeatLocks {
     await this.cmd.seatLockMarkSold(keys.length, ...keys, owner);
   }
 }
+
+/** What a seat lock becomes once its reservation's fate is known. */
+export type SeatLockFate = 'SOLD' | 'FREE';
+
+/**
+ * The one owner of "what happens to a seat lock after the fact": a sold seat stays locked without
+ * expiry (later buyers are refused in Redis too); anything else frees the seat for the next buyer.
+ * Best effort: MySQL is already the truth, so a Redis error is reported, never thrown.
+ */
+export async function settleSeatLocks(
+  locks: SeatLocks,
+  seats: { scheduleId: number; seatIds: number[]; owner: string },
+  fate: SeatLockFate,
+  onError: (err: unknown) => void = () => undefined,
+): Promise<void> {
+  try {
+    if (fate === 'SOLD') await locks.markSold(seats.scheduleId, seats.seatIds, seats.owner);
+    else await locks.release(seats.scheduleId, seats.seatIds, seats.owner);
+  } catch (err) {
+    onError(err);
+  }
+}

@@ -7,7 +7,7 @@ import { checkSeatSelection, decideCancellation, saleWindow } from './domain.js'
 import { reservationIdFor } from './ids.js';
 import type { ReservationRepository } from './repository.js';
 import { UpdateRejected, type ReservationWorkflows } from './reservation-workflows.js';
-import type { SeatLocks } from './seat-locks.js';
+import { settleSeatLocks, type SeatLocks } from './seat-locks.js';
 
 export interface BookingSettings {
   holdTtlMs: number;
@@ -16,6 +16,11 @@ export interface BookingSettings {
 }
 
 export type ReservationView = NonNullable<Awaited<ReturnType<ReservationRepository['find']>>>;
+
+/** The narrow ports the service uses (unit tests pass fakes: test/unit/booking-service.test.ts). */
+export type BookingCatalog = Pick<CatalogRepository, 'findSchedule' | 'seatIdSpan' | 'seatIdsIn'>;
+export type BookingReservations = Pick<ReservationRepository, 'find'>;
+export type BookingWorkflows = Pick<ReservationWorkflows, 'hold' | 'pay' | 'cancelHeld' | 'refund'>;
 
 /**
  * The booking use cases as the API sees them. The order on the hold path matters for a rush:
@@ -26,9 +31,9 @@ export class BookingService {
   private readonly scheduleSeats: ScheduleSeats;
 
   constructor(
-    catalog: CatalogRepository,
-    private readonly reservations: ReservationRepository,
-    private readonly workflows: ReservationWorkflows,
+    catalog: BookingCatalog,
+    private readonly reservations: BookingReservations,
+    private readonly workflows: BookingWorkflows,
     private readonly seatLocks: SeatLocks,
     private readonly settings: BookingSettings,
   ) {
@@ -69,17 +74,16 @@ export class BookingService {
       // will ever release them, and they would turn other buyers away from free seats.
       if (err instanceof UpdateRejected) {
         const left = await this.own(userId, reservationId).catch(() => undefined);
-        if (left?.status === 'CONFIRMED') await this.seatLocks.markSold(req.scheduleId, req.seatIds, reservationId).catch(() => undefined);
-        else await this.seatLocks.release(req.scheduleId, req.seatIds, reservationId).catch(() => undefined);
+        await settleSeatLocks(this.seatLocks, { scheduleId: req.scheduleId, seatIds: req.seatIds, owner: reservationId }, left?.status === 'CONFIRMED' ? 'SOLD' : 'FREE');
         if (!left) throw new DomainError('SEAT_UNAVAILABLE', 'Some seats are already taken');
         return left;
       }
-      await this.seatLocks.release(req.scheduleId, req.seatIds, reservationId).catch(() => undefined);
+      await settleSeatLocks(this.seatLocks, { scheduleId: req.scheduleId, seatIds: req.seatIds, owner: reservationId }, 'FREE');
       throw err;
     }
     if (!result.ok) {
       if (result.code === 'HOLD_FAILED') {
-        await this.seatLocks.release(req.scheduleId, req.seatIds, reservationId).catch(() => undefined);
+        await settleSeatLocks(this.seatLocks, { scheduleId: req.scheduleId, seatIds: req.seatIds, owner: reservationId }, 'FREE');
         throw new DomainError('SERVICE_UNAVAILABLE', 'The seats could not be held right now; retry with the same Idempotency-Key');
       }
       if (result.code === 'TICKET_LIMIT') {

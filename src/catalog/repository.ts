@@ -1,7 +1,7 @@
 import { and, asc, count, desc, eq, gte, inArray, lte, max, min } from 'drizzle-orm';
 import { appendEvent } from '../events/outbox.js';
 import { withTransaction, type Db, type DbOrTx } from '../platform/db/client.js';
-import { concerts, schedules, seats } from '../platform/db/schema.js';
+import { concerts, schedules, seats } from './schema.js';
 import { generateSeatMap, type SectionSpec } from './seat-map.js';
 
 export interface NewConcert {

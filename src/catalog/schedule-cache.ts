@@ -11,7 +11,7 @@ export class ScheduleCache {
   private readonly entries = new Map<number, { at: number; value: Promise<Schedule | undefined> }>();
 
   constructor(
-    private readonly catalog: CatalogRepository,
+    private readonly catalog: Pick<CatalogRepository, 'findSchedule'>,
     private readonly ttlMs = 5_000,
     private readonly maxEntries = 10_000,
   ) {}

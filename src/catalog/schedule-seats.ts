@@ -12,7 +12,7 @@ export class ScheduleSeats {
   private readonly spans = new Map<number, Promise<Span>>();
 
   constructor(
-    private readonly catalog: CatalogRepository,
+    private readonly catalog: Pick<CatalogRepository, 'seatIdSpan' | 'seatIdsIn'>,
     private readonly maxEntries = 10_000,
   ) {}
 

@@ -1,6 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
-import { requireRole } from '../identity/middleware.js';
 import { createRouter, type AppEnv } from '../platform/http/app.js';
 import { bearerSecurity, IdParam, json, problems } from '../platform/http/openapi.js';
 import { notFound } from '../shared/errors.js';
@@ -19,9 +18,10 @@ const ScheduleSales = z
   })
   .openapi('ScheduleSales');
 
-export function eventAdminRoutes(deps: { sales: SalesRepository; auth: MiddlewareHandler<AppEnv> }) {
+/** `requireAdmin` is injected (identity's requireRole('ADMIN')): events must not import identity, which appends events. */
+export function eventAdminRoutes(deps: { sales: SalesRepository; auth: MiddlewareHandler<AppEnv>; requireAdmin: MiddlewareHandler<AppEnv> }) {
   const app = createRouter();
-  app.use('/admin/schedules/:scheduleId/sales', deps.auth, requireRole('ADMIN'));
+  app.use('/admin/schedules/:scheduleId/sales', deps.auth, deps.requireAdmin);
 
   app.openapi(
     createRoute({

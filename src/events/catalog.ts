@@ -1,11 +1,13 @@
 import { z } from 'zod';
+import { heldSeatSchema } from '../booking/seat-shape.js';
+import type { domainEvents } from './schema.js';
 
 /**
  * Every domain event type with its payload schema, in one place. The outbox validates payloads
  * against these before writing, so a malformed event never reaches the log or Kafka.
  * Bump `schemaVersion` (and keep the old schema readable) when a payload changes shape.
  */
-const seat = z.object({ seatId: z.number().int(), section: z.string(), row: z.string(), number: z.number().int(), price: z.number().int() });
+const seat = heldSeatSchema;
 const reservationRef = { reservationId: z.string(), userId: z.number().int(), scheduleId: z.number().int() };
 
 export const eventCatalog = {
@@ -74,6 +76,20 @@ export const envelopeSchema = z.object({
   occurredAt: z.string(),
   payload: z.unknown(),
 });
+
+/** An event-log row as the envelope published to Kafka and pushed to clients. */
+export function toEnvelope(r: typeof domainEvents.$inferSelect): EventEnvelope {
+  return {
+    id: r.id,
+    type: r.type as EventEnvelope['type'],
+    schemaVersion: r.schemaVersion,
+    aggregateType: r.aggregateType as EventEnvelope['aggregateType'],
+    aggregateId: r.aggregateId,
+    sequence: r.sequence,
+    occurredAt: r.occurredAt.toISOString(),
+    payload: r.payload as never,
+  };
+}
 
 export function parseEnvelope(raw: unknown): EventEnvelope {
   const env = envelopeSchema.parse(raw);

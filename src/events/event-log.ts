@@ -1,7 +1,7 @@
 import { and, asc, eq, gt, inArray, isNotNull } from 'drizzle-orm';
 import type { Db } from '../platform/db/client.js';
-import { domainEvents } from '../platform/db/schema.js';
-import type { EventEnvelope } from './catalog.js';
+import { domainEvents } from './schema.js';
+import { toEnvelope, type EventEnvelope } from './catalog.js';
 import { NOTIFIED_AGGREGATES } from './consumers/notifications.js';
 
 /**
@@ -29,18 +29,4 @@ export class UserEventLog {
       .limit(limit);
     return rows.map(toEnvelope);
   }
-}
-
-/** An event-log row as the envelope published to Kafka and pushed to clients. */
-export function toEnvelope(r: typeof domainEvents.$inferSelect): EventEnvelope {
-  return {
-    id: r.id,
-    type: r.type as EventEnvelope['type'],
-    schemaVersion: r.schemaVersion,
-    aggregateType: r.aggregateType as EventEnvelope['aggregateType'],
-    aggregateId: r.aggregateId,
-    sequence: r.sequence,
-    occurredAt: r.occurredAt.toISOString(),
-    payload: r.payload as never,
-  };
 }

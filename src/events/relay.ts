@@ -1,12 +1,10 @@
 import { asc, inArray, isNull, sql } from 'drizzle-orm';
-import type { Producer } from 'kafkajs';
 import type mysql from 'mysql2/promise';
 import type { Db } from '../platform/db/client.js';
-import { domainEvents } from '../platform/db/schema.js';
+import { domainEvents } from './schema.js';
 import type { Logger } from '../platform/observability/logger.js';
 import type { Metrics } from '../platform/observability/metrics.js';
-import { topicFor } from './catalog.js';
-import { toEnvelope } from './event-log.js';
+import { toEnvelope, topicFor } from './catalog.js';
 
 export interface TopicMessages {
   topic: string;
@@ -40,12 +38,11 @@ export class OutboxRelay {
   private readonly lag;
   private readonly lagSeconds;
   private readonly leader;
-  private readonly publisher: EventPublisher;
 
   constructor(
     private readonly db: Db,
     private readonly pool: mysql.Pool,
-    publisher: EventPublisher | Producer,
+    private readonly publisher: EventPublisher,
     private readonly log: Logger,
     metrics: Metrics,
     private readonly opts: RelayOptions,
@@ -55,8 +52,6 @@ export class OutboxRelay {
     this.lag = metrics.gauge('outbox_unpublished_events', 'Events in the outbox not yet published');
     this.lagSeconds = metrics.gauge('outbox_oldest_unpublished_age_seconds', 'Age of the oldest unpublished event');
     this.leader = metrics.gauge('outbox_relay_leader', '1 while this relay holds the publishing lock');
-    // A bare kafkajs producer (already connected) is still accepted; KafkaEventPublisher reconnects.
-    this.publisher = 'sendBatch' in publisher ? { publish: (topicMessages) => publisher.sendBatch({ acks: -1, topicMessages }).then(() => undefined) } : publisher;
   }
 
   start(): void {

@@ -1,6 +1,7 @@
 import { eq, sql, type AnyColumn } from 'drizzle-orm';
 import { affectedRows, withTransaction, type Db } from '../platform/db/client.js';
-import { processedEvents, scheduleSales, schedules } from '../platform/db/schema.js';
+import { processedEvents, scheduleSales } from './schema.js';
+import { schedules } from '../catalog/schema.js';
 import type { EventEnvelope } from './catalog.js';
 import { conversionRate, salesDeltaOf } from './sales-projection.js';
 

@@ -2,19 +2,19 @@ import { asc, count, eq, inArray, sql } from 'drizzle-orm';
 import type { Counter } from 'prom-client';
 import { appendEvent } from '../events/outbox.js';
 import { isDuplicateKey, withTransaction, type Db } from '../platform/db/client.js';
-import { users, wallets } from '../platform/db/schema.js';
+import { users } from './schema.js';
+import { wallets } from '../payment/schema.js';
 import type { Redis } from '../platform/redis.js';
 import { DomainError } from '../shared/errors.js';
 import type { Metrics } from '../platform/observability/metrics.js';
 import type { SecurityAudit } from './audit.js';
+import { loginPolicyDefaults, type LoginPolicy } from './login-policy.js';
 import { LoginThrottle } from './login-throttle.js';
 import { dummyHash, hashPassword, verifyPassword } from './passwords.js';
 import type { PersonalDataCipher } from './personal-data.js';
 import type { TokenVersions } from './token-versions.js';
 import type { AccessTokens, IssuedTokens, Role } from './tokens.js';
 
-export const MAX_FAILED_LOGINS = 5;
-export const LOCKOUT_MS = 15 * 60_000;
 
 export interface SignupInput {
   email: string;
@@ -23,18 +23,7 @@ export interface SignupInput {
   phone?: string | undefined;
 }
 
-export interface LoginPolicy {
-  /** Failures of one email from one IP before that pair is locked. */
-  maxFailures: number;
-  /** Failures of one email from any IPs before the whole account is locked. */
-  accountMaxFailures: number;
-  /** Failed logins one IP may make (any emails) per `ipWindowMs` before it gets 429. */
-  ipMaxFailures: number;
-  ipWindowMs: number;
-  lockoutMs: number;
-  /** Each consecutive failure waits this much longer before answering (capped at 2 s). */
-  failureDelayMs: number;
-}
+export type { LoginPolicy };
 
 export interface IdentityOptions {
   policy?: Partial<LoginPolicy>;
@@ -62,7 +51,7 @@ export class IdentityService {
     private readonly tokens: AccessTokens,
     private readonly opts: IdentityOptions = {},
   ) {
-    this.policy = { maxFailures: MAX_FAILED_LOGINS, accountMaxFailures: 4 * MAX_FAILED_LOGINS, ipMaxFailures: 30, ipWindowMs: LOCKOUT_MS, lockoutMs: LOCKOUT_MS, failureDelayMs: 0, ...opts.policy };
+    this.policy = { ...loginPolicyDefaults, failureDelayMs: 0, ...opts.policy };
     this.throttle = opts.redis ? new LoginThrottle(opts.redis, { lockoutMs: this.policy.lockoutMs, ipWindowMs: this.policy.ipWindowMs }) : undefined;
     this.lockouts = opts.metrics?.counter('login_lockouts_total', 'Login locks by scope: an (email, IP) pair, a whole account, or an IP past its failure budget', ['scope']);
     this.verify = opts.verifyPassword ?? verifyPassword;

@@ -1,6 +1,6 @@
 import { eq, sql } from 'drizzle-orm';
 import type { DbOrTx, Db } from '../platform/db/client.js';
-import { users } from '../platform/db/schema.js';
+import { users } from './schema.js';
 import type { Redis } from '../platform/redis.js';
 
 /** A version that no token carries: what a disabled or deleted user's tokens are compared with. */

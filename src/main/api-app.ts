@@ -18,8 +18,8 @@ import { UserEventLog } from '../events/event-log.js';
 import { SalesRepository } from '../events/sales-repository.js';
 import { identityAdminRoutes } from '../identity/admin-routes.js';
 import { SecurityAudit } from '../identity/audit.js';
-import { codecRoutes } from '../identity/codec-routes.js';
-import { auditForbidden, requireAuth } from '../identity/middleware.js';
+import { codecRoutes } from '../admin/codec-routes.js';
+import { auditForbidden, requireAuth, requireRole } from '../identity/middleware.js';
 import { TokenVersions } from '../identity/token-versions.js';
 import { PersonalDataCipher } from '../identity/personal-data.js';
 import { identityRoutes } from '../identity/routes.js';
@@ -85,7 +85,7 @@ export function buildApiApp(deps: ApiDeps) {
   const catalog = new CatalogRepository(db);
   const seatMaps = new SeatMapCache(redis, catalog, config.SEAT_MAP_CACHE_TTL_SECONDS, metrics);
   const reservations = new ReservationRepository(db);
-  const wallets = new WalletRepository(db, { maxBalance: config.WALLET_MAX_BALANCE });
+  const wallets = new WalletRepository(db, { maxBalance: config.WALLET_MAX_BALANCE }, reservations);
   const idempotency = new IdempotencyStore(db, config.IDEMPOTENCY_TTL_SECONDS);
   const booking = new BookingService(catalog, reservations, new ReservationWorkflows(deps.temporal, config.TEMPORAL_TASK_QUEUE), new RedisSeatLocks(redis), {
     holdTtlMs: config.HOLD_TTL_SECONDS * 1000,
@@ -170,9 +170,9 @@ export function buildApiApp(deps: ApiDeps) {
   app.route(v1, bookingRoutes({ booking, reservations, idempotency, auth, admission, maxSeatsPerReservation: config.MAX_SEATS_PER_RESERVATION }));
   app.route(v1, adminRoutes({ catalog, booking, audit, auth, idempotency }));
   app.route(v1, queueRoutes({ queue: queue.service, auth, sseIntervalMs: config.QUEUE_SSE_INTERVAL_MS, idempotency }));
-  app.route(v1, queueAdminRoutes({ settings: queue.settings, service: queue.service, admission: queue.admission, auth, idempotency }));
+  app.route(v1, queueAdminRoutes({ settings: queue.settings, service: queue.service, admission: queue.admission, auth, requireAdmin: requireRole('ADMIN'), idempotency }));
   app.route(v1, eventRoutes({ hub: notifications, history: new UserEventLog(db), auth, keepAliveMs: config.SSE_KEEPALIVE_MS }));
-  app.route(v1, eventAdminRoutes({ sales: new SalesRepository(db), auth }));
+  app.route(v1, eventAdminRoutes({ sales: new SalesRepository(db), auth, requireAdmin: requireRole('ADMIN') }));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
   app.doc31('/openapi.json', {

@@ -3,6 +3,7 @@ import { loadConfig } from '../config.js';
 import { PersonalDataCipher } from '../identity/personal-data.js';
 import { IdentityService } from '../identity/service.js';
 import { AccessTokens } from '../identity/tokens.js';
+import { ReservationRepository } from '../booking/repository.js';
 import { WalletRepository } from '../payment/wallet-repository.js';
 import { createDatabase } from '../platform/db/client.js';
 import { DEMO_ADMIN, DEMO_PASSWORD, demoUsers, seedDemoData } from './demo-data.js';
@@ -15,7 +16,7 @@ async function main() {
   try {
     const identity = new IdentityService(database.db, new PersonalDataCipher(config.DATA_ENCRYPTION_KEY), new AccessTokens(config.JWT_SECRET, config.JWT_TTL_SECONDS));
     await seedDemoData(
-      { identity, catalog: new CatalogRepository(database.db), wallets: new WalletRepository(database.db, { maxBalance: config.WALLET_MAX_BALANCE }) },
+      { identity, catalog: new CatalogRepository(database.db), wallets: new WalletRepository(database.db, { maxBalance: config.WALLET_MAX_BALANCE }, new ReservationRepository(database.db)) },
       (m) => console.log(m),
     );
     console.log(`demo admin: ${DEMO_ADMIN.email} / ${DEMO_ADMIN.password}`);

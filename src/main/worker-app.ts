@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
-import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { NativeConnection} from '@temporalio/worker';
+import { bundleWorkflowCode, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type BookingActivities } from '../../activities/index.js';
+import { SWEEPER_SCHEDULE_ID, SWEEPER_WORKFLOW_ID, SWEEPER_WORKFLOW_TYPE } from '../../workflows/contract.js';
 import { ReservationRepository } from '../booking/repository.js';
 import { RedisSeatLocks } from '../booking/seat-locks.js';
 import { CatalogRepository } from '../catalog/repository.js';
@@ -50,7 +52,7 @@ export function buildActivities(deps: Omit<WorkerDeps, 'connection' | 'workflowB
   const reservations = new ReservationRepository(deps.db);
   const activities = createActivities({
     reservations,
-    wallets: new WalletRepository(deps.db, { maxBalance: deps.config.WALLET_MAX_BALANCE }),
+    wallets: new WalletRepository(deps.db, { maxBalance: deps.config.WALLET_MAX_BALANCE }, reservations),
     seatLocks: new RedisSeatLocks(deps.redis),
     seatMaps: new SeatMapCache(deps.redis, catalog, deps.config.SEAT_MAP_CACHE_TTL_SECONDS, deps.metrics),
     temporal: deps.client,
@@ -78,15 +80,13 @@ export async function createBookingWorker(deps: WorkerDeps): Promise<Worker> {
   });
 }
 
-export const SWEEPER_SCHEDULE_ID = 'hold-sweeper';
-
 /** Creates the every-minute sweeper schedule once; an existing schedule is left as it is. */
 export async function ensureSweeperSchedule(client: Client, taskQueue: string): Promise<void> {
   try {
     await client.schedule.create({
       scheduleId: SWEEPER_SCHEDULE_ID,
       spec: { intervals: [{ every: '1m' }] },
-      action: { type: 'startWorkflow', workflowType: 'holdSweeperWorkflow', taskQueue, workflowId: 'hold-sweeper' },
+      action: { type: 'startWorkflow', workflowType: SWEEPER_WORKFLOW_TYPE, taskQueue, workflowId: SWEEPER_WORKFLOW_ID },
       policies: { overlap: ScheduleOverlapPolicy.SKIP },
     });
   } catch (err) {

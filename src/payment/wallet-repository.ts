@@ -1,9 +1,9 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
 import { appendEvent } from '../events/outbox.js';
 import { withTransaction, type Db, type Tx } from '../platform/db/client.js';
-import { payments, refunds, reservations, walletLedger, wallets } from '../platform/db/schema.js';
+import { payments, refunds, walletLedger, wallets } from './schema.js';
 import { DomainError } from '../shared/errors.js';
-import type { PaymentOutcome } from '../booking/contracts.js';
+import type { PayableReservations, PaymentOutcome } from './contracts.js';
 
 /**
  * Wallet, ledger, payments and refunds. Every money movement locks the wallet row
@@ -14,6 +14,7 @@ export class WalletRepository {
   constructor(
     private readonly db: Db,
     private readonly limits: { maxBalance: number },
+    private readonly reservations: PayableReservations,
   ) {}
 
   async balance(userId: number): Promise<{ balance: number; updatedAt: Date }> {
@@ -40,21 +41,19 @@ export class WalletRepository {
   }
 
   /**
-   * Debits the reservation's amount. Locks the reservation row first (it must still be HELD), then
-   * the wallet; the same order as refunds, so the two never deadlock.
+   * Debits the reservation's amount. Booking locks the reservation row first and judges whether it is
+   * payable (its rule, not ours), then we lock the wallet; the same order as refunds, so the two never
+   * deadlock. The payment is stamped with the decision instant, so "paid in time" can be checked later.
    */
   async payForReservation(reservationId: string): Promise<PaymentOutcome> {
     return withTransaction(this.db, async (tx) => {
-      const [r] = await tx.select().from(reservations).where(eq(reservations.id, reservationId)).for('update');
-      if (!r) return { ok: false, code: 'RESERVATION_NOT_PAYABLE', detail: 'reservation not found' } as const;
+      const r = await this.reservations.lockPayable(tx, reservationId);
+      if (!r.found) return { ok: false, code: 'RESERVATION_NOT_PAYABLE', detail: 'reservation not found' } as const;
       const [existing] = await tx.select().from(payments).where(eq(payments.reservationId, reservationId)).limit(1);
       if (existing) return { ok: true, paymentId: existing.id, amount: existing.amount } as const;
-      if (r.status !== 'HELD') return { ok: false, code: 'RESERVATION_NOT_PAYABLE', detail: `reservation is ${r.status}` } as const;
-      // The buyer was promised "pay before expiresAt": a payment that arrives later is refused even
-      // if the workflow's timer has not fired yet (it fires within milliseconds and releases).
-      // The payment is stamped with this decision instant, so "paid in time" can be checked later.
       const decidedAt = new Date();
-      if (r.expiresAt.getTime() <= decidedAt.getTime()) return { ok: false, code: 'RESERVATION_EXPIRED', detail: 'the hold expired before payment' } as const;
+      const verdict = r.payableAt(decidedAt);
+      if (!verdict.ok) return verdict;
       const wallet = await this.lockWallet(tx, r.userId);
       if (wallet.balance < r.amount) {
         return { ok: false, code: 'INSUFFICIENT_BALANCE', detail: `balance ${wallet.balance} KRW is less than ${r.amount} KRW` } as const;
@@ -72,7 +71,7 @@ export class WalletRepository {
   /** Returns a reservation's payment to the wallet; a no-op when there is none or it was refunded. */
   async refundReservation(reservationId: string, reason: string): Promise<{ refunded: boolean; amount: number }> {
     return withTransaction(this.db, async (tx) => {
-      await tx.select({ id: reservations.id }).from(reservations).where(eq(reservations.id, reservationId)).for('update');
+      await this.reservations.lockForRefund(tx, reservationId);
       const [p] = await tx.select().from(payments).where(eq(payments.reservationId, reservationId)).for('update');
       if (!p || p.status === 'REFUNDED') return { refunded: false, amount: 0 };
       const wallet = await this.lockWallet(tx, p.userId);

@@ -1,6 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
-import { requireRole } from '../identity/middleware.js';
 import { createRouter, type AppEnv } from '../platform/http/app.js';
 import type { IdempotencyStore } from '../platform/http/idempotency.js';
 import { bearerSecurity, IdempotencyKeyHeader, IdParam, json, jsonBody, problems } from '../platform/http/openapi.js';
@@ -60,9 +59,17 @@ const SettingsBody = z
   .openapi('QueueSettingsUpdate');
 
 /** Per-schedule waiting-room settings and the admission controller's view (ADMIN). */
-export function queueAdminRoutes(deps: { settings: QueueSettingsSource; service: QueueService; admission: AdmissionStore; auth: MiddlewareHandler<AppEnv>; idempotency: IdempotencyStore }) {
+/** `requireAdmin` is injected (identity's requireRole('ADMIN')), so the waiting room does not depend on identity. */
+export function queueAdminRoutes(deps: {
+  settings: QueueSettingsSource;
+  service: QueueService;
+  admission: AdmissionStore;
+  auth: MiddlewareHandler<AppEnv>;
+  requireAdmin: MiddlewareHandler<AppEnv>;
+  idempotency: IdempotencyStore;
+}) {
   const app = createRouter();
-  app.use('/admin/schedules/*', deps.auth, requireRole('ADMIN'));
+  app.use('/admin/schedules/*', deps.auth, deps.requireAdmin);
 
   const iso = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : null);
   const current = async (scheduleId: number) => {

@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { appendEvent } from '../events/outbox.js';
 import { affectedRows, withTransaction, type Db } from '../platform/db/client.js';
-import { schedules } from '../platform/db/schema.js';
+import { schedules } from '../catalog/schema.js';
 import { resolveSettings, type QueueDefaults, type QueueOverrides, type QueueSettings } from './domain.js';
 
 /** Port: a schedule's effective queue settings (undefined = no such schedule). */

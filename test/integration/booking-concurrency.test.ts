@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../support/harness.js';
 import { checkInvariants, checkTicketLimit } from '../support/invariants.js';
 import { countStatements } from '../support/statements.js';
-import { seededRandom } from '../../scripts/bench/stats.js';
+import { seededRandom } from '../support/random.js';
 
 /** A rush on a small hall: 500 concurrent hold attempts on 50 seats from 200 users. */
 describe('concurrent holds', () => {

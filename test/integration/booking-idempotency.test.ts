@@ -1,7 +1,7 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reservationIdFor } from '../../src/booking/ids.js';
-import { reservationWorkflowId } from '../../src/booking/reservation-workflows.js';
+import { reservationWorkflowId } from '../../workflows/contract.js';
 import { createTestContext, type TestContext } from '../support/harness.js';
 import { checkInvariants } from '../support/invariants.js';
 

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { createAdaptorServer } from '@hono/node-server';
 import { inject } from 'vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { reservationWorkflowId } from '../../src/booking/reservation-workflows.js';
+import { reservationWorkflowId } from '../../workflows/contract.js';
 import { createTestContext, type TestContext } from '../support/harness.js';
 
 const run = promisify(execFile);

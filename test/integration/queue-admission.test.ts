@@ -1,7 +1,8 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Metrics } from '../../src/platform/observability/metrics.js';
-import { schedules, users } from '../../src/platform/db/schema.js';
+import { schedules } from '../../src/catalog/schema.js';
+import { users } from '../../src/identity/schema.js';
 import { createRedis } from '../../src/platform/redis.js';
 import { QueueDriver } from '../../src/queue/driver.js';
 import { OutboxQueueEvents } from '../../src/queue/events.js';

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { users } from '../../src/platform/db/schema.js';
+import { users } from '../../src/identity/schema.js';
 import { Metrics } from '../../src/platform/observability/metrics.js';
 import { createRedis } from '../../src/platform/redis.js';
 import { buildQueue, type Queue } from '../../src/queue/wiring.js';

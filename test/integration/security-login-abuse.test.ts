@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IdentityService } from '../../src/identity/service.js';
 import { verifyPassword } from '../../src/identity/passwords.js';
-import { DomainError } from '../../src/shared/errors.js';
+import type { DomainError } from '../../src/shared/errors.js';
 import { createTestContext, type TestContext } from '../support/harness.js';
 
 /**

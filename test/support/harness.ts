@@ -14,7 +14,8 @@ import { createKafka } from '../../src/platform/kafka.js';
 import { Metrics } from '../../src/platform/observability/metrics.js';
 import { createRedis, type Redis } from '../../src/platform/redis.js';
 import { encryptedDataConverter } from '../../src/platform/temporal-codec.js';
-import { users, wallets } from '../../src/platform/db/schema.js';
+import { users } from '../../src/identity/schema.js';
+import { wallets } from '../../src/payment/schema.js';
 import { hashPassword } from '../../src/identity/passwords.js';
 
 export const TEST_PASSWORD = 'correct-horse-battery';

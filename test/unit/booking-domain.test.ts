@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { canTransition, checkSeatSelection, decideCancellation, foldReservation, saleWindow } from '../../src/booking/domain.js';
+import { canTransition, checkSeatSelection, decideCancellation, payable, saleWindow } from '../../src/booking/domain.js';
+import { foldReservation } from '../support/fold-reservation.js';
 import { reservationIdFor } from '../../src/booking/ids.js';
 import { generateSeatMap } from '../../src/catalog/seat-map.js';
 
@@ -69,5 +70,21 @@ describe('seat-map generation', () => {
     expect(seats[0]).toEqual({ section: 'VIP', row: 'A', number: 1, tier: 'VIP', price: 200 });
     expect(seats.at(-1)).toEqual({ section: 'R', row: 'AB', number: 1, tier: 'R', price: 100 });
     expect(() => generateSeatMap([{ name: 'A', tier: 'R', price: 1, rows: 1, seatsPerRow: 1 }, { name: 'A', tier: 'R', price: 1, rows: 1, seatsPerRow: 1 }])).toThrow(/duplicate/);
+  });
+});
+
+describe('payable: the one rule for "may this reservation be paid now"', () => {
+  const expiresAt = new Date('2030-01-01T00:10:00Z');
+  it('a HELD reservation before its expiry is payable', () => {
+    expect(payable('HELD', expiresAt, new Date('2030-01-01T00:09:59.999Z'))).toEqual({ ok: true });
+  });
+  it('at or after expiresAt the hold has expired, even if the workflow timer has not fired yet', () => {
+    expect(payable('HELD', expiresAt, expiresAt)).toMatchObject({ ok: false, code: 'RESERVATION_EXPIRED' });
+    expect(payable('HELD', expiresAt, new Date('2030-01-01T00:11:00Z'))).toMatchObject({ ok: false, code: 'RESERVATION_EXPIRED' });
+  });
+  it('any other status is not payable, whatever the clock says', () => {
+    for (const status of ['CONFIRMED', 'EXPIRED', 'CANCELLED', 'FAILED', 'REFUNDED'] as const) {
+      expect(payable(status, expiresAt, new Date('2030-01-01T00:00:00Z'))).toEqual({ ok: false, code: 'RESERVATION_NOT_PAYABLE', detail: `reservation is ${status}` });
+    }
   });
 });

@@ -1,8 +1,9 @@
 import { drizzle, type MySql2Database } from 'drizzle-orm/mysql2';
 import mysql from 'mysql2/promise';
-import * as schema from './schema.js';
 
-export type Db = MySql2Database<typeof schema>;
+// No relational-query schema: every capability queries its own tables (src/<capability>/schema.ts)
+// with the core query builder, so the platform needs to know none of them.
+export type Db = MySql2Database;
 /** A drizzle transaction handle: repositories take `Db | Tx` so callers decide the transaction. */
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 export type DbOrTx = Db | Tx;
@@ -26,7 +27,7 @@ export function createDatabase(url: string, poolSize: number): Database {
     enableKeepAlive: true,
   });
   pool.on('connection', (conn) => conn.query("SET time_zone = '+00:00'"));
-  const db = drizzle(pool, { schema, mode: 'default' });
+  const db = drizzle(pool, { mode: 'default' });
   return { db, pool, close: () => pool.end() };
 }
 

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { and, eq, lt } from 'drizzle-orm';
 import type { Context, MiddlewareHandler } from 'hono';
 import { isDuplicateKey, type Db } from '../db/client.js';
-import { idempotencyKeys } from '../db/schema.js';
+import { idempotencyKeys } from './schema.js';
 import { DomainError } from '../../shared/errors.js';
 import type { AppEnv } from './app.js';
 

@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { DomainError, type ErrorCode } from '../../shared/errors.js';
+import type { DomainError} from '../../shared/errors.js';
+import { type ErrorCode } from '../../shared/errors.js';
 
 /** HTTP status per business error code: the only place that knows both sides. */
 const statusByCode: Record<ErrorCode, ContentfulStatusCode> = {

@@ -1,0 +1,38 @@
+import { z } from '@hono/zod-openapi';
+import { reservationStatuses } from './domain.js';
+import { heldSeatSchema } from './seat-shape.js';
+import type { ReservationView } from './service.js';
+
+/** A reservation as the API shows it (booking's routes and the back office's force-cancel alike). */
+export const Reservation = z
+  .object({
+    id: z.string(),
+    status: z.enum(reservationStatuses),
+    scheduleId: z.number().int(),
+    concertId: z.number().int(),
+    amount: z.number().int(),
+    seats: z.array(heldSeatSchema),
+    expiresAt: z.string(),
+    createdAt: z.string(),
+    confirmedAt: z.string().nullable(),
+    closedAt: z.string().nullable(),
+    reason: z.string().nullable(),
+  })
+  .openapi('Reservation');
+export const ReservationSummary = Reservation.omit({ seats: true }).openapi('ReservationSummary');
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+type Row = Omit<ReservationView, 'seats'>;
+export const summary = (r: Row) => ({
+  id: r.id,
+  status: r.status,
+  scheduleId: r.scheduleId,
+  concertId: r.concertId,
+  amount: r.amount,
+  expiresAt: r.expiresAt.toISOString(),
+  createdAt: r.createdAt.toISOString(),
+  confirmedAt: iso(r.confirmedAt),
+  closedAt: iso(r.closedAt),
+  reason: r.reason,
+});
+export const toReservation = (r: ReservationView) => ({ ...summary(r), seats: r.seats });

@@ -1,0 +1,9 @@
+import { z } from 'zod';
+
+/**
+ * A seat as a reservation holds it: its position and the price it was held at. The one spelling of
+ * this shape: the hold result (contracts.ts), the API's reservation (representation.ts) and the
+ * reservation events (events/catalog.ts) all carry it.
+ */
+export const heldSeatSchema = z.object({ seatId: z.number().int(), section: z.string(), row: z.string(), number: z.number().int(), price: z.number().int() });
+export type HeldSeat = z.infer<typeof heldSeatSchema>;

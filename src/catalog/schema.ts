@@ -1,0 +1,65 @@
+import { index, int, mysqlEnum, mysqlTable, smallint, text, uniqueIndex, varchar } from 'drizzle-orm/mysql-core';
+import { ts, createdAt, id } from '../platform/db/columns.js';
+
+// The catalog owns concerts, schedules and the seats of each schedule (booking changes a seat's status only
+// through its own repository, inside the hold/confirm/release transactions).
+export const concerts = mysqlTable(
+  'concerts',
+  {
+    id: id().autoincrement().primaryKey(),
+    title: varchar('title', { length: 200 }).notNull(),
+    artist: varchar('artist', { length: 200 }).notNull(),
+    description: text('description').notNull(),
+    venue: varchar('venue', { length: 200 }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('concerts_title_idx').on(t.title)],
+);
+
+export const schedules = mysqlTable(
+  'schedules',
+  {
+    id: id().autoincrement().primaryKey(),
+    concertId: id('concert_id').notNull(),
+    startsAt: ts('starts_at').notNull(),
+    saleOpensAt: ts('sale_opens_at').notNull(),
+    saleClosesAt: ts('sale_closes_at').notNull(),
+    status: mysqlEnum('status', ['SCHEDULED', 'CANCELLED']).notNull().default('SCHEDULED'),
+    maxSeatsPerReservation: smallint('max_seats_per_reservation').notNull().default(4),
+    // Seats one user may hold or own on this schedule, over all their reservations (anti-hoarding).
+    maxTicketsPerUser: smallint('max_tickets_per_user').notNull().default(4),
+    // Waiting-room settings; null means "use the configured default".
+    queueMaxActive: int('queue_max_active'),
+    queueAdmitRate: int('queue_admit_rate'),
+    // Admission mode (null = QUEUE_ADMISSION_MODE) and the auto controller's bounds (null = defaults).
+    queueMode: mysqlEnum('queue_mode', ['auto', 'manual']),
+    queueMinAdmitRate: int('queue_min_admit_rate'),
+    queueMaxAdmitRate: int('queue_max_admit_rate'),
+    queueTargetP99Ms: int('queue_target_p99_ms'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('schedules_concert_idx').on(t.concertId, t.startsAt), index('schedules_starts_idx').on(t.startsAt)],
+);
+
+export const seats = mysqlTable(
+  'seats',
+  {
+    id: id().autoincrement().primaryKey(),
+    scheduleId: id('schedule_id').notNull(),
+    section: varchar('section', { length: 20 }).notNull(),
+    row: varchar('row_label', { length: 10 }).notNull(),
+    number: smallint('seat_number').notNull(),
+    tier: varchar('tier', { length: 20 }).notNull(),
+    price: int('price').notNull(),
+    status: mysqlEnum('status', ['AVAILABLE', 'HELD', 'SOLD']).notNull().default('AVAILABLE'),
+    reservationId: varchar('reservation_id', { length: 32 }),
+    heldUntil: ts('held_until'),
+    // Optimistic lock: every change bumps it; a hold succeeds only against the version it read.
+    version: int('version').notNull().default(0),
+  },
+  (t) => [
+    uniqueIndex('seats_position_uq').on(t.scheduleId, t.section, t.row, t.number),
+    index('seats_schedule_status_idx').on(t.scheduleId, t.status),
+    index('seats_reservation_idx').on(t.reservationId),
+  ],
+);

@@ -1,0 +1,19 @@
+import { char, int, mysqlEnum, mysqlTable, varchar } from 'drizzle-orm/mysql-core';
+import { ts, createdAt, id } from '../platform/db/columns.js';
+
+// Identity owns its accounts. (Each capability owns its tables; drizzle.config.ts lists them all.)
+export const users = mysqlTable('users', {
+  id: id().autoincrement().primaryKey(),
+  // Personal data is encrypted at rest; the blind index (HMAC of the normalised email) finds a user.
+  emailCipher: varchar('email_cipher', { length: 512 }).notNull(),
+  emailIndex: char('email_index', { length: 64 }).notNull().unique(),
+  phoneCipher: varchar('phone_cipher', { length: 512 }),
+  name: varchar('name', { length: 100 }).notNull(),
+  passwordHash: varchar('password_hash', { length: 255 }).notNull(),
+  role: mysqlEnum('role', ['USER', 'ADMIN']).notNull().default('USER'),
+  status: mysqlEnum('status', ['ACTIVE', 'DISABLED']).notNull().default('ACTIVE'),
+  failedLogins: int('failed_logins').notNull().default(0),
+  lockedUntil: ts('locked_until'),
+  tokenVersion: int('token_version').notNull().default(0),
+  createdAt: createdAt(),
+});
