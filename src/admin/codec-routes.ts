@@ -3,7 +3,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
-import { createRouter, type AppEnv } from '../platform/http/app.js';
+import { createRouter, noStore, type AppEnv } from '../platform/http/app.js';
 import { json, jsonBody, problems } from '../platform/http/openapi.js';
 import { problem } from '../platform/http/problem.js';
 import { fromWire, PayloadDecryptionError, toWire, type AesGcmPayloadCodec } from '../platform/temporal-codec.js';
@@ -36,6 +36,8 @@ export interface CodecRouteDeps {
   /** Origins of the Temporal Web UI, the only browsers allowed to call the codec. */
   uiOrigins: string[];
   sharedSecret?: string | undefined;
+  /** Records the 403s (identity's auditForbidden, passed in by the composition root). */
+  auditForbidden: MiddlewareHandler<AppEnv>;
 }
 
 /**
@@ -61,6 +63,8 @@ export function codecRoutes(deps: CodecRouteDeps) {
     await next();
   };
 
+  // Decoded payloads are personal answers: never cached.
+  app.use('/codec/*', deps.auditForbidden, noStore);
   app.use('/codec/*', cors({ origin: deps.uiOrigins, allowMethods: ['POST', 'OPTIONS'], allowHeaders: ['Content-Type', 'X-Namespace', 'Authorization'], credentials: true, maxAge: 600 }));
   app.use('/codec/*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => problem(c, 'PAYLOAD_TOO_LARGE', `Codec request exceeds ${MAX_BODY_BYTES} bytes`) }));
   app.use('/codec/*', allowOperator);

@@ -73,9 +73,11 @@ export interface AdminAudit {
   recordAdminAction(action: { adminId: number; action: string; target: string; detail: string }): Promise<void>;
 }
 
-export function adminRoutes(deps: { catalog: CatalogRepository; booking: BookingService; audit: AdminAudit; auth: MiddlewareHandler<AppEnv>; idempotency: IdempotencyStore }) {
+export function adminRoutes(deps: { catalog: CatalogRepository; booking: BookingService; audit: AdminAudit; auth: MiddlewareHandler<AppEnv>; idempotency: IdempotencyStore; auditForbidden: MiddlewareHandler<AppEnv> }) {
   const app = createRouter();
-  app.use('/admin/*', deps.auth, requireRole('ADMIN'));
+  // '/admin/*' covers every router's /admin paths (Hono merges sub-app middleware by path), so this
+  // guard and its audit stand before the queue's, the events' and any unknown /admin path.
+  app.use('/admin/*', deps.auditForbidden, deps.auth, requireRole('ADMIN'));
 
   app.openapi(
     createRoute({

@@ -53,9 +53,13 @@ export function bookingRoutes(deps: {
   admission?: AdmissionGate | undefined;
   /** The configured cap per reservation, for the document (the service enforces it). */
   maxSeatsPerReservation?: number;
+  /** The 'booking' abuse limit (per IP and per user, shared with /wallet); absent when RATE_LIMIT_ENABLED is off. */
+  rateLimit?: MiddlewareHandler | undefined;
 }) {
   const app = createRouter();
   const HoldBody = holdBody(deps.maxSeatsPerReservation ?? 20);
+  // '/reservations/*' also matches '/reservations' in Hono: one registration, or each request counts twice.
+  if (deps.rateLimit) app.use('/reservations/*', deps.rateLimit);
   app.use('/reservations', deps.auth);
   app.use('/reservations/*', deps.auth);
   const admit = (c: { req: { header(n: string): string | undefined } }, userId: number, scheduleId: number) =>

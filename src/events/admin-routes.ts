@@ -19,9 +19,9 @@ const ScheduleSales = z
   .openapi('ScheduleSales');
 
 /** `requireAdmin` is injected (identity's requireRole('ADMIN')): events must not import identity, which appends events. */
-export function eventAdminRoutes(deps: { sales: SalesRepository; auth: MiddlewareHandler<AppEnv>; requireAdmin: MiddlewareHandler<AppEnv> }) {
+export function eventAdminRoutes(deps: { sales: SalesRepository; auth: MiddlewareHandler<AppEnv>; requireAdmin: MiddlewareHandler<AppEnv>; auditForbidden: MiddlewareHandler<AppEnv> }) {
   const app = createRouter();
-  app.use('/admin/schedules/:scheduleId/sales', deps.auth, deps.requireAdmin);
+  app.use('/admin/schedules/:scheduleId/sales', deps.auditForbidden, deps.auth, deps.requireAdmin);
 
   app.openapi(
     createRoute({

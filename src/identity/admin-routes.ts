@@ -31,9 +31,9 @@ const UserChange = z
   .openapi('UserChange');
 
 /** Admin users API: list accounts (personal data decrypted for admins only) and change role/status. */
-export function identityAdminRoutes(deps: { identity: IdentityService; auth: MiddlewareHandler<AppEnv>; idempotency: IdempotencyStore }) {
+export function identityAdminRoutes(deps: { identity: IdentityService; auth: MiddlewareHandler<AppEnv>; idempotency: IdempotencyStore; auditForbidden: MiddlewareHandler<AppEnv> }) {
   const app = createRouter();
-  app.use('/admin/users/*', deps.auth, requireRole('ADMIN')); // also matches /admin/users itself
+  app.use('/admin/users/*', deps.auditForbidden, deps.auth, requireRole('ADMIN')); // also matches /admin/users itself
 
   app.openapi(
     createRoute({

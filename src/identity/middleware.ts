@@ -36,12 +36,16 @@ export function requireRole(role: 'ADMIN'): MiddlewareHandler<AppEnv> {
 }
 
 /**
- * Records every 403 under the guarded paths as a SecurityEvent (FORBIDDEN). Mounted by path in the
- * API app around admin and operator routes, so routers written elsewhere are covered without each
- * one remembering to audit; ownership violations are 404s by design and are not recorded here.
+ * Records every 403 under the guarded paths as a SecurityEvent (FORBIDDEN). Each back-office
+ * router declares it before its role guard (the composition root passes it in); ownership
+ * violations are 404s by design and are not recorded here. Routers' path middleware overlap
+ * (src/admin guards all of /admin/*), so only the outermost one on a request records: one event per 403.
  */
 export function auditForbidden(audit: { record(e: { kind: 'FORBIDDEN'; userId: number | null; ip: string | null; detail: string }): Promise<void> }, clientIp: (c: Parameters<MiddlewareHandler<AppEnv>>[0]) => string | null): MiddlewareHandler<AppEnv> {
+  const auditing = new WeakSet<Request>();
   return async (c, next) => {
+    if (auditing.has(c.req.raw)) return next();
+    auditing.add(c.req.raw);
     await next();
     if (c.res.status === 403) {
       const user = c.get('user');

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import type { Context } from 'hono';
-import { createRouter } from '../platform/http/app.js';
+import type { Context, MiddlewareHandler } from 'hono';
+import { createRouter, noStore } from '../platform/http/app.js';
 import type { IdempotencyStore } from '../platform/http/idempotency.js';
 import { bearerSecurity, IdempotencyKeyHeader, json, jsonBody, problems } from '../platform/http/openapi.js';
 import { requireAuth } from './middleware.js';
@@ -44,11 +44,16 @@ export interface IdentityRouteDeps {
   clientIp?: (c: Context) => string | null;
   /** Idempotency-Key replay for the authenticated mutation (logout-all); sign-up, login and refresh are anonymous. */
   idempotency?: IdempotencyStore;
+  /** The 'auth' abuse limit (per IP) on every /auth/* request; absent when RATE_LIMIT_ENABLED is off. */
+  rateLimit?: MiddlewareHandler | undefined;
 }
 
 export function identityRoutes(deps: IdentityRouteDeps) {
   const app = createRouter();
   const ipOf = (c: Context) => deps.clientIp?.(c) ?? null;
+  if (deps.rateLimit) app.use('/auth/*', deps.rateLimit);
+  // Issued tokens are personal answers outside requireAuth (which marks its own).
+  app.use('/auth/*', noStore);
 
   app.openapi(
     createRoute({

@@ -32,7 +32,7 @@ import { buildQueue } from '../queue/wiring.js';
 import { WalletRepository } from '../payment/wallet-repository.js';
 import type { Db } from '../platform/db/client.js';
 import { dependencyChecks, runChecks } from '../platform/health.js';
-import { createHttpApp, noStore } from '../platform/http/app.js';
+import { createHttpApp } from '../platform/http/app.js';
 import { swaggerUiRoutes } from '../platform/http/docs.js';
 import { IdempotencyStore } from '../platform/http/idempotency.js';
 import { clientIpResolver, rateLimit, RateLimiter } from '../platform/http/rate-limit.js';
@@ -129,32 +129,12 @@ export function buildApiApp(deps: ApiDeps) {
   // Browser cookie sessions become Bearer headers before anything reads Authorization (src/web).
   const sessions = new BrowserSessions(config.JWT_SECRET, !isLocalOrigin(config.PUBLIC_URL));
   app.use('/api/*', sessions.middleware());
-  // Abuse limits and audit by path prefix, registered before the routers so they cover routes
-  // written in other capabilities (queue, booking, wallet) without touching them.
-  if (config.RATE_LIMIT_ENABLED) {
-    const limiter = new RateLimiter(redis);
-    const windowMs = config.RATE_LIMIT_WINDOW_SECONDS * 1000;
-    const identify = async (c: { req: { header(n: string): string | undefined } }) => {
-      const token = /^Bearer (\S{10,2048})$/i.exec(c.req.header('authorization') ?? '')?.[1];
-      return token ? tokens.verify(token).then((claims) => Number(claims.sub), () => null) : null;
-    };
-    const limit = (name: string, perIp: number, perUser?: number) => rateLimit({ limiter, rule: { name, perIp, ...(perUser ? { perUser } : {}) }, windowMs, clientIp, identify, log, metrics });
-    const authLimit = limit('auth', config.RATE_LIMIT_AUTH_PER_IP);
-    const queueLimit = limit('queue', config.RATE_LIMIT_QUEUE_PER_IP, config.RATE_LIMIT_QUEUE_PER_USER);
-    const bookingLimit = limit('booking', config.RATE_LIMIT_BOOKING_PER_IP, config.RATE_LIMIT_BOOKING_PER_USER);
-    app.use(`${v1}/auth/*`, authLimit);
-    app.use(`${v1}/queue/*`, queueLimit);
-    // '/x/*' also matches '/x' in Hono: one registration per prefix, or each request counts twice.
-    for (const path of ['/reservations/*', '/wallet/*']) app.use(`${v1}${path}`, bookingLimit);
-  }
+  // Abuse limits and the 403 audit are built here and declared by each router beside the routes
+  // they protect (the limits' names label rate_limit_decisions_total{rule}).
+  const limits = config.RATE_LIMIT_ENABLED ? abuseLimits(config, new RateLimiter(redis), { tokens, clientIp, log, metrics }) : undefined;
   const forbidden = auditForbidden(audit, clientIp);
-  app.use(`${v1}/admin/*`, forbidden);
-  app.use('/codec/*', forbidden);
-  // Personal answers outside requireAuth (which marks its own): issued tokens, decoded payloads.
-  app.use(`${v1}/auth/*`, noStore);
-  app.use('/codec/*', noStore);
-  app.route(v1, identityRoutes({ identity, tokens, versions, clientIp, idempotency }));
-  app.route(v1, identityAdminRoutes({ identity, auth, idempotency }));
+  app.route(v1, identityRoutes({ identity, tokens, versions, clientIp, idempotency, rateLimit: limits?.auth }));
+  app.route(v1, identityAdminRoutes({ identity, auth, idempotency, auditForbidden: forbidden }));
   app.route(
     '/',
     codecRoutes({
@@ -163,16 +143,17 @@ export function buildApiApp(deps: ApiDeps) {
       namespace: config.TEMPORAL_NAMESPACE,
       uiOrigins: temporalUiOrigins(config.TEMPORAL_UI_URL),
       sharedSecret: config.CODEC_SHARED_SECRET,
+      auditForbidden: forbidden,
     }),
   );
   app.route(v1, catalogRoutes({ catalog, seatMaps }));
-  app.route(v1, walletRoutes({ wallets, idempotency, auth, maxCharge: config.WALLET_MAX_CHARGE }));
-  app.route(v1, bookingRoutes({ booking, reservations, idempotency, auth, admission, maxSeatsPerReservation: config.MAX_SEATS_PER_RESERVATION }));
-  app.route(v1, adminRoutes({ catalog, booking, audit, auth, idempotency }));
-  app.route(v1, queueRoutes({ queue: queue.service, auth, sseIntervalMs: config.QUEUE_SSE_INTERVAL_MS, idempotency }));
-  app.route(v1, queueAdminRoutes({ settings: queue.settings, service: queue.service, admission: queue.admission, auth, requireAdmin: requireRole('ADMIN'), idempotency }));
+  app.route(v1, walletRoutes({ wallets, idempotency, auth, maxCharge: config.WALLET_MAX_CHARGE, rateLimit: limits?.booking }));
+  app.route(v1, bookingRoutes({ booking, reservations, idempotency, auth, admission, maxSeatsPerReservation: config.MAX_SEATS_PER_RESERVATION, rateLimit: limits?.booking }));
+  app.route(v1, adminRoutes({ catalog, booking, audit, auth, idempotency, auditForbidden: forbidden }));
+  app.route(v1, queueRoutes({ queue: queue.service, auth, sseIntervalMs: config.QUEUE_SSE_INTERVAL_MS, idempotency, rateLimit: limits?.queue }));
+  app.route(v1, queueAdminRoutes({ settings: queue.settings, service: queue.service, admission: queue.admission, auth, requireAdmin: requireRole('ADMIN'), auditForbidden: forbidden, idempotency }));
   app.route(v1, eventRoutes({ hub: notifications, history: new UserEventLog(db), auth, keepAliveMs: config.SSE_KEEPALIVE_MS }));
-  app.route(v1, eventAdminRoutes({ sales: new SalesRepository(db), auth, requireAdmin: requireRole('ADMIN') }));
+  app.route(v1, eventAdminRoutes({ sales: new SalesRepository(db), auth, requireAdmin: requireRole('ADMIN'), auditForbidden: forbidden }));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
   app.doc31('/openapi.json', {
@@ -193,6 +174,25 @@ export function buildApiApp(deps: ApiDeps) {
 }
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest();
+
+/**
+ * The three abuse limits (docs/security.md): 'auth' per IP; 'queue' and 'booking' per IP and per
+ * user. One 'booking' middleware serves /reservations and /wallet, so they share one budget.
+ */
+function abuseLimits(config: Config, limiter: RateLimiter, deps: { tokens: AccessTokens; clientIp: ReturnType<typeof clientIpResolver>; log: Logger; metrics: Metrics }) {
+  const windowMs = config.RATE_LIMIT_WINDOW_SECONDS * 1000;
+  const identify = async (c: { req: { header(n: string): string | undefined } }) => {
+    const token = /^Bearer (\S{10,2048})$/i.exec(c.req.header('authorization') ?? '')?.[1];
+    return token ? deps.tokens.verify(token).then((claims) => Number(claims.sub), () => null) : null;
+  };
+  const limit = (name: string, perIp: number, perUser?: number) =>
+    rateLimit({ limiter, rule: { name, perIp, ...(perUser ? { perUser } : {}) }, windowMs, clientIp: deps.clientIp, identify, log: deps.log, metrics: deps.metrics });
+  return {
+    auth: limit('auth', config.RATE_LIMIT_AUTH_PER_IP),
+    queue: limit('queue', config.RATE_LIMIT_QUEUE_PER_IP, config.RATE_LIMIT_QUEUE_PER_USER),
+    booking: limit('booking', config.RATE_LIMIT_BOOKING_PER_IP, config.RATE_LIMIT_BOOKING_PER_USER),
+  };
+}
 
 /** The Temporal UI is reached as localhost or 127.0.0.1 interchangeably: allow both spellings. */
 function temporalUiOrigins(url: string): string[] {

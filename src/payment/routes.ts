@@ -14,8 +14,11 @@ const Wallet = z
   })
   .openapi('Wallet');
 
-export function walletRoutes(deps: { wallets: WalletRepository; idempotency: IdempotencyStore; auth: MiddlewareHandler<AppEnv>; maxCharge: number }) {
+export function walletRoutes(deps: { wallets: WalletRepository; idempotency: IdempotencyStore; auth: MiddlewareHandler<AppEnv>; maxCharge: number; rateLimit?: MiddlewareHandler | undefined }) {
   const app = createRouter();
+  // The 'booking' abuse limit (shared with /reservations). '/wallet/*' also matches '/wallet' in Hono:
+  // one registration, or each request counts twice.
+  if (deps.rateLimit) app.use('/wallet/*', deps.rateLimit);
   app.use('/wallet', deps.auth);
   app.use('/wallet/*', deps.auth);
   const ChargeBody = z

@@ -66,10 +66,12 @@ export function queueAdminRoutes(deps: {
   admission: AdmissionStore;
   auth: MiddlewareHandler<AppEnv>;
   requireAdmin: MiddlewareHandler<AppEnv>;
+  /** Records the 403s (identity's auditForbidden, passed in by the composition root). */
+  auditForbidden: MiddlewareHandler<AppEnv>;
   idempotency: IdempotencyStore;
 }) {
   const app = createRouter();
-  app.use('/admin/schedules/*', deps.auth, deps.requireAdmin);
+  app.use('/admin/schedules/*', deps.auditForbidden, deps.auth, deps.requireAdmin);
 
   const iso = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : null);
   const current = async (scheduleId: number) => {

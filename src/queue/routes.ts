@@ -33,8 +33,10 @@ const TokenHeader = z.object({
   'x-queue-token': z.string().max(256).optional().openapi({ param: { name: 'x-queue-token', in: 'header' }, description: 'The waiting-room token' }),
 });
 
-export function queueRoutes(deps: { queue: QueueService; auth: MiddlewareHandler<AppEnv>; sseIntervalMs: number; idempotency: IdempotencyStore }) {
+export function queueRoutes(deps: { queue: QueueService; auth: MiddlewareHandler<AppEnv>; sseIntervalMs: number; idempotency: IdempotencyStore; rateLimit?: MiddlewareHandler | undefined }) {
   const app = createRouter();
+  // The 'queue' abuse limit (per IP and per user), before auth so floods are refused cheaply.
+  if (deps.rateLimit) app.use('/queue/*', deps.rateLimit);
   app.use('/queue/*', deps.auth);
 
   app.openapi(

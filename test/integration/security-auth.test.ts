@@ -80,6 +80,19 @@ describe('security: authentication, tokens, roles, audit', () => {
       expect(events.map((e) => e.payload.detail)).toContain('GET /api/v1/admin/users');
     });
 
+    it('records one FORBIDDEN event per 403, whichever router guards the path (their /admin middleware overlap)', async () => {
+      const probe = await ctx.createUser();
+      const paths = ['/api/v1/admin/users', '/api/v1/admin/schedules/1/queue', '/api/v1/admin/schedules/1/sales', '/api/v1/admin/no-such-route'];
+      for (const path of paths) expect([path, (await ctx.request('GET', path, { token: probe.token })).status]).toEqual([path, 403]);
+      const events = await securityEvents(ctx, 'FORBIDDEN', probe.id);
+      expect(events.map((e) => e.payload.detail).sort()).toEqual(paths.map((p) => `GET ${p}`).sort());
+      // The codec refuses before it knows the user (userId null): one more event for its path.
+      const codecEvents = async () => (await securityEvents(ctx, 'FORBIDDEN')).filter((e) => e.payload.detail === 'POST /codec/decode').length;
+      const before = await codecEvents();
+      expect((await ctx.request('POST', '/codec/decode', { token: probe.token, body: { payloads: [] } })).status).toBe(403);
+      expect(await codecEvents()).toBe(before + 1);
+    });
+
     it('refuses a refresh token used as an access token, and vice versa', async () => {
       const pair = await ctx.services.tokens.issuePair({ id: user.id, role: 'USER', tokenVersion: 0 });
       expect((await ctx.request('GET', '/api/v1/me', { token: pair.refreshToken })).status).toBe(401);

@@ -55,6 +55,10 @@ describe('security: rate limits', () => {
     const hold = await ctx.request('POST', '/api/v1/reservations', { token: a.token, body: { scheduleId: 1, seatIds: [1] } });
     expect(hold.status).toBe(429);
     expect((await ctx.request('GET', '/api/v1/wallet', { token: b.token })).status).toBe(200);
+    // Each request is decided once, under the rule's name (the wallet and reservations routers share 'booking').
+    const decided = await ctx.metrics.registry.getSingleMetric('rate_limit_decisions_total')!.get();
+    const count = (rule: string, outcome: string) => decided.values.find((v) => v.labels.rule === rule && v.labels.outcome === outcome)?.value ?? 0;
+    expect([count('booking', 'allowed'), count('booking', 'refused')]).toEqual([4, 2]);
   });
 
   it('limits queue routes per user (covers routes mounted by the queue capability)', async () => {
