@@ -1,4 +1,4 @@
-import { asc, count, eq, inArray, sql } from 'drizzle-orm';
+import { asc, count, eq, inArray } from 'drizzle-orm';
 import type { Counter } from 'prom-client';
 import { appendEvent } from '../events/outbox.js';
 import { isDuplicateKey, withTransaction, type Db } from '../platform/db/client.js';
@@ -27,10 +27,12 @@ export type { LoginPolicy };
 
 export interface IdentityOptions {
   policy?: Partial<LoginPolicy>;
-  audit?: SecurityAudit;
-  versions?: TokenVersions;
+  /** Security events and admin actions, in the transaction of the change they record. */
+  audit: SecurityAudit;
+  /** token_version bumps (revocation) and their cache. */
+  versions: TokenVersions;
   /** Spent refresh-token ids, login failure counters and locks (LoginThrottle). */
-  redis?: Redis;
+  redis: Redis;
   /** Counts each lock by scope (pair, account, ip). */
   metrics?: Metrics;
   /** Port for the password check (tests count the hash work done on each path). */
@@ -41,7 +43,7 @@ const sleep = (ms: number) => (ms > 0 ? new Promise((r) => setTimeout(r, ms)) : 
 
 export class IdentityService {
   private readonly policy: LoginPolicy;
-  private readonly throttle: LoginThrottle | undefined;
+  private readonly throttle: LoginThrottle;
   private readonly lockouts: Counter<'scope'> | undefined;
   private readonly verify: (password: string, hash: string) => Promise<boolean>;
 
@@ -49,10 +51,10 @@ export class IdentityService {
     private readonly db: Db,
     private readonly cipher: PersonalDataCipher,
     private readonly tokens: AccessTokens,
-    private readonly opts: IdentityOptions = {},
+    private readonly opts: IdentityOptions,
   ) {
     this.policy = { ...loginPolicyDefaults, failureDelayMs: 0, ...opts.policy };
-    this.throttle = opts.redis ? new LoginThrottle(opts.redis, { lockoutMs: this.policy.lockoutMs, ipWindowMs: this.policy.ipWindowMs }) : undefined;
+    this.throttle = new LoginThrottle(opts.redis, { lockoutMs: this.policy.lockoutMs, ipWindowMs: this.policy.ipWindowMs });
     this.lockouts = opts.metrics?.counter('login_lockouts_total', 'Login locks by scope: an (email, IP) pair, a whole account, or an IP past its failure budget', ['scope']);
     this.verify = opts.verifyPassword ?? verifyPassword;
   }
@@ -94,34 +96,34 @@ export class IdentityService {
     const index = indexes[0]!;
     const from = ip ?? 'unknown';
     const throttle = this.throttle;
-    const ipWait = throttle ? await throttle.ipRetryAfterMs(from, this.policy.ipMaxFailures).catch(() => 0) : 0;
+    const ipWait = await throttle.ipRetryAfterMs(from, this.policy.ipMaxFailures).catch(() => 0);
     if (ipWait > 0) throw new DomainError('RATE_LIMITED', 'Too many failed logins from this address; try again later', { retryAfterSeconds: Math.ceil(ipWait / 1000) });
 
     const [user] = await this.db.select().from(users).where(inArray(users.emailIndex, indexes)).limit(1);
     const passwordOk = await this.verify(password, user?.passwordHash ?? (await dummyHash));
     const now = new Date();
     const accountLockMs = user?.lockedUntil && user.lockedUntil > now ? user.lockedUntil.getTime() - now.getTime() : 0;
-    const lockMs = Math.max(accountLockMs, throttle ? await throttle.lockedMs(index, from, !user).catch(() => 0) : 0);
+    const lockMs = Math.max(accountLockMs, await throttle.lockedMs(index, from, !user).catch(() => 0));
     if (lockMs > 0) {
       // A refused attempt still spends the IP's budget: hammering a locked pair costs a hash each time.
-      const counts = throttle ? await throttle.recordFailure(index, from, !user, true).catch(() => undefined) : undefined;
+      const counts = await throttle.recordFailure(index, from, !user, true).catch(() => undefined);
       this.noteIpBudget(counts?.ip, ip);
-      void this.opts.audit?.record({ kind: 'LOGIN_WHILE_LOCKED', userId: user?.id ?? null, ip, detail: `locked for ${Math.ceil(lockMs / 1000)} s` });
+      void this.opts.audit.record({ kind: 'LOGIN_WHILE_LOCKED', userId: user?.id ?? null, ip, detail: `locked for ${Math.ceil(lockMs / 1000)} s` });
       await this.failureDelay(this.policy.maxFailures);
       throw this.locked(lockMs);
     }
     if (user && passwordOk && user.status === 'ACTIVE') return this.loggedIn(user, indexes, from);
 
-    const counts = throttle ? await throttle.recordFailure(index, from, !user).catch(() => undefined) : undefined;
+    const counts = await throttle.recordFailure(index, from, !user).catch(() => undefined);
     const accountFailures = user ? user.failedLogins + 1 : (counts?.unknownAccount ?? 0);
     const pairFailures = counts?.pair ?? accountFailures;
-    // Without Redis (no pair counters) the account threshold is the only one: the old behaviour.
-    const scope = accountFailures >= (throttle ? this.policy.accountMaxFailures : this.policy.maxFailures) ? 'account' : pairFailures >= this.policy.maxFailures ? 'pair' : undefined;
+    // Redis down (no pair counters): pairFailures falls back to the account's count, so the pair threshold still locks.
+    const scope = accountFailures >= this.policy.accountMaxFailures ? 'account' : pairFailures >= this.policy.maxFailures ? 'pair' : undefined;
     const detail = `failures=${pairFailures} accountFailures=${accountFailures}${scope ? ` scope=${scope}` : ''}`;
     const event = { kind: scope ? ('ACCOUNT_LOCKED' as const) : ('LOGIN_FAILED' as const), userId: user?.id ?? null, ip, detail: user ? detail : `unknown email ${detail}` };
     if (scope) {
       this.lockouts?.inc({ scope });
-      await throttle?.lock(index, from, user ? 'pair' : scope).catch(() => undefined);
+      await throttle.lock(index, from, user ? 'pair' : scope).catch(() => undefined);
     }
     this.noteIpBudget(counts?.ip, ip);
     if (user) {
@@ -131,12 +133,11 @@ export class IdentityService {
           .update(users)
           .set({ failedLogins: accountLock ? 0 : accountFailures, lockedUntil: accountLock ? new Date(now.getTime() + this.policy.lockoutMs) : user.lockedUntil })
           .where(eq(users.id, user.id));
-        if (this.opts.audit) await this.opts.audit.append(tx, event);
-        else await appendEvent(tx, 'SecurityEvent', `user-${user.id}`, event, { userId: user.id });
+        await this.opts.audit.append(tx, event);
       });
     } else {
       // Awaited like the account's transaction above, so both paths do the same database work.
-      await this.opts.audit?.record(event);
+      await this.opts.audit.record(event);
     }
     await this.failureDelay(pairFailures);
     if (scope) throw this.locked(this.policy.lockoutMs);
@@ -158,7 +159,7 @@ export class IdentityService {
         })
         .where(eq(users.id, user.id));
     }
-    await this.throttle?.succeeded(indexes[0]!, from).catch(() => undefined);
+    await this.throttle.succeeded(indexes[0]!, from).catch(() => undefined);
     return { ...(await this.tokens.issuePair(user)), userId: user.id };
   }
 
@@ -166,7 +167,7 @@ export class IdentityService {
   private noteIpBudget(failures: number | undefined, ip: string | null) {
     if (failures !== this.policy.ipMaxFailures) return;
     this.lockouts?.inc({ scope: 'ip' });
-    void this.opts.audit?.record({ kind: 'LOGIN_THROTTLED', userId: null, ip, detail: `ip failure budget of ${this.policy.ipMaxFailures} spent` });
+    void this.opts.audit.record({ kind: 'LOGIN_THROTTLED', userId: null, ip, detail: `ip failure budget of ${this.policy.ipMaxFailures} spent` });
   }
 
   /** Each consecutive failure answers a little slower (capped at 2 s); a locked answer waits the most. */
@@ -187,7 +188,6 @@ export class IdentityService {
     const claims = await this.tokens.verifyRefresh(refreshToken);
     const userId = Number(claims.sub);
     const redis = this.opts.redis;
-    if (!redis) throw new DomainError('SERVICE_UNAVAILABLE', 'Refresh is not available');
     const ttl = Math.max(1, claims.exp - Math.floor(Date.now() / 1000));
     const first = await redis.set(`rtused:${claims.jti}`, '1', 'EX', ttl, 'NX').catch(() => {
       throw new DomainError('SERVICE_UNAVAILABLE', 'Token service unavailable; retry shortly');
@@ -212,13 +212,10 @@ export class IdentityService {
   /** Invalidates every token issued so far for the user (logout everywhere, refresh-token reuse). */
   async revokeTokens(userId: number, why: { kind: 'LOGOUT_EVERYWHERE' | 'REFRESH_TOKEN_REUSED' | 'TOKEN_REVOKED'; ip: string | null; detail: string } = { kind: 'TOKEN_REVOKED', ip: null, detail: '' }): Promise<void> {
     await withTransaction(this.db, async (tx) => {
-      if (this.opts.versions) await this.opts.versions.bump(tx, userId);
-      else await tx.update(users).set({ tokenVersion: sql`${users.tokenVersion} + 1` }).where(eq(users.id, userId));
-      const event = { kind: why.kind, userId, ip: why.ip, detail: why.detail };
-      if (this.opts.audit) await this.opts.audit.append(tx, event);
-      else await appendEvent(tx, 'SecurityEvent', `user-${userId}`, event, { userId });
+      await this.opts.versions.bump(tx, userId);
+      await this.opts.audit.append(tx, { kind: why.kind, userId, ip: why.ip, detail: why.detail });
     });
-    await this.opts.versions?.forget(userId).catch(() => undefined);
+    await this.opts.versions.forget(userId).catch(() => undefined);
   }
 
   /** Users for the admin API, emails and phones decrypted (admins only; see admin-routes). */
@@ -247,19 +244,15 @@ export class IdentityService {
         ...(change.unlock ? { failedLogins: 0, lockedUntil: null } : {}),
       };
       await tx.update(users).set(set).where(eq(users.id, userId));
-      if (change.role || change.status) {
-        if (this.opts.versions) await this.opts.versions.bump(tx, userId);
-        else await tx.update(users).set({ tokenVersion: sql`${users.tokenVersion} + 1` }).where(eq(users.id, userId));
-      }
+      if (change.role || change.status) await this.opts.versions.bump(tx, userId);
       const detail = JSON.stringify({ from: { role: user.role, status: user.status }, to: { role: change.role ?? user.role, status: change.status ?? user.status }, unlock: !!change.unlock });
       const action = { adminId, action: 'user.update', target: `user-${userId}`, detail };
-      if (this.opts.audit) await this.opts.audit.adminAction(tx, action);
-      else await appendEvent(tx, 'AdminAction', `admin-${adminId}`, action, { userId: adminId });
+      await this.opts.audit.adminAction(tx, action);
       const [after] = await tx.select().from(users).where(eq(users.id, userId)).limit(1);
       return after!;
     });
-    await this.opts.versions?.forget(userId).catch(() => undefined);
-    if (change.unlock) await this.throttle?.clearLocks(updated.emailIndex);
+    await this.opts.versions.forget(userId).catch(() => undefined);
+    if (change.unlock) await this.throttle.clearLocks(updated.emailIndex);
     return this.adminView(updated);
   }
 

@@ -1,20 +1,31 @@
 import { CatalogRepository } from '../catalog/repository.js';
 import { loadConfig } from '../config.js';
+import { SecurityAudit } from '../identity/audit.js';
 import { PersonalDataCipher } from '../identity/personal-data.js';
 import { IdentityService } from '../identity/service.js';
+import { TokenVersions } from '../identity/token-versions.js';
 import { AccessTokens } from '../identity/tokens.js';
 import { ReservationRepository } from '../booking/repository.js';
 import { WalletRepository } from '../payment/wallet-repository.js';
 import { createDatabase } from '../platform/db/client.js';
+import { createLogger } from '../platform/observability/logger.js';
+import { createRedis } from '../platform/redis.js';
 import { DEMO_ADMIN, DEMO_PASSWORD, demoUsers, seedDemoData } from './demo-data.js';
 import { exitOnStartupError } from './shutdown.js';
 
 /** Loads demo data through the same code paths as the admin API and sign-up. */
 async function main() {
   const config = loadConfig();
+  const log = createLogger({ level: config.LOG_LEVEL, service: config.SERVICE_NAME, process: 'seed' });
   const database = createDatabase(config.MYSQL_URL, 4);
+  // IdentityService needs its audit, token versions and Redis (npm run up starts Redis before seeding).
+  const redis = createRedis(config.REDIS_URL, config.REDIS_PREFIX, (err) => log.warn({ err: err.message }, 'redis connection error'));
   try {
-    const identity = new IdentityService(database.db, new PersonalDataCipher(config.DATA_ENCRYPTION_KEY), new AccessTokens(config.JWT_SECRET, config.JWT_TTL_SECONDS));
+    const identity = new IdentityService(database.db, new PersonalDataCipher(config.DATA_ENCRYPTION_KEY), new AccessTokens(config.JWT_SECRET, config.JWT_TTL_SECONDS), {
+      audit: new SecurityAudit(database.db, log),
+      versions: new TokenVersions(database.db, redis, config.TOKEN_VERSION_CACHE_SECONDS),
+      redis,
+    });
     await seedDemoData(
       { identity, catalog: new CatalogRepository(database.db), wallets: new WalletRepository(database.db, { maxBalance: config.WALLET_MAX_BALANCE }, new ReservationRepository(database.db)) },
       (m) => console.log(m),
@@ -22,6 +33,7 @@ async function main() {
     console.log(`demo admin: ${DEMO_ADMIN.email} / ${DEMO_ADMIN.password}`);
     console.log(`demo users: ${demoUsers.map((u) => u.email).join(', ')} / ${DEMO_PASSWORD} (1,000,000 KRW each)`);
   } finally {
+    redis.disconnect();
     await database.close();
   }
 }

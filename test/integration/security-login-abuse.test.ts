@@ -51,6 +51,8 @@ describe('security: login lockout, enumeration and per-IP budget', () => {
     // The service behind a counting password port, on the same MySQL and Redis as the API.
     let verifications = 0;
     const identity = new IdentityService(ctx.db, ctx.services.cipher, ctx.services.tokens, {
+      audit: ctx.services.audit,
+      versions: ctx.services.versions,
       redis: ctx.redis,
       policy: { maxFailures: 3, accountMaxFailures: 6, ipMaxFailures: 100, failureDelayMs: 5 },
       verifyPassword: (p, h) => {
