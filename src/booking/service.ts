@@ -116,6 +116,11 @@ export class BookingService {
   /** Pays a reservation the caller already loaded with `own` (the route needs it for the waiting-room check). */
   async pay(current: ReservationView, updateId: string): Promise<{ reservation: ReservationView; payment: { paymentId: number; amount: number } }> {
     const { id: reservationId, userId } = current;
+    // A settled reservation is answered from its status without a round trip, each with its own code
+    // (the payable rule folds them all into RESERVATION_NOT_PAYABLE). Whether a HELD one may be paid
+    // *now* is not decided here: payable() decides it in the payment activity, under the reservation's
+    // row lock (lockPayable), at the instant the payment is stamped with; an earlier check by this
+    // process's clock could refuse what that decision would accept.
     if (current.status === 'CONFIRMED') throw new DomainError('ALREADY_PAID', 'This reservation is already paid');
     if (current.status === 'EXPIRED') throw new DomainError('RESERVATION_EXPIRED', 'The hold expired before payment');
     if (current.status !== 'HELD') throw new DomainError('RESERVATION_NOT_PAYABLE', `Reservation is ${current.status}`);
