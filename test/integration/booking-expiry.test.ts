@@ -121,11 +121,13 @@ describe('hold expiry', () => {
           final = (await ctx.services.reservations.find(id))!.status;
           const wallet = (await ctx.request('GET', '/api/v1/wallet', { token: user.token })).body.balance;
           if (p.status === 200 && c.status === 409) {
-            // Only when both were sent together: the cancel was accepted while the payment round ran,
-            // so it is answered "not cancellable, CONFIRMED" (the workflow serves one at a time); the
-            // purchase stands, charged once, and the buyer may cancel it again to get a refund.
+            // Only when both were sent together: the payment won. The cancel is refused by the
+            // workflow, which serves one update at a time: NOT_CANCELLABLE when it was accepted while the
+            // payment round ran, ALREADY_PAID when it arrived after the confirmation. Either way the
+            // purchase stands, is charged once, and the buyer may cancel it again to get a refund.
             expect(kind).toBe('together');
-            expect([c.body.code, final, wallet]).toEqual(['NOT_CANCELLABLE', 'CONFIRMED', 0]);
+            expect(['NOT_CANCELLABLE', 'ALREADY_PAID']).toContain(c.body.code);
+            expect([final, wallet]).toEqual(['CONFIRMED', 0]);
           } else if (p.status === 200) {
             // Paid first: the cancel then refunds the purchase.
             expect([c.status, c.body.status, final, wallet]).toEqual([200, 'REFUNDED', 'REFUNDED', 10_000]);
