@@ -125,8 +125,7 @@ write_temporal_server_config() {
       printf '%s:\n  - value: %s\n' "${d%%=*}" "${d#*=}"
     done
   } >"$dir/dynamicconfig.yaml"
-  local store
-  store() { # NAME DB CONNS
+  yaml_store() { # NAME DB CONNS
     cat <<YAML
     $1:
       sql:
@@ -141,7 +140,7 @@ write_temporal_server_config() {
         maxConnLifetime: "1h"
 YAML
   }
-  service() { # NAME GRPC
+  yaml_service() { # NAME GRPC
     cat <<YAML
   $1:
     rpc:
@@ -160,8 +159,8 @@ persistence:
   visibilityStore: visibility
   numHistoryShards: $shards
   datastores:
-$(store default temporal 40)
-$(store visibility temporal_visibility 10)
+$(yaml_store default temporal 40)
+$(yaml_store visibility temporal_visibility 10)
 global:
   membership:
     maxJoinDuration: 30s
@@ -172,11 +171,11 @@ global:
       timerType: "histogram"
       listenAddress: "127.0.0.1:$TEMPORAL_METRICS_PORT"
 services:
-$(service frontend "$TEMPORAL_PORT")
+$(yaml_service frontend "$TEMPORAL_PORT")
       httpPort: $TEMPORAL_HTTP_PORT
-$(service history "$TEMPORAL_HISTORY_PORT")
-$(service matching "$TEMPORAL_MATCHING_PORT")
-$(service worker "$TEMPORAL_WORKER_PORT")
+$(yaml_service history "$TEMPORAL_HISTORY_PORT")
+$(yaml_service matching "$TEMPORAL_MATCHING_PORT")
+$(yaml_service worker "$TEMPORAL_WORKER_PORT")
 clusterMetadata:
   enableGlobalNamespace: false
   failoverVersionIncrement: 10
