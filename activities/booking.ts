@@ -50,5 +50,9 @@ export function bookingActivities(deps: BookingActivityDeps) {
     async releaseReservation(input: ReleaseInput): Promise<{ changed: boolean }> {
       return steps.release(input);
     },
+
+    async releaseFailedHold(input: { reservationId: string }): Promise<{ changed: boolean }> {
+      return steps.releaseFailedHold(input.reservationId);
+    },
   };
 }

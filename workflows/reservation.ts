@@ -21,16 +21,22 @@ const { holdSeats } = proxyLocalActivities<BookingActivities>({
   retry: { maximumAttempts: 3, initialInterval: '50ms' },
 });
 
-const paymentRetry = { maximumAttempts: 5, initialInterval: '100ms', nonRetryableErrorTypes: ['ConfirmationRejected'] };
+// No attempt limit: payment and confirmation are idempotent by reservation id, and a failure that
+// escaped them (MySQL down longer than a few attempts) would fail the run and strand the hold, or a
+// payment that committed with its answer lost. The hold is safe meanwhile: payable() checks expiry
+// under the row lock, so a payment that finally runs after expiresAt is refused.
+const paymentRetry = { initialInterval: '100ms', maximumInterval: '5s', nonRetryableErrorTypes: ['ConfirmationRejected'] };
 // v1 ran payment and confirmation as regular activities; kept for workflows started before the
 // LOCAL_PAYMENT patch (see `patched` below) so their histories still replay.
 const remote = proxyActivities<BookingActivities>({ startToCloseTimeout: '15s', retry: paymentRetry });
 // Since the patch: local activities, two server round trips fewer on the paying buyer's path.
 const local = proxyLocalActivities<BookingActivities>({ startToCloseTimeout: '10s', retry: paymentRetry });
 export const LOCAL_PAYMENT_PATCH = 'local-payment-activities';
+/** Since this patch a failed hold is undone at once (if it landed) instead of by the sweeper after expiry. */
+export const RELEASE_FAILED_HOLD_PATCH = 'release-failed-hold';
 
 // Compensations must finish: retried without an attempt limit (they are idempotent).
-const { releaseReservation, refundPayment } = proxyActivities<BookingActivities>({
+const { releaseReservation, releaseFailedHold, refundPayment } = proxyActivities<BookingActivities>({
   startToCloseTimeout: '15s',
   retry: { initialInterval: '500ms', maximumInterval: '30s' },
 });
@@ -91,10 +97,15 @@ export async function reservationWorkflow(input: ReservationInput): Promise<Rese
     hold = await holdSeats(input);
   } catch (err) {
     // The hold could not be written (e.g. MySQL unreachable through every retry). Answer the caller,
-    // then fail this run: the id reuse policy lets a retry with the same Idempotency-Key start anew,
-    // and if the write did land after all, the sweeper releases it once it expires.
+    // undo a write that may have landed after all, then fail this run: the id reuse policy lets a
+    // retry with the same Idempotency-Key start anew.
     hold = { ok: false, code: 'HOLD_FAILED' };
     setStatus('REJECTED', 'HOLD_FAILED');
+    if (patched(RELEASE_FAILED_HOLD_PATCH)) {
+      // An attempt may have committed with its answer lost; the caller is told HOLD_FAILED, so no
+      // hold may stand. Retried until MySQL answers (the update above is already answered).
+      await CancellationScope.nonCancellable(() => releaseFailedHold({ reservationId: input.reservationId }));
+    }
     await condition(allHandlersFinished);
     throw ApplicationFailure.create({ type: 'HoldFailed', message: `hold failed: ${String(err)}`, nonRetryable: true });
   }

@@ -56,6 +56,15 @@ export class ReservationSteps {
     return { changed: outcome.changed };
   }
 
+  /**
+   * Undoes a hold whose outcome is unknown: its write failed on every attempt, but one of them may
+   * have committed with its answer lost (MySQL killed mid-commit). Releases it if it landed.
+   */
+  async releaseFailedHold(reservationId: string): Promise<{ changed: boolean }> {
+    if (!(await this.deps.reservations.find(reservationId))) return { changed: false };
+    return this.release({ reservationId, status: 'FAILED', reason: 'the hold could not be confirmed to the buyer' });
+  }
+
   private settleLocks(seats: { scheduleId: number; seatIds: number[]; owner: string }, fate: 'SOLD' | 'FREE') {
     const what = fate === 'SOLD' ? 'seat-lock mark sold' : 'seat-lock release';
     return settleSeatLocks(this.deps.seatLocks, seats, fate, (err) => this.report(what, err));

@@ -14,6 +14,10 @@ const SWEEPER_GRACE_MS = 10_000; // buildActivities' graceMs
 describe('booking faults', () => {
   let ctx: TestContext;
   let failHold = false;
+  /** The hold commits, then its answer is lost (MySQL killed between the commit and the reply). */
+  let loseHoldAnswer = false;
+  /** Payment attempts left to fail before the real one runs (MySQL down longer than a few retries). */
+  let failPayments = 0;
 
   beforeAll(async () => {
     ctx = await createTestContext({
@@ -22,7 +26,16 @@ describe('booking faults', () => {
       overrideActivities: (a) => ({
         holdSeats: async (input) => {
           if (failHold) throw new Error('injected: MySQL unreachable');
-          return a.holdSeats(input);
+          const result = await a.holdSeats(input);
+          if (loseHoldAnswer) throw new Error('injected: connection lost after the commit');
+          return result;
+        },
+        payReservation: async (input) => {
+          if (failPayments > 0) {
+            failPayments -= 1;
+            throw new Error('injected: MySQL unreachable');
+          }
+          return a.payReservation(input);
         },
       }),
     });
@@ -96,13 +109,60 @@ describe('booking faults', () => {
     const [rows] = await ctx.pool.query(`SELECT COUNT(*) n FROM reservations WHERE schedule_id = ?`, [scheduleId]);
     expect(Number((rows as Array<{ n: number }>)[0]!.n)).toBe(0);
     const handle = ctx.temporal.workflow.getHandle(`reservation-${reservationIdFor(user.id, 'hold-when-db-down-1')}`);
-    expect((await handle.describe()).status.name).toBe('FAILED');
+    await eventually(async () => (await handle.describe()).status.name === 'FAILED'); // after the undo step, which finds nothing
     await recordHistory(handle, 'hold-failed');
 
     const retried = await attempt();
     expect(retried.status, JSON.stringify(retried.body)).toBe(201);
     expect(retried.body.status).toBe('HELD');
     expect(await checkInvariants(ctx.pool, { atLeast: { reservations: 2 } })).toEqual([]);
+  });
+
+  it('undoes a hold that committed although every attempt reported failure, at once rather than by the sweeper', async () => {
+    const user = await ctx.createUser();
+    const { scheduleId, seatIds } = await ctx.createSchedule();
+    loseHoldAnswer = true;
+    let failed;
+    try {
+      failed = await ctx.request('POST', '/api/v1/reservations', { token: user.token, body: { scheduleId, seatIds: [seatIds[5]] } });
+    } finally {
+      loseHoldAnswer = false;
+    }
+    expect(failed.status).toBe(503);
+    const id = (await ctx.pool.query(`SELECT id FROM reservations WHERE schedule_id = ?`, [scheduleId]))[0] as Array<{ id: string }>;
+    expect(id).toHaveLength(1); // the write did land
+    // Released well before its expiry (4 s TTL), so not by the sweeper (which waits past expiry).
+    const row = await eventually(async () => {
+      const [rows] = await ctx.pool.query(`SELECT status, closed_at < expires_at AS early FROM reservations WHERE id = ?`, [id[0]!.id]);
+      const r = (rows as Array<{ status: string; early: number }>)[0]!;
+      return r.status !== 'HELD' ? r : undefined;
+    });
+    expect(row).toMatchObject({ status: 'FAILED', early: 1 });
+    const free = await ctx.request('GET', `/api/v1/schedules/${scheduleId}/seats?status=AVAILABLE`);
+    expect(free.body.items.map((s: { id: number }) => s.id)).toContain(seatIds[5]);
+    expect(await ctx.redis.exists(`seatlock:{s${scheduleId}}:${seatIds[5]}`)).toBe(0);
+    expect(await checkInvariants(ctx.pool, { atLeast: { reservations: 1 } })).toEqual([]);
+  });
+
+  it('keeps retrying a payment through more failures than it once allowed: the run never fails, the money matches the outcome', async () => {
+    const user = await ctx.createUser({ balance: 30_000 });
+    const { scheduleId, seatIds } = await ctx.createSchedule({ price: 10_000 });
+    const held = await ctx.request('POST', '/api/v1/reservations', { token: user.token, body: { scheduleId, seatIds: [seatIds[6]] } });
+    expect(held.status).toBe(201);
+    // Five failures used to exhaust the payment's attempts: the run failed and the hold was stranded
+    // until the sweeper. Now the sixth attempt runs (about 3 s of backoff); whether it lands before
+    // the 4 s expiry depends on the machine, so both endings are right, each with its money.
+    failPayments = 5;
+    const paid = await ctx.request('POST', `/api/v1/reservations/${held.body.id}/payment`, { token: user.token, headers: { 'idempotency-key': `outage-pay-${held.body.id}` } });
+    expect([200, 409, 503]).toContain(paid.status); // in time, refused as expired, or the API stopped waiting
+    const handle = ctx.temporal.workflow.getHandle(`reservation-${held.body.id}`);
+    await eventually(async () => (await handle.describe()).status.name !== 'RUNNING', 60_000);
+    expect((await handle.describe()).status.name).toBe('COMPLETED');
+    expect(failPayments).toBe(0);
+    const status = (await ctx.request('GET', `/api/v1/reservations/${held.body.id}`, { token: user.token })).body.status;
+    expect(['CONFIRMED', 'EXPIRED']).toContain(status);
+    expect((await ctx.request('GET', '/api/v1/wallet', { token: user.token })).body.balance).toBe(status === 'CONFIRMED' ? 20_000 : 30_000);
+    expect(await checkInvariants(ctx.pool, { atLeast: { reservations: 1 } })).toEqual([]);
   });
 
   it('completes a reservation whose payment was sent while no worker ran', async () => {
