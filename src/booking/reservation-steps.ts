@@ -61,7 +61,9 @@ export class ReservationSteps {
    * have committed with its answer lost (MySQL killed mid-commit). Releases it if it landed.
    */
   async releaseFailedHold(reservationId: string): Promise<{ changed: boolean }> {
-    if (!(await this.deps.reservations.find(reservationId))) return { changed: false };
+    // Only a HELD row can be this hold's: any other status means it was settled already (a retry
+    // after the release committed), and its seats may belong to someone else by now.
+    if ((await this.deps.reservations.find(reservationId))?.status !== 'HELD') return { changed: false };
     return this.release({ reservationId, status: 'FAILED', reason: 'the hold could not be confirmed to the buyer' });
   }
 
