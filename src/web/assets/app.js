@@ -1,12 +1,15 @@
+// @ts-check
 // The web app's only script: draws each page from the JSON API (/api/v1, cookie session) and keeps
 // the live parts live (seat map, waiting room, countdown, dashboard). No framework, no build step.
+// Type-checked (tsconfig.web.json) against ./api.d.ts, generated from the API's OpenAPI document.
+/** @typedef {import('./api').Schemas} Schemas */
 const body = document.body;
 const page = body.dataset.page;
-const pageId = body.dataset.id ? Number(body.dataset.id) : undefined;
+const pageId = Number(body.dataset.id ?? 0); // the page's concert or schedule id (0 on pages without one)
 const signedIn = Boolean(body.dataset.user);
 let csrf = document.querySelector('meta[name="csrf-token"]')?.getAttribute('content') ?? '';
 const lang = document.documentElement.lang === 'en' ? 'en' : 'ko';
-const main = document.getElementById('main');
+const main = /** @type {HTMLElement} */ (document.getElementById('main'));
 
 const T = {
   ko: {
@@ -124,8 +127,9 @@ function refreshSession() {
   return refreshing;
 }
 
-async function api(method, path, body, headers = {}, retried = false) {
-  const init = { method, headers: { ...headers }, credentials: 'same-origin' };
+// One request; an answer that is not 2xx is thrown as { status, code, detail, problem }.
+async function send(method, path, body, headers = {}, retried = false) {
+  const init = { method, headers: { ...headers }, credentials: /** @type {const} */ ('same-origin') };
   if (body !== undefined) {
     init.headers['content-type'] = 'application/json';
     init.body = JSON.stringify(body);
@@ -138,10 +142,25 @@ async function api(method, path, body, headers = {}, retried = false) {
   const text = await res.text();
   let data = null;
   try { data = text ? JSON.parse(text) : null; } catch { data = null; }
-  if (res.status === 401 && signedIn && !retried && path.startsWith('/api/') && (await refreshSession())) return api(method, path, body, init.headers, true);
+  if (res.status === 401 && signedIn && !retried && path.startsWith('/api/') && (await refreshSession())) return send(method, path, body, init.headers, true);
   if (!res.ok) throw Object.assign(new Error(data?.detail ?? res.statusText), { status: res.status, code: data?.code ?? 'default', detail: data?.detail, problem: data });
   return data;
 }
+
+/** @param {string} operation @param {{ path?: object, query?: object, body?: unknown, headers?: object }} [request] */
+function call(operation, { path = {}, query = {}, body, headers = {} } = {}) {
+  const [method, template] = operation.split(' ');
+  const url = template.replace(/\{(\w+)\}/g, (_, name) => encodeURIComponent(path[name]));
+  const given = (o) => Object.entries(o).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]);
+  const search = new URLSearchParams(given(query)).toString();
+  return send(method, search ? `${url}?${search}` : url, body, Object.fromEntries(given(headers)));
+}
+/**
+ * The API, its operations named as in the OpenAPI document and typed from it:
+ * `api('GET /api/v1/concerts/{concertId}', { path: { concertId } })` resolves to a Schemas['Concert'].
+ * (The /web/* endpoints are not in the document and use `send`.)
+ */
+const api = /** @type {import('./api').ApiCall} */ (call);
 
 function message(text, kind = 'info') {
   const box = document.getElementById('message');
@@ -149,7 +168,7 @@ function message(text, kind = 'info') {
     box.textContent = text;
     box.className = `message ${kind}`;
   } else {
-    document.getElementById('toast').textContent = text;
+    /** @type {HTMLElement} */ (document.getElementById('toast')).textContent = text;
   }
 }
 
@@ -168,7 +187,7 @@ function nav() {
   const items = [h('li', {}, h('a', { href: '/' }, T.concerts))];
   if (signedIn) {
     items.push(h('li', {}, h('a', { href: '/me/reservations' }, T.myReservations)));
-    items.push(h('li', {}, h('button', { type: 'button', id: 'logout', onclick: async () => { await api('DELETE', '/web/session').catch(() => {}); location.assign('/'); } }, T.logout)));
+    items.push(h('li', {}, h('button', { type: 'button', id: 'logout', onclick: async () => { await send('DELETE', '/web/session').catch(() => {}); location.assign('/'); } }, T.logout)));
   } else {
     items.push(h('li', {}, h('a', { href: `/login?next=${encodeURIComponent(location.pathname)}` }, T.login)));
     items.push(h('li', {}, h('a', { href: '/signup' }, T.signup)));
@@ -177,13 +196,13 @@ function nav() {
     type: 'button', lang: lang === 'en' ? 'ko' : 'en', id: 'lang-switch',
     onclick: () => { document.cookie = `lang=${lang === 'en' ? 'ko' : 'en'}; path=/; max-age=31536000; samesite=strict`; location.reload(); },
   }, T.switchLang)));
-  document.getElementById('nav').replaceChildren(h('a', { href: '/', class: 'brand' }, T.title), h('ul', {}, items));
+  /** @type {HTMLElement} */ (document.getElementById('nav')).replaceChildren(h('a', { href: '/', class: 'brand' }, T.title), h('ul', {}, items));
 }
 
 // ---------- pages ----------
 async function concertsPage() {
   document.title = T.title;
-  const { items } = await api('GET', '/api/v1/concerts?pageSize=50');
+  const { items } = await api('GET /api/v1/concerts', { query: { pageSize: 50 } });
   render(
     h('h1', {}, T.concerts),
     items.length === 0 ? h('p', {}, T.noConcerts) : h('ul', { class: 'cards' }, items.map((c) => h('li', { class: 'card' },
@@ -201,7 +220,7 @@ function saleState(s) {
 }
 
 async function concertPage() {
-  const [concert, { items }] = await Promise.all([api('GET', `/api/v1/concerts/${pageId}`), api('GET', `/api/v1/concerts/${pageId}/schedules`)]);
+  const [concert, { items }] = await Promise.all([api('GET /api/v1/concerts/{concertId}', { path: { concertId: pageId } }), api('GET /api/v1/concerts/{concertId}/schedules', { path: { concertId: pageId } })]);
   document.title = `${concert.title} · ${T.title}`;
   render(
     h('h1', {}, concert.title),
@@ -220,9 +239,11 @@ async function concertPage() {
 // Seat map and checkout on one page: pick, hold, count down, pay.
 async function seatsPage() {
   const scheduleId = pageId;
-  const map = await api('GET', `/api/v1/schedules/${scheduleId}/seats`);
+  const map = await api('GET /api/v1/schedules/{scheduleId}/seats', { path: { scheduleId } });
+  if (!('items' in map)) throw new Error('expected the full seat map');
   const maxSeats = Number(body.dataset.maxSeats) || 4; // the schedule's cap, from the page
   document.title = `${T.seatMap} · ${T.title}`;
+  /** @type {Map<number, Schemas['Seat']>} */
   const seats = new Map(map.items.map((s) => [s.id, s]));
   const buttons = new Map();
   const selected = new Set();
@@ -243,13 +264,13 @@ async function seatsPage() {
   const summary = h('p', { id: 'selection', 'aria-live': 'polite' });
   const holdButton = h('button', { type: 'button', id: 'hold', class: 'primary', disabled: true, onclick: () => hold() }, T.hold);
   const updateSummary = () => {
-    const list = [...selected].map((id) => seats.get(id));
+    const list = [...selected].map((id) => /** @type {Schemas['Seat']} */ (seats.get(id)));
     summary.textContent = `${T.selectedSeats}: ${list.length ? list.map(seatName).join(', ') : T.none}${list.length ? ` · ${T.total} ${money(list.reduce((a, s) => a + s.price, 0))}` : ''}`;
     holdButton.disabled = list.length === 0 || Boolean(reservation);
   };
   const toggle = (id) => {
     if (reservation) return;
-    const s = seats.get(id);
+    const s = /** @type {Schemas['Seat']} */ (seats.get(id));
     if (selected.has(id)) selected.delete(id);
     else if (s.status !== 'AVAILABLE') return;
     else if (selected.size >= maxSeats) return message(T.tooMany(maxSeats), 'error');
@@ -343,7 +364,7 @@ async function seatsPage() {
     holdButton.disabled = true;
     const token = queueToken();
     try {
-      reservation = await api('POST', '/api/v1/reservations', { scheduleId, seatIds: [...selected] }, token ? { 'x-queue-token': token } : {});
+      reservation = await api('POST /api/v1/reservations', { body: { scheduleId, seatIds: [...selected] }, headers: { 'x-queue-token': token } });
       message('');
       showCheckout();
     } catch (e) {
@@ -366,14 +387,14 @@ async function seatsPage() {
   let timer;
   async function showCheckout() {
     const r = reservation;
-    const wallet = await api('GET', '/api/v1/wallet').catch(() => ({ balance: 0 }));
+    const wallet = await api('GET /api/v1/wallet').catch(() => ({ balance: 0 }));
     const countdown = h('p', { id: 'countdown', role: 'timer', 'aria-atomic': 'true' });
     const balance = h('p', { id: 'balance' }, `${T.balance}: ${money(wallet.balance)}`);
     const topUpInput = h('input', { id: 'topup-amount', type: 'number', min: 1, step: 1, value: Math.max(0, r.amount - wallet.balance) || r.amount, inputmode: 'numeric' });
     const topUp = h('form', { id: 'topup', class: 'inline', hidden: wallet.balance >= r.amount, onsubmit: async (e) => {
       e.preventDefault();
       try {
-        const res = await api('POST', '/api/v1/wallet/charges', { amount: Number(topUpInput.value) });
+        const res = await api('POST /api/v1/wallet/charges', { body: { amount: Number(topUpInput.value) } });
         balance.textContent = `${T.balance}: ${money(res.balance)}`;
         topUp.hidden = res.balance >= r.amount;
         message('');
@@ -383,7 +404,7 @@ async function seatsPage() {
       payButton.disabled = true;
       const token = queueToken();
       try {
-        await api('POST', `/api/v1/reservations/${r.id}/payment`, undefined, token ? { 'x-queue-token': token } : {});
+        await api('POST /api/v1/reservations/{reservationId}/payment', { path: { reservationId: r.id }, headers: { 'x-queue-token': token } });
         clearInterval(timer);
         countdown.hidden = true;
         topUp.hidden = true;
@@ -466,7 +487,7 @@ async function queuePage() {
     bar.value = Math.round(((first - v.position + 1) / (first + 1)) * 100);
   };
   try {
-    const view = await api('POST', '/api/v1/queue/tokens', { scheduleId });
+    const view = await api('POST /api/v1/queue/tokens', { body: { scheduleId } });
     show(view);
     if (view.status !== 'WAITING') return;
     const open = () => {
@@ -484,8 +505,8 @@ async function queuePage() {
 async function reservationsPage() {
   if (needLogin()) return;
   document.title = `${T.myReservations} · ${T.title}`;
-  const { items } = await api('GET', '/api/v1/reservations?pageSize=50');
-  const rows = await Promise.all(items.map((r) => api('GET', `/api/v1/reservations/${r.id}`)));
+  const { items } = await api('GET /api/v1/reservations', { query: { pageSize: 50 } });
+  const rows = await Promise.all(items.map((r) => api('GET /api/v1/reservations/{reservationId}', { path: { reservationId: r.id } })));
   render(
     h('h1', {}, T.myReservations),
     h('div', { id: 'message', role: 'alert' }),
@@ -495,7 +516,7 @@ async function reservationsPage() {
         ? h('button', { type: 'button', onclick: async () => {
           cancel.disabled = true;
           try {
-            const after = await api('DELETE', `/api/v1/reservations/${r.id}`);
+            const after = await api('DELETE /api/v1/reservations/{reservationId}', { path: { reservationId: r.id } });
             status.textContent = `${T.status}: ${T.st[after.status] ?? after.status}`;
             cancel.remove();
             message(T.cancelled, 'success');
@@ -520,7 +541,7 @@ function loginPage() {
   const form = h('form', { id: 'login-form', onsubmit: async (e) => {
     e.preventDefault();
     try {
-      await api('POST', '/web/session', { email: form.email.value, password: form.password.value });
+      await send('POST', '/web/session', { email: form.email.value, password: form.password.value });
       const next = new URLSearchParams(location.search).get('next');
       location.assign(next && next.startsWith('/') && !next.startsWith('//') ? next : '/');
     } catch (err) { message(errorText(err), 'error'); }
@@ -536,7 +557,7 @@ function signupPage() {
   const form = h('form', { id: 'signup-form', onsubmit: async (e) => {
     e.preventDefault();
     try {
-      await api('POST', '/api/v1/auth/signup', { email: form.email.value, password: form.password.value, name: form.name.value });
+      await api('POST /api/v1/auth/signup', { body: { email: form.email.value, password: form.password.value, name: form.name.value } });
       location.assign('/login?signedUp=1');
     } catch (err) { message(errorText(err), 'error'); }
   } },
@@ -561,7 +582,7 @@ async function dashboardPage() {
     const change = { mode: mode.value, maxActive: num('maxActive'), admitRatePerSec: num('admitRatePerSec'), minAdmitRate: num('minAdmitRate'), maxAdmitRate: num('maxAdmitRate'), targetP99Ms: num('targetP99Ms') };
     for (const k of Object.keys(change)) if (change[k] === undefined) delete change[k];
     try {
-      show(null, await api('PUT', `/api/v1/admin/schedules/${scheduleId}/queue`, change), true);
+      show(undefined, await api('PUT /api/v1/admin/schedules/{scheduleId}/queue', { path: { scheduleId }, body: change }), true);
       message(T.savedSettings, 'success');
     } catch (err) { message(errorText(err), 'error'); }
   } },
@@ -577,11 +598,14 @@ async function dashboardPage() {
   );
   const fig = (k, v, id) => [h('dt', {}, k), h('dd', { 'data-figure': id }, v)];
   let filled = false;
+  /** @type {Schemas['ScheduleSales'] | undefined} */
+  let s;
+  /** @type {Schemas['QueueSettings'] | undefined} */
+  let q;
+  /** @param {Schemas['ScheduleSales'] | undefined} sales @param {Schemas['QueueSettings'] | undefined} queue */
   function show(sales, queue, fill = !filled) {
-    if (sales) show.sales = sales;
-    if (queue) show.queue = queue;
-    const s = show.sales;
-    const q = show.queue;
+    s = sales ?? s;
+    q = queue ?? q;
     figures.replaceChildren(
       ...(s ? [...fig(T.sold, s.seatsSold.toLocaleString(), 'sold'), ...fig(T.held, s.seatsHeld.toLocaleString(), 'held'), ...fig(T.revenue, money(s.revenue), 'revenue'), ...fig(T.confirmed, s.reservationsConfirmed.toLocaleString(), 'confirmed')] : []),
       ...(q ? [...fig(T.queueLength, q.queue.waiting.toLocaleString(), 'waiting'), ...fig(T.activeBuyers, q.queue.active.toLocaleString(), 'active'), ...fig(T.admitRate, String(q.admitRatePerSec), 'rate'),
@@ -599,7 +623,7 @@ async function dashboardPage() {
   }
   const refresh = async () => {
     try {
-      const [sales, queue] = await Promise.all([api('GET', `/api/v1/admin/schedules/${scheduleId}/sales`), api('GET', `/api/v1/admin/schedules/${scheduleId}/queue`)]);
+      const [sales, queue] = await Promise.all([api('GET /api/v1/admin/schedules/{scheduleId}/sales', { path: { scheduleId } }), api('GET /api/v1/admin/schedules/{scheduleId}/queue', { path: { scheduleId } })]);
       show(sales, queue);
     } catch (e) { message(errorText(e), 'error'); }
   };
