@@ -53,6 +53,7 @@ const PAGES: Array<[string, string]> = [
   ['/login', 'login'],
   ['/signup', 'signup'],
   ['/admin/schedules/:id', 'dashboard'],
+  ['/admin/concerts/new', 'newConcert'],
 ];
 
 export function webRoutes(deps: {

@@ -33,6 +33,12 @@ const T = {
     confirmed: '결제 완료 예매', queueMode: '대기열 모드', save: '저장', queueLength: '대기 인원', admitRate: '초당 입장', holdP99: '선점 p99',
     auto: '자동', manual: '수동', maxActive: '동시 입장 최대 인원', minAdmitRate: '자동: 최소 초당 입장', maxAdmitRate: '자동: 최대 초당 입장', targetP99: '자동: 목표 p99(ms)',
     queueControls: '대기열 제어', activeBuyers: '입장한 인원', savedSettings: '저장했습니다.',
+    newConcert: '공연 등록', concertInfo: '공연 정보', concertTitle: '공연명', artist: '아티스트', venue: '공연장', description: '소개',
+    startsAt: '공연 시작', saleOpensAt: '판매 시작', saleClosesAt: '판매 종료', localTime: '(현지 시각)', maxPerHold: '한 번에 최대 좌석 수(선택)', maxPerBuyer: '1인당 최대 매수(선택)',
+    addPerformance: '회차 추가', sections: '구역', sectionName: '구역명', tier: '등급', price: '가격(원)', rows: '열 수', seatsPerRow: '열당 좌석 수',
+    addSection: '구역 추가', remove: '삭제', preview: '좌석 배치도 미리보기', stage: '무대', create: '공연 등록하기',
+    previewSummary: (sections, seats) => `${sections}개 구역, 총 ${seats.toLocaleString()}석`, tierSeats: (tier, n, price) => `${tier} ${n.toLocaleString()}석 (${price})`,
+    created: (n) => `공연을 등록했습니다. 회차마다 좌석 ${n.toLocaleString()}석이 만들어졌습니다.`, viewConcert: '공연 페이지 보기',
     st: { HELD: '선점', CONFIRMED: '결제 완료', EXPIRED: '만료', CANCELLED: '취소', FAILED: '실패', REFUNDED: '환불', ON_SALE: '판매 중', SCHEDULED: '판매 예정', CLOSED: '판매 종료', CANCELED: '취소' },
     err: {
       SEAT_UNAVAILABLE: '이미 다른 분이 선택한 좌석입니다. 다른 좌석을 골라 주세요.',
@@ -74,6 +80,12 @@ const T = {
     confirmed: 'Confirmed reservations', queueMode: 'Queue mode', save: 'Save', queueLength: 'Queue length', admitRate: 'Admitted/s', holdP99: 'Hold p99',
     auto: 'Auto', manual: 'Manual', maxActive: 'Most buyers in at once', minAdmitRate: 'Auto: lowest admitted/s', maxAdmitRate: 'Auto: highest admitted/s', targetP99: 'Auto: target p99 (ms)',
     queueControls: 'Queue controls', activeBuyers: 'Buyers in', savedSettings: 'Saved.',
+    newConcert: 'Create a concert', concertInfo: 'Concert', concertTitle: 'Title', artist: 'Artist', venue: 'Venue', description: 'Description',
+    startsAt: 'Starts', saleOpensAt: 'Sale opens', saleClosesAt: 'Sale closes', localTime: '(local time)', maxPerHold: 'Most seats per hold (optional)', maxPerBuyer: 'Most tickets per buyer (optional)',
+    addPerformance: 'Add a performance', sections: 'Sections', sectionName: 'Section', tier: 'Tier', price: 'Price (KRW)', rows: 'Rows', seatsPerRow: 'Seats per row',
+    addSection: 'Add a section', remove: 'Remove', preview: 'Seat map preview', stage: 'Stage', create: 'Create the concert',
+    previewSummary: (sections, seats) => `${sections} section${sections === 1 ? '' : 's'}, ${seats.toLocaleString()} seats`, tierSeats: (tier, n, price) => `${tier}: ${n.toLocaleString()} seats (${price})`,
+    created: (n) => `Concert created, with ${n.toLocaleString()} seats per performance.`, viewConcert: 'See the concert page',
     st: { HELD: 'Held', CONFIRMED: 'Confirmed', EXPIRED: 'Expired', CANCELLED: 'Cancelled', FAILED: 'Failed', REFUNDED: 'Refunded', ON_SALE: 'On sale', SCHEDULED: 'Scheduled', CLOSED: 'Closed', CANCELED: 'Cancelled' },
     err: {
       SEAT_UNAVAILABLE: 'Someone else already has that seat. Please pick another.',
@@ -117,6 +129,17 @@ const errorText = (e) => {
   if (e?.code === 'TICKET_LIMIT' && Number.isInteger(e.problem?.limit)) return `${text} ${T.ticketLimit(e.problem.limit, e.problem.held ?? 0)}`;
   return text;
 };
+
+// Tier colours (app.css): the usual tier names keep theirs; any other tier gets one of four more, in
+// order of first appearance, so the organiser's preview and the buyers' map colour a map alike.
+const NAMED_TIERS = ['VIP', 'R', 'S', 'A', 'B'];
+/** @param {Iterable<string>} tiers @returns {Map<string, string>} tier → CSS class */
+function tierClasses(tiers) {
+  const classes = new Map();
+  let other = 0;
+  for (const t of tiers) if (!classes.has(t)) classes.set(t, NAMED_TIERS.includes(t) ? `tier-${t}` : `tier-x${other++ % 4}`);
+  return classes;
+}
 
 // An expired access token: trade the refresh cookie for a new session once, then ask again.
 let refreshing;
@@ -187,6 +210,7 @@ function nav() {
   const items = [h('li', {}, h('a', { href: '/' }, T.concerts))];
   if (signedIn) {
     items.push(h('li', {}, h('a', { href: '/me/reservations' }, T.myReservations)));
+    if (body.dataset.role === 'ADMIN') items.push(h('li', {}, h('a', { href: '/admin/concerts/new' }, T.newConcert)));
     items.push(h('li', {}, h('button', { type: 'button', id: 'logout', onclick: async () => { await send('DELETE', '/web/session').catch(() => {}); location.assign('/'); } }, T.logout)));
   } else {
     items.push(h('li', {}, h('a', { href: `/login?next=${encodeURIComponent(location.pathname)}` }, T.login)));
@@ -288,13 +312,14 @@ async function seatsPage() {
     rows.set(s.row, row);
     row.push(s);
   }
+  const tierClass = tierClasses(map.items.map((s) => s.tier));
   const grid = [];
   const rowEls = [];
   for (const [section, rows] of bySection) {
     for (const [row, list] of rows) {
       list.sort((a, b) => a.number - b.number);
       const line = list.map((s) => {
-        const b = h('button', { type: 'button', class: `seat tier-${String(s.tier).replace(/[^A-Za-z0-9]/g, '')}`, 'data-seat': s.id, onclick: () => toggle(s.id) }, String(s.number), h('span', { class: 'sr-only' }));
+        const b = h('button', { type: 'button', class: `seat ${tierClass.get(s.tier)}`, 'data-seat': s.id, onclick: () => toggle(s.id) }, String(s.number), h('span', { class: 'sr-only' }));
         buttons.set(s.id, b);
         paint(s);
         return b;
@@ -322,15 +347,22 @@ async function seatsPage() {
   const legend = h('section', { 'aria-labelledby': 'legend-title', class: 'legend' },
     h('h2', { id: 'legend-title' }, T.legend),
     h('ul', {},
-      tiers.map(([tier, price]) => h('li', {}, h('span', { class: `swatch tier-${String(tier).replace(/[^A-Za-z0-9]/g, '')}`, 'aria-hidden': 'true' }), `${tier} · ${money(price)}`)),
+      tiers.map(([tier, price]) => h('li', {}, h('span', { class: `swatch ${tierClass.get(tier)}`, 'aria-hidden': 'true' }), `${tier} · ${money(price)}`)),
       h('li', {}, h('span', { class: 'swatch selected', 'aria-hidden': 'true' }), T.selected),
       h('li', {}, h('span', { class: 'swatch taken', 'aria-hidden': 'true' }), T.taken)));
 
   const checkout = h('section', { id: 'checkout', 'aria-labelledby': 'checkout-title', hidden: true });
+  /** A hold the API granted, by seat picking or otherwise: on to the checkout. @param {Schemas['Reservation']} r */
+  const held = (r) => {
+    reservation = r;
+    message('');
+    showCheckout();
+  };
   render(
     h('h1', {}, T.seatMap),
     h('p', { id: 'hint' }, T.pickHint(maxSeats)),
     h('div', { id: 'message', role: 'alert' }),
+    bestAvailableForm({ scheduleId, tiers: tiers.map(([tier]) => tier), maxSeats, queueToken, onHeld: held }),
     legend,
     mapEl,
     summary,
@@ -364,9 +396,7 @@ async function seatsPage() {
     holdButton.disabled = true;
     const token = queueToken();
     try {
-      reservation = await api('POST /api/v1/reservations', { body: { scheduleId, seatIds: [...selected] }, headers: { 'x-queue-token': token } });
-      message('');
-      showCheckout();
+      held(await api('POST /api/v1/reservations', { body: { scheduleId, seatIds: [...selected] }, headers: { 'x-queue-token': token } }));
     } catch (e) {
       if (e.code === 'QUEUE_TOKEN_REQUIRED' || e.code === 'QUEUE_TOKEN_INVALID' || e.code === 'QUEUE_NOT_ACTIVE') {
         location.assign(`/schedules/${scheduleId}/queue`);
@@ -527,6 +557,7 @@ async function reservationsPage() {
         h('h2', {}, r.seats.map((s) => `${s.section}-${s.row}-${s.number}`).join(', ')),
         status,
         h('p', {}, `${T.amount}: ${money(r.amount)} · ${T.reserved}: ${when(r.createdAt)}`),
+        r.status === 'CONFIRMED' ? ticketsOf(r) : null,
         cancel);
     })),
   );
@@ -595,6 +626,7 @@ async function dashboardPage() {
     h('div', { id: 'message', role: 'alert' }),
     figures,
     h('section', { 'aria-labelledby': 'controls-title' }, h('h2', { id: 'controls-title' }, T.queueControls), controls),
+    performanceCancellation(scheduleId),
   );
   const fig = (k, v, id) => [h('dt', {}, k), h('dd', { 'data-figure': id }, v)];
   let filled = false;
@@ -631,7 +663,200 @@ async function dashboardPage() {
   setInterval(refresh, 1000);
 }
 
-const PAGES = { concerts: concertsPage, concert: concertPage, seats: seatsPage, queue: queuePage, reservations: reservationsPage, login: loginPage, signup: signupPage, dashboard: dashboardPage };
+// Organiser (ADMIN): a new concert with its performances and a seat map of sections (rows x seats,
+// a tier and a price each), drawn live as the form changes, then POST /api/v1/admin/concerts.
+function newConcertPage() {
+  if (needLogin()) return;
+  document.title = `${T.newConcert} · ${T.title}`;
+  if (body.dataset.role !== 'ADMIN') return render(h('h1', {}, T.newConcert), h('p', { class: 'message error', role: 'alert' }, T.err.FORBIDDEN));
+  const field = (name, label, attrs = {}) => {
+    const id = `${name}-${++field.n}`;
+    return h('p', { class: 'field' }, h('label', { for: id }, label), h(attrs.rows ? 'textarea' : 'input', { id, name, required: !attrs.optional, ...attrs, optional: undefined }));
+  };
+  field.n = 0;
+  const local = (d) => new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16); // for datetime-local
+  const inDays = (days, hour) => { const d = new Date(); d.setDate(d.getDate() + days); d.setHours(hour, 0, 0, 0); return local(d); };
+  const removable = (item, list) => h('button', { type: 'button', class: 'remove', onclick: () => { if (list.children.length > 1) { item.remove(); update(); } } }, T.remove);
+
+  const performances = h('ol', { id: 'performances', class: 'items' });
+  const addPerformance = () => {
+    const item = h('li', { class: 'performance' },
+      field('startsAt', `${T.startsAt} ${T.localTime}`, { type: 'datetime-local', value: inDays(30, 19) }),
+      field('saleOpensAt', `${T.saleOpensAt} ${T.localTime}`, { type: 'datetime-local', value: inDays(1, 20) }),
+      field('saleClosesAt', `${T.saleClosesAt} ${T.localTime}`, { type: 'datetime-local', value: inDays(30, 18) }),
+      field('maxSeatsPerReservation', T.maxPerHold, { type: 'number', min: 1, step: 1, optional: true }),
+      field('maxTicketsPerUser', T.maxPerBuyer, { type: 'number', min: 1, step: 1, optional: true }));
+    item.append(removable(item, performances));
+    performances.append(item);
+  };
+  const sections = h('ol', { id: 'sections', class: 'items' });
+  const addSection = (name = '', tier = '', price = '', rows = '5', seatsPerRow = '10') => {
+    const item = h('li', { class: 'section' },
+      field('name', T.sectionName, { value: name, maxlength: 20 }), field('tier', T.tier, { value: tier, maxlength: 20 }),
+      field('price', T.price, { type: 'number', min: 0, step: 1, value: price }),
+      field('rows', T.rows, { type: 'number', min: 1, step: 1, value: rows }), field('seatsPerRow', T.seatsPerRow, { type: 'number', min: 1, step: 1, value: seatsPerRow }));
+    item.append(removable(item, sections));
+    sections.append(item);
+  };
+  addPerformance();
+  addSection('A', 'VIP', '150000', '4', '12');
+  addSection('B', 'R', '110000', '6', '16');
+
+  const summary = h('p', { id: 'preview-summary' });
+  const tiersList = h('ul', { id: 'preview-tiers' });
+  const svg = svgEl('svg', { id: 'preview-map', role: 'img', 'aria-labelledby': 'preview-summary', preserveAspectRatio: 'xMidYMin meet' });
+  const submit = h('button', { type: 'submit', class: 'primary' }, T.create);
+  const form = h('form', { id: 'concert-form', oninput: () => update(), onsubmit: (e) => { e.preventDefault(); create(); } },
+    h('fieldset', {}, h('legend', {}, T.concertInfo),
+      field('title', T.concertTitle, { maxlength: 200 }), field('artist', T.artist, { maxlength: 200 }), field('venue', T.venue, { maxlength: 200 }),
+      field('description', T.description, { rows: 3, maxlength: 5000, optional: true })),
+    h('fieldset', {}, h('legend', {}, T.performances), performances, h('button', { type: 'button', id: 'add-performance', onclick: () => addPerformance() }, T.addPerformance)),
+    h('fieldset', {}, h('legend', {}, T.sections), sections, h('button', { type: 'button', id: 'add-section', onclick: () => { addSection(); update(); } }, T.addSection)),
+    h('section', { id: 'preview', 'aria-labelledby': 'preview-title' }, h('h2', { id: 'preview-title' }, T.preview), summary, tiersList, svg),
+    submit);
+  render(h('h1', {}, T.newConcert), h('div', { id: 'message', role: 'alert' }), form);
+
+  const values = (item) => Object.fromEntries([...item.querySelectorAll('input, textarea')].map((i) => [i.name, i.value.trim()]));
+  /** The sections as the API will get them (it judges them); the preview draws those with whole positive counts. */
+  const sectionValues = () => [...sections.children].map((li) => {
+    const v = values(li);
+    return { name: v.name, tier: v.tier, price: Number(v.price), rows: Number(v.rows), seatsPerRow: Number(v.seatsPerRow) };
+  });
+
+  let drawn = 0;
+  function update() {
+    cancelAnimationFrame(drawn);
+    drawn = requestAnimationFrame(draw);
+  }
+  function draw() {
+    const list = sectionValues().filter((x) => Number.isInteger(x.rows) && Number.isInteger(x.seatsPerRow) && x.rows > 0 && x.seatsPerRow > 0);
+    const seats = list.reduce((n, x) => n + x.rows * x.seatsPerRow, 0);
+    const tiers = new Map();
+    for (const x of list) tiers.set(x.tier, { seats: (tiers.get(x.tier)?.seats ?? 0) + x.rows * x.seatsPerRow, price: x.price });
+    const classes = tierClasses(list.map((x) => x.tier));
+    summary.textContent = T.previewSummary(list.length, seats);
+    tiersList.replaceChildren(...[...tiers].map(([tier, t]) => h('li', {}, h('span', { class: `swatch ${classes.get(tier)}`, 'aria-hidden': 'true' }), T.tierSeats(tier || '–', t.seats, money(t.price || 0)))));
+    // Sections side by side under the stage, wrapping like a hall's blocks; each seat a square while
+    // the map is small enough to draw cheaply, each row a bar beyond that.
+    const U = 10;
+    const perSeat = seats <= 4000;
+    const width = Math.max(600, ...list.map((x) => x.seatsPerRow * U));
+    /** @type {typeof list[]} */
+    const lines = [[]];
+    let x = 0;
+    for (const sec of list) {
+      const w = sec.seatsPerRow * U;
+      if (x > 0 && x + w > width) { lines.push([]); x = 0; }
+      lines[lines.length - 1].push(sec);
+      x += w + 2 * U;
+    }
+    const parts = [svgEl('rect', { class: 'stage', x: width / 4, y: 0, width: width / 2, height: 2 * U, rx: 4 }), svgEl('text', { x: width / 2, y: 1.4 * U, 'text-anchor': 'middle', class: 'stage-label' }, T.stage)];
+    let y = 4 * U;
+    for (const line of lines) {
+      const lineWidth = line.reduce((n, sec) => n + sec.seatsPerRow * U, 0) + 2 * U * (line.length - 1);
+      let left = (width - lineWidth) / 2;
+      let tallest = 0;
+      for (const sec of line) {
+        // The label stays outside the coloured group: the tier class also sets a background, which
+        // draws nothing in SVG but is what contrast checkers take as the text's background.
+        const g = svgEl('g', { class: classes.get(sec.tier) });
+        parts.push(svgEl('g', { 'data-section': sec.name }, svgEl('text', { x: left, y: y + U, class: 'section-label' }, `${sec.name} · ${sec.tier}`), g));
+        for (let r = 0; r < sec.rows; r++) {
+          const top = y + 1.5 * U + r * U;
+          if (perSeat) for (let c = 0; c < sec.seatsPerRow; c++) g.append(svgEl('rect', { class: 'place', x: left + c * U, y: top, width: U - 2, height: U - 2, rx: 2 }));
+          else g.append(svgEl('rect', { class: 'row', x: left, y: top, width: sec.seatsPerRow * U - 2, height: U - 2 }));
+        }
+        left += sec.seatsPerRow * U + 2 * U;
+        tallest = Math.max(tallest, 1.5 * U + sec.rows * U);
+      }
+      y += tallest + 2 * U;
+    }
+    svg.setAttribute('viewBox', `0 0 ${width} ${y}`);
+    svg.replaceChildren(...parts);
+  }
+  draw();
+
+  // One Idempotency-Key per attempt that reached the API: a double submit or a retry after a lost
+  // answer creates the concert once; an answer (created or refused) starts a fresh attempt.
+  let attempt = uuid();
+  const iso = (v) => (Number.isNaN(Date.parse(v)) ? v : new Date(v).toISOString());
+  async function create() {
+    const info = values(form.querySelector('fieldset'));
+    submit.disabled = true;
+    try {
+      const created = await api('POST /api/v1/admin/concerts', {
+        headers: { 'idempotency-key': attempt },
+        body: {
+          title: info.title, artist: info.artist, venue: info.venue, description: info.description,
+          schedules: [...performances.children].map((li) => {
+            const v = values(li);
+            return {
+              startsAt: iso(v.startsAt), saleOpensAt: iso(v.saleOpensAt), saleClosesAt: iso(v.saleClosesAt),
+              ...(v.maxSeatsPerReservation ? { maxSeatsPerReservation: Number(v.maxSeatsPerReservation) } : {}),
+              ...(v.maxTicketsPerUser ? { maxTicketsPerUser: Number(v.maxTicketsPerUser) } : {}),
+            };
+          }),
+          sections: sectionValues(),
+        },
+      });
+      attempt = uuid();
+      message(T.created(created.seatCount), 'success');
+      /** @type {HTMLElement} */ (document.getElementById('message')).append(' ', h('a', { href: `/concerts/${created.concertId}`, id: 'created-concert' }, T.viewConcert),
+        ...created.scheduleIds.flatMap((id) => [' · ', h('a', { href: `/admin/schedules/${id}` }, `${T.dashboard} #${id}`)]));
+    } catch (e) {
+      if (e.status && e.status < 500) attempt = uuid();
+      message(e.code === 'VALIDATION_FAILED' && e.detail ? `${errorText(e)} (${e.detail})` : errorText(e), 'error');
+    } finally {
+      submit.disabled = false;
+    }
+  }
+}
+
+// ---------- places for what other capabilities bring next ----------
+// Each returns the UI to put in its page, or null while the API it needs does not exist: no page
+// shows a control that cannot work yet. Fill them in when the API lands (and run npm run web:types,
+// so these calls are type-checked against it).
+
+/**
+ * Best available (issue 16): ask for a quantity and a tier instead of picking seats. Shown above the
+ * seat map once POST /api/v1/reservations takes them; `onHeld(reservation)` opens the same checkout
+ * (countdown, wallet, pay) as a picked hold, and `queueToken()` is the waiting-room pass to send.
+ * @param {{ scheduleId: number, tiers: string[], maxSeats: number, queueToken: () => string | undefined, onHeld: (r: Schemas['Reservation']) => void }} _seatPage
+ * @returns {Node | null}
+ */
+function bestAvailableForm(_seatPage) {
+  return null;
+}
+
+/**
+ * Tickets (issue 11, parts 3 and 4): a CONFIRMED reservation's tickets with their QR codes, inside
+ * its card on My reservations, once the API serves a buyer's tickets.
+ * @param {Schemas['Reservation']} _reservation
+ * @returns {Node | null}
+ */
+function ticketsOf(_reservation) {
+  return null;
+}
+
+/**
+ * Cancel a performance (issue 11, part 2): the organiser's control and the mass refund's progress
+ * bar, on the sales dashboard, once the API can cancel a performance and report its progress.
+ * @param {number} _scheduleId
+ * @returns {Node | null}
+ */
+function performanceCancellation(_scheduleId) {
+  return null;
+}
+
+/** An SVG element (the preview draws with SVG presentation attributes and classes; the CSP allows no inline style). */
+function svgEl(tag, attrs = {}, ...children) {
+  const el = document.createElementNS('http://www.w3.org/2000/svg', tag);
+  for (const [k, v] of Object.entries(attrs)) if (v !== undefined) el.setAttribute(k, String(v));
+  el.append(...children);
+  return el;
+}
+
+const PAGES = { concerts: concertsPage, concert: concertPage, seats: seatsPage, queue: queuePage, reservations: reservationsPage, login: loginPage, signup: signupPage, dashboard: dashboardPage, newConcert: newConcertPage };
 nav();
 Promise.resolve(PAGES[page]?.()).then(
   () => { main.dataset.ready = 'true'; },
