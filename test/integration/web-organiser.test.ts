@@ -100,6 +100,12 @@ describe.skipIf(!existsSync(CHROMIUM))('web app: organiser creates a concert in 
   it('shows a buyer no form, and the API refuses a buyer the same way', async () => {
     const buyer = await ctx.createUser();
     const page = await web.loggedIn(buyer.email);
+    // The organiser's script stays off buyers' pages (its own module, loaded by organiser pages only).
+    const scripts: string[] = [];
+    page.on('request', (r) => { if (r.resourceType() === 'script') scripts.push(new URL(r.url()).pathname); });
+    await page.reload();
+    await ready(page);
+    expect(scripts).toEqual(['/web/app.js']);
     expect(await page.isVisible('a[href="/admin/concerts/new"]')).toBe(false);
     await page.goto(`${web.base}/admin/concerts/new`);
     await ready(page);
