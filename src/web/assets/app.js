@@ -177,8 +177,9 @@ function message(text, kind = 'info') {
   }
 }
 
+/** Replaces the page's content; null stands for a part with nothing to show (as in `h`). */
 function render(...nodes) {
-  main.replaceChildren(...nodes);
+  main.replaceChildren(...nodes.filter((n) => n !== null && n !== undefined));
 }
 
 function needLogin() {
