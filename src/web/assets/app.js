@@ -1,6 +1,7 @@
 // @ts-check
-// The web app's only script: draws each page from the JSON API (/api/v1, cookie session) and keeps
-// the live parts live (seat map, waiting room, countdown, dashboard). No framework, no build step.
+// The web app's script: draws each page from the JSON API (/api/v1, cookie session) and keeps
+// the live parts live (seat map, waiting room, countdown; the organiser's pages are in organiser.js).
+// No framework, no build step.
 // Type-checked (tsconfig.web.json) against ./api.d.ts, generated from the API's OpenAPI document.
 /** @typedef {import('./api').Schemas} Schemas */
 const body = document.body;
@@ -254,7 +255,8 @@ async function seatsPage() {
   const seats = new Map(map.items.map((s) => [s.id, s]));
   const buttons = new Map();
   const selected = new Set();
-  let reservation; // the hold being paid, if any
+  /** @type {Schemas['Reservation'] | undefined} the hold being paid, if any */
+  let reservation;
   const queueToken = () => sessionStorage.getItem(`queue:${scheduleId}`) ?? undefined;
   const seatName = (s) => (lang === 'en' ? `${s.section}-${s.row}-${s.number}` : `${s.section}구역 ${s.row}열 ${s.number}번`);
   const stateText = (s) => (s.status === 'AVAILABLE' ? T.seatAvailable : s.status === 'HELD' ? T.seatHeld : T.seatSold);
@@ -358,7 +360,8 @@ async function seatsPage() {
   const live = new EventSource(`/web/schedules/${scheduleId}/seats/stream`);
   live.addEventListener('seats', (e) => {
     const lost = [];
-    for (const [id, status] of JSON.parse(e.data)) {
+    // /web/schedules/{id}/seats/stream (not in the API document): [seat id, status] pairs.
+    for (const [id, status] of /** @type {Array<[number, Schemas['Seat']['status']]>} */ (JSON.parse(e.data))) {
       const s = seats.get(id);
       if (!s) continue;
       s.status = status;
@@ -399,7 +402,7 @@ async function seatsPage() {
 
   let timer;
   async function showCheckout() {
-    const r = reservation;
+    const r = /** @type {Schemas['Reservation']} */ (reservation);
     const wallet = await api('GET /api/v1/wallet').catch(() => ({ balance: 0 }));
     const countdown = h('p', { id: 'countdown', role: 'timer', 'aria-atomic': 'true' });
     const balance = h('p', { id: 'balance' }, `${T.balance}: ${money(wallet.balance)}`);
@@ -471,6 +474,7 @@ async function queuePage() {
   render(h('h1', {}, T.queueTitle), h('div', { id: 'message', role: 'alert' }), state, position, estimate, bar);
   let first;
   let stream;
+  /** @param {Schemas['QueueToken']} v */
   const show = (v) => {
     if (v.status === 'ACTIVE') {
       stream?.close();
@@ -505,7 +509,8 @@ async function queuePage() {
     if (view.status !== 'WAITING') return;
     const open = () => {
       stream = new EventSource(`/api/v1/queue/tokens/current/stream?token=${encodeURIComponent(view.token)}`);
-      stream.addEventListener('status', (e) => show(JSON.parse(e.data)));
+      /** @typedef {import('./api').Events<'GET /api/v1/queue/tokens/current/stream'>} QueueEvents */
+      stream.addEventListener('status', (e) => show(/** @type {QueueEvents['status']} */ (JSON.parse(e.data))));
       // Refused (the session expired): refresh it and listen again; other drops reconnect by themselves.
       stream.onerror = async () => { if (stream.readyState === EventSource.CLOSED && (await refreshSession())) open(); };
     };
