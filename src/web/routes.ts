@@ -30,7 +30,8 @@ const assetDir = [join(here, 'assets'), join(process.cwd(), 'src/web/assets')].f
     return false;
   }
 })!;
-const ASSETS: Record<string, string> = { 'app.js': 'text/javascript; charset=utf-8', 'app.css': 'text/css; charset=utf-8' };
+// organiser.js holds the ADMIN pages: app.js imports it only on those, so buyers never download it.
+const ASSETS: Record<string, string> = { 'app.js': 'text/javascript; charset=utf-8', 'organiser.js': 'text/javascript; charset=utf-8', 'app.css': 'text/css; charset=utf-8' };
 const assetBodies = new Map<string, string>();
 const asset = (name: string) => {
   let body = assetBodies.get(name);
@@ -39,7 +40,8 @@ const asset = (name: string) => {
 };
 /** A new address per content, so the assets can be cached for a year. */
 let version: string | undefined;
-const assetVersion = () => (version ??= createHash('sha256').update(asset('app.js')).update(asset('app.css')).digest('base64url').slice(0, 12));
+const assetVersion = () => (version ??= Object.keys(ASSETS).reduce((hash, name) => hash.update(asset(name)), createHash('sha256')).digest('base64url').slice(0, 12));
+const ORGANISER_PAGES = new Set(['dashboard', 'newConcert']);
 
 const LoginBody = z.object({ email: z.string().trim().min(3).max(254), password: z.string().min(1).max(128) }).strict();
 
@@ -53,6 +55,7 @@ const PAGES: Array<[string, string]> = [
   ['/login', 'login'],
   ['/signup', 'signup'],
   ['/admin/schedules/:id', 'dashboard'],
+  ['/admin/concerts/new', 'newConcert'],
 ];
 
 export function webRoutes(deps: {
@@ -88,6 +91,7 @@ export function webRoutes(deps: {
 ${claims && token ? html`<meta name="csrf-token" content="${deps.sessions.csrfFor(token)}">` : ''}
 <link rel="stylesheet" href="/web/app.css?v=${assetVersion()}">
 <script type="module" src="/web/app.js?v=${assetVersion()}"></script>
+${ORGANISER_PAGES.has(page) ? html`<link rel="modulepreload" href="/web/organiser.js?v=${assetVersion()}">` : ''}
 </head>
 <body data-page="${page}" data-id="${id ?? ''}" data-user="${claims ? claims.sub : ''}" data-role="${claims?.role ?? ''}" data-max-seats="${maxSeats}">
 <a class="skip" href="#main">${lang === 'en' ? 'Skip to content' : '본문으로 건너뛰기'}</a>

@@ -80,6 +80,11 @@ describe.skipIf(!wanted)('web app screenshots', () => {
     await ready(organiser);
     await organiser.locator('[data-figure="sold"]', { hasText: /^2$/ }).waitFor({ timeout: 60_000 });
     await organiser.screenshot({ path: `${dir}/dashboard.png` });
+    await organiser.goto(`${web.base}/admin/concerts/new`);
+    await ready(organiser);
+    await organiser.fill('input[name="title"]', 'Winter Live 2026');
+    await organiser.locator('#preview').scrollIntoViewIfNeeded();
+    await organiser.screenshot({ path: `${dir}/new-concert.png` });
     await page.context().close();
     await organiser.context().close();
   });

@@ -1,0 +1,274 @@
+// @ts-check
+// The organiser's pages (role ADMIN): the live sales dashboard with the queue controls, and creating
+// a concert with a seat-map preview. app.js loads this module only on these pages, so buyers never
+// download it. Type-checked with app.js (tsconfig.web.json) against ./api.d.ts.
+/** @typedef {import('./api').Schemas} Schemas */
+
+/**
+ * The organiser's pages, drawn with app.js's helpers (its `kit`).
+ * @param {import('./app.js').Kit} kit
+ */
+export function organiserPages(kit) {
+  const { lang, body, pageId, h, api, render, message, money, errorText, needLogin, uuid, tierClasses } = kit;
+  const T = { ...kit.T, ...STRINGS[lang] };
+
+  // Organiser (ADMIN): live sales figures and the waiting room's controls for one performance.
+  async function dashboardPage() {
+    if (needLogin()) return;
+    const scheduleId = pageId;
+    document.title = `${T.dashboard} · ${T.title}`;
+    const figures = h('dl', { id: 'sales', class: 'figures', 'aria-live': 'polite' });
+    const field = (id, label, attrs = {}) => h('p', { class: 'field' }, h('label', { for: id }, label), h('input', { id, name: id, type: 'number', min: 1, step: 1, ...attrs }));
+    const mode = h('select', { id: 'mode', name: 'mode' }, h('option', { value: 'auto' }, T.auto), h('option', { value: 'manual' }, T.manual));
+    const controls = h('form', { id: 'queue-controls', onsubmit: async (e) => {
+      e.preventDefault();
+      const num = (name) => (controls[name].value === '' ? undefined : Number(controls[name].value));
+      const change = { mode: mode.value, maxActive: num('maxActive'), admitRatePerSec: num('admitRatePerSec'), minAdmitRate: num('minAdmitRate'), maxAdmitRate: num('maxAdmitRate'), targetP99Ms: num('targetP99Ms') };
+      for (const k of Object.keys(change)) if (change[k] === undefined) delete change[k];
+      try {
+        show(undefined, await api('PUT /api/v1/admin/schedules/{scheduleId}/queue', { path: { scheduleId }, body: change }), true);
+        message(T.savedSettings, 'success');
+      } catch (err) { message(errorText(err), 'error'); }
+    } },
+    h('p', { class: 'field' }, h('label', { for: 'mode' }, T.queueMode), mode),
+    field('maxActive', T.maxActive), field('admitRatePerSec', T.admitRate),
+    field('minAdmitRate', T.minAdmitRate), field('maxAdmitRate', T.maxAdmitRate), field('targetP99Ms', T.targetP99, { min: 10 }),
+    h('button', { type: 'submit' }, T.save));
+    render(
+      h('h1', {}, `${T.dashboard} #${scheduleId}`),
+      h('div', { id: 'message', role: 'alert' }),
+      figures,
+      h('section', { 'aria-labelledby': 'controls-title' }, h('h2', { id: 'controls-title' }, T.queueControls), controls),
+      performanceCancellation(scheduleId),
+    );
+    const fig = (k, v, id) => [h('dt', {}, k), h('dd', { 'data-figure': id }, v)];
+    let filled = false;
+    /** @type {Schemas['ScheduleSales'] | undefined} */
+    let s;
+    /** @type {Schemas['QueueSettings'] | undefined} */
+    let q;
+    /** @param {Schemas['ScheduleSales'] | undefined} sales @param {Schemas['QueueSettings'] | undefined} queue */
+    function show(sales, queue, fill = !filled) {
+      s = sales ?? s;
+      q = queue ?? q;
+      figures.replaceChildren(
+        ...(s ? [...fig(T.sold, s.seatsSold.toLocaleString(), 'sold'), ...fig(T.held, s.seatsHeld.toLocaleString(), 'held'), ...fig(T.revenue, money(s.revenue), 'revenue'), ...fig(T.confirmed, s.reservationsConfirmed.toLocaleString(), 'confirmed')] : []),
+        ...(q ? [...fig(T.queueLength, q.queue.waiting.toLocaleString(), 'waiting'), ...fig(T.activeBuyers, q.queue.active.toLocaleString(), 'active'), ...fig(T.admitRate, String(q.admitRatePerSec), 'rate'),
+          ...fig(T.holdP99, q.controller.holdP99Ms === null ? '–' : `${q.controller.holdP99Ms} ms`, 'p99'), ...fig(T.queueMode, q.mode === 'auto' ? T.auto : T.manual, 'mode')] : []),
+      );
+      if (q && fill) {
+        filled = true;
+        mode.value = q.mode;
+        controls.maxActive.value = q.overrides.maxActive ?? q.auto.maxActiveCeiling;
+        controls.admitRatePerSec.value = q.admitRatePerSec;
+        controls.minAdmitRate.value = q.auto.minAdmitRate;
+        controls.maxAdmitRate.value = q.auto.maxAdmitRate;
+        controls.targetP99Ms.value = q.auto.targetP99Ms;
+      }
+    }
+    const refresh = async () => {
+      try {
+        const [sales, queue] = await Promise.all([api('GET /api/v1/admin/schedules/{scheduleId}/sales', { path: { scheduleId } }), api('GET /api/v1/admin/schedules/{scheduleId}/queue', { path: { scheduleId } })]);
+        show(sales, queue);
+      } catch (e) { message(errorText(e), 'error'); }
+    };
+    await refresh();
+    setInterval(refresh, 1000);
+  }
+
+  // Organiser (ADMIN): a new concert with its performances and a seat map of sections (rows x seats,
+  // a tier and a price each), drawn live as the form changes, then POST /api/v1/admin/concerts.
+  function newConcertPage() {
+    if (needLogin()) return;
+    document.title = `${T.newConcert} · ${T.title}`;
+    if (body.dataset.role !== 'ADMIN') return render(h('h1', {}, T.newConcert), h('p', { class: 'message error', role: 'alert' }, T.err.FORBIDDEN));
+    const field = (name, label, attrs = {}) => {
+      const id = `${name}-${++field.n}`;
+      return h('p', { class: 'field' }, h('label', { for: id }, label), h(attrs.rows ? 'textarea' : 'input', { id, name, required: !attrs.optional, ...attrs, optional: undefined }));
+    };
+    field.n = 0;
+    const local = (d) => new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16); // for datetime-local
+    const inDays = (days, hour) => { const d = new Date(); d.setDate(d.getDate() + days); d.setHours(hour, 0, 0, 0); return local(d); };
+    const removable = (item, list) => h('button', { type: 'button', class: 'remove', onclick: () => { if (list.children.length > 1) { item.remove(); update(); } } }, T.remove);
+
+    const performances = h('ol', { id: 'performances', class: 'items' });
+    const addPerformance = () => {
+      const item = h('li', { class: 'performance' },
+        field('startsAt', `${T.startsAt} ${T.localTime}`, { type: 'datetime-local', value: inDays(30, 19) }),
+        field('saleOpensAt', `${T.saleOpensAt} ${T.localTime}`, { type: 'datetime-local', value: inDays(1, 20) }),
+        field('saleClosesAt', `${T.saleClosesAt} ${T.localTime}`, { type: 'datetime-local', value: inDays(30, 18) }),
+        field('maxSeatsPerReservation', T.maxPerHold, { type: 'number', min: 1, step: 1, optional: true }),
+        field('maxTicketsPerUser', T.maxPerBuyer, { type: 'number', min: 1, step: 1, optional: true }));
+      item.append(removable(item, performances));
+      performances.append(item);
+    };
+    const sections = h('ol', { id: 'sections', class: 'items' });
+    const addSection = (name = '', tier = '', price = '', rows = '5', seatsPerRow = '10') => {
+      const item = h('li', { class: 'section' },
+        field('name', T.sectionName, { value: name, maxlength: 20 }), field('tier', T.tier, { value: tier, maxlength: 20 }),
+        field('price', T.price, { type: 'number', min: 0, step: 1, value: price }),
+        field('rows', T.rows, { type: 'number', min: 1, step: 1, value: rows }), field('seatsPerRow', T.seatsPerRow, { type: 'number', min: 1, step: 1, value: seatsPerRow }));
+      item.append(removable(item, sections));
+      sections.append(item);
+    };
+    addPerformance();
+    addSection('A', 'VIP', '150000', '4', '12');
+    addSection('B', 'R', '110000', '6', '16');
+
+    const summary = h('p', { id: 'preview-summary' });
+    const tiersList = h('ul', { id: 'preview-tiers' });
+    const svg = svgEl('svg', { id: 'preview-map', role: 'img', 'aria-labelledby': 'preview-summary', preserveAspectRatio: 'xMidYMin meet' });
+    const submit = h('button', { type: 'submit', class: 'primary' }, T.create);
+    const form = h('form', { id: 'concert-form', oninput: () => update(), onsubmit: (e) => { e.preventDefault(); create(); } },
+      h('fieldset', {}, h('legend', {}, T.concertInfo),
+        field('title', T.concertTitle, { maxlength: 200 }), field('artist', T.artist, { maxlength: 200 }), field('venue', T.venue, { maxlength: 200 }),
+        field('description', T.description, { rows: 3, maxlength: 5000, optional: true })),
+      h('fieldset', {}, h('legend', {}, T.performances), performances, h('button', { type: 'button', id: 'add-performance', onclick: () => addPerformance() }, T.addPerformance)),
+      h('fieldset', {}, h('legend', {}, T.sections), sections, h('button', { type: 'button', id: 'add-section', onclick: () => { addSection(); update(); } }, T.addSection)),
+      h('section', { id: 'preview', 'aria-labelledby': 'preview-title' }, h('h2', { id: 'preview-title' }, T.preview), summary, tiersList, svg),
+      submit);
+    render(h('h1', {}, T.newConcert), h('div', { id: 'message', role: 'alert' }), form);
+
+    const values = (item) => Object.fromEntries([...item.querySelectorAll('input, textarea')].map((i) => [i.name, i.value.trim()]));
+    /** The sections as the API will get them (it judges them); the preview draws those with whole positive counts. */
+    const sectionValues = () => [...sections.children].map((li) => {
+      const v = values(li);
+      return { name: v.name, tier: v.tier, price: Number(v.price), rows: Number(v.rows), seatsPerRow: Number(v.seatsPerRow) };
+    });
+
+    let drawn = 0;
+    function update() {
+      cancelAnimationFrame(drawn);
+      drawn = requestAnimationFrame(draw);
+    }
+    function draw() {
+      const list = sectionValues().filter((x) => Number.isInteger(x.rows) && Number.isInteger(x.seatsPerRow) && x.rows > 0 && x.seatsPerRow > 0);
+      const seats = list.reduce((n, x) => n + x.rows * x.seatsPerRow, 0);
+      const tiers = new Map();
+      for (const x of list) tiers.set(x.tier, { seats: (tiers.get(x.tier)?.seats ?? 0) + x.rows * x.seatsPerRow, price: x.price });
+      const classes = tierClasses(list.map((x) => x.tier));
+      summary.textContent = T.previewSummary(list.length, seats);
+      tiersList.replaceChildren(...[...tiers].map(([tier, t]) => h('li', {}, h('span', { class: `swatch ${classes.get(tier)}`, 'aria-hidden': 'true' }), T.tierSeats(tier || '–', t.seats, money(t.price || 0)))));
+      // Sections side by side under the stage, wrapping like a hall's blocks; each seat a square while
+      // the map is small enough to draw cheaply, each row a bar beyond that.
+      const U = 10;
+      const perSeat = seats <= 4000;
+      const width = Math.max(600, ...list.map((x) => x.seatsPerRow * U));
+      /** @type {typeof list[]} */
+      const lines = [[]];
+      let x = 0;
+      for (const sec of list) {
+        const w = sec.seatsPerRow * U;
+        if (x > 0 && x + w > width) { lines.push([]); x = 0; }
+        lines[lines.length - 1].push(sec);
+        x += w + 2 * U;
+      }
+      const parts = [svgEl('rect', { class: 'stage', x: width / 4, y: 0, width: width / 2, height: 2 * U, rx: 4 }), svgEl('text', { x: width / 2, y: 1.4 * U, 'text-anchor': 'middle', class: 'stage-label' }, T.stage)];
+      let y = 4 * U;
+      for (const line of lines) {
+        const lineWidth = line.reduce((n, sec) => n + sec.seatsPerRow * U, 0) + 2 * U * (line.length - 1);
+        let left = (width - lineWidth) / 2;
+        let tallest = 0;
+        for (const sec of line) {
+          // The label stays outside the coloured group: the tier class also sets a background, which
+          // draws nothing in SVG but is what contrast checkers take as the text's background.
+          const g = svgEl('g', { class: classes.get(sec.tier) });
+          parts.push(svgEl('g', { 'data-section': sec.name }, svgEl('text', { x: left, y: y + U, class: 'section-label' }, `${sec.name} · ${sec.tier}`), g));
+          for (let r = 0; r < sec.rows; r++) {
+            const top = y + 1.5 * U + r * U;
+            if (perSeat) for (let c = 0; c < sec.seatsPerRow; c++) g.append(svgEl('rect', { class: 'place', x: left + c * U, y: top, width: U - 2, height: U - 2, rx: 2 }));
+            else g.append(svgEl('rect', { class: 'row', x: left, y: top, width: sec.seatsPerRow * U - 2, height: U - 2 }));
+          }
+          left += sec.seatsPerRow * U + 2 * U;
+          tallest = Math.max(tallest, 1.5 * U + sec.rows * U);
+        }
+        y += tallest + 2 * U;
+      }
+      svg.setAttribute('viewBox', `0 0 ${width} ${y}`);
+      svg.replaceChildren(...parts);
+    }
+    draw();
+
+    // One Idempotency-Key per attempt that reached the API: a double submit or a retry after a lost
+    // answer creates the concert once; an answer (created or refused) starts a fresh attempt.
+    let attempt = uuid();
+    const iso = (v) => (Number.isNaN(Date.parse(v)) ? v : new Date(v).toISOString());
+    async function create() {
+      const info = values(form.querySelector('fieldset'));
+      submit.disabled = true;
+      try {
+        const created = await api('POST /api/v1/admin/concerts', {
+          headers: { 'idempotency-key': attempt },
+          body: {
+            title: info.title, artist: info.artist, venue: info.venue, description: info.description,
+            schedules: [...performances.children].map((li) => {
+              const v = values(li);
+              return {
+                startsAt: iso(v.startsAt), saleOpensAt: iso(v.saleOpensAt), saleClosesAt: iso(v.saleClosesAt),
+                ...(v.maxSeatsPerReservation ? { maxSeatsPerReservation: Number(v.maxSeatsPerReservation) } : {}),
+                ...(v.maxTicketsPerUser ? { maxTicketsPerUser: Number(v.maxTicketsPerUser) } : {}),
+              };
+            }),
+            sections: sectionValues(),
+          },
+        });
+        attempt = uuid();
+        message(T.created(created.seatCount), 'success');
+        /** @type {HTMLElement} */ (document.getElementById('message')).append(' ', h('a', { href: `/concerts/${created.concertId}`, id: 'created-concert' }, T.viewConcert),
+          ...created.scheduleIds.flatMap((id) => [' · ', h('a', { href: `/admin/schedules/${id}` }, `${T.dashboard} #${id}`)]));
+      } catch (e) {
+        if (e.status && e.status < 500) attempt = uuid();
+        message(e.code === 'VALIDATION_FAILED' && e.detail ? `${errorText(e)} (${e.detail})` : errorText(e), 'error');
+      } finally {
+        submit.disabled = false;
+      }
+    }
+  }
+
+  /**
+   * Cancel a performance (issue 11, part 2): the organiser's control and the mass refund's progress
+   * bar, on the sales dashboard, once the API can cancel a performance and report its progress.
+   * @param {number} _scheduleId
+   * @returns {Node | null}
+   */
+  function performanceCancellation(_scheduleId) {
+    return null;
+  }
+
+  /** An SVG element (the preview draws with SVG presentation attributes and classes; the CSP allows no inline style). */
+  function svgEl(tag, attrs = {}, ...children) {
+    const el = document.createElementNS('http://www.w3.org/2000/svg', tag);
+    for (const [k, v] of Object.entries(attrs)) if (v !== undefined) el.setAttribute(k, String(v));
+    el.append(...children);
+    return el;
+  }
+
+  return { dashboard: dashboardPage, newConcert: newConcertPage };
+}
+
+const STRINGS = {
+  ko: {
+    sold: '판매 좌석', held: '선점 좌석', revenue: '매출', started: '예매 시작',
+    confirmed: '결제 완료 예매', queueMode: '대기열 모드', save: '저장', queueLength: '대기 인원', admitRate: '초당 입장', holdP99: '선점 p99',
+    auto: '자동', manual: '수동', maxActive: '동시 입장 최대 인원', minAdmitRate: '자동: 최소 초당 입장', maxAdmitRate: '자동: 최대 초당 입장', targetP99: '자동: 목표 p99(ms)',
+    queueControls: '대기열 제어', activeBuyers: '입장한 인원', savedSettings: '저장했습니다.',
+    concertInfo: '공연 정보', concertTitle: '공연명', artist: '아티스트', venue: '공연장', description: '소개',
+    startsAt: '공연 시작', saleOpensAt: '판매 시작', saleClosesAt: '판매 종료', localTime: '(현지 시각)', maxPerHold: '한 번에 최대 좌석 수(선택)', maxPerBuyer: '1인당 최대 매수(선택)',
+    addPerformance: '회차 추가', sections: '구역', sectionName: '구역명', tier: '등급', price: '가격(원)', rows: '열 수', seatsPerRow: '열당 좌석 수',
+    addSection: '구역 추가', remove: '삭제', preview: '좌석 배치도 미리보기', stage: '무대', create: '공연 등록하기',
+    previewSummary: (sections, seats) => `${sections}개 구역, 총 ${seats.toLocaleString()}석`, tierSeats: (tier, n, price) => `${tier} ${n.toLocaleString()}석 (${price})`,
+    created: (n) => `공연을 등록했습니다. 회차마다 좌석 ${n.toLocaleString()}석이 만들어졌습니다.`, viewConcert: '공연 페이지 보기',
+  },
+  en: {
+    sold: 'Seats sold', held: 'Seats held', revenue: 'Revenue', started: 'Reservations started',
+    confirmed: 'Confirmed reservations', queueMode: 'Queue mode', save: 'Save', queueLength: 'Queue length', admitRate: 'Admitted/s', holdP99: 'Hold p99',
+    auto: 'Auto', manual: 'Manual', maxActive: 'Most buyers in at once', minAdmitRate: 'Auto: lowest admitted/s', maxAdmitRate: 'Auto: highest admitted/s', targetP99: 'Auto: target p99 (ms)',
+    queueControls: 'Queue controls', activeBuyers: 'Buyers in', savedSettings: 'Saved.',
+    concertInfo: 'Concert', concertTitle: 'Title', artist: 'Artist', venue: 'Venue', description: 'Description',
+    startsAt: 'Starts', saleOpensAt: 'Sale opens', saleClosesAt: 'Sale closes', localTime: '(local time)', maxPerHold: 'Most seats per hold (optional)', maxPerBuyer: 'Most tickets per buyer (optional)',
+    addPerformance: 'Add a performance', sections: 'Sections', sectionName: 'Section', tier: 'Tier', price: 'Price (KRW)', rows: 'Rows', seatsPerRow: 'Seats per row',
+    addSection: 'Add a section', remove: 'Remove', preview: 'Seat map preview', stage: 'Stage', create: 'Create the concert',
+    previewSummary: (sections, seats) => `${sections} section${sections === 1 ? '' : 's'}, ${seats.toLocaleString()} seats`, tierSeats: (tier, n, price) => `${tier}: ${n.toLocaleString()} seats (${price})`,
+    created: (n) => `Concert created, with ${n.toLocaleString()} seats per performance.`, viewConcert: 'See the concert page',
+  },
+};
