@@ -36,7 +36,7 @@ export const scheduleIdKey = defineSearchAttributeKey('ScheduleId', SearchAttrib
 export const concertIdKey = defineSearchAttributeKey('ConcertId', SearchAttributeType.KEYWORD);
 
 /** A performance cancellation: one workflow per schedule (a repeated request joins it). */
-export const scheduleCancellationWorkflowId = (scheduleId: number) => `schedule-${scheduleId}-cancellation`;
+export const scheduleCancellationWorkflowId = (scheduleId: number, prefix = '') => `${prefix}schedule-${scheduleId}-cancellation`;
 export const SCHEDULE_CANCELLATION_WORKFLOW_TYPE = 'scheduleCancellationWorkflow';
 export const cancellationProgressQuery = defineQuery<CancellationProgress>('progress');
 /** Its phase and how many reservations it closed, for the Web UI (`CancellationPhase != "DONE"`). */

@@ -7,7 +7,7 @@ import { DomainError, notFound } from '../shared/errors.js';
 import type { CatalogRepository } from './repository.js';
 import type { ScheduleLifecycle, ScheduleRow } from './lifecycle.js';
 import type { ScheduleCancellations } from './schedule-cancellations.js';
-import { datesProblem, scheduleStatuses } from './schedule-rules.js';
+import { datesProblem, isCancelled, scheduleStatuses } from './schedule-rules.js';
 
 // Bounds shared with concert creation (src/admin/routes.ts).
 export const MAX_SEATS_PER_SCHEDULE = 20_000;
@@ -266,7 +266,8 @@ export function catalogAdminRoutes(deps: {
       if (!schedule) throw notFound('Schedule');
       const admin = c.get('user');
       const { reason } = c.req.valid('json');
-      await deps.audit.recordAdminAction({ adminId: admin.id, action: 'schedule.cancel', target: `schedule-${scheduleId}`, detail: reason });
+      // Recorded when this request cancels; one that joins a cancellation under way or done changes nothing.
+      if (!isCancelled(schedule.status)) await deps.audit.recordAdminAction({ adminId: admin.id, action: 'schedule.cancel', target: `schedule-${scheduleId}`, detail: reason });
       const progress = await deps.cancellations.start({ scheduleId, concertId: schedule.concertId, adminId: admin.id, reason });
       deps.onScheduleChanged(scheduleId);
       return c.json(progress, 202);

@@ -15,6 +15,8 @@ import type { CancellationProgress } from './cancellation-contracts.js';
 export interface CancellationSettings {
   batchSize: number;
   batchesPerRun: number;
+  /** CANCELLATION_WORKFLOW_ID_PREFIX */
+  workflowIdPrefix: string;
 }
 
 /** The API's port to the performance-cancellation workflow (Temporal behind it). */
@@ -33,9 +35,9 @@ export class ScheduleCancellations {
   async start(s: { scheduleId: number; concertId: number; adminId: number; reason: string }): Promise<CancellationProgress> {
     try {
       await this.client.workflow.start(scheduleCancellationWorkflow, {
-        workflowId: scheduleCancellationWorkflowId(s.scheduleId),
+        workflowId: scheduleCancellationWorkflowId(s.scheduleId, this.settings.workflowIdPrefix),
         taskQueue: this.taskQueue,
-        args: [{ scheduleId: s.scheduleId, adminId: s.adminId, reason: s.reason, ...this.settings }],
+        args: [{ scheduleId: s.scheduleId, adminId: s.adminId, reason: s.reason, batchSize: this.settings.batchSize, batchesPerRun: this.settings.batchesPerRun }],
         workflowIdConflictPolicy: 'USE_EXISTING',
         workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
         typedSearchAttributes: [
@@ -58,7 +60,7 @@ export class ScheduleCancellations {
    * attributes last recorded. Undefined when the schedule was never cancelled.
    */
   async progress(scheduleId: number, queryTimeoutMs = 3_000): Promise<CancellationProgress | undefined> {
-    const handle = this.client.workflow.getHandle(scheduleCancellationWorkflowId(scheduleId));
+    const handle = this.client.workflow.getHandle(scheduleCancellationWorkflowId(scheduleId, this.settings.workflowIdPrefix));
     let described;
     try {
       described = await handle.describe();

@@ -158,7 +158,11 @@ export function buildApiApp(deps: ApiDeps) {
     catalogAdminRoutes({
       catalog,
       lifecycle: new ScheduleLifecycle(db),
-      cancellations: new ScheduleCancellations(deps.temporal, config.TEMPORAL_TASK_QUEUE, { batchSize: config.CANCELLATION_BATCH_SIZE, batchesPerRun: config.CANCELLATION_BATCHES_PER_RUN }),
+      cancellations: new ScheduleCancellations(deps.temporal, config.TEMPORAL_TASK_QUEUE, {
+        batchSize: config.CANCELLATION_BATCH_SIZE,
+        batchesPerRun: config.CANCELLATION_BATCHES_PER_RUN,
+        workflowIdPrefix: config.CANCELLATION_WORKFLOW_ID_PREFIX,
+      }),
       onScheduleChanged: (scheduleId) => {
         booking.scheduleChanged(scheduleId);
         queue.settings.forget(scheduleId);

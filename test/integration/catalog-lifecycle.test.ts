@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cancellationPhaseKey, cancellationProcessedKey } from '../../workflows/contract.js';
 import { createTestContext, eventually, type TestContext } from '../support/harness.js';
+import { recordHistory } from '../support/histories.js';
 import { checkInvariants, checkScheduleLifecycle } from '../support/invariants.js';
 
 /**
@@ -29,7 +31,8 @@ describe('catalog lifecycle', () => {
   const section = { name: 'F', tier: 'VIP', price: 150_000, rows: 2, seatsPerRow: 5 };
 
   beforeAll(async () => {
-    ctx = await createTestContext();
+    // Small batches and runs, so even a few reservations take several batches and a continue-as-new.
+    ctx = await createTestContext({ env: { CANCELLATION_BATCH_SIZE: '2', CANCELLATION_BATCHES_PER_RUN: '2' } });
     admin = await ctx.createUser({ role: 'ADMIN' });
   });
   afterAll(async () => {
@@ -188,5 +191,55 @@ describe('catalog lifecycle', () => {
     expect(detail.availability).toEqual({ total: 40, available: 19 });
     const listed = (await ctx.request('GET', '/api/v1/concerts?pageSize=50')).body.items.find((c: { id: number }) => c.id === created.body.concertId);
     expect(listed).toEqual(detail);
+  });
+
+  it('cancels a performance: holds released through their workflows, purchases refunded, queue closed, schedule CANCELLED', async () => {
+    const buyer = await ctx.createUser({ balance: 100_000 });
+    const { scheduleId, seatIds } = await ctx.createSchedule({ price: 10_000 });
+    const holds = [];
+    for (const seat of seatIds.slice(0, 4)) holds.push((await hold(buyer.token, scheduleId, [seat])).body);
+    for (const h of holds.slice(0, 2)) expect((await ctx.request('POST', `/api/v1/reservations/${h.id}/payment`, { token: buyer.token })).status).toBe(200);
+    const user = await ctx.createUser();
+    expect((await ctx.request('POST', `/api/v1/admin/schedules/${scheduleId}/cancellation`, { token: user.token, body: { reason: 'x' } })).status).toBe(403);
+    expect((await adminCall('POST', `/schedules/${scheduleId}/cancellation`, {})).status).toBe(400);
+    expect((await adminCall('POST', '/schedules/99999999/cancellation', { reason: 'x' })).status).toBe(404);
+    expect((await adminCall('GET', `/schedules/${scheduleId}/cancellation`)).status).toBe(404);
+
+    const started = await adminCall('POST', `/schedules/${scheduleId}/cancellation`, { reason: 'the artist is ill' }, `cancel-${ctx.id}`);
+    expect(started.status).toBe(202);
+    const done = await eventually(async () => {
+      const p = await adminCall('GET', `/schedules/${scheduleId}/cancellation`);
+      return p.body.phase === 'DONE' && p.body;
+    }, 60_000, 250);
+    expect(done).toMatchObject({ scheduleId, reason: 'the artist is ill', liveAtStart: 4, processed: 4, holdsReleased: 2, purchasesRefunded: 2, amountRefunded: 20_000, batches: 2 });
+    expect(done.runs).toBeGreaterThan(1); // 2 batches per run: the second batch's run continued as new
+    // A repeated request joins the finished cancellation instead of starting another.
+    expect((await adminCall('POST', `/schedules/${scheduleId}/cancellation`, { reason: 'again' })).body).toMatchObject({ phase: 'DONE', reason: 'the artist is ill' });
+
+    const statuses = await Promise.all(holds.map(async (h) => (await ctx.request('GET', `/api/v1/reservations/${h.id}`, { token: buyer.token })).body));
+    expect(statuses.map((r) => r.status)).toEqual(['REFUNDED', 'REFUNDED', 'CANCELLED', 'CANCELLED']);
+    expect(statuses[2].reason).toBe('performance cancelled: the artist is ill');
+    expect((await ctx.request('GET', '/api/v1/wallet', { token: buyer.token })).body.balance).toBe(100_000);
+    // The holds' own workflows ended through their cancel path (none waits for its payment timer).
+    for (const h of holds.slice(2)) expect((await ctx.temporal.workflow.getHandle(`reservation-${h.id}`).describe()).status.name).toBe('COMPLETED');
+    const refused = await hold(buyer.token, scheduleId, [seatIds[5]!]);
+    expect(refused.body.code).toBe('PERFORMANCE_CANCELLED');
+    expect((await adminCall('POST', `/schedules/${scheduleId}/resume`)).body.code).toBe('PERFORMANCE_CANCELLED');
+    expect((await adminCall('PATCH', `/schedules/${scheduleId}`, { maxTicketsPerUser: 5 })).body.code).toBe('PERFORMANCE_CANCELLED');
+    expect((await ctx.request('POST', '/api/v1/queue/tokens', { token: buyer.token, body: { scheduleId } })).body.code).toBe('SALE_NOT_OPEN');
+    expect(await scheduleEvents(scheduleId)).toEqual(['CANCELLING', 'CANCELLED']);
+    expect((await adminActions()).filter((a) => a.action === 'schedule.cancel' && a.target === `schedule-${scheduleId}`)).toHaveLength(1);
+
+    const handle = ctx.temporal.workflow.getHandle(`${ctx.id}-schedule-${scheduleId}-cancellation`);
+    const described = await handle.describe();
+    expect(described.typedSearchAttributes.get(cancellationPhaseKey)).toBe('DONE');
+    expect(described.typedSearchAttributes.get(cancellationProcessedKey)).toBe(4);
+    await recordHistory(handle, 'schedule-cancellation-last-run');
+    const runs = [];
+    for await (const run of ctx.temporal.workflow.list({ query: `WorkflowId = "${ctx.id}-schedule-${scheduleId}-cancellation"` })) runs.push(run);
+    expect(runs.length).toBe(done.runs);
+    const first = runs.sort((a, b) => a.startTime.getTime() - b.startTime.getTime())[0]!;
+    expect(first.status.name).toBe('CONTINUED_AS_NEW');
+    await recordHistory(ctx.temporal.workflow.getHandle(first.workflowId, first.runId), 'schedule-cancellation-first-run');
   });
 });
