@@ -34,6 +34,8 @@ export const Sections = z
 
 /** Refuses past or inconsistent dates (schedule-rules.ts), judged when the request arrives. */
 const validDates = (d: { startsAt: Date; saleOpensAt: Date; saleClosesAt: Date }, ctx: z.RefinementCtx) => {
+  // Runs even when a date itself failed to parse (that issue is reported already): judge only real dates.
+  if (![d.startsAt, d.saleOpensAt, d.saleClosesAt].every((v) => v instanceof Date && !Number.isNaN(v.getTime()))) return;
   const problem = datesProblem(d, new Date());
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 };
