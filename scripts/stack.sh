@@ -40,8 +40,9 @@ TEMPORAL_VERSION=1.9.1
 KAFKA_VERSION=3.9.1
 TEMPORAL_BIN="$TOOLS/temporal-$TEMPORAL_VERSION/bin/temporal"
 KAFKA_LIBS="$TOOLS/kafka-$KAFKA_VERSION/libs"
-# Custom search attributes: the reservation workflow keeps them current so the Web UI can filter.
-SEARCH_ATTRIBUTES=(ReservationStatus=Keyword UserId=Keyword ScheduleId=Keyword ConcertId=Keyword)
+# Custom search attributes: the reservation workflow keeps them current so the Web UI can filter;
+# a performance cancellation shows its phase and progress (docs/catalog-lifecycle.md).
+SEARCH_ATTRIBUTES=(ReservationStatus=Keyword UserId=Keyword ScheduleId=Keyword ConcertId=Keyword CancellationPhase=Keyword CancellationProcessed=Int)
 
 TEMPORAL_MODE="${TEMPORAL_MODE:-dev}"
 case "$TEMPORAL_MODE" in dev|server) ;; *) echo "TEMPORAL_MODE must be dev or server, not '$TEMPORAL_MODE'" >&2; exit 2 ;; esac

@@ -115,6 +115,13 @@ const schema = z
     HOLD_TTL_SECONDS: int(300, 1, 3600),
     MAX_SEATS_PER_RESERVATION: int(4, 1, 20),
     CANCELLATION_CUTOFF_HOURS: int(24, 0, 24 * 365),
+    // Performance cancellation (docs/catalog-lifecycle.md): reservations per batch activity, and
+    // batches per workflow run before it continues as new.
+    CANCELLATION_BATCH_SIZE: int(100, 1, 1000),
+    CANCELLATION_BATCHES_PER_RUN: int(50, 1, 1000),
+    // Put before the cancellation's workflow id (`schedule-<id>-cancellation`) when several databases
+    // share one Temporal namespace, so their schedule ids do not collide (the tests set it per file).
+    CANCELLATION_WORKFLOW_ID_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{0,40}$/).default(''),
     WALLET_MAX_CHARGE: int(10_000_000, 1),
     WALLET_MAX_BALANCE: int(100_000_000, 1),
     SEAT_MAP_CACHE_TTL_SECONDS: int(30, 1, 3600),

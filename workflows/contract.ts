@@ -8,6 +8,7 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { CancelResult, HoldResult, PayResult, ReservationState } from '../src/booking/contracts.js';
+import type { CancellationProgress } from '../src/catalog/cancellation-contracts.js';
 
 /** Update-with-Start target: answers with the hold result as soon as the seats are held (or not). */
 export const holdUpdate = defineUpdate<HoldResult>('hold');
@@ -33,3 +34,11 @@ export const reservationStatusKey = defineSearchAttributeKey('ReservationStatus'
 export const userIdKey = defineSearchAttributeKey('UserId', SearchAttributeType.KEYWORD);
 export const scheduleIdKey = defineSearchAttributeKey('ScheduleId', SearchAttributeType.KEYWORD);
 export const concertIdKey = defineSearchAttributeKey('ConcertId', SearchAttributeType.KEYWORD);
+
+/** A performance cancellation: one workflow per schedule (a repeated request joins it). */
+export const scheduleCancellationWorkflowId = (scheduleId: number, prefix = '') => `${prefix}schedule-${scheduleId}-cancellation`;
+export const SCHEDULE_CANCELLATION_WORKFLOW_TYPE = 'scheduleCancellationWorkflow';
+export const cancellationProgressQuery = defineQuery<CancellationProgress>('progress');
+/** Its phase and how many reservations it closed, for the Web UI (`CancellationPhase != "DONE"`). */
+export const cancellationPhaseKey = defineSearchAttributeKey('CancellationPhase', SearchAttributeType.KEYWORD);
+export const cancellationProcessedKey = defineSearchAttributeKey('CancellationProcessed', SearchAttributeType.INT);

@@ -1,3 +1,4 @@
 export { reservationWorkflow } from './reservation.js';
 export { refundReservationWorkflow } from './refund.js';
 export { holdSweeperWorkflow } from './sweeper.js';
+export { scheduleCancellationWorkflow } from './schedule-cancellation.js';

@@ -4,25 +4,16 @@ import type { MiddlewareHandler } from 'hono';
 import { toReservation, Reservation } from '../booking/representation.js';
 import type { BookingService } from '../booking/service.js';
 import { RESERVATION_ID_PATTERN } from '../booking/ids.js';
-import { DEFAULT_TICKETS_PER_USER, type CatalogRepository } from '../catalog/repository.js';
+import { MAX_SEATS_PER_SCHEDULE, ScheduleSpec, Sections } from '../catalog/admin-routes.js';
+import type { CatalogRepository } from '../catalog/repository.js';
 import type { IdempotencyStore } from '../platform/http/idempotency.js';
 import { requireRole } from '../identity/middleware.js';
 import { createRouter, type AppEnv } from '../platform/http/app.js';
-import { bearerSecurity, IdempotencyKeyHeader, IdParam, isoDate, json, jsonBody, problems } from '../platform/http/openapi.js';
-import { notFound } from '../shared/errors.js';
+import { bearerSecurity, IdempotencyKeyHeader, json, jsonBody, problems } from '../platform/http/openapi.js';
 
 // Seat maps are generated in one transaction and served to anyone unauthenticated: bounded per
-// schedule (the size of one public map) and per request (rows written by one call).
-const MAX_SEATS_PER_SCHEDULE = 20_000;
+// schedule (the size of one public map, Sections) and per request (rows written by one call).
 const MAX_SEATS_PER_REQUEST = 100_000;
-const MAX_TICKETS_PER_USER = 100;
-
-const TicketLimit = z
-  .number()
-  .int()
-  .min(1)
-  .max(MAX_TICKETS_PER_USER)
-  .openapi({ description: `Seats one buyer may hold or own on the schedule, over all their reservations (default ${DEFAULT_TICKETS_PER_USER})` });
 
 export const NewConcertBody = z
   .object({
@@ -30,37 +21,9 @@ export const NewConcertBody = z
     artist: z.string().trim().min(1).max(200),
     description: z.string().max(5000).default(''),
     venue: z.string().trim().min(1).max(200),
-    schedules: z
-      .array(
-        z
-          .object({
-            startsAt: isoDate(),
-            saleOpensAt: isoDate(),
-            saleClosesAt: isoDate(),
-            maxSeatsPerReservation: z.number().int().min(1).max(20).optional(),
-            maxTicketsPerUser: TicketLimit.optional(),
-          })
-          .strict()
-          .refine((s) => s.saleOpensAt < s.saleClosesAt && s.saleClosesAt <= s.startsAt, 'need saleOpensAt < saleClosesAt <= startsAt'),
-      )
-      .min(1)
-      .max(50),
-    sections: z
-      .array(
-        z
-          .object({
-            name: z.string().trim().min(1).max(20),
-            tier: z.string().trim().min(1).max(20),
-            price: z.number().int().min(0).max(10_000_000),
-            rows: z.number().int().min(1).max(200),
-            seatsPerRow: z.number().int().min(1).max(200),
-          })
-          .strict(),
-      )
-      .min(1)
-      .max(50)
-      .refine((ss) => new Set(ss.map((s) => s.name)).size === ss.length, 'section names must be unique')
-      .refine((ss) => ss.reduce((n, s) => n + s.rows * s.seatsPerRow, 0) <= MAX_SEATS_PER_SCHEDULE, `at most ${MAX_SEATS_PER_SCHEDULE} seats per schedule`),
+    // Past or inconsistent dates are refused (src/catalog/schedule-rules.ts).
+    schedules: z.array(ScheduleSpec).min(1).max(50),
+    sections: Sections,
   })
   .strict()
   .refine(
@@ -99,28 +62,6 @@ export function adminRoutes(deps: { catalog: CatalogRepository; booking: Booking
       const created = await deps.catalog.createConcert(c.req.valid('json'), c.get('user').id);
       c.get('log').info({ audit: true, action: 'concert.create', concertId: created.concertId }, 'admin created a concert');
       return c.json(created, 201);
-    },
-  );
-
-  app.openapi(
-    createRoute({
-      method: 'patch',
-      path: '/admin/schedules/{scheduleId}',
-      tags: ['admin'],
-      summary: "Set a schedule's per-buyer ticket limit (live holds plus purchases)",
-      description: 'Holds and purchases already made stand; new holds are counted against the new limit (409 TICKET_LIMIT past it).',
-      security: bearerSecurity,
-      middleware: [deps.idempotency.route('admin.schedule')],
-      request: { params: IdParam('scheduleId'), ...jsonBody(z.object({ maxTicketsPerUser: TicketLimit }).strict().openapi('ScheduleChange')), headers: IdempotencyKeyHeader },
-      responses: { 200: json(z.object({ scheduleId: z.number().int(), maxTicketsPerUser: z.number().int() }), 'Updated'), ...problems(400, 401, 403, 404, 422) },
-    }),
-    async (c) => {
-      const { scheduleId } = c.req.valid('param');
-      const { maxTicketsPerUser } = c.req.valid('json');
-      // The AdminAction event is written in the same transaction as the change.
-      if (!(await deps.catalog.setTicketLimit(scheduleId, maxTicketsPerUser, c.get('user').id))) throw notFound('Schedule');
-      c.get('log').info({ audit: true, action: 'schedule.ticket-limit', scheduleId, maxTicketsPerUser }, 'admin changed a ticket limit');
-      return c.json({ scheduleId, maxTicketsPerUser }, 200);
     },
   );
 

@@ -20,6 +20,10 @@ export type HoldResult =
   | { ok: true; reservationId: string; seats: HeldSeat[]; amount: number; expiresAt: string; heldAt?: string }
   | { ok: false; code: 'SEAT_UNAVAILABLE'; unavailableSeatIds: number[] }
   | { ok: false; code: 'TICKET_LIMIT'; limit: number; held: number }
+  // The schedule's status, read under its share lock in the hold transaction (an organiser paused the
+  // sale or is cancelling the performance since the API's cached check).
+  | { ok: false; code: 'SALE_PAUSED' }
+  | { ok: false; code: 'PERFORMANCE_CANCELLED' }
   | { ok: false; code: 'HOLD_FAILED' };
 
 export type PayResult =

@@ -66,8 +66,10 @@ export function checkSeatSelection(seatIds: readonly number[], max: number): str
   return undefined;
 }
 
-export type SaleWindowState = 'NOT_OPEN' | 'OPEN' | 'CLOSED';
+export type SaleWindowState = 'NOT_OPEN' | 'OPEN' | 'CLOSED' | 'PAUSED' | 'CANCELLED';
 export function saleWindow(s: { saleOpensAt: Date; saleClosesAt: Date; status: string }, now: Date): SaleWindowState {
+  if (s.status === 'CANCELLING' || s.status === 'CANCELLED') return 'CANCELLED';
+  if (s.status === 'PAUSED') return 'PAUSED';
   if (s.status !== 'SCHEDULED' || now >= s.saleClosesAt) return 'CLOSED';
   return now < s.saleOpensAt ? 'NOT_OPEN' : 'OPEN';
 }

@@ -37,24 +37,30 @@ export class ReservationRepository implements PayableReservations {
    * versions are still the ones read (optimistic lock), in one statement, all or nothing.
    * Idempotent by reservation id: a retry finds the seats already this reservation's (or the
    * reservation row already written) and returns the hold that exists. The happy path is seven
-   * statements: take the user's ticket-limit lock, read the seats, count the user's tickets on the
-   * schedule, update the seats, insert the reservation, its seats and its first event.
+   * statements: take the user's ticket-limit lock, read the seats, read the schedule (share-locked:
+   * status, ticket limit, hold TTL) with the user's tickets on it, update the seats, insert the
+   * reservation, its seats and its first event. The share lock makes a pause or a cancellation (which
+   * update the schedule row) wait for holds in flight and every later hold see it: no hold slips in
+   * after the cancellation workflow listed the live reservations.
    */
   async hold(input: ReservationInput, now: Date = new Date()): Promise<HoldResult> {
-    const expiresAt = new Date(now.getTime() + input.holdTtlMs);
     const ids = [...input.seatIds].sort((a, b) => a - b);
     try {
       return await withTransaction(this.db, async (tx) => {
         // First statement, so the count below reads after any earlier hold of this user committed.
         await this.lockTicketLimit(tx, input.userId, input.scheduleId);
         const rows = await tx
-          .select({ id: seats.id, version: seats.version, status: seats.status, reservationId: seats.reservationId, price: seats.price, section: seats.section, row: seats.row, number: seats.number })
+          .select({ id: seats.id, version: seats.version, status: seats.status, reservationId: seats.reservationId, price: seats.price, section: seats.section, row: seats.row, number: seats.number, tier: seats.tier })
           .from(seats)
           .where(and(eq(seats.scheduleId, input.scheduleId), inArray(seats.id, ids)))
           .orderBy(asc(seats.id));
         if (rows.length > 0 && rows.every((r) => r.reservationId === input.reservationId)) throw new AlreadyHeld();
-        const tickets = await this.ticketsOf(tx, input.userId, input.scheduleId);
+        const tickets = await this.scheduleForHold(tx, input.userId, input.scheduleId);
+        if (tickets.status === 'PAUSED') return { ok: false, code: 'SALE_PAUSED' } as const;
+        if (tickets.status !== 'SCHEDULED') return { ok: false, code: 'PERFORMANCE_CANCELLED' } as const;
         if (tickets.held + ids.length > tickets.limit) return { ok: false, code: 'TICKET_LIMIT', limit: tickets.limit, held: tickets.held } as const;
+        // The schedule's own hold TTL, read under the lock: an organiser's change applies to the next hold.
+        const expiresAt = new Date(now.getTime() + (tickets.holdTtlSeconds !== null ? tickets.holdTtlSeconds * 1000 : input.holdTtlMs));
         const unavailable = ids.filter((id) => rows.find((r) => r.id === id)?.status !== 'AVAILABLE');
         if (unavailable.length > 0) return { ok: false, code: 'SEAT_UNAVAILABLE', unavailableSeatIds: unavailable } as const;
         const res = await tx
@@ -62,7 +68,7 @@ export class ReservationRepository implements PayableReservations {
           .set({ status: 'HELD', reservationId: input.reservationId, heldUntil: expiresAt, version: sql`${seats.version} + 1` })
           .where(and(eq(seats.status, 'AVAILABLE'), or(...rows.map((r) => and(eq(seats.id, r.id), eq(seats.version, r.version))))));
         if (affectedRows(res) !== rows.length) throw new SeatTaken(await this.takenSince(tx, ids, input.reservationId));
-        const held: HeldSeat[] = rows.map((r) => ({ seatId: r.id, section: r.section, row: r.row, number: r.number, price: r.price }));
+        const held: HeldSeat[] = rows.map((r) => ({ seatId: r.id, section: r.section, row: r.row, number: r.number, tier: r.tier, price: r.price }));
         const amount = held.reduce((sum, s) => sum + s.price, 0);
         await tx.insert(reservations).values({
           id: input.reservationId,
@@ -108,16 +114,20 @@ export class ReservationRepository implements PayableReservations {
       .onDuplicateKeyUpdate({ set: { userId: sql`${ticketLimitLocks.userId}` } });
   }
 
-  /** The schedule's per-user ticket limit and the seats the user holds or owns there (live reservations). */
-  private async ticketsOf(tx: Tx, userId: number, scheduleId: number): Promise<{ limit: number; held: number }> {
-    const [row] = await tx
-      .select({
-        limit: sql<number>`(SELECT ${schedules.maxTicketsPerUser} FROM ${schedules} WHERE ${schedules.id} = ${scheduleId})`,
-        held: sql<number>`(SELECT COUNT(*) FROM ${reservationSeats} JOIN ${reservations} ON ${reservations.id} = ${reservationSeats.reservationId}
-          WHERE ${reservations.userId} = ${userId} AND ${reservations.scheduleId} = ${scheduleId} AND ${reservations.status} IN ('HELD', 'CONFIRMED'))`,
-      })
-      .from(sql`DUAL`);
-    return { limit: Number(row?.limit ?? 0), held: Number(row?.held ?? 0) };
+  /**
+   * The schedule as a hold needs it (status, per-user ticket limit, hold TTL), share-locked until the
+   * transaction ends, and the seats the user holds or owns there (live reservations), in one statement.
+   */
+  private async scheduleForHold(tx: Tx, userId: number, scheduleId: number): Promise<{ status: string; limit: number; holdTtlSeconds: number | null; held: number }> {
+    // Raw SQL for the lock: MariaDB knows LOCK IN SHARE MODE, not the FOR SHARE drizzle would write.
+    const [rows] = (await tx.execute(sql`
+      SELECT ${schedules.status} AS status, ${schedules.maxTicketsPerUser} AS \`limit\`, ${schedules.holdTtlSeconds} AS holdTtlSeconds,
+        (SELECT COUNT(*) FROM ${reservationSeats} JOIN ${reservations} ON ${reservations.id} = ${reservationSeats.reservationId}
+          WHERE ${reservations.userId} = ${userId} AND ${reservations.scheduleId} = ${scheduleId} AND ${reservations.status} IN ('HELD', 'CONFIRMED')) AS held
+      FROM ${schedules} WHERE ${schedules.id} = ${scheduleId} LOCK IN SHARE MODE`)) as unknown as [Array<{ status: string; limit: number; holdTtlSeconds: number | null; held: number | string }>];
+    const row = rows[0];
+    if (!row) return { status: 'CANCELLED', limit: 0, holdTtlSeconds: null, held: 0 };
+    return { status: row.status, limit: Number(row.limit), holdTtlSeconds: row.holdTtlSeconds === null ? null : Number(row.holdTtlSeconds), held: Number(row.held ?? 0) };
   }
 
   /** The seats another reservation took between our read and our write (rare: Redis locks stand in front). */
@@ -175,7 +185,7 @@ export class ReservationRepository implements PayableReservations {
     const [r] = await this.db.select().from(reservations).where(eq(reservations.id, reservationId)).limit(1);
     if (!r) return undefined;
     const seatRows = await this.db
-      .select({ seatId: seats.id, section: seats.section, row: seats.row, number: seats.number, price: reservationSeats.price })
+      .select({ seatId: seats.id, section: seats.section, row: seats.row, number: seats.number, tier: seats.tier, price: reservationSeats.price })
       .from(reservationSeats)
       .innerJoin(seats, eq(seats.id, reservationSeats.seatId))
       .where(eq(reservationSeats.reservationId, reservationId))
@@ -203,6 +213,26 @@ export class ReservationRepository implements PayableReservations {
       .select({ n: count() })
       .from(reservations)
       .where(and(eq(reservations.userId, userId), eq(reservations.scheduleId, scheduleId), eq(reservations.status, 'HELD')));
+    return Number(row?.n ?? 0);
+  }
+
+  /** A schedule's live (HELD or CONFIRMED) reservations, oldest id first: the performance cancellation's next batch. */
+  async liveOfSchedule(scheduleId: number, limit: number): Promise<string[]> {
+    const rows = await this.db
+      .select({ id: reservations.id })
+      .from(reservations)
+      .where(and(eq(reservations.scheduleId, scheduleId), inArray(reservations.status, ['HELD', 'CONFIRMED'])))
+      .orderBy(asc(reservations.id))
+      .limit(limit);
+    return rows.map((r) => r.id);
+  }
+
+  /** How many live reservations a schedule has (the cancellation's starting count). */
+  async countLiveOfSchedule(scheduleId: number): Promise<number> {
+    const [row] = await this.db
+      .select({ n: count() })
+      .from(reservations)
+      .where(and(eq(reservations.scheduleId, scheduleId), inArray(reservations.status, ['HELD', 'CONFIRMED'])));
     return Number(row?.n ?? 0);
   }
 

@@ -16,6 +16,7 @@ import {
   reservationStatusKey,
   reservationWorkflowId,
   scheduleIdKey,
+  stateQuery,
   userIdKey,
 } from '../../workflows/contract.js';
 import { refundReservationWorkflow, reservationWorkflow } from '../../workflows/index.js';
@@ -77,6 +78,24 @@ export class ReservationWorkflows {
 
   async cancelHeld(reservationId: string, updateId: string): Promise<CancelResult> {
     return this.update(() => this.handle(reservationId).executeUpdate(cancelUpdate, { updateId }));
+  }
+
+  /**
+   * Ends a hold's workflow through its own cancel update (a performance cancellation; the update id
+   * is fixed per reservation, so a retried batch joins the first attempt). ENDED when the workflow is
+   * closed or refused because it already left HELD; NOT_YET while it is still PENDING (its hold
+   * result not yet recorded), which the caller retries.
+   */
+  async endHold(reservationId: string): Promise<'ENDED' | 'NOT_YET'> {
+    try {
+      await this.cancelHeld(reservationId, `performance-cancel-${reservationId}`);
+      return 'ENDED';
+    } catch (err) {
+      if (!(err instanceof UpdateRejected)) throw err;
+      if (err.reason === 'WORKFLOW_CLOSED') return 'ENDED';
+      const state = await this.handle(reservationId).query(stateQuery).catch(() => undefined);
+      return state?.status === 'PENDING' ? 'NOT_YET' : 'ENDED';
+    }
   }
 
   /** Refund of a confirmed reservation: its own short workflow, one per reservation. */

@@ -5,5 +5,13 @@ import { z } from 'zod';
  * this shape: the hold result (contracts.ts), the API's reservation (representation.ts) and the
  * reservation events (events/catalog.ts) all carry it.
  */
-export const heldSeatSchema = z.object({ seatId: z.number().int(), section: z.string(), row: z.string(), number: z.number().int(), price: z.number().int() });
+export const heldSeatSchema = z.object({
+  seatId: z.number().int(),
+  section: z.string(),
+  row: z.string(),
+  number: z.number().int(),
+  // Optional: holds recorded before the tier was carried (workflow histories, old events) lack it.
+  tier: z.string().optional(),
+  price: z.number().int(),
+});
 export type HeldSeat = z.infer<typeof heldSeatSchema>;

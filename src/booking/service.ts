@@ -3,7 +3,7 @@ import { ScheduleCache } from '../catalog/schedule-cache.js';
 import { ScheduleSeats } from '../catalog/schedule-seats.js';
 import { DomainError, notFound, type ErrorCode } from '../shared/errors.js';
 import type { HoldResult, PayResult } from './contracts.js';
-import { checkSeatSelection, decideCancellation, saleWindow } from './domain.js';
+import { checkSeatSelection, decideCancellation, saleWindow, type SaleWindowState } from './domain.js';
 import { reservationIdFor } from './ids.js';
 import type { ReservationRepository } from './repository.js';
 import { UpdateRejected, type ReservationWorkflows } from './reservation-workflows.js';
@@ -45,7 +45,7 @@ export class BookingService {
     const schedule = await this.schedules.get(req.scheduleId);
     if (!schedule) throw notFound('Schedule');
     const window = saleWindow(schedule, now);
-    if (window !== 'OPEN') throw new DomainError('SALE_NOT_OPEN', window === 'NOT_OPEN' ? `Sale opens at ${schedule.saleOpensAt.toISOString()}` : 'Sale is closed');
+    if (window !== 'OPEN') throw saleRefusal(window, schedule.saleOpensAt);
     const max = Math.min(schedule.maxSeatsPerReservation, this.settings.maxSeatsPerReservation);
     const problem = checkSeatSelection(req.seatIds, max);
     if (problem) throw new DomainError(problem.startsWith('at most') ? 'TOO_MANY_SEATS' : 'VALIDATION_FAILED', problem);
@@ -55,7 +55,8 @@ export class BookingService {
 
     const reservationId = reservationIdFor(userId, idempotencyKey);
     // The lock outlives the hold a little so it never frees a seat before MySQL does.
-    const lock = await this.seatLocks.acquire(req.scheduleId, req.seatIds, reservationId, this.settings.holdTtlMs + 30_000);
+    const holdTtlMs = schedule.holdTtlSeconds !== null ? schedule.holdTtlSeconds * 1000 : this.settings.holdTtlMs;
+    const lock = await this.seatLocks.acquire(req.scheduleId, req.seatIds, reservationId, holdTtlMs + 30_000);
     if (!lock.ok) throw new DomainError('SEAT_UNAVAILABLE', 'Some seats are already taken', { unavailableSeatIds: lock.takenSeatIds });
 
     let result: HoldResult;
@@ -66,6 +67,7 @@ export class BookingService {
         scheduleId: req.scheduleId,
         concertId: schedule.concertId,
         seatIds: req.seatIds,
+        // The default; the hold transaction applies the schedule's own TTL, read under its lock.
         holdTtlMs: this.settings.holdTtlMs,
       });
     } catch (err) {
@@ -92,10 +94,15 @@ export class BookingService {
           held: result.held,
         });
       }
+      if (result.code === 'SALE_PAUSED' || result.code === 'PERFORMANCE_CANCELLED') {
+        this.schedules.forget(req.scheduleId); // the cache said otherwise: read the change next time
+        throw saleRefusal(result.code === 'SALE_PAUSED' ? 'PAUSED' : 'CANCELLED', schedule.saleOpensAt);
+      }
       throw new DomainError('SEAT_UNAVAILABLE', 'Some seats are already taken', { unavailableSeatIds: result.unavailableSeatIds });
     }
     // The hold result carries everything the answer needs: no read-back from MySQL on the hot path.
-    if (!result.heldAt) return this.own(userId, reservationId); // a result recorded before heldAt existed
+    // A result recorded before heldAt (or the seat tier) was carried is read back instead.
+    if (!result.heldAt || result.seats.some((s) => s.tier === undefined)) return this.own(userId, reservationId);
     return {
       id: reservationId,
       userId,
@@ -103,7 +110,7 @@ export class BookingService {
       concertId: schedule.concertId,
       status: 'HELD',
       amount: result.amount,
-      seats: result.seats,
+      seats: result.seats.map((s) => ({ ...s, tier: s.tier! })),
       expiresAt: new Date(result.expiresAt),
       createdAt: new Date(result.heldAt),
       confirmedAt: null,
@@ -111,6 +118,11 @@ export class BookingService {
       reason: null,
       version: 0,
     };
+  }
+
+  /** An organiser changed the schedule: this process reads it afresh (others within the cache's few seconds). */
+  scheduleChanged(scheduleId: number): void {
+    this.schedules.forget(scheduleId);
   }
 
   /** Pays a reservation the caller already loaded with `own` (the route needs it for the waiting-room check). */
@@ -179,4 +191,11 @@ export class BookingService {
     if (r.status === 'CONFIRMED') return new DomainError('ALREADY_PAID', 'This reservation is already paid');
     return new DomainError(fallback, `Reservation is ${r.status}`);
   }
+}
+
+/** Why a hold is refused by the sale's state (each with its own code, so clients can tell them apart). */
+function saleRefusal(window: Exclude<SaleWindowState, 'OPEN'>, opensAt: Date): DomainError {
+  if (window === 'PAUSED') return new DomainError('SALE_PAUSED', 'The organiser paused the sale of this performance; try again later');
+  if (window === 'CANCELLED') return new DomainError('PERFORMANCE_CANCELLED', 'This performance is cancelled');
+  return new DomainError('SALE_NOT_OPEN', window === 'NOT_OPEN' ? `Sale opens at ${opensAt.toISOString()}` : 'Sale is closed');
 }

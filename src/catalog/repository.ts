@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, gte, inArray, lte, max, min } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gte, inArray, lte, max, min, sql } from 'drizzle-orm';
 import { appendEvent } from '../events/outbox.js';
 import { withTransaction, type Db, type DbOrTx } from '../platform/db/client.js';
 import { concerts, schedules, seats } from './schema.js';
@@ -9,7 +9,7 @@ export interface NewConcert {
   artist: string;
   description: string;
   venue: string;
-  schedules: Array<{ startsAt: Date; saleOpensAt: Date; saleClosesAt: Date; maxSeatsPerReservation?: number | undefined; maxTicketsPerUser?: number | undefined }>;
+  schedules: Array<{ startsAt: Date; saleOpensAt: Date; saleClosesAt: Date; maxSeatsPerReservation?: number | undefined; maxTicketsPerUser?: number | undefined; holdTtlSeconds?: number | undefined }>;
   sections: SectionSpec[];
 }
 
@@ -23,6 +23,12 @@ export interface SeatRow {
   tier: string;
   price: number;
   status: SeatStatus;
+}
+
+export interface ConcertSummary {
+  performances: { count: number; firstStartsAt: string; lastStartsAt: string };
+  priceRange: { min: number; max: number };
+  availability: { total: number; available: number };
 }
 
 /** Seats one buyer may hold or own per schedule unless the organiser sets another limit. */
@@ -46,6 +52,7 @@ export class CatalogRepository {
           saleClosesAt: s.saleClosesAt,
           maxSeatsPerReservation: s.maxSeatsPerReservation ?? 4,
           maxTicketsPerUser: s.maxTicketsPerUser ?? DEFAULT_TICKETS_PER_USER,
+          holdTtlSeconds: s.holdTtlSeconds ?? null,
         });
         const scheduleId = Number(r.insertId);
         scheduleIds.push(scheduleId);
@@ -56,21 +63,6 @@ export class CatalogRepository {
       const seatCount = layout.length * scheduleIds.length;
       await appendEvent(tx, 'ConcertCreated', concertId, { concertId, title: input.title, scheduleIds, seatCount, adminId }, { userId: adminId });
       return { concertId, scheduleIds, seatCount };
-    });
-  }
-
-  /**
-   * Sets a schedule's per-user ticket limit and records who did it, in one transaction. Holds
-   * already made stand; new holds count against the new limit. False when there is no such schedule.
-   */
-  async setTicketLimit(scheduleId: number, maxTicketsPerUser: number, adminId: number): Promise<boolean> {
-    return withTransaction(this.db, async (tx) => {
-      const [before] = await tx.select({ limit: schedules.maxTicketsPerUser }).from(schedules).where(eq(schedules.id, scheduleId)).for('update');
-      if (!before) return false;
-      await tx.update(schedules).set({ maxTicketsPerUser }).where(eq(schedules.id, scheduleId));
-      const detail = JSON.stringify({ from: before.limit, to: maxTicketsPerUser });
-      await appendEvent(tx, 'AdminAction', `admin-${adminId}`, { adminId, action: 'schedule.ticket-limit', target: `schedule-${scheduleId}`, detail }, { userId: adminId });
-      return true;
     });
   }
 
@@ -92,6 +84,41 @@ export class CatalogRepository {
       this.db.select({ n: count() }).from(concerts).where(where),
     ]);
     return { items, total: Number(total?.n ?? 0) };
+  }
+
+  /**
+   * What a buyer sees of each concert beside its title: first and last performance, the price range
+   * and seats still available (on schedules whose sale is not paused or cancelled), in one grouped
+   * query over the concerts' seats. A concert without seats is absent from the map.
+   */
+  async concertSummaries(concertIds: number[]): Promise<Map<number, ConcertSummary>> {
+    if (concertIds.length === 0) return new Map();
+    const rows = await this.db
+      .select({
+        concertId: schedules.concertId,
+        first: sql<Date | string>`MIN(${schedules.startsAt})`,
+        last: sql<Date | string>`MAX(${schedules.startsAt})`,
+        performances: sql<number>`COUNT(DISTINCT ${schedules.id})`,
+        minPrice: min(seats.price),
+        maxPrice: max(seats.price),
+        total: count(),
+        available: sql<number>`SUM(${seats.status} = 'AVAILABLE' AND ${schedules.status} = 'SCHEDULED')`,
+      })
+      .from(seats)
+      .innerJoin(schedules, eq(schedules.id, seats.scheduleId))
+      .where(inArray(schedules.concertId, concertIds))
+      .groupBy(schedules.concertId);
+    const iso = (v: Date | string) => (v instanceof Date ? v : new Date(`${v.replace(' ', 'T')}Z`)).toISOString();
+    return new Map(
+      rows.map((r) => [
+        r.concertId,
+        {
+          performances: { count: Number(r.performances), firstStartsAt: iso(r.first), lastStartsAt: iso(r.last) },
+          priceRange: { min: Number(r.minPrice), max: Number(r.maxPrice) },
+          availability: { total: Number(r.total), available: Number(r.available ?? 0) },
+        },
+      ]),
+    );
   }
 
   async findConcert(id: number) {

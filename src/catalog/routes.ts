@@ -3,11 +3,28 @@ import { createRouter } from '../platform/http/app.js';
 import { sendJson } from '../platform/http/representation.js';
 import { IdParam, isoDate, json, PageQuery, problems } from '../platform/http/openapi.js';
 import { notFound } from '../shared/errors.js';
-import type { CatalogRepository } from './repository.js';
+import type { CatalogRepository, ConcertSummary } from './repository.js';
+import { scheduleStatuses } from './schedule-rules.js';
 import type { SeatMapCache } from './seat-map-cache.js';
 
 const Concert = z
-  .object({ id: z.number().int(), title: z.string(), artist: z.string(), description: z.string(), venue: z.string(), createdAt: z.string() })
+  .object({
+    id: z.number().int(),
+    title: z.string(),
+    artist: z.string(),
+    description: z.string(),
+    venue: z.string(),
+    createdAt: z.string(),
+    performances: z
+      .object({ count: z.number().int(), firstStartsAt: z.string(), lastStartsAt: z.string() })
+      .nullable()
+      .openapi({ description: 'How many performances and the first and last date (null: none yet)' }),
+    priceRange: z.object({ min: z.number().int(), max: z.number().int() }).nullable().openapi({ description: 'Cheapest and dearest seat, KRW' }),
+    availability: z
+      .object({ total: z.number().int(), available: z.number().int() })
+      .nullable()
+      .openapi({ description: 'Seats over all performances, and those free now on performances on sale (not paused or cancelled)' }),
+  })
   .openapi('Concert');
 const SeatCounts = z.object({ total: z.number().int(), available: z.number().int(), held: z.number().int(), sold: z.number().int() });
 const Schedule = z
@@ -17,7 +34,7 @@ const Schedule = z
     startsAt: z.string(),
     saleOpensAt: z.string(),
     saleClosesAt: z.string(),
-    status: z.string(),
+    status: z.enum(scheduleStatuses).openapi({ description: 'SCHEDULED, PAUSED (sale paused), CANCELLING or CANCELLED' }),
     maxSeatsPerReservation: z.number().int(),
     maxTicketsPerUser: z.number().int().openapi({ description: 'Seats one buyer may hold or own on this schedule, over all their reservations (409 TICKET_LIMIT past it)' }),
     seats: SeatCounts,
@@ -38,7 +55,14 @@ const CompactSeatMap = z
   })
   .openapi('CompactSeatMap');
 
-const toConcert = (c: { id: number; title: string; artist: string; description: string; venue: string; createdAt: Date }) => ({ ...c, createdAt: c.createdAt.toISOString() });
+type ConcertRow = { id: number; title: string; artist: string; description: string; venue: string; createdAt: Date };
+const toConcert = (c: ConcertRow, summary: ConcertSummary | undefined) => ({
+  ...c,
+  createdAt: c.createdAt.toISOString(),
+  performances: summary?.performances ?? null,
+  priceRange: summary?.priceRange ?? null,
+  availability: summary?.availability ?? null,
+});
 
 export function catalogRoutes(deps: { catalog: CatalogRepository; seatMaps: SeatMapCache }) {
   const app = createRouter();
@@ -62,7 +86,8 @@ export function catalogRoutes(deps: { catalog: CatalogRepository; seatMaps: Seat
     async (c) => {
       const q = c.req.valid('query');
       const { items, total } = await deps.catalog.listConcerts(q);
-      return c.json({ items: items.map(toConcert), page: q.page, pageSize: q.pageSize, total }, 200);
+      const summaries = await deps.catalog.concertSummaries(items.map((i) => i.id));
+      return c.json({ items: items.map((i) => toConcert(i, summaries.get(i.id))), page: q.page, pageSize: q.pageSize, total }, 200);
     },
   );
 
@@ -78,7 +103,8 @@ export function catalogRoutes(deps: { catalog: CatalogRepository; seatMaps: Seat
     async (c) => {
       const concert = await deps.catalog.findConcert(c.req.valid('param').concertId);
       if (!concert) throw notFound('Concert');
-      return c.json(toConcert(concert), 200);
+      const summaries = await deps.catalog.concertSummaries([concert.id]);
+      return c.json(toConcert(concert, summaries.get(concert.id)), 200);
     },
   );
 

@@ -16,6 +16,11 @@ export class ScheduleCache {
     private readonly maxEntries = 10_000,
   ) {}
 
+  /** Drops one schedule's entry (it changed): the next get reads MySQL. */
+  forget(scheduleId: number): void {
+    this.entries.delete(scheduleId);
+  }
+
   get(scheduleId: number): Promise<Schedule | undefined> {
     const hit = this.entries.get(scheduleId);
     if (hit && Date.now() - hit.at < this.ttlMs) return hit.value;

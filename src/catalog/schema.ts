@@ -1,5 +1,6 @@
 import { index, int, mysqlEnum, mysqlTable, smallint, text, uniqueIndex, varchar } from 'drizzle-orm/mysql-core';
 import { ts, createdAt, id } from '../platform/db/columns.js';
+import { scheduleStatuses } from './schedule-rules.js';
 
 // The catalog owns concerts, schedules and the seats of each schedule (booking changes a seat's status only
 // through its own repository, inside the hold/confirm/release transactions).
@@ -24,10 +25,14 @@ export const schedules = mysqlTable(
     startsAt: ts('starts_at').notNull(),
     saleOpensAt: ts('sale_opens_at').notNull(),
     saleClosesAt: ts('sale_closes_at').notNull(),
-    status: mysqlEnum('status', ['SCHEDULED', 'CANCELLED']).notNull().default('SCHEDULED'),
+    // SCHEDULED <-> PAUSED (sale paused by the organiser); CANCELLING while the cancellation
+    // workflow refunds, then CANCELLED (src/catalog/schedule-rules.ts).
+    status: mysqlEnum('status', scheduleStatuses).notNull().default('SCHEDULED'),
     maxSeatsPerReservation: smallint('max_seats_per_reservation').notNull().default(4),
     // Seats one user may hold or own on this schedule, over all their reservations (anti-hoarding).
     maxTicketsPerUser: smallint('max_tickets_per_user').notNull().default(4),
+    // How long a new hold on this schedule lasts; null means HOLD_TTL_SECONDS.
+    holdTtlSeconds: int('hold_ttl_seconds'),
     // Waiting-room settings; null means "use the configured default".
     queueMaxActive: int('queue_max_active'),
     queueAdmitRate: int('queue_admit_rate'),

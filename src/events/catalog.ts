@@ -47,6 +47,21 @@ export const eventCatalog = {
   UserRegistered: { aggregateType: 'user', schemaVersion: 1, payload: z.object({ userId: z.number().int(), role: z.string() }) },
   SecurityEvent: { aggregateType: 'security', schemaVersion: 1, payload: z.object({ kind: z.string(), userId: z.number().int().nullable(), ip: z.string().nullable(), detail: z.string() }) },
   ConcertCreated: { aggregateType: 'concert', schemaVersion: 1, payload: z.object({ concertId: z.number().int(), title: z.string(), scheduleIds: z.array(z.number().int()), seatCount: z.number().int(), adminId: z.number().int().nullable() }) },
+  // Catalog lifecycle (aggregate `concert`, so one concert's changes are in order with its creation):
+  // a schedule added, edited, paused, resumed, being cancelled or cancelled (docs/catalog-lifecycle.md).
+  ConcertUpdated: { aggregateType: 'concert', schemaVersion: 1, payload: z.object({ concertId: z.number().int(), changes: z.record(z.string(), z.unknown()), adminId: z.number().int() }) },
+  ScheduleChanged: {
+    aggregateType: 'concert',
+    schemaVersion: 1,
+    payload: z.object({
+      concertId: z.number().int(),
+      scheduleId: z.number().int(),
+      change: z.enum(['ADDED', 'UPDATED', 'PAUSED', 'RESUMED', 'CANCELLING', 'CANCELLED']),
+      status: z.string(),
+      changes: z.record(z.string(), z.unknown()).optional(),
+      adminId: z.number().int().nullable(),
+    }),
+  },
   AdminAction: { aggregateType: 'admin', schemaVersion: 1, payload: z.object({ adminId: z.number().int(), action: z.string(), target: z.string(), detail: z.string() }) },
 } as const satisfies Record<string, { aggregateType: string; schemaVersion: number; payload: z.ZodType }>;
 

@@ -8,7 +8,10 @@ import { ReservationWorkflows } from '../booking/reservation-workflows.js';
 import { RedisSeatLocks } from '../booking/seat-locks.js';
 import { BookingService } from '../booking/service.js';
 import { CatalogRepository } from '../catalog/repository.js';
+import { catalogAdminRoutes } from '../catalog/admin-routes.js';
+import { ScheduleLifecycle } from '../catalog/lifecycle.js';
 import { catalogRoutes } from '../catalog/routes.js';
+import { ScheduleCancellations } from '../catalog/schedule-cancellations.js';
 import { SeatMapCache } from '../catalog/seat-map-cache.js';
 import type { Config } from '../config.js';
 import { eventAdminRoutes } from '../events/admin-routes.js';
@@ -150,6 +153,27 @@ export function buildApiApp(deps: ApiDeps) {
   app.route(v1, walletRoutes({ wallets, idempotency, auth, maxCharge: config.WALLET_MAX_CHARGE, rateLimit: limits?.booking }));
   app.route(v1, bookingRoutes({ booking, reservations, idempotency, auth, admission, maxSeatsPerReservation: config.MAX_SEATS_PER_RESERVATION, rateLimit: limits?.booking }));
   app.route(v1, adminRoutes({ catalog, booking, audit, auth, idempotency, auditForbidden: forbidden }));
+  app.route(
+    v1,
+    catalogAdminRoutes({
+      catalog,
+      lifecycle: new ScheduleLifecycle(db),
+      cancellations: new ScheduleCancellations(deps.temporal, config.TEMPORAL_TASK_QUEUE, {
+        batchSize: config.CANCELLATION_BATCH_SIZE,
+        batchesPerRun: config.CANCELLATION_BATCHES_PER_RUN,
+        workflowIdPrefix: config.CANCELLATION_WORKFLOW_ID_PREFIX,
+      }),
+      onScheduleChanged: (scheduleId) => {
+        booking.scheduleChanged(scheduleId);
+        queue.settings.forget(scheduleId);
+      },
+      audit,
+      auth,
+      requireAdmin: requireRole('ADMIN'),
+      auditForbidden: forbidden,
+      idempotency,
+    }),
+  );
   app.route(v1, queueRoutes({ queue: queue.service, auth, sseIntervalMs: config.QUEUE_SSE_INTERVAL_MS, idempotency, rateLimit: limits?.queue }));
   app.route(v1, queueAdminRoutes({ settings: queue.settings, service: queue.service, admission: queue.admission, auth, requireAdmin: requireRole('ADMIN'), auditForbidden: forbidden, idempotency }));
   app.route(v1, eventRoutes({ hub: notifications, history: new UserEventLog(db), auth, keepAliveMs: config.SSE_KEEPALIVE_MS }));

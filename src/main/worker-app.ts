@@ -15,7 +15,10 @@ import type { Db } from '../platform/db/client.js';
 import type { Metrics } from '../platform/observability/metrics.js';
 import type { Redis } from '../platform/redis.js';
 import { encryptedDataConverter } from '../platform/temporal-codec.js';
-import { queueSettledHook } from '../queue/wiring.js';
+import { queueCloser, queueSettledHook } from '../queue/wiring.js';
+import { noWaitingList, type WaitingListCloser } from '../../activities/schedule-cancellation.js';
+import { ReservationWorkflows } from '../booking/reservation-workflows.js';
+import { ScheduleLifecycle } from '../catalog/lifecycle.js';
 
 export const workflowsPath = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
 
@@ -45,6 +48,8 @@ export interface WorkerDeps {
   /** Tests replace single activities (fault injection); production passes nothing. */
   overrideActivities?: (activities: BookingActivities) => Partial<BookingActivities>;
   onReservationSettled?: (r: { reservationId: string; scheduleId: number; userId: number; outcome: 'CONFIRMED' | 'RELEASED' }) => Promise<void>;
+  /** Closes a cancelled performance's waiting list (default: none exists yet). */
+  waitingList?: WaitingListCloser;
 }
 
 export function buildActivities(deps: Omit<WorkerDeps, 'connection' | 'workflowBundle'>): BookingActivities {
@@ -61,6 +66,13 @@ export function buildActivities(deps: Omit<WorkerDeps, 'connection' | 'workflowB
     // Default: end the buyer's ACTIVE waiting-room token so the next waiter is admitted at once.
     // The token stays while the buyer holds other seats of the schedule (they may still pay them).
     onReservationSettled: deps.onReservationSettled ?? queueSettledHook({ ...deps, liveHolds: (userId, scheduleId) => reservations.liveHolds(userId, scheduleId) }),
+    cancellation: {
+      lifecycle: new ScheduleLifecycle(deps.db),
+      holds: new ReservationWorkflows(deps.client, deps.config.TEMPORAL_TASK_QUEUE),
+      closeQueue: queueCloser(deps),
+      // The waiting list's own capability plugs in here (issue 11 part 1); until then nothing to close.
+      waitingList: deps.waitingList ?? noWaitingList,
+    },
   });
   return { ...activities, ...(deps.overrideActivities?.(activities) ?? {}) };
 }

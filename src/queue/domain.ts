@@ -41,6 +41,8 @@ export interface QueueSettings {
   opensAtMs: number;
   closesAtMs: number;
   cancelled: boolean;
+  /** The organiser paused the sale: nobody is admitted (waiters keep their places) until it resumes. */
+  paused?: boolean;
 }
 
 export interface QueueDefaults {
@@ -78,7 +80,8 @@ export function resolveSettings(
     auto: { minAdmitRate, maxAdmitRate, targetP99Ms: row.targetP99Ms ?? defaults.auto.targetP99Ms },
     opensAtMs: row.saleOpensAt.getTime(),
     closesAtMs: row.saleClosesAt.getTime(),
-    cancelled: row.status === 'CANCELLED',
+    cancelled: row.status === 'CANCELLED' || row.status === 'CANCELLING',
+    paused: row.status === 'PAUSED',
   };
 }
 

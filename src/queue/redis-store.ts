@@ -82,7 +82,8 @@ export class RedisQueueStore implements QueueStore {
       s.scheduleId,
       // Auto mode: what to run on until the controller has decided (the script prefers its values).
       s.maxActive,
-      s.admitRatePerSec,
+      // A paused sale admits nobody: rate 0 (and not the controller's rate, see auto below).
+      s.paused ? 0 : s.admitRatePerSec,
       this.opts.activeTtlMs,
       this.opts.graceMs,
       s.opensAtMs,
@@ -91,7 +92,7 @@ export class RedisQueueStore implements QueueStore {
       this.opts.keepMs ?? 7 * 86_400_000,
       args.userId ?? '',
       args.tokenId ?? '',
-      s.mode === 'auto' ? 1 : 0,
+      s.mode === 'auto' && !s.paused ? 1 : 0,
       // A cancelled performance has no sale window left.
       s.cancelled ? 0 : s.closesAtMs,
       args.reason ?? '',

@@ -56,6 +56,11 @@ export class MysqlQueueSettings implements QueueSettingsSource {
     return value;
   }
 
+  /** The schedule changed (paused, resumed, cancelled): this process reads it afresh on the next call. */
+  forget(scheduleId: number): void {
+    this.cache.delete(scheduleId);
+  }
+
   async overrides(scheduleId: number): Promise<QueueOverrides | undefined> {
     const [row] = await this.db.select(columns).from(schedules).where(eq(schedules.id, scheduleId)).limit(1);
     return row;

@@ -118,3 +118,12 @@ export function queueSettledHook(deps: QueueWiringDeps & { liveHolds?: (userId: 
     await service.complete(r.userId, r.scheduleId);
   };
 }
+
+/** Ends a schedule's waiting room for everyone (reason CLOSED): the worker's step when a performance is cancelled. */
+export function queueCloser(deps: QueueWiringDeps) {
+  const { service, settings } = buildQueueService(deps);
+  return async (scheduleId: number) => {
+    settings.forget(scheduleId); // read the CANCELLING status now, not a cached SCHEDULED one
+    await service.endSale(scheduleId, 'CLOSED');
+  };
+}

@@ -84,11 +84,11 @@ describe('ticket limit per buyer and schedule', () => {
 
     const set = await patch(admin.token, scheduleId, { maxTicketsPerUser: 6 });
     expect(set.status).toBe(200);
-    expect(set.body).toEqual({ scheduleId, maxTicketsPerUser: 6 });
+    expect(set.body).toMatchObject({ id: scheduleId, maxTicketsPerUser: 6 });
     const schedules = await ctx.request('GET', `/api/v1/concerts/${concertId}/schedules`);
     expect(schedules.body.items[0].maxTicketsPerUser).toBe(6);
     const [events] = await ctx.pool.query<any[]>(`SELECT payload FROM domain_events WHERE type = 'AdminAction' AND aggregate_id = ?`, [`admin-${admin.id}`]);
-    expect(events.map((e) => JSON.parse(e.payload).action)).toContain('schedule.ticket-limit');
+    expect(events.map((e) => JSON.parse(e.payload)).find((a) => a.action === 'schedule.update')).toMatchObject({ target: `schedule-${scheduleId}`, detail: JSON.stringify({ maxTicketsPerUser: { from: 4, to: 6 } }) });
 
     expect((await hold(user.token, scheduleId, seatIds.slice(0, 4))).status).toBe(201);
     expect((await hold(user.token, scheduleId, seatIds.slice(4, 6))).status).toBe(201);

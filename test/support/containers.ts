@@ -27,6 +27,8 @@ export async function startContainers(): Promise<{
         '--search-attribute', 'UserId=Keyword',
         '--search-attribute', 'ScheduleId=Keyword',
         '--search-attribute', 'ConcertId=Keyword',
+        '--search-attribute', 'CancellationPhase=Keyword',
+        '--search-attribute', 'CancellationProcessed=Int',
       ])
       .withExposedPorts(TEMPORAL_PORT)
       .withWaitStrategy(Wait.forListeningPorts())

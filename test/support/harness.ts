@@ -55,6 +55,7 @@ export async function createTestContext(opts: TestContextOptions = {}) {
     TEMPORAL_TASK_QUEUE: `booking-${id}`,
     KAFKA_BROKERS: stack.kafkaBrokers,
     KAFKA_TOPIC_PREFIX: `${id}.`,
+    CANCELLATION_WORKFLOW_ID_PREFIX: `${id}-`,
     // Booking tests need no waiting room; queue tests pass QUEUE_ENFORCED: 'true'.
     QUEUE_ENFORCED: 'false',
     ...opts.env,

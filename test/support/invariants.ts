@@ -259,3 +259,32 @@ export async function checkTicketLimit(pool: mysql.Pool): Promise<string[]> {
   )) as unknown as [Array<Record<string, unknown>>];
   return found.length > 0 ? [`buyer over the ticket limit: ${JSON.stringify(found.slice(0, 5))}`] : [];
 }
+
+/**
+ * Catalog lifecycle (issue 11 part 2): a cancelled performance left every buyer whole (no live
+ * reservation, no payment kept), and no hold was taken on a schedule after its cancellation began
+ * (the hold transaction share-locks the schedule row, so it either committed before or was refused).
+ */
+export async function checkScheduleLifecycle(pool: mysql.Pool): Promise<string[]> {
+  const problems: string[] = [];
+  const check = async (name: string, sql: string) => {
+    const [found] = (await pool.query(sql)) as unknown as [Array<Record<string, unknown>>];
+    if (found.length > 0) problems.push(`${name}: ${JSON.stringify(found.slice(0, 5))}${found.length > 5 ? ` (+${found.length - 5} more)` : ''}`);
+  };
+  await check(
+    'cancelled schedule with a live reservation',
+    `SELECT s.id schedule_id, r.id, r.status FROM schedules s JOIN reservations r ON r.schedule_id = s.id WHERE s.status = 'CANCELLED' AND r.status IN ('HELD','CONFIRMED')`,
+  );
+  await check(
+    'cancelled schedule with a payment not refunded',
+    `SELECT s.id schedule_id, p.id payment_id, p.reservation_id FROM schedules s JOIN reservations r ON r.schedule_id = s.id JOIN payments p ON p.reservation_id = r.id
+     WHERE s.status = 'CANCELLED' AND p.status <> 'REFUNDED'`,
+  );
+  await check(
+    'hold taken after the cancellation began',
+    `SELECT r.id, r.created_at, e.occurred_at cancelling_at FROM reservations r
+     JOIN domain_events e ON e.type = 'ScheduleChanged' AND JSON_VALUE(e.payload, '$.change') = 'CANCELLING' AND JSON_VALUE(e.payload, '$.scheduleId') = r.schedule_id
+     WHERE r.created_at >= e.occurred_at`,
+  );
+  return problems;
+}

@@ -35,7 +35,9 @@ describe('reservation rules', () => {
     expect(saleWindow(s, new Date(999))).toBe('NOT_OPEN');
     expect(saleWindow(s, new Date(1000))).toBe('OPEN');
     expect(saleWindow(s, new Date(2000))).toBe('CLOSED');
-    expect(saleWindow({ ...s, status: 'CANCELLED' }, new Date(1500))).toBe('CLOSED');
+    expect(saleWindow({ ...s, status: 'CANCELLED' }, new Date(1500))).toBe('CANCELLED');
+    expect(saleWindow({ ...s, status: 'CANCELLING' }, new Date(1500))).toBe('CANCELLED');
+    expect(saleWindow({ ...s, status: 'PAUSED' }, new Date(1500))).toBe('PAUSED');
   });
 
   it('folds events into the reservation state, in sequence order', () => {

@@ -26,6 +26,7 @@ const schedule = {
   queueMinAdmitRate: null,
   queueMaxAdmitRate: null,
   queueTargetP99Ms: null,
+  holdTtlSeconds: null,
   createdAt: new Date('2029-12-01T00:00:00Z'),
 };
 const catalog: BookingCatalog = {
@@ -47,7 +48,7 @@ const view = (id: string, status: ReservationStatus, userId = 1): ReservationVie
   reason: null,
   version: 0,
   createdAt: now,
-  seats: [{ seatId: 1, section: 'A', row: '1', number: 1, price: 100_000 }],
+  seats: [{ seatId: 1, section: 'A', row: '1', number: 1, tier: 'R', price: 100_000 }],
 });
 
 function fakeLocks(acquire: Awaited<ReturnType<SeatLocks['acquire']>> = { ok: true }) {

@@ -192,7 +192,7 @@ describe('docker-compose.yml', () => {
     expect(args[args.indexOf('--ip') + 1]).toBe('0.0.0.0');
     expect(args[args.indexOf('--ui-ip') + 1]).toBe('0.0.0.0');
     const attrs = args.filter((_a, i) => args[i - 1] === '--search-attribute');
-    expect(attrs.sort()).toEqual(['ConcertId=Keyword', 'ReservationStatus=Keyword', 'ScheduleId=Keyword', 'UserId=Keyword']);
+    expect(attrs.sort()).toEqual(['CancellationPhase=Keyword', 'CancellationProcessed=Int', 'ConcertId=Keyword', 'ReservationStatus=Keyword', 'ScheduleId=Keyword', 'UserId=Keyword']);
   });
 });
 

@@ -1,0 +1,2 @@
+ALTER TABLE `schedules` MODIFY COLUMN `status` enum('SCHEDULED','PAUSED','CANCELLING','CANCELLED') NOT NULL DEFAULT 'SCHEDULED';--> statement-breakpoint
+ALTER TABLE `schedules` ADD `hold_ttl_seconds` int;

@@ -1,0 +1,72 @@
+import type { ReleaseInput } from './contracts.js';
+import type { ReservationRepository } from './repository.js';
+
+/** The reservation workflows as a performance cancellation needs them (Temporal behind it: reservation-workflows.ts). */
+export interface HoldWorkflows {
+  /**
+   * Ends a reservation's workflow through its own cancel update, so none is left waiting for a
+   * payment timer: ENDED once it is closed (or gone), NOT_YET while it has not answered its hold.
+   */
+  endHold(reservationId: string): Promise<'ENDED' | 'NOT_YET'>;
+}
+
+/** Payment's refund, idempotent by reservation (a no-op without a payment or once refunded). */
+export interface Refunds {
+  refundReservation(reservationId: string, reason: string): Promise<{ refunded: boolean; amount: number }>;
+}
+
+export type CancelOutcome = 'HOLD_RELEASED' | 'PURCHASE_REFUNDED' | 'ALREADY_CLOSED';
+
+export interface PerformanceCancellationDeps {
+  reservations: Pick<ReservationRepository, 'find' | 'liveOfSchedule' | 'countLiveOfSchedule'>;
+  /** Booking's release with its Redis upkeep (ReservationSteps.release). */
+  release: (input: ReleaseInput) => Promise<{ changed: boolean }>;
+  refunds: Refunds;
+  holds: HoldWorkflows;
+}
+
+/** Thrown when a reservation cannot be closed yet (its workflow has not answered its hold): retry the batch. */
+export class NotYetCancellable extends Error {
+  override name = 'NotYetCancellable';
+}
+
+/**
+ * Booking's part of cancelling a performance: closing one reservation, whatever it is doing, so
+ * that its buyer ends with their money and no seat. Every step is idempotent by reservation id, so
+ * a batch retried after a worker crash repeats nothing that already happened.
+ */
+export class PerformanceCancellation {
+  constructor(private readonly deps: PerformanceCancellationDeps) {}
+
+  liveReservations(scheduleId: number, limit: number): Promise<string[]> {
+    return this.deps.reservations.liveOfSchedule(scheduleId, limit);
+  }
+
+  countLive(scheduleId: number): Promise<number> {
+    return this.deps.reservations.countLiveOfSchedule(scheduleId);
+  }
+
+  /**
+   * A hold is closed in MySQL first (CANCELLED, under the reservation's row lock), so a payment
+   * racing it is either refused (it locks the row after us) or already committed (and refunded
+   * below); then the reservation's own workflow is ended through its cancel update (its release is
+   * a no-op by then). A purchase is refunded, then released as REFUNDED, like a buyer's own refund.
+   */
+  async cancelOne(reservationId: string, reason: string): Promise<{ outcome: CancelOutcome; amount: number }> {
+    const before = await this.deps.reservations.find(reservationId);
+    if (!before) return { outcome: 'ALREADY_CLOSED', amount: 0 };
+    if (before.status === 'HELD') await this.deps.release({ reservationId, status: 'CANCELLED', reason });
+    const now = (await this.deps.reservations.find(reservationId))!;
+    if (now.status === 'CONFIRMED' || now.status === 'REFUNDED') {
+      await this.deps.refunds.refundReservation(reservationId, reason);
+      await this.deps.release({ reservationId, status: 'REFUNDED', reason });
+      return { outcome: 'PURCHASE_REFUNDED', amount: now.amount };
+    }
+    // A payment that committed just before the release above is given back (a no-op without one).
+    await this.deps.refunds.refundReservation(reservationId, reason);
+    if (now.status === 'CANCELLED' && (await this.deps.holds.endHold(reservationId)) === 'NOT_YET') {
+      throw new NotYetCancellable(`reservation ${reservationId}: its workflow has not answered its hold yet`);
+    }
+    return { outcome: before.status === 'HELD' || now.status === 'CANCELLED' ? 'HOLD_RELEASED' : 'ALREADY_CLOSED', amount: 0 };
+  }
+}
