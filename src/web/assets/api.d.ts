@@ -78,6 +78,22 @@ export interface Schemas {
     description: string;
     venue: string;
     createdAt: string;
+    /** How many performances and the first and last date (null: none yet) */
+    performances: {
+      count: number;
+      firstStartsAt: string;
+      lastStartsAt: string;
+    } | null;
+    /** Cheapest and dearest seat, KRW */
+    priceRange: {
+      min: number;
+      max: number;
+    } | null;
+    /** Seats over all performances, and those free now on performances on sale (not paused or cancelled) */
+    availability: {
+      total: number;
+      available: number;
+    } | null;
   };
   Schedule: {
     id: number;
@@ -85,7 +101,8 @@ export interface Schemas {
     startsAt: string;
     saleOpensAt: string;
     saleClosesAt: string;
-    status: string;
+    /** SCHEDULED, PAUSED (sale paused), CANCELLING or CANCELLED */
+    status: "SCHEDULED" | "PAUSED" | "CANCELLING" | "CANCELLED";
     maxSeatsPerReservation: number;
     /** Seats one buyer may hold or own on this schedule, over all their reservations (409 TICKET_LIMIT past it) */
     maxTicketsPerUser: number;
@@ -142,6 +159,7 @@ export interface Schemas {
       section: string;
       row: string;
       number: number;
+      tier?: string;
       price: number;
     }>;
     expiresAt: string;
@@ -174,11 +192,15 @@ export interface Schemas {
     venue: string;
     schedules: Array<{
       startsAt: string;
+      /** May be in the past: the sale is open at once */
       saleOpensAt: string;
       saleClosesAt: string;
+      /** Seats per reservation (default 4) */
       maxSeatsPerReservation?: number;
       /** Seats one buyer may hold or own on the schedule, over all their reservations (default 4) */
       maxTicketsPerUser?: number;
+      /** How long a new hold on this schedule lasts, in seconds (default HOLD_TTL_SECONDS) */
+      holdTtlSeconds?: number;
     }>;
     sections: Array<{
       name: string;
@@ -188,9 +210,73 @@ export interface Schemas {
       seatsPerRow: number;
     }>;
   };
-  ScheduleChange: {
+  NewSchedule: {
+    startsAt: string;
+    /** May be in the past: the sale is open at once */
+    saleOpensAt: string;
+    saleClosesAt: string;
+    /** Seats per reservation (default 4) */
+    maxSeatsPerReservation?: number;
     /** Seats one buyer may hold or own on the schedule, over all their reservations (default 4) */
+    maxTicketsPerUser?: number;
+    /** How long a new hold on this schedule lasts, in seconds (default HOLD_TTL_SECONDS) */
+    holdTtlSeconds?: number;
+    sections: Array<{
+      name: string;
+      tier: string;
+      price: number;
+      rows: number;
+      seatsPerRow: number;
+    }>;
+  };
+  ConcertChange: {
+    title?: string;
+    artist?: string;
+    description?: string;
+    venue?: string;
+  };
+  AdminSchedule: {
+    id: number;
+    concertId: number;
+    startsAt: string;
+    saleOpensAt: string;
+    saleClosesAt: string;
+    status: "SCHEDULED" | "PAUSED" | "CANCELLING" | "CANCELLED";
+    maxSeatsPerReservation: number;
     maxTicketsPerUser: number;
+    /** null: HOLD_TTL_SECONDS */
+    holdTtlSeconds: number | null;
+  };
+  ScheduleChange: {
+    saleOpensAt?: string;
+    saleClosesAt?: string;
+    /** Seats per reservation (default 4) */
+    maxSeatsPerReservation?: number;
+    /** Seats one buyer may hold or own on the schedule, over all their reservations (default 4) */
+    maxTicketsPerUser?: number;
+    /** null: back to HOLD_TTL_SECONDS */
+    holdTtlSeconds?: number | null;
+  };
+  CancellationProgress: {
+    scheduleId: number;
+    phase: "STOPPING_SALES" | "CANCELLING_RESERVATIONS" | "CLOSING" | "DONE";
+    reason: string;
+    startedAt: string;
+    finishedAt: string | null;
+    /** Live (HELD or CONFIRMED) reservations when sales stopped */
+    liveAtStart: number;
+    /** Reservations closed so far */
+    processed: number;
+    holdsReleased: number;
+    purchasesRefunded: number;
+    /** KRW returned to wallets */
+    amountRefunded: number;
+    batches: number;
+    /** Workflow runs (continue-as-new) */
+    runs: number;
+  };
+  ScheduleCancellation: {
+    reason: string;
   };
   QueueToken: {
     /** Send as X-Queue-Token on booking requests and status polls */
@@ -487,21 +573,6 @@ export interface Operations {
       seatCount: number;
     };
   };
-  /** Set a schedule's per-buyer ticket limit (live holds plus purchases) */
-  "PATCH /api/v1/admin/schedules/{scheduleId}": {
-    path: {
-      scheduleId: number;
-    };
-    headers?: {
-      /** Repeat a request safely: same key and body give the same response */
-      "idempotency-key"?: string;
-    };
-    body: Schemas["ScheduleChange"];
-    response: {
-      scheduleId: number;
-      maxTicketsPerUser: number;
-    };
-  };
   /** Force-cancel any reservation (release a hold, or refund a purchase regardless of the cutoff) */
   "POST /api/v1/admin/reservations/{reservationId}/cancel": {
     path: {
@@ -512,6 +583,98 @@ export interface Operations {
       "idempotency-key"?: string;
     };
     response: Schemas["Reservation"];
+  };
+  /** Add a performance (with its own generated seat map) to an existing concert */
+  "POST /api/v1/admin/concerts/{concertId}/schedules": {
+    path: {
+      concertId: number;
+    };
+    headers?: {
+      /** Repeat a request safely: same key and body give the same response */
+      "idempotency-key"?: string;
+    };
+    body: Schemas["NewSchedule"];
+    response: {
+      scheduleId: number;
+      seatCount: number;
+    };
+  };
+  /** Edit a concert (title, artist, description, venue) */
+  "PATCH /api/v1/admin/concerts/{concertId}": {
+    path: {
+      concertId: number;
+    };
+    headers?: {
+      /** Repeat a request safely: same key and body give the same response */
+      "idempotency-key"?: string;
+    };
+    body: Schemas["ConcertChange"];
+    response: {
+      id: number;
+      title: string;
+      artist: string;
+      description: string;
+      venue: string;
+    };
+  };
+  /** Edit a schedule: sale window, seat and ticket limits, hold TTL (nothing a sold ticket depends on) */
+  "PATCH /api/v1/admin/schedules/{scheduleId}": {
+    path: {
+      scheduleId: number;
+    };
+    headers?: {
+      /** Repeat a request safely: same key and body give the same response */
+      "idempotency-key"?: string;
+    };
+    body: Schemas["ScheduleChange"];
+    response: Schemas["AdminSchedule"];
+  };
+  /** Pause the sale: new holds get 409 SALE_PAUSED and the waiting room admits nobody */
+  "POST /api/v1/admin/schedules/{scheduleId}/pause": {
+    path: {
+      scheduleId: number;
+    };
+    headers?: {
+      /** Repeat a request safely: same key and body give the same response */
+      "idempotency-key"?: string;
+    };
+    response: {
+      scheduleId: number;
+      status: "SCHEDULED" | "PAUSED" | "CANCELLING" | "CANCELLED";
+    };
+  };
+  /** Resume a paused sale */
+  "POST /api/v1/admin/schedules/{scheduleId}/resume": {
+    path: {
+      scheduleId: number;
+    };
+    headers?: {
+      /** Repeat a request safely: same key and body give the same response */
+      "idempotency-key"?: string;
+    };
+    response: {
+      scheduleId: number;
+      status: "SCHEDULED" | "PAUSED" | "CANCELLING" | "CANCELLED";
+    };
+  };
+  /** A performance cancellation's progress */
+  "GET /api/v1/admin/schedules/{scheduleId}/cancellation": {
+    path: {
+      scheduleId: number;
+    };
+    response: Schemas["CancellationProgress"];
+  };
+  /** Cancel a performance: stop sales, release every hold, refund every purchase (a durable workflow) */
+  "POST /api/v1/admin/schedules/{scheduleId}/cancellation": {
+    path: {
+      scheduleId: number;
+    };
+    headers?: {
+      /** Repeat a request safely: same key and body give the same response */
+      "idempotency-key"?: string;
+    };
+    body: Schemas["ScheduleCancellation"];
+    response: Schemas["CancellationProgress"];
   };
   /** Join a schedule's waiting room (asking again returns the same token and place) */
   "POST /api/v1/queue/tokens": {
@@ -582,7 +745,7 @@ export interface Operations {
       };
       [event: string]: {
         id: string;
-        type: "ReservationHeld" | "ReservationConfirmed" | "ReservationExpired" | "ReservationCancelled" | "ReservationFailed" | "ReservationRefunded" | "PaymentCompleted" | "PaymentRefunded" | "WalletCharged" | "WalletDebited" | "WalletRefunded" | "QueueTokenAdmitted" | "QueueTokenExpired" | "QueueSaleEnded" | "QueueSaleReopened" | "QueueAdmissionAdjusted" | "UserRegistered" | "SecurityEvent" | "ConcertCreated" | "AdminAction";
+        type: "ReservationHeld" | "ReservationConfirmed" | "ReservationExpired" | "ReservationCancelled" | "ReservationFailed" | "ReservationRefunded" | "PaymentCompleted" | "PaymentRefunded" | "WalletCharged" | "WalletDebited" | "WalletRefunded" | "QueueTokenAdmitted" | "QueueTokenExpired" | "QueueSaleEnded" | "QueueSaleReopened" | "QueueAdmissionAdjusted" | "UserRegistered" | "SecurityEvent" | "ConcertCreated" | "ConcertUpdated" | "ScheduleChanged" | "AdminAction";
         schemaVersion: number;
         aggregateType: string;
         aggregateId: string;
