@@ -78,7 +78,8 @@ export function webRoutes(deps: {
       const lang = getCookie(c, 'lang') === 'en' ? 'en' : 'ko';
       const id = c.req.param('id' as never) as string | undefined;
       if (id !== undefined && !/^[1-9][0-9]{0,15}$/.test(id)) throw new DomainError('NOT_FOUND', `No page ${c.req.path}`);
-      const schedule = page === 'seats' && id ? await deps.catalog.findSchedule(Number(id)) : undefined;
+      // The seat page needs the schedule's cap; the dashboard its status (pause, resume, cancel).
+      const schedule = (page === 'seats' || page === 'dashboard') && id ? await deps.catalog.findSchedule(Number(id)) : undefined;
       const maxSeats = Math.min(schedule?.maxSeatsPerReservation ?? deps.maxSeatsPerReservation, deps.maxSeatsPerReservation);
       c.header('Cache-Control', 'no-store');
       return c.html(
@@ -93,7 +94,7 @@ ${claims && token ? html`<meta name="csrf-token" content="${deps.sessions.csrfFo
 <script type="module" src="/web/app.js?v=${assetVersion()}"></script>
 ${ORGANISER_PAGES.has(page) ? html`<link rel="modulepreload" href="/web/organiser.js?v=${assetVersion()}">` : ''}
 </head>
-<body data-page="${page}" data-id="${id ?? ''}" data-user="${claims ? claims.sub : ''}" data-role="${claims?.role ?? ''}" data-max-seats="${maxSeats}">
+<body data-page="${page}" data-id="${id ?? ''}" data-user="${claims ? claims.sub : ''}" data-role="${claims?.role ?? ''}" data-max-seats="${maxSeats}" data-status="${schedule?.status ?? ''}">
 <a class="skip" href="#main">${lang === 'en' ? 'Skip to content' : '본문으로 건너뛰기'}</a>
 <header><nav id="nav" aria-label="${lang === 'en' ? 'Main' : '주 메뉴'}"></nav></header>
 <main id="main" tabindex="-1"><p>${lang === 'en' ? 'Loading…' : '불러오는 중…'}</p></main>

@@ -11,7 +11,9 @@ const kB = (bytes: number) => `${(bytes / 1000).toFixed(1)} kB`;
 const sizes = (name: string) => ({ raw: file(name).length, gzip: gzipSync(file(name)).length });
 
 // Budgets with some room: past them, first look for what can go (or move to organiser.js).
-const BUDGET_GZIP = { 'app.js': 14_000, 'organiser.js': 8_000, 'app.css': 2_500 };
+// organiser.js grew with the sale controls (pause, resume, cancel with its progress, in two
+// languages); only organisers download it, so its budget moved from 8 to 10 kB, not the buyers'.
+const BUDGET_GZIP = { 'app.js': 14_000, 'organiser.js': 10_000, 'app.css': 2_500 };
 
 describe('web assets', () => {
   it('stay within their gzip budgets', () => {

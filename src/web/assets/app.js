@@ -31,7 +31,8 @@ const T = {
     progress: '대기 진행률', email: '이메일', password: '비밀번호', name: '이름', cancel: '취소', refund: '취소 및 환불', amount: '금액',
     reserved: '예매 일시', seats: '좌석', noReservations: '예매 내역이 없습니다.', cancelled: '취소되었습니다.', loginFirst: '로그인이 필요합니다.',
     signedUp: '가입되었습니다. 로그인해 주세요.', dashboard: '판매 현황', newConcert: '공연 등록',
-    st: { HELD: '선점', CONFIRMED: '결제 완료', EXPIRED: '만료', CANCELLED: '취소', FAILED: '실패', REFUNDED: '환불', ON_SALE: '판매 중', SCHEDULED: '판매 예정', CLOSED: '판매 종료', CANCELED: '취소' },
+    st: { HELD: '선점', CONFIRMED: '결제 완료', EXPIRED: '만료', CANCELLED: '취소', FAILED: '실패', REFUNDED: '환불', ON_SALE: '판매 중', SCHEDULED: '판매 예정', CLOSED: '판매 종료', CANCELED: '취소', PAUSED: '판매 일시 중지', CANCELLING: '공연 취소', CANCELLED_SHOW: '공연 취소' },
+    shows: (n) => `${n}회 공연`, priceFrom: (min, max) => (min === max ? min : `${min} ~ ${max}`),
     err: {
       SEAT_UNAVAILABLE: '이미 다른 분이 선택한 좌석입니다. 다른 좌석을 골라 주세요.',
       RESERVATION_EXPIRED: '선점 시간이 지나 결제할 수 없습니다. 좌석을 다시 선택해 주세요.',
@@ -39,6 +40,7 @@ const T = {
       TICKET_LIMIT: '이 공연의 1인당 구매 한도를 넘습니다.',
       TOO_MANY_SEATS: '한 번에 선택할 수 있는 좌석 수를 넘었습니다.',
       SALE_NOT_OPEN: '지금은 판매 기간이 아닙니다.',
+      SALE_PAUSED: '판매가 잠시 중지되었습니다. 재개되면 다시 시도해 주세요.', PERFORMANCE_CANCELLED: '이 회차는 취소되었습니다. 구매하신 예매는 자동으로 환불됩니다.',
       ALREADY_PAID: '이미 결제된 예매입니다.',
       RESERVATION_NOT_PAYABLE: '이 예매는 결제할 수 없는 상태입니다.',
       NOT_CANCELLABLE: '이 예매는 취소할 수 없습니다.',
@@ -69,7 +71,8 @@ const T = {
     progress: 'Progress', email: 'Email', password: 'Password', name: 'Name', cancel: 'Cancel', refund: 'Cancel and refund', amount: 'Amount',
     reserved: 'Reserved', seats: 'Seats', noReservations: 'No reservations yet.', cancelled: 'Cancelled.', loginFirst: 'Please log in.',
     signedUp: 'Account created. Please log in.', dashboard: 'Sales dashboard', newConcert: 'Create a concert',
-    st: { HELD: 'Held', CONFIRMED: 'Confirmed', EXPIRED: 'Expired', CANCELLED: 'Cancelled', FAILED: 'Failed', REFUNDED: 'Refunded', ON_SALE: 'On sale', SCHEDULED: 'Scheduled', CLOSED: 'Closed', CANCELED: 'Cancelled' },
+    st: { HELD: 'Held', CONFIRMED: 'Confirmed', EXPIRED: 'Expired', CANCELLED: 'Cancelled', FAILED: 'Failed', REFUNDED: 'Refunded', ON_SALE: 'On sale', SCHEDULED: 'Scheduled', CLOSED: 'Closed', CANCELED: 'Cancelled', PAUSED: 'Sale paused', CANCELLING: 'Performance cancelled', CANCELLED_SHOW: 'Performance cancelled' },
+    shows: (n) => `${n} performance${n === 1 ? '' : 's'}`, priceFrom: (min, max) => (min === max ? min : `${min} – ${max}`),
     err: {
       SEAT_UNAVAILABLE: 'Someone else already has that seat. Please pick another.',
       RESERVATION_EXPIRED: 'The hold expired, so it cannot be paid. Please choose seats again.',
@@ -77,6 +80,7 @@ const T = {
       TICKET_LIMIT: 'That is more tickets than one buyer may have for this performance.',
       TOO_MANY_SEATS: 'Too many seats in one reservation.',
       SALE_NOT_OPEN: 'This performance is not on sale now.',
+      SALE_PAUSED: 'The sale is paused for now. Please try again when it resumes.', PERFORMANCE_CANCELLED: 'This performance is cancelled. Purchases are refunded automatically.',
       ALREADY_PAID: 'This reservation is already paid.',
       RESERVATION_NOT_PAYABLE: 'This reservation cannot be paid.',
       NOT_CANCELLABLE: 'This reservation cannot be cancelled.',
@@ -215,12 +219,24 @@ async function concertsPage() {
     h('h1', {}, T.concerts),
     items.length === 0 ? h('p', {}, T.noConcerts) : h('ul', { class: 'cards' }, items.map((c) => h('li', { class: 'card' },
       h('h2', {}, h('a', { href: `/concerts/${c.id}` }, c.title)),
-      h('p', {}, c.artist, ' · ', c.venue)))),
+      h('p', {}, c.artist, ' · ', c.venue),
+      concertFacts(c)))),
   );
 }
 
-// A performance that is not cancelled is on sale between its opening and closing times.
+/** A concert's performances (count, first and last date), price range and seats left, where it has them. @param {Schemas['Concert']} c */
+function concertFacts(c) {
+  const { performances: p, priceRange: r, availability: a } = c;
+  return h('ul', { class: 'facts' },
+    p ? h('li', {}, `${T.shows(p.count)} · ${p.firstStartsAt === p.lastStartsAt ? when(p.firstStartsAt) : `${when(p.firstStartsAt)} – ${when(p.lastStartsAt)}`}`) : null,
+    r ? h('li', {}, T.priceFrom(money(r.min), money(r.max))) : null,
+    a ? h('li', {}, `${T.available} ${a.available.toLocaleString()} ${T.of} ${a.total.toLocaleString()}`) : null);
+}
+
+// A performance on sale between its opening and closing times, unless paused or cancelled.
+/** @param {Schemas['Schedule']} s */
 function saleState(s) {
+  if (s.status === 'CANCELLED') return T.st.CANCELLED_SHOW;
   if (s.status !== 'SCHEDULED') return T.st[s.status] ?? s.status;
   const now = Date.now();
   if (now < Date.parse(s.saleOpensAt)) return `${T.st.SCHEDULED} (${when(s.saleOpensAt)})`;
@@ -234,12 +250,14 @@ async function concertPage() {
     h('h1', {}, concert.title),
     h('p', {}, concert.artist, ' · ', concert.venue),
     concert.description ? h('p', {}, concert.description) : null,
+    concertFacts(concert),
     h('h2', {}, T.performances),
-    h('ul', { class: 'cards' }, items.map((s) => h('li', { class: 'card' },
+    h('ul', { class: 'cards' }, items.map((s) => h('li', { class: 'card', 'data-schedule': s.id, 'data-status': s.status },
       h('h3', {}, when(s.startsAt)),
       h('p', {}, `${T.status}: ${saleState(s)}`),
       h('p', {}, `${T.available} ${s.seats.available.toLocaleString()} ${T.of} ${s.seats.total.toLocaleString()}`),
-      h('a', { class: 'button', href: `/schedules/${s.id}/queue` }, T.book),
+      // A paused or cancelled performance takes no holds, so it offers no way in.
+      s.status === 'SCHEDULED' ? h('a', { class: 'button', href: `/schedules/${s.id}/queue` }, T.book) : null,
       body.dataset.role === 'ADMIN' ? h('p', {}, h('a', { href: `/admin/schedules/${s.id}` }, T.dashboard)) : null))),
   );
 }

@@ -226,13 +226,95 @@ export function organiserPages(kit) {
   }
 
   /**
-   * Cancel a performance (issue 11, part 2): the organiser's control and the mass refund's progress
-   * bar, on the sales dashboard, once the API can cancel a performance and report its progress.
-   * @param {number} _scheduleId
-   * @returns {Node | null}
+   * The sale's state on the sales dashboard (issue 11, part 2): pause and resume the sale, and cancel
+   * the performance (a reason, then a confirm step, since it cannot be undone) with a progress bar
+   * polled from the cancellation's progress while its workflow releases holds and refunds purchases.
+   * The status starts from the page (data-status) and follows what the API answers.
+   * @param {number} scheduleId
+   * @returns {Node}
    */
-  function performanceCancellation(_scheduleId) {
-    return null;
+  function performanceCancellation(scheduleId) {
+    /** @type {Schemas['AdminSchedule']['status']} */
+    let status = /** @type {any} */ (body.dataset.status) || 'SCHEDULED';
+    const state = h('p', { id: 'schedule-status', role: 'status' });
+    const pause = h('button', { type: 'button', id: 'pause-sale', onclick: () => switchSale('pause') }, T.pauseSale);
+    const resume = h('button', { type: 'button', id: 'resume-sale', onclick: () => switchSale('resume') }, T.resumeSale);
+    const reason = h('input', { id: 'cancel-reason', name: 'reason', required: true, maxlength: 150 });
+    const confirmBox = h('div', { id: 'cancel-confirm', class: 'confirm', hidden: true },
+      h('p', { id: 'cancel-question' }, T.cancelQuestion),
+      h('button', { type: 'button', id: 'confirm-cancel', class: 'danger', 'aria-describedby': 'cancel-question', onclick: () => cancel() }, T.confirmCancel),
+      h('button', { type: 'button', id: 'keep-performance', onclick: () => { confirmBox.hidden = true; ask.disabled = false; ask.focus(); } }, T.keepPerformance));
+    const ask = h('button', { type: 'submit', id: 'cancel-performance' }, T.cancelPerformance);
+    const form = h('form', { id: 'cancel-form', onsubmit: (e) => {
+      e.preventDefault();
+      // A confirm step of its own: nothing is sent until the organiser says yes.
+      ask.disabled = true;
+      confirmBox.hidden = false;
+      /** @type {HTMLElement} */ (confirmBox.querySelector('#confirm-cancel')).focus();
+    } }, h('p', { class: 'field' }, h('label', { for: 'cancel-reason' }, T.cancelReason), reason), ask, confirmBox);
+    const bar = h('progress', { id: 'cancellation-bar', max: 1, 'aria-labelledby': 'cancellation-title' });
+    const phase = h('p', { id: 'cancellation-phase', role: 'status' });
+    const figures = h('dl', { id: 'cancellation-figures', class: 'figures' });
+    const progressBox = h('div', { id: 'cancellation', hidden: true }, h('h3', { id: 'cancellation-title' }, T.cancellationProgress), bar, phase, figures);
+
+    const show = () => {
+      state.textContent = `${T.saleStatus}: ${T.scheduleStatus[status] ?? status}`;
+      pause.hidden = status !== 'SCHEDULED';
+      resume.hidden = status !== 'PAUSED';
+      form.hidden = status === 'CANCELLING' || status === 'CANCELLED';
+    };
+    async function switchSale(action) {
+      try {
+        const op = action === 'pause' ? 'POST /api/v1/admin/schedules/{scheduleId}/pause' : 'POST /api/v1/admin/schedules/{scheduleId}/resume';
+        status = (await api(op, { path: { scheduleId } })).status;
+        show();
+        message(action === 'pause' ? T.paused : T.resumed, 'success');
+      } catch (e) { message(errorText(e), 'error'); }
+    }
+    /** @param {Schemas['CancellationProgress']} p */
+    const showProgress = (p) => {
+      progressBox.hidden = false;
+      // Indeterminate until the workflow has counted the live reservations; full once DONE.
+      if (p.phase === 'DONE') { bar.max = Math.max(1, p.liveAtStart); bar.value = bar.max; } else if (p.liveAtStart > 0) { bar.max = p.liveAtStart; bar.value = p.processed; } else bar.removeAttribute('value');
+      phase.textContent = `${T.phase[p.phase]} · ${T.processed(p.processed, p.liveAtStart)}`;
+      const fig = (k, v, id) => [h('dt', {}, k), h('dd', { 'data-figure': id }, v)];
+      figures.replaceChildren(...fig(T.cancelReason, p.reason, 'reason'), ...fig(T.holdsReleased, p.holdsReleased.toLocaleString(), 'holds-released'),
+        ...fig(T.purchasesRefunded, p.purchasesRefunded.toLocaleString(), 'purchases-refunded'), ...fig(T.amountRefunded, money(p.amountRefunded), 'amount-refunded'));
+      status = p.phase === 'DONE' ? 'CANCELLED' : 'CANCELLING';
+      show();
+    };
+    // Polls the progress once a second until the cancellation is DONE (the workflow survives restarts, so does this).
+    const follow = async () => {
+      try {
+        const p = await api('GET /api/v1/admin/schedules/{scheduleId}/cancellation', { path: { scheduleId } });
+        showProgress(p);
+        if (p.phase === 'DONE') return message(T.cancelDone, 'success');
+      } catch (e) { if (e.code !== 'NOT_FOUND') message(errorText(e), 'error'); }
+      setTimeout(follow, 1000);
+    };
+    // One Idempotency-Key per confirmed cancellation: a double click starts (or joins) it once; a refusal starts afresh.
+    let attempt = uuid();
+    async function cancel() {
+      const confirmButton = /** @type {HTMLButtonElement} */ (confirmBox.querySelector('#confirm-cancel'));
+      confirmButton.disabled = true;
+      try {
+        showProgress(await api('POST /api/v1/admin/schedules/{scheduleId}/cancellation', { path: { scheduleId }, headers: { 'idempotency-key': attempt }, body: { reason: reason.value.trim() } }));
+        confirmBox.hidden = true;
+        message(T.cancelStarted, 'info');
+        follow();
+      } catch (e) {
+        if (e.status && e.status < 500) attempt = uuid();
+        message(errorText(e), 'error');
+        confirmBox.hidden = true;
+        confirmButton.disabled = false;
+        ask.disabled = false;
+      }
+    }
+    show();
+    if (status === 'CANCELLING' || status === 'CANCELLED') follow();
+    return h('section', { id: 'sale-state', 'aria-labelledby': 'sale-state-title' },
+      h('h2', { id: 'sale-state-title' }, T.saleState), state, h('p', {}, pause, resume),
+      h('h3', {}, T.cancelPerformance), form, progressBox);
   }
 
   /** An SVG element (the preview draws with SVG presentation attributes and classes; the CSP allows no inline style). */
@@ -258,6 +340,14 @@ const STRINGS = {
     addSection: '구역 추가', remove: '삭제', preview: '좌석 배치도 미리보기', stage: '무대', create: '공연 등록하기',
     previewSummary: (sections, seats) => `${sections}개 구역, 총 ${seats.toLocaleString()}석`, tierSeats: (tier, n, price) => `${tier} ${n.toLocaleString()}석 (${price})`,
     created: (n) => `공연을 등록했습니다. 회차마다 좌석 ${n.toLocaleString()}석이 만들어졌습니다.`, viewConcert: '공연 페이지 보기',
+    saleState: '판매 상태', saleStatus: '상태', pauseSale: '판매 일시 중지', resumeSale: '판매 재개', paused: '판매를 일시 중지했습니다. 새 선점은 거절되고 대기열은 입장시키지 않습니다.', resumed: '판매를 재개했습니다.',
+    scheduleStatus: { SCHEDULED: '판매 중(또는 예정)', PAUSED: '일시 중지', CANCELLING: '취소 진행 중', CANCELLED: '공연 취소됨' },
+    cancelPerformance: '이 회차 취소하기', cancelReason: '취소 사유(구매자에게 전달)', cancelQuestion: '정말 취소할까요? 판매가 멈추고, 모든 선점이 해제되며, 모든 구매가 환불됩니다. 되돌릴 수 없습니다.',
+    confirmCancel: '예, 이 회차를 취소합니다', keepPerformance: '아니요, 유지합니다', cancellationProgress: '취소 진행 상황',
+    phase: { STOPPING_SALES: '판매 중단 중', CANCELLING_RESERVATIONS: '예매 취소·환불 중', CLOSING: '마무리 중', DONE: '완료' },
+    processed: (n, total) => `${total.toLocaleString()}건 중 ${n.toLocaleString()}건 처리`,
+    holdsReleased: '해제한 선점', purchasesRefunded: '환불한 구매', amountRefunded: '환불 금액',
+    cancelStarted: '취소를 시작했습니다. 진행 상황이 아래에 표시됩니다.', cancelDone: '공연 취소가 완료되었습니다. 모든 구매가 환불되었습니다.',
   },
   en: {
     sold: 'Seats sold', held: 'Seats held', revenue: 'Revenue', started: 'Reservations started',
@@ -270,5 +360,13 @@ const STRINGS = {
     addSection: 'Add a section', remove: 'Remove', preview: 'Seat map preview', stage: 'Stage', create: 'Create the concert',
     previewSummary: (sections, seats) => `${sections} section${sections === 1 ? '' : 's'}, ${seats.toLocaleString()} seats`, tierSeats: (tier, n, price) => `${tier}: ${n.toLocaleString()} seats (${price})`,
     created: (n) => `Concert created, with ${n.toLocaleString()} seats per performance.`, viewConcert: 'See the concert page',
+    saleState: 'Sale', saleStatus: 'Status', pauseSale: 'Pause the sale', resumeSale: 'Resume the sale', paused: 'Sale paused: new holds are refused and the waiting room admits nobody.', resumed: 'Sale resumed.',
+    scheduleStatus: { SCHEDULED: 'On sale (or scheduled)', PAUSED: 'Paused', CANCELLING: 'Being cancelled', CANCELLED: 'Cancelled' },
+    cancelPerformance: 'Cancel this performance', cancelReason: 'Reason (buyers are told)', cancelQuestion: 'Cancel it for good? Sales stop, every hold is released and every purchase refunded. This cannot be undone.',
+    confirmCancel: 'Yes, cancel this performance', keepPerformance: 'No, keep it', cancellationProgress: 'Cancellation progress',
+    phase: { STOPPING_SALES: 'Stopping sales', CANCELLING_RESERVATIONS: 'Cancelling and refunding reservations', CLOSING: 'Closing', DONE: 'Done' },
+    processed: (n, total) => `${n.toLocaleString()} of ${total.toLocaleString()} reservations done`,
+    holdsReleased: 'Holds released', purchasesRefunded: 'Purchases refunded', amountRefunded: 'Refunded',
+    cancelStarted: 'Cancellation started; its progress shows below.', cancelDone: 'The performance is cancelled; every purchase is refunded.',
   },
 };
