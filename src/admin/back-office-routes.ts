@@ -10,7 +10,7 @@ import type { RefundList } from '../payment/refund-list.js';
 import type { WalletRepository } from '../payment/wallet-repository.js';
 import { createRouter, type AppEnv } from '../platform/http/app.js';
 import type { IdempotencyStore } from '../platform/http/idempotency.js';
-import { bearerSecurity, canonicalPositiveInt, IdParam, json, jsonBody, PageQuery, problems, RequiredIdempotencyKeyHeader } from '../platform/http/openapi.js';
+import { bearerSecurity, canonicalPositiveInt, IdParam, json, jsonBody, PageQuery, problems, RequiredIdempotencyKeyHeader, IdempotencyKeyHeader } from '../platform/http/openapi.js';
 import { DomainError } from '../shared/errors.js';
 
 const Page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), page: z.number().int(), pageSize: z.number().int(), total: z.number().int() });
@@ -142,11 +142,11 @@ export function backOfficeRoutes(deps: BackOfficeDeps) {
       summary: "Set a user's password: every session of that user is signed out (their tokens are revoked)",
       description:
         'Also clears a login lockout; recorded as an AdminAction. Admins change their own password with POST /auth/password (409 here). ' +
-        'No Idempotency-Key: the key store keeps a SHA-256 of each request body, which here would be an unsalted hash of the password; ' +
-        'repeating the request sets the same password again (same state).',
+        'With an Idempotency-Key it applies once; the key\'s record keeps no hash of the body (the password), so the key names the user\'s reset whatever the body; refusals are not kept.',
       security: bearerSecurity,
-      request: { params: IdParam('userId'), ...jsonBody(z.object({ newPassword: Password }).strict().openapi('PasswordReset')) },
-      responses: { 204: { description: 'Password set; sessions revoked' }, ...problems(400, 401, 403, 404, 409) },
+      middleware: [deps.idempotency.route('admin.password', { secretBody: true })],
+      request: { params: IdParam('userId'), ...jsonBody(z.object({ newPassword: Password }).strict().openapi('PasswordReset')), headers: IdempotencyKeyHeader },
+      responses: { 204: { description: 'Password set; sessions revoked' }, ...problems(400, 401, 403, 404, 409, 422) },
     }),
     async (c) => {
       await deps.identity.resetPassword(c.get('user').id, c.req.valid('param').userId, c.req.valid('json').newPassword);

@@ -142,11 +142,12 @@ export function identityRoutes(deps: IdentityRouteDeps) {
       description:
         'Needs the current password (403 FORBIDDEN when it is wrong, recorded as a security event). The change revokes every access and ' +
         'refresh token issued so far (token_version), so other devices must log in again; the answer carries this session\'s new tokens. ' +
-        'No Idempotency-Key: the answer holds credentials, which the key store would keep for a day, and a repeat cannot change anything twice ' +
-        '(the token it carries was revoked by the first change: 401).',
+        'With an Idempotency-Key the change applies once; neither the passwords nor the new tokens are kept with the key ' +
+        '(a replay of the success has no body; refusals are not kept), and a retry carrying the token the change revoked is 401 anyway.',
       security: bearerSecurity,
-      request: jsonBody(z.object({ currentPassword: z.string().min(1).max(128), newPassword: Password }).strict().openapi('PasswordChange')),
-      responses: { 200: json(TokenResponse, 'Password changed; new tokens for this session'), ...problems(400, 401, 403, 429) },
+      middleware: deps.idempotency ? [deps.idempotency.route('password', { secretBody: true })] : [],
+      request: { ...jsonBody(z.object({ currentPassword: z.string().min(1).max(128), newPassword: Password }).strict().openapi('PasswordChange')), headers: IdempotencyKeyHeader },
+      responses: { 200: json(TokenResponse, 'Password changed; new tokens for this session'), ...problems(400, 401, 403, 422, 429) },
     }),
     async (c) => {
       const { currentPassword, newPassword } = c.req.valid('json');

@@ -145,8 +145,15 @@ describe('back office', () => {
     expect((await change(phone.body.accessToken, TEST_PASSWORD, 'short')).status).toBe(400);
     expect((await ctx.request('GET', '/api/v1/me', { token: laptop.body.accessToken })).status).toBe(200); // nothing changed yet
 
-    const changed = await change(phone.body.accessToken, TEST_PASSWORD, 'a-new-password-1');
+    const changed = await ctx.request('POST', '/api/v1/auth/password', {
+      token: phone.body.accessToken,
+      body: { currentPassword: TEST_PASSWORD, newPassword: 'a-new-password-1' },
+      headers: { 'idempotency-key': `pw-${ctx.id}` },
+    });
     expect(changed.status).toBe(200);
+    // The key's record keeps neither the new tokens nor a hash of the passwords.
+    const [record] = await q(`SELECT response_body FROM idempotency_keys WHERE idem_key = ?`, [`pw-${ctx.id}`]);
+    expect(JSON.stringify(record!.response_body ?? null)).not.toContain(changed.body.accessToken);
     expect(changed.body).toMatchObject({ tokenType: 'Bearer', userId: user.id });
     // This session continues with the new tokens; every token issued before (both devices) is refused.
     expect((await ctx.request('GET', '/api/v1/me', { token: changed.body.accessToken })).status).toBe(200);
@@ -169,7 +176,18 @@ describe('back office', () => {
     expect((await reset(user.id, { newPassword: 'reset-password-1' }, user.token)).status).toBe(403);
     expect((await ctx.request('GET', '/api/v1/me', { token: session.body.accessToken })).status).toBe(200);
 
-    expect((await reset(user.id, { newPassword: 'reset-password-1' })).status).toBe(204);
+    // With a key: applied once; the key's record holds neither the password nor a hash of it.
+    const keyed = { 'idempotency-key': `reset-${ctx.id}` };
+    const first = await ctx.request('POST', `/api/v1/admin/users/${user.id}/password`, { token: admin.token, body: { newPassword: 'reset-password-1' }, headers: keyed });
+    const again = await ctx.request('POST', `/api/v1/admin/users/${user.id}/password`, { token: admin.token, body: { newPassword: 'reset-password-1' }, headers: keyed });
+    expect([first.status, again.status, again.headers.get('idempotent-replayed')]).toEqual([204, 204, 'true']);
+    const [record] = await q(`SELECT request_hash, response_body FROM idempotency_keys WHERE idem_key = ?`, [`reset-${ctx.id}`]);
+    const { createHash } = await import('node:crypto');
+    const bodyHash = createHash('sha256').update(`POST /api/v1/admin/users/${user.id}/password\n${JSON.stringify({ newPassword: 'reset-password-1' })}`).digest('hex');
+    expect(record!.request_hash).not.toBe(bodyHash);
+    expect(JSON.stringify(record!.response_body ?? null)).not.toContain('reset-password-1');
+    const resets = await q(`SELECT COUNT(*) n FROM domain_events WHERE type = 'AdminAction' AND JSON_VALUE(payload, '$.action') = 'user.password-reset' AND JSON_VALUE(payload, '$.target') = ?`, [`user-${user.id}`]);
+    expect(Number(resets[0]!.n)).toBe(1);
     expect((await ctx.request('GET', '/api/v1/me', { token: session.body.accessToken })).status).toBe(401);
     expect((await ctx.request('POST', '/api/v1/auth/refresh', { body: { refreshToken: session.body.refreshToken } })).status).toBe(401);
     expect((await login(user.email, 'reset-password-1')).status).toBe(200);
