@@ -25,7 +25,7 @@ FROM `reservation_seats` rs JOIN `reservations` r ON r.`id` = rs.`reservation_id
 WHERE r.`confirmed_at` IS NOT NULL;
 --> statement-breakpoint
 INSERT INTO `domain_events` (`id`, `type`, `schema_version`, `aggregate_type`, `aggregate_id`, `sequence`, `user_id`, `payload`, `occurred_at`)
-SELECT UUID(), 'TicketsIssued', 1, 'ticket', r.`id`, 1, r.`user_id`,
+SELECT UUID(), 'TicketsIssued', 1, 'ticket', CONCAT('tickets-', r.`id`), 1, r.`user_id`,
        JSON_OBJECT('reservationId', r.`id`, 'userId', r.`user_id`, 'scheduleId', r.`schedule_id`, 'seatIds', JSON_ARRAYAGG(rs.`seat_id`)), r.`confirmed_at`
 FROM `reservations` r JOIN `reservation_seats` rs ON rs.`reservation_id` = r.`id`
 WHERE r.`confirmed_at` IS NOT NULL

@@ -54,7 +54,7 @@ export const eventCatalog = {
     schemaVersion: 1,
     payload: z.object({ userId: z.number().int(), amount: z.number().int(), balance: z.number().int(), reference: z.string(), reason: z.string(), adminId: z.number().int() }),
   },
-  // Tickets (src/ticketing), aggregate = the reservation whose tickets they are: issued with the
+  // Tickets (src/ticketing), aggregate `tickets-<reservation id>` (all tickets of a purchase): issued with the
   // confirmation, then every scan at the door, admitted or refused (result), by whom.
   TicketsIssued: { aggregateType: 'ticket', schemaVersion: 1, payload: z.object({ ...reservationRef, seatIds: z.array(z.number().int()) }) },
   TicketScanned: {

@@ -15,6 +15,13 @@ export interface ConfirmedSeats {
 export type TicketIssuer = (tx: Tx, confirmed: ConfirmedSeats) => Promise<void>;
 
 /**
+ * The event aggregate of a reservation's tickets. Prefixed, so that it never shares an id with the
+ * reservation's (and payment's) own aggregates: anything reading "the events of reservation X" by id
+ * keeps meaning the booking events.
+ */
+export const ticketsAggregateId = (reservationId: string) => `tickets-${reservationId}`;
+
+/**
  * Issues one ticket per confirmed seat, in the confirming transaction: a ticket exists exactly when
  * its reservation's confirmation committed (two statements: the rows and one TicketsIssued event).
  * Needs no secret: the row holds a random serial, and the signed code is made from it when served.
@@ -27,7 +34,7 @@ export const issueTickets: TicketIssuer = async (tx, c) => {
   await appendEvent(
     tx,
     'TicketsIssued',
-    c.reservationId,
+    ticketsAggregateId(c.reservationId),
     { reservationId: c.reservationId, userId: c.userId, scheduleId: c.scheduleId, seatIds: c.seatIds },
     { userId: c.userId, occurredAt: c.issuedAt, first: true },
   );

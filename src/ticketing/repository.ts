@@ -4,6 +4,7 @@ import { withTransaction, type Db } from '../platform/db/client.js';
 import type { TicketCodeParts } from './codes.js';
 import type { EntryReservations, TicketCatalog } from './contracts.js';
 import { decideEntry, type EntryDecision } from './domain.js';
+import { ticketsAggregateId } from './issue.js';
 import { tickets } from './schema.js';
 
 export type TicketRow = typeof tickets.$inferSelect;
@@ -43,7 +44,7 @@ export class TicketRepository {
       await appendEvent(
         tx,
         'TicketScanned',
-        ticket.reservationId,
+        ticketsAggregateId(ticket.reservationId),
         {
           reservationId: ticket.reservationId,
           userId: ticket.userId,

@@ -166,21 +166,21 @@ describe('invariant checker', () => {
     // admitted_at without its ADMITTED scan event.
     await expectCaught(/admitted_at without its one ADMITTED scan/, () => q(`UPDATE tickets SET admitted_at = UTC_TIMESTAMP(3) WHERE id = ?`, [t!.id]), () => q(`UPDATE tickets SET admitted_at = NULL WHERE id = ?`, [t!.id]));
     // An ADMITTED scan written after the reservation's refund.
-    const nextSeq = Number((await q(`SELECT MAX(sequence) m FROM domain_events WHERE aggregate_type = 'ticket' AND aggregate_id = ?`, [ids.refunded]))[0]!.m) + 1;
+    const nextSeq = Number((await q(`SELECT MAX(sequence) m FROM domain_events WHERE aggregate_type = 'ticket' AND aggregate_id = ?`, [`tickets-${ids.refunded}`]))[0]!.m) + 1;
     const payload = JSON.stringify({ reservationId: ids.refunded, userId: ids.other, scheduleId: 0, ticketId: Number(t!.id), seatId: Number(t!.seat_id), staffId: 1, result: 'ADMITTED', firstScanAt: null });
     await expectCaught(
       /ticket admitted after its reservation was refunded/,
       async () => {
-        await q(`INSERT INTO domain_events (id, type, schema_version, aggregate_type, aggregate_id, sequence, user_id, payload, occurred_at) VALUES (UUID(), 'TicketScanned', 1, 'ticket', ?, ?, ?, ?, UTC_TIMESTAMP(3))`, [ids.refunded, nextSeq, ids.other, payload]);
+        await q(`INSERT INTO domain_events (id, type, schema_version, aggregate_type, aggregate_id, sequence, user_id, payload, occurred_at) VALUES (UUID(), 'TicketScanned', 1, 'ticket', ?, ?, ?, ?, UTC_TIMESTAMP(3))`, [`tickets-${ids.refunded}`, nextSeq, ids.other, payload]);
         await q(`UPDATE tickets SET admitted_at = UTC_TIMESTAMP(3) WHERE id = ?`, [t!.id]);
       },
       async () => {
-        await q(`DELETE FROM domain_events WHERE aggregate_type = 'ticket' AND aggregate_id = ? AND sequence = ?`, [ids.refunded, nextSeq]);
+        await q(`DELETE FROM domain_events WHERE aggregate_type = 'ticket' AND aggregate_id = ? AND sequence = ?`, [`tickets-${ids.refunded}`, nextSeq]);
         await q(`UPDATE tickets SET admitted_at = NULL WHERE id = ?`, [t!.id]);
       },
     );
     // The issue event names other seats than the tickets.
-    const [issued] = await q(`SELECT id, payload FROM domain_events WHERE aggregate_type = 'ticket' AND aggregate_id = ? AND type = 'TicketsIssued'`, [ids.sold]);
+    const [issued] = await q(`SELECT id, payload FROM domain_events WHERE aggregate_type = 'ticket' AND aggregate_id = ? AND type = 'TicketsIssued'`, [`tickets-${ids.sold}`]);
     const original = typeof issued!.payload === 'string' ? issued!.payload : JSON.stringify(issued!.payload);
     const altered = JSON.stringify({ ...JSON.parse(original), seatIds: [ids.seat] });
     await expectCaught(/tickets and TicketsIssued events differ/, () => q(`UPDATE domain_events SET payload = ? WHERE id = ?`, [altered, issued!.id]), () => q(`UPDATE domain_events SET payload = ? WHERE id = ?`, [original, issued!.id]));

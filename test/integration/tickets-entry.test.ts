@@ -89,7 +89,7 @@ describe('tickets and entry scans', () => {
     ]);
     expect(after[0]!.admittedAt).toBe(admitted.body.admittedAt);
     // Every scan is an event: two admitted, one refused.
-    const events = await q(`SELECT JSON_VALUE(payload, '$.result') result FROM domain_events WHERE aggregate_type = 'ticket' AND aggregate_id = ? AND type = 'TicketScanned' ORDER BY sequence`, [reservationId]);
+    const events = await q(`SELECT JSON_VALUE(payload, '$.result') result FROM domain_events WHERE aggregate_type = 'ticket' AND aggregate_id = ? AND type = 'TicketScanned' ORDER BY sequence`, [`tickets-${reservationId}`]);
     expect(events.map((e) => e.result)).toEqual(['ADMITTED', 'ALREADY_USED', 'ADMITTED']);
     expect(await checkInvariants(ctx.pool, { atLeast: { tickets: 4 } })).toEqual([]);
   });
@@ -187,7 +187,7 @@ describe('tickets and entry scans', () => {
     expect(new Set(refused.map((r) => r.body.firstScanAt))).toEqual(new Set([admitted[0]!.body.admittedAt]));
     const events = await q(
       `SELECT JSON_VALUE(payload, '$.result') result, COUNT(*) n FROM domain_events WHERE aggregate_type = 'ticket' AND aggregate_id = ? AND type = 'TicketScanned' GROUP BY result`,
-      [reservationId],
+      [`tickets-${reservationId}`],
     );
     expect(Object.fromEntries(events.map((e) => [e.result, Number(e.n)]))).toEqual({ ADMITTED: 1, ALREADY_USED: 99 });
     expect(await checkInvariants(ctx.pool, { atLeast: { tickets: 1 } })).toEqual([]);

@@ -46,8 +46,22 @@ export interface InvariantOptions {
  * call while holds are live: only rows at rest (or past the stated grace) can violate a rule.
  */
 export async function checkInvariants(pool: mysql.Pool, opts: InvariantOptions = {}): Promise<string[]> {
+  // Every rule reads one consistent snapshot: called while purchases commit, a ledger row read by one
+  // query and its event read by the next (or tickets and their TicketsIssued event) would otherwise
+  // straddle a commit and report a violation that never existed.
+  const conn = await pool.getConnection();
+  try {
+    await conn.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
+    return await checkSnapshot(conn, opts);
+  } finally {
+    await conn.query('ROLLBACK').catch(() => undefined);
+    conn.release();
+  }
+}
+
+async function checkSnapshot(db: mysql.PoolConnection, opts: InvariantOptions): Promise<string[]> {
   const problems: string[] = [];
-  const rows = async (sql: string, params: unknown[] = []) => (await pool.query(sql, params))[0] as Array<Record<string, any>>;
+  const rows = async (sql: string, params: unknown[] = []) => (await db.query(sql, params))[0] as Array<Record<string, any>>;
   const expect = async (name: string, sql: string, params: unknown[] = []) => {
     const found = await rows(sql, params);
     if (found.length > 0) problems.push(`${name}: ${JSON.stringify(found.slice(0, 5))}${found.length > 5 ? ` (+${found.length - 5} more)` : ''}`);
@@ -286,7 +300,7 @@ export async function checkInvariants(pool: mysql.Pool, opts: InvariantOptions =
   await expect(
     'ticket admitted more than once, or admitted_at without its one ADMITTED scan',
     `SELECT t.id, t.admitted_at, COUNT(e.id) admitted FROM tickets t
-     LEFT JOIN domain_events e ON e.aggregate_type = 'ticket' AND e.aggregate_id = t.reservation_id AND e.type = 'TicketScanned'
+     LEFT JOIN domain_events e ON e.aggregate_type = 'ticket' AND e.aggregate_id = CONCAT('tickets-', t.reservation_id) AND e.type = 'TicketScanned'
        AND JSON_VALUE(e.payload, '$.ticketId') = t.id AND JSON_VALUE(e.payload, '$.result') = 'ADMITTED'
      GROUP BY t.id, t.admitted_at HAVING admitted > 1 OR (admitted = 1) <> (t.admitted_at IS NOT NULL)`,
   );
@@ -295,17 +309,18 @@ export async function checkInvariants(pool: mysql.Pool, opts: InvariantOptions =
     // By log position, not clock: both are written under the reservation's row lock, so their order
     // in the log is the order in which they happened.
     `SELECT e.aggregate_id, e.position, e.occurred_at, f.position refunded_position FROM domain_events e
-     JOIN domain_events f ON f.aggregate_type = 'reservation' AND f.aggregate_id = e.aggregate_id AND f.type = 'ReservationRefunded'
+     JOIN domain_events f ON f.aggregate_type = 'reservation' AND f.aggregate_id = JSON_VALUE(e.payload, '$.reservationId') AND f.type = 'ReservationRefunded'
      WHERE e.aggregate_type = 'ticket' AND e.type = 'TicketScanned' AND JSON_VALUE(e.payload, '$.result') = 'ADMITTED' AND e.position > f.position`,
   );
   const issued = await rows(`SELECT aggregate_id, payload FROM domain_events WHERE aggregate_type = 'ticket' AND type = 'TicketsIssued'`);
+  const issues: string[] = [];
   const issuedSeats = new Map<string, string[]>();
   for (const e of issued) {
     const p = typeof e.payload === 'string' ? JSON.parse(e.payload) : e.payload;
-    issuedSeats.set(e.aggregate_id, [...(issuedSeats.get(e.aggregate_id) ?? []), [...(p.seatIds as number[])].sort((a, b) => a - b).join(',')]);
+    if (e.aggregate_id !== `tickets-${p.reservationId}`) issues.push(`TicketsIssued on aggregate ${e.aggregate_id} for reservation ${p.reservationId}`);
+    issuedSeats.set(p.reservationId, [...(issuedSeats.get(p.reservationId) ?? []), [...(p.seatIds as number[])].sort((a, b) => a - b).join(',')]);
   }
   const ticketSeats = await rows(`SELECT reservation_id, GROUP_CONCAT(seat_id ORDER BY seat_id) seats FROM tickets GROUP BY reservation_id`);
-  const issues: string[] = [];
   for (const t of ticketSeats) {
     const events = issuedSeats.get(t.reservation_id) ?? [];
     issuedSeats.delete(t.reservation_id);
