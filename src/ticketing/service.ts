@@ -32,13 +32,22 @@ export interface AdmittedTicket {
   ticket: { id: number; reservationId: string; scheduleId: number; seat: TicketSeat };
 }
 
+/** Door outcomes as counted (`ticket_scans_total{result}`): the decisions plus codes that are not ours. */
+export type ScanResult = 'ADMITTED' | 'ALREADY_USED' | 'TICKET_REFUNDED' | 'TICKET_CANCELLED' | 'NOT_FOUND';
+
+export interface TicketingHooks {
+  /** Called for a code whose signature does not verify (a security event: someone is forging). */
+  onForged?: (staffId: number, code: string) => Promise<void>;
+  /** Every scan's outcome (metrics). */
+  onScan?: (result: ScanResult) => void;
+}
+
 export class TicketingService {
   constructor(
     private readonly tickets: TicketRepository,
     private readonly codes: TicketCodes,
     private readonly catalog: TicketCatalog,
-    /** Called for a code whose signature does not verify (a security event: someone is forging). */
-    private readonly onForged: (staffId: number, code: string) => Promise<void> = async () => undefined,
+    private readonly hooks: TicketingHooks = {},
   ) {}
 
   /** The tickets of a reservation the caller already proved they own (booking's `own`). */
@@ -73,10 +82,12 @@ export class TicketingService {
   async scan(code: string, staffId: number): Promise<AdmittedTicket> {
     const parts = this.codes.verify(code);
     if (!parts) {
-      await this.onForged(staffId, code);
+      this.hooks.onScan?.('NOT_FOUND');
+      await this.hooks.onForged?.(staffId, code);
       throw new DomainError('NOT_FOUND', 'No such ticket');
     }
     const outcome = await this.tickets.scan(parts, staffId);
+    this.hooks.onScan?.(outcome.found ? outcome.decision.result : 'NOT_FOUND');
     if (!outcome.found) throw new DomainError('NOT_FOUND', 'No such ticket');
     const { ticket, decision } = outcome;
     const ref = { ticketId: ticket.id, reservationId: ticket.reservationId };

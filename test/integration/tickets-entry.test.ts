@@ -178,6 +178,11 @@ describe('tickets and entry scans', () => {
   it('100 concurrent scans of one code admit exactly once; the other 99 are told when it was used', async () => {
     const { buyer, reservationId } = await purchase(1);
     const [ticket] = await ticketsOf(buyer.token, reservationId);
+    const counted = async () => {
+      const metric = await ctx.metrics.registry.getSingleMetric('ticket_scans_total')!.get();
+      return Object.fromEntries(metric.values.map((v) => [String(v.labels.result), v.value]));
+    };
+    const before = await counted();
     const results = await Promise.all(Array.from({ length: 100 }, () => scan(staff.token, ticket!.code)));
     const admitted = results.filter((r) => r.status === 200);
     const refused = results.filter((r) => r.status === 409);
@@ -190,6 +195,8 @@ describe('tickets and entry scans', () => {
       [`tickets-${reservationId}`],
     );
     expect(Object.fromEntries(events.map((e) => [e.result, Number(e.n)]))).toEqual({ ADMITTED: 1, ALREADY_USED: 99 });
+    const after = await counted();
+    expect([after.ADMITTED! - (before.ADMITTED ?? 0), after.ALREADY_USED! - (before.ALREADY_USED ?? 0)]).toEqual([1, 99]);
     expect(await checkInvariants(ctx.pool, { atLeast: { tickets: 1 } })).toEqual([]);
   }, 120_000);
 
