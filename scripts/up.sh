@@ -111,6 +111,7 @@ cat <<TXT
                   relay http://127.0.0.1:$RELAY_METRICS_PORT/metrics
   Logs            $LOGS/{api,worker,relay}.log   (scripts/stack.sh logs <service>)
   Demo login      user1@example.com / demo-password-1     admin@example.com / admin-password-1
+                  door staff (ticket scans) staff@example.com / staff-password-1
 
   Stop everything: npm run down
 TXT

@@ -11,6 +11,7 @@ const DEV_DATA_KEY = Buffer.alloc(32, 7).toString('base64');
 export const DEV_CODEC_SECRET = 'dev-only-codec-secret-change-me-0123456789';
 // Also in docs/monitoring/metrics-token.dev, which the compose Prometheus presents.
 const DEV_METRICS_TOKEN = 'dev-only-metrics-token-change-me-0123456789';
+const DEV_TICKET_SECRET = 'dev-only-ticket-signing-secret-change-me-0123';
 
 const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max).default(def);
 const bool = (def: boolean) =>
@@ -112,6 +113,10 @@ const schema = z
       .default(DEV_DATA_KEY)
       .refine((v) => Buffer.from(v, 'base64').length === 32, 'DATA_ENCRYPTION_KEY must be 32 bytes, base64-encoded'),
 
+    // HMAC key of ticket codes (docs/tickets.md); door scanners that check codes offline hold it too.
+    TICKET_SIGNING_SECRET: z.string().min(32, 'TICKET_SIGNING_SECRET must be at least 32 characters').default(DEV_TICKET_SECRET),
+    TICKET_SIGNING_SECRET_PREVIOUS: z.string().min(32, 'TICKET_SIGNING_SECRET_PREVIOUS must be at least 32 characters').optional(),
+
     HOLD_TTL_SECONDS: int(300, 1, 3600),
     MAX_SEATS_PER_RESERVATION: int(4, 1, 20),
     CANCELLATION_CUTOFF_HOURS: int(24, 0, 24 * 365),
@@ -158,6 +163,8 @@ const schema = z
       if (c.CODEC_SHARED_SECRET === DEV_CODEC_SECRET)
         ctx.addIssue({ code: 'custom', path: ['CODEC_SHARED_SECRET'], message: 'CODEC_SHARED_SECRET must not be the development value in production' });
       if (c.METRICS_TOKEN === DEV_METRICS_TOKEN) ctx.addIssue({ code: 'custom', path: ['METRICS_TOKEN'], message: 'METRICS_TOKEN must be set in production' });
+      if (c.TICKET_SIGNING_SECRET === DEV_TICKET_SECRET)
+        ctx.addIssue({ code: 'custom', path: ['TICKET_SIGNING_SECRET'], message: 'TICKET_SIGNING_SECRET must be set in production' });
     }
   })
   // In development the Temporal UI of the dev stack decodes payloads out of the box (docs/security.md).

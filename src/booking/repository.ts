@@ -6,6 +6,7 @@ import { schedules, seats } from '../catalog/schema.js';
 import type { HeldSeat, HoldResult, ReleaseInput, ReservationInput } from './contracts.js';
 import { canTransition, payable, reservationEventOf, type ReservationStatus } from './domain.js';
 import type { LockedForPayment, PayableReservations } from '../payment/contracts.js';
+import { issueTickets, type TicketIssuer } from '../ticketing/issue.js';
 
 /** Thrown inside a transaction to roll it back when a seat's optimistic check fails. */
 class SeatTaken extends Error {
@@ -30,7 +31,11 @@ export interface ReleaseOutcome {
 }
 
 export class ReservationRepository implements PayableReservations {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    /** Ticketing's issuer, run inside the confirming transaction (a ticket per sold seat). */
+    private readonly issue: TicketIssuer = issueTickets,
+  ) {}
 
   /**
    * Holds the seats for a reservation in one transaction: the seats are updated only if their
@@ -150,6 +155,7 @@ export class ReservationRepository implements PayableReservations {
       if (affectedRows(res) !== seatIds.length) throw new ConfirmationRejected(`reservation ${reservationId} lost a seat`);
       await tx.update(reservations).set({ status: 'CONFIRMED', confirmedAt: now, version: sql`${reservations.version} + 1` }).where(eq(reservations.id, reservationId));
       await appendEvent(tx, 'ReservationConfirmed', reservationId, { reservationId, userId: r.userId, scheduleId: r.scheduleId, amount: r.amount, seatIds }, { userId: r.userId, occurredAt: now });
+      await this.issue(tx, { reservationId, userId: r.userId, scheduleId: r.scheduleId, seatIds, issuedAt: now });
       return { scheduleId: r.scheduleId, userId: r.userId, seatIds, changed: true };
     });
   }
@@ -257,6 +263,12 @@ export class ReservationRepository implements PayableReservations {
     const [r] = await tx.select().from(reservations).where(eq(reservations.id, reservationId)).for('update');
     if (!r) return { found: false };
     return { found: true, userId: r.userId, amount: r.amount, payableAt: (now) => payable(r.status, r.expiresAt, now) };
+  }
+
+  /** Ticketing's port: lock the row inside a door scan's transaction (refunds take the same lock first). */
+  async lockForEntry(tx: Tx, reservationId: string): Promise<{ status: ReservationStatus; userId: number } | undefined> {
+    const [r] = await tx.select({ status: reservations.status, userId: reservations.userId }).from(reservations).where(eq(reservations.id, reservationId)).for('update');
+    return r;
   }
 
   async lockForRefund(tx: Tx, reservationId: string): Promise<void> {

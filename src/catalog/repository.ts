@@ -62,6 +62,11 @@ export class CatalogRepository {
       }
       const seatCount = layout.length * scheduleIds.length;
       await appendEvent(tx, 'ConcertCreated', concertId, { concertId, title: input.title, scheduleIds, seatCount, adminId }, { userId: adminId });
+      // The audit log reads AdminAction events: an admin's concert is one (the seed's has no admin).
+      if (adminId !== null) {
+        const detail = JSON.stringify({ title: input.title, scheduleIds, seatCount });
+        await appendEvent(tx, 'AdminAction', `admin-${adminId}`, { adminId, action: 'concert.create', target: `concert-${concertId}`, detail }, { userId: adminId });
+      }
       return { concertId, scheduleIds, seatCount };
     });
   }
@@ -161,6 +166,15 @@ export class CatalogRepository {
   async seatIdsIn(scheduleId: number, seatIds: number[]): Promise<number[]> {
     const rows = await this.db.select({ id: seats.id }).from(seats).where(and(eq(seats.scheduleId, scheduleId), inArray(seats.id, seatIds)));
     return rows.map((r) => r.id);
+  }
+
+  /** Seats by id, any schedule (ticketing's labels: section, row, number, tier). */
+  async seatsByIds(seatIds: number[]): Promise<SeatRow[]> {
+    if (seatIds.length === 0) return [];
+    return this.db
+      .select({ id: seats.id, section: seats.section, row: seats.row, number: seats.number, tier: seats.tier, price: seats.price, status: seats.status })
+      .from(seats)
+      .where(inArray(seats.id, seatIds));
   }
 
   async seatsOfSchedule(scheduleId: number): Promise<SeatRow[]> {

@@ -63,6 +63,27 @@ export const eventCatalog = {
     }),
   },
   AdminAction: { aggregateType: 'admin', schemaVersion: 1, payload: z.object({ adminId: z.number().int(), action: z.string(), target: z.string(), detail: z.string() }) },
+  // Admin wallet adjustments: signed amount (a credit or a debit), the reason, and who made it.
+  WalletAdjusted: {
+    aggregateType: 'wallet',
+    schemaVersion: 1,
+    payload: z.object({ userId: z.number().int(), amount: z.number().int(), balance: z.number().int(), reference: z.string(), reason: z.string(), adminId: z.number().int() }),
+  },
+  // Tickets (src/ticketing), aggregate `tickets-<reservation id>` (all tickets of a purchase): issued with the
+  // confirmation, then every scan at the door, admitted or refused (result), by whom.
+  TicketsIssued: { aggregateType: 'ticket', schemaVersion: 1, payload: z.object({ ...reservationRef, seatIds: z.array(z.number().int()) }) },
+  TicketScanned: {
+    aggregateType: 'ticket',
+    schemaVersion: 1,
+    payload: z.object({
+      ...reservationRef,
+      ticketId: z.number().int(),
+      seatId: z.number().int(),
+      staffId: z.number().int(),
+      result: z.enum(['ADMITTED', 'ALREADY_USED', 'TICKET_REFUNDED', 'TICKET_CANCELLED']),
+      firstScanAt: z.string().nullable(),
+    }),
+  },
 } as const satisfies Record<string, { aggregateType: string; schemaVersion: number; payload: z.ZodType }>;
 
 export type EventType = keyof typeof eventCatalog;

@@ -5,6 +5,7 @@ import type { IdempotencyStore } from '../platform/http/idempotency.js';
 import { bearerSecurity, IdempotencyKeyHeader, IdParam, json, jsonBody, PageQuery, problems } from '../platform/http/openapi.js';
 import { requireRole } from './middleware.js';
 import type { IdentityService } from './service.js';
+import { roles } from './tokens.js';
 
 const AdminUser = z
   .object({
@@ -12,7 +13,7 @@ const AdminUser = z
     email: z.string(),
     name: z.string(),
     phone: z.string().nullable(),
-    role: z.enum(['USER', 'ADMIN']),
+    role: z.enum(roles),
     status: z.enum(['ACTIVE', 'DISABLED']),
     failedLogins: z.number().int(),
     lockedUntil: z.string().nullable(),
@@ -22,7 +23,7 @@ const AdminUser = z
 
 const UserChange = z
   .object({
-    role: z.enum(['USER', 'ADMIN']).optional(),
+    role: z.enum(roles).optional().openapi({ description: 'STAFF may scan tickets at the door (POST /entry/scans)' }),
     status: z.enum(['ACTIVE', 'DISABLED']).optional(),
     unlock: z.literal(true).optional().openapi({ description: 'Clear a login lockout' }),
   })

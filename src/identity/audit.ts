@@ -10,7 +10,10 @@ export type SecurityEventKind =
   | 'FORBIDDEN'
   | 'TOKEN_REVOKED'
   | 'REFRESH_TOKEN_REUSED'
-  | 'LOGOUT_EVERYWHERE';
+  | 'LOGOUT_EVERYWHERE'
+  | 'PASSWORD_CHANGED'
+  | 'PASSWORD_CHANGE_FAILED'
+  | 'TICKET_FORGED';
 
 export interface SecurityEventInput {
   kind: SecurityEventKind;

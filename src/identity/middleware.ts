@@ -2,7 +2,7 @@ import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../platform/http/app.js';
 import { DomainError } from '../shared/errors.js';
 import type { TokenVersions } from './token-versions.js';
-import type { AccessTokens } from './tokens.js';
+import type { AccessTokens, Role } from './tokens.js';
 
 /**
  * Requires `Authorization: Bearer <access token>` (the scheme in any case, RFC 9110 section 11.1)
@@ -28,9 +28,11 @@ export function requireAuth(tokens: AccessTokens, versions?: TokenVersions): Mid
   };
 }
 
-export function requireRole(role: 'ADMIN'): MiddlewareHandler<AppEnv> {
+/** Admits the listed roles only (ADMIN routes; STAFF or ADMIN at the door). */
+export function requireRole(...allowed: [Role, ...Role[]]): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    if (c.get('user')?.role !== role) throw new DomainError('FORBIDDEN', `This route needs role ${role}`);
+    const role = c.get('user')?.role;
+    if (!role || !allowed.includes(role)) throw new DomainError('FORBIDDEN', `This route needs role ${allowed.join(' or ')}`);
     await next();
   };
 }

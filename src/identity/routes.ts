@@ -6,13 +6,13 @@ import { bearerSecurity, IdempotencyKeyHeader, json, jsonBody, problems } from '
 import { requireAuth } from './middleware.js';
 import type { IdentityService } from './service.js';
 import type { TokenVersions } from './token-versions.js';
-import type { AccessTokens } from './tokens.js';
+import { roles, type AccessTokens } from './tokens.js';
 
 // WHATWG's definition of a valid email address (what browsers accept), kept by zod; its default
 // pattern refuses valid addresses such as a!b@example.com or user@xn--p1ai.xn--p1ai. The document
 // carries the same pattern, so clients and fuzzers generate only what the server accepts.
 const Email = z.string().trim().max(254).email({ pattern: z.regexes.html5Email }).openapi({ pattern: z.regexes.html5Email.source });
-const Password = z.string().min(10, 'at least 10 characters').max(128);
+export const Password = z.string().min(10, 'at least 10 characters').max(128);
 
 const SignupBody = z
   .object({ email: Email, password: Password, name: z.string().trim().min(1).max(100), phone: z.string().regex(/^\+?[0-9\- ]{6,20}$/).optional() })
@@ -34,7 +34,7 @@ const TokenResponse = z
   })
   .openapi('TokenResponse');
 const Profile = z
-  .object({ id: z.number().int(), email: z.string(), name: z.string(), phone: z.string().nullable(), role: z.enum(['USER', 'ADMIN']), createdAt: z.string() })
+  .object({ id: z.number().int(), email: z.string(), name: z.string(), phone: z.string().nullable(), role: z.enum(roles), createdAt: z.string() })
   .openapi('Profile');
 
 export interface IdentityRouteDeps {
@@ -129,6 +129,30 @@ export function identityRoutes(deps: IdentityRouteDeps) {
     async (c) => {
       await deps.identity.revokeTokens(c.get('user').id, { kind: 'LOGOUT_EVERYWHERE', ip: ipOf(c), detail: 'user request' });
       return c.body(null, 204);
+    },
+  );
+
+  app.use('/auth/password', auth);
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/auth/password',
+      tags: ['auth'],
+      summary: 'Change your own password: every other session is signed out, this one gets new tokens',
+      description:
+        'Needs the current password (403 FORBIDDEN when it is wrong, recorded as a security event). The change revokes every access and ' +
+        'refresh token issued so far (token_version), so other devices must log in again; the answer carries this session\'s new tokens. ' +
+        'With an Idempotency-Key the change applies once; neither the passwords nor the new tokens are kept with the key ' +
+        '(a replay of the success has no body; refusals are not kept), and a retry carrying the token the change revoked is 401 anyway.',
+      security: bearerSecurity,
+      middleware: deps.idempotency ? [deps.idempotency.route('password', { secretBody: true })] : [],
+      request: { ...jsonBody(z.object({ currentPassword: z.string().min(1).max(128), newPassword: Password }).strict().openapi('PasswordChange')), headers: IdempotencyKeyHeader },
+      responses: { 200: json(TokenResponse, 'Password changed; new tokens for this session'), ...problems(400, 401, 403, 422, 429) },
+    }),
+    async (c) => {
+      const { currentPassword, newPassword } = c.req.valid('json');
+      const tokens = await deps.identity.changePassword(c.get('user').id, currentPassword, newPassword, ipOf(c));
+      return c.json({ ...tokens, tokenType: 'Bearer' as const }, 200);
     },
   );
 

@@ -10,7 +10,7 @@ export const users = mysqlTable('users', {
   phoneCipher: varchar('phone_cipher', { length: 512 }),
   name: varchar('name', { length: 100 }).notNull(),
   passwordHash: varchar('password_hash', { length: 255 }).notNull(),
-  role: mysqlEnum('role', ['USER', 'ADMIN']).notNull().default('USER'),
+  role: mysqlEnum('role', ['USER', 'ADMIN', 'STAFF']).notNull().default('USER'),
   status: mysqlEnum('status', ['ACTIVE', 'DISABLED']).notNull().default('ACTIVE'),
   failedLogins: int('failed_logins').notNull().default(0),
   lockedUntil: ts('locked_until'),

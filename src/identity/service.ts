@@ -218,6 +218,50 @@ export class IdentityService {
     await this.opts.versions.forget(userId).catch(() => undefined);
   }
 
+  /**
+   * The user's own password change. The current password is checked (a stolen access token alone
+   * cannot take the account over); then the new hash and a token_version bump commit together, so
+   * every other session (its access and refresh tokens) stops working, and this session gets fresh
+   * tokens in the answer. A wrong current password is 403 and a SecurityEvent.
+   */
+  async changePassword(userId: number, currentPassword: string, newPassword: string, ip: string | null): Promise<IssuedTokens & { userId: number }> {
+    const [user] = await this.db.select().from(users).where(eq(users.id, userId)).limit(1);
+    if (!user || user.status !== 'ACTIVE') throw new DomainError('UNAUTHENTICATED', 'Log in again');
+    if (!(await this.verify(currentPassword, user.passwordHash))) {
+      await this.opts.audit.record({ kind: 'PASSWORD_CHANGE_FAILED', userId, ip, detail: 'wrong current password' });
+      throw new DomainError('FORBIDDEN', 'The current password is incorrect');
+    }
+    const passwordHash = await hashPassword(newPassword);
+    await withTransaction(this.db, async (tx) => {
+      await tx.update(users).set({ passwordHash }).where(eq(users.id, userId));
+      await this.opts.versions.bump(tx, userId);
+      await this.opts.audit.append(tx, { kind: 'PASSWORD_CHANGED', userId, ip, detail: 'by the user; other sessions revoked' });
+    });
+    await this.opts.versions.forget(userId).catch(() => undefined);
+    const [after] = await this.db.select().from(users).where(eq(users.id, userId)).limit(1);
+    return { ...(await this.tokens.issuePair(after!)), userId };
+  }
+
+  /**
+   * An admin sets a user's password (the user forgot it, or the account was taken over): every
+   * session of the user is revoked, a login lockout is cleared, and an AdminAction is recorded in
+   * the same transaction. Admins change their own password with /auth/password instead.
+   */
+  async resetPassword(adminId: number, userId: number, newPassword: string): Promise<void> {
+    if (adminId === userId) throw new DomainError('CONFLICT', 'Change your own password with POST /auth/password');
+    const passwordHash = await hashPassword(newPassword);
+    const emailIndex = await withTransaction(this.db, async (tx) => {
+      const [user] = await tx.select({ id: users.id, emailIndex: users.emailIndex }).from(users).where(eq(users.id, userId)).for('update');
+      if (!user) throw new DomainError('NOT_FOUND', 'User not found');
+      await tx.update(users).set({ passwordHash, failedLogins: 0, lockedUntil: null }).where(eq(users.id, userId));
+      await this.opts.versions.bump(tx, userId);
+      await this.opts.audit.adminAction(tx, { adminId, action: 'user.password-reset', target: `user-${userId}`, detail: 'password set by an admin; every session revoked' });
+      return user.emailIndex;
+    });
+    await this.opts.versions.forget(userId).catch(() => undefined);
+    await this.throttle.clearLocks(emailIndex).catch(() => undefined);
+  }
+
   /** Users for the admin API, emails and phones decrypted (admins only; see admin-routes). */
   async listUsers(page: number, pageSize: number, email?: string) {
     const where = email ? inArray(users.emailIndex, this.cipher.emailIndexes(email)) : undefined;

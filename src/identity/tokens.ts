@@ -2,7 +2,9 @@ import { createHmac, randomUUID, webcrypto } from 'node:crypto';
 import { sign, verify } from 'hono/jwt';
 import { DomainError } from '../shared/errors.js';
 
-export type Role = 'USER' | 'ADMIN';
+/** STAFF scans tickets at the door (POST /entry/scans); ADMIN may too. */
+export const roles = ['USER', 'ADMIN', 'STAFF'] as const;
+export type Role = (typeof roles)[number];
 
 export interface AccessClaims {
   sub: string;
@@ -86,7 +88,7 @@ export class AccessTokens {
     }
     this.accessVerifyKeys ??= Promise.all(this.accessKeys.map(importVerifyKey));
     const claims = await verifyWithAny<AccessClaims>(token, await this.accessVerifyKeys, ACCESS_EXPIRED, 'Invalid access token');
-    if (!isUserId(claims.sub) || (claims.role !== 'USER' && claims.role !== 'ADMIN') || !Number.isInteger(claims.ver)) {
+    if (!isUserId(claims.sub) || !roles.includes(claims.role) || !Number.isInteger(claims.ver)) {
       throw new DomainError('UNAUTHENTICATED', 'Invalid access token');
     }
     // Oldest out first: bounded memory (about 10 MB when full) however many tokens are presented.

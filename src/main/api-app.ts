@@ -2,6 +2,14 @@ import { timingSafeEqual, createHash } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { Admin } from 'kafkajs';
 import { adminRoutes } from '../admin/routes.js';
+import { backOfficeRoutes } from '../admin/back-office-routes.js';
+import { ReservationSearch } from '../booking/reservation-search.js';
+import { AuditLog } from '../events/audit-log.js';
+import { RefundList } from '../payment/refund-list.js';
+import { TicketCodes } from '../ticketing/codes.js';
+import { TicketRepository } from '../ticketing/repository.js';
+import { ticketRoutes } from '../ticketing/routes.js';
+import { TicketingService } from '../ticketing/service.js';
 import { bookingRoutes, type AdmissionGate } from '../booking/routes.js';
 import { ReservationRepository } from '../booking/repository.js';
 import { ReservationWorkflows } from '../booking/reservation-workflows.js';
@@ -174,6 +182,16 @@ export function buildApiApp(deps: ApiDeps) {
       idempotency,
     }),
   );
+  app.route(
+    v1,
+    backOfficeRoutes({ search: new ReservationSearch(db), refunds: new RefundList(db), auditLog: new AuditLog(db), wallets, identity, auth, requireAdmin: requireRole('ADMIN'), auditForbidden: forbidden, idempotency }),
+  );
+  const ticketScans = metrics.counter('ticket_scans_total', 'Ticket scans at the door by outcome (NOT_FOUND: forged or unknown codes)', ['result']);
+  const tickets = new TicketingService(new TicketRepository(db, reservations, catalog), new TicketCodes(config.TICKET_SIGNING_SECRET, config.TICKET_SIGNING_SECRET_PREVIOUS), catalog, {
+    onForged: (staffId, code) => audit.record({ kind: 'TICKET_FORGED', userId: staffId, ip: null, detail: `code ${code.slice(0, 80)}` }),
+    onScan: (result) => ticketScans.inc({ result }),
+  });
+  app.route(v1, ticketRoutes({ tickets, ownReservation: (userId, id) => booking.own(userId, id), auth, requireDoorStaff: requireRole('STAFF', 'ADMIN'), auditForbidden: forbidden, idempotency }));
   app.route(v1, queueRoutes({ queue: queue.service, auth, sseIntervalMs: config.QUEUE_SSE_INTERVAL_MS, idempotency, rateLimit: limits?.queue }));
   app.route(v1, queueAdminRoutes({ settings: queue.settings, service: queue.service, admission: queue.admission, auth, requireAdmin: requireRole('ADMIN'), auditForbidden: forbidden, idempotency }));
   app.route(v1, eventRoutes({ hub: notifications, history: new UserEventLog(db), auth, keepAliveMs: config.SSE_KEEPALIVE_MS }));
@@ -194,7 +212,7 @@ export function buildApiApp(deps: ApiDeps) {
   app.route('/', swaggerUiRoutes('/openapi.json'));
   app.route('/', webRoutes({ sessions, tokens, identity, seatMaps, catalog, maxSeatsPerReservation: config.MAX_SEATS_PER_RESERVATION, clientIp, seatStreamIntervalMs: config.WEB_SEAT_STREAM_INTERVAL_MS }));
 
-  return { app, services: { versions, audit, identity, catalog, seatMaps, reservations, wallets, booking, tokens, cipher, notifications, queue } };
+  return { app, services: { versions, audit, identity, catalog, seatMaps, reservations, wallets, booking, tokens, cipher, notifications, queue, tickets } };
 }
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest();

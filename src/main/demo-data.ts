@@ -6,6 +6,8 @@ import { DomainError } from '../shared/errors.js';
 
 export const DEMO_PASSWORD = 'demo-password-1';
 export const DEMO_ADMIN = { email: 'admin@example.com', password: 'admin-password-1', name: 'Demo Admin' };
+/** Door staff: scans tickets (POST /api/v1/entry/scans). */
+export const DEMO_STAFF = { email: 'staff@example.com', password: 'staff-password-1', name: 'Demo Door Staff' };
 export const demoUsers = Array.from({ length: 5 }, (_, i) => ({ email: `user${i + 1}@example.com`, password: DEMO_PASSWORD, name: `Demo User ${i + 1}` }));
 
 const day = 86_400_000;
@@ -29,9 +31,9 @@ export function demoConcerts(now = new Date()): NewConcert[] {
   }));
 }
 
-/** Loads demo data once: an admin, demo users with funded wallets, demo concerts. Safe to rerun. */
+/** Loads demo data once: an admin, door staff, demo users with funded wallets, demo concerts. Safe to rerun. */
 export async function seedDemoData(deps: { identity: IdentityService; catalog: CatalogRepository; wallets: WalletRepository }, log: (m: string) => void) {
-  const ensureUser = async (u: { email: string; password: string; name: string }, role: 'USER' | 'ADMIN') => {
+  const ensureUser = async (u: { email: string; password: string; name: string }, role: 'USER' | 'ADMIN' | 'STAFF') => {
     try {
       const { id } = await deps.identity.signup(u, role);
       return { id, created: true };
@@ -41,6 +43,7 @@ export async function seedDemoData(deps: { identity: IdentityService; catalog: C
     }
   };
   await ensureUser(DEMO_ADMIN, 'ADMIN');
+  await ensureUser(DEMO_STAFF, 'STAFF');
   for (const u of demoUsers) {
     const { id, created } = await ensureUser(u, 'USER');
     if (created) await deps.wallets.charge(id, 1_000_000, 'charge:demo-seed');

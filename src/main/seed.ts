@@ -10,7 +10,7 @@ import { WalletRepository } from '../payment/wallet-repository.js';
 import { createDatabase } from '../platform/db/client.js';
 import { createLogger } from '../platform/observability/logger.js';
 import { createRedis } from '../platform/redis.js';
-import { DEMO_ADMIN, DEMO_PASSWORD, demoUsers, seedDemoData } from './demo-data.js';
+import { DEMO_ADMIN, DEMO_PASSWORD, DEMO_STAFF, demoUsers, seedDemoData } from './demo-data.js';
 import { exitOnStartupError } from './shutdown.js';
 
 /** Loads demo data through the same code paths as the admin API and sign-up. */
@@ -31,6 +31,7 @@ async function main() {
       (m) => console.log(m),
     );
     console.log(`demo admin: ${DEMO_ADMIN.email} / ${DEMO_ADMIN.password}`);
+    console.log(`demo door staff: ${DEMO_STAFF.email} / ${DEMO_STAFF.password}`);
     console.log(`demo users: ${demoUsers.map((u) => u.email).join(', ')} / ${DEMO_PASSWORD} (1,000,000 KRW each)`);
   } finally {
     redis.disconnect();

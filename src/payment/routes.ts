@@ -10,7 +10,7 @@ const Wallet = z
   .object({
     balance: z.number().int(),
     updatedAt: z.string(),
-    ledger: z.array(z.object({ id: z.number().int(), kind: z.enum(['CHARGE', 'PAYMENT', 'REFUND']), amount: z.number().int(), balanceAfter: z.number().int(), reference: z.string(), createdAt: z.string() })),
+    ledger: z.array(z.object({ id: z.number().int(), kind: z.enum(['CHARGE', 'PAYMENT', 'REFUND', 'ADJUSTMENT']), amount: z.number().int(), balanceAfter: z.number().int(), reference: z.string(), createdAt: z.string() })),
   })
   .openapi('Wallet');
 

@@ -13,8 +13,8 @@ export const walletLedger = mysqlTable(
   {
     id: id().autoincrement().primaryKey(),
     userId: id('user_id').notNull(),
-    kind: mysqlEnum('kind', ['CHARGE', 'PAYMENT', 'REFUND']).notNull(),
-    amount: money('amount').notNull(), // signed: charges and refunds positive, payments negative
+    kind: mysqlEnum('kind', ['CHARGE', 'PAYMENT', 'REFUND', 'ADJUSTMENT']).notNull(),
+    amount: money('amount').notNull(), // signed: charges and refunds positive, payments negative, adjustments either
     balanceAfter: money('balance_after').notNull(),
     // What caused the movement (charge idempotency key, reservation id); unique per kind, so a
     // retried debit or refund cannot move money twice.

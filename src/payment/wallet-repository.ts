@@ -5,6 +5,8 @@ import { payments, refunds, walletLedger, wallets } from './schema.js';
 import { DomainError } from '../shared/errors.js';
 import type { PayableReservations, PaymentOutcome } from './contracts.js';
 
+type LedgerKind = (typeof walletLedger.$inferSelect)['kind'];
+
 /**
  * Wallet, ledger, payments and refunds. Every money movement locks the wallet row
  * (SELECT ... FOR UPDATE), writes a ledger row and the new cached balance in one transaction, and is
@@ -37,6 +39,30 @@ export class WalletRepository {
       await this.move(tx, userId, 'CHARGE', amount, balance, reference);
       await appendEvent(tx, 'WalletCharged', userId, { userId, amount, balance, reference }, { userId });
       return { balance, charged: true };
+    });
+  }
+
+  /**
+   * An admin's correction of a wallet (a goodwill credit, a chargeback): a signed amount with a
+   * reason, under the wallet's row lock like every movement, as an ADJUSTMENT ledger row, a
+   * WalletAdjusted event and the admin's AdminAction in one transaction. `reference` (from the
+   * Idempotency-Key) makes a repeat a no-op. A debit below zero is refused (409), as is a credit
+   * past the balance cap (422); an unknown user has no wallet (404).
+   */
+  async adjust(input: { userId: number; amount: number; reason: string; reference: string; adminId: number }): Promise<{ balance: number; adjusted: boolean }> {
+    const { userId, amount, reason, reference, adminId } = input;
+    return withTransaction(this.db, async (tx) => {
+      const [wallet] = await tx.select().from(wallets).where(eq(wallets.userId, userId)).for('update');
+      if (!wallet) throw new DomainError('NOT_FOUND', 'User not found');
+      if (await this.ledgerEntry(tx, userId, 'ADJUSTMENT', reference)) return { balance: wallet.balance, adjusted: false };
+      const balance = wallet.balance + amount;
+      if (balance < 0) throw new DomainError('CONFLICT', `The wallet holds ${wallet.balance} KRW; a debit of ${-amount} KRW would make it negative`, { balance: wallet.balance });
+      if (balance > this.limits.maxBalance) throw new DomainError('BALANCE_LIMIT_EXCEEDED', `A wallet may hold at most ${this.limits.maxBalance} KRW`);
+      await this.move(tx, userId, 'ADJUSTMENT', amount, balance, reference);
+      await appendEvent(tx, 'WalletAdjusted', userId, { userId, amount, balance, reference, reason, adminId }, { userId });
+      const detail = JSON.stringify({ amount, balance, reason });
+      await appendEvent(tx, 'AdminAction', `admin-${adminId}`, { adminId, action: 'wallet.adjust', target: `user-${userId}`, detail }, { userId: adminId });
+      return { balance, adjusted: true };
     });
   }
 
@@ -94,7 +120,7 @@ export class WalletRepository {
     return created!;
   }
 
-  private async ledgerEntry(tx: Tx, userId: number, kind: 'CHARGE' | 'PAYMENT' | 'REFUND', reference: string) {
+  private async ledgerEntry(tx: Tx, userId: number, kind: LedgerKind, reference: string) {
     const [row] = await tx
       .select()
       .from(walletLedger)
@@ -103,7 +129,7 @@ export class WalletRepository {
     return row;
   }
 
-  private async move(tx: Tx, userId: number, kind: 'CHARGE' | 'PAYMENT' | 'REFUND', amount: number, balanceAfter: number, reference: string) {
+  private async move(tx: Tx, userId: number, kind: LedgerKind, amount: number, balanceAfter: number, reference: string) {
     await tx.insert(walletLedger).values({ userId, kind, amount, balanceAfter, reference });
     await tx.update(wallets).set({ balance: balanceAfter, updatedAt: new Date() }).where(eq(wallets.userId, userId));
   }

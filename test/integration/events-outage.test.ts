@@ -100,7 +100,7 @@ describe.skipIf(!brokerControl)(`domain events: Kafka outage and consumer restar
     expect(await metricValue(relay.metrics, 'outbox_unpublished_events')).toBe(0);
 
     // Every logged event is on Kafka (at-least-once: a send that failed mid-way may have landed twice).
-    const topics = ['reservation', 'payment', 'wallet', 'user', 'concert'].map((t) => topicFor(ctx.config.KAFKA_TOPIC_PREFIX, t));
+    const topics = ['reservation', 'payment', 'wallet', 'user', 'concert', 'ticket'].map((t) => topicFor(ctx.config.KAFKA_TOPIC_PREFIX, t));
     const received = await receiveAllLogged(ctx, topics, `${ctx.id}-outage-check`, 60_000);
     // Order per aggregate survives the outage: first sightings of each key's events are 1..n.
     const firstSeen = new Map<string, number[]>();

@@ -70,6 +70,12 @@ describe('domain events: publication', () => {
     // Held -> Confirmed (payment, wallet debit) -> Refunded (payment and wallet refund).
     const paid = await hold([seatIds[0]!, seatIds[1]!]);
     expect((await ctx.request('POST', `/api/v1/reservations/${paid}/payment`, { token: buyer.token })).status).toBe(200);
+    // Tickets: issued with the confirmation; door staff scan one (TicketScanned). Wallet: an admin adjustment.
+    const [ticket] = (await ctx.request('GET', `/api/v1/reservations/${paid}/tickets`, { token: buyer.token })).body.items;
+    const staff = await ctx.createUser({ role: 'STAFF' });
+    expect((await ctx.request('POST', '/api/v1/entry/scans', { token: staff.token, body: { code: ticket.code } })).status).toBe(200);
+    const adjustment = { token: admin.token, body: { amount: 1_000, reason: 'events check' }, headers: { 'idempotency-key': `adjust-${ctx.id}` } };
+    expect((await ctx.request('POST', `/api/v1/admin/users/${buyer.id}/wallet-adjustments`, adjustment)).status).toBe(201);
     expect((await ctx.request('DELETE', `/api/v1/reservations/${paid}`, { token: buyer.token })).body.status).toBe('REFUNDED');
     // Held -> Cancelled.
     const cancelled = await hold([seatIds[2]!]);

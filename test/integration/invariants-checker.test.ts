@@ -142,4 +142,63 @@ describe('invariant checker', () => {
       () => q(`UPDATE reservations SET expires_at = ?, status = ? WHERE id = ?`, [r!.expires_at, r!.status, ids.refunded]),
     );
   });
+  it('ties every ticket to exactly one confirmed seat of its reservation (invariant 8)', async () => {
+    const [t] = await q(`SELECT * FROM tickets WHERE reservation_id = ? ORDER BY seat_id LIMIT 1`, [ids.sold]);
+    const restoreTicket = () =>
+      q(`INSERT INTO tickets (id, reservation_id, seat_id, schedule_id, user_id, serial, issued_at, admitted_at, admitted_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
+        t!.id, t!.reservation_id, t!.seat_id, t!.schedule_id, t!.user_id, t!.serial, t!.issued_at, t!.admitted_at, t!.admitted_by,
+      ]);
+    // A sold seat without its ticket.
+    await expectCaught(/confirmed seat without exactly one ticket/, () => q(`DELETE FROM tickets WHERE id = ?`, [t!.id]), restoreTicket);
+    // A ticket on a seat its reservation does not hold, and one for a reservation never confirmed.
+    await expectCaught(/ticket not on a seat of its reservation/, () => q(`UPDATE tickets SET seat_id = ? WHERE id = ?`, [ids.seat, t!.id]), () => q(`UPDATE tickets SET seat_id = ? WHERE id = ?`, [t!.seat_id, t!.id]));
+    await expectCaught(/ticket of a reservation that is not CONFIRMED/, () => q(`UPDATE tickets SET reservation_id = ? WHERE id = ?`, [ids.held, t!.id]), () => q(`UPDATE tickets SET reservation_id = ? WHERE id = ?`, [ids.sold, t!.id]));
+    // The seat of a CONFIRMED reservation's ticket handed back to the map.
+    await expectCaught(
+      /ticket of a CONFIRMED reservation whose seat is not SOLD to it/,
+      () => q(`UPDATE seats SET status = 'AVAILABLE', reservation_id = NULL WHERE id = ?`, [t!.seat_id]),
+      () => q(`UPDATE seats SET status = 'SOLD', reservation_id = ? WHERE id = ?`, [ids.sold, t!.seat_id]),
+    );
+  });
+
+  it('admits a ticket at most once, never after its refund, and matches TicketsIssued events', async () => {
+    const [t] = await q(`SELECT id, reservation_id, seat_id FROM tickets WHERE reservation_id = ? LIMIT 1`, [ids.refunded]);
+    // admitted_at without its ADMITTED scan event.
+    await expectCaught(/admitted_at without its one ADMITTED scan/, () => q(`UPDATE tickets SET admitted_at = UTC_TIMESTAMP(3) WHERE id = ?`, [t!.id]), () => q(`UPDATE tickets SET admitted_at = NULL WHERE id = ?`, [t!.id]));
+    // An ADMITTED scan written after the reservation's refund.
+    const nextSeq = Number((await q(`SELECT MAX(sequence) m FROM domain_events WHERE aggregate_type = 'ticket' AND aggregate_id = ?`, [`tickets-${ids.refunded}`]))[0]!.m) + 1;
+    const payload = JSON.stringify({ reservationId: ids.refunded, userId: ids.other, scheduleId: 0, ticketId: Number(t!.id), seatId: Number(t!.seat_id), staffId: 1, result: 'ADMITTED', firstScanAt: null });
+    await expectCaught(
+      /ticket admitted after its reservation was refunded/,
+      async () => {
+        await q(`INSERT INTO domain_events (id, type, schema_version, aggregate_type, aggregate_id, sequence, user_id, payload, occurred_at) VALUES (UUID(), 'TicketScanned', 1, 'ticket', ?, ?, ?, ?, UTC_TIMESTAMP(3))`, [`tickets-${ids.refunded}`, nextSeq, ids.other, payload]);
+        await q(`UPDATE tickets SET admitted_at = UTC_TIMESTAMP(3) WHERE id = ?`, [t!.id]);
+      },
+      async () => {
+        await q(`DELETE FROM domain_events WHERE aggregate_type = 'ticket' AND aggregate_id = ? AND sequence = ?`, [`tickets-${ids.refunded}`, nextSeq]);
+        await q(`UPDATE tickets SET admitted_at = NULL WHERE id = ?`, [t!.id]);
+      },
+    );
+    // The issue event names other seats than the tickets.
+    const [issued] = await q(`SELECT id, payload FROM domain_events WHERE aggregate_type = 'ticket' AND aggregate_id = ? AND type = 'TicketsIssued'`, [`tickets-${ids.sold}`]);
+    const original = typeof issued!.payload === 'string' ? issued!.payload : JSON.stringify(issued!.payload);
+    const altered = JSON.stringify({ ...JSON.parse(original), seatIds: [ids.seat] });
+    await expectCaught(/tickets and TicketsIssued events differ/, () => q(`UPDATE domain_events SET payload = ? WHERE id = ?`, [altered, issued!.id]), () => q(`UPDATE domain_events SET payload = ? WHERE id = ?`, [original, issued!.id]));
+  });
+
+  it('accounts for wallet adjustments: their events, their admin action, and the chain', async () => {
+    const adjusted = await ctx.request('POST', `/api/v1/admin/users/${ids.other}/wallet-adjustments`, {
+      token: (await ctx.createUser({ role: 'ADMIN' })).token,
+      body: { amount: -1_000, reason: 'checker' },
+      headers: { 'idempotency-key': `checker-adjust-${ctx.id}` },
+    });
+    expect(adjusted.status).toBe(201);
+    expect(await checkInvariants(ctx.pool, { atLeast: { adjustments: 1 } })).toEqual([]);
+    const [l] = await q(`SELECT id, amount FROM wallet_ledger WHERE kind = 'ADJUSTMENT' AND user_id = ?`, [ids.other]);
+    const [action] = await q(`SELECT id FROM domain_events WHERE type = 'AdminAction' AND JSON_VALUE(payload, '$.action') = 'wallet.adjust'`);
+    // Its event says another amount (the ledger row and the event disagree).
+    await expectCaught(/wallet ledger and wallet events differ/, () => q(`UPDATE wallet_ledger SET amount = 1000, balance_after = balance_after + 2000 WHERE id = ?`, [l!.id]), () => q(`UPDATE wallet_ledger SET amount = -1000, balance_after = balance_after - 2000 WHERE id = ?`, [l!.id]));
+    await expectCaught(/wallet adjustment without its AdminAction/, () => q(`UPDATE domain_events SET type = 'AdminNoted' WHERE id = ?`, [action!.id]), () => q(`UPDATE domain_events SET type = 'AdminAction' WHERE id = ?`, [action!.id]));
+    await expectCaught(/ledger chain broken/, () => q(`UPDATE wallet_ledger SET amount = 0 WHERE id = ?`, [l!.id]), () => q(`UPDATE wallet_ledger SET amount = ? WHERE id = ?`, [l!.amount, l!.id]));
+  });
 });

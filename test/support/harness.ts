@@ -118,7 +118,7 @@ export async function createTestContext(opts: TestContextOptions = {}) {
   let userSeq = 0;
   let passwordHash: string | undefined;
   /** A signed-up user with a funded wallet and an access token. */
-  const createUser = async (opts: { balance?: number; role?: 'USER' | 'ADMIN' } = {}) => {
+  const createUser = async (opts: { balance?: number; role?: 'USER' | 'ADMIN' | 'STAFF' } = {}) => {
     userSeq += 1;
     const email = `u${userSeq}-${randomBytes(3).toString('hex')}@test.example`;
     // Sign-up hashes the password with scrypt (tens of ms); bulk users reuse one hash, inserted directly.

@@ -23,7 +23,9 @@ const STATUS_AFTER_EVENT: Record<string, string> = {
   ReservationRefunded: 'REFUNDED',
 };
 /** Ledger kind -> the wallet event that must accompany each of its rows. */
-const WALLET_EVENT_OF_KIND: Record<string, string> = { CHARGE: 'WalletCharged', PAYMENT: 'WalletDebited', REFUND: 'WalletRefunded' };
+const WALLET_EVENT_OF_KIND: Record<string, string> = { CHARGE: 'WalletCharged', PAYMENT: 'WalletDebited', REFUND: 'WalletRefunded', ADJUSTMENT: 'WalletAdjusted' };
+/** Wallet events whose payload amount is signed (the rest carry the movement's size). */
+const SIGNED_WALLET_EVENTS = new Set(['WalletAdjusted']);
 
 /** Default for invariant 3: how long a HELD row may outlive expiresAt (timer + activity on a busy 2-core machine). */
 export const DEFAULT_EXPIRY_GRACE_MS = 30_000;
@@ -35,7 +37,7 @@ export interface InvariantOptions {
    * The rows the test meant to create. Every check passes on empty tables, so a test that broke
    * before writing anything would pass too; callers state the minimum they expect to exist.
    */
-  atLeast?: { reservations?: number; confirmed?: number; payments?: number; events?: number };
+  atLeast?: { reservations?: number; confirmed?: number; payments?: number; events?: number; tickets?: number; adjustments?: number };
 }
 
 /**
@@ -44,8 +46,22 @@ export interface InvariantOptions {
  * call while holds are live: only rows at rest (or past the stated grace) can violate a rule.
  */
 export async function checkInvariants(pool: mysql.Pool, opts: InvariantOptions = {}): Promise<string[]> {
+  // Every rule reads one consistent snapshot: called while purchases commit, a ledger row read by one
+  // query and its event read by the next (or tickets and their TicketsIssued event) would otherwise
+  // straddle a commit and report a violation that never existed.
+  const conn = await pool.getConnection();
+  try {
+    await conn.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
+    return await checkSnapshot(conn, opts);
+  } finally {
+    await conn.query('ROLLBACK').catch(() => undefined);
+    conn.release();
+  }
+}
+
+async function checkSnapshot(db: mysql.PoolConnection, opts: InvariantOptions): Promise<string[]> {
   const problems: string[] = [];
-  const rows = async (sql: string, params: unknown[] = []) => (await pool.query(sql, params))[0] as Array<Record<string, any>>;
+  const rows = async (sql: string, params: unknown[] = []) => (await db.query(sql, params))[0] as Array<Record<string, any>>;
   const expect = async (name: string, sql: string, params: unknown[] = []) => {
     const found = await rows(sql, params);
     if (found.length > 0) problems.push(`${name}: ${JSON.stringify(found.slice(0, 5))}${found.length > 5 ? ` (+${found.length - 5} more)` : ''}`);
@@ -58,7 +74,8 @@ export async function checkInvariants(pool: mysql.Pool, opts: InvariantOptions =
   if (opts.atLeast) {
     const [c] = await rows(
       `SELECT (SELECT COUNT(*) FROM reservations) reservations, (SELECT COUNT(*) FROM reservations WHERE status = 'CONFIRMED') confirmed,
-              (SELECT COUNT(*) FROM payments) payments, (SELECT COUNT(*) FROM domain_events) events`,
+              (SELECT COUNT(*) FROM payments) payments, (SELECT COUNT(*) FROM domain_events) events, (SELECT COUNT(*) FROM tickets) tickets,
+              (SELECT COUNT(*) FROM wallet_ledger WHERE kind = 'ADJUSTMENT') adjustments`,
     );
     for (const [k, min] of Object.entries(opts.atLeast)) {
       if (min !== undefined && Number(c![k]) < min) problems.push(`expected at least ${min} ${k}, found ${c![k]}`);
@@ -172,7 +189,9 @@ export async function checkInvariants(pool: mysql.Pool, opts: InvariantOptions =
     running += Number(l.amount);
     if (Number(l.balance_after) !== running) chain.push(`user ${l.user_id} ledger ${l.id}: balance_after ${l.balance_after}, running sum ${running}`);
     if (running < 0 || Number(l.balance_after) < 0) chain.push(`user ${l.user_id} ledger ${l.id}: negative balance ${running}`);
-    if ((l.kind === 'PAYMENT') !== Number(l.amount) < 0) chain.push(`user ${l.user_id} ledger ${l.id}: ${l.kind} with amount ${l.amount}`);
+    // Payments are debits, charges and refunds credits; an admin adjustment is either, never zero.
+    const signOk = l.kind === 'ADJUSTMENT' ? Number(l.amount) !== 0 : (l.kind === 'PAYMENT') === Number(l.amount) < 0;
+    if (!signOk) chain.push(`user ${l.user_id} ledger ${l.id}: ${l.kind} with amount ${l.amount}`);
   }
   report(chain, 'wallet ledger chain broken');
 
@@ -229,20 +248,86 @@ export async function checkInvariants(pool: mysql.Pool, opts: InvariantOptions =
   // where a missing event on one wallet and an extra one on another would cancel out).
   const walletEvents = await rows(`SELECT aggregate_id, type, payload FROM domain_events WHERE aggregate_type = 'wallet'`);
   const eventKeys = new Map<string, number>();
+  const unmatched: string[] = [];
   for (const e of walletEvents) {
     const p = typeof e.payload === 'string' ? JSON.parse(e.payload) : e.payload;
     const key = `${e.aggregate_id}|${e.type}|${p.reference}|${p.amount}|${p.balance}`;
+    if (e.type === 'WalletAdjusted' && !(typeof p.reason === 'string' && p.reason.length > 0 && Number.isInteger(p.adminId))) unmatched.push(`wallet event ${key}: an adjustment without its reason or admin`);
     eventKeys.set(key, (eventKeys.get(key) ?? 0) + 1);
   }
-  const unmatched: string[] = [];
   for (const l of ledger) {
-    const key = `${l.user_id}|${WALLET_EVENT_OF_KIND[l.kind]}|${l.reference}|${Math.abs(Number(l.amount))}|${Number(l.balance_after)}`;
+    const type = WALLET_EVENT_OF_KIND[l.kind]!;
+    const amount = SIGNED_WALLET_EVENTS.has(type) ? Number(l.amount) : Math.abs(Number(l.amount));
+    const key = `${l.user_id}|${type}|${l.reference}|${amount}|${Number(l.balance_after)}`;
     const n = eventKeys.get(key) ?? 0;
     if (n === 0) unmatched.push(`ledger ${l.id} (user ${l.user_id} ${l.kind} ${l.amount}) has no wallet event`);
     else eventKeys.set(key, n - 1);
   }
   for (const [key, n] of eventKeys) if (n > 0) unmatched.push(`wallet event ${key} x${n} has no ledger row`);
   report(unmatched, 'wallet ledger and wallet events differ');
+  // Every adjustment is also an admin action on that user's wallet (the audit log shows who and why).
+  await expect(
+    'wallet adjustment without its AdminAction',
+    `SELECT l.user_id, COUNT(*) adjustments, (SELECT COUNT(*) FROM domain_events e WHERE e.type = 'AdminAction'
+       AND JSON_VALUE(e.payload, '$.action') = 'wallet.adjust' AND JSON_VALUE(e.payload, '$.target') = CONCAT('user-', l.user_id)) actions
+     FROM wallet_ledger l WHERE l.kind = 'ADJUSTMENT' GROUP BY l.user_id HAVING adjustments <> actions`,
+  );
+
+  // 8. Tickets: every ticket belongs to exactly one seat of its reservation; while that reservation
+  // is CONFIRMED the seat is SOLD to it; a reservation that was never confirmed has none; each
+  // CONFIRMED seat has exactly one ticket; a ticket admits at most once, and never after its refund.
+  await expect(
+    'ticket not on a seat of its reservation, or for another user or schedule',
+    `SELECT t.id, t.reservation_id, t.seat_id, r.status FROM tickets t LEFT JOIN reservations r ON r.id = t.reservation_id
+     LEFT JOIN reservation_seats rs ON rs.reservation_id = t.reservation_id AND rs.seat_id = t.seat_id
+     WHERE r.id IS NULL OR rs.seat_id IS NULL OR r.user_id <> t.user_id OR r.schedule_id <> t.schedule_id`,
+  );
+  await expect(
+    'ticket of a reservation that is not CONFIRMED (nor refunded after it was)',
+    `SELECT t.id, t.reservation_id, r.status FROM tickets t JOIN reservations r ON r.id = t.reservation_id WHERE r.status NOT IN ('CONFIRMED', 'REFUNDED')`,
+  );
+  await expect(
+    'ticket of a CONFIRMED reservation whose seat is not SOLD to it',
+    `SELECT t.id, t.seat_id, s.status, s.reservation_id FROM tickets t JOIN reservations r ON r.id = t.reservation_id JOIN seats s ON s.id = t.seat_id
+     WHERE r.status = 'CONFIRMED' AND (s.status <> 'SOLD' OR s.reservation_id IS NULL OR s.reservation_id <> t.reservation_id)`,
+  );
+  await expect(
+    'confirmed seat without exactly one ticket',
+    `SELECT rs.reservation_id, rs.seat_id, COUNT(t.id) n FROM reservation_seats rs JOIN reservations r ON r.id = rs.reservation_id
+     LEFT JOIN tickets t ON t.reservation_id = rs.reservation_id AND t.seat_id = rs.seat_id
+     WHERE r.status = 'CONFIRMED' OR r.confirmed_at IS NOT NULL GROUP BY rs.reservation_id, rs.seat_id HAVING n <> 1`,
+  );
+  await expect(
+    'ticket admitted more than once, or admitted_at without its one ADMITTED scan',
+    `SELECT t.id, t.admitted_at, COUNT(e.id) admitted FROM tickets t
+     LEFT JOIN domain_events e ON e.aggregate_type = 'ticket' AND e.aggregate_id = CONCAT('tickets-', t.reservation_id) AND e.type = 'TicketScanned'
+       AND JSON_VALUE(e.payload, '$.ticketId') = t.id AND JSON_VALUE(e.payload, '$.result') = 'ADMITTED'
+     GROUP BY t.id, t.admitted_at HAVING admitted > 1 OR (admitted = 1) <> (t.admitted_at IS NOT NULL)`,
+  );
+  await expect(
+    'ticket admitted after its reservation was refunded',
+    // By log position, not clock: both are written under the reservation's row lock, so their order
+    // in the log is the order in which they happened.
+    `SELECT e.aggregate_id, e.position, e.occurred_at, f.position refunded_position FROM domain_events e
+     JOIN domain_events f ON f.aggregate_type = 'reservation' AND f.aggregate_id = JSON_VALUE(e.payload, '$.reservationId') AND f.type = 'ReservationRefunded'
+     WHERE e.aggregate_type = 'ticket' AND e.type = 'TicketScanned' AND JSON_VALUE(e.payload, '$.result') = 'ADMITTED' AND e.position > f.position`,
+  );
+  const issued = await rows(`SELECT aggregate_id, payload FROM domain_events WHERE aggregate_type = 'ticket' AND type = 'TicketsIssued'`);
+  const issues: string[] = [];
+  const issuedSeats = new Map<string, string[]>();
+  for (const e of issued) {
+    const p = typeof e.payload === 'string' ? JSON.parse(e.payload) : e.payload;
+    if (e.aggregate_id !== `tickets-${p.reservationId}`) issues.push(`TicketsIssued on aggregate ${e.aggregate_id} for reservation ${p.reservationId}`);
+    issuedSeats.set(p.reservationId, [...(issuedSeats.get(p.reservationId) ?? []), [...(p.seatIds as number[])].sort((a, b) => a - b).join(',')]);
+  }
+  const ticketSeats = await rows(`SELECT reservation_id, GROUP_CONCAT(seat_id ORDER BY seat_id) seats FROM tickets GROUP BY reservation_id`);
+  for (const t of ticketSeats) {
+    const events = issuedSeats.get(t.reservation_id) ?? [];
+    issuedSeats.delete(t.reservation_id);
+    if (events.length !== 1 || events[0] !== String(t.seats)) issues.push(`reservation ${t.reservation_id}: tickets for seats [${t.seats}], TicketsIssued events ${JSON.stringify(events)}`);
+  }
+  for (const id of issuedSeats.keys()) issues.push(`TicketsIssued for reservation ${id}, which has no tickets`);
+  report(issues, 'tickets and TicketsIssued events differ');
   return problems;
 }
 

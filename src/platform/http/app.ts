@@ -14,7 +14,7 @@ import { problem, problemFromError } from './problem.js';
 
 export interface AuthUser {
   id: number;
-  role: 'USER' | 'ADMIN';
+  role: 'USER' | 'ADMIN' | 'STAFF';
   /** When the access token stops being valid (epoch seconds): long-lived streams end then. */
   tokenExpiresAt?: number;
 }

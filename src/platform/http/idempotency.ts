@@ -31,13 +31,15 @@ export class IdempotencyStore {
    * names it (≤ 40 characters) so one key may be used once per kind. A replay skips everything
    * after it, the waiting-room check included: the answer was already decided.
    */
-  route(scope: string): MiddlewareHandler<AppEnv> {
+  route(scope: string, opts: { secretBody?: boolean } = {}): MiddlewareHandler<AppEnv> {
     return async (c, next) => {
       const key = c.req.header('idempotency-key');
       if (key === undefined) return next();
       if (!KEY_PATTERN.test(key)) throw new DomainError('VALIDATION_FAILED', 'Idempotency-Key: 8 to 100 letters, digits or _-:.');
       const userId = c.get('user').id;
-      const requestHash = await hashRequest(c);
+      // A body holding a password is not hashed into the key's record (that would be an unsalted
+      // hash of the password): "the same request" is then the same route.
+      const requestHash = opts.secretBody ? hashOf(`${c.req.method} ${c.req.path}\nsecret body`) : await hashRequest(c);
       const where = and(eq(idempotencyKeys.userId, userId), eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key));
       const prior = await this.claim(userId, scope, key, requestHash, where);
       if (prior) return replay(c, prior);
@@ -47,8 +49,11 @@ export class IdempotencyStore {
         await this.db.delete(idempotencyKeys).where(where);
         return;
       }
-      const body = await storable(res);
-      if (body === undefined || (res.status >= 400 && TRANSIENT.has((body as { code?: string } | null)?.code ?? ''))) await this.db.delete(idempotencyKeys).where(where);
+      // Nor is a successful answer's body kept when it may hold credentials (fresh tokens): a replay
+      // repeats the status without it. Refusals of such a request are not kept at all (they changed
+      // nothing, and with the body unhashed a corrected retry must not get the old refusal).
+      const body = opts.secretBody && res.status < 400 ? null : await storable(res);
+      if (body === undefined || (res.status >= 400 && (opts.secretBody || TRANSIENT.has((body as { code?: string } | null)?.code ?? '')))) await this.db.delete(idempotencyKeys).where(where);
       else await this.db.update(idempotencyKeys).set({ statusCode: res.status, responseBody: body }).where(where);
     };
   }
@@ -81,8 +86,10 @@ async function hashRequest(c: Context<AppEnv>): Promise<string> {
   } catch {
     body = text; // not JSON: validation answers it, and the answer is stored like any other
   }
-  return createHash('sha256').update(`${c.req.method} ${c.req.path}\n${body}`).digest('hex');
+  return hashOf(`${c.req.method} ${c.req.path}\n${body}`);
 }
+
+const hashOf = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /** The answer's JSON body (null when empty), or undefined when it cannot be replayed as JSON. */
 async function storable(res: Response): Promise<unknown> {

@@ -28,6 +28,9 @@ const statusByCode: Record<ErrorCode, ContentfulStatusCode> = {
   CANCELLATION_CLOSED: 409,
   INSUFFICIENT_BALANCE: 402,
   BALANCE_LIMIT_EXCEEDED: 422,
+  ALREADY_USED: 409,
+  TICKET_REFUNDED: 409,
+  TICKET_CANCELLED: 409,
   IDEMPOTENCY_KEY_REUSED: 422,
   IDEMPOTENCY_IN_PROGRESS: 409,
   QUEUE_TOKEN_REQUIRED: 403, // not 401: clients read 401 as "refresh my login", and the login is fine

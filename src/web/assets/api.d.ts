@@ -38,22 +38,27 @@ export interface Schemas {
     email: string;
     name: string;
     phone: string | null;
-    role: "USER" | "ADMIN";
+    role: "USER" | "ADMIN" | "STAFF";
     createdAt: string;
+  };
+  PasswordChange: {
+    currentPassword: string;
+    newPassword: string;
   };
   AdminUser: {
     id: number;
     email: string;
     name: string;
     phone: string | null;
-    role: "USER" | "ADMIN";
+    role: "USER" | "ADMIN" | "STAFF";
     status: "ACTIVE" | "DISABLED";
     failedLogins: number;
     lockedUntil: string | null;
     createdAt: string;
   };
   UserChange: {
-    role?: "USER" | "ADMIN";
+    /** STAFF may scan tickets at the door (POST /entry/scans) */
+    role?: "USER" | "ADMIN" | "STAFF";
     status?: "ACTIVE" | "DISABLED";
     /** Clear a login lockout */
     unlock?: true;
@@ -138,7 +143,7 @@ export interface Schemas {
     updatedAt: string;
     ledger: Array<{
       id: number;
-      kind: "CHARGE" | "PAYMENT" | "REFUND";
+      kind: "CHARGE" | "PAYMENT" | "REFUND" | "ADJUSTMENT";
       amount: number;
       balanceAfter: number;
       reference: string;
@@ -278,6 +283,68 @@ export interface Schemas {
   ScheduleCancellation: {
     reason: string;
   };
+  Refund: {
+    id: number;
+    paymentId: number;
+    reservationId: string;
+    userId: number;
+    amount: number;
+    reason: string;
+    createdAt: string;
+  };
+  AuditEntry: {
+    id: string;
+    kind: "ADMIN" | "SECURITY";
+    type: "AdminAction" | "SecurityEvent";
+    /** The admin who acted, or the account a security event is about */
+    userId: number | null;
+    occurredAt: string;
+    /** The event payload: AdminAction {adminId, action, target, detail}; SecurityEvent {kind, userId, ip, detail} */
+    payload: Record<string, unknown>;
+  };
+  WalletAdjustment: {
+    /** KRW, signed: positive credits, negative debits */
+    amount: number;
+    reason: string;
+  };
+  PasswordReset: {
+    newPassword: string;
+  };
+  Ticket: {
+    id: number;
+    reservationId: string;
+    scheduleId: number;
+    /** Signed ticket code, `CT1.<scheduleId>.<seatId>.<serial>.<signature>` (docs/tickets.md); the QR image encodes exactly this */
+    code: string;
+    status: "VALID" | "USED" | "VOID";
+    voidReason: "TICKET_REFUNDED" | "TICKET_CANCELLED" | null;
+    /** When the first scan at the door admitted it */
+    admittedAt: string | null;
+    issuedAt: string;
+    seat: Schemas["TicketSeat"];
+    /** The code as a QR image, an SVG document (image/svg+xml) */
+    qrSvg: string;
+  };
+  TicketSeat: {
+    seatId: number;
+    section: string;
+    tier: string;
+    row: string;
+    number: number;
+  };
+  TicketAdmitted: {
+    result: "ADMITTED";
+    admittedAt: string;
+    ticket: {
+      id: number;
+      reservationId: string;
+      scheduleId: number;
+      seat: Schemas["TicketSeat"];
+    };
+  };
+  TicketScan: {
+    code: string;
+  };
   QueueToken: {
     /** Send as X-Queue-Token on booking requests and status polls */
     token: string;
@@ -396,6 +463,15 @@ export interface Operations {
       "idempotency-key"?: string;
     };
     response: null;
+  };
+  /** Change your own password: every other session is signed out, this one gets new tokens */
+  "POST /api/v1/auth/password": {
+    headers?: {
+      /** Repeat a request safely: same key and body give the same response */
+      "idempotency-key"?: string;
+    };
+    body: Schemas["PasswordChange"];
+    response: Schemas["TokenResponse"];
   };
   /** Accounts, oldest first, with decrypted email and phone; `email` finds one account by its blind index */
   "GET /api/v1/admin/users": {
@@ -676,6 +752,103 @@ export interface Operations {
     body: Schemas["ScheduleCancellation"];
     response: Schemas["CancellationProgress"];
   };
+  /** Search reservations by user, schedule and status, newest first */
+  "GET /api/v1/admin/reservations": {
+    query?: {
+      page?: number;
+      pageSize?: number;
+      /** Only this buyer */
+      userId?: number;
+      /** Only this performance */
+      scheduleId?: number;
+      status?: "HELD" | "CONFIRMED" | "EXPIRED" | "CANCELLED" | "FAILED" | "REFUNDED";
+    };
+    response: {
+      items: Array<(Schemas["ReservationSummary"]) & ({
+        userId: number;
+      })>;
+      page: number;
+      pageSize: number;
+      total: number;
+    };
+  };
+  /** Refunds, newest first (optionally of one buyer) */
+  "GET /api/v1/admin/refunds": {
+    query?: {
+      page?: number;
+      pageSize?: number;
+      /** Only this buyer */
+      userId?: number;
+    };
+    response: {
+      items: Schemas["Refund"][];
+      page: number;
+      pageSize: number;
+      total: number;
+    };
+  };
+  /** Audit log: admin actions and security events, newest first */
+  "GET /api/v1/admin/audit-log": {
+    query?: {
+      page?: number;
+      pageSize?: number;
+      kind?: "ADMIN" | "SECURITY";
+      /** Actor or account concerned */
+      userId?: number;
+    };
+    response: {
+      items: Schemas["AuditEntry"][];
+      page: number;
+      pageSize: number;
+      total: number;
+    };
+  };
+  /** Adjust a user's wallet with a reason (Idempotency-Key required): a ledger row and a WalletAdjusted event */
+  "POST /api/v1/admin/users/{userId}/wallet-adjustments": {
+    path: {
+      userId: number;
+    };
+    headers: {
+      /** Required. Repeat a request safely: same key and body give the same response */
+      "idempotency-key": string;
+    };
+    body: Schemas["WalletAdjustment"];
+    response: {
+      userId: number;
+      balance: number;
+      adjusted: number;
+    };
+  };
+  /** Set a user's password: every session of that user is signed out (their tokens are revoked) */
+  "POST /api/v1/admin/users/{userId}/password": {
+    path: {
+      userId: number;
+    };
+    headers?: {
+      /** Repeat a request safely: same key and body give the same response */
+      "idempotency-key"?: string;
+    };
+    body: Schemas["PasswordReset"];
+    response: null;
+  };
+  /** Own tickets of a reservation: one per seat of a confirmed purchase, each with its signed code and QR image */
+  "GET /api/v1/reservations/{reservationId}/tickets": {
+    path: {
+      reservationId: string;
+    };
+    response: {
+      items: Schemas["Ticket"][];
+    };
+  };
+  /** Scan a ticket at the door (STAFF or ADMIN): the first scan admits, every later one is refused */
+  "POST /api/v1/entry/scans": {
+    headers?: {
+      /** Repeat a request safely: same key and body give the same response */
+      "idempotency-key"?: string;
+    };
+    body: Schemas["TicketScan"];
+    response: Schemas["TicketAdmitted"];
+  };
   /** Join a schedule's waiting room (asking again returns the same token and place) */
   "POST /api/v1/queue/tokens": {
     headers?: {
@@ -745,7 +918,7 @@ export interface Operations {
       };
       [event: string]: {
         id: string;
-        type: "ReservationHeld" | "ReservationConfirmed" | "ReservationExpired" | "ReservationCancelled" | "ReservationFailed" | "ReservationRefunded" | "PaymentCompleted" | "PaymentRefunded" | "WalletCharged" | "WalletDebited" | "WalletRefunded" | "QueueTokenAdmitted" | "QueueTokenExpired" | "QueueSaleEnded" | "QueueSaleReopened" | "QueueAdmissionAdjusted" | "UserRegistered" | "SecurityEvent" | "ConcertCreated" | "ConcertUpdated" | "ScheduleChanged" | "AdminAction";
+        type: "ReservationHeld" | "ReservationConfirmed" | "ReservationExpired" | "ReservationCancelled" | "ReservationFailed" | "ReservationRefunded" | "PaymentCompleted" | "PaymentRefunded" | "WalletCharged" | "WalletDebited" | "WalletRefunded" | "QueueTokenAdmitted" | "QueueTokenExpired" | "QueueSaleEnded" | "QueueSaleReopened" | "QueueAdmissionAdjusted" | "UserRegistered" | "SecurityEvent" | "ConcertCreated" | "ConcertUpdated" | "ScheduleChanged" | "AdminAction" | "WalletAdjusted" | "TicketsIssued" | "TicketScanned";
         schemaVersion: number;
         aggregateType: string;
         aggregateId: string;

@@ -1,0 +1,64 @@
+import { asc, eq } from 'drizzle-orm';
+import { appendEvent } from '../events/outbox.js';
+import { withTransaction, type Db } from '../platform/db/client.js';
+import type { TicketCodeParts } from './codes.js';
+import type { EntryReservations, TicketCatalog } from './contracts.js';
+import { decideEntry, type EntryDecision } from './domain.js';
+import { ticketsAggregateId } from './issue.js';
+import { tickets } from './schema.js';
+
+export type TicketRow = typeof tickets.$inferSelect;
+
+export type ScanOutcome = { found: false } | { found: true; ticket: TicketRow; decision: EntryDecision; scannedAt: Date };
+
+export class TicketRepository {
+  constructor(
+    private readonly db: Db,
+    private readonly reservations: EntryReservations,
+    private readonly catalog: TicketCatalog,
+  ) {}
+
+  async ofReservation(reservationId: string): Promise<TicketRow[]> {
+    return this.db.select().from(tickets).where(eq(tickets.reservationId, reservationId)).orderBy(asc(tickets.seatId));
+  }
+
+  /**
+   * One scan at the door, in one transaction: the reservation row is locked first (the order every
+   * confirmation and refund takes), then the ticket row, so concurrent scans of one code take turns
+   * and exactly one finds it unused; a refund that commits first is seen, one that comes later waits.
+   * Every scan of a genuine ticket, admitted or refused, is a TicketScanned event.
+   */
+  async scan(code: TicketCodeParts, staffId: number): Promise<ScanOutcome> {
+    const [candidate] = await this.db.select().from(tickets).where(eq(tickets.serial, code.serial)).limit(1);
+    // A valid signature without a row (another environment's secret, a deleted test database): not ours.
+    if (!candidate || candidate.scheduleId !== code.scheduleId || candidate.seatId !== code.seatId) return { found: false };
+    return withTransaction(this.db, async (tx) => {
+      const reservation = await this.reservations.lockForEntry(tx, candidate.reservationId);
+      const [ticket] = await tx.select().from(tickets).where(eq(tickets.id, candidate.id)).for('update');
+      if (!reservation || !ticket) return { found: false } as const;
+      // Read under the locks: the scan's time is after every refund or earlier scan it waited for.
+      const now = new Date();
+      const schedule = await this.catalog.findSchedule(ticket.scheduleId, tx);
+      const decision = decideEntry({ reservationStatus: reservation.status, scheduleStatus: schedule?.status, admittedAt: ticket.admittedAt });
+      if (decision.result === 'ADMITTED') await tx.update(tickets).set({ admittedAt: now, admittedBy: staffId }).where(eq(tickets.id, ticket.id));
+      await appendEvent(
+        tx,
+        'TicketScanned',
+        ticketsAggregateId(ticket.reservationId),
+        {
+          reservationId: ticket.reservationId,
+          userId: ticket.userId,
+          scheduleId: ticket.scheduleId,
+          ticketId: ticket.id,
+          seatId: ticket.seatId,
+          staffId,
+          result: decision.result,
+          firstScanAt: decision.result === 'ALREADY_USED' ? decision.firstScanAt.toISOString() : null,
+        },
+        { userId: ticket.userId, occurredAt: now },
+      );
+      const after = decision.result === 'ADMITTED' ? { ...ticket, admittedAt: now, admittedBy: staffId } : ticket;
+      return { found: true, ticket: after, decision, scannedAt: now } as const;
+    });
+  }
+}

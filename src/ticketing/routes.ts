@@ -1,0 +1,94 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
+import { RESERVATION_ID_PATTERN } from '../booking/ids.js';
+import { createRouter, type AppEnv } from '../platform/http/app.js';
+import type { IdempotencyStore } from '../platform/http/idempotency.js';
+import { bearerSecurity, IdempotencyKeyHeader, json, jsonBody, problems } from '../platform/http/openapi.js';
+import type { TicketingService } from './service.js';
+
+const TicketSeat = z.object({ seatId: z.number().int(), section: z.string(), tier: z.string(), row: z.string(), number: z.number().int() }).openapi('TicketSeat');
+
+const Ticket = z
+  .object({
+    id: z.number().int(),
+    reservationId: z.string(),
+    scheduleId: z.number().int(),
+    code: z.string().openapi({ description: 'Signed ticket code, `CT1.<scheduleId>.<seatId>.<serial>.<signature>` (docs/tickets.md); the QR image encodes exactly this' }),
+    status: z.enum(['VALID', 'USED', 'VOID']),
+    voidReason: z.enum(['TICKET_REFUNDED', 'TICKET_CANCELLED']).nullable(),
+    admittedAt: z.string().nullable().openapi({ description: 'When the first scan at the door admitted it' }),
+    issuedAt: z.string(),
+    seat: TicketSeat,
+    qrSvg: z.string().openapi({ description: 'The code as a QR image, an SVG document (image/svg+xml)' }),
+  })
+  .openapi('Ticket');
+
+const ScanBody = z.object({ code: z.string().min(1).max(200) }).strict().openapi('TicketScan');
+const Admitted = z
+  .object({
+    result: z.literal('ADMITTED'),
+    admittedAt: z.string(),
+    ticket: z.object({ id: z.number().int(), reservationId: z.string(), scheduleId: z.number().int(), seat: TicketSeat }),
+  })
+  .openapi('TicketAdmitted');
+
+const ReservationIdParam = z.object({
+  reservationId: z.string().regex(RESERVATION_ID_PATTERN, 'a 24-character reservation id').openapi({ param: { name: 'reservationId', in: 'path' } }),
+});
+
+export interface TicketRouteDeps {
+  tickets: TicketingService;
+  /** Booking's ownership check: the caller's reservation, or 404 (also for someone else's). */
+  ownReservation(userId: number, reservationId: string): Promise<{ id: string; status: string; scheduleId: number }>;
+  auth: MiddlewareHandler<AppEnv>;
+  /** STAFF or ADMIN (identity's requireRole), injected like the other back-office guards. */
+  requireDoorStaff: MiddlewareHandler<AppEnv>;
+  auditForbidden: MiddlewareHandler<AppEnv>;
+  idempotency: IdempotencyStore;
+}
+
+export function ticketRoutes(deps: TicketRouteDeps) {
+  const app = createRouter();
+  app.use('/reservations/:reservationId/tickets', deps.auth);
+  app.use('/entry/*', deps.auditForbidden, deps.auth, deps.requireDoorStaff);
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/reservations/{reservationId}/tickets',
+      tags: ['tickets'],
+      summary: 'Own tickets of a reservation: one per seat of a confirmed purchase, each with its signed code and QR image',
+      description:
+        'A purchase has one ticket per seat from the moment it is CONFIRMED; a hold has none (empty list). A refunded purchase, or a cancelled ' +
+        'performance, makes its tickets VOID (`voidReason`): they no longer admit. Someone else\'s reservation is 404.',
+      security: bearerSecurity,
+      request: { params: ReservationIdParam },
+      responses: { 200: json(z.object({ items: z.array(Ticket) }), 'The tickets'), ...problems(400, 401, 404) },
+    }),
+    async (c) => {
+      const reservation = await deps.ownReservation(c.get('user').id, c.req.valid('param').reservationId);
+      return c.json({ items: await deps.tickets.ofReservation(reservation) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/entry/scans',
+      tags: ['tickets'],
+      summary: 'Scan a ticket at the door (STAFF or ADMIN): the first scan admits, every later one is refused',
+      description:
+        '200 ADMITTED with the seat on the first scan of a valid ticket. Later scans: 409 ALREADY_USED with `firstScanAt`. ' +
+        'A refunded purchase: 409 TICKET_REFUNDED; a cancelled performance: 409 TICKET_CANCELLED. A code whose signature does not verify, ' +
+        'or that names no ticket: 404 NOT_FOUND (recorded as a TICKET_FORGED security event). Every scan of a genuine ticket is a TicketScanned event. ' +
+        'Concurrent scans of one code admit exactly once. With an Idempotency-Key, a scanner\'s retry gets the first answer again.',
+      security: bearerSecurity,
+      middleware: [deps.idempotency.route('entry.scan')],
+      request: { ...jsonBody(ScanBody), headers: IdempotencyKeyHeader },
+      responses: { 200: json(Admitted, 'Admitted'), ...problems(400, 401, 403, 404, 409, 422) },
+    }),
+    async (c) => c.json(await deps.tickets.scan(c.req.valid('json').code, c.get('user').id), 200),
+  );
+
+  return app;
+}
