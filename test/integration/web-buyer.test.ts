@@ -93,7 +93,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web app: buyers in Chromium', () => {
     await Promise.all([pa.context().close(), pb.context().close(), pc.context().close()]);
   });
 
-  it('checkout tops up a short wallet, pays, and the reservation appears; it can be refunded', async () => {
+  it('checkout tops up a short wallet, pays, and the reservation and its ticket (QR) appear; it can be refunded', async () => {
     const { concertId, scheduleId, seatIds } = await ctx.createSchedule({ rows: 1, seatsPerRow: 6, price: 30_000 });
     const buyer = await ctx.createUser({ balance: 10_000 });
     const page = await web.loggedIn(buyer.email);
@@ -127,10 +127,21 @@ describe.skipIf(!existsSync(CHROMIUM))('web app: buyers in Chromium', () => {
     expect(await seriousViolations(page)).toEqual([]);
     const [mine] = (await ctx.request('GET', '/api/v1/reservations', { token: buyer.token })).body.items;
     expect(mine).toMatchObject({ status: 'CONFIRMED', amount: 30_000 });
-    // Refund from the page.
+    // The purchase's ticket is on the card: its seat, its signed code, and its QR image drawn (the CSP lets it load).
+    const [ticket] = (await ctx.request('GET', `/api/v1/reservations/${mine.id}/tickets`, { token: buyer.token })).body.items;
+    const shown = page.locator(`[data-reservation="${mine.id}"] [data-ticket="${ticket.id}"]`);
+    await shown.waitFor({ timeout: 30_000 });
+    expect(await shown.getAttribute('data-status')).toBe('VALID');
+    expect(await shown.locator('code').textContent()).toBe(ticket.code);
+    expect(await shown.textContent()).toContain('A-A-2 · R · 사용 가능');
+    expect(await shown.locator('img').getAttribute('alt')).toBe('A-A-2 좌석 티켓 QR 코드');
+    expect(await shown.locator('img').evaluate((img) => (img as unknown as { complete: boolean; naturalWidth: number }).naturalWidth)).toBeGreaterThan(0);
+    expect(await seriousViolations(page)).toEqual([]);
+    // Refund from the page: the (now void) tickets leave the card.
     await page.click('[data-status="CONFIRMED"] button');
     await page.locator('[data-reservation] .status', { hasText: /환불/ }).waitFor({ timeout: 60_000 });
     expect((await ctx.request('GET', `/api/v1/reservations/${mine.id}`, { token: buyer.token })).body.status).toBe('REFUNDED');
+    expect(await page.locator(`[data-reservation="${mine.id}"] .tickets`).count()).toBe(0);
     await page.context().close();
   });
 

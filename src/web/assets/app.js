@@ -30,7 +30,7 @@ const T = {
     soldOut: '매진되었습니다. 대기가 종료되었습니다.', closed: '판매가 종료되었습니다. 대기가 종료되었습니다.', queueEnded: '대기 시간이 끝났습니다. 다시 입장해 주세요.', rejoin: '다시 대기하기',
     progress: '대기 진행률', email: '이메일', password: '비밀번호', name: '이름', cancel: '취소', refund: '취소 및 환불', amount: '금액',
     reserved: '예매 일시', seats: '좌석', noReservations: '예매 내역이 없습니다.', cancelled: '취소되었습니다.', loginFirst: '로그인이 필요합니다.',
-    signedUp: '가입되었습니다. 로그인해 주세요.', dashboard: '판매 현황', newConcert: '공연 등록',
+    signedUp: '가입되었습니다. 로그인해 주세요.', tickets: '티켓', ticketQr: (seat) => `${seat} 좌석 티켓 QR 코드`, ticketSt: { VALID: '사용 가능', USED: '입장 완료', VOID: '무효' }, dashboard: '판매 현황', newConcert: '공연 등록',
     st: { HELD: '선점', CONFIRMED: '결제 완료', EXPIRED: '만료', CANCELLED: '취소', FAILED: '실패', REFUNDED: '환불', ON_SALE: '판매 중', SCHEDULED: '판매 예정', CLOSED: '판매 종료', CANCELED: '취소', PAUSED: '판매 일시 중지', CANCELLING: '공연 취소', CANCELLED_SHOW: '공연 취소' },
     shows: (n) => `${n}회 공연`, priceFrom: (min, max) => (min === max ? min : `${min} ~ ${max}`),
     err: {
@@ -70,7 +70,7 @@ const T = {
     soldOut: 'Sold out. The wait is over.', closed: 'The sale has closed. The wait is over.', queueEnded: 'Your turn ended. Join again.', rejoin: 'Join again',
     progress: 'Progress', email: 'Email', password: 'Password', name: 'Name', cancel: 'Cancel', refund: 'Cancel and refund', amount: 'Amount',
     reserved: 'Reserved', seats: 'Seats', noReservations: 'No reservations yet.', cancelled: 'Cancelled.', loginFirst: 'Please log in.',
-    signedUp: 'Account created. Please log in.', dashboard: 'Sales dashboard', newConcert: 'Create a concert',
+    signedUp: 'Account created. Please log in.', tickets: 'Tickets', ticketQr: (seat) => `QR code of the ticket for seat ${seat}`, ticketSt: { VALID: 'valid', USED: 'admitted', VOID: 'void' }, dashboard: 'Sales dashboard', newConcert: 'Create a concert',
     st: { HELD: 'Held', CONFIRMED: 'Confirmed', EXPIRED: 'Expired', CANCELLED: 'Cancelled', FAILED: 'Failed', REFUNDED: 'Refunded', ON_SALE: 'On sale', SCHEDULED: 'Scheduled', CLOSED: 'Closed', CANCELED: 'Cancelled', PAUSED: 'Sale paused', CANCELLING: 'Performance cancelled', CANCELLED_SHOW: 'Performance cancelled' },
     shows: (n) => `${n} performance${n === 1 ? '' : 's'}`, priceFrom: (min, max) => (min === max ? min : `${min} – ${max}`),
     err: {
@@ -554,6 +554,7 @@ async function reservationsPage() {
           try {
             const after = await api('DELETE /api/v1/reservations/{reservationId}', { path: { reservationId: r.id } });
             status.textContent = `${T.status}: ${T.st[after.status] ?? after.status}`;
+            cancel.parentElement?.querySelector('.tickets')?.remove(); // refunded: its tickets are void
             cancel.remove();
             message(T.cancelled, 'success');
           } catch (e) { message(errorText(e), 'error'); cancel.disabled = false; }
@@ -622,13 +623,22 @@ function bestAvailableForm(_seatPage) {
 }
 
 /**
- * Tickets (issue 11, parts 3 and 4): a CONFIRMED reservation's tickets with their QR codes, inside
- * its card on My reservations, once the API serves a buyer's tickets.
- * @param {Schemas['Reservation']} _reservation
- * @returns {Node | null}
+ * Tickets (issue 11, parts 3 and 4): a CONFIRMED reservation's tickets, one per seat, each with its
+ * QR code (the API's SVG, shown as an image: a data: URL the CSP allows, and an <img> runs nothing),
+ * seat, state and the code in text for the door staff to type if a scanner fails.
+ * @param {Schemas['Reservation']} reservation
+ * @returns {Node}
  */
-function ticketsOf(_reservation) {
-  return null;
+function ticketsOf(reservation) {
+  const list = h('ul', { class: 'tickets', 'aria-label': T.tickets });
+  api('GET /api/v1/reservations/{reservationId}/tickets', { path: { reservationId: reservation.id } }).then(({ items }) => list.replaceChildren(...items.map((t) => {
+    const seat = `${t.seat.section}-${t.seat.row}-${t.seat.number}`;
+    return h('li', { class: 'ticket', 'data-ticket': t.id, 'data-status': t.status },
+      h('img', { src: `data:image/svg+xml,${encodeURIComponent(t.qrSvg)}`, alt: T.ticketQr(seat), width: 148, height: 148 }),
+      h('p', {}, h('strong', {}, seat), ` · ${t.seat.tier} · ${T.ticketSt[t.status]}${t.admittedAt ? ` (${when(t.admittedAt)})` : ''}`),
+      h('p', { class: 'code' }, h('code', {}, t.code)));
+  })), (e) => list.replaceChildren(h('li', { class: 'message error' }, errorText(e))));
+  return list;
 }
 
 /** What the organiser's pages (organiser.js) use of this script. */
