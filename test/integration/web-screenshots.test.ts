@@ -80,6 +80,13 @@ describe.skipIf(!wanted)('web app screenshots', () => {
     await ready(organiser);
     await organiser.locator('[data-figure="sold"]', { hasText: /^2$/ }).waitFor({ timeout: 60_000 });
     await organiser.screenshot({ path: `${dir}/dashboard.png` });
+    // Cancelling that performance: the confirm step, then the progress bar once it is done.
+    await organiser.fill('#cancel-reason', '아티스트 건강 문제');
+    await organiser.click('#cancel-performance');
+    await organiser.click('#confirm-cancel');
+    await organiser.locator('#cancellation-phase', { hasText: '완료' }).waitFor({ timeout: 120_000 });
+    await organiser.locator('#cancellation').scrollIntoViewIfNeeded();
+    await organiser.screenshot({ path: `${dir}/cancellation.png` });
     await organiser.goto(`${web.base}/admin/concerts/new`);
     await ready(organiser);
     await organiser.fill('input[name="title"]', 'Winter Live 2026');

@@ -245,6 +245,7 @@ export function organiserPages(kit) {
       h('button', { type: 'button', id: 'confirm-cancel', class: 'danger', 'aria-describedby': 'cancel-question', onclick: () => cancel() }, T.confirmCancel),
       h('button', { type: 'button', id: 'keep-performance', onclick: () => { confirmBox.hidden = true; ask.disabled = false; ask.focus(); } }, T.keepPerformance));
     const ask = h('button', { type: 'submit', id: 'cancel-performance' }, T.cancelPerformance);
+    const cancelTitle = h('h3', {}, T.cancelPerformance);
     const form = h('form', { id: 'cancel-form', onsubmit: (e) => {
       e.preventDefault();
       // A confirm step of its own: nothing is sent until the organiser says yes.
@@ -261,7 +262,7 @@ export function organiserPages(kit) {
       state.textContent = `${T.saleStatus}: ${T.scheduleStatus[status] ?? status}`;
       pause.hidden = status !== 'SCHEDULED';
       resume.hidden = status !== 'PAUSED';
-      form.hidden = status === 'CANCELLING' || status === 'CANCELLED';
+      form.hidden = cancelTitle.hidden = status === 'CANCELLING' || status === 'CANCELLED';
     };
     async function switchSale(action) {
       try {
@@ -314,7 +315,7 @@ export function organiserPages(kit) {
     if (status === 'CANCELLING' || status === 'CANCELLED') follow();
     return h('section', { id: 'sale-state', 'aria-labelledby': 'sale-state-title' },
       h('h2', { id: 'sale-state-title' }, T.saleState), state, h('p', {}, pause, resume),
-      h('h3', {}, T.cancelPerformance), form, progressBox);
+      cancelTitle, form, progressBox);
   }
 
   /** An SVG element (the preview draws with SVG presentation attributes and classes; the CSP allows no inline style). */
