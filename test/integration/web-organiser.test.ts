@@ -65,7 +65,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web app: organiser creates a concert in 
     await page.fill('input[name="saleOpensAt"]', '2031-04-01T20:00');
     await page.fill('input[name="saleClosesAt"]', '2031-05-01T21:00');
     await page.click('#concert-form button[type=submit]');
-    await page.locator('#message.error', { hasText: /입력값을 확인해 주세요.*saleClosesAt <= startsAt/ }).waitFor({ timeout: 30_000 });
+    await page.locator('#message.error', { hasText: /입력값을 확인해 주세요.*saleClosesAt must not be after startsAt/ }).waitFor({ timeout: 30_000 });
     expect(await concertCount()).toBe(before);
 
     // Fixed, it is created with exactly the previewed map.
