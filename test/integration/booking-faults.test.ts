@@ -7,6 +7,7 @@ import { SWEEPER_SCHEDULE_ID } from '../../workflows/contract.js';
 import { createTestContext, eventually, type TestContext } from '../support/harness.js';
 import { recordHistory } from '../support/histories.js';
 import { checkInvariants } from '../support/invariants.js';
+import { seatClaim } from '../support/seat-inventory.js';
 
 const SWEEPER_GRACE_MS = 10_000; // buildActivities' graceMs
 
@@ -92,7 +93,7 @@ describe('booking faults', () => {
     }
     expect(failed.status).toBe(503);
     expect(failed.body.code).toBe('SERVICE_UNAVAILABLE');
-    expect(await ctx.redis.exists(`seatlock:{s${scheduleId}}:${seatIds[3]}`)).toBe(0); // the Redis lock was given back
+    expect(await seatClaim(ctx.redis, scheduleId, seatIds[3]!)).toBeNull(); // the Redis claim was given back
     const [rows] = await ctx.pool.query(`SELECT COUNT(*) n FROM reservations WHERE schedule_id = ?`, [scheduleId]);
     expect(Number((rows as Array<{ n: number }>)[0]!.n)).toBe(0);
     const handle = ctx.temporal.workflow.getHandle(`reservation-${reservationIdFor(user.id, 'hold-when-db-down-1')}`);
@@ -215,8 +216,7 @@ describe('booking faults', () => {
     const [rows] = await ctx.pool.query(`SELECT COUNT(*) n FROM reservations WHERE schedule_id = ?`, [scheduleId]);
     expect(Number((rows as Array<{ n: number }>)[0]!.n)).toBe(1);
     // The Redis lock taken by the losing request was given back.
-    const keys = await ctx.redis.exists(`seatlock:{s${scheduleId}}:${seatIds[0]}`);
-    expect(keys).toBe(0);
+    expect(await seatClaim(ctx.redis, scheduleId, seatIds[0]!)).toBeNull();
     const list = [];
     for await (const wf of ctx.temporal.workflow.list({ query: `ReservationStatus = "REJECTED" AND ScheduleId = "${scheduleId}"` })) list.push(wf.workflowId);
     if (list[0]) await recordHistory(ctx.temporal.workflow.getHandle(list[0]), 'hold-rejected');
