@@ -83,6 +83,7 @@ export class RedisSeatLocks implements SeatAllocator {
   private readonly allocatorCallSeconds;
   private readonly drift;
   private readonly builds;
+  private readonly building = new Map<number, Promise<void>>();
 
   /** `source` is needed only where seats are taken (the API); the worker only gives back and sells. */
   constructor(
@@ -97,7 +98,8 @@ export class RedisSeatLocks implements SeatAllocator {
     redis.defineCommand('seatInvBuild', { numberOfKeys: 1, lua: BUILD_SECTION });
     redis.defineCommand('seatInvCounts', { numberOfKeys: 1, lua: COUNTS });
     this.cmd = redis as unknown as InventoryCommands;
-    this.redlock = new Redlock([redis], { retryCount: 100, retryDelay: 50, retryJitter: 25 });
+    // Waits for a build elsewhere rather than failing: builds are short, and the waiter needs the result.
+    this.redlock = new Redlock([redis], { retryCount: 400, retryDelay: 50, retryJitter: 25 });
     const buckets = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05];
     this.allocatorSeconds = metrics?.histogram('seat_allocator_redis_seconds', 'Time the best-available script spent inside Redis (its own TIME calls)', [], buckets);
     this.allocatorCallSeconds = metrics?.histogram('seat_allocator_call_seconds', 'Best-available EVALSHA round trip from the API', [], buckets);
@@ -112,7 +114,7 @@ export class RedisSeatLocks implements SeatAllocator {
       if (reply[0] === 'OK') return { ok: true } as const;
       if (reply[0] === 'TAKEN') return { ok: false, takenSeatIds: reply.slice(1).map((i) => seatIds[Number(i) - 1]!) } as const;
       if (attempt > 0) throw new Error(`seat inventory of schedule ${scheduleId} could not be built`);
-      await this.build(scheduleId, 'missing');
+      await this.buildMissing(scheduleId);
     }
   }
 
@@ -126,7 +128,7 @@ export class RedisSeatLocks implements SeatAllocator {
       const kind = reply[0];
       if (kind === 'BUILD') {
         if (attempt > 0) throw new Error(`seat inventory of schedule ${scheduleId} could not be built`);
-        await this.build(scheduleId, 'missing');
+        await this.buildMissing(scheduleId);
         continue;
       }
       this.allocatorCallSeconds?.observe((performance.now() - started) / 1000);
@@ -161,7 +163,7 @@ export class RedisSeatLocks implements SeatAllocator {
         return out;
       }
       if (attempt > 0) return [];
-      await this.build(scheduleId, 'missing');
+      await this.buildMissing(scheduleId);
     }
   }
 
@@ -178,6 +180,15 @@ export class RedisSeatLocks implements SeatAllocator {
   /** Counts a drift without rebuilding (the caller rebuilds once for several). */
   countDrift(mode: string) {
     this.drift?.inc({ mode });
+  }
+
+  /** One lazy build per schedule per process at a time: a rush of misses shares it (and the lock). */
+  private buildMissing(scheduleId: number): Promise<void> {
+    const running = this.building.get(scheduleId);
+    if (running) return running;
+    const build = this.build(scheduleId, 'missing').finally(() => this.building.delete(scheduleId));
+    this.building.set(scheduleId, build);
+    return build;
   }
 
   /**
