@@ -251,16 +251,18 @@ return commit(picks, k == 1)
  */
 export const ACQUIRE = `${COMMON}
 if redis.call('HEXISTS', META, 'nsec') == 0 then return {'BUILD'} end
+local t0 = redis.call('TIME')
+local function usec() local t = redis.call('TIME'); return (t[1] - t0[1]) * 1000000 + (t[2] - t0[2]) end
 reclaim(tonumber(ARGV[2]))
 local owner, expat = ARGV[1], tonumber(ARGV[3])
-local taken = {'TAKEN'}
+local taken = {'TAKEN', 0}
 for i = 4, #ARGV do
   local id = ARGV[i]
   if redis.call('HEXISTS', POS, id) == 0 then return {'BUILD'} end
   local o = redis.call('HGET', OWN, id)
   if o and o ~= owner and o ~= ('sold:' .. owner) then taken[#taken + 1] = i - 3 end
 end
-if #taken > 1 then return taken end
+if #taken > 2 then taken[2] = usec(); return taken end
 local ids = {}
 for i = 4, #ARGV do
   local o = redis.call('HGET', OWN, ARGV[i])
@@ -268,7 +270,7 @@ for i = 4, #ARGV do
   ids[#ids + 1] = ARGV[i]
 end
 redis.call('HSET', BY, owner, table.concat(ids, ','))
-return {'OK'}
+return {'OK', usec()}
 `;
 
 /** Gives back the seats still owned by ARGV[1] (held or sold). ARGV: owner, seat ids. */

@@ -100,9 +100,9 @@ export class RedisSeatLocks implements SeatAllocator {
     this.cmd = redis as unknown as InventoryCommands;
     // Waits for a build elsewhere rather than failing: builds are short, and the waiter needs the result.
     this.redlock = new Redlock([redis], { retryCount: 400, retryDelay: 50, retryJitter: 25 });
-    const buckets = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05];
-    this.allocatorSeconds = metrics?.histogram('seat_allocator_redis_seconds', 'Time the best-available script spent inside Redis (its own TIME calls)', [], buckets);
-    this.allocatorCallSeconds = metrics?.histogram('seat_allocator_call_seconds', 'Best-available EVALSHA round trip from the API', [], buckets);
+    const buckets = [0.00002, 0.00005, 0.0001, 0.0002, 0.0003, 0.0005, 0.00075, 0.001, 0.002, 0.003, 0.005, 0.01, 0.025, 0.05];
+    this.allocatorSeconds = metrics?.histogram('seat_allocator_redis_seconds', 'Time a seat-claiming script spent inside Redis (its own TIME calls): mode best (allocate) or pick (named seats)', ['mode'], buckets);
+    this.allocatorCallSeconds = metrics?.histogram('seat_allocator_call_seconds', 'Seat-claiming EVALSHA round trip from the API, by mode (best, pick)', ['mode'], buckets);
     this.drift = metrics?.counter('seat_inventory_drift_total', 'Holds MySQL refused on seats Redis had given out (Redis and MySQL drifted); each rebuilds the sections', ['mode']);
     this.builds = metrics?.counter('seat_inventory_builds_total', 'Section rebuilds of the Redis seat inventory from MySQL', ['reason']);
   }
@@ -110,9 +110,14 @@ export class RedisSeatLocks implements SeatAllocator {
   async acquire(scheduleId: number, seatIds: number[], owner: string, ttlMs: number) {
     for (let attempt = 0; ; attempt++) {
       const now = Date.now();
+      const started = performance.now();
       const reply = await this.cmd.seatInvAcquire(baseKey(scheduleId), owner, now, now + ttlMs + CLAIM_GRACE_MS, ...seatIds);
+      if (reply[0] !== 'BUILD') {
+        this.allocatorCallSeconds?.observe({ mode: 'pick' }, (performance.now() - started) / 1000);
+        this.allocatorSeconds?.observe({ mode: 'pick' }, Number(reply[1]) / 1e6);
+      }
       if (reply[0] === 'OK') return { ok: true } as const;
-      if (reply[0] === 'TAKEN') return { ok: false, takenSeatIds: reply.slice(1).map((i) => seatIds[Number(i) - 1]!) } as const;
+      if (reply[0] === 'TAKEN') return { ok: false, takenSeatIds: reply.slice(2).map((i) => seatIds[Number(i) - 1]!) } as const;
       if (attempt > 0) throw new Error(`seat inventory of schedule ${scheduleId} could not be built`);
       await this.buildMissing(scheduleId);
     }
@@ -131,12 +136,12 @@ export class RedisSeatLocks implements SeatAllocator {
         await this.buildMissing(scheduleId);
         continue;
       }
-      this.allocatorCallSeconds?.observe((performance.now() - started) / 1000);
+      this.allocatorCallSeconds?.observe({ mode: 'best' }, (performance.now() - started) / 1000);
       if (kind === 'MINE') {
-        this.allocatorSeconds?.observe(Number(reply[1]) / 1e6);
+        this.allocatorSeconds?.observe({ mode: 'best' }, Number(reply[1]) / 1e6);
         return { ok: true, seatIds: reply.slice(2).map(Number), together: true, existing: true };
       }
-      this.allocatorSeconds?.observe(Number(reply[2]) / 1e6);
+      this.allocatorSeconds?.observe({ mode: 'best' }, Number(reply[2]) / 1e6);
       if (kind === 'OK') return { ok: true, seatIds: reply.slice(3).map(Number), together: reply[1] === 1, existing: false };
       if (kind === 'SOLD_OUT') return { ok: false, code: 'SOLD_OUT', free: Number(reply[2]) };
       const largestRun: Array<{ section: string; seats: number }> = [];
