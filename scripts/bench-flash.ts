@@ -99,6 +99,7 @@ interface SaleSummary {
   mode: SaleMode;
   purchases: number;
   failedHolds: number;
+  refusals: string;
   turnedAwayWhileFree: number;
   sellOutMs: number | undefined;
   multiSeatOrders: number;
@@ -243,6 +244,9 @@ async function main() {
     let lastAnswerAt = 0;
     let seatsBought = 0;
     let turnedAwayWhileFree = 0;
+    // Hold refusals by code: SEAT_UNAVAILABLE is a lost seat fight (a failed attempt); SOLD_OUT and
+    // NO_SEATS_TOGETHER are answers about what is left, TICKET_LIMIT about the buyer.
+    const holdRefusals = new Tally<string>();
     let multiSeatOrders = 0;
     let multiSeatTogether = 0;
     const freeNow = () => seatSamples[seatSamples.length - 1]?.available ?? SEATS;
@@ -314,6 +318,7 @@ async function main() {
       const sent = since();
       const r = await client.request(method, path, opts);
       cls.record(r, sent);
+      if (cls === classes.hold && r.status === 409) holdRefusals.add(String((r.body as { code?: string })?.code));
       lastAnswerAt = Math.max(lastAnswerAt, since());
       return r;
     }
@@ -628,7 +633,8 @@ async function main() {
     return {
       mode,
       purchases,
-      failedHolds: classes.hold.statuses.get(409),
+      failedHolds: holdRefusals.get('SEAT_UNAVAILABLE'),
+      refusals: String(holdRefusals),
       turnedAwayWhileFree,
       sellOutMs: sellOutAt,
       multiSeatOrders,
@@ -814,13 +820,14 @@ async function strandedRows(db: mysql.Pool, scheduleId: number): Promise<{ rows:
 function printSideBySide(summaries: SaleSummary[]) {
   const f = (v: number, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : '-');
   const lines: Array<[string, (s: SaleSummary) => string, string]> = [
-    ['failed hold attempts per purchase', (s) => f(s.failedHolds / Math.max(1, s.purchases), 3), '< 0.05'],
+    ['failed hold attempts (409 SEAT_UNAVAILABLE) per purchase', (s) => f(s.failedHolds / Math.max(1, s.purchases), 3), '< 0.05'],
     ['buyers turned away while seats were free', (s) => String(s.turnedAwayWhileFree), '0'],
     ['time to sell out', (s) => (s.sellOutMs === undefined ? 'not sold out' : `${f(s.sellOutMs / 1000)} s`), ''],
     ['multi-seat orders seated together', (s) => `${s.multiSeatTogether}/${s.multiSeatOrders} (${f((100 * s.multiSeatTogether) / Math.max(1, s.multiSeatOrders), 1)} %)`, '>= 95 %'],
     ['rows left with a single stranded seat', (s) => `${s.strandedRows}/${s.rows} (${f((100 * s.strandedRows) / Math.max(1, s.rows), 1)} %)`, '<= 2 %'],
     ['allocator in Redis p50 / p99', (s) => `${f(s.allocatorP50Ms, 3)} / ${f(s.allocatorP99Ms, 3)} ms`, 'p99 < 5 ms'],
     ['hold p99 (client)', (s) => `${f(s.holdP99Ms, 1)} ms`, ''],
+    ['hold refusals by code', (s) => s.refusals, ''],
     ['purchases', (s) => String(s.purchases), ''],
     ['double sales', (s) => String(s.doubles), '0'],
   ];

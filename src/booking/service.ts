@@ -31,6 +31,7 @@ export type BookingWorkflows = Pick<ReservationWorkflows, 'hold' | 'pay' | 'canc
 export class BookingService {
   private readonly schedules: ScheduleCache;
   private readonly scheduleSeats: ScheduleSeats;
+  private readonly sectionLayouts = new Map<number, Promise<Array<{ section: string; tier: string }>>>();
 
   constructor(
     catalog: BookingCatalog,
@@ -156,10 +157,20 @@ export class BookingService {
 
   /** The sections a request may be seated in, in preference order; unknown tiers or sections are a 400. */
   private async candidateSections(req: BestAvailableRequest): Promise<string[]> {
-    const counts = await this.seatLocks.counts(req.scheduleId);
-    const problem = pickSections(counts, req);
+    const problem = pickSections(await this.sectionsOf(req.scheduleId), req);
     if (typeof problem === 'string') throw new DomainError('VALIDATION_FAILED', problem);
     return problem.sections;
+  }
+
+  /** A schedule's sections and tiers never change once generated: read once per process, off the hot path. */
+  private sectionsOf(scheduleId: number): Promise<Array<{ section: string; tier: string }>> {
+    const hit = this.sectionLayouts.get(scheduleId);
+    if (hit) return hit;
+    if (this.sectionLayouts.size >= 10_000) this.sectionLayouts.clear();
+    const value = this.seatLocks.counts(scheduleId).then((counts) => counts.map(({ section, tier }) => ({ section, tier })));
+    this.sectionLayouts.set(scheduleId, value);
+    value.then((v) => v.length === 0 && this.sectionLayouts.delete(scheduleId), () => this.sectionLayouts.delete(scheduleId));
+    return value;
   }
 
   private async rebuildAfterDrift(scheduleId: number, seatIds: number[]) {
