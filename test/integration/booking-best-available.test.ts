@@ -77,6 +77,21 @@ describe('best available', () => {
     expect(await checkSeatInventory(ctx.pool, ctx.redis, scheduleId, { strict: true })).toEqual([]);
   });
 
+  it('the inventory checker sees a seat Redis calls free while MySQL has it, and a count that disagrees with its map', async () => {
+    const scheduleId = await schedule([section('A', 1, 6)]);
+    const user = await ctx.createUser();
+    const held = await best(user.token, { scheduleId, quantity: 2 });
+    expect(await checkSeatInventory(ctx.pool, ctx.redis, scheduleId, { strict: true })).toEqual([]);
+    const seatId = seatsOf(held)[0]!.seatId;
+    await ctx.redis.hdel(`seatinv:{s${scheduleId}}:own`, String(seatId));
+    expect((await checkSeatInventory(ctx.pool, ctx.redis, scheduleId)).join()).toContain(`seat ${seatId} HELD by ${held.body.id}, Redis says free`);
+    await ctx.redis.hset(`seatinv:{s${scheduleId}}:own`, String(seatId), held.body.id);
+    await ctx.redis.hset(`seatinv:{s${scheduleId}}:M:A`, 'f0', '5');
+    expect((await checkSeatInventory(ctx.pool, ctx.redis, scheduleId)).join()).toContain('free count 5 but map has 4');
+    await ctx.redis.hset(`seatinv:{s${scheduleId}}:M:A`, 'f0', '4');
+    expect(await checkSeatInventory(ctx.pool, ctx.redis, scheduleId, { strict: true })).toEqual([]);
+  });
+
   it('refuses bad requests with a clear 400 and changes nothing', async () => {
     const scheduleId = await schedule([section('A', 1, 10)]);
     const user = await ctx.createUser();
