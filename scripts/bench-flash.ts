@@ -77,6 +77,9 @@ const { values: args } = parseArgs({
     seed: { type: 'string', default: '1' },
     port: { type: 'string', default: '3950' },
     keep: { type: 'boolean', default: false },
+    // pick (buyers read the seat map and choose), best (buyers ask for a quantity: best available,
+    // issue 16), or both: two sales on the same run, same stack, one after the other, side by side.
+    mode: { type: 'string', default: 'both' },
   },
 });
 const n = (k: keyof typeof args) => Number(args[k]);
@@ -87,6 +90,29 @@ const HOLD_TTL = n('hold-ttl');
 const PAY_RATIO = n('pay-ratio');
 const SSE_SHARE = n('sse-share');
 const SAMPLE_MS = 250;
+type SaleMode = 'pick' | 'best';
+const MODES: SaleMode[] = args.mode === 'both' ? ['pick', 'best'] : [args.mode as SaleMode];
+if (!MODES.every((m) => m === 'pick' || m === 'best')) throw new Error(`--mode pick | best | both, not ${args.mode}`);
+
+/** What the side-by-side table compares (issue 16's benchmark list). */
+interface SaleSummary {
+  mode: SaleMode;
+  purchases: number;
+  failedHolds: number;
+  refusals: string;
+  turnedAwayWhileFree: number;
+  sellOutMs: number | undefined;
+  multiSeatOrders: number;
+  multiSeatTogether: number;
+  rows: number;
+  strandedRows: number;
+  /** Rows with a single stranded seat when 90 % of the seats were held or sold. */
+  strandedAt90: { rows: number; stranded: number };
+  allocatorP50Ms: number;
+  allocatorP99Ms: number;
+  holdP99Ms: number;
+  doubles: number;
+}
 
 const run = newRun({
   prefix: 'flash',
@@ -156,12 +182,13 @@ async function main() {
   try {
     // ---- preparation (not timed) ---------------------------------------------------------------
     let t = performance.now();
-    const sale = await makeSchedule(database, run, SEATS);
-    const buyers = await makeUsers(database, run, BUYERS, 100_000);
+    const sales: Array<{ mode: SaleMode; sale: Awaited<ReturnType<typeof makeSchedule>>; buyers: BenchUser[] }> = [];
+    for (const mode of MODES) sales.push({ mode, sale: await makeSchedule(database, run, SEATS), buyers: await makeUsers(database, run, BUYERS, 100_000) });
+    const { sale, buyers } = sales[0]!;
     const [admin] = await makeUsers(database, run, 1, 0, 'ADMIN');
     const calibrateN = n('calibrate');
     const calibration = calibrateN > 0 ? { schedule: await makeSchedule(database, run, calibrateN), users: await makeUsers(database, run, calibrateN, 100_000) } : undefined;
-    console.log(`prepared schedule ${sale.scheduleId} (${sale.seatIds.length} seats), ${buyers.length} buyers with wallets and tokens in ${secs(performance.now() - t)}`);
+    console.log(`prepared ${sales.length} schedule(s) ${sales.map((x) => `${x.sale.scheduleId} (${x.mode})`).join(', ')} of ${sale.seatIds.length} seats, ${buyers.length} buyers each, with wallets and tokens in ${secs(performance.now() - t)}`);
 
     await startProcesses(run, children, { apis: APIS, workers: Math.max(1, n('workers')), port: n('port') });
     pool = mysql.createPool({ uri: run.mysqlUrl, connectionLimit: 20 });
@@ -196,12 +223,15 @@ async function main() {
       calibrationCpu = await calibrate(http, admin!, calibration.schedule, calibration.users, cpu, procs);
     }
 
+    const runSale = async (mode: SaleMode, sale: { scheduleId: number; seatIds: number[] }, buyers: BenchUser[]): Promise<SaleSummary> => {
+    const db = pool!;
+    const rds = redis!;
     // ---- the sale ----------------------------------------------------------------------------------
-    console.log(`\n== the sale: ${BUYERS} buyers arriving over ${SECONDS} s (${(BUYERS / SECONDS).toFixed(0)}/s), open loop`);
+    console.log(`\n== the sale (${mode === 'pick' ? 'pick your seats' : 'best available'}): ${BUYERS} buyers arriving over ${SECONDS} s (${(BUYERS / SECONDS).toFixed(0)}/s), open loop`);
     const classes = {
       join: new RequestClass('join (POST /queue/tokens)'),
       poll: new RequestClass('poll (GET /queue/tokens/current)'),
-      map: new RequestClass('seat map (GET /seats)'),
+      map: new RequestClass(mode === 'pick' ? 'seat map (GET /seats)' : 'availability (GET /availability)'),
       hold: new RequestClass('hold (POST /reservations)'),
       pay: new RequestClass('pay (POST /payment)'),
     };
@@ -215,6 +245,15 @@ async function main() {
     let lastWaitingAnswerAt = -Infinity;
     let lastAnswerAt = 0;
     let seatsBought = 0;
+    let turnedAwayWhileFree = 0;
+    let strandedAt90: { rows: number; stranded: number } | undefined;
+    // Hold refusals by code: SEAT_UNAVAILABLE is a lost seat fight (a failed attempt); SOLD_OUT and
+    // NO_SEATS_TOGETHER are answers about what is left, TICKET_LIMIT about the buyer.
+    const holdRefusals = new Tally<string>();
+    let multiSeatOrders = 0;
+    let multiSeatTogether = 0;
+    const freeNow = () => seatSamples[seatSamples.length - 1]?.available ?? SEATS;
+    const allocatorBefore = await allocatorBuckets(clients, run.base.METRICS_TOKEN, mode);
     const expiredReasons = new Tally<string>();
     const pollAfter = new Samples('pollAfterMs of WAITING answers');
     let pollAfterMissing = 0;
@@ -236,10 +275,12 @@ async function main() {
       while (sampling) {
         const at = since();
         try {
-          const [rows] = await pool!.query(`SELECT status, COUNT(*) n FROM seats WHERE schedule_id = ? GROUP BY status`, [sale.scheduleId]);
+          const [rows] = await db.query(`SELECT status, COUNT(*) n FROM seats WHERE schedule_id = ? GROUP BY status`, [sale.scheduleId]);
           const by = Object.fromEntries((rows as Array<{ status: string; n: number }>).map((r) => [r.status, Number(r.n)]));
           const s = { t: at, sold: by.SOLD ?? 0, held: by.HELD ?? 0, available: by.AVAILABLE ?? 0 };
           seatSamples.push(s);
+          // Stranding shows while seats are still free: snapshot the rows once 90 % are held or sold.
+          if (!strandedAt90 && s.sold + s.held >= 0.9 * SEATS) strandedAt90 = await strandedRows(db, sale.scheduleId);
           if (sellOutAt === undefined && s.sold >= SEATS) sellOutAt = at;
         } catch {
           /* keep sampling */
@@ -251,7 +292,7 @@ async function main() {
       while (sampling) {
         const at = since();
         try {
-          const [w, p] = await Promise.all([redis!.zcard(waitKey), redis!.zcard(preKey)]);
+          const [w, p] = await Promise.all([rds.zcard(waitKey), rds.zcard(preKey)]);
           waitSamples.push({ t: at, waiting: w + p });
         } catch {
           /* keep sampling */
@@ -282,6 +323,7 @@ async function main() {
       const sent = since();
       const r = await client.request(method, path, opts);
       cls.record(r, sent);
+      if (cls === classes.hold && r.status === 409) holdRefusals.add(String((r.body as { code?: string })?.code));
       lastAnswerAt = Math.max(lastAnswerAt, since());
       return r;
     }
@@ -367,7 +409,35 @@ async function main() {
       const headers = () => ({ 'x-queue-token': queueToken, 'idempotency-key': randomUUID() });
       let reservationId: string | undefined;
       let seatCount = 0;
-      for (let attempt = 0; attempt < 4 && !reservationId; attempt++) {
+      const heldSeats = (seats: Array<{ section: string; row: string; number: number }>) => {
+        if (seats.length < 2) return;
+        multiSeatOrders++;
+        const nums = seats.map((x) => x.number).sort((a, b) => a - b);
+        if (new Set(seats.map((x) => `${x.section}/${x.row}`)).size === 1 && nums.every((v, k) => k === 0 || v === nums[k - 1]! + 1)) multiSeatTogether++;
+      };
+      if (mode === 'best') {
+        // Best available: the small counts page instead of the seat map, then ask for a quantity;
+        // when no run of that many is left, take split seats (the client's "2 + 1?").
+        const m = await send(classes.map, 'GET', `/api/v1/schedules/${sale.scheduleId}/availability`, { token: u.token }, api);
+        if (m.status !== 200) return void (otherErrors.add(`availability ${m.status}`), end('error'));
+        for (const together of [true, false]) {
+          if (reservationId) break;
+          const h = await send(classes.hold, 'POST', '/api/v1/reservations', { token: u.token, headers: headers(), body: { scheduleId: sale.scheduleId, quantity: want, together } }, api);
+          if (h.status === 201) {
+            reservationId = h.body.id;
+            seatCount = h.body.seats.length;
+            heldSeats(h.body.seats);
+          } else if (h.status === 409 && h.body?.code === 'SOLD_OUT') {
+            if ((h.body.available ?? 0) >= want) turnedAwayWhileFree++;
+            return end('no seats on the map');
+          } else if (h.status !== 409) return void (otherErrors.add(`hold ${h.status} ${h.body?.code ?? ''}`.trim()), end('error'));
+        }
+        if (!reservationId) {
+          if (freeNow() >= want) turnedAwayWhileFree++;
+          return end('hold lost 4 times');
+        }
+      }
+      for (let attempt = 0; mode === 'pick' && attempt < 4 && !reservationId; attempt++) {
         if (since() > deadlineMs) return end('gave up (deadline)');
         const m = await send(classes.map, 'GET', `/api/v1/schedules/${sale.scheduleId}/seats?status=AVAILABLE`, { token: u.token }, api);
         if (m.status !== 200) return void (otherErrors.add(`seat map ${m.status}`), end('error'));
@@ -377,8 +447,10 @@ async function main() {
         if (h.status === 201) {
           reservationId = h.body.id;
           seatCount = seatIds.length;
+          heldSeats(h.body.seats);
         } else if (h.status !== 409) return void (otherErrors.add(`hold ${h.status} ${h.body?.code ?? ''}`.trim()), end('error'));
       }
+      if (!reservationId && freeNow() >= want) turnedAwayWhileFree++;
       if (!reservationId) return end('hold lost 4 times');
       if (!pays) return end('abandoned');
       const p = await send(classes.pay, 'POST', `/api/v1/reservations/${reservationId}/payment`, { token: u.token, headers: headers() }, api);
@@ -492,9 +564,9 @@ async function main() {
     console.log(`CPU ms per empty UWS @5: ${uws5.cpuPerCall(temporalTier)}; per bare purchase @5: ${bare.cpuPerCall(temporalTier)}`);
 
     // Correctness.
-    const { sold, doubles } = await soldAndDoubles(pool, sale.scheduleId);
+    const { sold, doubles } = await soldAndDoubles(db, sale.scheduleId);
     console.log(`\nseats sold: ${sold} of ${SEATS}; double sales: ${doubles}`);
-    const [walletRows] = await pool.query(`
+    const [walletRows] = await db.query(`
       SELECT w.user_id, w.balance, COALESCE(c.charged, 0) charged, COALESCE(p.paid, 0) paid, COALESCE(r.refunded, 0) refunded
       FROM wallets w
       LEFT JOIN (SELECT user_id, SUM(amount) charged FROM wallet_ledger WHERE kind = 'CHARGE' GROUP BY user_id) c ON c.user_id = w.user_id
@@ -502,13 +574,13 @@ async function main() {
       LEFT JOIN (SELECT pm.user_id, SUM(f.amount) refunded FROM refunds f JOIN payments pm ON pm.id = f.payment_id GROUP BY pm.user_id) r ON r.user_id = w.user_id
       WHERE w.balance <> COALESCE(c.charged, 0) - COALESCE(p.paid, 0) + COALESCE(r.refunded, 0)`);
     const badWallets = walletRows as unknown[];
-    const [[walletCount]] = (await pool.query(`SELECT COUNT(*) n FROM wallets`)) as unknown as [[{ n: number }]];
+    const [[walletCount]] = (await db.query(`SELECT COUNT(*) n FROM wallets`)) as unknown as [[{ n: number }]];
     console.log(`wallets equal to charges - payments + refunds: ${Number(walletCount.n) - badWallets.length} of ${walletCount.n}${badWallets.length ? ` — mismatches: ${JSON.stringify(badWallets.slice(0, 5))}` : ''}`);
     const problems = await checkInvariants(database.pool);
     console.log(`SPEC invariants: ${problems.length === 0 ? 'all hold' : problems.join('\n')}`);
 
     // Picture.
-    const chartPath = `${root}.stack/bench/flash-${runId}.svg`;
+    const chartPath = `${root}.stack/bench/flash-${runId}-${mode}.svg`;
     const seconds = Math.ceil((saleEndedAt ?? elapsed) / 1000) + 1;
     const perSecond = (times: number[]) => {
       const c = new Array<number>(seconds).fill(0);
@@ -555,12 +627,35 @@ async function main() {
       },
     ];
     writeChart(chartPath, {
-      title: `Flash sale ${runId}: ${BUYERS} buyers over ${SECONDS} s, ${SEATS} seats`,
+      title: `Flash sale ${runId} (${mode}): ${BUYERS} buyers over ${SECONDS} s, ${SEATS} seats`,
       subtitle: `sell-out ${sellOutAt !== undefined ? secs(sellOutAt) : 'not reached'}; ${purchaseRate.toFixed(1)} purchases/s vs bare ${bare.rate.toFixed(1)}/s; hold p99 ${f1(classes.hold.samples.percentile(99))} ms`,
       panels,
       markers: sellOutAt !== undefined ? [{ x: sellOutAt / 1000, label: 'sold out', color: '#d62728' }] : [],
     });
     console.log(`\nchart: ${chartPath}`);
+    const allocator = allocatorPercentiles(allocatorBefore, await allocatorBuckets(clients, run.base.METRICS_TOKEN, mode));
+    const stranded = await strandedRows(db, sale.scheduleId);
+    return {
+      mode,
+      purchases,
+      failedHolds: holdRefusals.get('SEAT_UNAVAILABLE'),
+      refusals: String(holdRefusals),
+      turnedAwayWhileFree,
+      sellOutMs: sellOutAt,
+      multiSeatOrders,
+      multiSeatTogether,
+      rows: stranded.rows,
+      strandedRows: stranded.stranded,
+      strandedAt90: strandedAt90 ?? stranded,
+      allocatorP50Ms: allocator.p50,
+      allocatorP99Ms: allocator.p99,
+      holdP99Ms: classes.hold.samples.percentile(99),
+      doubles,
+    } satisfies SaleSummary;
+    };
+    const summaries: SaleSummary[] = [];
+    for (const x of sales) summaries.push(await runSale(x.mode, x.sale, x.buyers));
+    printSideBySide(summaries);
   } finally {
     await teardown(run, { keep: args.keep!, children, database, close: [() => temporal?.close(), ...clients.map((c) => () => c.close()), () => pool?.end(), () => redis?.quit()] });
   }
@@ -678,4 +773,76 @@ async function serverLatencies(clients: HttpClient[], metricsToken: string): Pro
     if (total > 0 && le !== undefined) out.push(`${name} <= ${Number.isFinite(le) ? `${le * 1000} ms` : 'over 10 s'}`);
   }
   return out;
+}
+
+/** The seat-claiming script's in-Redis time histogram (seat_allocator_redis_seconds) for one mode, summed over the API processes. */
+async function allocatorBuckets(clients: HttpClient[], metricsToken: string, mode: SaleMode): Promise<Map<number, number>> {
+  const per = new Map<number, number>();
+  for (const c of clients) {
+    const r = await c.request('GET', '/metrics', { token: metricsToken });
+    if (r.status !== 200 || typeof r.body !== 'string') continue;
+    for (const m of r.body.matchAll(/^seat_allocator_redis_seconds_bucket\{([^}]*)\} (\d+)/gm)) {
+      const labels = Object.fromEntries([...m[1]!.matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));
+      if (labels.mode !== mode) continue;
+      const le = labels.le === '+Inf' ? Infinity : Number(labels.le);
+      per.set(le, (per.get(le) ?? 0) + Number(m[2]));
+    }
+  }
+  return per;
+}
+
+/** p50/p99 in ms of the calls between two snapshots, interpolated linearly inside a bucket. */
+function allocatorPercentiles(before: Map<number, number>, after: Map<number, number>): { p50: number; p99: number } {
+  const sorted = [...after].map(([le, n]): [number, number] => [le, n - (before.get(le) ?? 0)]).sort((a, b) => a[0] - b[0]);
+  const total = sorted.at(-1)?.[1] ?? 0;
+  const at = (q: number) => {
+    if (total === 0) return NaN;
+    let prevLe = 0;
+    let prevN = 0;
+    for (const [le, n] of sorted) {
+      if (n >= q * total) {
+        if (!Number.isFinite(le)) return prevLe * 1000;
+        return (prevLe + ((q * total - prevN) / Math.max(1, n - prevN)) * (le - prevLe)) * 1000;
+      }
+      prevLe = le;
+      prevN = n;
+    }
+    return NaN;
+  };
+  return { p50: at(0.5), p99: at(0.99) };
+}
+
+/** Rows of a schedule, and those left with exactly one free seat between taken seats or a row end. */
+async function strandedRows(db: mysql.Pool, scheduleId: number): Promise<{ rows: number; stranded: number }> {
+  const [rows] = (await db.query(`SELECT section, row_label r, status FROM seats WHERE schedule_id = ? ORDER BY section, row_label, seat_number`, [scheduleId])) as unknown as [
+    Array<{ section: string; r: string; status: string }>,
+  ];
+  const maps = new Map<string, string>();
+  for (const s of rows) maps.set(`${s.section}/${s.r}`, (maps.get(`${s.section}/${s.r}`) ?? '') + (s.status === 'AVAILABLE' ? '1' : '0'));
+  const stranded = [...maps.values()].filter((m) => m.includes('0') && /(^|0)1(0|$)/.test(m)).length;
+  return { rows: maps.size, stranded };
+}
+
+function printSideBySide(summaries: SaleSummary[]) {
+  const f = (v: number, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : '-');
+  const lines: Array<[string, (s: SaleSummary) => string, string]> = [
+    ['failed hold attempts (409 SEAT_UNAVAILABLE) per purchase', (s) => f(s.failedHolds / Math.max(1, s.purchases), 3), '< 0.05'],
+    ['buyers turned away while seats were free', (s) => String(s.turnedAwayWhileFree), '0'],
+    ['time to sell out', (s) => (s.sellOutMs === undefined ? 'not sold out' : `${f(s.sellOutMs / 1000)} s`), ''],
+    ['multi-seat orders seated together', (s) => `${s.multiSeatTogether}/${s.multiSeatOrders} (${f((100 * s.multiSeatTogether) / Math.max(1, s.multiSeatOrders), 1)} %)`, '>= 95 %'],
+    ['rows with a single stranded seat at 90 % taken', (s) => `${s.strandedAt90.stranded}/${s.strandedAt90.rows} (${f((100 * s.strandedAt90.stranded) / Math.max(1, s.strandedAt90.rows), 1)} %)`, '<= 2 %'],
+    ['rows left with a single stranded seat at the end', (s) => `${s.strandedRows}/${s.rows} (${f((100 * s.strandedRows) / Math.max(1, s.rows), 1)} %)`, '<= 2 %'],
+    ['allocator in Redis p50 / p99', (s) => `${f(s.allocatorP50Ms, 3)} / ${f(s.allocatorP99Ms, 3)} ms`, 'p99 < 5 ms'],
+    ['hold p99 (client)', (s) => `${f(s.holdP99Ms, 1)} ms`, ''],
+    ['hold refusals by code', (s) => s.refusals, ''],
+    ['purchases', (s) => String(s.purchases), ''],
+    ['double sales', (s) => String(s.doubles), '0'],
+  ];
+  const names = summaries.map((s) => (s.mode === 'pick' ? 'pick your seats' : 'best available'));
+  const w0 = Math.max(...lines.map(([l]) => l.length));
+  const cols = summaries.map((s, i) => Math.max(names[i]!.length, ...lines.map(([, get]) => get(s).length)));
+  const row = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(w0) : c.padEnd(i <= summaries.length ? cols[i - 1]! : 0))).join('  |  ');
+  console.log('\n== side by side (same run, same stack)');
+  console.log(row(['', ...names, 'target']));
+  for (const [label, get, target] of lines) console.log(row([label, ...summaries.map(get), target]));
 }

@@ -19,6 +19,10 @@ export const Reservation = z
     reason: z.string().nullable(),
   })
   .openapi('Reservation');
+/** A hold's answer: best-available holds also say whether the seats are one contiguous run of one row. */
+export const HeldReservation = Reservation.extend({
+  together: z.boolean().optional().openapi({ description: 'Best available only: the seats are one contiguous run of one row' }),
+}).openapi('HeldReservation');
 export const ReservationSummary = Reservation.omit({ seats: true }).openapi('ReservationSummary');
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);

@@ -6,7 +6,7 @@ import type { IdempotencyStore } from '../platform/http/idempotency.js';
 import { bearerSecurity, IdempotencyKeyHeader, json, jsonBody, PageQuery, problems } from '../platform/http/openapi.js';
 import { DomainError } from '../shared/errors.js';
 import { RESERVATION_ID_PATTERN } from './ids.js';
-import { Reservation, ReservationSummary, summary, toReservation } from './representation.js';
+import { HeldReservation, Reservation, ReservationSummary, summary, toReservation } from './representation.js';
 import type { ReservationRepository } from './repository.js';
 import type { BookingService } from './service.js';
 
@@ -22,8 +22,10 @@ const isOverload = (err: unknown) => !(err instanceof DomainError) || err.code =
 
 
 /**
- * The document states the cap in force (MAX_SEATS_PER_RESERVATION) as maxItems; a schedule may set
- * a lower one, and both answer 400 TOO_MANY_SEATS. 20, the setting's ceiling, bounds the parse.
+ * Two shapes, exactly one per request: `seatIds` (pick your seats) or `quantity` (best available:
+ * the system picks; `tier`, `sections` and `together` narrow it). The document states the cap in
+ * force (MAX_SEATS_PER_RESERVATION) as maxItems / maximum; a schedule may set a lower one, and both
+ * answer 400 TOO_MANY_SEATS. 20, the setting's ceiling, bounds the parse.
  */
 const holdBody = (maxSeats: number) =>
   z
@@ -33,9 +35,28 @@ const holdBody = (maxSeats: number) =>
         .array(z.number().int().positive())
         .min(1)
         .max(20)
-        .openapi({ maxItems: maxSeats, description: `Distinct seats of the schedule, at most ${maxSeats} (or the schedule's lower cap): more get 400 TOO_MANY_SEATS` }),
+        .optional()
+        .openapi({ maxItems: maxSeats, description: `Pick your seats: distinct seats of the schedule, at most ${maxSeats} (or the schedule's lower cap): more get 400 TOO_MANY_SEATS` }),
+      quantity: z
+        .number()
+        .int()
+        .min(1)
+        .max(20)
+        .optional()
+        .openapi({ maximum: maxSeats, description: 'Best available: how many seats the system should pick (instead of seatIds)' }),
+      tier: z.string().min(1).max(20).optional().openapi({ description: 'Best available: only seats of this price tier' }),
+      sections: z.array(z.string().min(1).max(20)).min(1).max(50).optional().openapi({ description: 'Best available: only these sections, in order of preference' }),
+      together: z.boolean().optional().openapi({ description: 'Best available: contiguous seats in one row (default true); false allows split seats when no run fits' }),
     })
     .strict()
+    .superRefine((b, ctx) => {
+      if ((b.seatIds === undefined) === (b.quantity === undefined)) {
+        ctx.addIssue({ code: 'custom', path: [b.seatIds ? 'quantity' : 'seatIds'], message: 'give exactly one of seatIds (pick your seats) or quantity (best available)' });
+      }
+      for (const field of ['tier', 'sections', 'together'] as const) {
+        if (b.seatIds !== undefined && b[field] !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: `${field} goes with quantity (best available), not with seatIds` });
+      }
+    })
     .openapi('HoldRequest');
 const ReservationIdParam = z.object({
   reservationId: z.string().regex(RESERVATION_ID_PATTERN, 'a 24-character reservation id').openapi({ param: { name: 'reservationId', in: 'path' } }),
@@ -102,9 +123,13 @@ export function bookingRoutes(deps: {
       method: 'post',
       path: '/reservations',
       tags: ['reservations'],
-      summary: 'Hold seats: 201 HELD with expiresAt, or 409 SEAT_UNAVAILABLE',
+      summary: 'Hold seats (chosen, or best available): 201 HELD with expiresAt, or 409',
       description:
         'Starts the reservation workflow (Update-with-Start) and answers with its hold result. Pay before expiresAt. ' +
+        'Pick your seats with `seatIds` (409 SEAT_UNAVAILABLE when one is taken), or let the system pick with `quantity` ' +
+        '(best available, docs/best-available.md): the answer carries the seats and `together` (one contiguous run of one row); ' +
+        '409 NO_SEATS_TOGETHER (`largestRun` per section) when no run of that many is free and together is not false; 409 SOLD_OUT when fewer seats are free. ' +
+        'A best-available offer may be declined once: POST /reservations/{id}/decline. ' +
         'A seat that is not part of `scheduleId` is 400 VALIDATION_FAILED (`foreignSeatIds` lists them), refused before any seat lock or workflow. ' +
         'Waiting room: no X-Queue-Token is 403 QUEUE_TOKEN_REQUIRED; a forged or foreign one 403 QUEUE_TOKEN_INVALID; one not ACTIVE 403 QUEUE_NOT_ACTIVE. ' +
         'One buyer may hold or own at most `maxTicketsPerUser` seats of a schedule (default 4, set per schedule by an admin), ' +
@@ -112,7 +137,7 @@ export function bookingRoutes(deps: {
       security: bearerSecurity,
       middleware: [deps.idempotency.route('hold')],
       request: { ...jsonBody(HoldBody), headers: IdempotencyKeyHeader.merge(QueueTokenHeader) },
-      responses: { 201: json(Reservation, 'Seats held'), ...problems(400, 401, 403, 404, 409, 422, 429) },
+      responses: { 201: json(HeldReservation, 'Seats held'), ...problems(400, 401, 403, 404, 409, 422, 429, 503) },
     }),
     async (c) => {
       const startedAt = performance.now();
@@ -120,9 +145,37 @@ export function bookingRoutes(deps: {
       const userId = c.get('user').id;
       await admit(c, userId, body.scheduleId);
       return observed(body.scheduleId, 'hold', startedAt, async () => {
-        const r = await deps.booking.hold(userId, body, c.req.header('idempotency-key'));
-        return c.json(toReservation(r), 201);
+        const key = c.req.header('idempotency-key');
+        if (body.seatIds) return c.json(toReservation(await deps.booking.hold(userId, { scheduleId: body.scheduleId, seatIds: body.seatIds }, key)), 201);
+        const { reservation, together } = await deps.booking.holdBest(userId, { ...body, quantity: body.quantity! }, key);
+        return c.json({ ...toReservation(reservation), together }, 201);
       });
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/reservations/{reservationId}/decline',
+      tags: ['reservations'],
+      summary: 'Decline a best-available offer once: 201 with the next best seats',
+      description:
+        'Claims the next best seats for the same request (the declined seats excluded), then cancels the offer, then holds the new seats: ' +
+        'a new reservation, which cannot be declined again. 409 NOT_DECLINABLE for chosen seats, a settled offer or a second decline; ' +
+        '409 NO_SEATS_TOGETHER / SOLD_OUT when nothing else fits (the offer stands). Needs the ACTIVE X-Queue-Token like a hold.',
+      security: bearerSecurity,
+      middleware: [deps.idempotency.route('decline')],
+      request: { params: ReservationIdParam, headers: IdempotencyKeyHeader.merge(QueueTokenHeader) },
+      responses: { 201: json(HeldReservation, 'The next best seats, held'), ...problems(400, 401, 403, 404, 409, 422, 503) },
+    }),
+    async (c) => {
+      const { reservationId } = c.req.valid('param');
+      const userId = c.get('user').id;
+      const owned = await deps.booking.own(userId, reservationId);
+      await admit(c, userId, owned.scheduleId);
+      const key = c.req.header('idempotency-key');
+      const { reservation, together } = await deps.booking.decline(userId, reservationId, `decline-${key ?? randomUUID()}`);
+      return c.json({ ...toReservation(reservation), together }, 201);
     },
   );
 

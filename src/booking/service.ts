@@ -7,7 +7,8 @@ import { checkSeatSelection, decideCancellation, saleWindow, type SaleWindowStat
 import { reservationIdFor } from './ids.js';
 import type { ReservationRepository } from './repository.js';
 import { UpdateRejected, type ReservationWorkflows } from './reservation-workflows.js';
-import { settleSeatLocks, type SeatLocks } from './seat-locks.js';
+import { pickSections, isTogether, type BestAvailableRequest } from './best-available.js';
+import { settleSeatLocks, type SeatAllocator } from './seat-locks.js';
 
 export interface BookingSettings {
   holdTtlMs: number;
@@ -16,6 +17,7 @@ export interface BookingSettings {
 }
 
 export type ReservationView = NonNullable<Awaited<ReturnType<ReservationRepository['find']>>>;
+type Schedule = NonNullable<Awaited<ReturnType<CatalogRepository['findSchedule']>>>;
 
 /** The narrow ports the service uses (unit tests pass fakes: test/unit/booking-service.test.ts). */
 export type BookingCatalog = Pick<CatalogRepository, 'findSchedule' | 'seatIdSpan' | 'seatIdsIn'>;
@@ -29,12 +31,13 @@ export type BookingWorkflows = Pick<ReservationWorkflows, 'hold' | 'pay' | 'canc
 export class BookingService {
   private readonly schedules: ScheduleCache;
   private readonly scheduleSeats: ScheduleSeats;
+  private readonly sectionLayouts = new Map<number, Promise<Array<{ section: string; tier: string }>>>();
 
   constructor(
     catalog: BookingCatalog,
     private readonly reservations: BookingReservations,
     private readonly workflows: BookingWorkflows,
-    private readonly seatLocks: SeatLocks,
+    private readonly seatLocks: SeatAllocator,
     private readonly settings: BookingSettings,
   ) {
     this.schedules = new ScheduleCache(catalog);
@@ -42,10 +45,7 @@ export class BookingService {
   }
 
   async hold(userId: number, req: { scheduleId: number; seatIds: number[] }, idempotencyKey: string | undefined, now = new Date()): Promise<ReservationView> {
-    const schedule = await this.schedules.get(req.scheduleId);
-    if (!schedule) throw notFound('Schedule');
-    const window = saleWindow(schedule, now);
-    if (window !== 'OPEN') throw saleRefusal(window, schedule.saleOpensAt);
+    const schedule = await this.openSchedule(req.scheduleId, now);
     const max = Math.min(schedule.maxSeatsPerReservation, this.settings.maxSeatsPerReservation);
     const problem = checkSeatSelection(req.seatIds, max);
     if (problem) throw new DomainError(problem.startsWith('at most') ? 'TOO_MANY_SEATS' : 'VALIDATION_FAILED', problem);
@@ -54,19 +54,156 @@ export class BookingService {
     if (foreign.length > 0) throw new DomainError('VALIDATION_FAILED', `Seats ${foreign.join(', ')} are not seats of schedule ${req.scheduleId}`, { foreignSeatIds: foreign });
 
     const reservationId = reservationIdFor(userId, idempotencyKey);
-    // The lock outlives the hold a little so it never frees a seat before MySQL does.
-    const holdTtlMs = schedule.holdTtlSeconds !== null ? schedule.holdTtlSeconds * 1000 : this.settings.holdTtlMs;
-    const lock = await this.seatLocks.acquire(req.scheduleId, req.seatIds, reservationId, holdTtlMs + 30_000);
+    // The claim outlives the hold a little (the allocator adds its grace), so it never frees a seat before MySQL does.
+    const lock = await this.seatLocks.acquire(req.scheduleId, req.seatIds, reservationId, holdTtlOf(schedule, this.settings));
     if (!lock.ok) throw new DomainError('SEAT_UNAVAILABLE', 'Some seats are already taken', { unavailableSeatIds: lock.takenSeatIds });
+    const result = await this.holdLocked(userId, schedule, req.scheduleId, req.seatIds, reservationId);
+    if (result.ok) return result.reservation;
+    // MySQL refused seats Redis had handed out: Redis drifted (e.g. restarted empty). The buyer chose
+    // these seats, so the refusal stands; the section is rebuilt so the next buyer is not misled.
+    await this.rebuildAfterDrift(req.scheduleId, req.seatIds);
+    throw new DomainError('SEAT_UNAVAILABLE', 'Some seats are already taken', { unavailableSeatIds: result.unavailableSeatIds });
+  }
 
+  /**
+   * Best available: the allocator picks and claims the seats in one Redis step, then the hold goes
+   * exactly as for chosen seats. If MySQL finds a seat taken (drift), the claim is given back, the
+   * sections are rebuilt from MySQL and the request runs once more under a second reservation id
+   * (the first one's workflow is closed), so the buyer is never refused for seats they did not pick.
+   */
+  async holdBest(userId: number, req: BestAvailableRequest, idempotencyKey: string | undefined, opts: { excludeSeatIds?: number[]; reservationIds?: string[]; declined?: boolean } = {}, now = new Date()): Promise<{ reservation: ReservationView; together: boolean }> {
+    const schedule = await this.openSchedule(req.scheduleId, now);
+    const max = Math.min(schedule.maxSeatsPerReservation, this.settings.maxSeatsPerReservation);
+    if (req.quantity > max) throw new DomainError('TOO_MANY_SEATS', `at most ${max} seats per reservation`);
+    const sections = await this.candidateSections(req);
+    const together = req.together ?? true;
+    const ids = opts.reservationIds ?? [reservationIdFor(userId, idempotencyKey), reservationIdFor(userId, idempotencyKey && `${idempotencyKey}#drift-retry`)];
+    for (const [attempt, reservationId] of ids.entries()) {
+      const allocation = await this.seatLocks.allocate(
+        req.scheduleId,
+        { quantity: req.quantity, sections, together, excludeSeatIds: opts.excludeSeatIds ?? [], remember: { ...req, declined: opts.declined ?? false } },
+        reservationId,
+        holdTtlOf(schedule, this.settings),
+      );
+      if (!allocation.ok) {
+        if (allocation.code === 'SOLD_OUT') throw new DomainError('SOLD_OUT', `Fewer than ${req.quantity} seats are free${req.tier ? ` in tier ${req.tier}` : ''}`, { available: allocation.free });
+        throw new DomainError('NO_SEATS_TOGETHER', `No ${req.quantity} seats together are free; ask with together=false, or for fewer seats`, {
+          available: allocation.free,
+          largestRun: allocation.largestRun,
+        });
+      }
+      const result = await this.holdLocked(userId, schedule, req.scheduleId, allocation.seatIds, reservationId, ids.slice(0, attempt));
+      if (result.ok) {
+        const held = new Set(result.reservation.seats.map((s) => s.seatId));
+        // A repeated request joined a hold made before Redis lost its state: give back what this call claimed extra.
+        const extra = allocation.seatIds.filter((id) => !held.has(id));
+        if (extra.length > 0) await settleSeatLocks(this.seatLocks, { scheduleId: req.scheduleId, seatIds: extra, owner: reservationId }, 'FREE');
+        return { reservation: result.reservation, together: allocation.existing ? isTogether(result.reservation.seats) : allocation.together };
+      }
+      await this.rebuildAfterDrift(req.scheduleId, allocation.seatIds);
+    }
+    throw new DomainError('SERVICE_UNAVAILABLE', 'The seats could not be held right now; retry with the same Idempotency-Key');
+  }
+
+  /**
+   * Declines a best-available offer once: the next best seats are claimed first (the declined ones
+   * still count as taken, and are excluded too), then the offer is cancelled, then the new seats are
+   * held. Deterministic ids make a repeated decline answer with the same new reservation.
+   */
+  async decline(userId: number, reservationId: string, updateId: string): Promise<{ reservation: ReservationView; together: boolean }> {
+    const nextId = reservationIdFor(userId, `decline:${reservationId}`);
+    const current = await this.own(userId, reservationId);
+    if (current.status !== 'HELD') {
+      const next = await this.reservations.find(nextId);
+      if (next && next.userId === userId) return { reservation: next, together: isTogether(next.seats) };
+      throw new DomainError('NOT_DECLINABLE', `Reservation is ${current.status}`);
+    }
+    const remembered = (await this.seatLocks.rememberedRequest(current.scheduleId, reservationId)) as (BestAvailableRequest & { declined?: boolean }) | undefined;
+    if (!remembered) throw new DomainError('NOT_DECLINABLE', 'Only a seat offer made by best available can be declined');
+    if (remembered.declined) throw new DomainError('NOT_DECLINABLE', 'An offer can be declined once; this one replaced a declined offer');
+    const declinedSeatIds = current.seats.map((s) => s.seatId);
+    const req: BestAvailableRequest = { scheduleId: remembered.scheduleId, quantity: remembered.quantity, tier: remembered.tier, sections: remembered.sections, together: remembered.together };
+    const sections = await this.candidateSections(req);
+    const claim = await this.seatLocks.allocate(
+      current.scheduleId,
+      { quantity: req.quantity, sections, together: req.together ?? true, excludeSeatIds: declinedSeatIds, remember: { ...req, declined: true } },
+      nextId,
+      holdTtlOf(await this.openSchedule(current.scheduleId, new Date()), this.settings),
+    );
+    if (!claim.ok) throw new DomainError(claim.code === 'SOLD_OUT' ? 'SOLD_OUT' : 'NO_SEATS_TOGETHER', 'No other seats fit this request; the offer stands', { available: claim.free });
+    try {
+      await this.cancel(userId, reservationId, updateId);
+    } catch (err) {
+      await settleSeatLocks(this.seatLocks, { scheduleId: current.scheduleId, seatIds: claim.seatIds, owner: nextId }, 'FREE');
+      throw err;
+    }
+    // The claim is already this owner's, so holdBest's allocation returns it (MINE) and holds it.
+    return this.holdBest(userId, req, undefined, { reservationIds: [nextId], excludeSeatIds: declinedSeatIds, declined: true });
+  }
+
+  /** Free seats per section and tier (GET /schedules/{id}/availability). */
+  async availability(scheduleId: number) {
+    const schedule = await this.schedules.get(scheduleId);
+    if (!schedule) throw notFound('Schedule');
+    return this.seatLocks.counts(scheduleId);
+  }
+
+  private async openSchedule(scheduleId: number, now: Date) {
+    const schedule = await this.schedules.get(scheduleId);
+    if (!schedule) throw notFound('Schedule');
+    const window = saleWindow(schedule, now);
+    if (window !== 'OPEN') throw saleRefusal(window, schedule.saleOpensAt);
+    return schedule;
+  }
+
+  /** The sections a request may be seated in, in preference order; unknown tiers or sections are a 400. */
+  private async candidateSections(req: BestAvailableRequest): Promise<string[]> {
+    const problem = pickSections(await this.sectionsOf(req.scheduleId), req);
+    if (typeof problem === 'string') throw new DomainError('VALIDATION_FAILED', problem);
+    return problem.sections;
+  }
+
+  /** A schedule's sections and tiers never change once generated: read once per process, off the hot path. */
+  private sectionsOf(scheduleId: number): Promise<Array<{ section: string; tier: string }>> {
+    const hit = this.sectionLayouts.get(scheduleId);
+    if (hit) return hit;
+    if (this.sectionLayouts.size >= 10_000) this.sectionLayouts.clear();
+    const value = this.seatLocks.counts(scheduleId).then((counts) => counts.map(({ section, tier }) => ({ section, tier })));
+    this.sectionLayouts.set(scheduleId, value);
+    value.then((v) => v.length === 0 && this.sectionLayouts.delete(scheduleId), () => this.sectionLayouts.delete(scheduleId));
+    return value;
+  }
+
+  private async rebuildAfterDrift(scheduleId: number, seatIds: number[]) {
+    try {
+      await this.seatLocks.rebuild(scheduleId, seatIds);
+    } catch {
+      // Best effort: the claims lapse on their own; MySQL already refused the double hold.
+    }
+  }
+
+  /**
+   * The hold after the seats are claimed in Redis: Update-with-Start, the workflow's MySQL write.
+   * Answers the reservation, or the seats MySQL found taken (claims already given back by the
+   * hold step); every other refusal is thrown. `earlierIds` are reservation ids an earlier attempt
+   * of the same request used (a closed workflow's answer may be found under them).
+   */
+  private async holdLocked(
+    userId: number,
+    schedule: Schedule,
+    scheduleId: number,
+    seatIds: number[],
+    reservationId: string,
+    earlierIds: string[] = [],
+  ): Promise<{ ok: true; reservation: ReservationView } | { ok: false; unavailableSeatIds: number[] }> {
     let result: HoldResult;
     try {
       result = await this.workflows.hold({
         reservationId,
         userId,
-        scheduleId: req.scheduleId,
+        scheduleId,
         concertId: schedule.concertId,
-        seatIds: req.seatIds,
+        seatIds,
         // The default; the hold transaction applies the schedule's own TTL, read under its lock.
         holdTtlMs: this.settings.holdTtlMs,
       });
@@ -76,16 +213,20 @@ export class BookingService {
       // will ever release them, and they would turn other buyers away from free seats.
       if (err instanceof UpdateRejected) {
         const left = await this.own(userId, reservationId).catch(() => undefined);
-        await settleSeatLocks(this.seatLocks, { scheduleId: req.scheduleId, seatIds: req.seatIds, owner: reservationId }, left?.status === 'CONFIRMED' ? 'SOLD' : 'FREE');
-        if (!left) throw new DomainError('SEAT_UNAVAILABLE', 'Some seats are already taken');
-        return left;
+        await settleSeatLocks(this.seatLocks, { scheduleId, seatIds, owner: reservationId }, left?.status === 'CONFIRMED' ? 'SOLD' : 'FREE');
+        if (left) return { ok: true, reservation: left };
+        for (const id of earlierIds) {
+          const earlier = await this.own(userId, id).catch(() => undefined);
+          if (earlier) return { ok: true, reservation: earlier };
+        }
+        throw new DomainError('SEAT_UNAVAILABLE', 'Some seats are already taken');
       }
-      await settleSeatLocks(this.seatLocks, { scheduleId: req.scheduleId, seatIds: req.seatIds, owner: reservationId }, 'FREE');
+      await settleSeatLocks(this.seatLocks, { scheduleId, seatIds, owner: reservationId }, 'FREE');
       throw err;
     }
     if (!result.ok) {
       if (result.code === 'HOLD_FAILED') {
-        await settleSeatLocks(this.seatLocks, { scheduleId: req.scheduleId, seatIds: req.seatIds, owner: reservationId }, 'FREE');
+        await settleSeatLocks(this.seatLocks, { scheduleId, seatIds, owner: reservationId }, 'FREE');
         throw new DomainError('SERVICE_UNAVAILABLE', 'The seats could not be held right now; retry with the same Idempotency-Key');
       }
       if (result.code === 'TICKET_LIMIT') {
@@ -95,28 +236,31 @@ export class BookingService {
         });
       }
       if (result.code === 'SALE_PAUSED' || result.code === 'PERFORMANCE_CANCELLED') {
-        this.schedules.forget(req.scheduleId); // the cache said otherwise: read the change next time
+        this.schedules.forget(scheduleId); // the cache said otherwise: read the change next time
         throw saleRefusal(result.code === 'SALE_PAUSED' ? 'PAUSED' : 'CANCELLED', schedule.saleOpensAt);
       }
-      throw new DomainError('SEAT_UNAVAILABLE', 'Some seats are already taken', { unavailableSeatIds: result.unavailableSeatIds });
+      return { ok: false, unavailableSeatIds: result.unavailableSeatIds };
     }
     // The hold result carries everything the answer needs: no read-back from MySQL on the hot path.
     // A result recorded before heldAt (or the seat tier) was carried is read back instead.
-    if (!result.heldAt || result.seats.some((s) => s.tier === undefined)) return this.own(userId, reservationId);
+    if (!result.heldAt || result.seats.some((s) => s.tier === undefined)) return { ok: true, reservation: await this.own(userId, reservationId) };
     return {
-      id: reservationId,
-      userId,
-      scheduleId: req.scheduleId,
-      concertId: schedule.concertId,
-      status: 'HELD',
-      amount: result.amount,
-      seats: result.seats.map((s) => ({ ...s, tier: s.tier! })),
-      expiresAt: new Date(result.expiresAt),
-      createdAt: new Date(result.heldAt),
-      confirmedAt: null,
-      closedAt: null,
-      reason: null,
-      version: 0,
+      ok: true,
+      reservation: {
+        id: reservationId,
+        userId,
+        scheduleId,
+        concertId: schedule.concertId,
+        status: 'HELD',
+        amount: result.amount,
+        seats: result.seats.map((s) => ({ ...s, tier: s.tier! })),
+        expiresAt: new Date(result.expiresAt),
+        createdAt: new Date(result.heldAt),
+        confirmedAt: null,
+        closedAt: null,
+        reason: null,
+        version: 0,
+      },
     };
   }
 
@@ -194,6 +338,11 @@ export class BookingService {
 }
 
 /** Why a hold is refused by the sale's state (each with its own code, so clients can tell them apart). */
+/** The schedule's own hold TTL, or the default (the Redis claim is sized from it; MySQL applies it). */
+function holdTtlOf(schedule: { holdTtlSeconds: number | null }, settings: BookingSettings): number {
+  return schedule.holdTtlSeconds !== null ? schedule.holdTtlSeconds * 1000 : settings.holdTtlMs;
+}
+
 function saleRefusal(window: Exclude<SaleWindowState, 'OPEN'>, opensAt: Date): DomainError {
   if (window === 'PAUSED') return new DomainError('SALE_PAUSED', 'The organiser paused the sale of this performance; try again later');
   if (window === 'CANCELLED') return new DomainError('PERFORMANCE_CANCELLED', 'This performance is cancelled');

@@ -177,6 +177,14 @@ export class CatalogRepository {
       .where(inArray(seats.id, seatIds));
   }
 
+  /** Every seat of a schedule with who holds it (the booking allocator's rebuild source: src/booking/seat-locks.ts). */
+  async seatInventory(scheduleId: number) {
+    return this.db
+      .select({ id: seats.id, section: seats.section, row: seats.row, number: seats.number, tier: seats.tier, status: seats.status, reservationId: seats.reservationId, heldUntil: seats.heldUntil })
+      .from(seats)
+      .where(eq(seats.scheduleId, scheduleId));
+  }
+
   async seatsOfSchedule(scheduleId: number): Promise<SeatRow[]> {
     return this.db
       .select({ id: seats.id, section: seats.section, row: seats.row, number: seats.number, tier: seats.tier, price: seats.price, status: seats.status })

@@ -10,6 +10,7 @@ import { TicketCodes } from '../ticketing/codes.js';
 import { TicketRepository } from '../ticketing/repository.js';
 import { ticketRoutes } from '../ticketing/routes.js';
 import { TicketingService } from '../ticketing/service.js';
+import { availabilityRoutes } from '../booking/availability-routes.js';
 import { bookingRoutes, type AdmissionGate } from '../booking/routes.js';
 import { ReservationRepository } from '../booking/repository.js';
 import { ReservationWorkflows } from '../booking/reservation-workflows.js';
@@ -98,7 +99,7 @@ export function buildApiApp(deps: ApiDeps) {
   const reservations = new ReservationRepository(db);
   const wallets = new WalletRepository(db, { maxBalance: config.WALLET_MAX_BALANCE }, reservations);
   const idempotency = new IdempotencyStore(db, config.IDEMPOTENCY_TTL_SECONDS);
-  const booking = new BookingService(catalog, reservations, new ReservationWorkflows(deps.temporal, config.TEMPORAL_TASK_QUEUE), new RedisSeatLocks(redis), {
+  const booking = new BookingService(catalog, reservations, new ReservationWorkflows(deps.temporal, config.TEMPORAL_TASK_QUEUE), new RedisSeatLocks(redis, catalog, metrics), {
     holdTtlMs: config.HOLD_TTL_SECONDS * 1000,
     maxSeatsPerReservation: config.MAX_SEATS_PER_RESERVATION,
     cancellationCutoffHours: config.CANCELLATION_CUTOFF_HOURS,
@@ -158,6 +159,7 @@ export function buildApiApp(deps: ApiDeps) {
     }),
   );
   app.route(v1, catalogRoutes({ catalog, seatMaps }));
+  app.route(v1, availabilityRoutes({ booking }));
   app.route(v1, walletRoutes({ wallets, idempotency, auth, maxCharge: config.WALLET_MAX_CHARGE, rateLimit: limits?.booking }));
   app.route(v1, bookingRoutes({ booking, reservations, idempotency, auth, admission, maxSeatsPerReservation: config.MAX_SEATS_PER_RESERVATION, rateLimit: limits?.booking }));
   app.route(v1, adminRoutes({ catalog, booking, audit, auth, idempotency, auditForbidden: forbidden }));

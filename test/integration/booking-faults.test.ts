@@ -7,6 +7,7 @@ import { SWEEPER_SCHEDULE_ID } from '../../workflows/contract.js';
 import { createTestContext, eventually, type TestContext } from '../support/harness.js';
 import { recordHistory } from '../support/histories.js';
 import { checkInvariants } from '../support/invariants.js';
+import { seatClaim } from '../support/seat-inventory.js';
 
 const SWEEPER_GRACE_MS = 10_000; // buildActivities' graceMs
 
@@ -105,7 +106,7 @@ describe('booking faults', () => {
     }
     expect(failed.status).toBe(503);
     expect(failed.body.code).toBe('SERVICE_UNAVAILABLE');
-    expect(await ctx.redis.exists(`seatlock:{s${scheduleId}}:${seatIds[3]}`)).toBe(0); // the Redis lock was given back
+    expect(await seatClaim(ctx.redis, scheduleId, seatIds[3]!)).toBeNull(); // the Redis claim was given back
     const [rows] = await ctx.pool.query(`SELECT COUNT(*) n FROM reservations WHERE schedule_id = ?`, [scheduleId]);
     expect(Number((rows as Array<{ n: number }>)[0]!.n)).toBe(0);
     const handle = ctx.temporal.workflow.getHandle(`reservation-${reservationIdFor(user.id, 'hold-when-db-down-1')}`);
@@ -140,7 +141,7 @@ describe('booking faults', () => {
     expect(row).toMatchObject({ status: 'FAILED', early: 1 });
     const free = await ctx.request('GET', `/api/v1/schedules/${scheduleId}/seats?status=AVAILABLE`);
     expect(free.body.items.map((s: { id: number }) => s.id)).toContain(seatIds[5]);
-    expect(await ctx.redis.exists(`seatlock:{s${scheduleId}}:${seatIds[5]}`)).toBe(0);
+    expect(await seatClaim(ctx.redis, scheduleId, seatIds[5]!)).toBeNull(); // the Redis claim was given back too
     expect(await checkInvariants(ctx.pool, { atLeast: { reservations: 1 } })).toEqual([]);
   });
 
@@ -267,16 +268,17 @@ describe('booking faults', () => {
   it('records a rejected hold history (seat taken between the Redis lock and MySQL)', async () => {
     const user = await ctx.createUser();
     const { scheduleId, concertId, seatIds } = await ctx.createSchedule();
-    // Take the seat in MySQL directly so the workflow's hold activity loses the optimistic check.
+    // The Redis seat inventory is built first (any read of it does that), then the seat is taken in
+    // MySQL directly, behind Redis's back, so the workflow's hold activity loses the optimistic check.
+    expect((await ctx.request('GET', `/api/v1/schedules/${scheduleId}/availability`)).body.free).toBe(seatIds.length);
     await ctx.services.reservations.hold({ reservationId: 'b'.repeat(24), userId: user.id, scheduleId, concertId, seatIds: [seatIds[0]!], holdTtlMs: 60_000 });
     const res = await ctx.request('POST', '/api/v1/reservations', { token: user.token, body: { scheduleId, seatIds: [seatIds[0]] } });
     expect(res.status).toBe(409);
     expect(res.body.code).toBe('SEAT_UNAVAILABLE');
     const [rows] = await ctx.pool.query(`SELECT COUNT(*) n FROM reservations WHERE schedule_id = ?`, [scheduleId]);
     expect(Number((rows as Array<{ n: number }>)[0]!.n)).toBe(1);
-    // The Redis lock taken by the losing request was given back.
-    const keys = await ctx.redis.exists(`seatlock:{s${scheduleId}}:${seatIds[0]}`);
-    expect(keys).toBe(0);
+    // The losing request's claim was given back, and the drift repaired: Redis now shows MySQL's holder.
+    expect(await seatClaim(ctx.redis, scheduleId, seatIds[0]!)).toBe('b'.repeat(24));
     const list = [];
     for await (const wf of ctx.temporal.workflow.list({ query: `ReservationStatus = "REJECTED" AND ScheduleId = "${scheduleId}"` })) list.push(wf.workflowId);
     if (list[0]) await recordHistory(ctx.temporal.workflow.getHandle(list[0]), 'hold-rejected');

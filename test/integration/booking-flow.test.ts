@@ -3,6 +3,7 @@ import { createTestContext, eventually, type TestContext } from '../support/harn
 import { checkInvariants } from '../support/invariants.js';
 import { countStatements } from '../support/statements.js';
 import { recordHistory } from '../support/histories.js';
+import { seatClaim } from '../support/seat-inventory.js';
 
 /** The reservation lifecycle through the public API on the real stack. */
 describe('booking flow', () => {
@@ -254,7 +255,7 @@ describe('booking flow', () => {
     await expireKey(`sold-key-0001-${ctx.id}`);
     const reusedSold = await hold(user.token, scheduleId, [seatIds[2]!], `sold-key-0001-${ctx.id}`);
     expect([reusedSold.body.id, reusedSold.body.status]).toEqual([bought.body.id, 'CONFIRMED']);
-    expect(await ctx.redis.get(`seatlock:{s${scheduleId}}:${seatIds[2]}`)).toBe(`sold:${bought.body.id}`);
+    expect(await seatClaim(ctx.redis, scheduleId, seatIds[2]!)).toBe(`sold:${bought.body.id}`);
     expect((await hold(other.token, scheduleId, [seatIds[2]!])).body.code).toBe('SEAT_UNAVAILABLE');
   });
 

@@ -4,6 +4,7 @@ import { reservationIdFor } from '../../src/booking/ids.js';
 import { reservationWorkflowId } from '../../workflows/contract.js';
 import { createTestContext, type TestContext } from '../support/harness.js';
 import { checkInvariants } from '../support/invariants.js';
+import { seatClaims } from '../support/seat-inventory.js';
 
 /** Idempotency-Key on every mutating route, and hold requests refused before any lock or workflow. */
 describe('idempotency and early refusals', () => {
@@ -124,7 +125,7 @@ describe('idempotency and early refusals', () => {
     // No workflow was started under the id this request would have used, and no seat was locked.
     const workflow = ctx.temporal.workflow.getHandle(reservationWorkflowId(reservationIdFor(user.id, idem)));
     await expect(workflow.describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
-    expect(await ctx.redis.keys(`seatlock:{s${a.scheduleId}}:*`)).toEqual([]);
+    expect(await seatClaims(ctx.redis, a.scheduleId)).toEqual({});
     const [rows] = (await ctx.pool.query('SELECT COUNT(*) n FROM reservations WHERE user_id = ?', [user.id])) as [Array<{ n: number }>, unknown];
     expect(Number(rows[0]!.n)).toBe(0);
     // An id that is no seat at all is refused the same way.

@@ -4,6 +4,7 @@ import { createTestContext, eventually, type TestContext } from '../support/harn
 import { canKillServices, ensureStackRunning, killService, restartService, type StackService } from '../support/chaos.js';
 import { checkInvariants } from '../support/invariants.js';
 import { startRelay } from '../support/kafka.js';
+import { seatClaims } from '../support/seat-inventory.js';
 
 const HOLD_TTL_SECONDS = 3;
 /** A hold ends within its TTL plus this: the workflow timer, or the sweeper after a Temporal loss. */
@@ -153,19 +154,20 @@ describe.skipIf(!canKillServices())('chaos: dependencies die under a booking loa
 
   it('Redis killed and restarted empty: the MySQL optimistic lock still stops every double hold', async () => {
     const { probes, scheduleId } = await runFault('redis');
-    // A seat sold before the restart has lost its Redis lock; MySQL still refuses to hold it again.
-    // (Seats sold after the restart are locked again; those sold before it have no lock left.)
-    const [soldRows] = await ctx.pool.query(`SELECT id FROM seats WHERE schedule_id = ? AND status = 'SOLD'`, [scheduleId]);
-    const unlocked = [];
-    for (const { id } of soldRows as Array<{ id: number }>) if ((await ctx.redis.exists(`seatlock:{s${scheduleId}}:${id}`)) === 0) unlocked.push(id);
-    expect(unlocked.length).toBeGreaterThan(0);
-    const soldSeat = unlocked[0]!;
+    // The restart emptied the seat inventory; the first hold after it rebuilt it from MySQL (under a
+    // redlock), so every sold seat is claimed in Redis again and holding one is refused.
+    const [soldRows] = await ctx.pool.query(`SELECT id, reservation_id FROM seats WHERE schedule_id = ? AND status = 'SOLD'`, [scheduleId]);
+    const sold = soldRows as Array<{ id: number; reservation_id: string }>;
+    expect(sold.length).toBeGreaterThan(0);
+    const claims = await seatClaims(ctx.redis, scheduleId);
+    expect(sold.filter((s) => claims[s.id] !== `sold:${s.reservation_id}`)).toEqual([]);
+    const soldSeat = sold[0]!.id;
     const again = await ctx.request('POST', '/api/v1/reservations', { token: buyers[1]!.token, body: { scheduleId, seatIds: [soldSeat] } });
     expect(again.status).toBe(409);
     expect(again.body.code).toBe('SEAT_UNAVAILABLE');
     // Reads keep working while Redis is down: the caches fall back to MySQL, the rate limiter fails open.
     expect(probes).toMatchObject({ concerts: 200, seatMap: 200, wallet: 200, reservations: 200 });
-    // Locks, caches and queue state are gone; new holds take fresh locks and the seats stay single-sold.
+    // Caches and queue state are gone; the inventory came back from MySQL and the seats stay single-sold.
     expect(await ctx.redis.ping()).toBe('PONG');
   });
 

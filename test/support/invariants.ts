@@ -373,3 +373,48 @@ export async function checkScheduleLifecycle(pool: mysql.Pool): Promise<string[]
   );
   return problems;
 }
+
+/**
+ * Best available (issue 16): the Redis seat inventory never offers what MySQL has given out. At
+ * rest (no hold in flight), every HELD or SOLD seat of the schedule is claimed in Redis by its own
+ * reservation ('sold:<id>' once sold), a free row byte never stands for a taken seat, and each
+ * row's free count matches its map. Claims MySQL does not show are allowed (a lost release lapses
+ * on its own) but listed when `strict` asks for an exact match.
+ */
+export async function checkSeatInventory(
+  pool: mysql.Pool,
+  redis: { hgetall(key: string): Promise<Record<string, string>> },
+  scheduleId: number,
+  opts: { strict?: boolean } = {},
+): Promise<string[]> {
+  const problems: string[] = [];
+  const base = `seatinv:{s${scheduleId}}`;
+  const [rows] = (await pool.query(`SELECT id, section, status, reservation_id FROM seats WHERE schedule_id = ?`, [scheduleId])) as unknown as [
+    Array<{ id: number; section: string; status: string; reservation_id: string | null }>,
+  ];
+  const own = await redis.hgetall(`${base}:own`);
+  const pos = await redis.hgetall(`${base}:pos`);
+  const maps = new Map<string, Record<string, string>>();
+  for (const section of new Set(rows.map((r) => r.section))) maps.set(section, await redis.hgetall(`${base}:M:${section}`));
+  const wrong: string[] = [];
+  const stray: string[] = [];
+  for (const seat of rows) {
+    const claim = own[seat.id];
+    const p = pos[seat.id];
+    const byte = p ? maps.get(seat.section)?.[`m${p.split('|')[0]}`]?.[Number(p.split('|')[1]) - 1] : undefined;
+    if (seat.status === 'HELD' && claim !== seat.reservation_id) wrong.push(`seat ${seat.id} HELD by ${seat.reservation_id}, Redis says ${claim ?? 'free'}`);
+    if (seat.status === 'SOLD' && claim !== `sold:${seat.reservation_id}`) wrong.push(`seat ${seat.id} SOLD to ${seat.reservation_id}, Redis says ${claim ?? 'free'}`);
+    if (byte !== undefined && (byte === '1') !== (claim === undefined)) wrong.push(`seat ${seat.id}: map byte ${byte} but claim ${claim ?? 'none'}`);
+    if (seat.status === 'AVAILABLE' && claim !== undefined) stray.push(`seat ${seat.id} AVAILABLE, Redis claim ${claim}`);
+  }
+  for (const [section, map] of maps) {
+    for (const [field, value] of Object.entries(map)) {
+      if (!/^m\d+$/.test(field)) continue;
+      const free = [...value].filter((c) => c === '1').length;
+      if (Number(map[`f${field.slice(1)}`]) !== free) wrong.push(`section ${section} row ${field.slice(1)}: free count ${map[`f${field.slice(1)}`]} but map has ${free}`);
+    }
+  }
+  if (wrong.length > 0) problems.push(`seat inventory disagrees with MySQL: ${wrong.slice(0, 5).join('; ')}${wrong.length > 5 ? ` (+${wrong.length - 5} more)` : ''}`);
+  if (opts.strict && stray.length > 0) problems.push(`seat inventory claims free seats: ${stray.slice(0, 5).join('; ')}`);
+  return problems;
+}

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { HoldResult, PayResult } from '../../src/booking/contracts.js';
 import type { ReservationStatus } from '../../src/booking/domain.js';
 import { UpdateRejected } from '../../src/booking/reservation-workflows.js';
-import type { SeatLocks } from '../../src/booking/seat-locks.js';
+import type { SeatAllocator, SeatLocks } from '../../src/booking/seat-locks.js';
 import { BookingService, type BookingCatalog, type BookingWorkflows, type ReservationView } from '../../src/booking/service.js';
 import { DomainError } from '../../src/shared/errors.js';
 
@@ -51,9 +51,17 @@ const view = (id: string, status: ReservationStatus, userId = 1): ReservationVie
   seats: [{ seatId: 1, section: 'A', row: '1', number: 1, tier: 'R', price: 100_000 }],
 });
 
+const unexpected = async (): Promise<never> => {
+  throw new Error('not expected in this test');
+};
+
 function fakeLocks(acquire: Awaited<ReturnType<SeatLocks['acquire']>> = { ok: true }) {
   const calls: string[] = [];
-  const locks: SeatLocks = {
+  const locks: SeatAllocator = {
+    allocate: unexpected,
+    rebuild: async () => undefined,
+    counts: unexpected,
+    rememberedRequest: unexpected,
     acquire: async () => acquire,
     release: async (_s, seatIds, owner) => void calls.push(`release ${seatIds.join(',')} ${owner}`),
     markSold: async (_s, seatIds, owner) => void calls.push(`markSold ${seatIds.join(',')} ${owner}`),
@@ -61,11 +69,8 @@ function fakeLocks(acquire: Awaited<ReturnType<SeatLocks['acquire']>> = { ok: tr
   return { locks, calls };
 }
 
-const unexpected = async (): Promise<never> => {
-  throw new Error('not expected in this test');
-};
 
-function service(opts: { workflows?: Partial<BookingWorkflows>; find?: (id: string) => Promise<ReservationView | undefined>; locks?: SeatLocks }) {
+function service(opts: { workflows?: Partial<BookingWorkflows>; find?: (id: string) => Promise<ReservationView | undefined>; locks?: SeatAllocator }) {
   const workflows: BookingWorkflows = { hold: unexpected, pay: unexpected, cancelHeld: unexpected, refund: unexpected, ...opts.workflows };
   const reservations = { find: opts.find ?? (async () => undefined) };
   const locks = opts.locks ?? fakeLocks().locks;

@@ -138,6 +138,22 @@ export interface Schemas {
     /** One array per seat, its values in `columns` order */
     rows: Array<Array<number | string>>;
   };
+  Availability: {
+    scheduleId: number;
+    free: number;
+    total: number;
+    tiers: Array<{
+      tier: string;
+      free: number;
+      total: number;
+    }>;
+    sections: Array<{
+      section: string;
+      tier: string;
+      free: number;
+      total: number;
+    }>;
+  };
   Wallet: {
     balance: number;
     updatedAt: string;
@@ -153,6 +169,10 @@ export interface Schemas {
   ChargeRequest: {
     amount: number;
   };
+  HeldReservation: (Schemas["Reservation"]) & ({
+    /** Best available only: the seats are one contiguous run of one row */
+    together?: boolean;
+  });
   Reservation: {
     id: string;
     status: "HELD" | "CONFIRMED" | "EXPIRED" | "CANCELLED" | "FAILED" | "REFUNDED";
@@ -175,8 +195,16 @@ export interface Schemas {
   };
   HoldRequest: {
     scheduleId: number;
-    /** Distinct seats of the schedule, at most 4 (or the schedule's lower cap): more get 400 TOO_MANY_SEATS */
-    seatIds: number[];
+    /** Pick your seats: distinct seats of the schedule, at most 4 (or the schedule's lower cap): more get 400 TOO_MANY_SEATS */
+    seatIds?: number[];
+    /** Best available: how many seats the system should pick (instead of seatIds) */
+    quantity?: number;
+    /** Best available: only seats of this price tier */
+    tier?: string;
+    /** Best available: only these sections, in order of preference */
+    sections?: string[];
+    /** Best available: contiguous seats in one row (default true); false allows split seats when no run fits */
+    together?: boolean;
   };
   ReservationSummary: {
     id: string;
@@ -559,6 +587,13 @@ export interface Operations {
     };
     response: Schemas["SeatMap"] | Schemas["CompactSeatMap"];
   };
+  /** Free seats per section and tier (small, cached for 1 s): the seat map’s stand-in during a rush */
+  "GET /api/v1/schedules/{scheduleId}/availability": {
+    path: {
+      scheduleId: number;
+    };
+    response: Schemas["Availability"];
+  };
   /** Own balance (KRW points) and the latest ledger rows */
   "GET /api/v1/wallet": {
     response: Schemas["Wallet"];
@@ -588,7 +623,7 @@ export interface Operations {
       total: number;
     };
   };
-  /** Hold seats: 201 HELD with expiresAt, or 409 SEAT_UNAVAILABLE */
+  /** Hold seats (chosen, or best available): 201 HELD with expiresAt, or 409 */
   "POST /api/v1/reservations": {
     headers?: {
       /** Repeat a request safely: same key and body give the same response */
@@ -597,7 +632,20 @@ export interface Operations {
       "x-queue-token"?: string;
     };
     body: Schemas["HoldRequest"];
-    response: Schemas["Reservation"];
+    response: Schemas["HeldReservation"];
+  };
+  /** Decline a best-available offer once: 201 with the next best seats */
+  "POST /api/v1/reservations/{reservationId}/decline": {
+    path: {
+      reservationId: string;
+    };
+    headers?: {
+      /** Repeat a request safely: same key and body give the same response */
+      "idempotency-key"?: string;
+      /** ACTIVE waiting-room token for the schedule */
+      "x-queue-token"?: string;
+    };
+    response: Schemas["HeldReservation"];
   };
   /** One own reservation */
   "GET /api/v1/reservations/{reservationId}": {
