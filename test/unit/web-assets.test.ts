@@ -11,9 +11,11 @@ const kB = (bytes: number) => `${(bytes / 1000).toFixed(1)} kB`;
 const sizes = (name: string) => ({ raw: file(name).length, gzip: gzipSync(file(name)).length });
 
 // Budgets with some room: past them, first look for what can go (or move to organiser.js).
-// organiser.js grew with the sale controls (pause, resume, cancel with its progress, in two
-// languages); only organisers download it, so its budget moved from 8 to 10 kB, not the buyers'.
-const BUDGET_GZIP = { 'app.js': 14_000, 'organiser.js': 10_000, 'app.css': 2_500 };
+// Issue 12 wave 2 raised two: organiser.js (8 -> 10 kB) for the sale controls (pause, resume, cancel
+// with its progress), app.js (14 -> 16 kB) for tickets and best available (quantity, tier, the
+// "3 + 1" offer, decline), each in two languages. Shipped unminified: esbuild --minify would make
+// app.js 11.2 kB gzipped (measured), the strings being most of what is left.
+const BUDGET_GZIP = { 'app.js': 16_000, 'organiser.js': 10_000, 'app.css': 2_500 };
 
 describe('web assets', () => {
   it('stay within their gzip budgets', () => {

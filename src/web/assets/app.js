@@ -30,7 +30,10 @@ const T = {
     soldOut: '매진되었습니다. 대기가 종료되었습니다.', closed: '판매가 종료되었습니다. 대기가 종료되었습니다.', queueEnded: '대기 시간이 끝났습니다. 다시 입장해 주세요.', rejoin: '다시 대기하기',
     progress: '대기 진행률', email: '이메일', password: '비밀번호', name: '이름', cancel: '취소', refund: '취소 및 환불', amount: '금액',
     reserved: '예매 일시', seats: '좌석', noReservations: '예매 내역이 없습니다.', cancelled: '취소되었습니다.', loginFirst: '로그인이 필요합니다.',
-    signedUp: '가입되었습니다. 로그인해 주세요.', tickets: '티켓', ticketQr: (seat) => `${seat} 좌석 티켓 QR 코드`, ticketSt: { VALID: '사용 가능', USED: '입장 완료', VOID: '무효' }, dashboard: '판매 현황', newConcert: '공연 등록',
+    signedUp: '가입되었습니다. 로그인해 주세요.',
+    bestTitle: '좋은 좌석 자동 배정', freeSeats: '등급별 잔여 좌석', quantity: '매수', tier: '등급', anyTier: '모든 등급', bestHold: '좋은 좌석 선점하기',
+    runs: (list) => `붙어 있는 좌석이 부족합니다. 구역별 가장 긴 연속 좌석: ${list || '없음'}`, splitOffer: (n, parts) => `떨어진 좌석으로 ${n}석 (${parts})`, fewerOffer: (n) => `붙어 있는 ${n}석만`,
+    offered: (seats, together) => `배정된 좌석: ${seats}${together ? '' : ' (떨어진 좌석)'}`, decline: '다른 좌석 제안받기 (1회)', offerStands: '다른 좌석이 없어 지금 배정된 좌석을 유지합니다.', tickets: '티켓', ticketQr: (seat) => `${seat} 좌석 티켓 QR 코드`, ticketSt: { VALID: '사용 가능', USED: '입장 완료', VOID: '무효' }, dashboard: '판매 현황', newConcert: '공연 등록',
     st: { HELD: '선점', CONFIRMED: '결제 완료', EXPIRED: '만료', CANCELLED: '취소', FAILED: '실패', REFUNDED: '환불', ON_SALE: '판매 중', SCHEDULED: '판매 예정', CLOSED: '판매 종료', CANCELED: '취소', PAUSED: '판매 일시 중지', CANCELLING: '공연 취소', CANCELLED_SHOW: '공연 취소' },
     shows: (n) => `${n}회 공연`, priceFrom: (min, max) => (min === max ? min : `${min} ~ ${max}`),
     err: {
@@ -38,6 +41,7 @@ const T = {
       RESERVATION_EXPIRED: '선점 시간이 지나 결제할 수 없습니다. 좌석을 다시 선택해 주세요.',
       INSUFFICIENT_BALANCE: '지갑 잔액이 부족합니다. 충전 후 다시 결제해 주세요.',
       TICKET_LIMIT: '이 공연의 1인당 구매 한도를 넘습니다.',
+      SOLD_OUT: '남은 좌석이 그만큼 없습니다.', NO_SEATS_TOGETHER: '그 매수만큼 붙어 있는 좌석이 없습니다.', NOT_DECLINABLE: '이 좌석은 다시 제안받을 수 없습니다.',
       TOO_MANY_SEATS: '한 번에 선택할 수 있는 좌석 수를 넘었습니다.',
       SALE_NOT_OPEN: '지금은 판매 기간이 아닙니다.',
       SALE_PAUSED: '판매가 잠시 중지되었습니다. 재개되면 다시 시도해 주세요.', PERFORMANCE_CANCELLED: '이 회차는 취소되었습니다. 구매하신 예매는 자동으로 환불됩니다.',
@@ -70,7 +74,10 @@ const T = {
     soldOut: 'Sold out. The wait is over.', closed: 'The sale has closed. The wait is over.', queueEnded: 'Your turn ended. Join again.', rejoin: 'Join again',
     progress: 'Progress', email: 'Email', password: 'Password', name: 'Name', cancel: 'Cancel', refund: 'Cancel and refund', amount: 'Amount',
     reserved: 'Reserved', seats: 'Seats', noReservations: 'No reservations yet.', cancelled: 'Cancelled.', loginFirst: 'Please log in.',
-    signedUp: 'Account created. Please log in.', tickets: 'Tickets', ticketQr: (seat) => `QR code of the ticket for seat ${seat}`, ticketSt: { VALID: 'valid', USED: 'admitted', VOID: 'void' }, dashboard: 'Sales dashboard', newConcert: 'Create a concert',
+    signedUp: 'Account created. Please log in.',
+    bestTitle: 'Best available seats', freeSeats: 'Free seats per tier', quantity: 'Seats', tier: 'Tier', anyTier: 'Any tier', bestHold: 'Hold the best seats',
+    runs: (list) => `Not enough seats together. Longest run per section: ${list || 'none'}`, splitOffer: (n, parts) => `${n} seats, split (${parts})`, fewerOffer: (n) => `Only ${n} together`,
+    offered: (seats, together) => `Your seats: ${seats}${together ? '' : ' (split)'}`, decline: 'Offer me other seats (once)', offerStands: 'No other seats fit, so you keep the seats offered.', tickets: 'Tickets', ticketQr: (seat) => `QR code of the ticket for seat ${seat}`, ticketSt: { VALID: 'valid', USED: 'admitted', VOID: 'void' }, dashboard: 'Sales dashboard', newConcert: 'Create a concert',
     st: { HELD: 'Held', CONFIRMED: 'Confirmed', EXPIRED: 'Expired', CANCELLED: 'Cancelled', FAILED: 'Failed', REFUNDED: 'Refunded', ON_SALE: 'On sale', SCHEDULED: 'Scheduled', CLOSED: 'Closed', CANCELED: 'Cancelled', PAUSED: 'Sale paused', CANCELLING: 'Performance cancelled', CANCELLED_SHOW: 'Performance cancelled' },
     shows: (n) => `${n} performance${n === 1 ? '' : 's'}`, priceFrom: (min, max) => (min === max ? min : `${min} – ${max}`),
     err: {
@@ -78,6 +85,7 @@ const T = {
       RESERVATION_EXPIRED: 'The hold expired, so it cannot be paid. Please choose seats again.',
       INSUFFICIENT_BALANCE: 'Your wallet balance is too low. Top up, then pay again.',
       TICKET_LIMIT: 'That is more tickets than one buyer may have for this performance.',
+      SOLD_OUT: 'Not that many seats are left.', NO_SEATS_TOGETHER: 'No run of that many seats together.', NOT_DECLINABLE: 'These seats cannot be swapped again.',
       TOO_MANY_SEATS: 'Too many seats in one reservation.',
       SALE_NOT_OPEN: 'This performance is not on sale now.',
       SALE_PAUSED: 'The sale is paused for now. Please try again when it resumes.', PERFORMANCE_CANCELLED: 'This performance is cancelled. Purchases are refunded automatically.',
@@ -114,6 +122,7 @@ const errorText = (e) => {
   const text = T.err[e?.code] ?? (e?.detail || T.err.default);
   // TICKET_LIMIT says how many the buyer may have and already has.
   if (e?.code === 'TICKET_LIMIT' && Number.isInteger(e.problem?.limit)) return `${text} ${T.ticketLimit(e.problem.limit, e.problem.held ?? 0)}`;
+  if (e?.code === 'SOLD_OUT' && Number.isInteger(e.problem?.available)) return `${text} (${T.available} ${e.problem.available})`;
   return text;
 };
 
@@ -359,6 +368,7 @@ async function seatsPage() {
   const held = (r) => {
     reservation = r;
     message('');
+    updateSummary();
     showCheckout();
   };
   render(
@@ -421,6 +431,7 @@ async function seatsPage() {
   let timer;
   async function showCheckout() {
     const r = /** @type {Schemas['Reservation']} */ (reservation);
+    clearInterval(timer); // a declined offer's countdown
     const wallet = await api('GET /api/v1/wallet').catch(() => ({ balance: 0 }));
     const countdown = h('p', { id: 'countdown', role: 'timer', 'aria-atomic': 'true' });
     const balance = h('p', { id: 'balance' }, `${T.balance}: ${money(wallet.balance)}`);
@@ -442,6 +453,7 @@ async function seatsPage() {
         clearInterval(timer);
         countdown.hidden = true;
         topUp.hidden = true;
+        document.getElementById('best-decline')?.remove(); // paid: no swapping now
         message(T.paid, 'success');
         checkout.append(h('p', {}, h('a', { href: '/me/reservations', id: 'to-reservations' }, T.myReservations)));
       } catch (err) {
@@ -470,6 +482,7 @@ async function seatsPage() {
 
   function expire() {
     clearInterval(timer);
+    document.getElementById('best-offer')?.replaceChildren();
     for (const id of selected) paint(seats.get(id));
     selected.clear();
     reservation = undefined;
@@ -612,14 +625,82 @@ function signupPage() {
 // so these calls are type-checked against it).
 
 /**
- * Best available (issue 16): ask for a quantity and a tier instead of picking seats. Shown above the
- * seat map once POST /api/v1/reservations takes them; `onHeld(reservation)` opens the same checkout
- * (countdown, wallet, pay) as a picked hold, and `queueToken()` is the waiting-room pass to send.
- * @param {{ scheduleId: number, tiers: string[], maxSeats: number, queueToken: () => string | undefined, onHeld: (r: Schemas['Reservation']) => void }} _seatPage
- * @returns {Node | null}
+ * Best available (issue 16), above the seat map: a quantity and a tier instead of picking seats, the
+ * free seats per tier (GET …/availability, refreshed every 5 s and after each try), and what to do
+ * when the API refuses: no run of that many together (409 NO_SEATS_TOGETHER) offers the split the
+ * largest runs allow ("3 + 1", asked again with together: false) or fewer seats together; an offer
+ * may be declined once for the next best seats. `onHeld` opens the same checkout as a picked hold.
+ * @param {{ scheduleId: number, tiers: string[], maxSeats: number, queueToken: () => string | undefined, onHeld: (r: Schemas['HeldReservation']) => void }} seatPage
+ * @returns {Node}
  */
-function bestAvailableForm(_seatPage) {
-  return null;
+function bestAvailableForm({ scheduleId, tiers, maxSeats, queueToken, onHeld }) {
+  const counts = h('ul', { id: 'availability', class: 'facts', 'aria-label': T.freeSeats });
+  const quantity = h('select', { id: 'best-quantity' }, Array.from({ length: maxSeats }, (_, i) => h('option', { value: i + 1 }, String(i + 1))));
+  const tier = h('select', { id: 'best-tier' }, h('option', { value: '' }, T.anyTier), tiers.map((t) => h('option', { value: t }, t)));
+  const offer = h('div', { id: 'best-offer', 'aria-live': 'polite' });
+  const submit = h('button', { type: 'submit' }, T.bestHold);
+  const refresh = () => api('GET /api/v1/schedules/{scheduleId}/availability', { path: { scheduleId } })
+    .then((a) => counts.replaceChildren(...a.tiers.map((t) => h('li', {}, `${t.tier} ${t.free.toLocaleString()} ${T.of} ${t.total.toLocaleString()}`))), () => {});
+  const seatList = (r) => r.seats.map((x) => `${x.section}-${x.row}-${x.number}`).join(', ');
+  // The offer's label ("3 + 1"): each section's longest run, longest first, then the rest anywhere
+  // (the API names one run per section; enough seats are free, or it would have said SOLD_OUT).
+  const split = (runs, n) => {
+    const parts = [];
+    for (const run of [...runs].sort((a, b) => b.seats - a.seats)) if (n > 0 && run.seats > 0) { parts.push(Math.min(run.seats, n)); n -= parts[parts.length - 1]; }
+    if (n > 0) parts.push(n);
+    return parts.join(' + ');
+  };
+  const refused = (e, n) => {
+    if (e.code === 'QUEUE_TOKEN_REQUIRED' || e.code === 'QUEUE_TOKEN_INVALID' || e.code === 'QUEUE_NOT_ACTIVE') return location.assign(`/schedules/${scheduleId}/queue`);
+    message(errorText(e), 'error');
+    if (e.code !== 'NO_SEATS_TOGETHER') return;
+    /** @type {Array<{ section: string, seats: number }>} */
+    const runs = e.problem?.largestRun ?? [];
+    const longest = Math.max(0, ...runs.map((r) => r.seats));
+    offer.replaceChildren(h('p', {}, T.runs(runs.filter((r) => r.seats > 0).map((r) => `${r.section} ${r.seats}`).join(', '))),
+      h('button', { type: 'button', id: 'best-split', onclick: () => ask(n, false) }, T.splitOffer(n, split(runs, n))),
+      longest > 0 ? h('button', { type: 'button', id: 'best-fewer', onclick: () => ask(longest, true) }, T.fewerOffer(longest)) : null);
+  };
+  /** @param {number} n @param {boolean} together */
+  async function ask(n, together) {
+    if (needLogin()) return;
+    submit.disabled = true;
+    offer.replaceChildren();
+    try {
+      const r = await api('POST /api/v1/reservations', {
+        body: { scheduleId, quantity: n, ...(tier.value ? { tier: tier.value } : {}), ...(together ? {} : { together: false }) },
+        headers: { 'x-queue-token': queueToken() },
+      });
+      onHeld(r);
+      // Declining is offered once, for a best-available offer (the API refuses a second: NOT_DECLINABLE).
+      const decline = h('button', { type: 'button', id: 'best-decline', onclick: async () => {
+        decline.disabled = true;
+        try {
+          const next = await api('POST /api/v1/reservations/{reservationId}/decline', { path: { reservationId: r.id }, headers: { 'x-queue-token': queueToken() } });
+          onHeld(next);
+          offer.replaceChildren(h('p', {}, T.offered(seatList(next), next.together !== false)));
+        } catch (e) {
+          // Nothing else fits: the first offer stands, still held.
+          message(e.code === 'NO_SEATS_TOGETHER' || e.code === 'SOLD_OUT' ? T.offerStands : errorText(e), 'error');
+          decline.remove();
+        }
+        refresh();
+      } }, T.decline);
+      offer.replaceChildren(h('p', {}, T.offered(seatList(r), r.together !== false)), decline);
+    } catch (e) {
+      refused(e, n);
+    } finally {
+      submit.disabled = false;
+      refresh();
+    }
+  }
+  refresh();
+  setInterval(refresh, 5000);
+  return h('section', { id: 'best', 'aria-labelledby': 'best-title' },
+    h('h2', { id: 'best-title' }, T.bestTitle), counts,
+    h('form', { id: 'best-form', class: 'inline', onsubmit: (e) => { e.preventDefault(); ask(Number(quantity.value), true); } },
+      h('label', { for: 'best-quantity' }, T.quantity), quantity, h('label', { for: 'best-tier' }, T.tier), tier, submit),
+    offer);
 }
 
 /**
