@@ -13,6 +13,7 @@ export default defineConfig({
     './src/payment/schema.ts',
     './src/events/schema.ts',
     './src/platform/http/schema.ts',
+    './src/waitlist/schema.ts',
   ],
   out: './drizzle',
   dbCredentials: {

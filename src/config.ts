@@ -113,6 +113,8 @@ const schema = z
       .refine((v) => Buffer.from(v, 'base64').length === 32, 'DATA_ENCRYPTION_KEY must be 32 bytes, base64-encoded'),
 
     HOLD_TTL_SECONDS: int(300, 1, 3600),
+    // A waiting-list offer's payment window (docs/waitlist.md).
+    WAITLIST_OFFER_TTL_SECONDS: int(600, 1, 86_400),
     MAX_SEATS_PER_RESERVATION: int(4, 1, 20),
     CANCELLATION_CUTOFF_HOURS: int(24, 0, 24 * 365),
     WALLET_MAX_CHARGE: int(10_000_000, 1),

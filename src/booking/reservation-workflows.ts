@@ -71,6 +71,26 @@ export class ReservationWorkflows {
     }
   }
 
+  /**
+   * Starts the workflow of a waiting-list offer, whose seats the release transaction already held for
+   * the buyer: a plain start (nobody waits for the hold answer; the hold step finds the seats its
+   * own). Idempotent by workflow id: a second start, running or closed, changes nothing.
+   */
+  async startOffer(input: ReservationInput): Promise<void> {
+    try {
+      await this.client.workflow.start(reservationWorkflow, {
+        workflowId: reservationWorkflowId(input.reservationId),
+        taskQueue: this.taskQueue,
+        args: [input],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        typedSearchAttributes: searchAttributes('PENDING', input),
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+  }
+
   async pay(reservationId: string, updateId: string): Promise<PayResult> {
     return this.update(() => this.handle(reservationId).executeUpdate(payUpdate, { updateId }));
   }

@@ -51,6 +51,8 @@ export function bookingRoutes(deps: {
   idempotency: IdempotencyStore;
   auth: MiddlewareHandler<AppEnv>;
   admission?: AdmissionGate | undefined;
+  /** Whether a reservation is a waiting-list offer: it is paid without a waiting-room token (src/waitlist). */
+  isWaitlistOffer?: (reservationId: string) => Promise<boolean>;
   /** The configured cap per reservation, for the document (the service enforces it). */
   maxSeatsPerReservation?: number;
   /** The 'booking' abuse limit (per IP and per user, shared with /wallet); absent when RATE_LIMIT_ENABLED is off. */
@@ -72,6 +74,8 @@ export function bookingRoutes(deps: {
   const admittedToPay = async (c: { req: { header(n: string): string | undefined } }, userId: number, reservationId: string) => {
     const owned = await deps.booking.own(userId, reservationId);
     if (owned.status !== 'HELD') return owned;
+    // A waiting-list offer was handed to this buyer, who never queued for it: no token is needed.
+    if (await deps.isWaitlistOffer?.(reservationId)) return owned;
     try {
       await admit(c, userId, owned.scheduleId);
       return owned;

@@ -12,6 +12,12 @@ export interface SeatLocks {
   release(scheduleId: number, seatIds: number[], owner: string): Promise<void>;
   /** Keeps sold seats locked without expiry so later buyers are refused in Redis too. */
   markSold(scheduleId: number, seatIds: number[], owner: string): Promise<void>;
+  /**
+   * Moves the locks of `from` (held or sold) to `to` in one step, never free in between: seats the
+   * waiting list takes from a released reservation (src/waitlist). A lock already gone is taken too
+   * (MySQL already gave the seat to `to`); a lock of a third owner is left alone.
+   */
+  handOver(scheduleId: number, seatIds: number[], from: string, to: string, ttlMs: number): Promise<void>;
 }
 
 const ACQUIRE = `
@@ -39,10 +45,18 @@ for _, key in ipairs(KEYS) do
 end
 return 1`;
 
+const HAND_OVER = `
+for _, key in ipairs(KEYS) do
+  local holder = redis.call('GET', key)
+  if holder == false or holder == ARGV[1] or holder == ('sold:' .. ARGV[1]) or holder == ARGV[2] then redis.call('SET', key, ARGV[2], 'PX', ARGV[3]) end
+end
+return 1`;
+
 interface SeatLockCommands {
   seatLockAcquire(n: number, ...args: Array<string | number>): Promise<number[]>;
   seatLockRelease(n: number, ...args: string[]): Promise<number>;
   seatLockMarkSold(n: number, ...args: string[]): Promise<number>;
+  seatLockHandOver(n: number, ...args: Array<string | number>): Promise<number>;
 }
 
 // A hash tag per schedule keeps one reservation's keys in a single Redis Cluster slot.
@@ -55,6 +69,7 @@ export class RedisSeatLocks implements SeatLocks {
     redis.defineCommand('seatLockAcquire', { lua: ACQUIRE });
     redis.defineCommand('seatLockRelease', { lua: RELEASE });
     redis.defineCommand('seatLockMarkSold', { lua: MARK_SOLD });
+    redis.defineCommand('seatLockHandOver', { lua: HAND_OVER });
     this.cmd = redis as unknown as SeatLockCommands;
   }
 
@@ -75,6 +90,12 @@ export class RedisSeatLocks implements SeatLocks {
     if (seatIds.length === 0) return;
     const keys = seatIds.map((id) => seatKey(scheduleId, id));
     await this.cmd.seatLockMarkSold(keys.length, ...keys, owner);
+  }
+
+  async handOver(scheduleId: number, seatIds: number[], from: string, to: string, ttlMs: number) {
+    if (seatIds.length === 0) return;
+    const keys = seatIds.map((id) => seatKey(scheduleId, id));
+    await this.cmd.seatLockHandOver(keys.length, ...keys, from, to, ttlMs);
   }
 }
 

@@ -6,6 +6,7 @@ import { bundleWorkflowCode, Worker, type WorkerOptions } from '@temporalio/work
 import { createActivities, type BookingActivities } from '../../activities/index.js';
 import { SWEEPER_SCHEDULE_ID, SWEEPER_WORKFLOW_ID, SWEEPER_WORKFLOW_TYPE } from '../../workflows/contract.js';
 import { ReservationRepository } from '../booking/repository.js';
+import { ReservationWorkflows } from '../booking/reservation-workflows.js';
 import { RedisSeatLocks } from '../booking/seat-locks.js';
 import { CatalogRepository } from '../catalog/repository.js';
 import { SeatMapCache } from '../catalog/seat-map-cache.js';
@@ -16,6 +17,7 @@ import type { Metrics } from '../platform/observability/metrics.js';
 import type { Redis } from '../platform/redis.js';
 import { encryptedDataConverter } from '../platform/temporal-codec.js';
 import { queueSettledHook } from '../queue/wiring.js';
+import { WaitlistRepository } from '../waitlist/repository.js';
 
 export const workflowsPath = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
 
@@ -49,9 +51,15 @@ export interface WorkerDeps {
 
 export function buildActivities(deps: Omit<WorkerDeps, 'connection' | 'workflowBundle'>): BookingActivities {
   const catalog = new CatalogRepository(deps.db);
-  const reservations = new ReservationRepository(deps.db);
+  // Released seats go to the schedule's waiting list first, inside the release transaction (docs/waitlist.md).
+  const waitlist = new WaitlistRepository(deps.db, { offerTtlMs: deps.config.WAITLIST_OFFER_TTL_SECONDS * 1000 });
+  const reservations = new ReservationRepository(deps.db, waitlist);
+  const offerWorkflows = new ReservationWorkflows(deps.client, deps.config.TEMPORAL_TASK_QUEUE);
   const activities = createActivities({
     reservations,
+    waitlist,
+    startOffer: (offer) => offerWorkflows.startOffer(offer),
+    offerLockTtlMs: deps.config.WAITLIST_OFFER_TTL_SECONDS * 1000 + 30_000,
     wallets: new WalletRepository(deps.db, { maxBalance: deps.config.WALLET_MAX_BALANCE }, reservations),
     seatLocks: new RedisSeatLocks(deps.redis),
     seatMaps: new SeatMapCache(deps.redis, catalog, deps.config.SEAT_MAP_CACHE_TTL_SECONDS, deps.metrics),
