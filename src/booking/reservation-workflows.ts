@@ -16,6 +16,7 @@ import {
   reservationStatusKey,
   reservationWorkflowId,
   scheduleIdKey,
+  stateQuery,
   userIdKey,
 } from '../../workflows/contract.js';
 import { refundReservationWorkflow, reservationWorkflow } from '../../workflows/index.js';
@@ -92,11 +93,11 @@ export class ReservationWorkflows {
   }
 
   async pay(reservationId: string, updateId: string): Promise<PayResult> {
-    return this.update(() => this.handle(reservationId).executeUpdate(payUpdate, { updateId }));
+    return this.update(reservationId, () => this.handle(reservationId).executeUpdate(payUpdate, { updateId }));
   }
 
   async cancelHeld(reservationId: string, updateId: string): Promise<CancelResult> {
-    return this.update(() => this.handle(reservationId).executeUpdate(cancelUpdate, { updateId }));
+    return this.update(reservationId, () => this.handle(reservationId).executeUpdate(cancelUpdate, { updateId }));
   }
 
   /** Refund of a confirmed reservation: its own short workflow, one per reservation. */
@@ -116,7 +117,35 @@ export class ReservationWorkflows {
     return this.client.workflow.getHandle(reservationWorkflowId(reservationId));
   }
 
-  private async update<T>(call: () => Promise<T>): Promise<T> {
+  /**
+   * A waiting-list offer's workflow starts after its seats were already held for the buyer, who may
+   * pay or decline before it has run its first step (or, for a moment, before it exists): such an
+   * update is tried again for up to OFFER_START_GRACE_MS. A reservation held through the API has
+   * answered its hold before the buyer ever sees it, so this never delays one.
+   */
+  private async update<T>(reservationId: string, call: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + OFFER_START_GRACE_MS;
+    for (;;) {
+      try {
+        return await this.updateOnce(call);
+      } catch (err) {
+        if (!(err instanceof UpdateRejected) || Date.now() > deadline || !(await this.notStartedYet(reservationId, err.reason))) throw err;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  }
+
+  private async notStartedYet(reservationId: string, reason: string): Promise<boolean> {
+    if (reason !== 'NOT_ALLOWED' && reason !== 'WORKFLOW_CLOSED') return false;
+    try {
+      const state = await this.handle(reservationId).query(stateQuery);
+      return state.status === 'PENDING';
+    } catch (err) {
+      return err instanceof WorkflowNotFoundError;
+    }
+  }
+
+  private async updateOnce<T>(call: () => Promise<T>): Promise<T> {
     try {
       return await call();
     } catch (err) {
@@ -128,3 +157,5 @@ export class ReservationWorkflows {
     }
   }
 }
+
+const OFFER_START_GRACE_MS = 3_000;
