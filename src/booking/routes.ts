@@ -170,7 +170,8 @@ export function bookingRoutes(deps: {
       tags: ['reservations'],
       summary: 'Pay from the wallet: 200 CONFIRMED, 402 INSUFFICIENT_BALANCE, 409 RESERVATION_EXPIRED',
       description:
-        'Needs the ACTIVE X-Queue-Token while the reservation is HELD (403 QUEUE_TOKEN_REQUIRED / QUEUE_TOKEN_INVALID / QUEUE_NOT_ACTIVE). ' +
+        'Needs the ACTIVE X-Queue-Token while the reservation is HELD (403 QUEUE_TOKEN_REQUIRED / QUEUE_TOKEN_INVALID / QUEUE_NOT_ACTIVE), ' +
+        'except for a waiting-list offer (GET /waitlist), which needs no token. ' +
         'A reservation that is already paid answers 409 ALREADY_PAID whatever the token state; the same Idempotency-Key replays the first 200.',
       security: bearerSecurity,
       middleware: [deps.idempotency.route('pay')],

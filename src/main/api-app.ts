@@ -87,7 +87,7 @@ export function buildApiApp(deps: ApiDeps) {
   const clientIp = clientIpResolver(config.TRUST_PROXY_HOPS);
   const catalog = new CatalogRepository(db);
   const seatMaps = new SeatMapCache(redis, catalog, config.SEAT_MAP_CACHE_TTL_SECONDS, metrics);
-  const waitlistRepo = new WaitlistRepository(db, { offerTtlMs: config.WAITLIST_OFFER_TTL_SECONDS * 1000 });
+  const waitlistRepo = new WaitlistRepository(db, { offerTtlMs: config.WAITLIST_OFFER_TTL_SECONDS * 1000 }, catalog);
   const reservations = new ReservationRepository(db, waitlistRepo);
   const waitlist = new WaitlistService(catalog, waitlistRepo, reservations);
   const wallets = new WalletRepository(db, { maxBalance: config.WALLET_MAX_BALANCE }, reservations);

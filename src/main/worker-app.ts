@@ -52,7 +52,7 @@ export interface WorkerDeps {
 export function buildActivities(deps: Omit<WorkerDeps, 'connection' | 'workflowBundle'>): BookingActivities {
   const catalog = new CatalogRepository(deps.db);
   // Released seats go to the schedule's waiting list first, inside the release transaction (docs/waitlist.md).
-  const waitlist = new WaitlistRepository(deps.db, { offerTtlMs: deps.config.WAITLIST_OFFER_TTL_SECONDS * 1000 });
+  const waitlist = new WaitlistRepository(deps.db, { offerTtlMs: deps.config.WAITLIST_OFFER_TTL_SECONDS * 1000 }, catalog);
   const reservations = new ReservationRepository(deps.db, waitlist);
   const offerWorkflows = new ReservationWorkflows(deps.client, deps.config.TEMPORAL_TASK_QUEUE);
   const activities = createActivities({

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { and, asc, count, desc, eq, inArray, lte, sql } from 'drizzle-orm';
 import type { SeatOffer, SeatRelease, WaitlistPort } from '../booking/waitlist-port.js';
-import { seats } from '../catalog/schema.js';
+import type { CatalogRepository } from '../catalog/repository.js';
 import { appendEvent } from '../events/outbox.js';
 import { withTransaction, type Db, type Tx } from '../platform/db/client.js';
 import { DomainError, notFound } from '../shared/errors.js';
@@ -38,6 +38,7 @@ export class WaitlistRepository implements WaitlistPort {
   constructor(
     private readonly db: Db,
     private readonly settings: WaitlistSettings,
+    private readonly catalog: Pick<CatalogRepository, 'seatCountsMatching'>,
   ) {}
 
   async join(req: JoinRequest, ticketRoom: TicketRoom, now = new Date()): Promise<EntryRow> {
@@ -49,7 +50,7 @@ export class WaitlistRepository implements WaitlistPort {
         .from(waitlistEntries)
         .where(and(eq(waitlistEntries.scheduleId, req.scheduleId), eq(waitlistEntries.activeUserId, req.userId)));
       if (mine) throw new DomainError('ALREADY_ON_WAITLIST', 'You are already on the waiting list of this performance', { entryId: mine.id });
-      const seatCounts = await this.matchingSeats(tx, req);
+      const seatCounts = await this.catalog.seatCountsMatching(req.scheduleId, req, tx);
       if (seatCounts.total === 0) throw new DomainError('VALIDATION_FAILED', `This performance has no seat${describeFilter(req)}`);
       // A matching seat on the public map would be wanted by this entry and bought by whoever is
       // faster at once: the buyer should take it. Under the list lock no release can slip in between.
@@ -264,15 +265,6 @@ export class WaitlistRepository implements WaitlistPort {
     const query = db.select().from(waitlistEntries).where(eq(waitlistEntries.id, entryId));
     const [row] = db === this.db ? await query : await query.for('update');
     return row;
-  }
-
-  /** Seats of the schedule an entry with this filter would want: all of them, and those AVAILABLE now. */
-  private async matchingSeats(tx: Tx, f: Pick<JoinRequest, 'scheduleId' | 'tier' | 'section'>) {
-    const [row] = await tx
-      .select({ total: count(), available: sql<number>`COALESCE(SUM(${seats.status} = 'AVAILABLE'), 0)` })
-      .from(seats)
-      .where(and(eq(seats.scheduleId, f.scheduleId), f.tier === null ? undefined : eq(seats.tier, f.tier), f.section === null ? undefined : eq(seats.section, f.section)));
-    return { total: Number(row?.total ?? 0), available: Number(row?.available ?? 0) };
   }
 }
 
