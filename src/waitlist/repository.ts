@@ -113,7 +113,12 @@ export class WaitlistRepository implements WaitlistPort {
   // --- booking's WaitlistPort ---
 
   async claim(tx: Tx, release: SeatRelease, ticketRoom: (userId: number) => Promise<number>): Promise<SeatOffer[]> {
-    const list = await this.lockList(tx, release.scheduleId);
+    // Only a schedule that has a list pays for one: without a row this locking read finds nothing
+    // and, under REPEATABLE READ (MariaDB's default, which this relies on), leaves a gap lock that
+    // holds a first join's INSERT of the row until this release commits; the join then sees these
+    // seats AVAILABLE and is refused. Releases of a schedule without a list never wait on each other.
+    const [list] = await tx.select().from(waitlists).where(eq(waitlists.scheduleId, release.scheduleId)).for('update');
+    if (!list) return [];
     await this.settleOfferClosed(tx, release);
     if (list.closedAt) return [];
     let unclaimed: ReleasedSeat[] = [...release.seats];
