@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
 import { afterOfferClosed, afterOfferPaid, pickSeats, wants, type ReleasedSeat } from '../../src/waitlist/domain.js';
 
 const seat = (seatId: number, section = 'A', tier = 'R'): ReleasedSeat => ({ seatId, section, tier, row: '1', number: seatId, price: 10_000 });
@@ -27,5 +28,11 @@ describe('waiting-list rules', () => {
     expect(afterOfferClosed('REFUNDED')).toBeUndefined();
     expect(afterOfferPaid(2, 2)).toEqual({ status: 'SERVED', quantity: 0 });
     expect(afterOfferPaid(3, 1)).toEqual({ status: 'WAITING', quantity: 2 });
+  });
+
+  it('an offer waits 10 minutes for payment unless WAITLIST_OFFER_TTL_SECONDS says otherwise', () => {
+    expect(loadConfig({}).WAITLIST_OFFER_TTL_SECONDS).toBe(600);
+    expect(loadConfig({ WAITLIST_OFFER_TTL_SECONDS: '90' }).WAITLIST_OFFER_TTL_SECONDS).toBe(90);
+    expect(() => loadConfig({ WAITLIST_OFFER_TTL_SECONDS: '0' })).toThrow(/WAITLIST_OFFER_TTL_SECONDS/);
   });
 });
