@@ -104,6 +104,9 @@ describe('waiting list for released seats', () => {
     expect((await join(bea, { scheduleId, quantity: 1 })).body.code).toBe('ALREADY_ON_WAITLIST');
     const c = await join(cal, { scheduleId, quantity: 1 });
     expect(c.body).toMatchObject({ status: 'WAITING', position: 2 });
+    // Someone else's entry is indistinguishable from a missing one, and leaving it changes nothing.
+    expect((await ctx.request('DELETE', `/api/v1/waitlist/${b.body.id}`, { token: cal.token })).status).toBe(404);
+    expect((await entryOf(bea, scheduleId)).status).toBe('WAITING');
 
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/events/stream`;
     const beaStream = await openEventStream(base, bea.token);
@@ -236,7 +239,7 @@ describe('waiting list for released seats', () => {
     await cancel(holder, h.body.id);
     const c = await offered(cal, scheduleId);
     expect(c.offer.seats.map((s: { seatId: number }) => s.seatId)).toEqual([seatIds[0]]);
-    expect(await entryOf(bea, scheduleId)).toMatchObject({ status: 'WAITING', position: 1 });
+    expect(await entryOf(bea, scheduleId)).toMatchObject({ status: 'WAITING', position: 1, offer: null });
     expect(await checkTicketLimit(ctx.pool)).toEqual([]);
     expect(await checkInvariants(ctx.pool)).toEqual([]);
   });
