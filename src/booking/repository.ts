@@ -203,9 +203,19 @@ export class ReservationRepository implements PayableReservations {
     });
   }
 
-  /** The offers an earlier (committed) release of this reservation made: a retried release's upkeep. */
-  async offersMadeFrom(reservationId: string): Promise<SeatOffer[]> {
-    return this.waitlist ? this.waitlist.offersFrom(reservationId) : [];
+  /**
+   * The offers an earlier (committed) release of this reservation made, each saying whether it is
+   * still HELD: a retried release redoes the upkeep of the live ones. An offer already closed is left
+   * alone: its seats may have moved on, and re-taking their locks would block them.
+   */
+  async offersMadeFrom(reservationId: string): Promise<Array<SeatOffer & { live: boolean }>> {
+    const offers = this.waitlist ? await this.waitlist.offersFrom(reservationId) : [];
+    if (offers.length === 0) return [];
+    const live = await this.db
+      .select({ id: reservations.id })
+      .from(reservations)
+      .where(and(inArray(reservations.id, offers.map((o) => o.reservationId)), eq(reservations.status, 'HELD')));
+    return offers.map((o) => ({ ...o, live: live.some((r) => r.id === o.reservationId) }));
   }
 
   /** Lets the waiting list claim the released seats, then writes each offer as a HELD reservation on them. */

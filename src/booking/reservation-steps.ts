@@ -57,19 +57,24 @@ export class ReservationSteps {
   async release(input: ReleaseInput): Promise<{ changed: boolean }> {
     const outcome = await this.deps.reservations.release(input);
     // Redis upkeep runs even when nothing changed: a retry after a crash must still clean up.
-    const offers = outcome.changed ? outcome.offers : await this.deps.reservations.offersMadeFrom(input.reservationId);
-    const offered = new Set(offers.flatMap((o) => o.seatIds));
+    const made = outcome.changed ? outcome.offers.map((o) => ({ ...o, live: true })) : await this.deps.reservations.offersMadeFrom(input.reservationId);
+    // Seats handed to an offer are never shown AVAILABLE by this step; only live offers get upkeep.
+    const offered = new Set(made.flatMap((o) => o.seatIds));
+    const offers = made.filter((o) => o.live);
     const freed = outcome.seatIds.filter((id) => !offered.has(id));
     await this.bestEffort('seat-map update', () => this.deps.seatMaps.setStatus(outcome.scheduleId, freed, 'AVAILABLE'));
     // Offered seats are HELD on the map (a refunded purchase showed them SOLD); their locks move to
     // the offer without being free in between.
-    await this.bestEffort('seat-map update', () => this.deps.seatMaps.setStatus(outcome.scheduleId, [...offered], 'HELD'));
+    await this.bestEffort('seat-map update', () => this.deps.seatMaps.setStatus(outcome.scheduleId, offers.flatMap((o) => o.seatIds), 'HELD'));
     for (const offer of offers) {
       await this.bestEffort('seat-lock hand-over', () =>
         this.deps.seatLocks.handOver(outcome.scheduleId, offer.seatIds, input.reservationId, offer.reservationId, this.deps.offerLockTtlMs ?? 630_000),
       );
     }
-    await this.settleLocks({ scheduleId: outcome.scheduleId, seatIds: freed, owner: input.reservationId }, 'FREE');
+    // Every lock this reservation still owns goes (a closed offer's seats included: the script only
+    // drops locks whose holder is this reservation, and the live offers' locks have just moved).
+    const handedOver = new Set(offers.flatMap((o) => o.seatIds));
+    await this.settleLocks({ scheduleId: outcome.scheduleId, seatIds: outcome.seatIds.filter((id) => !handedOver.has(id)), owner: input.reservationId }, 'FREE');
     await this.bestEffort('settle hook', async () =>
       this.deps.onReservationSettled?.({ reservationId: input.reservationId, scheduleId: outcome.scheduleId, userId: outcome.userId, outcome: 'RELEASED' }),
     );
