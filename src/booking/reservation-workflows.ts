@@ -37,7 +37,11 @@ const searchAttributes = (status: string, r: ReservationRef) => [
 
 /** Why Temporal refused an update: the validator's failure type, or the workflow being closed. */
 export class UpdateRejected extends Error {
-  constructor(readonly reason: string) {
+  /** `notFound`: no workflow with that id exists (yet): a waiting-list offer whose start has not landed. */
+  constructor(
+    readonly reason: string,
+    readonly notFound = false,
+  ) {
     super(reason);
   }
 }
@@ -129,19 +133,26 @@ export class ReservationWorkflows {
       try {
         return await this.updateOnce(call);
       } catch (err) {
-        if (!(err instanceof UpdateRejected) || Date.now() > deadline || !(await this.notStartedYet(reservationId, err.reason))) throw err;
+        if (!(err instanceof UpdateRejected) || Date.now() > deadline || !(await this.notStartedYet(reservationId, err))) throw err;
         await new Promise((r) => setTimeout(r, 100));
       }
     }
   }
 
-  private async notStartedYet(reservationId: string, reason: string): Promise<boolean> {
-    if (reason !== 'NOT_ALLOWED' && reason !== 'WORKFLOW_CLOSED') return false;
+  /**
+   * Cheap on the common refusals: a closed workflow (a paid or expired reservation) is never "not
+   * started", and is told apart by describe() on the server, without the worker replaying it for a
+   * query. Only a running workflow that refused as NOT_ALLOWED is asked for its state.
+   */
+  private async notStartedYet(reservationId: string, err: UpdateRejected): Promise<boolean> {
+    if (err.notFound) return true;
+    if (err.reason !== 'NOT_ALLOWED') return false;
+    const handle = this.handle(reservationId);
     try {
-      const state = await this.handle(reservationId).query(stateQuery);
-      return state.status === 'PENDING';
-    } catch (err) {
-      return err instanceof WorkflowNotFoundError;
+      if ((await handle.describe()).status.name !== 'RUNNING') return false;
+      return (await handle.query(stateQuery)).status === 'PENDING';
+    } catch {
+      return false;
     }
   }
 
@@ -150,9 +161,9 @@ export class ReservationWorkflows {
       return await call();
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) throw new UpdateRejected(err.cause.type ?? 'REJECTED');
-      if (err instanceof WorkflowNotFoundError || /already completed|not found/i.test(String((err as Error).message))) {
-        throw new UpdateRejected('WORKFLOW_CLOSED');
-      }
+      const message = String((err as Error).message);
+      if (err instanceof WorkflowNotFoundError || /not found/i.test(message)) throw new UpdateRejected('WORKFLOW_CLOSED', true);
+      if (/already completed/i.test(message)) throw new UpdateRejected('WORKFLOW_CLOSED');
       throw err;
     }
   }
