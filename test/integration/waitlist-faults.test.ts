@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ReleaseInput } from '../../src/booking/contracts.js';
 import { createTestContext, eventually, type TestContext } from '../support/harness.js';
 import { checkInvariants } from '../support/invariants.js';
+import { seatClaim } from '../support/seat-inventory.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 type User = Awaited<ReturnType<TestContext['createUser']>>;
@@ -71,7 +72,7 @@ describe('waiting list: crash between the release commit and the offer workflow 
     const offerWorkflow = ctx.temporal.workflow.getHandle(`reservation-${offerId}`);
     await eventually(async () => (await offerWorkflow.query<{ status: string }>('state')).status === 'HELD');
     // The seat lock belongs to the offer now (moved, never freed), and a public buyer is refused.
-    expect(await ctx.redis.get(`seatlock:{s${scheduleId}}:${seatIds[0]}`)).toBe(offerId);
+    expect(await seatClaim(ctx.redis, scheduleId, seatIds[0]!)).toBe(offerId);
     expect((await h.hold(dan, scheduleId, seatIds)).status).toBe(409);
 
     const paid = await h.payRetrying(bea, offerId);
