@@ -14,6 +14,7 @@ export default defineConfig({
     './src/events/schema.ts',
     './src/platform/http/schema.ts',
     './src/ticketing/schema.ts',
+    './src/waitlist/schema.ts',
   ],
   out: './drizzle',
   dbCredentials: {

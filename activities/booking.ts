@@ -15,6 +15,9 @@ export interface BookingActivityDeps {
   seatMaps: SeatMapCache;
   /** Called after a reservation closes or confirms (frees the buyer's waiting-room place). */
   onReservationSettled?: (reservation: SettledReservation) => Promise<void>;
+  /** Starts a waiting-list offer's reservation workflow (src/booking/reservation-workflows.ts startOffer). */
+  startOffer?: (offer: ReservationInput) => Promise<void>;
+  offerLockTtlMs?: number;
 }
 
 /**

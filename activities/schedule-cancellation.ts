@@ -4,11 +4,10 @@ import type { PerformanceCancellation } from '../src/booking/performance-cancell
 import type { BatchOutcome } from '../src/catalog/cancellation-contracts.js';
 import type { ScheduleLifecycle } from '../src/catalog/lifecycle.js';
 
-/** The waiting list's hook (built by its own capability): closes a cancelled schedule's list. A no-op until then. */
+/** The waiting list's hook (src/waitlist): closes a cancelled schedule's list for good. Idempotent. */
 export interface WaitingListCloser {
   close(scheduleId: number): Promise<void>;
 }
-export const noWaitingList: WaitingListCloser = { close: async () => {} };
 
 export interface CancellationActivityDeps {
   lifecycle: Pick<ScheduleLifecycle, 'beginCancellation' | 'finishCancellation'>;
@@ -30,6 +29,9 @@ export function scheduleCancellationActivities(deps: CancellationActivityDeps) {
       const moved = await deps.lifecycle.beginCancellation(input.scheduleId, input.adminId);
       if (!moved) throw ApplicationFailure.create({ type: 'ScheduleNotFound', message: `schedule ${input.scheduleId} does not exist`, nonRetryable: true });
       await deps.closeQueue(input.scheduleId);
+      // Closed before any hold is released, so no released seat becomes a waiting-list offer on a
+      // performance being cancelled (the workflow's closing step closes it again, harmlessly).
+      await deps.waitingList.close(input.scheduleId);
       return { liveAtStart: await deps.cancellation.countLive(input.scheduleId) };
     },
 

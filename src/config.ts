@@ -118,6 +118,8 @@ const schema = z
     TICKET_SIGNING_SECRET_PREVIOUS: z.string().min(32, 'TICKET_SIGNING_SECRET_PREVIOUS must be at least 32 characters').optional(),
 
     HOLD_TTL_SECONDS: int(300, 1, 3600),
+    // A waiting-list offer's payment window (docs/waitlist.md).
+    WAITLIST_OFFER_TTL_SECONDS: int(600, 1, 86_400),
     MAX_SEATS_PER_RESERVATION: int(4, 1, 20),
     CANCELLATION_CUTOFF_HOURS: int(24, 0, 24 * 365),
     // Performance cancellation (docs/catalog-lifecycle.md): reservations per batch activity, and

@@ -7,6 +7,7 @@ import type { HeldSeat, HoldResult, ReleaseInput, ReservationInput } from './con
 import { canTransition, payable, reservationEventOf, type ReservationStatus } from './domain.js';
 import type { LockedForPayment, PayableReservations } from '../payment/contracts.js';
 import { issueTickets, type TicketIssuer } from '../ticketing/issue.js';
+import type { SeatOffer, WaitlistPort } from './waitlist-port.js';
 
 /** Thrown inside a transaction to roll it back when a seat's optimistic check fails. */
 class SeatTaken extends Error {
@@ -25,15 +26,22 @@ export class ConfirmationRejected extends Error {
 export interface ReleaseOutcome {
   changed: boolean;
   scheduleId: number;
+  concertId: number;
   userId: number;
   seatIds: number[];
   status: ReservationStatus;
+  /** Seats handed straight to waiting-list buyers in the same transaction (never AVAILABLE in between). */
+  offers: SeatOffer[];
 }
 
 export class ReservationRepository implements PayableReservations {
+  /**
+   * `waitlist`: when wired, released seats go to the schedule's waiting list before the public map.
+   * `issue`: ticketing's issuer, run inside the confirming transaction (a ticket per sold seat).
+   */
   constructor(
     private readonly db: Db,
-    /** Ticketing's issuer, run inside the confirming transaction (a ticket per sold seat). */
+    private readonly waitlist?: WaitlistPort,
     private readonly issue: TicketIssuer = issueTickets,
   ) {}
 
@@ -135,6 +143,26 @@ export class ReservationRepository implements PayableReservations {
     return { status: row.status, limit: Number(row.limit), holdTtlSeconds: row.holdTtlSeconds === null ? null : Number(row.holdTtlSeconds), held: Number(row.held ?? 0) };
   }
 
+  /**
+   * How many more seats the user may hold on the schedule, under their ticket-limit lock (held until
+   * the caller's transaction ends): the waiting list asks before it offers seats, and on joining.
+   */
+  async ticketRoom(tx: Tx, userId: number, scheduleId: number): Promise<{ limit: number; held: number; room: number }> {
+    await this.lockTicketLimit(tx, userId, scheduleId);
+    // A locking read: the caller's transaction (a release) may have taken its snapshot before this
+    // lock, and a hold of this user committed since must be counted.
+    const [mine] = await tx
+      .select({ n: count() })
+      .from(reservationSeats)
+      .innerJoin(reservations, eq(reservations.id, reservationSeats.reservationId))
+      .where(and(eq(reservations.userId, userId), eq(reservations.scheduleId, scheduleId), inArray(reservations.status, ['HELD', 'CONFIRMED'])))
+      .for('update');
+    const [schedule] = await tx.select({ limit: schedules.maxTicketsPerUser }).from(schedules).where(eq(schedules.id, scheduleId));
+    const limit = Number(schedule?.limit ?? 0);
+    const held = Number(mine?.n ?? 0);
+    return { limit, held, room: Math.max(limit - held, 0) };
+  }
+
   /** The seats another reservation took between our read and our write (rare: Redis locks stand in front). */
   private async takenSince(tx: Tx, ids: number[], reservationId: string): Promise<number[]> {
     const rows = await tx.select({ id: seats.id, reservationId: seats.reservationId }).from(seats).where(inArray(seats.id, ids));
@@ -156,6 +184,7 @@ export class ReservationRepository implements PayableReservations {
       await tx.update(reservations).set({ status: 'CONFIRMED', confirmedAt: now, version: sql`${reservations.version} + 1` }).where(eq(reservations.id, reservationId));
       await appendEvent(tx, 'ReservationConfirmed', reservationId, { reservationId, userId: r.userId, scheduleId: r.scheduleId, amount: r.amount, seatIds }, { userId: r.userId, occurredAt: now });
       await this.issue(tx, { reservationId, userId: r.userId, scheduleId: r.scheduleId, seatIds, issuedAt: now });
+      await this.waitlist?.purchased(tx, { reservationId, userId: r.userId, scheduleId: r.scheduleId, seatCount: seatIds.length, now });
       return { scheduleId: r.scheduleId, userId: r.userId, seatIds, changed: true };
     });
   }
@@ -168,11 +197,8 @@ export class ReservationRepository implements PayableReservations {
     return withTransaction(this.db, async (tx) => {
       const r = await this.lockReservation(tx, input.reservationId);
       const seatIds = await this.seatIdsOf(tx, input.reservationId);
-      if (!canTransition(r.status, input.status)) return { changed: false, scheduleId: r.scheduleId, userId: r.userId, seatIds, status: r.status };
-      await tx
-        .update(seats)
-        .set({ status: 'AVAILABLE', reservationId: null, heldUntil: null, version: sql`${seats.version} + 1` })
-        .where(eq(seats.reservationId, input.reservationId));
+      const outcome = { scheduleId: r.scheduleId, concertId: r.concertId, userId: r.userId, seatIds };
+      if (!canTransition(r.status, input.status)) return { changed: false, ...outcome, status: r.status, offers: [] };
       await tx.update(reservationSeats).set({ activeSeatId: null }).where(eq(reservationSeats.reservationId, input.reservationId));
       await tx
         .update(reservations)
@@ -183,8 +209,73 @@ export class ReservationRepository implements PayableReservations {
       if (input.status === 'EXPIRED') await appendEvent(tx, reservationEventOf.EXPIRED, input.reservationId, base, opts);
       else if (input.status === 'REFUNDED') await appendEvent(tx, reservationEventOf.REFUNDED, input.reservationId, { ...base, amount: r.amount, reason: input.reason }, opts);
       else await appendEvent(tx, reservationEventOf[input.status], input.reservationId, { ...base, reason: input.reason }, opts);
-      return { changed: true, scheduleId: r.scheduleId, userId: r.userId, seatIds, status: input.status };
+      // Waiting-list buyers first, in this transaction: the seats they take move from this
+      // reservation to theirs without ever being AVAILABLE; only the rest become AVAILABLE below.
+      const offers = await this.handOver(tx, r, input.status, now);
+      await tx
+        .update(seats)
+        .set({ status: 'AVAILABLE', reservationId: null, heldUntil: null, version: sql`${seats.version} + 1` })
+        .where(eq(seats.reservationId, input.reservationId));
+      return { changed: true, ...outcome, status: input.status, offers };
     });
+  }
+
+  /**
+   * The offers an earlier (committed) release of this reservation made, each saying whether it is
+   * still HELD: a retried release redoes the upkeep of the live ones. An offer already closed is left
+   * alone: its seats may have moved on, and re-taking their locks would block them.
+   */
+  async offersMadeFrom(reservationId: string): Promise<Array<SeatOffer & { live: boolean }>> {
+    const offers = this.waitlist ? await this.waitlist.offersFrom(reservationId) : [];
+    if (offers.length === 0) return [];
+    const live = await this.db
+      .select({ id: reservations.id })
+      .from(reservations)
+      .where(and(inArray(reservations.id, offers.map((o) => o.reservationId)), eq(reservations.status, 'HELD')));
+    return offers.map((o) => ({ ...o, live: live.some((r) => r.id === o.reservationId) }));
+  }
+
+  /** Lets the waiting list claim the released seats, then writes each offer as a HELD reservation on them. */
+  private async handOver(tx: Tx, from: typeof reservations.$inferSelect, closedAs: ReleaseInput['status'], now: Date): Promise<SeatOffer[]> {
+    if (!this.waitlist) return [];
+    const released = await tx
+      .select({ seatId: seats.id, section: seats.section, tier: seats.tier, row: seats.row, number: seats.number, price: seats.price })
+      .from(seats)
+      .where(eq(seats.reservationId, from.id))
+      .orderBy(asc(seats.id));
+    if (released.length === 0) return [];
+    const offers = await this.waitlist.claim(tx, { scheduleId: from.scheduleId, releasedFrom: from.id, closedAs, seats: released, now }, async (userId) => {
+      return (await this.ticketRoom(tx, userId, from.scheduleId)).room;
+    });
+    for (const offer of offers) {
+      const held: HeldSeat[] = released.filter((s) => offer.seatIds.includes(s.seatId)).map((s) => ({ seatId: s.seatId, section: s.section, row: s.row, number: s.number, price: s.price }));
+      const moved = await tx
+        .update(seats)
+        .set({ status: 'HELD', reservationId: offer.reservationId, heldUntil: offer.expiresAt, version: sql`${seats.version} + 1` })
+        .where(and(eq(seats.reservationId, from.id), inArray(seats.id, offer.seatIds)));
+      // Under the released reservation's row lock nobody else can move these seats: a miss is a bug.
+      if (affectedRows(moved) !== held.length) throw new Error(`hand-over of seats ${offer.seatIds.join(', ')} from ${from.id} lost a seat`);
+      const amount = held.reduce((sum, s) => sum + s.price, 0);
+      await tx.insert(reservations).values({
+        id: offer.reservationId,
+        userId: offer.userId,
+        scheduleId: from.scheduleId,
+        concertId: from.concertId,
+        status: 'HELD',
+        amount,
+        expiresAt: offer.expiresAt,
+        createdAt: now,
+      });
+      await tx.insert(reservationSeats).values(held.map((s) => ({ reservationId: offer.reservationId, seatId: s.seatId, price: s.price, activeSeatId: s.seatId })));
+      await appendEvent(
+        tx,
+        'ReservationHeld',
+        offer.reservationId,
+        { reservationId: offer.reservationId, userId: offer.userId, scheduleId: from.scheduleId, concertId: from.concertId, seats: held, amount, expiresAt: offer.expiresAt.toISOString() },
+        { userId: offer.userId, occurredAt: now, first: true },
+      );
+    }
+    return offers;
   }
 
   async find(reservationId: string) {

@@ -1,5 +1,6 @@
 import type { SeatMapCache } from '../catalog/seat-map-cache.js';
 import type { HoldResult, ReleaseInput, ReservationInput } from './contracts.js';
+import type { SeatOffer } from './waitlist-port.js';
 import type { ReservationRepository } from './repository.js';
 import { settleSeatLocks, type SeatLocks } from './seat-locks.js';
 
@@ -16,6 +17,14 @@ export interface ReservationStepsDeps {
   seatMaps: SeatMapCache;
   /** Called after a reservation closes or confirms (frees the buyer's waiting-room place). */
   onReservationSettled?: (reservation: SettledReservation) => Promise<void>;
+  /**
+   * Starts the reservation workflow of a waiting-list offer (idempotent by workflow id). Not best
+   * effort: an offer without its workflow could not be paid, so a failure fails the release step
+   * and Temporal retries it; the retry finds the offers the committed release made.
+   */
+  startOffer?: (offer: ReservationInput) => Promise<void>;
+  /** How long a waiting-list offer's seat locks last (the offer's payment window plus a margin). */
+  offerLockTtlMs?: number;
   /** Where best-effort failures are reported (the activity's logger). */
   warn: (message: string, attrs: Record<string, unknown>) => void;
 }
@@ -48,11 +57,28 @@ export class ReservationSteps {
   async release(input: ReleaseInput): Promise<{ changed: boolean }> {
     const outcome = await this.deps.reservations.release(input);
     // Redis upkeep runs even when nothing changed: a retry after a crash must still clean up.
-    await this.bestEffort('seat-map update', () => this.deps.seatMaps.setStatus(outcome.scheduleId, outcome.seatIds, 'AVAILABLE'));
-    await this.settleLocks({ scheduleId: outcome.scheduleId, seatIds: outcome.seatIds, owner: input.reservationId }, 'FREE');
+    const made = outcome.changed ? outcome.offers.map((o) => ({ ...o, live: true })) : await this.deps.reservations.offersMadeFrom(input.reservationId);
+    // Seats handed to an offer are never shown AVAILABLE by this step; only live offers get upkeep.
+    const offered = new Set(made.flatMap((o) => o.seatIds));
+    const offers = made.filter((o) => o.live);
+    const freed = outcome.seatIds.filter((id) => !offered.has(id));
+    await this.bestEffort('seat-map update', () => this.deps.seatMaps.setStatus(outcome.scheduleId, freed, 'AVAILABLE'));
+    // Offered seats are HELD on the map (a refunded purchase showed them SOLD); their locks move to
+    // the offer without being free in between.
+    await this.bestEffort('seat-map update', () => this.deps.seatMaps.setStatus(outcome.scheduleId, offers.flatMap((o) => o.seatIds), 'HELD'));
+    for (const offer of offers) {
+      await this.bestEffort('seat-lock hand-over', () =>
+        this.deps.seatLocks.handOver(outcome.scheduleId, offer.seatIds, input.reservationId, offer.reservationId, this.deps.offerLockTtlMs ?? 630_000),
+      );
+    }
+    // Every lock this reservation still owns goes (a closed offer's seats included: the script only
+    // drops locks whose holder is this reservation, and the live offers' locks have just moved).
+    const handedOver = new Set(offers.flatMap((o) => o.seatIds));
+    await this.settleLocks({ scheduleId: outcome.scheduleId, seatIds: outcome.seatIds.filter((id) => !handedOver.has(id)), owner: input.reservationId }, 'FREE');
     await this.bestEffort('settle hook', async () =>
       this.deps.onReservationSettled?.({ reservationId: input.reservationId, scheduleId: outcome.scheduleId, userId: outcome.userId, outcome: 'RELEASED' }),
     );
+    for (const offer of offers) await this.startOffer(outcome, offer);
     return { changed: outcome.changed };
   }
 
@@ -65,6 +91,19 @@ export class ReservationSteps {
     // after the release committed), and its seats may belong to someone else by now.
     if ((await this.deps.reservations.find(reservationId))?.status !== 'HELD') return { changed: false };
     return this.release({ reservationId, status: 'FAILED', reason: 'the hold could not be confirmed to the buyer' });
+  }
+
+  private async startOffer(released: { scheduleId: number; concertId: number }, offer: SeatOffer): Promise<void> {
+    if (!this.deps.startOffer) return;
+    await this.deps.startOffer({
+      reservationId: offer.reservationId,
+      userId: offer.userId,
+      scheduleId: released.scheduleId,
+      concertId: released.concertId,
+      seatIds: offer.seatIds,
+      // The hold step finds the seats already this reservation's and answers with the offer's own expiresAt.
+      holdTtlMs: Math.max(offer.expiresAt.getTime() - Date.now(), 1000),
+    });
   }
 
   private settleLocks(seats: { scheduleId: number; seatIds: number[]; owner: string }, fate: 'SOLD' | 'FREE') {

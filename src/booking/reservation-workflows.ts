@@ -37,7 +37,11 @@ const searchAttributes = (status: string, r: ReservationRef) => [
 
 /** Why Temporal refused an update: the validator's failure type, or the workflow being closed. */
 export class UpdateRejected extends Error {
-  constructor(readonly reason: string) {
+  /** `notFound`: no workflow with that id exists (yet): a waiting-list offer whose start has not landed. */
+  constructor(
+    readonly reason: string,
+    readonly notFound = false,
+  ) {
     super(reason);
   }
 }
@@ -72,12 +76,32 @@ export class ReservationWorkflows {
     }
   }
 
+  /**
+   * Starts the workflow of a waiting-list offer, whose seats the release transaction already held for
+   * the buyer: a plain start (nobody waits for the hold answer; the hold step finds the seats its
+   * own). Idempotent by workflow id: a second start, running or closed, changes nothing.
+   */
+  async startOffer(input: ReservationInput): Promise<void> {
+    try {
+      await this.client.workflow.start(reservationWorkflow, {
+        workflowId: reservationWorkflowId(input.reservationId),
+        taskQueue: this.taskQueue,
+        args: [input],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        typedSearchAttributes: searchAttributes('PENDING', input),
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+  }
+
   async pay(reservationId: string, updateId: string): Promise<PayResult> {
-    return this.update(() => this.handle(reservationId).executeUpdate(payUpdate, { updateId }));
+    return this.update(reservationId, () => this.handle(reservationId).executeUpdate(payUpdate, { updateId }));
   }
 
   async cancelHeld(reservationId: string, updateId: string): Promise<CancelResult> {
-    return this.update(() => this.handle(reservationId).executeUpdate(cancelUpdate, { updateId }));
+    return this.update(reservationId, () => this.handle(reservationId).executeUpdate(cancelUpdate, { updateId }));
   }
 
   /**
@@ -115,15 +139,52 @@ export class ReservationWorkflows {
     return this.client.workflow.getHandle(reservationWorkflowId(reservationId));
   }
 
-  private async update<T>(call: () => Promise<T>): Promise<T> {
+  /**
+   * A waiting-list offer's workflow starts after its seats were already held for the buyer, who may
+   * pay or decline before it has run its first step (or, for a moment, before it exists): such an
+   * update is tried again for up to OFFER_START_GRACE_MS. A reservation held through the API has
+   * answered its hold before the buyer ever sees it, so this never delays one.
+   */
+  private async update<T>(reservationId: string, call: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + OFFER_START_GRACE_MS;
+    for (;;) {
+      try {
+        return await this.updateOnce(call);
+      } catch (err) {
+        if (!(err instanceof UpdateRejected) || Date.now() > deadline || !(await this.notStartedYet(reservationId, err))) throw err;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  }
+
+  /**
+   * Cheap on the common refusals: a closed workflow (a paid or expired reservation) is never "not
+   * started", and is told apart by describe() on the server, without the worker replaying it for a
+   * query. Only a running workflow that refused as NOT_ALLOWED is asked for its state.
+   */
+  private async notStartedYet(reservationId: string, err: UpdateRejected): Promise<boolean> {
+    if (err.notFound) return true;
+    if (err.reason !== 'NOT_ALLOWED') return false;
+    const handle = this.handle(reservationId);
+    try {
+      if ((await handle.describe()).status.name !== 'RUNNING') return false;
+      return (await handle.query(stateQuery)).status === 'PENDING';
+    } catch {
+      return false;
+    }
+  }
+
+  private async updateOnce<T>(call: () => Promise<T>): Promise<T> {
     try {
       return await call();
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) throw new UpdateRejected(err.cause.type ?? 'REJECTED');
-      if (err instanceof WorkflowNotFoundError || /already completed|not found/i.test(String((err as Error).message))) {
-        throw new UpdateRejected('WORKFLOW_CLOSED');
-      }
+      const message = String((err as Error).message);
+      if (err instanceof WorkflowNotFoundError || /not found/i.test(message)) throw new UpdateRejected('WORKFLOW_CLOSED', true);
+      if (/already completed/i.test(message)) throw new UpdateRejected('WORKFLOW_CLOSED');
       throw err;
     }
   }
 }
+
+const OFFER_START_GRACE_MS = 3_000;

@@ -72,6 +72,8 @@ export function bookingRoutes(deps: {
   idempotency: IdempotencyStore;
   auth: MiddlewareHandler<AppEnv>;
   admission?: AdmissionGate | undefined;
+  /** Whether a reservation is a waiting-list offer: it is paid without a waiting-room token (src/waitlist). */
+  isWaitlistOffer?: (reservationId: string) => Promise<boolean>;
   /** The configured cap per reservation, for the document (the service enforces it). */
   maxSeatsPerReservation?: number;
   /** The 'booking' abuse limit (per IP and per user, shared with /wallet); absent when RATE_LIMIT_ENABLED is off. */
@@ -93,6 +95,8 @@ export function bookingRoutes(deps: {
   const admittedToPay = async (c: { req: { header(n: string): string | undefined } }, userId: number, reservationId: string) => {
     const owned = await deps.booking.own(userId, reservationId);
     if (owned.status !== 'HELD') return owned;
+    // A waiting-list offer was handed to this buyer, who never queued for it: no token is needed.
+    if (await deps.isWaitlistOffer?.(reservationId)) return owned;
     try {
       await admit(c, userId, owned.scheduleId);
       return owned;
@@ -219,7 +223,8 @@ export function bookingRoutes(deps: {
       tags: ['reservations'],
       summary: 'Pay from the wallet: 200 CONFIRMED, 402 INSUFFICIENT_BALANCE, 409 RESERVATION_EXPIRED',
       description:
-        'Needs the ACTIVE X-Queue-Token while the reservation is HELD (403 QUEUE_TOKEN_REQUIRED / QUEUE_TOKEN_INVALID / QUEUE_NOT_ACTIVE). ' +
+        'Needs the ACTIVE X-Queue-Token while the reservation is HELD (403 QUEUE_TOKEN_REQUIRED / QUEUE_TOKEN_INVALID / QUEUE_NOT_ACTIVE), ' +
+        'except for a waiting-list offer (GET /waitlist), which needs no token. ' +
         'A reservation that is already paid answers 409 ALREADY_PAID whatever the token state; the same Idempotency-Key replays the first 200.',
       security: bearerSecurity,
       middleware: [deps.idempotency.route('pay')],

@@ -286,6 +286,30 @@ redis.call('HDEL', REQ, owner)
 return n
 `;
 
+/**
+ * Moves seats from one owner to another in one step, never free in between (the waiting list's
+ * offers: a released reservation's seats go straight to the offer's reservation). A seat of `from`
+ * (held or sold), of `to` already, or with no claim is taken for `to` (MySQL already gave it to
+ * `to`); a third owner's claim is left alone. Seats of a section not built yet are skipped: the
+ * build reads MySQL, where they are already `to`'s. ARGV: from, to, claim expiry ms, seat ids.
+ */
+export const HAND_OVER = `${COMMON}
+local from, to, expat = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local moved = {}
+for i = 4, #ARGV do
+  local id = ARGV[i]
+  if redis.call('HEXISTS', POS, id) == 1 then
+    local o = redis.call('HGET', OWN, id)
+    if not o or o == from or o == ('sold:' .. from) or o == to then
+      take(id, to, expat)
+      moved[#moved + 1] = id
+    end
+  end
+end
+if #moved > 0 then redis.call('HSET', BY, to, table.concat(moved, ',')) end
+return #moved
+`;
+
 /** Keeps sold seats taken without expiry. ARGV: owner, seat ids. */
 export const MARK_SOLD = `${COMMON}
 local owner = ARGV[1]

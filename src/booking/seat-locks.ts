@@ -2,7 +2,7 @@ import Redlock from 'redlock';
 import type { Metrics } from '../platform/observability/metrics.js';
 import type { Redis } from '../platform/redis.js';
 import { mysqlClaim, sectionLayouts, type InventorySeat } from './seat-inventory-layout.js';
-import { ACQUIRE, ALLOCATE, BUILD_SECTION, COUNTS, MARK_SOLD, RELEASE } from './seat-inventory-script.js';
+import { ACQUIRE, ALLOCATE, BUILD_SECTION, COUNTS, HAND_OVER, MARK_SOLD, RELEASE } from './seat-inventory-script.js';
 
 /**
  * The fast front door of a hold: the schedule's seat inventory in Redis (per-row free maps, free
@@ -19,6 +19,12 @@ export interface SeatLocks {
   release(scheduleId: number, seatIds: number[], owner: string): Promise<void>;
   /** Keeps sold seats taken without expiry so later buyers are refused in Redis too. */
   markSold(scheduleId: number, seatIds: number[], owner: string): Promise<void>;
+  /**
+   * Moves the locks of `from` (held or sold) to `to` in one step, never free in between: seats the
+   * waiting list takes from a released reservation (src/waitlist). A lock already gone is taken too
+   * (MySQL already gave the seat to `to`); a lock of a third owner is left alone.
+   */
+  handOver(scheduleId: number, seatIds: number[], from: string, to: string, ttlMs: number): Promise<void>;
 }
 
 /** What a best-available request asks the allocator for. */
@@ -66,6 +72,7 @@ interface InventoryCommands {
   seatInvAcquire(key: string, ...args: Array<string | number>): Promise<Array<string | number>>;
   seatInvRelease(key: string, ...args: Array<string | number>): Promise<number>;
   seatInvMarkSold(key: string, ...args: Array<string | number>): Promise<number>;
+  seatInvHandOver(key: string, ...args: Array<string | number>): Promise<number>;
   seatInvBuild(key: string, ...args: Array<string | number>): Promise<number>;
   seatInvCounts(key: string, ...args: Array<string | number>): Promise<Array<string | number>>;
 }
@@ -95,6 +102,7 @@ export class RedisSeatLocks implements SeatAllocator {
     redis.defineCommand('seatInvAcquire', { numberOfKeys: 1, lua: ACQUIRE });
     redis.defineCommand('seatInvRelease', { numberOfKeys: 1, lua: RELEASE });
     redis.defineCommand('seatInvMarkSold', { numberOfKeys: 1, lua: MARK_SOLD });
+    redis.defineCommand('seatInvHandOver', { numberOfKeys: 1, lua: HAND_OVER });
     redis.defineCommand('seatInvBuild', { numberOfKeys: 1, lua: BUILD_SECTION });
     redis.defineCommand('seatInvCounts', { numberOfKeys: 1, lua: COUNTS });
     this.cmd = redis as unknown as InventoryCommands;
@@ -157,6 +165,12 @@ export class RedisSeatLocks implements SeatAllocator {
   async markSold(scheduleId: number, seatIds: number[], owner: string) {
     if (seatIds.length === 0) return;
     await this.cmd.seatInvMarkSold(baseKey(scheduleId), owner, ...seatIds);
+  }
+
+  /** `ttlMs` is the whole claim (the offer's payment window plus its margin), not grown by CLAIM_GRACE_MS. */
+  async handOver(scheduleId: number, seatIds: number[], from: string, to: string, ttlMs: number) {
+    if (seatIds.length === 0) return;
+    await this.cmd.seatInvHandOver(baseKey(scheduleId), from, to, Date.now() + ttlMs, ...seatIds);
   }
 
   async counts(scheduleId: number): Promise<SectionCount[]> {

@@ -156,6 +156,20 @@ export class CatalogRepository {
     return seatCountsOf(await this.db.select({ status: seats.status, n: count() }).from(seats).where(eq(seats.scheduleId, scheduleId)).groupBy(seats.status));
   }
 
+  /**
+   * Seats of a schedule of one tier and/or section (null = any): how many there are and how many are
+   * AVAILABLE now. The waiting list's join check, run inside its transaction (`db`).
+   */
+  async seatCountsMatching(scheduleId: number, filter: { tier: string | null; section: string | null }, db: DbOrTx = this.db): Promise<{ total: number; available: number }> {
+    const rows = await db
+      .select({ status: seats.status, n: count() })
+      .from(seats)
+      .where(and(eq(seats.scheduleId, scheduleId), filter.tier === null ? undefined : eq(seats.tier, filter.tier), filter.section === null ? undefined : eq(seats.section, filter.section)))
+      .groupBy(seats.status);
+    const counts = seatCountsOf(rows);
+    return { total: counts.available + counts.held + counts.sold, available: counts.available };
+  }
+
   /** Lowest and highest seat id of a schedule and how many seats it has (seat maps never change). */
   async seatIdSpan(scheduleId: number): Promise<{ min: number; max: number; count: number }> {
     const [row] = await this.db.select({ min: min(seats.id), max: max(seats.id), n: count() }).from(seats).where(eq(seats.scheduleId, scheduleId));

@@ -8,6 +8,7 @@ import type { domainEvents } from './schema.js';
  * Bump `schemaVersion` (and keep the old schema readable) when a payload changes shape.
  */
 const seat = heldSeatSchema;
+const waitlistEntryRef = { entryId: z.number().int(), userId: z.number().int(), scheduleId: z.number().int() };
 const reservationRef = { reservationId: z.string(), userId: z.number().int(), scheduleId: z.number().int() };
 
 export const eventCatalog = {
@@ -44,6 +45,24 @@ export const eventCatalog = {
       reason: z.string(),
     }),
   },
+  // Waiting list (src/waitlist, docs/waitlist.md): aggregate `entry-<id>` per entry, `schedule-<id>` for a closed list.
+  // Each entry event names its buyer (userId), so it reaches their SSE stream.
+  WaitlistJoined: {
+    aggregateType: 'waitlist',
+    schemaVersion: 1,
+    payload: z.object({ ...waitlistEntryRef, quantity: z.number().int(), tier: z.string().nullable(), section: z.string().nullable() }),
+  },
+  WaitlistOfferMade: {
+    aggregateType: 'waitlist',
+    schemaVersion: 1,
+    payload: z.object({ ...waitlistEntryRef, reservationId: z.string(), seatIds: z.array(z.number().int()), expiresAt: z.string() }),
+  },
+  WaitlistEntryChanged: {
+    aggregateType: 'waitlist',
+    schemaVersion: 1,
+    payload: z.object({ ...waitlistEntryRef, status: z.string(), quantity: z.number().int(), reason: z.string() }),
+  },
+  WaitlistClosed: { aggregateType: 'waitlist', schemaVersion: 1, payload: z.object({ scheduleId: z.number().int(), entriesClosed: z.number().int() }) },
   UserRegistered: { aggregateType: 'user', schemaVersion: 1, payload: z.object({ userId: z.number().int(), role: z.string() }) },
   SecurityEvent: { aggregateType: 'security', schemaVersion: 1, payload: z.object({ kind: z.string(), userId: z.number().int().nullable(), ip: z.string().nullable(), detail: z.string() }) },
   ConcertCreated: { aggregateType: 'concert', schemaVersion: 1, payload: z.object({ concertId: z.number().int(), title: z.string(), scheduleIds: z.array(z.number().int()), seatCount: z.number().int(), adminId: z.number().int().nullable() }) },

@@ -50,6 +50,9 @@ import { IdempotencyStore } from '../platform/http/idempotency.js';
 import { clientIpResolver, rateLimit, RateLimiter } from '../platform/http/rate-limit.js';
 import { BrowserSessions, isLocalOrigin } from '../web/session.js';
 import { webRoutes } from '../web/routes.js';
+import { WaitlistRepository } from '../waitlist/repository.js';
+import { waitlistRoutes } from '../waitlist/routes.js';
+import { WaitlistService } from '../waitlist/service.js';
 import { AesGcmPayloadCodec } from '../platform/temporal-codec.js';
 import type { Logger } from '../platform/observability/logger.js';
 import type { Metrics } from '../platform/observability/metrics.js';
@@ -96,7 +99,9 @@ export function buildApiApp(deps: ApiDeps) {
   const clientIp = clientIpResolver(config.TRUST_PROXY_HOPS);
   const catalog = new CatalogRepository(db);
   const seatMaps = new SeatMapCache(redis, catalog, config.SEAT_MAP_CACHE_TTL_SECONDS, metrics);
-  const reservations = new ReservationRepository(db);
+  const waitlistRepo = new WaitlistRepository(db, { offerTtlMs: config.WAITLIST_OFFER_TTL_SECONDS * 1000 }, catalog);
+  const reservations = new ReservationRepository(db, waitlistRepo);
+  const waitlist = new WaitlistService(catalog, waitlistRepo, reservations);
   const wallets = new WalletRepository(db, { maxBalance: config.WALLET_MAX_BALANCE }, reservations);
   const idempotency = new IdempotencyStore(db, config.IDEMPOTENCY_TTL_SECONDS);
   const booking = new BookingService(catalog, reservations, new ReservationWorkflows(deps.temporal, config.TEMPORAL_TASK_QUEUE), new RedisSeatLocks(redis, catalog, metrics), {
@@ -161,7 +166,20 @@ export function buildApiApp(deps: ApiDeps) {
   app.route(v1, catalogRoutes({ catalog, seatMaps }));
   app.route(v1, availabilityRoutes({ booking }));
   app.route(v1, walletRoutes({ wallets, idempotency, auth, maxCharge: config.WALLET_MAX_CHARGE, rateLimit: limits?.booking }));
-  app.route(v1, bookingRoutes({ booking, reservations, idempotency, auth, admission, maxSeatsPerReservation: config.MAX_SEATS_PER_RESERVATION, rateLimit: limits?.booking }));
+  app.route(
+    v1,
+    bookingRoutes({
+      booking,
+      reservations,
+      idempotency,
+      auth,
+      admission,
+      isWaitlistOffer: (id) => waitlistRepo.isOffer(id),
+      maxSeatsPerReservation: config.MAX_SEATS_PER_RESERVATION,
+      rateLimit: limits?.booking,
+    }),
+  );
+  app.route(v1, waitlistRoutes({ waitlist, idempotency, auth, rateLimit: limits?.booking }));
   app.route(v1, adminRoutes({ catalog, booking, audit, auth, idempotency, auditForbidden: forbidden }));
   app.route(
     v1,
@@ -214,7 +232,7 @@ export function buildApiApp(deps: ApiDeps) {
   app.route('/', swaggerUiRoutes('/openapi.json'));
   app.route('/', webRoutes({ sessions, tokens, identity, seatMaps, catalog, maxSeatsPerReservation: config.MAX_SEATS_PER_RESERVATION, clientIp, seatStreamIntervalMs: config.WEB_SEAT_STREAM_INTERVAL_MS }));
 
-  return { app, services: { versions, audit, identity, catalog, seatMaps, reservations, wallets, booking, tokens, cipher, notifications, queue, tickets } };
+  return { app, services: { versions, audit, identity, catalog, seatMaps, reservations, wallets, booking, tokens, cipher, notifications, queue, tickets, waitlist, waitlistRepo } };
 }
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest();

@@ -6,6 +6,7 @@ import { bundleWorkflowCode, Worker, type WorkerOptions } from '@temporalio/work
 import { createActivities, type BookingActivities } from '../../activities/index.js';
 import { SWEEPER_SCHEDULE_ID, SWEEPER_WORKFLOW_ID, SWEEPER_WORKFLOW_TYPE } from '../../workflows/contract.js';
 import { ReservationRepository } from '../booking/repository.js';
+import { ReservationWorkflows } from '../booking/reservation-workflows.js';
 import { RedisSeatLocks } from '../booking/seat-locks.js';
 import { CatalogRepository } from '../catalog/repository.js';
 import { SeatMapCache } from '../catalog/seat-map-cache.js';
@@ -16,9 +17,8 @@ import type { Metrics } from '../platform/observability/metrics.js';
 import type { Redis } from '../platform/redis.js';
 import { encryptedDataConverter } from '../platform/temporal-codec.js';
 import { queueCloser, queueSettledHook } from '../queue/wiring.js';
-import { noWaitingList, type WaitingListCloser } from '../../activities/schedule-cancellation.js';
-import { ReservationWorkflows } from '../booking/reservation-workflows.js';
 import { ScheduleLifecycle } from '../catalog/lifecycle.js';
+import { WaitlistRepository } from '../waitlist/repository.js';
 
 export const workflowsPath = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
 
@@ -48,15 +48,18 @@ export interface WorkerDeps {
   /** Tests replace single activities (fault injection); production passes nothing. */
   overrideActivities?: (activities: BookingActivities) => Partial<BookingActivities>;
   onReservationSettled?: (r: { reservationId: string; scheduleId: number; userId: number; outcome: 'CONFIRMED' | 'RELEASED' }) => Promise<void>;
-  /** Closes a cancelled performance's waiting list (default: none exists yet). */
-  waitingList?: WaitingListCloser;
 }
 
 export function buildActivities(deps: Omit<WorkerDeps, 'connection' | 'workflowBundle'>): BookingActivities {
   const catalog = new CatalogRepository(deps.db);
-  const reservations = new ReservationRepository(deps.db);
+  // Released seats go to the schedule's waiting list first, inside the release transaction (docs/waitlist.md).
+  const waitlist = new WaitlistRepository(deps.db, { offerTtlMs: deps.config.WAITLIST_OFFER_TTL_SECONDS * 1000 }, catalog);
+  const reservations = new ReservationRepository(deps.db, waitlist);
+  const reservationWorkflows = new ReservationWorkflows(deps.client, deps.config.TEMPORAL_TASK_QUEUE);
   const activities = createActivities({
     reservations,
+    startOffer: (offer) => reservationWorkflows.startOffer(offer),
+    offerLockTtlMs: deps.config.WAITLIST_OFFER_TTL_SECONDS * 1000 + 30_000,
     wallets: new WalletRepository(deps.db, { maxBalance: deps.config.WALLET_MAX_BALANCE }, reservations),
     seatLocks: new RedisSeatLocks(deps.redis),
     seatMaps: new SeatMapCache(deps.redis, catalog, deps.config.SEAT_MAP_CACHE_TTL_SECONDS, deps.metrics),
@@ -68,10 +71,9 @@ export function buildActivities(deps: Omit<WorkerDeps, 'connection' | 'workflowB
     onReservationSettled: deps.onReservationSettled ?? queueSettledHook({ ...deps, liveHolds: (userId, scheduleId) => reservations.liveHolds(userId, scheduleId) }),
     cancellation: {
       lifecycle: new ScheduleLifecycle(deps.db),
-      holds: new ReservationWorkflows(deps.client, deps.config.TEMPORAL_TASK_QUEUE),
+      holds: reservationWorkflows,
       closeQueue: queueCloser(deps),
-      // The waiting list's own capability plugs in here (issue 11 part 1); until then nothing to close.
-      waitingList: deps.waitingList ?? noWaitingList,
+      waitingList: { close: async (scheduleId) => void (await waitlist.closeWaitingList(scheduleId)) },
     },
   });
   return { ...activities, ...(deps.overrideActivities?.(activities) ?? {}) };

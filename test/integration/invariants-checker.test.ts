@@ -142,6 +142,7 @@ describe('invariant checker', () => {
       () => q(`UPDATE reservations SET expires_at = ?, status = ? WHERE id = ?`, [r!.expires_at, r!.status, ids.refunded]),
     );
   });
+
   it('ties every ticket to exactly one confirmed seat of its reservation (invariant 8)', async () => {
     const [t] = await q(`SELECT * FROM tickets WHERE reservation_id = ? ORDER BY seat_id LIMIT 1`, [ids.sold]);
     const restoreTicket = () =>
@@ -200,5 +201,44 @@ describe('invariant checker', () => {
     await expectCaught(/wallet ledger and wallet events differ/, () => q(`UPDATE wallet_ledger SET amount = 1000, balance_after = balance_after + 2000 WHERE id = ?`, [l!.id]), () => q(`UPDATE wallet_ledger SET amount = -1000, balance_after = balance_after - 2000 WHERE id = ?`, [l!.id]));
     await expectCaught(/wallet adjustment without its AdminAction/, () => q(`UPDATE domain_events SET type = 'AdminNoted' WHERE id = ?`, [action!.id]), () => q(`UPDATE domain_events SET type = 'AdminAction' WHERE id = ?`, [action!.id]));
     await expectCaught(/ledger chain broken/, () => q(`UPDATE wallet_ledger SET amount = 0 WHERE id = ?`, [l!.id]), () => q(`UPDATE wallet_ledger SET amount = ? WHERE id = ?`, [l!.amount, l!.id]));
+  });
+
+  it('sees the waiting list broken: a wanted seat on the public map, an offer holding other seats, an OFFERED entry without its live offer', async () => {
+    const [{ schedule_id: scheduleId }] = (await q(`SELECT schedule_id FROM seats WHERE id = ?`, [ids.seat])) as [{ schedule_id: number }];
+    const clear = async () => {
+      await q(`DELETE FROM waitlist_offers`);
+      await q(`DELETE FROM waitlist_entries`);
+      await q(`DELETE FROM waitlists`);
+    };
+    const entry = async (status: string, offer: string | null) =>
+      q(`INSERT INTO waitlist_entries (schedule_id, user_id, quantity, status, offer_reservation_id, active_user_id, created_at) VALUES (?, ?, 1, ?, ?, ?, UTC_TIMESTAMP(3))`, [
+        scheduleId,
+        ids.other,
+        status,
+        offer,
+        status === 'WAITING' || status === 'OFFERED' ? ids.other : null,
+      ]) as unknown as Promise<{ insertId: number }>;
+    const offer = async (reservationId: string, entryId: number, seatIds: string) =>
+      q(`INSERT INTO waitlist_offers (reservation_id, entry_id, schedule_id, user_id, released_from, seat_ids, expires_at, created_at) VALUES (?, ?, ?, ?, 'source', ?, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))`, [
+        reservationId,
+        entryId,
+        scheduleId,
+        ids.other,
+        seatIds,
+      ]);
+    // A WAITING entry (of a buyer with room) while seats it wants are AVAILABLE.
+    await expectCaught(
+      /seat on the public map while a waiting entry/,
+      async () => {
+        await q(`INSERT INTO waitlists (schedule_id, created_at) VALUES (?, UTC_TIMESTAMP(3))`, [scheduleId]);
+        await entry('WAITING', null);
+      },
+      clear,
+    );
+    // An offer whose reservation holds other seats than the offer names.
+    await expectCaught(/offer whose reservation is missing, of another buyer, or holds other seats/, async () => offer(ids.held, (await entry('LEFT', ids.held)).insertId, '[999999]'), clear);
+    // An OFFERED entry whose offer's reservation is no longer HELD (the refunded one).
+    const [{ seat_id: refundedSeat }] = (await q(`SELECT seat_id FROM reservation_seats WHERE reservation_id = ?`, [ids.refunded])) as [{ seat_id: number }];
+    await expectCaught(/OFFERED entry without its live offer/, async () => offer(ids.refunded, (await entry('OFFERED', ids.refunded)).insertId, `[${refundedSeat}]`), clear);
   });
 });

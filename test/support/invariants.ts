@@ -37,7 +37,7 @@ export interface InvariantOptions {
    * The rows the test meant to create. Every check passes on empty tables, so a test that broke
    * before writing anything would pass too; callers state the minimum they expect to exist.
    */
-  atLeast?: { reservations?: number; confirmed?: number; payments?: number; events?: number; tickets?: number; adjustments?: number };
+  atLeast?: { reservations?: number; confirmed?: number; payments?: number; events?: number; tickets?: number; adjustments?: number; waitlistOffers?: number };
 }
 
 /**
@@ -328,6 +328,62 @@ async function checkSnapshot(db: mysql.PoolConnection, opts: InvariantOptions): 
   }
   for (const id of issuedSeats.keys()) issues.push(`TicketsIssued for reservation ${id}, which has no tickets`);
   report(issues, 'tickets and TicketsIssued events differ');
+
+  problems.push(...(await checkWaitlist(db, opts.atLeast?.waitlistOffers)));
+  return problems;
+}
+
+/**
+ * Invariant 8, waiting-list half (issue 11): every seat offered from the waiting list is held by at
+ * most one reservation; an entry has at most one live offer and is OFFERED exactly while it does;
+ * and no seat sits on the public map while a waiting entry with room under its ticket limit wants it.
+ */
+export async function checkWaitlist(pool: mysql.Pool | mysql.PoolConnection, minOffers = 0): Promise<string[]> {
+  const problems: string[] = [];
+  const expect = async (name: string, sql: string) => {
+    const [found] = (await pool.query(sql)) as unknown as [Array<Record<string, unknown>>];
+    if (found.length > 0) problems.push(`${name}: ${JSON.stringify(found.slice(0, 5))}${found.length > 5 ? ` (+${found.length - 5} more)` : ''}`);
+  };
+  const [[c]] = (await pool.query(`SELECT COUNT(*) n FROM waitlist_offers`)) as unknown as [Array<{ n: number }>];
+  if (Number(c!.n) < minOffers) problems.push(`expected at least ${minOffers} waiting-list offers, found ${c!.n}`);
+  await expect(
+    'offered seat held by more than one reservation',
+    `SELECT rs.seat_id, COUNT(DISTINCT r.id) n FROM reservation_seats rs JOIN reservations r ON r.id = rs.reservation_id AND r.status IN ('HELD','CONFIRMED')
+     WHERE rs.seat_id IN (SELECT o_rs.seat_id FROM waitlist_offers o JOIN reservation_seats o_rs ON o_rs.reservation_id = o.reservation_id)
+     GROUP BY rs.seat_id HAVING n > 1`,
+  );
+  await expect(
+    'offer whose reservation is missing, of another buyer, or holds other seats than offered',
+    `SELECT o.reservation_id, o.user_id, r.user_id AS r_user, o.seat_ids, GROUP_CONCAT(rs.seat_id ORDER BY rs.seat_id) AS r_seats
+     FROM waitlist_offers o LEFT JOIN reservations r ON r.id = o.reservation_id LEFT JOIN reservation_seats rs ON rs.reservation_id = o.reservation_id
+     GROUP BY o.reservation_id, o.user_id, r.user_id, o.seat_ids
+     HAVING r.user_id IS NULL OR r.user_id <> o.user_id OR REPLACE(REPLACE(REPLACE(o.seat_ids, '[', ''), ']', ''), ' ', '') <> r_seats`,
+  );
+  await expect(
+    'entry with more than one live offer',
+    `SELECT o.entry_id, COUNT(*) n FROM waitlist_offers o JOIN reservations r ON r.id = o.reservation_id AND r.status = 'HELD' GROUP BY o.entry_id HAVING n > 1`,
+  );
+  await expect(
+    'OFFERED entry without its live offer, or a live offer whose entry moved on',
+    `SELECT e.id, e.status, e.offer_reservation_id, r.id AS offer, r.status AS r_status FROM waitlist_entries e
+     JOIN waitlist_offers o ON o.entry_id = e.id LEFT JOIN reservations r ON r.id = o.reservation_id
+     WHERE (e.status = 'OFFERED' AND e.offer_reservation_id = o.reservation_id AND r.status <> 'HELD')
+        OR (r.status = 'HELD' AND e.status NOT IN ('LEFT','CLOSED') AND (e.status <> 'OFFERED' OR e.offer_reservation_id <> o.reservation_id))`,
+  );
+  await expect(
+    'entry on the list without its active marker, or off it with one',
+    `SELECT id, status, user_id, active_user_id FROM waitlist_entries
+     WHERE (status IN ('WAITING','OFFERED') AND (active_user_id IS NULL OR active_user_id <> user_id)) OR (status NOT IN ('WAITING','OFFERED') AND active_user_id IS NOT NULL)`,
+  );
+  await expect(
+    'seat on the public map while a waiting entry with ticket room wants it',
+    `SELECT e.id AS entry_id, s.id AS seat_id FROM waitlist_entries e
+     JOIN waitlists w ON w.schedule_id = e.schedule_id AND w.closed_at IS NULL
+     JOIN schedules sc ON sc.id = e.schedule_id
+     JOIN seats s ON s.schedule_id = e.schedule_id AND s.status = 'AVAILABLE' AND (e.tier IS NULL OR s.tier = e.tier) AND (e.section IS NULL OR s.section = e.section)
+     WHERE e.status = 'WAITING' AND sc.max_tickets_per_user > (SELECT COUNT(*) FROM reservation_seats rs JOIN reservations r ON r.id = rs.reservation_id
+       WHERE r.user_id = e.user_id AND r.schedule_id = e.schedule_id AND r.status IN ('HELD','CONFIRMED'))`,
+  );
   return problems;
 }
 

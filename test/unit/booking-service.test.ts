@@ -65,6 +65,7 @@ function fakeLocks(acquire: Awaited<ReturnType<SeatLocks['acquire']>> = { ok: tr
     acquire: async () => acquire,
     release: async (_s, seatIds, owner) => void calls.push(`release ${seatIds.join(',')} ${owner}`),
     markSold: async (_s, seatIds, owner) => void calls.push(`markSold ${seatIds.join(',')} ${owner}`),
+    handOver: async (_s, seatIds, from, to) => void calls.push(`handOver ${seatIds.join(',')} ${from} ${to}`),
   };
   return { locks, calls };
 }

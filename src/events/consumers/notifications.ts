@@ -9,7 +9,7 @@ import type { NotificationHub } from '../notification-hub.js';
 import { RecentIds } from '../recent-ids.js';
 
 /** The aggregates whose events a buyer sees on their stream. */
-export const NOTIFIED_AGGREGATES = ['reservation', 'payment', 'wallet', 'queue'] as const;
+export const NOTIFIED_AGGREGATES = ['reservation', 'payment', 'wallet', 'queue', 'waitlist'] as const;
 
 /**
  * Feeds this API process's SSE streams. Each process is its own consumer group, so every process

@@ -36,6 +36,9 @@ const statusByCode: Record<ErrorCode, ContentfulStatusCode> = {
   TICKET_CANCELLED: 409,
   IDEMPOTENCY_KEY_REUSED: 422,
   IDEMPOTENCY_IN_PROGRESS: 409,
+  SEATS_AVAILABLE: 409,
+  ALREADY_ON_WAITLIST: 409,
+  WAITLIST_CLOSED: 409,
   QUEUE_TOKEN_REQUIRED: 403, // not 401: clients read 401 as "refresh my login", and the login is fine
   QUEUE_TOKEN_INVALID: 403,
   QUEUE_NOT_ACTIVE: 403,

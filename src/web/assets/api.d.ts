@@ -218,6 +218,45 @@ export interface Schemas {
     closedAt: string | null;
     reason: string | null;
   };
+  WaitlistEntry: {
+    id: number;
+    scheduleId: number;
+    /** Seats still wanted */
+    quantity: number;
+    tier: string | null;
+    section: string | null;
+    status: "WAITING" | "OFFERED" | "SERVED" | "LEFT" | "EXPIRED" | "DECLINED" | "CLOSED";
+    /** Place in line while WAITING or OFFERED (1 = first); null once off the list */
+    position: number | null;
+    offer: Schemas["WaitlistOffer"];
+    reason: string | null;
+    createdAt: string;
+    closedAt: string | null;
+  };
+  WaitlistOffer: {
+    reservationId: string;
+    /** HELD: pay it (POST /reservations/{id}/payment) or decline it (DELETE /reservations/{id}) before expiresAt */
+    status: "HELD" | "CONFIRMED" | "EXPIRED" | "CANCELLED" | "FAILED" | "REFUNDED";
+    seats: Array<{
+      seatId: number;
+      section: string;
+      row: string;
+      number: number;
+      tier?: string;
+      price: number;
+    }>;
+    amount: number;
+    expiresAt: string;
+  } | null;
+  WaitlistJoinRequest: {
+    scheduleId: number;
+    /** Seats wanted, 1..the schedule's per-buyer ticket limit (less what you already hold or own) */
+    quantity: number;
+    /** Only seats of this price tier */
+    tier?: string;
+    /** Only seats of this section */
+    section?: string;
+  };
   NewConcert: {
     title: string;
     artist: string;
@@ -684,6 +723,32 @@ export interface Operations {
       };
     };
   };
+  /** Own waiting-list entries, newest first, with position and any offer */
+  "GET /api/v1/waitlist": {
+    response: {
+      items: Schemas["WaitlistEntry"][];
+    };
+  };
+  /** Join a performance's waiting list for released seats */
+  "POST /api/v1/waitlist": {
+    headers?: {
+      /** Repeat a request safely: same key and body give the same response */
+      "idempotency-key"?: string;
+    };
+    body: Schemas["WaitlistJoinRequest"];
+    response: Schemas["WaitlistEntry"];
+  };
+  /** Leave the waiting list */
+  "DELETE /api/v1/waitlist/{entryId}": {
+    path: {
+      entryId: number;
+    };
+    headers?: {
+      /** Repeat a request safely: same key and body give the same response */
+      "idempotency-key"?: string;
+    };
+    response: Schemas["WaitlistEntry"];
+  };
   /** Create a concert with schedules and a generated seat map (sections x rows x seats) */
   "POST /api/v1/admin/concerts": {
     headers?: {
@@ -966,7 +1031,7 @@ export interface Operations {
       };
       [event: string]: {
         id: string;
-        type: "ReservationHeld" | "ReservationConfirmed" | "ReservationExpired" | "ReservationCancelled" | "ReservationFailed" | "ReservationRefunded" | "PaymentCompleted" | "PaymentRefunded" | "WalletCharged" | "WalletDebited" | "WalletRefunded" | "QueueTokenAdmitted" | "QueueTokenExpired" | "QueueSaleEnded" | "QueueSaleReopened" | "QueueAdmissionAdjusted" | "UserRegistered" | "SecurityEvent" | "ConcertCreated" | "ConcertUpdated" | "ScheduleChanged" | "AdminAction" | "WalletAdjusted" | "TicketsIssued" | "TicketScanned";
+        type: "ReservationHeld" | "ReservationConfirmed" | "ReservationExpired" | "ReservationCancelled" | "ReservationFailed" | "ReservationRefunded" | "PaymentCompleted" | "PaymentRefunded" | "WalletCharged" | "WalletDebited" | "WalletRefunded" | "QueueTokenAdmitted" | "QueueTokenExpired" | "QueueSaleEnded" | "QueueSaleReopened" | "QueueAdmissionAdjusted" | "WaitlistJoined" | "WaitlistOfferMade" | "WaitlistEntryChanged" | "WaitlistClosed" | "UserRegistered" | "SecurityEvent" | "ConcertCreated" | "ConcertUpdated" | "ScheduleChanged" | "AdminAction" | "WalletAdjusted" | "TicketsIssued" | "TicketScanned";
         schemaVersion: number;
         aggregateType: string;
         aggregateId: string;
