@@ -31,6 +31,8 @@ const T = {
     progress: '대기 진행률', email: '이메일', password: '비밀번호', name: '이름', cancel: '취소', refund: '취소 및 환불', amount: '금액',
     reserved: '예매 일시', seats: '좌석', noReservations: '예매 내역이 없습니다.', cancelled: '취소되었습니다.', loginFirst: '로그인이 필요합니다.',
     signedUp: '가입되었습니다. 로그인해 주세요.',
+    waitlist: '대기 명단', waitlistJoin: '매진 좌석 대기 명단에 등록', joinedWaitlist: (n) => `대기 명단 ${n}번째로 등록했습니다. 좌석이 나오면 내 예매에 선점으로 나타나니 시간 안에 결제하세요.`,
+    waitEntry: (id, n, tier) => `회차 #${id} · ${n}석${tier ? ` · ${tier}` : ''}`, waitPosition: (n) => `대기 ${n}번째`, offerMade: '좌석이 배정되었습니다. 아래 예매에서 결제하세요.', leaveWaitlist: '대기 취소', leftWaitlist: '대기 명단에서 빠졌습니다.',
     bestTitle: '좋은 좌석 자동 배정', freeSeats: '등급별 잔여 좌석', quantity: '매수', tier: '등급', anyTier: '모든 등급', bestHold: '좋은 좌석 선점하기',
     runs: (list) => `붙어 있는 좌석이 부족합니다. 구역별 가장 긴 연속 좌석: ${list || '없음'}`, splitOffer: (n, parts) => `떨어진 좌석으로 ${n}석 (${parts})`, fewerOffer: (n) => `붙어 있는 ${n}석만`,
     offered: (seats, together) => `배정된 좌석: ${seats}${together ? '' : ' (떨어진 좌석)'}`, decline: '다른 좌석 제안받기 (1회)', offerStands: '다른 좌석이 없어 지금 배정된 좌석을 유지합니다.', tickets: '티켓', ticketQr: (seat) => `${seat} 좌석 티켓 QR 코드`, ticketSt: { VALID: '사용 가능', USED: '입장 완료', VOID: '무효' }, dashboard: '판매 현황', newConcert: '공연 등록',
@@ -41,6 +43,7 @@ const T = {
       RESERVATION_EXPIRED: '선점 시간이 지나 결제할 수 없습니다. 좌석을 다시 선택해 주세요.',
       INSUFFICIENT_BALANCE: '지갑 잔액이 부족합니다. 충전 후 다시 결제해 주세요.',
       TICKET_LIMIT: '이 공연의 1인당 구매 한도를 넘습니다.',
+      SEATS_AVAILABLE: '지금 선택할 수 있는 좌석이 있습니다. 대기하지 말고 바로 선점하세요.', ALREADY_ON_WAITLIST: '이미 이 회차의 대기 명단에 있습니다.', WAITLIST_CLOSED: '이 회차의 대기 명단은 마감되었습니다.',
       SOLD_OUT: '남은 좌석이 그만큼 없습니다.', NO_SEATS_TOGETHER: '그 매수만큼 붙어 있는 좌석이 없습니다.', NOT_DECLINABLE: '이 좌석은 다시 제안받을 수 없습니다.',
       TOO_MANY_SEATS: '한 번에 선택할 수 있는 좌석 수를 넘었습니다.',
       SALE_NOT_OPEN: '지금은 판매 기간이 아닙니다.',
@@ -75,6 +78,8 @@ const T = {
     progress: 'Progress', email: 'Email', password: 'Password', name: 'Name', cancel: 'Cancel', refund: 'Cancel and refund', amount: 'Amount',
     reserved: 'Reserved', seats: 'Seats', noReservations: 'No reservations yet.', cancelled: 'Cancelled.', loginFirst: 'Please log in.',
     signedUp: 'Account created. Please log in.',
+    waitlist: 'Waiting list', waitlistJoin: 'Join the waiting list for sold-out seats', joinedWaitlist: (n) => `You are number ${n} on the waiting list. Seats that come back appear as a hold in My reservations: pay before it expires.`,
+    waitEntry: (id, n, tier) => `Performance #${id} · ${n} seat${n === 1 ? '' : 's'}${tier ? ` · ${tier}` : ''}`, waitPosition: (n) => `Number ${n} in line`, offerMade: 'Seats offered: pay for them below.', leaveWaitlist: 'Leave the list', leftWaitlist: 'You left the waiting list.',
     bestTitle: 'Best available seats', freeSeats: 'Free seats per tier', quantity: 'Seats', tier: 'Tier', anyTier: 'Any tier', bestHold: 'Hold the best seats',
     runs: (list) => `Not enough seats together. Longest run per section: ${list || 'none'}`, splitOffer: (n, parts) => `${n} seats, split (${parts})`, fewerOffer: (n) => `Only ${n} together`,
     offered: (seats, together) => `Your seats: ${seats}${together ? '' : ' (split)'}`, decline: 'Offer me other seats (once)', offerStands: 'No other seats fit, so you keep the seats offered.', tickets: 'Tickets', ticketQr: (seat) => `QR code of the ticket for seat ${seat}`, ticketSt: { VALID: 'valid', USED: 'admitted', VOID: 'void' }, dashboard: 'Sales dashboard', newConcert: 'Create a concert',
@@ -85,6 +90,7 @@ const T = {
       RESERVATION_EXPIRED: 'The hold expired, so it cannot be paid. Please choose seats again.',
       INSUFFICIENT_BALANCE: 'Your wallet balance is too low. Top up, then pay again.',
       TICKET_LIMIT: 'That is more tickets than one buyer may have for this performance.',
+      SEATS_AVAILABLE: 'Seats are free right now: hold them instead of waiting.', ALREADY_ON_WAITLIST: 'You are already on this performance\'s waiting list.', WAITLIST_CLOSED: 'The waiting list for this performance is closed.',
       SOLD_OUT: 'Not that many seats are left.', NO_SEATS_TOGETHER: 'No run of that many seats together.', NOT_DECLINABLE: 'These seats cannot be swapped again.',
       TOO_MANY_SEATS: 'Too many seats in one reservation.',
       SALE_NOT_OPEN: 'This performance is not on sale now.',
@@ -376,6 +382,7 @@ async function seatsPage() {
     h('p', { id: 'hint' }, T.pickHint(maxSeats)),
     h('div', { id: 'message', role: 'alert' }),
     bestAvailableForm({ scheduleId, tiers: tiers.map(([tier]) => tier), maxSeats, queueToken, onHeld: held }),
+    waitlistForm(scheduleId, tiers.map(([tier]) => tier), maxSeats),
     legend,
     mapEl,
     summary,
@@ -556,9 +563,19 @@ async function reservationsPage() {
   document.title = `${T.myReservations} · ${T.title}`;
   const { items } = await api('GET /api/v1/reservations', { query: { pageSize: 50 } });
   const rows = await Promise.all(items.map((r) => api('GET /api/v1/reservations/{reservationId}', { path: { reservationId: r.id } })));
+  const { items: entries } = await api('GET /api/v1/waitlist');
+  const live = entries.filter((e) => e.status === 'WAITING' || e.status === 'OFFERED');
   render(
     h('h1', {}, T.myReservations),
     h('div', { id: 'message', role: 'alert' }),
+    live.length ? h('section', { 'aria-labelledby': 'waitlist-title' }, h('h2', { id: 'waitlist-title' }, T.waitlist), h('ul', { class: 'cards', id: 'waitlist' }, live.map((e) => {
+      const leave = h('button', { type: 'button', onclick: async () => {
+        leave.disabled = true;
+        try { await api('DELETE /api/v1/waitlist/{entryId}', { path: { entryId: e.id } }); leave.closest('li')?.remove(); message(T.leftWaitlist, 'success'); } catch (err) { message(errorText(err), 'error'); leave.disabled = false; }
+      } }, T.leaveWaitlist);
+      return h('li', { class: 'card', 'data-entry': e.id, 'data-status': e.status }, h('p', {}, T.waitEntry(e.scheduleId, e.quantity, e.tier)),
+        h('p', { class: 'status' }, e.status === 'OFFERED' ? T.offerMade : T.waitPosition(e.position)), leave);
+    }))) : null,
     rows.length === 0 ? h('p', {}, T.noReservations) : h('ul', { class: 'cards', id: 'reservations' }, rows.map((r) => {
       const status = h('p', { class: 'status' }, `${T.status}: ${T.st[r.status] ?? r.status}`);
       const cancel = r.status === 'HELD' || r.status === 'CONFIRMED'
@@ -573,12 +590,20 @@ async function reservationsPage() {
           } catch (e) { message(errorText(e), 'error'); cancel.disabled = false; }
         } }, r.status === 'CONFIRMED' ? T.refund : T.cancel)
         : null;
+      // A hold can be paid here too: a waiting-list offer needs no waiting-room pass; a hold made on the seat page sends its pass.
+      const pay = r.status === 'HELD' ? h('button', { type: 'button', class: 'primary', onclick: async () => {
+        pay.disabled = true;
+        try {
+          await api('POST /api/v1/reservations/{reservationId}/payment', { path: { reservationId: r.id }, headers: { 'x-queue-token': sessionStorage.getItem(`queue:${r.scheduleId}`) ?? undefined } });
+          location.reload();
+        } catch (e) { message(errorText(e), 'error'); pay.disabled = false; }
+      } }, `${T.pay} (${money(r.amount)} · ${when(r.expiresAt)})`) : null;
       return h('li', { class: 'card', 'data-reservation': r.id, 'data-status': r.status },
         h('h2', {}, r.seats.map((s) => `${s.section}-${s.row}-${s.number}`).join(', ')),
         status,
         h('p', {}, `${T.amount}: ${money(r.amount)} · ${T.reserved}: ${when(r.createdAt)}`),
         r.status === 'CONFIRMED' ? ticketsOf(r) : null,
-        cancel);
+        pay, cancel);
     })),
   );
 }
@@ -720,6 +745,26 @@ function ticketsOf(reservation) {
       h('p', { class: 'code' }, h('code', {}, t.code)));
   })), (e) => list.replaceChildren(h('li', { class: 'message error' }, errorText(e))));
   return list;
+}
+
+/**
+ * The waiting list (issue 11 part 1), under the seat map: wait for seats that come back after a
+ * sell-out (quantity, tier). The API refuses while a matching seat is free (SEATS_AVAILABLE: hold it
+ * instead). An offer becomes a hold of yours, paid or declined on My reservations.
+ * @param {number} scheduleId @param {string[]} tiers @param {number} maxSeats
+ */
+function waitlistForm(scheduleId, tiers, maxSeats) {
+  const quantity = h('select', { id: 'wait-quantity' }, Array.from({ length: maxSeats }, (_, i) => h('option', { value: i + 1 }, String(i + 1))));
+  const tier = h('select', { id: 'wait-tier' }, h('option', { value: '' }, T.anyTier), tiers.map((t) => h('option', { value: t }, t)));
+  return h('details', { id: 'waitlist-join' }, h('summary', {}, T.waitlistJoin),
+    h('form', { class: 'inline', onsubmit: async (e) => {
+      e.preventDefault();
+      if (needLogin()) return;
+      try {
+        const entry = await api('POST /api/v1/waitlist', { body: { scheduleId, quantity: Number(quantity.value), ...(tier.value ? { tier: tier.value } : {}) } });
+        message(T.joinedWaitlist(entry.position), 'success');
+      } catch (err) { message(errorText(err), 'error'); }
+    } }, h('label', { for: 'wait-quantity' }, T.quantity), quantity, h('label', { for: 'wait-tier' }, T.tier), tier, h('button', { type: 'submit' }, T.waitlistJoin)));
 }
 
 /** What the organiser's pages (organiser.js) use of this script. */
