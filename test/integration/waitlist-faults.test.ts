@@ -1,12 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { ChildProcess } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReleaseInput } from '../../src/booking/contracts.js';
 import { createTestContext, eventually, type TestContext } from '../support/harness.js';
 import { checkInvariants } from '../support/invariants.js';
+import { kill9, startWorkerProcess } from '../support/worker-process.js';
 import { seatClaim } from '../support/seat-inventory.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 type User = Awaited<ReturnType<TestContext['createUser']>>;
 
 const helpers = (ctx: () => TestContext) => ({
@@ -88,38 +87,10 @@ describe('waiting list: worker process killed', () => {
   const workers: ChildProcess[] = [];
   const h = helpers(() => ctx);
 
-  const startWorkerProcess = async (): Promise<ChildProcess> => {
-    const env = {
-      ...process.env,
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'info',
-      MYSQL_URL: ctx.config.MYSQL_URL,
-      REDIS_URL: ctx.config.REDIS_URL,
-      REDIS_PREFIX: ctx.config.REDIS_PREFIX,
-      TEMPORAL_ADDRESS: ctx.config.TEMPORAL_ADDRESS,
-      TEMPORAL_TASK_QUEUE: ctx.config.TEMPORAL_TASK_QUEUE,
-      KAFKA_BROKERS: ctx.config.KAFKA_BROKERS.join(','),
-      HOLD_TTL_SECONDS: String(ctx.config.HOLD_TTL_SECONDS),
-      WAITLIST_OFFER_TTL_SECONDS: String(ctx.config.WAITLIST_OFFER_TTL_SECONDS),
-      WORKER_METRICS_PORT: '0',
-      WORKER_SDK_METRICS_PORT: '0',
-      SWEEPER_ENABLED: 'false',
-      WORKFLOW_BUNDLE_PATH: inject('stack').workflowBundlePath,
-    };
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main/worker.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const startWorker = async (): Promise<ChildProcess> => {
+    const child = await startWorkerProcess(ctx.config, { WAITLIST_OFFER_TTL_SECONDS: String(ctx.config.WAITLIST_OFFER_TTL_SECONDS) });
     workers.push(child);
-    let output = '';
-    child.stdout!.on('data', (d) => (output += d));
-    child.stderr!.on('data', (d) => (output += d));
-    await eventually(async () => {
-      if (child.exitCode !== null) throw new Error(`worker exited: ${output.slice(-2000)}`);
-      return output.includes('worker started');
-    }, 60_000);
     return child;
-  };
-  const kill9 = async (child: ChildProcess) => {
-    child.kill('SIGKILL');
-    await eventually(async () => child.exitCode !== null || child.signalCode !== null, 10_000);
   };
 
   beforeAll(async () => {
@@ -133,14 +104,14 @@ describe('waiting list: worker process killed', () => {
   it('a hold that expires across a kill goes to the first entry; its unpaid offer, across another kill, to the next, who pays', async () => {
     const [holder, bea, cal] = await Promise.all([ctx.createUser(), ctx.createUser(), ctx.createUser({ balance: 50_000 })]);
     const { scheduleId, seatIds } = await ctx.createSchedule({ rows: 1, seatsPerRow: 1 });
-    const first = await startWorkerProcess();
+    const first = await startWorker();
     const held = await h.hold(holder, scheduleId, seatIds);
     expect(held.status).toBe(201);
     expect((await h.join(bea, scheduleId)).status).toBe(201);
     expect((await h.join(cal, scheduleId)).status).toBe(201);
     await kill9(first);
 
-    const second = await startWorkerProcess();
+    const second = await startWorker();
     const beaOffer = await eventually(async () => {
       const e = await h.entryOf(bea, scheduleId);
       return e?.status === 'OFFERED' && e;
@@ -151,7 +122,7 @@ describe('waiting list: worker process killed', () => {
     await eventually(async () => (await ctx.temporal.workflow.getHandle(`reservation-${beaOffer.offer.reservationId}`).query<{ status: string }>('state')).status === 'HELD', 30_000);
     await kill9(second);
 
-    await startWorkerProcess();
+    await startWorker();
     // Bea does not pay: her offer expires on the new worker and the seat goes to Cal, never public.
     const calOffer = await eventually(async () => {
       const e = await h.entryOf(cal, scheduleId);
