@@ -2,6 +2,8 @@
  * Waiting-list rules, pure (no I/O, no clock): who may join, which released seats an entry wants,
  * how many it gets, and what an entry becomes when its offer ends.
  */
+import type { ReleasedSeat } from '../booking/waitlist-port.js';
+
 export const entryStatuses = ['WAITING', 'OFFERED', 'SERVED', 'LEFT', 'EXPIRED', 'DECLINED', 'CLOSED'] as const;
 export type EntryStatus = (typeof entryStatuses)[number];
 /** On the list: waiting for seats, or holding an offer. Everything else has left it. */
@@ -13,14 +15,8 @@ export interface SeatFilter {
   section: string | null;
 }
 
-export interface ReleasedSeat {
-  seatId: number;
-  section: string;
-  tier: string;
-  row: string;
-  number: number;
-  price: number;
-}
+/** A seat a release gave back, as booking's port describes it. */
+export type { ReleasedSeat };
 
 export const wants = (entry: SeatFilter, seat: Pick<ReleasedSeat, 'tier' | 'section'>) =>
   (entry.tier === null || entry.tier === seat.tier) && (entry.section === null || entry.section === seat.section);
