@@ -606,6 +606,24 @@ async function reservationsPage() {
         pay, cancel);
     })),
   );
+  watchForOffers(live.filter((e) => e.status === 'WAITING').map((e) => e.id));
+}
+
+/** @type {EventSource | undefined} */
+let offerStream;
+/** While entries wait, a seat offered to one of them (WaitlistOfferMade on the buyer's stream) redraws the page with the offer. */
+function watchForOffers(waiting) {
+  offerStream?.close();
+  if (waiting.length === 0) return;
+  const stream = new EventSource('/api/v1/events/stream');
+  offerStream = stream;
+  const redraw = () => { stream.close(); void reservationsPage(); };
+  // A live stream does not replay what came before it: look once more when it is ready.
+  stream.addEventListener('ready', async () => {
+    const { items } = await api('GET /api/v1/waitlist');
+    if (items.some((e) => waiting.includes(e.id) && e.status !== 'WAITING')) redraw();
+  });
+  stream.addEventListener('WaitlistOfferMade', redraw);
 }
 
 function formField(id, label, attrs) {
