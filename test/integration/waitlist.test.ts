@@ -14,6 +14,40 @@ import { startRelay } from '../support/kafka.js';
 
 type User = Awaited<ReturnType<TestContext['createUser']>>;
 
+/** The API calls these tests make, as a client makes them (one set per describe's context). */
+function client(ctx: () => TestContext) {
+  const hold = (u: User, scheduleId: number, seatIds: number[]) => ctx().request('POST', '/api/v1/reservations', { token: u.token, body: { scheduleId, seatIds } });
+  const cancel = (u: User, reservationId: string) => ctx().request('DELETE', `/api/v1/reservations/${reservationId}`, { token: u.token });
+  /**
+   * A cancel as a client makes it under load: a 503 (the answer did not come within the request
+   * deadline) is retried with the same Idempotency-Key until the decision is known.
+   */
+  const cancelRetrying = (u: User, reservationId: string) =>
+    eventually(async () => {
+      const r = await ctx().request('DELETE', `/api/v1/reservations/${reservationId}`, { token: u.token, headers: { 'idempotency-key': `cancel-${reservationId}` } });
+      return r.status === 503 || r.body?.code === 'IDEMPOTENCY_IN_PROGRESS' ? undefined : r;
+    }, 60_000, 250);
+  const pay = (u: User, reservationId: string) => ctx().request('POST', `/api/v1/reservations/${reservationId}/payment`, { token: u.token });
+  const join = (u: User, body: Record<string, unknown>) => ctx().request('POST', '/api/v1/waitlist', { token: u.token, body });
+  const entryOf = async (u: User, scheduleId: number) => {
+    const r = await ctx().request('GET', '/api/v1/waitlist', { token: u.token });
+    expect(r.status).toBe(200);
+    return r.body.items.find((e: { scheduleId: number }) => e.scheduleId === scheduleId);
+  };
+  const offered = (u: User, scheduleId: number) =>
+    eventually(async () => {
+      const e = await entryOf(u, scheduleId);
+      return e?.status === 'OFFERED' && e.offer?.status === 'HELD' && e;
+    }, 20_000);
+  const seatRows = async (seatIds: number[]) => {
+    const [rows] = await ctx().pool.query('SELECT id, status, reservation_id FROM seats WHERE id IN (?) ORDER BY id', [seatIds]);
+    return rows as Array<{ id: number; status: string; reservation_id: string | null }>;
+  };
+  const publicSeats = async (scheduleId: number) =>
+    (await ctx().request('GET', `/api/v1/schedules/${scheduleId}/seats?status=AVAILABLE`)).body.items.map((s: { id: number }) => s.id) as number[];
+  return { hold, cancel, cancelRetrying, pay, join, entryOf, offered, seatRows, publicSeats };
+}
+
 /**
  * The waiting list for released seats (issue 11 part 1, docs/waitlist.md) on the real stack: holds
  * are long (nothing expires by accident); offers last OFFER_TTL_S so expiry is part of the test.
@@ -51,35 +85,7 @@ describe('waiting list for released seats', () => {
     await ctx?.close();
   });
 
-  const hold = (u: User, scheduleId: number, seatIds: number[]) => ctx.request('POST', '/api/v1/reservations', { token: u.token, body: { scheduleId, seatIds } });
-  const cancel = (u: User, reservationId: string) => ctx.request('DELETE', `/api/v1/reservations/${reservationId}`, { token: u.token });
-  /**
-   * A cancel as a client makes it under load: a 503 (the answer did not come within the request
-   * deadline) is retried with the same Idempotency-Key until the decision is known.
-   */
-  const cancelRetrying = (u: User, reservationId: string) =>
-    eventually(async () => {
-      const r = await ctx.request('DELETE', `/api/v1/reservations/${reservationId}`, { token: u.token, headers: { 'idempotency-key': `cancel-${reservationId}` } });
-      return r.status === 503 || r.body?.code === 'IDEMPOTENCY_IN_PROGRESS' ? undefined : r;
-    }, 60_000, 250);
-  const pay = (u: User, reservationId: string) => ctx.request('POST', `/api/v1/reservations/${reservationId}/payment`, { token: u.token });
-  const join = (u: User, body: Record<string, unknown>) => ctx.request('POST', '/api/v1/waitlist', { token: u.token, body });
-  const entryOf = async (u: User, scheduleId: number) => {
-    const r = await ctx.request('GET', '/api/v1/waitlist', { token: u.token });
-    expect(r.status).toBe(200);
-    return r.body.items.find((e: { scheduleId: number }) => e.scheduleId === scheduleId);
-  };
-  const offered = (u: User, scheduleId: number) =>
-    eventually(async () => {
-      const e = await entryOf(u, scheduleId);
-      return e?.status === 'OFFERED' && e.offer?.status === 'HELD' && e;
-    }, 20_000);
-  const seatRows = async (seatIds: number[]) => {
-    const [rows] = await ctx.pool.query('SELECT id, status, reservation_id FROM seats WHERE id IN (?) ORDER BY id', [seatIds]);
-    return rows as Array<{ id: number; status: string; reservation_id: string | null }>;
-  };
-  const publicSeats = async (scheduleId: number) =>
-    (await ctx.request('GET', `/api/v1/schedules/${scheduleId}/seats?status=AVAILABLE`)).body.items.map((s: { id: number }) => s.id) as number[];
+  const { hold, cancel, pay, join, entryOf, offered, seatRows, publicSeats } = client(() => ctx);
 
   it('offers released seats to the earliest matching entry only, never publicly; a decline and an expiry pass them on; with no match they go public', async () => {
     const [holder, bea, cal, dan] = await Promise.all([ctx.createUser(), ctx.createUser({ balance: 100_000 }), ctx.createUser(), ctx.createUser()]);
@@ -285,35 +291,7 @@ describe('waiting list under concurrency', () => {
     await ctx?.close();
   });
 
-  const hold = (u: User, scheduleId: number, seatIds: number[]) => ctx.request('POST', '/api/v1/reservations', { token: u.token, body: { scheduleId, seatIds } });
-  const cancel = (u: User, reservationId: string) => ctx.request('DELETE', `/api/v1/reservations/${reservationId}`, { token: u.token });
-  /**
-   * A cancel as a client makes it under load: a 503 (the answer did not come within the request
-   * deadline) is retried with the same Idempotency-Key until the decision is known.
-   */
-  const cancelRetrying = (u: User, reservationId: string) =>
-    eventually(async () => {
-      const r = await ctx.request('DELETE', `/api/v1/reservations/${reservationId}`, { token: u.token, headers: { 'idempotency-key': `cancel-${reservationId}` } });
-      return r.status === 503 || r.body?.code === 'IDEMPOTENCY_IN_PROGRESS' ? undefined : r;
-    }, 60_000, 250);
-  const pay = (u: User, reservationId: string) => ctx.request('POST', `/api/v1/reservations/${reservationId}/payment`, { token: u.token });
-  const join = (u: User, body: Record<string, unknown>) => ctx.request('POST', '/api/v1/waitlist', { token: u.token, body });
-  const entryOf = async (u: User, scheduleId: number) => {
-    const r = await ctx.request('GET', '/api/v1/waitlist', { token: u.token });
-    expect(r.status).toBe(200);
-    return r.body.items.find((e: { scheduleId: number }) => e.scheduleId === scheduleId);
-  };
-  const offered = (u: User, scheduleId: number) =>
-    eventually(async () => {
-      const e = await entryOf(u, scheduleId);
-      return e?.status === 'OFFERED' && e.offer?.status === 'HELD' && e;
-    }, 20_000);
-  const seatRows = async (seatIds: number[]) => {
-    const [rows] = await ctx.pool.query('SELECT id, status, reservation_id FROM seats WHERE id IN (?) ORDER BY id', [seatIds]);
-    return rows as Array<{ id: number; status: string; reservation_id: string | null }>;
-  };
-  const publicSeats = async (scheduleId: number) =>
-    (await ctx.request('GET', `/api/v1/schedules/${scheduleId}/seats?status=AVAILABLE`)).body.items.map((s: { id: number }) => s.id) as number[];
+  const { hold, cancelRetrying, pay, join, entryOf } = client(() => ctx);
 
   it('concurrent releases, joins, payments and declines never give one seat to two buyers', async () => {
     const SEATS = 16;

@@ -10,7 +10,11 @@ export async function ensureTopics(ctx: TestContext) {
   const admin = ctx.kafka.admin();
   await admin.connect();
   try {
-    await admin.createTopics({ topics: allAggregateTypes.map((t) => ({ topic: topicFor(ctx.config.KAFKA_TOPIC_PREFIX, t), numPartitions: 3 })), waitForLeaders: true });
+    const topics = allAggregateTypes.map((t) => ({ topic: topicFor(ctx.config.KAFKA_TOPIC_PREFIX, t), numPartitions: 3 }));
+    // On a busy machine a topic just created can be missing from the broker's metadata for a moment
+    // (UNKNOWN_TOPIC_OR_PARTITION, which kafkajs's wait for leaders does not retry): ask again; topics
+    // that exist by then are left as they are.
+    await eventually(async () => (await admin.createTopics({ topics, waitForLeaders: true }), true), 60_000, 500);
   } finally {
     await admin.disconnect();
   }
