@@ -2,7 +2,7 @@ import { log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { SeatMapCache } from '../src/catalog/seat-map-cache.js';
 import type { HoldResult, ReleaseInput, ReservationInput } from '../src/booking/contracts.js';
-import type { PaymentOutcome } from '../src/payment/contracts.js';
+import type { PaymentOutcome, RefundOutcome } from '../src/payment/contracts.js';
 import { ConfirmationRejected, type ReservationRepository } from '../src/booking/repository.js';
 import { ReservationSteps, type SettledReservation } from '../src/booking/reservation-steps.js';
 import type { SeatLocks } from '../src/booking/seat-locks.js';
@@ -46,7 +46,7 @@ export function bookingActivities(deps: BookingActivityDeps) {
       }
     },
 
-    async refundPayment(input: { reservationId: string; reason: string }): Promise<{ refunded: boolean; amount: number }> {
+    async refundPayment(input: { reservationId: string; reason: string }): Promise<RefundOutcome> {
       return deps.wallets.refundReservation(input.reservationId, input.reason);
     },
 

@@ -41,12 +41,13 @@ export function scheduleCancellationActivities(deps: CancellationActivityDeps) {
 
     /** Closes a batch, a few reservations at a time, heartbeating after each one. */
     async cancelReservations(input: { reservationIds: string[]; reason: string }): Promise<BatchOutcome> {
-      const outcome: BatchOutcome = { holdsReleased: 0, purchasesRefunded: 0, amountRefunded: 0 };
+      const outcome: BatchOutcome = { holdsReleased: 0, purchasesRefunded: 0, amountRefunded: 0, admittedKept: 0 };
       const queue = [...input.reservationIds];
       const worker = async () => {
         for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
           const r = await deps.cancellation.cancelOne(id, input.reason);
           if (r.outcome === 'HOLD_RELEASED') outcome.holdsReleased += 1;
+          if (r.outcome === 'ADMITTED_KEPT') outcome.admittedKept = (outcome.admittedKept ?? 0) + 1;
           if (r.outcome === 'PURCHASE_REFUNDED') {
             outcome.purchasesRefunded += 1;
             outcome.amountRefunded += r.amount;

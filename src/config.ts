@@ -99,6 +99,10 @@ const schema = z
     RATE_LIMIT_ENABLED: bool(true),
     RATE_LIMIT_WINDOW_SECONDS: int(60, 1, 3600),
     RATE_LIMIT_AUTH_PER_IP: int(10_000, 1),
+    // Sign-ups one address may make per RATE_LIMIT_SIGNUP_WINDOW_SECONDS (issue 25): an account costs
+    // a scrypt hash and a row, and each answer says whether an email is registered.
+    RATE_LIMIT_SIGNUP_PER_IP: int(20, 1),
+    RATE_LIMIT_SIGNUP_WINDOW_SECONDS: int(3600, 1, 86_400),
     RATE_LIMIT_QUEUE_PER_IP: int(100_000, 1),
     RATE_LIMIT_QUEUE_PER_USER: int(1_200, 1),
     RATE_LIMIT_BOOKING_PER_IP: int(100_000, 1),

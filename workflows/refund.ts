@@ -14,10 +14,13 @@ export interface RefundInput {
 
 /**
  * Cancelling a CONFIRMED reservation (the API checked the cutoff): money back first, then the
- * seats, each step idempotent so a retry or a duplicate start changes nothing.
+ * seats, each step idempotent so a retry or a duplicate start changes nothing. Payment refuses the
+ * refund of a purchase whose ticket was admitted at the door: then nothing is released either.
+ * (Histories recorded before the refusal existed carry no `refused` and replay the same commands.)
  */
-export async function refundReservationWorkflow(input: RefundInput): Promise<'REFUNDED'> {
-  await refundPayment({ reservationId: input.reservationId, reason: input.reason });
+export async function refundReservationWorkflow(input: RefundInput): Promise<'REFUNDED' | 'TICKET_ADMITTED'> {
+  const refund = await refundPayment({ reservationId: input.reservationId, reason: input.reason });
+  if (refund.refused === 'TICKET_ADMITTED') return 'TICKET_ADMITTED';
   await releaseReservation({ reservationId: input.reservationId, status: 'REFUNDED', reason: input.reason });
   upsertSearchAttributes([{ key: reservationStatusKey, value: 'REFUNDED' }]);
   return 'REFUNDED';

@@ -63,6 +63,8 @@ export async function scheduleCancellationWorkflow(input: CancellationInput): Pr
       progress.holdsReleased += outcome.holdsReleased;
       progress.purchasesRefunded += outcome.purchasesRefunded;
       progress.amountRefunded += outcome.amountRefunded;
+      // Not a command: a history recorded before this counter replays the same.
+      if (outcome.admittedKept) progress.admittedKept = (progress.admittedKept ?? 0) + outcome.admittedKept;
       progress.batches += 1;
       publish();
     }

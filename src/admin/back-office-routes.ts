@@ -6,6 +6,7 @@ import type { ReservationSearch } from '../booking/reservation-search.js';
 import type { AuditLog } from '../events/audit-log.js';
 import { Password } from '../identity/routes.js';
 import type { IdentityService } from '../identity/service.js';
+import { ledgerReference } from '../payment/references.js';
 import type { RefundList } from '../payment/refund-list.js';
 import type { WalletRepository } from '../payment/wallet-repository.js';
 import { createRouter, type AppEnv } from '../platform/http/app.js';
@@ -129,7 +130,7 @@ export function backOfficeRoutes(deps: BackOfficeDeps) {
       const { userId } = c.req.valid('param');
       const { amount, reason } = c.req.valid('json');
       const adminId = c.get('user').id;
-      const { balance } = await deps.wallets.adjust({ userId, amount, reason, reference: `adjust:${adminId}:${key}`, adminId });
+      const { balance } = await deps.wallets.adjust({ userId, amount, reason, reference: ledgerReference(`adjust:${adminId}:`, key), adminId });
       return c.json({ userId, balance, adjusted: amount }, 201);
     },
   );

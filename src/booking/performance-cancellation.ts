@@ -10,12 +10,21 @@ export interface HoldWorkflows {
   endHold(reservationId: string): Promise<'ENDED' | 'NOT_YET'>;
 }
 
-/** Payment's refund, idempotent by reservation (a no-op without a payment or once refunded). */
+/**
+ * Payment's refund, idempotent by reservation (a no-op without a payment or once refunded), refused
+ * once a ticket of the purchase was admitted at the door.
+ */
 export interface Refunds {
-  refundReservation(reservationId: string, reason: string): Promise<{ refunded: boolean; amount: number }>;
+  refundReservation(reservationId: string, reason: string): Promise<{ refunded: boolean; amount: number; refused?: 'TICKET_ADMITTED' }>;
 }
 
-export type CancelOutcome = 'HOLD_RELEASED' | 'PURCHASE_REFUNDED' | 'ALREADY_CLOSED';
+/** Ticketing: the schedule's reservations with a ticket admitted at the door. */
+export interface AdmittedReservations {
+  admittedReservationsOf(scheduleId: number): Promise<string[]>;
+}
+
+/** ADMITTED_KEPT: a purchase with an admitted ticket is neither refunded nor released (docs/catalog-lifecycle.md). */
+export type CancelOutcome = 'HOLD_RELEASED' | 'PURCHASE_REFUNDED' | 'ALREADY_CLOSED' | 'ADMITTED_KEPT';
 
 export interface PerformanceCancellationDeps {
   reservations: Pick<ReservationRepository, 'find' | 'liveOfSchedule' | 'countLiveOfSchedule'>;
@@ -23,6 +32,8 @@ export interface PerformanceCancellationDeps {
   release: (input: ReleaseInput) => Promise<{ changed: boolean }>;
   refunds: Refunds;
   holds: HoldWorkflows;
+  /** Without it (tests of the saga alone) no purchase is kept. */
+  admitted?: AdmittedReservations;
 }
 
 /** Thrown when a reservation cannot be closed yet (its workflow has not answered its hold): retry the batch. */
@@ -38,19 +49,26 @@ export class NotYetCancellable extends Error {
 export class PerformanceCancellation {
   constructor(private readonly deps: PerformanceCancellationDeps) {}
 
-  liveReservations(scheduleId: number, limit: number): Promise<string[]> {
-    return this.deps.reservations.liveOfSchedule(scheduleId, limit);
+  /** Live reservations still to close: purchases kept for an admitted ticket are not listed again. */
+  async liveReservations(scheduleId: number, limit: number): Promise<string[]> {
+    return this.deps.reservations.liveOfSchedule(scheduleId, limit, await this.kept(scheduleId));
   }
 
-  countLive(scheduleId: number): Promise<number> {
-    return this.deps.reservations.countLiveOfSchedule(scheduleId);
+  async countLive(scheduleId: number): Promise<number> {
+    return this.deps.reservations.countLiveOfSchedule(scheduleId, await this.kept(scheduleId));
+  }
+
+  private async kept(scheduleId: number): Promise<string[]> {
+    return (await this.deps.admitted?.admittedReservationsOf(scheduleId)) ?? [];
   }
 
   /**
    * A hold is closed in MySQL first (CANCELLED, under the reservation's row lock), so a payment
    * racing it is either refused (it locks the row after us) or already committed (and refunded
    * below); then the reservation's own workflow is ended through its cancel update (its release is
-   * a no-op by then). A purchase is refunded, then released as REFUNDED, like a buyer's own refund.
+   * a no-op by then). A purchase is refunded, then released as REFUNDED, like a buyer's own refund,
+   * unless one of its tickets was admitted at the door (an admitted ticket is never refunded, SPEC
+   * invariant 10): it stays CONFIRMED and is reported (ADMITTED_KEPT) for the organiser to settle.
    */
   async cancelOne(reservationId: string, reason: string): Promise<{ outcome: CancelOutcome; amount: number }> {
     const before = await this.deps.reservations.find(reservationId);
@@ -58,7 +76,8 @@ export class PerformanceCancellation {
     if (before.status === 'HELD') await this.deps.release({ reservationId, status: 'CANCELLED', reason });
     const now = (await this.deps.reservations.find(reservationId))!;
     if (now.status === 'CONFIRMED' || now.status === 'REFUNDED') {
-      await this.deps.refunds.refundReservation(reservationId, reason);
+      const refund = await this.deps.refunds.refundReservation(reservationId, reason);
+      if (refund.refused) return { outcome: 'ADMITTED_KEPT', amount: 0 };
       await this.deps.release({ reservationId, status: 'REFUNDED', reason });
       return { outcome: 'PURCHASE_REFUNDED', amount: now.amount };
     }

@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, inArray, lt, or, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, inArray, lt, notInArray, or, sql } from 'drizzle-orm';
 import { appendEvent } from '../events/outbox.js';
 import { affectedRows, isDuplicateKey, isEventSequenceClash, withTransaction, type Db, type Tx } from '../platform/db/client.js';
 import { reservations, reservationSeats, ticketLimitLocks } from './schema.js';
@@ -314,22 +314,22 @@ export class ReservationRepository implements PayableReservations {
   }
 
   /** A schedule's live (HELD or CONFIRMED) reservations, oldest id first: the performance cancellation's next batch. */
-  async liveOfSchedule(scheduleId: number, limit: number): Promise<string[]> {
+  async liveOfSchedule(scheduleId: number, limit: number, except: string[] = []): Promise<string[]> {
     const rows = await this.db
       .select({ id: reservations.id })
       .from(reservations)
-      .where(and(eq(reservations.scheduleId, scheduleId), inArray(reservations.status, ['HELD', 'CONFIRMED'])))
+      .where(and(eq(reservations.scheduleId, scheduleId), inArray(reservations.status, ['HELD', 'CONFIRMED']), except.length ? notInArray(reservations.id, except) : undefined))
       .orderBy(asc(reservations.id))
       .limit(limit);
     return rows.map((r) => r.id);
   }
 
   /** How many live reservations a schedule has (the cancellation's starting count). */
-  async countLiveOfSchedule(scheduleId: number): Promise<number> {
+  async countLiveOfSchedule(scheduleId: number, except: string[] = []): Promise<number> {
     const [row] = await this.db
       .select({ n: count() })
       .from(reservations)
-      .where(and(eq(reservations.scheduleId, scheduleId), inArray(reservations.status, ['HELD', 'CONFIRMED'])));
+      .where(and(eq(reservations.scheduleId, scheduleId), inArray(reservations.status, ['HELD', 'CONFIRMED']), except.length ? notInArray(reservations.id, except) : undefined));
     return Number(row?.n ?? 0);
   }
 

@@ -123,8 +123,8 @@ export class ReservationWorkflows {
   }
 
   /** Refund of a confirmed reservation: its own short workflow, one per reservation. */
-  async refund(reservation: ReservationRef & { reservationId: string }, reason: string): Promise<void> {
-    await this.client.workflow.execute(refundReservationWorkflow, {
+  async refund(reservation: ReservationRef & { reservationId: string }, reason: string): Promise<'REFUNDED' | 'TICKET_ADMITTED'> {
+    return this.client.workflow.execute(refundReservationWorkflow, {
       workflowId: refundWorkflowId(reservation.reservationId),
       taskQueue: this.taskQueue,
       args: [{ reservationId: reservation.reservationId, reason }],

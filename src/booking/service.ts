@@ -310,7 +310,8 @@ export class BookingService {
         throw err;
       }
     } else {
-      await this.workflows.refund({ reservationId, ...current }, opts.asAdmin ? 'cancelled by an administrator' : 'cancelled by the user');
+      const outcome = await this.workflows.refund({ reservationId, ...current }, opts.asAdmin ? 'cancelled by an administrator' : 'cancelled by the user');
+      if (outcome === 'TICKET_ADMITTED') throw new DomainError('TICKET_ADMITTED', 'A ticket of this purchase was admitted at the door: it cannot be refunded');
     }
     return this.any(reservationId);
   }

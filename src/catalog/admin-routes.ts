@@ -107,6 +107,7 @@ const CancellationProgress = z
     holdsReleased: z.number().int(),
     purchasesRefunded: z.number().int(),
     amountRefunded: z.number().int().openapi({ description: 'KRW returned to wallets' }),
+    admittedKept: z.number().int().optional().openapi({ description: 'Purchases with a ticket admitted at the door: neither refunded nor released (an admitted ticket is never refunded); settle them by hand' }),
     batches: z.number().int(),
     runs: z.number().int().openapi({ description: 'Workflow runs (continue-as-new)' }),
   })

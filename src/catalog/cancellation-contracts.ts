@@ -20,6 +20,8 @@ export interface CancellationProgress {
   purchasesRefunded: number;
   /** KRW given back to wallets by this cancellation's refunds. */
   amountRefunded: number;
+  /** Purchases neither refunded nor released because a ticket was admitted at the door (absent in runs before issue 25). */
+  admittedKept?: number;
   batches: number;
   /** Workflow runs so far (continue-as-new starts a new run with the progress carried over). */
   runs: number;
@@ -41,4 +43,5 @@ export interface BatchOutcome {
   holdsReleased: number;
   purchasesRefunded: number;
   amountRefunded: number;
+  admittedKept?: number;
 }

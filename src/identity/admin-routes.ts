@@ -3,6 +3,7 @@ import type { MiddlewareHandler } from 'hono';
 import { createRouter, type AppEnv } from '../platform/http/app.js';
 import type { IdempotencyStore } from '../platform/http/idempotency.js';
 import { bearerSecurity, IdempotencyKeyHeader, IdParam, json, jsonBody, PageQuery, problems } from '../platform/http/openapi.js';
+import { Email } from './email.js';
 import { requireRole } from './middleware.js';
 import type { IdentityService } from './service.js';
 import { roles } from './tokens.js';
@@ -43,7 +44,7 @@ export function identityAdminRoutes(deps: { identity: IdentityService; auth: Mid
       tags: ['admin'],
       summary: 'Accounts, oldest first, with decrypted email and phone; `email` finds one account by its blind index',
       security: bearerSecurity,
-      request: { query: PageQuery.extend({ email: z.string().trim().max(254).email().optional() }).strict() },
+      request: { query: PageQuery.extend({ email: Email.optional() }).strict() },
       responses: {
         200: json(z.object({ items: z.array(AdminUser), page: z.number().int(), pageSize: z.number().int(), total: z.number().int() }), 'A page of users'),
         ...problems(400, 401, 403),

@@ -41,6 +41,9 @@ const pairKey = (index: string, ip: string) => `login:fail:pair:${index}:${ip}`;
 const unknownKey = (index: string) => `login:fail:acct:${index}`;
 const pairLockKey = (index: string, ip: string) => `login:lock:pair:${index}:${ip}`;
 const unknownLockKey = (index: string) => `login:lock:acct:${index}`;
+// A trusted device's own failures and lock (issue 25, defect 6), by the device token's id.
+const deviceKey = (jti: string) => `login:fail:device:${jti}`;
+const deviceLockKey = (jti: string) => `login:lock:device:${jti}`;
 // When an admin last cleared the email's locks: pair locks set before it no longer count.
 const unlockedKey = (index: string) => `login:unlocked:${index}`;
 
@@ -77,6 +80,21 @@ export class LoginThrottle {
     const windows = [this.limits.ipWindowMs, this.limits.lockoutMs, this.limits.lockoutMs];
     const [ipCount, pair, unknown] = await this.redis.loginRecordFailure(keys.length, ...keys, ...windows.slice(0, keys.length));
     return { ip: ipCount!, pair: pair ?? 0, unknownAccount: unknown ?? 0 };
+  }
+
+  /** Milliseconds left on a trusted device's own lock; 0 = none. */
+  async deviceLockedMs(jti: string): Promise<number> {
+    return Math.max(0, await this.redis.pttl(deviceLockKey(jti)));
+  }
+
+  /** A wrong password from a trusted device: counted against the device and the IP, not the email. */
+  async recordDeviceFailure(jti: string, ip: string): Promise<{ ip: number; device: number }> {
+    const [ipCount, device] = await this.redis.loginRecordFailure(2, ipKey(ip), deviceKey(jti), this.limits.ipWindowMs, this.limits.lockoutMs);
+    return { ip: ipCount!, device: device! };
+  }
+
+  async lockDevice(jti: string): Promise<void> {
+    await this.redis.multi().set(deviceLockKey(jti), '1', 'PX', this.limits.lockoutMs).del(deviceKey(jti)).exec();
   }
 
   /** Locks the pair (and, for an unknown email, the account); the pair's counter starts over. */

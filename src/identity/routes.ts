@@ -3,22 +3,25 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { createRouter, noStore } from '../platform/http/app.js';
 import type { IdempotencyStore } from '../platform/http/idempotency.js';
 import { bearerSecurity, IdempotencyKeyHeader, json, jsonBody, problems } from '../platform/http/openapi.js';
+import { Email } from './email.js';
 import { requireAuth } from './middleware.js';
 import type { IdentityService } from './service.js';
 import type { TokenVersions } from './token-versions.js';
 import { roles, type AccessTokens } from './tokens.js';
 
-// WHATWG's definition of a valid email address (what browsers accept), kept by zod; its default
-// pattern refuses valid addresses such as a!b@example.com or user@xn--p1ai.xn--p1ai. The document
-// carries the same pattern, so clients and fuzzers generate only what the server accepts.
-const Email = z.string().trim().max(254).email({ pattern: z.regexes.html5Email }).openapi({ pattern: z.regexes.html5Email.source });
 export const Password = z.string().min(10, 'at least 10 characters').max(128);
 
 const SignupBody = z
   .object({ email: Email, password: Password, name: z.string().trim().min(1).max(100), phone: z.string().regex(/^\+?[0-9\- ]{6,20}$/).optional() })
   .strict()
   .openapi('SignupRequest');
-const LoginBody = z.object({ email: Email, password: z.string().min(1).max(128) }).strict().openapi('LoginRequest');
+const DeviceToken = z
+  .string()
+  .min(10)
+  .max(2048)
+  .regex(/^[A-Za-z0-9_\-.]+$/, 'a JWT')
+  .openapi({ description: "The `deviceToken` of an earlier login on this device: the email's lockout (which anyone can trigger) does not apply to it" });
+const LoginBody = z.object({ email: Email, password: z.string().min(1).max(128), deviceToken: DeviceToken.optional() }).strict().openapi('LoginRequest');
 const RefreshBody = z
   .object({ refreshToken: z.string().min(10).max(2048).regex(/^[A-Za-z0-9_\-.]+$/, 'a JWT') })
   .strict()
@@ -31,6 +34,7 @@ const TokenResponse = z
     refreshToken: z.string(),
     refreshExpiresIn: z.number().int(),
     userId: z.number().int(),
+    deviceToken: z.string().optional().openapi({ description: 'Login only: keep it on this device and send it with later logins (docs/security.md, lockout way out)' }),
   })
   .openapi('TokenResponse');
 const Profile = z
@@ -46,12 +50,15 @@ export interface IdentityRouteDeps {
   idempotency?: IdempotencyStore;
   /** The 'auth' abuse limit (per IP) on every /auth/* request; absent when RATE_LIMIT_ENABLED is off. */
   rateLimit?: MiddlewareHandler | undefined;
+  /** The 'signup' limit (per IP, RATE_LIMIT_SIGNUP_PER_IP per RATE_LIMIT_SIGNUP_WINDOW_SECONDS). */
+  signupRateLimit?: MiddlewareHandler | undefined;
 }
 
 export function identityRoutes(deps: IdentityRouteDeps) {
   const app = createRouter();
   const ipOf = (c: Context) => deps.clientIp?.(c) ?? null;
   if (deps.rateLimit) app.use('/auth/*', deps.rateLimit);
+  if (deps.signupRateLimit) app.use('/auth/signup', deps.signupRateLimit);
   // Issued tokens are personal answers outside requireAuth (which marks its own).
   app.use('/auth/*', noStore);
 
@@ -61,7 +68,10 @@ export function identityRoutes(deps: IdentityRouteDeps) {
       path: '/auth/signup',
       tags: ['auth'],
       summary: 'Create an account (role USER)',
-      description: 'Unknown fields (a `role`, say) are rejected: accounts are always created as USER.',
+      description:
+        'Unknown fields (a `role`, say) are rejected: accounts are always created as USER. One address may sign up ' +
+        'RATE_LIMIT_SIGNUP_PER_IP times per RATE_LIMIT_SIGNUP_WINDOW_SECONDS (429 RATE_LIMITED with Retry-After). ' +
+        'A registered email answers 409 EMAIL_TAKEN (docs/security.md says why, and what replaces it once email is sent).',
       request: jsonBody(SignupBody),
       responses: { 201: json(z.object({ id: z.number().int() }), 'Account created'), ...problems(400, 409, 429) },
     }),
@@ -77,13 +87,15 @@ export function identityRoutes(deps: IdentityRouteDeps) {
       description:
         'The access token lasts `expiresIn` seconds (JWT_TTL_SECONDS). Wrong email and wrong password get the same 401; ' +
         'repeated failures answer slower and then lock the email for the calling IP (423 with Retry-After; failures from many IPs lock the account), ' +
-        'the same way whether or not the account exists. An IP past its failure budget gets 429 with Retry-After for any email.',
+        'the same way whether or not the account exists. An IP past its failure budget gets 429 with Retry-After for any email. ' +
+        'The answer carries a `deviceToken`: a later login that sends it back skips the email\'s locks (its own failures lock only that device), ' +
+        'so an attacker who locks the account does not lock out the owner\'s devices.',
       request: jsonBody(LoginBody),
       responses: { 200: json(TokenResponse, 'Tokens'), ...problems(400, 401, 423, 429) },
     }),
     async (c) => {
-      const { email, password } = c.req.valid('json');
-      const tokens = await deps.identity.login(email, password, ipOf(c));
+      const { email, password, deviceToken } = c.req.valid('json');
+      const tokens = await deps.identity.login(email, password, ipOf(c), deviceToken);
       return c.json({ ...tokens, tokenType: 'Bearer' as const }, 200);
     },
   );
@@ -140,14 +152,16 @@ export function identityRoutes(deps: IdentityRouteDeps) {
       tags: ['auth'],
       summary: 'Change your own password: every other session is signed out, this one gets new tokens',
       description:
-        'Needs the current password (403 FORBIDDEN when it is wrong, recorded as a security event). The change revokes every access and ' +
+        'Needs the current password (403 FORBIDDEN when it is wrong, recorded as a security event). Wrong current passwords spend the ' +
+        'login budget: they count against the account, the (email, IP) pair and the IP like failed logins, so the same locks answer ' +
+        '423 ACCOUNT_LOCKED or 429 RATE_LIMITED with Retry-After. The change revokes every access and ' +
         'refresh token issued so far (token_version), so other devices must log in again; the answer carries this session\'s new tokens. ' +
         'With an Idempotency-Key the change applies once; neither the passwords nor the new tokens are kept with the key ' +
         '(a replay of the success has no body; refusals are not kept), and a retry carrying the token the change revoked is 401 anyway.',
       security: bearerSecurity,
       middleware: deps.idempotency ? [deps.idempotency.route('password', { secretBody: true })] : [],
       request: { ...jsonBody(z.object({ currentPassword: z.string().min(1).max(128), newPassword: Password }).strict().openapi('PasswordChange')), headers: IdempotencyKeyHeader },
-      responses: { 200: json(TokenResponse, 'Password changed; new tokens for this session'), ...problems(400, 401, 403, 422, 429) },
+      responses: { 200: json(TokenResponse, 'Password changed; new tokens for this session'), ...problems(400, 401, 403, 422, 423, 429) },
     }),
     async (c) => {
       const { currentPassword, newPassword } = c.req.valid('json');

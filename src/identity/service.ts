@@ -89,9 +89,10 @@ export class IdentityService {
    * account's hash or a dummy one) and waits the same failure delay, so neither the answer nor its
    * timing tells an attacker which emails have accounts. Failures lock the (email, IP) pair first,
    * the account only past a higher threshold, and an IP past its budget gets 429 for any email
-   * (see LoginThrottle).
+   * (see LoginThrottle). A `deviceToken` of this account (handed out by an earlier login on the
+   * device) skips the email's locks, which anyone can trigger, and is locked by its own failures.
    */
-  async login(email: string, password: string, ip: string | null): Promise<IssuedTokens & { userId: number }> {
+  async login(email: string, password: string, ip: string | null, deviceToken?: string): Promise<IssuedTokens & { userId: number; deviceToken: string }> {
     const indexes = this.cipher.emailIndexes(email);
     const index = indexes[0]!;
     const from = ip ?? 'unknown';
@@ -101,57 +102,105 @@ export class IdentityService {
 
     const [user] = await this.db.select().from(users).where(inArray(users.emailIndex, indexes)).limit(1);
     const passwordOk = await this.verify(password, user?.passwordHash ?? (await dummyHash));
+    const device = user && deviceToken ? await this.tokens.verifyDevice(deviceToken) : undefined;
+    if (user && device?.sub === String(user.id)) return this.deviceLogin(user, device.jti, passwordOk, indexes, from, ip);
+
     const now = new Date();
     const accountLockMs = user?.lockedUntil && user.lockedUntil > now ? user.lockedUntil.getTime() - now.getTime() : 0;
     const lockMs = Math.max(accountLockMs, await throttle.lockedMs(index, from, !user).catch(() => 0));
-    if (lockMs > 0) {
-      // A refused attempt still spends the IP's budget: hammering a locked pair costs a hash each time.
-      const counts = await throttle.recordFailure(index, from, !user, true).catch(() => undefined);
-      this.noteIpBudget(counts?.ip, ip);
-      void this.opts.audit.record({ kind: 'LOGIN_WHILE_LOCKED', userId: user?.id ?? null, ip, detail: `locked for ${Math.ceil(lockMs / 1000)} s` });
-      await this.failureDelay(this.policy.maxFailures);
-      throw this.locked(lockMs);
-    }
+    if (lockMs > 0) await this.refuseLocked(lockMs, user?.id ?? null, index, from, ip, !user);
     if (user && passwordOk && user.status === 'ACTIVE') return this.loggedIn(user, indexes, from);
 
-    const counts = await throttle.recordFailure(index, from, !user).catch(() => undefined);
-    const accountFailures = user ? user.failedLogins + 1 : (counts?.unknownAccount ?? 0);
-    const pairFailures = counts?.pair ?? accountFailures;
-    // Redis down (no pair counters): pairFailures falls back to the account's count, so the pair threshold still locks.
-    const scope = accountFailures >= this.policy.accountMaxFailures ? 'account' : pairFailures >= this.policy.maxFailures ? 'pair' : undefined;
-    const detail = `failures=${pairFailures} accountFailures=${accountFailures}${scope ? ` scope=${scope}` : ''}`;
-    const event = { kind: scope ? ('ACCOUNT_LOCKED' as const) : ('LOGIN_FAILED' as const), userId: user?.id ?? null, ip, detail: user ? detail : `unknown email ${detail}` };
-    if (scope) {
-      this.lockouts?.inc({ scope });
-      await throttle.lock(index, from, user ? 'pair' : scope).catch(() => undefined);
-    }
-    this.noteIpBudget(counts?.ip, ip);
-    if (user) {
-      const accountLock = scope === 'account';
-      await withTransaction(this.db, async (tx) => {
-        await tx
-          .update(users)
-          .set({ failedLogins: accountLock ? 0 : accountFailures, lockedUntil: accountLock ? new Date(now.getTime() + this.policy.lockoutMs) : user.lockedUntil })
-          .where(eq(users.id, user.id));
-        await this.opts.audit.append(tx, event);
-      });
-    } else {
-      // Awaited like the account's transaction above, so both paths do the same database work.
-      await this.opts.audit.record(event);
-    }
-    await this.failureDelay(pairFailures);
+    const scope = await this.passwordFailed(user, index, from, ip, 'LOGIN_FAILED');
     if (scope) throw this.locked(this.policy.lockoutMs);
     throw invalidCredentials();
   }
 
-  private async loggedIn(user: typeof users.$inferSelect, indexes: string[], from: string): Promise<IssuedTokens & { userId: number }> {
+  /**
+   * A login from a device that proved it logged in to this account before: the email's pair and
+   * account locks do not apply (an attacker elsewhere triggers those), and a success leaves the
+   * account's lock in place for every other device. Its wrong passwords count against the device
+   * (and the IP), and lock the device after LOGIN_MAX_FAILURES, so a stolen device token buys a
+   * thief only a few guesses per lockout period.
+   */
+  private async deviceLogin(user: typeof users.$inferSelect, jti: string, passwordOk: boolean, indexes: string[], from: string, ip: string | null) {
+    const lockMs = await this.throttle.deviceLockedMs(jti).catch(() => 0);
+    if (lockMs > 0) await this.refuseLocked(lockMs, user.id, indexes[0]!, from, ip, false);
+    if (passwordOk && user.status === 'ACTIVE') return this.loggedIn(user, indexes, from, { keepAccountLock: true });
+    const counts = await this.throttle.recordDeviceFailure(jti, from).catch(() => undefined);
+    const failures = counts?.device ?? this.policy.maxFailures;
+    const lock = failures >= this.policy.maxFailures;
+    if (lock) {
+      this.lockouts?.inc({ scope: 'device' });
+      await this.throttle.lockDevice(jti).catch(() => undefined);
+    }
+    this.noteIpBudget(counts?.ip, ip);
+    await this.opts.audit.record({ kind: lock ? 'ACCOUNT_LOCKED' : 'LOGIN_FAILED', userId: user.id, ip, detail: `trusted device failures=${failures}${lock ? ' scope=device' : ''}` });
+    await this.failureDelay(failures);
+    if (lock) throw this.locked(this.policy.lockoutMs);
+    throw invalidCredentials();
+  }
+
+  /** An attempt refused by a lock still spends the IP's budget: hammering a lock costs a hash each time. */
+  private async refuseLocked(lockMs: number, userId: number | null, index: string, from: string, ip: string | null, unknownEmail: boolean): Promise<never> {
+    const counts = await this.throttle.recordFailure(index, from, unknownEmail, true).catch(() => undefined);
+    this.noteIpBudget(counts?.ip, ip);
+    void this.opts.audit.record({ kind: 'LOGIN_WHILE_LOCKED', userId, ip, detail: `locked for ${Math.ceil(lockMs / 1000)} s` });
+    await this.failureDelay(this.policy.maxFailures);
+    throw this.locked(lockMs);
+  }
+
+  /**
+   * A wrong password for an email (an account, or an unknown email at login), from any route that
+   * checks one (login, POST /auth/password): counted against the (email, IP) pair, the account and
+   * the IP, locking the pair or the account past their thresholds. Returns the lock's scope, if any.
+   */
+  private async passwordFailed(user: typeof users.$inferSelect | undefined, index: string, from: string, ip: string | null, failedKind: 'LOGIN_FAILED' | 'PASSWORD_CHANGE_FAILED'): Promise<'pair' | 'account' | undefined> {
+    const throttle = this.throttle;
+    const counts = await throttle.recordFailure(index, from, !user).catch(() => undefined);
+    const describe = (accountFailures: number) => {
+      const pairFailures = counts?.pair ?? accountFailures;
+      // Redis down (no pair counters): pairFailures falls back to the account's count, so the pair threshold still locks.
+      const scope = accountFailures >= this.policy.accountMaxFailures ? ('account' as const) : pairFailures >= this.policy.maxFailures ? ('pair' as const) : undefined;
+      const detail = `failures=${pairFailures} accountFailures=${accountFailures}${scope ? ` scope=${scope}` : ''}`;
+      return { pairFailures, scope, event: { kind: scope ? ('ACCOUNT_LOCKED' as const) : failedKind, userId: user?.id ?? null, ip, detail: user ? detail : `unknown email ${detail}` } };
+    };
+    let outcome: ReturnType<typeof describe>;
+    if (user) {
+      // The count is read and written under the account's row lock, so concurrent guesses all count.
+      outcome = await withTransaction(this.db, async (tx) => {
+        const [row] = await tx.select({ failedLogins: users.failedLogins, lockedUntil: users.lockedUntil }).from(users).where(eq(users.id, user.id)).for('update');
+        const o = describe((row?.failedLogins ?? user.failedLogins) + 1);
+        const accountLock = o.scope === 'account';
+        await tx
+          .update(users)
+          .set({ failedLogins: accountLock ? 0 : (row?.failedLogins ?? 0) + 1, lockedUntil: accountLock ? new Date(Date.now() + this.policy.lockoutMs) : (row?.lockedUntil ?? null) })
+          .where(eq(users.id, user.id));
+        await this.opts.audit.append(tx, o.event);
+        return o;
+      });
+    } else {
+      outcome = describe(counts?.unknownAccount ?? 0);
+      // Awaited like the account's transaction above, so both paths do the same database work.
+      await this.opts.audit.record(outcome.event);
+    }
+    if (outcome.scope) {
+      this.lockouts?.inc({ scope: outcome.scope });
+      await throttle.lock(index, from, user ? 'pair' : outcome.scope).catch(() => undefined);
+    }
+    this.noteIpBudget(counts?.ip, ip);
+    await this.failureDelay(outcome.pairFailures);
+    return outcome.scope;
+  }
+
+  private async loggedIn(user: typeof users.$inferSelect, indexes: string[], from: string, opts: { keepAccountLock?: boolean } = {}): Promise<IssuedTokens & { userId: number; deviceToken: string }> {
     const stale = indexes[0] !== user.emailIndex;
-    if (user.failedLogins > 0 || user.lockedUntil || stale) {
+    const keepLock = opts.keepAccountLock && !!user.lockedUntil && user.lockedUntil > new Date();
+    if ((!keepLock && (user.failedLogins > 0 || user.lockedUntil)) || stale) {
       await this.db
         .update(users)
         .set({
-          failedLogins: 0,
-          lockedUntil: null,
+          ...(keepLock ? {} : { failedLogins: 0, lockedUntil: null }),
           // Found under the previous key's blind index: rewrite the row under the current key.
           ...(stale
             ? { emailIndex: indexes[0]!, emailCipher: this.cipher.encrypt(this.cipher.decrypt(user.emailCipher)), phoneCipher: user.phoneCipher ? this.cipher.encrypt(this.cipher.decrypt(user.phoneCipher)) : null }
@@ -160,7 +209,7 @@ export class IdentityService {
         .where(eq(users.id, user.id));
     }
     await this.throttle.succeeded(indexes[0]!, from).catch(() => undefined);
-    return { ...(await this.tokens.issuePair(user)), userId: user.id };
+    return { ...(await this.tokens.issuePair(user)), userId: user.id, deviceToken: await this.tokens.issueDevice(user.id) };
   }
 
   /** The failure that spends an IP's budget is its lock: logged, audited and counted once. */
@@ -227,17 +276,28 @@ export class IdentityService {
   async changePassword(userId: number, currentPassword: string, newPassword: string, ip: string | null): Promise<IssuedTokens & { userId: number }> {
     const [user] = await this.db.select().from(users).where(eq(users.id, userId)).limit(1);
     if (!user || user.status !== 'ACTIVE') throw new DomainError('UNAUTHENTICATED', 'Log in again');
+    // The login's budget and locks (same counters): a stolen access token does not buy unlimited guesses.
+    const index = this.cipher.emailIndex(this.cipher.decrypt(user.emailCipher));
+    const from = ip ?? 'unknown';
+    const ipWait = await this.throttle.ipRetryAfterMs(from, this.policy.ipMaxFailures).catch(() => 0);
+    if (ipWait > 0) throw new DomainError('RATE_LIMITED', 'Too many failed password checks from this address; try again later', { retryAfterSeconds: Math.ceil(ipWait / 1000) });
+    const now = new Date();
+    const accountLockMs = user.lockedUntil && user.lockedUntil > now ? user.lockedUntil.getTime() - now.getTime() : 0;
+    const lockMs = Math.max(accountLockMs, await this.throttle.lockedMs(index, from, false).catch(() => 0));
+    if (lockMs > 0) await this.refuseLocked(lockMs, userId, index, from, ip, false);
     if (!(await this.verify(currentPassword, user.passwordHash))) {
-      await this.opts.audit.record({ kind: 'PASSWORD_CHANGE_FAILED', userId, ip, detail: 'wrong current password' });
+      const scope = await this.passwordFailed(user, index, from, ip, 'PASSWORD_CHANGE_FAILED');
+      if (scope) throw this.locked(this.policy.lockoutMs);
       throw new DomainError('FORBIDDEN', 'The current password is incorrect');
     }
     const passwordHash = await hashPassword(newPassword);
     await withTransaction(this.db, async (tx) => {
-      await tx.update(users).set({ passwordHash }).where(eq(users.id, userId));
+      await tx.update(users).set({ passwordHash, failedLogins: 0 }).where(eq(users.id, userId));
       await this.opts.versions.bump(tx, userId);
       await this.opts.audit.append(tx, { kind: 'PASSWORD_CHANGED', userId, ip, detail: 'by the user; other sessions revoked' });
     });
     await this.opts.versions.forget(userId).catch(() => undefined);
+    await this.throttle.succeeded(index, from).catch(() => undefined);
     const [after] = await this.db.select().from(users).where(eq(users.id, userId)).limit(1);
     return { ...(await this.tokens.issuePair(after!)), userId };
   }

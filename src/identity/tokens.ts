@@ -23,6 +23,22 @@ export interface RefreshClaims {
   typ: 'refresh';
 }
 
+/**
+ * A device token (issue 25, defect 6): handed out at every successful login and kept by the device
+ * (the web app's HttpOnly cookie, a native app's keychain). It proves that this device once logged in
+ * to this account, so its logins skip the account's lockout (which anyone may trigger with wrong
+ * passwords). It grants nothing else: the password is still checked, and its own failures lock it.
+ * Not bound to token_version, so a logout everywhere or a password change does not take the way
+ * out away from the owner's devices.
+ */
+export interface DeviceClaims {
+  sub: string;
+  jti: string;
+  exp: number;
+  iat: number;
+  typ: 'device';
+}
+
 export interface IssuedTokens {
   accessToken: string;
   expiresIn: number;
@@ -39,6 +55,7 @@ export interface IssuedTokens {
 export class AccessTokens {
   private readonly accessKeys: string[];
   private readonly refreshKeys: string[];
+  private readonly deviceKeys: string[];
   /**
    * The access secrets imported once as WebCrypto keys: given a string, hono/jwt imports it again
    * on every verify, and that import was the most expensive step of checking a token.
@@ -62,6 +79,7 @@ export class AccessTokens {
     const secrets = previousSecret ? [secret, previousSecret] : [secret];
     this.accessKeys = secrets;
     this.refreshKeys = secrets.map((s) => createHmac('sha256', s).update('refresh-token').digest('base64url'));
+    this.deviceKeys = secrets.map((s) => createHmac('sha256', s).update('device-token').digest('base64url'));
   }
 
   async issue(user: { id: number; role: Role; tokenVersion: number }): Promise<{ accessToken: string; expiresIn: number }> {
@@ -77,6 +95,23 @@ export class AccessTokens {
     const claims: RefreshClaims = { sub: String(user.id), ver: user.tokenVersion, jti: randomUUID(), typ: 'refresh', iat: now, exp: now + this.refreshTtlSeconds };
     const refreshToken = await sign({ ...claims }, this.refreshKeys[0]!, 'HS256');
     return { ...access, refreshToken, refreshExpiresIn: this.refreshTtlSeconds };
+  }
+
+  /** A device token for the user (see DeviceClaims), valid `DEVICE_TOKEN_TTL_SECONDS`. */
+  async issueDevice(userId: number, ttlSeconds = DEVICE_TTL_SECONDS): Promise<string> {
+    const now = Math.floor(Date.now() / 1000);
+    const claims: DeviceClaims = { sub: String(userId), jti: randomUUID(), typ: 'device', iat: now, exp: now + ttlSeconds };
+    return sign({ ...claims }, this.deviceKeys[0]!, 'HS256');
+  }
+
+  /** The device token's claims, or undefined when it is not one of ours (forged, expired, another kind). */
+  async verifyDevice(token: string): Promise<DeviceClaims | undefined> {
+    try {
+      const claims = await verifyWithAny<DeviceClaims>(token, this.deviceKeys, 'expired', 'invalid');
+      return claims.typ === 'device' && isUserId(claims.sub) && typeof claims.jti === 'string' && claims.jti.length <= 64 ? claims : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   async verify(token: string): Promise<AccessClaims> {
@@ -106,6 +141,8 @@ export class AccessTokens {
   }
 }
 
+/** 90 days: long enough that an owner's phone or laptop still holds one when the account is attacked. */
+export const DEVICE_TTL_SECONDS = 90 * 86_400;
 const ACCESS_EXPIRED = 'Access token expired; refresh it or log in again';
 /** Enough for every buyer of a large on-sale polling with one token each. */
 const MAX_VERIFIED_TOKENS = 50_000;

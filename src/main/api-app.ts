@@ -102,7 +102,9 @@ export function buildApiApp(deps: ApiDeps) {
   const waitlistRepo = new WaitlistRepository(db, { offerTtlMs: config.WAITLIST_OFFER_TTL_SECONDS * 1000 }, catalog);
   const reservations = new ReservationRepository(db, waitlistRepo);
   const waitlist = new WaitlistService(catalog, waitlistRepo, reservations);
-  const wallets = new WalletRepository(db, { maxBalance: config.WALLET_MAX_BALANCE }, reservations);
+  // Tickets and wallets consult each other under a refund's and a scan's locks (admitted? refunded?).
+  const ticketRepo = new TicketRepository(db, reservations, catalog, { refundedInTx: (tx, id): Promise<boolean> => wallets.refundedInTx(tx, id) });
+  const wallets: WalletRepository = new WalletRepository(db, { maxBalance: config.WALLET_MAX_BALANCE }, reservations, ticketRepo);
   const idempotency = new IdempotencyStore(db, config.IDEMPOTENCY_TTL_SECONDS);
   const booking = new BookingService(catalog, reservations, new ReservationWorkflows(deps.temporal, config.TEMPORAL_TASK_QUEUE), new RedisSeatLocks(redis, catalog, metrics), {
     holdTtlMs: config.HOLD_TTL_SECONDS * 1000,
@@ -150,7 +152,7 @@ export function buildApiApp(deps: ApiDeps) {
   // they protect (the limits' names label rate_limit_decisions_total{rule}).
   const limits = config.RATE_LIMIT_ENABLED ? abuseLimits(config, new RateLimiter(redis), { tokens, clientIp, log, metrics }) : undefined;
   const forbidden = auditForbidden(audit, clientIp);
-  app.route(v1, identityRoutes({ identity, tokens, versions, clientIp, idempotency, rateLimit: limits?.auth }));
+  app.route(v1, identityRoutes({ identity, tokens, versions, clientIp, idempotency, rateLimit: limits?.auth, signupRateLimit: limits?.signup }));
   app.route(v1, identityAdminRoutes({ identity, auth, idempotency, auditForbidden: forbidden }));
   app.route(
     '/',
@@ -207,7 +209,7 @@ export function buildApiApp(deps: ApiDeps) {
     backOfficeRoutes({ search: new ReservationSearch(db), refunds: new RefundList(db), auditLog: new AuditLog(db), wallets, identity, auth, requireAdmin: requireRole('ADMIN'), auditForbidden: forbidden, idempotency }),
   );
   const ticketScans = metrics.counter('ticket_scans_total', 'Ticket scans at the door by outcome (NOT_FOUND: forged or unknown codes)', ['result']);
-  const tickets = new TicketingService(new TicketRepository(db, reservations, catalog), new TicketCodes(config.TICKET_SIGNING_SECRET, config.TICKET_SIGNING_SECRET_PREVIOUS), catalog, {
+  const tickets = new TicketingService(ticketRepo, new TicketCodes(config.TICKET_SIGNING_SECRET, config.TICKET_SIGNING_SECRET_PREVIOUS), catalog, {
     onForged: (staffId, code) => audit.record({ kind: 'TICKET_FORGED', userId: staffId, ip: null, detail: `code ${code.slice(0, 80)}` }),
     onScan: (result) => ticketScans.inc({ result }),
   });
@@ -238,7 +240,7 @@ export function buildApiApp(deps: ApiDeps) {
 const sha256 = (s: string) => createHash('sha256').update(s).digest();
 
 /**
- * The three abuse limits (docs/security.md): 'auth' per IP; 'queue' and 'booking' per IP and per
+ * The abuse limits (docs/security.md): 'auth' and 'signup' per IP; 'queue' and 'booking' per IP and per
  * user. One 'booking' middleware serves /reservations and /wallet, so they share one budget.
  */
 function abuseLimits(config: Config, limiter: RateLimiter, deps: { tokens: AccessTokens; clientIp: ReturnType<typeof clientIpResolver>; log: Logger; metrics: Metrics }) {
@@ -251,6 +253,8 @@ function abuseLimits(config: Config, limiter: RateLimiter, deps: { tokens: Acces
     rateLimit({ limiter, rule: { name, perIp, ...(perUser ? { perUser } : {}) }, windowMs, clientIp: deps.clientIp, identify, log: deps.log, metrics: deps.metrics });
   return {
     auth: limit('auth', config.RATE_LIMIT_AUTH_PER_IP),
+    // Its own, much smaller budget over a longer window, on top of 'auth'.
+    signup: rateLimit({ limiter, rule: { name: 'signup', perIp: config.RATE_LIMIT_SIGNUP_PER_IP }, windowMs: config.RATE_LIMIT_SIGNUP_WINDOW_SECONDS * 1000, clientIp: deps.clientIp, identify, log: deps.log, metrics: deps.metrics }),
     queue: limit('queue', config.RATE_LIMIT_QUEUE_PER_IP, config.RATE_LIMIT_QUEUE_PER_USER),
     booking: limit('booking', config.RATE_LIMIT_BOOKING_PER_IP, config.RATE_LIMIT_BOOKING_PER_USER),
   };

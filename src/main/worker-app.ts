@@ -18,6 +18,7 @@ import type { Redis } from '../platform/redis.js';
 import { encryptedDataConverter } from '../platform/temporal-codec.js';
 import { queueCloser, queueSettledHook } from '../queue/wiring.js';
 import { ScheduleLifecycle } from '../catalog/lifecycle.js';
+import { TicketRepository } from '../ticketing/repository.js';
 import { WaitlistRepository } from '../waitlist/repository.js';
 
 export const workflowsPath = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
@@ -56,11 +57,14 @@ export function buildActivities(deps: Omit<WorkerDeps, 'connection' | 'workflowB
   const waitlist = new WaitlistRepository(deps.db, { offerTtlMs: deps.config.WAITLIST_OFFER_TTL_SECONDS * 1000 }, catalog);
   const reservations = new ReservationRepository(deps.db, waitlist);
   const reservationWorkflows = new ReservationWorkflows(deps.client, deps.config.TEMPORAL_TASK_QUEUE);
+  // A refund is refused once a ticket was admitted (ticketing's check, under the refund's locks).
+  const tickets = new TicketRepository(deps.db, reservations, catalog, { refundedInTx: (tx, id): Promise<boolean> => wallets.refundedInTx(tx, id) });
+  const wallets: WalletRepository = new WalletRepository(deps.db, { maxBalance: deps.config.WALLET_MAX_BALANCE }, reservations, tickets);
   const activities = createActivities({
     reservations,
     startOffer: (offer) => reservationWorkflows.startOffer(offer),
     offerLockTtlMs: deps.config.WAITLIST_OFFER_TTL_SECONDS * 1000 + 30_000,
-    wallets: new WalletRepository(deps.db, { maxBalance: deps.config.WALLET_MAX_BALANCE }, reservations),
+    wallets,
     seatLocks: new RedisSeatLocks(deps.redis),
     seatMaps: new SeatMapCache(deps.redis, catalog, deps.config.SEAT_MAP_CACHE_TTL_SECONDS, deps.metrics),
     temporal: deps.client,
@@ -72,6 +76,7 @@ export function buildActivities(deps: Omit<WorkerDeps, 'connection' | 'workflowB
     cancellation: {
       lifecycle: new ScheduleLifecycle(deps.db),
       holds: reservationWorkflows,
+      admitted: tickets,
       closeQueue: queueCloser(deps),
       waitingList: { close: async (scheduleId) => void (await waitlist.closeWaitingList(scheduleId)) },
     },

@@ -23,6 +23,18 @@ export type LockedForPayment = { found: false } | { found: true; userId: number;
 export interface PayableReservations {
   /** Locks the reservation row (FOR UPDATE) and hands back booking's payable rule for it. */
   lockPayable(tx: Tx, reservationId: string): Promise<LockedForPayment>;
-  /** Locks the reservation row only (a refund serialises with a concurrent payment). */
+  /** Locks the reservation row only (a refund serialises with a concurrent payment and with door scans). */
   lockForRefund(tx: Tx, reservationId: string): Promise<void>;
 }
+
+/**
+ * Implemented by ticketing (issue 25, defect 3): how many of a reservation's tickets were admitted at
+ * the door, read under locks inside the refund's transaction, after the reservation row (the lock a
+ * scan takes first too), so a scan and a refund of one purchase are strictly ordered.
+ */
+export interface AdmittedTickets {
+  lockAdmitted(tx: Tx, reservationId: string): Promise<number>;
+}
+
+/** A refund: done, a no-op (no payment, or refunded already), or refused because a ticket was used. */
+export type RefundOutcome = { refunded: boolean; amount: number; refused?: 'TICKET_ADMITTED' };

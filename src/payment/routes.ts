@@ -5,14 +5,49 @@ import type { IdempotencyStore } from '../platform/http/idempotency.js';
 import { bearerSecurity, json, jsonBody, problems, RequiredIdempotencyKeyHeader } from '../platform/http/openapi.js';
 import { DomainError } from '../shared/errors.js';
 import type { WalletRepository } from './wallet-repository.js';
+import { ledgerReference } from './references.js';
+
+const MAX_LEDGER_PAGE = 100;
+
+/**
+ * The ledger cursor: the id of the last row served, wrapped so clients treat it as opaque (its form
+ * may change). Ids are a fair order for one user's ledger: every movement of a wallet is written
+ * under that wallet's row lock, so its rows get their ids in the order they commit, and a row
+ * written after a page was read always sorts before (newer than) its cursor.
+ */
+const ledgerCursor = {
+  write: (id: number) => Buffer.from(`ledger:${id}`).toString('base64url'),
+  read(cursor: string): number | undefined {
+    const m = /^ledger:([1-9][0-9]{0,15})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+    return m ? Number(m[1]) : undefined;
+  },
+};
 
 const Wallet = z
   .object({
     balance: z.number().int(),
     updatedAt: z.string(),
     ledger: z.array(z.object({ id: z.number().int(), kind: z.enum(['CHARGE', 'PAYMENT', 'REFUND', 'ADJUSTMENT']), amount: z.number().int(), balanceAfter: z.number().int(), reference: z.string(), createdAt: z.string() })),
+    nextCursor: z.string().nullable().openapi({ description: 'Pass as `cursor` for the next (older) page; null on the last page' }),
   })
   .openapi('Wallet');
+
+const LedgerPage = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(MAX_LEDGER_PAGE).default(50).openapi({ description: `Ledger rows per page, 1..${MAX_LEDGER_PAGE}` }),
+    cursor: z
+      .string()
+      .max(64)
+      .optional()
+      .transform((v, ctx) => {
+        if (v === undefined) return undefined;
+        const before = ledgerCursor.read(v);
+        if (before === undefined) ctx.addIssue({ code: 'custom', message: 'cursor: not one this API handed out (use nextCursor as given)' });
+        return before;
+      })
+      .openapi({ type: 'string', description: 'The `nextCursor` of the previous page (opaque)' }),
+  })
+  .strict();
 
 export function walletRoutes(deps: { wallets: WalletRepository; idempotency: IdempotencyStore; auth: MiddlewareHandler<AppEnv>; maxCharge: number; rateLimit?: MiddlewareHandler | undefined }) {
   const app = createRouter();
@@ -31,15 +66,28 @@ export function walletRoutes(deps: { wallets: WalletRepository; idempotency: Ide
       method: 'get',
       path: '/wallet',
       tags: ['wallet'],
-      summary: 'Own balance (KRW points) and the latest ledger rows',
+      summary: 'Own balance (KRW points) and the ledger, newest first, one page at a time',
+      description:
+        'The ledger comes in pages of `limit` rows (default 50), newest first; `nextCursor` fetches the next older page. ' +
+        'Rows written while you page (a payment, a refund) are newer than every cursor, so no row is lost or repeated: start again ' +
+        'without a cursor to see them. A `reference` longer than the column (a long Idempotency-Key) reads `charge:sha256:<hex of the key>`.',
       security: bearerSecurity,
-      responses: { 200: json(Wallet, 'Wallet'), ...problems(401) },
+      request: { query: LedgerPage },
+      responses: { 200: json(Wallet, 'Wallet'), ...problems(400, 401) },
     }),
     async (c) => {
       const userId = c.get('user').id;
-      const [w, ledger] = await Promise.all([deps.wallets.balance(userId), deps.wallets.ledger(userId)]);
+      const { limit, cursor } = c.req.valid('query');
+      const [w, rows] = await Promise.all([deps.wallets.balance(userId), deps.wallets.ledger(userId, limit + 1, cursor)]);
+      const page = rows.slice(0, limit);
+      const nextCursor = rows.length > limit ? ledgerCursor.write(page[page.length - 1]!.id) : null;
       return c.json(
-        { balance: w.balance, updatedAt: w.updatedAt.toISOString(), ledger: ledger.map((l) => ({ id: l.id, kind: l.kind, amount: l.amount, balanceAfter: l.balanceAfter, reference: l.reference, createdAt: l.createdAt.toISOString() })) },
+        {
+          balance: w.balance,
+          updatedAt: w.updatedAt.toISOString(),
+          ledger: page.map((l) => ({ id: l.id, kind: l.kind, amount: l.amount, balanceAfter: l.balanceAfter, reference: l.reference, createdAt: l.createdAt.toISOString() })),
+          nextCursor,
+        },
         200,
       );
     },
@@ -61,7 +109,7 @@ export function walletRoutes(deps: { wallets: WalletRepository; idempotency: Ide
       if (!key) throw new DomainError('VALIDATION_FAILED', 'Idempotency-Key header is required for wallet charges');
       const { amount } = c.req.valid('json');
       const userId = c.get('user').id;
-      const { balance } = await deps.wallets.charge(userId, amount, `charge:${key}`);
+      const { balance } = await deps.wallets.charge(userId, amount, ledgerReference('charge:', key));
       return c.json({ balance, charged: amount }, 201);
     },
   );

@@ -1,9 +1,9 @@
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import { appendEvent } from '../events/outbox.js';
 import { withTransaction, type Db, type Tx } from '../platform/db/client.js';
 import { payments, refunds, walletLedger, wallets } from './schema.js';
 import { DomainError } from '../shared/errors.js';
-import type { PayableReservations, PaymentOutcome } from './contracts.js';
+import type { AdmittedTickets, PayableReservations, PaymentOutcome, RefundOutcome } from './contracts.js';
 
 type LedgerKind = (typeof walletLedger.$inferSelect)['kind'];
 
@@ -17,6 +17,8 @@ export class WalletRepository {
     private readonly db: Db,
     private readonly limits: { maxBalance: number },
     private readonly reservations: PayableReservations,
+    /** Ticketing's admitted-ticket check; without it (seed) no refund is refused. */
+    private readonly admitted?: AdmittedTickets,
   ) {}
 
   async balance(userId: number): Promise<{ balance: number; updatedAt: Date }> {
@@ -24,8 +26,14 @@ export class WalletRepository {
     return w ?? { balance: 0, updatedAt: new Date(0) };
   }
 
-  async ledger(userId: number, limit = 50) {
-    return this.db.select().from(walletLedger).where(eq(walletLedger.userId, userId)).orderBy(desc(walletLedger.id)).limit(limit);
+  /** Ledger rows newest first; `beforeId` continues after the last row of the previous page. */
+  async ledger(userId: number, limit = 50, beforeId?: number) {
+    return this.db
+      .select()
+      .from(walletLedger)
+      .where(and(eq(walletLedger.userId, userId), beforeId === undefined ? undefined : lt(walletLedger.id, beforeId)))
+      .orderBy(desc(walletLedger.id))
+      .limit(limit);
   }
 
   /** Top-up. `reference` (from the Idempotency-Key) makes a repeated charge a no-op. */
@@ -94,12 +102,19 @@ export class WalletRepository {
     });
   }
 
-  /** Returns a reservation's payment to the wallet; a no-op when there is none or it was refunded. */
-  async refundReservation(reservationId: string, reason: string): Promise<{ refunded: boolean; amount: number }> {
+  /**
+   * Returns a reservation's payment to the wallet; a no-op when there is none or it was refunded.
+   * Refused (`refused: 'TICKET_ADMITTED'`, nothing moves) once any of its tickets was admitted at the
+   * door. The reservation row is locked first, as a door scan does, so the two take turns: a scan
+   * that comes after this refund sees the payment REFUNDED and refuses entry (ticketing reads it
+   * under the same lock), and a refund that comes after a scan sees the admission.
+   */
+  async refundReservation(reservationId: string, reason: string): Promise<RefundOutcome> {
     return withTransaction(this.db, async (tx) => {
       await this.reservations.lockForRefund(tx, reservationId);
       const [p] = await tx.select().from(payments).where(eq(payments.reservationId, reservationId)).for('update');
       if (!p || p.status === 'REFUNDED') return { refunded: false, amount: 0 };
+      if (this.admitted && (await this.admitted.lockAdmitted(tx, reservationId)) > 0) return { refunded: false, amount: 0, refused: 'TICKET_ADMITTED' as const };
       const wallet = await this.lockWallet(tx, p.userId);
       const balance = wallet.balance + p.amount;
       await this.move(tx, p.userId, 'REFUND', p.amount, balance, reservationId);
@@ -109,6 +124,12 @@ export class WalletRepository {
       await appendEvent(tx, 'WalletRefunded', p.userId, { userId: p.userId, amount: p.amount, balance, reference: reservationId }, { userId: p.userId });
       return { refunded: true, amount: p.amount };
     });
+  }
+
+  /** Ticketing's port for a door scan: has this reservation's payment been refunded? Read under the scan's locks. */
+  async refundedInTx(tx: Tx, reservationId: string): Promise<boolean> {
+    const [p] = await tx.select({ status: payments.status }).from(payments).where(eq(payments.reservationId, reservationId)).for('share');
+    return p?.status === 'REFUNDED';
   }
 
   private async lockWallet(tx: Tx, userId: number) {

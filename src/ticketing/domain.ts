@@ -16,6 +16,11 @@ export interface TicketFacts {
   /** The performance's status: CANCELLED voids every ticket of it, even before its refunds ran. */
   scheduleStatus: string | undefined;
   admittedAt: Date | null;
+  /**
+   * The payment was refunded (issue 25): payment refunds first and booking marks the reservation
+   * REFUNDED a step later, so between the two only the payment says the ticket is void.
+   */
+  paymentRefunded?: boolean;
 }
 
 export function decideEntry(f: TicketFacts): EntryDecision {
@@ -25,9 +30,9 @@ export function decideEntry(f: TicketFacts): EntryDecision {
   return { result: 'ADMITTED' };
 }
 
-export function voidReason(f: Pick<TicketFacts, 'reservationStatus' | 'scheduleStatus'>): 'TICKET_REFUNDED' | 'TICKET_CANCELLED' | undefined {
+export function voidReason(f: Pick<TicketFacts, 'reservationStatus' | 'scheduleStatus' | 'paymentRefunded'>): 'TICKET_REFUNDED' | 'TICKET_CANCELLED' | undefined {
   if (f.scheduleStatus === 'CANCELLED') return 'TICKET_CANCELLED';
-  if (f.reservationStatus === 'REFUNDED') return 'TICKET_REFUNDED';
+  if (f.reservationStatus === 'REFUNDED' || f.paymentRefunded) return 'TICKET_REFUNDED';
   if (f.reservationStatus !== 'CONFIRMED') return 'TICKET_CANCELLED';
   return undefined;
 }

@@ -117,8 +117,9 @@ ${ORGANISER_PAGES.has(page) ? html`<link rel="modulepreload" href="/web/organise
     sameOrigin(c);
     const parsed = LoginBody.safeParse(await c.req.json().catch(() => undefined));
     if (!parsed.success) throw new DomainError('VALIDATION_FAILED', 'Send {"email", "password"} as JSON');
-    const issued = await deps.identity.login(parsed.data.email, parsed.data.password, deps.clientIp(c));
+    const issued = await deps.identity.login(parsed.data.email, parsed.data.password, deps.clientIp(c), deps.sessions.deviceToken(c));
     const csrf = deps.sessions.start(c, issued);
+    deps.sessions.rememberDevice(c, issued.deviceToken);
     c.header('Cache-Control', 'no-store');
     return c.json({ userId: issued.userId, csrfToken: csrf }, 200);
   });

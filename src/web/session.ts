@@ -2,6 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { AppEnv } from '../platform/http/app.js';
+import { DEVICE_TTL_SECONDS } from '../identity/tokens.js';
 import { DomainError } from '../shared/errors.js';
 
 /** The HttpOnly cookie that carries a browser's access token; scripts never see the token. */
@@ -9,6 +10,13 @@ export const SESSION_COOKIE = 'cb_session';
 /** The refresh token, sent only to POST /web/session/refresh (its Path), so no other request carries it. */
 export const REFRESH_COOKIE = 'cb_refresh';
 const REFRESH_PATH = '/web/session/refresh';
+/**
+ * The device token of the last login in this browser (docs/security.md, lockout way out), sent only
+ * to the login itself (POST /web/session) and kept after a logout: it is what lets the owner in while
+ * an attacker keeps the account locked.
+ */
+export const DEVICE_COOKIE = 'cb_device';
+const DEVICE_PATH = '/web/session';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
@@ -39,6 +47,15 @@ export class BrowserSessions {
   refreshToken(c: Context): string | undefined {
     const value = getCookie(c, REFRESH_COOKIE);
     return value && /^[A-Za-z0-9_\-.]{10,2048}$/.test(value) ? value : undefined;
+  }
+
+  deviceToken(c: Context): string | undefined {
+    const value = getCookie(c, DEVICE_COOKIE);
+    return value && /^[A-Za-z0-9_\-.]{10,2048}$/.test(value) ? value : undefined;
+  }
+
+  rememberDevice(c: Context, deviceToken: string): void {
+    setCookie(c, DEVICE_COOKIE, deviceToken, { httpOnly: true, sameSite: 'Strict', secure: this.secure, path: DEVICE_PATH, maxAge: DEVICE_TTL_SECONDS });
   }
 
   start(c: Context, issued: { accessToken: string; expiresIn: number; refreshToken: string; refreshExpiresIn: number }): string {

@@ -312,6 +312,13 @@ async function checkSnapshot(db: mysql.PoolConnection, opts: InvariantOptions): 
      JOIN domain_events f ON f.aggregate_type = 'reservation' AND f.aggregate_id = JSON_VALUE(e.payload, '$.reservationId') AND f.type = 'ReservationRefunded'
      WHERE e.aggregate_type = 'ticket' AND e.type = 'TicketScanned' AND JSON_VALUE(e.payload, '$.result') = 'ADMITTED' AND e.position > f.position`,
   );
+  await expect(
+    // SPEC invariant 10, on the state: the refund check and the scan serialise on the reservation
+    // row, so no ticket is admitted while its payment is, or was, refunded (issue 25, defect 3).
+    'admitted ticket whose payment was refunded (invariant 10)',
+    `SELECT t.id, t.reservation_id, t.admitted_at, p.status FROM tickets t JOIN payments p ON p.reservation_id = t.reservation_id
+     WHERE t.admitted_at IS NOT NULL AND p.status = 'REFUNDED'`,
+  );
   const issued = await rows(`SELECT aggregate_id, payload FROM domain_events WHERE aggregate_type = 'ticket' AND type = 'TicketsIssued'`);
   const issues: string[] = [];
   const issuedSeats = new Map<string, string[]>();
@@ -403,8 +410,9 @@ export async function checkTicketLimit(pool: mysql.Pool): Promise<string[]> {
 
 /**
  * Catalog lifecycle (issue 11 part 2): a cancelled performance left every buyer whole (no live
- * reservation, no payment kept), and no hold was taken on a schedule after its cancellation began
- * (the hold transaction share-locks the schedule row, so it either committed before or was refused).
+ * reservation, no payment kept, except a purchase whose ticket was admitted at the door, which is
+ * never refunded), and no hold was taken on a schedule after its cancellation began (the hold
+ * transaction share-locks the schedule row, so it either committed before or was refused).
  */
 export async function checkScheduleLifecycle(pool: mysql.Pool): Promise<string[]> {
   const problems: string[] = [];
@@ -414,12 +422,14 @@ export async function checkScheduleLifecycle(pool: mysql.Pool): Promise<string[]
   };
   await check(
     'cancelled schedule with a live reservation',
-    `SELECT s.id schedule_id, r.id, r.status FROM schedules s JOIN reservations r ON r.schedule_id = s.id WHERE s.status = 'CANCELLED' AND r.status IN ('HELD','CONFIRMED')`,
+    // A purchase with an admitted ticket is kept (never refunded, invariant 10) and reported.
+    `SELECT s.id schedule_id, r.id, r.status FROM schedules s JOIN reservations r ON r.schedule_id = s.id WHERE s.status = 'CANCELLED' AND r.status IN ('HELD','CONFIRMED')
+     AND NOT EXISTS (SELECT 1 FROM tickets t WHERE t.reservation_id = r.id AND t.admitted_at IS NOT NULL)`,
   );
   await check(
     'cancelled schedule with a payment not refunded',
     `SELECT s.id schedule_id, p.id payment_id, p.reservation_id FROM schedules s JOIN reservations r ON r.schedule_id = s.id JOIN payments p ON p.reservation_id = r.id
-     WHERE s.status = 'CANCELLED' AND p.status <> 'REFUNDED'`,
+     WHERE s.status = 'CANCELLED' AND p.status <> 'REFUNDED' AND NOT EXISTS (SELECT 1 FROM tickets t WHERE t.reservation_id = r.id AND t.admitted_at IS NOT NULL)`,
   );
   await check(
     'hold taken after the cancellation began',
