@@ -41,13 +41,12 @@ export function scheduleCancellationActivities(deps: CancellationActivityDeps) {
 
     /** Closes a batch, a few reservations at a time, heartbeating after each one. */
     async cancelReservations(input: { reservationIds: string[]; reason: string }): Promise<BatchOutcome> {
-      const outcome: BatchOutcome = { holdsReleased: 0, purchasesRefunded: 0, amountRefunded: 0, admittedKept: 0 };
+      const outcome: BatchOutcome = { holdsReleased: 0, purchasesRefunded: 0, amountRefunded: 0 };
       const queue = [...input.reservationIds];
       const worker = async () => {
         for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
           const r = await deps.cancellation.cancelOne(id, input.reason);
           if (r.outcome === 'HOLD_RELEASED') outcome.holdsReleased += 1;
-          if (r.outcome === 'ADMITTED_KEPT') outcome.admittedKept = (outcome.admittedKept ?? 0) + 1;
           if (r.outcome === 'PURCHASE_REFUNDED') {
             outcome.purchasesRefunded += 1;
             outcome.amountRefunded += r.amount;
@@ -67,12 +66,17 @@ export function scheduleCancellationActivities(deps: CancellationActivityDeps) {
       await deps.waitingList.close(input.scheduleId);
     },
 
-    /** Marks the schedule CANCELLED, but only once no live reservation is left (else retried). */
-    async finishCancellation(input: { scheduleId: number }): Promise<void> {
+    /**
+     * Marks the schedule CANCELLED, but only once no live reservation is left (else retried), and
+     * reports the purchases kept because a ticket was admitted at the door (never refunded).
+     */
+    async finishCancellation(input: { scheduleId: number }): Promise<{ admittedKept: number }> {
       const live = await deps.cancellation.countLive(input.scheduleId);
       if (live > 0) throw ApplicationFailure.retryable(`${live} reservations of schedule ${input.scheduleId} are still live`, 'ReservationsStillLive');
       await deps.lifecycle.finishCancellation(input.scheduleId);
-      log.info('performance cancelled', { scheduleId: input.scheduleId });
+      const admittedKept = await deps.cancellation.countAdmittedKept(input.scheduleId);
+      log.info('performance cancelled', { scheduleId: input.scheduleId, admittedKept });
+      return { admittedKept };
     },
   };
 }

@@ -63,8 +63,6 @@ export async function scheduleCancellationWorkflow(input: CancellationInput): Pr
       progress.holdsReleased += outcome.holdsReleased;
       progress.purchasesRefunded += outcome.purchasesRefunded;
       progress.amountRefunded += outcome.amountRefunded;
-      // Not a command: a history recorded before this counter replays the same.
-      if (outcome.admittedKept) progress.admittedKept = (progress.admittedKept ?? 0) + outcome.admittedKept;
       progress.batches += 1;
       publish();
     }
@@ -74,7 +72,9 @@ export async function scheduleCancellationWorkflow(input: CancellationInput): Pr
 
   await steps.closeScheduleQueue({ scheduleId: input.scheduleId });
   await steps.closeWaitingList({ scheduleId: input.scheduleId });
-  await steps.finishCancellation({ scheduleId: input.scheduleId });
+  const finished = await steps.finishCancellation({ scheduleId: input.scheduleId });
+  // The same command as before; a history recorded when the step returned nothing replays the same.
+  if (finished?.admittedKept) progress.admittedKept = finished.admittedKept;
   progress.phase = 'DONE';
   progress.finishedAt = new Date().toISOString();
   publish();

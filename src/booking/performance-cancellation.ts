@@ -58,6 +58,11 @@ export class PerformanceCancellation {
     return this.deps.reservations.countLiveOfSchedule(scheduleId, await this.kept(scheduleId));
   }
 
+  /** Purchases kept (neither refunded nor released) because a ticket was admitted at the door. */
+  async countAdmittedKept(scheduleId: number): Promise<number> {
+    return (await this.kept(scheduleId)).length;
+  }
+
   private async kept(scheduleId: number): Promise<string[]> {
     return (await this.deps.admitted?.admittedReservationsOf(scheduleId)) ?? [];
   }

@@ -43,5 +43,4 @@ export interface BatchOutcome {
   holdsReleased: number;
   purchasesRefunded: number;
   amountRefunded: number;
-  admittedKept?: number;
 }

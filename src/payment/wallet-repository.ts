@@ -128,7 +128,8 @@ export class WalletRepository {
 
   /** Ticketing's port for a door scan: has this reservation's payment been refunded? Read under the scan's locks. */
   async refundedInTx(tx: Tx, reservationId: string): Promise<boolean> {
-    const [p] = await tx.select({ status: payments.status }).from(payments).where(eq(payments.reservationId, reservationId)).for('share');
+    // FOR UPDATE, not FOR SHARE (MariaDB has only LOCK IN SHARE MODE); the scan holds the reservation row anyway.
+    const [p] = await tx.select({ status: payments.status }).from(payments).where(eq(payments.reservationId, reservationId)).for('update');
     return p?.status === 'REFUNDED';
   }
 
