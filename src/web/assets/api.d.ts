@@ -25,10 +25,14 @@ export interface Schemas {
     refreshToken: string;
     refreshExpiresIn: number;
     userId: number;
+    /** Login only: keep it on this device and send it with later logins (docs/security.md, lockout way out) */
+    deviceToken?: string;
   };
   LoginRequest: {
     email: string;
     password: string;
+    /** The `deviceToken` of an earlier login on this device: the email's lockout (which anyone can trigger) does not apply to it */
+    deviceToken?: string;
   };
   RefreshRequest: {
     refreshToken: string;
@@ -165,6 +169,8 @@ export interface Schemas {
       reference: string;
       createdAt: string;
     }>;
+    /** Pass as `cursor` for the next (older) page; null on the last page */
+    nextCursor: string | null;
   };
   ChargeRequest: {
     amount: number;
@@ -343,6 +349,8 @@ export interface Schemas {
     purchasesRefunded: number;
     /** KRW returned to wallets */
     amountRefunded: number;
+    /** Purchases with a ticket admitted at the door: neither refunded nor released (an admitted ticket is never refunded); settle them by hand */
+    admittedKept?: number;
     batches: number;
     /** Workflow runs (continue-as-new) */
     runs: number;
@@ -633,8 +641,14 @@ export interface Operations {
     };
     response: Schemas["Availability"];
   };
-  /** Own balance (KRW points) and the latest ledger rows */
+  /** Own balance (KRW points) and the ledger, newest first, one page at a time */
   "GET /api/v1/wallet": {
+    query?: {
+      /** Ledger rows per page, 1..100 */
+      limit?: number;
+      /** The `nextCursor` of the previous page (opaque) */
+      cursor?: string;
+    };
     response: Schemas["Wallet"];
   };
   /** Top up the wallet (Idempotency-Key required) */
