@@ -37,6 +37,7 @@ const LedgerPage = z
     limit: z.coerce.number().int().min(1).max(MAX_LEDGER_PAGE).default(50).openapi({ description: `Ledger rows per page, 1..${MAX_LEDGER_PAGE}` }),
     cursor: z
       .string()
+      .min(1)
       .max(64)
       .optional()
       .transform((v, ctx) => {
@@ -45,7 +46,7 @@ const LedgerPage = z
         if (before === undefined) ctx.addIssue({ code: 'custom', message: 'cursor: not one this API handed out (use nextCursor as given)' });
         return before;
       })
-      .openapi({ type: 'string', description: 'The `nextCursor` of the previous page (opaque)' }),
+      .openapi({ type: 'string', minLength: 1, maxLength: 64, description: 'The `nextCursor` of the previous page (opaque)' }),
   })
   .strict();
 
