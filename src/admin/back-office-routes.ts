@@ -33,7 +33,7 @@ const AuditEntry = z
 // Signed: a credit (goodwill) or a debit (a correction); never zero.
 const WalletAdjustment = z
   .object({
-    amount: z.number().int('whole KRW').min(-100_000_000).max(100_000_000).refine((n) => n !== 0, 'not zero').openapi({ description: 'KRW, signed: positive credits, negative debits' }),
+    amount: z.number().int('whole KRW').min(-100_000_000).max(100_000_000).refine((n) => n !== 0, 'not zero').openapi({ description: 'KRW, signed: positive credits, negative debits; never 0', not: { const: 0 } }),
     reason: z.string().trim().min(3).max(200),
   })
   .strict()

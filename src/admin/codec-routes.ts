@@ -25,9 +25,11 @@ const CodecRequest = z
   .object({ payloads: z.array(WirePayload).max(10_000).default([]) })
   .strict()
   .openapi('CodecRequest', { description: 'proto3-JSON Payloads; `{}` (no list) is an empty list' });
-const NamespaceHeader = z.object({
-  'x-namespace': z.string().max(255).optional().openapi({ description: 'Temporal namespace (X-Namespace); must be this codec’s namespace' }),
-});
+/** X-Namespace may name only the namespace this codec serves (the document says which). */
+const namespaceHeader = (namespace: string) =>
+  z.object({
+    'x-namespace': z.enum([namespace]).optional().openapi({ description: 'Temporal namespace (X-Namespace); this codec serves only this one' }),
+  });
 
 export interface CodecRouteDeps {
   codec: AesGcmPayloadCodec;
@@ -106,7 +108,7 @@ export function codecRoutes(deps: CodecRouteDeps) {
         tags: ['operations'],
         summary: op === 'decode' ? 'Temporal remote codec: decrypt payloads for the Web UI / CLI (operators only)' : 'Temporal remote codec: encrypt payloads (operators only)',
         security: [{ bearerAuth: [] }],
-        request: { ...jsonBody(CodecRequest), headers: NamespaceHeader },
+        request: { ...jsonBody(CodecRequest), headers: namespaceHeader(deps.namespace) },
         responses: { 200: json(CodecBody, 'Payloads'), ...problems(400, 401, 403, 413) },
       }),
       async (c) => c.json(await run(c, op, c.req.valid('json')), 200),

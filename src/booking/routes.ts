@@ -30,9 +30,10 @@ const isOverload = (err: unknown) => !(err instanceof DomainError) || err.code =
 const holdBody = (maxSeats: number) =>
   z
     .object({
-      scheduleId: z.number().int().positive(),
+      // Ids fit a double exactly; the document says so (maximum), as it does for path ids.
+      scheduleId: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
       seatIds: z
-        .array(z.number().int().positive())
+        .array(z.number().int().positive().max(Number.MAX_SAFE_INTEGER))
         .min(1)
         .max(20)
         .optional()
@@ -57,7 +58,12 @@ const holdBody = (maxSeats: number) =>
         if (b.seatIds !== undefined && b[field] !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: `${field} goes with quantity (best available), not with seatIds` });
       }
     })
-    .openapi('HoldRequest');
+    .openapi('HoldRequest', { oneOf: HOLD_SHAPES as never });
+/** The two shapes for the document (JSON Schema cannot say "exactly one of" any other way). */
+const HOLD_SHAPES = [
+  { title: 'Pick your seats', required: ['seatIds'], properties: { quantity: false, tier: false, sections: false, together: false } },
+  { title: 'Best available', required: ['quantity'], properties: { seatIds: false } },
+];
 const ReservationIdParam = z.object({
   reservationId: z.string().regex(RESERVATION_ID_PATTERN, 'a 24-character reservation id').openapi({ param: { name: 'reservationId', in: 'path' } }),
 });

@@ -156,10 +156,13 @@ export class BookingService {
     return schedule;
   }
 
-  /** The sections a request may be seated in, in preference order; unknown tiers or sections are a 400. */
+  /**
+   * The sections a request may be seated in, in preference order. A tier or section the schedule
+   * does not have is a 404, like a schedule that does not exist: the request is well-formed.
+   */
   private async candidateSections(req: BestAvailableRequest): Promise<string[]> {
     const problem = pickSections(await this.sectionsOf(req.scheduleId), req);
-    if (typeof problem === 'string') throw new DomainError('VALIDATION_FAILED', problem);
+    if (typeof problem === 'string') throw new DomainError('NOT_FOUND', problem);
     return problem.sections;
   }
 

@@ -40,10 +40,11 @@ const validDates = (d: { startsAt: Date; saleOpensAt: Date; saleClosesAt: Date }
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 };
 
+// Examples in the order the rules want (opens < closes <= starts), far ahead so they never expire.
 const scheduleFields = {
-  startsAt: isoDate(),
-  saleOpensAt: isoDate().openapi({ description: 'May be in the past: the sale is open at once' }),
-  saleClosesAt: isoDate(),
+  startsAt: isoDate('2099-05-01T19:00:00Z'),
+  saleOpensAt: isoDate('2099-03-01T10:00:00Z').openapi({ description: 'May be in the past: the sale is open at once' }),
+  saleClosesAt: isoDate('2099-05-01T17:00:00Z'),
   maxSeatsPerReservation: SeatCap.optional(),
   maxTicketsPerUser: TicketLimit.optional(),
   holdTtlSeconds: HoldTtl.optional(),
@@ -67,19 +68,19 @@ const ConcertChangeBody = z
   })
   .strict()
   .refine((b) => Object.keys(b).length > 0, 'name at least one field to change')
-  .openapi('ConcertChange');
+  .openapi('ConcertChange', { minProperties: 1 });
 
 const ScheduleChangeBody = z
   .object({
-    saleOpensAt: isoDate().optional(),
-    saleClosesAt: isoDate().optional(),
+    saleOpensAt: isoDate('2099-03-01T10:00:00Z').optional(),
+    saleClosesAt: isoDate('2099-05-01T17:00:00Z').optional(),
     maxSeatsPerReservation: SeatCap.optional(),
     maxTicketsPerUser: TicketLimit.optional(),
     holdTtlSeconds: HoldTtl.nullable().optional().openapi({ description: 'null: back to HOLD_TTL_SECONDS' }),
   })
   .strict()
   .refine((b) => Object.keys(b).length > 0, 'name at least one field to change')
-  .openapi('ScheduleChange');
+  .openapi('ScheduleChange', { minProperties: 1 });
 
 const AdminSchedule = z
   .object({

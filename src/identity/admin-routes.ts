@@ -30,7 +30,7 @@ const UserChange = z
   })
   .strict()
   .refine((b) => b.role !== undefined || b.status !== undefined || b.unlock !== undefined, 'give role, status or unlock')
-  .openapi('UserChange');
+  .openapi('UserChange', { minProperties: 1 });
 
 /** Admin users API: list accounts (personal data decrypted for admins only) and change role/status. */
 export function identityAdminRoutes(deps: { identity: IdentityService; auth: MiddlewareHandler<AppEnv>; idempotency: IdempotencyStore; auditForbidden: MiddlewareHandler<AppEnv> }) {

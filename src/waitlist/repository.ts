@@ -51,7 +51,7 @@ export class WaitlistRepository implements WaitlistPort {
         .where(and(eq(waitlistEntries.scheduleId, req.scheduleId), eq(waitlistEntries.activeUserId, req.userId)));
       if (mine) throw new DomainError('ALREADY_ON_WAITLIST', 'You are already on the waiting list of this performance', { entryId: mine.id });
       const seatCounts = await this.catalog.seatCountsMatching(req.scheduleId, req, tx);
-      if (seatCounts.total === 0) throw new DomainError('VALIDATION_FAILED', `This performance has no seat${describeFilter(req)}`);
+      if (seatCounts.total === 0) throw new DomainError('NOT_FOUND', `This performance has no seat${describeFilter(req)}`); // well-formed, names nothing: 404
       // A matching seat on the public map would be wanted by this entry and bought by whoever is
       // faster at once: the buyer should take it. Under the list lock no release can slip in between.
       if (seatCounts.available > 0) {

@@ -33,7 +33,13 @@ export function schemaType(schema: Schema | undefined, pad = ''): string {
   }
   if ('const' in schema) return JSON.stringify(schema.const);
   if (Array.isArray(schema.enum)) return union(schema.enum.map((v) => JSON.stringify(v)));
-  for (const k of ['anyOf', 'oneOf'] as const) if (Array.isArray(schema[k])) return union(list(schema[k]).map((s) => schemaType(s as Schema, pad)));
+  for (const k of ['anyOf', 'oneOf'] as const) {
+    if (!Array.isArray(schema[k])) continue;
+    const alternatives = union(list(schema[k]).map((s) => schemaType(s as Schema, pad)));
+    // Beside an object's own properties the alternatives narrow it (HoldRequest: seatIds or quantity).
+    const { [k]: _alternatives, ...own } = schema;
+    return own.type !== undefined || own.properties !== undefined ? `${schemaType(own, pad)} & (${alternatives})` : alternatives;
+  }
   if (Array.isArray(schema.allOf)) return list(schema.allOf).map((s) => `(${schemaType(s as Schema, pad)})`).join(' & ') || 'unknown';
   const types = Array.isArray(schema.type) ? (schema.type as string[]) : typeof schema.type === 'string' ? [schema.type] : schema.properties ? ['object'] : [];
   if (types.length === 0) return 'unknown';

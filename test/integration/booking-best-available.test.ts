@@ -100,8 +100,6 @@ describe('best available', () => {
       [{ scheduleId }, 'exactly one of seatIds'],
       [{ scheduleId, quantity: 0 }, 'quantity'],
       [{ scheduleId, seatIds: [1], tier: 'R' }, 'tier goes with quantity'],
-      [{ scheduleId, quantity: 2, tier: 'VIP' }, 'tier VIP has no seats'],
-      [{ scheduleId, quantity: 2, sections: ['Z'] }, 'section Z not on this schedule'],
       [{ scheduleId, quantity: 2, together: 'yes' }, 'together'],
     ];
     for (const [body, detail] of cases) {
@@ -109,6 +107,14 @@ describe('best available', () => {
       expect([res.status, res.body.code], JSON.stringify(body)).toEqual([400, 'VALIDATION_FAILED']);
       expect(res.headers.get('content-type')).toContain('application/problem+json');
       expect(JSON.stringify(res.body)).toContain(detail);
+    }
+    // A tier or section the schedule does not have: well-formed, names nothing, like an unknown schedule.
+    for (const [body, detail] of [
+      [{ scheduleId, quantity: 2, tier: 'VIP' }, 'tier VIP has no seats'],
+      [{ scheduleId, quantity: 2, sections: ['Z'] }, 'section Z not on this schedule'],
+    ] as const) {
+      const res = await best(user.token, body);
+      expect([res.status, res.body.code, JSON.stringify(res.body).includes(detail)], JSON.stringify(body)).toEqual([404, 'NOT_FOUND', true]);
     }
     const tooMany = await best(user.token, { scheduleId, quantity: 5 });
     expect([tooMany.status, tooMany.body.code]).toEqual([400, 'TOO_MANY_SEATS']);

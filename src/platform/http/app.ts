@@ -11,6 +11,7 @@ import { latencyBuckets, type Metrics } from '../observability/metrics.js';
 import { DomainError } from '../../shared/errors.js';
 import { isDependencyUnavailable } from '../dependency-errors.js';
 import { problem, problemFromError } from './problem.js';
+import { withRouteConventions } from './route-conventions.js';
 
 export interface AuthUser {
   id: number;
@@ -27,9 +28,12 @@ export interface AppEnv {
   };
 }
 
-/** A router with the shared validation hook, so invalid input of any route becomes problem+json 400. */
+/**
+ * A router with the shared validation hook, so invalid input of any route becomes problem+json 400,
+ * and the platform's route conventions (route-conventions.ts) applied to every `openapi()` route.
+ */
 export function createRouter() {
-  return new OpenAPIHono<AppEnv>({
+  const router = new OpenAPIHono<AppEnv>({
     defaultHook: (result, c) => {
       if (!result.success) {
         const errors = result.error.issues.slice(0, 20).map((i) => ({ path: i.path.join('.'), message: i.message }));
@@ -39,6 +43,9 @@ export function createRouter() {
       return undefined;
     },
   });
+  const declare = router.openapi;
+  router.openapi = ((route, handler, hook) => declare(withRouteConventions(route), handler, hook)) as typeof router.openapi;
+  return router;
 }
 
 export interface HttpAppOptions {

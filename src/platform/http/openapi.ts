@@ -18,7 +18,7 @@ export const json = <T extends z.ZodType>(schema: T, description: string) => ({
   description,
 });
 
-const problemResponse = (description: string) => ({ content: { 'application/problem+json': { schema: ProblemSchema } }, description });
+export const problemResponse = (description: string) => ({ content: { 'application/problem+json': { schema: ProblemSchema } }, description });
 
 /** Standard error responses, keyed by status, for route declarations. */
 export const problems = (...statuses: Array<400 | 401 | 402 | 403 | 404 | 409 | 413 | 422 | 423 | 429 | 503>) =>
@@ -43,8 +43,13 @@ export const canonicalPositiveInt = (max = Number.MAX_SAFE_INTEGER) =>
  * milliseconds), as a Date. `z.coerce.date()` would also take `0.5` or `May 1` and, on a bad value,
  * answer "expected date, received Date".
  */
+/**
+ * Examples must stay valid whenever the document is read (past dates are refused), so they lie far
+ * ahead; schedules give each date its own example, in the order the rules want (isoDate(example)).
+ */
+export const FAR_FUTURE_EXAMPLE = '2099-05-01T19:00:00Z';
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
-export const isoDate = () =>
+export const isoDate = (example = FAR_FUTURE_EXAMPLE) =>
   z
     .string()
     .regex(ISO_DATE, 'an ISO-8601 date (2026-05-01) or date-time (2026-05-01T19:00:00Z)')
@@ -59,7 +64,7 @@ export const isoDate = () =>
       }
       return d;
     })
-    .openapi({ type: 'string', format: 'date-time', example: '2026-05-01T19:00:00Z' });
+    .openapi({ type: 'string', format: 'date-time', example });
 
 const positiveId = (name: string) => canonicalPositiveInt().openapi({ param: { name, in: 'path' }, type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER, example: 1 });
 export const IdParam = <K extends string>(name: K) => z.object({ [name]: positiveId(name) } as Record<K, ReturnType<typeof positiveId>>);

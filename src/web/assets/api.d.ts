@@ -211,7 +211,14 @@ export interface Schemas {
     sections?: string[];
     /** Best available: contiguous seats in one row (default true); false allows split seats when no run fits */
     together?: boolean;
-  };
+  } & ({
+    quantity?: never;
+    tier?: never;
+    sections?: never;
+    together?: never;
+  } | {
+    seatIds?: never;
+  });
   ReservationSummary: {
     id: string;
     status: "HELD" | "CONFIRMED" | "EXPIRED" | "CANCELLED" | "FAILED" | "REFUNDED";
@@ -378,7 +385,7 @@ export interface Schemas {
     payload: Record<string, unknown>;
   };
   WalletAdjustment: {
-    /** KRW, signed: positive credits, negative debits */
+    /** KRW, signed: positive credits, negative debits; never 0 */
     amount: number;
     reason: string;
   };
@@ -577,8 +584,8 @@ export interface Operations {
   /** Temporal remote codec: encrypt payloads (operators only) */
   "POST /codec/encode": {
     headers?: {
-      /** Temporal namespace (X-Namespace); must be this codec’s namespace */
-      "x-namespace"?: string;
+      /** Temporal namespace (X-Namespace); this codec serves only this one */
+      "x-namespace"?: "default";
     };
     body: Schemas["CodecRequest"];
     response: Schemas["CodecPayloads"];
@@ -586,8 +593,8 @@ export interface Operations {
   /** Temporal remote codec: decrypt payloads for the Web UI / CLI (operators only) */
   "POST /codec/decode": {
     headers?: {
-      /** Temporal namespace (X-Namespace); must be this codec’s namespace */
-      "x-namespace"?: string;
+      /** Temporal namespace (X-Namespace); this codec serves only this one */
+      "x-namespace"?: "default";
     };
     body: Schemas["CodecRequest"];
     response: Schemas["CodecPayloads"];
