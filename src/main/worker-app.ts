@@ -12,6 +12,10 @@ import { CatalogRepository } from '../catalog/repository.js';
 import { SeatMapCache } from '../catalog/seat-map-cache.js';
 import type { Config } from '../config.js';
 import { WalletRepository } from '../payment/wallet-repository.js';
+import { CardPayments } from '../payment/card-payments.js';
+import type { PaymentProvider } from '../payment/provider.js';
+import { createPaymentProvider } from '../payment/provider-factory.js';
+import { PaymentRefunds } from '../payment/refunds.js';
 import type { Db } from '../platform/db/client.js';
 import type { Metrics } from '../platform/observability/metrics.js';
 import type { Redis } from '../platform/redis.js';
@@ -48,6 +52,8 @@ export interface WorkerDeps {
   /** Tests replace single activities (fault injection); production passes nothing. */
   overrideActivities?: (activities: BookingActivities) => Partial<BookingActivities>;
   onReservationSettled?: (r: { reservationId: string; scheduleId: number; userId: number; outcome: 'CONFIRMED' | 'RELEASED' }) => Promise<void>;
+  /** The card payment provider; by default the configured one (PAYMENT_PROVIDER). */
+  paymentProvider?: PaymentProvider | undefined;
 }
 
 export function buildActivities(deps: Omit<WorkerDeps, 'connection' | 'workflowBundle'>): BookingActivities {
@@ -56,11 +62,16 @@ export function buildActivities(deps: Omit<WorkerDeps, 'connection' | 'workflowB
   const waitlist = new WaitlistRepository(deps.db, { offerTtlMs: deps.config.WAITLIST_OFFER_TTL_SECONDS * 1000 }, catalog);
   const reservations = new ReservationRepository(deps.db, waitlist);
   const reservationWorkflows = new ReservationWorkflows(deps.client, deps.config.TEMPORAL_TASK_QUEUE);
+  const wallets = new WalletRepository(deps.db, { maxBalance: deps.config.WALLET_MAX_BALANCE }, reservations);
+  const provider = 'paymentProvider' in deps ? deps.paymentProvider : createPaymentProvider(deps.config);
+  const cards = provider ? new CardPayments(deps.db, provider) : undefined;
   const activities = createActivities({
     reservations,
     startOffer: (offer) => reservationWorkflows.startOffer(offer),
     offerLockTtlMs: deps.config.WAITLIST_OFFER_TTL_SECONDS * 1000 + 30_000,
-    wallets: new WalletRepository(deps.db, { maxBalance: deps.config.WALLET_MAX_BALANCE }, reservations),
+    wallets,
+    cards,
+    refunds: new PaymentRefunds(wallets, cards),
     seatLocks: new RedisSeatLocks(deps.redis),
     seatMaps: new SeatMapCache(deps.redis, catalog, deps.config.SEAT_MAP_CACHE_TTL_SECONDS, deps.metrics),
     temporal: deps.client,

@@ -1,0 +1,140 @@
+import Stripe from 'stripe';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { CARDS, cardProvider } from '../support/card.js';
+import { createTestContext, eventually, type TestContext } from '../support/harness.js';
+import { checkInvariants, checkProviderAgreement } from '../support/invariants.js';
+
+/**
+ * Card payments through the provider (docs/payments.md) on the real stack with localstripe: the API
+ * serves its webhook on a real port, the test plays the buyer's client (Stripe.js) with test cards.
+ */
+describe.skipIf(!inject('stack').stripeUrl)('card payments', () => {
+  let ctx: TestContext;
+  let provider: Awaited<ReturnType<typeof cardProvider>>;
+  const hold = (token: string, scheduleId: number, seatIds: number[]) => ctx.request('POST', '/api/v1/reservations', { token, body: { scheduleId, seatIds } });
+  const payByCard = (token: string, id: string, key?: string) =>
+    ctx.request('POST', `/api/v1/reservations/${id}/payment`, { token, body: { method: 'card' }, headers: key ? { 'idempotency-key': key } : {} });
+  const reservation = async (token: string, id: string) => (await ctx.request('GET', `/api/v1/reservations/${id}`, { token })).body;
+  const signed = (body: string, timestamp?: number) =>
+    Stripe.webhooks.generateTestHeaderString({ payload: body, secret: ctx.config.STRIPE_WEBHOOK_SECRET, ...(timestamp ? { timestamp } : {}) });
+  const postWebhook = (body: string, signature?: string) => ctx.request('POST', '/webhooks/stripe', { body, headers: signature ? { 'stripe-signature': signature } : {} });
+  const event = (id: string, type: string, paymentIntentId: string) => JSON.stringify({ id, object: 'event', type, created: Math.floor(Date.now() / 1000), data: { object: { id: paymentIntentId, object: 'payment_intent' } } });
+
+  beforeAll(async () => {
+    ctx = await createTestContext();
+    provider = await cardProvider(ctx);
+    await provider.start();
+  });
+  afterAll(async () => {
+    if (ctx) {
+      expect(await checkInvariants(ctx.pool, { atLeast: { confirmed: 2 } })).toEqual([]);
+      expect(await checkProviderAgreement(ctx.pool, provider.stripe, { atLeastSucceeded: 2 })).toEqual([]);
+    }
+    await provider?.close();
+    await ctx?.close();
+  });
+
+  it('a card success confirms the reservation through the webhook: seats SOLD, tickets issued', async () => {
+    const user = await ctx.createUser();
+    const { scheduleId, seatIds } = await ctx.createSchedule({ price: 25_000 });
+    const held = await hold(user.token, scheduleId, [seatIds[0]!, seatIds[1]!]);
+    expect(held.status).toBe(201);
+
+    const pending = await payByCard(user.token, held.body.id, 'card-key-1');
+    expect(pending.status).toBe(202);
+    expect(pending.body).toMatchObject({ reservationId: held.body.id, status: 'PAYMENT_PENDING', amount: 50_000, currency: 'KRW' });
+    expect(pending.body.clientSecret).toMatch(/^pi_.+_secret_/);
+    // One provider payment per reservation: another request (another key) rejoins it.
+    const again = await payByCard(user.token, held.body.id, 'card-key-2');
+    expect(again.body.providerPaymentId).toBe(pending.body.providerPaymentId);
+    expect((await reservation(user.token, held.body.id)).payment).toMatchObject({ method: 'CARD', status: 'PENDING' });
+
+    expect(await provider.confirm(pending.body.providerPaymentId, CARDS.success)).toBe(200);
+    const done = await eventually(async () => {
+      const r = await reservation(user.token, held.body.id);
+      return r.status === 'CONFIRMED' && r;
+    });
+    expect(done.payment).toMatchObject({ method: 'CARD', status: 'SUCCEEDED' });
+    const sold = await ctx.request('GET', `/api/v1/schedules/${scheduleId}/seats?status=SOLD`);
+    expect(sold.body.items.map((s: { id: number }) => s.id)).toEqual([seatIds[0], seatIds[1]]);
+    const tickets = await ctx.request('GET', `/api/v1/reservations/${held.body.id}/tickets`, { token: user.token });
+    expect(tickets.body.items ?? tickets.body).toHaveLength(2);
+    // Paying a confirmed reservation by card again is refused; no second provider payment.
+    expect((await payByCard(user.token, held.body.id, 'card-key-3')).body.code).toBe('ALREADY_PAID');
+  });
+
+  it('a declined card records the attempt and keeps the seats HELD; the wallet can still pay', async () => {
+    const user = await ctx.createUser({ balance: 20_000 });
+    const { scheduleId, seatIds } = await ctx.createSchedule({ price: 20_000 });
+    const held = await hold(user.token, scheduleId, [seatIds[0]!]);
+    const pending = await payByCard(user.token, held.body.id);
+    expect(pending.status).toBe(202);
+    expect(await provider.confirm(pending.body.providerPaymentId, CARDS.declined)).toBe(402);
+    const failed = await eventually(async () => {
+      const r = await reservation(user.token, held.body.id);
+      return r.payment?.status === 'FAILED' && r;
+    });
+    expect(failed).toMatchObject({ status: 'HELD', payment: { method: 'CARD', failedAttempts: 1 } });
+    expect(failed.payment.lastError).toMatch(/declined/i);
+
+    const paid = await ctx.request('POST', `/api/v1/reservations/${held.body.id}/payment`, { token: user.token, body: { method: 'wallet' } });
+    expect(paid.status).toBe(200);
+    expect(paid.body.reservation.status).toBe('CONFIRMED');
+    expect((await reservation(user.token, held.body.id)).payment).toMatchObject({ method: 'WALLET', status: 'SUCCEEDED' });
+  });
+
+  it('a webhook with a bad, missing or replayed old signature is 400 and changes nothing', async () => {
+    const user = await ctx.createUser();
+    const { scheduleId, seatIds } = await ctx.createSchedule();
+    const held = await hold(user.token, scheduleId, [seatIds[0]!]);
+    const pending = await payByCard(user.token, held.body.id);
+    // The provider's own delivery goes nowhere for this test: only the forged ones arrive.
+    await provider.register('http://127.0.0.1:9/nowhere');
+    try {
+      expect(await provider.confirm(pending.body.providerPaymentId, CARDS.success)).toBe(200);
+      const body = event(`evt_forged_${held.body.id}`, 'payment_intent.succeeded', pending.body.providerPaymentId);
+      const wrongSecret = Stripe.webhooks.generateTestHeaderString({ payload: body, secret: 'whsec_not_ours_at_all' });
+      const old = signed(body, Math.floor(Date.now() / 1000) - ctx.config.STRIPE_WEBHOOK_TOLERANCE_SECONDS - 60);
+      for (const signature of [wrongSecret, undefined, old, signed(`${body} `)]) {
+        const res = await postWebhook(body, signature);
+        expect(res.status).toBe(400);
+        expect(res.headers.get('content-type')).toContain('application/problem+json');
+        expect(res.body.code).toBe('VALIDATION_FAILED');
+      }
+      // Nothing moved: still HELD, no event recorded, so the genuine event is still handled.
+      expect((await reservation(user.token, held.body.id)).status).toBe('HELD');
+      const good = await postWebhook(body, signed(body));
+      expect(good.status).toBe(200);
+      await eventually(async () => (await reservation(user.token, held.body.id)).status === 'CONFIRMED');
+    } finally {
+      await provider.register();
+    }
+  });
+
+  it('webhooks delivered twice and out of order (failed after succeeded) change nothing wrong: the provider is asked', async () => {
+    const user = await ctx.createUser();
+    const { scheduleId, seatIds } = await ctx.createSchedule();
+    const held = await hold(user.token, scheduleId, [seatIds[0]!]);
+    const pending = await payByCard(user.token, held.body.id);
+    const pi = pending.body.providerPaymentId as string;
+    await provider.register('http://127.0.0.1:9/nowhere');
+    try {
+      expect(await provider.confirm(pi, CARDS.success)).toBe(200);
+      // A stale "failed" event first: the provider says succeeded, so it confirms, never records a failure.
+      const failedFirst = event(`evt_failed_${held.body.id}`, 'payment_intent.payment_failed', pi);
+      expect((await postWebhook(failedFirst, signed(failedFirst))).body).toEqual({ received: true, duplicate: false });
+      await eventually(async () => (await reservation(user.token, held.body.id)).status === 'CONFIRMED');
+      const succeeded = event(`evt_ok_${held.body.id}`, 'payment_intent.succeeded', pi);
+      expect((await postWebhook(succeeded, signed(succeeded))).body).toEqual({ received: true, duplicate: false });
+      // The same event id again: a no-op.
+      expect((await postWebhook(succeeded, signed(succeeded))).body).toEqual({ received: true, duplicate: true });
+      const r = await reservation(user.token, held.body.id);
+      expect(r).toMatchObject({ status: 'CONFIRMED', payment: { method: 'CARD', status: 'SUCCEEDED', failedAttempts: 0 } });
+      const [[row]] = (await ctx.pool.query(`SELECT COUNT(*) n FROM payments WHERE reservation_id = ?`, [held.body.id])) as any;
+      expect(Number(row.n)).toBe(1);
+    } finally {
+      await provider.register();
+    }
+  });
+});
