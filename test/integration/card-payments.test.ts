@@ -22,8 +22,25 @@ describe.skipIf(!inject('stack').stripeUrl)('card payments', () => {
   const postWebhook = (body: string, signature?: string) => ctx.request('POST', '/webhooks/stripe', { body, headers: signature ? { 'stripe-signature': signature } : {} });
   const event = (id: string, type: string, paymentIntentId: string) => JSON.stringify({ id, object: 'event', type, created: Math.floor(Date.now() / 1000), data: { object: { id: paymentIntentId, object: 'payment_intent' } } });
 
+  // Set by the early-webhook test: the payment is confirmed, and its webhook handled, while the
+  // update that created it is still inside its activity.
+  let confirmBeforeReturning = false;
+
   beforeAll(async () => {
-    ctx = await createTestContext();
+    ctx = await createTestContext({
+      overrideActivities: (a) => ({
+        startCardPayment: async (input) => {
+          const started = await a.startCardPayment(input);
+          if (!confirmBeforeReturning || !started.ok) return started;
+          expect(await provider.confirm(started.providerPaymentId, CARDS.success)).toBe(200);
+          await eventually(async () => {
+            const [[row]] = (await ctx.pool.query(`SELECT COUNT(*) n FROM provider_events WHERE provider_payment_id = ?`, [started.providerPaymentId])) as any;
+            return Number(row.n) > 0;
+          });
+          return started;
+        },
+      }),
+    });
     provider = await cardProvider(ctx);
     await provider.start();
   });
@@ -138,6 +155,65 @@ describe.skipIf(!inject('stack').stripeUrl)('card payments', () => {
       expect(Number(row.n)).toBe(1);
     } finally {
       await provider.register();
+    }
+  });
+
+  it('a webhook that arrives before the update that created the payment has returned still confirms', async () => {
+    const user = await ctx.createUser();
+    const { scheduleId, seatIds } = await ctx.createSchedule();
+    const held = await hold(user.token, scheduleId, [seatIds[0]!]);
+    confirmBeforeReturning = true;
+    try {
+      const pending = await payByCard(user.token, held.body.id);
+      // The update answered after the webhook's signal was already in the workflow.
+      expect(pending.status).toBe(202);
+    } finally {
+      confirmBeforeReturning = false;
+    }
+    const done = await eventually(async () => {
+      const r = await reservation(user.token, held.body.id);
+      return r.status === 'CONFIRMED' && r;
+    });
+    expect(done.payment).toMatchObject({ method: 'CARD', status: 'SUCCEEDED' });
+  });
+
+  const paidByCard = async (user: { token: string }, scheduleId: number, seatId: number) => {
+    const held = await hold(user.token, scheduleId, [seatId]);
+    const pending = await payByCard(user.token, held.body.id);
+    expect(await provider.confirm(pending.body.providerPaymentId, CARDS.success)).toBe(200);
+    await eventually(async () => (await reservation(user.token, held.body.id)).status === 'CONFIRMED');
+    return { id: held.body.id as string, pi: pending.body.providerPaymentId as string };
+  };
+  const providerRefunds = async (pi: string) => (await provider.stripe('GET', `/v1/refunds?payment_intent=${pi}`)).body.data as Array<{ amount: number }>;
+
+  it("a buyer's cancellation refunds the card through the provider, once, and the back office shows it", async () => {
+    const user = await ctx.createUser();
+    const admin = await ctx.createUser({ role: 'ADMIN' });
+    const { scheduleId, seatIds } = await ctx.createSchedule({ price: 15_000 });
+    const { id, pi } = await paidByCard(user, scheduleId, seatIds[0]!);
+    const cancelled = await ctx.request('DELETE', `/api/v1/reservations/${id}`, { token: user.token, headers: { 'idempotency-key': `cancel-${id}` } });
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body.status).toBe('REFUNDED');
+    // A repeat (another key) changes nothing: still one refund at the provider.
+    await ctx.request('DELETE', `/api/v1/reservations/${id}`, { token: user.token, headers: { 'idempotency-key': `cancel-again-${id}` } });
+    expect(await providerRefunds(pi)).toEqual([expect.objectContaining({ amount: 15_000 })]);
+    expect((await reservation(user.token, id)).payment).toMatchObject({ method: 'CARD', status: 'REFUNDED' });
+    const refunds = await ctx.request('GET', `/api/v1/admin/refunds?userId=${user.id}`, { token: admin.token });
+    expect(refunds.body.items).toEqual([expect.objectContaining({ reservationId: id, amount: 15_000 })]);
+    expect(refunds.body.items[0].reason).toMatch(/^card: /);
+  });
+
+  it('a performance cancellation refunds card purchases through the provider', async () => {
+    const admin = await ctx.createUser({ role: 'ADMIN' });
+    const buyers = [await ctx.createUser(), await ctx.createUser()];
+    const { scheduleId, seatIds } = await ctx.createSchedule({ price: 12_000 });
+    const bought = [await paidByCard(buyers[0]!, scheduleId, seatIds[0]!), await paidByCard(buyers[1]!, scheduleId, seatIds[1]!)];
+    const res = await ctx.request('POST', `/api/v1/admin/schedules/${scheduleId}/cancellation`, { token: admin.token, body: { reason: 'artist ill' }, headers: { 'idempotency-key': `perf-cancel-${scheduleId}` } });
+    expect(res.status).toBeLessThan(300);
+    await eventually(async () => (await ctx.request('GET', `/api/v1/admin/schedules/${scheduleId}/cancellation`, { token: admin.token })).body.phase === 'DONE', 60_000, 250);
+    for (const [i, b] of bought.entries()) {
+      expect(await providerRefunds(b.pi)).toEqual([expect.objectContaining({ amount: 12_000 })]);
+      expect(await reservation(buyers[i]!.token, b.id)).toMatchObject({ status: 'REFUNDED', payment: { method: 'CARD', status: 'REFUNDED' } });
     }
   });
 });

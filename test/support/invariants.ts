@@ -526,7 +526,8 @@ export async function checkProviderAgreement(
   let succeeded = 0;
   for (const pi of intents) {
     if (!reservationIds.has(pi.metadata?.reservationId)) continue;
-    const refunds = (await stripe('GET', `/v1/refunds?payment_intent=${pi.id}`)).body.data as Array<{ id: string; amount: number }>;
+    // (Only a payment that succeeded can have refunds; the emulator fails the query for the others.)
+    const refunds = pi.status === 'succeeded' ? ((await stripe('GET', `/v1/refunds?payment_intent=${pi.id}`)).body.data as Array<{ id: string; amount: number }>) : [];
     const refunded = refunds.reduce((sum, r) => sum + r.amount, 0);
     const card = byPayment.get(pi.id);
     if (pi.status === 'succeeded') {
