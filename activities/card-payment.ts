@@ -3,10 +3,12 @@ import type { PaymentOutcome } from '../src/payment/contracts.js';
 import type { CardStartResult } from '../src/payment/card-contracts.js';
 import type { CardPayments, CardSettlement, LatePaymentResult } from '../src/payment/card-payments.js';
 import { ProviderUnavailable } from '../src/payment/provider.js';
+import type { Reconciliation } from '../src/payment/reconciliation.js';
 
 export interface CardActivityDeps {
   /** Absent when no provider is configured (PAYMENT_PROVIDER=none): card payments answer 503. */
   cards?: CardPayments | undefined;
+  reconciliation?: { run: Reconciliation['run']; windowMs: number } | undefined;
 }
 
 /**
@@ -40,6 +42,14 @@ export function cardPaymentActivities(deps: CardActivityDeps) {
 
     async settleCardBeforeClose(input: { reservationId: string }): Promise<CardSettlement> {
       return cards().cancelPending(input.reservationId);
+    },
+
+    /** The hourly reconciliation's window: the last RECONCILIATION_WINDOW_HOURS (overlapping runs on purpose). */
+    async reconcilePayments(): Promise<{ checked: number; applied: number; refunded: number; mismatches: number }> {
+      if (!deps.reconciliation) return { checked: 0, applied: 0, refunded: 0, mismatches: 0 };
+      const now = new Date();
+      const r = await deps.reconciliation.run(new Date(now.getTime() - deps.reconciliation.windowMs), now);
+      return { checked: r.checked, applied: r.applied.length, refunded: r.refunded.length, mismatches: r.mismatches.length };
     },
 
     async settleLatePayment(input: { providerPaymentId: string; reason: string }): Promise<LatePaymentResult> {
