@@ -11,6 +11,8 @@ import type { WalletRepository } from '../src/payment/wallet-repository.js';
 export interface BookingActivityDeps {
   reservations: ReservationRepository;
   wallets: WalletRepository;
+  /** Refunds by the way the reservation was paid (card through the provider, else wallet); defaults to the wallet. */
+  refunds?: Pick<WalletRepository, 'refundReservation'> | undefined;
   seatLocks: SeatLocks;
   seatMaps: SeatMapCache;
   /** Called after a reservation closes or confirms (frees the buyer's waiting-room place). */
@@ -47,7 +49,7 @@ export function bookingActivities(deps: BookingActivityDeps) {
     },
 
     async refundPayment(input: { reservationId: string; reason: string }): Promise<RefundOutcome> {
-      return deps.wallets.refundReservation(input.reservationId, input.reason);
+      return (deps.refunds ?? deps.wallets).refundReservation(input.reservationId, input.reason);
     },
 
     async releaseReservation(input: ReleaseInput): Promise<{ changed: boolean }> {

@@ -32,11 +32,15 @@ TEMPORAL_METRICS_PORT="${TEMPORAL_METRICS_PORT:-$((9233 + base))}"
 TEMPORAL_UI_CODEC_ENDPOINT="${TEMPORAL_UI_CODEC_ENDPOINT:-http://127.0.0.1:${API_PORT:-3000}/codec/ui/${CODEC_SHARED_SECRET:-dev-only-codec-secret-change-me-0123456789}}"
 KAFKA_PORT="${KAFKA_PORT:-$((9092 + base))}"
 KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-$((9093 + base))}"
+# localstripe: the Stripe API emulator card payments talk to in dev and tests (docs/payments.md).
+STRIPE_PORT="${STRIPE_PORT:-$((8420 + base))}"
 DB_USER="${DB_USER:-booking}"
 DB_PASSWORD="${DB_PASSWORD:-booking}"
 DB_NAME="${DB_NAME:-booking}"
 
 TEMPORAL_VERSION=1.9.1
+LOCALSTRIPE_VERSION=1.15.10
+LOCALSTRIPE_VENV="$TOOLS/localstripe-$LOCALSTRIPE_VERSION"
 KAFKA_VERSION=3.9.1
 TEMPORAL_BIN="$TOOLS/temporal-$TEMPORAL_VERSION/bin/temporal"
 KAFKA_LIBS="$TOOLS/kafka-$KAFKA_VERSION/libs"
@@ -125,6 +129,45 @@ POM
       >"$TOOLS/maven.log" 2>&1) || fail "fetching Kafka jars failed; read $TOOLS/maven.log"
     touch "$KAFKA_LIBS/.complete"
   fi
+}
+
+# localstripe is installed on demand (its own venv under the tools folder), so a shared STACK_TOOLS
+# from before it existed still works.
+install_localstripe() {
+  [ -x "$LOCALSTRIPE_VENV/bin/localstripe" ] && return
+  say "installing localstripe $LOCALSTRIPE_VERSION (PyPI) into $LOCALSTRIPE_VENV"
+  python3 -m venv "$LOCALSTRIPE_VENV" >"$TOOLS/localstripe-pip.log" 2>&1 \
+    && "$LOCALSTRIPE_VENV/bin/pip" install -q --disable-pip-version-check "localstripe==$LOCALSTRIPE_VERSION" >>"$TOOLS/localstripe-pip.log" 2>&1 \
+    || fail "pip install localstripe failed; read $TOOLS/localstripe-pip.log"
+}
+
+stripe_ready() { curl -fsS -u sk_test_stack: "http://127.0.0.1:$STRIPE_PORT/v1/payment_intents?limit=1" >/dev/null; }
+
+start_stripe() {
+  if pid_alive stripe && stripe_ready; then
+    say "localstripe already running on :$STRIPE_PORT"; register_stripe_webhook; return
+  fi
+  install_localstripe
+  say "starting localstripe on :$STRIPE_PORT"
+  # localstripe saves its objects to /tmp/localstripe.pickle after every write and loads it at start.
+  # Tests start from scratch, except restart-one (TEMPORAL_KEEP_DB=1: the chaos tests kill it).
+  # Registered webhooks are not saved: whoever registered them registers them again.
+  local fresh=(); [ "$PROFILE" = test ] && [ "${TEMPORAL_KEEP_DB:-0}" != 1 ] && fresh=(--from-scratch)
+  setsid nohup "$LOCALSTRIPE_VENV/bin/localstripe" --port "$STRIPE_PORT" "${fresh[@]}" \
+    >>"$LOGS/stripe.log" 2>&1 < /dev/null &
+  echo $! >"$RUN/stripe.pid"
+  wait_for stripe 30 stripe_ready
+  register_stripe_webhook
+}
+
+# The development API's webhook endpoint, signed with the app's development secret (src/config.ts).
+# Test files register their own endpoints (test/support/card.ts).
+register_stripe_webhook() {
+  [ "$PROFILE" = test ] && return
+  curl -fsS -X POST "http://127.0.0.1:$STRIPE_PORT/_config/webhooks/api" \
+    -d "url=${STRIPE_WEBHOOK_URL:-http://127.0.0.1:${API_PORT:-3000}/webhooks/stripe}" \
+    -d "secret=${STRIPE_WEBHOOK_SECRET:-whsec_dev_only_localstripe_change_me}" >/dev/null \
+    || fail "registering the webhook with localstripe failed"
 }
 
 start_mysql() {
@@ -319,6 +362,7 @@ status() {
     [ "$PROFILE" = test ] || show temporal-ui "$TEMPORAL_UI_PORT" temporal_ui_ready
   fi
   show kafka "$KAFKA_PORT" port_open "$KAFKA_PORT"
+  show stripe "$STRIPE_PORT" stripe_ready
   return $down
 }
 
@@ -329,6 +373,7 @@ REDIS_URL=redis://127.0.0.1:$REDIS_PORT
 TEMPORAL_ADDRESS=127.0.0.1:$TEMPORAL_PORT
 KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT
 TEMPORAL_UI=http://127.0.0.1:$TEMPORAL_UI_PORT
+STRIPE_API_BASE=http://127.0.0.1:$STRIPE_PORT
 TXT
 }
 
@@ -338,10 +383,10 @@ case "$cmd" in
   start)
     start_time=$SECONDS
     install_all
-    start_mysql; start_redis; start_temporal; start_kafka
+    start_mysql; start_redis; start_temporal; start_kafka; start_stripe
     say "stack ($PROFILE) ready in $((SECONDS - start_time))s"
     ;;
-  stop) stop_one kafka; stop_temporal_server; for s in redis mysql; do stop_one "$s"; done ;;
+  stop) stop_one stripe; stop_one kafka; stop_temporal_server; for s in redis mysql; do stop_one "$s"; done ;;
   restart) "$0" stop; "$0" start ;;
   status) status ;;
   urls) urls ;;

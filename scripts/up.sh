@@ -17,6 +17,8 @@ export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:${REDIS_PORT:-$((6379 + base))}
 export TEMPORAL_ADDRESS="${TEMPORAL_ADDRESS:-127.0.0.1:${TEMPORAL_PORT:-$((7233 + base))}}"
 export TEMPORAL_UI_URL="${TEMPORAL_UI_URL:-http://127.0.0.1:${TEMPORAL_UI_PORT:-$((8233 + base))}}"
 export KAFKA_BROKERS="${KAFKA_BROKERS:-127.0.0.1:${KAFKA_PORT:-$((9092 + base))}}"
+# Card payments: localstripe from scripts/stack.sh (docs/payments.md), which registers this API's webhook.
+export STRIPE_API_BASE="${STRIPE_API_BASE:-http://127.0.0.1:${STRIPE_PORT:-$((8420 + base))}}"
 export WORKER_METRICS_PORT="${WORKER_METRICS_PORT:-$((9464 + base))}"
 export WORKER_SDK_METRICS_PORT="${WORKER_SDK_METRICS_PORT:-$((9466 + base))}"
 export RELAY_METRICS_PORT="${RELAY_METRICS_PORT:-$((9465 + base))}"
@@ -106,6 +108,7 @@ cat <<TXT
   Swagger UI      http://127.0.0.1:$API_PORT/docs        (OpenAPI: /openapi.json)
   Health          http://127.0.0.1:$API_PORT/readyz
   Temporal UI     $TEMPORAL_UI_URL  (search: ReservationStatus="HELD")
+  Card payments   localstripe $STRIPE_API_BASE  (webhook -> /webhooks/stripe; docs/payments.md)
   Metrics         api http://127.0.0.1:$API_PORT/metrics (Authorization: Bearer \$METRICS_TOKEN; dev value in docs/monitoring/metrics-token.dev),
                   worker http://127.0.0.1:$WORKER_METRICS_PORT/metrics, Temporal SDK http://127.0.0.1:$WORKER_SDK_METRICS_PORT/metrics,
                   relay http://127.0.0.1:$RELAY_METRICS_PORT/metrics

@@ -12,6 +12,8 @@ export const DEV_CODEC_SECRET = 'dev-only-codec-secret-change-me-0123456789';
 // Also in docs/monitoring/metrics-token.dev, which the compose Prometheus presents.
 const DEV_METRICS_TOKEN = 'dev-only-metrics-token-change-me-0123456789';
 const DEV_TICKET_SECRET = 'dev-only-ticket-signing-secret-change-me-0123';
+// localstripe accepts any sk_ key and signs with the secret it is given (scripts/stack.sh registers it).
+export const DEV_STRIPE_WEBHOOK_SECRET = 'whsec_dev_only_localstripe_change_me';
 
 const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max).default(def);
 const bool = (def: boolean) =>
@@ -64,6 +66,19 @@ const schema = z
     WORKER_SDK_METRICS_PORT: int(9466, 0, 65535),
     WORKER_MAX_CONCURRENT_ACTIVITIES: int(200, 1),
     SWEEPER_ENABLED: bool(true),
+
+    // Card payments (docs/payments.md): Stripe's API, or localstripe in dev and tests. The same code
+    // runs against Stripe's test mode with only these three changed. 'none' turns card payments off.
+    PAYMENT_PROVIDER: z.enum(['stripe', 'none']).default('stripe'),
+    STRIPE_SECRET_KEY: z.string().startsWith('sk_', 'STRIPE_SECRET_KEY is a secret key (sk_...)').default('sk_test_localstripe'),
+    STRIPE_PUBLISHABLE_KEY: z.string().startsWith('pk_').default('pk_test_localstripe'),
+    STRIPE_API_BASE: z.string().url().default('http://127.0.0.1:8420'),
+    STRIPE_WEBHOOK_SECRET: z.string().min(16).default(DEV_STRIPE_WEBHOOK_SECRET),
+    STRIPE_WEBHOOK_TOLERANCE_SECONDS: int(300, 1, 3600),
+    STRIPE_TIMEOUT_MS: int(5_000, 100, 80_000),
+    /** How far back the hourly reconciliation looks (it overlaps the previous run on purpose). */
+    RECONCILIATION_WINDOW_HOURS: int(3, 1, 24 * 31),
+    RECONCILIATION_ENABLED: bool(true),
 
     KAFKA_BROKERS: csv('127.0.0.1:9092'),
     KAFKA_CLIENT_ID: z.string().default('concert-booking'),
@@ -169,6 +184,8 @@ const schema = z
       if (c.CODEC_SHARED_SECRET === DEV_CODEC_SECRET)
         ctx.addIssue({ code: 'custom', path: ['CODEC_SHARED_SECRET'], message: 'CODEC_SHARED_SECRET must not be the development value in production' });
       if (c.METRICS_TOKEN === DEV_METRICS_TOKEN) ctx.addIssue({ code: 'custom', path: ['METRICS_TOKEN'], message: 'METRICS_TOKEN must be set in production' });
+      if (c.PAYMENT_PROVIDER === 'stripe' && c.STRIPE_WEBHOOK_SECRET === DEV_STRIPE_WEBHOOK_SECRET)
+        ctx.addIssue({ code: 'custom', path: ['STRIPE_WEBHOOK_SECRET'], message: 'STRIPE_WEBHOOK_SECRET must be set in production' });
       if (c.TICKET_SIGNING_SECRET === DEV_TICKET_SECRET)
         ctx.addIssue({ code: 'custom', path: ['TICKET_SIGNING_SECRET'], message: 'TICKET_SIGNING_SECRET must be set in production' });
     }

@@ -6,15 +6,25 @@
  * (test/replay) or running workflows: these strings are wire format.
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { CancelResult, HoldResult, PayResult, ReservationState } from '../src/booking/contracts.js';
 import type { CancellationProgress } from '../src/catalog/cancellation-contracts.js';
+import type { CardOutcome, CardPayResult } from '../src/payment/card-contracts.js';
 
 /** Update-with-Start target: answers with the hold result as soon as the seats are held (or not). */
 export const holdUpdate = defineUpdate<HoldResult>('hold');
 export const payUpdate = defineUpdate<PayResult>('pay');
 export const cancelUpdate = defineUpdate<CancelResult>('cancel');
 export const stateQuery = defineQuery<ReservationState>('state');
+/** Card payments (docs/payments.md): start (or rejoin) the reservation's provider payment. */
+export const cardPayUpdate = defineUpdate<CardPayResult>('payCard');
+/** The provider's verdict on the reservation's card payment, sent by the webhook and the reconciliation. */
+export const cardOutcomeSignal = defineSignal<[CardOutcome]>('cardOutcome');
+/** A card success that reached us after its reservation closed: refunded by this workflow (one per payment). */
+export const latePaymentWorkflowId = (providerPaymentId: string) => `late-payment-${providerPaymentId}`;
+/** The hourly reconciliation of our payments with the provider's (a Temporal Schedule starts it). */
+export const RECONCILIATION_SCHEDULE_ID = 'payment-reconciliation';
+export const RECONCILIATION_WORKFLOW_TYPE = 'paymentReconciliationWorkflow';
 
 /** One workflow per reservation; the id is derived from the reservation id (itself from the Idempotency-Key). */
 export const reservationWorkflowId = (reservationId: string) => `reservation-${reservationId}`;

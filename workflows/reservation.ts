@@ -12,6 +12,8 @@ import {
 } from '@temporalio/workflow';
 import type { BookingActivities } from '../activities/index.js';
 import type { CancelResult, HoldResult, PayResult, ReleaseInput, ReservationInput, ReservationState, WorkflowStatus } from '../src/booking/contracts.js';
+import type { PaymentOutcome } from '../src/payment/contracts.js';
+import { cardPaymentFlow } from './card-payment.js';
 import { cancelUpdate, holdUpdate, payUpdate, reservationStatusKey, stateQuery } from './contract.js';
 
 // The hold is a local activity: it runs in the worker that took the update, saving the round trip
@@ -93,6 +95,16 @@ export async function reservationWorkflow(input: ReservationInput): Promise<Rese
     { validator: () => rejectUnlessHeld(state.status, 'cancel') },
   );
 
+  // Card payments through the provider (workflows/card-payment.ts): a payCard update and the
+  // provider's verdict as a signal, run from the loop below like the wallet's payment rounds.
+  const card = cardPaymentFlow({
+    reservationId: input.reservationId,
+    userId: input.userId,
+    amount: () => state.amount,
+    status: () => state.status,
+    validate: () => rejectUnlessHeld(state.status, 'pay'),
+  });
+
   try {
     hold = await holdSeats(input);
   } catch (err) {
@@ -124,15 +136,42 @@ export async function reservationWorkflow(input: ReservationInput): Promise<Rese
     setStatus(status, reason);
   };
 
+  // A card success the provider confirmed: sell the seats, or give the money back if they cannot be.
+  const confirmCard = async (paid: PaymentOutcome) => {
+    if (!paid.ok) return;
+    try {
+      await local.confirmReservation({ reservationId: input.reservationId });
+      setStatus('CONFIRMED');
+    } catch (err) {
+      log.error('confirmation failed after card payment; refunding', { reservationId: input.reservationId, error: String(err) });
+      await CancellationScope.nonCancellable(() => refundPayment({ reservationId: input.reservationId, reason: 'confirmation failed' }));
+      await release('FAILED', 'confirmation failed after payment; refunded');
+    }
+  };
+
   for (;;) {
-    const woke = await condition(() => paymentRequested || cancelRequested, Math.max(expiresAt - Date.now(), 0));
+    const woke = await condition(() => paymentRequested || cancelRequested || card.hasWork(), Math.max(expiresAt - Date.now(), 0));
     if (!woke) {
+      // A pending card payment is cancelled at the provider first; if it already succeeded, the
+      // seats (still held) are sold instead of released.
+      const paid = await card.settleBeforeClose(true);
+      if (paid) {
+        await confirmCard(paid);
+        break;
+      }
       await release('EXPIRED', 'hold expired before payment');
       break;
     }
     if (cancelRequested) {
+      await card.settleBeforeClose(false);
       await release('CANCELLED', 'cancelled by the user');
       cancelResult = { ok: true, status: 'CANCELLED' };
+      break;
+    }
+    if (!paymentRequested) {
+      const paid = await card.step();
+      if (!paid) continue;
+      await confirmCard(paid);
       break;
     }
     // A payment round.
@@ -172,6 +211,9 @@ export async function reservationWorkflow(input: ReservationInput): Promise<Rese
     });
   }
   if (cancelRequested && !cancelResult) cancelResult = { ok: false, code: 'NOT_CANCELLABLE', detail: `reservation is ${closed}`, status: closed };
+  card.answerClosed(closed === 'EXPIRED' ? 'RESERVATION_EXPIRED' : closed === 'CONFIRMED' ? 'ALREADY_PAID' : 'RESERVATION_NOT_PAYABLE');
+  // Money that arrived for seats we did not sell goes back (docs/payments.md, late payments).
+  await CancellationScope.nonCancellable(() => card.refundUnapplied());
   await condition(allHandlersFinished);
   return state;
 }

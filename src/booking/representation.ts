@@ -17,6 +17,16 @@ export const Reservation = z
     confirmedAt: z.string().nullable(),
     closedAt: z.string().nullable(),
     reason: z.string().nullable(),
+    payment: z
+      .object({
+        method: z.enum(['CARD', 'WALLET']),
+        status: z.enum(['PENDING', 'SUCCEEDED', 'FAILED', 'CANCELED', 'REFUNDED', 'LATE_REFUNDED']),
+        failedAttempts: z.number().int(),
+        lastError: z.string().nullable(),
+      })
+      .nullable()
+      .optional()
+      .openapi({ description: "How it is paid (GET /reservations/{id} only): a card payment's paymentStatus while the provider decides, a late payment's refund (LATE_REFUNDED)" }),
   })
   .openapi('Reservation');
 /** A hold's answer: best-available holds also say whether the seats are one contiguous run of one row. */

@@ -7,8 +7,10 @@ import {
   type Client,
 } from '@temporalio/client';
 import { ApplicationFailure, WorkflowIdReusePolicy } from '@temporalio/common';
+import type { CardPayResult } from '../payment/card-contracts.js';
 import {
   cancelUpdate,
+  cardPayUpdate,
   concertIdKey,
   holdUpdate,
   payUpdate,
@@ -98,6 +100,11 @@ export class ReservationWorkflows {
 
   async pay(reservationId: string, updateId: string): Promise<PayResult> {
     return this.update(reservationId, () => this.handle(reservationId).executeUpdate(payUpdate, { updateId }));
+  }
+
+  /** Card: starts (or rejoins) the reservation's provider payment (docs/payments.md). */
+  async payCard(reservationId: string, updateId: string): Promise<CardPayResult> {
+    return this.update(reservationId, () => this.handle(reservationId).executeUpdate(cardPayUpdate, { updateId }));
   }
 
   async cancelHeld(reservationId: string, updateId: string): Promise<CancelResult> {

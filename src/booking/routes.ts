@@ -67,6 +67,20 @@ const HOLD_SHAPES = [
 const ReservationIdParam = z.object({
   reservationId: z.string().regex(RESERVATION_ID_PATTERN, 'a 24-character reservation id').openapi({ param: { name: 'reservationId', in: 'path' } }),
 });
+const PayBody = z
+  .object({ method: z.enum(['wallet', 'card']).default('wallet').openapi({ description: 'wallet (default): pay now from the wallet; card: through the payment provider (docs/payments.md)' }) })
+  .strict()
+  .openapi('PayRequest');
+const CardPaymentPending = z
+  .object({
+    reservationId: z.string(),
+    status: z.literal('PAYMENT_PENDING'),
+    providerPaymentId: z.string().openapi({ description: 'The Stripe PaymentIntent id' }),
+    clientSecret: z.string().openapi({ description: "Confirm the payment with the provider's client library (Stripe.js confirmCardPayment)" }),
+    amount: z.number().int(),
+    currency: z.string(),
+  })
+  .openapi('CardPaymentPending');
 const QueueTokenHeader = z.object({
   'x-queue-token': z.string().max(1024).optional().openapi({ param: { name: 'x-queue-token', in: 'header' }, description: 'ACTIVE waiting-room token for the schedule' }),
 });
@@ -82,6 +96,8 @@ export function bookingRoutes(deps: {
   isWaitlistOffer?: (reservationId: string) => Promise<boolean>;
   /** The configured cap per reservation, for the document (the service enforces it). */
   maxSeatsPerReservation?: number;
+  /** How a reservation is paid (payment's answer: method and paymentStatus), for GET /reservations/{id}. */
+  payments?: { of(reservationId: string): Promise<z.infer<typeof Reservation>['payment']> };
   /** The 'booking' abuse limit (per IP and per user, shared with /wallet); absent when RATE_LIMIT_ENABLED is off. */
   rateLimit?: MiddlewareHandler | undefined;
 }) {
@@ -219,7 +235,10 @@ export function bookingRoutes(deps: {
       request: { params: ReservationIdParam },
       responses: { 200: json(Reservation, 'The reservation'), ...problems(400, 401, 404) },
     }),
-    async (c) => c.json(toReservation(await deps.booking.own(c.get('user').id, c.req.valid('param').reservationId)), 200),
+    async (c) => {
+      const r = await deps.booking.own(c.get('user').id, c.req.valid('param').reservationId);
+      return c.json({ ...toReservation(r), payment: (await deps.payments?.of(r.id)) ?? null }, 200);
+    },
   );
 
   app.openapi(
@@ -227,26 +246,36 @@ export function bookingRoutes(deps: {
       method: 'post',
       path: '/reservations/{reservationId}/payment',
       tags: ['reservations'],
-      summary: 'Pay from the wallet: 200 CONFIRMED, 402 INSUFFICIENT_BALANCE, 409 RESERVATION_EXPIRED',
+      summary: 'Pay: wallet (default) 200 CONFIRMED, 402 INSUFFICIENT_BALANCE; card 202 PAYMENT_PENDING with the clientSecret',
       description:
+        '`{"method": "wallet"}` (the default, also with no body) pays from the wallet at once. `{"method": "card"}` creates the reservation\'s ' +
+        'one provider payment (a Stripe PaymentIntent) and answers 202 PAYMENT_PENDING with its `clientSecret`: the client confirms it with the provider ' +
+        '(the API never sees card numbers), and the provider\'s webhook confirms the reservation (GET shows `paymentStatus`; the event stream tells the outcome). ' +
+        'A declined card leaves the seats HELD until expiresAt: pay again (the same payment) or by wallet. 503 SERVICE_UNAVAILABLE with Retry-After while the provider is down. ' +
         'Needs the ACTIVE X-Queue-Token while the reservation is HELD (403 QUEUE_TOKEN_REQUIRED / QUEUE_TOKEN_INVALID / QUEUE_NOT_ACTIVE), ' +
         'except for a waiting-list offer (GET /waitlist), which needs no token. ' +
-        'A reservation that is already paid answers 409 ALREADY_PAID whatever the token state; the same Idempotency-Key replays the first 200.',
+        'A reservation that is already paid answers 409 ALREADY_PAID whatever the token state; the same Idempotency-Key replays the first answer. See docs/payments.md.',
       security: bearerSecurity,
       middleware: [deps.idempotency.route('pay')],
-      request: { params: ReservationIdParam, headers: IdempotencyKeyHeader.merge(QueueTokenHeader) },
+      request: { params: ReservationIdParam, headers: IdempotencyKeyHeader.merge(QueueTokenHeader), body: { content: { 'application/json': { schema: PayBody } }, required: false } },
       responses: {
         200: json(z.object({ reservation: Reservation, payment: z.object({ paymentId: z.number().int(), amount: z.number().int() }) }), 'Paid and confirmed'),
-        ...problems(400, 401, 402, 403, 404, 409, 422),
+        202: json(CardPaymentPending, 'Card payment pending: confirm it with the provider'),
+        ...problems(400, 401, 402, 403, 404, 409, 422, 503),
       },
     }),
     async (c) => {
       const startedAt = performance.now();
       const { reservationId } = c.req.valid('param');
+      const method = (c.req.valid('json') as { method?: 'wallet' | 'card' } | undefined)?.method ?? 'wallet';
       const userId = c.get('user').id;
       const owned = await admittedToPay(c, userId, reservationId);
       return observed(owned.scheduleId, 'pay', startedAt, async () => {
         const key = c.req.header('idempotency-key');
+        if (method === 'card') {
+          const pending = await deps.booking.payByCard(owned, key ? `pay-card-${key}` : `pay-card-${randomUUID()}`);
+          return c.json({ reservationId, status: pending.status, providerPaymentId: pending.providerPaymentId, clientSecret: pending.clientSecret, amount: pending.amount, currency: pending.currency }, 202);
+        }
         const { reservation, payment } = await deps.booking.pay(owned, key ? `pay-${key}` : `pay-${randomUUID()}`);
         return c.json({ reservation: toReservation(reservation), payment }, 200);
       });

@@ -6,6 +6,7 @@ import type { HoldResult, PayResult } from './contracts.js';
 import { checkSeatSelection, decideCancellation, saleWindow, type SaleWindowState } from './domain.js';
 import { reservationIdFor } from './ids.js';
 import type { ReservationRepository } from './repository.js';
+import type { CardPayResult } from '../payment/card-contracts.js';
 import { UpdateRejected, type ReservationWorkflows } from './reservation-workflows.js';
 import { pickSections, isTogether, type BestAvailableRequest } from './best-available.js';
 import { settleSeatLocks, type SeatAllocator } from './seat-locks.js';
@@ -22,7 +23,7 @@ type Schedule = NonNullable<Awaited<ReturnType<CatalogRepository['findSchedule']
 /** The narrow ports the service uses (unit tests pass fakes: test/unit/booking-service.test.ts). */
 export type BookingCatalog = Pick<CatalogRepository, 'findSchedule' | 'seatIdSpan' | 'seatIdsIn'>;
 export type BookingReservations = Pick<ReservationRepository, 'find'>;
-export type BookingWorkflows = Pick<ReservationWorkflows, 'hold' | 'pay' | 'cancelHeld' | 'refund'>;
+export type BookingWorkflows = Pick<ReservationWorkflows, 'hold' | 'pay' | 'cancelHeld' | 'refund'> & Partial<Pick<ReservationWorkflows, 'payCard'>>;
 
 /**
  * The booking use cases as the API sees them. The order on the hold path matters for a rush:
@@ -280,9 +281,7 @@ export class BookingService {
     // *now* is not decided here: payable() decides it in the payment activity, under the reservation's
     // row lock (lockPayable), at the instant the payment is stamped with; an earlier check by this
     // process's clock could refuse what that decision would accept.
-    if (current.status === 'CONFIRMED') throw new DomainError('ALREADY_PAID', 'This reservation is already paid');
-    if (current.status === 'EXPIRED') throw new DomainError('RESERVATION_EXPIRED', 'The hold expired before payment');
-    if (current.status !== 'HELD') throw new DomainError('RESERVATION_NOT_PAYABLE', `Reservation is ${current.status}`);
+    refuseUnlessHeld(current);
     let result: PayResult;
     try {
       result = await this.workflows.pay(reservationId, updateId);
@@ -295,6 +294,26 @@ export class BookingService {
       throw new DomainError(code, result.detail);
     }
     return { reservation: await this.own(userId, reservationId), payment: { paymentId: result.paymentId, amount: result.amount } };
+  }
+
+  /**
+   * Card: the workflow creates (or finds) the reservation's provider payment and answers its client
+   * secret; the provider's webhook completes the purchase (docs/payments.md). A provider that does
+   * not answer is 503 SERVICE_UNAVAILABLE with Retry-After: the hold stays, nothing was charged.
+   */
+  async payByCard(current: ReservationView, updateId: string): Promise<Extract<CardPayResult, { ok: true }>> {
+    refuseUnlessHeld(current);
+    if (!this.workflows.payCard) throw new DomainError('SERVICE_UNAVAILABLE', 'Card payments are not available');
+    let result: CardPayResult;
+    try {
+      result = await this.workflows.payCard(current.id, updateId);
+    } catch (err) {
+      if (err instanceof UpdateRejected) throw await this.refusalFromState(current.id, err.reason, 'RESERVATION_NOT_PAYABLE');
+      throw err;
+    }
+    if (result.ok) return result;
+    if (result.code === 'PROVIDER_UNAVAILABLE') throw new DomainError('SERVICE_UNAVAILABLE', 'The payment provider is not answering; the seats stay held, retry shortly');
+    throw new DomainError(result.code, result.detail);
   }
 
   async cancel(userId: number, reservationId: string, updateId: string, opts: { force?: boolean; asAdmin?: boolean; now?: Date } = {}): Promise<ReservationView> {
@@ -339,6 +358,13 @@ export class BookingService {
     if (r.status === 'CONFIRMED') return new DomainError('ALREADY_PAID', 'This reservation is already paid');
     return new DomainError(fallback, `Reservation is ${r.status}`);
   }
+}
+
+/** A settled reservation is answered from its status, each with its own code, without a round trip. */
+function refuseUnlessHeld(current: ReservationView): void {
+  if (current.status === 'CONFIRMED') throw new DomainError('ALREADY_PAID', 'This reservation is already paid');
+  if (current.status === 'EXPIRED') throw new DomainError('RESERVATION_EXPIRED', 'The hold expired before payment');
+  if (current.status !== 'HELD') throw new DomainError('RESERVATION_NOT_PAYABLE', `Reservation is ${current.status}`);
 }
 
 /** Why a hold is refused by the sale's state (each with its own code, so clients can tell them apart). */

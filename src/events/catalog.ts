@@ -24,6 +24,24 @@ export const eventCatalog = {
   ReservationRefunded: { aggregateType: 'reservation', schemaVersion: 1, payload: z.object({ ...reservationRef, seatIds: z.array(z.number().int()), amount: z.number().int(), reason: z.string() }) },
   PaymentCompleted: { aggregateType: 'payment', schemaVersion: 1, payload: z.object({ reservationId: z.string(), userId: z.number().int(), amount: z.number().int(), paymentId: z.number().int() }) },
   PaymentRefunded: { aggregateType: 'payment', schemaVersion: 1, payload: z.object({ reservationId: z.string(), userId: z.number().int(), amount: z.number().int(), paymentId: z.number().int(), reason: z.string() }) },
+  // Card payments through the provider (docs/payments.md), aggregate `card-<provider payment id>`.
+  CardPaymentFailed: {
+    aggregateType: 'payment',
+    schemaVersion: 1,
+    payload: z.object({ reservationId: z.string(), userId: z.number().int(), providerPaymentId: z.string(), reason: z.string() }),
+  },
+  // A card payment that succeeded after its reservation closed: refunded, never applied to seats.
+  LatePaymentRefunded: {
+    aggregateType: 'payment',
+    schemaVersion: 1,
+    payload: z.object({ reservationId: z.string(), userId: z.number().int(), providerPaymentId: z.string(), providerRefundId: z.string(), amount: z.number().int(), reason: z.string() }),
+  },
+  // Reconciliation found our records and the provider's disagreeing in a way it may not repair alone.
+  PaymentMismatch: {
+    aggregateType: 'payment',
+    schemaVersion: 1,
+    payload: z.object({ kind: z.string(), providerPaymentId: z.string(), reservationId: z.string().nullable(), detail: z.string() }),
+  },
   WalletCharged: { aggregateType: 'wallet', schemaVersion: 1, payload: z.object({ userId: z.number().int(), amount: z.number().int(), balance: z.number().int(), reference: z.string() }) },
   WalletDebited: { aggregateType: 'wallet', schemaVersion: 1, payload: z.object({ userId: z.number().int(), amount: z.number().int(), balance: z.number().int(), reference: z.string() }) },
   WalletRefunded: { aggregateType: 'wallet', schemaVersion: 1, payload: z.object({ userId: z.number().int(), amount: z.number().int(), balance: z.number().int(), reference: z.string() }) },

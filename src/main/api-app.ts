@@ -38,6 +38,12 @@ import { identityRoutes } from '../identity/routes.js';
 import { IdentityService } from '../identity/service.js';
 import { AccessTokens } from '../identity/tokens.js';
 import { walletRoutes } from '../payment/routes.js';
+import { CardOutcomeDelivery } from '../payment/card-outcome-delivery.js';
+import { CardWebhook } from '../payment/card-webhook.js';
+import { PaymentStatusLookup } from '../payment/payment-status.js';
+import type { PaymentProvider } from '../payment/provider.js';
+import { createPaymentProvider } from '../payment/provider-factory.js';
+import { webhookRoutes } from '../payment/webhook-routes.js';
 import { queueAdminRoutes } from '../queue/admin-routes.js';
 import { queueRoutes } from '../queue/routes.js';
 import { buildQueue } from '../queue/wiring.js';
@@ -70,6 +76,8 @@ export interface ApiDeps {
   admission?: AdmissionGate;
   /** SSE streams of this process; the API process feeds it from Kafka (events/consumers/notifications). */
   notifications?: NotificationHub;
+  /** The card payment provider; by default the configured one (PAYMENT_PROVIDER). */
+  paymentProvider?: PaymentProvider | undefined;
 }
 
 /** Wires every capability's routes onto one Hono app (used by the API process and by tests). */
@@ -127,6 +135,8 @@ export function buildApiApp(deps: ApiDeps) {
     observe: (scheduleId, call, ms, overload) => queue.admission.record(scheduleId, call, ms, overload),
   };
   const admission = deps.admission ?? (config.QUEUE_ENFORCED ? gate : undefined);
+  const paymentProvider = 'paymentProvider' in deps ? deps.paymentProvider : createPaymentProvider(config);
+  const cardOutcomes = new CardOutcomeDelivery(deps.temporal, config.TEMPORAL_TASK_QUEUE);
   const checks = dependencyChecks({ db, redis, temporal: deps.temporal, kafkaAdmin: deps.kafkaAdmin });
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
@@ -177,10 +187,13 @@ export function buildApiApp(deps: ApiDeps) {
       auth,
       admission,
       isWaitlistOffer: (id) => waitlistRepo.isOffer(id),
+      payments: new PaymentStatusLookup(db),
       maxSeatsPerReservation: config.MAX_SEATS_PER_RESERVATION,
       rateLimit: limits?.booking,
     }),
   );
+  // Provider webhooks live outside /api: no session, no Bearer token; the signature authenticates.
+  app.route('/', webhookRoutes({ webhook: paymentProvider ? new CardWebhook(db, paymentProvider, cardOutcomes) : undefined }));
   app.route(v1, waitlistRoutes({ waitlist, idempotency, auth, rateLimit: limits?.booking }));
   app.route(v1, adminRoutes({ catalog, booking, audit, auth, idempotency, auditForbidden: forbidden }));
   app.route(
@@ -234,7 +247,7 @@ export function buildApiApp(deps: ApiDeps) {
   app.route('/', swaggerUiRoutes('/openapi.json'));
   app.route('/', webRoutes({ sessions, tokens, identity, seatMaps, catalog, maxSeatsPerReservation: config.MAX_SEATS_PER_RESERVATION, clientIp, seatStreamIntervalMs: config.WEB_SEAT_STREAM_INTERVAL_MS }));
 
-  return { app, services: { versions, audit, identity, catalog, seatMaps, reservations, wallets, booking, tokens, cipher, notifications, queue, tickets, waitlist, waitlistRepo } };
+  return { app, services: { paymentProvider, cardOutcomes, versions, audit, identity, catalog, seatMaps, reservations, wallets, booking, tokens, cipher, notifications, queue, tickets, waitlist, waitlistRepo } };
 }
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest();

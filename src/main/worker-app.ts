@@ -4,7 +4,7 @@ import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@tem
 import type { NativeConnection} from '@temporalio/worker';
 import { bundleWorkflowCode, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type BookingActivities } from '../../activities/index.js';
-import { SWEEPER_SCHEDULE_ID, SWEEPER_WORKFLOW_ID, SWEEPER_WORKFLOW_TYPE } from '../../workflows/contract.js';
+import { RECONCILIATION_SCHEDULE_ID, RECONCILIATION_WORKFLOW_TYPE, SWEEPER_SCHEDULE_ID, SWEEPER_WORKFLOW_ID, SWEEPER_WORKFLOW_TYPE } from '../../workflows/contract.js';
 import { ReservationRepository } from '../booking/repository.js';
 import { ReservationWorkflows } from '../booking/reservation-workflows.js';
 import { RedisSeatLocks } from '../booking/seat-locks.js';
@@ -12,6 +12,12 @@ import { CatalogRepository } from '../catalog/repository.js';
 import { SeatMapCache } from '../catalog/seat-map-cache.js';
 import type { Config } from '../config.js';
 import { WalletRepository } from '../payment/wallet-repository.js';
+import { CardPayments } from '../payment/card-payments.js';
+import type { PaymentProvider } from '../payment/provider.js';
+import { createPaymentProvider } from '../payment/provider-factory.js';
+import { PaymentRefunds } from '../payment/refunds.js';
+import { CardOutcomeDelivery } from '../payment/card-outcome-delivery.js';
+import { Reconciliation } from '../payment/reconciliation.js';
 import type { Db } from '../platform/db/client.js';
 import type { Metrics } from '../platform/observability/metrics.js';
 import type { Redis } from '../platform/redis.js';
@@ -49,6 +55,8 @@ export interface WorkerDeps {
   /** Tests replace single activities (fault injection); production passes nothing. */
   overrideActivities?: (activities: BookingActivities) => Partial<BookingActivities>;
   onReservationSettled?: (r: { reservationId: string; scheduleId: number; userId: number; outcome: 'CONFIRMED' | 'RELEASED' }) => Promise<void>;
+  /** The card payment provider; by default the configured one (PAYMENT_PROVIDER). */
+  paymentProvider?: PaymentProvider | undefined;
 }
 
 export function buildActivities(deps: Omit<WorkerDeps, 'connection' | 'workflowBundle'>): BookingActivities {
@@ -60,11 +68,24 @@ export function buildActivities(deps: Omit<WorkerDeps, 'connection' | 'workflowB
   // A refund is refused once a ticket was admitted (ticketing's check, under the refund's locks).
   const tickets = new TicketRepository(deps.db, reservations, catalog, { refundedInTx: (tx, id): Promise<boolean> => wallets.refundedInTx(tx, id) });
   const wallets: WalletRepository = new WalletRepository(deps.db, { maxBalance: deps.config.WALLET_MAX_BALANCE }, reservations, tickets);
+  const provider = 'paymentProvider' in deps ? deps.paymentProvider : createPaymentProvider(deps.config);
+  const cards = provider ? new CardPayments(deps.db, provider, { refusal: (tx, id) => wallets.refundRefusal(tx, id) }) : undefined;
+  const mismatches = reconciliationMismatches(deps.metrics);
   const activities = createActivities({
     reservations,
     startOffer: (offer) => reservationWorkflows.startOffer(offer),
     offerLockTtlMs: deps.config.WAITLIST_OFFER_TTL_SECONDS * 1000 + 30_000,
     wallets,
+    cards,
+    refunds: new PaymentRefunds(wallets, cards),
+    reconciliation:
+      provider && cards
+        ? {
+            run: (since, until) =>
+              new Reconciliation(deps.db, provider, cards, new CardOutcomeDelivery(deps.client, deps.config.TEMPORAL_TASK_QUEUE), (m) => mismatches.inc({ kind: m.kind })).run(since, until),
+            windowMs: deps.config.RECONCILIATION_WINDOW_HOURS * 3_600_000,
+          }
+        : undefined,
     seatLocks: new RedisSeatLocks(deps.redis),
     seatMaps: new SeatMapCache(deps.redis, catalog, deps.config.SEAT_MAP_CACHE_TTL_SECONDS, deps.metrics),
     temporal: deps.client,
@@ -100,15 +121,25 @@ export async function createBookingWorker(deps: WorkerDeps): Promise<Worker> {
 }
 
 /** Creates the every-minute sweeper schedule once; an existing schedule is left as it is. */
-export async function ensureSweeperSchedule(client: Client, taskQueue: string): Promise<void> {
+export const ensureSweeperSchedule = (client: Client, taskQueue: string) => ensureSchedule(client, { id: SWEEPER_SCHEDULE_ID, workflowId: SWEEPER_WORKFLOW_ID, workflowType: SWEEPER_WORKFLOW_TYPE, every: '1m', taskQueue });
+
+/** The hourly payment reconciliation (docs/payments.md). */
+export const ensureReconciliationSchedule = (client: Client, taskQueue: string) =>
+  ensureSchedule(client, { id: RECONCILIATION_SCHEDULE_ID, workflowId: RECONCILIATION_SCHEDULE_ID, workflowType: RECONCILIATION_WORKFLOW_TYPE, every: '1h', taskQueue });
+
+async function ensureSchedule(client: Client, s: { id: string; workflowId: string; workflowType: string; every: '1m' | '1h'; taskQueue: string }): Promise<void> {
   try {
     await client.schedule.create({
-      scheduleId: SWEEPER_SCHEDULE_ID,
-      spec: { intervals: [{ every: '1m' }] },
-      action: { type: 'startWorkflow', workflowType: SWEEPER_WORKFLOW_TYPE, taskQueue, workflowId: SWEEPER_WORKFLOW_ID },
+      scheduleId: s.id,
+      spec: { intervals: [{ every: s.every }] },
+      action: { type: 'startWorkflow', workflowType: s.workflowType, taskQueue: s.taskQueue, workflowId: s.workflowId },
       policies: { overlap: ScheduleOverlapPolicy.SKIP },
     });
   } catch (err) {
     if (!(err instanceof ScheduleAlreadyRunning)) throw err;
   }
 }
+
+/** Found by the reconciliation and not repaired (docs/monitoring/alerts.yml PaymentReconciliationMismatch). */
+export const reconciliationMismatches = (metrics: Metrics) =>
+  metrics.counter('payment_reconciliation_mismatches_total', 'Card payments on which we and the provider disagree and that were not repaired', ['kind']);

@@ -6,7 +6,7 @@ import { Metrics } from '../platform/observability/metrics.js';
 import { createRedis } from '../platform/redis.js';
 import { createTemporalClient } from '../platform/temporal.js';
 import { exitOnStartupError, onShutdown } from './shutdown.js';
-import { createBookingWorker, ensureSweeperSchedule } from './worker-app.js';
+import { createBookingWorker, ensureReconciliationSchedule, ensureSweeperSchedule } from './worker-app.js';
 
 /** Composition root of the Temporal worker process (booking task queue). */
 async function main() {
@@ -29,6 +29,7 @@ async function main() {
 
   const worker = await createBookingWorker({ config, db: database.db, redis, client, connection, metrics });
   if (config.SWEEPER_ENABLED) await ensureSweeperSchedule(client, config.TEMPORAL_TASK_QUEUE);
+  if (config.RECONCILIATION_ENABLED && config.PAYMENT_PROVIDER !== 'none') await ensureReconciliationSchedule(client, config.TEMPORAL_TASK_QUEUE);
   log.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, metricsPort: config.WORKER_METRICS_PORT, sdkMetricsPort: config.WORKER_SDK_METRICS_PORT }, 'worker started');
 
   onShutdown(log, config.SHUTDOWN_GRACE_MS, [

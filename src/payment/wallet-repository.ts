@@ -114,7 +114,7 @@ export class WalletRepository {
       await this.reservations.lockForRefund(tx, reservationId);
       const [p] = await tx.select().from(payments).where(eq(payments.reservationId, reservationId)).for('update');
       if (!p || p.status === 'REFUNDED') return { refunded: false, amount: 0 };
-      if (this.admitted && (await this.admitted.lockAdmitted(tx, reservationId)) > 0) return { refunded: false, amount: 0, refused: 'TICKET_ADMITTED' as const };
+      if (await this.admittedInTx(tx, reservationId)) return { refunded: false, amount: 0, refused: 'TICKET_ADMITTED' as const };
       const wallet = await this.lockWallet(tx, p.userId);
       const balance = wallet.balance + p.amount;
       await this.move(tx, p.userId, 'REFUND', p.amount, balance, reservationId);
@@ -124,6 +124,20 @@ export class WalletRepository {
       await appendEvent(tx, 'WalletRefunded', p.userId, { userId: p.userId, amount: p.amount, balance, reference: reservationId }, { userId: p.userId });
       return { refunded: true, amount: p.amount };
     });
+  }
+
+  /**
+   * The same guard for a refund made elsewhere (a card refund through the provider): locks the
+   * reservation row, as a scan does, and refuses once a ticket was admitted. Call it first in the
+   * refund's own transaction.
+   */
+  async refundRefusal(tx: Tx, reservationId: string): Promise<'TICKET_ADMITTED' | undefined> {
+    await this.reservations.lockForRefund(tx, reservationId);
+    return (await this.admittedInTx(tx, reservationId)) ? 'TICKET_ADMITTED' : undefined;
+  }
+
+  private async admittedInTx(tx: Tx, reservationId: string): Promise<boolean> {
+    return !!this.admitted && (await this.admitted.lockAdmitted(tx, reservationId)) > 0;
   }
 
   /** Ticketing's port for a door scan: has this reservation's payment been refunded? Read under the scan's locks. */

@@ -11,7 +11,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const stackScript = `${root}/scripts/stack.sh`;
 const runDir = () => `${process.env.STACK_DIR ?? `${root}/.stack`}/test/run`;
 
-export type StackService = 'mysql' | 'redis' | 'temporal' | 'kafka';
+export type StackService = 'mysql' | 'redis' | 'temporal' | 'kafka' | 'stripe';
 
 export const canKillServices = () => !process.env.TEST_STACK || process.env.TEST_STACK === 'native';
 
@@ -38,7 +38,8 @@ export async function killService(svc: StackService) {
  * profile never saves it), Temporal on the same SQLite file (restart-one keeps it).
  */
 export async function restartService(svc: StackService) {
-  const command = svc === 'temporal' ? 'restart-one' : 'start-one';
+  // restart-one keeps Temporal's database and localstripe's saved objects.
+  const command = svc === 'temporal' || svc === 'stripe' ? 'restart-one' : 'start-one';
   // Asynchronous on purpose: the API under test runs in this process and must keep answering.
   await promisify(execFile)('bash', [stackScript, command, svc], { env: { ...process.env, STACK_PROFILE: 'test' }, timeout: 240_000 });
 }

@@ -9,6 +9,8 @@ export interface StackEndpoints {
   redisUrl: string;
   temporalAddress: string;
   kafkaBrokers: string;
+  /** localstripe's API base (card payments); absent when the stack has none (external without TEST_STRIPE_URL). */
+  stripeUrl?: string | undefined;
   workflowBundlePath: string;
 }
 
@@ -23,7 +25,8 @@ const stackScript = `${root}/scripts/stack.sh`;
 
 /**
  * One stack per test run. TEST_STACK=external uses the services named by TEST_MYSQL_URL,
- * TEST_REDIS_URL, TEST_TEMPORAL_ADDRESS and TEST_KAFKA_BROKERS; otherwise the native stack
+ * TEST_REDIS_URL, TEST_TEMPORAL_ADDRESS and TEST_KAFKA_BROKERS (and TEST_STRIPE_URL for the card
+ * payment tests: localstripe); otherwise the native stack
  * (scripts/stack.sh, profile "test": own ports, fresh Temporal database) is started, or, where a
  * Docker engine answers and the native tools cannot be installed, testcontainers.
  */
@@ -38,6 +41,7 @@ export default async function setup(project: TestProject) {
       redisUrl: required('TEST_REDIS_URL'),
       temporalAddress: required('TEST_TEMPORAL_ADDRESS'),
       kafkaBrokers: required('TEST_KAFKA_BROKERS'),
+      stripeUrl: process.env.TEST_STRIPE_URL,
     };
   } else if (process.env.TEST_STACK === 'docker' || (!process.env.TEST_STACK && !canRunNative() && dockerAnswers())) {
     const { startContainers } = await import('./containers.js');
@@ -55,7 +59,7 @@ export default async function setup(project: TestProject) {
     );
     const mysql = new URL(urls.MYSQL_URL!);
     mysql.pathname = '/';
-    endpoints = { mysqlServerUrl: mysql.toString().replace(/\/$/, ''), redisUrl: urls.REDIS_URL!, temporalAddress: urls.TEMPORAL_ADDRESS!, kafkaBrokers: urls.KAFKA_BROKERS! };
+    endpoints = { mysqlServerUrl: mysql.toString().replace(/\/$/, ''), redisUrl: urls.REDIS_URL!, temporalAddress: urls.TEMPORAL_ADDRESS!, kafkaBrokers: urls.KAFKA_BROKERS!, stripeUrl: urls.STRIPE_API_BASE };
     if (process.env.KEEP_TEST_STACK !== '1') stop = async () => void execFileSync('bash', [stackScript, 'stop'], { stdio: 'inherit', env });
   }
 

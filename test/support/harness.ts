@@ -58,6 +58,9 @@ export async function createTestContext(opts: TestContextOptions = {}) {
     CANCELLATION_WORKFLOW_ID_PREFIX: `${id}-`,
     // Booking tests need no waiting room; queue tests pass QUEUE_ENFORCED: 'true'.
     QUEUE_ENFORCED: 'false',
+    // Card payments talk to the run's localstripe, each file with its own webhook secret (so another
+    // file's events, which localstripe sends to every registered endpoint, fail its signature check).
+    ...(stack.stripeUrl ? { STRIPE_API_BASE: stack.stripeUrl, STRIPE_WEBHOOK_SECRET: `whsec_${id}_test_only` } : { PAYMENT_PROVIDER: 'none' }),
     ...opts.env,
   });
   await migrateDatabase(config.MYSQL_URL);

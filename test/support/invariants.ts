@@ -133,11 +133,13 @@ async function checkSnapshot(db: mysql.PoolConnection, opts: InvariantOptions): 
     `SELECT f.id, f.payment_id, p.status, f.reservation_id FROM refunds f LEFT JOIN payments p ON p.id = f.payment_id
      WHERE p.id IS NULL OR p.status <> 'REFUNDED' OR p.reservation_id <> f.reservation_id`,
   );
-  // The ledger's PAYMENT and REFUND rows, matched one-to-one with the payments and refunds tables.
+  // The ledger's PAYMENT and REFUND rows, matched one-to-one with the payments and refunds tables
+  // paid from the wallet (card payments move money at the provider: invariant 9 below).
   await expect(
     'payment without exactly one ledger PAYMENT row of minus its amount',
     `SELECT p.id, p.reservation_id, p.amount, COUNT(l.id) n, SUM(l.amount) ledger FROM payments p
      LEFT JOIN wallet_ledger l ON l.kind = 'PAYMENT' AND l.reference = p.reservation_id AND l.user_id = p.user_id
+     WHERE NOT EXISTS (SELECT 1 FROM card_payments c WHERE c.reservation_id = p.reservation_id AND c.status IN ('SUCCEEDED','REFUNDED'))
      GROUP BY p.id, p.reservation_id, p.amount HAVING n <> 1 OR ledger <> -p.amount`,
   );
   await expect(
@@ -149,6 +151,7 @@ async function checkSnapshot(db: mysql.PoolConnection, opts: InvariantOptions): 
     'refund without exactly one ledger REFUND row of its amount',
     `SELECT f.id, f.reservation_id, f.amount, COUNT(l.id) n, SUM(l.amount) ledger FROM refunds f JOIN payments p ON p.id = f.payment_id
      LEFT JOIN wallet_ledger l ON l.kind = 'REFUND' AND l.reference = f.reservation_id AND l.user_id = p.user_id
+     WHERE NOT EXISTS (SELECT 1 FROM card_payments c WHERE c.reservation_id = f.reservation_id AND c.status IN ('SUCCEEDED','REFUNDED'))
      GROUP BY f.id, f.reservation_id, f.amount HAVING n <> 1 OR ledger <> f.amount`,
   );
   await expect(
@@ -170,7 +173,26 @@ async function checkSnapshot(db: mysql.PoolConnection, opts: InvariantOptions): 
   );
   await expect(
     'payment taken at or after the hold expired',
-    `SELECT p.id, p.reservation_id, p.created_at, r.expires_at FROM payments p JOIN reservations r ON r.id = p.reservation_id WHERE p.created_at >= r.expires_at`,
+    `SELECT p.id, p.reservation_id, p.created_at, r.expires_at FROM payments p JOIN reservations r ON r.id = p.reservation_id WHERE p.created_at >= r.expires_at
+       AND NOT EXISTS (SELECT 1 FROM card_payments c WHERE c.reservation_id = p.reservation_id AND c.status IN ('SUCCEEDED','REFUNDED'))`,
+  );
+  // (A card payment may be applied at expiry: the provider said it had succeeded when the workflow
+  // tried to cancel it, so the money was taken in time. checkProviderAgreement checks those.)
+
+  // 9. Card payments, our side: a succeeded card payment is the reservation's one payment; a refunded
+  // one has its provider refund; one refunded as late was never applied to seats.
+  await expect(
+    'card payment succeeded without its payment row or a confirmed reservation',
+    `SELECT c.reservation_id, c.status, p.status p_status, r.status r_status FROM card_payments c
+     LEFT JOIN payments p ON p.reservation_id = c.reservation_id LEFT JOIN reservations r ON r.id = c.reservation_id
+     WHERE (c.status = 'SUCCEEDED' AND (p.status IS NULL OR p.status <> 'SUCCEEDED' OR r.status <> 'CONFIRMED' OR p.amount <> c.amount))
+        OR (c.status = 'REFUNDED' AND (p.status IS NULL OR p.status <> 'REFUNDED' OR r.status <> 'REFUNDED' AND r.status <> 'CANCELLED' AND r.status <> 'FAILED'))`,
+  );
+  await expect(
+    'card payment refunded without a provider refund, or refunded late after all applied',
+    `SELECT c.reservation_id, c.status, c.provider_refund_id, r.status r_status FROM card_payments c LEFT JOIN reservations r ON r.id = c.reservation_id
+     WHERE (c.status IN ('REFUNDED','LATE_REFUNDED') AND c.provider_refund_id IS NULL)
+        OR (c.status = 'LATE_REFUNDED' AND r.status = 'CONFIRMED' AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.reservation_id = c.reservation_id))`,
   );
 
   // 4. Wallets: the cached balance is the ledger's sum, and the balance_after chain adds up row by
@@ -482,5 +504,53 @@ export async function checkSeatInventory(
   }
   if (wrong.length > 0) problems.push(`seat inventory disagrees with MySQL: ${wrong.slice(0, 5).join('; ')}${wrong.length > 5 ? ` (+${wrong.length - 5} more)` : ''}`);
   if (opts.strict && stray.length > 0) problems.push(`seat inventory claims free seats: ${stray.slice(0, 5).join('; ')}`);
+  return problems;
+}
+
+/**
+ * Invariant 9, the provider's side: every payment that succeeded at the provider for one of this
+ * database's reservations is exactly one CONFIRMED reservation's applied card payment, or refunded at
+ * the provider in full; every payment we record as succeeded or refunded is so at the provider.
+ * `stripe` reads the provider's REST API directly (not through the app's adapter under test).
+ */
+export async function checkProviderAgreement(
+  pool: mysql.Pool,
+  stripe: (method: 'GET', path: string) => Promise<{ status: number; body: any }>,
+  opts: { atLeastSucceeded?: number } = {},
+): Promise<string[]> {
+  const problems: string[] = [];
+  const [cards] = (await pool.query(
+    `SELECT c.reservation_id, c.provider_payment_id, c.status, c.amount, c.provider_refund_id, r.status r_status, p.status p_status
+     FROM card_payments c LEFT JOIN reservations r ON r.id = c.reservation_id LEFT JOIN payments p ON p.reservation_id = c.reservation_id`,
+  )) as unknown as [Array<Record<string, any>>];
+  const [ours] = (await pool.query('SELECT id FROM reservations')) as unknown as [Array<{ id: string }>];
+  const reservationIds = new Set(ours.map((r) => r.id));
+  const byPayment = new Map(cards.map((c) => [c.provider_payment_id as string, c]));
+  const intents: any[] = [];
+  for (let after: string | undefined; ; ) {
+    const page = await stripe('GET', `/v1/payment_intents?limit=100${after ? `&starting_after=${after}` : ''}`);
+    intents.push(...page.body.data);
+    if (!page.body.has_more || page.body.data.length === 0) break;
+    after = page.body.data[page.body.data.length - 1].id;
+  }
+  let succeeded = 0;
+  for (const pi of intents) {
+    if (!reservationIds.has(pi.metadata?.reservationId)) continue;
+    // (Only a payment that succeeded can have refunds; the emulator fails the query for the others.)
+    const refunds = pi.status === 'succeeded' ? ((await stripe('GET', `/v1/refunds?payment_intent=${pi.id}`)).body.data as Array<{ id: string; amount: number }>) : [];
+    const refunded = refunds.reduce((sum, r) => sum + r.amount, 0);
+    const card = byPayment.get(pi.id);
+    if (pi.status === 'succeeded') {
+      succeeded += 1;
+      if (refunds.length > 1) problems.push(`provider payment ${pi.id} refunded ${refunds.length} times`);
+      const applied = card?.status === 'SUCCEEDED' && card.r_status === 'CONFIRMED' && card.p_status === 'SUCCEEDED';
+      if (applied && refunded > 0) problems.push(`provider payment ${pi.id} is both applied to a confirmed reservation and refunded`);
+      if (!applied && refunded !== pi.amount) problems.push(`provider payment ${pi.id} succeeded (${pi.amount}) but is neither applied (ours: ${card?.status ?? 'none'}, reservation ${card?.r_status ?? '?'}) nor refunded (${refunded})`);
+      if (refunded === pi.amount && card && !['REFUNDED', 'LATE_REFUNDED'].includes(card.status)) problems.push(`provider refunded ${pi.id} but we record it ${card.status}`);
+    } else if (card && ['SUCCEEDED', 'REFUNDED', 'LATE_REFUNDED'].includes(card.status)) {
+      problems.push(`we record ${pi.id} as ${card.status} but the provider says ${pi.status}`);
+    }
+  }
+  if (opts.atLeastSucceeded !== undefined && succeeded < opts.atLeastSucceeded) problems.push(`expected at least ${opts.atLeastSucceeded} succeeded provider payments, found ${succeeded}`);
   return problems;
 }

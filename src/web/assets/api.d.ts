@@ -198,6 +198,13 @@ export interface Schemas {
     confirmedAt: string | null;
     closedAt: string | null;
     reason: string | null;
+    /** How it is paid (GET /reservations/{id} only): a card payment's paymentStatus while the provider decides, a late payment's refund (LATE_REFUNDED) */
+    payment?: {
+      method: "CARD" | "WALLET";
+      status: "PENDING" | "SUCCEEDED" | "FAILED" | "CANCELED" | "REFUNDED" | "LATE_REFUNDED";
+      failedAttempts: number;
+      lastError: string | null;
+    } | null;
   };
   HoldRequest: {
     scheduleId: number;
@@ -230,6 +237,27 @@ export interface Schemas {
     confirmedAt: string | null;
     closedAt: string | null;
     reason: string | null;
+    /** How it is paid (GET /reservations/{id} only): a card payment's paymentStatus while the provider decides, a late payment's refund (LATE_REFUNDED) */
+    payment?: {
+      method: "CARD" | "WALLET";
+      status: "PENDING" | "SUCCEEDED" | "FAILED" | "CANCELED" | "REFUNDED" | "LATE_REFUNDED";
+      failedAttempts: number;
+      lastError: string | null;
+    } | null;
+  };
+  CardPaymentPending: {
+    reservationId: string;
+    status: "PAYMENT_PENDING";
+    /** The Stripe PaymentIntent id */
+    providerPaymentId: string;
+    /** Confirm the payment with the provider's client library (Stripe.js confirmCardPayment) */
+    clientSecret: string;
+    amount: number;
+    currency: string;
+  };
+  PayRequest: {
+    /** wallet (default): pay now from the wallet; card: through the payment provider (docs/payments.md) */
+    method?: "wallet" | "card";
   };
   WaitlistEntry: {
     id: number;
@@ -725,7 +753,7 @@ export interface Operations {
     };
     response: Schemas["Reservation"];
   };
-  /** Pay from the wallet: 200 CONFIRMED, 402 INSUFFICIENT_BALANCE, 409 RESERVATION_EXPIRED */
+  /** Pay: wallet (default) 200 CONFIRMED, 402 INSUFFICIENT_BALANCE; card 202 PAYMENT_PENDING with the clientSecret */
   "POST /api/v1/reservations/{reservationId}/payment": {
     path: {
       reservationId: string;
@@ -736,12 +764,23 @@ export interface Operations {
       /** ACTIVE waiting-room token for the schedule */
       "x-queue-token"?: string;
     };
+    body?: Schemas["PayRequest"];
     response: {
       reservation: Schemas["Reservation"];
       payment: {
         paymentId: number;
         amount: number;
       };
+    } | Schemas["CardPaymentPending"];
+  };
+  /** Stripe webhook (payment_intent.*): signature-verified, idempotent by event id */
+  "POST /webhooks/stripe": {
+    headers?: {
+      "stripe-signature"?: string;
+    };
+    response: {
+      received: true;
+      duplicate: boolean;
     };
   };
   /** Own waiting-list entries, newest first, with position and any offer */
@@ -1052,7 +1091,7 @@ export interface Operations {
       };
       [event: string]: {
         id: string;
-        type: "ReservationHeld" | "ReservationConfirmed" | "ReservationExpired" | "ReservationCancelled" | "ReservationFailed" | "ReservationRefunded" | "PaymentCompleted" | "PaymentRefunded" | "WalletCharged" | "WalletDebited" | "WalletRefunded" | "QueueTokenAdmitted" | "QueueTokenExpired" | "QueueSaleEnded" | "QueueSaleReopened" | "QueueAdmissionAdjusted" | "WaitlistJoined" | "WaitlistOfferMade" | "WaitlistEntryChanged" | "WaitlistClosed" | "UserRegistered" | "SecurityEvent" | "ConcertCreated" | "ConcertUpdated" | "ScheduleChanged" | "AdminAction" | "WalletAdjusted" | "TicketsIssued" | "TicketScanned";
+        type: "ReservationHeld" | "ReservationConfirmed" | "ReservationExpired" | "ReservationCancelled" | "ReservationFailed" | "ReservationRefunded" | "PaymentCompleted" | "PaymentRefunded" | "CardPaymentFailed" | "LatePaymentRefunded" | "PaymentMismatch" | "WalletCharged" | "WalletDebited" | "WalletRefunded" | "QueueTokenAdmitted" | "QueueTokenExpired" | "QueueSaleEnded" | "QueueSaleReopened" | "QueueAdmissionAdjusted" | "WaitlistJoined" | "WaitlistOfferMade" | "WaitlistEntryChanged" | "WaitlistClosed" | "UserRegistered" | "SecurityEvent" | "ConcertCreated" | "ConcertUpdated" | "ScheduleChanged" | "AdminAction" | "WalletAdjusted" | "TicketsIssued" | "TicketScanned";
         schemaVersion: number;
         aggregateType: string;
         aggregateId: string;

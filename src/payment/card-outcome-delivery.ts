@@ -1,0 +1,43 @@
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowIdReusePolicy } from '@temporalio/common';
+import { cardOutcomeSignal, latePaymentWorkflowId, reservationWorkflowId } from '../../workflows/contract.js';
+import { latePaymentWorkflow } from '../../workflows/late-payment.js';
+import type { CardOutcome } from './card-contracts.js';
+
+/**
+ * Hands the provider's verdict on a card payment to the reservation's workflow (a signal). When that
+ * workflow has closed (expired, cancelled, paid otherwise), a success goes to a durable
+ * `late-payment-<id>` workflow instead, which refunds it (docs/payments.md).
+ */
+export class CardOutcomeDelivery {
+  constructor(
+    private readonly client: Client,
+    private readonly taskQueue: string,
+  ) {}
+
+  async deliver(reservationId: string, outcome: CardOutcome): Promise<'SIGNALLED' | 'LATE_PAYMENT' | 'IGNORED'> {
+    try {
+      await this.client.workflow.getHandle(reservationWorkflowId(reservationId)).signal(cardOutcomeSignal, outcome);
+      return 'SIGNALLED';
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+    }
+    if (outcome.status !== 'SUCCEEDED') return 'IGNORED';
+    await this.startLatePayment(reservationId, outcome.providerPaymentId);
+    return 'LATE_PAYMENT';
+  }
+
+  async startLatePayment(reservationId: string, providerPaymentId: string): Promise<void> {
+    try {
+      await this.client.workflow.start(latePaymentWorkflow, {
+        workflowId: latePaymentWorkflowId(providerPaymentId),
+        taskQueue: this.taskQueue,
+        args: [{ providerPaymentId, reservationId }],
+        // One per payment, ever: a second delivery (or the reconciliation) joins or finds the first.
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+  }
+}

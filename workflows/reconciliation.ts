@@ -1,0 +1,9 @@
+import { proxyActivities } from '@temporalio/workflow';
+import type { BookingActivities } from '../activities/index.js';
+
+const { reconcilePayments } = proxyActivities<BookingActivities>({ startToCloseTimeout: '10m', retry: { maximumAttempts: 3, initialInterval: '30s' } });
+
+/** Run hourly by a Temporal Schedule: our card payments against the provider's (docs/payments.md). */
+export async function paymentReconciliationWorkflow(): Promise<{ checked: number; applied: number; refunded: number; mismatches: number }> {
+  return reconcilePayments();
+}
