@@ -24,6 +24,7 @@ import { ScheduleCancellations } from '../catalog/schedule-cancellations.js';
 import { SeatMapCache } from '../catalog/seat-map-cache.js';
 import type { Config } from '../config.js';
 import { eventAdminRoutes } from '../events/admin-routes.js';
+import { asyncApiRoutes } from '../events/asyncapi-routes.js';
 import { NotificationHub } from '../events/notification-hub.js';
 import { eventRoutes } from '../events/routes.js';
 import { UserEventLog } from '../events/event-log.js';
@@ -230,6 +231,7 @@ export function buildApiApp(deps: ApiDeps) {
     servers: [{ url: config.PUBLIC_URL ?? '/' }],
   });
   app.route('/', swaggerUiRoutes('/openapi.json'));
+  app.route('/', asyncApiRoutes({ topicPrefix: config.KAFKA_TOPIC_PREFIX, brokers: config.KAFKA_BROKERS }));
   app.route('/', webRoutes({ sessions, tokens, identity, seatMaps, catalog, maxSeatsPerReservation: config.MAX_SEATS_PER_RESERVATION, clientIp, seatStreamIntervalMs: config.WEB_SEAT_STREAM_INTERVAL_MS }));
 
   return { app, services: { versions, audit, identity, catalog, seatMaps, reservations, wallets, booking, tokens, cipher, notifications, queue, tickets, waitlist, waitlistRepo } };
