@@ -39,6 +39,8 @@ import { identityRoutes } from '../identity/routes.js';
 import { IdentityService } from '../identity/service.js';
 import { AccessTokens } from '../identity/tokens.js';
 import { walletRoutes } from '../payment/routes.js';
+import { recommendationRoutes } from '../recommendations/routes.js';
+import { buildRecommendations } from '../recommendations/wiring.js';
 import { queueAdminRoutes } from '../queue/admin-routes.js';
 import { queueRoutes } from '../queue/routes.js';
 import { buildQueue } from '../queue/wiring.js';
@@ -216,6 +218,7 @@ export function buildApiApp(deps: ApiDeps) {
   app.route(v1, queueRoutes({ queue: queue.service, auth, sseIntervalMs: config.QUEUE_SSE_INTERVAL_MS, idempotency, rateLimit: limits?.queue }));
   app.route(v1, queueAdminRoutes({ settings: queue.settings, service: queue.service, admission: queue.admission, auth, requireAdmin: requireRole('ADMIN'), auditForbidden: forbidden, idempotency }));
   app.route(v1, eventRoutes({ hub: notifications, history: new UserEventLog(db), auth, keepAliveMs: config.SSE_KEEPALIVE_MS }));
+  app.route(v1, recommendationRoutes({ recommendations: buildRecommendations(db, catalog).service, auth }));
   app.route(v1, eventAdminRoutes({ sales: new SalesRepository(db), auth, requireAdmin: requireRole('ADMIN'), auditForbidden: forbidden }));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
