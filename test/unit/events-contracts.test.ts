@@ -5,6 +5,7 @@ import { Parser } from '@asyncapi/parser';
 import { Ajv } from 'ajv';
 import { afterAll, describe, expect, it } from 'vitest';
 import { asyncApiDocument, exampleEnvelope } from '../../src/events/asyncapi.js';
+import { renderAsyncApiPage } from '../../src/events/asyncapi-page.js';
 import { allAggregateTypes, eventCatalog, parseEnvelope, type EventType } from '../../src/events/catalog.js';
 import { fixtureFile, RELEASED_SCHEMAS_DIR } from '../../src/events/cli/contracts-check.js';
 import { undocumentedFields } from '../../src/events/contract-check.js';
@@ -35,6 +36,13 @@ describe('event contracts: one schema per event type, published as AsyncAPI 3.0'
     const held = document!.messages().all().find((m) => m.id() === 'ReservationHeld')!;
     expect(held.headers()?.properties()).toHaveProperty('event-id');
     expect(held.examples().all()).toHaveLength(1);
+  });
+
+  it('renders as a page (GET /asyncapi): every topic and message, with no script', () => {
+    const page = renderAsyncApiPage(doc);
+    for (const a of allAggregateTypes) expect(page).toContain(`<code>booking.${a}</code>`);
+    for (const t of types) expect(page).toContain(`id="message-${t}"`);
+    expect(page).not.toMatch(/<script|<style|https?:\/\/(?!127)/);
   });
 
   it('the parser reports a broken document (so the test above could fail)', async () => {
