@@ -15,6 +15,7 @@ export default defineConfig({
     './src/platform/http/schema.ts',
     './src/ticketing/schema.ts',
     './src/waitlist/schema.ts',
+    './src/recommendations/schema.ts',
   ],
   out: './drizzle',
   dbCredentials: {

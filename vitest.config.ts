@@ -12,5 +12,7 @@ export default defineConfig({
     hookTimeout: 300_000,
     teardownTimeout: 60_000,
     reporters: ['default'],
+    // Every event a test appends must match its contract exactly (src/events/outbox.ts).
+    env: { EVENTS_CONTRACT_CHECK: 'strict' },
   },
 });

@@ -5,6 +5,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 [ -d node_modules ] || npm ci --no-audit --no-fund
 npx tsc --noEmit
 npm run --silent lint
+npm run --silent events:check
 mkdir -p .stack
 status=0
 npx vitest run --reporter=default --reporter=json --outputFile.json=.stack/test-results.json "$@" || status=$?

@@ -94,6 +94,8 @@ const schema = z
     NOTIFICATIONS_ENABLED: bool(true),
     NOTIFICATIONS_DEDUP_SIZE: int(10_000, 100, 1_000_000),
     SALES_READ_MODEL_ENABLED: bool(true),
+    // The recommendations read model's consumer in the relay process (src/recommendations).
+    RECOMMENDATIONS_READ_MODEL_ENABLED: bool(true),
 
     JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').default(DEV_JWT_SECRET),
     JWT_TTL_SECONDS: int(900, 60, 86_400),

@@ -1,20 +1,24 @@
 import { z } from 'zod';
 import { heldSeatSchema } from '../booking/seat-shape.js';
 import type { domainEvents } from './schema.js';
+import { upcastPayload } from './past-versions.js';
 
 /**
- * Every domain event type with its payload schema, in one place. The outbox validates payloads
- * against these before writing, so a malformed event never reaches the log or Kafka.
- * Bump `schemaVersion` (and keep the old schema readable) when a payload changes shape.
+ * Every domain event type with its payload schema, in one place: the contract. The outbox validates
+ * payloads against these before writing, so a malformed event never reaches the log or Kafka; the
+ * AsyncAPI document (asyncapi.ts) and the released JSON schemas (docs/events/schemas) are generated
+ * from them. A compatible change (docs/events.md "Versioning") keeps `schemaVersion`; a breaking one
+ * bumps it and moves the old schema with its upcaster into past-versions.ts.
  */
-const seat = heldSeatSchema;
+// v2 of ReservationHeld: every seat states its tier (null: not recorded), where v1 could leave it out.
+const seat = heldSeatSchema.extend({ tier: z.string().nullable().default(null) });
 const waitlistEntryRef = { entryId: z.number().int(), userId: z.number().int(), scheduleId: z.number().int() };
 const reservationRef = { reservationId: z.string(), userId: z.number().int(), scheduleId: z.number().int() };
 
 export const eventCatalog = {
   ReservationHeld: {
     aggregateType: 'reservation',
-    schemaVersion: 1,
+    schemaVersion: 2,
     payload: z.object({ ...reservationRef, concertId: z.number().int(), seats: z.array(seat), amount: z.number().int(), expiresAt: z.string() }),
   },
   ReservationConfirmed: { aggregateType: 'reservation', schemaVersion: 1, payload: z.object({ ...reservationRef, amount: z.number().int(), seatIds: z.array(z.number().int()) }) },
@@ -125,6 +129,8 @@ export const eventCatalog = {
 
 export type EventType = keyof typeof eventCatalog;
 export type EventPayload<T extends EventType> = z.infer<(typeof eventCatalog)[T]['payload']>;
+/** What a producer passes to appendEvent: defaults (e.g. a v2 seat's tier) may be left out. */
+export type EventPayloadInput<T extends EventType> = z.input<(typeof eventCatalog)[T]['payload']>;
 export type AggregateType = (typeof eventCatalog)[EventType]['aggregateType'];
 
 /** The envelope published to Kafka and stored in the event log. */
@@ -164,10 +170,17 @@ export function toEnvelope(r: typeof domainEvents.$inferSelect): EventEnvelope {
   };
 }
 
+/**
+ * Reads an envelope as the current consumers expect it: an event stored at an older schemaVersion
+ * goes through its upcasters first (past-versions.ts) and comes out at the current version; one from
+ * a newer version than this process knows is refused (deploy consumers before producers).
+ */
 export function parseEnvelope(raw: unknown): EventEnvelope {
   const env = envelopeSchema.parse(raw);
-  const payload = eventCatalog[env.type].payload.parse(env.payload);
-  return { ...env, payload } as EventEnvelope;
+  const current = eventCatalog[env.type].schemaVersion;
+  if (env.schemaVersion > current) throw new Error(`${env.type} v${env.schemaVersion} is newer than this consumer (v${current})`);
+  const payload = eventCatalog[env.type].payload.parse(upcastPayload(env.type, env.schemaVersion, env.payload));
+  return { ...env, schemaVersion: current, payload } as EventEnvelope;
 }
 
 export const topicFor = (prefix: string, aggregateType: string) => `${prefix}${aggregateType}`;

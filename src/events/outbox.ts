@@ -2,7 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../platform/db/client.js';
 import { domainEvents } from './schema.js';
-import { eventCatalog, type EventPayload, type EventType } from './catalog.js';
+import { eventCatalog, type EventPayloadInput, type EventType } from './catalog.js';
+import { undocumentedFields } from './contract-check.js';
+
+/**
+ * EVENTS_CONTRACT_CHECK=strict (set for the test suite in vitest.config.ts): an event whose payload
+ * carries a field its contract does not name fails the append, and so the test that produced it.
+ * Outside tests the schema still validates every payload, and unknown fields are dropped.
+ */
+const strictContracts = () => process.env.EVENTS_CONTRACT_CHECK === 'strict';
 
 /**
  * Appends an event to the outbox / event log inside the caller's transaction, so the event exists
@@ -14,11 +22,15 @@ export async function appendEvent<T extends EventType>(
   tx: DbOrTx,
   type: T,
   aggregateId: string | number,
-  payload: EventPayload<T>,
+  payload: EventPayloadInput<T>,
   opts: { userId?: number | null; occurredAt?: Date; first?: boolean } = {},
 ): Promise<string> {
   const def = eventCatalog[type];
   const parsed = def.payload.parse(payload);
+  if (strictContracts()) {
+    const extra = undocumentedFields(payload, parsed);
+    if (extra.length > 0) throw new Error(`${type} payload has fields its contract does not name: ${extra.join(', ')} (src/events/catalog.ts)`);
+  }
   const aggId = String(aggregateId);
   // The event that creates its aggregate (a reservation's hold, a payment) is number 1: no lookup.
   // Were it not the first after all, the unique (aggregate, sequence) index refuses it and the

@@ -1,6 +1,6 @@
 import { eq, sql, type AnyColumn } from 'drizzle-orm';
 import { affectedRows, withTransaction, type Db } from '../platform/db/client.js';
-import { processedEvents, scheduleSales } from './schema.js';
+import { scheduleSales, scheduleSalesApplied } from './schema.js';
 import { schedules } from '../catalog/schema.js';
 import type { EventEnvelope } from './catalog.js';
 import { conversionRate, salesDeltaOf } from './sales-projection.js';
@@ -16,18 +16,19 @@ export interface ScheduleSales {
   updatedAt: string | null;
 }
 
-/** MySQL side of the sales read model (schedule_sales) and its dedup ledger (processed_events). */
+/** MySQL side of the sales read model (schedule_sales) and its dedup ledger (schedule_sales_applied). */
 export class SalesRepository {
   constructor(private readonly db: Db) {}
 
   /**
-   * Applies one event exactly once: the processed_events row and the counter update commit
-   * together, so a redelivered event finds its id taken and changes nothing, and a crash between
-   * the two cannot happen. Returns false for a duplicate.
+   * Applies one event exactly once: the ledger row and the counter update commit together, so a
+   * redelivered event finds its id taken and changes nothing, and a crash between the two cannot
+   * happen. The ledger sits beside the figures (not in the shared processed_events) so that a
+   * rebuild swaps both at once. Returns false for a duplicate.
    */
-  async apply(consumer: string, event: EventEnvelope): Promise<boolean> {
+  async apply(event: EventEnvelope): Promise<boolean> {
     return withTransaction(this.db, async (tx) => {
-      const mark = await tx.insert(processedEvents).ignore().values({ consumer, eventId: event.id });
+      const mark = await tx.insert(scheduleSalesApplied).ignore().values({ eventId: event.id });
       if (affectedRows(mark) === 0) return false;
       const change = salesDeltaOf(event);
       if (!change) return true;

@@ -34,6 +34,15 @@ export const processedEvents = mysqlTable(
   (t) => [primaryKey({ columns: [t.consumer, t.eventId] })],
 );
 
+/**
+ * The events the sales read model has applied (its dedup ledger), beside the figures so a rebuild
+ * swaps both in one RENAME TABLE (src/events/read-model-rebuild.ts).
+ */
+export const scheduleSalesApplied = mysqlTable('schedule_sales_applied', {
+  eventId: char('event_id', { length: 36 }).primaryKey(),
+  appliedAt: createdAt(),
+});
+
 /** Read model: sales per schedule, maintained by a Kafka consumer. */
 export const scheduleSales = mysqlTable('schedule_sales', {
   scheduleId: id('schedule_id').primaryKey(),

@@ -24,6 +24,7 @@ import { ScheduleCancellations } from '../catalog/schedule-cancellations.js';
 import { SeatMapCache } from '../catalog/seat-map-cache.js';
 import type { Config } from '../config.js';
 import { eventAdminRoutes } from '../events/admin-routes.js';
+import { asyncApiRoutes } from '../events/asyncapi-routes.js';
 import { NotificationHub } from '../events/notification-hub.js';
 import { eventRoutes } from '../events/routes.js';
 import { UserEventLog } from '../events/event-log.js';
@@ -44,6 +45,8 @@ import { PaymentStatusLookup } from '../payment/payment-status.js';
 import type { PaymentProvider } from '../payment/provider.js';
 import { createPaymentProvider } from '../payment/provider-factory.js';
 import { webhookRoutes } from '../payment/webhook-routes.js';
+import { recommendationRoutes } from '../recommendations/routes.js';
+import { buildRecommendations } from '../recommendations/wiring.js';
 import { queueAdminRoutes } from '../queue/admin-routes.js';
 import { queueRoutes } from '../queue/routes.js';
 import { buildQueue } from '../queue/wiring.js';
@@ -230,6 +233,7 @@ export function buildApiApp(deps: ApiDeps) {
   app.route(v1, queueRoutes({ queue: queue.service, auth, sseIntervalMs: config.QUEUE_SSE_INTERVAL_MS, idempotency, rateLimit: limits?.queue }));
   app.route(v1, queueAdminRoutes({ settings: queue.settings, service: queue.service, admission: queue.admission, auth, requireAdmin: requireRole('ADMIN'), auditForbidden: forbidden, idempotency }));
   app.route(v1, eventRoutes({ hub: notifications, history: new UserEventLog(db), auth, keepAliveMs: config.SSE_KEEPALIVE_MS }));
+  app.route(v1, recommendationRoutes({ recommendations: buildRecommendations(db, catalog).service, auth }));
   app.route(v1, eventAdminRoutes({ sales: new SalesRepository(db), auth, requireAdmin: requireRole('ADMIN'), auditForbidden: forbidden }));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
@@ -245,6 +249,7 @@ export function buildApiApp(deps: ApiDeps) {
     servers: [{ url: config.PUBLIC_URL ?? '/' }],
   });
   app.route('/', swaggerUiRoutes('/openapi.json'));
+  app.route('/', asyncApiRoutes({ topicPrefix: config.KAFKA_TOPIC_PREFIX, brokers: config.KAFKA_BROKERS }));
   app.route('/', webRoutes({ sessions, tokens, identity, seatMaps, catalog, maxSeatsPerReservation: config.MAX_SEATS_PER_RESERVATION, clientIp, seatStreamIntervalMs: config.WEB_SEAT_STREAM_INTERVAL_MS }));
 
   return { app, services: { paymentProvider, cardOutcomes, versions, audit, identity, catalog, seatMaps, reservations, wallets, booking, tokens, cipher, notifications, queue, tickets, waitlist, waitlistRepo } };

@@ -1,5 +1,8 @@
 import { loadConfig } from '../config.js';
+import { CatalogRepository } from '../catalog/repository.js';
 import { salesReadModelConsumer } from '../events/consumers/sales-read-model.js';
+import { recommendationsConsumer } from '../recommendations/consumer.js';
+import { buildRecommendations } from '../recommendations/wiring.js';
 import { KafkaEventPublisher } from '../events/kafka-publisher.js';
 import { OutboxRelay } from '../events/relay.js';
 import { createDatabase } from '../platform/db/client.js';
@@ -28,11 +31,15 @@ async function main() {
   relay.start();
   const salesReadModel = salesReadModelConsumer({ kafka, db: database.db, log, metrics, topicPrefix: config.KAFKA_TOPIC_PREFIX });
   if (config.SALES_READ_MODEL_ENABLED) salesReadModel.start();
+  const { repo: recommendationRepo } = buildRecommendations(database.db, new CatalogRepository(database.db));
+  const recommendations = recommendationsConsumer({ kafka, repo: recommendationRepo, log, metrics, topicPrefix: config.KAFKA_TOPIC_PREFIX });
+  if (config.RECOMMENDATIONS_READ_MODEL_ENABLED) recommendations.start();
   log.info({ metricsPort: config.RELAY_METRICS_PORT }, 'relay started');
 
   onShutdown(log, config.SHUTDOWN_GRACE_MS, [
     ['relay', () => relay.stop()],
     ['sales-read-model', () => salesReadModel.stop()],
+    ['recommendations-read-model', () => recommendations.stop()],
     ['kafka', () => publisher.close()],
     ['mysql', () => database.close()],
     ['metrics', () => new Promise<void>((r) => metricsServer.close(() => r()))],

@@ -31,7 +31,14 @@ const assetDir = [join(here, 'assets'), join(process.cwd(), 'src/web/assets')].f
   }
 })!;
 // organiser.js holds the ADMIN pages: app.js imports it only on those, so buyers never download it.
-const ASSETS: Record<string, string> = { 'app.js': 'text/javascript; charset=utf-8', 'organiser.js': 'text/javascript; charset=utf-8', 'app.css': 'text/css; charset=utf-8' };
+const ASSETS: Record<string, string> = {
+  'app.js': 'text/javascript; charset=utf-8',
+  'organiser.js': 'text/javascript; charset=utf-8',
+  'app.css': 'text/css; charset=utf-8',
+  // Recommendations under a concert and after a paid checkout (src/recommendations), apart from app.js.
+  'recommendations.js': 'text/javascript; charset=utf-8',
+};
+const RECOMMENDATION_PAGES = new Set(['concert', 'seats']);
 const assetBodies = new Map<string, string>();
 const asset = (name: string) => {
   let body = assetBodies.get(name);
@@ -93,6 +100,7 @@ ${claims && token ? html`<meta name="csrf-token" content="${deps.sessions.csrfFo
 <link rel="stylesheet" href="/web/app.css?v=${assetVersion()}">
 <script type="module" src="/web/app.js?v=${assetVersion()}"></script>
 ${ORGANISER_PAGES.has(page) ? html`<link rel="modulepreload" href="/web/organiser.js?v=${assetVersion()}">` : ''}
+${RECOMMENDATION_PAGES.has(page) ? html`<script type="module" src="/web/recommendations.js?v=${assetVersion()}"></script>` : ''}
 </head>
 <body data-page="${page}" data-id="${id ?? ''}" data-user="${claims ? claims.sub : ''}" data-role="${claims?.role ?? ''}" data-max-seats="${maxSeats}" data-status="${schedule?.status ?? ''}">
 <a class="skip" href="#main">${lang === 'en' ? 'Skip to content' : '본문으로 건너뛰기'}</a>

@@ -128,7 +128,7 @@ describe.skipIf(!brokerControl)(`domain events: Kafka outage and consumer restar
     await streaming;
     await eventually(salesMatchRecount, 60_000, 250);
 
-    // Rewind the group to the beginning: Kafka redelivers every event; processed_events stops each.
+    // Rewind the group to the beginning: Kafka redelivers every event; the ledger (schedule_sales_applied) stops each.
     await readModel!.stop();
     const admin = ctx.kafka.admin();
     await admin.connect();
@@ -139,7 +139,7 @@ describe.skipIf(!brokerControl)(`domain events: Kafka outage and consumer restar
       `SELECT COUNT(*) events FROM domain_events WHERE aggregate_type = 'reservation'`,
     )) as unknown as [[{ events: number }]];
     await eventually(async () => (await metricValue(consumerMetrics, 'events_duplicates_skipped_total')) - duplicatesBefore >= Number(counts.events), 60_000, 250);
-    const [[after]] = (await ctx.pool.query('SELECT COUNT(*) processed FROM processed_events WHERE consumer = ?', [SALES_READ_MODEL])) as unknown as [[{ processed: number }]];
+    const [[after]] = (await ctx.pool.query('SELECT COUNT(*) processed FROM schedule_sales_applied')) as unknown as [[{ processed: number }]];
     expect(Number(after.processed)).toBe(Number(counts.events));
     const match = await salesMatchRecount();
     expect(match).toBeTruthy();

@@ -11,7 +11,7 @@ export const SALES_READ_MODEL = 'sales-read-model';
 /**
  * Maintains schedule_sales from reservation events. One durable consumer group shared by every
  * relay process (Kafka splits the partitions between them), reading from the beginning on first
- * start so the read model covers the whole log; processed_events makes each event count once.
+ * start so the read model covers the whole log; its ledger (schedule_sales_applied) makes each event count once.
  */
 export function salesReadModelConsumer(deps: { kafka: Kafka; db: Db; log: Logger; metrics: Metrics; topicPrefix: string }): EventConsumer {
   const sales = new SalesRepository(deps.db);
@@ -21,6 +21,6 @@ export function salesReadModelConsumer(deps: { kafka: Kafka; db: Db; log: Logger
     topics: [topicFor(deps.topicPrefix, 'reservation')],
     fromBeginning: true,
     autoCommit: true,
-    handle: (event) => sales.apply(SALES_READ_MODEL, event),
+    handle: (event) => sales.apply(event),
   });
 }

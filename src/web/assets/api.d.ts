@@ -530,6 +530,19 @@ export interface Schemas {
     /** auto: hold and pay p99 the controller steers toward */
     targetP99Ms?: number | null;
   };
+  Recommendations: {
+    items: Schemas["RecommendedConcert"][];
+  };
+  RecommendedConcert: {
+    concertId: number;
+    title: string;
+    artist: string;
+    venue: string;
+    /** CO_PURCHASE: buyers who hold both concerts (summed over your concerts on /me); POPULAR: buyers who hold it */
+    score: number;
+    /** CO_PURCHASE from co-purchase counts; POPULAR is the fallback when there are not enough of those (cold start) */
+    basis: "CO_PURCHASE" | "POPULAR";
+  };
   ScheduleSales: {
     scheduleId: number;
     reservationsStarted: number;
@@ -542,6 +555,7 @@ export interface Schemas {
     conversionRate: number;
     updatedAt: string | null;
   };
+  AsyncApiDocument: Record<string, unknown>;
 }
 
 export interface Operations {
@@ -1101,12 +1115,33 @@ export interface Operations {
       };
     };
   };
+  /** People who booked this concert also booked these */
+  "GET /api/v1/concerts/{concertId}/recommendations": {
+    path: {
+      concertId: number;
+    };
+    query?: {
+      limit?: number;
+    };
+    response: Schemas["Recommendations"];
+  };
+  /** Concerts for the caller, from what they booked, never one they already hold */
+  "GET /api/v1/me/recommendations": {
+    query?: {
+      limit?: number;
+    };
+    response: Schemas["Recommendations"];
+  };
   /** A schedule's sales: reservations started and confirmed, seats held and sold now, revenue, conversion */
   "GET /api/v1/admin/schedules/{scheduleId}/sales": {
     path: {
       scheduleId: number;
     };
     response: Schemas["ScheduleSales"];
+  };
+  /** The event contracts: an AsyncAPI 3.0 document of every Kafka topic and event type */
+  "GET /asyncapi.json": {
+    response: Schemas["AsyncApiDocument"];
   };
 }
 
