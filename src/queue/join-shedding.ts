@@ -1,8 +1,8 @@
 import type { MiddlewareHandler } from 'hono';
 import { problem } from '../platform/http/problem.js';
 
-/** Seconds a shed joiner is told to wait: joins are cheap, so the backlog clears within a second or two. */
-export const SHED_RETRY_AFTER_SECONDS = 1;
+/** Seconds a shed joiner is told to wait: the joins under way finish meanwhile, and their retries find their places. */
+export const SHED_RETRY_AFTER_SECONDS = 2;
 
 /**
  * The waiting room's own overload guard (on POST /queue/tokens). A join is one Redis step, so a spike of joiners is
