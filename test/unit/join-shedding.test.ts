@@ -18,7 +18,7 @@ describe('join shedding', () => {
     const first = Array.from({ length: 3 }, () => app.request('/queue/tokens', { method: 'POST' }));
     const shed = await app.request('/queue/tokens', { method: 'POST' });
     expect([shed.status, shed.headers.get('retry-after'), shed.headers.get('content-type')]).toEqual([503, String(SHED_RETRY_AFTER_SECONDS), 'application/problem+json']);
-    expect((await shed.json()).code).toBe('SERVICE_UNAVAILABLE');
+    expect(((await shed.json()) as { code: string }).code).toBe('SERVICE_UNAVAILABLE');
     expect([started, shedder.shed]).toEqual([3, 1]);
     release();
     expect((await Promise.all(first)).map((r) => r.status)).toEqual([200, 200, 200]);
