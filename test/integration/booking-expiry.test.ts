@@ -143,7 +143,7 @@ describe('hold expiry', () => {
           if (kind === 'pay-first') expect(final).toBe('REFUNDED');
           if (kind === 'cancel-first') expect(final).toBe('CANCELLED');
         } else {
-          // Cancel before, at (within 100 ms of) and after the expiry (2 s TTL).
+          // Cancel before, at (within 100 ms of) and after the expiry (TTL_S).
           const expiresAt = Date.parse(held.body.expiresAt);
           if (kind === 'cancel-at-expiry') await new Promise((r) => setTimeout(r, Math.max(0, expiresAt - 100 + (i % 4) * 50 - Date.now())));
           if (kind === 'cancel-after-expiry') await eventually(async () => (await ctx.services.reservations.find(id))!.status === 'EXPIRED');
