@@ -28,7 +28,7 @@ import { createDatabase } from '../src/platform/db/client.js';
 import { createRedis } from '../src/platform/redis.js';
 import { checkInvariants } from '../test/support/invariants.js';
 import { sampleProcesses } from './bench/cpu.js';
-import { Children, HttpClient, listenOverflows, makeSchedule, makeUsers, newRun, openDatabase, soldAndDoubles, stackRunDir, startProcesses, teardown } from './bench/harness.js';
+import { broken, Children, exitWithVerdict, HttpClient, listenOverflows, makeSchedule, makeUsers, newRun, openDatabase, reportInvariants, soldAndDoubles, stackRunDir, startProcesses, teardown } from './bench/harness.js';
 import { describeLoop, openLoop } from './bench/open-loop.js';
 import { EmptyTemporal, httpGet, redisSetNx, transactionalHold } from './bench/primitives.js';
 import { runPool, Samples, Tally, thrownSummary } from './bench/stats.js';
@@ -242,19 +242,14 @@ async function main() {
     }
     const { sold, doubles } = await soldAndDoubles(pool, flash.scheduleId);
     console.log(`seats sold: ${sold} of ${flash.seatIds.length}; paid winners: ${flashPay.count} of ${winners.length}; double sales: ${doubles}`);
-    if (sold !== flashPay.count) console.log(`MISMATCH: ${sold} seats SOLD but ${flashPay.count} payments answered 200`);
+    if (sold !== flashPay.count) broken(`MISMATCH: ${sold} seats SOLD but ${flashPay.count} payments answered 200`);
+    if (doubles > 0) broken(`${doubles} double sales`);
     console.log(thrownSummary());
     const problems = await checkInvariants(database.pool);
-    console.log(`SPEC invariants: ${problems.length === 0 ? 'all hold' : problems.join('\n')}`);
+    reportInvariants(problems);
   } finally {
     await teardown(run, { keep: args.keep!, children, database, close: [() => temporal?.close(), ...clients.map((c) => () => c.close()), () => pool?.end(), () => redis?.quit()] });
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+exitWithVerdict(main());

@@ -38,12 +38,15 @@ import { createRedis } from '../src/platform/redis.js';
 import { checkInvariants } from '../test/support/invariants.js';
 import { sampleProcesses, type CpuDelta, type CpuSampler } from './bench/cpu.js';
 import {
+  broken,
   Children,
+  exitWithVerdict,
   HttpClient,
   makeSchedule,
   makeUsers,
   newRun,
   openDatabase,
+  reportInvariants,
   root,
   sleep,
   soldAndDoubles,
@@ -566,6 +569,7 @@ async function main() {
     // Correctness.
     const { sold, doubles } = await soldAndDoubles(db, sale.scheduleId);
     console.log(`\nseats sold: ${sold} of ${SEATS}; double sales: ${doubles}`);
+    if (doubles > 0) broken(`${doubles} double sales in the ${mode} sale`);
     const [walletRows] = await db.query(`
       SELECT w.user_id, w.balance, COALESCE(c.charged, 0) charged, COALESCE(p.paid, 0) paid, COALESCE(r.refunded, 0) refunded
       FROM wallets w
@@ -575,9 +579,10 @@ async function main() {
       WHERE w.balance <> COALESCE(c.charged, 0) - COALESCE(p.paid, 0) + COALESCE(r.refunded, 0)`);
     const badWallets = walletRows as unknown[];
     const [[walletCount]] = (await db.query(`SELECT COUNT(*) n FROM wallets`)) as unknown as [[{ n: number }]];
+    if (badWallets.length > 0) broken(`${badWallets.length} wallet(s) differ from charges - payments + refunds`);
     console.log(`wallets equal to charges - payments + refunds: ${Number(walletCount.n) - badWallets.length} of ${walletCount.n}${badWallets.length ? ` — mismatches: ${JSON.stringify(badWallets.slice(0, 5))}` : ''}`);
     const problems = await checkInvariants(database.pool);
-    console.log(`SPEC invariants: ${problems.length === 0 ? 'all hold' : problems.join('\n')}`);
+    reportInvariants(problems);
 
     // Picture.
     const chartPath = `${root}.stack/bench/flash-${runId}-${mode}.svg`;
@@ -727,13 +732,7 @@ async function calibrate(
   return { hold, pay, holds: holdS.count, pays: payS.count };
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+exitWithVerdict(main());
 
 /** p99 per request class from the API processes' own http_request_duration_seconds histograms. */
 async function serverLatencies(clients: HttpClient[], metricsToken: string): Promise<string[]> {

@@ -22,7 +22,7 @@ import { Metrics } from '../src/platform/observability/metrics.js';
 import { createRedis } from '../src/platform/redis.js';
 import { buildQueue } from '../src/queue/wiring.js';
 import { sampleProcesses, type CpuSampler } from './bench/cpu.js';
-import { Children, HttpClient, makeSchedule, makeUsers, newRun, openDatabase, stackRunDir, teardown, waitReady, type HttpResult } from './bench/harness.js';
+import { broken, Children, exitWithVerdict, HttpClient, makeSchedule, makeUsers, newRun, openDatabase, stackRunDir, teardown, waitReady, type HttpResult } from './bench/harness.js';
 import { describeLoop, openLoop } from './bench/open-loop.js';
 import { measure, type Measurement } from './bench/primitives.js';
 import { Samples, Tally } from './bench/stats.js';
@@ -158,6 +158,7 @@ async function main() {
       const zrank = await measure('redis ZRANK (baseline)', inProcess * 2, conc, (i) => redis!.zrank('baseline', `m${i % (inProcess * 2)}`));
       for (const m of [...rows, zadd, zrank]) console.log(m.line());
       console.log(`in-process failures (not WAITING/ACTIVE): ${failed.total === 0 ? 0 : failed.toString()}`);
+      if (failed.total > 0) broken(`in-process queue calls answered ${failed.toString()}`);
       console.log(`join / ZADD rate = ${((rows[0]!.rate / zadd.rate) * 100).toFixed(0)} %, status / ZRANK rate = ${((rows[1]!.rate / zrank.rate) * 100).toFixed(0)} %`);
       await queue.service.flush();
     }
@@ -166,10 +167,4 @@ async function main() {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+exitWithVerdict(main());

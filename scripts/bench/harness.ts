@@ -444,3 +444,34 @@ export async function teardown(run: BenchRun, o: { keep: boolean; children: Chil
   } else console.log(`kept database ${run.runId} and Redis prefix ${run.runId}:`);
   await o.database.close();
 }
+
+/**
+ * Rules a benchmark run broke (invariant violations, double sales, a count that does not add up):
+ * printed as they are found, and they make the run exit 1, as `npm run chaos` does, so a script or
+ * CI that runs a benchmark cannot take a broken run for a good one.
+ */
+const brokenRules: string[] = [];
+export function broken(rule: string): void {
+  brokenRules.push(rule);
+  console.log(`BROKEN: ${rule}`);
+}
+
+/** Reports the SPEC invariant check's result, recording each violation as a broken rule. */
+export function reportInvariants(problems: string[]): void {
+  console.log(`SPEC invariants: ${problems.length === 0 ? 'all hold' : `${problems.length} violated`}`);
+  for (const p of problems) broken(`invariant: ${p}`);
+}
+
+/** The benchmark's end: exit 0 only when it finished and broke no rule. */
+export function exitWithVerdict(run: Promise<void>): void {
+  run.then(
+    () => {
+      if (brokenRules.length > 0) console.log(`\n${brokenRules.length} rule(s) broken: exit 1`);
+      process.exit(brokenRules.length > 0 ? 1 : 0);
+    },
+    (err) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}

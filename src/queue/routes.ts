@@ -5,6 +5,7 @@ import { createRouter, type AppEnv } from '../platform/http/app.js';
 import type { IdempotencyStore } from '../platform/http/idempotency.js';
 import { bearerSecurity, eventStreamResponse, IdempotencyKeyHeader, json, jsonBody, problems } from '../platform/http/openapi.js';
 import { DomainError } from '../shared/errors.js';
+import { JoinShedder } from './join-shedding.js';
 import type { QueueService } from './service.js';
 
 export const QueueTokenView = z
@@ -33,8 +34,18 @@ const TokenHeader = z.object({
   'x-queue-token': z.string().max(256).optional().openapi({ param: { name: 'x-queue-token', in: 'header' }, description: 'The waiting-room token' }),
 });
 
-export function queueRoutes(deps: { queue: QueueService; auth: MiddlewareHandler<AppEnv>; sseIntervalMs: number; idempotency: IdempotencyStore; rateLimit?: MiddlewareHandler | undefined }) {
+export function queueRoutes(deps: {
+  queue: QueueService;
+  auth: MiddlewareHandler<AppEnv>;
+  sseIntervalMs: number;
+  idempotency: IdempotencyStore;
+  rateLimit?: MiddlewareHandler | undefined;
+  /** Joins under way in this process beyond which a join is shed (503 + Retry-After) before any work. */
+  joinMaxInFlight?: number;
+}) {
   const app = createRouter();
+  // First of all: a shed join costs nothing (no rate-limit count, no token check, no Redis).
+  if (deps.joinMaxInFlight) app.use('/queue/tokens', new JoinShedder(deps.joinMaxInFlight).middleware);
   // The 'queue' abuse limit (per IP and per user), before auth so floods are refused cheaply.
   if (deps.rateLimit) app.use('/queue/*', deps.rateLimit);
   app.use('/queue/*', deps.auth);

@@ -32,9 +32,14 @@ const toColumns = (o: Partial<QueueOverrides>) => ({
 /**
  * Settings from the schedules row, cached per process for a short time: every poll needs them, and
  * an admin change reaching the other processes within `cacheMs` is fine for a rate and a cap.
+ * Concurrent misses for one schedule share one read: a rush of 2,000 joins at the opening (or every
+ * time the entry expires) costs MySQL one primary-key read, not 2,000 queued behind the pool.
  */
 export class MysqlQueueSettings implements QueueSettingsSource {
   private readonly cache = new Map<number, { at: number; value: QueueSettings | undefined }>();
+  private readonly loading = new Map<number, Promise<QueueSettings | undefined>>();
+  /** Reads of the schedules row so far (tests check that a rush shares them). */
+  reads = 0;
 
   constructor(
     private readonly db: Db,
@@ -45,6 +50,18 @@ export class MysqlQueueSettings implements QueueSettingsSource {
   async get(scheduleId: number): Promise<QueueSettings | undefined> {
     const hit = this.cache.get(scheduleId);
     if (hit && Date.now() - hit.at < this.cacheMs) return hit.value;
+    let pending = this.loading.get(scheduleId);
+    if (!pending) {
+      const read = this.read(scheduleId).finally(() => {
+        if (this.loading.get(scheduleId) === read) this.loading.delete(scheduleId);
+      });
+      this.loading.set(scheduleId, (pending = read));
+    }
+    return pending;
+  }
+
+  private async read(scheduleId: number): Promise<QueueSettings | undefined> {
+    this.reads += 1;
     const [row] = await this.db
       .select({ id: schedules.id, saleOpensAt: schedules.saleOpensAt, saleClosesAt: schedules.saleClosesAt, status: schedules.status, ...columns })
       .from(schedules)
@@ -59,6 +76,7 @@ export class MysqlQueueSettings implements QueueSettingsSource {
   /** The schedule changed (paused, resumed, cancelled): this process reads it afresh on the next call. */
   forget(scheduleId: number): void {
     this.cache.delete(scheduleId);
+    this.loading.delete(scheduleId);
   }
 
   async overrides(scheduleId: number): Promise<QueueOverrides | undefined> {
@@ -76,7 +94,7 @@ export class MysqlQueueSettings implements QueueSettingsSource {
       } else if (!(await this.overrides(scheduleId))) return;
       await appendEvent(tx, 'AdminAction', `admin-${adminId}`, { adminId, action: 'queue.settings', target: `schedule-${scheduleId}`, detail: JSON.stringify(o) }, { userId: adminId });
     });
-    this.cache.delete(scheduleId);
+    this.forget(scheduleId);
     return this.get(scheduleId);
   }
 }

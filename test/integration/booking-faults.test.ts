@@ -265,11 +265,13 @@ describe('booking faults', () => {
     expect(await checkInvariants(ctx.pool, { atLeast: { reservations: 2 } })).toEqual([]);
   });
 
-  it('records a rejected hold history (seat taken between the Redis lock and MySQL)', async () => {
+  it('records a rejected hold history (seat taken in MySQL behind the Redis inventory\'s back: the hold activity refuses it)', async () => {
     const user = await ctx.createUser();
     const { scheduleId, concertId, seatIds } = await ctx.createSchedule();
     // The Redis seat inventory is built first (any read of it does that), then the seat is taken in
-    // MySQL directly, behind Redis's back, so the workflow's hold activity loses the optimistic check.
+    // MySQL directly, behind Redis's back, so Redis lets the hold through and the workflow's hold
+    // activity refuses it in MySQL (its read of the seat sees it taken; the optimistic update behind
+    // that read is test/integration/booking-concurrency's business, not this history's).
     expect((await ctx.request('GET', `/api/v1/schedules/${scheduleId}/availability`)).body.free).toBe(seatIds.length);
     await ctx.services.reservations.hold({ reservationId: 'b'.repeat(24), userId: user.id, scheduleId, concertId, seatIds: [seatIds[0]!], holdTtlMs: 60_000 });
     const res = await ctx.request('POST', '/api/v1/reservations', { token: user.token, body: { scheduleId, seatIds: [seatIds[0]] } });

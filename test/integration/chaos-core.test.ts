@@ -152,7 +152,7 @@ describe.skipIf(!canKillServices())('chaos: dependencies die under a booking loa
     expect(during.some((a) => a.status === 503)).toBe(true);
   });
 
-  it('Redis killed and restarted empty: the MySQL optimistic lock still stops every double hold', async () => {
+  it('Redis killed and restarted empty: the inventory rebuilt from MySQL refuses every double hold', async () => {
     const { probes, scheduleId } = await runFault('redis');
     // The restart emptied the seat inventory; the first hold after it rebuilt it from MySQL (under a
     // redlock), so every sold seat is claimed in Redis again and holding one is refused.

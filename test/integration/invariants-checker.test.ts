@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestContext, type TestContext } from '../support/harness.js';
-import { checkInvariants } from '../support/invariants.js';
+import { createTestContext, eventually, type TestContext } from '../support/harness.js';
+import { ensureTopics } from '../support/events.js';
+import { checkEventsOnKafka, checkInvariants } from '../support/invariants.js';
+import { startRelay } from '../support/kafka.js';
 
 /**
  * The checker itself: every rule fails when its invariant is broken. A real purchase, a refund and
@@ -30,7 +32,8 @@ describe('invariant checker', () => {
     const { scheduleId, seatIds } = await ctx.createSchedule({ price: 10_000 });
     const hold = async (token: string, seats: number[]) => (await ctx.request('POST', '/api/v1/reservations', { token, body: { scheduleId, seatIds: seats } })).body.id as string;
     const sold = await hold(buyer.token, [seatIds[0]!, seatIds[1]!]);
-    expect((await ctx.request('POST', `/api/v1/reservations/${sold}/payment`, { token: buyer.token })).status).toBe(200);
+    const paid = await ctx.request('POST', `/api/v1/reservations/${sold}/payment`, { token: buyer.token });
+    expect(paid.status, JSON.stringify(paid.body)).toBe(200);
     const refunded = await hold(other.token, [seatIds[2]!]);
     expect((await ctx.request('POST', `/api/v1/reservations/${refunded}/payment`, { token: other.token })).status).toBe(200);
     expect((await ctx.request('DELETE', `/api/v1/reservations/${refunded}`, { token: other.token })).status).toBe(200);
@@ -45,6 +48,47 @@ describe('invariant checker', () => {
   it('is not vacuous: it reports missing rows the test meant to create', async () => {
     expect((await checkInvariants(ctx.pool, { atLeast: { reservations: 4 } })).join()).toMatch(/expected at least 4 reservations, found 3/);
     expect((await checkInvariants(ctx.pool, { atLeast: { confirmed: 2 } })).join()).toMatch(/expected at least 2 confirmed/);
+  });
+
+  it('sees a seat sold or held twice, a seat row that disagrees with its reservation, and a live hold off its seat (invariant 1)', async () => {
+    const [soldSeat] = await q(`SELECT seat_id FROM reservation_seats WHERE reservation_id = ? ORDER BY seat_id LIMIT 1`, [ids.sold]);
+    const [heldSeat] = await q(`SELECT seat_id FROM reservation_seats WHERE reservation_id = ?`, [ids.held]);
+    // The live hold claims a seat the confirmed purchase owns (its unique active seat left as it was).
+    await expectCaught(
+      /seat in two live reservations/,
+      () => q(`UPDATE reservation_seats SET seat_id = ? WHERE reservation_id = ?`, [soldSeat!.seat_id, ids.held]),
+      () => q(`UPDATE reservation_seats SET seat_id = ? WHERE reservation_id = ?`, [heldSeat!.seat_id, ids.held]),
+    );
+    // A free seat marked SOLD with no reservation behind it.
+    await expectCaught(
+      /held\/sold seat without a matching live reservation/,
+      () => q(`UPDATE seats SET status = 'SOLD' WHERE id = ?`, [ids.seat]),
+      () => q(`UPDATE seats SET status = 'AVAILABLE' WHERE id = ?`, [ids.seat]),
+    );
+    // The live hold no longer occupies its seat (the unique column that stops a second hold).
+    await expectCaught(
+      /live reservation whose seat is not its own/,
+      () => q(`UPDATE reservation_seats SET active_seat_id = NULL WHERE reservation_id = ?`, [ids.held]),
+      () => q(`UPDATE reservation_seats SET active_seat_id = seat_id WHERE reservation_id = ?`, [ids.held]),
+    );
+  });
+
+  it('sees a confirmed reservation without exactly one payment of its amount', async () => {
+    const [p] = await q(`SELECT * FROM payments WHERE reservation_id = ?`, [ids.sold]);
+    await expectCaught(
+      /confirmed reservation without exactly one matching payment/,
+      () => q(`DELETE FROM payments WHERE id = ?`, [p!.id]),
+      () => q(`INSERT INTO payments (id, reservation_id, user_id, amount, status, created_at) VALUES (?, ?, ?, ?, ?, ?)`, [p!.id, p!.reservation_id, p!.user_id, p!.amount, p!.status, p!.created_at]),
+    );
+  });
+
+  it('sees a gap in an aggregate\'s event sequence', async () => {
+    const [last] = await q(`SELECT id, sequence FROM domain_events WHERE aggregate_type = 'reservation' AND aggregate_id = ? ORDER BY sequence DESC LIMIT 1`, [ids.sold]);
+    await expectCaught(
+      /aggregate event sequence with gaps/,
+      () => q(`UPDATE domain_events SET sequence = sequence + 5 WHERE id = ?`, [last!.id]),
+      () => q(`UPDATE domain_events SET sequence = ? WHERE id = ?`, [last!.sequence, last!.id]),
+    );
   });
 
   it('sees a payment whose reservation does not exist (no inner join drops it)', async () => {
@@ -240,5 +284,29 @@ describe('invariant checker', () => {
     // An OFFERED entry whose offer's reservation is no longer HELD (the refunded one).
     const [{ seat_id: refundedSeat }] = (await q(`SELECT seat_id FROM reservation_seats WHERE reservation_id = ?`, [ids.refunded])) as [{ seat_id: number }];
     await expectCaught(/OFFERED entry without its live offer/, async () => offer(ids.refunded, (await entry('OFFERED', ids.refunded)).insertId, `[${refundedSeat}]`), clear);
+  });
+
+  it('sees a published event that never reached its Kafka topic (invariant 5)', async () => {
+    await ensureTopics(ctx);
+    const relay = await startRelay(ctx);
+    try {
+      const unpublished = async () => Number((await q(`SELECT COUNT(*) n FROM domain_events WHERE published_at IS NULL`))[0]!.n);
+      await eventually(async () => (await unpublished()) === 0, 60_000, 100);
+    } finally {
+      await relay.stop();
+    }
+    expect(await checkEventsOnKafka(ctx.pool, ctx.kafka, ctx.config.KAFKA_TOPIC_PREFIX, { atLeast: 10 })).toEqual([]);
+    // An event the log says was published, that no relay ever sent.
+    const [e] = await q(`SELECT * FROM domain_events WHERE aggregate_type = 'reservation' AND aggregate_id = ? ORDER BY sequence DESC LIMIT 1`, [ids.held]);
+    await q(
+      `INSERT INTO domain_events (id, type, schema_version, aggregate_type, aggregate_id, sequence, user_id, payload, occurred_at, published_at)
+       VALUES ('00000000-0000-4000-8000-00000000kafk', 'ReservationNoted', 1, 'reservation', ?, ?, ?, ?, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))`,
+      [ids.held, Number(e!.sequence) + 1, e!.user_id, typeof e!.payload === 'string' ? e!.payload : JSON.stringify(e!.payload)],
+    );
+    try {
+      expect((await checkEventsOnKafka(ctx.pool, ctx.kafka, ctx.config.KAFKA_TOPIC_PREFIX, { timeoutMs: 5_000 })).join('\n')).toMatch(/published event not on its Kafka topic: 00000000-0000-4000-8000-00000000kafk/);
+    } finally {
+      await q(`DELETE FROM domain_events WHERE id = '00000000-0000-4000-8000-00000000kafk'`);
+    }
   });
 });

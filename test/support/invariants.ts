@@ -1,4 +1,7 @@
+import { randomUUID } from 'node:crypto';
+import type { Kafka } from 'kafkajs';
 import type mysql from 'mysql2/promise';
+import { allAggregateTypes, topicFor } from '../../src/events/catalog.js';
 
 /**
  * The reservation lifecycle as SPEC.md states it, written out here on purpose rather than imported
@@ -552,5 +555,48 @@ export async function checkProviderAgreement(
     }
   }
   if (opts.atLeastSucceeded !== undefined && succeeded < opts.atLeastSucceeded) problems.push(`expected at least ${opts.atLeastSucceeded} succeeded provider payments, found ${succeeded}`);
+  return problems;
+}
+
+/**
+ * Invariant 5, its Kafka half: every event the outbox relay marked published is on its aggregate's
+ * topic (KAFKA_TOPIC_PREFIX + aggregate type), keyed by its aggregate id, and nothing that is not in
+ * the log appears there. Reads the topics from the beginning with a fresh consumer group until every
+ * published event has arrived or `timeoutMs` passes (then the missing ones are reported).
+ */
+export async function checkEventsOnKafka(pool: mysql.Pool, kafka: Kafka, topicPrefix: string, opts: { timeoutMs?: number; atLeast?: number } = {}): Promise<string[]> {
+  const [rows] = await pool.query(`SELECT id, aggregate_type, aggregate_id FROM domain_events WHERE published_at IS NOT NULL`);
+  const published = new Map((rows as Array<{ id: string; aggregate_type: string; aggregate_id: string }>).map((r) => [r.id, { topic: topicFor(topicPrefix, r.aggregate_type), key: r.aggregate_id }]));
+  const problems: string[] = [];
+  if (published.size < (opts.atLeast ?? 0)) problems.push(`expected at least ${opts.atLeast} published events, found ${published.size}`);
+  const [all] = await pool.query(`SELECT id FROM domain_events`);
+  const logged = new Set((all as Array<{ id: string }>).map((r) => r.id));
+  const seen = new Map<string, { topic: string; key: string }>();
+  const consumer = kafka.consumer({ groupId: `invariants-${randomUUID()}`, sessionTimeout: 10_000, heartbeatInterval: 500 });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: allAggregateTypes.map((t) => topicFor(topicPrefix, t)), fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ topic, message }) => {
+        const id = message.headers?.['event-id']?.toString() ?? (JSON.parse(message.value!.toString()) as { id: string }).id;
+        seen.set(id, { topic, key: message.key?.toString() ?? '' });
+      },
+    });
+    const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
+    while (Date.now() < deadline && [...published.keys()].some((id) => !seen.has(id))) await new Promise((r) => setTimeout(r, 200));
+  } finally {
+    await consumer.disconnect();
+  }
+  const missing: string[] = [];
+  const misplaced: string[] = [];
+  for (const [id, want] of published) {
+    const got = seen.get(id);
+    if (!got) missing.push(`${id} (${want.topic})`);
+    else if (got.topic !== want.topic || got.key !== want.key) misplaced.push(`${id}: on ${got.topic} key ${got.key}, belongs on ${want.topic} key ${want.key}`);
+  }
+  const strangers = [...seen.keys()].filter((id) => !logged.has(id));
+  if (missing.length) problems.push(`published event not on its Kafka topic: ${missing.slice(0, 5).join('; ')}${missing.length > 5 ? ` (+${missing.length - 5} more)` : ''}`);
+  if (misplaced.length) problems.push(`event on the wrong Kafka topic or key: ${misplaced.slice(0, 5).join('; ')}`);
+  if (strangers.length) problems.push(`Kafka event not in the log: ${strangers.slice(0, 5).join('; ')}`);
   return problems;
 }

@@ -11,7 +11,21 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
  * as test/integration/booking-worker-crash.test.ts runs it: a test can SIGKILL it mid-way (no drain).
  */
 export async function startWorkerProcess(config: Config, env: Record<string, string> = {}): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main/worker.ts'], {
+  return (await startChild('src/main/worker.ts', 'worker started', config, env)).child;
+}
+
+/**
+ * An API process's periodic queue work (driver and admission controller, test/support/queue-process.ts)
+ * in a child process on the test context's database and Redis, to be SIGKILLed by a test. `owner` is
+ * its admission controller's lease owner id.
+ */
+export async function startQueueProcess(config: Config, env: Record<string, string> = {}): Promise<{ child: ChildProcess; owner: string }> {
+  const { child, output } = await startChild('test/support/queue-process.ts', 'queue process started', config, { QUEUE_ENFORCED: 'true', ...env });
+  return { child, owner: /queue process started (\S+)/.exec(output())![1]! };
+}
+
+async function startChild(script: string, readyLine: string, config: Config, env: Record<string, string>): Promise<{ child: ChildProcess; output: () => string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
     cwd: root,
     env: {
       ...process.env,
@@ -36,10 +50,10 @@ export async function startWorkerProcess(config: Config, env: Record<string, str
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
   await eventually(async () => {
-    if (child.exitCode !== null) throw new Error(`worker exited: ${output.slice(-2000)}`);
-    return output.includes('worker started');
+    if (child.exitCode !== null) throw new Error(`${script} exited: ${output.slice(-2000)}`);
+    return output.includes(readyLine);
   }, 60_000);
-  return child;
+  return { child, output: () => output };
 }
 
 export async function kill9(child: ChildProcess): Promise<void> {
