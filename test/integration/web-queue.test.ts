@@ -57,7 +57,9 @@ describe.skipIf(!existsSync(CHROMIUM))('web app: waiting room and expiry in Chro
     // The countdown reaches zero: the page says the hold expired; the workflow releases the seat,
     // and the live map shows it free again.
     await page.locator('#message', { hasText: /만료/ }).waitFor({ timeout: 60_000 });
-    expect(await page.isHidden('#checkout')).toBe(true);
+    expect(await page.locator('#pay').count()).toBe(0);
+    await page.click(`#checkout a[href="/schedules/${scheduleId}"]`);
+    await ready(page);
     await page.waitForSelector(`[data-seat="${seatIds[2]}"]:not([disabled])`, { timeout: 60_000 });
     await eventually(async () => (await ctx.request('GET', `/api/v1/reservations/${held.id}`, { token: buyer.token })).body.status === 'EXPIRED', 60_000);
     await page.context().close();
