@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Hono, type Context } from 'hono';
@@ -48,6 +49,19 @@ const asset = (name: string) => {
 let version: string | undefined;
 const assetVersion = () => (version ??= Object.keys(ASSETS).reduce((hash, name) => hash.update(asset(name)), createHash('sha256')).digest('base64url').slice(0, 12));
 const ORGANISER_PAGES = new Set(['dashboard', 'newConcert']);
+/** Third-party files served as published from node_modules (the version is the package's: cache for good). */
+const requireFrom = createRequire(import.meta.url);
+const VENDOR: Record<string, { path: string; type: string }> = {
+  'uplot.js': { path: 'uplot/dist/uPlot.iife.min.js', type: 'text/javascript; charset=utf-8' },
+  'uplot.css': { path: 'uplot/dist/uPlot.min.css', type: 'text/css; charset=utf-8' },
+};
+const vendorBodies = new Map<string, string>();
+const vendorBody = (path: string) => {
+  let body = vendorBodies.get(path);
+  if (body === undefined) vendorBodies.set(path, (body = readFileSync(requireFrom.resolve(path), 'utf8')));
+  return body;
+};
+const UPLOT_VERSION = (requireFrom('uplot/package.json') as { version: string }).version;
 /** Pages whose id is a schedule's. */
 const SCHEDULE_PAGES = new Set(['seats', 'queue', 'dashboard']);
 
@@ -105,6 +119,7 @@ ${claims && token ? html`<meta name="csrf-token" content="${deps.sessions.csrfFo
 <link rel="stylesheet" href="/web/app.css?v=${assetVersion()}">
 <script type="module" src="/web/app.js?v=${assetVersion()}"></script>
 ${ORGANISER_PAGES.has(page) ? html`<link rel="modulepreload" href="/web/organiser.js?v=${assetVersion()}">` : ''}
+${page === 'dashboard' ? html`<link rel="stylesheet" href="/web/vendor/uplot.css?v=${UPLOT_VERSION}"><meta name="chart-script" content="/web/vendor/uplot.js?v=${UPLOT_VERSION}">` : ''}
 </head>
 <body data-page="${page}" data-id="${id ?? ''}" data-user="${claims ? claims.sub : ''}" data-role="${claims?.role ?? ''}" data-max-seats="${maxSeats}" data-status="${schedule?.status ?? ''}">
 <a class="skip" href="#main">${lang === 'en' ? 'Skip to content' : '본문으로 건너뛰기'}</a>
@@ -131,6 +146,13 @@ ${ORGANISER_PAGES.has(page) ? html`<link rel="modulepreload" href="/web/organise
     if (!schedule || !concert) throw new DomainError('NOT_FOUND', 'Schedule not found');
     c.header('Cache-Control', 'public, max-age=60');
     return c.json({ scheduleId: schedule.id, concertId: concert.id, title: concert.title, artist: concert.artist, venue: concert.venue, startsAt: schedule.startsAt.toISOString(), status: schedule.status });
+  });
+
+  // The dashboard's chart library (uPlot), from node_modules as published (no CDN), for organisers only.
+  app.get('/web/vendor/:file', compress(), (c) => {
+    const file = Object.hasOwn(VENDOR, c.req.param('file')) ? VENDOR[c.req.param('file')] : undefined;
+    if (!file) return c.notFound();
+    return c.body(vendorBody(file.path), 200, { 'content-type': file.type, 'cache-control': 'public, max-age=31536000, immutable' });
   });
 
   app.get('/web/:asset', compress(), (c) => {

@@ -377,6 +377,18 @@ export interface Schemas {
   PasswordReset: {
     newPassword: string;
   };
+  SalesTimeline: {
+    scheduleId: number;
+    minutes: Array<{
+      /** Start of the minute (UTC, ISO 8601) */
+      minute: string;
+      /** Purchases confirmed in this minute (refunded later or not) */
+      purchases: number;
+      seats: number;
+      /** KRW */
+      amount: number;
+    }>;
+  };
   Ticket: {
     id: number;
     reservationId: string;
@@ -943,6 +955,13 @@ export interface Operations {
     };
     body: Schemas["PasswordReset"];
     response: null;
+  };
+  /** A performance's sales over time: purchases, seats and amount per minute, oldest first */
+  "GET /api/v1/admin/schedules/{scheduleId}/sales/timeline": {
+    path: {
+      scheduleId: number;
+    };
+    response: Schemas["SalesTimeline"];
   };
   /** Own tickets of a reservation: one per seat of a confirmed purchase, each with its signed code and QR image */
   "GET /api/v1/reservations/{reservationId}/tickets": {

@@ -214,7 +214,7 @@ function message(text, kind = 'info') {
 
 /** A refusal in words; a lost session also gets the way back in (and back here afterwards). */
 function showError(e) {
-  showError(e);
+  message(errorText(e), 'error');
   const box = document.getElementById('message');
   if (box && (e?.code === 'UNAUTHENTICATED' || e?.code === 'TOKEN_EXPIRED')) box.append(' ', h('a', { href: loginHref() }, T.loginAgain));
 }
@@ -973,7 +973,7 @@ function waitlistForm(scheduleId, tiers, maxSeats) {
 }
 
 /** What the organiser's pages (organiser.js) use of this script. */
-const kit = { lang, T, body, pageId, h, api, render, message, money, errorText, needLogin, uuid, tierClasses };
+const kit = { lang, T, body, pageId, h, api, render, message, money, errorText, needLogin, uuid, tierClasses, contextOf, performanceOf };
 /** @typedef {typeof kit} Kit */
 
 /**
