@@ -4,7 +4,8 @@ import type { Admin } from 'kafkajs';
 import { adminRoutes } from '../admin/routes.js';
 import { backOfficeRoutes } from '../admin/back-office-routes.js';
 import { performanceReportRoutes } from '../admin/performance-report-routes.js';
-import { SalesTimeline } from '../booking/sales-timeline.js';
+import { SalesReport } from '../booking/sales-report.js';
+import { SalesLedger } from '../payment/sales-ledger.js';
 import { ReservationSearch } from '../booking/reservation-search.js';
 import { AuditLog } from '../events/audit-log.js';
 import { RefundList } from '../payment/refund-list.js';
@@ -208,10 +209,15 @@ export function buildApiApp(deps: ApiDeps) {
     v1,
     backOfficeRoutes({ search: new ReservationSearch(db), refunds: new RefundList(db), auditLog: new AuditLog(db), wallets, identity, auth, requireAdmin: requireRole('ADMIN'), auditForbidden: forbidden, idempotency }),
   );
+  const salesReport = new SalesReport(db);
   app.route(
     v1,
     performanceReportRoutes({
-      timeline: new SalesTimeline(db),
+      db,
+      timeline: salesReport,
+      ledger: new SalesLedger(db),
+      attendeeSources: { catalog, reservationStatuses: (ids) => salesReport.statusesOf(ids), holderNames: (ids) => identity.namesOf(ids) },
+      audit,
       scheduleExists: async (id) => Boolean(await catalog.findSchedule(id)),
       auth,
       requireAdmin: requireRole('ADMIN'),
