@@ -16,6 +16,7 @@ import type { AccessTokens } from '../identity/tokens.js';
 import type { AppEnv } from '../platform/http/app.js';
 import { RESERVATION_ID_PATTERN } from '../booking/ids.js';
 import { DomainError } from '../shared/errors.js';
+import { minified } from './minify.js';
 import type { BrowserSessions } from './session.js';
 
 /**
@@ -42,7 +43,7 @@ const ASSETS: Record<string, string> = {
 const assetBodies = new Map<string, string>();
 const asset = (name: string) => {
   let body = assetBodies.get(name);
-  if (body === undefined) assetBodies.set(name, (body = readFileSync(join(assetDir, name), 'utf8')));
+  if (body === undefined) assetBodies.set(name, (body = minified(name, readFileSync(join(assetDir, name), 'utf8'))));
   return body;
 };
 /** A new address per content, so the assets can be cached for a year. */

@@ -41,6 +41,9 @@ export function organiserPages(kit) {
       h('div', { id: 'message', role: 'alert' }),
       figures,
       charts.section,
+      h('section', { 'aria-labelledby': 'exports-title', id: 'exports' }, h('h2', { id: 'exports-title' }, T.exports),
+        h('ul', { class: 'facts' }, [['attendees', T.attendeeList], ['sales-ledger', T.salesLedger]].map(([name, label]) => h('li', {}, `${label}: `,
+          ['csv', 'xlsx'].map((f, i) => [i ? ' · ' : '', h('a', { href: `/api/v1/admin/schedules/${scheduleId}/exports/${name}?format=${f}`, download: '' }, f.toUpperCase())]))))),
       h('section', { 'aria-labelledby': 'controls-title' }, h('h2', { id: 'controls-title' }, T.queueControls), controls),
       performanceCancellation(scheduleId),
     );
@@ -420,7 +423,7 @@ function loadChartLibrary() {
 
 const STRINGS = {
   ko: {
-    charts: '차트', salesOverTime: '시간대별 판매', chartBuying: '분당 구매와 선점', chartQueue: '대기열과 입장', chartLatency: '선점·결제 p99', perMinute: '분당 구매', payP99: '결제 p99',
+    exports: '내려받기', attendeeList: '관람객 명단', salesLedger: '판매 원장', charts: '차트', salesOverTime: '시간대별 판매', chartBuying: '분당 구매와 선점', chartQueue: '대기열과 입장', chartLatency: '선점·결제 p99', perMinute: '분당 구매', payP99: '결제 p99',
     seatsPerMinute: '분당 판매 좌석', seatsTotal: '누적 판매 좌석', salesSummary: (n, m) => `누적 ${n.toLocaleString()}석 (${m}분 동안)`,
     sold: '판매 좌석', held: '선점 좌석', revenue: '매출', started: '예매 시작',
     confirmed: '결제 완료 예매', queueMode: '대기열 모드', save: '저장', queueLength: '대기 인원', admitRate: '초당 입장', holdP99: '선점 p99',
@@ -442,7 +445,7 @@ const STRINGS = {
     cancelStarted: '취소를 시작했습니다. 진행 상황이 아래에 표시됩니다.', cancelDone: '공연 취소가 완료되었습니다. 모든 구매가 환불되었습니다.',
   },
   en: {
-    charts: 'Charts', salesOverTime: 'Sales over time', chartBuying: 'Purchases per minute and holds', chartQueue: 'Queue and admissions', chartLatency: 'Hold and pay p99', perMinute: 'Purchases/min', payP99: 'Pay p99',
+    exports: 'Downloads', attendeeList: 'Attendee list', salesLedger: 'Sales ledger', charts: 'Charts', salesOverTime: 'Sales over time', chartBuying: 'Purchases per minute and holds', chartQueue: 'Queue and admissions', chartLatency: 'Hold and pay p99', perMinute: 'Purchases/min', payP99: 'Pay p99',
     seatsPerMinute: 'Seats sold per minute', seatsTotal: 'Seats sold in all', salesSummary: (n, m) => `${n.toLocaleString()} seats sold in all (over ${m} minute${m === 1 ? '' : 's'})`,
     sold: 'Seats sold', held: 'Seats held', revenue: 'Revenue', started: 'Reservations started',
     confirmed: 'Confirmed reservations', queueMode: 'Queue mode', save: 'Save', queueLength: 'Queue length', admitRate: 'Admitted/s', holdP99: 'Hold p99',
