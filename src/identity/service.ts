@@ -323,6 +323,13 @@ export class IdentityService {
   }
 
   /** Users for the admin API, emails and phones decrypted (admins only; see admin-routes). */
+  /** Display names of some accounts (an organiser's attendee list names the ticket holders). */
+  async namesOf(userIds: number[]): Promise<Map<number, string>> {
+    if (userIds.length === 0) return new Map();
+    const rows = await this.db.select({ id: users.id, name: users.name }).from(users).where(inArray(users.id, userIds));
+    return new Map(rows.map((r) => [r.id, r.name]));
+  }
+
   async listUsers(page: number, pageSize: number, email?: string) {
     const where = email ? inArray(users.emailIndex, this.cipher.emailIndexes(email)) : undefined;
     const [rows, [total]] = await Promise.all([

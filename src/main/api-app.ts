@@ -3,6 +3,9 @@ import type { Client } from '@temporalio/client';
 import type { Admin } from 'kafkajs';
 import { adminRoutes } from '../admin/routes.js';
 import { backOfficeRoutes } from '../admin/back-office-routes.js';
+import { performanceReportRoutes } from '../admin/performance-report-routes.js';
+import { SalesReport } from '../booking/sales-report.js';
+import { SalesLedger } from '../payment/sales-ledger.js';
 import { ReservationSearch } from '../booking/reservation-search.js';
 import { AuditLog } from '../events/audit-log.js';
 import { RefundList } from '../payment/refund-list.js';
@@ -223,6 +226,21 @@ export function buildApiApp(deps: ApiDeps) {
   app.route(
     v1,
     backOfficeRoutes({ search: new ReservationSearch(db), refunds: new RefundList(db), auditLog: new AuditLog(db), wallets, identity, auth, requireAdmin: requireRole('ADMIN'), auditForbidden: forbidden, idempotency }),
+  );
+  const salesReport = new SalesReport(db);
+  app.route(
+    v1,
+    performanceReportRoutes({
+      db,
+      timeline: salesReport,
+      ledger: new SalesLedger(db),
+      attendeeSources: { catalog, reservationStatuses: (ids) => salesReport.statusesOf(ids), holderNames: (ids) => identity.namesOf(ids) },
+      audit,
+      scheduleExists: async (id) => Boolean(await catalog.findSchedule(id)),
+      auth,
+      requireAdmin: requireRole('ADMIN'),
+      auditForbidden: forbidden,
+    }),
   );
   const ticketScans = metrics.counter('ticket_scans_total', 'Ticket scans at the door by outcome (NOT_FOUND: forged or unknown codes)', ['result']);
   const tickets = new TicketingService(ticketRepo, new TicketCodes(config.TICKET_SIGNING_SECRET, config.TICKET_SIGNING_SECRET_PREVIOUS), catalog, {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Hono, type Context } from 'hono';
@@ -13,7 +14,9 @@ import type { SeatMapCache } from '../catalog/seat-map-cache.js';
 import type { IdentityService } from '../identity/service.js';
 import type { AccessTokens } from '../identity/tokens.js';
 import type { AppEnv } from '../platform/http/app.js';
+import { RESERVATION_ID_PATTERN } from '../booking/ids.js';
 import { DomainError } from '../shared/errors.js';
+import { minified } from './minify.js';
 import type { BrowserSessions } from './session.js';
 
 /**
@@ -37,18 +40,34 @@ const ASSETS: Record<string, string> = {
   'app.css': 'text/css; charset=utf-8',
   // Recommendations under a concert and after a paid checkout (src/recommendations), apart from app.js.
   'recommendations.js': 'text/javascript; charset=utf-8',
+  'favicon.svg': 'image/svg+xml',
 };
-const RECOMMENDATION_PAGES = new Set(['concert', 'seats']);
+const RECOMMENDATION_PAGES = new Set(['concert', 'seats', 'checkout']);
 const assetBodies = new Map<string, string>();
 const asset = (name: string) => {
   let body = assetBodies.get(name);
-  if (body === undefined) assetBodies.set(name, (body = readFileSync(join(assetDir, name), 'utf8')));
+  if (body === undefined) assetBodies.set(name, (body = minified(name, readFileSync(join(assetDir, name), 'utf8'))));
   return body;
 };
 /** A new address per content, so the assets can be cached for a year. */
 let version: string | undefined;
 const assetVersion = () => (version ??= Object.keys(ASSETS).reduce((hash, name) => hash.update(asset(name)), createHash('sha256')).digest('base64url').slice(0, 12));
 const ORGANISER_PAGES = new Set(['dashboard', 'newConcert']);
+/** Third-party files served as published from node_modules (the version is the package's: cache for good). */
+const requireFrom = createRequire(import.meta.url);
+const VENDOR: Record<string, { path: string; type: string }> = {
+  'uplot.js': { path: 'uplot/dist/uPlot.iife.min.js', type: 'text/javascript; charset=utf-8' },
+  'uplot.css': { path: 'uplot/dist/uPlot.min.css', type: 'text/css; charset=utf-8' },
+};
+const vendorBodies = new Map<string, string>();
+const vendorBody = (path: string) => {
+  let body = vendorBodies.get(path);
+  if (body === undefined) vendorBodies.set(path, (body = readFileSync(requireFrom.resolve(path), 'utf8')));
+  return body;
+};
+const UPLOT_VERSION = (requireFrom('uplot/package.json') as { version: string }).version;
+/** Pages whose id is a schedule's. */
+const SCHEDULE_PAGES = new Set(['seats', 'queue', 'dashboard']);
 
 const LoginBody = z.object({ email: z.string().trim().min(3).max(254), password: z.string().min(1).max(128) }).strict();
 
@@ -58,6 +77,7 @@ const PAGES: Array<[string, string]> = [
   ['/concerts/:id', 'concert'],
   ['/schedules/:id', 'seats'],
   ['/schedules/:id/queue', 'queue'],
+  ['/checkout/:id', 'checkout'],
   ['/me/reservations', 'reservations'],
   ['/login', 'login'],
   ['/signup', 'signup'],
@@ -84,9 +104,11 @@ export function webRoutes(deps: {
       const claims = token ? await deps.tokens.verify(token).catch(() => undefined) : undefined;
       const lang = getCookie(c, 'lang') === 'en' ? 'en' : 'ko';
       const id = c.req.param('id' as never) as string | undefined;
-      if (id !== undefined && !/^[1-9][0-9]{0,15}$/.test(id)) throw new DomainError('NOT_FOUND', `No page ${c.req.path}`);
+      if (id !== undefined && !(page === 'checkout' ? RESERVATION_ID_PATTERN : /^[1-9][0-9]{0,15}$/).test(id)) throw new DomainError('NOT_FOUND', `No page ${c.req.path}`);
       // The seat page needs the schedule's cap; the dashboard its status (pause, resume, cancel).
-      const schedule = (page === 'seats' || page === 'dashboard') && id ? await deps.catalog.findSchedule(Number(id)) : undefined;
+      const schedule = SCHEDULE_PAGES.has(page) && id ? await deps.catalog.findSchedule(Number(id)) : undefined;
+      // An unknown concert or performance is a real 404 (the page still says so in words).
+      const missing = (SCHEDULE_PAGES.has(page) && !schedule) || (page === 'concert' && id && !(await deps.catalog.findConcert(Number(id))));
       const maxSeats = Math.min(schedule?.maxSeatsPerReservation ?? deps.maxSeatsPerReservation, deps.maxSeatsPerReservation);
       c.header('Cache-Control', 'no-store');
       return c.html(
@@ -97,10 +119,12 @@ export function webRoutes(deps: {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${lang === 'en' ? 'Concert tickets' : '콘서트 예매'}</title>
 ${claims && token ? html`<meta name="csrf-token" content="${deps.sessions.csrfFor(token)}">` : ''}
+<link rel="icon" href="/web/favicon.svg?v=${assetVersion()}" type="image/svg+xml">
 <link rel="stylesheet" href="/web/app.css?v=${assetVersion()}">
 <script type="module" src="/web/app.js?v=${assetVersion()}"></script>
 ${ORGANISER_PAGES.has(page) ? html`<link rel="modulepreload" href="/web/organiser.js?v=${assetVersion()}">` : ''}
 ${RECOMMENDATION_PAGES.has(page) ? html`<script type="module" src="/web/recommendations.js?v=${assetVersion()}"></script>` : ''}
+${page === 'dashboard' ? html`<link rel="stylesheet" href="/web/vendor/uplot.css?v=${UPLOT_VERSION}"><meta name="chart-script" content="/web/vendor/uplot.js?v=${UPLOT_VERSION}">` : ''}
 </head>
 <body data-page="${page}" data-id="${id ?? ''}" data-user="${claims ? claims.sub : ''}" data-role="${claims?.role ?? ''}" data-max-seats="${maxSeats}" data-status="${schedule?.status ?? ''}">
 <a class="skip" href="#main">${lang === 'en' ? 'Skip to content' : '본문으로 건너뛰기'}</a>
@@ -109,9 +133,32 @@ ${RECOMMENDATION_PAGES.has(page) ? html`<script type="module" src="/web/recommen
 <div id="toast" role="status" aria-live="polite"></div>
 </body>
 </html>`,
+        missing ? 404 : 200,
       );
     });
   }
+
+  // Browsers ask for /favicon.ico whatever the page says: the same SVG.
+  app.get('/favicon.ico', (c) => c.body(asset('favicon.svg'), 200, { 'content-type': ASSETS['favicon.svg']!, 'cache-control': 'public, max-age=86400' }));
+
+  // What a page needs to name a performance (concert title, venue, date), for any page that only
+  // knows a schedule id: reservations, tickets, waiting-list entries. Public, like the concert.
+  app.get('/web/schedules/:id/context', async (c) => {
+    const id = c.req.param('id');
+    if (!/^[1-9][0-9]{0,15}$/.test(id)) throw new DomainError('VALIDATION_FAILED', 'scheduleId must be a positive integer');
+    const schedule = await deps.catalog.findSchedule(Number(id));
+    const concert = schedule && (await deps.catalog.findConcert(schedule.concertId));
+    if (!schedule || !concert) throw new DomainError('NOT_FOUND', 'Schedule not found');
+    c.header('Cache-Control', 'public, max-age=60');
+    return c.json({ scheduleId: schedule.id, concertId: concert.id, title: concert.title, artist: concert.artist, venue: concert.venue, startsAt: schedule.startsAt.toISOString(), status: schedule.status });
+  });
+
+  // The dashboard's chart library (uPlot), from node_modules as published (no CDN), for organisers only.
+  app.get('/web/vendor/:file', compress(), (c) => {
+    const file = Object.hasOwn(VENDOR, c.req.param('file')) ? VENDOR[c.req.param('file')] : undefined;
+    if (!file) return c.notFound();
+    return c.body(vendorBody(file.path), 200, { 'content-type': file.type, 'cache-control': 'public, max-age=31536000, immutable' });
+  });
 
   app.get('/web/:asset', compress(), (c) => {
     const name = c.req.param('asset');

@@ -45,7 +45,13 @@ describe.skipIf(!existsSync(CHROMIUM))('web app: best available seats in Chromiu
     const firstSeats = await seatsOf(buyer.token, first!.id);
     expect(firstSeats).toHaveLength(2);
     expect(await page.textContent('#best-offer')).toContain('배정된 좌석: A-A-3, A-A-4');
+    // The offer has its own checkout address; the seat page counts two seats fewer.
+    const checkoutUrl = page.url();
+    expect(checkoutUrl).toBe(`${web.base}/checkout/${first!.id}`);
+    await page.goto(`${web.base}/schedules/${scheduleId}`);
     await page.locator('#availability', { hasText: 'R 10 / 12' }).waitFor({ timeout: 30_000 });
+    await page.goto(checkoutUrl);
+    await ready(page);
     expect(await seriousViolations(page)).toEqual([]);
 
     // Declined once: the next best seats are held instead, the first offer is let go, and no second decline is offered.

@@ -138,7 +138,12 @@ describe.skipIf(!existsSync(CHROMIUM))('web app: buyers in Chromium', () => {
     expect(await shown.locator('img').evaluate((img) => (img as unknown as { complete: boolean; naturalWidth: number }).naturalWidth)).toBeGreaterThan(0);
     expect(await seriousViolations(page)).toEqual([]);
     // Refund from the page: the (now void) tickets leave the card.
-    await page.click('[data-status="CONFIRMED"] button');
+    // A refund asks first: no sends nothing, yes refunds.
+    await page.click('[data-status="CONFIRMED"] button.secondary');
+    await page.click('[data-status="CONFIRMED"] .confirm button:not(.confirm-yes)');
+    expect((await ctx.request('GET', `/api/v1/reservations/${mine.id}`, { token: buyer.token })).body.status).toBe('CONFIRMED');
+    await page.click('[data-status="CONFIRMED"] button.secondary');
+    await page.click('[data-status="CONFIRMED"] .confirm-yes');
     await page.locator('[data-reservation] .status', { hasText: /환불/ }).waitFor({ timeout: 60_000 });
     expect((await ctx.request('GET', `/api/v1/reservations/${mine.id}`, { token: buyer.token })).body.status).toBe('REFUNDED');
     expect(await page.locator(`[data-reservation="${mine.id}"] .tickets`).count()).toBe(0);

@@ -57,7 +57,9 @@ describe.skipIf(!existsSync(CHROMIUM))('web app: waiting room and expiry in Chro
     // The countdown reaches zero: the page says the hold expired; the workflow releases the seat,
     // and the live map shows it free again.
     await page.locator('#message', { hasText: /만료/ }).waitFor({ timeout: 60_000 });
-    expect(await page.isHidden('#checkout')).toBe(true);
+    expect(await page.locator('#pay').count()).toBe(0);
+    await page.click(`#checkout a[href="/schedules/${scheduleId}"]`);
+    await ready(page);
     await page.waitForSelector(`[data-seat="${seatIds[2]}"]:not([disabled])`, { timeout: 60_000 });
     await eventually(async () => (await ctx.request('GET', `/api/v1/reservations/${held.id}`, { token: buyer.token })).body.status === 'EXPIRED', 60_000);
     await page.context().close();
@@ -102,6 +104,11 @@ describe.skipIf(!existsSync(CHROMIUM))('web app: waiting room and expiry in Chro
       expect((await ctx.request('POST', `/api/v1/reservations/${hold.body.id}/payment`, { token: buyer.token, headers: { 'x-queue-token': pass } })).status).toBe(200);
       await page.locator('[data-figure="sold"]', { hasText: /^2$/ }).waitFor({ timeout: 60_000 });
       expect(await page.textContent('[data-figure="revenue"]')).toContain('50,000');
+      // The charts (uPlot canvases): sales over time counts the two seats just bought; the live ones draw too.
+      await page.locator('#chart-sales-summary', { hasText: '누적 2석' }).waitFor({ timeout: 30_000 });
+      expect(await page.getAttribute('#chart-sales', 'data-seats')).toBe('2');
+      for (const id of ['chart-sales', 'chart-buying', 'chart-queue', 'chart-latency']) expect(await page.locator(`#${id} canvas`).count(), id).toBeGreaterThan(0);
+      await page.locator('#chart-buying-summary', { hasText: '분당 구매 1' }).waitFor({ timeout: 30_000 });
       // Queue controls: pin the sale to manual at 7 admissions a second.
       await page.selectOption('#mode', 'manual');
       await page.fill('#admitRatePerSec', '7');

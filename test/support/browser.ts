@@ -23,6 +23,11 @@ export async function startBrowserStack(ctx: TestContext) {
     async loggedIn(email: string): Promise<Page> {
       const context = await browser.newContext({ locale: 'ko-KR' });
       const page = await context.newPage();
+      // WEB_DEBUG=1 prints the page's script errors and console (to see why a page did not draw).
+      if (process.env.WEB_DEBUG) {
+        page.on('pageerror', (e) => console.log('[page error]', e.message));
+        page.on('console', (m) => console.log('[console]', m.text()));
+      }
       await page.goto(`${base}/login`);
       await page.fill('#email', email);
       await page.fill('#password', TEST_PASSWORD);

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { minified } from '../../src/web/minify.js';
 
 /**
  * What the browser downloads stays small, and the sizes the docs report are the real ones. A buyer
@@ -8,9 +9,12 @@ import { describe, expect, it } from 'vitest';
  */
 const file = (name: string) => readFileSync(new URL(`../../src/web/assets/${name}`, import.meta.url));
 const kB = (bytes: number) => `${(bytes / 1000).toFixed(1)} kB`;
-const sizes = (name: string) => ({ raw: file(name).length, gzip: gzipSync(file(name)).length });
+/** As shipped: minified by the API (src/web/minify.ts), then gzipped. */
+const shipped = (name: string) => Buffer.from(minified(name, file(name).toString('utf8')));
+const sizes = (name: string) => ({ raw: shipped(name).length, gzip: gzipSync(shipped(name)).length });
 
 // Budgets with some room: past them, first look for what can go (or move to organiser.js).
+// Issue 22 made them the shipped sizes: the API minifies with esbuild as it first serves a file.
 // Issue 12 wave 2 raised two: organiser.js (8 -> 10 kB) for the sale controls (pause, resume, cancel
 // with its progress), app.js (14 -> 17 kB) for tickets, best available (quantity, tier, the
 // "3 + 1" offer, decline) and the waiting list, each in two languages. Shipped unminified: esbuild
@@ -27,7 +31,7 @@ describe('web assets', () => {
     const app = sizes('app.js');
     const organiser = sizes('organiser.js');
     const css = sizes('app.css');
-    const line = `buyers: ${kB(app.gzip)} of JavaScript gzipped (${kB(app.raw)} raw) and ${kB(css.gzip)} of CSS (${kB(css.raw)} raw); organisers also: ${kB(organiser.gzip)} gzipped (${kB(organiser.raw)} raw)`;
+    const line = `buyers: ${kB(app.gzip)} of JavaScript gzipped (${kB(app.raw)} minified) and ${kB(css.gzip)} of CSS (${kB(css.raw)} minified); organisers also: ${kB(organiser.gzip)} gzipped (${kB(organiser.raw)} minified)`;
     for (const doc of ['docs/web.md', 'README.md']) {
       const text = readFileSync(new URL(`../../${doc}`, import.meta.url), 'utf8').replace(/\s+/g, ' ');
       expect(text.includes(line), `${doc} should say: ${line}`).toBe(true);

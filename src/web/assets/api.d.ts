@@ -420,6 +420,18 @@ export interface Schemas {
   PasswordReset: {
     newPassword: string;
   };
+  SalesReport: {
+    scheduleId: number;
+    minutes: Array<{
+      /** Start of the minute (UTC, ISO 8601) */
+      minute: string;
+      /** Purchases confirmed in this minute (refunded later or not) */
+      purchases: number;
+      seats: number;
+      /** KRW */
+      amount: number;
+    }>;
+  };
   Ticket: {
     id: number;
     reservationId: string;
@@ -1017,6 +1029,35 @@ export interface Operations {
     };
     body: Schemas["PasswordReset"];
     response: null;
+  };
+  /** A performance's attendee list (every ticket: seat, tier, holder, state as the door sees it), CSV or XLSX */
+  "GET /api/v1/admin/schedules/{scheduleId}/exports/attendees": {
+    path: {
+      scheduleId: number;
+    };
+    query?: {
+      /** csv (UTF-8 with BOM) or xlsx */
+      format?: "csv" | "xlsx";
+    };
+    response: never;
+  };
+  /** A performance's sales ledger (each payment, and each refund as a negative amount), CSV or XLSX */
+  "GET /api/v1/admin/schedules/{scheduleId}/exports/sales-ledger": {
+    path: {
+      scheduleId: number;
+    };
+    query?: {
+      /** csv (UTF-8 with BOM) or xlsx */
+      format?: "csv" | "xlsx";
+    };
+    response: never;
+  };
+  /** A performance's sales over time: purchases, seats and amount per minute, oldest first */
+  "GET /api/v1/admin/schedules/{scheduleId}/sales/timeline": {
+    path: {
+      scheduleId: number;
+    };
+    response: Schemas["SalesReport"];
   };
   /** Own tickets of a reservation: one per seat of a confirmed purchase, each with its signed code and QR image */
   "GET /api/v1/reservations/{reservationId}/tickets": {

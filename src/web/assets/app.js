@@ -32,12 +32,16 @@ const T = {
     reserved: '예매 일시', seats: '좌석', noReservations: '예매 내역이 없습니다.', cancelled: '취소되었습니다.', loginFirst: '로그인이 필요합니다.',
     signedUp: '가입되었습니다. 로그인해 주세요.',
     waitlist: '대기 명단', waitlistJoin: '매진 좌석 대기 명단에 등록', joinedWaitlist: (n) => `대기 명단 ${n}번째로 등록했습니다. 좌석이 나오면 내 예매에 선점으로 나타나니 시간 안에 결제하세요.`,
-    waitEntry: (id, n, tier) => `회차 #${id} · ${n}석${tier ? ` · ${tier}` : ''}`, waitPosition: (n) => `대기 ${n}번째`, offerMade: '좌석이 배정되었습니다. 아래 예매에서 결제하세요.', leaveWaitlist: '대기 취소', leftWaitlist: '대기 명단에서 빠졌습니다.',
+    waitEntry: (n, tier) => `${n}석${tier ? ` · ${tier}` : ''}`, waitPosition: (n) => `대기 ${n}번째`, offerMade: '좌석이 배정되었습니다. 아래 예매에서 결제하세요.', leaveWaitlist: '대기 취소', leftWaitlist: '대기 명단에서 빠졌습니다.',
     bestTitle: '좋은 좌석 자동 배정', freeSeats: '등급별 잔여 좌석', quantity: '매수', tier: '등급', anyTier: '모든 등급', bestHold: '좋은 좌석 선점하기',
     runs: (list) => `붙어 있는 좌석이 부족합니다. 구역별 가장 긴 연속 좌석: ${list || '없음'}`, splitOffer: (n, parts) => `떨어진 좌석으로 ${n}석 (${parts})`, fewerOffer: (n) => `붙어 있는 ${n}석만`,
     offered: (seats, together) => `배정된 좌석: ${seats}${together ? '' : ' (떨어진 좌석)'}`, decline: '다른 좌석 제안받기 (1회)', offerStands: '다른 좌석이 없어 지금 배정된 좌석을 유지합니다.', tickets: '티켓', ticketQr: (seat) => `${seat} 좌석 티켓 QR 코드`, ticketSt: { VALID: '사용 가능', USED: '입장 완료', VOID: '무효' }, dashboard: '판매 현황', newConcert: '공연 등록',
     st: { HELD: '선점', CONFIRMED: '결제 완료', EXPIRED: '만료', CANCELLED: '취소', FAILED: '실패', REFUNDED: '환불', ON_SALE: '판매 중', SCHEDULED: '판매 예정', CLOSED: '판매 종료', CANCELED: '취소', PAUSED: '판매 일시 중지', CANCELLING: '공연 취소', CANCELLED_SHOW: '공연 취소' },
     shows: (n) => `${n}회 공연`, priceFrom: (min, max) => (min === max ? min : `${min} ~ ${max}`),
+    soldOutCard: '매진', joinWaitlist: '대기 명단 등록', mineHeld: '내가 선점한 좌석', myHold: (seats) => `선점 중인 좌석: ${seats}`, toCheckout: '결제 계속하기',
+    skipToHold: '선점 버튼으로 건너뛰기', stage: '무대', confirmed: '결제 완료', seeTickets: '티켓은 내 예매에서 언제든 볼 수 있습니다.', chooseAgain: '좌석 다시 선택',
+    release: '선점 취소', released: '선점을 취소했습니다.', holdOver: (st) => `이 예매는 ${st} 상태입니다.`, refundAsk: '이 예매를 취소하고 환불할까요? 되돌릴 수 없습니다.', yes: '예, 환불합니다', no: '아니요',
+    minutes: (m) => (m <= 1 ? '1분 이내' : `약 ${m}분`), ahead: (n) => `(앞에 ${n.toLocaleString()}명)`, loginAgain: '다시 로그인하기', payWith: '결제 수단', performance: '공연',
     err: {
       SEAT_UNAVAILABLE: '이미 다른 분이 선택한 좌석입니다. 다른 좌석을 골라 주세요.',
       RESERVATION_EXPIRED: '선점 시간이 지나 결제할 수 없습니다. 좌석을 다시 선택해 주세요.',
@@ -79,12 +83,16 @@ const T = {
     reserved: 'Reserved', seats: 'Seats', noReservations: 'No reservations yet.', cancelled: 'Cancelled.', loginFirst: 'Please log in.',
     signedUp: 'Account created. Please log in.',
     waitlist: 'Waiting list', waitlistJoin: 'Join the waiting list for sold-out seats', joinedWaitlist: (n) => `You are number ${n} on the waiting list. Seats that come back appear as a hold in My reservations: pay before it expires.`,
-    waitEntry: (id, n, tier) => `Performance #${id} · ${n} seat${n === 1 ? '' : 's'}${tier ? ` · ${tier}` : ''}`, waitPosition: (n) => `Number ${n} in line`, offerMade: 'Seats offered: pay for them below.', leaveWaitlist: 'Leave the list', leftWaitlist: 'You left the waiting list.',
+    waitEntry: (n, tier) => `${n} seat${n === 1 ? '' : 's'}${tier ? ` · ${tier}` : ''}`, waitPosition: (n) => `Number ${n} in line`, offerMade: 'Seats offered: pay for them below.', leaveWaitlist: 'Leave the list', leftWaitlist: 'You left the waiting list.',
     bestTitle: 'Best available seats', freeSeats: 'Free seats per tier', quantity: 'Seats', tier: 'Tier', anyTier: 'Any tier', bestHold: 'Hold the best seats',
     runs: (list) => `Not enough seats together. Longest run per section: ${list || 'none'}`, splitOffer: (n, parts) => `${n} seats, split (${parts})`, fewerOffer: (n) => `Only ${n} together`,
     offered: (seats, together) => `Your seats: ${seats}${together ? '' : ' (split)'}`, decline: 'Offer me other seats (once)', offerStands: 'No other seats fit, so you keep the seats offered.', tickets: 'Tickets', ticketQr: (seat) => `QR code of the ticket for seat ${seat}`, ticketSt: { VALID: 'valid', USED: 'admitted', VOID: 'void' }, dashboard: 'Sales dashboard', newConcert: 'Create a concert',
     st: { HELD: 'Held', CONFIRMED: 'Confirmed', EXPIRED: 'Expired', CANCELLED: 'Cancelled', FAILED: 'Failed', REFUNDED: 'Refunded', ON_SALE: 'On sale', SCHEDULED: 'Scheduled', CLOSED: 'Closed', CANCELED: 'Cancelled', PAUSED: 'Sale paused', CANCELLING: 'Performance cancelled', CANCELLED_SHOW: 'Performance cancelled' },
     shows: (n) => `${n} performance${n === 1 ? '' : 's'}`, priceFrom: (min, max) => (min === max ? min : `${min} – ${max}`),
+    soldOutCard: 'Sold out', joinWaitlist: 'Join the waiting list', mineHeld: 'held by you', myHold: (seats) => `You hold: ${seats}`, toCheckout: 'Continue to checkout',
+    skipToHold: 'Skip to checkout', stage: 'Stage', confirmed: 'Payment complete', seeTickets: 'Your tickets are always on My reservations.', chooseAgain: 'Choose seats again',
+    release: 'Release the hold', released: 'Hold released.', holdOver: (st) => `This reservation is ${st}.`, refundAsk: 'Cancel this purchase and refund it? This cannot be undone.', yes: 'Yes, refund', no: 'No',
+    minutes: (m) => (m <= 1 ? 'under a minute' : `about ${m} min`), ahead: (n) => `(${n.toLocaleString()} ahead of you)`, loginAgain: 'Log in again', payWith: 'Payment method', performance: 'Performance',
     err: {
       SEAT_UNAVAILABLE: 'Someone else already has that seat. Please pick another.',
       RESERVATION_EXPIRED: 'The hold expired, so it cannot be paid. Please choose seats again.',
@@ -125,7 +133,8 @@ const money = (n) => (lang === 'en' ? `${n.toLocaleString('en')} KRW` : `${n.toL
 const when = (iso) => new Date(iso).toLocaleString(lang === 'en' ? 'en-GB' : 'ko-KR', { dateStyle: 'medium', timeStyle: 'short' });
 const uuid = () => (crypto.randomUUID ? crypto.randomUUID() : [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, '0')).join(''));
 const errorText = (e) => {
-  const text = T.err[e?.code] ?? (e?.detail || T.err.default);
+  // Only our own sentences: a code without one gets the general one, never the API's English detail.
+  const text = T.err[e?.code] ?? T.err.default;
   // TICKET_LIMIT says how many the buyer may have and already has.
   if (e?.code === 'TICKET_LIMIT' && Number.isInteger(e.problem?.limit)) return `${text} ${T.ticketLimit(e.problem.limit, e.problem.held ?? 0)}`;
   if (e?.code === 'SOLD_OUT' && Number.isInteger(e.problem?.available)) return `${text} (${T.available} ${e.problem.available})`;
@@ -187,15 +196,29 @@ function call(operation, { path = {}, query = {}, body, headers = {} } = {}) {
  */
 const api = /** @type {import('./api').ApiCall} */ (call);
 
+/**
+ * Says something in the page's live region, moved next to the control just used (a form, a card, a
+ * section), so the answer shows where the eye is, not at the top of a long page.
+ */
 function message(text, kind = 'info') {
   const box = document.getElementById('message');
   if (box) {
+    const near = text ? document.activeElement?.closest('form, li.card, section, .bar') : null;
+    if (near && main.contains(near) && near !== box.parentElement) near.append(box);
     box.textContent = text;
     box.className = `message ${kind}`;
   } else {
     /** @type {HTMLElement} */ (document.getElementById('toast')).textContent = text;
   }
 }
+
+/** A refusal in words; a lost session also gets the way back in (and back here afterwards). */
+function showError(e) {
+  message(errorText(e), 'error');
+  const box = document.getElementById('message');
+  if (box && (e?.code === 'UNAUTHENTICATED' || e?.code === 'TOKEN_EXPIRED')) box.append(' ', h('a', { href: loginHref() }, T.loginAgain));
+}
+const loginHref = () => `/login?next=${encodeURIComponent(location.pathname)}`;
 
 /** Replaces the page's content; null stands for a part with nothing to show (as in `h`). */
 function render(...nodes) {
@@ -204,8 +227,35 @@ function render(...nodes) {
 
 function needLogin() {
   if (signedIn) return false;
-  location.assign(`/login?next=${encodeURIComponent(location.pathname)}`);
+  location.assign(loginHref());
   return true;
+}
+
+/** The waiting-room pass of a schedule, shared by this browser's tabs. */
+const passKey = (scheduleId) => `queue:${scheduleId}`;
+const queuePass = (scheduleId) => localStorage.getItem(passKey(scheduleId)) ?? undefined;
+/** A tab without the pass (a second tab, a new browser): asking the room again returns the same token, ACTIVE if admitted. */
+async function recoverPass(scheduleId) {
+  const view = await api('POST /api/v1/queue/tokens', { body: { scheduleId } });
+  if (view.status === 'ACTIVE') localStorage.setItem(passKey(scheduleId), view.token);
+  return view.status === 'ACTIVE';
+}
+
+/**
+ * Which performance a page is about: concert title, date and venue (GET /web/schedules/{id}/context,
+ * once per schedule per page). Fills `el` when it arrives and returns it.
+ * @typedef {{ scheduleId: number, concertId: number, title: string, artist: string, venue: string, startsAt: string, status: string }} Performance
+ */
+const performances = new Map();
+/** @returns {Promise<Performance>} */
+const performanceOf = (scheduleId) => {
+  if (!performances.has(scheduleId)) performances.set(scheduleId, send('GET', `/web/schedules/${scheduleId}/context`));
+  return performances.get(scheduleId);
+};
+function contextOf(scheduleId, attrs = { class: 'context' }) {
+  const el = h('p', attrs);
+  performanceOf(scheduleId).then((p) => el.replaceChildren(h('a', { href: `/concerts/${p.concertId}` }, h('strong', {}, p.title)), ` · ${when(p.startsAt)} · ${p.venue}`), () => {});
+  return el;
 }
 
 // ---------- navigation ----------
@@ -261,26 +311,55 @@ function saleState(s) {
 async function concertPage() {
   const [concert, { items }] = await Promise.all([api('GET /api/v1/concerts/{concertId}', { path: { concertId: pageId } }), api('GET /api/v1/concerts/{concertId}/schedules', { path: { concertId: pageId } })]);
   document.title = `${concert.title} · ${T.title}`;
+  // Seats left over the performances on sale only: a paused one's seats are not for sale now.
+  const onSale = items.filter((s) => saleState(s) === T.st.ON_SALE);
+  const left = onSale.reduce((n, s) => n + s.seats.available, 0);
   render(
     h('h1', {}, concert.title),
     h('p', {}, concert.artist, ' · ', concert.venue),
     concert.description ? h('p', {}, concert.description) : null,
-    concertFacts(concert),
+    concertFacts({ ...concert, availability: onSale.length ? { available: left, total: onSale.reduce((n, s) => n + s.seats.total, 0) } : null }),
     h('h2', {}, T.performances),
-    h('ul', { class: 'cards' }, items.map((s) => h('li', { class: 'card', 'data-schedule': s.id, 'data-status': s.status },
-      h('h3', {}, when(s.startsAt)),
-      h('p', {}, `${T.status}: ${saleState(s)}`),
-      h('p', {}, `${T.available} ${s.seats.available.toLocaleString()} ${T.of} ${s.seats.total.toLocaleString()}`),
-      // A paused or cancelled performance takes no holds, so it offers no way in.
-      s.status === 'SCHEDULED' ? h('a', { class: 'button', href: `/schedules/${s.id}/queue` }, T.book) : null,
-      body.dataset.role === 'ADMIN' ? h('p', {}, h('a', { href: `/admin/schedules/${s.id}` }, T.dashboard)) : null))),
+    h('ul', { class: 'cards' }, items.map((s) => {
+      const state = saleState(s);
+      const soldOut = state === T.st.ON_SALE && s.seats.available === 0;
+      return h('li', { class: 'card', 'data-schedule': s.id, 'data-status': soldOut ? 'SOLD_OUT' : s.status },
+        h('h3', {}, when(s.startsAt)),
+        h('p', {}, `${T.status}: `, h('strong', {}, soldOut ? T.soldOutCard : state)),
+        h('p', {}, `${T.available} ${s.seats.available.toLocaleString()} ${T.of} ${s.seats.total.toLocaleString()}`),
+        // Sold out: the waiting list in one click; a paused or cancelled performance offers no way in.
+        soldOut ? joinWaitlistButton(s.id) : s.status === 'SCHEDULED' && state === T.st.ON_SALE ? h('a', { class: 'button', href: `/schedules/${s.id}/queue` }, T.book) : null,
+        body.dataset.role === 'ADMIN' ? h('p', {}, h('a', { href: `/admin/schedules/${s.id}` }, T.dashboard)) : null);
+    })),
   );
 }
 
-// Seat map and checkout on one page: pick, hold, count down, pay.
+/** One click onto a sold-out performance's waiting list (one seat, any tier); the answer beside the button. */
+function joinWaitlistButton(scheduleId) {
+  const said = h('p', { role: 'status' });
+  const button = h('button', { type: 'button', class: 'primary waitlist', onclick: async () => {
+    if (needLogin()) return;
+    button.disabled = true;
+    try {
+      const entry = await api('POST /api/v1/waitlist', { body: { scheduleId, quantity: 1 } });
+      said.className = 'message success';
+      said.textContent = T.joinedWaitlist(entry.position);
+    } catch (e) {
+      said.className = 'message error';
+      said.textContent = errorText(e);
+      button.disabled = false;
+    }
+  } }, T.joinWaitlist);
+  return h('div', {}, button, said);
+}
+
+// The seat map: pick, hold, then on to the checkout's own address (/checkout/{id}).
 async function seatsPage() {
   const scheduleId = pageId;
-  const map = await api('GET /api/v1/schedules/{scheduleId}/seats', { path: { scheduleId } });
+  const [map, mine] = await Promise.all([
+    api('GET /api/v1/schedules/{scheduleId}/seats', { path: { scheduleId } }),
+    signedIn ? myHolds(scheduleId) : [],
+  ]);
   if (!('items' in map)) throw new Error('expected the full seat map');
   const maxSeats = Number(body.dataset.maxSeats) || 4; // the schedule's cap, from the page
   document.title = `${T.seatMap} · ${T.title}`;
@@ -288,30 +367,29 @@ async function seatsPage() {
   const seats = new Map(map.items.map((s) => [s.id, s]));
   const buttons = new Map();
   const selected = new Set();
-  /** @type {Schemas['Reservation'] | undefined} the hold being paid, if any */
-  let reservation;
-  const queueToken = () => sessionStorage.getItem(`queue:${scheduleId}`) ?? undefined;
-  const seatName = (s) => (lang === 'en' ? `${s.section}-${s.row}-${s.number}` : `${s.section}구역 ${s.row}열 ${s.number}번`);
-  const stateText = (s) => (s.status === 'AVAILABLE' ? T.seatAvailable : s.status === 'HELD' ? T.seatHeld : T.seatSold);
+  // Seats this buyer holds already (a checkout left open): shown as theirs, with the way back to it.
+  const myHeld = new Set(mine.flatMap((r) => r.seats.map((x) => x.seatId)));
+  const queueToken = () => queuePass(scheduleId);
+  const stateText = (s) => (myHeld.has(s.id) ? T.mineHeld : s.status === 'AVAILABLE' ? T.seatAvailable : s.status === 'HELD' ? T.seatHeld : T.seatSold);
 
   const paint = (s) => {
     const b = buttons.get(s.id);
-    const mine = selected.has(s.id);
-    b.disabled = s.status !== 'AVAILABLE' && !mine;
+    const picked = selected.has(s.id);
+    b.disabled = s.status !== 'AVAILABLE' && !picked;
     b.dataset.status = s.status;
-    b.setAttribute('aria-pressed', String(mine));
+    if (myHeld.has(s.id)) b.dataset.mine = 'true';
+    b.setAttribute('aria-pressed', String(picked));
     // The visible number starts the accessible name; the rest is read out but not shown.
-    b.lastChild.textContent = ` ${seatName(s)}, ${s.tier}, ${money(s.price)}, ${mine ? T.selected : stateText(s)}`;
+    b.lastChild.textContent = ` ${seatName(s)}, ${s.tier}, ${money(s.price)}, ${picked ? T.selected : stateText(s)}`;
   };
   const summary = h('p', { id: 'selection', 'aria-live': 'polite' });
   const holdButton = h('button', { type: 'button', id: 'hold', class: 'primary', disabled: true, onclick: () => hold() }, T.hold);
   const updateSummary = () => {
     const list = [...selected].map((id) => /** @type {Schemas['Seat']} */ (seats.get(id)));
     summary.textContent = `${T.selectedSeats}: ${list.length ? list.map(seatName).join(', ') : T.none}${list.length ? ` · ${T.total} ${money(list.reduce((a, s) => a + s.price, 0))}` : ''}`;
-    holdButton.disabled = list.length === 0 || Boolean(reservation);
+    holdButton.disabled = list.length === 0;
   };
   const toggle = (id) => {
-    if (reservation) return;
     const s = /** @type {Schemas['Seat']} */ (seats.get(id));
     if (selected.has(id)) selected.delete(id);
     else if (s.status !== 'AVAILABLE') return;
@@ -321,7 +399,7 @@ async function seatsPage() {
     updateSummary();
   };
 
-  // Rows of seats, grouped by section; arrow keys move between seats (one tab stop per row).
+  // Rows of seats, grouped by section, under the stage.
   const bySection = new Map();
   for (const s of map.items) {
     const rows = bySection.get(s.section) ?? new Map();
@@ -331,13 +409,15 @@ async function seatsPage() {
     row.push(s);
   }
   const tierClass = tierClasses(map.items.map((s) => s.tier));
+  /** @type {HTMLButtonElement[][]} */
   const grid = [];
-  const rowEls = [];
+  const sectionEls = [];
   for (const [section, rows] of bySection) {
+    const rowEls = [];
     for (const [row, list] of rows) {
       list.sort((a, b) => a.number - b.number);
       const line = list.map((s) => {
-        const b = h('button', { type: 'button', class: `seat ${tierClass.get(s.tier)}`, 'data-seat': s.id, onclick: () => toggle(s.id) }, String(s.number), h('span', { class: 'sr-only' }));
+        const b = h('button', { type: 'button', class: `seat ${tierClass.get(s.tier)}`, 'data-seat': s.id, tabindex: -1, onclick: () => toggle(s.id) }, String(s.number), h('span', { class: 'sr-only' }));
         buttons.set(s.id, b);
         paint(s);
         return b;
@@ -346,19 +426,37 @@ async function seatsPage() {
       rowEls.push(h('div', { class: 'seat-row', role: 'group', 'aria-label': lang === 'en' ? `${T.section} ${section}, ${T.row} ${row}` : `${section}구역 ${row}열` },
         h('span', { class: 'row-label', 'aria-hidden': 'true' }, `${section}-${row}`), line));
     }
+    sectionEls.push(h('div', { class: 'section', id: `section-${section}`, 'data-section': section }, rowEls));
   }
-  const mapEl = h('div', { class: 'seat-map', id: 'seat-map' }, rowEls);
+  // The overview: the stage, and one jump per section (a big map scrolls to it).
+  const overview = bySection.size > 1 ? h('nav', { class: 'sections', 'aria-label': T.section },
+    [...bySection.keys()].map((name) => h('a', { href: `#section-${name}` }, lang === 'en' ? `${T.section} ${name}` : `${name}구역`))) : null;
+  const mapEl = h('div', { class: 'seat-map', id: 'seat-map' }, h('div', { class: 'stage', 'aria-hidden': 'true' }, T.stage), sectionEls);
+  // One tab stop for the whole map (the last seat focused, else the first free one); the arrows
+  // move over taken seats to the next free one, so Tab leaves the map for the hold button at once.
+  const focusable = (b) => b && !b.disabled;
+  const rove = (b) => { for (const x of buttons.values()) x.tabIndex = -1; b.tabIndex = 0; };
+  const firstFree = grid.flat().find(focusable);
+  if (firstFree) rove(firstFree);
+  mapEl.addEventListener('focusin', (e) => { if (e.target instanceof HTMLButtonElement && e.target.classList.contains('seat')) rove(e.target); });
   mapEl.addEventListener('keydown', (e) => {
-    const r = grid.findIndex((line) => line.includes(document.activeElement));
+    const r = grid.findIndex((line) => line.includes(/** @type {HTMLButtonElement} */ (document.activeElement)));
     if (r < 0) return;
-    const c = grid[r].indexOf(document.activeElement);
-    const moves = { ArrowRight: [0, 1], ArrowLeft: [0, -1], ArrowDown: [1, 0], ArrowUp: [-1, 0] };
-    const m = moves[e.key];
-    if (!m) return;
+    const c = grid[r].indexOf(/** @type {HTMLButtonElement} */ (document.activeElement));
+    const step = { ArrowRight: 1, ArrowLeft: -1, ArrowDown: 1, ArrowUp: -1 }[e.key];
+    if (!step) return;
     e.preventDefault();
-    const nr = Math.max(0, Math.min(grid.length - 1, r + m[0]));
-    const nc = Math.max(0, Math.min(grid[nr].length - 1, c + m[1]));
-    grid[nr][nc].focus();
+    let next;
+    if (e.key === 'ArrowRight' || e.key === 'ArrowLeft') {
+      for (let i = c + step; i >= 0 && i < grid[r].length && !next; i += step) if (focusable(grid[r][i])) next = grid[r][i];
+    } else {
+      // The nearest free seat of the next row that has one.
+      for (let i = r + step; i >= 0 && i < grid.length && !next; i += step) {
+        const free = grid[i].filter(focusable).sort((x, y) => Math.abs(grid[i].indexOf(x) - c) - Math.abs(grid[i].indexOf(y) - c));
+        next = free[0];
+      }
+    }
+    next?.focus();
   });
 
   const tiers = [...new Map(map.items.map((s) => [s.tier, s.price])).entries()];
@@ -367,27 +465,24 @@ async function seatsPage() {
     h('ul', {},
       tiers.map(([tier, price]) => h('li', {}, h('span', { class: `swatch ${tierClass.get(tier)}`, 'aria-hidden': 'true' }), `${tier} · ${money(price)}`)),
       h('li', {}, h('span', { class: 'swatch selected', 'aria-hidden': 'true' }), T.selected),
+      myHeld.size ? h('li', {}, h('span', { class: 'swatch mine', 'aria-hidden': 'true' }), T.mineHeld) : null,
       h('li', {}, h('span', { class: 'swatch taken', 'aria-hidden': 'true' }), T.taken)));
-
-  const checkout = h('section', { id: 'checkout', 'aria-labelledby': 'checkout-title', hidden: true });
-  /** A hold the API granted, by seat picking or otherwise: on to the checkout. @param {Schemas['Reservation']} r */
-  const held = (r) => {
-    reservation = r;
-    message('');
-    updateSummary();
-    showCheckout();
-  };
+  const soldOut = map.items.every((s) => s.status !== 'AVAILABLE' || myHeld.has(s.id));
+  const waitlist = waitlistForm(scheduleId, tiers.map(([tier]) => tier), maxSeats);
+  if (soldOut) waitlist.setAttribute('open', '');
   render(
     h('h1', {}, T.seatMap),
-    h('p', { id: 'hint' }, T.pickHint(maxSeats)),
+    contextOf(scheduleId, { id: 'context', class: 'context' }),
     h('div', { id: 'message', role: 'alert' }),
-    bestAvailableForm({ scheduleId, tiers: tiers.map(([tier]) => tier), maxSeats, queueToken, onHeld: held }),
-    waitlistForm(scheduleId, tiers.map(([tier]) => tier), maxSeats),
+    mine.length ? h('p', { id: 'my-hold', class: 'message success' }, mine.map((r) => h('span', {}, `${T.myHold(r.seats.map(seatName).join(', '))} `, h('a', { href: `/checkout/${r.id}` }, T.toCheckout)))) : null,
+    soldOut ? h('p', { class: 'message error' }, T.soldOutCard) : null,
+    h('p', { id: 'hint' }, T.pickHint(maxSeats), ' ', h('a', { href: '#hold' }, T.skipToHold)),
+    bestAvailableForm({ scheduleId, tiers: tiers.map(([tier]) => tier), maxSeats, queueToken, onHeld: toCheckout }),
+    waitlist,
     legend,
+    overview,
     mapEl,
-    summary,
-    holdButton,
-    checkout,
+    h('div', { class: 'bar' }, summary, holdButton),
   );
   updateSummary();
 
@@ -400,10 +495,11 @@ async function seatsPage() {
       const s = seats.get(id);
       if (!s) continue;
       s.status = status;
-      if (status !== 'AVAILABLE' && selected.has(id) && !reservation) {
+      if (status !== 'AVAILABLE' && selected.has(id)) {
         selected.delete(id);
         lost.push(seatName(s));
       }
+      if (status === 'AVAILABLE') myHeld.delete(id);
       paint(s);
     }
     if (lost.length) {
@@ -415,9 +511,8 @@ async function seatsPage() {
   async function hold() {
     if (needLogin()) return;
     holdButton.disabled = true;
-    const token = queueToken();
     try {
-      held(await api('POST /api/v1/reservations', { body: { scheduleId, seatIds: [...selected] }, headers: { 'x-queue-token': token } }));
+      toCheckout(await api('POST /api/v1/reservations', { body: { scheduleId, seatIds: [...selected] }, headers: { 'x-queue-token': queueToken() } }));
     } catch (e) {
       if (e.code === 'QUEUE_TOKEN_REQUIRED' || e.code === 'QUEUE_TOKEN_INVALID' || e.code === 'QUEUE_NOT_ACTIVE') {
         location.assign(`/schedules/${scheduleId}/queue`);
@@ -430,75 +525,143 @@ async function seatsPage() {
           if (s) { s.status = 'HELD'; paint(s); }
         }
       }
-      message(errorText(e), 'error');
+      showError(e);
       updateSummary();
     }
   }
+}
 
+const seatName = (s) => (lang === 'en' ? `${s.section}-${s.row}-${s.number}` : `${s.section}구역 ${s.row}열 ${s.number}번`);
+
+/** This buyer's live holds on a schedule, with their seats. @returns {Promise<Schemas['Reservation'][]>} */
+async function myHolds(scheduleId) {
+  const { items } = await api('GET /api/v1/reservations', { query: { pageSize: 20 } });
+  const held = items.filter((r) => r.status === 'HELD' && r.scheduleId === scheduleId && Date.parse(r.expiresAt) > Date.now());
+  return Promise.all(held.map((r) => api('GET /api/v1/reservations/{reservationId}', { path: { reservationId: r.id } })));
+}
+
+/** A hold the API granted, by seat picking or best available: its checkout has an address of its own. */
+function toCheckout(r) {
+  if ('together' in r) sessionStorage.setItem(`offer:${r.id}`, JSON.stringify({ together: r.together !== false, declinable: true }));
+  location.assign(`/checkout/${r.id}`);
+}
+
+/**
+ * Ways to pay on the checkout. Each draws its own part and calls `paid()` when the API confirmed the
+ * payment; a second method (a card form, in its own asset) is one more entry with the same shape.
+ * @typedef {{ id: string, label: string, mount: (r: Schemas['Reservation'], done: { paid: () => void, pass: () => Promise<string | undefined> }) => Promise<Node> }} PaymentMethod
+ * @type {PaymentMethod[]}
+ */
+const paymentMethods = [{ id: 'wallet', label: T.pay, mount: walletPayment }];
+
+/** The wallet: its balance, a top-up when short, and the pay button. */
+async function walletPayment(r, { paid, pass }) {
+  const wallet = await api('GET /api/v1/wallet').catch(() => ({ balance: 0 }));
+  const balance = h('p', { id: 'balance' }, `${T.balance}: ${money(wallet.balance)}`);
+  const topUpInput = h('input', { id: 'topup-amount', type: 'number', min: 1, step: 1, value: Math.max(0, r.amount - wallet.balance) || r.amount, inputmode: 'numeric' });
+  const topUp = h('form', { id: 'topup', class: 'inline', hidden: wallet.balance >= r.amount, onsubmit: async (e) => {
+    e.preventDefault();
+    try {
+      const res = await api('POST /api/v1/wallet/charges', { body: { amount: Number(topUpInput.value) } });
+      balance.textContent = `${T.balance}: ${money(res.balance)}`;
+      topUp.hidden = res.balance >= r.amount;
+      message('');
+    } catch (err) { showError(err); }
+  } }, h('label', { for: 'topup-amount' }, T.topUpAmount), topUpInput, h('button', { type: 'submit' }, T.topUp));
+  const payButton = h('button', { type: 'button', id: 'pay', class: 'primary', onclick: async () => {
+    payButton.disabled = true;
+    try {
+      await api('POST /api/v1/reservations/{reservationId}/payment', { path: { reservationId: r.id }, headers: { 'x-queue-token': await pass() } });
+      paid();
+    } catch (err) {
+      if (err.code === 'INSUFFICIENT_BALANCE') topUp.hidden = false;
+      // Paid or ended meanwhile (another tab): the checkout redraws from the server.
+      if (err.code === 'ALREADY_PAID' || err.code === 'RESERVATION_EXPIRED' || err.code === 'RESERVATION_NOT_PAYABLE') return paid();
+      showError(err);
+      payButton.disabled = false;
+    }
+  } }, `${T.pay} (${money(r.amount)})`);
+  return h('div', { class: 'payment', 'data-method': 'wallet' }, balance, topUp, h('div', { class: 'bar' }, payButton));
+}
+
+/**
+ * The checkout at /checkout/{reservationId}, drawn from the server every time (the hold, its seats,
+ * the time left, whether it is paid), so a reload, Back, a second tab or a new login finds it again.
+ * Paid: the confirmation with the tickets. Expired or cancelled: says so, with the way back to the map.
+ */
+async function checkoutPage() {
+  if (needLogin()) return;
+  const reservationId = body.dataset.id ?? '';
+  const load = () => api('GET /api/v1/reservations/{reservationId}', { path: { reservationId } });
+  let r = await load();
+  document.title = `${T.checkout} · ${T.title}`;
+  const checkout = h('section', { id: 'checkout', 'aria-labelledby': 'checkout-title' });
+  render(h('h1', { id: 'checkout-title' }, T.checkout), contextOf(r.scheduleId, { id: 'context', class: 'context' }), h('div', { id: 'message', role: 'alert' }), checkout);
+  const seatList = () => h('ul', { class: 'seats' }, r.seats.map((s) => h('li', {}, `${seatName(s)} · ${s.tier ?? ''} · ${money(s.price)}`)));
+  /** The pass to pay with: this browser's, or asked again from the waiting room (another tab, another browser). */
+  const pass = async () => queuePass(r.scheduleId) ?? ((await recoverPass(r.scheduleId).catch(() => false)) ? queuePass(r.scheduleId) : undefined);
   let timer;
-  async function showCheckout() {
-    const r = /** @type {Schemas['Reservation']} */ (reservation);
-    clearInterval(timer); // a declined offer's countdown
-    const wallet = await api('GET /api/v1/wallet').catch(() => ({ balance: 0 }));
+  let shown = '';
+  const draw = async () => {
+    if (shown === r.status) return;
+    shown = r.status;
+    clearInterval(timer);
+    if (r.status === 'HELD') return drawHold();
+    if (r.status === 'CONFIRMED') return drawConfirmation();
+    checkout.replaceChildren(seatList(), h('p', {}, h('a', { class: 'button', href: `/schedules/${r.scheduleId}` }, T.chooseAgain)));
+    message(r.status === 'EXPIRED' ? T.expired : T.holdOver(T.st[r.status] ?? r.status), 'error');
+  };
+  const refresh = async () => {
+    r = await load().catch(() => r);
+    await draw();
+  };
+  async function drawHold() {
     const countdown = h('p', { id: 'countdown', role: 'timer', 'aria-atomic': 'true' });
-    const balance = h('p', { id: 'balance' }, `${T.balance}: ${money(wallet.balance)}`);
-    const topUpInput = h('input', { id: 'topup-amount', type: 'number', min: 1, step: 1, value: Math.max(0, r.amount - wallet.balance) || r.amount, inputmode: 'numeric' });
-    const topUp = h('form', { id: 'topup', class: 'inline', hidden: wallet.balance >= r.amount, onsubmit: async (e) => {
-      e.preventDefault();
-      try {
-        const res = await api('POST /api/v1/wallet/charges', { body: { amount: Number(topUpInput.value) } });
-        balance.textContent = `${T.balance}: ${money(res.balance)}`;
-        topUp.hidden = res.balance >= r.amount;
-        message('');
-      } catch (err) { message(errorText(err), 'error'); }
-    } }, h('label', { for: 'topup-amount' }, T.topUpAmount), topUpInput, h('button', { type: 'submit' }, T.topUp));
-    const payButton = h('button', { type: 'button', id: 'pay', class: 'primary', onclick: async () => {
-      payButton.disabled = true;
-      const token = queueToken();
-      try {
-        await api('POST /api/v1/reservations/{reservationId}/payment', { path: { reservationId: r.id }, headers: { 'x-queue-token': token } });
-        clearInterval(timer);
-        countdown.hidden = true;
-        topUp.hidden = true;
-        document.getElementById('best-decline')?.remove(); // paid: no swapping now
-        message(T.paid, 'success');
-        checkout.append(h('p', {}, h('a', { href: '/me/reservations', id: 'to-reservations' }, T.myReservations)));
-      } catch (err) {
-        if (err.code === 'INSUFFICIENT_BALANCE') topUp.hidden = false;
-        if (err.code === 'RESERVATION_EXPIRED') return expire();
-        message(errorText(err), 'error');
-        payButton.disabled = false;
-      }
-    } }, `${T.pay} (${money(r.amount)})`);
+    const offer = JSON.parse(sessionStorage.getItem(`offer:${r.id}`) ?? 'null');
+    const release = h('button', { type: 'button', class: 'secondary', onclick: async () => {
+      release.disabled = true;
+      try { await api('DELETE /api/v1/reservations/{reservationId}', { path: { reservationId: r.id } }); message(T.released, 'success'); await refresh(); } catch (e) { showError(e); release.disabled = false; }
+    } }, T.release);
+    const done = { paid: () => { void refresh(); }, pass };
+    const methods = await Promise.all(paymentMethods.map(async (m) => h('section', { class: 'method', 'aria-label': m.label }, await m.mount(r, done))));
     checkout.replaceChildren(
-      h('h2', { id: 'checkout-title' }, T.checkout),
-      h('ul', {}, r.seats.map((s) => h('li', {}, `${seatName({ section: s.section, row: s.row, number: s.number })} · ${money(s.price)}`))),
-      countdown, balance, topUp, payButton,
+      seatList(),
+      offer ? bestOffer(r, offer, pass) : '',
+      h('p', {}, `${T.total}: `, h('strong', {}, money(r.amount))),
+      h('div', { class: 'bar timer' }, countdown),
+      ...methods,
+      h('p', {}, h('a', { href: `/schedules/${r.scheduleId}` }, T.seatMap), ' ', release),
     );
-    checkout.hidden = false;
     const end = Date.parse(r.expiresAt);
     const tick = () => {
       const left = Math.max(0, Math.ceil((end - Date.now()) / 1000));
       countdown.textContent = `${T.timeLeft} ${Math.floor(left / 60)}:${String(left % 60).padStart(2, '0')}`;
-      if (left === 0) expire();
+      if (left === 0) { clearInterval(timer); void eventuallyEnded(); }
     };
     tick();
     timer = setInterval(tick, 1000);
-    payButton.focus();
+    /** @type {HTMLElement | null} */ (checkout.querySelector('#pay'))?.focus();
   }
-
-  function expire() {
-    clearInterval(timer);
-    document.getElementById('best-offer')?.replaceChildren();
-    for (const id of selected) paint(seats.get(id));
-    selected.clear();
-    reservation = undefined;
-    checkout.hidden = true;
-    checkout.replaceChildren();
-    message(T.expired, 'error');
-    for (const s of seats.values()) paint(s);
-    updateSummary();
+  // The countdown is over: the workflow expires the hold; ask until it has.
+  async function eventuallyEnded() {
+    for (let i = 0; i < 30 && r.status === 'HELD'; i++) {
+      await refresh();
+      if (r.status === 'HELD') await new Promise((ok) => setTimeout(ok, 1000));
+    }
   }
+  function drawConfirmation() {
+    localStorage.removeItem(passKey(r.scheduleId)); // paying ends the pass
+    message(T.paid, 'success');
+    checkout.replaceChildren(h('section', { id: 'confirmation', 'aria-labelledby': 'confirmation-title' },
+      h('h2', { id: 'confirmation-title' }, T.confirmed), seatList(),
+      h('p', {}, `${T.amount}: ${money(r.amount)}`),
+      ticketsOf(r),
+      h('p', {}, T.seeTickets, ' ', h('a', { href: '/me/reservations', id: 'to-reservations' }, T.myReservations))));
+  }
+  await draw();
+  // Another tab may pay or release the same hold: look again now and then, and when this tab is shown.
+  setInterval(() => { if (r.status === 'HELD') void refresh(); }, 5000);
+  document.addEventListener('visibilitychange', () => { if (!document.hidden) void refresh(); });
 }
 
 async function queuePage() {
@@ -509,17 +672,18 @@ async function queuePage() {
   const estimate = h('p', { id: 'estimate' });
   const bar = h('progress', { id: 'queue-progress', max: 100, value: 0, 'aria-label': T.progress });
   const state = h('p', { id: 'queue-state', role: 'status' }, T.waiting);
-  render(h('h1', {}, T.queueTitle), h('div', { id: 'message', role: 'alert' }), state, position, estimate, bar);
+  render(h('h1', {}, T.queueTitle), contextOf(scheduleId, { id: 'context', class: 'context' }), h('div', { id: 'message', role: 'alert' }), state, position, estimate, bar);
   let first;
   let stream;
   /** @param {Schemas['QueueToken']} v */
   const show = (v) => {
     if (v.status === 'ACTIVE') {
       stream?.close();
-      sessionStorage.setItem(`queue:${scheduleId}`, v.token);
+      localStorage.setItem(passKey(scheduleId), v.token);
       bar.value = 100;
       state.textContent = T.admitted;
-      location.assign(`/schedules/${scheduleId}`);
+      // The waiting room is a transit step: replaced, so Back from the seat map goes to the concert.
+      location.replace(`/schedules/${scheduleId}`);
       return;
     }
     if (v.status === 'EXPIRED') {
@@ -537,9 +701,10 @@ async function queuePage() {
       return;
     }
     first ??= v.position;
-    position.textContent = `${T.position}: ${v.position.toLocaleString()}`;
-    estimate.textContent = v.estimatedWaitSeconds === null ? '' : `${T.estimate}: ${v.estimatedWaitSeconds.toLocaleString()}${T.seconds}`;
-    bar.value = Math.round(((first - v.position + 1) / (first + 1)) * 100);
+    position.textContent = `${T.position}: ${v.position.toLocaleString()} ${T.ahead(v.position - 1)}`;
+    estimate.textContent = v.estimatedWaitSeconds === null ? '' : `${T.estimate}: ${T.minutes(Math.ceil(v.estimatedWaitSeconds / 60))}`;
+    // How much of the line ahead at joining has gone: 0 until someone moves.
+    bar.value = first > 1 ? Math.round(((first - v.position) / (first - 1)) * 100) : 0;
   };
   try {
     const view = await api('POST /api/v1/queue/tokens', { body: { scheduleId } });
@@ -554,7 +719,7 @@ async function queuePage() {
     };
     open();
   } catch (e) {
-    message(errorText(e), 'error');
+    showError(e);
   }
 }
 
@@ -571,39 +736,53 @@ async function reservationsPage() {
     live.length ? h('section', { 'aria-labelledby': 'waitlist-title' }, h('h2', { id: 'waitlist-title' }, T.waitlist), h('ul', { class: 'cards', id: 'waitlist' }, live.map((e) => {
       const leave = h('button', { type: 'button', onclick: async () => {
         leave.disabled = true;
-        try { await api('DELETE /api/v1/waitlist/{entryId}', { path: { entryId: e.id } }); leave.closest('li')?.remove(); message(T.leftWaitlist, 'success'); } catch (err) { message(errorText(err), 'error'); leave.disabled = false; }
+        try { await api('DELETE /api/v1/waitlist/{entryId}', { path: { entryId: e.id } }); leave.closest('li')?.remove(); message(T.leftWaitlist, 'success'); } catch (err) { showError(err); leave.disabled = false; }
       } }, T.leaveWaitlist);
-      return h('li', { class: 'card', 'data-entry': e.id, 'data-status': e.status }, h('p', {}, T.waitEntry(e.scheduleId, e.quantity, e.tier)),
+      return h('li', { class: 'card', 'data-entry': e.id, 'data-status': e.status }, contextOf(e.scheduleId), h('p', {}, T.waitEntry(e.quantity, e.tier)),
         h('p', { class: 'status' }, e.status === 'OFFERED' ? T.offerMade : T.waitPosition(e.position)), leave);
     }))) : null,
     rows.length === 0 ? h('p', {}, T.noReservations) : h('ul', { class: 'cards', id: 'reservations' }, rows.map((r) => {
       const status = h('p', { class: 'status' }, `${T.status}: ${T.st[r.status] ?? r.status}`);
+      const doCancel = async () => {
+        cancel.disabled = true;
+        try {
+          const after = await api('DELETE /api/v1/reservations/{reservationId}', { path: { reservationId: r.id } });
+          status.textContent = `${T.status}: ${T.st[after.status] ?? after.status}`;
+          card.querySelector('.tickets')?.remove(); // refunded: its tickets are void
+          card.querySelector('.confirm')?.remove();
+          cancel.remove();
+          message(T.cancelled, 'success');
+        } catch (e) { showError(e); cancel.disabled = false; }
+      };
+      // A refund asks first (nothing is sent before yes); letting a hold go does not.
+      const ask = () => {
+        if (card.querySelector('.confirm')) return;
+        const no = h('button', { type: 'button', class: 'secondary', onclick: () => { box.remove(); cancel.focus(); } }, T.no);
+        const box = h('div', { class: 'confirm', role: 'group', 'aria-label': T.refund }, h('p', {}, T.refundAsk),
+          h('button', { type: 'button', class: 'danger confirm-yes', onclick: () => { box.remove(); void doCancel(); } }, T.yes), no);
+        cancel.after(box);
+        no.focus();
+      };
       const cancel = r.status === 'HELD' || r.status === 'CONFIRMED'
-        ? h('button', { type: 'button', onclick: async () => {
-          cancel.disabled = true;
-          try {
-            const after = await api('DELETE /api/v1/reservations/{reservationId}', { path: { reservationId: r.id } });
-            status.textContent = `${T.status}: ${T.st[after.status] ?? after.status}`;
-            cancel.parentElement?.querySelector('.tickets')?.remove(); // refunded: its tickets are void
-            cancel.remove();
-            message(T.cancelled, 'success');
-          } catch (e) { message(errorText(e), 'error'); cancel.disabled = false; }
-        } }, r.status === 'CONFIRMED' ? T.refund : T.cancel)
+        ? h('button', { type: 'button', class: 'secondary', onclick: r.status === 'CONFIRMED' ? ask : doCancel }, r.status === 'CONFIRMED' ? T.refund : T.cancel)
         : null;
       // A hold can be paid here too: a waiting-list offer needs no waiting-room pass; a hold made on the seat page sends its pass.
       const pay = r.status === 'HELD' ? h('button', { type: 'button', class: 'primary', onclick: async () => {
         pay.disabled = true;
         try {
-          await api('POST /api/v1/reservations/{reservationId}/payment', { path: { reservationId: r.id }, headers: { 'x-queue-token': sessionStorage.getItem(`queue:${r.scheduleId}`) ?? undefined } });
+          await api('POST /api/v1/reservations/{reservationId}/payment', { path: { reservationId: r.id }, headers: { 'x-queue-token': queuePass(r.scheduleId) } });
           location.reload();
-        } catch (e) { message(errorText(e), 'error'); pay.disabled = false; }
+        } catch (e) { showError(e); pay.disabled = false; }
       } }, `${T.pay} (${money(r.amount)} · ${when(r.expiresAt)})`) : null;
-      return h('li', { class: 'card', 'data-reservation': r.id, 'data-status': r.status },
+      const card = h('li', { class: 'card', 'data-reservation': r.id, 'data-status': r.status },
+        contextOf(r.scheduleId),
         h('h2', {}, r.seats.map((s) => `${s.section}-${s.row}-${s.number}`).join(', ')),
         status,
         h('p', {}, `${T.amount}: ${money(r.amount)} · ${T.reserved}: ${when(r.createdAt)}`),
         r.status === 'CONFIRMED' ? ticketsOf(r) : null,
+        r.status === 'HELD' ? h('p', {}, h('a', { href: `/checkout/${r.id}` }, T.toCheckout)) : null,
         pay, cancel);
+      return card;
     })),
   );
   watchForOffers(live.filter((e) => e.status === 'WAITING').map((e) => e.id));
@@ -638,7 +817,7 @@ function loginPage() {
       await send('POST', '/web/session', { email: form.email.value, password: form.password.value });
       const next = new URLSearchParams(location.search).get('next');
       location.assign(next && next.startsWith('/') && !next.startsWith('//') ? next : '/');
-    } catch (err) { message(errorText(err), 'error'); }
+    } catch (err) { showError(err); }
   } },
   formField('email', T.email, { type: 'email', autocomplete: 'username' }),
   formField('password', T.password, { type: 'password', autocomplete: 'current-password' }),
@@ -653,7 +832,7 @@ function signupPage() {
     try {
       await api('POST /api/v1/auth/signup', { body: { email: form.email.value, password: form.password.value, name: form.name.value } });
       location.assign('/login?signedUp=1');
-    } catch (err) { message(errorText(err), 'error'); }
+    } catch (err) { showError(err); }
   } },
   formField('name', T.name, { autocomplete: 'name', maxlength: 100 }),
   formField('email', T.email, { type: 'email', autocomplete: 'username' }),
@@ -684,7 +863,6 @@ function bestAvailableForm({ scheduleId, tiers, maxSeats, queueToken, onHeld }) 
   const submit = h('button', { type: 'submit' }, T.bestHold);
   const refresh = () => api('GET /api/v1/schedules/{scheduleId}/availability', { path: { scheduleId } })
     .then((a) => counts.replaceChildren(...a.tiers.map((t) => h('li', {}, `${t.tier} ${t.free.toLocaleString()} ${T.of} ${t.total.toLocaleString()}`))), () => {});
-  const seatList = (r) => r.seats.map((x) => `${x.section}-${x.row}-${x.number}`).join(', ');
   // The offer's label ("3 + 1"): each section's longest run, longest first, then the rest anywhere
   // (the API names one run per section; enough seats are free, or it would have said SOLD_OUT).
   const split = (runs, n) => {
@@ -695,7 +873,7 @@ function bestAvailableForm({ scheduleId, tiers, maxSeats, queueToken, onHeld }) 
   };
   const refused = (e, n) => {
     if (e.code === 'QUEUE_TOKEN_REQUIRED' || e.code === 'QUEUE_TOKEN_INVALID' || e.code === 'QUEUE_NOT_ACTIVE') return location.assign(`/schedules/${scheduleId}/queue`);
-    message(errorText(e), 'error');
+    showError(e);
     if (e.code !== 'NO_SEATS_TOGETHER') return;
     /** @type {Array<{ section: string, seats: number }>} */
     const runs = e.problem?.largestRun ?? [];
@@ -715,21 +893,6 @@ function bestAvailableForm({ scheduleId, tiers, maxSeats, queueToken, onHeld }) 
         headers: { 'x-queue-token': queueToken() },
       });
       onHeld(r);
-      // Declining is offered once, for a best-available offer (the API refuses a second: NOT_DECLINABLE).
-      const decline = h('button', { type: 'button', id: 'best-decline', onclick: async () => {
-        decline.disabled = true;
-        try {
-          const next = await api('POST /api/v1/reservations/{reservationId}/decline', { path: { reservationId: r.id }, headers: { 'x-queue-token': queueToken() } });
-          onHeld(next);
-          offer.replaceChildren(h('p', {}, T.offered(seatList(next), next.together !== false)));
-        } catch (e) {
-          // Nothing else fits: the first offer stands, still held.
-          message(e.code === 'NO_SEATS_TOGETHER' || e.code === 'SOLD_OUT' ? T.offerStands : errorText(e), 'error');
-          decline.remove();
-        }
-        refresh();
-      } }, T.decline);
-      offer.replaceChildren(h('p', {}, T.offered(seatList(r), r.together !== false)), decline);
     } catch (e) {
       refused(e, n);
     } finally {
@@ -747,6 +910,29 @@ function bestAvailableForm({ scheduleId, tiers, maxSeats, queueToken, onHeld }) 
 }
 
 /**
+ * A best-available offer on its checkout: the seats offered, and one decline for the next best
+ * (a new hold, with its own checkout address; the API refuses a second: NOT_DECLINABLE).
+ * @param {Schemas['Reservation']} r @param {{ together: boolean, declinable: boolean }} offer @param {() => Promise<string | undefined>} pass
+ */
+function bestOffer(r, offer, pass) {
+  const seatList = r.seats.map((x) => `${x.section}-${x.row}-${x.number}`).join(', ');
+  const decline = offer.declinable ? h('button', { type: 'button', id: 'best-decline', class: 'secondary', onclick: async () => {
+    decline.disabled = true;
+    try {
+      const next = await api('POST /api/v1/reservations/{reservationId}/decline', { path: { reservationId: r.id }, headers: { 'x-queue-token': await pass() } });
+      sessionStorage.setItem(`offer:${next.id}`, JSON.stringify({ together: next.together !== false, declinable: false }));
+      location.replace(`/checkout/${next.id}`);
+    } catch (e) {
+      // Nothing else fits: the first offer stands, still held.
+      message(e.code === 'NO_SEATS_TOGETHER' || e.code === 'SOLD_OUT' ? T.offerStands : errorText(e), 'error');
+      sessionStorage.setItem(`offer:${r.id}`, JSON.stringify({ ...offer, declinable: false }));
+      decline.remove();
+    }
+  } }, T.decline) : null;
+  return h('div', { id: 'best-offer', 'aria-live': 'polite' }, h('p', {}, T.offered(seatList, offer.together)), decline);
+}
+
+/**
  * Tickets (issue 11, parts 3 and 4): a CONFIRMED reservation's tickets, one per seat, each with its
  * QR code (the API's SVG, shown as an image: a data: URL the CSP allows, and an <img> runs nothing),
  * seat, state and the code in text for the door staff to type if a scanner fails.
@@ -760,6 +946,7 @@ function ticketsOf(reservation) {
     return h('li', { class: 'ticket', 'data-ticket': t.id, 'data-status': t.status },
       h('img', { src: `data:image/svg+xml,${encodeURIComponent(t.qrSvg)}`, alt: T.ticketQr(seat), width: 148, height: 148 }),
       h('p', {}, h('strong', {}, seat), ` · ${t.seat.tier} · ${T.ticketSt[t.status]}${t.admittedAt ? ` (${when(t.admittedAt)})` : ''}`),
+      contextOf(reservation.scheduleId),
       h('p', { class: 'code' }, h('code', {}, t.code)));
   })), (e) => list.replaceChildren(h('li', { class: 'message error' }, errorText(e))));
   return list;
@@ -781,12 +968,12 @@ function waitlistForm(scheduleId, tiers, maxSeats) {
       try {
         const entry = await api('POST /api/v1/waitlist', { body: { scheduleId, quantity: Number(quantity.value), ...(tier.value ? { tier: tier.value } : {}) } });
         message(T.joinedWaitlist(entry.position), 'success');
-      } catch (err) { message(errorText(err), 'error'); }
+      } catch (err) { showError(err); }
     } }, h('label', { for: 'wait-quantity' }, T.quantity), quantity, h('label', { for: 'wait-tier' }, T.tier), tier, h('button', { type: 'submit' }, T.waitlistJoin)));
 }
 
 /** What the organiser's pages (organiser.js) use of this script. */
-const kit = { lang, T, body, pageId, h, api, render, message, money, errorText, needLogin, uuid, tierClasses };
+const kit = { lang, T, body, pageId, h, api, render, message, money, errorText, needLogin, uuid, tierClasses, contextOf, performanceOf };
 /** @typedef {typeof kit} Kit */
 
 /**
@@ -801,7 +988,7 @@ async function organiserPage(name) {
 }
 
 const PAGES = {
-  concerts: concertsPage, concert: concertPage, seats: seatsPage, queue: queuePage, reservations: reservationsPage, login: loginPage, signup: signupPage,
+  concerts: concertsPage, concert: concertPage, seats: seatsPage, queue: queuePage, checkout: checkoutPage, reservations: reservationsPage, login: loginPage, signup: signupPage,
   dashboard: () => organiserPage('dashboard'), newConcert: () => organiserPage('newConcert'),
 };
 nav();

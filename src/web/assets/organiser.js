@@ -9,7 +9,7 @@
  * @param {import('./app.js').Kit} kit
  */
 export function organiserPages(kit) {
-  const { lang, body, pageId, h, api, render, message, money, errorText, needLogin, uuid, tierClasses } = kit;
+  const { lang, body, pageId, h, api, render, message, money, errorText, needLogin, uuid, tierClasses, contextOf, performanceOf } = kit;
   const T = { ...kit.T, ...STRINGS[lang] };
 
   // Organiser (ADMIN): live sales figures and the waiting room's controls for one performance.
@@ -34,10 +34,16 @@ export function organiserPages(kit) {
     field('maxActive', T.maxActive), field('admitRatePerSec', T.admitRate),
     field('minAdmitRate', T.minAdmitRate), field('maxAdmitRate', T.maxAdmitRate), field('targetP99Ms', T.targetP99, { min: 10 }),
     h('button', { type: 'submit' }, T.save));
+    const charts = liveCharts();
     render(
-      h('h1', {}, `${T.dashboard} #${scheduleId}`),
+      h('h1', {}, T.dashboard),
+      contextOf(scheduleId, { id: 'context', class: 'context' }),
       h('div', { id: 'message', role: 'alert' }),
       figures,
+      charts.section,
+      h('section', { 'aria-labelledby': 'exports-title', id: 'exports' }, h('h2', { id: 'exports-title' }, T.exports),
+        h('ul', { class: 'facts' }, [['attendees', T.attendeeList], ['sales-ledger', T.salesLedger]].map(([name, label]) => h('li', {}, `${label}: `,
+          ['csv', 'xlsx'].map((f, i) => [i ? ' · ' : '', h('a', { href: `/api/v1/admin/schedules/${scheduleId}/exports/${name}?format=${f}`, download: '' }, f.toUpperCase())]))))),
       h('section', { 'aria-labelledby': 'controls-title' }, h('h2', { id: 'controls-title' }, T.queueControls), controls),
       performanceCancellation(scheduleId),
     );
@@ -70,10 +76,82 @@ export function organiserPages(kit) {
       try {
         const [sales, queue] = await Promise.all([api('GET /api/v1/admin/schedules/{scheduleId}/sales', { path: { scheduleId } }), api('GET /api/v1/admin/schedules/{scheduleId}/queue', { path: { scheduleId } })]);
         show(sales, queue);
+        charts.sample(sales, queue);
       } catch (e) { message(errorText(e), 'error'); }
     };
+    performanceOf(scheduleId).then((p) => { document.title = `${T.dashboard} · ${p.title} · ${T.title}`; }, () => {});
     await refresh();
     setInterval(refresh, 1000);
+    await charts.timeline(scheduleId);
+  }
+
+  /**
+   * The dashboard's charts (uPlot, served from node_modules, loaded on this page only): live series
+   * sampled from the figures every second while the page is open (purchases per minute, seats held,
+   * queue length, admission rate, hold and pay p99), and the performance's sales over time from
+   * GET …/sales/timeline (every purchase by its confirmation minute), redrawn every 10 s. Each chart
+   * has a text summary beside it, for screen readers and for a glance.
+   */
+  function liveCharts() {
+    const loaded = loadChartLibrary();
+    const box = (id, title) => {
+      const summary = h('p', { class: 'chart-summary', id: `${id}-summary` });
+      const plot = h('div', { class: 'chart', id, 'aria-hidden': 'true' });
+      return { el: h('figure', {}, h('figcaption', {}, h('strong', {}, title), ' ', summary), plot), plot, summary };
+    };
+    const salesBox = box('chart-sales', T.salesOverTime);
+    const liveBoxes = [box('chart-buying', T.chartBuying), box('chart-queue', T.chartQueue), box('chart-latency', T.chartLatency)];
+    const section = h('section', { 'aria-labelledby': 'charts-title', class: 'charts' }, h('h2', { id: 'charts-title' }, T.charts), salesBox.el, ...liveBoxes.map((b) => b.el));
+    /** @type {number[][]} time, purchases/min, held, waiting, admitted/s, hold p99, pay p99 */
+    const live = [[], [], [], [], [], [], []];
+    const confirmedAt = []; // [time, reservations confirmed] for the last minute
+    const plots = [];
+    const width = () => Math.max(280, Math.min(900, section.clientWidth || 600));
+    const make = async (b, series, data) => {
+      const uPlot = await loaded;
+      const opts = { width: width(), height: 180, series: [{}, ...series.map(([label, stroke]) => ({ label, stroke, width: 2 }))], axes: [{}, { size: 60 }] };
+      const plot = new uPlot(opts, data, b.plot);
+      plots.push(plot);
+      return plot;
+    };
+    let livePlots;
+    async function sample(sales, queue) {
+      const now = Date.now() / 1000;
+      confirmedAt.push([now, sales.reservationsConfirmed]);
+      while (confirmedAt.length > 1 && confirmedAt[0][0] < now - 60) confirmedAt.shift();
+      const perMinute = sales.reservationsConfirmed - confirmedAt[0][1];
+      const row = [now, perMinute, sales.seatsHeld, queue.queue.waiting, queue.admitRatePerSec, queue.controller.holdP99Ms, queue.controller.payP99Ms];
+      row.forEach((v, i) => { live[i].push(v); if (live[i].length > 900) live[i].shift(); });
+      livePlots ??= Promise.all([
+        make(liveBoxes[0], [[T.perMinute, '#1d4ed8'], [T.held, '#b45309']], [live[0], live[1], live[2]]),
+        make(liveBoxes[1], [[T.queueLength, '#7c3aed'], [T.admitRate, '#047857']], [live[0], live[3], live[4]]),
+        make(liveBoxes[2], [[T.holdP99, '#b91c1c'], [T.payP99, '#0f766e']], [live[0], live[5], live[6]]),
+      ]);
+      const [buying, queueing, latency] = await livePlots;
+      buying.setData([live[0], live[1], live[2]]);
+      queueing.setData([live[0], live[3], live[4]]);
+      latency.setData([live[0], live[5], live[6]]);
+      liveBoxes[0].summary.textContent = `${T.perMinute} ${perMinute} · ${T.held} ${sales.seatsHeld}`;
+      liveBoxes[1].summary.textContent = `${T.queueLength} ${queue.queue.waiting} · ${T.admitRate} ${queue.admitRatePerSec}`;
+      const ms = (v) => (v === null ? '–' : `${v} ms`);
+      liveBoxes[2].summary.textContent = `${T.holdP99} ${ms(queue.controller.holdP99Ms)} · ${T.payP99} ${ms(queue.controller.payP99Ms)}`;
+    }
+    async function timeline(scheduleId) {
+      let plot;
+      const draw = async () => {
+        const { minutes } = await api('GET /api/v1/admin/schedules/{scheduleId}/sales/timeline', { path: { scheduleId } });
+        let total = 0;
+        const data = [minutes.map((m) => Date.parse(m.minute) / 1000), minutes.map((m) => m.seats), minutes.map((m) => (total += m.seats))];
+        salesBox.plot.dataset.seats = String(total);
+        salesBox.summary.textContent = T.salesSummary(total, minutes.length);
+        if (plot) plot.setData(data);
+        else plot = await make(salesBox, [[T.seatsPerMinute, '#1d4ed8'], [T.seatsTotal, '#111827']], data);
+      };
+      await draw().catch((e) => message(errorText(e), 'error'));
+      setInterval(() => { draw().catch(() => {}); }, 10_000);
+    }
+    addEventListener('resize', () => { for (const p of plots) p.setSize({ width: width(), height: 180 }); });
+    return { section, sample, timeline };
   }
 
   // Organiser (ADMIN): a new concert with its performances and a seat map of sections (rows x seats,
@@ -329,8 +407,24 @@ export function organiserPages(kit) {
   return { dashboard: dashboardPage, newConcert: newConcertPage };
 }
 
+/** uPlot's script (its published, minified build; a global, not a module), once. */
+let chartLibrary;
+function loadChartLibrary() {
+  chartLibrary ??= new Promise((resolve, reject) => {
+    const src = document.querySelector('meta[name="chart-script"]')?.getAttribute('content') ?? '/web/vendor/uplot.js';
+    const script = document.createElement('script');
+    script.src = src;
+    script.onload = () => resolve(/** @type {any} */ (globalThis).uPlot);
+    script.onerror = reject;
+    document.head.append(script);
+  });
+  return chartLibrary;
+}
+
 const STRINGS = {
   ko: {
+    exports: '내려받기', attendeeList: '관람객 명단', salesLedger: '판매 원장', charts: '차트', salesOverTime: '시간대별 판매', chartBuying: '분당 구매와 선점', chartQueue: '대기열과 입장', chartLatency: '선점·결제 p99', perMinute: '분당 구매', payP99: '결제 p99',
+    seatsPerMinute: '분당 판매 좌석', seatsTotal: '누적 판매 좌석', salesSummary: (n, m) => `누적 ${n.toLocaleString()}석 (${m}분 동안)`,
     sold: '판매 좌석', held: '선점 좌석', revenue: '매출', started: '예매 시작',
     confirmed: '결제 완료 예매', queueMode: '대기열 모드', save: '저장', queueLength: '대기 인원', admitRate: '초당 입장', holdP99: '선점 p99',
     auto: '자동', manual: '수동', maxActive: '동시 입장 최대 인원', minAdmitRate: '자동: 최소 초당 입장', maxAdmitRate: '자동: 최대 초당 입장', targetP99: '자동: 목표 p99(ms)',
@@ -351,6 +445,8 @@ const STRINGS = {
     cancelStarted: '취소를 시작했습니다. 진행 상황이 아래에 표시됩니다.', cancelDone: '공연 취소가 완료되었습니다. 모든 구매가 환불되었습니다.',
   },
   en: {
+    exports: 'Downloads', attendeeList: 'Attendee list', salesLedger: 'Sales ledger', charts: 'Charts', salesOverTime: 'Sales over time', chartBuying: 'Purchases per minute and holds', chartQueue: 'Queue and admissions', chartLatency: 'Hold and pay p99', perMinute: 'Purchases/min', payP99: 'Pay p99',
+    seatsPerMinute: 'Seats sold per minute', seatsTotal: 'Seats sold in all', salesSummary: (n, m) => `${n.toLocaleString()} seats sold in all (over ${m} minute${m === 1 ? '' : 's'})`,
     sold: 'Seats sold', held: 'Seats held', revenue: 'Revenue', started: 'Reservations started',
     confirmed: 'Confirmed reservations', queueMode: 'Queue mode', save: 'Save', queueLength: 'Queue length', admitRate: 'Admitted/s', holdP99: 'Hold p99',
     auto: 'Auto', manual: 'Manual', maxActive: 'Most buyers in at once', minAdmitRate: 'Auto: lowest admitted/s', maxAdmitRate: 'Auto: highest admitted/s', targetP99: 'Auto: target p99 (ms)',

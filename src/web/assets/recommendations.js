@@ -64,6 +64,6 @@ function whenReady(ready, id, title, load) {
 const { page, id, user } = document.body.dataset;
 if (page === 'concert' && id) {
   whenReady((main) => main.querySelector('h1') !== null, 'recommendations', T.also, () => items(`/api/v1/concerts/${id}/recommendations`));
-} else if (page === 'seats' && user) {
+} else if ((page === 'seats' || page === 'checkout') && user) {
   whenReady(() => document.getElementById('to-reservations') !== null, 'recommendations-for-you', T.forYou, () => items('/api/v1/me/recommendations'));
 }
