@@ -21,12 +21,13 @@ export function webhookRoutes(deps: { webhook: CardWebhook | undefined }) {
       description:
         'Verifies Stripe-Signature over the raw body (tolerance STRIPE_WEBHOOK_TOLERANCE_SECONDS), ignores an event id seen before, ' +
         'fetches the PaymentIntent from the provider (the body is never trusted) and hands its state to the reservation workflow. ' +
-        '400 WEBHOOK_SIGNATURE_INVALID for a bad, missing or old signature; 503 when the provider or Temporal is down (the sender retries; the reconciliation repairs what is never resent).',
+        '400 WEBHOOK_SIGNATURE_INVALID for a bad, missing or old signature; 404 where card payments are not configured (PAYMENT_PROVIDER=none); 503 when the provider or Temporal is down (the sender retries; the reconciliation repairs what is never resent).',
       request: { headers: z.object({ 'stripe-signature': z.string().max(2048).optional() }) },
-      responses: { 200: json(z.object({ received: z.literal(true), duplicate: z.boolean() }), 'Handled (or seen before)'), ...problems(400, 503) },
+      responses: { 200: json(z.object({ received: z.literal(true), duplicate: z.boolean() }), 'Handled (or seen before)'), ...problems(400, 404, 503) },
     }),
     async (c) => {
-      if (!deps.webhook) throw new DomainError('SERVICE_UNAVAILABLE', 'Card payments are not configured');
+      // Not a passing outage (503) but a deployment without card payments: nothing is here to call.
+      if (!deps.webhook) throw new DomainError('NOT_FOUND', 'Card payments are not configured');
       const raw = await c.req.text();
       try {
         const result = await deps.webhook.handle(raw, c.req.header('stripe-signature'));
