@@ -102,11 +102,25 @@ describe('admission controller', () => {
 
     // What the controller decided, in order: one chain, each change starting where the last ended
     // (two processes deciding at once would fork it), all within the bounds.
-    const [rows] = (await ctx.pool.query(`SELECT payload FROM domain_events WHERE type = 'QueueAdmissionAdjusted' AND aggregate_id = ? ORDER BY sequence`, [`schedule-${scheduleId}`])) as [
-      Array<{ payload: string | Record<string, number> }>,
-      unknown,
-    ];
-    const changes = rows.map((r) => (typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload));
+    // The decision reaches Redis first and its event the outbox right after: read the log once it
+    // holds the climb back to the maximum that Redis already showed.
+    const decided = async () => {
+      const [rows] = (await ctx.pool.query(`SELECT payload FROM domain_events WHERE type = 'QueueAdmissionAdjusted' AND aggregate_id = ? ORDER BY sequence`, [`schedule-${scheduleId}`])) as [
+        Array<{ payload: string | Record<string, number> }>,
+        unknown,
+      ];
+      return rows.map((r) => (typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload)) as any[];
+    };
+    const changes = await eventually(
+      async () => {
+        const all = await decided();
+        const rateOf = all.map((c) => c.admitRatePerSec);
+        const low = rateOf.indexOf(bounds.minAdmitRate);
+        return low >= 0 && rateOf.indexOf(bounds.maxAdmitRate, low) > low ? all : undefined;
+      },
+      60_000,
+      200,
+    );
     expect(changes.length).toBeGreaterThan(4);
     for (let i = 1; i < changes.length; i++) {
       expect(changes[i].previousAdmitRatePerSec).toBe(changes[i - 1].admitRatePerSec);
