@@ -62,10 +62,10 @@ describe('security: ownership (IDOR)', () => {
     await ctx.services.wallets.charge(owner.id, 12_345, 'charge:idor-distinct');
     const mine = await ctx.request('GET', '/api/v1/wallet', { token: intruder.token });
     expect(mine.body.balance).toBe(100_000);
-    // A user id smuggled through the query is ignored (the wallet is the token's: the route reads no
-    // query at all); one smuggled through the body is refused (the body schema is strict).
+    // A user id smuggled through the query is refused (the query schema, limit and cursor, is strict)
+    // and shows nothing of anyone's wallet; one smuggled through the body is refused too.
     const viaQuery = await ctx.request('GET', `/api/v1/wallet?userId=${owner.id}`, { token: intruder.token });
-    expect([viaQuery.status, viaQuery.body.balance]).toEqual([200, 100_000]);
+    expect([viaQuery.status, viaQuery.body.balance, viaQuery.headers.get('content-type')]).toEqual([400, undefined, 'application/problem+json']);
     const viaBody = await ctx.request('POST', '/api/v1/wallet/charges', { token: intruder.token, headers: { 'idempotency-key': 'idor-charge-01' }, body: { amount: 1000, userId: owner.id } });
     expect(viaBody.status).toBe(400);
     const ownerWallet = await ctx.request('GET', '/api/v1/wallet', { token: owner.token });
