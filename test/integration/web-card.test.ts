@@ -52,7 +52,7 @@ describe.skipIf(!existsSync(CHROMIUM) || !inject('stack').stripeUrl)('web app: c
     await page.click('#pay-card');
   };
 
-  it('the success card: pending until the webhook confirms, then the confirmation with the ticket', async () => {
+  it("the success card: the provider's webhook confirms the reservation, then the page shows the confirmation", async () => {
     const { page, reservation } = await checkout();
     await payWith(page, CARDS.success);
     await page.waitForSelector('#confirmation', { timeout: 60_000 });
@@ -86,5 +86,26 @@ describe.skipIf(!existsSync(CHROMIUM) || !inject('stack').stripeUrl)('web app: c
     await page.waitForSelector('#confirmation', { timeout: 60_000 });
     expect(await reservation()).toMatchObject({ status: 'CONFIRMED', payment: { method: 'CARD', status: 'SUCCEEDED' } });
     await page.context().close();
+  });
+
+  it("the emulator's card step refuses what is not a test card or not this payment's secret, and the page may reach only the provider besides itself", async () => {
+    const buyer = await ctx.createUser();
+    const { scheduleId, seatIds } = await ctx.createSchedule({ rows: 1, seatsPerRow: 1 });
+    const held = await ctx.request('POST', '/api/v1/reservations', { token: buyer.token, body: { scheduleId, seatIds } });
+    const started = await ctx.request('POST', `/api/v1/reservations/${held.body.id}/payment`, { token: buyer.token, body: { method: 'card' } });
+    expect(started.status).toBe(202);
+    const confirm = (body: unknown) => ctx.request('POST', '/web/payment-emulator/confirm', { body });
+    const realCard = await confirm({ clientSecret: started.body.clientSecret, card: '5555555555554444' });
+    expect([realCard.status, realCard.body.code]).toEqual([400, 'VALIDATION_FAILED']);
+    expect(realCard.headers.get('content-type')).toContain('application/problem+json');
+    expect((await confirm('not json')).body.code).toBe('VALIDATION_FAILED');
+    const otherSecret = started.body.clientSecret.replace(/_secret_\w+$/, '_secret_guessed');
+    expect((await confirm({ clientSecret: otherSecret, card: CARDS.success })).body.code).toBe('NOT_FOUND');
+    // Nothing of the above touched the payment: still waiting for a card.
+    expect((await ctx.request('GET', `/api/v1/reservations/${held.body.id}`, { token: buyer.token })).body).toMatchObject({ status: 'HELD', payment: { status: 'PENDING', failedAttempts: 0 } });
+    const page = await ctx.request('GET', `/checkout/${held.body.id}`, { token: buyer.token });
+    expect(page.headers.get('content-security-policy')).toContain(`connect-src 'self' ${new URL(ctx.config.STRIPE_API_BASE).origin}`);
+    expect(String(page.body)).toContain('<meta name="payment-provider"');
+    await ctx.request('DELETE', `/api/v1/reservations/${held.body.id}`, { token: buyer.token });
   });
 });
