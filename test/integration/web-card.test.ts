@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Page } from 'playwright-core';
+import { ApplicationFailure } from '@temporalio/common';
 import { CHROMIUM, ready, seriousViolations, startBrowserStack } from '../support/browser.js';
 import { CARDS, cardProvider } from '../support/card.js';
-import { createTestContext, type TestContext } from '../support/harness.js';
+import { createTestContext, eventually, type TestContext } from '../support/harness.js';
 import { checkInvariants, checkProviderAgreement } from '../support/invariants.js';
 
 /**
@@ -107,5 +108,55 @@ describe.skipIf(!existsSync(CHROMIUM) || !inject('stack').stripeUrl)('web app: c
     expect(page.headers.get('content-security-policy')).toContain(`connect-src 'self' ${new URL(ctx.config.STRIPE_API_BASE).origin}`);
     expect(String(page.body)).toContain('<meta name="payment-provider"');
     await ctx.request('DELETE', `/api/v1/reservations/${held.body.id}`, { token: buyer.token });
+  });
+});
+
+/**
+ * A late card payment in the browser: the hold expired (3 s) while the provider could not be reached,
+ * then the card went through; the late-payment workflow refunds it, and the checkout and My
+ * reservations say so. Its own context: the short hold would end the other tests' holds.
+ */
+describe.skipIf(!existsSync(CHROMIUM) || !inject('stack').stripeUrl)('web app: a late card payment refunded, in Chromium', () => {
+  let ctx: TestContext;
+  let web: Awaited<ReturnType<typeof startBrowserStack>>;
+  let provider: Awaited<ReturnType<typeof cardProvider>>;
+  beforeAll(async () => {
+    ctx = await createTestContext({
+      env: { HOLD_TTL_SECONDS: '3' },
+      overrideActivities: () => ({
+        settleCardBeforeClose: async () => {
+          throw ApplicationFailure.create({ type: 'ProviderUnavailable', message: 'injected: provider unreachable at expiry', nonRetryable: true });
+        },
+      }),
+    });
+    provider = await cardProvider(ctx);
+    await provider.start();
+    web = await startBrowserStack(ctx);
+  });
+  afterAll(async () => {
+    if (ctx) expect(await checkProviderAgreement(ctx.pool, provider.stripe, { atLeastSucceeded: 1 })).toEqual([]);
+    await web?.close();
+    await provider?.close();
+    await ctx?.close();
+  });
+
+  it('shows the refund of a card payment that succeeded after the hold expired, on the checkout and on My reservations', async () => {
+    const buyer = await ctx.createUser();
+    const { scheduleId, seatIds } = await ctx.createSchedule({ rows: 1, seatsPerRow: 1, price: 40_000 });
+    const held = await ctx.request('POST', '/api/v1/reservations', { token: buyer.token, body: { scheduleId, seatIds } });
+    const started = await ctx.request('POST', `/api/v1/reservations/${held.body.id}/payment`, { token: buyer.token, body: { method: 'card' } });
+    expect(started.status).toBe(202);
+    await ctx.temporal.workflow.getHandle(`reservation-${held.body.id}`).result();
+    expect(await provider.confirm(started.body.providerPaymentId, CARDS.success)).toBe(200);
+    await eventually(async () => (await ctx.request('GET', `/api/v1/reservations/${held.body.id}`, { token: buyer.token })).body.payment?.status === 'LATE_REFUNDED', 30_000);
+    const page = await web.loggedIn(buyer.email);
+    await page.goto(`${web.base}/checkout/${held.body.id}`);
+    await ready(page);
+    await page.waitForSelector('#checkout .late-refund');
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.goto(`${web.base}/me/reservations`);
+    await ready(page);
+    await page.waitForSelector(`[data-reservation="${held.body.id}"] .late-refund`);
+    await page.context().close();
   });
 });

@@ -661,6 +661,7 @@ async function checkoutPage() {
       h('h2', { id: 'confirmation-title' }, T.confirmed), seatList(),
       h('p', {}, `${T.amount}: ${money(r.amount)}`),
       ticketsOf(r),
+      r.payment?.status === 'LATE_REFUNDED' ? lateRefund() : '',
       h('p', {}, T.seeTickets, ' ', h('a', { href: '/me/reservations', id: 'to-reservations' }, T.myReservations))));
   }
   await draw();
