@@ -34,7 +34,7 @@ export function emulatorCheckoutRoutes(deps: { apiBase: string; secretKey: strin
     const { clientSecret, card } = parsed.data;
     const paymentIntentId = clientSecret.slice(0, clientSecret.indexOf('_secret_'));
     const res = await fetch(`${deps.apiBase}/v1/payment_intents/${paymentIntentId}`, { headers: { authorization: `Bearer ${deps.secretKey}` } }).catch(() => undefined);
-    if (!res) throw new DomainError('SERVICE_UNAVAILABLE', 'The payment provider cannot be reached');
+    if (!res || res.status >= 500) throw new DomainError('SERVICE_UNAVAILABLE', 'The payment provider cannot be reached');
     const pi = (await res.json().catch(() => ({}))) as { client_secret?: string };
     if (!res.ok || pi.client_secret !== clientSecret) throw new DomainError('NOT_FOUND', 'No such payment');
     const pm = await stripe('/v1/payment_methods', { type: 'card', 'card[number]': card, 'card[exp_month]': '12', 'card[exp_year]': '2034', 'card[cvc]': '123' });
