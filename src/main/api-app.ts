@@ -62,6 +62,7 @@ import { IdempotencyStore } from '../platform/http/idempotency.js';
 import { clientIpResolver, rateLimit, RateLimiter } from '../platform/http/rate-limit.js';
 import { BrowserSessions, isLocalOrigin } from '../web/session.js';
 import { webRoutes } from '../web/routes.js';
+import { emulatorCheckoutRoutes } from '../payment/emulator-checkout.js';
 import { WaitlistRepository } from '../waitlist/repository.js';
 import { waitlistRoutes } from '../waitlist/routes.js';
 import { WaitlistService } from '../waitlist/service.js';
@@ -89,7 +90,7 @@ export interface ApiDeps {
 /** Wires every capability's routes onto one Hono app (used by the API process and by tests). */
 export function buildApiApp(deps: ApiDeps) {
   const { config, db, redis, log, metrics } = deps;
-  const app = createHttpApp({ log, metrics, bodyLimitBytes: config.BODY_LIMIT_BYTES, corsOrigins: config.CORS_ORIGINS, requestDeadlineMs: config.REQUEST_DEADLINE_MS, adminRequestDeadlineMs: config.ADMIN_REQUEST_DEADLINE_MS });
+  const app = createHttpApp({ log, metrics, bodyLimitBytes: config.BODY_LIMIT_BYTES, corsOrigins: config.CORS_ORIGINS, requestDeadlineMs: config.REQUEST_DEADLINE_MS, adminRequestDeadlineMs: config.ADMIN_REQUEST_DEADLINE_MS, webConnectOrigins: config.PAYMENT_PROVIDER === 'stripe' ? [new URL(config.STRIPE_API_BASE).origin] : [] });
 
   const tokens = new AccessTokens(config.JWT_SECRET, config.JWT_TTL_SECONDS, config.REFRESH_TTL_SECONDS, config.JWT_SECRET_PREVIOUS);
   const versions = new TokenVersions(db, redis, config.TOKEN_VERSION_CACHE_SECONDS);
@@ -199,6 +200,9 @@ export function buildApiApp(deps: ApiDeps) {
     }),
   );
   // Provider webhooks live outside /api: no session, no Bearer token; the signature authenticates.
+  // The card form's test-card step on the emulator (what Stripe.js does against Stripe): never in production.
+  const emulated = paymentProvider && config.NODE_ENV !== 'production' && new URL(config.STRIPE_API_BASE).hostname !== 'api.stripe.com';
+  if (emulated) app.route('/', emulatorCheckoutRoutes({ apiBase: config.STRIPE_API_BASE, secretKey: config.STRIPE_SECRET_KEY }));
   app.route('/', webhookRoutes({ webhook: paymentProvider ? new CardWebhook(db, paymentProvider, cardOutcomes) : undefined }));
   app.route(v1, waitlistRoutes({ waitlist, idempotency, auth, rateLimit: limits?.booking }));
   app.route(v1, adminRoutes({ catalog, booking, audit, auth, idempotency, auditForbidden: forbidden }));
@@ -268,7 +272,7 @@ export function buildApiApp(deps: ApiDeps) {
   });
   app.route('/', swaggerUiRoutes('/openapi.json'));
   app.route('/', asyncApiRoutes({ topicPrefix: config.KAFKA_TOPIC_PREFIX, brokers: config.KAFKA_BROKERS }));
-  app.route('/', webRoutes({ sessions, tokens, identity, seatMaps, catalog, maxSeatsPerReservation: config.MAX_SEATS_PER_RESERVATION, clientIp, seatStreamIntervalMs: config.WEB_SEAT_STREAM_INTERVAL_MS }));
+  app.route('/', webRoutes({ sessions, tokens, identity, seatMaps, catalog, maxSeatsPerReservation: config.MAX_SEATS_PER_RESERVATION, clientIp, seatStreamIntervalMs: config.WEB_SEAT_STREAM_INTERVAL_MS, cardPayments: paymentProvider ? { providerOrigin: new URL(config.STRIPE_API_BASE).origin, publishableKey: config.STRIPE_PUBLISHABLE_KEY, emulator: Boolean(emulated) } : undefined }));
 
   return { app, services: { paymentProvider, cardOutcomes, versions, audit, identity, catalog, seatMaps, reservations, wallets, booking, tokens, cipher, notifications, queue, tickets, waitlist, waitlistRepo } };
 }

@@ -40,6 +40,8 @@ const ASSETS: Record<string, string> = {
   'app.css': 'text/css; charset=utf-8',
   // Recommendations under a concert and after a paid checkout (src/recommendations), apart from app.js.
   'recommendations.js': 'text/javascript; charset=utf-8',
+  // The checkout's card form (docs/payments.md), loaded only on the checkout page, before app.js.
+  'card-payment.js': 'text/javascript; charset=utf-8',
   'favicon.svg': 'image/svg+xml',
 };
 const RECOMMENDATION_PAGES = new Set(['concert', 'seats', 'checkout']);
@@ -95,6 +97,8 @@ export function webRoutes(deps: {
   maxSeatsPerReservation: number;
   clientIp: (c: Context) => string | null;
   seatStreamIntervalMs: number;
+  /** Card payments on: the provider's origin and publishable key reach the checkout page (emulator: the test-card step). */
+  cardPayments?: { providerOrigin: string; publishableKey: string; emulator: boolean } | undefined;
 }) {
   const app = new Hono<AppEnv>();
 
@@ -121,6 +125,7 @@ export function webRoutes(deps: {
 ${claims && token ? html`<meta name="csrf-token" content="${deps.sessions.csrfFor(token)}">` : ''}
 <link rel="icon" href="/web/favicon.svg?v=${assetVersion()}" type="image/svg+xml">
 <link rel="stylesheet" href="/web/app.css?v=${assetVersion()}">
+${page === 'checkout' && deps.cardPayments ? html`<meta name="payment-provider" content="${deps.cardPayments.providerOrigin}" data-key="${deps.cardPayments.publishableKey}" data-emulator="${deps.cardPayments.emulator ? 'true' : ''}"><script type="module" src="/web/card-payment.js?v=${assetVersion()}"></script>` : ''}
 <script type="module" src="/web/app.js?v=${assetVersion()}"></script>
 ${ORGANISER_PAGES.has(page) ? html`<link rel="modulepreload" href="/web/organiser.js?v=${assetVersion()}">` : ''}
 ${RECOMMENDATION_PAGES.has(page) ? html`<script type="module" src="/web/recommendations.js?v=${assetVersion()}"></script>` : ''}

@@ -57,6 +57,8 @@ export interface HttpAppOptions {
   requestDeadlineMs?: number;
   /** The same for /api/v1/admin/* (bulk work). */
   adminRequestDeadlineMs?: number;
+  /** Origins the web pages may also connect to: the card payment provider's (the checkout confirms there). */
+  webConnectOrigins?: string[];
 }
 
 /** Seconds a client should wait before retrying a request refused because a dependency is down. */
@@ -91,7 +93,7 @@ export function createHttpApp(opts: HttpAppOptions) {
   // (default-src 'none'); Swagger UI (/docs, assets from the npm package) may load only from here.
   const apiHeaders = secureHeaders({ crossOriginResourcePolicy: 'cross-origin', contentSecurityPolicy: apiCsp });
   const docsHeaders = secureHeaders({ crossOriginResourcePolicy: 'same-origin', contentSecurityPolicy: docsCsp });
-  const webHeaders = secureHeaders({ crossOriginResourcePolicy: 'same-origin', contentSecurityPolicy: webCsp });
+  const webHeaders = secureHeaders({ crossOriginResourcePolicy: 'same-origin', contentSecurityPolicy: { ...webCsp, connectSrc: ["'self'", ...(opts.webConnectOrigins ?? [])] } });
   app.use('*', (c, next) => (c.req.path === '/docs' || c.req.path.startsWith('/docs/') ? docsHeaders(c, next) : isWebPage(c.req.path) ? webHeaders(c, next) : apiHeaders(c, next)));
   const apiCors = corsMiddleware({ origins: opts.corsOrigins, allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Queue-Token', 'X-Request-Id'], exposeHeaders: ['X-Request-Id', 'Retry-After'], maxAge: 600 });
   // The Temporal codec endpoint (/codec/*) has its own CORS policy: only the Temporal UI origins.

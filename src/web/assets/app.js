@@ -40,7 +40,7 @@ const T = {
     shows: (n) => `${n}회 공연`, priceFrom: (min, max) => (min === max ? min : `${min} ~ ${max}`),
     soldOutCard: '매진', joinWaitlist: '대기 명단 등록', mineHeld: '내가 선점한 좌석', myHold: (seats) => `선점 중인 좌석: ${seats}`, toCheckout: '결제 계속하기',
     skipToHold: '선점 버튼으로 건너뛰기', stage: '무대', confirmed: '결제 완료', seeTickets: '티켓은 내 예매에서 언제든 볼 수 있습니다.', chooseAgain: '좌석 다시 선택',
-    release: '선점 취소', released: '선점을 취소했습니다.', holdOver: (st) => `이 예매는 ${st} 상태입니다.`, refundAsk: '이 예매를 취소하고 환불할까요? 되돌릴 수 없습니다.', yes: '예, 환불합니다', no: '아니요',
+    release: '선점 취소', released: '선점을 취소했습니다.', holdOver: (st) => `이 예매는 ${st} 상태입니다.`, lateRefunded: '선점이 끝난 뒤 도착한 카드 결제는 카드로 환불되었습니다.', refundAsk: '이 예매를 취소하고 환불할까요? 되돌릴 수 없습니다.', yes: '예, 환불합니다', no: '아니요',
     minutes: (m) => (m <= 1 ? '1분 이내' : `약 ${m}분`), ahead: (n) => `(앞에 ${n.toLocaleString()}명)`, loginAgain: '다시 로그인하기', payWith: '결제 수단', performance: '공연',
     err: {
       SEAT_UNAVAILABLE: '이미 다른 분이 선택한 좌석입니다. 다른 좌석을 골라 주세요.',
@@ -91,7 +91,7 @@ const T = {
     shows: (n) => `${n} performance${n === 1 ? '' : 's'}`, priceFrom: (min, max) => (min === max ? min : `${min} – ${max}`),
     soldOutCard: 'Sold out', joinWaitlist: 'Join the waiting list', mineHeld: 'held by you', myHold: (seats) => `You hold: ${seats}`, toCheckout: 'Continue to checkout',
     skipToHold: 'Skip to checkout', stage: 'Stage', confirmed: 'Payment complete', seeTickets: 'Your tickets are always on My reservations.', chooseAgain: 'Choose seats again',
-    release: 'Release the hold', released: 'Hold released.', holdOver: (st) => `This reservation is ${st}.`, refundAsk: 'Cancel this purchase and refund it? This cannot be undone.', yes: 'Yes, refund', no: 'No',
+    release: 'Release the hold', released: 'Hold released.', holdOver: (st) => `This reservation is ${st}.`, lateRefunded: 'A card payment that arrived after the hold ended was refunded to the card.', refundAsk: 'Cancel this purchase and refund it? This cannot be undone.', yes: 'Yes, refund', no: 'No',
     minutes: (m) => (m <= 1 ? 'under a minute' : `about ${m} min`), ahead: (n) => `(${n.toLocaleString()} ahead of you)`, loginAgain: 'Log in again', payWith: 'Payment method', performance: 'Performance',
     err: {
       SEAT_UNAVAILABLE: 'Someone else already has that seat. Please pick another.',
@@ -531,6 +531,9 @@ async function seatsPage() {
   }
 }
 
+/** A card payment that landed after the hold closed was refunded (docs/payments.md, late payments). */
+const lateRefund = () => h('p', { class: 'late-refund message info' }, T.lateRefunded);
+
 const seatName = (s) => (lang === 'en' ? `${s.section}-${s.row}-${s.number}` : `${s.section}구역 ${s.row}열 ${s.number}번`);
 
 /** This buyer's live holds on a schedule, with their seats. @returns {Promise<Schemas['Reservation'][]>} */
@@ -548,11 +551,12 @@ function toCheckout(r) {
 
 /**
  * Ways to pay on the checkout. Each draws its own part and calls `paid()` when the API confirmed the
- * payment; a second method (a card form, in its own asset) is one more entry with the same shape.
- * @typedef {{ id: string, label: string, mount: (r: Schemas['Reservation'], done: { paid: () => void, pass: () => Promise<string | undefined> }) => Promise<Node> }} PaymentMethod
+ * payment; the card form (card-payment.js, loaded before this module on the checkout) adds itself
+ * through `window.checkoutPaymentMethods`, and gets `api` so it calls the API as this page does.
+ * @typedef {{ id: string, label: string, mount: (r: Schemas['Reservation'], done: { paid: () => void, pass: () => Promise<string | undefined>, api: typeof api }) => Promise<Node> }} PaymentMethod
  * @type {PaymentMethod[]}
  */
-const paymentMethods = [{ id: 'wallet', label: T.pay, mount: walletPayment }];
+const paymentMethods = [{ id: 'wallet', label: T.pay, mount: walletPayment }, .../** @type {any} */ (window).checkoutPaymentMethods ?? []];
 
 /** The wallet: its balance, a top-up when short, and the pay button. */
 async function walletPayment(r, { paid, pass }) {
@@ -610,6 +614,7 @@ async function checkoutPage() {
     if (r.status === 'CONFIRMED') return drawConfirmation();
     checkout.replaceChildren(seatList(), h('p', {}, h('a', { class: 'button', href: `/schedules/${r.scheduleId}` }, T.chooseAgain)));
     message(r.status === 'EXPIRED' ? T.expired : T.holdOver(T.st[r.status] ?? r.status), 'error');
+    if (r.payment?.status === 'LATE_REFUNDED') checkout.append(lateRefund());
   };
   const refresh = async () => {
     r = await load().catch(() => r);
@@ -622,7 +627,7 @@ async function checkoutPage() {
       release.disabled = true;
       try { await api('DELETE /api/v1/reservations/{reservationId}', { path: { reservationId: r.id } }); message(T.released, 'success'); await refresh(); } catch (e) { showError(e); release.disabled = false; }
     } }, T.release);
-    const done = { paid: () => { void refresh(); }, pass };
+    const done = { paid: () => { void refresh(); }, pass, api };
     const methods = await Promise.all(paymentMethods.map(async (m) => h('section', { class: 'method', 'aria-label': m.label }, await m.mount(r, done))));
     checkout.replaceChildren(
       seatList(),
@@ -656,6 +661,7 @@ async function checkoutPage() {
       h('h2', { id: 'confirmation-title' }, T.confirmed), seatList(),
       h('p', {}, `${T.amount}: ${money(r.amount)}`),
       ticketsOf(r),
+      r.payment?.status === 'LATE_REFUNDED' ? lateRefund() : '',
       h('p', {}, T.seeTickets, ' ', h('a', { href: '/me/reservations', id: 'to-reservations' }, T.myReservations))));
   }
   await draw();
@@ -774,6 +780,8 @@ async function reservationsPage() {
           location.reload();
         } catch (e) { showError(e); pay.disabled = false; }
       } }, `${T.pay} (${money(r.amount)} · ${when(r.expiresAt)})`) : null;
+      // The list does not carry payments: a closed reservation asks whether a late card payment was refunded.
+      if (r.status === 'EXPIRED' || r.status === 'CANCELLED') void api('GET /api/v1/reservations/{reservationId}', { path: { reservationId: r.id } }).then((d) => { if (d.payment?.status === 'LATE_REFUNDED') card.append(lateRefund()); }, () => undefined);
       const card = h('li', { class: 'card', 'data-reservation': r.id, 'data-status': r.status },
         contextOf(r.scheduleId),
         h('h2', {}, r.seats.map((s) => `${s.section}-${s.row}-${s.number}`).join(', ')),
