@@ -103,7 +103,7 @@ describe('platform', () => {
       TEMPORAL_ADDRESS: ctx.config.TEMPORAL_ADDRESS,
       KAFKA_BROKERS: ctx.config.KAFKA_BROKERS.join(','),
       KAFKA_TOPIC_PREFIX: ctx.config.KAFKA_TOPIC_PREFIX,
-      LOGIN_FAILURE_DELAY_MS: '1500',
+      LOGIN_FAILURE_DELAY_MS: '5000', // a first failure then waits the 2 s cap
     };
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/main/api.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
@@ -111,13 +111,16 @@ describe('platform', () => {
     child.stderr!.on('data', (d) => (output += d));
     await eventually(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).ok, 180_000, 250); // slow under load (tsx compiles at start), never wrong
     // A request in flight when the signal arrives still gets its answer: a failed login is slowed
-    // down on purpose (LOGIN_FAILURE_DELAY_MS), so it is still being handled when SIGTERM lands.
+    // down on purpose (LOGIN_FAILURE_DELAY_MS) after the server logs its security event, so once
+    // that line is out the request is inside the server, and it is still unanswered.
+    let answered = false;
     const inFlight = fetch(`http://127.0.0.1:${port}/api/v1/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ email: 'nobody@test.example', password: 'wrong-password' }),
-    });
-    await new Promise((r) => setTimeout(r, 100));
+    }).finally(() => (answered = true));
+    await eventually(async () => output.includes('"securityEvent":"LOGIN_FAILED"'), 60_000, 10);
+    expect(answered, 'the login was answered before SIGTERM: the test would prove nothing').toBe(false);
     child.kill('SIGTERM');
     expect((await inFlight).status).toBe(401);
     const code = await new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.on('exit', resolve)));
