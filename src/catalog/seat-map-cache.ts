@@ -32,6 +32,8 @@ export class SeatMapCache {
     private readonly catalog: CatalogRepository,
     private readonly ttlSeconds: number,
     metrics: Metrics,
+    /** How long a reader that lost the lock polls for the holder's result before it reads MySQL itself. */
+    private readonly lockWaitMs = 3000,
   ) {
     // No retries: a process that loses the lock waits for the winner's result instead of queueing.
     this.redlock = new Redlock([redis], { retryCount: 0, automaticExtensionThreshold: 200 });
@@ -52,7 +54,7 @@ export class SeatMapCache {
   private async cachedOrRebuilt(scheduleId: number): Promise<SeatRow[]> {
     const cached = await this.read(scheduleId);
     if (cached) return cached;
-    const deadline = Date.now() + 3000;
+    const deadline = Date.now() + this.lockWaitMs;
     while (Date.now() < deadline) {
       try {
         const lock = await this.redlock.acquire([lockKey(scheduleId)], 5000);
