@@ -6,7 +6,7 @@ import { SALES_READ_MODEL, salesReadModelConsumer } from '../../src/events/consu
 import { Metrics } from '../../src/platform/observability/metrics.js';
 import { createTestContext, eventually, type TestContext } from '../support/harness.js';
 import { checkInvariants } from '../support/invariants.js';
-import { canControlBroker, ensureTopics, kafkaBroker, receiveAllLogged, recountSales } from '../support/events.js';
+import { canControlBroker, ensureTopics, kafkaBroker, loggedEventIds, receiveAllLogged, recountSales } from '../support/events.js';
 import { startRelay } from '../support/kafka.js';
 
 const metricValue = async (metrics: Metrics, name: string, labels: Record<string, string> = {}) => {
@@ -79,11 +79,18 @@ describe.skipIf(!brokerControl)(`domain events: Kafka outage and consumer restar
   it('loses no event while Kafka is down and delivers all of them once it is back', async () => {
     await bookings(4);
     await eventually(async () => (await unpublished()) === 0, 30_000);
+    // The stream was flowing before the outage: these events reached Kafka while it was up.
+    const before = await loggedEventIds(ctx.pool);
+    expect(before.length).toBeGreaterThan(0);
 
     kafkaBroker('stop');
     brokerDown = true;
     // Bookings do not need Kafka: the events wait in the outbox.
     await bookings(6);
+    // ... and it goes on during the outage: every event written since the stop is still waiting.
+    const duringOutage = (await loggedEventIds(ctx.pool)).slice(before.length);
+    expect(duringOutage.length).toBeGreaterThan(0);
+    expect(await unpublished()).toBe(duringOutage.length);
     // A relay that starts while Kafka is down must come up (lazy connect) and count its failures.
     await relay!.stop();
     relay = await startRelay(ctx);
@@ -102,6 +109,9 @@ describe.skipIf(!brokerControl)(`domain events: Kafka outage and consumer restar
     // Every logged event is on Kafka (at-least-once: a send that failed mid-way may have landed twice).
     const topics = ['reservation', 'payment', 'wallet', 'user', 'concert', 'ticket'].map((t) => topicFor(ctx.config.KAFKA_TOPIC_PREFIX, t));
     const received = await receiveAllLogged(ctx, topics, `${ctx.id}-outage-check`, 60_000);
+    const receivedIds = new Set(received.map((r) => r.event.id));
+    expect(before.filter((id) => !receivedIds.has(id))).toEqual([]);
+    expect(duringOutage.filter((id) => !receivedIds.has(id))).toEqual([]);
     // Order per aggregate survives the outage: first sightings of each key's events are 1..n.
     const firstSeen = new Map<string, number[]>();
     const seen = new Set<string>();
