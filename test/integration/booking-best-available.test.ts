@@ -217,26 +217,57 @@ describe('best available', () => {
     expect(await checkSeatInventory(ctx.pool, ctx.redis, scheduleId, { strict: true })).toEqual([]);
   });
 
+  async function buildCount(reason: string) {
+    const text = await ctx.metrics.registry.getSingleMetricAsString('seat_inventory_builds_total');
+    return [...text.matchAll(new RegExp(`^seat_inventory_builds_total\\{[^}]*reason="${reason}"[^}]*\\} (\\d+)`, 'gm'))].reduce((n, m) => n + Number(m[1]), 0);
+  }
+
   async function driftCount() {
     const text = await ctx.metrics.registry.getSingleMetricAsString('seat_inventory_drift_total');
     return [...text.matchAll(/^seat_inventory_drift_total\{[^}]*\} (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0);
   }
 
-  it('the inventory dropped during a rush of holds: nothing is held twice, whether or not the rebuild drifted', async () => {
+  it('the inventory dropped during a rush of holds drifts from MySQL, is repaired, and nothing is held twice', async () => {
     const scheduleId = await schedule([section('A', 10, 20)]);
     const buyers = await Promise.all(Array.from({ length: 150 }, () => ctx.createUser()));
     const before = await driftCount();
     const ask = (u: { token: string }, quantity: number) =>
       best(u.token, { scheduleId, quantity, together: false }).then((res) => Object.assign(res, { quantity }));
     // Wave one claims seats and starts its holds; the inventory is dropped while they run (what a
-    // Redis restart does); wave two rebuilds it from MySQL, which may not show wave one's holds yet.
+    // Redis restart does); wave two rebuilds it from MySQL, which does not show wave one's holds in
+    // flight. To be sure some are in flight, a connection row-locks seats wave one has claimed and
+    // MySQL still shows free: their holds wait at their UPDATE until the rebuilt inventory has
+    // handed those seats to someone else, so MySQL must refuse one of the two (a drift).
     expect((await ctx.request('GET', `/api/v1/schedules/${scheduleId}/availability`)).body.free).toBe(200);
     const waveOne = buyers.map((u, i) => ask(u, 1 + (i % 2)));
-    await eventually(async () => Object.keys(await seatClaims(ctx.redis, scheduleId)).length >= 60, 60_000, 5);
-    await dropInventory(ctx.redis, scheduleId);
-    const waveTwo = buyers.map((u, i) => ask(u, 2 - (i % 2)));
+    const blocker = await ctx.pool.getConnection();
+    let waveTwo: Array<ReturnType<typeof ask>> = [];
+    try {
+      await blocker.query('BEGIN');
+      const inFlight = await eventually(async () => {
+        const claimed = Object.keys(await seatClaims(ctx.redis, scheduleId)).map(Number);
+        if (claimed.length === 0) return undefined;
+        const [rows] = await blocker.query(`SELECT id FROM seats WHERE id IN (?) AND status = 'AVAILABLE' FOR UPDATE SKIP LOCKED`, [claimed]);
+        const ids = (rows as Array<{ id: number }>).map((r) => r.id);
+        return ids.length > 0 ? ids : undefined;
+      }, 60_000, 5);
+      await eventually(async () => Object.keys(await seatClaims(ctx.redis, scheduleId)).length >= 60, 60_000, 5);
+      const builtBefore = await buildCount('missing');
+      await dropInventory(ctx.redis, scheduleId);
+      waveTwo = buyers.map((u, i) => ask(u, 2 - (i % 2)));
+      // The rebuilt inventory does not know wave one's waiting holds: it gives their seats out again.
+      await eventually(async () => {
+        const claims = await seatClaims(ctx.redis, scheduleId);
+        return (await buildCount('missing')) > builtBefore && inFlight.every((id) => claims[id] !== undefined);
+      }, 120_000, 10);
+    } finally {
+      await blocker.query('ROLLBACK');
+      blocker.release();
+    }
     const results = await Promise.all([...waveOne, ...waveTwo]);
-    console.log(`drift under load: ${(await driftCount()) - before} drifts seen and repaired`);
+    const drifts = (await driftCount()) - before;
+    console.log(`drift under load: ${drifts} drifts seen and repaired`);
+    expect(drifts).toBeGreaterThan(0);
     expect(results.filter((r) => r.status !== 201 && r.status !== 409).map((r) => `${r.status} ${JSON.stringify(r.body)}`)).toEqual([]);
     const refused = results.filter((r) => r.status === 409);
     expect(refused.filter((r) => r.body.code !== 'SOLD_OUT' || r.body.available >= r.quantity)).toEqual([]);
