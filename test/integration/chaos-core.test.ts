@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { HoldResult } from '../../src/booking/contracts.js';
+import { reservationIdFor } from '../../src/booking/ids.js';
+import { ReservationRepository } from '../../src/booking/repository.js';
 import { createTestContext, eventually, type TestContext } from '../support/harness.js';
 import { canKillServices, ensureStackRunning, killService, restartService, type StackService } from '../support/chaos.js';
 import { checkInvariants } from '../support/invariants.js';
@@ -169,6 +172,40 @@ describe.skipIf(!canKillServices())('chaos: dependencies die under a booking loa
     expect(probes).toMatchObject({ concerts: 200, seatMap: 200, wallet: 200, reservations: 200 });
     // Caches and queue state are gone; the inventory came back from MySQL and the seats stay single-sold.
     expect(await ctx.redis.ping()).toBe('PONG');
+  });
+
+  it('without the Redis inventory, MySQL\'s optimistic lock alone refuses the second of two racing holds', async () => {
+    // The Redis claims are bypassed (the repository is called directly), so only MySQL stands
+    // between two buyers of one seat. A third connection holds the seat's row lock until both holds
+    // have read the seat (AVAILABLE, same version) and sent their guarded UPDATE: then neither can
+    // have refused on its read, and whichever updates second must be refused by the version check.
+    const { concertId, scheduleId, seatIds } = await ctx.createSchedule({ rows: 1, seatsPerRow: 2 });
+    const seat = seatIds[0]!;
+    const repository = new ReservationRepository(ctx.db);
+    const blocker = await ctx.pool.getConnection();
+    const holds: Array<Promise<HoldResult>> = [];
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('SELECT id FROM seats WHERE id = ? FOR UPDATE', [seat]);
+      for (const buyer of buyers.slice(0, 2)) {
+        holds.push(repository.hold({ reservationId: reservationIdFor(buyer.id, undefined), userId: buyer.id, scheduleId, concertId, seatIds: [seat], holdTtlMs: 600_000 }));
+      }
+      await eventually(async () => {
+        const [rows] = await ctx.pool.query(`SELECT COUNT(*) n FROM information_schema.INNODB_TRX WHERE trx_state = 'LOCK WAIT' AND trx_query LIKE 'update \`seats\`%'`);
+        return Number((rows as Array<{ n: number }>)[0]!.n) === 2;
+      }, 60_000, 25);
+    } finally {
+      await blocker.query('ROLLBACK');
+      blocker.release();
+    }
+    const results = await Promise.all(holds);
+    const won = results.filter((r) => r.ok);
+    expect(won).toHaveLength(1);
+    expect(results.filter((r) => !r.ok)).toEqual([{ ok: false, code: 'SEAT_UNAVAILABLE', unavailableSeatIds: [seat] }]);
+    const [owner] = await ctx.pool.query('SELECT status, reservation_id FROM seats WHERE id = ?', [seat]);
+    expect(owner).toEqual([{ status: 'HELD', reservation_id: won[0]!.ok && won[0]!.reservationId }]);
+    await repository.release({ reservationId: won[0]!.ok ? won[0]!.reservationId : '', status: 'CANCELLED', reason: 'test done' });
+    expect(await checkInvariants(ctx.pool)).toEqual([]);
   });
 
   it('Redis restarted empty: a holder keeps the right to pay; everyone else joins the waiting room again', async () => {
