@@ -191,7 +191,11 @@ describe.skipIf(!canKillServices())('chaos: dependencies die under a booking loa
         holds.push(repository.hold({ reservationId: reservationIdFor(buyer.id, undefined), userId: buyer.id, scheduleId, concertId, seatIds: [seat], holdTtlMs: 600_000 }));
       }
       await eventually(async () => {
-        const [rows] = await ctx.pool.query(`SELECT COUNT(*) n FROM information_schema.INNODB_TRX WHERE trx_state = 'LOCK WAIT' AND trx_query LIKE 'update \`seats\`%'`);
+        const [rows] = await ctx.pool.query(
+          `SELECT COUNT(*) n FROM information_schema.INNODB_TRX t JOIN information_schema.INNODB_LOCKS l ON l.lock_id = t.trx_requested_lock_id
+           WHERE t.trx_state = 'LOCK WAIT' AND t.trx_query LIKE 'update \`seats\`%' AND l.lock_table LIKE '%\`seats\`' AND l.lock_data = ?`,
+          [String(seat)],
+        );
         return Number((rows as Array<{ n: number }>)[0]!.n) === 2;
       }, 60_000, 25);
     } finally {
