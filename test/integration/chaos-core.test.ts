@@ -177,8 +177,8 @@ describe.skipIf(!canKillServices())('chaos: dependencies die under a booking loa
   it('without the Redis inventory, MySQL\'s optimistic lock alone refuses the second of two racing holds and a hold whose read went stale', async () => {
     // The Redis claims are bypassed (the repository is called directly), so only MySQL stands
     // between two buyers of one seat. A third connection holds the seat's row lock until both holds
-    // have read the seat (AVAILABLE, same version) and sent their guarded UPDATE: then neither can
-    // have refused on its read, and whichever updates second must be refused by the version check.
+    // have read the seat (AVAILABLE, same version) and are inside their guarded UPDATE: then neither
+    // can have refused on its read, and whichever updates second must be refused by the version check.
     const { concertId, scheduleId, seatIds } = await ctx.createSchedule({ rows: 1, seatsPerRow: 2 });
     const seat = seatIds[0]!;
     const repository = new ReservationRepository(ctx.db);
@@ -187,10 +187,11 @@ describe.skipIf(!canKillServices())('chaos: dependencies die under a booking loa
     try {
       await blocker.query('BEGIN');
       await blocker.query('SELECT id FROM seats WHERE id = ? FOR UPDATE', [seat]);
-      for (const buyer of buyers.slice(0, 2)) {
-        holds.push(repository.hold({ reservationId: reservationIdFor(buyer.id, undefined), userId: buyer.id, scheduleId, concertId, seatIds: [seat], holdTtlMs: 600_000 }));
+      const racing = buyers.slice(0, 2).map((buyer) => ({ buyer, reservationId: reservationIdFor(buyer.id, undefined) }));
+      for (const { buyer, reservationId } of racing) {
+        holds.push(repository.hold({ reservationId, userId: buyer.id, scheduleId, concertId, seatIds: [seat], holdTtlMs: 600_000 }));
       }
-      await holdsWaiting(2);
+      await insideGuardedUpdate(racing.map((r) => r.reservationId));
     } finally {
       await blocker.query('ROLLBACK');
       blocker.release();
@@ -211,8 +212,9 @@ describe.skipIf(!canKillServices())('chaos: dependencies die under a booking loa
     try {
       await late.query('BEGIN');
       await late.query('UPDATE seats SET version = version + 2 WHERE id = ?', [other]);
-      hold = repository.hold({ reservationId: reservationIdFor(buyers[2]!.id, undefined), userId: buyers[2]!.id, scheduleId, concertId, seatIds: [other], holdTtlMs: 600_000 });
-      await holdsWaiting(1);
+      const reservationId = reservationIdFor(buyers[2]!.id, undefined);
+      hold = repository.hold({ reservationId, userId: buyers[2]!.id, scheduleId, concertId, seatIds: [other], holdTtlMs: 600_000 });
+      await insideGuardedUpdate([reservationId]);
       await late.query('COMMIT');
     } finally {
       await late.query('ROLLBACK'); // nothing left to undo once committed
@@ -225,14 +227,19 @@ describe.skipIf(!canKillServices())('chaos: dependencies die under a booking loa
   });
 
   /**
-   * Waits until `n` transactions wait for a lock at their guarded UPDATE of seats (nothing else
-   * updates seats here: the load has stopped). Not narrowed to the seat's row: the optimizer may
-   * reach it through a secondary index, whose lock names another record.
+   * Waits until each reservation's hold is inside its guarded UPDATE of seats: the server is running
+   * the statement (the process list shows it, with the reservation id it writes). The seat's row is
+   * locked by the test's other connection, so the statement cannot finish before that connection
+   * lets go, and the hold's read of the seat came before it. Not INNODB_TRX's 'LOCK WAIT': InnoDB
+   * refreshes its INFORMATION_SCHEMA lock tables only when they were not read for 0.1 s, so a poll
+   * every 25 ms kept reading the first snapshot, and the test passed only when the machine was slow
+   * enough to leave a gap (5 of 7 runs).
    */
-  async function holdsWaiting(n: number) {
+  async function insideGuardedUpdate(reservationIds: string[]) {
     await eventually(async () => {
-      const [rows] = await ctx.pool.query(`SELECT COUNT(*) n FROM information_schema.INNODB_TRX WHERE trx_state = 'LOCK WAIT' AND trx_query LIKE 'update \`seats\`%'`);
-      return Number((rows as Array<{ n: number }>)[0]!.n) === n;
+      const [rows] = await ctx.pool.query(`SELECT info FROM information_schema.PROCESSLIST WHERE db = DATABASE() AND info LIKE 'update \`seats\` set%'`);
+      const running = (rows as Array<{ info: string }>).map((r) => r.info);
+      return reservationIds.every((id) => running.some((statement) => statement.includes(`'${id}'`)));
     }, 60_000, 25);
   }
 
