@@ -707,7 +707,7 @@ export interface Operations {
     query?: {
       /** Ledger rows per page, 1..100 */
       limit?: number;
-      /** The `nextCursor` of the previous page (opaque) */
+      /** The `nextCursor` of the previous page: the id of its last (oldest) row */
       cursor?: string;
     };
     response: Schemas["Wallet"];
