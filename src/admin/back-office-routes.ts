@@ -15,7 +15,7 @@ import { bearerSecurity, canonicalPositiveInt, IdParam, json, jsonBody, PageQuer
 import { DomainError } from '../shared/errors.js';
 
 const Page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), page: z.number().int(), pageSize: z.number().int(), total: z.number().int() });
-const idFilter = (description: string) => canonicalPositiveInt().optional().openapi({ type: 'integer', minimum: 1, description });
+const idFilter = (description: string) => canonicalPositiveInt().optional().openapi({ type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description });
 
 const Refund = z
   .object({ id: z.number().int(), paymentId: z.number().int(), reservationId: z.string(), userId: z.number().int(), amount: z.number().int(), reason: z.string(), createdAt: z.string() })
@@ -118,7 +118,7 @@ export function backOfficeRoutes(deps: BackOfficeDeps) {
       path: '/admin/users/{userId}/wallet-adjustments',
       tags: ['admin'],
       summary: "Adjust a user's wallet with a reason (Idempotency-Key required): a ledger row and a WalletAdjusted event",
-      description: 'A debit that would make the balance negative is 409 CONFLICT; a credit past WALLET_MAX_BALANCE is 422 BALANCE_LIMIT_EXCEEDED; an unknown user is 404. The same key applies the adjustment once.',
+      description: 'A debit that would make the balance negative is 409 CONFLICT; a credit past WALLET_MAX_BALANCE is 409 BALANCE_LIMIT_EXCEEDED; an unknown user is 404. The same key applies the adjustment once.',
       security: bearerSecurity,
       middleware: [deps.idempotency.route('admin.wallet-adjust')],
       request: { params: IdParam('userId'), ...jsonBody(WalletAdjustment), headers: RequiredIdempotencyKeyHeader },

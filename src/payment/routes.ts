@@ -93,7 +93,7 @@ export function walletRoutes(deps: { wallets: WalletRepository; idempotency: Ide
       security: bearerSecurity,
       middleware: [deps.idempotency.route('charge')],
       request: { ...jsonBody(ChargeBody), headers: RequiredIdempotencyKeyHeader },
-      responses: { 201: json(z.object({ balance: z.number().int(), charged: z.number().int() }), 'Charged'), ...problems(400, 401, 422) },
+      responses: { 201: json(z.object({ balance: z.number().int(), charged: z.number().int() }), 'Charged'), ...problems(400, 401, 409) },
     }),
     async (c) => {
       const key = c.req.header('idempotency-key');
