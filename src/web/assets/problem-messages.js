@@ -112,9 +112,9 @@ export const problemMessages = {
 export const validationMessages = {
   ko: {
     STARTS_IN_PAST: () => '공연 시작은 지금 이후여야 합니다.',
-    SALE_CLOSES_IN_PAST: () => '판매 마감은 지금 이후여야 합니다.',
-    SALE_OPENS_AFTER_CLOSE: () => '판매 시작은 판매 마감보다 앞서야 합니다.',
-    SALE_CLOSES_AFTER_START: () => '판매 마감은 공연 시작보다 늦을 수 없습니다.',
+    SALE_CLOSES_IN_PAST: () => '판매 종료는 지금 이후여야 합니다.',
+    SALE_OPENS_AFTER_CLOSE: () => '판매 시작은 판매 종료보다 앞서야 합니다.',
+    SALE_CLOSES_AFTER_START: () => '판매 종료는 공연 시작보다 늦을 수 없습니다.',
     SECTION_NAMES_NOT_UNIQUE: () => '구역 이름이 서로 달라야 합니다.',
     TOO_MANY_SEATS_PER_SCHEDULE: (e) => `한 회차의 좌석은 최대 ${e.maximum?.toLocaleString('ko')}석입니다.`,
     TOO_MANY_SEATS_PER_REQUEST: (e) => `한 번에 만들 수 있는 좌석은 (회차 수 × 좌석 수) 최대 ${e.maximum?.toLocaleString('ko')}석입니다. 회차는 나중에 추가하세요.`,
