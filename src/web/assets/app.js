@@ -42,7 +42,7 @@ const T = {
     st: { HELD: '선점', CONFIRMED: '결제 완료', EXPIRED: '만료', CANCELLED: '취소', FAILED: '실패', REFUNDED: '환불', ON_SALE: '판매 중', SCHEDULED: '판매 예정', CLOSED: '판매 종료', CANCELED: '취소', PAUSED: '판매 일시 중지', CANCELLING: '공연 취소', CANCELLED_SHOW: '공연 취소' },
     shows: (n) => `${n}회 공연`, priceFrom: (min, max) => (min === max ? min : `${min} ~ ${max}`),
     soldOutCard: '매진', joinWaitlist: '대기 명단 등록', mineHeld: '내가 선점한 좌석', myHold: (seats) => `선점 중인 좌석: ${seats}`, toCheckout: '결제 계속하기',
-    skipToHold: '선점 버튼으로 건너뛰기', stage: '무대', confirmed: '결제 완료', seeTickets: '티켓은 내 예매에서 언제든 볼 수 있습니다.', chooseAgain: '좌석 다시 선택',
+    skipToHold: '선점 버튼으로 건너뛰기', zoomIn: '좌석 배치도 확대', zoomOut: '좌석 배치도 축소', zoom: (p) => `${p}%`, stage: '무대', confirmed: '결제 완료', seeTickets: '티켓은 내 예매에서 언제든 볼 수 있습니다.', chooseAgain: '좌석 다시 선택',
     release: '선점 취소', released: '선점을 취소했습니다.', holdOver: (st) => `이 예매는 ${st} 상태입니다.`, lateRefunded: '선점이 끝난 뒤 도착한 카드 결제는 카드로 환불되었습니다.', refundAsk: '이 예매를 취소하고 환불할까요? 되돌릴 수 없습니다.', yes: '예, 환불합니다', no: '아니요',
     minutes: (m) => (m <= 1 ? '1분 이내' : `약 ${m}분`), ahead: (n) => `(앞에 ${n.toLocaleString()}명)`, loginAgain: '다시 로그인하기', payWith: '결제 수단', performance: '공연',
     err: problemMessages.ko, invalid: validationMessages.ko,
@@ -73,7 +73,7 @@ const T = {
     st: { HELD: 'Held', CONFIRMED: 'Confirmed', EXPIRED: 'Expired', CANCELLED: 'Cancelled', FAILED: 'Failed', REFUNDED: 'Refunded', ON_SALE: 'On sale', SCHEDULED: 'Scheduled', CLOSED: 'Closed', CANCELED: 'Cancelled', PAUSED: 'Sale paused', CANCELLING: 'Performance cancelled', CANCELLED_SHOW: 'Performance cancelled' },
     shows: (n) => `${n} performance${n === 1 ? '' : 's'}`, priceFrom: (min, max) => (min === max ? min : `${min} – ${max}`),
     soldOutCard: 'Sold out', joinWaitlist: 'Join the waiting list', mineHeld: 'held by you', myHold: (seats) => `You hold: ${seats}`, toCheckout: 'Continue to checkout',
-    skipToHold: 'Skip to checkout', stage: 'Stage', confirmed: 'Payment complete', seeTickets: 'Your tickets are always on My reservations.', chooseAgain: 'Choose seats again',
+    skipToHold: 'Skip to checkout', zoomIn: 'Zoom in on the seat map', zoomOut: 'Zoom out of the seat map', zoom: (p) => `${p}%`, stage: 'Stage', confirmed: 'Payment complete', seeTickets: 'Your tickets are always on My reservations.', chooseAgain: 'Choose seats again',
     release: 'Release the hold', released: 'Hold released.', holdOver: (st) => `This reservation is ${st}.`, lateRefunded: 'A card payment that arrived after the hold ended was refunded to the card.', refundAsk: 'Cancel this purchase and refund it? This cannot be undone.', yes: 'Yes, refund', no: 'No',
     minutes: (m) => (m <= 1 ? 'under a minute' : `about ${m} min`), ahead: (n) => `(${n.toLocaleString()} ahead of you)`, loginAgain: 'Log in again', payWith: 'Payment method', performance: 'Performance',
     err: problemMessages.en, invalid: validationMessages.en,
@@ -397,6 +397,7 @@ async function seatsPage() {
   const overview = bySection.size > 1 ? h('nav', { class: 'sections', 'aria-label': T.section },
     [...bySection.keys()].map((name) => h('a', { href: `#section-${name}` }, lang === 'en' ? `${T.section} ${name}` : `${name}구역`))) : null;
   const mapEl = h('div', { class: 'seat-map', id: 'seat-map' }, h('div', { class: 'stage', 'aria-hidden': 'true' }, T.stage), sectionEls);
+  const zoomControls = seatMapZoom(mapEl);
   // One tab stop for the whole map (the last seat focused, else the first free one); the arrows
   // move over taken seats to the next free one, so Tab leaves the map for the hold button at once.
   const focusable = (b) => b && !b.disabled;
@@ -445,7 +446,7 @@ async function seatsPage() {
     bestAvailableForm({ scheduleId, tiers: tiers.map(([tier]) => tier), maxSeats, queueToken, onHeld: toCheckout }),
     waitlist,
     legend,
-    overview,
+    h('div', { class: 'map-tools' }, overview, zoomControls),
     mapEl,
     h('div', { class: 'bar' }, summary, holdButton),
   );
@@ -494,6 +495,67 @@ async function seatsPage() {
       updateSummary();
     }
   }
+}
+
+/**
+ * Zoom and pan for the seat map: the map scrolls inside its own box (one finger drags it, natively),
+ * two fingers pinch its scale (and Ctrl + wheel, a trackpad's pinch), keeping the point between the
+ * fingers in place; + and - buttons do the same for a mouse, a keyboard or a single finger. The scale
+ * grows seats from their 32 px floor and never shrinks them below it (the section links give the
+ * overview instead), and the page itself never zooms or scrolls sideways.
+ * @param {HTMLElement} map @returns {HTMLElement} the zoom buttons
+ */
+function seatMapZoom(map) {
+  const MIN = 1;
+  const MAX = 3;
+  let zoom = MIN;
+  const label = h('span', { class: 'zoom-level', 'aria-live': 'polite' }, T.zoom(100));
+  const setZoom = (wanted, at) => {
+    const next = Math.round(Math.min(MAX, Math.max(MIN, wanted)) * 100) / 100;
+    if (next === zoom) return;
+    const box = map.getBoundingClientRect();
+    const fx = (at?.x ?? box.left + box.width / 2) - box.left;
+    const fy = (at?.y ?? box.top + box.height / 2) - box.top;
+    const [x, y] = [map.scrollLeft + fx, map.scrollTop + fy];
+    const ratio = next / zoom;
+    zoom = next;
+    map.style.setProperty('--zoom', String(zoom));
+    map.dataset.zoom = String(zoom);
+    map.scrollLeft = x * ratio - fx;
+    map.scrollTop = y * ratio - fy;
+    out.disabled = zoom <= MIN;
+    inn.disabled = zoom >= MAX;
+    label.textContent = T.zoom(Math.round(zoom * 100));
+  };
+  const out = h('button', { type: 'button', class: 'secondary zoom', 'aria-label': T.zoomOut, disabled: true, onclick: () => setZoom(zoom / 1.25) }, '−');
+  const inn = h('button', { type: 'button', class: 'secondary zoom', 'aria-label': T.zoomIn, onclick: () => setZoom(zoom * 1.25) }, '+');
+
+  // Two fingers: the distance between them sets the scale (one layout per frame); one finger scrolls the box.
+  let pinch = null;
+  let frame = 0;
+  const spread = (t) => Math.hypot(t[0].clientX - t[1].clientX, t[0].clientY - t[1].clientY);
+  map.addEventListener('touchstart', (e) => {
+    if (e.touches.length !== 2) return;
+    e.preventDefault();
+    pinch = { from: spread(e.touches), zoom };
+  }, { passive: false });
+  map.addEventListener('touchmove', (e) => {
+    if (!pinch || e.touches.length !== 2) return;
+    e.preventDefault();
+    const [a, b] = [e.touches[0], e.touches[1]];
+    const wanted = (pinch.zoom * spread(e.touches)) / pinch.from;
+    const at = { x: (a.clientX + b.clientX) / 2, y: (a.clientY + b.clientY) / 2 };
+    cancelAnimationFrame(frame);
+    frame = requestAnimationFrame(() => setZoom(wanted, at));
+  }, { passive: false });
+  map.addEventListener('touchend', (e) => { if (e.touches.length < 2) pinch = null; });
+  map.addEventListener('touchcancel', () => { pinch = null; });
+  map.addEventListener('wheel', (e) => {
+    if (!e.ctrlKey) return;
+    e.preventDefault();
+    setZoom(zoom * Math.exp(-e.deltaY / 200), { x: e.clientX, y: e.clientY });
+  }, { passive: false });
+  return h('div', { class: 'zoom-controls' }, out, label, inn);
 }
 
 /** A card payment that landed after the hold closed was refunded (docs/payments.md, late payments). */
