@@ -2,7 +2,7 @@
  * Why a field was refused, beyond the schema's own checks: the `reason` of an entry in a 400
  * VALIDATION_FAILED's `errors` (the schema's checks give zod's issue code there instead: too_small,
  * too_big, invalid_type, ...). Stable, so clients say it in their own words (the web app in Korean
- * and English, src/web/assets/problem-messages.js); `detail` and `message` stay English for developers.
+ * and English, src/web/assets/problem-messages.ko.js and .en.js); `detail` and `message` stay English for developers.
  */
 export const validationReasons = [
   'STARTS_IN_PAST',

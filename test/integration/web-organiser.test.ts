@@ -130,12 +130,12 @@ describe.skipIf(!existsSync(CHROMIUM))('web app: organiser creates a concert in 
     const buyer = await ctx.createUser();
     const page = await web.loggedIn(buyer.email);
     // The organiser's script stays off buyers' pages (its own module, loaded by organiser pages only);
-    // a buyer loads app.js and the problem sentences it imports.
+    // a buyer loads app.js and the problem sentences it imports, in the page's language only.
     const scripts: string[] = [];
     page.on('request', (r) => { if (r.resourceType() === 'script') scripts.push(new URL(r.url()).pathname); });
     await page.reload();
     await ready(page);
-    expect(scripts.sort()).toEqual(['/web/app.js', '/web/problem-messages.js']);
+    expect(scripts.sort()).toEqual(['/web/app.js', '/web/problem-messages.ko.js']);
     expect(await page.isVisible('a[href="/admin/concerts/new"]')).toBe(false);
     await page.goto(`${web.base}/admin/concerts/new`);
     await ready(page);

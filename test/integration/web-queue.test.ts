@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import ExcelJS from 'exceljs';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM, ready, seriousViolations, startBrowserStack } from '../support/browser.js';
@@ -109,6 +110,22 @@ describe.skipIf(!existsSync(CHROMIUM))('web app: waiting room and expiry in Chro
       expect(await page.getAttribute('#chart-sales', 'data-seats')).toBe('2');
       for (const id of ['chart-sales', 'chart-buying', 'chart-queue', 'chart-latency']) expect(await page.locator(`#${id} canvas`).count(), id).toBeGreaterThan(0);
       await page.locator('#chart-buying-summary', { hasText: '분당 구매 1' }).waitFor({ timeout: 30_000 });
+      // The attendee list as the organiser downloads it from the dashboard (the session cookie, no
+      // token in the page), read back as XLSX: exactly the two tickets sold in this test.
+      page.on('response', (r) => { if (r.url().includes('/exports/')) console.log('DEBUG response', r.status(), r.headers()['content-type']); });
+      page.on('requestfailed', (r) => console.log('DEBUG failed', r.url(), r.failure()?.errorText));
+      console.log('DEBUG links', await page.locator('#exports a').count());
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click(`#exports a[href="/api/v1/admin/schedules/${scheduleId}/exports/attendees?format=xlsx"]`)]);
+      expect(download.suggestedFilename()).toBe(`schedule-${scheduleId}-attendees.xlsx`);
+      const workbook = new ExcelJS.Workbook();
+      await workbook.xlsx.readFile((await download.path())!);
+      const sheet = workbook.worksheets[0]!;
+      const header = (sheet.getRow(1).values as unknown[]).slice(1);
+      const lines = Array.from({ length: sheet.rowCount - 1 }, (_, i) => Object.fromEntries(header.map((name, c) => [String(name), sheet.getRow(i + 2).getCell(c + 1).value])));
+      expect(lines.map((l) => [l.reservation, l.seat, l['holder id'], l.state])).toEqual([
+        [hold.body.id, 1, buyer.id, 'VALID'],
+        [hold.body.id, 2, buyer.id, 'VALID'],
+      ]);
       // Queue controls: pin the sale to manual at 7 admissions a second.
       await page.selectOption('#mode', 'manual');
       await page.fill('#admitRatePerSec', '7');

@@ -8,10 +8,13 @@ import { schemaIssueCodes, validationReasons } from '../../src/shared/validation
  * (issue 22: no raw validator text on the pages). The messages module has no DOM, so it loads here.
  */
 type Messages = {
-  problemMessages: Record<'ko' | 'en', Record<string, string>>;
-  validationMessages: Record<'ko' | 'en', Record<string, (e: { reason?: string; minimum?: number; maximum?: number; origin?: string }) => string>>;
+  problemMessages: Record<string, string>;
+  validationMessages: Record<string, (e: { reason?: string; minimum?: number; maximum?: number; origin?: string }) => string>;
 };
-const { problemMessages, validationMessages } = (await import('../../src/web/assets/problem-messages.js' as string)) as Messages;
+const load = async (lang: 'ko' | 'en') => (await import(`../../src/web/assets/problem-messages.${lang}.js` as string)) as Messages;
+const [ko, en] = [await load('ko'), await load('en')];
+const problemMessages = { ko: ko.problemMessages, en: en.problemMessages };
+const validationMessages = { ko: ko.validationMessages, en: en.validationMessages };
 
 const hangul = /[\uac00-\ud7a3]/;
 

@@ -11,9 +11,9 @@ const signedIn = Boolean(body.dataset.user);
 let csrf = document.querySelector('meta[name="csrf-token"]')?.getAttribute('content') ?? '';
 const lang = document.documentElement.lang === 'en' ? 'en' : 'ko';
 const main = /** @type {HTMLElement} */ (document.getElementById('main'));
-// The sentences for the API's problem codes, a module of their own (a unit test checks them) at
-// this script's version, preloaded by the page.
-const { problemMessages, validationMessages } = /** @type {typeof import('./problem-messages.js')} */ (await import(`./problem-messages.js${new URL(import.meta.url).search}`));
+// The sentences for the API's problem codes in the page's language, a module of their own (a unit
+// test checks both languages) at this script's version, preloaded by the page.
+const { problemMessages, validationMessages } = /** @type {typeof import('./problem-messages.en.js')} */ (await import(`./problem-messages.${lang}.js${new URL(import.meta.url).search}`));
 
 const T = {
   ko: {
@@ -45,7 +45,7 @@ const T = {
     skipToHold: '선점 버튼으로 건너뛰기', zoomIn: '좌석 배치도 확대', zoomOut: '좌석 배치도 축소', zoom: (p) => `${p}%`, stage: '무대', confirmed: '결제 완료', seeTickets: '티켓은 내 예매에서 언제든 볼 수 있습니다.', chooseAgain: '좌석 다시 선택',
     release: '선점 취소', released: '선점을 취소했습니다.', holdOver: (st) => `이 예매는 ${st} 상태입니다.`, lateRefunded: '선점이 끝난 뒤 도착한 카드 결제는 카드로 환불되었습니다.', refundAsk: '이 예매를 취소하고 환불할까요? 되돌릴 수 없습니다.', yes: '예, 환불합니다', no: '아니요',
     minutes: (m) => (m <= 1 ? '1분 이내' : `약 ${m}분`), ahead: (n) => `(앞에 ${n.toLocaleString()}명)`, loginAgain: '다시 로그인하기', payWith: '결제 수단', performance: '공연',
-    err: problemMessages.ko, invalid: validationMessages.ko,
+    err: problemMessages, invalid: validationMessages,
   },
   en: {
     title: 'Concert tickets', concerts: 'Concerts', myReservations: 'My reservations', login: 'Log in', logout: 'Log out', signup: 'Sign up', switchLang: '한국어',
@@ -76,7 +76,7 @@ const T = {
     skipToHold: 'Skip to checkout', zoomIn: 'Zoom in on the seat map', zoomOut: 'Zoom out of the seat map', zoom: (p) => `${p}%`, stage: 'Stage', confirmed: 'Payment complete', seeTickets: 'Your tickets are always on My reservations.', chooseAgain: 'Choose seats again',
     release: 'Release the hold', released: 'Hold released.', holdOver: (st) => `This reservation is ${st}.`, lateRefunded: 'A card payment that arrived after the hold ended was refunded to the card.', refundAsk: 'Cancel this purchase and refund it? This cannot be undone.', yes: 'Yes, refund', no: 'No',
     minutes: (m) => (m <= 1 ? 'under a minute' : `about ${m} min`), ahead: (n) => `(${n.toLocaleString()} ahead of you)`, loginAgain: 'Log in again', payWith: 'Payment method', performance: 'Performance',
-    err: problemMessages.en, invalid: validationMessages.en,
+    err: problemMessages, invalid: validationMessages,
   },
 }[lang];
 
