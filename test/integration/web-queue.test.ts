@@ -101,7 +101,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web app: waiting room and expiry in Chro
       const buyer = await ctx.createUser({ balance: 100_000 });
       const pass = (await ctx.request('POST', '/api/v1/queue/tokens', { token: buyer.token, body: { scheduleId } })).body.token as string;
       const hold = await ctx.request('POST', '/api/v1/reservations', { token: buyer.token, headers: { 'x-queue-token': pass }, body: { scheduleId, seatIds: seatIds.slice(0, 2) } });
-      expect(hold.status).toBe(201);
+      expect(hold.status, JSON.stringify(hold.body)).toBe(201);
       expect((await ctx.request('POST', `/api/v1/reservations/${hold.body.id}/payment`, { token: buyer.token, headers: { 'x-queue-token': pass } })).status).toBe(200);
       await page.locator('[data-figure="sold"]', { hasText: /^2$/ }).waitFor({ timeout: 60_000 });
       expect(await page.textContent('[data-figure="revenue"]')).toContain('50,000');
@@ -112,9 +112,8 @@ describe.skipIf(!existsSync(CHROMIUM))('web app: waiting room and expiry in Chro
       await page.locator('#chart-buying-summary', { hasText: '분당 구매 1' }).waitFor({ timeout: 30_000 });
       // The attendee list as the organiser downloads it from the dashboard (the session cookie, no
       // token in the page), read back as XLSX: exactly the two tickets sold in this test.
-      page.on('response', (r) => { if (r.url().includes('/exports/')) console.log('DEBUG response', r.status(), r.headers()['content-type']); });
-      page.on('requestfailed', (r) => console.log('DEBUG failed', r.url(), r.failure()?.errorText));
-      console.log('DEBUG links', await page.locator('#exports a').count());
+      // Four links, each a real anchor (they were drawn as "[object HTMLAnchorElement]" text before).
+      expect(await page.locator('#exports a').count()).toBe(4);
       const [download] = await Promise.all([page.waitForEvent('download'), page.click(`#exports a[href="/api/v1/admin/schedules/${scheduleId}/exports/attendees?format=xlsx"]`)]);
       expect(download.suggestedFilename()).toBe(`schedule-${scheduleId}-attendees.xlsx`);
       const workbook = new ExcelJS.Workbook();

@@ -43,7 +43,7 @@ export function organiserPages(kit) {
       charts.section,
       h('section', { 'aria-labelledby': 'exports-title', id: 'exports' }, h('h2', { id: 'exports-title' }, T.exports),
         h('ul', { class: 'facts' }, [['attendees', T.attendeeList], ['sales-ledger', T.salesLedger]].map(([name, label]) => h('li', {}, `${label}: `,
-          ['csv', 'xlsx'].map((f, i) => [i ? ' · ' : '', h('a', { href: `/api/v1/admin/schedules/${scheduleId}/exports/${name}?format=${f}`, download: '' }, f.toUpperCase())]))))),
+          ['csv', 'xlsx'].flatMap((f, i) => [i ? ' · ' : '', h('a', { href: `/api/v1/admin/schedules/${scheduleId}/exports/${name}?format=${f}`, download: '' }, f.toUpperCase())]))))),
       h('section', { 'aria-labelledby': 'controls-title' }, h('h2', { id: 'controls-title' }, T.queueControls), controls),
       performanceCancellation(scheduleId),
     );
