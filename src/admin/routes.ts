@@ -9,6 +9,7 @@ import type { CatalogRepository } from '../catalog/repository.js';
 import type { IdempotencyStore } from '../platform/http/idempotency.js';
 import { requireRole } from '../identity/middleware.js';
 import { createRouter, type AppEnv } from '../platform/http/app.js';
+import { because } from '../shared/validation-reasons.js';
 import { bearerSecurity, IdempotencyKeyHeader, json, jsonBody, problems } from '../platform/http/openapi.js';
 
 // Seat maps are generated in one transaction and served to anyone unauthenticated: bounded per
@@ -28,7 +29,7 @@ export const NewConcertBody = z
   .strict()
   .refine(
     (b) => b.schedules.length * b.sections.reduce((n, s) => n + s.rows * s.seatsPerRow, 0) <= MAX_SEATS_PER_REQUEST,
-    { message: `at most ${MAX_SEATS_PER_REQUEST} seats per request (schedules x seats per schedule); create more schedules in another request`, path: ['schedules'] },
+    because('TOO_MANY_SEATS_PER_REQUEST', `at most ${MAX_SEATS_PER_REQUEST} seats per request (schedules x seats per schedule); create more schedules in another request`, { path: ['schedules'], maximum: MAX_SEATS_PER_REQUEST }),
   )
   .openapi('NewConcert');
 

@@ -7,7 +7,8 @@ import { DomainError, notFound } from '../shared/errors.js';
 import type { CatalogRepository } from './repository.js';
 import type { ScheduleLifecycle, ScheduleRow } from './lifecycle.js';
 import type { ScheduleCancellations } from './schedule-cancellations.js';
-import { datesProblem, isCancelled, scheduleStatuses } from './schedule-rules.js';
+import { brokenDatesRule, isCancelled, scheduleStatuses } from './schedule-rules.js';
+import { because } from '../shared/validation-reasons.js';
 
 // Bounds shared with concert creation (src/admin/routes.ts).
 export const MAX_SEATS_PER_SCHEDULE = 20_000;
@@ -29,15 +30,16 @@ export const Sections = z
   .array(SectionSpec)
   .min(1)
   .max(50)
-  .refine((ss) => new Set(ss.map((s) => s.name)).size === ss.length, 'section names must be unique')
-  .refine((ss) => ss.reduce((n, s) => n + s.rows * s.seatsPerRow, 0) <= MAX_SEATS_PER_SCHEDULE, `at most ${MAX_SEATS_PER_SCHEDULE} seats per schedule`);
+  .refine((ss) => new Set(ss.map((s) => s.name)).size === ss.length, because('SECTION_NAMES_NOT_UNIQUE', 'section names must be unique'))
+  .refine((ss) => ss.reduce((n, s) => n + s.rows * s.seatsPerRow, 0) <= MAX_SEATS_PER_SCHEDULE, because('TOO_MANY_SEATS_PER_SCHEDULE', `at most ${MAX_SEATS_PER_SCHEDULE} seats per schedule`, { maximum: MAX_SEATS_PER_SCHEDULE }));
 
 /** Refuses past or inconsistent dates (schedule-rules.ts), judged when the request arrives. */
 const validDates = (d: { startsAt: Date; saleOpensAt: Date; saleClosesAt: Date }, ctx: z.RefinementCtx) => {
   // Runs even when a date itself failed to parse (that issue is reported already): judge only real dates.
   if (![d.startsAt, d.saleOpensAt, d.saleClosesAt].every((v) => v instanceof Date && !Number.isNaN(v.getTime()))) return;
-  const problem = datesProblem(d, new Date());
-  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  // The field the rule blames, so a form can mark it; the reason, so a client can say it in its own words.
+  const rule = brokenDatesRule(d, new Date());
+  if (rule) ctx.addIssue({ code: 'custom', message: rule.detail, path: [rule.field], params: { reason: rule.reason } });
 };
 
 // Examples in the order the rules want (opens < closes <= starts), far ahead so they never expire.
@@ -67,7 +69,7 @@ const ConcertChangeBody = z
     venue: z.string().trim().min(1).max(200).optional(),
   })
   .strict()
-  .refine((b) => Object.keys(b).length > 0, 'name at least one field to change')
+  .refine((b) => Object.keys(b).length > 0, because('NOTHING_TO_CHANGE', 'name at least one field to change'))
   .openapi('ConcertChange', { minProperties: 1 });
 
 const ScheduleChangeBody = z
@@ -79,7 +81,7 @@ const ScheduleChangeBody = z
     holdTtlSeconds: HoldTtl.nullable().optional().openapi({ description: 'null: back to HOLD_TTL_SECONDS' }),
   })
   .strict()
-  .refine((b) => Object.keys(b).length > 0, 'name at least one field to change')
+  .refine((b) => Object.keys(b).length > 0, because('NOTHING_TO_CHANGE', 'name at least one field to change'))
   .openapi('ScheduleChange', { minProperties: 1 });
 
 const AdminSchedule = z

@@ -1,4 +1,4 @@
-import { OpenAPIHono } from '@hono/zod-openapi';
+import { OpenAPIHono, type z } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
@@ -29,6 +29,27 @@ export interface AppEnv {
 }
 
 /**
+ * One refused field of a 400: where (`path`), why for developers (`message`), and why for clients
+ * (`reason`: a rule's own, src/shared/validation-reasons.ts, else the schema check's issue code),
+ * with the bound broken and the kind of value where there is one, so a page can say it in its words.
+ */
+function fieldError(issue: z.core.$ZodIssue) {
+  const params = 'params' in issue ? (issue.params as { reason?: string; maximum?: number } | undefined) : undefined;
+  const bound = (name: 'minimum' | 'maximum') => {
+    const v = params?.[name as 'maximum'] ?? (name in issue ? (issue as unknown as Record<string, unknown>)[name] : undefined);
+    return typeof v === 'number' || typeof v === 'bigint' ? { [name]: Number(v) } : {};
+  };
+  return {
+    path: issue.path.join('.'),
+    message: issue.message,
+    reason: params?.reason ?? issue.code,
+    ...bound('minimum'),
+    ...bound('maximum'),
+    ...('origin' in issue && typeof issue.origin === 'string' ? { origin: issue.origin } : {}),
+  };
+}
+
+/**
  * A router with the shared validation hook, so invalid input of any route becomes problem+json 400,
  * and the platform's route conventions (route-conventions.ts) applied to every `openapi()` route.
  */
@@ -36,7 +57,7 @@ export function createRouter() {
   const router = new OpenAPIHono<AppEnv>({
     defaultHook: (result, c) => {
       if (!result.success) {
-        const errors = result.error.issues.slice(0, 20).map((i) => ({ path: i.path.join('.'), message: i.message }));
+        const errors = result.error.issues.slice(0, 20).map(fieldError);
         const detail = errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join('; ');
         return problem(c, 'VALIDATION_FAILED', `Invalid ${result.target}: ${detail}`, { errors });
       }

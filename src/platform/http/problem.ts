@@ -52,6 +52,9 @@ const statusByCode: Record<ErrorCode, ContentfulStatusCode> = {
 
 export const statusOf = (code: ErrorCode) => statusByCode[code];
 
+/** Every code a problem can carry (clients keep a sentence per code: test/unit/web-problem-messages.test.ts). */
+export const errorCodes = Object.keys(statusByCode) as ErrorCode[];
+
 export interface Problem {
   type: string;
   title: string;

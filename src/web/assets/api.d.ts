@@ -7,10 +7,23 @@ export interface Schemas {
     type: string;
     title: string;
     status: number;
-    code: string;
+    code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "TOKEN_EXPIRED" | "INVALID_CREDENTIALS" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "EMAIL_TAKEN" | "ACCOUNT_LOCKED" | "SEAT_UNAVAILABLE" | "TOO_MANY_SEATS" | "TICKET_LIMIT" | "SOLD_OUT" | "NO_SEATS_TOGETHER" | "NOT_DECLINABLE" | "SALE_NOT_OPEN" | "SALE_PAUSED" | "PERFORMANCE_CANCELLED" | "RESERVATION_EXPIRED" | "RESERVATION_NOT_PAYABLE" | "ALREADY_PAID" | "NOT_CANCELLABLE" | "CANCELLATION_CLOSED" | "INSUFFICIENT_BALANCE" | "BALANCE_LIMIT_EXCEEDED" | "ALREADY_USED" | "TICKET_ADMITTED" | "TICKET_REFUNDED" | "TICKET_CANCELLED" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_IN_PROGRESS" | "SEATS_AVAILABLE" | "ALREADY_ON_WAITLIST" | "WAITLIST_CLOSED" | "QUEUE_TOKEN_REQUIRED" | "QUEUE_TOKEN_INVALID" | "QUEUE_NOT_ACTIVE" | "RATE_LIMITED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "SERVICE_UNAVAILABLE" | "INTERNAL";
     detail: string;
     instance?: string;
     requestId?: string;
+    /** VALIDATION_FAILED: each refused field */
+    errors?: Array<{
+      /** The refused field, dotted (schedules.0.saleClosesAt); empty for the whole body */
+      path: string;
+      /** Why, in English for developers */
+      message: string;
+      /** Why, stable for clients: a rule of the API (STARTS_IN_PAST, ...) or the schema check (too_small, too_big, invalid_type, ...) */
+      reason: string;
+      minimum?: number;
+      maximum?: number;
+      /** The kind of value a bound applies to: string (length), number, array (items) */
+      origin?: string;
+    }>;
   };
   SignupRequest: {
     email: string;
