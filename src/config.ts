@@ -167,6 +167,8 @@ const schema = z
     QUEUE_TICK_MS: int(500, 20, 60_000),
     QUEUE_SSE_INTERVAL_MS: int(1000, 100, 60_000),
     QUEUE_SETTINGS_CACHE_MS: int(2000, 0, 60_000),
+    // How often each API process reads its snapshot of every line it serves (polls are answered from it).
+    QUEUE_SNAPSHOT_MS: int(250, 20, 10_000),
     // Joins under way per API process beyond which a join is answered 503 + Retry-After before any
     // work (src/queue/join-shedding.ts). A spike this size is all taken in; on a machine too busy to
     // answer it within REQUEST_DEADLINE_MS the joins finish anyway (their retries find their places),
