@@ -90,7 +90,7 @@ export interface ApiDeps {
 /** Wires every capability's routes onto one Hono app (used by the API process and by tests). */
 export function buildApiApp(deps: ApiDeps) {
   const { config, db, redis, log, metrics } = deps;
-  const app = createHttpApp({ log, metrics, bodyLimitBytes: config.BODY_LIMIT_BYTES, corsOrigins: config.CORS_ORIGINS, requestDeadlineMs: config.REQUEST_DEADLINE_MS, adminRequestDeadlineMs: config.ADMIN_REQUEST_DEADLINE_MS, webConnectOrigins: config.PAYMENT_PROVIDER === 'stripe' ? [new URL(config.STRIPE_API_BASE).origin] : [] });
+  const app = createHttpApp({ log, metrics, bodyLimitBytes: config.BODY_LIMIT_BYTES, corsOrigins: config.CORS_ORIGINS, requestDeadlineMs: config.REQUEST_DEADLINE_MS, adminRequestDeadlineMs: config.ADMIN_REQUEST_DEADLINE_MS, routeDeadlines: [{ method: 'POST', path: '/api/v1/queue/tokens', ms: config.QUEUE_JOIN_DEADLINE_MS }], webConnectOrigins: config.PAYMENT_PROVIDER === 'stripe' ? [new URL(config.STRIPE_API_BASE).origin] : [] });
 
   const tokens = new AccessTokens(config.JWT_SECRET, config.JWT_TTL_SECONDS, config.REFRESH_TTL_SECONDS, config.JWT_SECRET_PREVIOUS);
   const versions = new TokenVersions(db, redis, config.TOKEN_VERSION_CACHE_SECONDS);

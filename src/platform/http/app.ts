@@ -57,6 +57,11 @@ export interface HttpAppOptions {
   requestDeadlineMs?: number;
   /** The same for /api/v1/admin/* (bulk work). */
   adminRequestDeadlineMs?: number;
+  /**
+   * Routes with a deadline of their own (method and exact path): work that is cheap, idempotent and
+   * better answered late than refused, such as a waiting-room join in a spike.
+   */
+  routeDeadlines?: Array<{ method: string; path: string; ms: number }>;
   /** Origins the web pages may also connect to: the card payment provider's (the checkout confirms there). */
   webConnectOrigins?: string[];
 }
@@ -105,8 +110,9 @@ export function createHttpApp(opts: HttpAppOptions) {
   if (opts.requestDeadlineMs || opts.adminRequestDeadlineMs) {
     const buyer = opts.requestDeadlineMs ? deadlineMiddleware(opts.requestDeadlineMs) : undefined;
     const admin = opts.adminRequestDeadlineMs ? deadlineMiddleware(opts.adminRequestDeadlineMs) : undefined;
+    const own = (opts.routeDeadlines ?? []).map((r) => ({ ...r, deadline: deadlineMiddleware(r.ms) }));
     app.use('/api/*', (c, next) => {
-      const deadline = ADMIN_PATH.test(c.req.path) ? admin : buyer;
+      const deadline = own.find((r) => r.method === c.req.method && r.path === c.req.path)?.deadline ?? (ADMIN_PATH.test(c.req.path) ? admin : buyer);
       return deadline ? deadline(c, next) : next();
     });
   }
