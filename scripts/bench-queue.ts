@@ -43,6 +43,7 @@ const { values: args } = parseArgs({
     spike: { type: 'string', default: '20000' },
     // One process may hold 20,000 sockets here (ulimit -n), the API's own connections included.
     waiters: { type: 'string', default: '19000' },
+    http: { type: 'string', default: 'true' },
     port: { type: 'string', default: '3950' },
     keep: { type: 'boolean', default: false },
   },
@@ -86,6 +87,7 @@ const rssKb = (pid: number | undefined) => {
 async function openWaiters(scheduleId: number, users: Array<{ token: string }>, tokens: string[], count: number, database: Awaited<ReturnType<typeof openDatabase>>, cpu: CpuSampler) {
   console.log(`\n== ${count} open waiters (GET /queue/tokens/current?wait=25, one connection each)`);
   const client = new HttpClient(run.api, count + 100);
+  client.timeoutMs = 120_000; // a long poll waits up to 25 s on purpose
   const apiPid = cpu.pids.api;
   const picked = tokens.map((t, i) => ({ t, i })).filter((x) => x.t).slice(0, count);
   const before = rssKb(apiPid);
@@ -149,72 +151,75 @@ async function main() {
     // A small cap so most joiners wait: positions are the hot path, as in a rush.
     const put = await http.request('PUT', `/api/v1/admin/schedules/${schedule.scheduleId}/queue`, { token: admin!.token, body: { mode: 'manual', maxActive: 100, admitRatePerSec: 100 } });
     if (put.status !== 200) throw new Error(`PUT queue settings answered ${put.status}: ${JSON.stringify(put.body)}`);
-    // Keep-alive sockets first, so the run measures the servers and not the kernel's accept queue.
-    await http.warm(Math.min(2000, rate));
-    await bare.warm(Math.min(2000, rate));
+    // --http false: only the in-process part (CPU per call is steadier than latency on a busy machine).
+    if (args.http !== 'false') {
+      // Keep-alive sockets first, so the run measures the servers and not the kernel's accept queue.
+      await http.warm(Math.min(2000, rate));
+      await bare.warm(Math.min(2000, rate));
 
-    console.log('\n== primitives (same run, same machine, same rate)');
-    const floor = await classify('bare Hono GET /', Math.max(joins, polls), rate, () => bare.request('GET', '/'), (r) => r.status === 200, cpu);
-    const healthz = await classify('API GET /healthz', Math.max(joins, polls), rate, () => http.request('GET', '/healthz'), (r) => r.status === 200, cpu);
+      console.log('\n== primitives (same run, same machine, same rate)');
+      const floor = await classify('bare Hono GET /', Math.max(joins, polls), rate, () => bare.request('GET', '/'), (r) => r.status === 200, cpu);
+      const healthz = await classify('API GET /healthz', Math.max(joins, polls), rate, () => http.request('GET', '/healthz'), (r) => r.status === 200, cpu);
 
-    console.log('\n== waiting room through HTTP');
-    const tokens: string[] = new Array(joins);
-    const join = await classify(
-      'join (POST /queue/tokens)',
-      joins,
-      rate,
-      async (i) => {
-        const r = await http.request('POST', '/api/v1/queue/tokens', { token: users[i]!.token, body: { scheduleId: schedule.scheduleId } });
-        if (r.status === 200) tokens[i] = r.body.token;
-        return r;
-      },
-      live,
-      cpu,
-    );
-    const joined = users.map((u, i) => ({ u, token: tokens[i] })).filter((x) => x.token);
-    if (joined.length === 0) throw new Error('no join succeeded');
-    const poll = await classify(
-      'poll (GET /queue/tokens/current)',
-      polls,
-      rate,
-      (i) => {
-        const x = joined[(i * 7919) % joined.length]!;
-        return http.request('GET', '/api/v1/queue/tokens/current', { token: x.u.token, headers: { 'x-queue-token': x.token! } });
-      },
-      live,
-      cpu,
-    );
-    const f1 = (v: number) => v.toFixed(1);
-    const vs = (s: Samples) => `p50 ${f1(s.percentile(50))} ms (${f1(s.percentile(50) / floor.good.percentile(50))}x bare Hono), p99 ${f1(s.percentile(99))} ms (${f1(s.percentile(99) / floor.good.percentile(99))}x)`;
-    console.log(`\njoin ${vs(join.good)}; failures ${join.bad.count} of ${joins}`);
-    console.log(`poll ${vs(poll.good)}; failures ${poll.bad.count} of ${polls}`);
-    console.log(`API /healthz ${vs(healthz.good)}`);
-
-    // ---- a spike, then open waiters told of the end -----------------------------------------------
-    const spike = n('spike');
-    const waiters = Math.min(n('waiters'), spike);
-    if (spike > 0) {
-      const spikeSchedule = await makeSchedule(database, run, 10);
-      const setSpike = await http.request('PUT', `/api/v1/admin/schedules/${spikeSchedule.scheduleId}/queue`, { token: admin!.token, body: { mode: 'manual', maxActive: 100, admitRatePerSec: 100 } });
-      if (setSpike.status !== 200) throw new Error(`PUT queue settings answered ${setSpike.status}`);
-      console.log(`\n== spike: ${spike} joins within 1 s on one API process (open loop at ${spike}/s)`);
-      const spikeTokens: string[] = new Array(spike);
-      const spiked = await classify(
-        'spike join',
-        spike,
-        spike,
+      console.log('\n== waiting room through HTTP');
+      const tokens: string[] = new Array(joins);
+      const join = await classify(
+        'join (POST /queue/tokens)',
+        joins,
+        rate,
         async (i) => {
-          const r = await http.request('POST', '/api/v1/queue/tokens', { token: users[i]!.token, body: { scheduleId: spikeSchedule.scheduleId } });
-          if (r.status === 200) spikeTokens[i] = r.body.token;
+          const r = await http.request('POST', '/api/v1/queue/tokens', { token: users[i]!.token, body: { scheduleId: schedule.scheduleId } });
+          if (r.status === 200) tokens[i] = r.body.token;
           return r;
         },
-        (r) => live(r) && (r.body.status === 'ACTIVE' || r.body.position > 0),
+        live,
         cpu,
       );
-      console.log(`spike: ${spiked.good.count} of ${spike} answered with a place; 5xx ${spiked.bad.count}`);
-      if (spiked.bad.count > 0) broken(`spike: ${spiked.bad.count} joins not answered with a place`);
+      const joined = users.map((u, i) => ({ u, token: tokens[i] })).filter((x) => x.token);
+      if (joined.length === 0) throw new Error('no join succeeded');
+      const poll = await classify(
+        'poll (GET /queue/tokens/current)',
+        polls,
+        rate,
+        (i) => {
+          const x = joined[(i * 7919) % joined.length]!;
+          return http.request('GET', '/api/v1/queue/tokens/current', { token: x.u.token, headers: { 'x-queue-token': x.token! } });
+        },
+        live,
+        cpu,
+      );
+      const f1 = (v: number) => v.toFixed(1);
+      const vs = (s: Samples) => `p50 ${f1(s.percentile(50))} ms (${f1(s.percentile(50) / floor.good.percentile(50))}x bare Hono), p99 ${f1(s.percentile(99))} ms (${f1(s.percentile(99) / floor.good.percentile(99))}x)`;
+      console.log(`\njoin ${vs(join.good)}; failures ${join.bad.count} of ${joins}`);
+      console.log(`poll ${vs(poll.good)}; failures ${poll.bad.count} of ${polls}`);
+      console.log(`API /healthz ${vs(healthz.good)}`);
 
-      if (waiters > 0) await openWaiters(spikeSchedule.scheduleId, users, spikeTokens, waiters, database, cpu);
+      // ---- a spike, then open waiters told of the end -----------------------------------------------
+      const spike = n('spike');
+      const waiters = Math.min(n('waiters'), spike);
+      if (spike > 0) {
+        const spikeSchedule = await makeSchedule(database, run, 10);
+        const setSpike = await http.request('PUT', `/api/v1/admin/schedules/${spikeSchedule.scheduleId}/queue`, { token: admin!.token, body: { mode: 'manual', maxActive: 100, admitRatePerSec: 100 } });
+        if (setSpike.status !== 200) throw new Error(`PUT queue settings answered ${setSpike.status}`);
+        console.log(`\n== spike: ${spike} joins within 1 s on one API process (open loop at ${spike}/s)`);
+        const spikeTokens: string[] = new Array(spike);
+        const spiked = await classify(
+          'spike join',
+          spike,
+          spike,
+          async (i) => {
+            const r = await http.request('POST', '/api/v1/queue/tokens', { token: users[i]!.token, body: { scheduleId: spikeSchedule.scheduleId } });
+            if (r.status === 200) spikeTokens[i] = r.body.token;
+            return r;
+          },
+          (r) => live(r) && (r.body.status === 'ACTIVE' || r.body.position > 0),
+          cpu,
+        );
+        console.log(`spike: ${spiked.good.count} of ${spike} answered with a place; 5xx ${spiked.bad.count}`);
+        if (spiked.bad.count > 0) broken(`spike: ${spiked.bad.count} joins not answered with a place`);
+
+        if (waiters > 0) await openWaiters(spikeSchedule.scheduleId, users, spikeTokens, waiters, database, cpu);
+      }
     }
 
     // ---- in-process, labelled: the queue service alone beside Redis's own commands -----------------
@@ -243,6 +248,31 @@ async function main() {
           outcome(await queue.service.status(firstUser + u, sTokens[u]));
         }),
       ];
+      // The poll answered from this process's snapshot of the line (what GET /queue/tokens/current runs).
+      await queue.service.poll(firstUser, sTokens[0]);
+      await queue.lines!.refreshAll();
+      const cpuBefore = process.cpuUsage();
+      const commandsBefore = queue.lines!.refreshes;
+      rows.push(
+        await measure('queue.poll from the snapshot (in-process)', inProcess, conc, async (i) => {
+          const u = (i * 7919) % inProcess;
+          outcome(await queue.service.poll(firstUser + u, sTokens[u]));
+        }),
+      );
+      const cpuUsed = process.cpuUsage(cpuBefore);
+      console.log(`queue.poll from the snapshot: ${((cpuUsed.user + cpuUsed.system) / 1000 / inProcess).toFixed(3)} ms CPU per poll (this process, HMAC + arithmetic + view; no snapshot refresh ran: ${queue.lines!.refreshes === commandsBefore})`);
+      // Parked long polls in-process: the waiting room's own memory per open waiter (no socket).
+      const parked = Math.min(inProcess, 20_000);
+      global.gc?.();
+      const heapBefore = process.memoryUsage().heapUsed;
+      const stop = new AbortController();
+      const waits = Array.from({ length: parked }, (_, i) => queue.service.pollUntilChange(firstUser + i, sTokens[i], 25_000, stop.signal).catch(() => undefined));
+      await new Promise((r) => setTimeout(r, 500));
+      global.gc?.();
+      const heapWith = process.memoryUsage().heapUsed;
+      console.log(`${queue.lines!.openWaiters} parked long polls in-process: ${((heapWith - heapBefore) / Math.max(1, queue.lines!.openWaiters)).toFixed(0)} bytes of heap per waiter (the waiting room's share; the HTTP connection comes on top)`);
+      stop.abort();
+      await Promise.all(waits);
       const zadd = await measure('redis ZADD (baseline)', inProcess * 2, conc, (i) => redis!.zadd('baseline', i, `m${i}`));
       const zrank = await measure('redis ZRANK (baseline)', inProcess * 2, conc, (i) => redis!.zrank('baseline', `m${i % (inProcess * 2)}`));
       for (const m of [...rows, zadd, zrank]) console.log(m.line());
