@@ -269,7 +269,8 @@ async function main() {
       const heapBefore = process.memoryUsage().heapUsed;
       const stop = new AbortController();
       const waits = Array.from({ length: parked }, (_, i) => queue.service.pollUntilChange(firstUser + i, sTokens[i], 25_000, stop.signal).catch(() => undefined));
-      await new Promise((r) => setTimeout(r, 500));
+      // Until every one is parked (a busy machine takes seconds to start 20,000 of them).
+      for (let t = 0; queue.lines!.openWaiters < parked && t < 200; t++) await new Promise((r) => setTimeout(r, 100));
       global.gc?.();
       const heapWith = process.memoryUsage().heapUsed;
       console.log(`${queue.lines!.openWaiters} parked long polls in-process: ${((heapWith - heapBefore) / Math.max(1, queue.lines!.openWaiters)).toFixed(0)} bytes of heap per waiter (the waiting room's share; the HTTP connection comes on top)`);
