@@ -167,11 +167,16 @@ const schema = z
     QUEUE_TICK_MS: int(500, 20, 60_000),
     QUEUE_SSE_INTERVAL_MS: int(1000, 100, 60_000),
     QUEUE_SETTINGS_CACHE_MS: int(2000, 0, 60_000),
+    // How often each API process reads its snapshot of every line it serves (polls are answered from it).
+    QUEUE_SNAPSHOT_MS: int(250, 20, 10_000),
     // Joins under way per API process beyond which a join is answered 503 + Retry-After before any
     // work (src/queue/join-shedding.ts). A spike this size is all taken in; on a machine too busy to
-    // answer it within REQUEST_DEADLINE_MS the joins finish anyway (their retries find their places),
+    // answer it within QUEUE_JOIN_DEADLINE_MS the joins finish anyway (their retries find their places),
     // and the retries are shed at no cost instead of piling more work on top.
-    QUEUE_JOIN_MAX_IN_FLIGHT: int(2_000, 1, 1_000_000),
+    QUEUE_JOIN_MAX_IN_FLIGHT: int(25_000, 1, 1_000_000),
+    // A join's own request deadline: a spike of joins on a busy machine is answered late, not refused
+    // after its work was done (REQUEST_DEADLINE_MS would); a hung Redis still ends in 503.
+    QUEUE_JOIN_DEADLINE_MS: int(30_000, 0, 600_000),
     // Admission that follows capacity (docs/queue.md): `auto` moves the rate between the bounds
     // toward the latency target; `manual` pins QUEUE_ADMIT_RATE_PER_SEC / QUEUE_MAX_ACTIVE.
     // In auto mode QUEUE_MAX_ACTIVE is the ceiling of the active cap.
