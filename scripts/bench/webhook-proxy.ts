@@ -20,7 +20,11 @@ export class WebhookProxy {
   private turn = 0;
   private readonly late = new Set<Promise<unknown>>();
 
-  constructor(private readonly apiUrls: string[]) {}
+  constructor(
+    private readonly apiUrls: string[],
+    /** Told of each delivery an API answered: its raw body, the answer, how long the API took (the benchmark times the card path by it). */
+    private readonly onAnswered: (body: Buffer, status: number, ms: number) => void = () => undefined,
+  ) {}
 
   async listen(port: number): Promise<string> {
     this.server = createServer((req, res) => {
@@ -71,6 +75,7 @@ export class WebhookProxy {
     const first = this.turn++ % this.apiUrls.length;
     for (let k = 0; k < this.apiUrls.length; k++) {
       const url = this.apiUrls[(first + k) % this.apiUrls.length]!;
+      const sent = performance.now();
       try {
         const res = await fetch(`${url}/webhooks/stripe`, {
           method: 'POST',
@@ -80,6 +85,7 @@ export class WebhookProxy {
         });
         await res.arrayBuffer();
         this.answers.add(res.status);
+        this.onAnswered(body, res.status, performance.now() - sent);
         return res.status;
       } catch {
         // That API process is down (the api fault): the other one takes it, as a load balancer would.
