@@ -114,7 +114,7 @@ startApi(0);
 startApi(1);
 startRelay(1);
 startRelay(2);
-for (const url of apiUrls) await waitReady(url);
+for (const url of apiUrls) await waitReady(url, 300); // the first start bundles and connects everything: slow on a busy machine
 const proxy = new WebhookProxy(apiUrls);
 await proxy.listen(webhookProxyPort);
 // The buyer's client at the provider (Stripe.js in a browser); the children use the same key.
