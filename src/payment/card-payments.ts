@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, gte, inArray, lt } from 'drizzle-orm';
 import { appendEvent } from '../events/outbox.js';
 import { withTransaction, type Db, type Tx } from '../platform/db/client.js';
 import type { PaymentOutcome, RefundOutcome } from './contracts.js';
@@ -63,6 +63,14 @@ export class CardPayments {
   async findByProviderId(providerPaymentId: string): Promise<CardPaymentRow | undefined> {
     const [row] = await this.db.select().from(cardPayments).where(eq(cardPayments.providerPaymentId, providerPaymentId)).limit(1);
     return row;
+  }
+
+  /** Our card payments created in [since, until) on which we record that the money moved. */
+  async recordedSuccesses(since: Date, until: Date): Promise<CardPaymentRow[]> {
+    return this.db
+      .select()
+      .from(cardPayments)
+      .where(and(gte(cardPayments.createdAt, since), lt(cardPayments.createdAt, until), inArray(cardPayments.status, ['SUCCEEDED', 'REFUNDED', 'LATE_REFUNDED'])));
   }
 
   retrieve(providerPaymentId: string): Promise<ProviderPayment> {
