@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { loginPolicyDefaults } from './identity/login-policy.js';
+import { BOOKING_TASK_QUEUE } from '../workflows/booking/reservation-contract.js';
 
 /**
  * The one place that reads the environment. Every process validates its config at start and fails
@@ -53,7 +54,7 @@ const schema = z
 
     TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
     TEMPORAL_NAMESPACE: z.string().default('default'),
-    TEMPORAL_TASK_QUEUE: z.string().default('booking'),
+    TEMPORAL_TASK_QUEUE: z.string().default(BOOKING_TASK_QUEUE),
     // A prebuilt workflow bundle (npm run build writes dist/workflow-bundle.js, used by default from dist/).
     WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
     TEMPORAL_UI_URL: z.string().url().default('http://127.0.0.1:8233'),

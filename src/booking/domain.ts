@@ -2,9 +2,10 @@
  * Reservation rules, pure: no I/O, no clock of its own (callers pass `now`), so both the workflow
  * sandbox and the HTTP layer can use them.
  */
-/** Every reservation status, in one place: the table's enum, the API's schema and this type read it. */
-export const reservationStatuses = ['HELD', 'CONFIRMED', 'EXPIRED', 'CANCELLED', 'FAILED', 'REFUNDED'] as const;
-export type ReservationStatus = (typeof reservationStatuses)[number];
+import { liveReservationStatuses, reservationStatuses, type ReservationStatus } from '../../workflows/booking/reservation-contract.js';
+
+/** The status list is the reservation workflow's wire format, so it lives in its contract; read it here. */
+export { liveReservationStatuses, reservationStatuses, type ReservationStatus };
 
 /** The event a reservation appends when it enters each status; folding the event log reads it backwards. */
 export const reservationEventOf = {

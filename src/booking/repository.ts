@@ -3,7 +3,7 @@ import { appendEvent } from '../events/outbox.js';
 import { affectedRows, isDuplicateKey, isEventSequenceClash, withTransaction, type Db, type Tx } from '../platform/db/client.js';
 import { reservations, reservationSeats, ticketLimitLocks } from './schema.js';
 import { schedules, seats } from '../catalog/schema.js';
-import type { HeldSeat, HoldResult, ReleaseInput, ReservationInput } from './contracts.js';
+import type { HeldSeat, HoldResult, ReleaseInput, ReservationInput } from '../../workflows/booking/reservation-contract.js';
 import { canTransition, payable, reservationEventOf, type ReservationStatus } from './domain.js';
 import type { LockedForPayment, PayableReservations } from '../payment/contracts.js';
 import { issueTickets, type TicketIssuer } from '../ticketing/issue.js';

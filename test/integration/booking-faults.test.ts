@@ -3,7 +3,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reservationIdFor } from '../../src/booking/ids.js';
 import { buildActivities, ensureSweeperSchedule } from '../../src/main/worker-app.js';
-import { SWEEPER_SCHEDULE_ID } from '../../workflows/contract.js';
+import { SWEEPER_SCHEDULE_ID } from '../../workflows/booking/sweeper-contract.js';
 import { createTestContext, eventually, type TestContext } from '../support/harness.js';
 import { recordHistory } from '../support/histories.js';
 import { checkInvariants } from '../support/invariants.js';

@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { latePaymentWorkflowId } from '../../workflows/contract.js';
+import { latePaymentWorkflowId } from '../../workflows/payment/late-payment-contract.js';
 import { CARDS, cardProvider } from '../support/card.js';
 import { createTestContext, eventually, type TestContext } from '../support/harness.js';
 import { recordHistory } from '../support/histories.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cancellationPhaseKey, cancellationProcessedKey } from '../../workflows/contract.js';
+import { cancellationPhaseKey, cancellationProcessedKey } from '../../workflows/catalog/schedule-cancellation-contract.js';
 import { createTestContext, eventually, type TestContext } from '../support/harness.js';
 import { recordHistory } from '../support/histories.js';
 import { checkInvariants, checkScheduleLifecycle } from '../support/invariants.js';

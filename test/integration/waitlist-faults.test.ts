@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ReleaseInput } from '../../src/booking/contracts.js';
+import type { ReleaseInput } from '../../workflows/booking/reservation-contract.js';
 import { createTestContext, eventually, type TestContext } from '../support/harness.js';
 import { checkInvariants } from '../support/invariants.js';
 import { kill9, startWorkerProcess } from '../support/worker-process.js';

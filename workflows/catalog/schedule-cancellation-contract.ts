@@ -1,7 +1,18 @@
 /**
- * Types shared by the performance-cancellation workflow, its activities and the API. Types only: the
- * workflow sandbox imports this file, so it must stay free of runtime dependencies.
+ * The performance-cancellation workflow's contract: its type name, id, input and progress, the
+ * progress query and its search attributes. Read by the workflow (sandbox), catalog's client
+ * (src/catalog/schedule-cancellations.ts) and the activities; it imports only Temporal's definitions.
+ * Names and ids are wire format (test/replay).
  */
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineQuery } from '@temporalio/workflow';
+
+/** The reservation's keys, so operators find a cancellation next to the schedule's reservations. */
+export { concertIdKey, scheduleIdKey, userIdKey } from '../booking/reservation-contract.js';
+
+export const SCHEDULE_CANCELLATION_WORKFLOW_TYPE = 'scheduleCancellationWorkflow';
+/** One workflow per schedule (a repeated request joins it). */
+export const scheduleCancellationWorkflowId = (scheduleId: number, prefix = '') => `${prefix}schedule-${scheduleId}-cancellation`;
 
 /** STOPPING_SALES -> CANCELLING_RESERVATIONS (in batches) -> CLOSING (queue, waiting list, status) -> DONE. */
 export type CancellationPhase = 'STOPPING_SALES' | 'CANCELLING_RESERVATIONS' | 'CLOSING' | 'DONE';
@@ -44,3 +55,10 @@ export interface BatchOutcome {
   purchasesRefunded: number;
   amountRefunded: number;
 }
+
+export type ScheduleCancellationWorkflow = (input: CancellationInput) => Promise<CancellationProgress>;
+export const cancellationProgressQuery = defineQuery<CancellationProgress>('progress');
+/** Its phase and how many reservations it closed, for the Web UI (`CancellationPhase != "DONE"`). */
+export const cancellationPhaseKey = defineSearchAttributeKey('CancellationPhase', SearchAttributeType.KEYWORD);
+export const cancellationProcessedKey = defineSearchAttributeKey('CancellationProcessed', SearchAttributeType.INT);
+export const searchAttributes = [cancellationPhaseKey, cancellationProcessedKey];
