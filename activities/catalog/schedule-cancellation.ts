@@ -1,6 +1,6 @@
 import { Context, log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { PerformanceCancellation } from '../../src/booking/performance-cancellation.js';
+import type { PerformanceCancellation } from '../../src/booking/index.js';
 import type { BatchOutcome } from '../../workflows/catalog/schedule-cancellation-contract.js';
 import type { ScheduleLifecycle } from '../../src/catalog/lifecycle.js';
 

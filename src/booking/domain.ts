@@ -59,6 +59,24 @@ export function payable(status: ReservationStatus, expiresAt: Date, now: Date): 
   return { ok: true };
 }
 
+/**
+ * The ticket limit: one buyer holds or owns at most `limit` seats of a schedule, over all their live
+ * (HELD or CONFIRMED) reservations. Booking's hold and the waiting list's join and offers all ask here.
+ */
+export interface TicketCount {
+  limit: number;
+  /** Seats the buyer already holds or owns on the schedule. */
+  held: number;
+}
+/** How many more seats the buyer may take. */
+export const ticketRoom = (t: TicketCount) => Math.max(t.limit - t.held, 0);
+export const exceedsTicketLimit = (t: TicketCount, wanted: number) => wanted > ticketRoom(t);
+/** The buyer's refusal past the limit (409 TICKET_LIMIT), with `limit` and `held` for clients. */
+export function ticketLimitRefusal(t: TicketCount): { code: 'TICKET_LIMIT'; detail: string; details: { limit: number; held: number } } {
+  const already = t.held > 0 ? `; you already hold or own ${t.held}` : '';
+  return { code: 'TICKET_LIMIT', detail: `At most ${t.limit} tickets per buyer for this performance${already}`, details: { limit: t.limit, held: t.held } };
+}
+
 /** Seat selection: 1..max distinct seats. Returns a problem description or undefined. */
 export function checkSeatSelection(seatIds: readonly number[], max: number): string | undefined {
   if (seatIds.length === 0) return 'select at least one seat';

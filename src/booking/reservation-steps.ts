@@ -1,4 +1,4 @@
-import type { SeatMapCache } from '../catalog/seat-map-cache.js';
+import type { SeatMapCache } from '../catalog/index.js';
 import type { HoldResult, ReleaseInput, ReservationInput } from '../../workflows/booking/reservation-contract.js';
 import type { SeatOffer } from './waitlist-port.js';
 import type { ReservationRepository } from './repository.js';

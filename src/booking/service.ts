@@ -1,9 +1,9 @@
-import type { CatalogRepository } from '../catalog/repository.js';
-import { ScheduleCache } from '../catalog/schedule-cache.js';
-import { ScheduleSeats } from '../catalog/schedule-seats.js';
+import type { CatalogRepository } from '../catalog/index.js';
+import { ScheduleCache } from '../catalog/index.js';
+import { ScheduleSeats } from '../catalog/index.js';
 import { DomainError, notFound, type ErrorCode } from '../shared/errors.js';
-import type { CardPayResult, HoldResult, PayResult } from '../../workflows/booking/reservation-contract.js';
-import { checkSeatSelection, decideCancellation, saleWindow, type SaleWindowState } from './domain.js';
+import { updateRefusal, type CardPayResult, type HoldResult, type PayResult, type ReservationStatus } from '../../workflows/booking/reservation-contract.js';
+import { checkSeatSelection, decideCancellation, saleWindow, ticketLimitRefusal, type SaleWindowState } from './domain.js';
 import { reservationIdFor } from './ids.js';
 import type { ReservationRepository } from './repository.js';
 import { UpdateRejected, type ReservationWorkflows } from './reservation-workflows.js';
@@ -233,10 +233,8 @@ export class BookingService {
         throw new DomainError('SERVICE_UNAVAILABLE', 'The seats could not be held right now; retry with the same Idempotency-Key');
       }
       if (result.code === 'TICKET_LIMIT') {
-        throw new DomainError('TICKET_LIMIT', `At most ${result.limit} tickets per buyer for this performance; you already hold or own ${result.held}`, {
-          limit: result.limit,
-          held: result.held,
-        });
+        const refusal = ticketLimitRefusal(result);
+        throw new DomainError(refusal.code, refusal.detail, refusal.details);
       }
       if (result.code === 'SALE_PAUSED' || result.code === 'PERFORMANCE_CANCELLED') {
         this.schedules.forget(scheduleId); // the cache said otherwise: read the change next time
@@ -353,17 +351,28 @@ export class BookingService {
   /** The workflow refused or is closed: explain it from the reservation's current truth. */
   private async refusalFromState(reservationId: string, reason: string, fallback: ErrorCode): Promise<DomainError> {
     const r = await this.any(reservationId);
-    if (r.status === 'EXPIRED' || reason === 'RESERVATION_EXPIRED') return new DomainError('RESERVATION_EXPIRED', 'The hold expired');
-    if (r.status === 'CONFIRMED') return new DomainError('ALREADY_PAID', 'This reservation is already paid');
-    return new DomainError(fallback, `Reservation is ${r.status}`);
+    // The workflow's own verdict wins when it saw the expiry first (the row may not say so yet).
+    return refusalOf(reason === 'RESERVATION_EXPIRED' ? 'EXPIRED' : r.status, fallback) ?? new DomainError(fallback, `Reservation is ${r.status}`);
   }
 }
 
 /** A settled reservation is answered from its status, each with its own code, without a round trip. */
 function refuseUnlessHeld(current: ReservationView): void {
-  if (current.status === 'CONFIRMED') throw new DomainError('ALREADY_PAID', 'This reservation is already paid');
-  if (current.status === 'EXPIRED') throw new DomainError('RESERVATION_EXPIRED', 'The hold expired before payment');
-  if (current.status !== 'HELD') throw new DomainError('RESERVATION_NOT_PAYABLE', `Reservation is ${current.status}`);
+  const refusal = refusalOf(current.status, 'RESERVATION_NOT_PAYABLE');
+  if (refusal) throw refusal;
+}
+
+/**
+ * The refusal for a reservation in `status`, by the rule the workflow's update validators apply
+ * (updateRefusal, in its contract); undefined while it is HELD. A paid reservation is ALREADY_PAID
+ * whatever was asked: cancelling one goes through the refund, never through this refusal.
+ */
+function refusalOf(status: ReservationStatus, otherwise: ErrorCode): DomainError | undefined {
+  const code = updateRefusal(status, 'pay');
+  if (code === undefined) return undefined;
+  if (code === 'RESERVATION_EXPIRED') return new DomainError(code, 'The hold expired');
+  if (code === 'ALREADY_PAID') return new DomainError(code, 'This reservation is already paid');
+  return new DomainError(otherwise, `Reservation is ${status}`);
 }
 
 /** Why a hold is refused by the sale's state (each with its own code, so clients can tell them apart). */

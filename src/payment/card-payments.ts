@@ -1,5 +1,5 @@
 import { and, eq } from 'drizzle-orm';
-import { appendEvent } from '../events/outbox.js';
+import { appendEvent } from '../events/index.js';
 import { withTransaction, type Db, type Tx } from '../platform/db/client.js';
 import type { LatePaymentResult } from '../../workflows/payment/late-payment-contract.js';
 import type { PaymentOutcome, RefundOutcome } from './contracts.js';

@@ -1,4 +1,4 @@
-import { appendEvent } from '../events/outbox.js';
+import { appendEvent } from '../events/index.js';
 import type { Db } from '../platform/db/client.js';
 import type { CardPayments } from './card-payments.js';
 import type { CardOutcome } from '../../workflows/booking/reservation-contract.js';

@@ -19,6 +19,8 @@ export const BOOKING_TASK_QUEUE = 'booking';
 
 /** One workflow per reservation; the id is derived from the reservation id (itself from the Idempotency-Key). */
 export const reservationWorkflowId = (reservationId: string) => `reservation-${reservationId}`;
+/** A reservation id as src/booking/ids.ts derives it: 24 hex characters (routes reject anything else as 404). */
+export const RESERVATION_ID_PATTERN = /^[a-f0-9]{24}$/;
 
 /** Every reservation status, in one place: the table's enum, the API's schema and booking's domain read it. */
 export const reservationStatuses = ['HELD', 'CONFIRMED', 'EXPIRED', 'CANCELLED', 'FAILED', 'REFUNDED'] as const;
@@ -28,7 +30,7 @@ export const liveReservationStatuses = ['HELD', 'CONFIRMED'] as const satisfies 
 
 /**
  * A seat as a reservation holds it: its position and the price it was held at. The API's zod schema
- * (src/booking/seat-shape.ts) is checked against this type by tsc.
+ * (src/events/held-seat.ts) is checked against this type by tsc.
  */
 export interface HeldSeat {
   seatId: number;

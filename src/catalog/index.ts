@@ -1,0 +1,7 @@
+// catalog's public surface: other capabilities import it through this file only (eslint.fences.js).
+export * from './admin-routes.js';
+export * from './repository.js';
+export * from './schedule-cache.js';
+export * from './schedule-seats.js';
+export * from './seat-map-cache.js';
+export * from './schedule-rules.js';

@@ -1,0 +1,5 @@
+// identity's public surface: other capabilities import it through this file only (eslint.fences.js).
+export * from './middleware.js';
+export * from './routes.js';
+export * from './service.js';
+export * from './tokens.js';
