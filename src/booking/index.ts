@@ -1,4 +1,4 @@
-// booking's public surface: other capabilities import it through this file only (eslint.fences.js).
+// The public surface of src/booking: other capabilities import it through this file only (eslint.fences.js).
 export * from './domain.js';
 export * from './performance-cancellation.js';
 export * from './repository.js';

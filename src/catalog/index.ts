@@ -1,5 +1,4 @@
-// catalog's public surface: other capabilities import it through this file only (eslint.fences.js).
-export * from './admin-routes.js';
+// The public surface of src/catalog: other capabilities import it through this file only (eslint.fences.js).
 export * from './repository.js';
 export * from './schedule-cache.js';
 export * from './schedule-seats.js';

@@ -1,4 +1,4 @@
-// events's public surface: other capabilities import it through this file only (eslint.fences.js).
+// The public surface of src/events: other capabilities import it through this file only (eslint.fences.js).
 export * from './audit-log.js';
 export * from './catalog.js';
 export * from './consumer.js';

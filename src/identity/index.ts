@@ -1,4 +1,4 @@
-// identity's public surface: other capabilities import it through this file only (eslint.fences.js).
+// The public surface of src/identity: other capabilities import it through this file only (eslint.fences.js).
 export * from './middleware.js';
 export * from './routes.js';
 export * from './service.js';

@@ -1,4 +1,4 @@
-// payment's public surface: other capabilities import it through this file only (eslint.fences.js).
+// The public surface of src/payment: other capabilities import it through this file only (eslint.fences.js).
 export * from './contracts.js';
 export * from './references.js';
 export * from './refund-list.js';

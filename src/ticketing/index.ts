@@ -1,3 +1,3 @@
-// ticketing's public surface: other capabilities import it through this file only (eslint.fences.js).
+// The public surface of src/ticketing: other capabilities import it through this file only (eslint.fences.js).
 export * from './attendee-list.js';
 export * from './issue.js';
