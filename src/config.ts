@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { loginPolicyDefaults } from './identity/login-policy.js';
+import { BOOKING_TASK_QUEUE } from '../workflows/booking/reservation-contract.js';
+import { DEFAULT_SEATS_PER_RESERVATION } from './catalog/schedule-rules.js';
 
 /**
  * The one place that reads the environment. Every process validates its config at start and fails
@@ -53,7 +55,7 @@ const schema = z
 
     TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
     TEMPORAL_NAMESPACE: z.string().default('default'),
-    TEMPORAL_TASK_QUEUE: z.string().default('booking'),
+    TEMPORAL_TASK_QUEUE: z.string().default(BOOKING_TASK_QUEUE),
     // A prebuilt workflow bundle (npm run build writes dist/workflow-bundle.js, used by default from dist/).
     WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
     TEMPORAL_UI_URL: z.string().url().default('http://127.0.0.1:8233'),
@@ -141,7 +143,7 @@ const schema = z
     HOLD_TTL_SECONDS: int(300, 1, 3600),
     // A waiting-list offer's payment window (docs/waitlist.md).
     WAITLIST_OFFER_TTL_SECONDS: int(600, 1, 86_400),
-    MAX_SEATS_PER_RESERVATION: int(4, 1, 20),
+    MAX_SEATS_PER_RESERVATION: int(DEFAULT_SEATS_PER_RESERVATION, 1, 20),
     CANCELLATION_CUTOFF_HOURS: int(24, 0, 24 * 365),
     // Performance cancellation (docs/catalog-lifecycle.md): reservations per batch activity, and
     // batches per workflow run before it continues as new.

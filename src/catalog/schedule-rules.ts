@@ -5,6 +5,11 @@ import type { ValidationReason } from '../shared/validation-reasons.js';
  * routes, the repository and unit tests share them.
  */
 export const scheduleStatuses = ['SCHEDULED', 'PAUSED', 'CANCELLING', 'CANCELLED'] as const;
+
+/** Seats per reservation unless the organiser sets another cap (the column default, new schedules, MAX_SEATS_PER_RESERVATION). */
+export const DEFAULT_SEATS_PER_RESERVATION = 4;
+/** Seats one buyer may hold or own per schedule unless the organiser sets another limit. */
+export const DEFAULT_TICKETS_PER_USER = 4;
 export type ScheduleStatus = (typeof scheduleStatuses)[number];
 
 /** Holds are taken only on a SCHEDULED schedule; PAUSED stops them for a while, CANCELLING/CANCELLED for good. */
@@ -75,3 +80,11 @@ export function switchSale(status: string, action: SaleSwitch): { ok: true; stat
   const target: ScheduleStatus = action === 'pause' ? 'PAUSED' : 'SCHEDULED';
   return { ok: true, status: target, changed: status !== target };
 }
+
+/**
+ * Every seat status, in one place: the seats table's enum, the seat map's schema, the Redis
+ * inventory's layout and the repositories' types read it. AVAILABLE -> HELD (a hold) -> SOLD (paid)
+ * or back to AVAILABLE (expiry, cancellation); SOLD -> AVAILABLE (refund).
+ */
+export const seatStatuses = ['AVAILABLE', 'HELD', 'SOLD'] as const;
+export type SeatStatus = (typeof seatStatuses)[number];

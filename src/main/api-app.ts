@@ -20,7 +20,7 @@ import { ReservationWorkflows } from '../booking/reservation-workflows.js';
 import { RedisSeatLocks } from '../booking/seat-locks.js';
 import { BookingService } from '../booking/service.js';
 import { CatalogRepository } from '../catalog/repository.js';
-import { catalogAdminRoutes } from '../catalog/admin-routes.js';
+import { catalogAdminRoutes, newConcertRoutes } from '../catalog/admin-routes.js';
 import { ScheduleLifecycle } from '../catalog/lifecycle.js';
 import { catalogRoutes } from '../catalog/routes.js';
 import { ScheduleCancellations } from '../catalog/schedule-cancellations.js';
@@ -205,7 +205,8 @@ export function buildApiApp(deps: ApiDeps) {
   if (emulated) app.route('/', emulatorCheckoutRoutes({ apiBase: config.STRIPE_API_BASE, secretKey: config.STRIPE_SECRET_KEY }));
   app.route('/', webhookRoutes({ webhook: paymentProvider ? new CardWebhook(db, paymentProvider, cardOutcomes) : undefined }));
   app.route(v1, waitlistRoutes({ waitlist, idempotency, auth, rateLimit: limits?.booking }));
-  app.route(v1, adminRoutes({ catalog, booking, audit, auth, idempotency, auditForbidden: forbidden }));
+  app.route(v1, newConcertRoutes({ catalog, auth, requireAdmin: requireRole('ADMIN'), auditForbidden: forbidden, idempotency }));
+  app.route(v1, adminRoutes({ booking, audit, auth, idempotency, auditForbidden: forbidden }));
   app.route(
     v1,
     catalogAdminRoutes({

@@ -1,6 +1,7 @@
 import { and, eq, gte, inArray, lt } from 'drizzle-orm';
-import { appendEvent } from '../events/outbox.js';
+import { appendEvent } from '../events/index.js';
 import { withTransaction, type Db, type Tx } from '../platform/db/client.js';
+import type { LatePaymentResult } from '../../workflows/payment/late-payment-contract.js';
 import type { PaymentOutcome, RefundOutcome } from './contracts.js';
 import type { PaymentProvider, ProviderPayment, ProviderRefund } from './provider.js';
 import { cardPayments, payments, refunds } from './schema.js';
@@ -20,7 +21,7 @@ export interface CardCheckout {
 export type CardSettlement = 'NONE' | 'SUCCEEDED' | 'CANCELED';
 
 /** A succeeded payment that reached us after its reservation closed (docs/payments.md, late payments). */
-export type LatePaymentResult = 'APPLIED' | 'REFUNDED' | 'NOT_SUCCEEDED';
+export type { LatePaymentResult };
 
 /**
  * Card payments through the provider: one provider payment per reservation, its success recorded as a

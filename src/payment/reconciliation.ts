@@ -1,7 +1,7 @@
-import { appendEvent } from '../events/outbox.js';
+import { appendEvent } from '../events/index.js';
 import type { Db } from '../platform/db/client.js';
 import type { CardPayments } from './card-payments.js';
-import type { CardOutcome } from './card-contracts.js';
+import type { CardOutcome } from '../../workflows/booking/reservation-contract.js';
 import { ProviderPaymentMissing, type PaymentProvider } from './provider.js';
 
 export interface ReconciliationSink {

@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import { appendEvent } from '../events/outbox.js';
+import { appendEvent } from '../events/index.js';
 import { affectedRows, withTransaction, type Db } from '../platform/db/client.js';
 import { schedules } from '../catalog/schema.js';
 import { resolveSettings, type QueueDefaults, type QueueOverrides, type QueueSettings } from './domain.js';

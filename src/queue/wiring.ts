@@ -1,4 +1,4 @@
-import { CatalogRepository } from '../catalog/repository.js';
+import { CatalogRepository } from '../catalog/index.js';
 import type { Config } from '../config.js';
 import type { Db } from '../platform/db/client.js';
 import type { Metrics } from '../platform/observability/metrics.js';

@@ -1,11 +1,12 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { latePaymentWorkflowId } from '../../workflows/contract.js';
+import { latePaymentWorkflowId } from '../../workflows/payment/late-payment-contract.js';
 import { CARDS, cardProvider } from '../support/card.js';
 import { createTestContext, eventually, type TestContext } from '../support/harness.js';
 import { recordHistory } from '../support/histories.js';
 import { checkInvariants, checkProviderAgreement } from '../support/invariants.js';
+import { reservationWorkflowId } from '../../workflows/booking/reservation-contract.js';
 
 /**
  * A card payment racing its hold's expiry (3 s TTL): the workflow cancels the provider payment
@@ -64,7 +65,7 @@ describe.skipIf(!inject('stack').stripeUrl)('card payments at expiry', () => {
     providerUnreachableAtExpiry = true;
     try {
       await eventually(async () => (await reservation(user.token, held.body.id)).status === 'EXPIRED', 30_000);
-      await ctx.temporal.workflow.getHandle(`reservation-${held.body.id}`).result();
+      await ctx.temporal.workflow.getHandle(reservationWorkflowId(held.body.id)).result();
     } finally {
       providerUnreachableAtExpiry = false;
     }
@@ -83,7 +84,7 @@ describe.skipIf(!inject('stack').stripeUrl)('card payments at expiry', () => {
     const late = ctx.temporal.workflow.getHandle(latePaymentWorkflowId(pi));
     expect(await late.result()).toBe('REFUNDED');
     await recordHistory(late, 'late-payment-refund');
-    await recordHistory(ctx.temporal.workflow.getHandle(`reservation-${held.body.id}`), 'card-expired-provider-unreachable');
+    await recordHistory(ctx.temporal.workflow.getHandle(reservationWorkflowId(held.body.id)), 'card-expired-provider-unreachable');
   });
 
   it('the provider-side cancel at expiry racing a success: both outcomes happen, each with money and seats agreeing', async () => {
@@ -99,7 +100,7 @@ describe.skipIf(!inject('stack').stripeUrl)('card payments at expiry', () => {
       const at = Date.parse(held.body.expiresAt) + offsets[i % offsets.length]!;
       await new Promise((r) => setTimeout(r, Math.max(0, at - Date.now())));
       const confirmed = await provider.confirm(pending.body.providerPaymentId, CARDS.success);
-      await ctx.temporal.workflow.getHandle(`reservation-${held.body.id}`).result();
+      await ctx.temporal.workflow.getHandle(reservationWorkflowId(held.body.id)).result();
       const r = await eventually(async () => {
         const got = await reservation(user.token, held.body.id);
         return got.status !== 'HELD' && got;
@@ -107,7 +108,7 @@ describe.skipIf(!inject('stack').stripeUrl)('card payments at expiry', () => {
       if (r.status === 'CONFIRMED') {
         expect(confirmed).toBe(200);
         expect(r.payment).toMatchObject({ method: 'CARD', status: 'SUCCEEDED' });
-        if (!seen.has('CONFIRMED')) await recordHistory(ctx.temporal.workflow.getHandle(`reservation-${held.body.id}`), 'card-success-at-expiry');
+        if (!seen.has('CONFIRMED')) await recordHistory(ctx.temporal.workflow.getHandle(reservationWorkflowId(held.body.id)), 'card-success-at-expiry');
       } else {
         expect(r.status).toBe('EXPIRED');
         // The cancel reached the provider first: the card could not be charged any more.

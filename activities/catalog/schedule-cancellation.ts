@@ -1,8 +1,8 @@
 import { Context, log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { PerformanceCancellation } from '../src/booking/performance-cancellation.js';
-import type { BatchOutcome } from '../src/catalog/cancellation-contracts.js';
-import type { ScheduleLifecycle } from '../src/catalog/lifecycle.js';
+import type { PerformanceCancellation } from '../../src/booking/index.js';
+import type { BatchOutcome } from '../../workflows/catalog/schedule-cancellation-contract.js';
+import type { ScheduleLifecycle } from '../../src/catalog/lifecycle.js';
 
 /** The waiting list's hook (src/waitlist): closes a cancelled schedule's list for good. Idempotent. */
 export interface WaitingListCloser {

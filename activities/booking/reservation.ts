@@ -1,12 +1,12 @@
 import { log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { SeatMapCache } from '../src/catalog/seat-map-cache.js';
-import type { HoldResult, ReleaseInput, ReservationInput } from '../src/booking/contracts.js';
-import type { PaymentOutcome, RefundOutcome } from '../src/payment/contracts.js';
-import { ConfirmationRejected, type ReservationRepository } from '../src/booking/repository.js';
-import { ReservationSteps, type SettledReservation } from '../src/booking/reservation-steps.js';
-import type { SeatLocks } from '../src/booking/seat-locks.js';
-import type { WalletRepository } from '../src/payment/wallet-repository.js';
+import type { SeatMapCache } from '../../src/catalog/index.js';
+import type { HoldResult, ReleaseInput, ReservationInput } from '../../workflows/booking/reservation-contract.js';
+import type { PaymentOutcome, RefundOutcome } from '../../src/payment/index.js';
+import { ConfirmationRejected, type ReservationRepository } from '../../src/booking/repository.js';
+import { ReservationSteps, type SettledReservation } from '../../src/booking/reservation-steps.js';
+import type { SeatLocks } from '../../src/booking/seat-locks.js';
+import type { WalletRepository } from '../../src/payment/index.js';
 
 export interface BookingActivityDeps {
   reservations: ReservationRepository;

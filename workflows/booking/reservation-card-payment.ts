@@ -1,9 +1,9 @@
 import { condition, patched, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
-import type { BookingActivities } from '../activities/index.js';
-import type { WorkflowStatus } from '../src/booking/contracts.js';
-import type { CardOutcome, CardPayResult } from '../src/payment/card-contracts.js';
-import type { PaymentOutcome } from '../src/payment/contracts.js';
-import { cardOutcomeSignal, cardPayUpdate } from './contract.js';
+import type { BookingActivities } from '../../activities/index.js';
+import { cardOutcomeSignal, cardPayUpdate, type CardOutcome, type CardPayResult, type WorkflowStatus } from './reservation-contract.js';
+
+/** What a payment activity answers (payment's own type, read off the activity interface). */
+export type PaymentOutcome = Awaited<ReturnType<BookingActivities['payReservation']>>;
 
 /** Marks histories that ran the card payment code (docs/payments.md). */
 export const CARD_PAYMENT_PATCH = 'card-payments';

@@ -1,16 +1,11 @@
 import { proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
-import type { BookingActivities } from '../activities/index.js';
-import { reservationStatusKey } from './contract.js';
+import type { BookingActivities } from '../../activities/index.js';
+import { reservationStatusKey, type RefundInput, type RefundResult } from './refund-contract.js';
 
 const { refundPayment, releaseReservation } = proxyActivities<BookingActivities>({
   startToCloseTimeout: '15s',
   retry: { initialInterval: '500ms', maximumInterval: '30s' },
 });
-
-export interface RefundInput {
-  reservationId: string;
-  reason: string;
-}
 
 /**
  * Cancelling a CONFIRMED reservation (the API checked the cutoff): money back first, then the
@@ -18,7 +13,7 @@ export interface RefundInput {
  * refund of a purchase whose ticket was admitted at the door: then nothing is released either.
  * (Histories recorded before the refusal existed carry no `refused` and replay the same commands.)
  */
-export async function refundReservationWorkflow(input: RefundInput): Promise<'REFUNDED' | 'TICKET_ADMITTED'> {
+export async function refundReservationWorkflow(input: RefundInput): Promise<RefundResult> {
   const refund = await refundPayment({ reservationId: input.reservationId, reason: input.reason });
   if (refund.refused === 'TICKET_ADMITTED') return 'TICKET_ADMITTED';
   await releaseReservation({ reservationId: input.reservationId, status: 'REFUNDED', reason: input.reason });

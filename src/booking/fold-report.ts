@@ -1,4 +1,4 @@
-import type { EventEnvelope } from './catalog.js';
+import type { EventEnvelope } from '../events/index.js';
 import { foldDifferences, foldReservation, type FoldDifference, type FoldedReservation, type TableReservation } from './reservation-fold.js';
 
 export interface FoldReport {

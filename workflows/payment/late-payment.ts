@@ -1,13 +1,8 @@
 import { proxyActivities } from '@temporalio/workflow';
-import type { BookingActivities } from '../activities/index.js';
-import type { LatePaymentResult } from '../src/payment/card-payments.js';
+import type { BookingActivities } from '../../activities/index.js';
+import type { LatePaymentInput, LatePaymentResult } from './late-payment-contract.js';
 
 const { settleLatePayment } = proxyActivities<BookingActivities>({ startToCloseTimeout: '20s', retry: { initialInterval: '1s', maximumInterval: '1m' } });
-
-export interface LatePaymentInput {
-  providerPaymentId: string;
-  reservationId: string;
-}
 
 /**
  * A card success that reached us after its reservation's workflow closed (EXPIRED, CANCELLED, or

@@ -1,4 +1,4 @@
-import { canTransition, reservationEventOf, reservationStatuses, type ReservationStatus } from '../booking/domain.js';
+import { canTransition, reservationEventOf, reservationStatuses, type ReservationStatus } from './domain.js';
 
 /** A reservation as its events tell it (folded in sequence order): the event log's view. */
 export interface FoldedReservation {

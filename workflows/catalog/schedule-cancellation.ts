@@ -1,7 +1,12 @@
 import { continueAsNew, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import type { BookingActivities } from '../activities/index.js';
-import type { CancellationInput, CancellationProgress } from '../src/catalog/cancellation-contracts.js';
-import { cancellationPhaseKey, cancellationProcessedKey, cancellationProgressQuery } from './contract.js';
+import type { BookingActivities } from '../../activities/index.js';
+import {
+  cancellationPhaseKey,
+  cancellationProcessedKey,
+  cancellationProgressQuery,
+  type CancellationInput,
+  type CancellationProgress,
+} from './schedule-cancellation-contract.js';
 
 // Every step is idempotent and must finish: retried without an attempt limit. A batch heartbeats per
 // reservation, so a killed worker's batch is retried elsewhere after the heartbeat timeout, not

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { HeldSeat as ContractHeldSeat } from '../../workflows/booking/reservation-contract.js';
 
 /**
  * A seat as a reservation holds it: its position and the price it was held at. The one spelling of
@@ -15,3 +16,6 @@ export const heldSeatSchema = z.object({
   price: z.number().int(),
 });
 export type HeldSeat = z.infer<typeof heldSeatSchema>;
+// The workflow contract spells the same shape without zod (the sandbox loads it): tsc keeps the two equal.
+const sameShape: [HeldSeat, ContractHeldSeat] extends [ContractHeldSeat, HeldSeat] ? true : never = true;
+void sameShape;

@@ -1,9 +1,9 @@
 import { ApplicationFailure } from '@temporalio/common';
-import type { PaymentOutcome } from '../src/payment/contracts.js';
-import type { CardStartResult } from '../src/payment/card-contracts.js';
-import type { CardPayments, CardSettlement, LatePaymentResult } from '../src/payment/card-payments.js';
-import { ProviderUnavailable } from '../src/payment/provider.js';
-import type { Reconciliation } from '../src/payment/reconciliation.js';
+import type { PaymentOutcome } from '../../src/payment/contracts.js';
+import type { CardStartResult } from '../../src/payment/card-contracts.js';
+import type { CardPayments, CardSettlement, LatePaymentResult } from '../../src/payment/card-payments.js';
+import { ProviderUnavailable } from '../../src/payment/provider.js';
+import type { Reconciliation } from '../../src/payment/reconciliation.js';
 
 export interface CardActivityDeps {
   /** Absent when no provider is configured (PAYMENT_PROVIDER=none): card payments answer 503. */

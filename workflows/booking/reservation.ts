@@ -10,11 +10,23 @@ import {
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import type { BookingActivities } from '../activities/index.js';
-import type { CancelResult, HoldResult, PayResult, ReleaseInput, ReservationInput, ReservationState, WorkflowStatus } from '../src/booking/contracts.js';
-import type { PaymentOutcome } from '../src/payment/contracts.js';
-import { cardPaymentFlow } from './card-payment.js';
-import { cancelUpdate, holdUpdate, payUpdate, reservationStatusKey, stateQuery } from './contract.js';
+import type { BookingActivities } from '../../activities/index.js';
+import { cardPaymentFlow, type PaymentOutcome } from './reservation-card-payment.js';
+import {
+  cancelUpdate,
+  holdUpdate,
+  payUpdate,
+  reservationStatusKey,
+  stateQuery,
+  updateRefusal,
+  type CancelResult,
+  type HoldResult,
+  type PayResult,
+  type ReleaseInput,
+  type ReservationInput,
+  type ReservationState,
+  type WorkflowStatus,
+} from './reservation-contract.js';
 
 // The hold is a local activity: it runs in the worker that took the update, saving the round trip
 // through the server on the latency-critical path.
@@ -95,7 +107,7 @@ export async function reservationWorkflow(input: ReservationInput): Promise<Rese
     { validator: () => rejectUnlessHeld(state.status, 'cancel') },
   );
 
-  // Card payments through the provider (workflows/card-payment.ts): a payCard update and the
+  // Card payments through the provider (reservation-card-payment.ts): a payCard update and the
   // provider's verdict as a signal, run from the loop below like the wallet's payment rounds.
   const card = cardPaymentFlow({
     reservationId: input.reservationId,
@@ -218,8 +230,8 @@ export async function reservationWorkflow(input: ReservationInput): Promise<Rese
   return state;
 }
 
-function rejectUnlessHeld(status: WorkflowStatus, action: string): void {
-  if (status === 'HELD') return;
-  const type = status === 'EXPIRED' ? 'RESERVATION_EXPIRED' : status === 'CONFIRMED' && action === 'pay' ? 'ALREADY_PAID' : 'NOT_ALLOWED';
+function rejectUnlessHeld(status: WorkflowStatus, action: 'pay' | 'cancel'): void {
+  const type = updateRefusal(status, action);
+  if (!type) return;
   throw ApplicationFailure.create({ type, message: `cannot ${action}: reservation is ${status}`, nonRetryable: true });
 }

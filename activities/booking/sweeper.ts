@@ -1,9 +1,9 @@
 import { log } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
-import type { ReservationRepository } from '../src/booking/repository.js';
+import type { ReservationRepository } from '../../src/booking/repository.js';
 import type { Counter } from 'prom-client';
-import { reservationWorkflowId } from '../workflows/contract.js';
+import { reservationWorkflowId } from '../../workflows/booking/reservation-contract.js';
 
 export interface SweeperDeps {
   reservations: ReservationRepository;

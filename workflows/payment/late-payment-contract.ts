@@ -1,0 +1,12 @@
+/** The late-payment workflow's contract: a card success that reached us after its reservation closed is refunded by it. */
+export const LATE_PAYMENT_WORKFLOW_TYPE = 'latePaymentWorkflow';
+/** One per provider payment. */
+export const latePaymentWorkflowId = (providerPaymentId: string) => `late-payment-${providerPaymentId}`;
+
+export interface LatePaymentInput {
+  providerPaymentId: string;
+  reservationId: string;
+}
+/** What settling did: the money went back, it was the reservation's applied payment after all, or it never succeeded. */
+export type LatePaymentResult = 'APPLIED' | 'REFUNDED' | 'NOT_SUCCEEDED';
+export type LatePaymentWorkflow = (input: LatePaymentInput) => Promise<LatePaymentResult>;
