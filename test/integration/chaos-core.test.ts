@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { HoldResult } from '../../src/booking/contracts.js';
+import type { HoldResult } from '../../workflows/booking/reservation-contract.js';
 import { reservationIdFor } from '../../src/booking/ids.js';
 import { ReservationRepository } from '../../src/booking/repository.js';
 import { createTestContext, eventually, type TestContext } from '../support/harness.js';
