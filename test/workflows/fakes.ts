@@ -66,11 +66,14 @@ function keysOf(name: Name, input: unknown): string[] {
 interface Gate {
   arrived: (input: unknown) => void;
   opened: Promise<void>;
+  open: () => void;
+  everyCall: boolean;
 }
 
 export class Scenario {
   readonly calls: Call[] = [];
   private readonly gates = new Map<Name, Gate>();
+  private readonly held = new Set<Gate>();
   private readonly attempts = new Map<Name, number>();
   private readonly waiters: (() => void)[] = [];
 
@@ -102,15 +105,15 @@ export class Scenario {
 
   /**
    * The next call of `name` stops before it answers: `reached` resolves with its input, and it
-   * answers once `open()` is called. Only for regular activities (a local activity held long
-   * would time out and be retried).
+   * answers once `open()` is called. `everyCall` holds every call until then, retries included: a
+   * local activity held for long may be run again (its workflow task timed out and was replayed).
    */
-  gate<K extends Name>(name: K): { reached: Promise<Input<K>>; open: () => void } {
+  gate<K extends Name>(name: K, opts: { everyCall?: boolean } = {}): { reached: Promise<Input<K>>; open: () => void } {
     let arrived!: (input: unknown) => void;
     let open!: () => void;
     const reached = new Promise<Input<K>>((resolve) => (arrived = resolve as (input: unknown) => void));
     const opened = new Promise<void>((resolve) => (open = resolve));
-    this.gates.set(name, { arrived, opened });
+    this.gates.set(name, { arrived, opened, open, everyCall: opts.everyCall ?? false });
     return { reached, open };
   }
 
@@ -121,18 +124,30 @@ export class Scenario {
     for (const wake of this.waiters.splice(0)) wake();
     const gate = this.gates.get(name);
     if (gate) {
-      this.gates.delete(name);
+      this.held.add(gate);
+      if (!gate.everyCall) this.gates.delete(name);
       gate.arrived(input);
       await gate.opened;
+      this.held.delete(gate);
     }
     const impl = (this.script[name] ?? defaults[name]) as Impl<K>;
     return impl(input, attempt);
+  }
+
+  /** Lets every call held at a gate through (a failed test must not leave the worker waiting). */
+  openGates(): void {
+    for (const gate of [...this.gates.values(), ...this.held]) gate.open();
   }
 
   /** Forgets this scenario's routes (the workflow is over). */
   dispose(): void {
     for (const [k, s] of scenarios) if (s === this) scenarios.delete(k);
   }
+}
+
+/** At the end of a file: every gate opened, so no activity keeps the worker from shutting down. */
+export function openAllGates(): void {
+  for (const s of new Set(scenarios.values())) s.openGates();
 }
 
 /** Every activity of the booking task queue, routed to the scenario of the workflow that called it. */

@@ -5,6 +5,7 @@
  * could come too late.
  */
 import { WithStartWorkflowOperation, type WorkflowHandle } from '@temporalio/client';
+import type { UpdateDefinition } from '@temporalio/common';
 import { cardPaymentId, Scenario, type Script } from './fakes.js';
 import { cardPayUpdate, holdUpdate, reservationWorkflow, reservationWorkflowId, type HoldResult, type ReservationInput, type WorkflowTestBed } from './support.js';
 
@@ -86,3 +87,22 @@ export async function expiringHoldWithCardPending<T>(bed: WorkflowTestBed, opts:
 
 const gatesOf = (prepared: unknown): (() => void)[] =>
   Object.values(prepared ?? {}).flatMap((g) => (g && typeof g === 'object' && 'open' in g && typeof g.open === 'function' ? [g.open as () => void] : []));
+
+/**
+ * Starts the workflow with `update` in its first task (Update-with-Start), so the update is
+ * validated before the hold step has answered: the one way to reach a PENDING workflow for sure.
+ */
+export async function startWithUpdate(bed: WorkflowTestBed, scenario: Scenario, update: UpdateDefinition<unknown, []>, updateId: string) {
+  const input = inputOf(scenario, NO_EXPIRY_MS);
+  const startWorkflowOperation = new WithStartWorkflowOperation(reservationWorkflow, {
+    workflowId: reservationWorkflowId(input.reservationId),
+    taskQueue: bed.taskQueue,
+    args: [input],
+    workflowIdConflictPolicy: 'FAIL',
+  });
+  const outcome = await bed.client.workflow.executeUpdateWithStart(update, { startWorkflowOperation, updateId }).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  return { handle: await startWorkflowOperation.workflowHandle(), err: outcome };
+}

@@ -19,6 +19,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { Runtime, Worker } from '@temporalio/worker';
 import { expect, inject } from 'vitest';
 import type { BookingActivities } from '../../activities/index.js';
+import { openAllGates } from './fakes.js';
 
 export {
   cancellationPhaseKey,
@@ -77,6 +78,9 @@ export async function workflowTestBed(activities: BookingActivities) {
     // Tests run their workflows side by side; a few slots each keep them from queueing on one another.
     maxConcurrentWorkflowTaskExecutions: 20,
     maxConcurrentLocalActivityExecutions: 50,
+    // A failed test may leave an activity retrying for good: do not let it hold the file's end.
+    shutdownGraceTime: '1s',
+    shutdownForceTime: '10s',
   });
   const running = worker.run();
   return {
@@ -86,6 +90,7 @@ export async function workflowTestBed(activities: BookingActivities) {
     /** A fresh id per test: workflows of one file never share an id, nor those of two runs. */
     newId: (prefix: string) => `${prefix}-${randomBytes(5).toString('hex')}`,
     async close() {
+      openAllGates();
       worker.shutdown();
       await running;
       await env.teardown();
@@ -93,31 +98,38 @@ export async function workflowTestBed(activities: BookingActivities) {
   };
 }
 
-/** The update ids a workflow's history records (accepted ones; a rejected update leaves none). */
+/** The ids of the updates a workflow's history records (a refused update leaves none). */
 export async function updatesInHistory(handle: WorkflowHandle): Promise<string[]> {
   const { events } = await handle.fetchHistory();
   return (events ?? []).flatMap((e) => {
-    const id = e.workflowExecutionUpdateAcceptedEventAttributes?.protocolInstanceId ?? e.workflowExecutionUpdateRejectedEventAttributes?.protocolInstanceId;
+    const id = e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.meta?.updateId ?? e.workflowExecutionUpdateRejectedEventAttributes?.rejectedRequest?.meta?.updateId;
     return id ? [id] : [];
   });
 }
 
-/**
- * Sends an update the workflow's validator must refuse, and checks the refusal: its failure type,
- * and that it left no trace in the history (no update event; with the workflow idle, not a single
- * event: the server drops the speculative task that ran the validator).
- */
-export async function expectRefused(handle: WorkflowHandle, send: (updateId: string) => Promise<unknown>, type: string, opts: { idle?: boolean } = { idle: true }) {
-  const before = (await handle.fetchHistory()).events?.length ?? 0;
-  const updateId = `refused-${randomBytes(4).toString('hex')}`;
-  const err = await send(updateId).then(
-    () => undefined,
-    (e: unknown) => e,
-  );
+/** `err` is the refusal of update `updateId` by the workflow's validator, with failure type `type`. */
+export function expectRefusal(err: unknown, type: string, updateId: string): void {
   expect(err, `update ${updateId} should have been refused`).toBeInstanceOf(WorkflowUpdateFailedError);
   const cause = (err as WorkflowUpdateFailedError).cause;
   expect(cause).toBeInstanceOf(ApplicationFailure);
   expect((cause as ApplicationFailure).type).toBe(type);
+}
+
+export const refusedUpdateId = () => `refused-${randomBytes(4).toString('hex')}`;
+
+/**
+ * Sends an update the validator of an idle workflow must refuse, and checks the refusal: its failure
+ * type, and that it left no trace in the history, not a single event (the server drops the
+ * speculative task that ran the validator).
+ */
+export async function expectRefused(handle: WorkflowHandle, send: (updateId: string) => Promise<unknown>, type: string): Promise<void> {
+  const before = (await handle.fetchHistory()).events?.length ?? 0;
+  const updateId = refusedUpdateId();
+  const err = await send(updateId).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expectRefusal(err, type, updateId);
   expect(await updatesInHistory(handle)).not.toContain(updateId);
-  if (opts.idle) expect((await handle.fetchHistory()).events?.length ?? 0).toBe(before);
+  expect((await handle.fetchHistory()).events?.length ?? 0).toBe(before);
 }
