@@ -1,4 +1,4 @@
-import { proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
+import { patched, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import type { BookingActivities } from '../activities/index.js';
 import { reservationStatusKey } from './contract.js';
 
@@ -6,6 +6,13 @@ const { refundPayment, releaseReservation } = proxyActivities<BookingActivities>
   startToCloseTimeout: '15s',
   retry: { initialInterval: '500ms', maximumInterval: '30s' },
 });
+
+/**
+ * Since this patch a refused refund sets the workflow's ReservationStatus back to CONFIRMED (the
+ * purchase stands); before it, the attribute stayed REFUNDING for good, so a search for refunds in
+ * flight listed every refused one.
+ */
+export const REFUSED_REFUND_STATUS_PATCH = 'refused-refund-status';
 
 export interface RefundInput {
   reservationId: string;
@@ -20,7 +27,10 @@ export interface RefundInput {
  */
 export async function refundReservationWorkflow(input: RefundInput): Promise<'REFUNDED' | 'TICKET_ADMITTED'> {
   const refund = await refundPayment({ reservationId: input.reservationId, reason: input.reason });
-  if (refund.refused === 'TICKET_ADMITTED') return 'TICKET_ADMITTED';
+  if (refund.refused === 'TICKET_ADMITTED') {
+    if (patched(REFUSED_REFUND_STATUS_PATCH)) upsertSearchAttributes([{ key: reservationStatusKey, value: 'CONFIRMED' }]);
+    return 'TICKET_ADMITTED';
+  }
   await releaseReservation({ reservationId: input.reservationId, status: 'REFUNDED', reason: input.reason });
   upsertSearchAttributes([{ key: reservationStatusKey, value: 'REFUNDED' }]);
   return 'REFUNDED';

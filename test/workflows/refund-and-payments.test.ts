@@ -16,6 +16,7 @@
  *  holdSweeperWorkflow, paymentReconciliationWorkflow: the activity's answer is the result ..... 'sweeps' / 'reconciles'
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordHistory } from '../support/histories.js';
 import { fakeActivities, HOLD_AMOUNT, Scenario } from './fakes.js';
 import {
   holdSweeperWorkflow,
@@ -35,7 +36,8 @@ afterAll(async () => {
   await bed?.close();
 });
 
-async function refund(scenario: Scenario) {
+/** Runs one refund; `record` names its history for test/replay (saved with RECORD_HISTORIES=1). */
+async function refund(scenario: Scenario, record?: string) {
   const handle = await bed.client.workflow.start(refundReservationWorkflow, {
     workflowId: `${scenario.key}-refund`,
     taskQueue: bed.taskQueue,
@@ -44,6 +46,7 @@ async function refund(scenario: Scenario) {
     typedSearchAttributes: [{ key: reservationStatusKey, value: 'REFUNDING' }],
   });
   const result = await handle.result();
+  if (record) await recordHistory(handle, record);
   const status = (await handle.describe()).typedSearchAttributes.get(reservationStatusKey);
   return { result, status };
 }
@@ -74,7 +77,7 @@ describe.concurrent('refund and payment workflows', () => {
 
   it('a refund refused because a ticket was admitted releases nothing, and its workflow is not left REFUNDING', async () => {
     const scenario = new Scenario(bed.newId('r'), { refundPayment: () => ({ refunded: false, amount: 0, refused: 'TICKET_ADMITTED' }) });
-    expect(await refund(scenario)).toEqual({ result: 'TICKET_ADMITTED', status: 'CONFIRMED' });
+    expect(await refund(scenario, 'refund-refused')).toEqual({ result: 'TICKET_ADMITTED', status: 'CONFIRMED' });
     expect(scenario.names()).toEqual(['refundPayment']);
   });
 
