@@ -184,7 +184,7 @@ describe.concurrent('performance cancellation workflow', () => {
       runs: 1,
     };
     const result = await (await start(scheduleId, { progress })).result();
-    expect(result).toMatchObject({ ...progress, phase: 'DONE', runs: 2 });
+    expect(result).toMatchObject({ ...progress, phase: 'DONE', runs: 2, finishedAt: expect.any(String) });
     expect(scenario.names()).toEqual(['closeScheduleQueue', 'closeWaitingList', 'finishCancellation']);
   });
 });
