@@ -29,18 +29,12 @@
  *  refundUnapplied: the applied payment is never refunded, even when its success is signalled twice 'expiry racing a success the provider already took'
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cardPaymentId, confirmationRejected, fakeActivities, HOLD_AMOUNT } from './fakes.js';
-import { expiringHoldWithCardPending, holdReservation, reservationScenario, SHORT_EXPIRY_MS, startReservation } from './reservations.js';
-import { cancelUpdate, cardOutcomeSignal, cardPayUpdate, payUpdate, stateQuery, workflowTestBed, type WorkflowTestBed } from './support.js';
+import { describe, expect, it } from 'vitest';
+import { cardPaymentId, confirmationRejected, HOLD_AMOUNT } from './fakes.js';
+import { expiringHoldWithCardPending, expiryWithSuccessSignalled, holdReservation, updateDuringExpiry } from './reservations.js';
+import { cancelUpdate, cardOutcomeSignal, cardPayUpdate, payUpdate, stateQuery, testBedForThisFile } from './support.js';
 
-let bed: WorkflowTestBed;
-beforeAll(async () => {
-  bed = await workflowTestBed(fakeActivities);
-});
-afterAll(async () => {
-  await bed?.close();
-});
+const bed = testBedForThisFile();
 
 const pending = (reservationId: string) => ({
   ok: true,
@@ -150,43 +144,24 @@ describe.concurrent('reservation workflow: card payments', () => {
   });
 
   it('expiry racing a success the provider already took: the seats are sold, not released, and the payment never refunded', async () => {
-    const { handle, scenario, reservationId, prepared } = await expiringHoldWithCardPending(bed, {
-      script: { settleCardBeforeClose: () => 'SUCCEEDED' },
-      setup: (s) => ({ settle: s.gate('settleCardBeforeClose') }),
-    });
-    await prepared.settle.reached;
     // The webhook's signal for the same payment lands while the expiry asks the provider.
-    await handle.signal(cardOutcomeSignal, { providerPaymentId: cardPaymentId(reservationId), status: 'SUCCEEDED' });
-    prepared.settle.open();
+    const { handle, scenario } = await expiryWithSuccessSignalled(bed, () => 'SUCCEEDED');
     expect(await handle.result()).toMatchObject({ status: 'CONFIRMED' });
     expect(scenario.names()).toEqual(['holdSeats', 'startCardPayment', 'settleCardBeforeClose', 'recordCardSuccess', 'confirmReservation']);
   });
 
   it('expiry racing a success signal with the provider unreachable: EXPIRED, and the success refunded as a late payment', async () => {
-    const { handle, scenario, reservationId, prepared } = await expiringHoldWithCardPending(bed, {
-      script: {
-        settleCardBeforeClose: () => {
-          throw ApplicationFailure.create({ type: 'ProviderUnavailable', message: 'provider down', nonRetryable: true });
-        },
-      },
-      setup: (s) => ({ settle: s.gate('settleCardBeforeClose') }),
+    const { handle, scenario, reservationId } = await expiryWithSuccessSignalled(bed, () => {
+      throw ApplicationFailure.create({ type: 'ProviderUnavailable', message: 'provider down', nonRetryable: true });
     });
-    await prepared.settle.reached;
-    await handle.signal(cardOutcomeSignal, { providerPaymentId: cardPaymentId(reservationId), status: 'SUCCEEDED' });
-    prepared.settle.open();
     expect(await handle.result()).toMatchObject({ status: 'EXPIRED' });
     expect(scenario.names()).toEqual(['holdSeats', 'startCardPayment', 'settleCardBeforeClose', 'releaseReservation', 'settleLatePayment']);
     expect(scenario.inputs('settleLatePayment')).toEqual([{ providerPaymentId: cardPaymentId(reservationId), reason: `reservation ${reservationId} is EXPIRED` }]);
   });
 
   it('a card payment that races the expiry (accepted while releasing) is answered RESERVATION_EXPIRED', async () => {
-    const scenario = reservationScenario(bed);
-    const release = scenario.gate('releaseReservation');
-    const { handle } = await startReservation(bed, { scenario, holdTtlMs: SHORT_EXPIRY_MS });
-    await release.reached;
-    const payCard = await handle.startUpdate(cardPayUpdate, { waitForStage: 'ACCEPTED' });
-    release.open();
-    expect(await payCard.result()).toEqual({ ok: false, code: 'RESERVATION_EXPIRED', detail: 'reservation is EXPIRED', status: 'EXPIRED' });
+    const { handle, scenario, answer } = await updateDuringExpiry(bed, cardPayUpdate);
+    expect(answer).toEqual({ ok: false, code: 'RESERVATION_EXPIRED', detail: 'reservation is EXPIRED', status: 'EXPIRED' });
     expect((await handle.result()).status).toBe('EXPIRED');
     expect(scenario.names()).not.toContain('startCardPayment');
   });

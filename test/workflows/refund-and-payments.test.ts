@@ -15,26 +15,19 @@
  *   - the provider unreachable: retried until it answers ...................................... 'settles a late payment'
  *  holdSweeperWorkflow, paymentReconciliationWorkflow: the activity's answer is the result ..... 'sweeps' / 'reconciles'
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { recordHistory } from '../support/histories.js';
-import { fakeActivities, HOLD_AMOUNT, Scenario } from './fakes.js';
+import { HOLD_AMOUNT, Scenario } from './fakes.js';
 import {
   holdSweeperWorkflow,
   latePaymentWorkflow,
   paymentReconciliationWorkflow,
   refundReservationWorkflow,
   reservationStatusKey,
-  workflowTestBed,
-  type WorkflowTestBed,
+  testBedForThisFile,
 } from './support.js';
 
-let bed: WorkflowTestBed;
-beforeAll(async () => {
-  bed = await workflowTestBed(fakeActivities);
-});
-afterAll(async () => {
-  await bed?.close();
-});
+const bed = testBedForThisFile();
 
 /** Runs one refund; `record` names its history for test/replay (saved with RECORD_HISTORIES=1). */
 async function refund(scenario: Scenario, record?: string) {

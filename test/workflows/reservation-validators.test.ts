@@ -17,8 +17,8 @@
  */
 import type { WorkflowHandle } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cardPaymentId, confirmationRejected, fakeActivities } from './fakes.js';
+import { describe, expect, it } from 'vitest';
+import { cardPaymentId, confirmationRejected } from './fakes.js';
 import { expiringHoldWithCardPending, holdReservation, reservationScenario, startWithUpdate } from './reservations.js';
 import {
   cancelUpdate,
@@ -31,18 +31,11 @@ import {
   refusedUpdateId,
   stateQuery,
   updatesInHistory,
-  workflowTestBed,
+  testBedForThisFile,
   type reservationWorkflow,
-  type WorkflowTestBed,
 } from './support.js';
 
-let bed: WorkflowTestBed;
-beforeAll(async () => {
-  bed = await workflowTestBed(fakeActivities);
-});
-afterAll(async () => {
-  await bed?.close();
-});
+const bed = testBedForThisFile();
 
 type Handle = WorkflowHandle<typeof reservationWorkflow>;
 

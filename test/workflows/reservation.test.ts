@@ -28,18 +28,12 @@
  */
 import { WorkflowFailedError } from '@temporalio/client';
 import type { ApplicationFailure } from '@temporalio/common';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { confirmationRejected, fakeActivities, HOLD_AMOUNT } from './fakes.js';
-import { holdReservation, reservationScenario, SHORT_EXPIRY_MS, startReservation } from './reservations.js';
-import { cancelUpdate, holdUpdate, payUpdate, reservationStatusKey, stateQuery, workflowTestBed, type WorkflowTestBed } from './support.js';
+import { describe, expect, it } from 'vitest';
+import { confirmationRejected, HOLD_AMOUNT } from './fakes.js';
+import { holdReservation, SHORT_EXPIRY_MS, updateDuringExpiry } from './reservations.js';
+import { cancelUpdate, holdUpdate, payUpdate, reservationStatusKey, stateQuery, testBedForThisFile } from './support.js';
 
-let bed: WorkflowTestBed;
-beforeAll(async () => {
-  bed = await workflowTestBed(fakeActivities);
-});
-afterAll(async () => {
-  await bed?.close();
-});
+const bed = testBedForThisFile();
 
 const statusAttribute = async (handle: { describe(): Promise<{ typedSearchAttributes: { get(k: typeof reservationStatusKey): string | undefined } }> }) =>
   (await handle.describe()).typedSearchAttributes.get(reservationStatusKey);
@@ -148,26 +142,15 @@ describe.concurrent('reservation workflow', () => {
   });
 
   it('a payment that races the expiry (accepted while the hold is being released) is answered RESERVATION_EXPIRED', async () => {
-    const scenario = reservationScenario(bed);
-    const release = scenario.gate('releaseReservation');
-    const { handle } = await startReservation(bed, { scenario, holdTtlMs: SHORT_EXPIRY_MS });
-    await release.reached;
-    // Still HELD until the release step returns: the validator lets the payment in.
-    const pay = await handle.startUpdate(payUpdate, { waitForStage: 'ACCEPTED' });
-    release.open();
-    expect(await pay.result()).toEqual({ ok: false, code: 'RESERVATION_EXPIRED', detail: 'reservation is EXPIRED', status: 'EXPIRED' });
+    const { handle, scenario, answer } = await updateDuringExpiry(bed, payUpdate);
+    expect(answer).toEqual({ ok: false, code: 'RESERVATION_EXPIRED', detail: 'reservation is EXPIRED', status: 'EXPIRED' });
     expect((await handle.result()).status).toBe('EXPIRED');
     expect(scenario.names()).not.toContain('payReservation');
   });
 
   it('a cancel that races the expiry is answered NOT_CANCELLABLE with the expiry', async () => {
-    const scenario = reservationScenario(bed);
-    const release = scenario.gate('releaseReservation');
-    const { handle } = await startReservation(bed, { scenario, holdTtlMs: SHORT_EXPIRY_MS });
-    await release.reached;
-    const cancel = await handle.startUpdate(cancelUpdate, { waitForStage: 'ACCEPTED' });
-    release.open();
-    expect(await cancel.result()).toEqual({ ok: false, code: 'NOT_CANCELLABLE', detail: 'reservation is EXPIRED', status: 'EXPIRED' });
+    const { handle, scenario, answer } = await updateDuringExpiry(bed, cancelUpdate);
+    expect(answer).toEqual({ ok: false, code: 'NOT_CANCELLABLE', detail: 'reservation is EXPIRED', status: 'EXPIRED' });
     // One release only, the expiry's.
     expect(scenario.inputs('releaseReservation')).toHaveLength(1);
     expect((await handle.result()).status).toBe('EXPIRED');

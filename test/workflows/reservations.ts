@@ -7,7 +7,7 @@
 import { WithStartWorkflowOperation, type WorkflowHandle } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { cardPaymentId, Scenario, type Script } from './fakes.js';
-import { cardPayUpdate, holdUpdate, reservationWorkflow, reservationWorkflowId, type HoldResult, type ReservationInput, type WorkflowTestBed } from './support.js';
+import { cardOutcomeSignal, cardPayUpdate, holdUpdate, reservationWorkflow, reservationWorkflowId, type HoldResult, type ReservationInput, type WorkflowTestBed } from './support.js';
 
 /** Long enough that no test's expiry fires unless the test wants it to. */
 export const NO_EXPIRY_MS = 10 * 60_000;
@@ -105,4 +105,34 @@ export async function startWithUpdate(bed: WorkflowTestBed, scenario: Scenario, 
     (e: unknown) => e,
   );
   return { handle: await startWorkflowOperation.workflowHandle(), err: outcome };
+}
+
+/**
+ * Sends `update` while the expiry is releasing the hold (the release step held at a gate: the
+ * workflow is still HELD, so the validator lets the update in), then lets the release finish.
+ * Answers the update's result; the hold's own workflow is the caller's to check.
+ */
+export async function updateDuringExpiry<R>(bed: WorkflowTestBed, update: UpdateDefinition<R, []>) {
+  const scenario = reservationScenario(bed);
+  const release = scenario.gate('releaseReservation');
+  const { handle } = await startReservation(bed, { scenario, holdTtlMs: SHORT_EXPIRY_MS });
+  await release.reached;
+  const accepted = await handle.startUpdate(update, { waitForStage: 'ACCEPTED' });
+  release.open();
+  return { handle, scenario, answer: await accepted.result() };
+}
+
+/**
+ * A pending card payment whose hold expires, with the webhook's success signal landing while the
+ * expiry asks the provider to cancel (settleCardBeforeClose held at a gate; its answer scripted).
+ */
+export async function expiryWithSuccessSignalled(bed: WorkflowTestBed, settleCardBeforeClose: NonNullable<Script['settleCardBeforeClose']>) {
+  const started = await expiringHoldWithCardPending(bed, {
+    script: { settleCardBeforeClose },
+    setup: (s) => ({ settle: s.gate('settleCardBeforeClose') }),
+  });
+  await started.prepared.settle.reached;
+  await started.handle.signal(cardOutcomeSignal, { providerPaymentId: cardPaymentId(started.reservationId), status: 'SUCCEEDED' });
+  started.prepared.settle.open();
+  return started;
 }

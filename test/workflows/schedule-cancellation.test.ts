@@ -17,26 +17,19 @@
 import { randomInt } from 'node:crypto';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fakeActivities, Scenario, type Script } from './fakes.js';
+import { describe, expect, it } from 'vitest';
+import { Scenario, type Script } from './fakes.js';
 import {
   cancellationPhaseKey,
   cancellationProcessedKey,
   cancellationProgressQuery,
   scheduleCancellationWorkflow,
-  workflowTestBed,
+  testBedForThisFile,
   type CancellationInput,
   type CancellationProgress,
-  type WorkflowTestBed,
 } from './support.js';
 
-let bed: WorkflowTestBed;
-beforeAll(async () => {
-  bed = await workflowTestBed(fakeActivities);
-});
-afterAll(async () => {
-  await bed?.close();
-});
+const bed = testBedForThisFile();
 
 /**
  * A schedule whose live reservations come in the given batches (then none). Ids starting with `h`

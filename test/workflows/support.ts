@@ -17,9 +17,9 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { Runtime, Worker } from '@temporalio/worker';
-import { expect, inject } from 'vitest';
+import { afterAll, beforeAll, expect, inject } from 'vitest';
 import type { BookingActivities } from '../../activities/index.js';
-import { openAllGates } from './fakes.js';
+import { fakeActivities, openAllGates } from './fakes.js';
 
 export {
   cancellationPhaseKey,
@@ -96,6 +96,18 @@ export async function workflowTestBed(activities: BookingActivities) {
       await env.teardown();
     },
   };
+}
+
+/** The file's test bed, with the fake activities: set up before its tests, closed after them. */
+export function testBedForThisFile(): WorkflowTestBed {
+  const bed = {} as WorkflowTestBed;
+  beforeAll(async () => {
+    Object.assign(bed, await workflowTestBed(fakeActivities));
+  });
+  afterAll(async () => {
+    await bed.close?.();
+  });
+  return bed;
 }
 
 /** The ids of the updates a workflow's history records (a refused update leaves none). */
