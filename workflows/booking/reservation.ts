@@ -134,7 +134,9 @@ export async function reservationWorkflow(input: ReservationInput): Promise<Rese
     throw ApplicationFailure.create({ type: 'HoldFailed', message: `hold failed: ${String(err)}`, nonRetryable: true });
   }
   if (!hold.ok) {
-    setStatus('REJECTED', 'SEAT_UNAVAILABLE');
+    // The refusal's own code (a ticket limit or a paused sale is not a taken seat). Only the
+    // run's result carries it, so recorded histories replay unchanged.
+    setStatus('REJECTED', hold.code);
     await condition(allHandlersFinished);
     return state;
   }
