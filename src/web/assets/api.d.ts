@@ -494,7 +494,7 @@ export interface Schemas {
     opensAt: string | null;
     /** Why an EXPIRED token ended: SOLD_OUT (every seat sold) and CLOSED (sale window over) end the wait for everyone still waiting */
     reason: "EXPIRED" | "USED" | "DROPPED" | "SOLD_OUT" | "CLOSED" | "UNKNOWN" | null;
-    /** Ask again after this many ms (1 s near the front, up to 20 s far back); null when not WAITING. Or use the SSE stream. */
+    /** Ask again after this many ms (1 s near the front, up to 20 s far back); null when not WAITING. Or long-poll (`?wait=25`) or use the SSE stream, which hear of a change at once. */
     pollAfterMs: number | null;
   };
   JoinQueueRequest: {
@@ -1101,6 +1101,10 @@ export interface Operations {
   };
   /** Status, position and estimated wait of a token; polling keeps a waiter in the queue */
   "GET /api/v1/queue/tokens/current": {
+    query?: {
+      /** Long poll: while WAITING, hold the answer until the status changes (admitted, sale ended, dropped) or this many seconds pass (at most 25) */
+      wait?: number | null;
+    };
     headers?: {
       /** The waiting-room token */
       "x-queue-token"?: string;
