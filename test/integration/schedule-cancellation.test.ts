@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, eventually, type TestContext } from '../support/harness.js';
 import { checkInvariants, checkScheduleLifecycle, checkTicketLimit } from '../support/invariants.js';
 import { kill9, startWorkerProcess } from '../support/worker-process.js';
+import { retrying } from '../support/client-retry.js';
 
 const USERS = 40;
 const PER_USER = 25; // 1,000 reservations of one seat each
@@ -18,25 +19,6 @@ async function pool<T, R>(items: T[], n: number, fn: (item: T) => Promise<R>): P
     for (let i = next++; i < items.length; i = next++) out[i] = await fn(items[i]!);
   }));
   return out;
-}
-
-type Answer = { status: number; body: any; headers?: Headers };
-/** Retries one request may take before the test gives up: a busy machine is slow, not down. */
-const MAX_ATTEMPTS = 30;
-/**
- * A client's retry with the same Idempotency-Key while the busy machine answers 503 at the deadline
- * (after the Retry-After it is told, which every 503 must carry) or the first attempt is still in
- * progress. Bounded: a request that never gets through fails the test instead of hanging it.
- */
-async function retrying(call: () => Promise<Answer>): Promise<Answer> {
-  for (let attempt = 1; ; attempt++) {
-    const r = await call();
-    const busy = r.status === 503 || r.body?.code === 'IDEMPOTENCY_IN_PROGRESS';
-    if (!busy) return r;
-    if (r.status === 503) expect(r.headers?.get('retry-after'), 'a 503 says when to come back').toMatch(/^\d+$/);
-    expect(attempt, `still ${r.status} ${r.body?.code} after ${attempt} attempts`).toBeLessThan(MAX_ATTEMPTS);
-    await new Promise((resolve) => setTimeout(resolve, 1000 * Math.min(2, Number(r.headers?.get('retry-after') ?? 1))));
-  }
 }
 
 /**
