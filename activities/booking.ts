@@ -10,7 +10,11 @@ import type { WalletRepository } from '../src/payment/wallet-repository.js';
 
 export interface BookingActivityDeps {
   reservations: ReservationRepository;
-  wallets: WalletRepository;
+  /**
+   * Payment's module, for the steps that still run on booking's queue: workflows started before the
+   * payment task queue (their payReservation), the refund workflow and a performance cancellation.
+   */
+  wallets: Pick<WalletRepository, 'debit' | 'refundReservation'>;
   seatLocks: SeatLocks;
   seatMaps: SeatMapCache;
   /** Called after a reservation closes or confirms (frees the buyer's waiting-room place). */
@@ -32,8 +36,13 @@ export function bookingActivities(deps: BookingActivityDeps) {
       return steps.hold(input);
     },
 
+    /** Workflows started before PAYMENT_QUEUE_PATCH: booking judges payable, payment debits. */
     async payReservation(input: { reservationId: string }): Promise<PaymentOutcome> {
-      return deps.wallets.payForReservation(input.reservationId);
+      const facts = await deps.reservations.paymentFacts(input.reservationId, new Date());
+      if (!facts) return { ok: false, code: 'RESERVATION_NOT_PAYABLE', detail: 'reservation not found' };
+      // Expiry is payment's to judge, after it looked for a debit already taken (a retried attempt).
+      if (!facts.verdict.ok && facts.verdict.code !== 'RESERVATION_EXPIRED') return facts.verdict;
+      return deps.wallets.debit({ reservationId: input.reservationId, userId: facts.userId, amount: facts.amount, expiresAt: facts.expiresAt });
     },
 
     async confirmReservation(input: { reservationId: string }): Promise<void> {

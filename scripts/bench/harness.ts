@@ -18,7 +18,7 @@ import { PersonalDataCipher } from '../../src/identity/personal-data.js';
 import { AccessTokens, type Role } from '../../src/identity/tokens.js';
 import { createDatabase, type Database } from '../../src/platform/db/client.js';
 import { migrateDatabase } from '../../src/platform/db/migrate.js';
-import { domainEvents } from '../../src/events/schema.js';
+import { domainEvents } from '../../src/events/outbox-schema.js';
 import { users } from '../../src/identity/schema.js';
 import { walletLedger, wallets } from '../../src/payment/schema.js';
 

@@ -5,7 +5,6 @@ import { reservations, reservationSeats, ticketLimitLocks } from './schema.js';
 import { schedules, seats } from '../catalog/schema.js';
 import type { HeldSeat, HoldResult, ReleaseInput, ReservationInput } from './contracts.js';
 import { canTransition, payable, reservationEventOf, type ReservationStatus } from './domain.js';
-import type { LockedForPayment, PayableReservations } from '../payment/contracts.js';
 import { issueTickets, type TicketIssuer } from '../ticketing/issue.js';
 import type { SeatOffer, WaitlistPort } from './waitlist-port.js';
 
@@ -34,7 +33,7 @@ export interface ReleaseOutcome {
   offers: SeatOffer[];
 }
 
-export class ReservationRepository implements PayableReservations {
+export class ReservationRepository {
   /**
    * `waitlist`: when wired, released seats go to the schedule's waiting list before the public map.
    * `issue`: ticketing's issuer, run inside the confirming transaction (a ticket per sold seat).
@@ -349,11 +348,15 @@ export class ReservationRepository implements PayableReservations {
     return { ok: true, reservationId, seats: r.seats, amount: r.amount, expiresAt: r.expiresAt.toISOString(), heldAt: r.createdAt.toISOString() };
   }
 
-  /** Payment's port: lock the row inside payment's transaction and say whether it may be paid now. */
-  async lockPayable(tx: Tx, reservationId: string): Promise<LockedForPayment> {
-    const [r] = await tx.select().from(reservations).where(eq(reservations.id, reservationId)).for('update');
-    if (!r) return { found: false };
-    return { found: true, userId: r.userId, amount: r.amount, payableAt: (now) => payable(r.status, r.expiresAt, now) };
+  /**
+   * What a payment of this reservation needs from booking (who, how much, until when) and booking's
+   * payable rule at `now`. Only for workflows started before the payment task queue (their payment
+   * activity runs in the booking worker); newer ones carry these facts from their own hold.
+   */
+  async paymentFacts(reservationId: string, now: Date) {
+    const [r] = await this.db.select().from(reservations).where(eq(reservations.id, reservationId)).limit(1);
+    if (!r) return undefined;
+    return { userId: r.userId, amount: r.amount, expiresAt: r.expiresAt.toISOString(), verdict: payable(r.status, r.expiresAt, now) };
   }
 
   /** Ticketing's port: lock the row inside a door scan's transaction (refunds take the same lock first). */
@@ -362,9 +365,6 @@ export class ReservationRepository implements PayableReservations {
     return r;
   }
 
-  async lockForRefund(tx: Tx, reservationId: string): Promise<void> {
-    await tx.select({ id: reservations.id }).from(reservations).where(eq(reservations.id, reservationId)).for('update');
-  }
 
   private async lockReservation(tx: Tx, reservationId: string) {
     const [r] = await tx.select().from(reservations).where(eq(reservations.id, reservationId)).for('update');

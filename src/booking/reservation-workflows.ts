@@ -51,6 +51,8 @@ export class ReservationWorkflows {
   constructor(
     private readonly client: Client,
     private readonly taskQueue: string,
+    /** Where the workflow finds payment's worker (PAYMENT_TASK_QUEUE). */
+    private readonly paymentTaskQueue = 'payments',
   ) {}
 
   /** Starts the reservation workflow and waits for its hold result in the same call (Update-with-Start). */
@@ -58,7 +60,7 @@ export class ReservationWorkflows {
     const startWorkflowOperation = new WithStartWorkflowOperation(reservationWorkflow, {
       workflowId: reservationWorkflowId(input.reservationId),
       taskQueue: this.taskQueue,
-      args: [input],
+      args: [{ ...input, paymentTaskQueue: this.paymentTaskQueue }],
       // A retry with the same Idempotency-Key joins the running workflow instead of failing.
       workflowIdConflictPolicy: 'USE_EXISTING',
       // A closed run is final (same key, same answer) unless it failed: then a retry starts anew.
@@ -86,7 +88,7 @@ export class ReservationWorkflows {
       await this.client.workflow.start(reservationWorkflow, {
         workflowId: reservationWorkflowId(input.reservationId),
         taskQueue: this.taskQueue,
-        args: [input],
+        args: [{ ...input, paymentTaskQueue: this.paymentTaskQueue }],
         workflowIdConflictPolicy: 'USE_EXISTING',
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
         typedSearchAttributes: searchAttributes('PENDING', input),

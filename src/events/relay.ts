@@ -1,7 +1,7 @@
 import { asc, inArray, isNull, sql } from 'drizzle-orm';
 import type mysql from 'mysql2/promise';
 import type { Db } from '../platform/db/client.js';
-import { domainEvents } from './schema.js';
+import { domainEvents } from './outbox-schema.js';
 import type { Logger } from '../platform/observability/logger.js';
 import type { Metrics } from '../platform/observability/metrics.js';
 import { toEnvelope, topicFor } from './catalog.js';

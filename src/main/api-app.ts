@@ -5,7 +5,6 @@ import { adminRoutes } from '../admin/routes.js';
 import { backOfficeRoutes } from '../admin/back-office-routes.js';
 import { ReservationSearch } from '../booking/reservation-search.js';
 import { AuditLog } from '../events/audit-log.js';
-import { RefundList } from '../payment/refund-list.js';
 import { TicketCodes } from '../ticketing/codes.js';
 import { TicketRepository } from '../ticketing/repository.js';
 import { ticketRoutes } from '../ticketing/routes.js';
@@ -41,7 +40,7 @@ import { walletRoutes } from '../payment/routes.js';
 import { queueAdminRoutes } from '../queue/admin-routes.js';
 import { queueRoutes } from '../queue/routes.js';
 import { buildQueue } from '../queue/wiring.js';
-import { WalletRepository } from '../payment/wallet-repository.js';
+import { createPaymentModule } from '../payment/module.js';
 import type { Db } from '../platform/db/client.js';
 import { dependencyChecks, runChecks } from '../platform/health.js';
 import { createHttpApp } from '../platform/http/app.js';
@@ -62,6 +61,8 @@ import { DomainError } from '../shared/errors.js';
 export interface ApiDeps {
   config: Config;
   db: Db;
+  /** Payment's own database (its own user); only payment's module is given it. */
+  paymentDb: Db;
   redis: Redis;
   temporal: Client;
   kafkaAdmin: Admin;
@@ -82,8 +83,11 @@ export function buildApiApp(deps: ApiDeps) {
   const auth = requireAuth(tokens, versions);
   const cipher = new PersonalDataCipher(config.DATA_ENCRYPTION_KEY, config.DATA_ENCRYPTION_KEY_PREVIOUS);
   const audit = new SecurityAudit(db, log);
+  const payment = createPaymentModule(deps.paymentDb, { maxBalance: config.WALLET_MAX_BALANCE });
+  const wallets = payment.wallets;
   const identity = new IdentityService(db, cipher, tokens, {
     audit,
+    wallets,
     versions,
     redis,
     metrics,
@@ -102,9 +106,8 @@ export function buildApiApp(deps: ApiDeps) {
   const waitlistRepo = new WaitlistRepository(db, { offerTtlMs: config.WAITLIST_OFFER_TTL_SECONDS * 1000 }, catalog);
   const reservations = new ReservationRepository(db, waitlistRepo);
   const waitlist = new WaitlistService(catalog, waitlistRepo, reservations);
-  const wallets = new WalletRepository(db, { maxBalance: config.WALLET_MAX_BALANCE }, reservations);
   const idempotency = new IdempotencyStore(db, config.IDEMPOTENCY_TTL_SECONDS);
-  const booking = new BookingService(catalog, reservations, new ReservationWorkflows(deps.temporal, config.TEMPORAL_TASK_QUEUE), new RedisSeatLocks(redis, catalog, metrics), {
+  const booking = new BookingService(catalog, reservations, new ReservationWorkflows(deps.temporal, config.TEMPORAL_TASK_QUEUE, config.PAYMENT_TASK_QUEUE), new RedisSeatLocks(redis, catalog, metrics), {
     holdTtlMs: config.HOLD_TTL_SECONDS * 1000,
     maxSeatsPerReservation: config.MAX_SEATS_PER_RESERVATION,
     cancellationCutoffHours: config.CANCELLATION_CUTOFF_HOURS,
@@ -204,7 +207,7 @@ export function buildApiApp(deps: ApiDeps) {
   );
   app.route(
     v1,
-    backOfficeRoutes({ search: new ReservationSearch(db), refunds: new RefundList(db), auditLog: new AuditLog(db), wallets, identity, auth, requireAdmin: requireRole('ADMIN'), auditForbidden: forbidden, idempotency }),
+    backOfficeRoutes({ search: new ReservationSearch(db), refunds: payment.refunds, auditLog: new AuditLog(db), wallets, audit, identity, auth, requireAdmin: requireRole('ADMIN'), auditForbidden: forbidden, idempotency }),
   );
   const ticketScans = metrics.counter('ticket_scans_total', 'Ticket scans at the door by outcome (NOT_FOUND: forged or unknown codes)', ['result']);
   const tickets = new TicketingService(new TicketRepository(db, reservations, catalog), new TicketCodes(config.TICKET_SIGNING_SECRET, config.TICKET_SIGNING_SECRET_PREVIOUS), catalog, {

@@ -11,7 +11,8 @@ import { RedisSeatLocks } from '../booking/seat-locks.js';
 import { CatalogRepository } from '../catalog/repository.js';
 import { SeatMapCache } from '../catalog/seat-map-cache.js';
 import type { Config } from '../config.js';
-import { WalletRepository } from '../payment/wallet-repository.js';
+import { createPaymentModule } from '../payment/module.js';
+import { paymentActivities, type PaymentActivities } from '../../activities/payment.js';
 import type { Db } from '../platform/db/client.js';
 import type { Metrics } from '../platform/observability/metrics.js';
 import type { Redis } from '../platform/redis.js';
@@ -40,6 +41,8 @@ export async function workflowBundleFor(config: Pick<Config, 'WORKFLOW_BUNDLE_PA
 export interface WorkerDeps {
   config: Config;
   db: Db;
+  /** Payment's own database (its own user), for payment's module only. */
+  paymentDb: Db;
   redis: Redis;
   client: Client;
   connection: NativeConnection;
@@ -55,12 +58,12 @@ export function buildActivities(deps: Omit<WorkerDeps, 'connection' | 'workflowB
   // Released seats go to the schedule's waiting list first, inside the release transaction (docs/waitlist.md).
   const waitlist = new WaitlistRepository(deps.db, { offerTtlMs: deps.config.WAITLIST_OFFER_TTL_SECONDS * 1000 }, catalog);
   const reservations = new ReservationRepository(deps.db, waitlist);
-  const reservationWorkflows = new ReservationWorkflows(deps.client, deps.config.TEMPORAL_TASK_QUEUE);
+  const reservationWorkflows = new ReservationWorkflows(deps.client, deps.config.TEMPORAL_TASK_QUEUE, deps.config.PAYMENT_TASK_QUEUE);
   const activities = createActivities({
     reservations,
     startOffer: (offer) => reservationWorkflows.startOffer(offer),
     offerLockTtlMs: deps.config.WAITLIST_OFFER_TTL_SECONDS * 1000 + 30_000,
-    wallets: new WalletRepository(deps.db, { maxBalance: deps.config.WALLET_MAX_BALANCE }, reservations),
+    wallets: createPaymentModule(deps.paymentDb, { maxBalance: deps.config.WALLET_MAX_BALANCE }).wallets,
     seatLocks: new RedisSeatLocks(deps.redis),
     seatMaps: new SeatMapCache(deps.redis, catalog, deps.config.SEAT_MAP_CACHE_TTL_SECONDS, deps.metrics),
     temporal: deps.client,
@@ -90,6 +93,31 @@ export async function createBookingWorker(deps: WorkerDeps): Promise<Worker> {
     activities: buildActivities(deps),
     maxConcurrentActivityTaskExecutions: deps.config.WORKER_MAX_CONCURRENT_ACTIVITIES,
     maxConcurrentLocalActivityExecutions: deps.config.WORKER_MAX_CONCURRENT_ACTIVITIES,
+    shutdownGraceTime: '10s',
+  });
+}
+
+export interface PaymentWorkerDeps {
+  config: Config;
+  paymentDb: Db;
+  connection: NativeConnection;
+  /** Tests replace single activities (fault injection); production passes nothing. */
+  overrideActivities?: (activities: PaymentActivities) => Partial<PaymentActivities>;
+}
+
+/**
+ * The payment worker: payment's activities on PAYMENT_TASK_QUEUE, on payment's database only. No
+ * workflows: the reservation workflow (booking's queue) calls these across task queues.
+ */
+export async function createPaymentWorker(deps: PaymentWorkerDeps): Promise<Worker> {
+  const activities = paymentActivities({ wallets: createPaymentModule(deps.paymentDb, { maxBalance: deps.config.WALLET_MAX_BALANCE }).wallets });
+  return Worker.create({
+    connection: deps.connection,
+    namespace: deps.config.TEMPORAL_NAMESPACE,
+    taskQueue: deps.config.PAYMENT_TASK_QUEUE,
+    dataConverter: encryptedDataConverter(deps.config.DATA_ENCRYPTION_KEY, deps.config.DATA_ENCRYPTION_KEY_PREVIOUS),
+    activities: { ...activities, ...(deps.overrideActivities?.(activities) ?? {}) },
+    maxConcurrentActivityTaskExecutions: deps.config.WORKER_MAX_CONCURRENT_ACTIVITIES,
     shutdownGraceTime: '10s',
   });
 }

@@ -1,0 +1,35 @@
+import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
+import { loadConfig } from '../config.js';
+import { createDatabase } from '../platform/db/client.js';
+import { domainDatabaseUrl } from '../platform/db/domains.js';
+import { createLogger } from '../platform/observability/logger.js';
+import { exitOnStartupError, onShutdown } from './shutdown.js';
+import { createPaymentWorker } from './worker-app.js';
+
+/**
+ * Composition root of the payment worker process (`npm run worker:payments`): payment's activities on
+ * PAYMENT_TASK_QUEUE, connected to payment's database only (its own user). Run it beside booking's
+ * workers started with WORKER_SERVES_PAYMENTS=false; scale it on its own (docs/production.md).
+ */
+async function main() {
+  const config = loadConfig();
+  const log = createLogger({ level: config.LOG_LEVEL, service: config.SERVICE_NAME, process: 'payment-worker' });
+  Runtime.install({
+    logger: { log: () => {}, trace: () => {}, debug: () => {}, info: () => {}, warn: (m, a) => log.warn(a ?? {}, m), error: (m, a) => log.error(a ?? {}, m) },
+    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
+  });
+  const database = createDatabase(domainDatabaseUrl(config, 'payment'), config.MYSQL_POOL_SIZE);
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const worker = await createPaymentWorker({ config, paymentDb: database.db, connection });
+  log.info({ taskQueue: config.PAYMENT_TASK_QUEUE }, 'payment worker started');
+
+  onShutdown(log, config.SHUTDOWN_GRACE_MS, [
+    ['worker', async () => { worker.shutdown(); await running; }],
+    ['temporal', () => connection.close()],
+    ['mysql', () => database.close()],
+  ]);
+  const running = worker.run();
+  await running;
+}
+
+main().catch((err) => exitOnStartupError(undefined, err));
