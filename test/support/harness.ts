@@ -132,19 +132,23 @@ export async function createTestContext(opts: TestContextOptions = {}) {
   const startWorker = async (override = opts.overrideActivities, overridePayment = opts.overridePaymentActivities) => {
     quietRuntime();
     nativeConnection ??= await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-    worker = await createBookingWorker({
-      config,
-      db: database.db,
-      paymentDb: paymentDatabase.db,
-      redis,
-      client: temporal,
-      connection: nativeConnection,
-      metrics: workerMetrics,
-      workflowBundle: { codePath: stack.workflowBundlePath },
-      ...(override ? { overrideActivities: override } : {}),
-    });
-    // The payment worker: a second Worker on this file's payment queue, as in development.
-    paymentWorker = await createPaymentWorker({ config, paymentDb: paymentDatabase.db, connection: nativeConnection, ...(overridePayment ? { overrideActivities: overridePayment } : {}) });
+    const connection = nativeConnection;
+    // Both at once: the payment worker (a second Worker on this file's payment queue, as in
+    // development) is ready by the time the booking worker has loaded its workflow bundle.
+    [worker, paymentWorker] = await Promise.all([
+      createBookingWorker({
+        config,
+        db: database.db,
+        paymentDb: paymentDatabase.db,
+        redis,
+        client: temporal,
+        connection,
+        metrics: workerMetrics,
+        workflowBundle: { codePath: stack.workflowBundlePath },
+        ...(override ? { overrideActivities: override } : {}),
+      }),
+      createPaymentWorker({ config, paymentDb: paymentDatabase.db, connection, ...(overridePayment ? { overrideActivities: overridePayment } : {}) }),
+    ]);
     workerRun = Promise.all([worker.run(), paymentWorker.run()]);
   };
   const stopWorker = async () => {
