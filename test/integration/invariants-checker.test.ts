@@ -197,12 +197,12 @@ describe('invariant checker', () => {
     });
     expect(adjusted.status).toBe(201);
     expect(await checkInvariants(ctx.pool, { atLeast: { adjustments: 1 } })).toEqual([]);
-    const [l] = await q(`SELECT id, amount FROM wallet_ledger WHERE kind = 'ADJUSTMENT' AND user_id = ?`, [ids.other]);
+    const [l] = await pq(`SELECT id, amount FROM wallet_ledger WHERE kind = 'ADJUSTMENT' AND user_id = ?`, [ids.other]);
     const [action] = await q(`SELECT id FROM domain_events WHERE type = 'AdminAction' AND JSON_VALUE(payload, '$.action') = 'wallet.adjust'`);
     // Its event says another amount (the ledger row and the event disagree).
-    await expectCaught(/wallet ledger and wallet events differ/, () => q(`UPDATE wallet_ledger SET amount = 1000, balance_after = balance_after + 2000 WHERE id = ?`, [l!.id]), () => q(`UPDATE wallet_ledger SET amount = -1000, balance_after = balance_after - 2000 WHERE id = ?`, [l!.id]));
+    await expectCaught(/wallet ledger and wallet events differ/, () => pq(`UPDATE wallet_ledger SET amount = 1000, balance_after = balance_after + 2000 WHERE id = ?`, [l!.id]), () => pq(`UPDATE wallet_ledger SET amount = -1000, balance_after = balance_after - 2000 WHERE id = ?`, [l!.id]));
     await expectCaught(/wallet adjustment without its AdminAction/, () => q(`UPDATE domain_events SET type = 'AdminNoted' WHERE id = ?`, [action!.id]), () => q(`UPDATE domain_events SET type = 'AdminAction' WHERE id = ?`, [action!.id]));
-    await expectCaught(/ledger chain broken/, () => q(`UPDATE wallet_ledger SET amount = 0 WHERE id = ?`, [l!.id]), () => q(`UPDATE wallet_ledger SET amount = ? WHERE id = ?`, [l!.amount, l!.id]));
+    await expectCaught(/ledger chain broken/, () => pq(`UPDATE wallet_ledger SET amount = 0 WHERE id = ?`, [l!.id]), () => pq(`UPDATE wallet_ledger SET amount = ? WHERE id = ?`, [l!.amount, l!.id]));
   });
 
   it('sees the waiting list broken: a wanted seat on the public map, an offer holding other seats, an OFFERED entry without its live offer', async () => {
