@@ -1,12 +1,15 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { patched, proxyActivities } from '@temporalio/workflow';
 import type { BookingActivities } from '../activities/index.js';
 import type { LatePaymentResult } from '../src/payment/card-payments.js';
+import { CARD_QUEUE_PATCH, cardStepsOn } from './card-payment.js';
 
 const { settleLatePayment } = proxyActivities<BookingActivities>({ startToCloseTimeout: '20s', retry: { initialInterval: '1s', maximumInterval: '1m' } });
 
 export interface LatePaymentInput {
   providerPaymentId: string;
   reservationId: string;
+  /** Payment's task queue (PAYMENT_TASK_QUEUE); absent in workflows started before CARD_QUEUE_PATCH. */
+  paymentTaskQueue?: string;
 }
 
 /**
@@ -15,5 +18,7 @@ export interface LatePaymentInput {
  * (or found to be the reservation's applied payment). One per provider payment: `late-payment-<id>`.
  */
 export async function latePaymentWorkflow(input: LatePaymentInput): Promise<LatePaymentResult> {
-  return settleLatePayment({ providerPaymentId: input.providerPaymentId, reason: `paid after reservation ${input.reservationId} closed` });
+  const request = { providerPaymentId: input.providerPaymentId, reason: `paid after reservation ${input.reservationId} closed` };
+  if (patched(CARD_QUEUE_PATCH)) return cardStepsOn(input.paymentTaskQueue ?? 'payments').late.settleLatePayment(request);
+  return settleLatePayment(request);
 }

@@ -1,26 +1,42 @@
-import { proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
+import { patched, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import type { BookingActivities } from '../activities/index.js';
+import type { PaymentActivities } from '../activities/payment.js';
 import { reservationStatusKey } from './contract.js';
 
-const { refundPayment, releaseReservation } = proxyActivities<BookingActivities>({
-  startToCloseTimeout: '15s',
-  retry: { initialInterval: '500ms', maximumInterval: '30s' },
-});
+const retry = { initialInterval: '500ms', maximumInterval: '30s' };
+const { refundPayment, releaseReservation, startRefund } = proxyActivities<BookingActivities>({ startToCloseTimeout: '15s', retry });
+
+/**
+ * Since this patch booking decides a refund in its own database (startRefund: the reservation's row
+ * lock, ticketing's admission check, the "refund started" mark a door scan refuses on), then payment
+ * refunds on its own task queue (card through the provider, else the wallet), then booking releases.
+ * Before it, one booking activity refunded inside payment's tables (refundPayment).
+ */
+export const REFUND_MARK_PATCH = 'refund-started-mark';
 
 export interface RefundInput {
   reservationId: string;
   reason: string;
+  /** Where payment's worker listens (PAYMENT_TASK_QUEUE); absent in histories from before the patch. */
+  paymentTaskQueue?: string;
 }
 
 /**
  * Cancelling a CONFIRMED reservation (the API checked the cutoff): money back first, then the
- * seats, each step idempotent so a retry or a duplicate start changes nothing. Payment refuses the
- * refund of a purchase whose ticket was admitted at the door: then nothing is released either.
+ * seats, each step idempotent so a retry or a duplicate start changes nothing. A purchase whose
+ * ticket was admitted at the door is not refunded: then nothing is released either.
  * (Histories recorded before the refusal existed carry no `refused` and replay the same commands.)
  */
 export async function refundReservationWorkflow(input: RefundInput): Promise<'REFUNDED' | 'TICKET_ADMITTED'> {
-  const refund = await refundPayment({ reservationId: input.reservationId, reason: input.reason });
-  if (refund.refused === 'TICKET_ADMITTED') return 'TICKET_ADMITTED';
+  const request = { reservationId: input.reservationId, reason: input.reason };
+  if (patched(REFUND_MARK_PATCH)) {
+    if ((await startRefund({ reservationId: input.reservationId })) === 'TICKET_ADMITTED') return 'TICKET_ADMITTED';
+    const payment = proxyActivities<PaymentActivities>({ taskQueue: input.paymentTaskQueue ?? 'payments', startToCloseTimeout: '30s', retry });
+    await payment.refundPurchase(request);
+  } else {
+    const refund = await refundPayment(request);
+    if (refund.refused === 'TICKET_ADMITTED') return 'TICKET_ADMITTED';
+  }
   await releaseReservation({ reservationId: input.reservationId, status: 'REFUNDED', reason: input.reason });
   upsertSearchAttributes([{ key: reservationStatusKey, value: 'REFUNDED' }]);
   return 'REFUNDED';

@@ -7,8 +7,8 @@ import type { AuditLog } from '../events/audit-log.js';
 import { Password } from '../identity/routes.js';
 import type { IdentityService } from '../identity/service.js';
 import { ledgerReference } from '../payment/references.js';
-import type { RefundList } from '../payment/refund-list.js';
-import type { WalletRepository } from '../payment/wallet-repository.js';
+import type { PaymentModule } from '../payment/module.js';
+import type { SecurityAudit } from '../identity/audit.js';
 import { createRouter, type AppEnv } from '../platform/http/app.js';
 import type { IdempotencyStore } from '../platform/http/idempotency.js';
 import { bearerSecurity, canonicalPositiveInt, IdParam, json, jsonBody, PageQuery, problems, RequiredIdempotencyKeyHeader, IdempotencyKeyHeader } from '../platform/http/openapi.js';
@@ -41,9 +41,12 @@ const WalletAdjustment = z
 
 export interface BackOfficeDeps {
   search: ReservationSearch;
-  refunds: RefundList;
+  /** Payment's module (its own database): the refund list and wallet adjustments go through it. */
+  refunds: PaymentModule['refunds'];
   auditLog: AuditLog;
-  wallets: WalletRepository;
+  wallets: PaymentModule['wallets'];
+  /** Records the adjustment's AdminAction in the audit log (booking's database). */
+  audit: Pick<SecurityAudit, 'recordAdminAction'>;
   identity: IdentityService;
   auth: MiddlewareHandler<AppEnv>;
   requireAdmin: MiddlewareHandler<AppEnv>;
@@ -130,7 +133,10 @@ export function backOfficeRoutes(deps: BackOfficeDeps) {
       const { userId } = c.req.valid('param');
       const { amount, reason } = c.req.valid('json');
       const adminId = c.get('user').id;
-      const { balance } = await deps.wallets.adjust({ userId, amount, reason, reference: ledgerReference(`adjust:${adminId}:`, key), adminId });
+      const { balance, adjusted } = await deps.wallets.adjust({ userId, amount, reason, reference: ledgerReference(`adjust:${adminId}:`, key), adminId });
+      // The audit log is another database: recorded once payment has committed. A crash in between
+      // leaves the WalletAdjusted event (which names the admin) as the record.
+      if (adjusted) await deps.audit.recordAdminAction({ adminId, action: 'wallet.adjust', target: `user-${userId}`, detail: JSON.stringify({ amount, balance, reason }) });
       return c.json({ userId, balance, adjusted: amount }, 201);
     },
   );

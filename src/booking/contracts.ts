@@ -14,6 +14,8 @@ export interface ReservationInput {
   concertId: number;
   seatIds: number[];
   holdTtlMs: number;
+  /** Payment's task queue (PAYMENT_TASK_QUEUE); absent in workflows started before it existed. */
+  paymentTaskQueue?: string;
 }
 
 export type HoldResult =

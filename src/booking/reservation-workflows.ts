@@ -53,6 +53,8 @@ export class ReservationWorkflows {
   constructor(
     private readonly client: Client,
     private readonly taskQueue: string,
+    /** Where the workflow finds payment's worker (PAYMENT_TASK_QUEUE). */
+    private readonly paymentTaskQueue = 'payments',
   ) {}
 
   /** Starts the reservation workflow and waits for its hold result in the same call (Update-with-Start). */
@@ -60,7 +62,7 @@ export class ReservationWorkflows {
     const startWorkflowOperation = new WithStartWorkflowOperation(reservationWorkflow, {
       workflowId: reservationWorkflowId(input.reservationId),
       taskQueue: this.taskQueue,
-      args: [input],
+      args: [{ ...input, paymentTaskQueue: this.paymentTaskQueue }],
       // A retry with the same Idempotency-Key joins the running workflow instead of failing.
       workflowIdConflictPolicy: 'USE_EXISTING',
       // A closed run is final (same key, same answer) unless it failed: then a retry starts anew.
@@ -88,7 +90,7 @@ export class ReservationWorkflows {
       await this.client.workflow.start(reservationWorkflow, {
         workflowId: reservationWorkflowId(input.reservationId),
         taskQueue: this.taskQueue,
-        args: [input],
+        args: [{ ...input, paymentTaskQueue: this.paymentTaskQueue }],
         workflowIdConflictPolicy: 'USE_EXISTING',
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
         typedSearchAttributes: searchAttributes('PENDING', input),
@@ -134,7 +136,7 @@ export class ReservationWorkflows {
     return this.client.workflow.execute(refundReservationWorkflow, {
       workflowId: refundWorkflowId(reservation.reservationId),
       taskQueue: this.taskQueue,
-      args: [{ reservationId: reservation.reservationId, reason }],
+      args: [{ reservationId: reservation.reservationId, reason, paymentTaskQueue: this.paymentTaskQueue }],
       workflowIdConflictPolicy: 'USE_EXISTING',
       // Same attributes as the reservation's own workflow: an operator filtering by user or
       // schedule finds the refund next to the purchase.

@@ -262,6 +262,7 @@ export class BookingService {
         createdAt: new Date(result.heldAt),
         confirmedAt: null,
         closedAt: null,
+        refundStartedAt: null,
         reason: null,
         version: 0,
       },
