@@ -76,11 +76,11 @@ describe('invariant checker', () => {
   });
 
   it('sees a confirmed reservation without exactly one payment of its amount', async () => {
-    const [p] = await q(`SELECT * FROM payments WHERE reservation_id = ?`, [ids.sold]);
+    const [p] = await pq(`SELECT * FROM payments WHERE reservation_id = ?`, [ids.sold]);
     await expectCaught(
       /confirmed reservation without exactly one matching payment/,
-      () => q(`DELETE FROM payments WHERE id = ?`, [p!.id]),
-      () => q(`INSERT INTO payments (id, reservation_id, user_id, amount, status, created_at) VALUES (?, ?, ?, ?, ?, ?)`, [p!.id, p!.reservation_id, p!.user_id, p!.amount, p!.status, p!.created_at]),
+      () => pq(`DELETE FROM payments WHERE id = ?`, [p!.id]),
+      () => pq(`INSERT INTO payments (id, reservation_id, user_id, amount, status, created_at) VALUES (?, ?, ?, ?, ?, ?)`, [p!.id, p!.reservation_id, p!.user_id, p!.amount, p!.status, p!.created_at]),
     );
   });
 

@@ -14,6 +14,8 @@ describe('no refund after entry, and scans racing refunds', () => {
   let staff: { id: number; token: string };
   let admin: { id: number; token: string };
   const q = async (sql: string, params: unknown[] = []) => (await ctx.pool.query(sql, params))[0] as Array<Record<string, any>>;
+  // Payment's tables are in payment's own database.
+  const pq = async (sql: string, params: unknown[] = []) => (await ctx.paymentPool.query(sql, params))[0] as Array<Record<string, any>>;
   const scan = (code: string) => ctx.request('POST', '/api/v1/entry/scans', { token: staff.token, body: { code } });
 
   /** A buyer's confirmed one-seat purchase on a fresh schedule (or the given one), with its ticket code. */
@@ -28,9 +30,9 @@ describe('no refund after entry, and scans racing refunds', () => {
   };
   const state = async (reservationId: string) => {
     const [r] = await q('SELECT status FROM reservations WHERE id = ?', [reservationId]);
-    const [p] = await q('SELECT status FROM payments WHERE reservation_id = ?', [reservationId]);
+    const [p] = await pq('SELECT status FROM payments WHERE reservation_id = ?', [reservationId]);
     const [t] = await q('SELECT admitted_at FROM tickets WHERE reservation_id = ?', [reservationId]);
-    const [n] = await q(`SELECT COUNT(*) n FROM wallet_ledger WHERE kind = 'REFUND' AND reference = ?`, [reservationId]);
+    const [n] = await pq(`SELECT COUNT(*) n FROM wallet_ledger WHERE kind = 'REFUND' AND reference = ?`, [reservationId]);
     return { reservation: r!.status, payment: p!.status, admitted: t!.admitted_at !== null, refundRows: Number(n!.n) };
   };
 

@@ -50,7 +50,15 @@ export function registerDomainPools(booking: mysql.Pool, others: { payment: mysq
 }
 
 /** Payment's tables, copied under these names; payment's outbox becomes `payment_events`. */
-const PAYMENT_TABLES: Record<string, string> = { wallets: 'wallets', wallet_ledger: 'wallet_ledger', payments: 'payments', refunds: 'refunds', domain_events: 'payment_events' };
+const PAYMENT_TABLES: Record<string, string> = {
+  wallets: 'wallets',
+  wallet_ledger: 'wallet_ledger',
+  payments: 'payments',
+  refunds: 'refunds',
+  card_payments: 'card_payments',
+  provider_events: 'provider_events',
+  domain_events: 'payment_events',
+};
 
 /**
  * No query crosses databases, the checker's included: it reads payment's database through payment's
@@ -583,11 +591,15 @@ export async function checkProviderAgreement(
   opts: { atLeastSucceeded?: number } = {},
 ): Promise<string[]> {
   const problems: string[] = [];
-  const [cards] = (await pool.query(
-    `SELECT c.reservation_id, c.provider_payment_id, c.status, c.amount, c.provider_refund_id, r.status r_status, p.status p_status
-     FROM card_payments c LEFT JOIN reservations r ON r.id = c.reservation_id LEFT JOIN payments p ON p.reservation_id = c.reservation_id`,
-  )) as unknown as [Array<Record<string, any>>];
-  const [ours] = (await pool.query('SELECT id FROM reservations')) as unknown as [Array<{ id: string }>];
+  // Payment's card rows are in payment's database: read through the copies, like checkInvariants.
+  const { cards, ours } = await withPaymentCopies(pool, async (conn) => {
+    const [cards] = (await conn.query(
+      `SELECT c.reservation_id, c.provider_payment_id, c.status, c.amount, c.provider_refund_id, r.status r_status, p.status p_status
+       FROM card_payments c LEFT JOIN reservations r ON r.id = c.reservation_id LEFT JOIN payments p ON p.reservation_id = c.reservation_id`,
+    )) as unknown as [Array<Record<string, any>>];
+    const [ours] = (await conn.query('SELECT id FROM reservations')) as unknown as [Array<{ id: string }>];
+    return { cards, ours };
+  });
   const reservationIds = new Set(ours.map((r) => r.id));
   const byPayment = new Map(cards.map((c) => [c.provider_payment_id as string, c]));
   const intents: any[] = [];
@@ -626,7 +638,10 @@ export async function checkProviderAgreement(
  * published event has arrived or `timeoutMs` passes (then the missing ones are reported).
  */
 export async function checkEventsOnKafka(pool: mysql.Pool, kafka: Kafka, topicPrefix: string, opts: { timeoutMs?: number; atLeast?: number } = {}): Promise<string[]> {
-  const [rows] = await pool.query(`SELECT id, aggregate_type, aggregate_id FROM domain_events WHERE published_at IS NOT NULL`);
+  // Every domain's outbox: booking's, and payment's (copied as payment_events).
+  const [rows] = await withPaymentCopies(pool, (conn) =>
+    conn.query(`SELECT id, aggregate_type, aggregate_id FROM domain_events WHERE published_at IS NOT NULL UNION ALL SELECT id, aggregate_type, aggregate_id FROM payment_events WHERE published_at IS NOT NULL`),
+  );
   const published = new Map((rows as Array<{ id: string; aggregate_type: string; aggregate_id: string }>).map((r) => [r.id, { topic: topicFor(topicPrefix, r.aggregate_type), key: r.aggregate_id }]));
   const problems: string[] = [];
   if (published.size < (opts.atLeast ?? 0)) problems.push(`expected at least ${opts.atLeast} published events, found ${published.size}`);
