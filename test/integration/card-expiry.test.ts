@@ -26,7 +26,8 @@ describe.skipIf(!inject('stack').stripeUrl)('card payments at expiry', () => {
   beforeAll(async () => {
     ctx = await createTestContext({
       env: { HOLD_TTL_SECONDS: String(TTL_S) },
-      overrideActivities: (a) => ({
+      // Card steps run on payment's worker (CARD_QUEUE_PATCH).
+      overridePaymentActivities: (a) => ({
         settleCardBeforeClose: async (input) => {
           if (providerUnreachableAtExpiry) throw ApplicationFailure.create({ type: 'ProviderUnavailable', message: 'injected: provider unreachable', nonRetryable: true });
           return a.settleCardBeforeClose(input);

@@ -28,7 +28,8 @@ describe.skipIf(!inject('stack').stripeUrl)('card payments', () => {
 
   beforeAll(async () => {
     ctx = await createTestContext({
-      overrideActivities: (a) => ({
+      // Card steps run on payment's worker (CARD_QUEUE_PATCH).
+      overridePaymentActivities: (a) => ({
         startCardPayment: async (input) => {
           const started = await a.startCardPayment(input);
           if (!confirmBeforeReturning || !started.ok) return started;
