@@ -58,6 +58,19 @@ describe('no refund after entry, and scans racing refunds', () => {
     expect((await ctx.request('GET', '/api/v1/wallet', { token: buyer.token })).body.balance).toBe(90_000);
   });
 
+  it('a scan refuses once booking marked the refund started, before payment has moved any money', async () => {
+    const { reservationId, code } = await purchase();
+    // Booking's step of the refund workflow alone (no ticket admitted: the real admission check).
+    const admissions = { lockAdmitted: async () => 0 };
+    expect(await ctx.services.reservations.startRefund(reservationId, admissions)).toBe('STARTED');
+    const refused = await scan(code);
+    expect([refused.status, refused.body.code]).toEqual([409, 'TICKET_REFUNDED']);
+    // The mark is booking's alone: the money is still with us, nothing else changed yet.
+    expect(await state(reservationId)).toEqual({ reservation: 'CONFIRMED', payment: 'SUCCEEDED', admitted: false, refundRows: 0 });
+    // A second start (a retried activity) answers the same.
+    expect(await ctx.services.reservations.startRefund(reservationId, admissions)).toBe('STARTED');
+  });
+
   it('10 scans and 10 refunds in parallel: admitted and not refunded, or refunded and not admitted, never both', async () => {
     const outcomes: string[] = [];
     // The scans start a little later each round, so both orders get exercised; which one wins a round
