@@ -292,7 +292,10 @@ describe('invariant checker', () => {
     await ensureTopics(ctx);
     const relay = await startRelay(ctx);
     try {
-      const unpublished = async () => Number((await q(`SELECT COUNT(*) n FROM domain_events WHERE published_at IS NULL`))[0]!.n);
+      // Both outboxes (booking's and payment's): the check reads every domain's published events.
+      const unpublished = async () =>
+        Number((await q(`SELECT COUNT(*) n FROM domain_events WHERE published_at IS NULL`))[0]!.n) +
+        Number((await pq(`SELECT COUNT(*) n FROM domain_events WHERE published_at IS NULL`))[0]!.n);
       await eventually(async () => (await unpublished()) === 0, 60_000, 100);
     } finally {
       await relay.stop();
