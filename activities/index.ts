@@ -1,8 +1,8 @@
 import { PerformanceCancellation, type AdmittedReservations, type HoldWorkflows, type Refunds } from '../src/booking/performance-cancellation.js';
-import { bookingActivities, type BookingActivityDeps } from './booking.js';
-import { cardPaymentActivities, type CardActivityDeps } from './card-payment.js';
-import { scheduleCancellationActivities, type CancellationActivityDeps } from './schedule-cancellation.js';
-import { sweeperActivities, type SweeperDeps } from './sweeper.js';
+import { bookingActivities, type BookingActivityDeps } from './booking/reservation.js';
+import { cardPaymentActivities, type CardActivityDeps } from './payment/card-payment.js';
+import { scheduleCancellationActivities, type CancellationActivityDeps } from './catalog/schedule-cancellation.js';
+import { sweeperActivities, type SweeperDeps } from './booking/sweeper.js';
 
 export type ActivityDeps = BookingActivityDeps &
   Omit<SweeperDeps, 'release'> & {

@@ -1,6 +1,6 @@
 import type { DebitRequest, PaymentOutcome, RefundOutcome, RefundRequest } from '../src/payment/contracts.js';
 import type { WalletRepository } from '../src/payment/wallet-repository.js';
-import { cardPaymentActivities, type CardActivityDeps } from './card-payment.js';
+import { cardPaymentActivities, type CardActivityDeps } from './payment/card-payment.js';
 
 export interface PaymentActivityDeps extends CardActivityDeps {
   wallets: Pick<WalletRepository, 'debit' | 'refundReservation'>;

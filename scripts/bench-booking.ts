@@ -11,6 +11,10 @@
  *     their payments at `concurrency` in flight (successes and refusals timed apart: a refusal is not
  *     a hold); the ratios to the empty Update-with-Start and the
  *     CPU ms per hold and per pay of the API, the worker and the Temporal server (from /proc);
+ *  2b. a card purchase beside the wallet purchase, open loop (scripts/bench/card-purchase.ts): hold,
+ *     PaymentIntent, the buyer's confirmation at the emulator, its webhook, CONFIRMED seen by polling;
+ *     p50/p95/p99 and CPU per purchase of each, the provider's round trip and a workflow signal as
+ *     primitives, and whether the card path adds more than one of each (--card-purchases 0: skipped);
  *  3. a direct flash sale, open loop: hold attempts arrive at a fixed rate whether or not earlier
  *     ones were answered, 80 % of them on the best 20 % of seats; winners (201) and losers (409)
  *     reported apart (keep-alive connections are opened first, so the burst measures the API and not
@@ -29,6 +33,7 @@ import { createRedis } from '../src/platform/redis.js';
 import { checkInvariants } from '../test/support/invariants.js';
 import { sampleProcesses } from './bench/cpu.js';
 import { broken, Children, exitWithVerdict, HttpClient, listenOverflows, makeSchedule, makeUsers, newRun, openDatabase, reportInvariants, soldAndDoubles, stackRunDir, startProcesses, teardown } from './bench/harness.js';
+import { cardBesideWallet } from './bench/card-purchase.js';
 import { describeLoop, openLoop } from './bench/open-loop.js';
 import { EmptyTemporal, httpGet, redisSetNx, transactionalHold } from './bench/primitives.js';
 import { runPool, Samples, Tally, thrownSummary } from './bench/stats.js';
@@ -49,6 +54,8 @@ const { values: args } = parseArgs({
     // dominate the latencies. The overflow count is printed either way.
     'flash-warm-sockets': { type: 'string', default: '2000' },
     'loser-rate': { type: 'string', default: '200' },
+    'card-purchases': { type: 'string', default: '40' },
+    'card-rate': { type: 'string', default: '4' },
     primitives: { type: 'string', default: '2000' },
     port: { type: 'string', default: '3900' },
     // Several API processes (ports --port, --port + 10, ...; requests go round robin) and workers.
@@ -93,6 +100,7 @@ async function main() {
     const uws5 = await temporal.uws(Math.min(primitives, 300), 5, cpu);
     const uwsC = await temporal.uws(Math.min(primitives, 500), conc, cpu);
     const bare = await temporal.purchases(Math.min(primitives, 300), 5, cpu);
+    const signal = await temporal.signals(Math.min(primitives, 200), 1);
     await temporal.close();
     temporal = undefined;
 
@@ -106,7 +114,7 @@ async function main() {
     redis = createRedis(base.REDIS_URL, `${runId}:`);
     const setnx = await redisSetNx(redis, primitives * 5, conc);
     const healthz = await httpGet(`${run.api}/healthz`, primitives, conc, cpu);
-    for (const m of [uws1, uws5, uwsC, bare, sqlHold, setnx, healthz]) console.log(m.line());
+    for (const m of [uws1, uws5, uwsC, bare, signal, sqlHold, setnx, healthz]) console.log(m.line());
     console.log(`bare purchase rate at 5 in flight: ${bare.rate.toFixed(0)} purchases/s`);
     console.log(`CPU ms per bare purchase @5: ${bare.cpuPerCall(temporalTier)}`);
     console.log(`CPU ms per GET /healthz @${conc}: ${healthz.cpuPerCall(['api', 'bench'])}`);
@@ -171,6 +179,26 @@ async function main() {
     console.log(`CPU ms per pay   @${conc}: ${payCpu.perOp(payS.count, [...sdk, 'mysql', 'redis', 'bench'])}  (total API, worker and Temporal processes ${f1(payCpu.total(sdk) / payS.count)})`);
     console.log(`CPU ms per empty UWS @${conc}: ${uwsC.cpuPerCall(temporalTier)}  (total ${f1(uwsC.cpu!.total(temporalTier) / uwsC.count)}; bench = client + empty worker)`);
     console.log(`cores busy during holds: ${holdCpu.utilisation()}`);
+
+    // ---- 2b. card purchase beside the wallet purchase -----------------------------------------
+    const cardN = n('card-purchases');
+    if (cardN > 0) {
+      const cardSchedule = await makeSchedule(database, run, 2 * cardN);
+      await cardBesideWallet({
+        count: cardN,
+        ratePerSec: Number(args['card-rate']),
+        call,
+        users: await makeUsers(database, run, 2 * cardN, 100_000),
+        ...cardSchedule,
+        apiUrls,
+        config: run.base,
+        runId,
+        proxyPort: n('port') + 8,
+        cpu,
+        cpuNames: [...sdk, 'mysql', 'redis', 'stripe', 'bench'].filter((name) => cpu.names.includes(name)),
+        signal,
+      });
+    }
 
     // ---- 3. direct flash sale, open loop -----------------------------------------------------
     const attempts = n('flash-attempts');

@@ -72,6 +72,8 @@ const { values: args } = parseArgs({
     grace: { type: 'string', default: '60' },
     // Share of buyers who wait on the SSE stream (GET /queue/tokens/current/stream) instead of polling.
     'sse-share': { type: 'string', default: '0.2' },
+    // Pollers long-poll (GET /queue/tokens/current?wait=25); `false`: poll every pollAfterMs as before.
+    'long-poll': { type: 'string', default: 'true' },
     // API processes (stateless; each buyer talks to one of them, as behind a load balancer).
     apis: { type: 'string', default: '1' },
     workers: { type: 'string', default: '1' },
@@ -92,6 +94,7 @@ const SEATS = n('seats');
 const HOLD_TTL = n('hold-ttl');
 const PAY_RATIO = n('pay-ratio');
 const SSE_SHARE = n('sse-share');
+const LONG_POLL = args['long-poll'] !== 'false';
 const SAMPLE_MS = 250;
 type SaleMode = 'pick' | 'best';
 const MODES: SaleMode[] = args.mode === 'both' ? ['pick', 'best'] : [args.mode as SaleMode];
@@ -400,9 +403,11 @@ async function main() {
         const wait = typeof view.pollAfterMs === 'number' && view.pollAfterMs > 0 ? view.pollAfterMs : 1000;
         pollAfter.add(wait);
         if (typeof view.pollAfterMs !== 'number') pollAfterMissing++;
-        if (since() + wait > deadlineMs) return end('gave up (deadline)');
-        await sleep(wait);
-        r = await send(classes.poll, 'GET', '/api/v1/queue/tokens/current', { token: u.token, headers: { 'x-queue-token': queueToken } }, api);
+        if (since() > deadlineMs) return end('gave up (deadline)');
+        // A long poll (docs/queue.md): the answer comes when the status changes or after 25 s, so
+        // the buyer hears of admission or the sell-out at once without polling often.
+        if (!LONG_POLL) await sleep(wait);
+        r = await send(classes.poll, 'GET', `/api/v1/queue/tokens/current${LONG_POLL ? '?wait=25' : ''}`, { token: u.token, headers: { 'x-queue-token': view.token } }, api);
         if (r.status !== 200) return void (otherErrors.add(`poll ${r.status}`), end('error'));
         view = r.body;
       }

@@ -11,24 +11,39 @@
  *   relay     kill -9 the relay leader (a second relay runs)
  *   worker    kill -9 the worker mid-payment, a new one started at once
  *   mysql-stop  SIGSTOP MariaDB for 10 s, then SIGCONT (the database hangs rather than dies)
- * and prints one row per fault (README, "Chaos under load", says how to read it). Exits 1 when any
- * invariant break, lost event or double sale is found, or a fault got a 500 or a hung request.
+ *   provider  kill -9 the payment emulator (localstripe) while a card payment is in flight, restart it
+ *   webhook-drop  for 10 s the emulator's webhooks never reach the API (a proxy between them drops them)
+ *   webhook-dup   for 10 s every webhook reaches the API three times (two at once, one a second later)
+ * and prints one row per fault (README, "Chaos under load", says how to read it). Some payers pay by
+ * card (--card-share of them): the API creates the PaymentIntent, the buyer confirms it at the
+ * emulator and polls the reservation until the webhook's outcome CONFIRMED it. The emulator delivers
+ * its webhooks to a forwarding proxy in this process (scripts/bench/webhook-proxy.ts), which passes
+ * them to the APIs, or drops or duplicates them during the webhook faults. The run ends with the
+ * payment reconciliation over the run's window (scripts/reconcile.ts: it repairs what lost webhooks
+ * left), then the invariants again, with invariant 9 (our card payments against the provider's).
+ * Exits 1 when any invariant break, lost event or double sale is found, or a fault got a 500 or a
+ * hung request.
  */
 import { execFile } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { promisify, parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { allAggregateTypes, topicFor } from '../src/events/catalog.js';
-import { checkInvariants } from '../test/support/invariants.js';
+import { CARDS, emulatorClient } from '../test/support/card.js';
+import { checkInvariants, checkProviderAgreement } from '../test/support/invariants.js';
+import { WebhookProxy } from './bench/webhook-proxy.js';
 import { Children, HttpClient, makeSchedule, makeUsers, newRun, openDatabase, prepareWorkflowBundle, root, sleep, soldAndDoubles, teardown, waitReady, type BenchUser } from './bench/harness.js';
 
-const FAULTS = ['mysql', 'redis', 'temporal', 'kafka', 'api', 'relay', 'worker', 'mysql-stop'] as const;
+const FAULTS = ['mysql', 'redis', 'temporal', 'kafka', 'api', 'relay', 'worker', 'mysql-stop', 'provider', 'webhook-drop', 'webhook-dup'] as const;
+/** Faults of the card path: their recovery is the first card purchase after the fault ended. */
+const CARD_FAULTS: readonly string[] = ['provider', 'webhook-drop', 'webhook-dup'];
 type Fault = (typeof FAULTS)[number];
 
 const { values: args } = parseArgs({
   options: {
     faults: { type: 'string', default: FAULTS.join(',') },
     rate: { type: 'string', default: '4' }, // buyers arriving per second
+    'card-share': { type: 'string', default: '0.4' }, // of the buyers who pay, those who pay by card
     outage: { type: 'string', default: '5' }, // seconds a killed service stays down
     port: { type: 'string', default: '3950' },
     keep: { type: 'boolean', default: false },
@@ -38,6 +53,7 @@ const faults = args.faults!.split(',').map((f) => f.trim()) as Fault[];
 for (const f of faults) if (!FAULTS.includes(f)) throw new Error(`unknown fault ${f}; one of ${FAULTS.join(', ')}`);
 const RATE = Number(args.rate);
 const OUTAGE_MS = Number(args.outage) * 1000;
+const CARD_SHARE = Number(args['card-share']);
 const HOLD_TTL_SECONDS = 5;
 /** A hold must end within its TTL plus this. */
 const GRACE_MS = 30_000;
@@ -45,17 +61,28 @@ const GRACE_MS = 30_000;
 const ANSWER_WITHIN_MS = 5_000;
 
 // ---- the stack ---------------------------------------------------------------------------------
-const stackEnv = { ...process.env, STACK_PROFILE: 'chaos', STACK_PORT_BASE: process.env.CHAOS_PORT_BASE ?? '30000' } as Record<string, string>;
+const port = Number(args.port);
+// The emulator delivers webhooks to the proxy (stack.sh registers this URL at every start of it).
+const webhookProxyPort = port + 8;
+const stackEnv = {
+  ...process.env,
+  STACK_PROFILE: 'chaos',
+  STACK_PORT_BASE: process.env.CHAOS_PORT_BASE ?? '30000',
+  STRIPE_WEBHOOK_URL: `http://127.0.0.1:${webhookProxyPort}/webhooks/stripe`,
+} as Record<string, string>;
 const stackDir = `${process.env.STACK_DIR ?? `${root}.stack`}/chaos`;
 const stack = (...a: string[]) => promisify(execFile)('bash', [`${root}scripts/stack.sh`, ...a], { env: stackEnv, timeout: 300_000 });
 const pidOf = (svc: string) => Number(readFileSync(`${stackDir}/run/${svc}.pid`, 'utf8').trim());
 
 console.log('starting the chaos stack (profile chaos)...');
+// The emulator starts empty unless it is still running (--keep): its saved payments of earlier runs
+// would only make every write slower (it saves the whole store each time).
+if (!existsSync(`${stackDir}/run/stripe.pid`)) rmSync(`${stackDir}/stripe`, { recursive: true, force: true });
 await stack('start');
 const urls = Object.fromEntries((await stack('urls')).stdout.trim().split('\n').map((l) => l.split('=') as [string, string]));
-Object.assign(process.env, { MYSQL_URL: urls.MYSQL_URL, REDIS_URL: urls.REDIS_URL, TEMPORAL_ADDRESS: urls.TEMPORAL_ADDRESS, KAFKA_BROKERS: urls.KAFKA_BROKERS });
+Object.assign(process.env, { MYSQL_URL: urls.MYSQL_URL, REDIS_URL: urls.REDIS_URL, TEMPORAL_ADDRESS: urls.TEMPORAL_ADDRESS, KAFKA_BROKERS: urls.KAFKA_BROKERS, STRIPE_API_BASE: urls.STRIPE_API_BASE });
+const runStartedAt = new Date();
 
-const port = Number(args.port);
 const run = newRun({
   prefix: 'chaos',
   port,
@@ -87,7 +114,11 @@ startApi(0);
 startApi(1);
 startRelay(1);
 startRelay(2);
-for (const url of apiUrls) await waitReady(url);
+for (const url of apiUrls) await waitReady(url, 300); // the first start bundles and connects everything: slow on a busy machine
+const proxy = new WebhookProxy(apiUrls);
+await proxy.listen(webhookProxyPort);
+// The buyer's client at the provider (Stripe.js in a browser); the children use the same key.
+const emulator = emulatorClient(urls.STRIPE_API_BASE!, run.base.STRIPE_SECRET_KEY);
 
 const users = await makeUsers(database, run, 3000, 10_000_000);
 const [admin] = await makeUsers(database, run, 1, 0, 'ADMIN');
@@ -126,8 +157,10 @@ interface Answer {
 }
 let answers: Answer[] = [];
 let purchases: number[] = [];
+let cardPurchases: number[] = [];
 let rr = 0;
 let paymentsInFlight = 0;
+let cardPaymentsInFlight = 0;
 /** Round robin over the API processes; a refused connection goes to the other one, as a load balancer would. */
 async function call(method: string, path: string, user: BenchUser, headers: Record<string, string> = {}, body?: unknown) {
   const at = Date.now();
@@ -156,12 +189,41 @@ async function buyer(scheduleId: number, seatIds: number[]) {
   const held = await call('POST', '/api/v1/reservations', user, { 'x-queue-token': qt, 'idempotency-key': `h-${Math.random().toString(36).slice(2)}` }, { scheduleId, seatIds: [seat] });
   if (held.status !== 201) return;
   const roll = Math.random();
-  if (roll < 0.6) {
+  if (roll < 0.6 && Math.random() < CARD_SHARE) await payByCard(held.body.id, user, qt);
+  else if (roll < 0.6) {
     paymentsInFlight++;
     const paid = await call('POST', `/api/v1/reservations/${held.body.id}/payment`, user, { 'x-queue-token': qt, 'idempotency-key': `p-${held.body.id}` });
     paymentsInFlight--;
     if (paid.status === 200) purchases.push(Date.now());
   } else if (roll < 0.8) await call('DELETE', `/api/v1/reservations/${held.body.id}`, user, { 'idempotency-key': `c-${held.body.id}` });
+}
+
+/**
+ * A card purchase as a browser makes it: the PaymentIntent from the API (202), the buyer's
+ * confirmation at the provider, then the reservation polled until the webhook's outcome lands.
+ */
+async function payByCard(reservationId: string, user: BenchUser, qt: string) {
+  cardPaymentsInFlight++;
+  try {
+    const started = await call('POST', `/api/v1/reservations/${reservationId}/payment`, user, { 'x-queue-token': qt, 'idempotency-key': `p-${reservationId}` }, { method: 'card' });
+    if (started.status !== 202) return;
+    // The provider down: the buyer's client cannot confirm; the hold expires (or is paid by another try).
+    const confirmed = await emulator.confirm(started.body.providerPaymentId, CARDS.success).catch(() => 0);
+    if (confirmed !== 200) return;
+    const until = Date.now() + 60_000;
+    while (Date.now() < until) {
+      await sleep(300);
+      const r = await call('GET', `/api/v1/reservations/${reservationId}`, user);
+      if (r.body?.status === 'CONFIRMED') {
+        purchases.push(Date.now());
+        cardPurchases.push(Date.now());
+        return;
+      }
+      if (r.status === 200 && r.body?.status !== 'HELD') return;
+    }
+  } finally {
+    cardPaymentsInFlight--;
+  }
 }
 
 // ---- the faults --------------------------------------------------------------------------------
@@ -222,6 +284,23 @@ async function apply(fault: Fault): Promise<number> {
       process.kill(pid, 'SIGCONT');
       return at;
     }
+    case 'provider': {
+      // Mid-sale: a card payment in flight (created, being confirmed, or waiting for its webhook).
+      while (cardPaymentsInFlight === 0) await sleep(5);
+      kill9(pidOf('stripe'));
+      await sleep(OUTAGE_MS);
+      const at = Date.now();
+      // It loads its saved payments and registers the proxy's URL again (it forgets webhooks).
+      await stack('start-one', 'stripe');
+      return at;
+    }
+    case 'webhook-drop':
+    case 'webhook-dup': {
+      proxy.mode = fault === 'webhook-drop' ? 'drop' : 'duplicate';
+      await sleep(2 * OUTAGE_MS);
+      proxy.mode = 'pass';
+      return Date.now();
+    }
   }
 }
 
@@ -247,7 +326,9 @@ for (const fault of faults) {
   const { scheduleId, seatIds } = await makeSchedule(database, run, 400, 1_000);
   answers = [];
   purchases = [];
+  cardPurchases = [];
   const notes: string[] = [];
+  const webhooksBefore = proxy.snapshot();
   // Open loop: a buyer arrives every 1/RATE s whether or not the earlier ones got answers.
   const inFlight = new Set<Promise<void>>();
   const arrivals = setInterval(() => {
@@ -263,8 +344,9 @@ for (const fault of faults) {
     await sleep(5_000); // baseline
     const backAt = await apply(fault);
     const deadline = Date.now() + 120_000;
-    while (!purchases.some((t) => t > backAt) && Date.now() < deadline) await sleep(100);
-    const first = purchases.find((t) => t > backAt);
+    const recovered = CARD_FAULTS.includes(fault) ? () => cardPurchases : () => purchases;
+    while (!recovered().some((t) => t > backAt) && Date.now() < deadline) await sleep(100);
+    const first = recovered().find((t) => t > backAt);
     recoveredAt = first ?? Date.now();
     recoveryS = first ? (first - backAt) / 1000 : null;
     if (!first) notes.push('no purchase within 120 s of the restart');
@@ -310,6 +392,12 @@ for (const fault of faults) {
     await sleep(1000);
   }
   const { doubles } = await soldAndDoubles(database.pool, scheduleId);
+  const w = proxy.snapshot();
+  notes.push(
+    `card purchases ${cardPurchases.length} of ${purchases.length}; webhooks ${w.received - webhooksBefore.received}` +
+      (w.dropped > webhooksBefore.dropped ? `, ${w.dropped - webhooksBefore.dropped} dropped` : '') +
+      (w.duplicated > webhooksBefore.duplicated ? `, ${w.duplicated - webhooksBefore.duplicated} sent three times` : ''),
+  );
   const row: Row = { fault, byStatus, longestMs, recoveryS, invariantBreaks: problems.length + readModelBreak, lostEvents: lost, doubleSales: doubles, notes };
   rows.push(row);
   console.log(JSON.stringify(row));
@@ -328,11 +416,39 @@ for (const r of rows) {
   );
   for (const n of r.notes) console.log(`             ! ${n}`);
 }
+console.log(`webhooks the API answered: ${proxy.answers}`);
+
+// ---- the reconciliation, then invariant 9 -------------------------------------------------------
+const reconciliation = await reconcile(runStartedAt);
+console.log(`\nreconciliation over the run (${runStartedAt.toISOString()} to now): ${reconciliation.summary}`);
+// What it handed to the workflows settles: nothing stays HELD, then every invariant and the provider's view.
+const settleBy = Date.now() + HOLD_TTL_SECONDS * 1000 + GRACE_MS;
+while (Date.now() < settleBy && (await count(`SELECT COUNT(*) n FROM reservations WHERE status = 'HELD'`)) > 0) await sleep(500);
+const finalProblems = [...(await checkInvariants(database.pool, { expiryGraceMs: GRACE_MS })), ...(await checkProviderAgreement(database.pool, emulator.stripe))];
+console.log(`after it, invariant breaks (1-9, with the provider's side of 9): ${finalProblems.length}`);
+for (const p of finalProblems.slice(0, 5)) console.log(`             ! ${p.slice(0, 200)}`);
+
 const bad = rows.filter((r) => r.invariantBreaks || r.lostEvents || r.doubleSales || r.byStatus['500'] || r.byStatus['0'] || r.recoveryS === null);
-console.log(bad.length ? `\n${bad.length} fault(s) broke a rule: ${bad.map((r) => r.fault).join(', ')}` : '\nevery fault: no 500, no hang, no invariant break, no lost event, no double sale');
+const verdict = [...bad.map((r) => r.fault), ...(finalProblems.length || reconciliation.mismatches ? ['reconciliation'] : [])];
+console.log(verdict.length ? `\n${verdict.length} fault(s) broke a rule: ${verdict.join(', ')}` : '\nevery fault: no 500, no hang, no invariant break, no lost event, no double sale; reconciled, and we agree with the provider');
 
 await consumer.disconnect().catch(() => undefined);
+await proxy.close();
 for (const c of clients) c.close();
 await teardown(run, { keep: args.keep!, children, database, close: [] });
 if (!args.keep) await stack('stop');
-process.exit(bad.length ? 1 : 0);
+process.exit(verdict.length ? 1 : 0);
+
+/** `npm run reconcile` over the run's window, as an operator runs it (exit 2: mismatches it may not repair). */
+async function reconcile(since: Date): Promise<{ summary: string; mismatches: number }> {
+  const argv = ['--import', 'tsx', 'scripts/reconcile.ts', '--since', since.toISOString()];
+  const out = await promisify(execFile)(process.execPath, argv, { cwd: root, env: run.env, timeout: 300_000 }).catch((err: { code?: number; stdout?: string; stderr?: string }) => {
+    if (err.code === 2 && err.stdout) return { stdout: err.stdout };
+    throw new Error(`reconcile failed: ${String(err.stderr ?? err).slice(0, 300)}`);
+  });
+  const report = JSON.parse(out.stdout) as { checked: number; applied: string[]; refunded: string[]; mismatches: Array<{ kind: string }> };
+  return {
+    summary: `checked ${report.checked}, applied ${report.applied.length} (webhook lost, success handed to its workflow), refunded ${report.refunded.length}, mismatches ${report.mismatches.length}${report.mismatches.length ? ` (${report.mismatches.map((m) => m.kind).join(', ')})` : ''}`,
+    mismatches: report.mismatches.length,
+  };
+}

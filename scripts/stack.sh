@@ -149,11 +149,32 @@ start_stripe() {
   fi
   install_localstripe
   say "starting localstripe on :$STRIPE_PORT"
-  # localstripe saves its objects to /tmp/localstripe.pickle after every write and loads it at start.
-  # Tests start from scratch, except restart-one (TEMPORAL_KEEP_DB=1: the chaos tests kill it).
-  # Registered webhooks are not saved: whoever registered them registers them again.
+  # localstripe saves its objects after every write and loads them at start. Tests start from
+  # scratch, except restart-one (TEMPORAL_KEEP_DB=1: the chaos tests kill it). Registered webhooks
+  # are not saved: whoever registered them registers them again.
   local fresh=(); [ "$PROFILE" = test ] && [ "${TEMPORAL_KEEP_DB:-0}" != 1 ] && fresh=(--from-scratch)
-  setsid nohup "$LOCALSTRIPE_VENV/bin/localstripe" --port "$STRIPE_PORT" "${fresh[@]}" \
+  # Its save file is hard-coded to /tmp/localstripe.pickle, one for the whole machine: two stacks
+  # would overwrite each other's, and a restarted emulator would load another stack's payments. The
+  # launcher points it at this stack's folder (written whole, then renamed: a kill -9 mid-write
+  # leaves the previous copy).
+  mkdir -p "$DATA/stripe"
+  LOCALSTRIPE_STORE="$DATA/stripe/localstripe.pickle" setsid nohup "$LOCALSTRIPE_VENV/bin/python3" -c '
+import os, pickle, sys
+from localstripe import resources
+from localstripe.server import start
+path = os.environ["LOCALSTRIPE_STORE"]
+def load(store):
+    try:
+        with open(path, "rb") as f: saved = pickle.load(f)
+    except FileNotFoundError: return
+    store.clear(); store.update(saved)
+def dump(store):
+    with open(path + ".tmp", "wb") as f: pickle.dump(store, f, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(path + ".tmp", path)
+resources.Store.try_load_from_disk = load
+resources.Store.dump_to_disk = dump
+sys.argv[0] = "localstripe"
+sys.exit(start())' --port "$STRIPE_PORT" "${fresh[@]}" \
     >>"$LOGS/stripe.log" 2>&1 < /dev/null &
   echo $! >"$RUN/stripe.pid"
   wait_for stripe 30 stripe_ready

@@ -29,9 +29,10 @@ UI_TOOLS="$TOOLS/temporal-ui-$TEMPORAL_UI_VERSION"
 TEMPORAL_SERVER_BIN="$SERVER_TOOLS/bin/server"
 TEMPORAL_SQL_TOOL="$SERVER_TOOLS/bin/sql"
 TEMPORAL_UI_BIN="$UI_TOOLS/bin/server"
-# Each service of the server needs a gRPC and a membership port; they follow the frontend's.
-TEMPORAL_HISTORY_PORT=$((TEMPORAL_PORT + 1)); TEMPORAL_MATCHING_PORT=$((TEMPORAL_PORT + 2)); TEMPORAL_WORKER_PORT=$((TEMPORAL_PORT + 6))
-TEMPORAL_HTTP_PORT=$((TEMPORAL_PORT + 10))
+# Each service of the server needs a gRPC and a membership port: the plan, and why membership
+# ports stay below 32768 whatever the base, is in scripts/temporal-ports.sh.
+# shellcheck source=scripts/temporal-ports.sh
+source "$ROOT/scripts/temporal-ports.sh"
 PG_BIN=""
 
 postgres_bin() {
@@ -116,6 +117,7 @@ temporal_schema() {
 
 write_temporal_server_config() {
   local dir="$DATA/temporal-server" shards
+  temporal_port_plan "$base" "$TEMPORAL_PORT" || fail "no Temporal port plan for STACK_PORT_BASE=$base"
   mkdir -p "$dir"
   # The shard count is the one the cluster was created with, whatever TEMPORAL_SHARDS says now.
   shards=$(cat "$dir/shards" 2>/dev/null || echo "$TEMPORAL_SHARDS")
@@ -140,12 +142,12 @@ write_temporal_server_config() {
         maxConnLifetime: "1h"
 YAML
   }
-  yaml_service() { # NAME GRPC
+  yaml_service() { # NAME GRPC MEMBERSHIP
     cat <<YAML
   $1:
     rpc:
       grpcPort: $2
-      membershipPort: $(($2 + 100))
+      membershipPort: $3
       bindOnLocalHost: true
 YAML
   }
@@ -171,11 +173,11 @@ global:
       timerType: "histogram"
       listenAddress: "127.0.0.1:$TEMPORAL_METRICS_PORT"
 services:
-$(yaml_service frontend "$TEMPORAL_PORT")
+$(yaml_service frontend "$TEMPORAL_PORT" "$TEMPORAL_FRONTEND_MEMBERSHIP_PORT")
       httpPort: $TEMPORAL_HTTP_PORT
-$(yaml_service history "$TEMPORAL_HISTORY_PORT")
-$(yaml_service matching "$TEMPORAL_MATCHING_PORT")
-$(yaml_service worker "$TEMPORAL_WORKER_PORT")
+$(yaml_service history "$TEMPORAL_HISTORY_PORT" "$TEMPORAL_HISTORY_MEMBERSHIP_PORT")
+$(yaml_service matching "$TEMPORAL_MATCHING_PORT" "$TEMPORAL_MATCHING_MEMBERSHIP_PORT")
+$(yaml_service worker "$TEMPORAL_WORKER_PORT" "$TEMPORAL_WORKER_MEMBERSHIP_PORT")
 clusterMetadata:
   enableGlobalNamespace: false
   failoverVersionIncrement: 10

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { loginPolicyDefaults } from './identity/login-policy.js';
+import { BOOKING_TASK_QUEUE } from '../workflows/booking/reservation-contract.js';
+import { DEFAULT_SEATS_PER_RESERVATION } from './catalog/schedule-rules.js';
 
 /**
  * The one place that reads the environment. Every process validates its config at start and fails
@@ -63,7 +65,7 @@ const schema = z
 
     TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
     TEMPORAL_NAMESPACE: z.string().default('default'),
-    TEMPORAL_TASK_QUEUE: z.string().default('booking'),
+    TEMPORAL_TASK_QUEUE: z.string().default(BOOKING_TASK_QUEUE),
     // Payment's activities run on their own task queue, served by the payment worker
     // (src/main/payment-worker.ts, or beside the booking worker in src/main/worker.ts).
     PAYMENT_TASK_QUEUE: z.string().default('payments'),
@@ -157,7 +159,7 @@ const schema = z
     HOLD_TTL_SECONDS: int(300, 1, 3600),
     // A waiting-list offer's payment window (docs/waitlist.md).
     WAITLIST_OFFER_TTL_SECONDS: int(600, 1, 86_400),
-    MAX_SEATS_PER_RESERVATION: int(4, 1, 20),
+    MAX_SEATS_PER_RESERVATION: int(DEFAULT_SEATS_PER_RESERVATION, 1, 20),
     CANCELLATION_CUTOFF_HOURS: int(24, 0, 24 * 365),
     // Performance cancellation (docs/catalog-lifecycle.md): reservations per batch activity, and
     // batches per workflow run before it continues as new.
@@ -183,11 +185,16 @@ const schema = z
     QUEUE_TICK_MS: int(500, 20, 60_000),
     QUEUE_SSE_INTERVAL_MS: int(1000, 100, 60_000),
     QUEUE_SETTINGS_CACHE_MS: int(2000, 0, 60_000),
+    // How often each API process reads its snapshot of every line it serves (polls are answered from it).
+    QUEUE_SNAPSHOT_MS: int(250, 20, 10_000),
     // Joins under way per API process beyond which a join is answered 503 + Retry-After before any
     // work (src/queue/join-shedding.ts). A spike this size is all taken in; on a machine too busy to
-    // answer it within REQUEST_DEADLINE_MS the joins finish anyway (their retries find their places),
+    // answer it within QUEUE_JOIN_DEADLINE_MS the joins finish anyway (their retries find their places),
     // and the retries are shed at no cost instead of piling more work on top.
-    QUEUE_JOIN_MAX_IN_FLIGHT: int(2_000, 1, 1_000_000),
+    QUEUE_JOIN_MAX_IN_FLIGHT: int(25_000, 1, 1_000_000),
+    // A join's own request deadline: a spike of joins on a busy machine is answered late, not refused
+    // after its work was done (REQUEST_DEADLINE_MS would); a hung Redis still ends in 503.
+    QUEUE_JOIN_DEADLINE_MS: int(30_000, 0, 600_000),
     // Admission that follows capacity (docs/queue.md): `auto` moves the rate between the bounds
     // toward the latency target; `manual` pins QUEUE_ADMIT_RATE_PER_SEC / QUEUE_MAX_ACTIVE.
     // In auto mode QUEUE_MAX_ACTIVE is the ceiling of the active cap.

@@ -169,9 +169,9 @@ export function findTemporalPid(address: string, runDir: string): number | undef
   return undefined;
 }
 
-/** The stack's MySQL, Redis and (server mode) PostgreSQL pids (from `.stack/<profile>/run`), when they run. */
-export function stackPids(runDir: string): { mysql?: number; redis?: number; postgres?: number } {
-  return { mysql: readPid(join(runDir, 'mysql.pid')), redis: readPid(join(runDir, 'redis.pid')), postgres: postgresPid(runDir) };
+/** The stack's MySQL, Redis, (server mode) PostgreSQL and payment emulator pids (from `.stack/<profile>/run`), when they run. */
+export function stackPids(runDir: string): { mysql?: number; redis?: number; postgres?: number; stripe?: number } {
+  return { mysql: readPid(join(runDir, 'mysql.pid')), redis: readPid(join(runDir, 'redis.pid')), postgres: postgresPid(runDir), stripe: readPid(join(runDir, 'stripe.pid')) };
 }
 
 /** The postmaster: postgres.pid holds the `runuser` wrapper's pid, whose child is the server. */

@@ -21,7 +21,7 @@ import { ReservationRepository } from '../../src/booking/repository.js';
 import type { Db } from '../../src/platform/db/client.js';
 import { encryptedDataConverter } from '../../src/platform/temporal-codec.js';
 import type { CpuSampler, CpuDelta } from './cpu.js';
-import { confirmUpdate, emptyPurchaseWorkflow, emptyWorkflow, pingUpdate } from './empty-workflow.js';
+import { confirmUpdate, emptyPurchaseWorkflow, emptyWorkflow, nudgeSignal, pingUpdate } from './empty-workflow.js';
 import { runPool, Samples } from './stats.js';
 
 /** Latencies of `count` calls at a fixed number in flight (closed loop), with the wall time. */
@@ -135,6 +135,18 @@ export class EmptyTemporal {
       startWorkflowOperation: new WithStartWorkflowOperation(emptyPurchaseWorkflow, { workflowId, taskQueue: this.taskQueue, workflowIdConflictPolicy: 'USE_EXISTING' }),
     });
     await this.client.workflow.getHandle(workflowId).executeUpdate(confirmUpdate);
+  }
+
+  /** A signal to a running workflow (what the card webhook sends), `count` at `concurrency` in flight. */
+  async signals(count: number, concurrency: number, cpu?: CpuSampler): Promise<Measurement> {
+    const workflowId = `${this.idPrefix}-s${this.seq++}`;
+    await this.client.workflow.executeUpdateWithStart(pingUpdate, {
+      startWorkflowOperation: new WithStartWorkflowOperation(emptyPurchaseWorkflow, { workflowId, taskQueue: this.taskQueue, workflowIdConflictPolicy: 'USE_EXISTING' }),
+    });
+    const handle = this.client.workflow.getHandle(workflowId);
+    const m = await measure(`workflow signal @${concurrency}`, count, concurrency, () => handle.signal(nudgeSignal), cpu);
+    await handle.executeUpdate(confirmUpdate);
+    return m;
   }
 
   /** Empty Update-with-Start, `count` calls at `concurrency` in flight. */

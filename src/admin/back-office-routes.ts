@@ -1,21 +1,16 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
-import { reservationStatuses } from '../booking/domain.js';
-import { ReservationSummary, summary } from '../booking/representation.js';
-import type { ReservationSearch } from '../booking/reservation-search.js';
-import type { AuditLog } from '../events/audit-log.js';
-import { Password } from '../identity/routes.js';
-import type { IdentityService } from '../identity/service.js';
-import { ledgerReference } from '../payment/references.js';
-import type { PaymentModule } from '../payment/module.js';
-import type { SecurityAudit } from '../identity/audit.js';
+import { reservationStatuses, ReservationSummary, summary, type ReservationSearch } from '../booking/index.js';
+import type { AuditLog } from '../events/index.js';
+import { Password, type IdentityService, type SecurityAudit } from '../identity/index.js';
+import { ledgerReference, type PaymentModule } from '../payment/index.js';
 import { createRouter, type AppEnv } from '../platform/http/app.js';
 import type { IdempotencyStore } from '../platform/http/idempotency.js';
 import { bearerSecurity, canonicalPositiveInt, IdParam, json, jsonBody, PageQuery, problems, RequiredIdempotencyKeyHeader, IdempotencyKeyHeader } from '../platform/http/openapi.js';
 import { DomainError } from '../shared/errors.js';
 
 const Page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), page: z.number().int(), pageSize: z.number().int(), total: z.number().int() });
-const idFilter = (description: string) => canonicalPositiveInt().optional().openapi({ type: 'integer', minimum: 1, description });
+const idFilter = (description: string) => canonicalPositiveInt().optional().openapi({ type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description });
 
 const Refund = z
   .object({ id: z.number().int(), paymentId: z.number().int(), reservationId: z.string(), userId: z.number().int(), amount: z.number().int(), reason: z.string(), createdAt: z.string() })
@@ -121,7 +116,7 @@ export function backOfficeRoutes(deps: BackOfficeDeps) {
       path: '/admin/users/{userId}/wallet-adjustments',
       tags: ['admin'],
       summary: "Adjust a user's wallet with a reason (Idempotency-Key required): a ledger row and a WalletAdjusted event",
-      description: 'A debit that would make the balance negative is 409 CONFLICT; a credit past WALLET_MAX_BALANCE is 422 BALANCE_LIMIT_EXCEEDED; an unknown user is 404. The same key applies the adjustment once.',
+      description: 'A debit that would make the balance negative is 409 CONFLICT; a credit past WALLET_MAX_BALANCE is 409 BALANCE_LIMIT_EXCEEDED; an unknown user is 404. The same key applies the adjustment once.',
       security: bearerSecurity,
       middleware: [deps.idempotency.route('admin.wallet-adjust')],
       request: { params: IdParam('userId'), ...jsonBody(WalletAdjustment), headers: RequiredIdempotencyKeyHeader },

@@ -8,7 +8,7 @@ import { json, jsonBody, problems } from '../platform/http/openapi.js';
 import { problem } from '../platform/http/problem.js';
 import { fromWire, PayloadDecryptionError, toWire, type AesGcmPayloadCodec } from '../platform/temporal-codec.js';
 import { DomainError } from '../shared/errors.js';
-import type { AccessTokens } from '../identity/tokens.js';
+import type { AccessTokens } from '../identity/index.js';
 
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
 

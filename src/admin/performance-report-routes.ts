@@ -1,8 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
-import type { SalesReport } from '../booking/sales-report.js';
-import type { LedgerEntry, SalesLedger } from '../payment/sales-ledger.js';
-import { attendeesOf, type Attendee, type AttendeeSources } from '../ticketing/attendee-list.js';
+import type { SalesReport } from '../booking/index.js';
+import type { LedgerEntry, SalesLedger } from '../payment/index.js';
+import { attendeesOf, type Attendee, type AttendeeSources } from '../ticketing/index.js';
 import type { Db } from '../platform/db/client.js';
 import { csvStream, CSV_TYPE, xlsxStream, XLSX_TYPE, type Column } from './spreadsheet-stream.js';
 import { createRouter, type AppEnv } from '../platform/http/app.js';

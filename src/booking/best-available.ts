@@ -1,5 +1,5 @@
 /** Best-available rules, pure: which sections a request may use, and what "together" means. */
-import type { HeldSeat } from './seat-shape.js';
+import type { HeldSeat } from '../events/index.js';
 
 export interface BestAvailableRequest {
   scheduleId: number;

@@ -2,9 +2,10 @@
  * Reservation rules, pure: no I/O, no clock of its own (callers pass `now`), so both the workflow
  * sandbox and the HTTP layer can use them.
  */
-/** Every reservation status, in one place: the table's enum, the API's schema and this type read it. */
-export const reservationStatuses = ['HELD', 'CONFIRMED', 'EXPIRED', 'CANCELLED', 'FAILED', 'REFUNDED'] as const;
-export type ReservationStatus = (typeof reservationStatuses)[number];
+import { liveReservationStatuses, reservationStatuses, type ReservationStatus } from '../../workflows/booking/reservation-contract.js';
+
+/** The status list is the reservation workflow's wire format, so it lives in its contract; read it here. */
+export { liveReservationStatuses, reservationStatuses, type ReservationStatus };
 
 /** The event a reservation appends when it enters each status; folding the event log reads it backwards. */
 export const reservationEventOf = {
@@ -56,6 +57,24 @@ export function payable(status: ReservationStatus, expiresAt: Date, now: Date): 
   if (status !== 'HELD') return { ok: false, code: 'RESERVATION_NOT_PAYABLE', detail: `reservation is ${status}` };
   if (expiresAt.getTime() <= now.getTime()) return { ok: false, code: 'RESERVATION_EXPIRED', detail: 'the hold expired before payment' };
   return { ok: true };
+}
+
+/**
+ * The ticket limit: one buyer holds or owns at most `limit` seats of a schedule, over all their live
+ * (HELD or CONFIRMED) reservations. Booking's hold and the waiting list's join and offers all ask here.
+ */
+export interface TicketCount {
+  limit: number;
+  /** Seats the buyer already holds or owns on the schedule. */
+  held: number;
+}
+/** How many more seats the buyer may take. */
+export const ticketRoom = (t: TicketCount) => Math.max(t.limit - t.held, 0);
+export const exceedsTicketLimit = (t: TicketCount, wanted: number) => wanted > ticketRoom(t);
+/** The buyer's refusal past the limit (409 TICKET_LIMIT), with `limit` and `held` for clients. */
+export function ticketLimitRefusal(t: TicketCount): { code: 'TICKET_LIMIT'; detail: string; details: { limit: number; held: number } } {
+  const already = t.held > 0 ? `; you already hold or own ${t.held}` : '';
+  return { code: 'TICKET_LIMIT', detail: `At most ${t.limit} tickets per buyer for this performance${already}`, details: { limit: t.limit, held: t.held } };
 }
 
 /** Seat selection: 1..max distinct seats. Returns a problem description or undefined. */

@@ -9,4 +9,4 @@ export function reservationIdFor(userId: number, idempotencyKey: string | undefi
   return createHash('sha256').update(`${userId}:${idempotencyKey}`).digest('hex').slice(0, 24);
 }
 
-export const RESERVATION_ID_PATTERN = /^[a-f0-9]{24}$/;
+export { RESERVATION_ID_PATTERN } from '../../workflows/booking/reservation-contract.js';

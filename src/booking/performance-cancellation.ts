@@ -1,4 +1,4 @@
-import type { ReleaseInput } from './contracts.js';
+import type { ReleaseInput } from '../../workflows/booking/reservation-contract.js';
 import type { ReservationRepository } from './repository.js';
 
 /** The reservation workflows as a performance cancellation needs them (Temporal behind it: reservation-workflows.ts). */

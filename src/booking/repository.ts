@@ -1,11 +1,11 @@
 import { and, asc, count, desc, eq, inArray, lt, notInArray, or, sql } from 'drizzle-orm';
-import { appendEvent } from '../events/outbox.js';
+import { appendEvent } from '../events/index.js';
 import { affectedRows, isDuplicateKey, isEventSequenceClash, withTransaction, type Db, type Tx } from '../platform/db/client.js';
 import { reservations, reservationSeats, ticketLimitLocks } from './schema.js';
 import { schedules, seats } from '../catalog/schema.js';
-import type { HeldSeat, HoldResult, ReleaseInput, ReservationInput } from './contracts.js';
-import { canTransition, payable, reservationEventOf, type ReservationStatus } from './domain.js';
-import { issueTickets, type TicketIssuer } from '../ticketing/issue.js';
+import type { HeldSeat, HoldResult, ReleaseInput, ReservationInput } from '../../workflows/booking/reservation-contract.js';
+import { canTransition, exceedsTicketLimit, liveReservationStatuses, payable, reservationEventOf, ticketRoom, type ReservationStatus } from './domain.js';
+import { issueTickets, type TicketIssuer } from '../ticketing/index.js';
 import type { SeatOffer, WaitlistPort } from './waitlist-port.js';
 
 /** Thrown inside a transaction to roll it back when a seat's optimistic check fails. */
@@ -75,7 +75,7 @@ export class ReservationRepository {
         const tickets = await this.scheduleForHold(tx, input.userId, input.scheduleId);
         if (tickets.status === 'PAUSED') return { ok: false, code: 'SALE_PAUSED' } as const;
         if (tickets.status !== 'SCHEDULED') return { ok: false, code: 'PERFORMANCE_CANCELLED' } as const;
-        if (tickets.held + ids.length > tickets.limit) return { ok: false, code: 'TICKET_LIMIT', limit: tickets.limit, held: tickets.held } as const;
+        if (exceedsTicketLimit(tickets, ids.length)) return { ok: false, code: 'TICKET_LIMIT', limit: tickets.limit, held: tickets.held } as const;
         // The schedule's own hold TTL, read under the lock: an organiser's change applies to the next hold.
         const expiresAt = new Date(now.getTime() + (tickets.holdTtlSeconds !== null ? tickets.holdTtlSeconds * 1000 : input.holdTtlMs));
         const unavailable = ids.filter((id) => rows.find((r) => r.id === id)?.status !== 'AVAILABLE');
@@ -101,7 +101,7 @@ export class ReservationRepository {
         const result = { ok: true, reservationId: input.reservationId, seats: held, amount, expiresAt: expiresAt.toISOString(), heldAt: now.toISOString() } as const;
         await appendEvent(
           tx,
-          'ReservationHeld',
+          reservationEventOf.HELD,
           input.reservationId,
           { reservationId: input.reservationId, userId: input.userId, scheduleId: input.scheduleId, concertId: input.concertId, seats: held, amount, expiresAt: result.expiresAt },
           { userId: input.userId, occurredAt: now, first: true },
@@ -140,7 +140,7 @@ export class ReservationRepository {
     const [rows] = (await tx.execute(sql`
       SELECT ${schedules.status} AS status, ${schedules.maxTicketsPerUser} AS \`limit\`, ${schedules.holdTtlSeconds} AS holdTtlSeconds,
         (SELECT COUNT(*) FROM ${reservationSeats} JOIN ${reservations} ON ${reservations.id} = ${reservationSeats.reservationId}
-          WHERE ${reservations.userId} = ${userId} AND ${reservations.scheduleId} = ${scheduleId} AND ${reservations.status} IN ('HELD', 'CONFIRMED')) AS held
+          WHERE ${reservations.userId} = ${userId} AND ${reservations.scheduleId} = ${scheduleId} AND ${inArray(reservations.status, [...liveReservationStatuses])}) AS held
       FROM ${schedules} WHERE ${schedules.id} = ${scheduleId} LOCK IN SHARE MODE`)) as unknown as [Array<{ status: string; limit: number; holdTtlSeconds: number | null; held: number | string }>];
     const row = rows[0];
     if (!row) return { status: 'CANCELLED', limit: 0, holdTtlSeconds: null, held: 0 };
@@ -159,12 +159,12 @@ export class ReservationRepository {
       .select({ n: count() })
       .from(reservationSeats)
       .innerJoin(reservations, eq(reservations.id, reservationSeats.reservationId))
-      .where(and(eq(reservations.userId, userId), eq(reservations.scheduleId, scheduleId), inArray(reservations.status, ['HELD', 'CONFIRMED'])))
+      .where(and(eq(reservations.userId, userId), eq(reservations.scheduleId, scheduleId), inArray(reservations.status, [...liveReservationStatuses])))
       .for('update');
     const [schedule] = await tx.select({ limit: schedules.maxTicketsPerUser }).from(schedules).where(eq(schedules.id, scheduleId));
     const limit = Number(schedule?.limit ?? 0);
     const held = Number(mine?.n ?? 0);
-    return { limit, held, room: Math.max(limit - held, 0) };
+    return { limit, held, room: ticketRoom({ limit, held }) };
   }
 
   /** The seats another reservation took between our read and our write (rare: Redis locks stand in front). */
@@ -186,7 +186,7 @@ export class ReservationRepository {
         .where(and(eq(seats.reservationId, reservationId), eq(seats.status, 'HELD')));
       if (affectedRows(res) !== seatIds.length) throw new ConfirmationRejected(`reservation ${reservationId} lost a seat`);
       await tx.update(reservations).set({ status: 'CONFIRMED', confirmedAt: now, version: sql`${reservations.version} + 1` }).where(eq(reservations.id, reservationId));
-      await appendEvent(tx, 'ReservationConfirmed', reservationId, { reservationId, userId: r.userId, scheduleId: r.scheduleId, amount: r.amount, seatIds }, { userId: r.userId, occurredAt: now });
+      await appendEvent(tx, reservationEventOf.CONFIRMED, reservationId, { reservationId, userId: r.userId, scheduleId: r.scheduleId, amount: r.amount, seatIds }, { userId: r.userId, occurredAt: now });
       await this.issue(tx, { reservationId, userId: r.userId, scheduleId: r.scheduleId, seatIds, issuedAt: now });
       await this.waitlist?.purchased(tx, { reservationId, userId: r.userId, scheduleId: r.scheduleId, seatCount: seatIds.length, now });
       return { scheduleId: r.scheduleId, userId: r.userId, seatIds, changed: true };
@@ -273,7 +273,7 @@ export class ReservationRepository {
       await tx.insert(reservationSeats).values(held.map((s) => ({ reservationId: offer.reservationId, seatId: s.seatId, price: s.price, activeSeatId: s.seatId })));
       await appendEvent(
         tx,
-        'ReservationHeld',
+        reservationEventOf.HELD,
         offer.reservationId,
         { reservationId: offer.reservationId, userId: offer.userId, scheduleId: from.scheduleId, concertId: from.concertId, seats: held, amount, expiresAt: offer.expiresAt.toISOString() },
         { userId: offer.userId, occurredAt: now, first: true },
@@ -322,7 +322,7 @@ export class ReservationRepository {
     const rows = await this.db
       .select({ id: reservations.id })
       .from(reservations)
-      .where(and(eq(reservations.scheduleId, scheduleId), inArray(reservations.status, ['HELD', 'CONFIRMED']), except.length ? notInArray(reservations.id, except) : undefined))
+      .where(and(eq(reservations.scheduleId, scheduleId), inArray(reservations.status, [...liveReservationStatuses]), except.length ? notInArray(reservations.id, except) : undefined))
       .orderBy(asc(reservations.id))
       .limit(limit);
     return rows.map((r) => r.id);
@@ -333,7 +333,7 @@ export class ReservationRepository {
     const [row] = await this.db
       .select({ n: count() })
       .from(reservations)
-      .where(and(eq(reservations.scheduleId, scheduleId), inArray(reservations.status, ['HELD', 'CONFIRMED']), except.length ? notInArray(reservations.id, except) : undefined));
+      .where(and(eq(reservations.scheduleId, scheduleId), inArray(reservations.status, [...liveReservationStatuses]), except.length ? notInArray(reservations.id, except) : undefined));
     return Number(row?.n ?? 0);
   }
 

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { reservationStatuses } from './domain.js';
-import { heldSeatSchema } from './seat-shape.js';
+import { heldSeatSchema } from '../events/index.js';
 import type { ReservationView } from './service.js';
 
 /** A reservation as the API shows it (booking's routes and the back office's force-cancel alike). */

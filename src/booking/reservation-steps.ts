@@ -1,5 +1,5 @@
-import type { SeatMapCache } from '../catalog/seat-map-cache.js';
-import type { HoldResult, ReleaseInput, ReservationInput } from './contracts.js';
+import type { SeatMapCache } from '../catalog/index.js';
+import type { HoldResult, ReleaseInput, ReservationInput } from '../../workflows/booking/reservation-contract.js';
 import type { SeatOffer } from './waitlist-port.js';
 import type { ReservationRepository } from './repository.js';
 import { settleSeatLocks, type SeatLocks } from './seat-locks.js';

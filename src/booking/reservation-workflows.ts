@@ -7,22 +7,27 @@ import {
   type Client,
 } from '@temporalio/client';
 import { ApplicationFailure, WorkflowIdReusePolicy } from '@temporalio/common';
-import type { CardPayResult } from '../payment/card-contracts.js';
+import { REFUND_WORKFLOW_TYPE, refundWorkflowId, type RefundResult, type RefundWorkflow } from '../../workflows/booking/refund-contract.js';
 import {
   cancelUpdate,
   cardPayUpdate,
   concertIdKey,
   holdUpdate,
   payUpdate,
-  refundWorkflowId,
+  REFUNDING,
+  RESERVATION_WORKFLOW_TYPE,
   reservationStatusKey,
   reservationWorkflowId,
   scheduleIdKey,
   stateQuery,
   userIdKey,
-} from '../../workflows/contract.js';
-import { refundReservationWorkflow, reservationWorkflow } from '../../workflows/index.js';
-import type { CancelResult, HoldResult, PayResult, ReservationInput } from './contracts.js';
+  type CancelResult,
+  type CardPayResult,
+  type HoldResult,
+  type PayResult,
+  type ReservationInput,
+  type ReservationWorkflow,
+} from '../../workflows/booking/reservation-contract.js';
 
 interface ReservationRef {
   userId: number;
@@ -59,7 +64,7 @@ export class ReservationWorkflows {
 
   /** Starts the reservation workflow and waits for its hold result in the same call (Update-with-Start). */
   async hold(input: ReservationInput): Promise<HoldResult> {
-    const startWorkflowOperation = new WithStartWorkflowOperation(reservationWorkflow, {
+    const startWorkflowOperation = new WithStartWorkflowOperation<ReservationWorkflow>(RESERVATION_WORKFLOW_TYPE, {
       workflowId: reservationWorkflowId(input.reservationId),
       taskQueue: this.taskQueue,
       args: [{ ...input, paymentTaskQueue: this.paymentTaskQueue }],
@@ -87,7 +92,7 @@ export class ReservationWorkflows {
    */
   async startOffer(input: ReservationInput): Promise<void> {
     try {
-      await this.client.workflow.start(reservationWorkflow, {
+      await this.client.workflow.start<ReservationWorkflow>(RESERVATION_WORKFLOW_TYPE, {
         workflowId: reservationWorkflowId(input.reservationId),
         taskQueue: this.taskQueue,
         args: [{ ...input, paymentTaskQueue: this.paymentTaskQueue }],
@@ -132,15 +137,15 @@ export class ReservationWorkflows {
   }
 
   /** Refund of a confirmed reservation: its own short workflow, one per reservation. */
-  async refund(reservation: ReservationRef & { reservationId: string }, reason: string): Promise<'REFUNDED' | 'TICKET_ADMITTED'> {
-    return this.client.workflow.execute(refundReservationWorkflow, {
+  async refund(reservation: ReservationRef & { reservationId: string }, reason: string): Promise<RefundResult> {
+    return this.client.workflow.execute<RefundWorkflow>(REFUND_WORKFLOW_TYPE, {
       workflowId: refundWorkflowId(reservation.reservationId),
       taskQueue: this.taskQueue,
       args: [{ reservationId: reservation.reservationId, reason, paymentTaskQueue: this.paymentTaskQueue }],
       workflowIdConflictPolicy: 'USE_EXISTING',
       // Same attributes as the reservation's own workflow: an operator filtering by user or
       // schedule finds the refund next to the purchase.
-      typedSearchAttributes: searchAttributes('REFUNDING', reservation),
+      typedSearchAttributes: searchAttributes(REFUNDING, reservation),
     });
   }
 

@@ -1,3 +1,5 @@
+import type { SeatStatus } from '../catalog/index.js';
+
 /**
  * Pure: how a schedule's seats become the allocator's per-section rows. No I/O, so it is unit-tested
  * on its own (test/unit/seat-inventory-layout.test.ts); the Lua script only reads what this builds.
@@ -8,7 +10,7 @@ export interface InventorySeat {
   row: string;
   number: number;
   tier: string;
-  status: 'AVAILABLE' | 'HELD' | 'SOLD';
+  status: SeatStatus;
   reservationId: string | null;
   heldUntil: Date | null;
 }

@@ -1,12 +1,11 @@
-import type { CatalogRepository } from '../catalog/repository.js';
-import { ScheduleCache } from '../catalog/schedule-cache.js';
-import { ScheduleSeats } from '../catalog/schedule-seats.js';
+import type { CatalogRepository } from '../catalog/index.js';
+import { ScheduleCache } from '../catalog/index.js';
+import { ScheduleSeats } from '../catalog/index.js';
 import { DomainError, notFound, type ErrorCode } from '../shared/errors.js';
-import type { HoldResult, PayResult } from './contracts.js';
-import { checkSeatSelection, decideCancellation, saleWindow, type SaleWindowState } from './domain.js';
+import { updateRefusal, type CardPayResult, type HoldResult, type PayResult, type ReservationStatus } from '../../workflows/booking/reservation-contract.js';
+import { checkSeatSelection, decideCancellation, saleWindow, ticketLimitRefusal, type SaleWindowState } from './domain.js';
 import { reservationIdFor } from './ids.js';
 import type { ReservationRepository } from './repository.js';
-import type { CardPayResult } from '../payment/card-contracts.js';
 import { UpdateRejected, type ReservationWorkflows } from './reservation-workflows.js';
 import { pickSections, isTogether, type BestAvailableRequest } from './best-available.js';
 import { settleSeatLocks, type SeatAllocator } from './seat-locks.js';
@@ -200,72 +199,70 @@ export class BookingService {
     reservationId: string,
     earlierIds: string[] = [],
   ): Promise<{ ok: true; reservation: ReservationView } | { ok: false; unavailableSeatIds: number[] }> {
+    const settle = (to: 'FREE' | 'SOLD') => settleSeatLocks(this.seatLocks, { scheduleId, seatIds, owner: reservationId }, to);
     let result: HoldResult;
     try {
-      result = await this.workflows.hold({
-        reservationId,
-        userId,
-        scheduleId,
-        concertId: schedule.concertId,
-        seatIds,
-        // The default; the hold transaction applies the schedule's own TTL, read under its lock.
-        holdTtlMs: this.settings.holdTtlMs,
-      });
+      // The default TTL; the hold transaction applies the schedule's own, read under its lock.
+      result = await this.workflows.hold({ reservationId, userId, scheduleId, concertId: schedule.concertId, seatIds, holdTtlMs: this.settings.holdTtlMs });
     } catch (err) {
-      // Same key, workflow already closed: answer with what it left (a refused hold left nothing),
-      // and give back the seat locks this request just took, or re-mark them sold: no workflow
-      // will ever release them, and they would turn other buyers away from free seats.
-      if (err instanceof UpdateRejected) {
-        const left = await this.own(userId, reservationId).catch(() => undefined);
-        await settleSeatLocks(this.seatLocks, { scheduleId, seatIds, owner: reservationId }, left?.status === 'CONFIRMED' ? 'SOLD' : 'FREE');
-        if (left) return { ok: true, reservation: left };
-        for (const id of earlierIds) {
-          const earlier = await this.own(userId, id).catch(() => undefined);
-          if (earlier) return { ok: true, reservation: earlier };
-        }
-        throw new DomainError('SEAT_UNAVAILABLE', 'Some seats are already taken');
-      }
-      await settleSeatLocks(this.seatLocks, { scheduleId, seatIds, owner: reservationId }, 'FREE');
+      if (err instanceof UpdateRejected) return { ok: true, reservation: await this.closedHold(userId, reservationId, earlierIds, settle) };
+      await settle('FREE');
       throw err;
     }
-    if (!result.ok) {
-      if (result.code === 'HOLD_FAILED') {
-        await settleSeatLocks(this.seatLocks, { scheduleId, seatIds, owner: reservationId }, 'FREE');
-        throw new DomainError('SERVICE_UNAVAILABLE', 'The seats could not be held right now; retry with the same Idempotency-Key');
-      }
-      if (result.code === 'TICKET_LIMIT') {
-        throw new DomainError('TICKET_LIMIT', `At most ${result.limit} tickets per buyer for this performance; you already hold or own ${result.held}`, {
-          limit: result.limit,
-          held: result.held,
-        });
-      }
-      if (result.code === 'SALE_PAUSED' || result.code === 'PERFORMANCE_CANCELLED') {
-        this.schedules.forget(scheduleId); // the cache said otherwise: read the change next time
-        throw saleRefusal(result.code === 'SALE_PAUSED' ? 'PAUSED' : 'CANCELLED', schedule.saleOpensAt);
-      }
-      return { ok: false, unavailableSeatIds: result.unavailableSeatIds };
+    if (result.ok) return { ok: true, reservation: await this.heldView(userId, schedule, reservationId, result) };
+    if (result.code === 'SEAT_UNAVAILABLE') return { ok: false, unavailableSeatIds: result.unavailableSeatIds };
+    if (result.code === 'HOLD_FAILED') await settle('FREE');
+    throw this.holdRefusal(result, schedule);
+  }
+
+  /**
+   * Same key, workflow already closed: answer with what it left (a refused hold left nothing), and
+   * give back the seat locks this request just took, or re-mark them sold: no workflow will ever
+   * release them, and they would turn other buyers away from free seats.
+   */
+  private async closedHold(userId: number, reservationId: string, earlierIds: string[], settle: (to: 'FREE' | 'SOLD') => Promise<unknown>): Promise<ReservationView> {
+    const left = await this.own(userId, reservationId).catch(() => undefined);
+    await settle(left?.status === 'CONFIRMED' ? 'SOLD' : 'FREE');
+    if (left) return left;
+    for (const id of earlierIds) {
+      const earlier = await this.own(userId, id).catch(() => undefined);
+      if (earlier) return earlier;
     }
-    // The hold result carries everything the answer needs: no read-back from MySQL on the hot path.
-    // A result recorded before heldAt (or the seat tier) was carried is read back instead.
-    if (!result.heldAt || result.seats.some((s) => s.tier === undefined)) return { ok: true, reservation: await this.own(userId, reservationId) };
+    throw new DomainError('SEAT_UNAVAILABLE', 'Some seats are already taken');
+  }
+
+  /** The buyer's refusal for a hold the workflow refused (other than taken seats). */
+  private holdRefusal(result: Extract<HoldResult, { ok: false; code: 'HOLD_FAILED' | 'TICKET_LIMIT' | 'SALE_PAUSED' | 'PERFORMANCE_CANCELLED' }>, schedule: Schedule): DomainError {
+    if (result.code === 'HOLD_FAILED') return new DomainError('SERVICE_UNAVAILABLE', 'The seats could not be held right now; retry with the same Idempotency-Key');
+    if (result.code === 'TICKET_LIMIT') {
+      const refusal = ticketLimitRefusal(result);
+      return new DomainError(refusal.code, refusal.detail, refusal.details);
+    }
+    this.schedules.forget(schedule.id); // the cache said otherwise: read the change next time
+    return saleRefusal(result.code === 'SALE_PAUSED' ? 'PAUSED' : 'CANCELLED', schedule.saleOpensAt);
+  }
+
+  /**
+   * The hold result carries everything the answer needs: no read-back from MySQL on the hot path.
+   * A result recorded before heldAt (or the seat tier) was carried is read back instead.
+   */
+  private async heldView(userId: number, schedule: Schedule, reservationId: string, result: Extract<HoldResult, { ok: true }>): Promise<ReservationView> {
+    if (!result.heldAt || result.seats.some((s) => s.tier === undefined)) return this.own(userId, reservationId);
     return {
-      ok: true,
-      reservation: {
-        id: reservationId,
-        userId,
-        scheduleId,
-        concertId: schedule.concertId,
-        status: 'HELD',
-        amount: result.amount,
-        seats: result.seats.map((s) => ({ ...s, tier: s.tier! })),
-        expiresAt: new Date(result.expiresAt),
-        createdAt: new Date(result.heldAt),
-        confirmedAt: null,
-        closedAt: null,
-        refundStartedAt: null,
-        reason: null,
-        version: 0,
-      },
+      id: reservationId,
+      userId,
+      scheduleId: schedule.id,
+      concertId: schedule.concertId,
+      status: 'HELD',
+      amount: result.amount,
+      seats: result.seats.map((s) => ({ ...s, tier: s.tier! })),
+      expiresAt: new Date(result.expiresAt),
+      createdAt: new Date(result.heldAt),
+      confirmedAt: null,
+      closedAt: null,
+      refundStartedAt: null,
+      reason: null,
+      version: 0,
     };
   }
 
@@ -355,17 +352,28 @@ export class BookingService {
   /** The workflow refused or is closed: explain it from the reservation's current truth. */
   private async refusalFromState(reservationId: string, reason: string, fallback: ErrorCode): Promise<DomainError> {
     const r = await this.any(reservationId);
-    if (r.status === 'EXPIRED' || reason === 'RESERVATION_EXPIRED') return new DomainError('RESERVATION_EXPIRED', 'The hold expired');
-    if (r.status === 'CONFIRMED') return new DomainError('ALREADY_PAID', 'This reservation is already paid');
-    return new DomainError(fallback, `Reservation is ${r.status}`);
+    // The workflow's own verdict wins when it saw the expiry first (the row may not say so yet).
+    return refusalOf(reason === 'RESERVATION_EXPIRED' ? 'EXPIRED' : r.status, fallback) ?? new DomainError(fallback, `Reservation is ${r.status}`);
   }
 }
 
 /** A settled reservation is answered from its status, each with its own code, without a round trip. */
 function refuseUnlessHeld(current: ReservationView): void {
-  if (current.status === 'CONFIRMED') throw new DomainError('ALREADY_PAID', 'This reservation is already paid');
-  if (current.status === 'EXPIRED') throw new DomainError('RESERVATION_EXPIRED', 'The hold expired before payment');
-  if (current.status !== 'HELD') throw new DomainError('RESERVATION_NOT_PAYABLE', `Reservation is ${current.status}`);
+  const refusal = refusalOf(current.status, 'RESERVATION_NOT_PAYABLE');
+  if (refusal) throw refusal;
+}
+
+/**
+ * The refusal for a reservation in `status`, by the rule the workflow's update validators apply
+ * (updateRefusal, in its contract); undefined while it is HELD. A paid reservation is ALREADY_PAID
+ * whatever was asked: cancelling one goes through the refund, never through this refusal.
+ */
+function refusalOf(status: ReservationStatus, otherwise: ErrorCode): DomainError | undefined {
+  const code = updateRefusal(status, 'pay');
+  if (code === undefined) return undefined;
+  if (code === 'RESERVATION_EXPIRED') return new DomainError(code, 'The hold expired');
+  if (code === 'ALREADY_PAID') return new DomainError(code, 'This reservation is already paid');
+  return new DomainError(otherwise, `Reservation is ${status}`);
 }
 
 /** Why a hold is refused by the sale's state (each with its own code, so clients can tell them apart). */

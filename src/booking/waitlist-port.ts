@@ -1,5 +1,5 @@
 import type { Tx } from '../platform/db/client.js';
-import type { ReleaseInput } from './contracts.js';
+import type { ReleaseInput } from '../../workflows/booking/reservation-contract.js';
 
 /**
  * Booking's port to the waiting list (src/waitlist implements it). Booking owns seats and

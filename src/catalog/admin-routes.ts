@@ -6,10 +6,12 @@ import { bearerSecurity, IdempotencyKeyHeader, IdParam, isoDate, json, jsonBody,
 import { DomainError, notFound } from '../shared/errors.js';
 import type { CatalogRepository } from './repository.js';
 import type { ScheduleLifecycle, ScheduleRow } from './lifecycle.js';
+import { ScheduleFields, scheduleView } from './representation.js';
 import type { ScheduleCancellations } from './schedule-cancellations.js';
-import { datesProblem, isCancelled, scheduleStatuses } from './schedule-rules.js';
+import { brokenDatesRule, isCancelled, scheduleStatuses } from './schedule-rules.js';
+import { because } from '../shared/validation-reasons.js';
 
-// Bounds shared with concert creation (src/admin/routes.ts).
+// Bounds of a seat map, for concert creation and added schedules.
 export const MAX_SEATS_PER_SCHEDULE = 20_000;
 export const MAX_TICKETS_PER_USER = 100;
 const TicketLimit = z.number().int().min(1).max(MAX_TICKETS_PER_USER).openapi({ description: 'Seats one buyer may hold or own on the schedule, over all their reservations (default 4)' });
@@ -29,15 +31,16 @@ export const Sections = z
   .array(SectionSpec)
   .min(1)
   .max(50)
-  .refine((ss) => new Set(ss.map((s) => s.name)).size === ss.length, 'section names must be unique')
-  .refine((ss) => ss.reduce((n, s) => n + s.rows * s.seatsPerRow, 0) <= MAX_SEATS_PER_SCHEDULE, `at most ${MAX_SEATS_PER_SCHEDULE} seats per schedule`);
+  .refine((ss) => new Set(ss.map((s) => s.name)).size === ss.length, because('SECTION_NAMES_NOT_UNIQUE', 'section names must be unique'))
+  .refine((ss) => ss.reduce((n, s) => n + s.rows * s.seatsPerRow, 0) <= MAX_SEATS_PER_SCHEDULE, because('TOO_MANY_SEATS_PER_SCHEDULE', `at most ${MAX_SEATS_PER_SCHEDULE} seats per schedule`, { maximum: MAX_SEATS_PER_SCHEDULE }));
 
 /** Refuses past or inconsistent dates (schedule-rules.ts), judged when the request arrives. */
 const validDates = (d: { startsAt: Date; saleOpensAt: Date; saleClosesAt: Date }, ctx: z.RefinementCtx) => {
   // Runs even when a date itself failed to parse (that issue is reported already): judge only real dates.
   if (![d.startsAt, d.saleOpensAt, d.saleClosesAt].every((v) => v instanceof Date && !Number.isNaN(v.getTime()))) return;
-  const problem = datesProblem(d, new Date());
-  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  // The field the rule blames, so a form can mark it; the reason, so a client can say it in its own words.
+  const rule = brokenDatesRule(d, new Date());
+  if (rule) ctx.addIssue({ code: 'custom', message: rule.detail, path: [rule.field], params: { reason: rule.reason } });
 };
 
 // Examples in the order the rules want (opens < closes <= starts), far ahead so they never expire.
@@ -50,8 +53,29 @@ const scheduleFields = {
   holdTtlSeconds: HoldTtl.optional(),
 };
 
-/** One performance's dates and limits, as concert creation takes them (src/admin/routes.ts). */
+/** One performance's dates and limits, as concert creation takes them. */
 export const ScheduleSpec = z.object(scheduleFields).strict().superRefine(validDates);
+
+// Seat maps are generated in one transaction and served to anyone unauthenticated: bounded per
+// schedule (the size of one public map, Sections) and per request (rows written by one call).
+const MAX_SEATS_PER_REQUEST = 100_000;
+
+export const NewConcertBody = z
+  .object({
+    title: z.string().trim().min(1).max(200),
+    artist: z.string().trim().min(1).max(200),
+    description: z.string().max(5000).default(''),
+    venue: z.string().trim().min(1).max(200),
+    // Past or inconsistent dates are refused (schedule-rules.ts).
+    schedules: z.array(ScheduleSpec).min(1).max(50),
+    sections: Sections,
+  })
+  .strict()
+  .refine(
+    (b) => b.schedules.length * b.sections.reduce((n, s) => n + s.rows * s.seatsPerRow, 0) <= MAX_SEATS_PER_REQUEST,
+    because('TOO_MANY_SEATS_PER_REQUEST', `at most ${MAX_SEATS_PER_REQUEST} seats per request (schedules x seats per schedule); create more schedules in another request`, { path: ['schedules'], maximum: MAX_SEATS_PER_REQUEST }),
+  )
+  .openapi('NewConcert');
 
 const NewScheduleBody = z
   .object({ ...scheduleFields, sections: Sections })
@@ -67,7 +91,7 @@ const ConcertChangeBody = z
     venue: z.string().trim().min(1).max(200).optional(),
   })
   .strict()
-  .refine((b) => Object.keys(b).length > 0, 'name at least one field to change')
+  .refine((b) => Object.keys(b).length > 0, because('NOTHING_TO_CHANGE', 'name at least one field to change'))
   .openapi('ConcertChange', { minProperties: 1 });
 
 const ScheduleChangeBody = z
@@ -79,19 +103,11 @@ const ScheduleChangeBody = z
     holdTtlSeconds: HoldTtl.nullable().optional().openapi({ description: 'null: back to HOLD_TTL_SECONDS' }),
   })
   .strict()
-  .refine((b) => Object.keys(b).length > 0, 'name at least one field to change')
+  .refine((b) => Object.keys(b).length > 0, because('NOTHING_TO_CHANGE', 'name at least one field to change'))
   .openapi('ScheduleChange', { minProperties: 1 });
 
-const AdminSchedule = z
-  .object({
-    id: z.number().int(),
-    concertId: z.number().int(),
-    startsAt: z.string(),
-    saleOpensAt: z.string(),
-    saleClosesAt: z.string(),
-    status: z.enum(scheduleStatuses),
-    maxSeatsPerReservation: z.number().int(),
-    maxTicketsPerUser: z.number().int(),
+const AdminSchedule = ScheduleFields
+  .extend({
     holdTtlSeconds: z.number().int().nullable().openapi({ description: 'null: HOLD_TTL_SECONDS' }),
   })
   .openapi('AdminSchedule');
@@ -114,21 +130,44 @@ const CancellationProgress = z
   })
   .openapi('CancellationProgress');
 
-const toAdminSchedule = (s: ScheduleRow) => ({
-  id: s.id,
-  concertId: s.concertId,
-  startsAt: s.startsAt.toISOString(),
-  saleOpensAt: s.saleOpensAt.toISOString(),
-  saleClosesAt: s.saleClosesAt.toISOString(),
-  status: s.status,
-  maxSeatsPerReservation: s.maxSeatsPerReservation,
-  maxTicketsPerUser: s.maxTicketsPerUser,
-  holdTtlSeconds: s.holdTtlSeconds,
-});
+const toAdminSchedule = (s: ScheduleRow) => ({ ...scheduleView(s), holdTtlSeconds: s.holdTtlSeconds });
 
 const ScheduleParam = IdParam('scheduleId');
 const ConcertParam = IdParam('concertId');
 const auditLog = (c: Context<AppEnv>, action: string, attrs: Record<string, unknown>) => c.get('log').info({ audit: true, action, ...attrs }, `admin ${action}`);
+
+/**
+ * Creating a concert (catalog's, like adding a schedule to one): its own router so it is mounted where
+ * the admin routes are (the OpenAPI document keeps its order), behind the same ADMIN guard.
+ */
+export function newConcertRoutes(deps: { catalog: CatalogRepository; auth: MiddlewareHandler<AppEnv>; requireAdmin: MiddlewareHandler<AppEnv>; auditForbidden: MiddlewareHandler<AppEnv>; idempotency: IdempotencyStore }) {
+  const app = createRouter();
+  app.use('/admin/concerts', deps.auditForbidden, deps.auth, deps.requireAdmin);
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/admin/concerts',
+      tags: ['admin'],
+      summary: 'Create a concert with schedules and a generated seat map (sections x rows x seats)',
+      description: `At most ${MAX_SEATS_PER_SCHEDULE} seats per schedule and ${MAX_SEATS_PER_REQUEST} seats per request (schedules x seats); more is 400 VALIDATION_FAILED.`,
+      security: bearerSecurity,
+      middleware: [deps.idempotency.route('admin.concert')],
+      request: { ...jsonBody(NewConcertBody), headers: IdempotencyKeyHeader },
+      responses: {
+        201: json(z.object({ concertId: z.number().int(), scheduleIds: z.array(z.number().int()), seatCount: z.number().int() }), 'Created'),
+        ...problems(400, 401, 403, 422),
+      },
+    }),
+    async (c) => {
+      // ConcertCreated (with the admin id) is written in the same transaction as the concert.
+      const created = await deps.catalog.createConcert(c.req.valid('json'), c.get('user').id);
+      c.get('log').info({ audit: true, action: 'concert.create', concertId: created.concertId }, 'admin created a concert');
+      return c.json(created, 201);
+    },
+  );
+
+  return app;
+}
 
 /**
  * The organiser's catalog lifecycle (ADMIN): add a performance, edit a concert or a schedule, pause

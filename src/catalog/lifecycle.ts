@@ -1,18 +1,12 @@
 import { eq } from 'drizzle-orm';
-import { appendEvent } from '../events/outbox.js';
+import { appendEvent } from '../events/index.js';
 import { withTransaction, type Db, type Tx } from '../platform/db/client.js';
-import { DEFAULT_TICKETS_PER_USER } from './repository.js';
+import { insertSchedule, type ScheduleSettings } from './schedule-insert.js';
 import { changeProblem, switchSale, type SaleSwitch, type ScheduleChange, type ScheduleStatus } from './schedule-rules.js';
-import { concerts, schedules, seats } from './schema.js';
+import { concerts, schedules } from './schema.js';
 import { generateSeatMap, type SectionSpec } from './seat-map.js';
 
-export interface NewSchedule {
-  startsAt: Date;
-  saleOpensAt: Date;
-  saleClosesAt: Date;
-  maxSeatsPerReservation?: number | undefined;
-  maxTicketsPerUser?: number | undefined;
-  holdTtlSeconds?: number | undefined;
+export interface NewSchedule extends ScheduleSettings {
   sections: SectionSpec[];
 }
 
@@ -41,19 +35,7 @@ export class ScheduleLifecycle {
     return withTransaction(this.db, async (tx) => {
       const [concert] = await tx.select({ id: concerts.id }).from(concerts).where(eq(concerts.id, concertId)).for('update');
       if (!concert) return undefined;
-      const [r] = await tx.insert(schedules).values({
-        concertId,
-        startsAt: input.startsAt,
-        saleOpensAt: input.saleOpensAt,
-        saleClosesAt: input.saleClosesAt,
-        maxSeatsPerReservation: input.maxSeatsPerReservation ?? 4,
-        maxTicketsPerUser: input.maxTicketsPerUser ?? DEFAULT_TICKETS_PER_USER,
-        holdTtlSeconds: input.holdTtlSeconds ?? null,
-      });
-      const scheduleId = Number(r.insertId);
-      for (let i = 0; i < layout.length; i += 1000) {
-        await tx.insert(seats).values(layout.slice(i, i + 1000).map((seat) => ({ ...seat, scheduleId })));
-      }
+      const scheduleId = await insertSchedule(tx, concertId, input, layout);
       await appendEvent(tx, 'ScheduleChanged', concertId, { concertId, scheduleId, change: 'ADDED', status: 'SCHEDULED', adminId }, { userId: adminId });
       await audit(tx, adminId, 'schedule.add', `schedule-${scheduleId}`, { concertId, startsAt: input.startsAt.toISOString(), seatCount: layout.length });
       return { scheduleId, seatCount: layout.length };

@@ -1,19 +1,21 @@
 import { and, asc, count, desc, eq, gte, inArray, lte, max, min, sql } from 'drizzle-orm';
-import { appendEvent } from '../events/outbox.js';
+import { appendEvent } from '../events/index.js';
 import { withTransaction, type Db, type DbOrTx } from '../platform/db/client.js';
 import { concerts, schedules, seats } from './schema.js';
 import { generateSeatMap, type SectionSpec } from './seat-map.js';
+import { insertSchedule, type ScheduleSettings } from './schedule-insert.js';
+import { DEFAULT_TICKETS_PER_USER, type SeatStatus } from './schedule-rules.js';
 
 export interface NewConcert {
   title: string;
   artist: string;
   description: string;
   venue: string;
-  schedules: Array<{ startsAt: Date; saleOpensAt: Date; saleClosesAt: Date; maxSeatsPerReservation?: number | undefined; maxTicketsPerUser?: number | undefined; holdTtlSeconds?: number | undefined }>;
+  schedules: ScheduleSettings[];
   sections: SectionSpec[];
 }
 
-export type SeatStatus = 'AVAILABLE' | 'HELD' | 'SOLD';
+export type { SeatStatus };
 
 export interface SeatRow {
   id: number;
@@ -31,8 +33,7 @@ export interface ConcertSummary {
   availability: { total: number; available: number };
 }
 
-/** Seats one buyer may hold or own per schedule unless the organiser sets another limit. */
-export const DEFAULT_TICKETS_PER_USER = 4;
+export { DEFAULT_TICKETS_PER_USER };
 
 export class CatalogRepository {
   constructor(private readonly db: Db) {}
@@ -44,22 +45,7 @@ export class CatalogRepository {
       const [c] = await tx.insert(concerts).values({ title: input.title, artist: input.artist, description: input.description, venue: input.venue });
       const concertId = Number(c.insertId);
       const scheduleIds: number[] = [];
-      for (const s of input.schedules) {
-        const [r] = await tx.insert(schedules).values({
-          concertId,
-          startsAt: s.startsAt,
-          saleOpensAt: s.saleOpensAt,
-          saleClosesAt: s.saleClosesAt,
-          maxSeatsPerReservation: s.maxSeatsPerReservation ?? 4,
-          maxTicketsPerUser: s.maxTicketsPerUser ?? DEFAULT_TICKETS_PER_USER,
-          holdTtlSeconds: s.holdTtlSeconds ?? null,
-        });
-        const scheduleId = Number(r.insertId);
-        scheduleIds.push(scheduleId);
-        for (let i = 0; i < layout.length; i += 1000) {
-          await tx.insert(seats).values(layout.slice(i, i + 1000).map((seat) => ({ ...seat, scheduleId })));
-        }
-      }
+      for (const s of input.schedules) scheduleIds.push(await insertSchedule(tx, concertId, s, layout));
       const seatCount = layout.length * scheduleIds.length;
       await appendEvent(tx, 'ConcertCreated', concertId, { concertId, title: input.title, scheduleIds, seatCount, adminId }, { userId: adminId });
       // The audit log reads AdminAction events: an admin's concert is one (the seed's has no admin).

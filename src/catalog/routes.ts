@@ -4,7 +4,8 @@ import { sendJson } from '../platform/http/representation.js';
 import { IdParam, isoDate, json, PageQuery, problems } from '../platform/http/openapi.js';
 import { notFound } from '../shared/errors.js';
 import type { CatalogRepository, ConcertSummary } from './repository.js';
-import { scheduleStatuses } from './schedule-rules.js';
+import { scheduleStatuses, seatStatuses } from './schedule-rules.js';
+import { ScheduleFields, scheduleView } from './representation.js';
 import type { SeatMapCache } from './seat-map-cache.js';
 
 const Concert = z
@@ -27,20 +28,14 @@ const Concert = z
   })
   .openapi('Concert');
 const SeatCounts = z.object({ total: z.number().int(), available: z.number().int(), held: z.number().int(), sold: z.number().int() });
-const Schedule = z
-  .object({
-    id: z.number().int(),
-    concertId: z.number().int(),
-    startsAt: z.string(),
-    saleOpensAt: z.string(),
-    saleClosesAt: z.string(),
+const Schedule = ScheduleFields
+  .extend({
     status: z.enum(scheduleStatuses).openapi({ description: 'SCHEDULED, PAUSED (sale paused), CANCELLING or CANCELLED' }),
-    maxSeatsPerReservation: z.number().int(),
     maxTicketsPerUser: z.number().int().openapi({ description: 'Seats one buyer may hold or own on this schedule, over all their reservations (409 TICKET_LIMIT past it)' }),
     seats: SeatCounts,
   })
   .openapi('Schedule');
-const SeatStatus = z.enum(['AVAILABLE', 'HELD', 'SOLD']);
+const SeatStatus = z.enum(seatStatuses);
 const Seat = z
   .object({ id: z.number().int(), section: z.string(), row: z.string(), number: z.number().int(), tier: z.string(), price: z.number().int(), status: SeatStatus })
   .openapi('Seat');
@@ -120,17 +115,7 @@ export function catalogRoutes(deps: { catalog: CatalogRepository; seatMaps: Seat
       const { concertId } = c.req.valid('param');
       if (!(await deps.catalog.findConcert(concertId))) throw notFound('Concert');
       const rows = await deps.catalog.schedulesWithAvailability(concertId);
-      const items = rows.map((s) => ({
-        id: s.id,
-        concertId: s.concertId,
-        startsAt: s.startsAt.toISOString(),
-        saleOpensAt: s.saleOpensAt.toISOString(),
-        saleClosesAt: s.saleClosesAt.toISOString(),
-        status: s.status,
-        maxSeatsPerReservation: s.maxSeatsPerReservation,
-        maxTicketsPerUser: s.maxTicketsPerUser,
-        seats: s.seats,
-      }));
+      const items = rows.map((s) => ({ ...scheduleView(s), seats: s.seats }));
       return c.json({ items }, 200);
     },
   );

@@ -5,12 +5,13 @@ import {
   cancellationProcessedKey,
   cancellationProgressQuery,
   concertIdKey,
+  SCHEDULE_CANCELLATION_WORKFLOW_TYPE,
   scheduleCancellationWorkflowId,
   scheduleIdKey,
   userIdKey,
-} from '../../workflows/contract.js';
-import { scheduleCancellationWorkflow } from '../../workflows/index.js';
-import type { CancellationProgress } from './cancellation-contracts.js';
+  type CancellationProgress,
+  type ScheduleCancellationWorkflow,
+} from '../../workflows/catalog/schedule-cancellation-contract.js';
 
 export interface CancellationSettings {
   batchSize: number;
@@ -34,7 +35,7 @@ export class ScheduleCancellations {
    */
   async start(s: { scheduleId: number; concertId: number; adminId: number; reason: string }): Promise<CancellationProgress> {
     try {
-      await this.client.workflow.start(scheduleCancellationWorkflow, {
+      await this.client.workflow.start<ScheduleCancellationWorkflow>(SCHEDULE_CANCELLATION_WORKFLOW_TYPE, {
         workflowId: scheduleCancellationWorkflowId(s.scheduleId, this.settings.workflowIdPrefix),
         taskQueue: this.taskQueue,
         args: [{ scheduleId: s.scheduleId, adminId: s.adminId, reason: s.reason, batchSize: this.settings.batchSize, batchesPerRun: this.settings.batchesPerRun }],

@@ -1,8 +1,15 @@
+import type { ValidationReason } from '../shared/validation-reasons.js';
+
 /**
  * A schedule's lifecycle rules, pure: no I/O, no clock of its own (callers pass `now`), so the admin
  * routes, the repository and unit tests share them.
  */
 export const scheduleStatuses = ['SCHEDULED', 'PAUSED', 'CANCELLING', 'CANCELLED'] as const;
+
+/** Seats per reservation unless the organiser sets another cap (the column default, new schedules, MAX_SEATS_PER_RESERVATION). */
+export const DEFAULT_SEATS_PER_RESERVATION = 4;
+/** Seats one buyer may hold or own per schedule unless the organiser sets another limit. */
+export const DEFAULT_TICKETS_PER_USER = 4;
 export type ScheduleStatus = (typeof scheduleStatuses)[number];
 
 /** Holds are taken only on a SCHEDULED schedule; PAUSED stops them for a while, CANCELLING/CANCELLED for good. */
@@ -14,17 +21,32 @@ export interface ScheduleDates {
   saleClosesAt: Date;
 }
 
+/** One rule of a schedule's dates: the field it blames, a stable reason (for clients) and the words for developers. */
+interface DatesRule {
+  field: keyof ScheduleDates;
+  reason: ValidationReason;
+  detail: string;
+  broken: (d: ScheduleDates, now: number) => boolean;
+}
+
 /**
- * What is wrong with a schedule's dates, or undefined. The performance and the end of its sale must
- * lie ahead (a show dated 2020 is refused); the sale may already be open (a saleOpensAt in the past
- * means "on sale at once"), and it must open before it closes and close no later than the show.
+ * The performance and the end of its sale must lie ahead (a show dated 2020 is refused); the sale
+ * may already be open (a saleOpensAt in the past means "on sale at once"), and it must open before
+ * it closes and close no later than the show. Checked in this order.
  */
+const DATES_RULES: DatesRule[] = [
+  { field: 'startsAt', reason: 'STARTS_IN_PAST', detail: 'startsAt must be in the future', broken: (d, now) => d.startsAt.getTime() <= now },
+  { field: 'saleClosesAt', reason: 'SALE_CLOSES_IN_PAST', detail: 'saleClosesAt must be in the future', broken: (d, now) => d.saleClosesAt.getTime() <= now },
+  { field: 'saleOpensAt', reason: 'SALE_OPENS_AFTER_CLOSE', detail: 'saleOpensAt must be before saleClosesAt', broken: (d) => d.saleOpensAt.getTime() >= d.saleClosesAt.getTime() },
+  { field: 'saleClosesAt', reason: 'SALE_CLOSES_AFTER_START', detail: 'saleClosesAt must not be after startsAt', broken: (d) => d.saleClosesAt.getTime() > d.startsAt.getTime() },
+];
+
+/** The first rule a schedule's dates break, or undefined. */
+export const brokenDatesRule = (d: ScheduleDates, now: Date): Omit<DatesRule, 'broken'> | undefined => DATES_RULES.find((r) => r.broken(d, now.getTime()));
+
+/** What is wrong with a schedule's dates (in words for developers), or undefined. */
 export function datesProblem(d: ScheduleDates, now: Date): string | undefined {
-  if (d.startsAt.getTime() <= now.getTime()) return 'startsAt must be in the future';
-  if (d.saleClosesAt.getTime() <= now.getTime()) return 'saleClosesAt must be in the future';
-  if (d.saleOpensAt.getTime() >= d.saleClosesAt.getTime()) return 'saleOpensAt must be before saleClosesAt';
-  if (d.saleClosesAt.getTime() > d.startsAt.getTime()) return 'saleClosesAt must not be after startsAt';
-  return undefined;
+  return brokenDatesRule(d, now)?.detail;
 }
 
 /** The schedule fields an organiser may change once tickets may have been sold (none moves a sold seat). */
@@ -58,3 +80,11 @@ export function switchSale(status: string, action: SaleSwitch): { ok: true; stat
   const target: ScheduleStatus = action === 'pause' ? 'PAUSED' : 'SCHEDULED';
   return { ok: true, status: target, changed: status !== target };
 }
+
+/**
+ * Every seat status, in one place: the seats table's enum, the seat map's schema, the Redis
+ * inventory's layout and the repositories' types read it. AVAILABLE -> HELD (a hold) -> SOLD (paid)
+ * or back to AVAILABLE (expiry, cancellation); SOLD -> AVAILABLE (refund).
+ */
+export const seatStatuses = ['AVAILABLE', 'HELD', 'SOLD'] as const;
+export type SeatStatus = (typeof seatStatuses)[number];

@@ -1,6 +1,6 @@
 import { index, int, mysqlEnum, mysqlTable, smallint, text, uniqueIndex, varchar } from 'drizzle-orm/mysql-core';
 import { ts, createdAt, id } from '../platform/db/columns.js';
-import { scheduleStatuses } from './schedule-rules.js';
+import { DEFAULT_SEATS_PER_RESERVATION, DEFAULT_TICKETS_PER_USER, scheduleStatuses, seatStatuses } from './schedule-rules.js';
 
 // The catalog owns concerts, schedules and the seats of each schedule (booking changes a seat's status only
 // through its own repository, inside the hold/confirm/release transactions).
@@ -28,9 +28,9 @@ export const schedules = mysqlTable(
     // SCHEDULED <-> PAUSED (sale paused by the organiser); CANCELLING while the cancellation
     // workflow refunds, then CANCELLED (src/catalog/schedule-rules.ts).
     status: mysqlEnum('status', scheduleStatuses).notNull().default('SCHEDULED'),
-    maxSeatsPerReservation: smallint('max_seats_per_reservation').notNull().default(4),
+    maxSeatsPerReservation: smallint('max_seats_per_reservation').notNull().default(DEFAULT_SEATS_PER_RESERVATION),
     // Seats one user may hold or own on this schedule, over all their reservations (anti-hoarding).
-    maxTicketsPerUser: smallint('max_tickets_per_user').notNull().default(4),
+    maxTicketsPerUser: smallint('max_tickets_per_user').notNull().default(DEFAULT_TICKETS_PER_USER),
     // How long a new hold on this schedule lasts; null means HOLD_TTL_SECONDS.
     holdTtlSeconds: int('hold_ttl_seconds'),
     // Waiting-room settings; null means "use the configured default".
@@ -56,7 +56,7 @@ export const seats = mysqlTable(
     number: smallint('seat_number').notNull(),
     tier: varchar('tier', { length: 20 }).notNull(),
     price: int('price').notNull(),
-    status: mysqlEnum('status', ['AVAILABLE', 'HELD', 'SOLD']).notNull().default('AVAILABLE'),
+    status: mysqlEnum('status', seatStatuses).notNull().default('AVAILABLE'),
     reservationId: varchar('reservation_id', { length: 32 }),
     heldUntil: ts('held_until'),
     // Optimistic lock: every change bumps it; a hold succeeds only against the version it read.

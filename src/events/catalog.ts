@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { heldSeatSchema } from '../booking/seat-shape.js';
+import { heldSeatSchema } from './held-seat.js';
 import type { domainEvents } from './outbox-schema.js';
 import { upcastPayload } from './past-versions.js';
 

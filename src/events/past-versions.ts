@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { heldSeatSchema } from '../booking/seat-shape.js';
+import { heldSeatSchema } from './held-seat.js';
 
 /**
  * The payload schemas of event versions that are no longer written, each with the upcaster that

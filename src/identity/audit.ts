@@ -1,4 +1,4 @@
-import { appendEvent } from '../events/outbox.js';
+import { appendEvent } from '../events/index.js';
 import { withTransaction, type Db, type DbOrTx } from '../platform/db/client.js';
 import type { Logger } from '../platform/observability/logger.js';
 

@@ -1,6 +1,6 @@
 import { asc, count, eq, inArray } from 'drizzle-orm';
 import type { Counter } from 'prom-client';
-import { appendEvent } from '../events/outbox.js';
+import { appendEvent } from '../events/index.js';
 import { isDuplicateKey, withTransaction, type Db } from '../platform/db/client.js';
 import { users } from './schema.js';
 import type { Redis } from '../platform/redis.js';

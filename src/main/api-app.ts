@@ -18,7 +18,7 @@ import { ReservationWorkflows } from '../booking/reservation-workflows.js';
 import { RedisSeatLocks } from '../booking/seat-locks.js';
 import { BookingService } from '../booking/service.js';
 import { CatalogRepository } from '../catalog/repository.js';
-import { catalogAdminRoutes } from '../catalog/admin-routes.js';
+import { catalogAdminRoutes, newConcertRoutes } from '../catalog/admin-routes.js';
 import { ScheduleLifecycle } from '../catalog/lifecycle.js';
 import { catalogRoutes } from '../catalog/routes.js';
 import { ScheduleCancellations } from '../catalog/schedule-cancellations.js';
@@ -88,7 +88,7 @@ export interface ApiDeps {
 /** Wires every capability's routes onto one Hono app (used by the API process and by tests). */
 export function buildApiApp(deps: ApiDeps) {
   const { config, db, redis, log, metrics } = deps;
-  const app = createHttpApp({ log, metrics, bodyLimitBytes: config.BODY_LIMIT_BYTES, corsOrigins: config.CORS_ORIGINS, requestDeadlineMs: config.REQUEST_DEADLINE_MS, adminRequestDeadlineMs: config.ADMIN_REQUEST_DEADLINE_MS, webConnectOrigins: config.PAYMENT_PROVIDER === 'stripe' ? [new URL(config.STRIPE_API_BASE).origin] : [] });
+  const app = createHttpApp({ log, metrics, bodyLimitBytes: config.BODY_LIMIT_BYTES, corsOrigins: config.CORS_ORIGINS, requestDeadlineMs: config.REQUEST_DEADLINE_MS, adminRequestDeadlineMs: config.ADMIN_REQUEST_DEADLINE_MS, routeDeadlines: [{ method: 'POST', path: '/api/v1/queue/tokens', ms: config.QUEUE_JOIN_DEADLINE_MS }], webConnectOrigins: config.PAYMENT_PROVIDER === 'stripe' ? [new URL(config.STRIPE_API_BASE).origin] : [] });
 
   const tokens = new AccessTokens(config.JWT_SECRET, config.JWT_TTL_SECONDS, config.REFRESH_TTL_SECONDS, config.JWT_SECRET_PREVIOUS);
   const versions = new TokenVersions(db, redis, config.TOKEN_VERSION_CACHE_SECONDS);
@@ -205,7 +205,8 @@ export function buildApiApp(deps: ApiDeps) {
   if (emulated) app.route('/', emulatorCheckoutRoutes({ apiBase: config.STRIPE_API_BASE, secretKey: config.STRIPE_SECRET_KEY }));
   app.route('/', webhookRoutes({ webhook: payment.webhook(cardOutcomes) }));
   app.route(v1, waitlistRoutes({ waitlist, idempotency, auth, rateLimit: limits?.booking }));
-  app.route(v1, adminRoutes({ catalog, booking, audit, auth, idempotency, auditForbidden: forbidden }));
+  app.route(v1, newConcertRoutes({ catalog, auth, requireAdmin: requireRole('ADMIN'), auditForbidden: forbidden, idempotency }));
+  app.route(v1, adminRoutes({ booking, audit, auth, idempotency, auditForbidden: forbidden }));
   app.route(
     v1,
     catalogAdminRoutes({
@@ -252,7 +253,10 @@ export function buildApiApp(deps: ApiDeps) {
     onScan: (result) => ticketScans.inc({ result }),
   });
   app.route(v1, ticketRoutes({ tickets, ownReservation: (userId, id) => booking.own(userId, id), auth, requireDoorStaff: requireRole('STAFF', 'ADMIN'), auditForbidden: forbidden, idempotency }));
-  app.route(v1, queueRoutes({ queue: queue.service, auth, sseIntervalMs: config.QUEUE_SSE_INTERVAL_MS, idempotency, rateLimit: limits?.queue, joinMaxInFlight: config.QUEUE_JOIN_MAX_IN_FLIGHT }));
+  // The waiting room checks the access token's signature only, not its revocation (a MySQL or Redis
+  // read per request): a waiting-room token grants nothing by itself, and holding and paying, which
+  // need it, check revocation as every booking route does.
+  app.route(v1, queueRoutes({ queue: queue.service, auth: requireAuth(tokens), sseIntervalMs: config.QUEUE_SSE_INTERVAL_MS, idempotency, rateLimit: limits?.queue, joinMaxInFlight: config.QUEUE_JOIN_MAX_IN_FLIGHT }));
   app.route(v1, queueAdminRoutes({ settings: queue.settings, service: queue.service, admission: queue.admission, auth, requireAdmin: requireRole('ADMIN'), auditForbidden: forbidden, idempotency }));
   app.route(v1, eventRoutes({ hub: notifications, history: new UserEventLog(db), auth, keepAliveMs: config.SSE_KEEPALIVE_MS }));
   app.route(v1, recommendationRoutes({ recommendations: buildRecommendations(db, catalog).service, auth }));

@@ -1,10 +1,10 @@
 import { ReservationRepository } from '../booking/repository.js';
 import { CatalogRepository } from '../catalog/repository.js';
 import { loadConfig } from '../config.js';
-import { foldReport, formatFoldReport } from '../events/fold-report.js';
+import { foldReport, formatFoldReport } from '../booking/fold-report.js';
 import { EventLogReader } from '../events/log-reader.js';
 import { rebuildReadModel, type RebuildableReadModel } from '../events/read-model-rebuild.js';
-import type { TableReservation } from '../events/reservation-fold.js';
+import type { TableReservation } from '../booking/reservation-fold.js';
 import { salesReadModel } from '../events/sales-rebuild.js';
 import { SalesRepository } from '../events/sales-repository.js';
 import { createDatabase, type Db } from '../platform/db/client.js';

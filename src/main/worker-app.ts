@@ -4,7 +4,8 @@ import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@tem
 import type { NativeConnection} from '@temporalio/worker';
 import { bundleWorkflowCode, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type BookingActivities } from '../../activities/index.js';
-import { RECONCILIATION_SCHEDULE_ID, RECONCILIATION_WORKFLOW_TYPE, SWEEPER_SCHEDULE_ID, SWEEPER_WORKFLOW_ID, SWEEPER_WORKFLOW_TYPE } from '../../workflows/contract.js';
+import { SWEEPER_SCHEDULE_ID, SWEEPER_WORKFLOW_ID, SWEEPER_WORKFLOW_TYPE } from '../../workflows/booking/sweeper-contract.js';
+import { RECONCILIATION_SCHEDULE_ID, RECONCILIATION_WORKFLOW_TYPE } from '../../workflows/payment/reconciliation-contract.js';
 import { ReservationRepository } from '../booking/repository.js';
 import { ReservationWorkflows } from '../booking/reservation-workflows.js';
 import { RedisSeatLocks } from '../booking/seat-locks.js';

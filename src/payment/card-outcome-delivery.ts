@@ -1,8 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
-import { cardOutcomeSignal, latePaymentWorkflowId, reservationWorkflowId } from '../../workflows/contract.js';
-import { latePaymentWorkflow } from '../../workflows/late-payment.js';
-import type { CardOutcome } from './card-contracts.js';
+import { cardOutcomeSignal, reservationWorkflowId, type CardOutcome } from '../../workflows/booking/reservation-contract.js';
+import { LATE_PAYMENT_WORKFLOW_TYPE, latePaymentWorkflowId, type LatePaymentWorkflow } from '../../workflows/payment/late-payment-contract.js';
 
 /**
  * Hands the provider's verdict on a card payment to the reservation's workflow (a signal). When that
@@ -31,7 +30,7 @@ export class CardOutcomeDelivery {
 
   async startLatePayment(reservationId: string, providerPaymentId: string): Promise<void> {
     try {
-      await this.client.workflow.start(latePaymentWorkflow, {
+      await this.client.workflow.start<LatePaymentWorkflow>(LATE_PAYMENT_WORKFLOW_TYPE, {
         workflowId: latePaymentWorkflowId(providerPaymentId),
         taskQueue: this.taskQueue,
         args: [{ providerPaymentId, reservationId, paymentTaskQueue: this.paymentTaskQueue }],

@@ -1,6 +1,7 @@
-import { and, eq } from 'drizzle-orm';
-import { appendEvent } from '../events/outbox.js';
+import { and, eq, gte, inArray, lt } from 'drizzle-orm';
+import { appendEvent } from '../events/index.js';
 import { withTransaction, type Db } from '../platform/db/client.js';
+import type { LatePaymentResult } from '../../workflows/payment/late-payment-contract.js';
 import type { PaymentOutcome, RefundOutcome } from './contracts.js';
 import type { PaymentProvider, ProviderPayment, ProviderRefund } from './provider.js';
 import { cardPayments, payments, refunds } from './schema.js';
@@ -20,7 +21,7 @@ export interface CardCheckout {
 export type CardSettlement = 'NONE' | 'SUCCEEDED' | 'CANCELED';
 
 /** A succeeded payment that reached us after its reservation closed (docs/payments.md, late payments). */
-export type LatePaymentResult = 'APPLIED' | 'REFUNDED' | 'NOT_SUCCEEDED';
+export type { LatePaymentResult };
 
 /**
  * Card payments through the provider: one provider payment per reservation, its success recorded as a
@@ -61,6 +62,14 @@ export class CardPayments {
   async findByProviderId(providerPaymentId: string): Promise<CardPaymentRow | undefined> {
     const [row] = await this.db.select().from(cardPayments).where(eq(cardPayments.providerPaymentId, providerPaymentId)).limit(1);
     return row;
+  }
+
+  /** Our card payments created in [since, until) on which we record that the money moved. */
+  async recordedSuccesses(since: Date, until: Date): Promise<CardPaymentRow[]> {
+    return this.db
+      .select()
+      .from(cardPayments)
+      .where(and(gte(cardPayments.createdAt, since), lt(cardPayments.createdAt, until), inArray(cardPayments.status, ['SUCCEEDED', 'REFUNDED', 'LATE_REFUNDED'])));
   }
 
   retrieve(providerPaymentId: string): Promise<ProviderPayment> {

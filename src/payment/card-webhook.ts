@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import type { Db } from '../platform/db/client.js';
-import type { CardOutcome } from './card-contracts.js';
+import type { CardOutcome } from '../../workflows/booking/reservation-contract.js';
 import type { PaymentProvider, ProviderPayment } from './provider.js';
 import { providerEvents } from './schema.js';
 

@@ -1,5 +1,5 @@
 import Stripe from 'stripe';
-import { ProviderUnavailable, WebhookRejected, type PaymentProvider, type ProviderPayment, type ProviderPaymentStatus, type ProviderRefund } from './provider.js';
+import { ProviderPaymentMissing, ProviderUnavailable, WebhookRejected, type PaymentProvider, type ProviderPayment, type ProviderPaymentStatus, type ProviderRefund } from './provider.js';
 
 export interface StripeSettings {
   /** The secret key: sk_test_... for Stripe's test mode, any sk_... for localstripe. */
@@ -46,7 +46,12 @@ export class StripePaymentProvider implements PaymentProvider {
   }
 
   async retrievePayment(paymentId: string): Promise<ProviderPayment> {
-    return toPayment(await this.call(() => this.stripe.paymentIntents.retrieve(paymentId)));
+    try {
+      return toPayment(await this.call(() => this.stripe.paymentIntents.retrieve(paymentId)));
+    } catch (err) {
+      if (err instanceof Stripe.errors.StripeInvalidRequestError && err.statusCode === 404) throw new ProviderPaymentMissing(`the provider has no payment ${paymentId}`);
+      throw err;
+    }
   }
 
   async cancelPayment(paymentId: string): Promise<ProviderPayment> {

@@ -37,6 +37,7 @@ export interface PaymentProvider {
   readonly name: string;
   /** One payment per idempotency key: a retry answers the first payment. */
   createPayment(input: { reservationId: string; amount: number; currency: string }, idempotencyKey: string): Promise<ProviderPayment>;
+  /** Throws ProviderPaymentMissing when the provider does not know the payment. */
   retrievePayment(paymentId: string): Promise<ProviderPayment>;
   /** Cancels an unpaid payment; answers the payment as it is when it can no longer be cancelled (it succeeded). */
   cancelPayment(paymentId: string): Promise<ProviderPayment>;
@@ -50,6 +51,9 @@ export interface PaymentProvider {
 
 /** The provider could not be reached or answered 5xx/429: retry later (the call may have landed). */
 export class ProviderUnavailable extends Error {}
+
+/** The provider has no payment with this id (never created there, or made under another account). */
+export class ProviderPaymentMissing extends Error {}
 
 /** A webhook whose signature is missing, wrong or too old. */
 export class WebhookRejected extends Error {}

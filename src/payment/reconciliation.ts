@@ -1,8 +1,8 @@
-import { appendEvent } from '../events/outbox.js';
+import { appendEvent } from '../events/index.js';
 import type { Db } from '../platform/db/client.js';
 import type { CardPayments } from './card-payments.js';
-import type { CardOutcome } from './card-contracts.js';
-import type { PaymentProvider } from './provider.js';
+import type { CardOutcome } from '../../workflows/booking/reservation-contract.js';
+import { ProviderPaymentMissing, type PaymentProvider } from './provider.js';
 
 export interface ReconciliationSink {
   deliver(reservationId: string, outcome: CardOutcome): Promise<string>;
@@ -10,7 +10,12 @@ export interface ReconciliationSink {
 }
 
 export interface Mismatch {
-  kind: 'RECORDED_SUCCESS_NOT_AT_PROVIDER' | 'REFUND_MISSING_AT_PROVIDER';
+  /**
+   * RECORDED_SUCCESS_NOT_AT_PROVIDER: we record the money moved, the provider says the payment did not succeed;
+   * RECORDED_SUCCESS_UNKNOWN_TO_PROVIDER: we record the money moved, the provider has no such payment;
+   * REFUND_MISSING_AT_PROVIDER: we record a refund the provider never made.
+   */
+  kind: 'RECORDED_SUCCESS_NOT_AT_PROVIDER' | 'RECORDED_SUCCESS_UNKNOWN_TO_PROVIDER' | 'REFUND_MISSING_AT_PROVIDER';
   providerPaymentId: string;
   reservationId: string | null;
   detail: string;
@@ -45,9 +50,11 @@ export class Reconciliation {
 
   async run(since: Date, until: Date): Promise<ReconciliationReport> {
     const report: ReconciliationReport = { since: since.toISOString(), until: until.toISOString(), checked: 0, applied: [], refunded: [], mismatches: [] };
+    const listed = new Set<string>();
     for await (const payment of this.provider.listPayments(since, until)) {
       const reservationId = payment.reservationId;
       if (!reservationId) continue; // not created by us
+      listed.add(payment.id);
       report.checked += 1;
       const card = await this.cards.findByProviderId(payment.id);
       if (payment.status === 'SUCCEEDED') {
@@ -66,10 +73,32 @@ export class Reconciliation {
         report.mismatches.push({ kind: 'RECORDED_SUCCESS_NOT_AT_PROVIDER', providerPaymentId: payment.id, reservationId, detail: `we record ${card.status}, the provider says ${payment.status}` });
       }
     }
+    // The other way round: what we record as paid that the provider did not list as succeeded.
+    for (const card of await this.cards.recordedSuccesses(since, until)) {
+      if (listed.has(card.providerPaymentId)) continue; // compared above
+      report.checked += 1;
+      const mismatch = await this.unlistedSuccess(card.providerPaymentId, card.status);
+      if (mismatch) report.mismatches.push({ ...mismatch, providerPaymentId: card.providerPaymentId, reservationId: card.reservationId });
+    }
     for (const m of report.mismatches) {
       this.onMismatch(m);
       await appendEvent(this.db, 'PaymentMismatch', `card-${m.providerPaymentId}`, { kind: m.kind, providerPaymentId: m.providerPaymentId, reservationId: m.reservationId, detail: m.detail });
     }
     return report;
+  }
+
+  /**
+   * A payment we record as paid that the provider's list for the window left out: asked for by id,
+   * since our row and the provider's payment are created moments apart and may straddle the window.
+   */
+  private async unlistedSuccess(providerPaymentId: string, ours: string): Promise<Pick<Mismatch, 'kind' | 'detail'> | undefined> {
+    try {
+      const payment = await this.provider.retrievePayment(providerPaymentId);
+      if (payment.status === 'SUCCEEDED') return undefined;
+      return { kind: 'RECORDED_SUCCESS_NOT_AT_PROVIDER', detail: `we record ${ours}, the provider says ${payment.status}` };
+    } catch (err) {
+      if (err instanceof ProviderPaymentMissing) return { kind: 'RECORDED_SUCCESS_UNKNOWN_TO_PROVIDER', detail: `we record ${ours}, the provider has no such payment` };
+      throw err;
+    }
   }
 }

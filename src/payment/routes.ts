@@ -10,25 +10,21 @@ import { ledgerReference } from './references.js';
 const MAX_LEDGER_PAGE = 100;
 
 /**
- * The ledger cursor: the id of the last row served, wrapped so clients treat it as opaque (its form
- * may change). Ids are a fair order for one user's ledger: every movement of a wallet is written
- * under that wallet's row lock, so its rows get their ids in the order they commit, and a row
- * written after a page was read always sorts before (newer than) its cursor.
+ * The ledger cursor: the id of the last row served (a page's rows come older than it). A plain id,
+ * so the API document can state its form (`pattern`) and every cursor that fits it is a bound the
+ * server honours: one a client makes up pages that user's own ledger from there, nothing more.
+ * Ids are a fair order for one user's ledger: every movement of a wallet is written under that
+ * wallet's row lock, so its rows get their ids in the order they commit, and a row written after a
+ * page was read always sorts before (newer than) its cursor.
  */
-const ledgerCursor = {
-  write: (id: number) => Buffer.from(`ledger:${id}`).toString('base64url'),
-  read(cursor: string): number | undefined {
-    const m = /^ledger:([1-9][0-9]{0,15})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-    return m ? Number(m[1]) : undefined;
-  },
-};
+const LEDGER_CURSOR = /^[1-9][0-9]{0,15}$/;
 
 const Wallet = z
   .object({
     balance: z.number().int(),
     updatedAt: z.string(),
     ledger: z.array(z.object({ id: z.number().int(), kind: z.enum(['CHARGE', 'PAYMENT', 'REFUND', 'ADJUSTMENT']), amount: z.number().int(), balanceAfter: z.number().int(), reference: z.string(), createdAt: z.string() })),
-    nextCursor: z.string().nullable().openapi({ description: 'Pass as `cursor` for the next (older) page; null on the last page' }),
+    nextCursor: z.string().nullable().openapi({ pattern: LEDGER_CURSOR.source, description: 'Pass as `cursor` for the next (older) page; null on the last page' }),
   })
   .openapi('Wallet');
 
@@ -37,16 +33,10 @@ const LedgerPage = z
     limit: z.coerce.number().int().min(1).max(MAX_LEDGER_PAGE).default(50).openapi({ description: `Ledger rows per page, 1..${MAX_LEDGER_PAGE}` }),
     cursor: z
       .string()
-      .min(1)
-      .max(64)
+      .regex(LEDGER_CURSOR, 'cursor: a ledger id (use nextCursor as given)')
+      .transform(Number)
       .optional()
-      .transform((v, ctx) => {
-        if (v === undefined) return undefined;
-        const before = ledgerCursor.read(v);
-        if (before === undefined) ctx.addIssue({ code: 'custom', message: 'cursor: not one this API handed out (use nextCursor as given)' });
-        return before;
-      })
-      .openapi({ type: 'string', minLength: 1, maxLength: 64, description: 'The `nextCursor` of the previous page (opaque)' }),
+      .openapi({ type: 'string', pattern: LEDGER_CURSOR.source, description: 'The `nextCursor` of the previous page: the id of its last (oldest) row' }),
   })
   .strict();
 
@@ -81,7 +71,7 @@ export function walletRoutes(deps: { wallets: WalletRepository; idempotency: Ide
       const { limit, cursor } = c.req.valid('query');
       const [w, rows] = await Promise.all([deps.wallets.balance(userId), deps.wallets.ledger(userId, limit + 1, cursor)]);
       const page = rows.slice(0, limit);
-      const nextCursor = rows.length > limit ? ledgerCursor.write(page[page.length - 1]!.id) : null;
+      const nextCursor = rows.length > limit ? String(page[page.length - 1]!.id) : null;
       return c.json(
         {
           balance: w.balance,
@@ -103,7 +93,7 @@ export function walletRoutes(deps: { wallets: WalletRepository; idempotency: Ide
       security: bearerSecurity,
       middleware: [deps.idempotency.route('charge')],
       request: { ...jsonBody(ChargeBody), headers: RequiredIdempotencyKeyHeader },
-      responses: { 201: json(z.object({ balance: z.number().int(), charged: z.number().int() }), 'Charged'), ...problems(400, 401, 422) },
+      responses: { 201: json(z.object({ balance: z.number().int(), charged: z.number().int() }), 'Charged'), ...problems(400, 401, 409) },
     }),
     async (c) => {
       const key = c.req.header('idempotency-key');

@@ -1,5 +1,5 @@
 import { and, desc, eq, lt, sql } from 'drizzle-orm';
-import { appendEvent } from '../events/outbox.js';
+import { appendEvent } from '../events/index.js';
 import { withTransaction, type Db, type Tx } from '../platform/db/client.js';
 import { payments, refunds, walletLedger, wallets } from './schema.js';
 import { DomainError } from '../shared/errors.js';

@@ -86,6 +86,18 @@ export function resolveSettings(
 }
 
 /**
+ * The rate and cap admission runs on, as the queue script decides them: a paused sale admits nobody;
+ * in auto mode the controller's values (`ctl`, once it has decided) win over the settings.
+ */
+export function effectiveAdmission(s: QueueSettings, ctl: { rate: number | null; maxActive: number | null }): { maxActive: number; admitRatePerSec: number } {
+  const auto = s.mode === 'auto' && !s.paused;
+  return {
+    maxActive: (auto ? ctl.maxActive : null) ?? s.maxActive,
+    admitRatePerSec: s.paused ? 0 : ((auto ? ctl.rate : null) ?? s.admitRatePerSec),
+  };
+}
+
+/**
  * Joining a cancelled performance is refused. A closed or sold-out sale is not refused: the join
  * answers with a token that is already EXPIRED with reason CLOSED or SOLD_OUT, like everyone who
  * was waiting, so clients handle one final state.
@@ -113,34 +125,46 @@ export function estimateWaitSeconds(
   return Math.ceil(untilOpen + now / s.admitRatePerSec + later / turnover);
 }
 
-/** What a queue token says (signed; the state itself lives in Redis under the token id). */
+/**
+ * What a queue token says (signed; the state itself lives in Redis under the token id). `seq` is the
+ * waiter's place in the schedule's line (its join sequence) when it is known: with it, a poll is
+ * answered from the process's snapshot of the line (queue-snapshot.ts) without asking Redis.
+ * Absent (q1 tokens) or 0: in the pre-queue, or admitted.
+ */
 export interface QueueTokenClaims {
   scheduleId: number;
   userId: number;
   tokenId: string;
+  seq?: number;
 }
 
 const TOKEN_ID = /^[A-Za-z0-9_-]{16,32}$/;
 const TOKEN = /^q1\.(\d{1,15})\.(\d{1,15})\.([A-Za-z0-9_-]{16,32})\.([A-Za-z0-9_-]{43})$/;
+const TOKEN_V2 = /^q2\.(\d{1,15})\.(\d{1,15})\.([A-Za-z0-9_-]{16,32})\.(\d{1,15})\.([A-Za-z0-9_-]{43})$/;
 
-/** The signed part of a token: version, schedule, user, token id. */
+/** The signed part of a token: version, schedule, user, token id (and, in q2, the place in line). */
 export const tokenPayload = (c: QueueTokenClaims) => {
   if (!TOKEN_ID.test(c.tokenId)) throw new Error('bad token id');
-  return `q1.${c.scheduleId}.${c.userId}.${c.tokenId}`;
+  return c.seq === undefined ? `q1.${c.scheduleId}.${c.userId}.${c.tokenId}` : `q2.${c.scheduleId}.${c.userId}.${c.tokenId}.${c.seq}`;
 };
 
 /** Splits a token into claims and signature, or undefined when it is not even shaped like one. */
 export function parseToken(token: string): { claims: QueueTokenClaims; payload: string; signature: string } | undefined {
-  const m = TOKEN.exec(token);
+  const v2 = TOKEN_V2.exec(token);
+  const m = v2 ?? TOKEN.exec(token);
   if (!m) return undefined;
-  const claims = { scheduleId: Number(m[1]), userId: Number(m[2]), tokenId: m[3]! };
+  const claims: QueueTokenClaims = { scheduleId: Number(m[1]), userId: Number(m[2]), tokenId: m[3]! };
+  if (v2) claims.seq = Number(v2[4]);
   if (!Number.isSafeInteger(claims.scheduleId) || !Number.isSafeInteger(claims.userId) || claims.scheduleId <= 0 || claims.userId <= 0) return undefined;
-  return { claims, payload: tokenPayload(claims), signature: m[4]! };
+  if (claims.seq !== undefined && !Number.isSafeInteger(claims.seq)) return undefined;
+  return { claims, payload: tokenPayload(claims), signature: m[v2 ? 5 : 4]! };
 }
 
 /** The raw state of one user in one schedule's queue, as the Lua script reports it. */
 export interface QueueState {
   tokenId: string;
+  /** Join sequence (place in the line) while WAITING after the opening; 0 otherwise. */
+  seq: number;
   joinedAtMs: number;
   status: QueueStatus;
   /** 1-based place among waiters; null in the pre-queue (the order is drawn at opening). */

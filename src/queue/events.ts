@@ -1,4 +1,4 @@
-import { appendEvent } from '../events/outbox.js';
+import { appendEvent } from '../events/index.js';
 import type { Db } from '../platform/db/client.js';
 import type { QueueChange, SaleEndReason } from './domain.js';
 import type { AdmissionDecision } from './admission-control.js';

@@ -13,7 +13,9 @@
  * 7 seq (counter), 8 opened (flag), 9 admits (zset of admissions in the last second),
  * 10 schedules (global zset scheduleId -> last activity ms, read by the drivers), 11 ctl (hash: the
  * admission controller's current rate and maxActive), 12 final (SOLD_OUT or CLOSED once the sale
- * ended for waiters).
+ * ended for waiters), 13 gone (zset of the join sequences that left the line other than by
+ * admission, above its head: what a snapshot needs for exact positions without the whole line),
+ * 14 adm (the highest join sequence admitted so far).
  * ARGV: 1 op (join|status|tick|complete|end|reopen), 2 scheduleId, 3 maxActive, 4 admitRatePerSec,
  * 5 activeTtlMs, 6 graceMs, 7 opensAtMs, 8 maxBatch, 9 shuffle seed, 10 keepMs, 11 uid, 12 tokenId,
  * 13 auto (1 = take rate and maxActive from ctl when present), 14 closesAtMs, 15 end reason.
@@ -52,6 +54,11 @@ local final = redis.call('GET', KEYS[12])
 -- report = false: the sale's end is one schedule-level event, not one per waiter.
 local function finish(u, reason, report)
   local v = redis.call('HGET', KEYS[5], u)
+  -- A waiter leaving from the middle of the line: everyone behind moves up one place.
+  if not final then
+    local sc = redis.call('ZSCORE', KEYS[1], u)
+    if sc then redis.call('ZADD', KEYS[13], sc, sc) end
+  end
   redis.call('HDEL', KEYS[5], u)
   redis.call('ZREM', KEYS[1], u)
   redis.call('ZREM', KEYS[2], u)
@@ -131,6 +138,10 @@ local function admit()
   local n = math.min(maxActive - redis.call('ZCARD', KEYS[3]), rate - redis.call('ZCARD', KEYS[9]), maxBatch)
   if n <= 0 then return end
   local popped = redis.call('ZPOPMIN', KEYS[1], n)
+  if #popped > 0 then
+    redis.call('ZREMRANGEBYSCORE', KEYS[13], '-inf', popped[#popped])
+    redis.call('SET', KEYS[14], popped[#popped], 'PX', keep)
+  end
   for i = 1, #popped, 2 do
     local u = popped[i]
     redis.call('ZADD', KEYS[3], now + ttl, u)
@@ -175,6 +186,7 @@ if op == 'join' then
   for i = 1, 9 do
     if i ~= 8 then redis.call('PEXPIRE', KEYS[i], keep) end
   end
+  redis.call('PEXPIRE', KEYS[13], keep)
 elseif op == 'status' then
   local v = redis.call('HGET', KEYS[5], uid)
   -- A poll keeps a waiter's place; only the holder of the current token counts.
@@ -185,9 +197,10 @@ elseif op == 'complete' then
   if redis.call('ZSCORE', KEYS[3], uid) then finish(uid, 'USED', true) end
 end
 admit()
+if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('DEL', KEYS[13]) end
 
 -- The caller's own state (for join: the token just issued or the existing one).
-local state = {'EXPIRED', '', '', '', ''}
+local state = {'EXPIRED', '', '', '', '', ''}
 if op == 'join' or op == 'status' then
   local v = redis.call('HGET', KEYS[5], uid)
   local cur = v and string.match(v, '^([^|]+)')
@@ -196,13 +209,13 @@ if op == 'join' or op == 'status' then
     local joined = string.match(v, '|(%d+)$')
     local until_ = redis.call('ZSCORE', KEYS[3], uid)
     if until_ then
-      state = {'ACTIVE', tokenId, joined, '', until_}
+      state = {'ACTIVE', tokenId, joined, '', until_, ''}
     else
       local rank = redis.call('ZRANK', KEYS[1], uid)
-      state = {'WAITING', tokenId, joined, rank and tostring(rank + 1) or '', ''}
+      state = {'WAITING', tokenId, joined, rank and tostring(rank + 1) or '', '', redis.call('ZSCORE', KEYS[1], uid) or ''}
     end
   else
-    state = {'EXPIRED', tokenId, '', redis.call('HGET', KEYS[6], tokenId) or 'UNKNOWN', ''}
+    state = {'EXPIRED', tokenId, '', redis.call('HGET', KEYS[6], tokenId) or 'UNKNOWN', '', ''}
   end
 end
 return {changes, state, redis.call('ZCARD', KEYS[1]), redis.call('ZCARD', KEYS[2]), redis.call('ZCARD', KEYS[3]), tostring(now),
@@ -221,4 +234,45 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 if tonumber(until_) <= now then return 1 end
 return 2
+`;
+
+/**
+ * What every API process keeps of a schedule's line, read a few times a second (queue-snapshot.ts):
+ * enough to answer any waiter's poll by arithmetic on the join sequence in their signed token.
+ * KEYS: 1 wait, 2 pre, 3 active, 4 seq, 5 opened, 6 ctl, 7 final, 8 gone, 9 adm. ARGV: 1 most
+ * gone sequences returned. Returns { head sequence ('' when nobody waits), last sequence issued,
+ * gone sequences above the head, waiting, pre-queue, active, opened (0/1), ctl rate, ctl maxActive,
+ * final reason, now, highest sequence admitted }.
+ */
+export const SNAPSHOT_LUA = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local head = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+local ctl = redis.call('HMGET', KEYS[6], 'rate', 'maxActive')
+return {head[2] or '', redis.call('GET', KEYS[4]) or '0', redis.call('ZRANGE', KEYS[8], 0, tonumber(ARGV[1]) - 1),
+  redis.call('ZCARD', KEYS[1]), redis.call('ZCARD', KEYS[2]), redis.call('ZCARD', KEYS[3]), redis.call('EXISTS', KEYS[5]),
+  ctl[1] or '', ctl[2] or '', redis.call('GET', KEYS[7]) or '', tostring(now), redis.call('GET', KEYS[9]) or '0'}
+`;
+
+/**
+ * "These waiters polled": the last-seen times of many waiters in one step, batched by each API
+ * process instead of one write per poll. Only a waiter who still holds that token and still waits
+ * counts; the token ids of the others (admitted, dropped, replaced) come back, so the process asks
+ * Redis about them at their next poll instead of answering from its snapshot.
+ * KEYS: 1 tok, 2 seen. ARGV: pairs of uid, tokenId.
+ */
+export const SEEN_LUA = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local gone = {}
+for i = 1, #ARGV, 2 do
+  local u = ARGV[i]
+  local v = redis.call('HGET', KEYS[1], u)
+  if v and string.match(v, '^([^|]+)') == ARGV[i + 1] and redis.call('ZSCORE', KEYS[2], u) then
+    redis.call('ZADD', KEYS[2], now, u)
+  else
+    table.insert(gone, ARGV[i + 1])
+  end
+end
+return gone
 `;

@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import type { Redis } from '../platform/redis.js';
 import type { EndReason, QueueChange, QueueSettings, QueueState, QueueStatus, SaleEndReason } from './domain.js';
-import { PEEK_LUA, QUEUE_LUA } from './queue-script.js';
+import { PEEK_LUA, QUEUE_LUA, SEEN_LUA, SNAPSHOT_LUA } from './queue-script.js';
 
 export type QueueOp = 'join' | 'status' | 'tick' | 'complete' | 'end' | 'reopen';
 
@@ -29,19 +29,46 @@ export interface QueueStore {
   peek(scheduleId: number, userId: number, tokenId: string): Promise<0 | 1 | 2 | 3>;
   /** Schedules with queue activity since `sinceMs` (what the periodic drivers tick). */
   recentSchedules(sinceMs: number): Promise<number[]>;
+  /** The line at a glance, for answering polls by arithmetic (queue-snapshot.ts). */
+  snapshot(scheduleId: number): Promise<LineSnapshot>;
+  /** Marks these waiters as seen; returns the token ids that no longer wait (admitted, dropped, replaced). */
+  touch(scheduleId: number, seen: Array<{ userId: number; tokenId: string }>): Promise<string[]>;
+}
+
+/** One schedule's line as Redis had it at `nowMs` (Redis's clock). */
+export interface LineSnapshot {
+  /** Join sequence of the first waiter; null when nobody waits. */
+  headSeq: number | null;
+  /** Highest join sequence issued so far: a token beyond it joined after this snapshot. */
+  lastSeq: number;
+  /** Highest join sequence admitted so far: a token at or below it was admitted (or left before). */
+  admittedSeq: number;
+  /** Sequences above the head that left the line other than by admission (ascending). */
+  gone: number[];
+  counts: { waiting: number; preQueue: number; active: number };
+  opened: boolean;
+  /** The admission controller's values when it has decided (auto mode). */
+  ctl: { rate: number | null; maxActive: number | null };
+  saleEnded: SaleEndReason | null;
+  nowMs: number;
 }
 
 type RawResult = [string[], string[], number, number, number, string, number, number, string, number, string, number];
+type RawSnapshot = [string, string, string[], number, number, number, number, string, string, string, string, string];
 interface QueueCommands {
   queueOp(...args: Array<string | number>): Promise<RawResult>;
   queuePeek(...args: Array<string | number>): Promise<number>;
+  queueSnapshot(...args: Array<string | number>): Promise<RawSnapshot>;
+  queueSeen(...args: Array<string | number>): Promise<string[]>;
 }
 
 const SCHEDULES_KEY = 'q:schedules';
+/** Most departures from the middle of a line a snapshot carries; beyond it positions are upper bounds. */
+const MAX_GONE = 20_000;
 /** One hash tag per schedule keeps all of its keys in one slot (Redis Cluster ready). */
 const keysOf = (sid: number) => {
   const k = (name: string) => `q:{${sid}}:${name}`;
-  return [k('wait'), k('pre'), k('active'), k('seen'), k('tok'), k('ended'), k('seq'), k('opened'), k('admits'), SCHEDULES_KEY, k('ctl'), k('final')];
+  return [k('wait'), k('pre'), k('active'), k('seen'), k('tok'), k('ended'), k('seq'), k('opened'), k('admits'), SCHEDULES_KEY, k('ctl'), k('final'), k('gone'), k('adm')];
 };
 /** The admission controller's hash (admission-store.ts writes it, the script reads it). */
 export const controlKeyOf = (sid: number) => keysOf(sid)[10]!;
@@ -69,8 +96,10 @@ export class RedisQueueStore implements QueueStore {
     private readonly opts: RedisQueueStoreOptions,
   ) {
     if (!('queueOp' in redis)) {
-      redis.defineCommand('queueOp', { numberOfKeys: 12, lua: QUEUE_LUA });
+      redis.defineCommand('queueOp', { numberOfKeys: 14, lua: QUEUE_LUA });
       redis.defineCommand('queuePeek', { numberOfKeys: 2, lua: PEEK_LUA });
+      redis.defineCommand('queueSnapshot', { numberOfKeys: 9, lua: SNAPSHOT_LUA });
+      redis.defineCommand('queueSeen', { numberOfKeys: 2, lua: SEEN_LUA });
     }
     this.redis = redis as Redis & QueueCommands;
   }
@@ -109,9 +138,10 @@ export class RedisQueueStore implements QueueStore {
     }
     let state: QueueState | undefined;
     if ((op === 'join' || op === 'status') && self[1]) {
-      const [status, tokenId, joined, fourth, until] = self as [QueueStatus, string, string, string, string];
+      const [status, tokenId, joined, fourth, until, seq] = self as [QueueStatus, string, string, string, string, string];
       state = {
         tokenId,
+        seq: seq ? Number(seq) : 0,
         joinedAtMs: joined ? Number(joined) : 0,
         status,
         position: status === 'WAITING' && fourth ? Number(fourth) : null,
@@ -140,6 +170,29 @@ export class RedisQueueStore implements QueueStore {
   async peek(scheduleId: number, userId: number, tokenId: string): Promise<0 | 1 | 2 | 3> {
     const [, , active, , tok] = keysOf(scheduleId);
     return (await this.redis.queuePeek(tok!, active!, userId, tokenId)) as 0 | 1 | 2 | 3;
+  }
+
+  async snapshot(scheduleId: number): Promise<LineSnapshot> {
+    const [wait, pre, active, , , , seq, opened, , , ctl, final, gone, adm] = keysOf(scheduleId);
+    const raw = await this.redis.queueSnapshot(wait!, pre!, active!, seq!, opened!, ctl!, final!, gone!, adm!, MAX_GONE);
+    const [head, last, goneSeqs, waiting, preQueue, activeCount, isOpen, rate, maxActive, ended, now, admitted] = raw;
+    return {
+      headSeq: head ? Number(head) : null,
+      lastSeq: Number(last),
+      admittedSeq: Number(admitted),
+      gone: goneSeqs.map(Number),
+      counts: { waiting: Number(waiting), preQueue: Number(preQueue), active: Number(activeCount) },
+      opened: Number(isOpen) === 1,
+      ctl: { rate: rate ? Number(rate) : null, maxActive: maxActive ? Number(maxActive) : null },
+      saleEnded: (ended || null) as SaleEndReason | null,
+      nowMs: Number(now),
+    };
+  }
+
+  async touch(scheduleId: number, seen: Array<{ userId: number; tokenId: string }>): Promise<string[]> {
+    if (seen.length === 0) return [];
+    const [, , , seenKey, tok] = keysOf(scheduleId);
+    return this.redis.queueSeen(tok!, seenKey!, ...seen.flatMap((w) => [w.userId, w.tokenId]));
   }
 
   async recentSchedules(sinceMs: number): Promise<number[]> {

@@ -25,11 +25,24 @@ export const QueueTokenView = z
       .number()
       .int()
       .nullable()
-      .openapi({ description: 'Ask again after this many ms (1 s near the front, up to 20 s far back); null when not WAITING. Or use the SSE stream.' }),
+      .openapi({ description: 'Ask again after this many ms (1 s near the front, up to 20 s far back); null when not WAITING. Or long-poll (`?wait=25`) or use the SSE stream, which hear of a change at once.' }),
   })
   .openapi('QueueToken');
 
 const JoinBody = z.object({ scheduleId: z.number().int().positive().max(2 ** 53 - 1) }).strict().openapi('JoinQueueRequest');
+/** Longest a long poll holds the request: under the 30 s after which a silent waiter is dropped. */
+const MAX_WAIT_SECONDS = 25;
+const PollQuery = z
+  .object({
+    wait: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(MAX_WAIT_SECONDS)
+      .optional()
+      .openapi({ description: `Long poll: while WAITING, hold the answer until the status changes (admitted, sale ended, dropped) or this many seconds pass (at most ${MAX_WAIT_SECONDS})` }),
+  })
+  .strict();
 const TokenHeader = z.object({
   'x-queue-token': z.string().max(256).optional().openapi({ param: { name: 'x-queue-token', in: 'header' }, description: 'The waiting-room token' }),
 });
@@ -70,11 +83,18 @@ export function queueRoutes(deps: {
       path: '/queue/tokens/current',
       tags: ['queue'],
       summary: 'Status, position and estimated wait of a token; polling keeps a waiter in the queue',
+      description: 'Answered from the API process\'s snapshot of the line (no per-poll Redis work). With `?wait=N` it is a long poll: the answer comes when the status changes or after N seconds. Use the `token` of the latest answer for the next request.',
       security: bearerSecurity,
-      request: { headers: TokenHeader },
+      request: { headers: TokenHeader, query: PollQuery },
       responses: { 200: json(QueueTokenView, 'Current state'), ...problems(400, 401, 403, 404) },
     }),
-    async (c) => c.json(await deps.queue.status(c.get('user').id, c.req.valid('header')['x-queue-token']), 200),
+    async (c) => {
+      const userId = c.get('user').id;
+      const token = c.req.valid('header')['x-queue-token'];
+      const wait = c.req.valid('query').wait;
+      if (!wait) return c.json(await deps.queue.poll(userId, token), 200);
+      return c.json(await deps.queue.pollUntilChange(userId, token, wait * 1000, c.req.raw.signal), 200);
+    },
   );
 
   app.openapi(
@@ -98,13 +118,13 @@ export function queueRoutes(deps: {
       const userId = c.get('user').id;
       const token = c.req.valid('header')['x-queue-token'] ?? c.req.valid('query').token;
       // Validate before the stream starts, so a bad token is a normal problem response.
-      const first = await deps.queue.status(userId, token);
+      const first = await deps.queue.poll(userId, token);
       return streamSSE(c, async (stream) => {
         let aborted = false;
-        let wake: AbortController | undefined;
+        const closed = new AbortController();
         stream.onAbort(() => {
           aborted = true;
-          wake?.abort();
+          closed.abort();
         });
         let view = first;
         let last = '';
@@ -120,16 +140,14 @@ export function queueRoutes(deps: {
             lastWrite = Date.now();
           }
           if (view.status === 'EXPIRED') break;
-          // Re-check at the pace a poller would (1 s near the front, up to 15 s far back, so the
-          // keep-alive still flows every 15 s), but wake at once when this process sees the sale
-          // end: thousands of open streams stay cheap and still hear of a sell-out within a tick.
-          wake = new AbortController();
+          // Re-check the position at the pace a poller would (1 s near the front, up to 15 s far
+          // back, so the keep-alive still flows every 15 s), but wake at once when the status
+          // changes (admission, the sale's end): open streams cost memory, not Redis commands.
           const pace = Math.min(15_000, Math.max(deps.sseIntervalMs, view.pollAfterMs ?? 0));
-          await Promise.race([stream.sleep(pace), deps.queue.saleEnd(view.scheduleId, wake.signal)]);
-          wake.abort();
+          await deps.queue.changed(view, pace, closed.signal);
           if (aborted) break;
           try {
-            view = await deps.queue.status(userId, token);
+            view = await deps.queue.poll(userId, view.token);
           } catch (err) {
             const code = err instanceof DomainError ? err.code : 'SERVICE_UNAVAILABLE';
             await stream.writeSSE({ event: 'error', data: JSON.stringify({ code }) });

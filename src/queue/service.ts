@@ -1,7 +1,8 @@
 import { DomainError, notFound } from '../shared/errors.js';
-import { joinRefusal, viewOf, type QueueSettings, type SaleEndReason, type TokenView } from './domain.js';
+import { effectiveAdmission, joinRefusal, parseToken, viewOf, type QueueSettings, type QueueState, type SaleEndReason, type TokenView } from './domain.js';
 import type { QueueEventSink } from './events.js';
 import type { QueueMetrics } from './metrics.js';
+import type { QueueLines } from './queue-lines.js';
 import type { QueueOp, QueueOpResult, QueueStore } from './redis-store.js';
 import type { QueueSettingsSource } from './settings.js';
 import { QueueTokenSigner } from './tokens.js';
@@ -16,6 +17,8 @@ export interface QueueServiceDeps {
   events: QueueEventSink;
   metrics: QueueMetrics;
   activeTtlSeconds: number;
+  /** This process's snapshots of the lines: polls answered from memory. Without it every poll reads Redis. */
+  lines?: QueueLines;
   onError?: (what: string, err: unknown) => void;
 }
 
@@ -45,6 +48,73 @@ export class QueueService {
     const s = await this.settingsOf(claims.scheduleId);
     const r = await this.run('status', s, { userId, tokenId: claims.tokenId });
     return this.view(userId, s, r);
+  }
+
+  /**
+   * A waiter's poll, answered from this process's snapshot of the line when it can be: an HMAC check
+   * and arithmetic, no Redis (the last-seen time is written with the next refresh, batched). What
+   * the snapshot cannot settle (admitted, dropped, joined since it was taken) is read in Redis.
+   */
+  async poll(userId: number, token: string | undefined): Promise<TokenView> {
+    const claims = this.deps.signer.verify(token, { userId });
+    const lines = this.deps.lines;
+    if (!lines) return this.status(userId, token);
+    const s = await this.settingsOf(claims.scheduleId);
+    const { answer, snapshot, nowMs } = lines.answer(s.scheduleId, claims.seq, claims.tokenId);
+    if (answer.kind === 'ASK' || !snapshot || nowMs === undefined) return this.status(userId, token);
+    const waiting = answer.kind === 'WAITING';
+    if (waiting) lines.seen(s.scheduleId, userId, claims.tokenId);
+    const state: QueueState = {
+      tokenId: claims.tokenId,
+      seq: claims.seq ?? 0,
+      joinedAtMs: 0,
+      status: waiting ? 'WAITING' : 'EXPIRED',
+      position: waiting ? answer.position : null,
+      activeUntilMs: null,
+      reason: waiting ? null : answer.reason,
+      ...snapshot.counts,
+      nowMs,
+      ...effectiveAdmission(s, snapshot.ctl),
+    };
+    return viewOf(token!, state, s, this.deps.activeTtlSeconds);
+  }
+
+  /**
+   * Long poll: answers at once unless the token is WAITING, else when its status changes (admitted,
+   * sale ended, dropped), within about one snapshot refresh, or after `waitMs` with the position then.
+   */
+  async pollUntilChange(userId: number, token: string | undefined, waitMs: number, signal?: AbortSignal): Promise<TokenView> {
+    const until = Date.now() + waitMs;
+    let view = await this.poll(userId, token);
+    for (let left = waitMs; view.status === 'WAITING' && left > 0 && !signal?.aborted; left = until - Date.now()) {
+      await this.changed(view, left, signal);
+      if (signal?.aborted) break;
+      view = await this.poll(userId, view.token);
+    }
+    return view;
+  }
+
+  /**
+   * Resolves when a WAITING view may have changed status (this process's snapshot no longer says
+   * "waiting", or this process saw the sale end), after `timeoutMs`, or when `signal` aborts. It
+   * costs the waiter no Redis command: thousands of open long polls and streams share each refresh.
+   */
+  async changed(view: TokenView, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    const stop = new AbortController();
+    const abort = () => stop.abort();
+    signal?.addEventListener('abort', abort, { once: true });
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      // The view's token was signed by this service a moment ago: its claims need no second check.
+      const claims = parseToken(view.token)?.claims;
+      const waits = [this.saleEnd(view.scheduleId, stop.signal), new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)))];
+      if (this.deps.lines && claims) waits.push(this.deps.lines.changed(view.scheduleId, claims.seq, claims.tokenId, stop.signal));
+      await Promise.race(waits);
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', abort);
+      stop.abort();
+    }
   }
 
   /** Admission gate of the booking routes: the token must be this user's ACTIVE one for this schedule. */
@@ -148,7 +218,7 @@ export class QueueService {
 
   private view(userId: number, s: QueueSettings, r: QueueOpResult): TokenView {
     if (!r.state) throw new Error('queue script returned no state');
-    const token = this.deps.signer.sign({ scheduleId: s.scheduleId, userId, tokenId: r.state.tokenId });
+    const token = this.deps.signer.sign({ scheduleId: s.scheduleId, userId, tokenId: r.state.tokenId, seq: r.state.seq });
     return viewOf(token, r.state, s, this.deps.activeTtlSeconds);
   }
 }

@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import { appendEvent } from '../events/outbox.js';
+import { appendEvent } from '../events/index.js';
 import { affectedRows, withTransaction, type Db } from '../platform/db/client.js';
 import { schedules } from '../catalog/schema.js';
 import { resolveSettings, type QueueDefaults, type QueueOverrides, type QueueSettings } from './domain.js';
@@ -34,6 +34,8 @@ const toColumns = (o: Partial<QueueOverrides>) => ({
  * an admin change reaching the other processes within `cacheMs` is fine for a rate and a cap.
  * Concurrent misses for one schedule share one read: a rush of 2,000 joins at the opening (or every
  * time the entry expires) costs MySQL one primary-key read, not 2,000 queued behind the pool.
+ * An entry past its time is still served (for up to ten times as long) while one read refreshes it
+ * in the background, so a join or poll waits on MySQL only for a schedule this process never read.
  */
 export class MysqlQueueSettings implements QueueSettingsSource {
   private readonly cache = new Map<number, { at: number; value: QueueSettings | undefined }>();
@@ -49,7 +51,17 @@ export class MysqlQueueSettings implements QueueSettingsSource {
 
   async get(scheduleId: number): Promise<QueueSettings | undefined> {
     const hit = this.cache.get(scheduleId);
-    if (hit && Date.now() - hit.at < this.cacheMs) return hit.value;
+    const age = hit ? Date.now() - hit.at : Infinity;
+    if (hit && age < this.cacheMs) return hit.value;
+    const pending = this.load(scheduleId);
+    if (hit && age < this.cacheMs * 10) {
+      pending.catch(() => undefined);
+      return hit.value;
+    }
+    return pending;
+  }
+
+  private load(scheduleId: number): Promise<QueueSettings | undefined> {
     let pending = this.loading.get(scheduleId);
     if (!pending) {
       const read = this.read(scheduleId).finally(() => {

@@ -1,4 +1,4 @@
-import { CatalogRepository } from '../catalog/repository.js';
+import { CatalogRepository } from '../catalog/index.js';
 import type { Config } from '../config.js';
 import type { Db } from '../platform/db/client.js';
 import type { Metrics } from '../platform/observability/metrics.js';
@@ -8,6 +8,7 @@ import { RedisAdmissionStore } from './admission-store.js';
 import { isSoldOut, type QueueDefaults } from './domain.js';
 import { QueueDriver } from './driver.js';
 import { OutboxQueueEvents } from './events.js';
+import { QueueLines } from './queue-lines.js';
 import { QueueMetrics } from './metrics.js';
 import { RedisQueueStore } from './redis-store.js';
 import { QueueService } from './service.js';
@@ -36,9 +37,13 @@ export const queueDefaults = (config: Config): QueueDefaults => ({
 });
 
 /** The waiting room's use cases on the shared infrastructure, without any periodic work. */
-function buildQueueService(deps: QueueWiringDeps) {
+function buildQueueService(deps: QueueWiringDeps, withLines = false) {
   const { config } = deps;
   const store = new RedisQueueStore(deps.redis, { activeTtlMs: config.QUEUE_ACTIVE_TTL_SECONDS * 1000, graceMs: config.QUEUE_WAITER_GRACE_SECONDS * 1000 });
+  // API processes answer polls from their own snapshots of the lines; the worker only moves the queue.
+  const lines = withLines
+    ? new QueueLines(store, { refreshMs: config.QUEUE_SNAPSHOT_MS, isClosed: () => deps.redis.status === 'end', onError: (err) => deps.onError?.('queue snapshot', err) })
+    : undefined;
   const settings = new MysqlQueueSettings(deps.db, queueDefaults(config), config.QUEUE_SETTINGS_CACHE_MS);
   const signer = config.QUEUE_TOKEN_SECRET ? new QueueTokenSigner(config.QUEUE_TOKEN_SECRET) : new QueueTokenSigner(config.JWT_SECRET, true);
   const events = new OutboxQueueEvents(deps.db);
@@ -50,9 +55,10 @@ function buildQueueService(deps: QueueWiringDeps) {
     events,
     metrics,
     activeTtlSeconds: config.QUEUE_ACTIVE_TTL_SECONDS,
+    ...(lines ? { lines } : {}),
     ...(deps.onError ? { onError: deps.onError } : {}),
   });
-  return { service, store, settings, signer, events, metrics };
+  return { service, store, settings, signer, events, metrics, lines };
 }
 
 /**
@@ -61,7 +67,7 @@ function buildQueueService(deps: QueueWiringDeps) {
  */
 export function buildQueue(deps: QueueWiringDeps) {
   const { config } = deps;
-  const { service, store, settings, signer, events, metrics } = buildQueueService(deps);
+  const { service, store, settings, signer, events, metrics, lines } = buildQueueService(deps, true);
   // A closed connection means the process is shutting down (or a test finished).
   const isClosed = () => deps.redis.status === 'end';
   const driver = new QueueDriver(service, store, { intervalMs: config.QUEUE_TICK_MS, isClosed, onError: (err) => deps.onError?.('queue tick', err) });
@@ -84,12 +90,15 @@ export function buildQueue(deps: QueueWiringDeps) {
     driver,
     admission,
     controller,
-    /** Starts this process's share of moving the queue and steering admission. */
+    lines,
+    /** Starts this process's share of moving the queue and steering admission, and its snapshots of the lines. */
     start() {
       driver.start();
       controller.start();
+      lines?.start();
     },
     stop() {
+      lines?.stop();
       driver.stop();
       controller.stop();
       admission.close();

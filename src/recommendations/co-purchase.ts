@@ -1,4 +1,4 @@
-import type { EventEnvelope } from '../events/catalog.js';
+import type { EventEnvelope } from '../events/index.js';
 
 /**
  * Item-to-item co-purchase collaborative filtering over concerts, pure. A buyer "holds" a concert

@@ -1,6 +1,6 @@
 import type { Kafka } from 'kafkajs';
-import { topicFor } from '../events/catalog.js';
-import { EventConsumer } from '../events/consumer.js';
+import { topicFor } from '../events/index.js';
+import { EventConsumer } from '../events/index.js';
 import type { Logger } from '../platform/observability/logger.js';
 import type { Metrics } from '../platform/observability/metrics.js';
 import type { RecommendationRepository } from './repository.js';

@@ -1,5 +1,5 @@
-import type { EventEnvelope } from '../events/catalog.js';
-import type { RebuildableReadModel, Row } from '../events/read-model-rebuild.js';
+import type { EventEnvelope } from '../events/index.js';
+import type { RebuildableReadModel, Row } from '../events/index.js';
 import { CoPurchaseCounts, holdingChangeOf } from './co-purchase.js';
 import type { ConcertOfSchedule, RecommendationRepository } from './repository.js';
 

@@ -1,6 +1,6 @@
 import { and, desc, eq, gt, inArray, sql } from 'drizzle-orm';
 import { affectedRows, withTransaction, type Db } from '../platform/db/client.js';
-import type { EventEnvelope } from '../events/catalog.js';
+import type { EventEnvelope } from '../events/index.js';
 import { holdingChangeOf, pairChanges, type PairRow } from './co-purchase.js';
 import { recommendationApplied, recommendationHoldings, recommendationPairs } from './schema.js';
 

@@ -1,4 +1,4 @@
-import type { CatalogRepository } from '../catalog/repository.js';
+import type { CatalogRepository } from '../catalog/index.js';
 import type { Db } from '../platform/db/client.js';
 import { RecommendationRepository, type ConcertOfSchedule } from './repository.js';
 import { RecommendationService, type RecommendationCatalog } from './service.js';

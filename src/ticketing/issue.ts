@@ -1,4 +1,4 @@
-import { appendEvent } from '../events/outbox.js';
+import { appendEvent } from '../events/index.js';
 import type { Tx } from '../platform/db/client.js';
 import { newSerial } from './codes.js';
 import { tickets } from './schema.js';

@@ -1,5 +1,5 @@
 import { and, asc, eq, isNotNull } from 'drizzle-orm';
-import { appendEvent } from '../events/outbox.js';
+import { appendEvent } from '../events/index.js';
 import { withTransaction, type Db, type Tx } from '../platform/db/client.js';
 import type { TicketCodeParts } from './codes.js';
 import type { EntryReservations, TicketCatalog } from './contracts.js';

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
-import { RESERVATION_ID_PATTERN } from '../booking/ids.js';
+import { RESERVATION_ID_PATTERN } from '../../workflows/booking/reservation-contract.js';
 import { createRouter, type AppEnv } from '../platform/http/app.js';
 import type { IdempotencyStore } from '../platform/http/idempotency.js';
 import { bearerSecurity, IdempotencyKeyHeader, json, jsonBody, problems } from '../platform/http/openapi.js';

@@ -2,7 +2,7 @@
  * Waiting-list rules, pure (no I/O, no clock): who may join, which released seats an entry wants,
  * how many it gets, and what an entry becomes when its offer ends.
  */
-import type { ReleasedSeat } from '../booking/waitlist-port.js';
+import type { ReleasedSeat } from '../booking/index.js';
 
 export const entryStatuses = ['WAITING', 'OFFERED', 'SERVED', 'LEFT', 'EXPIRED', 'DECLINED', 'CLOSED'] as const;
 export type EntryStatus = (typeof entryStatuses)[number];

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { and, asc, count, desc, eq, inArray, lte, sql } from 'drizzle-orm';
-import type { SeatOffer, SeatRelease, WaitlistPort } from '../booking/waitlist-port.js';
-import type { CatalogRepository } from '../catalog/repository.js';
-import { appendEvent } from '../events/outbox.js';
+import { exceedsTicketLimit, ticketLimitRefusal, type SeatOffer, type SeatRelease, type WaitlistPort } from '../booking/index.js';
+import type { CatalogRepository } from '../catalog/index.js';
+import { appendEvent } from '../events/index.js';
 import { withTransaction, type Db, type Tx } from '../platform/db/client.js';
 import { DomainError, notFound } from '../shared/errors.js';
 import { afterOfferClosed, afterOfferPaid, isLive, liveStatuses, pickSeats, wants, type EntryStatus, type ReleasedSeat } from './domain.js';
@@ -58,11 +58,9 @@ export class WaitlistRepository implements WaitlistPort {
         throw new DomainError('SEATS_AVAILABLE', `${seatCounts.available} matching seats are available now: hold them instead`, { available: seatCounts.available });
       }
       const tickets = await ticketRoom(tx, req.userId, req.scheduleId);
-      if (req.quantity > tickets.room) {
-        throw new DomainError('TICKET_LIMIT', `At most ${tickets.limit} tickets per buyer for this performance; you already hold or own ${tickets.held}`, {
-          limit: tickets.limit,
-          held: tickets.held,
-        });
+      if (exceedsTicketLimit(tickets, req.quantity)) {
+        const refusal = ticketLimitRefusal(tickets);
+        throw new DomainError(refusal.code, refusal.detail, refusal.details);
       }
       const [res] = await tx.insert(waitlistEntries).values({ ...req, status: 'WAITING', activeUserId: req.userId, createdAt: now });
       const entryId = Number(res.insertId);

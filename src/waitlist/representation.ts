@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
-import { reservationStatuses } from '../booking/domain.js';
-import { heldSeatSchema } from '../booking/seat-shape.js';
+import { reservationStatuses } from '../booking/index.js';
+import { heldSeatSchema } from '../events/index.js';
 import { entryStatuses } from './domain.js';
 import type { EntryView } from './service.js';
 

@@ -1,6 +1,6 @@
-import { saleWindow } from '../booking/domain.js';
-import type { ReservationRepository } from '../booking/repository.js';
-import type { CatalogRepository } from '../catalog/repository.js';
+import { exceedsTicketLimit, saleWindow, ticketLimitRefusal } from '../booking/index.js';
+import type { ReservationRepository } from '../booking/index.js';
+import type { CatalogRepository } from '../catalog/index.js';
 import { DomainError, notFound } from '../shared/errors.js';
 import type { EntryRow, WaitlistRepository } from './repository.js';
 
@@ -27,8 +27,11 @@ export class WaitlistService {
     if (!schedule) throw notFound('Schedule');
     const window = saleWindow(schedule, now);
     if (window !== 'OPEN') throw new DomainError('SALE_NOT_OPEN', window === 'NOT_OPEN' ? `Sale opens at ${schedule.saleOpensAt.toISOString()}` : 'Sale is closed');
-    if (req.quantity > schedule.maxTicketsPerUser) {
-      throw new DomainError('TICKET_LIMIT', `At most ${schedule.maxTicketsPerUser} tickets per buyer for this performance`, { limit: schedule.maxTicketsPerUser });
+    // Asked first without the buyer's own tickets (no lock needed), then again under their lock.
+    const bare = { limit: schedule.maxTicketsPerUser, held: 0 };
+    if (exceedsTicketLimit(bare, req.quantity)) {
+      const refusal = ticketLimitRefusal(bare);
+      throw new DomainError(refusal.code, refusal.detail, { limit: bare.limit });
     }
     const entry = await this.waitlist.join(
       { userId, scheduleId: req.scheduleId, quantity: req.quantity, tier: req.tier ?? null, section: req.section ?? null },

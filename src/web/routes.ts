@@ -9,12 +9,12 @@ import { getCookie } from 'hono/cookie';
 import { html } from 'hono/html';
 import { streamSSE } from 'hono/streaming';
 import { z } from 'zod';
-import type { CatalogRepository } from '../catalog/repository.js';
-import type { SeatMapCache } from '../catalog/seat-map-cache.js';
-import type { IdentityService } from '../identity/service.js';
-import type { AccessTokens } from '../identity/tokens.js';
+import type { CatalogRepository } from '../catalog/index.js';
+import type { SeatMapCache } from '../catalog/index.js';
+import type { IdentityService } from '../identity/index.js';
+import type { AccessTokens } from '../identity/index.js';
 import type { AppEnv } from '../platform/http/app.js';
-import { RESERVATION_ID_PATTERN } from '../booking/ids.js';
+import { RESERVATION_ID_PATTERN } from '../../workflows/booking/reservation-contract.js';
 import { DomainError } from '../shared/errors.js';
 import { minified } from './minify.js';
 import type { BrowserSessions } from './session.js';
@@ -36,6 +36,9 @@ const assetDir = [join(here, 'assets'), join(process.cwd(), 'src/web/assets')].f
 // organiser.js holds the ADMIN pages: app.js imports it only on those, so buyers never download it.
 const ASSETS: Record<string, string> = {
   'app.js': 'text/javascript; charset=utf-8',
+  // The sentences for the API's problem codes, one file per language, imported by app.js on every page.
+  'problem-messages.ko.js': 'text/javascript; charset=utf-8',
+  'problem-messages.en.js': 'text/javascript; charset=utf-8',
   'organiser.js': 'text/javascript; charset=utf-8',
   'app.css': 'text/css; charset=utf-8',
   // Recommendations under a concert and after a paid checkout (src/recommendations), apart from app.js.
@@ -127,6 +130,7 @@ ${claims && token ? html`<meta name="csrf-token" content="${deps.sessions.csrfFo
 <link rel="stylesheet" href="/web/app.css?v=${assetVersion()}">
 ${page === 'checkout' && deps.cardPayments ? html`<meta name="payment-provider" content="${deps.cardPayments.providerOrigin}" data-key="${deps.cardPayments.publishableKey}" data-emulator="${deps.cardPayments.emulator ? 'true' : ''}"><script type="module" src="/web/card-payment.js?v=${assetVersion()}"></script>` : ''}
 <script type="module" src="/web/app.js?v=${assetVersion()}"></script>
+<link rel="modulepreload" href="/web/problem-messages.${lang}.js?v=${assetVersion()}">
 ${ORGANISER_PAGES.has(page) ? html`<link rel="modulepreload" href="/web/organiser.js?v=${assetVersion()}">` : ''}
 ${RECOMMENDATION_PAGES.has(page) ? html`<script type="module" src="/web/recommendations.js?v=${assetVersion()}"></script>` : ''}
 ${page === 'dashboard' ? html`<link rel="stylesheet" href="/web/vendor/uplot.css?v=${UPLOT_VERSION}"><meta name="chart-script" content="/web/vendor/uplot.js?v=${UPLOT_VERSION}">` : ''}

@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { AppEnv } from '../platform/http/app.js';
-import { DEVICE_TTL_SECONDS } from '../identity/tokens.js';
+import { DEVICE_TTL_SECONDS } from '../identity/index.js';
 import { DomainError } from '../shared/errors.js';
 
 /** The HttpOnly cookie that carries a browser's access token; scripts never see the token. */

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, eventually, type TestContext } from '../support/harness.js';
 import { recordHistory } from '../support/histories.js';
 import { checkInvariants } from '../support/invariants.js';
+import { reservationWorkflowId } from '../../workflows/booking/reservation-contract.js';
 
 /** Hold expiry with a short TTL, and a payment racing the expiry timer. */
 describe('hold expiry', () => {
@@ -21,7 +22,7 @@ describe('hold expiry', () => {
     const { scheduleId, seatIds } = await ctx.createSchedule({ price: 10_000 });
     const held = await ctx.request('POST', '/api/v1/reservations', { token: user.token, body: { scheduleId, seatIds: [seatIds[0]] } });
     expect(held.status).toBe(201);
-    const handle = ctx.temporal.workflow.getHandle(`reservation-${held.body.id}`);
+    const handle = ctx.temporal.workflow.getHandle(reservationWorkflowId(held.body.id));
     expect(await handle.query('state')).toMatchObject({ status: 'HELD' });
     // Invariant 3 checked while the hold is live: before expiresAt it must not have been released.
     expect(await checkInvariants(ctx.pool, { expiryGraceMs: 5_000, atLeast: { reservations: 1 } })).toEqual([]);

@@ -3,11 +3,12 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reservationIdFor } from '../../src/booking/ids.js';
 import { buildActivities, ensureSweeperSchedule } from '../../src/main/worker-app.js';
-import { SWEEPER_SCHEDULE_ID } from '../../workflows/contract.js';
+import { SWEEPER_SCHEDULE_ID } from '../../workflows/booking/sweeper-contract.js';
 import { createTestContext, eventually, type TestContext } from '../support/harness.js';
 import { recordHistory } from '../support/histories.js';
 import { checkInvariants } from '../support/invariants.js';
 import { seatClaim } from '../support/seat-inventory.js';
+import { reservationWorkflowId } from '../../workflows/booking/reservation-contract.js';
 
 const SWEEPER_GRACE_MS = 10_000; // buildActivities' graceMs
 
@@ -68,7 +69,7 @@ describe('booking faults', () => {
     let paid;
     try {
       const payment = ctx.request('POST', `/api/v1/reservations/${held.body.id}/payment`, { token: user.token });
-      const handle = ctx.temporal.workflow.getHandle(`reservation-${held.body.id}`);
+      const handle = ctx.temporal.workflow.getHandle(reservationWorkflowId(held.body.id));
       // The refund activity failed at least twice and is being retried; meanwhile the money is out.
       const pending = await eventually(async () => {
         const a = (await handle.describe()).raw.pendingActivities?.find((x) => x.activityType?.name === 'refundWallet');
@@ -94,7 +95,7 @@ describe('booking faults', () => {
     expect(await paymentCount(`SELECT COUNT(*) n FROM refunds WHERE reservation_id = ?`, [held.body.id])).toBe(1);
     const seats = await ctx.request('GET', `/api/v1/schedules/${scheduleId}/seats?status=AVAILABLE`);
     expect(seats.body.items).toHaveLength(seatIds.length);
-    await recordHistory(ctx.temporal.workflow.getHandle(`reservation-${held.body.id}`), 'confirm-fails-compensate');
+    await recordHistory(ctx.temporal.workflow.getHandle(reservationWorkflowId(held.body.id)), 'confirm-fails-compensate');
     expect(await checkInvariants(ctx.pool, { atLeast: { reservations: 1, payments: 1 } })).toEqual([]);
   });
 
@@ -114,7 +115,7 @@ describe('booking faults', () => {
     expect(await seatClaim(ctx.redis, scheduleId, seatIds[3]!)).toBeNull(); // the Redis claim was given back
     const [rows] = await ctx.pool.query(`SELECT COUNT(*) n FROM reservations WHERE schedule_id = ?`, [scheduleId]);
     expect(Number((rows as Array<{ n: number }>)[0]!.n)).toBe(0);
-    const handle = ctx.temporal.workflow.getHandle(`reservation-${reservationIdFor(user.id, 'hold-when-db-down-1')}`);
+    const handle = ctx.temporal.workflow.getHandle(reservationWorkflowId(reservationIdFor(user.id, 'hold-when-db-down-1')));
     await eventually(async () => (await handle.describe()).status.name === 'FAILED'); // after the undo step, which finds nothing
     await recordHistory(handle, 'hold-failed');
 
@@ -161,7 +162,7 @@ describe('booking faults', () => {
     failPayments = 5;
     const paid = await ctx.request('POST', `/api/v1/reservations/${held.body.id}/payment`, { token: user.token, headers: { 'idempotency-key': `outage-pay-${held.body.id}` } });
     expect([200, 409, 503]).toContain(paid.status); // in time, refused as expired, or the API stopped waiting
-    const handle = ctx.temporal.workflow.getHandle(`reservation-${held.body.id}`);
+    const handle = ctx.temporal.workflow.getHandle(reservationWorkflowId(held.body.id));
     await eventually(async () => (await handle.describe()).status.name !== 'RUNNING', 60_000);
     expect((await handle.describe()).status.name).toBe('COMPLETED');
     expect(failPayments).toBe(0);
@@ -242,7 +243,7 @@ describe('booking faults', () => {
     try {
       await new Promise((res) => setTimeout(res, Date.parse(live.body.expiresAt) + SWEEPER_GRACE_MS + 500 - Date.now()));
       expect(await ctx.services.reservations.overdueHolds(new Date(), SWEEPER_GRACE_MS)).toContain(live.body.id);
-      expect((await ctx.temporal.workflow.getHandle(`reservation-${live.body.id}`).describe()).status.name).toBe('RUNNING');
+      expect((await ctx.temporal.workflow.getHandle(reservationWorkflowId(live.body.id)).describe()).status.name).toBe('RUNNING');
       const orphan = 'c'.repeat(24);
       await ctx.services.reservations.hold({ reservationId: orphan, userId: user.id, scheduleId, concertId, seatIds: [seatIds[8]!], holdTtlMs: 1000 }, new Date(Date.now() - 21_000));
       const before = await sweptCount();

@@ -4,6 +4,8 @@ import { checkInvariants } from '../support/invariants.js';
 import { countStatements } from '../support/statements.js';
 import { recordHistory } from '../support/histories.js';
 import { seatClaim } from '../support/seat-inventory.js';
+import { refundWorkflowId } from '../../workflows/booking/refund-contract.js';
+import { reservationWorkflowId } from '../../workflows/booking/reservation-contract.js';
 
 /** The reservation lifecycle through the public API on the real stack. */
 describe('booking flow', () => {
@@ -51,14 +53,14 @@ describe('booking flow', () => {
     expect(schedules.body.items[0].seats).toMatchObject({ total: seatIds.length, sold: 2, held: 0, available: seatIds.length - 2 });
 
     // The workflow is done, findable by its search attributes, and its query tells the final state.
-    const handle = ctx.temporal.workflow.getHandle(`reservation-${held.body.id}`);
+    const handle = ctx.temporal.workflow.getHandle(reservationWorkflowId(held.body.id));
     const result = await handle.result();
     expect(result).toMatchObject({ status: 'CONFIRMED', amount: 60_000 });
     await recordHistory(handle, 'hold-pay-confirm');
     await eventually(async () => {
       const found = [];
       for await (const wf of ctx.temporal.workflow.list({ query: `ReservationStatus = "CONFIRMED" AND UserId = "${user.id}" AND ScheduleId = "${scheduleId}"` })) found.push(wf.workflowId);
-      return found.includes(`reservation-${held.body.id}`);
+      return found.includes(reservationWorkflowId(held.body.id));
     });
   });
 
@@ -107,7 +109,7 @@ describe('booking flow', () => {
     expect(ok.status).toBe(200);
     expect(ok.body.reservation.status).toBe('CONFIRMED');
     expect(await balance(user.token)).toBe(0);
-    const handle = ctx.temporal.workflow.getHandle(`reservation-${held.body.id}`);
+    const handle = ctx.temporal.workflow.getHandle(reservationWorkflowId(held.body.id));
     expect((await handle.result()).paymentAttempts).toBe(2);
     await recordHistory(handle, 'insufficient-then-pay');
   });
@@ -134,7 +136,7 @@ describe('booking flow', () => {
     const cancelled = await ctx.request('DELETE', `/api/v1/reservations/${held.body.id}`, { token: user.token });
     expect(cancelled.status).toBe(200);
     expect(cancelled.body.status).toBe('CANCELLED');
-    await recordHistory(ctx.temporal.workflow.getHandle(`reservation-${held.body.id}`), 'hold-cancel');
+    await recordHistory(ctx.temporal.workflow.getHandle(reservationWorkflowId(held.body.id)), 'hold-cancel');
     expect((await ctx.request('GET', `/api/v1/schedules/${scheduleId}/seats?status=AVAILABLE`)).body.items).toHaveLength(seatIds.length);
 
     const bought = await hold(user.token, scheduleId, [seatIds[0]!]);
@@ -145,12 +147,12 @@ describe('booking flow', () => {
     expect(refunded.body.status).toBe('REFUNDED');
     expect(await balance(user.token)).toBe(50_000);
     expect((await ctx.request('GET', `/api/v1/schedules/${scheduleId}/seats?status=AVAILABLE`)).body.items).toHaveLength(seatIds.length);
-    await recordHistory(ctx.temporal.workflow.getHandle(`reservation-${bought.body.id}-refund`), 'refund');
+    await recordHistory(ctx.temporal.workflow.getHandle(refundWorkflowId(bought.body.id)), 'refund');
     // Operators find the refund by the same attributes as the purchase.
     await eventually(async () => {
       const found = [];
       for await (const wf of ctx.temporal.workflow.list({ query: `ReservationStatus = "REFUNDED" AND UserId = "${user.id}" AND ScheduleId = "${scheduleId}"` })) found.push(wf.workflowId);
-      return found.includes(`reservation-${bought.body.id}-refund`);
+      return found.includes(refundWorkflowId(bought.body.id));
     });
     // Cancelling again changes nothing.
     const again = await ctx.request('DELETE', `/api/v1/reservations/${bought.body.id}`, { token: user.token });

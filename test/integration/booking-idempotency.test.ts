@@ -1,7 +1,7 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reservationIdFor } from '../../src/booking/ids.js';
-import { reservationWorkflowId } from '../../workflows/contract.js';
+import { reservationWorkflowId } from '../../workflows/booking/reservation-contract.js';
 import { createTestContext, type TestContext } from '../support/harness.js';
 import { checkInvariants } from '../support/invariants.js';
 import { seatClaims } from '../support/seat-inventory.js';

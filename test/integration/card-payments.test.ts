@@ -5,6 +5,7 @@ import { CARDS, cardProvider } from '../support/card.js';
 import { createTestContext, eventually, type TestContext } from '../support/harness.js';
 import { recordHistory } from '../support/histories.js';
 import { checkInvariants, checkProviderAgreement } from '../support/invariants.js';
+import { reservationWorkflowId } from '../../workflows/booking/reservation-contract.js';
 
 /**
  * Card payments through the provider (docs/payments.md) on the real stack with localstripe: the API
@@ -81,7 +82,7 @@ describe.skipIf(!inject('stack').stripeUrl)('card payments', () => {
     expect(tickets.body.items ?? tickets.body).toHaveLength(2);
     // Paying a confirmed reservation by card again is refused; no second provider payment.
     expect((await payByCard(user.token, held.body.id, 'card-key-3')).body.code).toBe('ALREADY_PAID');
-    await recordHistory(ctx.temporal.workflow.getHandle(`reservation-${held.body.id}`), 'card-pay-confirm');
+    await recordHistory(ctx.temporal.workflow.getHandle(reservationWorkflowId(held.body.id)), 'card-pay-confirm');
   });
 
   it('a declined card records the attempt and keeps the seats HELD; the wallet can still pay', async () => {
@@ -102,7 +103,7 @@ describe.skipIf(!inject('stack').stripeUrl)('card payments', () => {
     expect(paid.status).toBe(200);
     expect(paid.body.reservation.status).toBe('CONFIRMED');
     expect((await reservation(user.token, held.body.id)).payment).toMatchObject({ method: 'WALLET', status: 'SUCCEEDED' });
-    await recordHistory(ctx.temporal.workflow.getHandle(`reservation-${held.body.id}`), 'card-declined-then-wallet');
+    await recordHistory(ctx.temporal.workflow.getHandle(reservationWorkflowId(held.body.id)), 'card-declined-then-wallet');
   });
 
   it('a webhook with a bad, missing or replayed old signature is 400 and changes nothing', async () => {

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cancellationPhaseKey, cancellationProcessedKey } from '../../workflows/contract.js';
+import { cancellationPhaseKey, cancellationProcessedKey } from '../../workflows/catalog/schedule-cancellation-contract.js';
 import { createTestContext, eventually, type TestContext } from '../support/harness.js';
 import { recordHistory } from '../support/histories.js';
 import { checkInvariants, checkScheduleLifecycle } from '../support/invariants.js';
+import { reservationWorkflowId } from '../../workflows/booking/reservation-contract.js';
 
 /**
  * Issue 11 part 2, the organiser's side of the catalog after creation: add a performance, edit a
@@ -221,7 +222,7 @@ describe('catalog lifecycle', () => {
     expect(statuses[2].reason).toBe('performance cancelled: the artist is ill');
     expect((await ctx.request('GET', '/api/v1/wallet', { token: buyer.token })).body.balance).toBe(100_000);
     // The holds' own workflows ended through their cancel path (none waits for its payment timer).
-    for (const h of holds.slice(2)) expect((await ctx.temporal.workflow.getHandle(`reservation-${h.id}`).describe()).status.name).toBe('COMPLETED');
+    for (const h of holds.slice(2)) expect((await ctx.temporal.workflow.getHandle(reservationWorkflowId(h.id)).describe()).status.name).toBe('COMPLETED');
     const refused = await hold(buyer.token, scheduleId, [seatIds[5]!]);
     expect(refused.body.code).toBe('PERFORMANCE_CANCELLED');
     expect((await adminCall('POST', `/schedules/${scheduleId}/resume`)).body.code).toBe('PERFORMANCE_CANCELLED');

@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { HoldResult } from '../../workflows/booking/reservation-contract.js';
+import { reservationIdFor } from '../../src/booking/ids.js';
+import { ReservationRepository } from '../../src/booking/repository.js';
 import { createTestContext, eventually, type TestContext } from '../support/harness.js';
 import { canKillServices, ensureStackRunning, killService, restartService, type StackService } from '../support/chaos.js';
 import { checkInvariants } from '../support/invariants.js';
@@ -170,6 +173,75 @@ describe.skipIf(!canKillServices())('chaos: dependencies die under a booking loa
     // Caches and queue state are gone; the inventory came back from MySQL and the seats stay single-sold.
     expect(await ctx.redis.ping()).toBe('PONG');
   });
+
+  it('without the Redis inventory, MySQL\'s optimistic lock alone refuses the second of two racing holds and a hold whose read went stale', async () => {
+    // The Redis claims are bypassed (the repository is called directly), so only MySQL stands
+    // between two buyers of one seat. A third connection holds the seat's row lock until both holds
+    // have read the seat (AVAILABLE, same version) and are inside their guarded UPDATE: then neither
+    // can have refused on its read, and whichever updates second must be refused by the version check.
+    const { concertId, scheduleId, seatIds } = await ctx.createSchedule({ rows: 1, seatsPerRow: 2 });
+    const seat = seatIds[0]!;
+    const repository = new ReservationRepository(ctx.db);
+    const blocker = await ctx.pool.getConnection();
+    const holds: Array<Promise<HoldResult>> = [];
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('SELECT id FROM seats WHERE id = ? FOR UPDATE', [seat]);
+      const racing = buyers.slice(0, 2).map((buyer) => ({ buyer, reservationId: reservationIdFor(buyer.id, undefined) }));
+      for (const { buyer, reservationId } of racing) {
+        holds.push(repository.hold({ reservationId, userId: buyer.id, scheduleId, concertId, seatIds: [seat], holdTtlMs: 600_000 }));
+      }
+      await insideGuardedUpdate(racing.map((r) => r.reservationId));
+    } finally {
+      await blocker.query('ROLLBACK');
+      blocker.release();
+    }
+    const results = await Promise.all(holds);
+    const won = results.filter((r) => r.ok);
+    expect(won).toHaveLength(1);
+    expect(results.filter((r) => !r.ok)).toEqual([{ ok: false, code: 'SEAT_UNAVAILABLE', unavailableSeatIds: [seat] }]);
+    const [owner] = await ctx.pool.query('SELECT status, reservation_id FROM seats WHERE id = ?', [seat]);
+    expect(owner).toEqual([{ status: 'HELD', reservation_id: won[0]!.ok && won[0]!.reservationId }]);
+    await repository.release({ reservationId: won[0]!.ok ? won[0]!.reservationId : '', status: 'CANCELLED', reason: 'test done' });
+
+    // The version alone: the seat is held and released (AVAILABLE again, version moved on) between a
+    // hold's read and its UPDATE. Its status looks right, so only the version check can refuse it.
+    const other = seatIds[1]!;
+    const late = await ctx.pool.getConnection();
+    let hold: Promise<HoldResult>;
+    try {
+      await late.query('BEGIN');
+      await late.query('UPDATE seats SET version = version + 2 WHERE id = ?', [other]);
+      const reservationId = reservationIdFor(buyers[2]!.id, undefined);
+      hold = repository.hold({ reservationId, userId: buyers[2]!.id, scheduleId, concertId, seatIds: [other], holdTtlMs: 600_000 });
+      await insideGuardedUpdate([reservationId]);
+      await late.query('COMMIT');
+    } finally {
+      await late.query('ROLLBACK'); // nothing left to undo once committed
+      late.release();
+    }
+    expect(await hold).toEqual({ ok: false, code: 'SEAT_UNAVAILABLE', unavailableSeatIds: [other] });
+    const [free] = await ctx.pool.query('SELECT status, reservation_id FROM seats WHERE id = ?', [other]);
+    expect(free).toEqual([{ status: 'AVAILABLE', reservation_id: null }]);
+    expect(await checkInvariants(ctx.pool)).toEqual([]);
+  });
+
+  /**
+   * Waits until each reservation's hold is inside its guarded UPDATE of seats: the server is running
+   * the statement (the process list shows it, with the reservation id it writes). The seat's row is
+   * locked by the test's other connection, so the statement cannot finish before that connection
+   * lets go, and the hold's read of the seat came before it. Not INNODB_TRX's 'LOCK WAIT': InnoDB
+   * refreshes its INFORMATION_SCHEMA lock tables only when they were not read for 0.1 s, so a poll
+   * every 25 ms kept reading the first snapshot, and the test passed only when the machine was slow
+   * enough to leave a gap (5 of 7 runs).
+   */
+  async function insideGuardedUpdate(reservationIds: string[]) {
+    await eventually(async () => {
+      const [rows] = await ctx.pool.query(`SELECT info FROM information_schema.PROCESSLIST WHERE db = DATABASE() AND info LIKE 'update \`seats\` set%'`);
+      const running = (rows as Array<{ info: string }>).map((r) => r.info);
+      return reservationIds.every((id) => running.some((statement) => statement.includes(`'${id}'`)));
+    }, 60_000, 25);
+  }
 
   it('Redis restarted empty: a holder keeps the right to pay; everyone else joins the waiting room again', async () => {
     const room = await createTestContext({

@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventConsumer } from '../../src/events/consumer.js';
 import { salesReadModelConsumer } from '../../src/events/consumers/sales-read-model.js';
-import { foldReport } from '../../src/events/fold-report.js';
+import { foldReport } from '../../src/booking/fold-report.js';
 import { EventLogReader } from '../../src/events/log-reader.js';
 import { rebuildReadModel } from '../../src/events/read-model-rebuild.js';
 import { salesReadModel } from '../../src/events/sales-rebuild.js';

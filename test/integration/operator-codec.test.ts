@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { createAdaptorServer } from '@hono/node-server';
 import { inject } from 'vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { reservationWorkflowId } from '../../workflows/contract.js';
+import { reservationWorkflowId } from '../../workflows/booking/reservation-contract.js';
 import { createTestContext, type TestContext } from '../support/harness.js';
 
 const run = promisify(execFile);

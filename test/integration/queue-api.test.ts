@@ -52,7 +52,7 @@ describe('waiting room API', () => {
     const forged = await current(a.token, ta.slice(0, -2) + (ta.endsWith('AA') ? 'BB' : 'AA'));
     expect([forged.status, forged.body.code]).toEqual([403, 'QUEUE_TOKEN_INVALID']);
     expect(forged.headers.get('content-type')).toContain('application/problem+json');
-    const rebound = await current(a.token, ta.replace(`q1.${scheduleId}.`, `q1.${other.scheduleId}.`));
+    const rebound = await current(a.token, ta.replace(`q2.${scheduleId}.`, `q2.${other.scheduleId}.`));
     expect(rebound.status).toBe(403);
     const foreign = await current(b.token, ta);
     expect([foreign.status, foreign.body.code]).toEqual([403, 'QUEUE_TOKEN_INVALID']);

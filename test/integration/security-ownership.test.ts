@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../support/harness.js';
 import { checkInvariants } from '../support/invariants.js';
+import { reservationWorkflowId } from '../../workflows/booking/reservation-contract.js';
 
 /** IDOR: a user can read and act only on their own reservations, payments, wallet and queue tokens. */
 describe('security: ownership (IDOR)', () => {
@@ -84,7 +85,7 @@ describe('security: ownership (IDOR)', () => {
   });
 
   it('keeps workflow payloads encrypted in Temporal, readable through the codec endpoint for admins', async () => {
-    const history = await ctx.temporal.workflow.getHandle(`reservation-${reservationId}`).fetchHistory();
+    const history = await ctx.temporal.workflow.getHandle(reservationWorkflowId(reservationId)).fetchHistory();
     const started = history.events!.find((e) => e.workflowExecutionStartedEventAttributes)!.workflowExecutionStartedEventAttributes!;
     const payload = started.input!.payloads![0]!;
     expect(Buffer.from(payload.metadata!.encoding!).toString()).toBe('binary/encrypted');

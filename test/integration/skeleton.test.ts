@@ -4,6 +4,7 @@ import { createTestContext, eventually, type TestContext } from '../support/harn
 import { checkInvariants } from '../support/invariants.js';
 import { collectRaw, ensureTopics } from '../support/events.js';
 import { startRelay } from '../support/kafka.js';
+import { reservationWorkflowId } from '../../workflows/booking/reservation-contract.js';
 
 /** The walking skeleton: API -> Temporal (Update-with-Start) -> activity -> MySQL + outbox -> relay -> Kafka. */
 describe('walking skeleton', () => {
@@ -38,7 +39,7 @@ describe('walking skeleton', () => {
       const reservationId: string = res.body.id;
 
       // The workflow exists under its meaningful id and is findable by its search attributes.
-      const handle = ctx.temporal.workflow.getHandle(`reservation-${reservationId}`);
+      const handle = ctx.temporal.workflow.getHandle(reservationWorkflowId(reservationId));
       expect((await handle.describe()).status.name).toBe('RUNNING');
 
       const event = await eventually(async () => consumer.received.map((r) => r.event).find((e) => e.aggregateId === reservationId && e.type === 'ReservationHeld'), 30_000);

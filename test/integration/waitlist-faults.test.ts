@@ -1,10 +1,11 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ReleaseInput } from '../../src/booking/contracts.js';
+import type { ReleaseInput } from '../../workflows/booking/reservation-contract.js';
 import { createTestContext, eventually, type TestContext } from '../support/harness.js';
 import { checkInvariants } from '../support/invariants.js';
 import { kill9, startWorkerProcess } from '../support/worker-process.js';
 import { seatClaim } from '../support/seat-inventory.js';
+import { reservationWorkflowId } from '../../workflows/booking/reservation-contract.js';
 
 type User = Awaited<ReturnType<TestContext['createUser']>>;
 
@@ -66,9 +67,9 @@ describe('waiting list: crash between the release commit and the offer workflow 
     });
     const offerId = entry.offer.reservationId as string;
     // The history of the holder's workflow shows the failed attempt and the retry.
-    const history = await ctx.temporal.workflow.getHandle(`reservation-${held.body.id}`).fetchHistory();
+    const history = await ctx.temporal.workflow.getHandle(reservationWorkflowId(held.body.id)).fetchHistory();
     expect(history.events?.some((e) => e.activityTaskFailedEventAttributes || (e.activityTaskStartedEventAttributes?.attempt ?? 1) > 1)).toBe(true);
-    const offerWorkflow = ctx.temporal.workflow.getHandle(`reservation-${offerId}`);
+    const offerWorkflow = ctx.temporal.workflow.getHandle(reservationWorkflowId(offerId));
     await eventually(async () => (await offerWorkflow.query<{ status: string }>('state')).status === 'HELD');
     // The seat lock belongs to the offer now (moved, never freed), and a public buyer is refused.
     expect(await seatClaim(ctx.redis, scheduleId, seatIds[0]!)).toBe(offerId);
@@ -119,7 +120,7 @@ describe('waiting list: worker process killed', () => {
     const [[seat]] = (await ctx.pool.query('SELECT status, reservation_id FROM seats WHERE id = ?', [seatIds[0]])) as unknown as [Array<{ status: string; reservation_id: string }>];
     expect(seat).toEqual({ status: 'HELD', reservation_id: beaOffer.offer.reservationId });
     // The offer's workflow runs (on the second worker) before that worker is killed in turn.
-    await eventually(async () => (await ctx.temporal.workflow.getHandle(`reservation-${beaOffer.offer.reservationId}`).query<{ status: string }>('state')).status === 'HELD', 30_000);
+    await eventually(async () => (await ctx.temporal.workflow.getHandle(reservationWorkflowId(beaOffer.offer.reservationId)).query<{ status: string }>('state')).status === 'HELD', 30_000);
     await kill9(second);
 
     await startWorker();

@@ -11,6 +11,7 @@ import { createTestContext, eventually, type TestContext } from '../support/harn
 import { recordHistory } from '../support/histories.js';
 import { checkInvariants, checkTicketLimit } from '../support/invariants.js';
 import { startRelay } from '../support/kafka.js';
+import { reservationWorkflowId } from '../../workflows/booking/reservation-contract.js';
 
 type User = Awaited<ReturnType<TestContext['createUser']>>;
 
@@ -136,7 +137,7 @@ describe('waiting list for released seats', () => {
     // The offer is Bea's reservation, with its workflow, and it reached her stream.
     const mine = await ctx.request('GET', '/api/v1/reservations', { token: bea.token });
     expect(mine.body.items.map((r: { id: string }) => r.id)).toContain(bOffer.offer.reservationId);
-    const handle = ctx.temporal.workflow.getHandle(`reservation-${bOffer.offer.reservationId}`);
+    const handle = ctx.temporal.workflow.getHandle(reservationWorkflowId(bOffer.offer.reservationId));
     await eventually(async () => (await handle.query<{ status: string }>('state')).status === 'HELD', 10_000);
     await eventually(async () => beaStream.events().some((e) => e.type === 'WaitlistOfferMade' && (e.envelope.payload as { reservationId?: string }).reservationId === bOffer.offer.reservationId), 20_000);
     await beaStream.close();

@@ -4,7 +4,7 @@ import { checkInvariants } from '../support/invariants.js';
 
 /**
  * Issue 25, defect 7: GET /wallet served only the latest 50 ledger rows. Now the ledger comes in
- * pages (opaque `nextCursor`, `limit`), newest first; a heavy user can walk all of it, and rows
+ * pages (`nextCursor`, the id of a page's last row, and `limit`), newest first; a heavy user can walk all of it, and rows
  * written while paging neither push a row into the next page twice nor hide one.
  */
 describe('wallet ledger paging', () => {
@@ -65,11 +65,23 @@ describe('wallet ledger paging', () => {
     expect(n).toBeGreaterThan(0);
   });
 
-  it('a cursor is opaque and checked: a made-up or tampered one is 400, a bad limit too', async () => {
+  it('a cursor is a ledger id: anything else is 400, a bad limit too; a made-up id pages only the own ledger below it', async () => {
     const user = await ctx.createUser({ balance: 1000 });
-    for (const query of ['?cursor=bm9wZQ', '?cursor=%2F%2F%2F', `?cursor=${Buffer.from('ledger:0').toString('base64url')}`, '?limit=0', '?limit=101', '?limit=x', '?page=2']) {
+    const tooLong = '1'.repeat(17);
+    for (const query of ['?cursor=bm9wZQ', '?cursor=%2F%2F%2F', `?cursor=${Buffer.from('ledger:5').toString('base64url')}`, '?cursor=0', '?cursor=01', `?cursor=${tooLong}`, '?cursor=', '?limit=0', '?limit=101', '?limit=x', '?page=2']) {
       const res = await wallet(user.token, query);
       expect([query, res.status, res.body.code]).toEqual([query, 400, 'VALIDATION_FAILED']);
     }
+    // Any id is a bound the server honours (the API document's pattern says which strings are ids):
+    // the page holds this user's rows older than it, never another user's.
+    for (let i = 0; i < 2; i++) expect((await charge(user.token, `own-${ctx.id}-${i}`)).status).toBe(201);
+    const other = await ctx.createUser();
+    for (let i = 0; i < 3; i++) expect((await charge(other.token, `other-${ctx.id}-${i}`)).status).toBe(201);
+    const own = (await wallet(user.token)).body.ledger.map((r: { id: number }) => r.id);
+    expect(own.length).toBeGreaterThanOrEqual(2);
+    const madeUp = await wallet(user.token, `?cursor=${'9'.repeat(16)}`);
+    expect(madeUp.status).toBe(200);
+    expect(madeUp.body.ledger.map((r: { id: number }) => r.id)).toEqual(own);
+    expect((await wallet(user.token, `?cursor=${Math.min(...own)}`)).body).toMatchObject({ ledger: [], nextCursor: null });
   });
 });

@@ -6,6 +6,7 @@ import { CHROMIUM, ready, seriousViolations, startBrowserStack } from '../suppor
 import { CARDS, cardProvider } from '../support/card.js';
 import { createTestContext, eventually, type TestContext } from '../support/harness.js';
 import { checkInvariants, checkProviderAgreement } from '../support/invariants.js';
+import { reservationWorkflowId } from '../../workflows/booking/reservation-contract.js';
 
 /**
  * The checkout's card form (src/web/assets/card-payment.js) in real Chromium against the real stack
@@ -147,7 +148,7 @@ describe.skipIf(!existsSync(CHROMIUM) || !inject('stack').stripeUrl)('web app: a
     const held = await ctx.request('POST', '/api/v1/reservations', { token: buyer.token, body: { scheduleId, seatIds } });
     const started = await ctx.request('POST', `/api/v1/reservations/${held.body.id}/payment`, { token: buyer.token, body: { method: 'card' } });
     expect(started.status).toBe(202);
-    await ctx.temporal.workflow.getHandle(`reservation-${held.body.id}`).result();
+    await ctx.temporal.workflow.getHandle(reservationWorkflowId(held.body.id)).result();
     expect(await provider.confirm(started.body.providerPaymentId, CARDS.success)).toBe(200);
     await eventually(async () => (await ctx.request('GET', `/api/v1/reservations/${held.body.id}`, { token: buyer.token })).body.payment?.status === 'LATE_REFUNDED', 30_000);
     const page = await web.loggedIn(buyer.email);

@@ -123,18 +123,63 @@ describe.skipIf(!existsSync(CHROMIUM))('web app: the buyer journey in Chromium',
     await page.context().close();
   });
 
-  it('the seat map on a phone: no sideways page scroll, tap targets of 32 px or more', async () => {
+  it('the seat map on a phone: no sideways page scroll, tap targets of 32 px or more at every zoom; pinch zooms the map, a finger drags it, the page stays put', async () => {
     const { scheduleId } = await ctx.createSchedule({ rows: 3, seatsPerRow: 24 });
-    const context = await web.browser.newContext({ locale: 'ko-KR', viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
-    const page = await context.newPage();
-    await page.goto(`${web.base}/schedules/${scheduleId}`);
-    await ready(page);
-    const widths = (await page.evaluate('({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth })')) as { scroll: number; client: number };
-    expect(widths.scroll).toBeLessThanOrEqual(widths.client);
-    const smallest = await page.$$eval('.seat', (els) => Math.min(...els.map((e) => Math.min(e.getBoundingClientRect().width, e.getBoundingClientRect().height))));
-    expect(smallest).toBeGreaterThanOrEqual(32);
-    expect(await seriousViolations(page)).toEqual([]);
-    await context.close();
+    for (const locale of ['ko-KR', 'en-GB']) {
+      const context = await web.browser.newContext({ locale, viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
+      if (locale === 'en-GB') await context.addCookies([{ name: 'lang', value: 'en', url: web.base }]);
+      const page = await context.newPage();
+      await page.goto(`${web.base}/schedules/${scheduleId}`);
+      await ready(page);
+      const pageState = async () => (await page.evaluate('({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth, x: window.scrollX, scale: visualViewport.scale })')) as { scroll: number; client: number; x: number; scale: number };
+      const tapTargets = () => page.$$eval('.seat, .zoom-controls button', (els) => Math.min(...els.map((e) => Math.min(e.getBoundingClientRect().width, e.getBoundingClientRect().height))));
+      const seatWidth = () => page.$eval('.seat', (e) => e.getBoundingClientRect().width);
+      const zoom = async () => Number((await page.getAttribute('#seat-map', 'data-zoom')) ?? 1);
+      const noSidewaysPage = async () => {
+        const state = await pageState();
+        expect(state.scroll).toBeLessThanOrEqual(state.client);
+        expect([state.x, state.scale]).toEqual([0, 1]);
+      };
+      await noSidewaysPage();
+      expect(await tapTargets()).toBeGreaterThanOrEqual(32);
+      expect(await seriousViolations(page)).toEqual([]);
+
+      // Touch, as the phone's own input sends it (CDP touch events): two fingers move apart over the map.
+      const cdp = await context.newCDPSession(page);
+      // The map at the top of the screen, so the fingers are on it (not on the sticky bar at the bottom).
+      await page.$eval('#seat-map', (e) => e.scrollIntoView({ block: 'start' }));
+      const box = (await page.locator('#seat-map').boundingBox())!;
+      const [cx, cy] = [box.x + box.width / 2, box.y + 60];
+      expect(await page.evaluate(`document.elementFromPoint(${cx}, ${cy})?.closest('#seat-map') !== null`)).toBe(true);
+      const fingers = (gap: number) => [{ x: cx - gap / 2, y: cy, id: 0 }, { x: cx + gap / 2, y: cy, id: 1 }];
+      const pinch = async (from: number, to: number) => {
+        await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: fingers(from) });
+        for (let k = 1; k <= 8; k++) await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: fingers(from + ((to - from) * k) / 8) });
+        await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+      };
+      const before = await seatWidth();
+      await pinch(60, 180);
+      await expect.poll(zoom, { timeout: 10_000 }).toBeGreaterThan(2);
+      expect(await seatWidth()).toBeGreaterThan(before * 2);
+      await noSidewaysPage();
+      expect(await tapTargets()).toBeGreaterThanOrEqual(32);
+      // One finger drags the zoomed map sideways inside its box; the page does not move.
+      const scrolled = await page.$eval('#seat-map', (e) => e.scrollLeft);
+      await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [{ x: cx + 100, y: cy, id: 0 }] });
+      for (let k = 1; k <= 8; k++) await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: [{ x: cx + 100 - 20 * k, y: cy, id: 0 }] });
+      await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+      await expect.poll(() => page.$eval('#seat-map', (e) => e.scrollLeft), { timeout: 10_000 }).toBeGreaterThan(scrolled);
+      await noSidewaysPage();
+      // Pinching in shrinks it again, never below the 32 px floor; the buttons zoom too (one finger, a keyboard).
+      await pinch(240, 40);
+      await expect.poll(zoom, { timeout: 10_000 }).toBe(1);
+      expect(await tapTargets()).toBeGreaterThanOrEqual(32);
+      await page.click(`.zoom-controls button[aria-label="${locale === 'en-GB' ? 'Zoom in on the seat map' : '좌석 배치도 확대'}"]`);
+      expect(await zoom()).toBe(1.25);
+      await noSidewaysPage();
+      expect(await seriousViolations(page)).toEqual([]);
+      await context.close();
+    }
   });
 
   it('by keyboard: the arrows skip taken seats, and the hold button is under 10 presses from the map', async () => {

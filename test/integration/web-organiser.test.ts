@@ -65,8 +65,15 @@ describe.skipIf(!existsSync(CHROMIUM))('web app: organiser creates a concert in 
     await page.fill('input[name="saleOpensAt"]', '2031-04-01T20:00');
     await page.fill('input[name="saleClosesAt"]', '2031-05-01T21:00');
     await page.click('#concert-form button[type=submit]');
-    await page.locator('#message.error', { hasText: /입력값을 확인해 주세요.*saleClosesAt must not be after startsAt/ }).waitFor({ timeout: 30_000 });
+    // In Korean, naming the field, never the validator's English (issue 22: it showed "saleClosesAt must not be after startsAt").
+    const refusal = page.locator('#message.error', { hasText: '입력값을 확인해 주세요. 공연 1 · 판매 종료 (현지 시각): 판매 종료는 공연 시작보다 늦을 수 없습니다.' });
+    await refusal.waitFor({ timeout: 30_000 });
+    expect(await refusal.textContent()).not.toMatch(/[A-Za-z]/);
+    const closes = page.locator('#performances > li:nth-child(1) input[name="saleClosesAt"]');
+    expect(await closes.getAttribute('aria-invalid')).toBe('true');
+    expect(await page.textContent(`#${await closes.getAttribute('aria-describedby')}`)).toBe('판매 종료는 공연 시작보다 늦을 수 없습니다.');
     expect(await concertCount()).toBe(before);
+    expect(await seriousViolations(page)).toEqual([]);
 
     // Fixed, it is created with exactly the previewed map.
     await page.fill('input[name="saleClosesAt"]', '2031-05-01T18:00');
@@ -100,18 +107,35 @@ describe.skipIf(!existsSync(CHROMIUM))('web app: organiser creates a concert in 
     await ready(page);
     expect(await page.textContent('#preview-summary')).toBe('2 sections, 144 seats');
     expect(await seriousViolations(page)).toEqual([]);
+    // A refusal in English is in English: a sale that closes after the show, and two sections of one name.
+    await page.fill('input[name="title"]', 'Refused Live');
+    await page.fill('input[name="artist"]', 'The Refused');
+    await page.fill('input[name="venue"]', 'Olympic Hall');
+    await page.fill('input[name="startsAt"]', '2031-05-01T19:00');
+    await page.fill('input[name="saleOpensAt"]', '2031-04-01T20:00');
+    await page.fill('input[name="saleClosesAt"]', '2031-05-01T21:00');
+    await page.fill('#sections > li:nth-child(2) input[name="name"]', 'A');
+    await page.click('#concert-form button[type=submit]');
+    const english = page.locator('#message.error', { hasText: 'Please check what you entered.' });
+    await english.waitFor({ timeout: 30_000 });
+    expect(await english.textContent()).toContain('Performance 1 · Sale closes (local time): The sale cannot close after the performance starts.');
+    expect(await english.textContent()).toContain('Sections: Each section needs its own name.');
+    expect(await english.textContent()).not.toMatch(/saleClosesAt|must not|unique/);
+    expect(await concertCount()).toBe(before + 1);
+    expect(await seriousViolations(page)).toEqual([]);
     await page.context().close();
   });
 
   it('shows a buyer no form, and the API refuses a buyer the same way', async () => {
     const buyer = await ctx.createUser();
     const page = await web.loggedIn(buyer.email);
-    // The organiser's script stays off buyers' pages (its own module, loaded by organiser pages only).
+    // The organiser's script stays off buyers' pages (its own module, loaded by organiser pages only);
+    // a buyer loads app.js and the problem sentences it imports, in the page's language only.
     const scripts: string[] = [];
     page.on('request', (r) => { if (r.resourceType() === 'script') scripts.push(new URL(r.url()).pathname); });
     await page.reload();
     await ready(page);
-    expect(scripts).toEqual(['/web/app.js']);
+    expect(scripts.sort()).toEqual(['/web/app.js', '/web/problem-messages.ko.js']);
     expect(await page.isVisible('a[href="/admin/concerts/new"]')).toBe(false);
     await page.goto(`${web.base}/admin/concerts/new`);
     await ready(page);

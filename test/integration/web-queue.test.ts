@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import ExcelJS from 'exceljs';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM, ready, seriousViolations, startBrowserStack } from '../support/browser.js';
@@ -100,7 +101,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web app: waiting room and expiry in Chro
       const buyer = await ctx.createUser({ balance: 100_000 });
       const pass = (await ctx.request('POST', '/api/v1/queue/tokens', { token: buyer.token, body: { scheduleId } })).body.token as string;
       const hold = await ctx.request('POST', '/api/v1/reservations', { token: buyer.token, headers: { 'x-queue-token': pass }, body: { scheduleId, seatIds: seatIds.slice(0, 2) } });
-      expect(hold.status).toBe(201);
+      expect(hold.status, JSON.stringify(hold.body)).toBe(201);
       expect((await ctx.request('POST', `/api/v1/reservations/${hold.body.id}/payment`, { token: buyer.token, headers: { 'x-queue-token': pass } })).status).toBe(200);
       await page.locator('[data-figure="sold"]', { hasText: /^2$/ }).waitFor({ timeout: 60_000 });
       expect(await page.textContent('[data-figure="revenue"]')).toContain('50,000');
@@ -109,6 +110,21 @@ describe.skipIf(!existsSync(CHROMIUM))('web app: waiting room and expiry in Chro
       expect(await page.getAttribute('#chart-sales', 'data-seats')).toBe('2');
       for (const id of ['chart-sales', 'chart-buying', 'chart-queue', 'chart-latency']) expect(await page.locator(`#${id} canvas`).count(), id).toBeGreaterThan(0);
       await page.locator('#chart-buying-summary', { hasText: '분당 구매 1' }).waitFor({ timeout: 30_000 });
+      // The attendee list as the organiser downloads it from the dashboard (the session cookie, no
+      // token in the page), read back as XLSX: exactly the two tickets sold in this test.
+      // Four links, each a real anchor (they were drawn as "[object HTMLAnchorElement]" text before).
+      expect(await page.locator('#exports a').count()).toBe(4);
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click(`#exports a[href="/api/v1/admin/schedules/${scheduleId}/exports/attendees?format=xlsx"]`)]);
+      expect(download.suggestedFilename()).toBe(`schedule-${scheduleId}-attendees.xlsx`);
+      const workbook = new ExcelJS.Workbook();
+      await workbook.xlsx.readFile((await download.path())!);
+      const sheet = workbook.worksheets[0]!;
+      const header = (sheet.getRow(1).values as unknown[]).slice(1);
+      const lines = Array.from({ length: sheet.rowCount - 1 }, (_, i) => Object.fromEntries(header.map((name, c) => [String(name), sheet.getRow(i + 2).getCell(c + 1).value])));
+      expect(lines.map((l) => [l.reservation, l.seat, l['holder id'], l.state])).toEqual([
+        [hold.body.id, 1, buyer.id, 'VALID'],
+        [hold.body.id, 2, buyer.id, 'VALID'],
+      ]);
       // Queue controls: pin the sale to manual at 7 admissions a second.
       await page.selectOption('#mode', 'manual');
       await page.fill('#admitRatePerSec', '7');

@@ -62,11 +62,31 @@ describe.skipIf(!wanted)('web app screenshots', () => {
     for (const s of seats.slice(22, 24)) await s.click();
     await page.screenshot({ path: `${dir}/seat-map.png` });
     await page.click('#hold');
-    await page.waitForSelector('#checkout:not([hidden]) #countdown');
-    await page.locator('#checkout').scrollIntoViewIfNeeded();
+    await page.waitForURL(/\/checkout\/\w+$/, { timeout: 60_000 });
+    await ready(page);
+    await page.waitForSelector('#checkout #countdown');
     await page.screenshot({ path: `${dir}/checkout.png` });
+    // The same hold on a phone (the buyer's session in a 390 x 844 touch screen): the concert, the
+    // seat map zoomed by a pinch's worth, and the checkout with its bar at the bottom.
+    const phone = await web.browser.newContext({ locale: 'ko-KR', viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, storageState: await page.context().storageState() });
+    const mobile = await phone.newPage();
+    const phoneShot = async (name: string, path: string) => {
+      await mobile.goto(`${web.base}${path}`);
+      await ready(mobile);
+      await mobile.screenshot({ path: `${dir}/${name}.png` });
+    };
+    await phoneShot('phone-concert', `/concerts/${first!.concertId}`);
+    await mobile.goto(`${web.base}/schedules/${scheduleId}`);
+    await ready(mobile);
+    await mobile.$eval('#seat-map', (e) => e.scrollIntoView({ block: 'start' }));
+    await mobile.click('.zoom-controls button:last-child');
+    await mobile.screenshot({ path: `${dir}/phone-seat-map.png` });
+    await phoneShot('phone-checkout', new URL(page.url()).pathname);
+    await phone.close();
     await page.click('#pay');
-    await page.locator('#message', { hasText: /결제가 완료/ }).waitFor({ timeout: 60_000 });
+    await page.waitForSelector('#confirmation', { timeout: 60_000 });
+    await page.locator('#confirmation .ticket').first().waitFor({ timeout: 60_000 });
+    await page.screenshot({ path: `${dir}/confirmation.png` });
     await shot('my-reservations', '/me/reservations');
     // The waiting room: a full room (one buyer in at a time), seen by a second buyer.
     expect((await ctx.request('PUT', `/api/v1/admin/schedules/${first!.scheduleIds[1]}/queue`, { token: admin.token, body: { mode: 'manual', maxActive: 1, admitRatePerSec: 1 } })).status).toBe(200);
@@ -92,6 +112,16 @@ describe.skipIf(!wanted)('web app screenshots', () => {
     await organiser.fill('input[name="title"]', 'Winter Live 2026');
     await organiser.locator('#preview').scrollIntoViewIfNeeded();
     await organiser.screenshot({ path: `${dir}/new-concert.png` });
+    // A refused form: the field marked, the reason in Korean beside it and next to the button.
+    await organiser.fill('input[name="artist"]', 'Winter Band');
+    await organiser.fill('input[name="venue"]', 'Olympic Hall');
+    await organiser.fill('input[name="startsAt"]', '2031-05-01T19:00');
+    await organiser.fill('input[name="saleOpensAt"]', '2031-04-01T20:00');
+    await organiser.fill('input[name="saleClosesAt"]', '2031-05-01T21:00');
+    await organiser.click('#concert-form button[type=submit]');
+    await organiser.locator('#message.error').waitFor({ timeout: 30_000 });
+    await organiser.locator('input[name="saleClosesAt"]').scrollIntoViewIfNeeded();
+    await organiser.screenshot({ path: `${dir}/new-concert-refused.png` });
     await page.context().close();
     await organiser.context().close();
   });

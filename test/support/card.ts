@@ -6,16 +6,12 @@ import type { TestContext } from './harness.js';
 export const CARDS = { success: '4242424242424242', declined: '4000000000000341', authentication: '4000002500003155' } as const;
 
 /**
- * The provider side of a card test: the API served on a real port so localstripe can deliver its
- * webhooks, registered under this file's id and secret, and the buyer's client (what Stripe.js does
- * in a browser): a PaymentMethod from a test card, attached to the PaymentIntent, then confirmed.
+ * The buyer's client at the provider (what Stripe.js does in a browser), straight over the emulator's
+ * REST API: `stripe` calls it, `confirm` makes a PaymentMethod from a test card, attaches it to the
+ * PaymentIntent and confirms it, answering the provider's status code. Also used by the chaos run
+ * and the booking benchmark (scripts/).
  */
-export async function cardProvider(ctx: TestContext) {
-  const base = ctx.config.STRIPE_API_BASE;
-  const key = ctx.config.STRIPE_SECRET_KEY;
-  let server: ServerType | undefined;
-  let url = '';
-
+export function emulatorClient(base: string, key: string) {
   const stripe = async (method: 'GET' | 'POST', path: string, form?: Record<string, string>) => {
     const res = await fetch(`${base}${path}`, {
       method,
@@ -31,6 +27,28 @@ export async function cardProvider(ctx: TestContext) {
     }
     return { status: res.status, body };
   };
+
+  const confirm = async (paymentIntentId: string, card: string = CARDS.success) => {
+    const pm = await stripe('POST', '/v1/payment_methods', { type: 'card', 'card[number]': card, 'card[exp_month]': '12', 'card[exp_year]': '2034', 'card[cvc]': '123' });
+    if (pm.status !== 200) throw new Error(`payment method refused: ${JSON.stringify(pm.body)}`);
+    const attached = await stripe('POST', `/v1/payment_intents/${paymentIntentId}`, { payment_method: pm.body.id });
+    if (attached.status !== 200) return attached.status; // e.g. cancelled meanwhile
+    return (await stripe('POST', `/v1/payment_intents/${paymentIntentId}/confirm`, {})).status;
+  };
+
+  return { stripe, confirm };
+}
+
+/**
+ * The provider side of a card test: the API served on a real port so localstripe can deliver its
+ * webhooks, registered under this file's id and secret, and the buyer's client (what Stripe.js does
+ * in a browser): a PaymentMethod from a test card, attached to the PaymentIntent, then confirmed.
+ */
+export async function cardProvider(ctx: TestContext) {
+  const base = ctx.config.STRIPE_API_BASE;
+  const { stripe, confirm } = emulatorClient(base, ctx.config.STRIPE_SECRET_KEY);
+  let server: ServerType | undefined;
+  let url = '';
 
   /** (Re)registers this file's webhook endpoint: localstripe forgets them when it restarts. */
   const register = async (target = url) => {
@@ -48,15 +66,6 @@ export async function cardProvider(ctx: TestContext) {
     });
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/stripe`;
     await register();
-  };
-
-  /** The buyer's client confirming the PaymentIntent with a test card; answers the provider's status code. */
-  const confirm = async (paymentIntentId: string, card: string = CARDS.success) => {
-    const pm = await stripe('POST', '/v1/payment_methods', { type: 'card', 'card[number]': card, 'card[exp_month]': '12', 'card[exp_year]': '2034', 'card[cvc]': '123' });
-    if (pm.status !== 200) throw new Error(`payment method refused: ${JSON.stringify(pm.body)}`);
-    const attached = await stripe('POST', `/v1/payment_intents/${paymentIntentId}`, { payment_method: pm.body.id });
-    if (attached.status !== 200) return attached.status; // e.g. cancelled meanwhile
-    return (await stripe('POST', `/v1/payment_intents/${paymentIntentId}/confirm`, {})).status;
   };
 
   const close = async () => {

@@ -4,6 +4,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { MariaDbContainer } from '@testcontainers/mariadb';
 import { RedisContainer } from '@testcontainers/redis';
 import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
+import { searchAttributeFlags } from './search-attributes.js';
 
 // The images docker-compose.yml runs (test/unit/compose.test.ts checks that they stay the same).
 export const IMAGES = { mariadb: 'mariadb:10.11', redis: 'redis:7', kafka: 'apache/kafka:3.9.1', temporal: 'temporalio/temporal:1.9.1' } as const;
@@ -23,12 +24,7 @@ export async function startContainers(): Promise<{
     new GenericContainer(IMAGES.temporal)
       .withCommand([
         'server', 'start-dev', '--ip', '0.0.0.0', '--headless',
-        '--search-attribute', 'ReservationStatus=Keyword',
-        '--search-attribute', 'UserId=Keyword',
-        '--search-attribute', 'ScheduleId=Keyword',
-        '--search-attribute', 'ConcertId=Keyword',
-        '--search-attribute', 'CancellationPhase=Keyword',
-        '--search-attribute', 'CancellationProcessed=Int',
+        ...searchAttributeFlags.flatMap((a) => ['--search-attribute', a]),
       ])
       .withExposedPorts(TEMPORAL_PORT)
       .withWaitStrategy(Wait.forListeningPorts())

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { canTransition, checkSeatSelection, decideCancellation, payable, saleWindow } from '../../src/booking/domain.js';
-import { foldReservation } from '../../src/events/reservation-fold.js';
+import { foldReservation } from '../../src/booking/reservation-fold.js';
 import { reservationIdFor } from '../../src/booking/ids.js';
 import { generateSeatMap } from '../../src/catalog/seat-map.js';
 

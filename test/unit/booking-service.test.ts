@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { HoldResult, PayResult } from '../../src/booking/contracts.js';
+import type { HoldResult, PayResult } from '../../workflows/booking/reservation-contract.js';
 import type { ReservationStatus } from '../../src/booking/domain.js';
 import { UpdateRejected } from '../../src/booking/reservation-workflows.js';
 import type { SeatAllocator, SeatLocks } from '../../src/booking/seat-locks.js';

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadConfig } from '../../src/config.js';
 import { IMAGES } from '../support/containers.js';
+import { searchAttributeFlags } from '../support/search-attributes.js';
 
 /**
  * No Docker engine runs here, so the compose file and the Dockerfile are checked statically: the
@@ -192,7 +193,8 @@ describe('docker-compose.yml', () => {
     expect(args[args.indexOf('--ip') + 1]).toBe('0.0.0.0');
     expect(args[args.indexOf('--ui-ip') + 1]).toBe('0.0.0.0');
     const attrs = args.filter((_a, i) => args[i - 1] === '--search-attribute');
-    expect(attrs.sort()).toEqual(['CancellationPhase=Keyword', 'CancellationProcessed=Int', 'ConcertId=Keyword', 'ReservationStatus=Keyword', 'ScheduleId=Keyword', 'UserId=Keyword']);
+    // The workflows' contracts name them (test/support/search-attributes.ts).
+    expect(attrs.sort()).toEqual([...searchAttributeFlags].sort());
   });
 });
 
@@ -227,7 +229,7 @@ describe('docker-compose.yml, profile cluster', () => {
   it('registers the namespace and every search attribute the workflow sets, and the apps wait for that when the profile is on', () => {
     const setup = commandText(services['temporal-namespace']!);
     expect(setup).toMatch(/namespace create -n default --retention \S+/);
-    for (const a of ['ReservationStatus', 'UserId', 'ScheduleId', 'ConcertId']) expect(setup).toContain(a);
+    for (const a of searchAttributeFlags) expect(setup).toContain(a);
     for (const name of LONG_RUNNING) {
       const d = (services[name]!.depends_on as Record<string, { condition: string; required?: boolean }>)['temporal-namespace'];
       expect(d, name).toEqual({ condition: 'service_completed_successfully', required: false });

@@ -12,7 +12,7 @@ import { undocumentedFields } from '../../src/events/contract-check.js';
 import { eventExamples } from '../../src/events/examples.js';
 import { allVersionedSchemas, releasedSchemaFile } from '../../src/events/json-schemas.js';
 import { appendEvent } from '../../src/events/outbox.js';
-import { foldReservation } from '../../src/events/reservation-fold.js';
+import { foldReservation } from '../../src/booking/reservation-fold.js';
 import { salesDeltaOf } from '../../src/events/sales-projection.js';
 import { checkAgainstReleased, incompatibilities } from '../../src/events/schema-compat.js';
 import { holdingChangeOf } from '../../src/recommendations/co-purchase.js';

@@ -241,7 +241,8 @@ describe('docs/monitoring/alerts.yml', () => {
 
   it('uses route labels the API really produces (Hono route templates with :params)', () => {
     const routes = [...rules.map((r) => r.expr!).join('\n').matchAll(/route="([^"]+)"/g)].map((m) => m[1]!);
-    const booking = read('src/booking/routes.ts');
+    // The reservation routes' definitions (their OpenAPI paths) live in route-specs.ts.
+    const booking = read('src/booking/route-specs.ts');
     for (const route of routes) {
       expect(route.startsWith('/api/v1/'), route).toBe(true);
       const openapiPath = route.slice('/api/v1'.length).replace(/:(\w+)/g, '{$1}');

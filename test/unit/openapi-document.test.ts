@@ -60,8 +60,13 @@ describe('OpenAPI document', () => {
     for (const { key, op } of operations) {
       for (const p of op.parameters ?? []) {
         if (p.in === 'path' && p.schema?.type === 'integer') expect([key, p.schema.minimum, p.schema.maximum]).toEqual([key, 1, Number.MAX_SAFE_INTEGER]);
+        // Query integers too (id filters, pages, limits): the server refuses more than 16 digits, so a bound is stated.
+        if (p.in === 'query' && p.schema?.type === 'integer') expect([key, p.name, typeof p.schema.maximum]).toEqual([key, p.name, 'number']);
       }
     }
+    // A cursor is a ledger id, and the document says so (a schema-valid cursor is one the server honours).
+    const wallet = operations.find((o) => o.key === 'GET /api/v1/wallet')!;
+    expect(wallet.op.parameters!.find((p) => p.name === 'cursor')!.schema!.pattern).toBe('^[1-9][0-9]{0,15}$');
   });
 
   it('holds what the hold schema says: exactly one of seatIds and quantity', () => {

@@ -21,6 +21,7 @@ const defaults: QueueDefaults = { mode: 'auto', maxActive: 500, admitRatePerSec:
 const noOverrides = { mode: null, maxActive: null, admitRatePerSec: null, minAdmitRate: null, maxAdmitRate: null, targetP99Ms: null };
 const waiter = (position: number | null, over: Partial<QueueState> = {}): QueueState => ({
   tokenId: 't',
+  seq: 0,
   joinedAtMs: 0,
   status: 'WAITING',
   position,

@@ -22,15 +22,21 @@ const sizes = (name: string) => ({ raw: shipped(name).length, gzip: gzipSync(shi
 // --minify would make app.js 12.0 kB gzipped (measured), the strings being
 // most of what is left; a minify step is the next thing to add, not another raise.
 // Issue 20 item 7 added card-payment.js (the checkout's card form, only on the checkout page).
-const BUDGET_GZIP = { 'app.js': 17_000, 'organiser.js': 10_000, 'app.css': 2_500, 'card-payment.js': 3_000 };
+// Issue 22 leftovers moved the problem sentences (every code) out of app.js into one module per
+// language, problem-messages.ko.js / .en.js, which every page loads with it: buyers' JavaScript is
+// app.js and the larger of the two.
+const BUDGET_GZIP = { 'app.js': 17_000, 'problem-messages.ko.js': 2_500, 'problem-messages.en.js': 2_500, 'organiser.js': 10_000, 'app.css': 2_500, 'card-payment.js': 3_000 };
 
 describe('web assets', () => {
   it('stay within their gzip budgets', () => {
     for (const [name, budget] of Object.entries(BUDGET_GZIP)) expect(sizes(name).gzip, name).toBeLessThanOrEqual(budget);
+    // What a buyer downloads in all: app.js and the problem sentences it imports.
+    for (const lang of ['ko', 'en']) expect(sizes('app.js').gzip + sizes(`problem-messages.${lang}.js`).gzip, lang).toBeLessThanOrEqual(BUDGET_GZIP['app.js']);
   });
 
   it('are reported as they are in docs/web.md and the README', () => {
-    const app = sizes('app.js');
+    const [main, problems] = [sizes('app.js'), sizes('problem-messages.ko.js')];
+    const app = { raw: main.raw + problems.raw, gzip: main.gzip + problems.gzip };
     const organiser = sizes('organiser.js');
     const css = sizes('app.css');
     const card = sizes('card-payment.js');

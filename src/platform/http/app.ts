@@ -1,4 +1,4 @@
-import { OpenAPIHono } from '@hono/zod-openapi';
+import { OpenAPIHono, type z } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
@@ -29,6 +29,27 @@ export interface AppEnv {
 }
 
 /**
+ * One refused field of a 400: where (`path`), why for developers (`message`), and why for clients
+ * (`reason`: a rule's own, src/shared/validation-reasons.ts, else the schema check's issue code),
+ * with the bound broken and the kind of value where there is one, so a page can say it in its words.
+ */
+function fieldError(issue: z.core.$ZodIssue) {
+  const params = 'params' in issue ? (issue.params as { reason?: string; maximum?: number } | undefined) : undefined;
+  const bound = (name: 'minimum' | 'maximum') => {
+    const v = params?.[name as 'maximum'] ?? (name in issue ? (issue as unknown as Record<string, unknown>)[name] : undefined);
+    return typeof v === 'number' || typeof v === 'bigint' ? { [name]: Number(v) } : {};
+  };
+  return {
+    path: issue.path.join('.'),
+    message: issue.message,
+    reason: params?.reason ?? issue.code,
+    ...bound('minimum'),
+    ...bound('maximum'),
+    ...('origin' in issue && typeof issue.origin === 'string' ? { origin: issue.origin } : {}),
+  };
+}
+
+/**
  * A router with the shared validation hook, so invalid input of any route becomes problem+json 400,
  * and the platform's route conventions (route-conventions.ts) applied to every `openapi()` route.
  */
@@ -36,7 +57,7 @@ export function createRouter() {
   const router = new OpenAPIHono<AppEnv>({
     defaultHook: (result, c) => {
       if (!result.success) {
-        const errors = result.error.issues.slice(0, 20).map((i) => ({ path: i.path.join('.'), message: i.message }));
+        const errors = result.error.issues.slice(0, 20).map(fieldError);
         const detail = errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join('; ');
         return problem(c, 'VALIDATION_FAILED', `Invalid ${result.target}: ${detail}`, { errors });
       }
@@ -57,6 +78,11 @@ export interface HttpAppOptions {
   requestDeadlineMs?: number;
   /** The same for /api/v1/admin/* (bulk work). */
   adminRequestDeadlineMs?: number;
+  /**
+   * Routes with a deadline of their own (method and exact path): work that is cheap, idempotent and
+   * better answered late than refused, such as a waiting-room join in a spike.
+   */
+  routeDeadlines?: Array<{ method: string; path: string; ms: number }>;
   /** Origins the web pages may also connect to: the card payment provider's (the checkout confirms there). */
   webConnectOrigins?: string[];
 }
@@ -105,8 +131,9 @@ export function createHttpApp(opts: HttpAppOptions) {
   if (opts.requestDeadlineMs || opts.adminRequestDeadlineMs) {
     const buyer = opts.requestDeadlineMs ? deadlineMiddleware(opts.requestDeadlineMs) : undefined;
     const admin = opts.adminRequestDeadlineMs ? deadlineMiddleware(opts.adminRequestDeadlineMs) : undefined;
+    const own = (opts.routeDeadlines ?? []).map((r) => ({ ...r, deadline: deadlineMiddleware(r.ms) }));
     app.use('/api/*', (c, next) => {
-      const deadline = ADMIN_PATH.test(c.req.path) ? admin : buyer;
+      const deadline = own.find((r) => r.method === c.req.method && r.path === c.req.path)?.deadline ?? (ADMIN_PATH.test(c.req.path) ? admin : buyer);
       return deadline ? deadline(c, next) : next();
     });
   }
@@ -207,13 +234,16 @@ const dependencyUnavailable = (c: Context) => {
  * disk, a network partition) has no error to report, and mysql2 has no query timeout of its own.
  * The handler keeps running in the background and its result is dropped; every write it makes is
  * idempotent or guarded (Idempotency-Key, optimistic locks), so the client can retry. Event streams
- * answer at once with a streaming body, so the deadline does not cut them.
+ * answer at once with a streaming body, so the deadline does not cut them. A long poll (a GET with
+ * `?wait=<seconds>`, at most 30) waits on purpose: its deadline starts after the wait it asked for.
  */
 function deadlineMiddleware(ms: number): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     let timer: NodeJS.Timeout | undefined;
+    const wait = c.req.method === 'GET' ? Number(c.req.query('wait') ?? 0) : 0;
+    const waitMs = Number.isInteger(wait) && wait > 0 && wait <= 30 ? wait * 1000 : 0;
     const expired = new Promise<'expired'>((resolve) => {
-      timer = setTimeout(() => resolve('expired'), ms);
+      timer = setTimeout(() => resolve('expired'), ms + waitMs);
     });
     const handled = next().then(() => 'handled' as const);
     // The dropped handler's late failure must not become an unhandled rejection.

@@ -1,4 +1,6 @@
 import { z } from '@hono/zod-openapi';
+import type { ErrorCode } from '../../shared/errors.js';
+import { errorCodes } from './problem.js';
 
 /** Schemas and helpers shared by every capability's route declarations. */
 export const ProblemSchema = z
@@ -6,10 +8,23 @@ export const ProblemSchema = z
     type: z.string(),
     title: z.string(),
     status: z.number().int(),
-    code: z.string().openapi({ example: 'SEAT_UNAVAILABLE' }),
+    code: z.enum(errorCodes as [ErrorCode, ...ErrorCode[]]).openapi({ example: 'SEAT_UNAVAILABLE' }),
     detail: z.string(),
     instance: z.string().optional(),
     requestId: z.string().optional(),
+    errors: z
+      .array(
+        z.object({
+          path: z.string().openapi({ description: 'The refused field, dotted (schedules.0.saleClosesAt); empty for the whole body' }),
+          message: z.string().openapi({ description: 'Why, in English for developers' }),
+          reason: z.string().openapi({ description: 'Why, stable for clients: a rule of the API (STARTS_IN_PAST, ...) or the schema check (too_small, too_big, invalid_type, ...)' }),
+          minimum: z.number().optional(),
+          maximum: z.number().optional(),
+          origin: z.string().optional().openapi({ description: 'The kind of value a bound applies to: string (length), number, array (items)' }),
+        }),
+      )
+      .optional()
+      .openapi({ description: 'VALIDATION_FAILED: each refused field' }),
   })
   .openapi('Problem');
 

@@ -30,7 +30,7 @@ const statusByCode: Record<ErrorCode, ContentfulStatusCode> = {
   NOT_CANCELLABLE: 409,
   CANCELLATION_CLOSED: 409,
   INSUFFICIENT_BALANCE: 402,
-  BALANCE_LIMIT_EXCEEDED: 422,
+  BALANCE_LIMIT_EXCEEDED: 409, // like a debit below zero: the request is fine, the stored balance is in the way
   ALREADY_USED: 409,
   TICKET_ADMITTED: 409,
   TICKET_REFUNDED: 409,
@@ -51,6 +51,9 @@ const statusByCode: Record<ErrorCode, ContentfulStatusCode> = {
 };
 
 export const statusOf = (code: ErrorCode) => statusByCode[code];
+
+/** Every code a problem can carry (clients keep a sentence per code: test/unit/web-problem-messages.test.ts). */
+export const errorCodes = Object.keys(statusByCode) as ErrorCode[];
 
 export interface Problem {
   type: string;

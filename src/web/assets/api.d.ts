@@ -7,10 +7,23 @@ export interface Schemas {
     type: string;
     title: string;
     status: number;
-    code: string;
+    code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "TOKEN_EXPIRED" | "INVALID_CREDENTIALS" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "EMAIL_TAKEN" | "ACCOUNT_LOCKED" | "SEAT_UNAVAILABLE" | "TOO_MANY_SEATS" | "TICKET_LIMIT" | "SOLD_OUT" | "NO_SEATS_TOGETHER" | "NOT_DECLINABLE" | "SALE_NOT_OPEN" | "SALE_PAUSED" | "PERFORMANCE_CANCELLED" | "RESERVATION_EXPIRED" | "RESERVATION_NOT_PAYABLE" | "ALREADY_PAID" | "NOT_CANCELLABLE" | "CANCELLATION_CLOSED" | "INSUFFICIENT_BALANCE" | "BALANCE_LIMIT_EXCEEDED" | "ALREADY_USED" | "TICKET_ADMITTED" | "TICKET_REFUNDED" | "TICKET_CANCELLED" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_IN_PROGRESS" | "SEATS_AVAILABLE" | "ALREADY_ON_WAITLIST" | "WAITLIST_CLOSED" | "QUEUE_TOKEN_REQUIRED" | "QUEUE_TOKEN_INVALID" | "QUEUE_NOT_ACTIVE" | "RATE_LIMITED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "SERVICE_UNAVAILABLE" | "INTERNAL";
     detail: string;
     instance?: string;
     requestId?: string;
+    /** VALIDATION_FAILED: each refused field */
+    errors?: Array<{
+      /** The refused field, dotted (schedules.0.saleClosesAt); empty for the whole body */
+      path: string;
+      /** Why, in English for developers */
+      message: string;
+      /** Why, stable for clients: a rule of the API (STARTS_IN_PAST, ...) or the schema check (too_small, too_big, invalid_type, ...) */
+      reason: string;
+      minimum?: number;
+      maximum?: number;
+      /** The kind of value a bound applies to: string (length), number, array (items) */
+      origin?: string;
+    }>;
   };
   SignupRequest: {
     email: string;
@@ -481,7 +494,7 @@ export interface Schemas {
     opensAt: string | null;
     /** Why an EXPIRED token ended: SOLD_OUT (every seat sold) and CLOSED (sale window over) end the wait for everyone still waiting */
     reason: "EXPIRED" | "USED" | "DROPPED" | "SOLD_OUT" | "CLOSED" | "UNKNOWN" | null;
-    /** Ask again after this many ms (1 s near the front, up to 20 s far back); null when not WAITING. Or use the SSE stream. */
+    /** Ask again after this many ms (1 s near the front, up to 20 s far back); null when not WAITING. Or long-poll (`?wait=25`) or use the SSE stream, which hear of a change at once. */
     pollAfterMs: number | null;
   };
   JoinQueueRequest: {
@@ -707,7 +720,7 @@ export interface Operations {
     query?: {
       /** Ledger rows per page, 1..100 */
       limit?: number;
-      /** The `nextCursor` of the previous page (opaque) */
+      /** The `nextCursor` of the previous page: the id of its last (oldest) row */
       cursor?: string;
     };
     response: Schemas["Wallet"];
@@ -1088,6 +1101,10 @@ export interface Operations {
   };
   /** Status, position and estimated wait of a token; polling keeps a waiter in the queue */
   "GET /api/v1/queue/tokens/current": {
+    query?: {
+      /** Long poll: while WAITING, hold the answer until the status changes (admitted, sale ended, dropped) or this many seconds pass (at most 25) */
+      wait?: number | null;
+    };
     headers?: {
       /** The waiting-room token */
       "x-queue-token"?: string;

@@ -11,6 +11,9 @@ const signedIn = Boolean(body.dataset.user);
 let csrf = document.querySelector('meta[name="csrf-token"]')?.getAttribute('content') ?? '';
 const lang = document.documentElement.lang === 'en' ? 'en' : 'ko';
 const main = /** @type {HTMLElement} */ (document.getElementById('main'));
+// The sentences for the API's problem codes in the page's language, a module of their own (a unit
+// test checks both languages) at this script's version, preloaded by the page.
+const { problemMessages, validationMessages } = /** @type {typeof import('./problem-messages.en.js')} */ (await import(`./problem-messages.${lang}.js${new URL(import.meta.url).search}`));
 
 const T = {
   ko: {
@@ -39,30 +42,10 @@ const T = {
     st: { HELD: '선점', CONFIRMED: '결제 완료', EXPIRED: '만료', CANCELLED: '취소', FAILED: '실패', REFUNDED: '환불', ON_SALE: '판매 중', SCHEDULED: '판매 예정', CLOSED: '판매 종료', CANCELED: '취소', PAUSED: '판매 일시 중지', CANCELLING: '공연 취소', CANCELLED_SHOW: '공연 취소' },
     shows: (n) => `${n}회 공연`, priceFrom: (min, max) => (min === max ? min : `${min} ~ ${max}`),
     soldOutCard: '매진', joinWaitlist: '대기 명단 등록', mineHeld: '내가 선점한 좌석', myHold: (seats) => `선점 중인 좌석: ${seats}`, toCheckout: '결제 계속하기',
-    skipToHold: '선점 버튼으로 건너뛰기', stage: '무대', confirmed: '결제 완료', seeTickets: '티켓은 내 예매에서 언제든 볼 수 있습니다.', chooseAgain: '좌석 다시 선택',
+    skipToHold: '선점 버튼으로 건너뛰기', zoomIn: '좌석 배치도 확대', zoomOut: '좌석 배치도 축소', zoom: (p) => `${p}%`, stage: '무대', confirmed: '결제 완료', seeTickets: '티켓은 내 예매에서 언제든 볼 수 있습니다.', chooseAgain: '좌석 다시 선택',
     release: '선점 취소', released: '선점을 취소했습니다.', holdOver: (st) => `이 예매는 ${st} 상태입니다.`, lateRefunded: '선점이 끝난 뒤 도착한 카드 결제는 카드로 환불되었습니다.', refundAsk: '이 예매를 취소하고 환불할까요? 되돌릴 수 없습니다.', yes: '예, 환불합니다', no: '아니요',
     minutes: (m) => (m <= 1 ? '1분 이내' : `약 ${m}분`), ahead: (n) => `(앞에 ${n.toLocaleString()}명)`, loginAgain: '다시 로그인하기', payWith: '결제 수단', performance: '공연',
-    err: {
-      SEAT_UNAVAILABLE: '이미 다른 분이 선택한 좌석입니다. 다른 좌석을 골라 주세요.',
-      RESERVATION_EXPIRED: '선점 시간이 지나 결제할 수 없습니다. 좌석을 다시 선택해 주세요.',
-      INSUFFICIENT_BALANCE: '지갑 잔액이 부족합니다. 충전 후 다시 결제해 주세요.',
-      TICKET_LIMIT: '이 공연의 1인당 구매 한도를 넘습니다.',
-      SEATS_AVAILABLE: '지금 선택할 수 있는 좌석이 있습니다. 대기하지 말고 바로 선점하세요.', ALREADY_ON_WAITLIST: '이미 이 회차의 대기 명단에 있습니다.', WAITLIST_CLOSED: '이 회차의 대기 명단은 마감되었습니다.',
-      SOLD_OUT: '남은 좌석이 그만큼 없습니다.', NO_SEATS_TOGETHER: '그 매수만큼 붙어 있는 좌석이 없습니다.', NOT_DECLINABLE: '이 좌석은 다시 제안받을 수 없습니다.',
-      TOO_MANY_SEATS: '한 번에 선택할 수 있는 좌석 수를 넘었습니다.',
-      SALE_NOT_OPEN: '지금은 판매 기간이 아닙니다.',
-      SALE_PAUSED: '판매가 잠시 중지되었습니다. 재개되면 다시 시도해 주세요.', PERFORMANCE_CANCELLED: '이 회차는 취소되었습니다. 구매하신 예매는 자동으로 환불됩니다.',
-      ALREADY_PAID: '이미 결제된 예매입니다.',
-      RESERVATION_NOT_PAYABLE: '이 예매는 결제할 수 없는 상태입니다.',
-      NOT_CANCELLABLE: '이 예매는 취소할 수 없습니다.',
-      CANCELLATION_CLOSED: '취소 가능 기간이 지났습니다.',
-      BALANCE_LIMIT_EXCEEDED: '지갑 최대 잔액을 넘습니다.',
-      QUEUE_TOKEN_REQUIRED: '대기실을 먼저 거쳐야 합니다.', QUEUE_TOKEN_INVALID: '대기열 정보가 올바르지 않습니다. 다시 대기해 주세요.', QUEUE_NOT_ACTIVE: '아직 입장 순서가 아닙니다.',
-      INVALID_CREDENTIALS: '이메일 또는 비밀번호가 올바르지 않습니다.', ACCOUNT_LOCKED: '로그인 시도가 너무 많아 잠시 잠겼습니다. 잠시 후 다시 시도하세요.',
-      EMAIL_TAKEN: '이미 가입된 이메일입니다.', UNAUTHENTICATED: '로그인이 필요합니다.', TOKEN_EXPIRED: '로그인이 만료되었습니다. 다시 로그인해 주세요.',
-      RATE_LIMITED: '요청이 너무 많습니다. 잠시 후 다시 시도하세요.', SERVICE_UNAVAILABLE: '일시적으로 서비스를 이용할 수 없습니다. 잠시 후 다시 시도하세요.',
-      VALIDATION_FAILED: '입력값을 확인해 주세요.', FORBIDDEN: '권한이 없습니다.', NOT_FOUND: '찾을 수 없습니다.', default: '요청을 처리하지 못했습니다.',
-    },
+    err: problemMessages, invalid: validationMessages,
   },
   en: {
     title: 'Concert tickets', concerts: 'Concerts', myReservations: 'My reservations', login: 'Log in', logout: 'Log out', signup: 'Sign up', switchLang: '한국어',
@@ -90,30 +73,10 @@ const T = {
     st: { HELD: 'Held', CONFIRMED: 'Confirmed', EXPIRED: 'Expired', CANCELLED: 'Cancelled', FAILED: 'Failed', REFUNDED: 'Refunded', ON_SALE: 'On sale', SCHEDULED: 'Scheduled', CLOSED: 'Closed', CANCELED: 'Cancelled', PAUSED: 'Sale paused', CANCELLING: 'Performance cancelled', CANCELLED_SHOW: 'Performance cancelled' },
     shows: (n) => `${n} performance${n === 1 ? '' : 's'}`, priceFrom: (min, max) => (min === max ? min : `${min} – ${max}`),
     soldOutCard: 'Sold out', joinWaitlist: 'Join the waiting list', mineHeld: 'held by you', myHold: (seats) => `You hold: ${seats}`, toCheckout: 'Continue to checkout',
-    skipToHold: 'Skip to checkout', stage: 'Stage', confirmed: 'Payment complete', seeTickets: 'Your tickets are always on My reservations.', chooseAgain: 'Choose seats again',
+    skipToHold: 'Skip to checkout', zoomIn: 'Zoom in on the seat map', zoomOut: 'Zoom out of the seat map', zoom: (p) => `${p}%`, stage: 'Stage', confirmed: 'Payment complete', seeTickets: 'Your tickets are always on My reservations.', chooseAgain: 'Choose seats again',
     release: 'Release the hold', released: 'Hold released.', holdOver: (st) => `This reservation is ${st}.`, lateRefunded: 'A card payment that arrived after the hold ended was refunded to the card.', refundAsk: 'Cancel this purchase and refund it? This cannot be undone.', yes: 'Yes, refund', no: 'No',
     minutes: (m) => (m <= 1 ? 'under a minute' : `about ${m} min`), ahead: (n) => `(${n.toLocaleString()} ahead of you)`, loginAgain: 'Log in again', payWith: 'Payment method', performance: 'Performance',
-    err: {
-      SEAT_UNAVAILABLE: 'Someone else already has that seat. Please pick another.',
-      RESERVATION_EXPIRED: 'The hold expired, so it cannot be paid. Please choose seats again.',
-      INSUFFICIENT_BALANCE: 'Your wallet balance is too low. Top up, then pay again.',
-      TICKET_LIMIT: 'That is more tickets than one buyer may have for this performance.',
-      SEATS_AVAILABLE: 'Seats are free right now: hold them instead of waiting.', ALREADY_ON_WAITLIST: 'You are already on this performance\'s waiting list.', WAITLIST_CLOSED: 'The waiting list for this performance is closed.',
-      SOLD_OUT: 'Not that many seats are left.', NO_SEATS_TOGETHER: 'No run of that many seats together.', NOT_DECLINABLE: 'These seats cannot be swapped again.',
-      TOO_MANY_SEATS: 'Too many seats in one reservation.',
-      SALE_NOT_OPEN: 'This performance is not on sale now.',
-      SALE_PAUSED: 'The sale is paused for now. Please try again when it resumes.', PERFORMANCE_CANCELLED: 'This performance is cancelled. Purchases are refunded automatically.',
-      ALREADY_PAID: 'This reservation is already paid.',
-      RESERVATION_NOT_PAYABLE: 'This reservation cannot be paid.',
-      NOT_CANCELLABLE: 'This reservation cannot be cancelled.',
-      CANCELLATION_CLOSED: 'The cancellation deadline has passed.',
-      BALANCE_LIMIT_EXCEEDED: 'That would exceed the wallet limit.',
-      QUEUE_TOKEN_REQUIRED: 'Please go through the waiting room first.', QUEUE_TOKEN_INVALID: 'Your waiting-room pass is not valid; please join again.', QUEUE_NOT_ACTIVE: 'It is not your turn yet.',
-      INVALID_CREDENTIALS: 'Wrong email or password.', ACCOUNT_LOCKED: 'Too many attempts; try again later.',
-      EMAIL_TAKEN: 'That email already has an account.', UNAUTHENTICATED: 'Please log in.', TOKEN_EXPIRED: 'Your session expired; please log in again.',
-      RATE_LIMITED: 'Too many requests; try again shortly.', SERVICE_UNAVAILABLE: 'Temporarily unavailable; try again shortly.',
-      VALIDATION_FAILED: 'Please check what you entered.', FORBIDDEN: 'Not allowed.', NOT_FOUND: 'Not found.', default: 'The request failed.',
-    },
+    err: problemMessages, invalid: validationMessages,
   },
 }[lang];
 
@@ -140,6 +103,8 @@ const errorText = (e) => {
   if (e?.code === 'SOLD_OUT' && Number.isInteger(e.problem?.available)) return `${text} (${T.available} ${e.problem.available})`;
   return text;
 };
+/** Why one field was refused (an entry of a VALIDATION_FAILED's `errors`), in the page's language. */
+const fieldErrorText = (fieldError) => (T.invalid[fieldError?.reason] ?? T.invalid.default)(fieldError ?? {});
 
 // Tier colours (app.css): the usual tier names keep theirs; any other tier gets one of four more, in
 // order of first appearance, so the organiser's preview and the buyers' map colour a map alike.
@@ -432,6 +397,7 @@ async function seatsPage() {
   const overview = bySection.size > 1 ? h('nav', { class: 'sections', 'aria-label': T.section },
     [...bySection.keys()].map((name) => h('a', { href: `#section-${name}` }, lang === 'en' ? `${T.section} ${name}` : `${name}구역`))) : null;
   const mapEl = h('div', { class: 'seat-map', id: 'seat-map' }, h('div', { class: 'stage', 'aria-hidden': 'true' }, T.stage), sectionEls);
+  const zoomControls = seatMapZoom(mapEl);
   // One tab stop for the whole map (the last seat focused, else the first free one); the arrows
   // move over taken seats to the next free one, so Tab leaves the map for the hold button at once.
   const focusable = (b) => b && !b.disabled;
@@ -480,7 +446,7 @@ async function seatsPage() {
     bestAvailableForm({ scheduleId, tiers: tiers.map(([tier]) => tier), maxSeats, queueToken, onHeld: toCheckout }),
     waitlist,
     legend,
-    overview,
+    h('div', { class: 'map-tools' }, overview, zoomControls),
     mapEl,
     h('div', { class: 'bar' }, summary, holdButton),
   );
@@ -531,6 +497,67 @@ async function seatsPage() {
   }
 }
 
+/**
+ * Zoom and pan for the seat map: the map scrolls inside its own box (one finger drags it, natively),
+ * two fingers pinch its scale (and Ctrl + wheel, a trackpad's pinch), keeping the point between the
+ * fingers in place; + and - buttons do the same for a mouse, a keyboard or a single finger. The scale
+ * grows seats from their 32 px floor and never shrinks them below it (the section links give the
+ * overview instead), and the page itself never zooms or scrolls sideways.
+ * @param {HTMLElement} map @returns {HTMLElement} the zoom buttons
+ */
+function seatMapZoom(map) {
+  const MIN = 1;
+  const MAX = 3;
+  let zoom = MIN;
+  const label = h('span', { class: 'zoom-level', 'aria-live': 'polite' }, T.zoom(100));
+  const setZoom = (wanted, at) => {
+    const next = Math.round(Math.min(MAX, Math.max(MIN, wanted)) * 100) / 100;
+    if (next === zoom) return;
+    const box = map.getBoundingClientRect();
+    const fx = (at?.x ?? box.left + box.width / 2) - box.left;
+    const fy = (at?.y ?? box.top + box.height / 2) - box.top;
+    const [x, y] = [map.scrollLeft + fx, map.scrollTop + fy];
+    const ratio = next / zoom;
+    zoom = next;
+    map.style.setProperty('--zoom', String(zoom));
+    map.dataset.zoom = String(zoom);
+    map.scrollLeft = x * ratio - fx;
+    map.scrollTop = y * ratio - fy;
+    out.disabled = zoom <= MIN;
+    inn.disabled = zoom >= MAX;
+    label.textContent = T.zoom(Math.round(zoom * 100));
+  };
+  const out = h('button', { type: 'button', class: 'secondary zoom', 'aria-label': T.zoomOut, disabled: true, onclick: () => setZoom(zoom / 1.25) }, '−');
+  const inn = h('button', { type: 'button', class: 'secondary zoom', 'aria-label': T.zoomIn, onclick: () => setZoom(zoom * 1.25) }, '+');
+
+  // Two fingers: the distance between them sets the scale (one layout per frame); one finger scrolls the box.
+  let pinch = null;
+  let frame = 0;
+  const spread = (t) => Math.hypot(t[0].clientX - t[1].clientX, t[0].clientY - t[1].clientY);
+  map.addEventListener('touchstart', (e) => {
+    if (e.touches.length !== 2) return;
+    e.preventDefault();
+    pinch = { from: spread(e.touches), zoom };
+  }, { passive: false });
+  map.addEventListener('touchmove', (e) => {
+    if (!pinch || e.touches.length !== 2) return;
+    e.preventDefault();
+    const [a, b] = [e.touches[0], e.touches[1]];
+    const wanted = (pinch.zoom * spread(e.touches)) / pinch.from;
+    const at = { x: (a.clientX + b.clientX) / 2, y: (a.clientY + b.clientY) / 2 };
+    cancelAnimationFrame(frame);
+    frame = requestAnimationFrame(() => setZoom(wanted, at));
+  }, { passive: false });
+  map.addEventListener('touchend', (e) => { if (e.touches.length < 2) pinch = null; });
+  map.addEventListener('touchcancel', () => { pinch = null; });
+  map.addEventListener('wheel', (e) => {
+    if (!e.ctrlKey) return;
+    e.preventDefault();
+    setZoom(zoom * Math.exp(-e.deltaY / 200), { x: e.clientX, y: e.clientY });
+  }, { passive: false });
+  return h('div', { class: 'zoom-controls' }, out, label, inn);
+}
+
 /** A card payment that landed after the hold closed was refunded (docs/payments.md, late payments). */
 const lateRefund = () => h('p', { class: 'late-refund message info' }, T.lateRefunded);
 
@@ -553,7 +580,7 @@ function toCheckout(r) {
  * Ways to pay on the checkout. Each draws its own part and calls `paid()` when the API confirmed the
  * payment; the card form (card-payment.js, loaded before this module on the checkout) adds itself
  * through `window.checkoutPaymentMethods`, and gets `api` so it calls the API as this page does.
- * @typedef {{ id: string, label: string, mount: (r: Schemas['Reservation'], done: { paid: () => void, pass: () => Promise<string | undefined>, api: typeof api }) => Promise<Node> }} PaymentMethod
+ * @typedef {{ id: string, label: string, mount: (r: Schemas['Reservation'], done: { paid: () => void, pass: () => Promise<string | undefined>, api: typeof api, errorText: typeof errorText }) => Promise<Node> }} PaymentMethod
  * @type {PaymentMethod[]}
  */
 const paymentMethods = [{ id: 'wallet', label: T.pay, mount: walletPayment }, .../** @type {any} */ (window).checkoutPaymentMethods ?? []];
@@ -627,7 +654,7 @@ async function checkoutPage() {
       release.disabled = true;
       try { await api('DELETE /api/v1/reservations/{reservationId}', { path: { reservationId: r.id } }); message(T.released, 'success'); await refresh(); } catch (e) { showError(e); release.disabled = false; }
     } }, T.release);
-    const done = { paid: () => { void refresh(); }, pass, api };
+    const done = { paid: () => { void refresh(); }, pass, api, errorText };
     const methods = await Promise.all(paymentMethods.map(async (m) => h('section', { class: 'method', 'aria-label': m.label }, await m.mount(r, done))));
     checkout.replaceChildren(
       seatList(),
@@ -981,7 +1008,7 @@ function waitlistForm(scheduleId, tiers, maxSeats) {
 }
 
 /** What the organiser's pages (organiser.js) use of this script. */
-const kit = { lang, T, body, pageId, h, api, render, message, money, errorText, needLogin, uuid, tierClasses, contextOf, performanceOf };
+const kit = { lang, T, body, pageId, h, api, render, message, money, errorText, fieldErrorText, needLogin, uuid, tierClasses, contextOf, performanceOf };
 /** @typedef {typeof kit} Kit */
 
 /**

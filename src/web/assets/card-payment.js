@@ -66,8 +66,8 @@ async function authenticate(clientSecret) {
   await post(`${provider?.content}/v1/payment_intents/${id}/_authenticate?success=${success}`, { key: provider?.dataset.key, client_secret: clientSecret });
 }
 
-/** @param {any} r the reservation @param {{ paid: () => void, pass: () => Promise<string | undefined>, api: Function }} done */
-async function cardPayment(r, { paid, pass, api }) {
+/** @param {any} r the reservation @param {{ paid: () => void, pass: () => Promise<string | undefined>, api: Function, errorText: (e: unknown) => string }} done */
+async function cardPayment(r, { paid, pass, api, errorText }) {
   const status = el('p', { id: 'card-status', role: 'status' });
   const error = el('p', { id: 'card-error', class: 'message error', role: 'alert', hidden: true });
   const radios = CARDS.map(([number, label], i) => el('label', { class: 'choice' },
@@ -98,7 +98,8 @@ async function cardPayment(r, { paid, pass, api }) {
       await watch();
     } catch (err) {
       if (err.code === 'ALREADY_PAID' || err.code === 'RESERVATION_EXPIRED') return paid();
-      fail(`${T.failed}: ${err.message}`);
+      // The API's refusals in the page's words (its detail is English); the provider's own reason as it gives it.
+      fail(`${T.failed}: ${err.code ? errorText(err) : err.message}`);
       button.disabled = false;
     }
   } },

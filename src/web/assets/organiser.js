@@ -9,7 +9,7 @@
  * @param {import('./app.js').Kit} kit
  */
 export function organiserPages(kit) {
-  const { lang, body, pageId, h, api, render, message, money, errorText, needLogin, uuid, tierClasses, contextOf, performanceOf } = kit;
+  const { lang, body, pageId, h, api, render, message, money, errorText, fieldErrorText, needLogin, uuid, tierClasses, contextOf, performanceOf } = kit;
   const T = { ...kit.T, ...STRINGS[lang] };
 
   // Organiser (ADMIN): live sales figures and the waiting room's controls for one performance.
@@ -43,7 +43,7 @@ export function organiserPages(kit) {
       charts.section,
       h('section', { 'aria-labelledby': 'exports-title', id: 'exports' }, h('h2', { id: 'exports-title' }, T.exports),
         h('ul', { class: 'facts' }, [['attendees', T.attendeeList], ['sales-ledger', T.salesLedger]].map(([name, label]) => h('li', {}, `${label}: `,
-          ['csv', 'xlsx'].map((f, i) => [i ? ' · ' : '', h('a', { href: `/api/v1/admin/schedules/${scheduleId}/exports/${name}?format=${f}`, download: '' }, f.toUpperCase())]))))),
+          ['csv', 'xlsx'].flatMap((f, i) => [i ? ' · ' : '', h('a', { href: `/api/v1/admin/schedules/${scheduleId}/exports/${name}?format=${f}`, download: '' }, f.toUpperCase())]))))),
       h('section', { 'aria-labelledby': 'controls-title' }, h('h2', { id: 'controls-title' }, T.queueControls), controls),
       performanceCancellation(scheduleId),
     );
@@ -274,6 +274,7 @@ export function organiserPages(kit) {
     async function create() {
       const info = values(form.querySelector('fieldset'));
       submit.disabled = true;
+      clearRefusal();
       try {
         const created = await api('POST /api/v1/admin/concerts', {
           headers: { 'idempotency-key': attempt },
@@ -296,10 +297,49 @@ export function organiserPages(kit) {
           ...created.scheduleIds.flatMap((id) => [' · ', h('a', { href: `/admin/schedules/${id}` }, `${T.dashboard} #${id}`)]));
       } catch (e) {
         if (e.status && e.status < 500) attempt = uuid();
-        message(e.code === 'VALIDATION_FAILED' && e.detail ? `${errorText(e)} (${e.detail})` : errorText(e), 'error');
+        showRefusal(e);
       } finally {
         submit.disabled = false;
       }
+    }
+
+    function clearRefusal() {
+      for (const old of form.querySelectorAll('.field-error')) old.remove();
+      for (const old of form.querySelectorAll('[aria-invalid]')) { old.removeAttribute('aria-invalid'); old.removeAttribute('aria-describedby'); }
+    }
+    /** The form's field for an error's path (schedules.0.saleClosesAt), and how to name it. */
+    function fieldOf(path) {
+      const [list, index, name] = String(path ?? '').split('.');
+      const items = list === 'schedules' ? performances : list === 'sections' ? sections : null;
+      if (items && index !== undefined) {
+        const item = items.children[Number(index)];
+        const input = name ? item?.querySelector(`[name="${name}"]`) : null;
+        const label = input ? form.querySelector(`label[for="${input.id}"]`)?.textContent : '';
+        return { input, where: [`${list === 'schedules' ? T.performance : T.section} ${Number(index) + 1}`, label].filter(Boolean).join(' · ') };
+      }
+      if (items) return { input: null, where: items.closest('fieldset')?.querySelector('legend')?.textContent ?? '' };
+      const input = list ? form.querySelector(`fieldset [name="${list}"]`) : null;
+      return { input, where: input ? form.querySelector(`label[for="${input.id}"]`)?.textContent ?? '' : '' };
+    }
+    /**
+     * A refusal in the page's language, never the API's English: each refused field is marked
+     * (aria-invalid, its reason beside it) and named in the message next to the submit button.
+     */
+    function showRefusal(e) {
+      clearRefusal();
+      const errors = e.code === 'VALIDATION_FAILED' && Array.isArray(e.problem?.errors) ? e.problem.errors : [];
+      const lines = errors.map((fieldError, i) => {
+        const { input, where } = fieldOf(fieldError.path);
+        const why = fieldErrorText(fieldError);
+        if (input) {
+          const id = `field-error-${i}`;
+          input.setAttribute('aria-invalid', 'true');
+          input.setAttribute('aria-describedby', id);
+          input.closest('.field')?.append(h('span', { class: 'field-error', id }, why));
+        }
+        return where ? `${where}: ${why}` : why;
+      });
+      message([errorText(e), ...lines].join(' '), 'error');
     }
   }
 

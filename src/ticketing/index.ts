@@ -1,0 +1,3 @@
+// The public surface of src/ticketing: other capabilities import it through this file only (eslint.fences.js).
+export * from './attendee-list.js';
+export * from './issue.js';

@@ -1,9 +1,0 @@
-import { proxyActivities } from '@temporalio/workflow';
-import type { BookingActivities } from '../activities/index.js';
-
-const { sweepExpiredHolds } = proxyActivities<BookingActivities>({ startToCloseTimeout: '50s', retry: { maximumAttempts: 2 } });
-
-/** Run every minute by a Temporal Schedule: the safety net for holds whose workflow is gone. */
-export async function holdSweeperWorkflow(): Promise<{ released: number }> {
-  return sweepExpiredHolds();
-}
