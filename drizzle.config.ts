@@ -6,11 +6,12 @@ const url = new URL(process.env.MYSQL_URL ?? 'mysql://booking:booking@127.0.0.1:
 export default defineConfig({
   dialect: 'mysql',
   // Each capability owns its tables (README "Layout"); drizzle-kit diffs the union against drizzle/meta.
+  // This is booking's database (the main set); payment's tables are in drizzle.payment.config.ts.
   schema: [
     './src/identity/schema.ts',
     './src/catalog/schema.ts',
     './src/booking/schema.ts',
-    './src/payment/schema.ts',
+    './src/events/outbox-schema.ts',
     './src/events/schema.ts',
     './src/platform/http/schema.ts',
     './src/ticketing/schema.ts',

@@ -108,13 +108,14 @@ export const exceptionBlocks = EXCEPTIONS.map(({ file, to }) => {
 
 /**
  * Workflow files (not contracts) may import @temporalio/workflow, their own contract and parts, and
- * the activity interface as a type. "Own" by name: `reservation-card-payment.ts` is a part of the
+ * an activity interface (booking's or payment's) as a type. "Own" by name: `reservation-card-payment.ts` is a part of the
  * reservation workflow, so it reads `./reservation-contract.js`; `reservation.ts` may import its
  * parts `./reservation-*.js`.
  */
 export function workflowImportBlocks(files) {
   const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const activities = '^\\.\\./\\.\\./activities/index\\.js$';
+  // Booking's activity interface, or payment's (served on payment's own task queue).
+  const activities = '^\\.\\./\\.\\./activities/(index|payment)\\.js$';
   return files.map((file) => {
     const [folder, name] = file.split('/').slice(-2);
     const stem = name.replace(/\.ts$/, '');

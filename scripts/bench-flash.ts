@@ -575,7 +575,8 @@ async function main() {
     const { sold, doubles } = await soldAndDoubles(db, sale.scheduleId);
     console.log(`\nseats sold: ${sold} of ${SEATS}; double sales: ${doubles}`);
     if (doubles > 0) broken(`${doubles} double sales in the ${mode} sale`);
-    const [walletRows] = await db.query(`
+    // Payment's tables are in payment's database: its own pool.
+    const [walletRows] = await database.payment.pool.query(`
       SELECT w.user_id, w.balance, COALESCE(c.charged, 0) charged, COALESCE(p.paid, 0) paid, COALESCE(r.refunded, 0) refunded
       FROM wallets w
       LEFT JOIN (SELECT user_id, SUM(amount) charged FROM wallet_ledger WHERE kind = 'CHARGE' GROUP BY user_id) c ON c.user_id = w.user_id
@@ -583,7 +584,7 @@ async function main() {
       LEFT JOIN (SELECT pm.user_id, SUM(f.amount) refunded FROM refunds f JOIN payments pm ON pm.id = f.payment_id GROUP BY pm.user_id) r ON r.user_id = w.user_id
       WHERE w.balance <> COALESCE(c.charged, 0) - COALESCE(p.paid, 0) + COALESCE(r.refunded, 0)`);
     const badWallets = walletRows as unknown[];
-    const [[walletCount]] = (await db.query(`SELECT COUNT(*) n FROM wallets`)) as unknown as [[{ n: number }]];
+    const [[walletCount]] = (await database.payment.pool.query(`SELECT COUNT(*) n FROM wallets`)) as unknown as [[{ n: number }]];
     if (badWallets.length > 0) broken(`${badWallets.length} wallet(s) differ from charges - payments + refunds`);
     console.log(`wallets equal to charges - payments + refunds: ${Number(walletCount.n) - badWallets.length} of ${walletCount.n}${badWallets.length ? ` — mismatches: ${JSON.stringify(badWallets.slice(0, 5))}` : ''}`);
     const problems = await checkInvariants(database.pool);

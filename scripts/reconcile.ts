@@ -9,10 +9,10 @@ import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../src/config.js';
 import { CardOutcomeDelivery } from '../src/payment/card-outcome-delivery.js';
-import { CardPayments } from '../src/payment/card-payments.js';
 import { createPaymentProvider } from '../src/payment/provider-factory.js';
-import { Reconciliation } from '../src/payment/reconciliation.js';
+import { createPaymentModule } from '../src/payment/module.js';
 import { createDatabase } from '../src/platform/db/client.js';
+import { domainDatabaseUrl } from '../src/platform/db/domains.js';
 import { encryptedDataConverter } from '../src/platform/temporal-codec.js';
 
 const { values } = parseArgs({ options: { since: { type: 'string' }, until: { type: 'string' } } });
@@ -34,11 +34,12 @@ if (!provider) {
   console.error('PAYMENT_PROVIDER=none: nothing to reconcile');
   process.exit(64);
 }
-const database = createDatabase(config.MYSQL_URL, 2);
+// Payment's tables are in payment's own database (its own user).
+const database = createDatabase(domainDatabaseUrl(config, 'payment'), 2);
 const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
 const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: encryptedDataConverter(config.DATA_ENCRYPTION_KEY, config.DATA_ENCRYPTION_KEY_PREVIOUS) });
 try {
-  const reconciliation = new Reconciliation(database.db, provider, new CardPayments(database.db, provider), new CardOutcomeDelivery(client, config.TEMPORAL_TASK_QUEUE));
+  const reconciliation = createPaymentModule(database.db, { maxBalance: config.WALLET_MAX_BALANCE }, provider).reconciliation(new CardOutcomeDelivery(client, config.TEMPORAL_TASK_QUEUE, config.PAYMENT_TASK_QUEUE))!;
   const report = await reconciliation.run(parseTime(values.since), values.until ? parseTime(values.until) : new Date());
   console.log(JSON.stringify(report, null, 2));
   process.exitCode = report.mismatches.length > 0 ? 2 : 0;

@@ -194,7 +194,7 @@ register_stripe_webhook() {
 start_mysql() {
   local dir="$DATA/mysql" sock="$DATA/mysql/mysqld.sock"
   if pid_alive mysql && mariadb-admin --socket="$sock" -uroot ping >/dev/null 2>&1; then
-    say "mysql already running on :$MYSQL_PORT"; return
+    say "mysql already running on :$MYSQL_PORT"; mysql_accounts; return
   fi
   mkdir -p "$dir"
   if [ ! -d "$dir/data/mysql" ]; then
@@ -212,11 +212,18 @@ start_mysql() {
     >>"$LOGS/mysql.log" 2>&1 < /dev/null &
   echo $! >"$RUN/mysql.pid"
   wait_for mysql 60 mariadb-admin --socket="$sock" -uroot ping
-  mariadb --socket="$sock" -uroot <<SQL || fail "creating the application user failed; read $LOGS/mysql.log"
+  mysql_accounts
+}
+
+# The development account is also the admin that `npm run migrate` uses to create each domain's
+# database and user (WITH GRANT OPTION: it grants each domain user its own database only; the test
+# harness does the same per test file). Rerun on every start, so an older stack gains the option.
+mysql_accounts() {
+  mariadb --socket="$DATA/mysql/mysqld.sock" -uroot <<SQL || fail "creating the application user failed; read $LOGS/mysql.log"
 CREATE USER IF NOT EXISTS '$DB_USER'@'%' IDENTIFIED BY '$DB_PASSWORD';
 CREATE USER IF NOT EXISTS '$DB_USER'@'localhost' IDENTIFIED BY '$DB_PASSWORD';
-GRANT ALL PRIVILEGES ON *.* TO '$DB_USER'@'%';
-GRANT ALL PRIVILEGES ON *.* TO '$DB_USER'@'localhost';
+GRANT ALL PRIVILEGES ON *.* TO '$DB_USER'@'%' WITH GRANT OPTION;
+GRANT ALL PRIVILEGES ON *.* TO '$DB_USER'@'localhost' WITH GRANT OPTION;
 CREATE DATABASE IF NOT EXISTS \`$DB_NAME\`;
 SQL
 }

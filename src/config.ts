@@ -49,6 +49,16 @@ const schema = z
 
     MYSQL_URL: z.string().url().default('mysql://booking:booking@127.0.0.1:3306/booking'),
     MYSQL_POOL_SIZE: int(20, 1, 500),
+    // A database per domain (docs/production.md "Databases"): MYSQL_URL is booking's (the main
+    // migration set). Each other domain's database and user default to <prefix><domain> on
+    // MYSQL_URL's server, with MYSQL_DOMAIN_PASSWORD (default: MYSQL_URL's password); a
+    // MYSQL_URL_<DOMAIN> replaces the whole URL (src/platform/db/domains.ts).
+    MYSQL_DATABASE_PREFIX: z.string().regex(/^[A-Za-z0-9_]{0,40}$/, 'letters, digits and _ only').default(''),
+    MYSQL_DOMAIN_PASSWORD: z.string().min(1).optional(),
+    MYSQL_URL_PAYMENT: z.string().url().optional(),
+    // Migrations and provisioning (creating the domain databases and users, granting each its own
+    // database only) connect with this account; default MYSQL_URL. Only `npm run migrate` uses it.
+    MYSQL_ADMIN_URL: z.string().url().optional(),
 
     REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
     REDIS_PREFIX: z.string().default('cb:'),
@@ -56,6 +66,12 @@ const schema = z
     TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
     TEMPORAL_NAMESPACE: z.string().default('default'),
     TEMPORAL_TASK_QUEUE: z.string().default(BOOKING_TASK_QUEUE),
+    // Payment's activities run on their own task queue, served by the payment worker
+    // (src/main/payment-worker.ts, or beside the booking worker in src/main/worker.ts).
+    PAYMENT_TASK_QUEUE: z.string().default('payments'),
+    // Whether `npm run worker` also serves PAYMENT_TASK_QUEUE (development); false when
+    // `npm run worker:payments` runs as its own process.
+    WORKER_SERVES_PAYMENTS: bool(true),
     // A prebuilt workflow bundle (npm run build writes dist/workflow-bundle.js, used by default from dist/).
     WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
     TEMPORAL_UI_URL: z.string().url().default('http://127.0.0.1:8233'),

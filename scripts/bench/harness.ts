@@ -17,8 +17,9 @@ import { hashPassword } from '../../src/identity/passwords.js';
 import { PersonalDataCipher } from '../../src/identity/personal-data.js';
 import { AccessTokens, type Role } from '../../src/identity/tokens.js';
 import { createDatabase, type Database } from '../../src/platform/db/client.js';
-import { migrateDatabase } from '../../src/platform/db/migrate.js';
-import { domainEvents } from '../../src/events/schema.js';
+import { migrateAllDatabases } from '../../src/main/migrations.js';
+import { registerDomainPools } from '../../test/support/invariants.js';
+import { domainEvents } from '../../src/events/outbox-schema.js';
 import { users } from '../../src/identity/schema.js';
 import { walletLedger, wallets } from '../../src/payment/schema.js';
 
@@ -34,6 +35,8 @@ export interface BenchRun {
   /** The API's base URL. */
   api: string;
   mysqlUrl: string;
+  /** Payment's database of the run (`<run>_payment`, the same MySQL account). */
+  paymentMysqlUrl: string;
 }
 
 /**
@@ -72,9 +75,12 @@ export function newRun(opts: { prefix: string; port: number; env: Record<string,
   const runId = `${opts.prefix}${randomBytes(3).toString('hex')}`;
   const url = new URL(base.MYSQL_URL);
   url.pathname = `/${runId}`;
+  const paymentUrl = new URL(url);
+  paymentUrl.pathname = `/${runId}_payment`;
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     MYSQL_URL: url.toString(),
+    MYSQL_URL_PAYMENT: paymentUrl.toString(),
     MYSQL_POOL_SIZE: '60',
     REDIS_PREFIX: `${runId}:`,
     TEMPORAL_TASK_QUEUE: `booking-${runId}`,
@@ -87,7 +93,7 @@ export function newRun(opts: { prefix: string; port: number; env: Record<string,
     NODE_ENV: 'development',
     ...opts.env,
   };
-  return { runId, base, env, api: `http://127.0.0.1:${opts.port}`, mysqlUrl: url.toString() };
+  return { runId, base, env, api: `http://127.0.0.1:${opts.port}`, mysqlUrl: url.toString(), paymentMysqlUrl: paymentUrl.toString() };
 }
 
 /** The API and worker as child processes (`node --import tsx src/main/<name>.ts`). */
@@ -155,16 +161,21 @@ export async function waitReady(api: string, seconds = 90) {
   throw new Error('API did not become ready');
 }
 
-/** Creates the run's database (migrations) and a drizzle handle on it. */
-export async function openDatabase(run: BenchRun, poolSize = 20): Promise<Database> {
-  await migrateDatabase(run.mysqlUrl);
-  return createDatabase(run.mysqlUrl, poolSize);
+/** Creates the run's databases (booking's and payment's, migrations) and a drizzle handle on each. */
+export async function openDatabase(run: BenchRun, poolSize = 20): Promise<Database & { payment: Database }> {
+  await migrateAllDatabases({ ...run.base, MYSQL_URL: run.mysqlUrl, MYSQL_URL_PAYMENT: run.paymentMysqlUrl, MYSQL_ADMIN_URL: run.base.MYSQL_URL });
+  const database = createDatabase(run.mysqlUrl, poolSize);
+  const payment = createDatabase(run.paymentMysqlUrl, Math.max(2, Math.floor(poolSize / 2)));
+  // checkInvariants reads payment's database through this pool.
+  registerDomainPools(database.pool, { payment: payment.pool });
+  return { ...database, payment, close: async () => void (await Promise.all([database.close(), payment.close()])) };
 }
 
 export async function dropDatabase(run: BenchRun) {
   const admin = await mysql.createConnection({ uri: run.base.MYSQL_URL });
   try {
     await admin.query(`DROP DATABASE IF EXISTS \`${run.runId}\``);
+    await admin.query(`DROP DATABASE IF EXISTS \`${run.runId}_payment\``);
   } finally {
     await admin.end();
   }
@@ -198,7 +209,7 @@ export interface BenchUser {
  * and WalletCharged events (sequence 1 of their fresh aggregates), each chunk in one transaction.
  * Access tokens are minted with the token service (no login).
  */
-export async function makeUsers(database: Database, run: BenchRun, count: number, balance: number, role: Role = 'USER'): Promise<BenchUser[]> {
+export async function makeUsers(database: Database & { payment: Database }, run: BenchRun, count: number, balance: number, role: Role = 'USER'): Promise<BenchUser[]> {
   const cipher = new PersonalDataCipher(run.base.DATA_ENCRYPTION_KEY);
   const tokens = new AccessTokens(run.base.JWT_SECRET, 4 * 3600);
   const hash = await hashPassword('bench-password-1');
@@ -213,7 +224,7 @@ export async function makeUsers(database: Database, run: BenchRun, count: number
       const email = `${run.runId}-${tag}-${role.toLowerCase()}-${start + k}@bench.example`;
       return { emailCipher: cipher.encrypt(email), emailIndex: cipher.emailIndex(email), name: 'Bench', passwordHash: hash, role };
     });
-    const ids = await database.db.transaction(async (tx) => {
+    const created = await database.db.transaction(async (tx) => {
       await tx.insert(users).values(rows);
       const found = await tx
         .select({ id: users.id, emailIndex: users.emailIndex })
@@ -227,11 +238,8 @@ export async function makeUsers(database: Database, run: BenchRun, count: number
       const byIndex = new Map(found.map((f) => [f.emailIndex, f.id]));
       const ids = rows.map((r) => byIndex.get(r.emailIndex)!);
       const now = new Date();
-      await tx.insert(wallets).values(ids.map((userId) => ({ userId, balance, updatedAt: now })));
-      await tx.insert(walletLedger).values(ids.map((userId) => ({ userId, kind: 'CHARGE' as const, amount: balance, balanceAfter: balance, reference })));
       await tx.insert(domainEvents).values(
-        ids.flatMap((userId) => [
-          {
+        ids.map((userId) => ({
             id: randomUUID(),
             type: 'UserRegistered',
             schemaVersion: registered.schemaVersion,
@@ -241,7 +249,17 @@ export async function makeUsers(database: Database, run: BenchRun, count: number
             userId,
             payload: registered.payload.parse({ userId, role }),
             occurredAt: now,
-          },
+        })),
+      );
+      return { ids, now };
+    });
+    // Payment's side in payment's own database, as sign-up's wallet call and a charge leave it.
+    await database.payment.db.transaction(async (tx) => {
+      const { now } = created;
+      await tx.insert(wallets).values(created.ids.map((userId) => ({ userId, balance, updatedAt: now })));
+      await tx.insert(walletLedger).values(created.ids.map((userId) => ({ userId, kind: 'CHARGE' as const, amount: balance, balanceAfter: balance, reference })));
+      await tx.insert(domainEvents).values(
+        created.ids.flatMap((userId) => [
           {
             id: randomUUID(),
             type: 'WalletCharged',
@@ -255,9 +273,8 @@ export async function makeUsers(database: Database, run: BenchRun, count: number
           },
         ]),
       );
-      return ids;
     });
-    for (const id of ids) out.push({ id, token: (await tokens.issue({ id, role, tokenVersion: 0 })).accessToken });
+    for (const id of created.ids) out.push({ id, token: (await tokens.issue({ id, role, tokenVersion: 0 })).accessToken });
   }
   return out;
 }

@@ -1,14 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
-import { reservationStatuses } from '../booking/index.js';
-import { ReservationSummary, summary } from '../booking/index.js';
-import type { ReservationSearch } from '../booking/index.js';
+import { reservationStatuses, ReservationSummary, summary, type ReservationSearch } from '../booking/index.js';
 import type { AuditLog } from '../events/index.js';
-import { Password } from '../identity/index.js';
-import type { IdentityService } from '../identity/index.js';
-import { ledgerReference } from '../payment/index.js';
-import type { RefundList } from '../payment/index.js';
-import type { WalletRepository } from '../payment/index.js';
+import { Password, type IdentityService, type SecurityAudit } from '../identity/index.js';
+import { ledgerReference, type PaymentModule } from '../payment/index.js';
 import { createRouter, type AppEnv } from '../platform/http/app.js';
 import type { IdempotencyStore } from '../platform/http/idempotency.js';
 import { bearerSecurity, canonicalPositiveInt, IdParam, json, jsonBody, PageQuery, problems, RequiredIdempotencyKeyHeader, IdempotencyKeyHeader } from '../platform/http/openapi.js';
@@ -41,9 +36,12 @@ const WalletAdjustment = z
 
 export interface BackOfficeDeps {
   search: ReservationSearch;
-  refunds: RefundList;
+  /** Payment's module (its own database): the refund list and wallet adjustments go through it. */
+  refunds: PaymentModule['refunds'];
   auditLog: AuditLog;
-  wallets: WalletRepository;
+  wallets: PaymentModule['wallets'];
+  /** Records the adjustment's AdminAction in the audit log (booking's database). */
+  audit: Pick<SecurityAudit, 'recordAdminAction'>;
   identity: IdentityService;
   auth: MiddlewareHandler<AppEnv>;
   requireAdmin: MiddlewareHandler<AppEnv>;
@@ -130,7 +128,10 @@ export function backOfficeRoutes(deps: BackOfficeDeps) {
       const { userId } = c.req.valid('param');
       const { amount, reason } = c.req.valid('json');
       const adminId = c.get('user').id;
-      const { balance } = await deps.wallets.adjust({ userId, amount, reason, reference: ledgerReference(`adjust:${adminId}:`, key), adminId });
+      const { balance, adjusted } = await deps.wallets.adjust({ userId, amount, reason, reference: ledgerReference(`adjust:${adminId}:`, key), adminId });
+      // The audit log is another database: recorded once payment has committed. A crash in between
+      // leaves the WalletAdjusted event (which names the admin) as the record.
+      if (adjusted) await deps.audit.recordAdminAction({ adminId, action: 'wallet.adjust', target: `user-${userId}`, detail: JSON.stringify({ amount, balance, reason }) });
       return c.json({ userId, balance, adjusted: amount }, 201);
     },
   );

@@ -11,11 +11,12 @@ export interface HoldWorkflows {
 }
 
 /**
- * Payment's refund, idempotent by reservation (a no-op without a payment or once refunded), refused
- * once a ticket of the purchase was admitted at the door.
+ * A purchase's refund as one refund workflow (src/booking/reservation-workflows.ts refund): booking
+ * starts it (refused once a ticket was admitted), payment moves the money on its own queue, booking
+ * releases the seats as REFUNDED. Idempotent by reservation (one workflow id per reservation).
  */
 export interface Refunds {
-  refundReservation(reservationId: string, reason: string): Promise<{ refunded: boolean; amount: number; refused?: 'TICKET_ADMITTED' }>;
+  refund(reservation: { reservationId: string; userId: number; scheduleId: number; concertId: number }, reason: string): Promise<'REFUNDED' | 'TICKET_ADMITTED'>;
 }
 
 /** Ticketing: the schedule's reservations with a ticket admitted at the door. */
@@ -68,12 +69,13 @@ export class PerformanceCancellation {
   }
 
   /**
-   * A hold is closed in MySQL first (CANCELLED, under the reservation's row lock), so a payment
-   * racing it is either refused (it locks the row after us) or already committed (and refunded
-   * below); then the reservation's own workflow is ended through its cancel update (its release is
-   * a no-op by then). A purchase is refunded, then released as REFUNDED, like a buyer's own refund,
-   * unless one of its tickets was admitted at the door (an admitted ticket is never refunded, SPEC
-   * invariant 10): it stays CONFIRMED and is reported (ADMITTED_KEPT) for the organiser to settle.
+   * A hold is closed in MySQL first (CANCELLED, under the reservation's row lock); then the
+   * reservation's own workflow is ended through its cancel update (its release is a no-op by then).
+   * A debit racing the close is not lost: payment takes it, booking's confirmation refuses the
+   * CANCELLED reservation, and the workflow gives the money back (its compensation). A purchase goes
+   * through the refund workflow, like a buyer's own refund, unless one of its tickets was admitted at
+   * the door (an admitted ticket is never refunded, SPEC invariant 10): it stays CONFIRMED and is
+   * reported (ADMITTED_KEPT) for the organiser to settle.
    */
   async cancelOne(reservationId: string, reason: string): Promise<{ outcome: CancelOutcome; amount: number }> {
     const before = await this.deps.reservations.find(reservationId);
@@ -81,13 +83,10 @@ export class PerformanceCancellation {
     if (before.status === 'HELD') await this.deps.release({ reservationId, status: 'CANCELLED', reason });
     const now = (await this.deps.reservations.find(reservationId))!;
     if (now.status === 'CONFIRMED' || now.status === 'REFUNDED') {
-      const refund = await this.deps.refunds.refundReservation(reservationId, reason);
-      if (refund.refused) return { outcome: 'ADMITTED_KEPT', amount: 0 };
-      await this.deps.release({ reservationId, status: 'REFUNDED', reason });
+      const refund = await this.deps.refunds.refund({ reservationId, userId: now.userId, scheduleId: now.scheduleId, concertId: now.concertId }, reason);
+      if (refund === 'TICKET_ADMITTED') return { outcome: 'ADMITTED_KEPT', amount: 0 };
       return { outcome: 'PURCHASE_REFUNDED', amount: now.amount };
     }
-    // A payment that committed just before the release above is given back (a no-op without one).
-    await this.deps.refunds.refundReservation(reservationId, reason);
     if (now.status === 'CANCELLED' && (await this.deps.holds.endHold(reservationId)) === 'NOT_YET') {
       throw new NotYetCancellable(`reservation ${reservationId}: its workflow has not answered its hold yet`);
     }

@@ -5,7 +5,6 @@ import { reservations, reservationSeats, ticketLimitLocks } from './schema.js';
 import { schedules, seats } from '../catalog/schema.js';
 import type { HeldSeat, HoldResult, ReleaseInput, ReservationInput } from '../../workflows/booking/reservation-contract.js';
 import { canTransition, exceedsTicketLimit, liveReservationStatuses, payable, reservationEventOf, ticketRoom, type ReservationStatus } from './domain.js';
-import type { LockedForPayment, PayableReservations } from '../payment/index.js';
 import { issueTickets, type TicketIssuer } from '../ticketing/index.js';
 import type { SeatOffer, WaitlistPort } from './waitlist-port.js';
 
@@ -34,7 +33,12 @@ export interface ReleaseOutcome {
   offers: SeatOffer[];
 }
 
-export class ReservationRepository implements PayableReservations {
+/** Ticketing's port: how many of a reservation's tickets were admitted, locked inside booking's transaction. */
+export interface AdmissionCheck {
+  lockAdmitted(tx: Tx, reservationId: string): Promise<number>;
+}
+
+export class ReservationRepository {
   /**
    * `waitlist`: when wired, released seats go to the schedule's waiting list before the public map.
    * `issue`: ticketing's issuer, run inside the confirming transaction (a ticket per sold seat).
@@ -349,22 +353,45 @@ export class ReservationRepository implements PayableReservations {
     return { ok: true, reservationId, seats: r.seats, amount: r.amount, expiresAt: r.expiresAt.toISOString(), heldAt: r.createdAt.toISOString() };
   }
 
-  /** Payment's port: lock the row inside payment's transaction and say whether it may be paid now. */
-  async lockPayable(tx: Tx, reservationId: string): Promise<LockedForPayment> {
-    const [r] = await tx.select().from(reservations).where(eq(reservations.id, reservationId)).for('update');
-    if (!r) return { found: false };
-    return { found: true, userId: r.userId, amount: r.amount, payableAt: (now) => payable(r.status, r.expiresAt, now) };
+  /**
+   * What a payment of this reservation needs from booking (who, how much, until when) and booking's
+   * payable rule at `now`. Only for workflows started before the payment task queue (their payment
+   * activity runs in the booking worker); newer ones carry these facts from their own hold.
+   */
+  async paymentFacts(reservationId: string, now: Date) {
+    const [r] = await this.db.select().from(reservations).where(eq(reservations.id, reservationId)).limit(1);
+    if (!r) return undefined;
+    return { userId: r.userId, amount: r.amount, expiresAt: r.expiresAt.toISOString(), verdict: payable(r.status, r.expiresAt, now) };
   }
 
   /** Ticketing's port: lock the row inside a door scan's transaction (refunds take the same lock first). */
-  async lockForEntry(tx: Tx, reservationId: string): Promise<{ status: ReservationStatus; userId: number } | undefined> {
-    const [r] = await tx.select({ status: reservations.status, userId: reservations.userId }).from(reservations).where(eq(reservations.id, reservationId)).for('update');
-    return r;
+  async lockForEntry(tx: Tx, reservationId: string): Promise<{ status: ReservationStatus; userId: number; refundStarted: boolean } | undefined> {
+    const [r] = await tx
+      .select({ status: reservations.status, userId: reservations.userId, refundStartedAt: reservations.refundStartedAt })
+      .from(reservations)
+      .where(eq(reservations.id, reservationId))
+      .for('update');
+    return r && { status: r.status, userId: r.userId, refundStarted: r.refundStartedAt !== null };
   }
 
-  async lockForRefund(tx: Tx, reservationId: string): Promise<void> {
-    await tx.select({ id: reservations.id }).from(reservations).where(eq(reservations.id, reservationId)).for('update');
+  /**
+   * The first step of every refund of a purchase (issue 25 defect 3): under the reservation's row
+   * lock, the lock a door scan takes first, ask ticketing whether a ticket was admitted; if none was,
+   * mark the refund started. A scan that comes later sees the mark and refuses (TICKET_REFUNDED); one
+   * that came earlier left its admission, and the refund is refused. Payment moves the money only
+   * after STARTED, in its own database. Idempotent: a started refund answers STARTED again.
+   */
+  async startRefund(reservationId: string, admitted: AdmissionCheck): Promise<'STARTED' | 'TICKET_ADMITTED' | 'NOT_FOUND'> {
+    return withTransaction(this.db, async (tx) => {
+      const [r] = await tx.select({ refundStartedAt: reservations.refundStartedAt }).from(reservations).where(eq(reservations.id, reservationId)).for('update');
+      if (!r) return 'NOT_FOUND';
+      if (r.refundStartedAt) return 'STARTED';
+      if ((await admitted.lockAdmitted(tx, reservationId)) > 0) return 'TICKET_ADMITTED';
+      await tx.update(reservations).set({ refundStartedAt: new Date() }).where(eq(reservations.id, reservationId));
+      return 'STARTED';
+    });
   }
+
 
   private async lockReservation(tx: Tx, reservationId: string) {
     const [r] = await tx.select().from(reservations).where(eq(reservations.id, reservationId)).for('update');

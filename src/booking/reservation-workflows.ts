@@ -58,6 +58,8 @@ export class ReservationWorkflows {
   constructor(
     private readonly client: Client,
     private readonly taskQueue: string,
+    /** Where the workflow finds payment's worker (PAYMENT_TASK_QUEUE). */
+    private readonly paymentTaskQueue = 'payments',
   ) {}
 
   /** Starts the reservation workflow and waits for its hold result in the same call (Update-with-Start). */
@@ -65,7 +67,7 @@ export class ReservationWorkflows {
     const startWorkflowOperation = new WithStartWorkflowOperation<ReservationWorkflow>(RESERVATION_WORKFLOW_TYPE, {
       workflowId: reservationWorkflowId(input.reservationId),
       taskQueue: this.taskQueue,
-      args: [input],
+      args: [{ ...input, paymentTaskQueue: this.paymentTaskQueue }],
       // A retry with the same Idempotency-Key joins the running workflow instead of failing.
       workflowIdConflictPolicy: 'USE_EXISTING',
       // A closed run is final (same key, same answer) unless it failed: then a retry starts anew.
@@ -93,7 +95,7 @@ export class ReservationWorkflows {
       await this.client.workflow.start<ReservationWorkflow>(RESERVATION_WORKFLOW_TYPE, {
         workflowId: reservationWorkflowId(input.reservationId),
         taskQueue: this.taskQueue,
-        args: [input],
+        args: [{ ...input, paymentTaskQueue: this.paymentTaskQueue }],
         workflowIdConflictPolicy: 'USE_EXISTING',
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
         typedSearchAttributes: searchAttributes('PENDING', input),
@@ -139,7 +141,7 @@ export class ReservationWorkflows {
     return this.client.workflow.execute<RefundWorkflow>(REFUND_WORKFLOW_TYPE, {
       workflowId: refundWorkflowId(reservation.reservationId),
       taskQueue: this.taskQueue,
-      args: [{ reservationId: reservation.reservationId, reason }],
+      args: [{ reservationId: reservation.reservationId, reason, paymentTaskQueue: this.paymentTaskQueue }],
       workflowIdConflictPolicy: 'USE_EXISTING',
       // Same attributes as the reservation's own workflow: an operator filtering by user or
       // schedule finds the refund next to the purchase.

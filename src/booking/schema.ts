@@ -17,6 +17,9 @@ export const reservations = mysqlTable(
     confirmedAt: ts('confirmed_at'),
     closedAt: ts('closed_at'),
     reason: varchar('reason', { length: 200 }),
+    // Set once booking allowed a refund (no ticket admitted): from then on a door scan refuses the
+    // ticket, before payment has moved the money back (src/booking/repository.ts startRefund).
+    refundStartedAt: ts('refund_started_at'),
     version: int('version').notNull().default(0),
     createdAt: createdAt(),
   },

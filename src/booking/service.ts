@@ -260,6 +260,7 @@ export class BookingService {
       createdAt: new Date(result.heldAt),
       confirmedAt: null,
       closedAt: null,
+      refundStartedAt: null,
       reason: null,
       version: 0,
     };
@@ -275,9 +276,9 @@ export class BookingService {
     const { id: reservationId, userId } = current;
     // A settled reservation is answered from its status without a round trip, each with its own code
     // (the payable rule folds them all into RESERVATION_NOT_PAYABLE). Whether a HELD one may be paid
-    // *now* is not decided here: payable() decides it in the payment activity, under the reservation's
-    // row lock (lockPayable), at the instant the payment is stamped with; an earlier check by this
-    // process's clock could refuse what that decision would accept.
+    // *now* is not decided here: payment decides it in the debit, against the hold's expiresAt the
+    // workflow sent, at the instant the payment is stamped with; an earlier check by this process's
+    // clock could refuse what that decision would accept.
     refuseUnlessHeld(current);
     let result: PayResult;
     try {

@@ -1,6 +1,6 @@
 import { and, count, desc, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../platform/db/client.js';
-import { domainEvents } from './schema.js';
+import { domainEvents } from './outbox-schema.js';
 
 export type AuditKind = 'ADMIN' | 'SECURITY';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { heldSeatSchema } from './held-seat.js';
-import type { domainEvents } from './schema.js';
+import type { domainEvents } from './outbox-schema.js';
 import { upcastPayload } from './past-versions.js';
 
 /**

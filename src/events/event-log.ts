@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, inArray, isNotNull } from 'drizzle-orm';
 import type { Db } from '../platform/db/client.js';
-import { domainEvents } from './schema.js';
+import { domainEvents } from './outbox-schema.js';
 import { toEnvelope, type EventEnvelope } from './catalog.js';
 import { NOTIFIED_AGGREGATES } from './consumers/notifications.js';
 

@@ -1,7 +1,7 @@
 import { and, asc, eq, gt, inArray } from 'drizzle-orm';
 import type { Db } from '../platform/db/client.js';
 import { parseEnvelope, toEnvelope, type EventEnvelope } from './catalog.js';
-import { domainEvents } from './schema.js';
+import { domainEvents } from './outbox-schema.js';
 
 /**
  * Reads the event log (the outbox table, which keeps every event for good) for replay: one

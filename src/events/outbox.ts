@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../platform/db/client.js';
-import { domainEvents } from './schema.js';
+import { domainEvents } from './outbox-schema.js';
 import { eventCatalog, type EventPayloadInput, type EventType } from './catalog.js';
 import { undocumentedFields } from './contract-check.js';
 

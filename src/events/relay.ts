@@ -1,7 +1,7 @@
 import { asc, inArray, isNull, sql } from 'drizzle-orm';
 import type mysql from 'mysql2/promise';
 import type { Db } from '../platform/db/client.js';
-import { domainEvents } from './schema.js';
+import { domainEvents } from './outbox-schema.js';
 import type { Logger } from '../platform/observability/logger.js';
 import type { Metrics } from '../platform/observability/metrics.js';
 import { toEnvelope, topicFor } from './catalog.js';
@@ -21,6 +21,8 @@ export interface RelayOptions {
   batchSize: number;
   pollMs: number;
   lockName: string;
+  /** Which domain's outbox this relay publishes (the `outbox` label of its metrics); default `booking`. */
+  outbox?: string;
 }
 
 /**
@@ -38,6 +40,7 @@ export class OutboxRelay {
   private readonly lag;
   private readonly lagSeconds;
   private readonly leader;
+  private readonly outbox: string;
 
   constructor(
     private readonly db: Db,
@@ -47,11 +50,14 @@ export class OutboxRelay {
     metrics: Metrics,
     private readonly opts: RelayOptions,
   ) {
-    this.published = metrics.counter('outbox_events_published_total', 'Events published to Kafka', ['type']);
-    this.errors = metrics.counter('outbox_publish_errors_total', 'Failed publish attempts');
-    this.lag = metrics.gauge('outbox_unpublished_events', 'Events in the outbox not yet published');
-    this.lagSeconds = metrics.gauge('outbox_oldest_unpublished_age_seconds', 'Age of the oldest unpublished event');
-    this.leader = metrics.gauge('outbox_relay_leader', '1 while this relay holds the publishing lock');
+    // Every series carries the outbox it is about: one relay per domain database shares the registry.
+    const outbox = { outbox: opts.outbox ?? 'booking' };
+    this.published = metrics.counter('outbox_events_published_total', 'Events published to Kafka', ['type', 'outbox']);
+    this.errors = metrics.counter('outbox_publish_errors_total', 'Failed publish attempts', ['outbox']).labels(outbox);
+    this.lag = metrics.gauge('outbox_unpublished_events', 'Events in the outbox not yet published', ['outbox']).labels(outbox);
+    this.lagSeconds = metrics.gauge('outbox_oldest_unpublished_age_seconds', 'Age of the oldest unpublished event', ['outbox']).labels(outbox);
+    this.leader = metrics.gauge('outbox_relay_leader', '1 while this relay holds the publishing lock', ['outbox']).labels(outbox);
+    this.outbox = outbox.outbox;
   }
 
   start(): void {
@@ -77,7 +83,7 @@ export class OutboxRelay {
     }
     await this.publisher.publish([...byTopic].map(([topic, messages]) => ({ topic, messages })));
     await this.db.update(domainEvents).set({ publishedAt: new Date() }).where(inArray(domainEvents.position, rows.map((r) => r.position)));
-    for (const r of rows) this.published.inc({ type: r.type });
+    for (const r of rows) this.published.inc({ type: r.type, outbox: this.outbox });
     return rows.length;
   }
 

@@ -1,29 +1,8 @@
-import { char, index, int, mysqlTable, primaryKey, smallint, uniqueIndex, varchar } from 'drizzle-orm/mysql-core';
-import { jsonText, ts, createdAt, id, money } from '../platform/db/columns.js';
+import { char, int, mysqlTable, primaryKey, varchar } from 'drizzle-orm/mysql-core';
+import { ts, createdAt, id, money } from '../platform/db/columns.js';
 
-// Events own the outbox/event log, the consumers' dedupe table and the sales read model.
-/** Transactional outbox and append-only event log in one table. */
-export const domainEvents = mysqlTable(
-  'domain_events',
-  {
-    position: id('position').autoincrement().primaryKey(),
-    id: char('id', { length: 36 }).notNull().unique(),
-    type: varchar('type', { length: 64 }).notNull(),
-    schemaVersion: smallint('schema_version').notNull(),
-    aggregateType: varchar('aggregate_type', { length: 32 }).notNull(),
-    aggregateId: varchar('aggregate_id', { length: 64 }).notNull(),
-    sequence: int('sequence').notNull(),
-    userId: id('user_id'),
-    payload: jsonText('payload').notNull(),
-    occurredAt: ts('occurred_at').notNull(),
-    publishedAt: ts('published_at'),
-  },
-  (t) => [
-    uniqueIndex('domain_events_aggregate_seq_uq').on(t.aggregateType, t.aggregateId, t.sequence),
-    index('domain_events_unpublished_idx').on(t.publishedAt, t.position),
-  ],
-);
-
+// Events own the consumers' dedupe table and the sales read model here; the outbox table is in
+// outbox-schema.ts, because every domain database holds its own copy of it.
 export const processedEvents = mysqlTable(
   'processed_events',
   {

@@ -3,3 +3,4 @@ export * from './middleware.js';
 export * from './routes.js';
 export * from './service.js';
 export * from './tokens.js';
+export * from './audit.js';

@@ -3,7 +3,6 @@ import type { Counter } from 'prom-client';
 import { appendEvent } from '../events/index.js';
 import { isDuplicateKey, withTransaction, type Db } from '../platform/db/client.js';
 import { users } from './schema.js';
-import { wallets } from '../payment/schema.js';
 import type { Redis } from '../platform/redis.js';
 import { DomainError } from '../shared/errors.js';
 import type { Metrics } from '../platform/observability/metrics.js';
@@ -35,8 +34,18 @@ export interface IdentityOptions {
   redis: Redis;
   /** Counts each lock by scope (pair, account, ip). */
   metrics?: Metrics;
+  /**
+   * Payment's port: opens the new user's wallet (payment's own database). Called after the user's
+   * transaction commits; should it fail, payment opens the wallet at its first movement anyway.
+   */
+  wallets?: WalletOpener;
   /** Port for the password check (tests count the hash work done on each path). */
   verifyPassword?: (password: string, hash: string) => Promise<boolean>;
+}
+
+/** Implemented by payment (WalletRepository.openWallet). */
+export interface WalletOpener {
+  openWallet(userId: number): Promise<void>;
 }
 
 const sleep = (ms: number) => (ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve());
@@ -62,8 +71,9 @@ export class IdentityService {
   /** Creates a USER (roles are never taken from the request) with an empty wallet. */
   async signup(input: SignupInput, role: Role = 'USER'): Promise<{ id: number }> {
     const passwordHash = await hashPassword(input.password);
+    let created: { id: number };
     try {
-      return await withTransaction(this.db, async (tx) => {
+      created = await withTransaction(this.db, async (tx) => {
         const [res] = await tx.insert(users).values({
           emailCipher: this.cipher.encrypt(input.email.trim()),
           emailIndex: this.cipher.emailIndex(input.email),
@@ -73,7 +83,6 @@ export class IdentityService {
           role,
         });
         const id = Number(res.insertId);
-        await tx.insert(wallets).values({ userId: id, balance: 0 });
         await appendEvent(tx, 'UserRegistered', id, { userId: id, role }, { userId: id });
         return { id };
       });
@@ -81,6 +90,8 @@ export class IdentityService {
       if (isDuplicateKey(err)) throw new DomainError('EMAIL_TAKEN', 'An account with this email already exists');
       throw err;
     }
+    await this.opts.wallets?.openWallet(created.id);
+    return created;
   }
 
   /**

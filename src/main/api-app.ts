@@ -5,10 +5,8 @@ import { adminRoutes } from '../admin/routes.js';
 import { backOfficeRoutes } from '../admin/back-office-routes.js';
 import { performanceReportRoutes } from '../admin/performance-report-routes.js';
 import { SalesReport } from '../booking/sales-report.js';
-import { SalesLedger } from '../payment/sales-ledger.js';
 import { ReservationSearch } from '../booking/reservation-search.js';
 import { AuditLog } from '../events/audit-log.js';
-import { RefundList } from '../payment/refund-list.js';
 import { TicketCodes } from '../ticketing/codes.js';
 import { TicketRepository } from '../ticketing/repository.js';
 import { ticketRoutes } from '../ticketing/routes.js';
@@ -43,8 +41,6 @@ import { IdentityService } from '../identity/service.js';
 import { AccessTokens } from '../identity/tokens.js';
 import { walletRoutes } from '../payment/routes.js';
 import { CardOutcomeDelivery } from '../payment/card-outcome-delivery.js';
-import { CardWebhook } from '../payment/card-webhook.js';
-import { PaymentStatusLookup } from '../payment/payment-status.js';
 import type { PaymentProvider } from '../payment/provider.js';
 import { createPaymentProvider } from '../payment/provider-factory.js';
 import { webhookRoutes } from '../payment/webhook-routes.js';
@@ -53,7 +49,7 @@ import { buildRecommendations } from '../recommendations/wiring.js';
 import { queueAdminRoutes } from '../queue/admin-routes.js';
 import { queueRoutes } from '../queue/routes.js';
 import { buildQueue } from '../queue/wiring.js';
-import { WalletRepository } from '../payment/wallet-repository.js';
+import { createPaymentModule } from '../payment/module.js';
 import type { Db } from '../platform/db/client.js';
 import { dependencyChecks, runChecks } from '../platform/health.js';
 import { createHttpApp } from '../platform/http/app.js';
@@ -75,6 +71,8 @@ import { DomainError } from '../shared/errors.js';
 export interface ApiDeps {
   config: Config;
   db: Db;
+  /** Payment's own database (its own user); only payment's module is given it. */
+  paymentDb: Db;
   redis: Redis;
   temporal: Client;
   kafkaAdmin: Admin;
@@ -97,8 +95,12 @@ export function buildApiApp(deps: ApiDeps) {
   const auth = requireAuth(tokens, versions);
   const cipher = new PersonalDataCipher(config.DATA_ENCRYPTION_KEY, config.DATA_ENCRYPTION_KEY_PREVIOUS);
   const audit = new SecurityAudit(db, log);
+  const paymentProvider = 'paymentProvider' in deps ? deps.paymentProvider : createPaymentProvider(config);
+  const payment = createPaymentModule(deps.paymentDb, { maxBalance: config.WALLET_MAX_BALANCE }, paymentProvider);
+  const wallets = payment.wallets;
   const identity = new IdentityService(db, cipher, tokens, {
     audit,
+    wallets,
     versions,
     redis,
     metrics,
@@ -117,11 +119,10 @@ export function buildApiApp(deps: ApiDeps) {
   const waitlistRepo = new WaitlistRepository(db, { offerTtlMs: config.WAITLIST_OFFER_TTL_SECONDS * 1000 }, catalog);
   const reservations = new ReservationRepository(db, waitlistRepo);
   const waitlist = new WaitlistService(catalog, waitlistRepo, reservations);
-  // Tickets and wallets consult each other under a refund's and a scan's locks (admitted? refunded?).
-  const ticketRepo = new TicketRepository(db, reservations, catalog, { refundedInTx: (tx, id): Promise<boolean> => wallets.refundedInTx(tx, id) });
-  const wallets: WalletRepository = new WalletRepository(db, { maxBalance: config.WALLET_MAX_BALANCE }, reservations, ticketRepo);
+  // A scan refuses once booking marked the reservation's refund started (ticketing reads it under the reservation's lock).
+  const ticketRepo = new TicketRepository(db, reservations, catalog);
   const idempotency = new IdempotencyStore(db, config.IDEMPOTENCY_TTL_SECONDS);
-  const booking = new BookingService(catalog, reservations, new ReservationWorkflows(deps.temporal, config.TEMPORAL_TASK_QUEUE), new RedisSeatLocks(redis, catalog, metrics), {
+  const booking = new BookingService(catalog, reservations, new ReservationWorkflows(deps.temporal, config.TEMPORAL_TASK_QUEUE, config.PAYMENT_TASK_QUEUE), new RedisSeatLocks(redis, catalog, metrics), {
     holdTtlMs: config.HOLD_TTL_SECONDS * 1000,
     maxSeatsPerReservation: config.MAX_SEATS_PER_RESERVATION,
     cancellationCutoffHours: config.CANCELLATION_CUTOFF_HOURS,
@@ -142,9 +143,8 @@ export function buildApiApp(deps: ApiDeps) {
     observe: (scheduleId, call, ms, overload) => queue.admission.record(scheduleId, call, ms, overload),
   };
   const admission = deps.admission ?? (config.QUEUE_ENFORCED ? gate : undefined);
-  const paymentProvider = 'paymentProvider' in deps ? deps.paymentProvider : createPaymentProvider(config);
-  const cardOutcomes = new CardOutcomeDelivery(deps.temporal, config.TEMPORAL_TASK_QUEUE);
-  const checks = dependencyChecks({ db, redis, temporal: deps.temporal, kafkaAdmin: deps.kafkaAdmin });
+  const cardOutcomes = new CardOutcomeDelivery(deps.temporal, config.TEMPORAL_TASK_QUEUE, config.PAYMENT_TASK_QUEUE);
+  const checks = dependencyChecks({ db, redis, temporal: deps.temporal, kafkaAdmin: deps.kafkaAdmin, domainDbs: { payment: deps.paymentDb } });
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
@@ -194,7 +194,7 @@ export function buildApiApp(deps: ApiDeps) {
       auth,
       admission,
       isWaitlistOffer: (id) => waitlistRepo.isOffer(id),
-      payments: new PaymentStatusLookup(db),
+      payments: payment.status,
       maxSeatsPerReservation: config.MAX_SEATS_PER_RESERVATION,
       rateLimit: limits?.booking,
     }),
@@ -203,7 +203,7 @@ export function buildApiApp(deps: ApiDeps) {
   // The card form's test-card step on the emulator (what Stripe.js does against Stripe): never in production.
   const emulated = paymentProvider && config.NODE_ENV !== 'production' && new URL(config.STRIPE_API_BASE).hostname !== 'api.stripe.com';
   if (emulated) app.route('/', emulatorCheckoutRoutes({ apiBase: config.STRIPE_API_BASE, secretKey: config.STRIPE_SECRET_KEY }));
-  app.route('/', webhookRoutes({ webhook: paymentProvider ? new CardWebhook(db, paymentProvider, cardOutcomes) : undefined }));
+  app.route('/', webhookRoutes({ webhook: payment.webhook(cardOutcomes) }));
   app.route(v1, waitlistRoutes({ waitlist, idempotency, auth, rateLimit: limits?.booking }));
   app.route(v1, newConcertRoutes({ catalog, auth, requireAdmin: requireRole('ADMIN'), auditForbidden: forbidden, idempotency }));
   app.route(v1, adminRoutes({ booking, audit, auth, idempotency, auditForbidden: forbidden }));
@@ -230,7 +230,7 @@ export function buildApiApp(deps: ApiDeps) {
   );
   app.route(
     v1,
-    backOfficeRoutes({ search: new ReservationSearch(db), refunds: new RefundList(db), auditLog: new AuditLog(db), wallets, identity, auth, requireAdmin: requireRole('ADMIN'), auditForbidden: forbidden, idempotency }),
+    backOfficeRoutes({ search: new ReservationSearch(db), refunds: payment.refunds, auditLog: new AuditLog(db), wallets, audit, identity, auth, requireAdmin: requireRole('ADMIN'), auditForbidden: forbidden, idempotency }),
   );
   const salesReport = new SalesReport(db);
   app.route(
@@ -238,7 +238,7 @@ export function buildApiApp(deps: ApiDeps) {
     performanceReportRoutes({
       db,
       timeline: salesReport,
-      ledger: new SalesLedger(db),
+      ledger: payment.salesLedger,
       attendeeSources: { catalog, reservationStatuses: (ids) => salesReport.statusesOf(ids), holderNames: (ids) => identity.namesOf(ids) },
       audit,
       scheduleExists: async (id) => Boolean(await catalog.findSchedule(id)),

@@ -6,6 +6,7 @@ import { buildRecommendations } from '../recommendations/wiring.js';
 import { KafkaEventPublisher } from '../events/kafka-publisher.js';
 import { OutboxRelay } from '../events/relay.js';
 import { createDatabase } from '../platform/db/client.js';
+import { domainDatabaseUrl } from '../platform/db/domains.js';
 import { createKafka } from '../platform/kafka.js';
 import { createLogger } from '../platform/observability/logger.js';
 import { Metrics } from '../platform/observability/metrics.js';
@@ -18,17 +19,20 @@ async function main() {
   const metrics = new Metrics('relay');
   const metricsServer = await metrics.serve(config.RELAY_METRICS_PORT, config.METRICS_HOST);
   const database = createDatabase(config.MYSQL_URL, 6);
+  // Payment's outbox lives in payment's database (its state changes commit with their events there).
+  const paymentDatabase = createDatabase(domainDatabaseUrl(config, 'payment'), 3);
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-relay` });
   // Connects lazily and reconnects after errors: the relay starts and keeps its lease while Kafka is
   // down, counts the failures and the growing lag, and catches up once Kafka is back.
   const publisher = new KafkaEventPublisher(kafka);
-  const relay = new OutboxRelay(database.db, database.pool, publisher, log, metrics, {
-    topicPrefix: config.KAFKA_TOPIC_PREFIX,
-    batchSize: config.RELAY_BATCH_SIZE,
-    pollMs: config.RELAY_POLL_MS,
-    lockName: `${config.KAFKA_TOPIC_PREFIX}outbox-relay`,
-  });
-  relay.start();
+  const relayOptions = { topicPrefix: config.KAFKA_TOPIC_PREFIX, batchSize: config.RELAY_BATCH_SIZE, pollMs: config.RELAY_POLL_MS };
+  // One relay per domain outbox, each with its own leader lock (in its own database): per-aggregate
+  // order holds, as every aggregate's events are in one outbox.
+  const relays = [
+    new OutboxRelay(database.db, database.pool, publisher, log, metrics, { ...relayOptions, lockName: `${config.KAFKA_TOPIC_PREFIX}outbox-relay` }),
+    new OutboxRelay(paymentDatabase.db, paymentDatabase.pool, publisher, log.child({ outbox: 'payment' }), metrics, { ...relayOptions, lockName: `${config.KAFKA_TOPIC_PREFIX}outbox-relay-payment`, outbox: 'payment' }),
+  ];
+  for (const relay of relays) relay.start();
   const salesReadModel = salesReadModelConsumer({ kafka, db: database.db, log, metrics, topicPrefix: config.KAFKA_TOPIC_PREFIX });
   if (config.SALES_READ_MODEL_ENABLED) salesReadModel.start();
   const { repo: recommendationRepo } = buildRecommendations(database.db, new CatalogRepository(database.db));
@@ -37,11 +41,11 @@ async function main() {
   log.info({ metricsPort: config.RELAY_METRICS_PORT }, 'relay started');
 
   onShutdown(log, config.SHUTDOWN_GRACE_MS, [
-    ['relay', () => relay.stop()],
+    ['relay', () => Promise.all(relays.map((r) => r.stop()))],
     ['sales-read-model', () => salesReadModel.stop()],
     ['recommendations-read-model', () => recommendations.stop()],
     ['kafka', () => publisher.close()],
-    ['mysql', () => database.close()],
+    ['mysql', () => Promise.all([database.close(), paymentDatabase.close()])],
     ['metrics', () => new Promise<void>((r) => metricsServer.close(() => r()))],
   ]);
 }

@@ -5,8 +5,8 @@ import { PersonalDataCipher } from '../identity/personal-data.js';
 import { IdentityService } from '../identity/service.js';
 import { TokenVersions } from '../identity/token-versions.js';
 import { AccessTokens } from '../identity/tokens.js';
-import { ReservationRepository } from '../booking/repository.js';
-import { WalletRepository } from '../payment/wallet-repository.js';
+import { createPaymentModule } from '../payment/module.js';
+import { domainDatabaseUrl } from '../platform/db/domains.js';
 import { createDatabase } from '../platform/db/client.js';
 import { createLogger } from '../platform/observability/logger.js';
 import { createRedis } from '../platform/redis.js';
@@ -18,16 +18,19 @@ async function main() {
   const config = loadConfig();
   const log = createLogger({ level: config.LOG_LEVEL, service: config.SERVICE_NAME, process: 'seed' });
   const database = createDatabase(config.MYSQL_URL, 4);
+  const paymentDatabase = createDatabase(domainDatabaseUrl(config, 'payment'), 4);
   // IdentityService needs its audit, token versions and Redis (npm run up starts Redis before seeding).
   const redis = createRedis(config.REDIS_URL, config.REDIS_PREFIX, (err) => log.warn({ err: err.message }, 'redis connection error'));
   try {
+    const { wallets } = createPaymentModule(paymentDatabase.db, { maxBalance: config.WALLET_MAX_BALANCE });
     const identity = new IdentityService(database.db, new PersonalDataCipher(config.DATA_ENCRYPTION_KEY), new AccessTokens(config.JWT_SECRET, config.JWT_TTL_SECONDS), {
+      wallets,
       audit: new SecurityAudit(database.db, log),
       versions: new TokenVersions(database.db, redis, config.TOKEN_VERSION_CACHE_SECONDS),
       redis,
     });
     await seedDemoData(
-      { identity, catalog: new CatalogRepository(database.db), wallets: new WalletRepository(database.db, { maxBalance: config.WALLET_MAX_BALANCE }, new ReservationRepository(database.db)) },
+      { identity, catalog: new CatalogRepository(database.db), wallets },
       (m) => console.log(m),
     );
     console.log(`demo admin: ${DEMO_ADMIN.email} / ${DEMO_ADMIN.password}`);
@@ -35,7 +38,7 @@ async function main() {
     console.log(`demo users: ${demoUsers.map((u) => u.email).join(', ')} / ${DEMO_PASSWORD} (1,000,000 KRW each)`);
   } finally {
     redis.disconnect();
-    await database.close();
+    await Promise.all([database.close(), paymentDatabase.close()]);
   }
 }
 

@@ -12,13 +12,11 @@ import { RedisSeatLocks } from '../booking/seat-locks.js';
 import { CatalogRepository } from '../catalog/repository.js';
 import { SeatMapCache } from '../catalog/seat-map-cache.js';
 import type { Config } from '../config.js';
-import { WalletRepository } from '../payment/wallet-repository.js';
-import { CardPayments } from '../payment/card-payments.js';
 import type { PaymentProvider } from '../payment/provider.js';
 import { createPaymentProvider } from '../payment/provider-factory.js';
-import { PaymentRefunds } from '../payment/refunds.js';
 import { CardOutcomeDelivery } from '../payment/card-outcome-delivery.js';
-import { Reconciliation } from '../payment/reconciliation.js';
+import { createPaymentModule } from '../payment/module.js';
+import { paymentActivities, type PaymentActivities } from '../../activities/payment.js';
 import type { Db } from '../platform/db/client.js';
 import type { Metrics } from '../platform/observability/metrics.js';
 import type { Redis } from '../platform/redis.js';
@@ -48,6 +46,12 @@ export async function workflowBundleFor(config: Pick<Config, 'WORKFLOW_BUNDLE_PA
 export interface WorkerDeps {
   config: Config;
   db: Db;
+  /**
+   * Payment's own database (its own user): given only when this process serves payment's queue too
+   * (WORKER_SERVES_PAYMENTS); booking's activities then also serve the payment steps of workflows
+   * started before those steps moved to payment's queue.
+   */
+  paymentDb?: Db | undefined;
   redis: Redis;
   client: Client;
   connection: NativeConnection;
@@ -65,28 +69,18 @@ export function buildActivities(deps: Omit<WorkerDeps, 'connection' | 'workflowB
   // Released seats go to the schedule's waiting list first, inside the release transaction (docs/waitlist.md).
   const waitlist = new WaitlistRepository(deps.db, { offerTtlMs: deps.config.WAITLIST_OFFER_TTL_SECONDS * 1000 }, catalog);
   const reservations = new ReservationRepository(deps.db, waitlist);
-  const reservationWorkflows = new ReservationWorkflows(deps.client, deps.config.TEMPORAL_TASK_QUEUE);
-  // A refund is refused once a ticket was admitted (ticketing's check, under the refund's locks).
-  const tickets = new TicketRepository(deps.db, reservations, catalog, { refundedInTx: (tx, id): Promise<boolean> => wallets.refundedInTx(tx, id) });
-  const wallets: WalletRepository = new WalletRepository(deps.db, { maxBalance: deps.config.WALLET_MAX_BALANCE }, reservations, tickets);
-  const provider = 'paymentProvider' in deps ? deps.paymentProvider : createPaymentProvider(deps.config);
-  const cards = provider ? new CardPayments(deps.db, provider, { refusal: (tx, id) => wallets.refundRefusal(tx, id) }) : undefined;
-  const mismatches = reconciliationMismatches(deps.metrics);
+  const reservationWorkflows = new ReservationWorkflows(deps.client, deps.config.TEMPORAL_TASK_QUEUE, deps.config.PAYMENT_TASK_QUEUE);
+  // Ticketing's admission check runs inside booking's refund-start transaction (same database today).
+  const tickets = new TicketRepository(deps.db, reservations, catalog);
+  // Payment's module only for steps of workflows started before payment's own queue (see legacyPayment).
+  const legacy = deps.paymentDb ? paymentModuleFor(deps.config, deps.paymentDb, deps.client, deps.paymentProvider, 'paymentProvider' in deps) : undefined;
   const activities = createActivities({
     reservations,
     startOffer: (offer) => reservationWorkflows.startOffer(offer),
     offerLockTtlMs: deps.config.WAITLIST_OFFER_TTL_SECONDS * 1000 + 30_000,
-    wallets,
-    cards,
-    refunds: new PaymentRefunds(wallets, cards),
-    reconciliation:
-      provider && cards
-        ? {
-            run: (since, until) =>
-              new Reconciliation(deps.db, provider, cards, new CardOutcomeDelivery(deps.client, deps.config.TEMPORAL_TASK_QUEUE), (m) => mismatches.inc({ kind: m.kind })).run(since, until),
-            windowMs: deps.config.RECONCILIATION_WINDOW_HOURS * 3_600_000,
-          }
-        : undefined,
+    admissions: tickets,
+    legacyPayment: legacy && { wallets: legacy.wallets, refunds: legacy.purchaseRefunds },
+    legacyCards: legacy && { cards: legacy.cards },
     seatLocks: new RedisSeatLocks(deps.redis),
     seatMaps: new SeatMapCache(deps.redis, catalog, deps.config.SEAT_MAP_CACHE_TTL_SECONDS, deps.metrics),
     temporal: deps.client,
@@ -98,6 +92,7 @@ export function buildActivities(deps: Omit<WorkerDeps, 'connection' | 'workflowB
     cancellation: {
       lifecycle: new ScheduleLifecycle(deps.db),
       holds: reservationWorkflows,
+      refunds: reservationWorkflows,
       admitted: tickets,
       closeQueue: queueCloser(deps),
       waitingList: { close: async (scheduleId) => void (await waitlist.closeWaitingList(scheduleId)) },
@@ -121,19 +116,68 @@ export async function createBookingWorker(deps: WorkerDeps): Promise<Worker> {
   });
 }
 
+export interface PaymentWorkerDeps {
+  config: Config;
+  paymentDb: Db;
+  connection: NativeConnection;
+  /** For the reconciliation's repairs (signals to reservation workflows, late-payment workflows). */
+  client: Client;
+  metrics: Metrics;
+  /** The card payment provider; by default the configured one (PAYMENT_PROVIDER). */
+  paymentProvider?: PaymentProvider | undefined;
+  /** Tests replace single activities (fault injection); production passes nothing. */
+  overrideActivities?: (activities: PaymentActivities) => Partial<PaymentActivities>;
+}
+
+/** Payment's module with the configured provider (or the given one, `undefined` meaning none). */
+function paymentModuleFor(config: Config, db: Db, client: Client, provider: PaymentProvider | undefined, given: boolean) {
+  const module = createPaymentModule(db, { maxBalance: config.WALLET_MAX_BALANCE }, given ? provider : createPaymentProvider(config));
+  return { ...module, delivery: new CardOutcomeDelivery(client, config.TEMPORAL_TASK_QUEUE, config.PAYMENT_TASK_QUEUE) };
+}
+
+export function buildPaymentActivities(deps: Omit<PaymentWorkerDeps, 'connection'>): PaymentActivities {
+  const payment = paymentModuleFor(deps.config, deps.paymentDb, deps.client, deps.paymentProvider, 'paymentProvider' in deps);
+  const mismatches = reconciliationMismatches(deps.metrics);
+  const reconciliation = payment.reconciliation(payment.delivery, (m) => mismatches.inc({ kind: m.kind }));
+  const activities = paymentActivities({
+    wallets: payment.wallets,
+    refunds: payment.purchaseRefunds,
+    cards: payment.cards,
+    reconciliation: reconciliation && { run: (since, until) => reconciliation.run(since, until), windowMs: deps.config.RECONCILIATION_WINDOW_HOURS * 3_600_000 },
+  });
+  return { ...activities, ...(deps.overrideActivities?.(activities) ?? {}) };
+}
+
+/**
+ * The payment worker: payment's activities on PAYMENT_TASK_QUEUE, on payment's database only. No
+ * workflows: the reservation, refund, late-payment and reconciliation workflows (booking's queue)
+ * call these across task queues.
+ */
+export async function createPaymentWorker(deps: PaymentWorkerDeps): Promise<Worker> {
+  return Worker.create({
+    connection: deps.connection,
+    namespace: deps.config.TEMPORAL_NAMESPACE,
+    taskQueue: deps.config.PAYMENT_TASK_QUEUE,
+    dataConverter: encryptedDataConverter(deps.config.DATA_ENCRYPTION_KEY, deps.config.DATA_ENCRYPTION_KEY_PREVIOUS),
+    activities: buildPaymentActivities(deps),
+    maxConcurrentActivityTaskExecutions: deps.config.WORKER_MAX_CONCURRENT_ACTIVITIES,
+    shutdownGraceTime: '10s',
+  });
+}
+
 /** Creates the every-minute sweeper schedule once; an existing schedule is left as it is. */
 export const ensureSweeperSchedule = (client: Client, taskQueue: string) => ensureSchedule(client, { id: SWEEPER_SCHEDULE_ID, workflowId: SWEEPER_WORKFLOW_ID, workflowType: SWEEPER_WORKFLOW_TYPE, every: '1m', taskQueue });
 
 /** The hourly payment reconciliation (docs/payments.md). */
-export const ensureReconciliationSchedule = (client: Client, taskQueue: string) =>
-  ensureSchedule(client, { id: RECONCILIATION_SCHEDULE_ID, workflowId: RECONCILIATION_SCHEDULE_ID, workflowType: RECONCILIATION_WORKFLOW_TYPE, every: '1h', taskQueue });
+export const ensureReconciliationSchedule = (client: Client, taskQueue: string, paymentTaskQueue: string) =>
+  ensureSchedule(client, { id: RECONCILIATION_SCHEDULE_ID, workflowId: RECONCILIATION_SCHEDULE_ID, workflowType: RECONCILIATION_WORKFLOW_TYPE, every: '1h', taskQueue, args: [{ paymentTaskQueue }] });
 
-async function ensureSchedule(client: Client, s: { id: string; workflowId: string; workflowType: string; every: '1m' | '1h'; taskQueue: string }): Promise<void> {
+async function ensureSchedule(client: Client, s: { id: string; workflowId: string; workflowType: string; every: '1m' | '1h'; taskQueue: string; args?: unknown[] }): Promise<void> {
   try {
     await client.schedule.create({
       scheduleId: s.id,
       spec: { intervals: [{ every: s.every }] },
-      action: { type: 'startWorkflow', workflowType: s.workflowType, taskQueue: s.taskQueue, workflowId: s.workflowId },
+      action: { type: 'startWorkflow', workflowType: s.workflowType, taskQueue: s.taskQueue, workflowId: s.workflowId, ...(s.args ? { args: s.args } : {}) },
       policies: { overlap: ScheduleOverlapPolicy.SKIP },
     });
   } catch (err) {

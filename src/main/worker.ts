@@ -6,9 +6,14 @@ import { Metrics } from '../platform/observability/metrics.js';
 import { createRedis } from '../platform/redis.js';
 import { createTemporalClient } from '../platform/temporal.js';
 import { exitOnStartupError, onShutdown } from './shutdown.js';
-import { createBookingWorker, ensureReconciliationSchedule, ensureSweeperSchedule } from './worker-app.js';
+import { createBookingWorker, createPaymentWorker, ensureReconciliationSchedule, ensureSweeperSchedule } from './worker-app.js';
+import { domainDatabaseUrl } from '../platform/db/domains.js';
 
-/** Composition root of the Temporal worker process (booking task queue). */
+/**
+ * Composition root of the Temporal worker process: booking's task queue, and in development payment's
+ * too (a second Worker in the same process, on payment's database) unless WORKER_SERVES_PAYMENTS=false
+ * because `npm run worker:payments` (src/main/payment-worker.ts) serves it as its own process.
+ */
 async function main() {
   const config = loadConfig();
   const log = createLogger({ level: config.LOG_LEVEL, service: config.SERVICE_NAME, process: 'worker' });
@@ -23,24 +28,28 @@ async function main() {
   const metrics = new Metrics('worker');
   const metricsServer = await metrics.serve(config.WORKER_METRICS_PORT, config.METRICS_HOST);
   const database = createDatabase(config.MYSQL_URL, config.MYSQL_POOL_SIZE);
+  // Payment's database only when this process serves payment's queue too (development); booking's
+  // activities then also serve workflows started before payment's steps moved there (docs/production.md).
+  const paymentDatabase = config.WORKER_SERVES_PAYMENTS ? createDatabase(domainDatabaseUrl(config, 'payment'), config.MYSQL_POOL_SIZE) : undefined;
   const redis = createRedis(config.REDIS_URL, config.REDIS_PREFIX, (err) => log.warn({ err: err.message }, 'redis connection error'));
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const client = await createTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, dataEncryptionKey: config.DATA_ENCRYPTION_KEY, previousDataEncryptionKey: config.DATA_ENCRYPTION_KEY_PREVIOUS });
 
-  const worker = await createBookingWorker({ config, db: database.db, redis, client, connection, metrics });
+  const worker = await createBookingWorker({ config, db: database.db, paymentDb: paymentDatabase?.db, redis, client, connection, metrics });
+  const paymentWorker = paymentDatabase ? await createPaymentWorker({ config, paymentDb: paymentDatabase.db, connection, client, metrics }) : undefined;
   if (config.SWEEPER_ENABLED) await ensureSweeperSchedule(client, config.TEMPORAL_TASK_QUEUE);
-  if (config.RECONCILIATION_ENABLED && config.PAYMENT_PROVIDER !== 'none') await ensureReconciliationSchedule(client, config.TEMPORAL_TASK_QUEUE);
-  log.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, metricsPort: config.WORKER_METRICS_PORT, sdkMetricsPort: config.WORKER_SDK_METRICS_PORT }, 'worker started');
+  if (config.RECONCILIATION_ENABLED && config.PAYMENT_PROVIDER !== 'none') await ensureReconciliationSchedule(client, config.TEMPORAL_TASK_QUEUE, config.PAYMENT_TASK_QUEUE);
+  log.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, paymentTaskQueue: paymentWorker ? config.PAYMENT_TASK_QUEUE : null, metricsPort: config.WORKER_METRICS_PORT, sdkMetricsPort: config.WORKER_SDK_METRICS_PORT }, 'worker started');
 
   onShutdown(log, config.SHUTDOWN_GRACE_MS, [
-    ['worker', async () => { worker.shutdown(); await running; }],
+    ['worker', async () => { worker.shutdown(); paymentWorker?.shutdown(); await running; }],
     ['temporal', async () => { await client.connection.close(); await connection.close(); }],
     ['redis', () => redis.quit()],
-    ['mysql', () => database.close()],
+    ['mysql', () => Promise.all([database.close(), paymentDatabase?.close()])],
     ['metrics', () => new Promise<void>((r) => metricsServer.close(() => r()))],
   ]);
   // run() resolves once shutdown() has drained in-flight activities and workflow tasks.
-  const running = worker.run();
+  const running = Promise.all([worker.run(), paymentWorker?.run()]);
   await running;
 }
 

@@ -12,6 +12,8 @@ export class CardOutcomeDelivery {
   constructor(
     private readonly client: Client,
     private readonly taskQueue: string,
+    /** Where the late-payment workflow finds payment's worker (PAYMENT_TASK_QUEUE). */
+    private readonly paymentTaskQueue = 'payments',
   ) {}
 
   async deliver(reservationId: string, outcome: CardOutcome): Promise<'SIGNALLED' | 'LATE_PAYMENT' | 'IGNORED'> {
@@ -31,7 +33,7 @@ export class CardOutcomeDelivery {
       await this.client.workflow.start<LatePaymentWorkflow>(LATE_PAYMENT_WORKFLOW_TYPE, {
         workflowId: latePaymentWorkflowId(providerPaymentId),
         taskQueue: this.taskQueue,
-        args: [{ providerPaymentId, reservationId }],
+        args: [{ providerPaymentId, reservationId, paymentTaskQueue: this.paymentTaskQueue }],
         // One per payment, ever: a second delivery (or the reconciliation) joins or finds the first.
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       });

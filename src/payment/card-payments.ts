@@ -1,6 +1,6 @@
 import { and, eq, gte, inArray, lt } from 'drizzle-orm';
 import { appendEvent } from '../events/index.js';
-import { withTransaction, type Db, type Tx } from '../platform/db/client.js';
+import { withTransaction, type Db } from '../platform/db/client.js';
 import type { LatePaymentResult } from '../../workflows/payment/late-payment-contract.js';
 import type { PaymentOutcome, RefundOutcome } from './contracts.js';
 import type { PaymentProvider, ProviderPayment, ProviderRefund } from './provider.js';
@@ -32,8 +32,6 @@ export class CardPayments {
   constructor(
     private readonly db: Db,
     private readonly provider: PaymentProvider,
-    /** The wallet's admitted-ticket guard (issue 25, defect 3), run first in a refund's transaction. */
-    private readonly guard: { refusal?(tx: Tx, reservationId: string): Promise<'TICKET_ADMITTED' | undefined> } = {},
     private readonly currency = 'KRW',
   ) {}
 
@@ -136,12 +134,10 @@ export class CardPayments {
    */
   async refund(reservationId: string, reason: string): Promise<RefundOutcome | undefined> {
     return withTransaction(this.db, async (tx) => {
-      // The reservation row first (the lock a door scan takes), then the card row.
-      const refused = await this.guard.refusal?.(tx, reservationId);
+      // Booking allowed this refund already (its "refund started" mark; no ticket admitted).
       const [card] = await tx.select().from(cardPayments).where(eq(cardPayments.reservationId, reservationId)).for('update');
       if (!card || (card.status !== 'SUCCEEDED' && card.status !== 'REFUNDED')) return undefined;
       if (card.status === 'REFUNDED') return { refunded: false, amount: 0 };
-      if (refused) return { refunded: false, amount: 0, refused };
       const [p] = await tx.select().from(payments).where(eq(payments.reservationId, reservationId)).for('update');
       const refund = await this.refundOnce(card, reason, `refund-${reservationId}`);
       await tx.update(cardPayments).set({ status: 'REFUNDED', providerRefundId: refund.id, updatedAt: new Date() }).where(eq(cardPayments.reservationId, reservationId));

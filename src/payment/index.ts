@@ -4,3 +4,4 @@ export * from './references.js';
 export * from './refund-list.js';
 export * from './sales-ledger.js';
 export * from './wallet-repository.js';
+export * from './module.js';

@@ -3,7 +3,7 @@ import { appendEvent } from '../events/index.js';
 import { withTransaction, type Db, type Tx } from '../platform/db/client.js';
 import { payments, refunds, walletLedger, wallets } from './schema.js';
 import { DomainError } from '../shared/errors.js';
-import type { AdmittedTickets, PayableReservations, PaymentOutcome, RefundOutcome } from './contracts.js';
+import type { DebitRequest, PaymentOutcome, RefundOutcome } from './contracts.js';
 
 type LedgerKind = (typeof walletLedger.$inferSelect)['kind'];
 
@@ -16,10 +16,12 @@ export class WalletRepository {
   constructor(
     private readonly db: Db,
     private readonly limits: { maxBalance: number },
-    private readonly reservations: PayableReservations,
-    /** Ticketing's admitted-ticket check; without it (seed) no refund is refused. */
-    private readonly admitted?: AdmittedTickets,
   ) {}
+
+  /** Sign-up's call (identity's WalletOpener port): an empty wallet; a no-op when it exists. */
+  async openWallet(userId: number): Promise<void> {
+    await this.db.insert(wallets).values({ userId, balance: 0 }).onDuplicateKeyUpdate({ set: { userId: sql`${wallets.userId}` } });
+  }
 
   async balance(userId: number): Promise<{ balance: number; updatedAt: Date }> {
     const [w] = await this.db.select().from(wallets).where(eq(wallets.userId, userId)).limit(1);
@@ -52,8 +54,9 @@ export class WalletRepository {
 
   /**
    * An admin's correction of a wallet (a goodwill credit, a chargeback): a signed amount with a
-   * reason, under the wallet's row lock like every movement, as an ADJUSTMENT ledger row, a
-   * WalletAdjusted event and the admin's AdminAction in one transaction. `reference` (from the
+   * reason, under the wallet's row lock like every movement, as an ADJUSTMENT ledger row and a
+   * WalletAdjusted event (naming the admin) in one transaction; the back office records its
+   * AdminAction in the audit log (booking's database) once this answers `adjusted`. `reference` (from the
    * Idempotency-Key) makes a repeat a no-op. A debit below zero is refused (409), as is a credit
    * past the balance cap (422); an unknown user has no wallet (404).
    */
@@ -68,53 +71,50 @@ export class WalletRepository {
       if (balance > this.limits.maxBalance) throw new DomainError('BALANCE_LIMIT_EXCEEDED', `A wallet may hold at most ${this.limits.maxBalance} KRW`);
       await this.move(tx, userId, 'ADJUSTMENT', amount, balance, reference);
       await appendEvent(tx, 'WalletAdjusted', userId, { userId, amount, balance, reference, reason, adminId }, { userId });
-      const detail = JSON.stringify({ amount, balance, reason });
-      await appendEvent(tx, 'AdminAction', `admin-${adminId}`, { adminId, action: 'wallet.adjust', target: `user-${userId}`, detail }, { userId: adminId });
       return { balance, adjusted: true };
     });
   }
 
   /**
-   * Debits the reservation's amount. Booking locks the reservation row first and judges whether it is
-   * payable (its rule, not ours), then we lock the wallet; the same order as refunds, so the two never
-   * deadlock. The payment is stamped with the decision instant, so "paid in time" can be checked later.
+   * Debits a reservation's amount, asked by the reservation workflow, the one writer that decides
+   * between payment and expiry: it sends who pays, how much and until when. Payment never reads
+   * booking's tables; it refuses at or after `expiresAt` by its own clock, the instant it stamps the
+   * payment with, so no payment is ever dated after its hold ended. Idempotent by reservation: a
+   * retry after a success answers that success, even past the expiry.
    */
-  async payForReservation(reservationId: string): Promise<PaymentOutcome> {
+  async debit(request: DebitRequest): Promise<PaymentOutcome> {
+    const { reservationId, userId, amount } = request;
     return withTransaction(this.db, async (tx) => {
-      const r = await this.reservations.lockPayable(tx, reservationId);
-      if (!r.found) return { ok: false, code: 'RESERVATION_NOT_PAYABLE', detail: 'reservation not found' } as const;
       const [existing] = await tx.select().from(payments).where(eq(payments.reservationId, reservationId)).limit(1);
       if (existing) return { ok: true, paymentId: existing.id, amount: existing.amount } as const;
+      const wallet = await this.lockWallet(tx, userId);
+      // Stamped after the wallet lock: a payment that waited for the lock past the expiry is refused.
       const decidedAt = new Date();
-      const verdict = r.payableAt(decidedAt);
-      if (!verdict.ok) return verdict;
-      const wallet = await this.lockWallet(tx, r.userId);
-      if (wallet.balance < r.amount) {
-        return { ok: false, code: 'INSUFFICIENT_BALANCE', detail: `balance ${wallet.balance} KRW is less than ${r.amount} KRW` } as const;
+      if (decidedAt.getTime() >= Date.parse(request.expiresAt)) {
+        return { ok: false, code: 'RESERVATION_EXPIRED', detail: `the hold expired at ${request.expiresAt}` } as const;
       }
-      const balance = wallet.balance - r.amount;
-      await this.move(tx, r.userId, 'PAYMENT', -r.amount, balance, reservationId);
-      const [p] = await tx.insert(payments).values({ reservationId, userId: r.userId, amount: r.amount, status: 'SUCCEEDED', createdAt: decidedAt });
+      if (wallet.balance < amount) {
+        return { ok: false, code: 'INSUFFICIENT_BALANCE', detail: `balance ${wallet.balance} KRW is less than ${amount} KRW` } as const;
+      }
+      const balance = wallet.balance - amount;
+      await this.move(tx, userId, 'PAYMENT', -amount, balance, reservationId);
+      const [p] = await tx.insert(payments).values({ reservationId, userId, amount, status: 'SUCCEEDED', createdAt: decidedAt });
       const paymentId = Number(p.insertId);
-      await appendEvent(tx, 'PaymentCompleted', reservationId, { reservationId, userId: r.userId, amount: r.amount, paymentId }, { userId: r.userId, first: true });
-      await appendEvent(tx, 'WalletDebited', r.userId, { userId: r.userId, amount: r.amount, balance, reference: reservationId }, { userId: r.userId });
-      return { ok: true, paymentId, amount: r.amount } as const;
+      await appendEvent(tx, 'PaymentCompleted', reservationId, { reservationId, userId, amount, paymentId }, { userId, first: true });
+      await appendEvent(tx, 'WalletDebited', userId, { userId, amount, balance, reference: reservationId }, { userId });
+      return { ok: true, paymentId, amount } as const;
     });
   }
 
   /**
    * Returns a reservation's payment to the wallet; a no-op when there is none or it was refunded.
-   * Refused (`refused: 'TICKET_ADMITTED'`, nothing moves) once any of its tickets was admitted at the
-   * door. The reservation row is locked first, as a door scan does, so the two take turns: a scan
-   * that comes after this refund sees the payment REFUNDED and refuses entry (ticketing reads it
-   * under the same lock), and a refund that comes after a scan sees the admission.
+   * Payment does not judge whether a refund may happen: booking decided that before asking (it marked
+   * the reservation's refund started after ticketing's admission check, docs/production.md "Databases").
    */
   async refundReservation(reservationId: string, reason: string): Promise<RefundOutcome> {
     return withTransaction(this.db, async (tx) => {
-      await this.reservations.lockForRefund(tx, reservationId);
       const [p] = await tx.select().from(payments).where(eq(payments.reservationId, reservationId)).for('update');
       if (!p || p.status === 'REFUNDED') return { refunded: false, amount: 0 };
-      if (await this.admittedInTx(tx, reservationId)) return { refunded: false, amount: 0, refused: 'TICKET_ADMITTED' as const };
       const wallet = await this.lockWallet(tx, p.userId);
       const balance = wallet.balance + p.amount;
       await this.move(tx, p.userId, 'REFUND', p.amount, balance, reservationId);
@@ -124,27 +124,6 @@ export class WalletRepository {
       await appendEvent(tx, 'WalletRefunded', p.userId, { userId: p.userId, amount: p.amount, balance, reference: reservationId }, { userId: p.userId });
       return { refunded: true, amount: p.amount };
     });
-  }
-
-  /**
-   * The same guard for a refund made elsewhere (a card refund through the provider): locks the
-   * reservation row, as a scan does, and refuses once a ticket was admitted. Call it first in the
-   * refund's own transaction.
-   */
-  async refundRefusal(tx: Tx, reservationId: string): Promise<'TICKET_ADMITTED' | undefined> {
-    await this.reservations.lockForRefund(tx, reservationId);
-    return (await this.admittedInTx(tx, reservationId)) ? 'TICKET_ADMITTED' : undefined;
-  }
-
-  private async admittedInTx(tx: Tx, reservationId: string): Promise<boolean> {
-    return !!this.admitted && (await this.admitted.lockAdmitted(tx, reservationId)) > 0;
-  }
-
-  /** Ticketing's port for a door scan: has this reservation's payment been refunded? Read under the scan's locks. */
-  async refundedInTx(tx: Tx, reservationId: string): Promise<boolean> {
-    // FOR UPDATE, not FOR SHARE (MariaDB has only LOCK IN SHARE MODE); the scan holds the reservation row anyway.
-    const [p] = await tx.select({ status: payments.status }).from(payments).where(eq(payments.reservationId, reservationId)).for('update');
-    return p?.status === 'REFUNDED';
   }
 
   private async lockWallet(tx: Tx, userId: number) {

@@ -10,8 +10,10 @@ const withTimeout = <T>(p: Promise<T>, ms: number) =>
   Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms).unref())]);
 
 /** Readiness probes per dependency: each answers within a deadline or counts as down. */
-export const dependencyChecks = (deps: { db: Db; redis: Redis; temporal: Client; kafkaAdmin: Admin }): Record<string, Check> => ({
+/** `domainDbs`: each other domain's own database (payment's), checked as `mysql_<domain>`. */
+export const dependencyChecks = (deps: { db: Db; redis: Redis; temporal: Client; kafkaAdmin: Admin; domainDbs?: Record<string, Db> }): Record<string, Check> => ({
   mysql: async () => void (await deps.db.execute(sql`SELECT 1`)),
+  ...Object.fromEntries(Object.entries(deps.domainDbs ?? {}).map(([domain, db]) => [`mysql_${domain}`, async () => void (await db.execute(sql`SELECT 1`))])),
   redis: async () => void (await deps.redis.ping()),
   temporal: async () => void (await deps.temporal.connection.workflowService.getSystemInfo({})),
   kafka: async () => void (await deps.kafkaAdmin.describeCluster()),

@@ -4,12 +4,8 @@ import type { DbOrTx, Tx } from '../platform/db/client.js';
 
 /** Booking: lock a reservation row for the scan's transaction and say what it is now. */
 export interface EntryReservations {
-  lockForEntry(tx: Tx, reservationId: string): Promise<{ status: string; userId: number } | undefined>;
-}
-
-/** Payment: whether a reservation's payment was refunded, read inside the scan's transaction (after the reservation lock). */
-export interface EntryPayments {
-  refundedInTx(tx: Tx, reservationId: string): Promise<boolean>;
+  /** `refundStarted`: booking allowed a refund of the purchase (its ticket is void from then on). */
+  lockForEntry(tx: Tx, reservationId: string): Promise<{ status: string; userId: number; refundStarted: boolean } | undefined>;
 }
 
 /** Catalog: a performance's status (CANCELLED voids its tickets) and the labels of seats. */

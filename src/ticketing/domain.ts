@@ -17,8 +17,8 @@ export interface TicketFacts {
   scheduleStatus: string | undefined;
   admittedAt: Date | null;
   /**
-   * The payment was refunded (issue 25): payment refunds first and booking marks the reservation
-   * REFUNDED a step later, so between the two only the payment says the ticket is void.
+   * A refund was started (issue 25): booking marks it before payment moves the money and before the
+   * reservation becomes REFUNDED, so from the mark on the ticket is void.
    */
   paymentRefunded?: boolean;
 }

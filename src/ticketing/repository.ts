@@ -2,7 +2,7 @@ import { and, asc, eq, isNotNull } from 'drizzle-orm';
 import { appendEvent } from '../events/index.js';
 import { withTransaction, type Db, type Tx } from '../platform/db/client.js';
 import type { TicketCodeParts } from './codes.js';
-import type { EntryPayments, EntryReservations, TicketCatalog } from './contracts.js';
+import type { EntryReservations, TicketCatalog } from './contracts.js';
 import { decideEntry, type EntryDecision } from './domain.js';
 import { ticketsAggregateId } from './issue.js';
 import { tickets } from './schema.js';
@@ -16,12 +16,11 @@ export class TicketRepository {
     private readonly db: Db,
     private readonly reservations: EntryReservations,
     private readonly catalog: TicketCatalog,
-    private readonly payments: EntryPayments,
   ) {}
 
   /**
-   * Payment's port (AdmittedTickets): the reservation's admitted tickets, locked, inside a refund's
-   * transaction that already holds the reservation row, the lock every scan takes first.
+   * Booking's port (AdmissionCheck): the reservation's admitted tickets, locked, inside booking's
+   * refund-start transaction that already holds the reservation row, the lock every scan takes first.
    */
   async lockAdmitted(tx: Tx, reservationId: string): Promise<number> {
     const rows = await tx.select({ id: tickets.id }).from(tickets).where(and(eq(tickets.reservationId, reservationId), isNotNull(tickets.admittedAt))).for('update');
@@ -41,8 +40,8 @@ export class TicketRepository {
   /**
    * One scan at the door, in one transaction: the reservation row is locked first (the order every
    * confirmation and refund takes), then the ticket row, so concurrent scans of one code take turns
-   * and exactly one finds it unused; a refund that commits first is seen (its payment is REFUNDED even
-   * before booking marks the reservation), one that comes later waits and then refuses (TICKET_ADMITTED).
+   * and exactly one finds it unused; a refund that started first is seen (booking marked it before
+   * payment moves the money), one that comes later waits and then refuses (TICKET_ADMITTED).
    * Every scan of a genuine ticket, admitted or refused, is a TicketScanned event.
    */
   async scan(code: TicketCodeParts, staffId: number): Promise<ScanOutcome> {
@@ -56,8 +55,7 @@ export class TicketRepository {
       // Read under the locks: the scan's time is after every refund or earlier scan it waited for.
       const now = new Date();
       const schedule = await this.catalog.findSchedule(ticket.scheduleId, tx);
-      const paymentRefunded = await this.payments.refundedInTx(tx, ticket.reservationId);
-      const decision = decideEntry({ reservationStatus: reservation.status, scheduleStatus: schedule?.status, admittedAt: ticket.admittedAt, paymentRefunded });
+      const decision = decideEntry({ reservationStatus: reservation.status, scheduleStatus: schedule?.status, admittedAt: ticket.admittedAt, paymentRefunded: reservation.refundStarted });
       if (decision.result === 'ADMITTED') await tx.update(tickets).set({ admittedAt: now, admittedBy: staffId }).where(eq(tickets.id, ticket.id));
       await appendEvent(
         tx,

@@ -10,6 +10,8 @@ describe('back office', () => {
   let ctx: TestContext;
   let admin: { id: number; token: string };
   const q = async (sql: string, params: unknown[] = []) => (await ctx.pool.query(sql, params))[0] as Array<Record<string, any>>;
+  /** The same in payment's database (wallets, ledger, payments, refunds and payment's outbox). */
+  const pq = async (sql: string, params: unknown[] = []) => (await ctx.paymentPool.query(sql, params))[0] as Array<Record<string, any>>;
   const get = (path: string, token = admin.token) => ctx.request('GET', `/api/v1${path}`, { token });
   const login = (email: string, password: string) => ctx.request('POST', '/api/v1/auth/login', { body: { email, password } });
 
@@ -106,7 +108,7 @@ describe('back office', () => {
     expect(debit.body.balance).toBe(20_000);
 
     // Refusals change nothing: below zero, past the cap, no key, bad bodies, unknown user, a USER caller.
-    const before = await q(`SELECT COUNT(*) n FROM wallet_ledger WHERE user_id = ?`, [user.id]);
+    const before = await pq(`SELECT COUNT(*) n FROM wallet_ledger WHERE user_id = ?`, [user.id]);
     const negative = await adjust({ amount: -20_001, reason: 'too much' }, `adj-${ctx.id}-3`);
     expect([negative.status, negative.body.code, negative.body.balance]).toEqual([409, 'CONFLICT', 20_000]);
     // 409 like the debit below zero: a schema-valid amount that the stored balance refuses (schemathesis ST202 took 422 for a refused valid request).
@@ -120,12 +122,12 @@ describe('back office', () => {
     expect((await adjust({ amount: 1, reason: 'ghost' }, `adj-${ctx.id}-5`, 999_999_999)).status).toBe(404);
     const asUser = await ctx.request('POST', `/api/v1/admin/users/${user.id}/wallet-adjustments`, { token: user.token, body: { amount: 1_000_000, reason: 'self-service' }, headers: { 'idempotency-key': `adj-${ctx.id}-6` } });
     expect(asUser.status).toBe(403);
-    expect(await q(`SELECT COUNT(*) n FROM wallet_ledger WHERE user_id = ?`, [user.id])).toEqual(before);
+    expect(await pq(`SELECT COUNT(*) n FROM wallet_ledger WHERE user_id = ?`, [user.id])).toEqual(before);
 
     const wallet = await ctx.request('GET', '/api/v1/wallet', { token: user.token });
     expect(wallet.body.balance).toBe(20_000);
     expect(wallet.body.ledger.filter((l: { kind: string }) => l.kind === 'ADJUSTMENT').map((l: { amount: number }) => l.amount)).toEqual([-15_000, 5_000]);
-    const events = await q(`SELECT payload FROM domain_events WHERE type = 'WalletAdjusted' AND aggregate_id = ? ORDER BY sequence`, [String(user.id)]);
+    const events = await pq(`SELECT payload FROM domain_events WHERE type = 'WalletAdjusted' AND aggregate_id = ? ORDER BY sequence`, [String(user.id)]);
     expect(events.map((e) => (typeof e.payload === 'string' ? JSON.parse(e.payload) : e.payload))).toMatchObject([
       { amount: 5_000, balance: 35_000, reason: 'goodwill: show started late', adminId: admin.id },
       { amount: -15_000, balance: 20_000, reason: 'chargeback correction', adminId: admin.id },

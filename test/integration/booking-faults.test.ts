@@ -32,20 +32,25 @@ describe('booking faults', () => {
           if (loseHoldAnswer) throw new Error('injected: connection lost after the commit');
           return result;
         },
-        payReservation: async (input) => {
+      }),
+      // The debit runs on payment's worker (payment's task queue and database).
+      overridePaymentActivities: (a) => ({
+        debitWallet: async (input) => {
           if (failPayments > 0) {
             failPayments -= 1;
             throw new Error('injected: MySQL unreachable');
           }
-          return a.payReservation(input);
+          return a.debitWallet(input);
         },
       }),
     });
   });
   const count = async (sql: string, params: unknown[] = []) => Number(((await ctx.pool.query(sql, params))[0] as Array<{ n: number }>)[0]!.n);
+  /** The same in payment's database (payments, refunds, wallets). */
+  const paymentCount = async (sql: string, params: unknown[] = []) => Number(((await ctx.paymentPool.query(sql, params))[0] as Array<{ n: number }>)[0]!.n);
   /** The sweeper activity run directly (no worker needed), with the given Temporal client. */
   const sweepWith = (client: Client) =>
-    new MockActivityEnvironment().run(buildActivities({ config: ctx.config, db: ctx.db, redis: ctx.redis, client, metrics: ctx.workerMetrics }).sweepExpiredHolds);
+    new MockActivityEnvironment().run(buildActivities({ config: ctx.config, db: ctx.db, paymentDb: ctx.paymentDb, redis: ctx.redis, client, metrics: ctx.workerMetrics }).sweepExpiredHolds);
   const sweptCount = async () => (await ctx.workerMetrics.registry.getSingleMetric('sweeper_released_holds_total')!.get()).values.reduce((a, v) => a + v.value, 0);
   afterAll(async () => {
     await ctx?.close();
@@ -60,25 +65,25 @@ describe('booking faults', () => {
     // do), so the real confirm activity finds one seat fewer and rejects. Then the refund fails too:
     // a trigger makes MySQL refuse the refund row until it is dropped.
     await ctx.pool.query(`UPDATE seats SET status = 'AVAILABLE', reservation_id = NULL, held_until = NULL, version = version + 1 WHERE id = ?`, [seatIds[1]]);
-    await ctx.pool.query(`CREATE TRIGGER refunds_refused BEFORE INSERT ON refunds FOR EACH ROW SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'refunds refused (test)'`);
+    await ctx.paymentPool.query(`CREATE TRIGGER refunds_refused BEFORE INSERT ON refunds FOR EACH ROW SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'refunds refused (test)'`);
     let paid;
     try {
       const payment = ctx.request('POST', `/api/v1/reservations/${held.body.id}/payment`, { token: user.token });
       const handle = ctx.temporal.workflow.getHandle(reservationWorkflowId(held.body.id));
       // The refund activity failed at least twice and is being retried; meanwhile the money is out.
       const pending = await eventually(async () => {
-        const a = (await handle.describe()).raw.pendingActivities?.find((x) => x.activityType?.name === 'refundPayment');
+        const a = (await handle.describe()).raw.pendingActivities?.find((x) => x.activityType?.name === 'refundWallet');
         return a && (a.attempt ?? 0) >= 2 ? a : undefined;
       }, 30_000);
       const causes: string[] = [];
       for (let f = pending.lastFailure; f; f = f.cause) causes.push(f.message ?? '');
       expect(causes.join(' <- ')).toContain('refunds refused (test)');
-      expect(await count(`SELECT COUNT(*) n FROM refunds`)).toBe(0);
+      expect(await paymentCount(`SELECT COUNT(*) n FROM refunds`)).toBe(0);
       expect((await ctx.request('GET', '/api/v1/wallet', { token: user.token })).body.balance).toBe(10_000);
-      await ctx.pool.query(`DROP TRIGGER refunds_refused`);
+      await ctx.paymentPool.query(`DROP TRIGGER refunds_refused`);
       paid = await payment;
     } finally {
-      await ctx.pool.query(`DROP TRIGGER IF EXISTS refunds_refused`);
+      await ctx.paymentPool.query(`DROP TRIGGER IF EXISTS refunds_refused`);
     }
     expect(paid.status).toBe(409);
     expect(paid.body.code).toBe('RESERVATION_NOT_PAYABLE');
@@ -87,7 +92,7 @@ describe('booking faults', () => {
     const wallet = (await ctx.request('GET', '/api/v1/wallet', { token: user.token })).body;
     expect(wallet.balance).toBe(30_000);
     expect(wallet.ledger.map((l: { kind: string }) => l.kind).slice(0, 2)).toEqual(['REFUND', 'PAYMENT']);
-    expect(await count(`SELECT COUNT(*) n FROM refunds WHERE reservation_id = ?`, [held.body.id])).toBe(1);
+    expect(await paymentCount(`SELECT COUNT(*) n FROM refunds WHERE reservation_id = ?`, [held.body.id])).toBe(1);
     const seats = await ctx.request('GET', `/api/v1/schedules/${scheduleId}/seats?status=AVAILABLE`);
     expect(seats.body.items).toHaveLength(seatIds.length);
     await recordHistory(ctx.temporal.workflow.getHandle(reservationWorkflowId(held.body.id)), 'confirm-fails-compensate');
@@ -179,7 +184,7 @@ describe('booking faults', () => {
     await new Promise((r) => setTimeout(r, 1_500));
     // Proof that nothing served it yet: no answer, no payment row, the reservation still HELD.
     expect(settled).toBe(false);
-    expect(await count(`SELECT COUNT(*) n FROM payments WHERE reservation_id = ?`, [held.body.id])).toBe(0);
+    expect(await paymentCount(`SELECT COUNT(*) n FROM payments WHERE reservation_id = ?`, [held.body.id])).toBe(0);
     expect((await ctx.services.reservations.find(held.body.id))!.status).toBe('HELD');
     await ctx.startWorker();
     const paid = await payment;

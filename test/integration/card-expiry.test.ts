@@ -27,7 +27,8 @@ describe.skipIf(!inject('stack').stripeUrl)('card payments at expiry', () => {
   beforeAll(async () => {
     ctx = await createTestContext({
       env: { HOLD_TTL_SECONDS: String(TTL_S) },
-      overrideActivities: (a) => ({
+      // Card steps run on payment's worker (CARD_QUEUE_PATCH).
+      overridePaymentActivities: (a) => ({
         settleCardBeforeClose: async (input) => {
           if (providerUnreachableAtExpiry) throw ApplicationFailure.create({ type: 'ProviderUnavailable', message: 'injected: provider unreachable', nonRetryable: true });
           return a.settleCardBeforeClose(input);
@@ -77,7 +78,7 @@ describe.skipIf(!inject('stack').stripeUrl)('card payments at expiry', () => {
     }, 30_000);
     expect(refunded.status).toBe('EXPIRED');
     expect(await providerRefunds(pi)).toEqual([expect.objectContaining({ amount: 18_000 })]);
-    const [events] = (await ctx.pool.query(`SELECT payload FROM domain_events WHERE type = 'LatePaymentRefunded' AND aggregate_id = ?`, [`card-${pi}`])) as any;
+    const [events] = (await ctx.paymentPool.query(`SELECT payload FROM domain_events WHERE type = 'LatePaymentRefunded' AND aggregate_id = ?`, [`card-${pi}`])) as any;
     expect(events).toHaveLength(1);
     const seat = await ctx.request('GET', `/api/v1/schedules/${scheduleId}/seats?status=AVAILABLE`);
     expect(seat.body.items.map((s: { id: number }) => s.id)).toContain(seatId);

@@ -29,13 +29,14 @@ describe.skipIf(!inject('stack').stripeUrl)('card payments', () => {
 
   beforeAll(async () => {
     ctx = await createTestContext({
-      overrideActivities: (a) => ({
+      // Card steps run on payment's worker (CARD_QUEUE_PATCH).
+      overridePaymentActivities: (a) => ({
         startCardPayment: async (input) => {
           const started = await a.startCardPayment(input);
           if (!confirmBeforeReturning || !started.ok) return started;
           expect(await provider.confirm(started.providerPaymentId, CARDS.success)).toBe(200);
           await eventually(async () => {
-            const [[row]] = (await ctx.pool.query(`SELECT COUNT(*) n FROM provider_events WHERE provider_payment_id = ?`, [started.providerPaymentId])) as any;
+            const [[row]] = (await ctx.paymentPool.query(`SELECT COUNT(*) n FROM provider_events WHERE provider_payment_id = ?`, [started.providerPaymentId])) as any;
             return Number(row.n) > 0;
           });
           return started;
@@ -152,7 +153,7 @@ describe.skipIf(!inject('stack').stripeUrl)('card payments', () => {
       expect((await postWebhook(succeeded, signed(succeeded))).body).toEqual({ received: true, duplicate: true });
       const r = await reservation(user.token, held.body.id);
       expect(r).toMatchObject({ status: 'CONFIRMED', payment: { method: 'CARD', status: 'SUCCEEDED', failedAttempts: 0 } });
-      const [[row]] = (await ctx.pool.query(`SELECT COUNT(*) n FROM payments WHERE reservation_id = ?`, [held.body.id])) as any;
+      const [[row]] = (await ctx.paymentPool.query(`SELECT COUNT(*) n FROM payments WHERE reservation_id = ?`, [held.body.id])) as any;
       expect(Number(row.n)).toBe(1);
     } finally {
       await provider.register();

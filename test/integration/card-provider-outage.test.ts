@@ -70,8 +70,11 @@ describe.skipIf(!inject('stack').stripeUrl || !canKillServices())('card payments
           ...process.env,
           NODE_ENV: 'test',
           MYSQL_URL: ctx.config.MYSQL_URL,
+          // Payment's card rows are in payment's database, reached as payment's own user.
+          MYSQL_URL_PAYMENT: ctx.databaseUrls.payment,
           TEMPORAL_ADDRESS: ctx.config.TEMPORAL_ADDRESS,
           TEMPORAL_TASK_QUEUE: ctx.config.TEMPORAL_TASK_QUEUE,
+          PAYMENT_TASK_QUEUE: ctx.config.PAYMENT_TASK_QUEUE,
           STRIPE_API_BASE: ctx.config.STRIPE_API_BASE,
           STRIPE_WEBHOOK_SECRET: ctx.config.STRIPE_WEBHOOK_SECRET,
         },

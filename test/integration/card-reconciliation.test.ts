@@ -26,7 +26,7 @@ describe.skipIf(!inject('stack').stripeUrl)('card reconciliation: recorded succe
   const payByCard = (token: string, id: string) => ctx.request('POST', `/api/v1/reservations/${id}/payment`, { token, body: { method: 'card' } });
   const reservation = async (token: string, id: string) => (await ctx.request('GET', `/api/v1/reservations/${id}`, { token })).body;
   const card = async (reservationId: string) => {
-    const [[row]] = (await ctx.pool.query('SELECT provider_payment_id, status FROM card_payments WHERE reservation_id = ?', [reservationId])) as any;
+    const [[row]] = (await ctx.paymentPool.query('SELECT provider_payment_id, status FROM card_payments WHERE reservation_id = ?', [reservationId])) as any;
     return row as { provider_payment_id: string; status: string };
   };
   /** Rows edited by the test, with what to put back before the invariants are checked. */
@@ -39,7 +39,7 @@ describe.skipIf(!inject('stack').stripeUrl)('card reconciliation: recorded succe
   });
   afterAll(async () => {
     if (ctx) {
-      for (const r of restore) await ctx.pool.query('UPDATE card_payments SET provider_payment_id = ?, status = ? WHERE reservation_id = ?', [r.providerPaymentId, r.status, r.reservationId]);
+      for (const r of restore) await ctx.paymentPool.query('UPDATE card_payments SET provider_payment_id = ?, status = ? WHERE reservation_id = ?', [r.providerPaymentId, r.status, r.reservationId]);
       expect(await checkInvariants(ctx.pool, { atLeast: { confirmed: 1 } })).toEqual([]);
       expect(await checkProviderAgreement(ctx.pool, provider.stripe, { atLeastSucceeded: 1 })).toEqual([]);
     }
@@ -76,7 +76,7 @@ describe.skipIf(!inject('stack').stripeUrl)('card reconciliation: recorded succe
     for (const [id, providerPaymentId] of [[b, missingId], [c, undefined]] as const) {
       const before = await card(id);
       restore.push({ reservationId: id, providerPaymentId: before.provider_payment_id, status: before.status });
-      await ctx.pool.query('UPDATE card_payments SET status = ?, provider_payment_id = ? WHERE reservation_id = ?', ['SUCCEEDED', providerPaymentId ?? before.provider_payment_id, id]);
+      await ctx.paymentPool.query('UPDATE card_payments SET status = ?, provider_payment_id = ? WHERE reservation_id = ?', ['SUCCEEDED', providerPaymentId ?? before.provider_payment_id, id]);
     }
     const cPaymentId = (await card(c)).provider_payment_id;
 
@@ -85,11 +85,12 @@ describe.skipIf(!inject('stack').stripeUrl)('card reconciliation: recorded succe
     await new Promise((r) => setTimeout(r, 1_100));
     const since = new Date();
     const until = new Date(since.getTime() + 10_000);
-    await ctx.pool.query('UPDATE card_payments SET created_at = ? WHERE reservation_id IN (?)', [new Date(since.getTime() + 1_000), [a.body.id, b, c]]);
+    await ctx.paymentPool.query('UPDATE card_payments SET created_at = ? WHERE reservation_id IN (?)', [new Date(since.getTime() + 1_000), [a.body.id, b, c]]);
 
     // The shared emulator lists other test files' payments too: only this file's reservations are
-    // handed to the workflows; any other is left alone.
-    const delivery = new CardOutcomeDelivery(ctx.temporal, ctx.config.TEMPORAL_TASK_QUEUE);
+    // handed to the workflows; any other is left alone. Card rows and PaymentMismatch events are in
+    // payment's database (its own connection), reservations in booking's.
+    const delivery = new CardOutcomeDelivery(ctx.temporal, ctx.config.TEMPORAL_TASK_QUEUE, ctx.config.PAYMENT_TASK_QUEUE);
     const ours = async (reservationId: string) => ((await ctx.pool.query('SELECT id FROM reservations WHERE id = ?', [reservationId])) as any)[0].length > 0;
     const sink: ReconciliationSink = {
       deliver: async (reservationId, outcome) => ((await ours(reservationId)) ? delivery.deliver(reservationId, outcome) : 'not this file'),
@@ -98,7 +99,7 @@ describe.skipIf(!inject('stack').stripeUrl)('card reconciliation: recorded succe
     const metrics = new Metrics('reconciliation-test', false);
     const counter = reconciliationMismatches(metrics);
     const paymentProvider = createPaymentProvider(ctx.config)!;
-    const reconciliation = new Reconciliation(ctx.db, paymentProvider, new CardPayments(ctx.db, paymentProvider), sink, (m) => counter.inc({ kind: m.kind }));
+    const reconciliation = new Reconciliation(ctx.paymentDb, paymentProvider, new CardPayments(ctx.paymentDb, paymentProvider), sink, (m) => counter.inc({ kind: m.kind }));
     const report = await reconciliation.run(since, until);
 
     const mine = report.mismatches.filter((m) => [a.body.id, b, c].includes(m.reservationId));
@@ -111,7 +112,7 @@ describe.skipIf(!inject('stack').stripeUrl)('card reconciliation: recorded succe
     expect(report.refunded).not.toContain(paidA.body.providerPaymentId);
 
     // Reported: an event per mismatch, and the metric the alert reads.
-    const [events] = (await ctx.pool.query(`SELECT aggregate_id, payload FROM domain_events WHERE type = 'PaymentMismatch' ORDER BY aggregate_id`)) as any;
+    const [events] = (await ctx.paymentPool.query(`SELECT aggregate_id, payload FROM domain_events WHERE type = 'PaymentMismatch' ORDER BY aggregate_id`)) as any;
     const payloads = (events as Array<{ payload: unknown }>).map((e) => (typeof e.payload === 'string' ? JSON.parse(e.payload) : e.payload));
     expect(payloads).toEqual(
       expect.arrayContaining([

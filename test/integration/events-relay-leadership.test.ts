@@ -18,7 +18,8 @@ describe('domain events: relay leadership', () => {
   const relays: Array<{ stop(): Promise<void> }> = [];
 
   const makeRelay = async (name: string) => {
-    const database = createDatabase(ctx.config.MYSQL_URL, 4);
+    // Wallet events are in payment's own outbox (payment's database): the relays publish that one.
+    const database = createDatabase(ctx.databaseUrls.payment, 4);
     const publisher = new KafkaEventPublisher(ctx.kafka);
     const metrics = new Metrics(`${name}-${ctx.id}`, false);
     const relay = new OutboxRelay(database.db, database.pool, publisher, pino({ level: 'silent' }), metrics, {
@@ -68,7 +69,7 @@ describe('domain events: relay leadership', () => {
   const produce = async (users: number[], rounds: number, tag: string) => {
     for (let i = 0; i < rounds; i++) await Promise.all(users.map((u) => ctx.services.wallets.charge(u, 1_000, `${tag}-${i}`)));
   };
-  const unpublished = async () => Number(((await ctx.pool.query('SELECT COUNT(*) n FROM domain_events WHERE published_at IS NULL'))[0] as Array<{ n: number }>)[0]!.n);
+  const unpublished = async () => Number(((await ctx.paymentPool.query('SELECT COUNT(*) n FROM domain_events WHERE published_at IS NULL'))[0] as Array<{ n: number }>)[0]!.n);
 
   it('the standby takes over when the leader dies, and a leader that loses its lock steps down; nothing lost or reordered', async () => {
     const users = await Promise.all(Array.from({ length: 4 }, () => ctx.createUser()));
@@ -93,14 +94,14 @@ describe('domain events: relay leadership', () => {
     // KILL). It must notice, stop publishing as leader, and win the lock again (no other relay runs).
     const lockHolder = await b.lockConnectionId();
     expect(lockHolder).not.toBeNull();
-    await ctx.pool.query(`KILL CONNECTION ${Number(lockHolder)}`);
+    await ctx.paymentPool.query(`KILL CONNECTION ${Number(lockHolder)}`);
     await produce(ids, 10, 'phase3');
     await eventually(async () => (await b.lockConnectionId()) !== null && (await b.lockConnectionId()) !== lockHolder && (await b.leads()), 20_000);
     await eventually(async () => (await unpublished()) === 0, 30_000);
 
     // Kafka has every logged event, and per aggregate the first delivery of each event comes in
     // sequence order (at-least-once: a batch cut by the crash may be sent again, never out of order).
-    const logged = await loggedEventIds(ctx.pool);
+    const logged = await loggedEventIds(ctx.paymentPool);
     expect(logged.length).toBe(4 * 30);
     const received = await receiveAllLogged(ctx, topics, `${ctx.id}-leadership`, 45_000);
     const byKey = new Map<string, typeof received>();

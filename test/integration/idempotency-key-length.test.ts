@@ -94,7 +94,7 @@ describe('Idempotency-Key at its maximum length (100) on every keyed route', () 
     const charge = await twice('POST /wallet/charges', '/wallet/charges', { token: user.token, body: { amount: 5_000 } }, 201);
     expect(charge.body.balance).toBe(5_000);
     await twice('POST /admin/users/{userId}/wallet-adjustments', `/admin/users/${user.id}/wallet-adjustments`, { token: admin.token, body: { amount: 700, reason: 'goodwill' } }, 201);
-    const [ledger] = (await ctx.pool.query('SELECT kind, reference FROM wallet_ledger WHERE user_id = ? ORDER BY id', [user.id])) as unknown as [Array<{ kind: string; reference: string }>];
+    const [ledger] = (await ctx.paymentPool.query('SELECT kind, reference FROM wallet_ledger WHERE user_id = ? ORDER BY id', [user.id])) as unknown as [Array<{ kind: string; reference: string }>];
     // One movement each, whatever the replays; the long keys' references are their hashed form.
     expect(ledger.map((r) => r.kind)).toEqual(['CHARGE', 'ADJUSTMENT']);
     expect(ledger[0]!.reference).toMatch(/^charge:sha256:[0-9a-f]{64}$/);

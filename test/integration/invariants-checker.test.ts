@@ -13,6 +13,8 @@ describe('invariant checker', () => {
   let ctx: TestContext;
   let ids: { sold: string; refunded: string; held: string; buyer: number; other: number; seat: number };
   const q = async (sql: string, params: unknown[] = []) => (await ctx.pool.query(sql, params))[0] as Array<Record<string, any>>;
+  /** The same in payment's database (its tables and its own outbox). */
+  const pq = async (sql: string, params: unknown[] = []) => (await ctx.paymentPool.query(sql, params))[0] as Array<Record<string, any>>;
   /** Runs `breakIt`, expects a violation matching `rule`, then undoes it and expects a clean check. */
   const expectCaught = async (rule: RegExp, breakIt: () => Promise<unknown>, restore: () => Promise<unknown>, opts = {}) => {
     await breakIt();
@@ -74,11 +76,11 @@ describe('invariant checker', () => {
   });
 
   it('sees a confirmed reservation without exactly one payment of its amount', async () => {
-    const [p] = await q(`SELECT * FROM payments WHERE reservation_id = ?`, [ids.sold]);
+    const [p] = await pq(`SELECT * FROM payments WHERE reservation_id = ?`, [ids.sold]);
     await expectCaught(
       /confirmed reservation without exactly one matching payment/,
-      () => q(`DELETE FROM payments WHERE id = ?`, [p!.id]),
-      () => q(`INSERT INTO payments (id, reservation_id, user_id, amount, status, created_at) VALUES (?, ?, ?, ?, ?, ?)`, [p!.id, p!.reservation_id, p!.user_id, p!.amount, p!.status, p!.created_at]),
+      () => pq(`DELETE FROM payments WHERE id = ?`, [p!.id]),
+      () => pq(`INSERT INTO payments (id, reservation_id, user_id, amount, status, created_at) VALUES (?, ?, ?, ?, ?, ?)`, [p!.id, p!.reservation_id, p!.user_id, p!.amount, p!.status, p!.created_at]),
     );
   });
 
@@ -94,47 +96,47 @@ describe('invariant checker', () => {
   it('sees a payment whose reservation does not exist (no inner join drops it)', async () => {
     await expectCaught(
       /payment without a reservation/,
-      () => q(`INSERT INTO payments (reservation_id, user_id, amount, status, created_at) VALUES ('ghost000000000000000000', ?, 10000, 'REFUNDED', UTC_TIMESTAMP(3))`, [ids.buyer]),
-      () => q(`DELETE FROM payments WHERE reservation_id = 'ghost000000000000000000'`),
+      () => pq(`INSERT INTO payments (reservation_id, user_id, amount, status, created_at) VALUES ('ghost000000000000000000', ?, 10000, 'REFUNDED', UTC_TIMESTAMP(3))`, [ids.buyer]),
+      () => pq(`DELETE FROM payments WHERE reservation_id = 'ghost000000000000000000'`),
     );
   });
 
   it('matches ledger PAYMENT and REFUND rows one-to-one with payments and refunds', async () => {
-    const [pay] = await q(`SELECT id, amount FROM wallet_ledger WHERE kind = 'PAYMENT' AND reference = ?`, [ids.sold]);
-    await expectCaught(/payment without exactly one ledger PAYMENT row/, () => q(`UPDATE wallet_ledger SET reference = 'elsewhere' WHERE id = ?`, [pay!.id]), () => q(`UPDATE wallet_ledger SET reference = ? WHERE id = ?`, [ids.sold, pay!.id]));
-    const [refund] = await q(`SELECT id FROM refunds WHERE reservation_id = ?`, [ids.refunded]);
-    const [row] = await q(`SELECT * FROM refunds WHERE id = ?`, [refund!.id]);
+    const [pay] = await pq(`SELECT id, amount FROM wallet_ledger WHERE kind = 'PAYMENT' AND reference = ?`, [ids.sold]);
+    await expectCaught(/payment without exactly one ledger PAYMENT row/, () => pq(`UPDATE wallet_ledger SET reference = 'elsewhere' WHERE id = ?`, [pay!.id]), () => pq(`UPDATE wallet_ledger SET reference = ? WHERE id = ?`, [ids.sold, pay!.id]));
+    const [refund] = await pq(`SELECT id FROM refunds WHERE reservation_id = ?`, [ids.refunded]);
+    const [row] = await pq(`SELECT * FROM refunds WHERE id = ?`, [refund!.id]);
     await expectCaught(
       /without exactly one matching refund|refund without exactly one ledger REFUND row|ledger REFUND row without its refund/,
-      () => q(`DELETE FROM refunds WHERE id = ?`, [refund!.id]),
-      () => q(`INSERT INTO refunds (id, payment_id, reservation_id, amount, reason, created_at) VALUES (?, ?, ?, ?, ?, ?)`, [row!.id, row!.payment_id, row!.reservation_id, row!.amount, row!.reason, row!.created_at]),
+      () => pq(`DELETE FROM refunds WHERE id = ?`, [refund!.id]),
+      () => pq(`INSERT INTO refunds (id, payment_id, reservation_id, amount, reason, created_at) VALUES (?, ?, ?, ?, ?, ?)`, [row!.id, row!.payment_id, row!.reservation_id, row!.amount, row!.reason, row!.created_at]),
     );
   });
 
   it('walks the balance_after chain row by row, even when the final balance agrees', async () => {
-    const ledger = await q(`SELECT id, balance_after FROM wallet_ledger WHERE user_id = ? ORDER BY id`, [ids.buyer]);
+    const ledger = await pq(`SELECT id, balance_after FROM wallet_ledger WHERE user_id = ? ORDER BY id`, [ids.buyer]);
     const first = ledger[0]!;
     // Only an intermediate step is wrong: the final balance still equals the ledger's sum.
-    await expectCaught(/ledger chain broken/, () => q(`UPDATE wallet_ledger SET balance_after = -5 WHERE id = ?`, [first.id]), () => q(`UPDATE wallet_ledger SET balance_after = ? WHERE id = ?`, [first.balance_after, first.id]));
+    await expectCaught(/ledger chain broken/, () => pq(`UPDATE wallet_ledger SET balance_after = -5 WHERE id = ?`, [first.id]), () => pq(`UPDATE wallet_ledger SET balance_after = ? WHERE id = ?`, [first.balance_after, first.id]));
   });
 
   it('compares ledger rows and wallet events per wallet, so offsetting errors do not cancel out', async () => {
     // One wallet loses its WalletCharged event, the other gains a copy: global counts stay equal.
-    const [charged] = await q(`SELECT * FROM domain_events WHERE type = 'WalletCharged' AND aggregate_id = ?`, [String(ids.buyer)]);
-    const [otherCharge] = await q(`SELECT * FROM domain_events WHERE type = 'WalletCharged' AND aggregate_id = ?`, [String(ids.other)]);
-    const nextSeq = Number((await q(`SELECT MAX(sequence) m FROM domain_events WHERE aggregate_type = 'wallet' AND aggregate_id = ?`, [String(ids.other)]))[0]!.m) + 1;
+    const [charged] = await pq(`SELECT * FROM domain_events WHERE type = 'WalletCharged' AND aggregate_id = ?`, [String(ids.buyer)]);
+    const [otherCharge] = await pq(`SELECT * FROM domain_events WHERE type = 'WalletCharged' AND aggregate_id = ?`, [String(ids.other)]);
+    const nextSeq = Number((await pq(`SELECT MAX(sequence) m FROM domain_events WHERE aggregate_type = 'wallet' AND aggregate_id = ?`, [String(ids.other)]))[0]!.m) + 1;
     await expectCaught(
       /wallet ledger and wallet events differ/,
       async () => {
-        await q(`UPDATE domain_events SET type = 'WalletNoted' WHERE id = ?`, [charged!.id]);
-        await q(
+        await pq(`UPDATE domain_events SET type = 'WalletNoted' WHERE id = ?`, [charged!.id]);
+        await pq(
           `INSERT INTO domain_events (id, type, schema_version, aggregate_type, aggregate_id, sequence, user_id, payload, occurred_at) VALUES (UUID(), 'WalletCharged', 1, 'wallet', ?, ?, ?, ?, UTC_TIMESTAMP(3))`,
           [String(ids.other), nextSeq, ids.other, typeof otherCharge!.payload === 'string' ? otherCharge!.payload : JSON.stringify(otherCharge!.payload)],
         );
       },
       async () => {
-        await q(`UPDATE domain_events SET type = 'WalletCharged' WHERE id = ?`, [charged!.id]);
-        await q(`DELETE FROM domain_events WHERE aggregate_type = 'wallet' AND aggregate_id = ? AND sequence = ?`, [String(ids.other), nextSeq]);
+        await pq(`UPDATE domain_events SET type = 'WalletCharged' WHERE id = ?`, [charged!.id]);
+        await pq(`DELETE FROM domain_events WHERE aggregate_type = 'wallet' AND aggregate_id = ? AND sequence = ?`, [String(ids.other), nextSeq]);
       },
     );
   });
@@ -239,12 +241,12 @@ describe('invariant checker', () => {
     });
     expect(adjusted.status).toBe(201);
     expect(await checkInvariants(ctx.pool, { atLeast: { adjustments: 1 } })).toEqual([]);
-    const [l] = await q(`SELECT id, amount FROM wallet_ledger WHERE kind = 'ADJUSTMENT' AND user_id = ?`, [ids.other]);
+    const [l] = await pq(`SELECT id, amount FROM wallet_ledger WHERE kind = 'ADJUSTMENT' AND user_id = ?`, [ids.other]);
     const [action] = await q(`SELECT id FROM domain_events WHERE type = 'AdminAction' AND JSON_VALUE(payload, '$.action') = 'wallet.adjust'`);
     // Its event says another amount (the ledger row and the event disagree).
-    await expectCaught(/wallet ledger and wallet events differ/, () => q(`UPDATE wallet_ledger SET amount = 1000, balance_after = balance_after + 2000 WHERE id = ?`, [l!.id]), () => q(`UPDATE wallet_ledger SET amount = -1000, balance_after = balance_after - 2000 WHERE id = ?`, [l!.id]));
+    await expectCaught(/wallet ledger and wallet events differ/, () => pq(`UPDATE wallet_ledger SET amount = 1000, balance_after = balance_after + 2000 WHERE id = ?`, [l!.id]), () => pq(`UPDATE wallet_ledger SET amount = -1000, balance_after = balance_after - 2000 WHERE id = ?`, [l!.id]));
     await expectCaught(/wallet adjustment without its AdminAction/, () => q(`UPDATE domain_events SET type = 'AdminNoted' WHERE id = ?`, [action!.id]), () => q(`UPDATE domain_events SET type = 'AdminAction' WHERE id = ?`, [action!.id]));
-    await expectCaught(/ledger chain broken/, () => q(`UPDATE wallet_ledger SET amount = 0 WHERE id = ?`, [l!.id]), () => q(`UPDATE wallet_ledger SET amount = ? WHERE id = ?`, [l!.amount, l!.id]));
+    await expectCaught(/ledger chain broken/, () => pq(`UPDATE wallet_ledger SET amount = 0 WHERE id = ?`, [l!.id]), () => pq(`UPDATE wallet_ledger SET amount = ? WHERE id = ?`, [l!.amount, l!.id]));
   });
 
   it('sees the waiting list broken: a wanted seat on the public map, an offer holding other seats, an OFFERED entry without its live offer', async () => {
@@ -290,7 +292,10 @@ describe('invariant checker', () => {
     await ensureTopics(ctx);
     const relay = await startRelay(ctx);
     try {
-      const unpublished = async () => Number((await q(`SELECT COUNT(*) n FROM domain_events WHERE published_at IS NULL`))[0]!.n);
+      // Both outboxes (booking's and payment's): the check reads every domain's published events.
+      const unpublished = async () =>
+        Number((await q(`SELECT COUNT(*) n FROM domain_events WHERE published_at IS NULL`))[0]!.n) +
+        Number((await pq(`SELECT COUNT(*) n FROM domain_events WHERE published_at IS NULL`))[0]!.n);
       await eventually(async () => (await unpublished()) === 0, 60_000, 100);
     } finally {
       await relay.stop();

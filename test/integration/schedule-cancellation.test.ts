@@ -107,7 +107,7 @@ describe('performance cancellation survives a worker kill', () => {
 
     const [rows] = await ctx.pool.query<any[]>(`SELECT status, COUNT(*) n FROM reservations WHERE schedule_id = ? GROUP BY status ORDER BY status`, [scheduleId]);
     expect(Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]))).toEqual({ CANCELLED: 600 + lateHeld.length, REFUNDED: 400 });
-    const [wallets] = await ctx.pool.query<any[]>(`SELECT user_id, balance FROM wallets WHERE user_id IN (?)`, [[...users.map((u) => u.id), late.id]]);
+    const [wallets] = await ctx.paymentPool.query<any[]>(`SELECT user_id, balance FROM wallets WHERE user_id IN (?)`, [[...users.map((u) => u.id), late.id]]);
     expect(wallets.filter((w) => Number(w.balance) !== BALANCE)).toEqual([]);
     const [sched] = await ctx.pool.query<any[]>(`SELECT status FROM schedules WHERE id = ?`, [scheduleId]);
     expect(sched[0].status).toBe('CANCELLED');

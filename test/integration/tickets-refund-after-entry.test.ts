@@ -14,6 +14,8 @@ describe('no refund after entry, and scans racing refunds', () => {
   let staff: { id: number; token: string };
   let admin: { id: number; token: string };
   const q = async (sql: string, params: unknown[] = []) => (await ctx.pool.query(sql, params))[0] as Array<Record<string, any>>;
+  // Payment's tables are in payment's own database.
+  const pq = async (sql: string, params: unknown[] = []) => (await ctx.paymentPool.query(sql, params))[0] as Array<Record<string, any>>;
   const scan = (code: string) => ctx.request('POST', '/api/v1/entry/scans', { token: staff.token, body: { code } });
 
   /** A buyer's confirmed one-seat purchase on a fresh schedule (or the given one), with its ticket code. */
@@ -28,9 +30,9 @@ describe('no refund after entry, and scans racing refunds', () => {
   };
   const state = async (reservationId: string) => {
     const [r] = await q('SELECT status FROM reservations WHERE id = ?', [reservationId]);
-    const [p] = await q('SELECT status FROM payments WHERE reservation_id = ?', [reservationId]);
+    const [p] = await pq('SELECT status FROM payments WHERE reservation_id = ?', [reservationId]);
     const [t] = await q('SELECT admitted_at FROM tickets WHERE reservation_id = ?', [reservationId]);
-    const [n] = await q(`SELECT COUNT(*) n FROM wallet_ledger WHERE kind = 'REFUND' AND reference = ?`, [reservationId]);
+    const [n] = await pq(`SELECT COUNT(*) n FROM wallet_ledger WHERE kind = 'REFUND' AND reference = ?`, [reservationId]);
     return { reservation: r!.status, payment: p!.status, admitted: t!.admitted_at !== null, refundRows: Number(n!.n) };
   };
 
@@ -54,6 +56,19 @@ describe('no refund after entry, and scans racing refunds', () => {
     expect([forced.status, forced.body.code]).toEqual([409, 'TICKET_ADMITTED']);
     expect(await state(reservationId)).toEqual({ reservation: 'CONFIRMED', payment: 'SUCCEEDED', admitted: true, refundRows: 0 });
     expect((await ctx.request('GET', '/api/v1/wallet', { token: buyer.token })).body.balance).toBe(90_000);
+  });
+
+  it('a scan refuses once booking marked the refund started, before payment has moved any money', async () => {
+    const { reservationId, code } = await purchase();
+    // Booking's step of the refund workflow alone (no ticket admitted: the real admission check).
+    const admissions = { lockAdmitted: async () => 0 };
+    expect(await ctx.services.reservations.startRefund(reservationId, admissions)).toBe('STARTED');
+    const refused = await scan(code);
+    expect([refused.status, refused.body.code]).toEqual([409, 'TICKET_REFUNDED']);
+    // The mark is booking's alone: the money is still with us, nothing else changed yet.
+    expect(await state(reservationId)).toEqual({ reservation: 'CONFIRMED', payment: 'SUCCEEDED', admitted: false, refundRows: 0 });
+    // A second start (a retried activity) answers the same.
+    expect(await ctx.services.reservations.startRefund(reservationId, admissions)).toBe('STARTED');
   });
 
   it('10 scans and 10 refunds in parallel: admitted and not refunded, or refunded and not admitted, never both', async () => {

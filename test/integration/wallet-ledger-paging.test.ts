@@ -38,7 +38,7 @@ describe('wallet ledger paging', () => {
   it('walks 120 ledger rows in pages: every row once, newest first, the last page says so', async () => {
     const user = await ctx.createUser();
     for (let i = 0; i < 120; i++) expect((await charge(user.token, `paging-${ctx.id}-${i}`)).status).toBe(201);
-    const [rows] = (await ctx.pool.query('SELECT id FROM wallet_ledger WHERE user_id = ? ORDER BY id DESC', [user.id])) as unknown as [Array<{ id: number }>];
+    const [rows] = (await ctx.paymentPool.query('SELECT id FROM wallet_ledger WHERE user_id = ? ORDER BY id DESC', [user.id])) as unknown as [Array<{ id: number }>];
     expect(rows).toHaveLength(120);
 
     const first = await wallet(user.token);
@@ -54,7 +54,7 @@ describe('wallet ledger paging', () => {
   it('rows written while paging do not shift pages: nothing lost or repeated among the rows that existed', async () => {
     const user = await ctx.createUser();
     for (let i = 0; i < 60; i++) await charge(user.token, `before-${ctx.id}-${i}`);
-    const [before] = (await ctx.pool.query('SELECT id FROM wallet_ledger WHERE user_id = ? ORDER BY id DESC', [user.id])) as unknown as [Array<{ id: number }>];
+    const [before] = (await ctx.paymentPool.query('SELECT id FROM wallet_ledger WHERE user_id = ? ORDER BY id DESC', [user.id])) as unknown as [Array<{ id: number }>];
     // Five new charges (concurrently) after every page.
     let n = 0;
     const seen = await walk(user.token, 10, async () => {

@@ -124,7 +124,8 @@ describe.skipIf(!existsSync(CHROMIUM) || !inject('stack').stripeUrl)('web app: a
   beforeAll(async () => {
     ctx = await createTestContext({
       env: { HOLD_TTL_SECONDS: '3' },
-      overrideActivities: () => ({
+      // Card steps run on payment's worker (CARD_QUEUE_PATCH).
+      overridePaymentActivities: () => ({
         settleCardBeforeClose: async () => {
           throw ApplicationFailure.create({ type: 'ProviderUnavailable', message: 'injected: provider unreachable at expiry', nonRetryable: true });
         },

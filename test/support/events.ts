@@ -45,7 +45,8 @@ export async function collectRaw(kafka: Kafka, topics: string[], groupId: string
 
 /** Reads the topics until every event in the log has arrived; returns what was received. */
 export async function receiveAllLogged(ctx: TestContext, topics: string[], groupId: string, timeoutMs: number): Promise<Received[]> {
-  const logged = await loggedEventIds(ctx.pool);
+  // Every domain's outbox: booking's and payment's (wallet and payment events are in payment's).
+  const logged = [...(await loggedEventIds(ctx.pool)), ...(await loggedEventIds(ctx.paymentPool))];
   const consumer = await collectRaw(ctx.kafka, topics, groupId);
   try {
     await eventually(async () => {

@@ -7,15 +7,18 @@ import { inject } from 'vitest';
 import type { BookingActivities } from '../../activities/index.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { buildApiApp } from '../../src/main/api-app.js';
-import { createBookingWorker } from '../../src/main/worker-app.js';
+import { createBookingWorker, createPaymentWorker } from '../../src/main/worker-app.js';
+import { migrateAllDatabases } from '../../src/main/migrations.js';
+import type { PaymentActivities } from '../../activities/payment.js';
 import { createDatabase, type Database } from '../../src/platform/db/client.js';
-import { migrateDatabase } from '../../src/platform/db/migrate.js';
+import { provisionDatabase } from '../../src/platform/db/migrate.js';
+import { domainDatabaseUrl } from '../../src/platform/db/domains.js';
+import { registerDomainPools } from './invariants.js';
 import { createKafka } from '../../src/platform/kafka.js';
 import { Metrics } from '../../src/platform/observability/metrics.js';
 import { createRedis, type Redis } from '../../src/platform/redis.js';
 import { encryptedDataConverter } from '../../src/platform/temporal-codec.js';
 import { users } from '../../src/identity/schema.js';
-import { wallets } from '../../src/payment/schema.js';
 import { hashPassword } from '../../src/identity/passwords.js';
 
 export const TEST_PASSWORD = 'correct-horse-battery';
@@ -31,6 +34,49 @@ export interface TestContextOptions {
   env?: Record<string, string>;
   worker?: boolean;
   overrideActivities?: (a: BookingActivities) => Partial<BookingActivities>;
+  /** The same for the payment worker's activities (payment's task queue). */
+  overridePaymentActivities?: (a: PaymentActivities) => Partial<PaymentActivities>;
+}
+
+/** A MySQL URL on the run's server with another user and database. */
+const mysqlUrl = (serverUrl: string, user: string, password: string, database: string) => {
+  const u = new URL(serverUrl);
+  u.username = user;
+  u.password = password;
+  u.pathname = `/${database}`;
+  return u.toString();
+};
+
+/**
+ * Each file's domain databases get their own users, granted on their own database only, as in
+ * production. Where the run's MySQL account may not grant (an older stack without GRANT OPTION), the
+ * file uses that account for every database instead, and `isolatedUsers` says so (the grants test
+ * fails then; every other test still runs).
+ */
+async function domainDatabaseEnv(serverUrl: string, id: string): Promise<{ env: Record<string, string>; isolatedUsers: boolean }> {
+  const password = randomBytes(12).toString('hex');
+  const bookingUrl = mysqlUrl(serverUrl, `${id}_booking`, password, `${id}_booking`);
+  try {
+    await provisionDatabase(serverUrl, bookingUrl);
+    return { env: { MYSQL_URL: bookingUrl, MYSQL_DATABASE_PREFIX: `${id}_`, MYSQL_DOMAIN_PASSWORD: password }, isolatedUsers: true };
+  } catch (err) {
+    if (!/denied/i.test(String((err as Error).message))) throw err;
+    await dropUsers(serverUrl, id);
+    const admin = new URL(serverUrl);
+    const as = (db: string) => mysqlUrl(serverUrl, decodeURIComponent(admin.username), decodeURIComponent(admin.password), db);
+    return { env: { MYSQL_URL: as(`${id}_booking`), MYSQL_URL_PAYMENT: as(`${id}_payment`) }, isolatedUsers: false };
+  }
+}
+
+const DOMAIN_DATABASES = ['booking', 'payment'] as const;
+
+async function dropUsers(serverUrl: string, id: string) {
+  const admin = await mysql.createConnection({ uri: serverUrl });
+  try {
+    for (const d of DOMAIN_DATABASES) await admin.query(`DROP USER IF EXISTS ?@'%'`, [`${id}_${d}`]);
+  } finally {
+    await admin.end();
+  }
 }
 
 export type TestContext = Awaited<ReturnType<typeof createTestContext>>;
@@ -43,16 +89,19 @@ export type TestContext = Awaited<ReturnType<typeof createTestContext>>;
 export async function createTestContext(opts: TestContextOptions = {}) {
   const stack = inject('stack');
   const id = `t${randomBytes(4).toString('hex')}`;
-  const dbName = `test_${id}`;
+  // Not `test_...`: MariaDB grants every user (PUBLIC) access to databases named test_%.
+  const databases = await domainDatabaseEnv(stack.mysqlServerUrl, id);
   const config: Config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
-    MYSQL_URL: `${stack.mysqlServerUrl}/${dbName}`,
+    ...databases.env,
+    MYSQL_ADMIN_URL: stack.mysqlServerUrl,
     MYSQL_POOL_SIZE: '30',
     REDIS_URL: stack.redisUrl,
     REDIS_PREFIX: `${id}:`,
     TEMPORAL_ADDRESS: stack.temporalAddress,
     TEMPORAL_TASK_QUEUE: `booking-${id}`,
+    PAYMENT_TASK_QUEUE: `payments-${id}`,
     KAFKA_BROKERS: stack.kafkaBrokers,
     KAFKA_TOPIC_PREFIX: `${id}.`,
     CANCELLATION_WORKFLOW_ID_PREFIX: `${id}-`,
@@ -63,8 +112,11 @@ export async function createTestContext(opts: TestContextOptions = {}) {
     ...(stack.stripeUrl ? { STRIPE_API_BASE: stack.stripeUrl, STRIPE_WEBHOOK_SECRET: `whsec_${id}_test_only` } : { PAYMENT_PROVIDER: 'none' }),
     ...opts.env,
   });
-  await migrateDatabase(config.MYSQL_URL);
+  await migrateAllDatabases(config);
+  const paymentUrl = domainDatabaseUrl(config, 'payment');
   const database: Database = createDatabase(config.MYSQL_URL, config.MYSQL_POOL_SIZE);
+  const paymentDatabase: Database = createDatabase(paymentUrl, config.MYSQL_POOL_SIZE);
+  registerDomainPools(database.pool, { payment: paymentDatabase.pool });
   const redis: Redis = createRedis(config.REDIS_URL, config.REDIS_PREFIX);
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: encryptedDataConverter(config.DATA_ENCRYPTION_KEY, config.DATA_ENCRYPTION_KEY_PREVIOUS) });
@@ -74,31 +126,41 @@ export async function createTestContext(opts: TestContextOptions = {}) {
   const log = pino({ level: 'silent' });
   const metrics = new Metrics(`api-${id}`, false);
   const workerMetrics = new Metrics(`worker-${id}`, false);
-  const { app, services } = buildApiApp({ config, db: database.db, redis, temporal, kafkaAdmin, log, metrics });
+  const { app, services } = buildApiApp({ config, db: database.db, paymentDb: paymentDatabase.db, redis, temporal, kafkaAdmin, log, metrics });
 
   let worker: Worker | undefined;
-  let workerRun: Promise<void> | undefined;
+  let paymentWorker: Worker | undefined;
+  let workerRun: Promise<unknown> | undefined;
   let nativeConnection: NativeConnection | undefined;
-  const startWorker = async (override = opts.overrideActivities) => {
+  const startWorker = async (override = opts.overrideActivities, overridePayment = opts.overridePaymentActivities) => {
     quietRuntime();
     nativeConnection ??= await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-    worker = await createBookingWorker({
-      config,
-      db: database.db,
-      redis,
-      client: temporal,
-      connection: nativeConnection,
-      metrics: workerMetrics,
-      workflowBundle: { codePath: stack.workflowBundlePath },
-      ...(override ? { overrideActivities: override } : {}),
-    });
-    workerRun = worker.run();
+    const connection = nativeConnection;
+    // Both at once: the payment worker (a second Worker on this file's payment queue, as in
+    // development) is ready by the time the booking worker has loaded its workflow bundle.
+    [worker, paymentWorker] = await Promise.all([
+      createBookingWorker({
+        config,
+        db: database.db,
+        paymentDb: paymentDatabase.db,
+        redis,
+        client: temporal,
+        connection,
+        metrics: workerMetrics,
+        workflowBundle: { codePath: stack.workflowBundlePath },
+        ...(override ? { overrideActivities: override } : {}),
+      }),
+      createPaymentWorker({ config, paymentDb: paymentDatabase.db, connection, client: temporal, metrics: workerMetrics, ...(overridePayment ? { overrideActivities: overridePayment } : {}) }),
+    ]);
+    workerRun = Promise.all([worker.run(), paymentWorker.run()]);
   };
   const stopWorker = async () => {
     if (!worker) return;
     if (worker.getState() === 'RUNNING') worker.shutdown();
+    if (paymentWorker?.getState() === 'RUNNING') paymentWorker.shutdown();
     await workerRun;
     worker = undefined;
+    paymentWorker = undefined;
   };
   if (opts.worker !== false) await startWorker();
 
@@ -134,7 +196,7 @@ export async function createTestContext(opts: TestContextOptions = {}) {
       role: opts.role ?? 'USER',
     });
     const id = Number(res.insertId);
-    await database.db.insert(wallets).values({ userId: id, balance: 0 });
+    await services.wallets.openWallet(id);
     if (opts.balance) await services.wallets.charge(id, opts.balance, `charge:test-${id}`);
     const { accessToken } = await services.tokens.issue({ id, role: opts.role ?? 'USER', tokenVersion: 0 });
     return { id, email, token: accessToken };
@@ -167,9 +229,11 @@ export async function createTestContext(opts: TestContextOptions = {}) {
     await connection.close();
     await redis.quit();
     await database.close();
+    await paymentDatabase.close();
     const admin = await mysql.createConnection({ uri: stack.mysqlServerUrl });
-    await admin.query(`DROP DATABASE IF EXISTS \`${dbName}\``);
+    for (const d of DOMAIN_DATABASES) await admin.query(`DROP DATABASE IF EXISTS \`${id}_${d}\``);
     await admin.end();
+    if (databases.isolatedUsers) await dropUsers(stack.mysqlServerUrl, id);
   };
 
   return {
@@ -177,6 +241,11 @@ export async function createTestContext(opts: TestContextOptions = {}) {
     config,
     db: database.db,
     pool: database.pool,
+    /** Payment's database (its own user): payment's tables and payment's outbox. */
+    paymentDb: paymentDatabase.db,
+    paymentPool: paymentDatabase.pool,
+    databaseUrls: { booking: config.MYSQL_URL, payment: paymentUrl },
+    isolatedUsers: databases.isolatedUsers,
     redis,
     temporal,
     kafka,

@@ -43,23 +43,80 @@ export interface InvariantOptions {
   atLeast?: { reservations?: number; confirmed?: number; payments?: number; events?: number; tickets?: number; adjustments?: number; waitlistOffers?: number };
 }
 
+/** Each booking pool's sibling pools on the other domain databases (the harness registers them). */
+const domainPools = new WeakMap<mysql.Pool, { payment: mysql.Pool }>();
+export function registerDomainPools(booking: mysql.Pool, others: { payment: mysql.Pool }): void {
+  domainPools.set(booking, others);
+}
+
+/** Payment's tables, copied under these names; payment's outbox becomes `payment_events`. */
+const PAYMENT_TABLES: Record<string, string> = {
+  wallets: 'wallets',
+  wallet_ledger: 'wallet_ledger',
+  payments: 'payments',
+  refunds: 'refunds',
+  card_payments: 'card_payments',
+  provider_events: 'provider_events',
+  domain_events: 'payment_events',
+};
+
+/**
+ * No query crosses databases, the checker's included: it reads payment's database through payment's
+ * own pool (one consistent snapshot there), then puts those rows into TEMPORARY tables of its own
+ * booking connection (seen by that connection only, gone when it is released), so the rules that
+ * relate money to reservations stay SQL over two snapshots taken one after the other.
+ */
+async function withPaymentCopies<T>(pool: mysql.Pool, fn: (conn: mysql.PoolConnection) => Promise<T>): Promise<T> {
+  const payment = domainPools.get(pool)?.payment;
+  if (!payment) throw new Error('checkInvariants: no payment pool registered for this booking pool (registerDomainPools)');
+  const source = await payment.getConnection();
+  const copies: Array<{ name: string; create: string; columns: string[]; rows: unknown[][] }> = [];
+  try {
+    await source.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
+    for (const [table, name] of Object.entries(PAYMENT_TABLES)) {
+      const [[created]] = (await source.query(`SHOW CREATE TABLE \`${table}\``)) as unknown as [Array<Record<string, string>>];
+      const create = created!['Create Table']!.replace(/^CREATE TABLE `[^`]+`/, `CREATE TEMPORARY TABLE \`${name}\``);
+      const [rows, fields] = (await source.query({ sql: `SELECT * FROM \`${table}\``, rowsAsArray: true })) as unknown as [unknown[][], Array<{ name: string }>];
+      copies.push({ name, create, columns: fields.map((f) => f.name), rows });
+    }
+  } finally {
+    await source.query('ROLLBACK').catch(() => undefined);
+    source.release();
+  }
+  const conn = await pool.getConnection();
+  try {
+    for (const c of copies) {
+      await conn.query(c.create);
+      for (let i = 0; i < c.rows.length; i += 1000) {
+        await conn.query(`INSERT INTO \`${c.name}\` (${c.columns.map((n) => `\`${n}\``).join(', ')}) VALUES ?`, [c.rows.slice(i, i + 1000)]);
+      }
+    }
+    return await fn(conn);
+  } finally {
+    for (const c of copies) await conn.query(`DROP TEMPORARY TABLE IF EXISTS \`${c.name}\``).catch(() => undefined);
+    conn.release();
+  }
+}
+
 /**
  * SPEC.md invariants checked straight in MySQL after concurrency, fault and load tests. Returns the
  * list of violations (empty = all hold) so a failing test prints every broken rule at once. Safe to
  * call while holds are live: only rows at rest (or past the stated grace) can violate a rule.
+ * `pool` is booking's; payment's database is read through the pool registered beside it.
  */
 export async function checkInvariants(pool: mysql.Pool, opts: InvariantOptions = {}): Promise<string[]> {
-  // Every rule reads one consistent snapshot: called while purchases commit, a ledger row read by one
-  // query and its event read by the next (or tickets and their TicketsIssued event) would otherwise
-  // straddle a commit and report a violation that never existed.
-  const conn = await pool.getConnection();
-  try {
-    await conn.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
-    return await checkSnapshot(conn, opts);
-  } finally {
-    await conn.query('ROLLBACK').catch(() => undefined);
-    conn.release();
-  }
+  // Every rule reads one consistent snapshot per database: called while purchases commit, a ledger
+  // row read by one query and its event read by the next (or tickets and their TicketsIssued event)
+  // would otherwise straddle a commit and report a violation that never existed. Payment's snapshot
+  // is taken first: a payment is always older than the confirmation booking's snapshot may show.
+  return withPaymentCopies(pool, async (conn) => {
+    try {
+      await conn.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
+      return await checkSnapshot(conn, opts);
+    } finally {
+      await conn.query('ROLLBACK').catch(() => undefined);
+    }
+  });
 }
 
 async function checkSnapshot(db: mysql.PoolConnection, opts: InvariantOptions): Promise<string[]> {
@@ -77,7 +134,7 @@ async function checkSnapshot(db: mysql.PoolConnection, opts: InvariantOptions): 
   if (opts.atLeast) {
     const [c] = await rows(
       `SELECT (SELECT COUNT(*) FROM reservations) reservations, (SELECT COUNT(*) FROM reservations WHERE status = 'CONFIRMED') confirmed,
-              (SELECT COUNT(*) FROM payments) payments, (SELECT COUNT(*) FROM domain_events) events, (SELECT COUNT(*) FROM tickets) tickets,
+              (SELECT COUNT(*) FROM payments) payments, (SELECT COUNT(*) FROM domain_events) + (SELECT COUNT(*) FROM payment_events) events, (SELECT COUNT(*) FROM tickets) tickets,
               (SELECT COUNT(*) FROM wallet_ledger WHERE kind = 'ADJUSTMENT') adjustments`,
     );
     for (const [k, min] of Object.entries(opts.atLeast)) {
@@ -225,6 +282,14 @@ async function checkSnapshot(db: mysql.PoolConnection, opts: InvariantOptions): 
     'aggregate event sequence with gaps',
     `SELECT aggregate_type, aggregate_id, COUNT(*) n, MAX(sequence) top FROM domain_events GROUP BY aggregate_type, aggregate_id HAVING n <> top`,
   );
+  await expect(
+    "aggregate event sequence with gaps in payment's outbox",
+    `SELECT aggregate_type, aggregate_id, COUNT(*) n, MAX(sequence) top FROM payment_events GROUP BY aggregate_type, aggregate_id HAVING n <> top`,
+  );
+  await expect(
+    "payment or wallet event outside payment's outbox",
+    `SELECT id, type, aggregate_id FROM domain_events WHERE aggregate_type IN ('payment', 'wallet')`,
+  );
   const events = await rows(`SELECT aggregate_id, type, sequence, payload FROM domain_events WHERE aggregate_type = 'reservation' ORDER BY aggregate_id, sequence`);
   const byReservation = new Map<string, Array<{ type: string; payload: Record<string, any> }>>();
   for (const e of events) {
@@ -271,7 +336,7 @@ async function checkSnapshot(db: mysql.PoolConnection, opts: InvariantOptions): 
 
   // Ledger rows and wallet events, matched per wallet and per reference (not as global counts,
   // where a missing event on one wallet and an extra one on another would cancel out).
-  const walletEvents = await rows(`SELECT aggregate_id, type, payload FROM domain_events WHERE aggregate_type = 'wallet'`);
+  const walletEvents = await rows(`SELECT aggregate_id, type, payload FROM payment_events WHERE aggregate_type = 'wallet'`);
   const eventKeys = new Map<string, number>();
   const unmatched: string[] = [];
   for (const e of walletEvents) {
@@ -440,9 +505,13 @@ export async function checkTicketLimit(pool: mysql.Pool): Promise<string[]> {
  * transaction share-locks the schedule row, so it either committed before or was refused).
  */
 export async function checkScheduleLifecycle(pool: mysql.Pool): Promise<string[]> {
+  return withPaymentCopies(pool, (conn) => checkLifecycleRows(conn));
+}
+
+async function checkLifecycleRows(conn: mysql.PoolConnection): Promise<string[]> {
   const problems: string[] = [];
   const check = async (name: string, sql: string) => {
-    const [found] = (await pool.query(sql)) as unknown as [Array<Record<string, unknown>>];
+    const [found] = (await conn.query(sql)) as unknown as [Array<Record<string, unknown>>];
     if (found.length > 0) problems.push(`${name}: ${JSON.stringify(found.slice(0, 5))}${found.length > 5 ? ` (+${found.length - 5} more)` : ''}`);
   };
   await check(
@@ -522,11 +591,15 @@ export async function checkProviderAgreement(
   opts: { atLeastSucceeded?: number } = {},
 ): Promise<string[]> {
   const problems: string[] = [];
-  const [cards] = (await pool.query(
-    `SELECT c.reservation_id, c.provider_payment_id, c.status, c.amount, c.provider_refund_id, r.status r_status, p.status p_status
-     FROM card_payments c LEFT JOIN reservations r ON r.id = c.reservation_id LEFT JOIN payments p ON p.reservation_id = c.reservation_id`,
-  )) as unknown as [Array<Record<string, any>>];
-  const [ours] = (await pool.query('SELECT id FROM reservations')) as unknown as [Array<{ id: string }>];
+  // Payment's card rows are in payment's database: read through the copies, like checkInvariants.
+  const { cards, ours } = await withPaymentCopies(pool, async (conn) => {
+    const [cards] = (await conn.query(
+      `SELECT c.reservation_id, c.provider_payment_id, c.status, c.amount, c.provider_refund_id, r.status r_status, p.status p_status
+       FROM card_payments c LEFT JOIN reservations r ON r.id = c.reservation_id LEFT JOIN payments p ON p.reservation_id = c.reservation_id`,
+    )) as unknown as [Array<Record<string, any>>];
+    const [ours] = (await conn.query('SELECT id FROM reservations')) as unknown as [Array<{ id: string }>];
+    return { cards, ours };
+  });
   const reservationIds = new Set(ours.map((r) => r.id));
   const byPayment = new Map(cards.map((c) => [c.provider_payment_id as string, c]));
   const intents: any[] = [];
@@ -565,11 +638,15 @@ export async function checkProviderAgreement(
  * published event has arrived or `timeoutMs` passes (then the missing ones are reported).
  */
 export async function checkEventsOnKafka(pool: mysql.Pool, kafka: Kafka, topicPrefix: string, opts: { timeoutMs?: number; atLeast?: number } = {}): Promise<string[]> {
-  const [rows] = await pool.query(`SELECT id, aggregate_type, aggregate_id FROM domain_events WHERE published_at IS NOT NULL`);
+  // Every domain's outbox: booking's, and payment's (copied as payment_events).
+  const [rows, all] = await withPaymentCopies(pool, async (conn) => [
+    (await conn.query(`SELECT id, aggregate_type, aggregate_id FROM domain_events WHERE published_at IS NOT NULL UNION ALL SELECT id, aggregate_type, aggregate_id FROM payment_events WHERE published_at IS NOT NULL`))[0],
+    // Every logged event, of either outbox: an event on Kafka that neither logged is a stranger.
+    (await conn.query(`SELECT id FROM domain_events UNION ALL SELECT id FROM payment_events`))[0],
+  ]);
   const published = new Map((rows as Array<{ id: string; aggregate_type: string; aggregate_id: string }>).map((r) => [r.id, { topic: topicFor(topicPrefix, r.aggregate_type), key: r.aggregate_id }]));
   const problems: string[] = [];
   if (published.size < (opts.atLeast ?? 0)) problems.push(`expected at least ${opts.atLeast} published events, found ${published.size}`);
-  const [all] = await pool.query(`SELECT id FROM domain_events`);
   const logged = new Set((all as Array<{ id: string }>).map((r) => r.id));
   const seen = new Map<string, { topic: string; key: string }>();
   const consumer = kafka.consumer({ groupId: `invariants-${randomUUID()}`, sessionTimeout: 10_000, heartbeatInterval: 500 });

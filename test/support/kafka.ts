@@ -14,12 +14,22 @@ export async function startRelay(ctx: TestContext) {
     pollMs: 50,
     lockName: `${ctx.id}-relay`,
   });
+  // Payment's own outbox (payment's database), relayed beside booking's as src/main/relay.ts does.
+  const paymentRelay = new OutboxRelay(ctx.paymentDb, ctx.paymentPool, producer, pino({ level: 'silent' }), metrics, {
+    topicPrefix: ctx.config.KAFKA_TOPIC_PREFIX,
+    batchSize: 200,
+    pollMs: 50,
+    lockName: `${ctx.id}-relay-payment`,
+  });
   relay.start();
+  paymentRelay.start();
   return {
     relay,
+    paymentRelay,
     metrics,
     stop: async () => {
       await relay.stop();
+      await paymentRelay.stop();
       await producer.close();
     },
   };

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
 import type { Config } from '../../src/config.js';
+import { domainDatabaseUrl } from '../../src/platform/db/domains.js';
 import { eventually } from './harness.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -32,6 +33,9 @@ async function startChild(script: string, readyLine: string, config: Config, env
       NODE_ENV: 'test',
       LOG_LEVEL: 'info',
       MYSQL_URL: config.MYSQL_URL,
+      // Payment's own database and task queue (the process serves both queues, as in development).
+      MYSQL_URL_PAYMENT: domainDatabaseUrl(config, 'payment'),
+      PAYMENT_TASK_QUEUE: config.PAYMENT_TASK_QUEUE,
       REDIS_URL: config.REDIS_URL,
       REDIS_PREFIX: config.REDIS_PREFIX,
       TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS,

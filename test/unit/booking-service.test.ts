@@ -45,6 +45,7 @@ const view = (id: string, status: ReservationStatus, userId = 1): ReservationVie
   expiresAt: new Date(now.getTime() + 600_000),
   confirmedAt: null,
   closedAt: null,
+  refundStartedAt: null,
   reason: null,
   version: 0,
   createdAt: now,

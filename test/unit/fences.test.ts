@@ -53,6 +53,9 @@ describe('architecture fences', () => {
     expect(await refusals(file, "import { payable } from '../../src/booking/domain.js';\nexport { payable };\n")).toContain('@typescript-eslint/no-restricted-imports');
     expect(await refusals(file, "import { refundWorkflowId } from './refund-contract.js';\nexport { refundWorkflowId };\n")).toContain('@typescript-eslint/no-restricted-imports');
     expect(await refusals(file, "import { createActivities } from '../../activities/index.js';\nexport { createActivities };\n")).toContain('@typescript-eslint/no-restricted-imports');
+    // Payment's activity interface (payment's own task queue): its type, never its code.
+    expect(await refusals(file, "import type { PaymentActivities } from '../../activities/payment.js';\nexport type { PaymentActivities };\n")).toEqual([]);
+    expect(await refusals(file, "import { paymentActivities } from '../../activities/payment.js';\nexport { paymentActivities };\n")).toContain('@typescript-eslint/no-restricted-imports');
     expect(await refusals(file, "import { randomUUID } from 'node:crypto';\nexport { randomUUID };\n")).toContain('@typescript-eslint/no-restricted-imports');
   });
 });

@@ -1,7 +1,10 @@
 /**
- * Unit tests of the card payment paths of the reservation workflow (workflows/card-payment.ts, run
- * from workflows/reservation.ts's loop): real workflow code, fake activities, the provider's verdict
+ * Unit tests of the card payment paths of the reservation workflow (workflows/booking/reservation-card-payment.ts,
+ * run from workflows/booking/reservation.ts's loop): real workflow code, fake activities, the provider's verdict
  * sent as the `cardOutcome` signal the webhook sends.
+ *
+ * Every card step is payment's activity on payment's task queue (CARD_QUEUE_PATCH); the older
+ * local-activity path is only in recorded histories (test/replay).
  *
  * Branches, and the test that covers each:
  *  payCard update (step: requested > answered)
@@ -11,7 +14,7 @@
  *   - startCardPayment throws (both attempts): the same answer, not a failed workflow .............. 'a provider that does not answer'
  *  cardOutcome signal (step: an outcome queued)
  *   - SUCCEEDED, recorded: confirmReservation, CONFIRMED, nothing refunded ........................ 'a success webhook confirms'
- *   - SUCCEEDED, recorded, confirmation rejected: refund, release FAILED .......................... 'a card success whose seats cannot be confirmed'
+ *   - SUCCEEDED, recorded, confirmation rejected: refundPurchase, release FAILED ................... 'a card success whose seats cannot be confirmed'
  *   - SUCCEEDED, recordCardSuccess ALREADY_PAID: kept, refunded as a late payment at close ......... 'a card success for a reservation already paid'
  *   - SUCCEEDED, recordCardSuccess UNKNOWN_PAYMENT: ignored, never refunded by this workflow ....... 'a success the payments table does not know'
  *   - FAILED (decline): recordCardFailure with the reason, the hold stays, the wallet can pay ...... 'a decline'
@@ -85,6 +88,7 @@ describe.concurrent('reservation workflow: card payments', () => {
     await handle.signal(cardOutcomeSignal, { providerPaymentId: cardPaymentId(reservationId), status: 'SUCCEEDED' });
     expect(await handle.result()).toMatchObject({ status: 'CONFIRMED' });
     expect(scenario.names()).toEqual(['holdSeats', 'startCardPayment', 'recordCardSuccess', 'confirmReservation']);
+    expect(scenario.calls.map((c) => c.queue)).toEqual(['booking', 'payment', 'payment', 'booking']);
     expect(scenario.inputs('recordCardSuccess')).toEqual([{ reservationId, providerPaymentId: cardPaymentId(reservationId) }]);
   });
 
@@ -93,8 +97,9 @@ describe.concurrent('reservation workflow: card payments', () => {
     await handle.executeUpdate(cardPayUpdate);
     await handle.signal(cardOutcomeSignal, { providerPaymentId: cardPaymentId(reservationId), status: 'SUCCEEDED' });
     expect(await handle.result()).toMatchObject({ status: 'FAILED', reason: 'confirmation failed after payment; refunded' });
-    expect(scenario.names()).toEqual(['holdSeats', 'startCardPayment', 'recordCardSuccess', 'confirmReservation', 'refundPayment', 'releaseReservation']);
-    // Refunded once, through refundPayment (by the way it was paid), not again as a late payment.
+    expect(scenario.names()).toEqual(['holdSeats', 'startCardPayment', 'recordCardSuccess', 'confirmReservation', 'refundPurchase', 'releaseReservation']);
+    expect(scenario.queues('refundPurchase')).toEqual(['payment']);
+    // Refunded once, through payment's refundPurchase (by the way it was paid), not again as a late payment.
     expect(scenario.names()).not.toContain('settleLatePayment');
   });
 
@@ -157,6 +162,7 @@ describe.concurrent('reservation workflow: card payments', () => {
     expect(await handle.result()).toMatchObject({ status: 'EXPIRED' });
     expect(scenario.names()).toEqual(['holdSeats', 'startCardPayment', 'settleCardBeforeClose', 'releaseReservation', 'settleLatePayment']);
     expect(scenario.inputs('settleLatePayment')).toEqual([{ providerPaymentId: cardPaymentId(reservationId), reason: `reservation ${reservationId} is EXPIRED` }]);
+    expect(scenario.calls.map((c) => c.queue)).toEqual(['booking', 'payment', 'payment', 'booking', 'payment']);
   });
 
   it('a card payment that races the expiry (accepted while releasing) is answered RESERVATION_EXPIRED', async () => {

@@ -9,17 +9,23 @@
  * signal exactly between two steps of a workflow, without racing the clock.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import type { BookingActivities } from './support.js';
+import type { BookingActivities, PaymentActivities } from './support.js';
 
-type Name = keyof BookingActivities;
-type Input<K extends Name> = Parameters<BookingActivities[K]>[0];
-type Output<K extends Name> = Awaited<ReturnType<BookingActivities[K]>>;
+/** Booking's activities and payment's (on payment's own task queue): the card steps are on both, the same. */
+type AllActivities = BookingActivities & PaymentActivities;
+type Name = keyof AllActivities;
+type Input<K extends Name> = Parameters<AllActivities[K]>[0];
+type Output<K extends Name> = Awaited<ReturnType<AllActivities[K]>>;
 type Impl<K extends Name> = (input: Input<K>, attempt: number) => Output<K> | Promise<Output<K>>;
 export type Script = { [K in Name]?: Impl<K> };
+
+/** Which worker ran a call: booking's task queue, or payment's (PAYMENT_TASK_QUEUE). */
+export type Queue = 'booking' | 'payment';
 
 export interface Call {
   name: Name;
   input: unknown;
+  queue: Queue;
 }
 
 export const HOLD_AMOUNT = 20_000;
@@ -37,6 +43,10 @@ const defaults: { [K in Name]: Impl<K> } = {
   payReservation: () => ({ ok: true, paymentId: 11, amount: HOLD_AMOUNT }),
   confirmReservation: () => undefined,
   refundPayment: () => ({ refunded: true, amount: HOLD_AMOUNT }),
+  startRefund: () => 'STARTED',
+  debitWallet: (input) => ({ ok: true, paymentId: 11, amount: input.amount }),
+  refundWallet: () => ({ refunded: true, amount: HOLD_AMOUNT }),
+  refundPurchase: () => ({ refunded: true, amount: HOLD_AMOUNT }),
   releaseReservation: () => ({ changed: true }),
   releaseFailedHold: () => ({ changed: false }),
   startCardPayment: (input) => ({ ok: true, providerPaymentId: cardPaymentId(input.reservationId), clientSecret: 'secret', amount: input.amount, currency: 'krw' }),
@@ -94,6 +104,11 @@ export class Scenario {
     return this.calls.map((c) => c.name);
   }
 
+  /** The task queue each call of `name` ran on, in order. */
+  queues(name: Name): Queue[] {
+    return this.calls.filter((c) => c.name === name).map((c) => c.queue);
+  }
+
   inputs<K extends Name>(name: K): Input<K>[] {
     return this.calls.filter((c) => c.name === name).map((c) => c.input as Input<K>);
   }
@@ -117,10 +132,10 @@ export class Scenario {
     return { reached, open };
   }
 
-  async run<K extends Name>(name: K, input: Input<K>): Promise<Output<K>> {
+  async run<K extends Name>(name: K, input: Input<K>, queue: Queue): Promise<Output<K>> {
     const attempt = (this.attempts.get(name) ?? 0) + 1;
     this.attempts.set(name, attempt);
-    this.calls.push({ name, input });
+    this.calls.push({ name, input, queue });
     for (const wake of this.waiters.splice(0)) wake();
     const gate = this.gates.get(name);
     if (gate) {
@@ -150,21 +165,36 @@ export function openAllGates(): void {
   for (const s of new Set(scenarios.values())) s.openGates();
 }
 
-/** Every activity of the booking task queue, routed to the scenario of the workflow that called it. */
-export const fakeActivities = Object.fromEntries(
-  (Object.keys(defaults) as Name[]).map((name) => [
-    name,
-    async (input: unknown) => {
-      const scenario = keysOf(name, input)
-        .map((k) => scenarios.get(k))
-        .find((s) => s !== undefined);
-      if (!scenario) throw ApplicationFailure.create({ type: 'NoScenario', message: `no scenario answers ${name}(${JSON.stringify(input)})`, nonRetryable: true });
-      return scenario.run(name, input as never);
-    },
-  ]),
+/** The names served on payment's task queue (activities/payment.ts); every name is on booking's but these three. */
+const paymentOnly = ['debitWallet', 'refundWallet', 'refundPurchase'] as const satisfies readonly Name[];
+const paymentNames: readonly Name[] = [...paymentOnly, 'startCardPayment', 'recordCardSuccess', 'recordCardFailure', 'settleCardBeforeClose', 'settleLatePayment', 'reconcilePayments'];
+
+/** The given activities as plain functions, each call routed to the scenario of the workflow that made it. */
+function routed(names: readonly Name[], queue: Queue) {
+  return Object.fromEntries(
+    names.map((name) => [
+      name,
+      async (input: unknown) => {
+        const scenario = keysOf(name, input)
+          .map((k) => scenarios.get(k))
+          .find((s) => s !== undefined);
+        if (!scenario) throw ApplicationFailure.create({ type: 'NoScenario', message: `no scenario answers ${name}(${JSON.stringify(input)})`, nonRetryable: true });
+        return scenario.run(name, input as never, queue);
+      },
+    ]),
+  );
+}
+
+/** Every activity of the booking task queue. */
+export const fakeActivities = routed(
+  (Object.keys(defaults) as Name[]).filter((n) => !(paymentOnly as readonly Name[]).includes(n)),
+  'booking',
 ) as unknown as BookingActivities;
 
-/** The failure confirmReservation raises when the seats cannot be sold (activities/booking.ts). */
+/** Every activity of payment's task queue. */
+export const fakePaymentActivities = routed(paymentNames, 'payment') as unknown as PaymentActivities;
+
+/** The failure confirmReservation raises when the seats cannot be sold (activities/booking/reservation.ts). */
 export const confirmationRejected = () => {
   throw ApplicationFailure.create({ type: 'ConfirmationRejected', message: 'seats no longer held', nonRetryable: true });
 };

@@ -11,10 +11,12 @@
  *   - holdSeats throws through its retries: HOLD_FAILED answered, the possibly-landed hold
  *     undone (RELEASE_FAILED_HOLD_PATCH), the run fails HoldFailed ............................. 'a hold that cannot be written'
  *  wallet payment rounds
- *   - pay: payReservation then confirmReservation, CONFIRMED, the payment in the answer ........ 'pays and confirms'
+ *   - pay: payment's debitWallet (on payment's queue, with the hold's facts) then
+ *     confirmReservation, CONFIRMED, the payment in the answer (PAYMENT_QUEUE_PATCH) ........... 'pays and confirms'
  *   - pay refused (insufficient balance): answered, hold stays, a later pay confirms ........... 'a refused payment leaves the hold'
- *   - pay refused by the payment step as expired (payable() under the row lock) ................ 'a payment the payment step finds expired'
- *   - paid but confirmation rejected: refund first, then release FAILED, PAYMENT_FAILED ......... 'a confirmation that fails after the debit'
+ *   - pay refused by payment as expired (at or after the hold's expiresAt, which it is given) ... 'a payment the payment step finds expired'
+ *   - paid but confirmation rejected: payment's refundWallet first, then release FAILED,
+ *     PAYMENT_FAILED ............................................................................ 'a confirmation that fails after the debit'
  *   - the compensation's refund failing is retried until it lands ............................. 'a confirmation that fails after the debit'
  *  expiry
  *   - the timer fires: release EXPIRED, ReservationStatus=EXPIRED ............................. 'expires'
@@ -23,7 +25,8 @@
  *   - pay after the workflow closed: refused by Temporal (the API answers from the row) ........ 'expires'
  *  cancel
  *   - cancel while HELD: release CANCELLED, answered ok ...................................... 'holds the seats, ..., and cancels'
- * The v1 paths (remote payment activities, no undo of a failed hold) are only in recorded
+ * The older paths (remote or local payReservation and refundPayment on booking's queue, no undo
+ * of a failed hold) are only in recorded
  * histories: test/replay covers them.
  */
 import { WorkflowFailedError } from '@temporalio/client';
@@ -83,30 +86,37 @@ describe.concurrent('reservation workflow', () => {
   });
 
   it('pays and confirms', async () => {
-    const { handle, scenario, reservationId } = await holdReservation(bed);
+    const { handle, scenario, reservationId, held } = await holdReservation(bed);
     expect(await handle.executeUpdate(payUpdate)).toEqual({ ok: true, status: 'CONFIRMED', paymentId: 11, amount: HOLD_AMOUNT });
     expect(await handle.result()).toMatchObject({ status: 'CONFIRMED', paymentAttempts: 1 });
-    expect(scenario.names()).toEqual(['holdSeats', 'payReservation', 'confirmReservation']);
+    expect(scenario.names()).toEqual(['holdSeats', 'debitWallet', 'confirmReservation']);
+    // Payment debits on its own queue with the hold's facts; booking confirms on its own.
+    expect(scenario.queues('debitWallet')).toEqual(['payment']);
+    expect(scenario.inputs('debitWallet')).toEqual([{ reservationId, userId: 7, amount: HOLD_AMOUNT, expiresAt: held.ok ? held.expiresAt : undefined }]);
+    expect(scenario.queues('confirmReservation')).toEqual(['booking']);
     expect(scenario.inputs('confirmReservation')).toEqual([{ reservationId }]);
     expect(await statusAttribute(handle)).toBe('CONFIRMED');
   });
 
   it('a refused payment leaves the hold, and a later payment confirms', async () => {
     const { handle, scenario } = await holdReservation(bed, {
-      script: { payReservation: (_input, attempt) => (attempt === 1 ? { ok: false, code: 'INSUFFICIENT_BALANCE', detail: 'balance 0' } : { ok: true, paymentId: 12, amount: HOLD_AMOUNT }) },
+      script: { debitWallet: (_input, attempt) => (attempt === 1 ? { ok: false, code: 'INSUFFICIENT_BALANCE', detail: 'balance 0' } : { ok: true, paymentId: 12, amount: HOLD_AMOUNT }) },
     });
     expect(await handle.executeUpdate(payUpdate)).toEqual({ ok: false, code: 'INSUFFICIENT_BALANCE', detail: 'balance 0', status: 'HELD' });
     expect((await handle.query(stateQuery)).status).toBe('HELD');
     expect(await handle.executeUpdate(payUpdate)).toMatchObject({ ok: true, status: 'CONFIRMED', paymentId: 12 });
     expect(await handle.result()).toMatchObject({ status: 'CONFIRMED', paymentAttempts: 2 });
-    expect(scenario.names()).toEqual(['holdSeats', 'payReservation', 'payReservation', 'confirmReservation']);
+    expect(scenario.names()).toEqual(['holdSeats', 'debitWallet', 'debitWallet', 'confirmReservation']);
   });
 
   it('a payment the payment step finds expired is answered RESERVATION_EXPIRED; the timer still closes the hold', async () => {
-    const { handle, scenario } = await holdReservation(bed, { script: { payReservation: () => ({ ok: false, code: 'RESERVATION_EXPIRED', detail: 'hold expired' }) } });
-    expect(await handle.executeUpdate(payUpdate)).toEqual({ ok: false, code: 'RESERVATION_EXPIRED', detail: 'hold expired', status: 'HELD' });
+    // Payment's rule: no debit at or after the hold's expiresAt (its clock may run ahead of the
+    // workflow's timer). The fake judges by the expiresAt the workflow hands it, as if it were past.
+    const { handle, scenario, held } = await holdReservation(bed, { script: { debitWallet: (input) => ({ ok: false, code: 'RESERVATION_EXPIRED', detail: `hold ended at ${input.expiresAt}` }) } });
+    const expiresAt = held.ok ? held.expiresAt : '';
+    expect(await handle.executeUpdate(payUpdate)).toEqual({ ok: false, code: 'RESERVATION_EXPIRED', detail: `hold ended at ${expiresAt}`, status: 'HELD' });
     // Nothing was charged or confirmed; the hold is closed by the workflow's own timer, not by the payment.
-    expect(scenario.names()).toEqual(['holdSeats', 'payReservation']);
+    expect(scenario.names()).toEqual(['holdSeats', 'debitWallet']);
     expect((await handle.query(stateQuery)).status).toBe('HELD');
     await handle.executeUpdate(cancelUpdate);
     await handle.result();
@@ -116,7 +126,7 @@ describe.concurrent('reservation workflow', () => {
     const { handle, scenario, reservationId } = await holdReservation(bed, {
       script: {
         confirmReservation: confirmationRejected,
-        refundPayment: (_input, attempt) => {
+        refundWallet: (_input, attempt) => {
           if (attempt === 1) throw new Error('wallet database unreachable');
           return { refunded: true, amount: HOLD_AMOUNT };
         },
@@ -125,8 +135,9 @@ describe.concurrent('reservation workflow', () => {
     expect(await handle.executeUpdate(payUpdate)).toEqual({ ok: false, code: 'PAYMENT_FAILED', detail: 'The seats could not be confirmed; the payment was refunded', status: 'FAILED' });
     expect(await handle.result()).toMatchObject({ status: 'FAILED', reason: 'confirmation failed after payment; refunded' });
     // Rejected confirmation is not retried (ConfirmationRejected is non-retryable); the refund is.
-    expect(scenario.names()).toEqual(['holdSeats', 'payReservation', 'confirmReservation', 'refundPayment', 'refundPayment', 'releaseReservation']);
-    expect(scenario.inputs('refundPayment')[1]).toEqual({ reservationId, reason: 'confirmation failed' });
+    expect(scenario.names()).toEqual(['holdSeats', 'debitWallet', 'confirmReservation', 'refundWallet', 'refundWallet', 'releaseReservation']);
+    expect(scenario.queues('refundWallet')).toEqual(['payment', 'payment']);
+    expect(scenario.inputs('refundWallet')[1]).toEqual({ reservationId, reason: 'confirmation failed' });
     expect(scenario.inputs('releaseReservation')[0]).toMatchObject({ status: 'FAILED' });
     expect(await statusAttribute(handle)).toBe('FAILED');
   });
@@ -138,14 +149,14 @@ describe.concurrent('reservation workflow', () => {
     expect(scenario.inputs('releaseReservation')[0]).toMatchObject({ status: 'EXPIRED' });
     expect(await statusAttribute(handle)).toBe('EXPIRED');
     await expect(handle.executeUpdate(payUpdate)).rejects.toThrow(/completed/i);
-    expect(scenario.names()).not.toContain('payReservation');
+    expect(scenario.names()).not.toContain('debitWallet');
   });
 
   it('a payment that races the expiry (accepted while the hold is being released) is answered RESERVATION_EXPIRED', async () => {
     const { handle, scenario, answer } = await updateDuringExpiry(bed, payUpdate);
     expect(answer).toEqual({ ok: false, code: 'RESERVATION_EXPIRED', detail: 'reservation is EXPIRED', status: 'EXPIRED' });
     expect((await handle.result()).status).toBe('EXPIRED');
-    expect(scenario.names()).not.toContain('payReservation');
+    expect(scenario.names()).not.toContain('debitWallet');
   });
 
   it('a cancel that races the expiry is answered NOT_CANCELLABLE with the expiry', async () => {

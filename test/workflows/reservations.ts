@@ -27,7 +27,16 @@ export function reservationScenario(bed: WorkflowTestBed, script: Script = {}): 
   return new Scenario(reservationId, script).alias(cardPaymentId(reservationId, 1)).alias(cardPaymentId(reservationId, 2));
 }
 
-const inputOf = (scenario: Scenario, holdTtlMs: number): ReservationInput => ({ reservationId: scenario.key, userId: 7, scheduleId: 3, concertId: 2, seatIds: [101, 102], holdTtlMs });
+/** As the API starts it, with the test file's own payment queue (never the shared default). */
+const inputOf = (bed: WorkflowTestBed, scenario: Scenario, holdTtlMs: number): ReservationInput => ({
+  reservationId: scenario.key,
+  userId: 7,
+  scheduleId: 3,
+  concertId: 2,
+  seatIds: [101, 102],
+  holdTtlMs,
+  paymentTaskQueue: bed.paymentTaskQueue,
+});
 
 interface StartOptions {
   scenario?: Scenario;
@@ -38,7 +47,7 @@ interface StartOptions {
 /** Starts the workflow and waits for its hold answer, like POST /reservations. */
 export async function holdReservation(bed: WorkflowTestBed, opts: StartOptions = {}): Promise<StartedReservation & { held: HoldResult }> {
   const scenario = opts.scenario ?? reservationScenario(bed, opts.script);
-  const input = inputOf(scenario, opts.holdTtlMs ?? NO_EXPIRY_MS);
+  const input = inputOf(bed, scenario, opts.holdTtlMs ?? NO_EXPIRY_MS);
   const startWorkflowOperation = new WithStartWorkflowOperation(reservationWorkflow, {
     workflowId: reservationWorkflowId(input.reservationId),
     taskQueue: bed.taskQueue,
@@ -53,7 +62,7 @@ export async function holdReservation(bed: WorkflowTestBed, opts: StartOptions =
 /** Starts the workflow without waiting for the hold (a waiting-list offer's start). */
 export async function startReservation(bed: WorkflowTestBed, opts: StartOptions & { workflowTaskTimeout?: string } = {}): Promise<StartedReservation> {
   const scenario = opts.scenario ?? reservationScenario(bed, opts.script);
-  const input = inputOf(scenario, opts.holdTtlMs ?? NO_EXPIRY_MS);
+  const input = inputOf(bed, scenario, opts.holdTtlMs ?? NO_EXPIRY_MS);
   const handle = await bed.client.workflow.start(reservationWorkflow, {
     workflowId: reservationWorkflowId(input.reservationId),
     taskQueue: bed.taskQueue,
@@ -93,7 +102,7 @@ const gatesOf = (prepared: unknown): (() => void)[] =>
  * validated before the hold step has answered: the one way to reach a PENDING workflow for sure.
  */
 export async function startWithUpdate(bed: WorkflowTestBed, scenario: Scenario, update: UpdateDefinition<unknown, []>, updateId: string) {
-  const input = inputOf(scenario, NO_EXPIRY_MS);
+  const input = inputOf(bed, scenario, NO_EXPIRY_MS);
   const startWorkflowOperation = new WithStartWorkflowOperation(reservationWorkflow, {
     workflowId: reservationWorkflowId(input.reservationId),
     taskQueue: bed.taskQueue,

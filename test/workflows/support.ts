@@ -19,12 +19,14 @@ import { ApplicationFailure } from '@temporalio/common';
 import { Runtime, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, expect, inject } from 'vitest';
 import type { BookingActivities } from '../../activities/index.js';
-import { fakeActivities, openAllGates } from './fakes.js';
+import type { PaymentActivities } from '../../activities/payment.js';
+import { fakeActivities, fakePaymentActivities, openAllGates } from './fakes.js';
 
 export { cancellationPhaseKey, cancellationProcessedKey, cancellationProgressQuery } from '../../workflows/catalog/schedule-cancellation-contract.js';
 export {
   cancelUpdate,
   cardOutcomeSignal,
+  CARD_QUEUE_PATCH,
   cardPayUpdate,
   holdUpdate,
   payUpdate,
@@ -40,9 +42,11 @@ export {
   reservationWorkflow,
   scheduleCancellationWorkflow,
 } from '../../workflows/index.js';
-export { LOCAL_PAYMENT_PATCH, RELEASE_FAILED_HOLD_PATCH } from '../../workflows/booking/reservation.js';
+export { LOCAL_PAYMENT_PATCH, PAYMENT_QUEUE_PATCH, RELEASE_FAILED_HOLD_PATCH } from '../../workflows/booking/reservation.js';
 export { CARD_PAYMENT_PATCH } from '../../workflows/booking/reservation-card-payment.js';
+export { REFUND_MARK_PATCH, REFUSED_REFUND_STATUS_PATCH } from '../../workflows/booking/refund.js';
 export type { BookingActivities } from '../../activities/index.js';
+export type { PaymentActivities } from '../../activities/payment.js';
 export type { HoldResult, ReservationInput, ReservationState } from '../../workflows/booking/reservation-contract.js';
 export type { CancellationInput, CancellationProgress } from '../../workflows/catalog/schedule-cancellation-contract.js';
 
@@ -60,14 +64,21 @@ function quietRuntime() {
 export type WorkflowTestBed = Awaited<ReturnType<typeof workflowTestBed>>;
 
 /**
- * One environment and one worker per test file, on a task queue of its own, running the real
- * workflow code with the given activities (fakes: plain functions, replaced at the worker boundary).
+ * One environment and two workers per test file, each on a task queue of its own: booking's, running
+ * the real workflow code with the given activities (fakes: plain functions, replaced at the worker
+ * boundary), and payment's, serving payment's activities only (as src/main/payment-worker.ts does).
+ * Every workflow a test starts names the file's payment queue in its input (`paymentTaskQueue`):
+ * the default 'payments' would be shared by every file and run.
  */
-export async function workflowTestBed(activities: BookingActivities) {
+export async function workflowTestBed(activities: BookingActivities, paymentActivities: PaymentActivities) {
   quietRuntime();
   const stack = inject('stack');
   const env = await TestWorkflowEnvironment.createFromExistingServer({ address: stack.temporalAddress, namespace: 'default' });
-  const taskQueue = `wf-unit-${randomBytes(4).toString('hex')}`;
+  const suffix = randomBytes(4).toString('hex');
+  const taskQueue = `wf-unit-${suffix}`;
+  const paymentTaskQueue = `wf-unit-payments-${suffix}`;
+  // A failed test may leave an activity retrying for good: do not let it hold the file's end.
+  const shutdown = { shutdownGraceTime: '1s', shutdownForceTime: '10s' } as const;
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,
@@ -76,20 +87,21 @@ export async function workflowTestBed(activities: BookingActivities) {
     // Tests run their workflows side by side; a few slots each keep them from queueing on one another.
     maxConcurrentWorkflowTaskExecutions: 20,
     maxConcurrentLocalActivityExecutions: 50,
-    // A failed test may leave an activity retrying for good: do not let it hold the file's end.
-    shutdownGraceTime: '1s',
-    shutdownForceTime: '10s',
+    ...shutdown,
   });
-  const running = worker.run();
+  const paymentWorker = await Worker.create({ connection: env.nativeConnection, taskQueue: paymentTaskQueue, activities: paymentActivities, ...shutdown });
+  const running = Promise.all([worker.run(), paymentWorker.run()]);
   return {
     env,
     client: env.client,
     taskQueue,
+    paymentTaskQueue,
     /** A fresh id per test: workflows of one file never share an id, nor those of two runs. */
     newId: (prefix: string) => `${prefix}-${randomBytes(5).toString('hex')}`,
     async close() {
       openAllGates();
       worker.shutdown();
+      paymentWorker.shutdown();
       await running;
       await env.teardown();
     },
@@ -100,7 +112,7 @@ export async function workflowTestBed(activities: BookingActivities) {
 export function testBedForThisFile(): WorkflowTestBed {
   const bed = {} as WorkflowTestBed;
   beforeAll(async () => {
-    Object.assign(bed, await workflowTestBed(fakeActivities));
+    Object.assign(bed, await workflowTestBed(fakeActivities, fakePaymentActivities));
   });
   afterAll(async () => {
     await bed.close?.();

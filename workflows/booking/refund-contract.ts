@@ -11,7 +11,9 @@ export const refundWorkflowId = (reservationId: string) => `reservation-${reserv
 export interface RefundInput {
   reservationId: string;
   reason: string;
+  /** Where payment's worker listens (PAYMENT_TASK_QUEUE); absent in histories from before the refund-started patch. */
+  paymentTaskQueue?: string;
 }
-/** TICKET_ADMITTED: payment refused because a ticket of the purchase was used at the door; nothing changed. */
+/** TICKET_ADMITTED: refused (by booking's startRefund; by payment before the refund-started patch) because a ticket of the purchase was used at the door; nothing changed. */
 export type RefundResult = 'REFUNDED' | 'TICKET_ADMITTED';
 export type RefundWorkflow = (input: RefundInput) => Promise<RefundResult>;

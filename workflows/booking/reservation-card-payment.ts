@@ -1,6 +1,7 @@
 import { condition, patched, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
 import type { BookingActivities } from '../../activities/index.js';
-import { cardOutcomeSignal, cardPayUpdate, type CardOutcome, type CardPayResult, type WorkflowStatus } from './reservation-contract.js';
+import type { PaymentActivities } from '../../activities/payment.js';
+import { CARD_QUEUE_PATCH, cardOutcomeSignal, cardPayUpdate, type CardOutcome, type CardPayResult, type WorkflowStatus } from './reservation-contract.js';
 
 /** What a payment activity answers (payment's own type, read off the activity interface). */
 export type PaymentOutcome = Awaited<ReturnType<BookingActivities['payReservation']>>;
@@ -20,11 +21,27 @@ const { settleCardBeforeClose } = proxyActivities<BookingActivities>({
   retry: { initialInterval: '500ms', maximumInterval: '5s', maximumAttempts: 8 },
 });
 // Money back for a success we did not apply: retried through any provider outage.
-const { settleLatePayment } = proxyActivities<BookingActivities>({ startToCloseTimeout: '20s', retry: { initialInterval: '1s', maximumInterval: '1m' } });
+const lateRetry = { startToCloseTimeout: '20s', retry: { initialInterval: '1s', maximumInterval: '1m' } } as const;
+const { settleLatePayment } = proxyActivities<BookingActivities>(lateRetry);
+
+/**
+ * The same steps with the same retry rules, on payment's task queue (CARD_QUEUE_PATCH: one server
+ * round trip more on the buyer's start and record steps; booking's worker holds no payment credentials).
+ */
+export function cardStepsOn(taskQueue: string) {
+  return {
+    starting: proxyActivities<PaymentActivities>({ taskQueue, startToCloseTimeout: '20s', retry: { maximumAttempts: 2, initialInterval: '200ms' } }),
+    recording: proxyActivities<PaymentActivities>({ taskQueue, startToCloseTimeout: '10s', retry: { initialInterval: '100ms', maximumInterval: '5s' } }),
+    settling: proxyActivities<PaymentActivities>({ taskQueue, startToCloseTimeout: '15s', retry: { initialInterval: '500ms', maximumInterval: '5s', maximumAttempts: 8 } }),
+    late: proxyActivities<PaymentActivities>({ taskQueue, ...lateRetry }),
+  };
+}
 
 export interface CardFlowContext {
   reservationId: string;
   userId: number;
+  /** Payment's task queue (PAYMENT_TASK_QUEUE). */
+  paymentTaskQueue: string;
   amount(): number | undefined;
   status(): WorkflowStatus;
   /** The reservation workflow's own rule (HELD only), shared with the wallet's pay update. */
@@ -45,6 +62,12 @@ export function cardPaymentFlow(ctx: CardFlowContext) {
   let applied: string | undefined;
   // Successes that may not be applied (the reservation was paid otherwise, or is being cancelled).
   const unapplied = new Set<string>();
+  const onPayments = cardStepsOn(ctx.paymentTaskQueue);
+  // Decided at each step: a workflow started before the patch moves its later steps over too.
+  const steps = () =>
+    patched(CARD_QUEUE_PATCH)
+      ? { ...onPayments, settleCardBeforeClose: onPayments.settling.settleCardBeforeClose, settleLatePayment: onPayments.late.settleLatePayment }
+      : { starting, recording, settleCardBeforeClose, settleLatePayment };
 
   setHandler(
     cardPayUpdate,
@@ -59,7 +82,7 @@ export function cardPaymentFlow(ctx: CardFlowContext) {
   setHandler(cardOutcomeSignal, (outcome) => void outcomes.push(outcome));
 
   const record = async (id: string): Promise<PaymentOutcome | undefined> => {
-    const paid = await recording.recordCardSuccess({ reservationId: ctx.reservationId, providerPaymentId: id });
+    const paid = await steps().recording.recordCardSuccess({ reservationId: ctx.reservationId, providerPaymentId: id });
     if (paid.ok) {
       applied = id;
       return paid;
@@ -76,7 +99,8 @@ export function cardPaymentFlow(ctx: CardFlowContext) {
       patched(CARD_PAYMENT_PATCH);
       if (requested > answered) {
         const upTo = requested;
-        const started = await starting
+        const started = await steps()
+          .starting
           .startCardPayment({ reservationId: ctx.reservationId, userId: ctx.userId, amount: ctx.amount() ?? 0 })
           .catch((err: unknown) => ({ ok: false, code: 'PROVIDER_UNAVAILABLE', detail: String(err) }) as const);
         if (started.ok) providerPaymentId = started.providerPaymentId;
@@ -87,7 +111,7 @@ export function cardPaymentFlow(ctx: CardFlowContext) {
       }
       const outcome = outcomes.shift()!;
       if (outcome.status === 'FAILED') {
-        await recording.recordCardFailure({ reservationId: ctx.reservationId, providerPaymentId: outcome.providerPaymentId, reason: outcome.reason ?? 'declined' });
+        await steps().recording.recordCardFailure({ reservationId: ctx.reservationId, providerPaymentId: outcome.providerPaymentId, reason: outcome.reason ?? 'declined' });
         return undefined;
       }
       return record(outcome.providerPaymentId);
@@ -100,7 +124,7 @@ export function cardPaymentFlow(ctx: CardFlowContext) {
      */
     async settleBeforeClose(apply: boolean): Promise<PaymentOutcome | undefined> {
       if (!providerPaymentId) return undefined;
-      const settlement = await settleCardBeforeClose({ reservationId: ctx.reservationId }).catch(() => 'UNREACHABLE' as const);
+      const settlement = await steps().settleCardBeforeClose({ reservationId: ctx.reservationId }).catch(() => 'UNREACHABLE' as const);
       if (settlement !== 'SUCCEEDED') return undefined;
       if (!apply) {
         unapplied.add(providerPaymentId);
@@ -114,7 +138,7 @@ export function cardPaymentFlow(ctx: CardFlowContext) {
       for (const o of outcomes) if (o.status === 'SUCCEEDED') unapplied.add(o.providerPaymentId);
       outcomes.length = 0;
       if (applied) unapplied.delete(applied);
-      for (const id of unapplied) await settleLatePayment({ providerPaymentId: id, reason: `reservation ${ctx.reservationId} is ${ctx.status()}` });
+      for (const id of unapplied) await steps().settleLatePayment({ providerPaymentId: id, reason: `reservation ${ctx.reservationId} is ${ctx.status()}` });
     },
 
     /** Answers a payCard update accepted while the reservation was closing. */

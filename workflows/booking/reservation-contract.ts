@@ -49,6 +49,8 @@ export interface ReservationInput {
   concertId: number;
   seatIds: number[];
   holdTtlMs: number;
+  /** Payment's task queue (PAYMENT_TASK_QUEUE); absent in workflows started before it existed. */
+  paymentTaskQueue?: string;
 }
 
 export type HoldResult =
@@ -123,6 +125,13 @@ export function updateRefusal(status: WorkflowStatus, action: 'pay' | 'cancel'):
  * `ReservationStatus = "HELD"`. Registered on the dev server from `searchAttributes` below
  * (scripts/stack.sh's list is checked against it by test/unit/workflow-contracts.test.ts).
  */
+/**
+ * Since this patch every card step is payment's activity on payment's task queue (its worker, its
+ * database), where before it ran as a (local) activity of booking's worker. The late-payment and
+ * reconciliation workflows move under the same name (their contracts re-export it).
+ */
+export const CARD_QUEUE_PATCH = 'card-payment-task-queue';
+
 export const reservationStatusKey = defineSearchAttributeKey('ReservationStatus', SearchAttributeType.KEYWORD);
 export const userIdKey = defineSearchAttributeKey('UserId', SearchAttributeType.KEYWORD);
 export const scheduleIdKey = defineSearchAttributeKey('ScheduleId', SearchAttributeType.KEYWORD);

@@ -11,8 +11,10 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { BookingActivities } from '../../activities/index.js';
+import type { PaymentActivities } from '../../activities/payment.js';
 import { cardPaymentFlow, type PaymentOutcome } from './reservation-card-payment.js';
 import {
+  CARD_QUEUE_PATCH,
   cancelUpdate,
   holdUpdate,
   payUpdate,
@@ -46,6 +48,12 @@ const remote = proxyActivities<BookingActivities>({ startToCloseTimeout: '15s', 
 // Since the patch: local activities, two server round trips fewer on the paying buyer's path.
 const local = proxyLocalActivities<BookingActivities>({ startToCloseTimeout: '10s', retry: paymentRetry });
 export const LOCAL_PAYMENT_PATCH = 'local-payment-activities';
+/**
+ * Since this patch the wallet debit and its compensating refund are payment's activities on payment's
+ * own task queue (its worker, its database), called across queues with the hold's facts (who, how
+ * much, until when); payment refuses at or after expiresAt. Confirmation stays a local activity here.
+ */
+export const PAYMENT_QUEUE_PATCH = 'payment-task-queue';
 /** Since this patch a failed hold is undone at once (if it landed) instead of by the sweeper after expiry. */
 export const RELEASE_FAILED_HOLD_PATCH = 'release-failed-hold';
 
@@ -112,6 +120,7 @@ export async function reservationWorkflow(input: ReservationInput): Promise<Rese
   const card = cardPaymentFlow({
     reservationId: input.reservationId,
     userId: input.userId,
+    paymentTaskQueue: input.paymentTaskQueue ?? 'payments',
     amount: () => state.amount,
     status: () => state.status,
     validate: () => rejectUnlessHeld(state.status, 'pay'),
@@ -145,6 +154,10 @@ export async function reservationWorkflow(input: ReservationInput): Promise<Rese
   setStatus('HELD');
 
   const expiresAt = Date.parse(hold.expiresAt);
+  const heldFacts = { reservationId: input.reservationId, userId: input.userId, amount: hold.amount, expiresAt: hold.expiresAt };
+  // Payment's worker serves its own queue; retried without an attempt limit like the local path (a
+  // debit whose answer was lost is found again by reservation id, never taken twice).
+  const payment = proxyActivities<PaymentActivities>({ taskQueue: input.paymentTaskQueue ?? 'payments', startToCloseTimeout: '10s', retry: paymentRetry });
   const release = async (status: ReleaseInput['status'], reason: string) => {
     await CancellationScope.nonCancellable(() => releaseReservation({ reservationId: input.reservationId, status, reason }));
     setStatus(status, reason);
@@ -158,7 +171,8 @@ export async function reservationWorkflow(input: ReservationInput): Promise<Rese
       setStatus('CONFIRMED');
     } catch (err) {
       log.error('confirmation failed after card payment; refunding', { reservationId: input.reservationId, error: String(err) });
-      await CancellationScope.nonCancellable(() => refundPayment({ reservationId: input.reservationId, reason: 'confirmation failed' }));
+      const refund = { reservationId: input.reservationId, reason: 'confirmation failed' };
+      await CancellationScope.nonCancellable(() => (patched(CARD_QUEUE_PATCH) ? payment.refundPurchase(refund) : refundPayment(refund)));
       await release('FAILED', 'confirmation failed after payment; refunded');
     }
   };
@@ -191,8 +205,9 @@ export async function reservationWorkflow(input: ReservationInput): Promise<Rese
     // A payment round.
     state.paymentAttempts += 1;
     const round = paymentRound;
-    const { payReservation, confirmReservation } = patched(LOCAL_PAYMENT_PATCH) ? local : remote;
-    const outcome = await payReservation({ reservationId: input.reservationId });
+    const viaPaymentQueue = patched(PAYMENT_QUEUE_PATCH);
+    const { payReservation, confirmReservation } = viaPaymentQueue || patched(LOCAL_PAYMENT_PATCH) ? local : remote;
+    const outcome = viaPaymentQueue ? await payment.debitWallet(heldFacts) : await payReservation({ reservationId: input.reservationId });
     if (!outcome.ok) {
       // Nothing was charged; the hold stays until it expires or a later payment succeeds.
       paymentResults.set(round, { ok: false, code: outcome.code, detail: outcome.detail, status: state.status });
@@ -206,7 +221,8 @@ export async function reservationWorkflow(input: ReservationInput): Promise<Rese
     } catch (err) {
       // Money moved but the seats could not be sold: give the money back, then the seats.
       log.error('confirmation failed after debit; compensating', { reservationId: input.reservationId, error: String(err) });
-      await CancellationScope.nonCancellable(() => refundPayment({ reservationId: input.reservationId, reason: 'confirmation failed' }));
+      const refund = { reservationId: input.reservationId, reason: 'confirmation failed' };
+      await CancellationScope.nonCancellable(() => (viaPaymentQueue ? payment.refundWallet(refund) : refundPayment(refund)));
       await release('FAILED', 'confirmation failed after payment; refunded');
       paymentResults.set(round, { ok: false, code: 'PAYMENT_FAILED', detail: 'The seats could not be confirmed; the payment was refunded', status: 'FAILED' });
     }

@@ -1,10 +1,16 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { patched, proxyActivities } from '@temporalio/workflow';
 import type { BookingActivities } from '../../activities/index.js';
-import type { ReconciliationResult } from './reconciliation-contract.js';
+import type { PaymentActivities } from '../../activities/payment.js';
+import { CARD_QUEUE_PATCH, type ReconciliationInput, type ReconciliationResult } from './reconciliation-contract.js';
 
-const { reconcilePayments } = proxyActivities<BookingActivities>({ startToCloseTimeout: '10m', retry: { maximumAttempts: 3, initialInterval: '30s' } });
+const options = { startToCloseTimeout: '10m', retry: { maximumAttempts: 3, initialInterval: '30s' } } as const;
+const { reconcilePayments } = proxyActivities<BookingActivities>(options);
 
-/** Run hourly by a Temporal Schedule: our card payments against the provider's (docs/payments.md). */
-export async function paymentReconciliationWorkflow(): Promise<ReconciliationResult> {
+/**
+ * Run hourly by a Temporal Schedule: our card payments against the provider's (docs/payments.md), on
+ * payment's task queue since CARD_QUEUE_PATCH (the schedule passes it; older schedules pass nothing).
+ */
+export async function paymentReconciliationWorkflow(input?: ReconciliationInput): Promise<ReconciliationResult> {
+  if (patched(CARD_QUEUE_PATCH)) return proxyActivities<PaymentActivities>({ taskQueue: input?.paymentTaskQueue ?? 'payments', ...options }).reconcilePayments();
   return reconcilePayments();
 }

@@ -1,0 +1,10 @@
+-- Run once by the MariaDB image on an empty data volume (docker-compose.yml mounts it into
+-- /docker-entrypoint-initdb.d). A database per domain (docs/production.md "Databases"):
+-- booking's database and user come from MARIADB_DATABASE / MARIADB_USER; each other domain gets its
+-- own database and a user granted on it only (the names the app derives by default:
+-- src/platform/db/domains.ts). The booking account is also the admin `npm run migrate` uses to
+-- create them when missing, hence GRANT OPTION, as in scripts/stack.sh.
+GRANT ALL PRIVILEGES ON *.* TO 'booking'@'%' WITH GRANT OPTION;
+CREATE DATABASE IF NOT EXISTS `payment` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+CREATE USER IF NOT EXISTS 'payment'@'%' IDENTIFIED BY 'booking';
+GRANT ALL PRIVILEGES ON `payment`.* TO 'payment'@'%';

@@ -1,0 +1,37 @@
+import type { Config } from '../../config.js';
+
+/**
+ * The domains that own a database of their own besides booking's (MYSQL_URL, the main migration
+ * set). Each has its migrations in drizzle/<domain>/ (drizzle.<domain>.config.ts) and a MySQL user
+ * granted on its database only. Issue 27 adds the others the same way: a name here, a
+ * MYSQL_URL_<DOMAIN> override in config.ts, a drizzle config and a migrations folder.
+ */
+export const DATA_DOMAINS = ['payment'] as const;
+export type DataDomain = (typeof DATA_DOMAINS)[number];
+
+const overrides: Record<DataDomain, 'MYSQL_URL_PAYMENT'> = { payment: 'MYSQL_URL_PAYMENT' };
+
+type DomainConfig = Pick<Config, 'MYSQL_URL' | 'MYSQL_DATABASE_PREFIX' | 'MYSQL_DOMAIN_PASSWORD' | 'MYSQL_URL_PAYMENT'>;
+
+/**
+ * A domain's database URL: its override when set, else MYSQL_URL's server with database and user
+ * both named `<MYSQL_DATABASE_PREFIX><domain>` (dev: `payment`; a test file: `t1a2b3c4d_payment`).
+ */
+export function domainDatabaseUrl(config: DomainConfig, domain: DataDomain): string {
+  const override = config[overrides[domain]];
+  if (override) return override;
+  const url = new URL(config.MYSQL_URL);
+  const name = `${config.MYSQL_DATABASE_PREFIX}${domain}`;
+  const password = config.MYSQL_DOMAIN_PASSWORD ?? decodeURIComponent(url.password);
+  url.username = encodeURIComponent(name);
+  url.password = encodeURIComponent(password);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** The database name in a MySQL URL, checked to be safe to quote into DDL. */
+export function databaseName(url: string): string {
+  const name = decodeURIComponent(new URL(url).pathname.slice(1));
+  if (!/^[A-Za-z0-9_]+$/.test(name)) throw new Error(`unsafe database name: ${name}`);
+  return name;
+}
