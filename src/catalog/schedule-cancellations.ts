@@ -10,6 +10,7 @@ import {
   scheduleIdKey,
   userIdKey,
   type CancellationProgress,
+  startingProgress,
   type ScheduleCancellationWorkflow,
 } from '../../workflows/catalog/schedule-cancellation-contract.js';
 
@@ -52,7 +53,7 @@ export class ScheduleCancellations {
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err; // it already completed: report it
     }
-    return (await this.progress(s.scheduleId)) ?? startingProgress(s.scheduleId, s.reason);
+    return (await this.progress(s.scheduleId)) ?? startingProgress(s.scheduleId, s.reason, new Date());
   }
 
   /**
@@ -77,21 +78,7 @@ export class ScheduleCancellations {
     if (answered) return answered;
     const phase = described.typedSearchAttributes.get(cancellationPhaseKey);
     const processed = described.typedSearchAttributes.get(cancellationProcessedKey);
-    return { ...startingProgress(scheduleId, ''), startedAt: described.startTime.toISOString(), phase: (phase as CancellationProgress['phase']) ?? 'STOPPING_SALES', processed: Number(processed ?? 0) };
+    return { ...startingProgress(scheduleId, '', new Date()), startedAt: described.startTime.toISOString(), phase: (phase as CancellationProgress['phase']) ?? 'STOPPING_SALES', processed: Number(processed ?? 0) };
   }
 }
 
-const startingProgress = (scheduleId: number, reason: string): CancellationProgress => ({
-  scheduleId,
-  phase: 'STOPPING_SALES',
-  reason,
-  startedAt: new Date().toISOString(),
-  finishedAt: null,
-  liveAtStart: 0,
-  processed: 0,
-  holdsReleased: 0,
-  purchasesRefunded: 0,
-  amountRefunded: 0,
-  batches: 0,
-  runs: 0,
-});

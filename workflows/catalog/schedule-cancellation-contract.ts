@@ -56,6 +56,26 @@ export interface BatchOutcome {
   amountRefunded: number;
 }
 
+/**
+ * A cancellation's progress before its first batch: the one starting value, used by the workflow's
+ * first run and by the API when it answers for a run it cannot query yet. `startedAt` is the
+ * caller's clock (workflow time inside the workflow).
+ */
+export const startingProgress = (scheduleId: number, reason: string, startedAt: Date): CancellationProgress => ({
+  scheduleId,
+  phase: 'STOPPING_SALES',
+  reason,
+  startedAt: startedAt.toISOString(),
+  finishedAt: null,
+  liveAtStart: 0,
+  processed: 0,
+  holdsReleased: 0,
+  purchasesRefunded: 0,
+  amountRefunded: 0,
+  batches: 0,
+  runs: 0,
+});
+
 export type ScheduleCancellationWorkflow = (input: CancellationInput) => Promise<CancellationProgress>;
 export const cancellationProgressQuery = defineQuery<CancellationProgress>('progress');
 /** Its phase and how many reservations it closed, for the Web UI (`CancellationPhase != "DONE"`). */

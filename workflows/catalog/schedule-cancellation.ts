@@ -6,6 +6,7 @@ import {
   cancellationProgressQuery,
   type CancellationInput,
   type CancellationProgress,
+  startingProgress,
 } from './schedule-cancellation-contract.js';
 
 // Every step is idempotent and must finish: retried without an attempt limit. A batch heartbeats per
@@ -26,20 +27,7 @@ const steps = proxyActivities<BookingActivities>({
  * the history stays short however many reservations there are.
  */
 export async function scheduleCancellationWorkflow(input: CancellationInput): Promise<CancellationProgress> {
-  const progress: CancellationProgress = input.progress ?? {
-    scheduleId: input.scheduleId,
-    phase: 'STOPPING_SALES',
-    reason: input.reason,
-    startedAt: new Date().toISOString(),
-    finishedAt: null,
-    liveAtStart: 0,
-    processed: 0,
-    holdsReleased: 0,
-    purchasesRefunded: 0,
-    amountRefunded: 0,
-    batches: 0,
-    runs: 0,
-  };
+  const progress: CancellationProgress = input.progress ?? startingProgress(input.scheduleId, input.reason, new Date());
   progress.runs += 1;
   setHandler(cancellationProgressQuery, () => ({ ...progress }));
   const publish = () =>
