@@ -8,7 +8,9 @@ describe('waiting room API', () => {
   let admin: { id: number; token: string };
 
   beforeAll(async () => {
-    ctx = await createTestContext({ env: { QUEUE_ENFORCED: 'true', QUEUE_TICK_MS: '100', QUEUE_SSE_INTERVAL_MS: '100', QUEUE_SETTINGS_CACHE_MS: '0' } });
+    // No 4 s request deadline: a payment that goes through and then answers 503 at the deadline on a
+    // busy machine is told ALREADY_PAID on its retry, which would hide the 200 these tests replay.
+    ctx = await createTestContext({ env: { REQUEST_DEADLINE_MS: '120000', QUEUE_ENFORCED: 'true', QUEUE_TICK_MS: '100', QUEUE_SSE_INTERVAL_MS: '100', QUEUE_SETTINGS_CACHE_MS: '0' } });
     admin = await ctx.createUser({ role: 'ADMIN' });
   });
   afterAll(async () => {

@@ -59,7 +59,7 @@ export class IdempotencyStore {
   }
 
   /** Claims the key (undefined) or returns the stored answer of the same request. */
-  private async claim(userId: number, scope: string, key: string, requestHash: string, where: ReturnType<typeof and>): Promise<{ statusCode: number; responseBody: unknown } | undefined> {
+  private async claim(userId: number, scope: string, key: string, requestHash: string, where: ReturnType<typeof and>, attempt = 1): Promise<{ statusCode: number; responseBody: unknown } | undefined> {
     try {
       await this.db.insert(idempotencyKeys).values({ userId, scope, key, requestHash, expiresAt: new Date(Date.now() + this.ttlSeconds * 1000) });
       return undefined;
@@ -69,9 +69,16 @@ export class IdempotencyStore {
     const [prior] = await this.db.select().from(idempotencyKeys).where(where).limit(1);
     if (prior && prior.expiresAt < new Date()) {
       await this.db.delete(idempotencyKeys).where(and(where, lt(idempotencyKeys.expiresAt, new Date())));
-      return this.claim(userId, scope, key, requestHash, where);
+      return this.claim(userId, scope, key, requestHash, where, attempt);
     }
-    if (!prior || prior.requestHash !== requestHash) throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with a different request');
+    if (!prior) {
+      // The row we collided with is gone: its request ended in a 5xx or a transient refusal (which
+      // delete it) between our insert and this read. Nothing is kept for the key, so claim it again;
+      // after a few such turns the client is told to come back rather than kept looping here.
+      if (attempt < 3) return this.claim(userId, scope, key, requestHash, where, attempt + 1);
+      throw new DomainError('IDEMPOTENCY_IN_PROGRESS', 'A request with this Idempotency-Key is still being processed; retry shortly');
+    }
+    if (prior.requestHash !== requestHash) throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with a different request');
     if (prior.statusCode === null) throw new DomainError('IDEMPOTENCY_IN_PROGRESS', 'A request with this Idempotency-Key is still being processed; retry shortly');
     return { statusCode: prior.statusCode, responseBody: prior.responseBody };
   }
