@@ -92,6 +92,8 @@ export interface AdmissionState extends AdmissionValues {
   unloadedMs?: number | undefined;
   /** Queueing was seen since the rush began: the fast start is over. */
   queueingSeen?: boolean | undefined;
+  /** Rounds in a row whose answers came as fast as unloaded. */
+  calmRounds?: number | undefined;
 }
 
 export interface AdmissionLaw {
@@ -112,6 +114,7 @@ export interface AdmissionDecision extends AdmissionValues {
   limit: number;
   steeredRate: number;
   queueingSeen: boolean;
+  calmRounds: number;
   unloadedMs: number | undefined;
   /** Why: shown to admins, logged and carried by the change event. */
   reason: string;
@@ -134,6 +137,8 @@ const PROBE = 0.1;
 const SMOOTHING = 0.3;
 /** Below this machine CPU share, the probe is doubled. */
 const IDLE_CPU = 0.85;
+/** Rounds in a row of answers as fast as unloaded after which the fast start resumes. */
+const CALM_ROUNDS = 20;
 /** Relative moves of the rate smaller than this are not made (nor logged, nor sent as events). */
 const DEAD_BAND = 0.05;
 const round1 = (v: number) => Math.round(v * 10) / 10;
@@ -155,6 +160,7 @@ export function decideAdmission(current: AdmissionState, s: BookingSignals, law:
   let reason: string;
   let braked = false;
   let queueingSeen = current.queueingSeen ?? false;
+  let calmRounds = current.calmRounds ?? 0;
   if (s.overloads > 0) {
     braked = true;
     queueingSeen = true;
@@ -178,10 +184,15 @@ export function decideAdmission(current: AdmissionState, s: BookingSignals, law:
     reason = 'nobody waiting: holding';
   } else {
     const raw = (tolerance * unloaded!) / s.meanMs!;
+    // Fast start, as TCP's slow start: until the path first queues, answers faster than the tolerance
+    // let the rate grow by up to 18 % a round (gradient 1.5 plus the probe, smoothed); from then on at
+    // most the probe's few per cent, so the knee is approached and not jumped.
+    // Answers as fast as unloaded (within 10 %) round after round are no queueing at all: after
+    // CALM_ROUNDS of them the fast start resumes, so a path that recovered (or a brake that cut deep)
+    // is not climbed back at a few per cent a round.
+    calmRounds = s.meanMs! <= unloaded! * 1.1 ? calmRounds + 1 : 0;
+    if (calmRounds >= CALM_ROUNDS) queueingSeen = false;
     queueingSeen ||= raw < 1;
-    // Fast start, as TCP's slow start: until the path first queues, answers as fast as unloaded let
-    // the rate grow by up to 18 % a round (gradient 1.5 plus the probe, smoothed); from then on at most
-    // the probe's few per cent, so the knee is approached and not jumped.
     const gradient = clamp(raw, 0.5, queueingSeen ? 1 : tolerance);
     const idle = s.cpuBusy !== null && s.cpuBusy < IDLE_CPU;
     factor = 1 + (gradient + PROBE * (idle ? 2 : 1) - 1) * SMOOTHING;
@@ -207,5 +218,5 @@ export function decideAdmission(current: AdmissionState, s: BookingSignals, law:
     reason += s.seatsAvailable === 0 ? '; no seat AVAILABLE: admitting nobody new' : `; ${s.seatsAvailable} seats AVAILABLE cap the active buyers`;
   }
   const changed = rate !== current.admitRatePerSec || maxActive !== current.maxActive;
-  return { admitRatePerSec: rate, maxActive, limit, steeredRate: steered, queueingSeen, unloadedMs: unloaded, previous: { admitRatePerSec: current.admitRatePerSec, maxActive: current.maxActive }, reason, changed, braked };
+  return { admitRatePerSec: rate, maxActive, limit, steeredRate: steered, queueingSeen, calmRounds, unloadedMs: unloaded, previous: { admitRatePerSec: current.admitRatePerSec, maxActive: current.maxActive }, reason, changed, braked };
 }

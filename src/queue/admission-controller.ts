@@ -118,6 +118,7 @@ export class AdmissionController {
       steeredRate: prev.steeredRate,
       unloadedMs: prev.unloadedMs,
       queueingSeen: prev.queueingSeen === 1,
+      calmRounds: prev.calmRounds,
     };
     const cpuBusy = this.deps.cpuBusy?.() ?? null;
     const decision = decideAdmission(
@@ -139,6 +140,7 @@ export class AdmissionController {
       limit: decision.limit,
       steeredRate: decision.steeredRate,
       queueingSeen: decision.queueingSeen ? 1 : 0,
+      calmRounds: decision.calmRounds,
       ...(decision.unloadedMs !== undefined ? { unloadedMs: decision.unloadedMs } : {}),
       seatsAvailable: seats.available,
       leader: this.owner,

@@ -26,6 +26,7 @@ export interface ControllerState extends Partial<AdmissionValues> {
   unloadedMs?: number;
   /** 1 once the rush's fast start is over. */
   queueingSeen?: number;
+  calmRounds?: number;
   leader?: string;
 }
 
@@ -83,6 +84,7 @@ const NUMERIC = [
   'steeredRate',
   'unloadedMs',
   'queueingSeen',
+  'calmRounds',
 ] as const;
 
 /**

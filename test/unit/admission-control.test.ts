@@ -6,7 +6,14 @@ const law = { minAdmitRate: 2, maxAdmitRate: 100, maxActiveCeiling: 500, targetP
 const quiet: BookingSignals = { holdP95Ms: 75, holdP99Ms: 100, payP99Ms: 100, meanMs: 50, inFlight: 2, samples: 100, overloads: 0, cpuBusy: 0.95, waiting: 1000, active: 20, seatsAvailable: 2000 };
 const at = (admitRatePerSec: number, extra: Partial<AdmissionState> = {}): AdmissionState => ({ admitRatePerSec, maxActive: 500, ...extra });
 /** The next round starts from what this one decided. */
-const next = (d: ReturnType<typeof decideAdmission>): AdmissionState => ({ admitRatePerSec: d.admitRatePerSec, maxActive: d.maxActive, steeredRate: d.steeredRate, unloadedMs: d.unloadedMs, queueingSeen: d.queueingSeen });
+const next = (d: ReturnType<typeof decideAdmission>): AdmissionState => ({
+  admitRatePerSec: d.admitRatePerSec,
+  maxActive: d.maxActive,
+  steeredRate: d.steeredRate,
+  unloadedMs: d.unloadedMs,
+  queueingSeen: d.queueingSeen,
+  calmRounds: d.calmRounds,
+});
 
 /**
  * A booking path as the controller sees it, without a clock: `capacity` hold and pay calls a second,
@@ -129,6 +136,21 @@ describe('admission control law (concurrency against the unloaded latency)', () 
     const overloaded = decideAdmission(at(40), { ...quiet, overloads: 3 }, law);
     expect(overloaded).toMatchObject({ admitRatePerSec: 30, braked: true });
     expect(decideAdmission(at(2), { ...quiet, overloads: 3 }, law).admitRatePerSec).toBe(2); // never under the minimum
+  });
+
+  it('climbs back fast after a brake once answers stay as fast as unloaded for 20 rounds', () => {
+    let s = next(decideAdmission(at(40, { unloadedMs: 50 }), { ...quiet, meanMs: 1500, holdP99Ms: 5000 }, law));
+    for (let i = 0; i < 5; i++) s = next(decideAdmission(s, { ...quiet, meanMs: 1500, holdP99Ms: 5000 }, law));
+    expect(s).toMatchObject({ admitRatePerSec: 2, queueingSeen: true });
+    const rates: number[] = [];
+    for (let i = 0; i < 45; i++) {
+      const d = decideAdmission(s, quiet, law);
+      rates.push(d.admitRatePerSec);
+      s = next(d);
+    }
+    // 3 % a round while the brake's queueing is recent, then 18 % a round: at the maximum within 45 rounds.
+    expect(rates[18]).toBeLessThan(4);
+    expect(rates[44]).toBe(100);
   });
 
   it('holds when nobody waits (and the next rush starts fast), when too few answers came back, and with nothing to sell', () => {
