@@ -209,7 +209,9 @@ export function decideAdmission(current: AdmissionState, s: BookingSignals, law:
   if (steered0 * factor < lo) reason += ` (held at the ${lo}/s minimum)`;
   // A settled controller's small corrections are not changes: the rate in force moves only when the
   // steered one has drifted 5 % (and 1/s) away from it.
-  const rate = Math.abs(steered - rate0) >= Math.max(1, rate0 * DEAD_BAND) ? Math.round(steered) : rate0;
+  // A bound reached is always applied (a rate stuck 4 % short of the maximum would never get there).
+  const atBound = (steered === lo || steered === hi) && steered !== rate0;
+  const rate = atBound || Math.abs(steered - rate0) >= Math.max(1, rate0 * DEAD_BAND) ? Math.round(steered) : rate0;
 
   const fromSeats = s.active + s.seatsAvailable;
   let maxActive = law.maxActiveCeiling;

@@ -150,7 +150,7 @@ describe('admission control law (concurrency against the unloaded latency)', () 
     }
     // 3 % a round while the brake's queueing is recent, then 18 % a round: at the maximum within 45 rounds.
     expect(rates[18]).toBeLessThan(4);
-    expect(rates[44]).toBe(100);
+    expect(rates[44], rates.join(" ")).toBe(100);
   });
 
   it('holds when nobody waits (and the next rush starts fast), when too few answers came back, and with nothing to sell', () => {
