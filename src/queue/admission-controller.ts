@@ -108,8 +108,8 @@ export class AdmissionController {
     const nowSec = Math.floor(Date.now() / 1000);
     const prev = await admission.state(scheduleId);
     // Whole seconds only: the one under way holds part of its answers (its mean would be right, its
-    // requests in flight not).
-    const fromSec = Math.min(nowSec - 1, Math.max(nowSec - this.opts.windowSeconds, prev.measureFrom ?? 0));
+    // requests in flight not). Right after a brake the window is empty: the law holds.
+    const fromSec = Math.max(nowSec - this.opts.windowSeconds, prev.measureFrom ?? 0);
     const latency = await admission.window(scheduleId, fromSec, nowSec - 1);
     const { counts } = queue;
     const current = {

@@ -153,7 +153,7 @@ export class RedisAdmissionStore implements AdmissionStore {
       holdP99Ms: quantileMs(hold, 0.99),
       payP99Ms: quantileMs(pay, 0.99),
       meanMs: samples > 0 ? totalMs / samples : null,
-      inFlight: totalMs / ((toSec - fromSec + 1) * 1000),
+      inFlight: toSec >= fromSec ? totalMs / ((toSec - fromSec + 1) * 1000) : 0,
       samples,
       overloads,
     };
