@@ -61,6 +61,8 @@ import { EmptyTemporal, httpGet, redisSetNx, transactionalHold } from './bench/p
 import { percentileOf, runPool, Samples, Tally } from './bench/stats.js';
 import { seededRandom } from '../test/support/random.js';
 import { writeChart, type Series } from './bench/svg-chart.js';
+import { availableParallelism } from 'node:os';
+import { hostCpuBusy } from '../src/platform/observability/host-cpu.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -272,7 +274,22 @@ async function main() {
     // Samplers: MySQL seat counts and the waiting room's Redis sets every 250 ms; the admin view every second.
     const seatSamples: Array<{ t: number; sold: number; held: number; available: number }> = [];
     const waitSamples: Array<{ t: number; waiting: number }> = [];
-    const adminSamples: Array<{ t: number; admitRatePerSec?: number; maxActive?: number; active?: number; mode?: string; reason?: string | null }> = [];
+    const adminSamples: Array<{
+      t: number;
+      admitRatePerSec?: number;
+      maxActive?: number;
+      active?: number;
+      mode?: string;
+      reason?: string | null;
+      /** What the controller measured and aims at (admin view's `controller`). */
+      limit?: number;
+      inFlight?: number;
+      meanMs?: number;
+      unloadedMs?: number;
+      /** Cores busy since the previous sample, per process and for the whole machine. */
+      cores: Record<string, number>;
+    }> = [];
+    const machineBusy = hostCpuBusy();
     let sellOutAt: number | undefined;
     let sampling = true;
     const waitKey = `q:{${sale.scheduleId}}:wait`;
@@ -307,8 +324,16 @@ async function main() {
       }
     };
     const sampleAdmin = async () => {
+      let lastCpu = cpu.read();
+      let lastAt = since();
+      machineBusy();
       while (sampling) {
         const at = since();
+        const nowCpu = cpu.read();
+        const cores: Record<string, number> = { machine: (machineBusy() ?? NaN) * availableParallelism() };
+        for (const [name, ms] of Object.entries(nowCpu)) cores[name] = (ms - (lastCpu[name] ?? NaN)) / Math.max(1, at - lastAt);
+        lastCpu = nowCpu;
+        lastAt = at;
         const r = await http.request('GET', `/api/v1/admin/schedules/${sale.scheduleId}/queue`, { token: admin!.token });
         if (r.status === 200 && r.body && typeof r.body === 'object') {
           const b = r.body as Record<string, any>;
@@ -319,6 +344,11 @@ async function main() {
             active: typeof b.queue?.active === 'number' ? b.queue.active : undefined,
             mode: typeof b.mode === 'string' ? b.mode : undefined,
             reason: typeof b.controller?.lastReason === 'string' ? b.controller.lastReason : null,
+            limit: b.controller?.limit ?? undefined,
+            inFlight: b.controller?.inFlight ?? undefined,
+            meanMs: b.controller?.meanMs ?? undefined,
+            unloadedMs: b.controller?.unloadedMs ?? undefined,
+            cores,
           });
         }
         await sleep(1000);
@@ -616,7 +646,22 @@ async function main() {
         series: [
           { name: 'hold p99', points: classes.hold.p99BySecond() },
           { name: 'pay p99', points: classes.pay.p99BySecond() },
+          { name: 'server mean (controller window)', points: pointsOf(adminSamples, (a) => a.meanMs), dashed: true },
+          { name: 'server unloaded (controller)', points: pointsOf(adminSamples, (a) => a.unloadedMs), dashed: true },
         ],
+      },
+      {
+        title: 'Controller: holds and payments under way',
+        unit: 'requests',
+        series: [
+          { name: 'in flight (Little: summed answer time / window)', points: pointsOf(adminSamples, (a) => a.inFlight) },
+          { name: 'limit aimed at', points: pointsOf(adminSamples, (a) => a.limit), dashed: true },
+        ],
+      },
+      {
+        title: 'CPU (cores busy, every second)',
+        unit: 'cores',
+        series: ['machine', 'api', 'worker', 'temporal', 'bench'].map((name) => ({ name, points: pointsOf(adminSamples, (a) => a.cores[name]), dashed: name === 'machine' })),
       },
       {
         title: 'Seats (MySQL, every 250 ms)',

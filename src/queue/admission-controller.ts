@@ -45,6 +45,8 @@ export class AdmissionController {
       inventory: SeatInventory;
       events: QueueEventSink;
       metrics: QueueMetrics;
+      /** Share of the machine's CPU busy since the last call (0-1), or null when unknown. */
+      cpuBusy?: () => number | null;
       isClosed?: () => boolean;
     },
     private readonly opts: AdmissionControllerOptions,
@@ -105,26 +107,41 @@ export class AdmissionController {
     }
     const nowSec = Math.floor(Date.now() / 1000);
     const prev = await admission.state(scheduleId);
+    // Whole seconds only: the one under way holds part of its answers (its mean would be right, its
+    // requests in flight not). Right after a brake the window is empty: the law holds.
     const fromSec = Math.max(nowSec - this.opts.windowSeconds, prev.measureFrom ?? 0);
-    const latency = await admission.window(scheduleId, fromSec, nowSec);
+    const latency = await admission.window(scheduleId, fromSec, nowSec - 1);
     const { counts } = queue;
-    const current = { admitRatePerSec: prev.admitRatePerSec ?? settings.admitRatePerSec, maxActive: prev.maxActive ?? settings.maxActive };
+    const current = {
+      admitRatePerSec: prev.admitRatePerSec ?? settings.admitRatePerSec,
+      maxActive: prev.maxActive ?? settings.maxActive,
+      steeredRate: prev.steeredRate,
+      unloadedMs: prev.unloadedMs,
+      queueingSeen: prev.queueingSeen === 1,
+      calmRounds: prev.calmRounds,
+    };
+    const cpuBusy = this.deps.cpuBusy?.() ?? null;
     const decision = decideAdmission(
       current,
-      { ...latency, waiting: counts.waiting + counts.preQueue, active: counts.active, seatsAvailable: seats.available },
+      { ...latency, cpuBusy, waiting: counts.waiting + counts.preQueue, active: counts.active, seatsAvailable: seats.available },
       { ...settings.auto, maxActiveCeiling: settings.maxActive },
     );
     const now = Date.now();
-    const cut = decision.admitRatePerSec < current.admitRatePerSec;
     await admission.save(scheduleId, {
       admitRatePerSec: decision.admitRatePerSec,
       maxActive: decision.maxActive,
       reason: decision.reason,
       decidedAt: now,
       ...(decision.changed || prev.changedAt === undefined ? { changedAt: now } : {}),
-      // After a cut, judge the new rate only by answers given under it.
-      ...(cut ? { measureFrom: nowSec + 1 } : {}),
+      // After the brake, judge the new rate only by answers given under it.
+      ...(decision.braked ? { measureFrom: nowSec + 1 } : {}),
       ...latency,
+      cpuBusy,
+      limit: decision.limit,
+      steeredRate: decision.steeredRate,
+      queueingSeen: decision.queueingSeen ? 1 : 0,
+      calmRounds: decision.calmRounds,
+      ...(decision.unloadedMs !== undefined ? { unloadedMs: decision.unloadedMs } : {}),
       seatsAvailable: seats.available,
       leader: this.owner,
     });

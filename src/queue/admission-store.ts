@@ -14,9 +14,19 @@ export interface ControllerState extends Partial<AdmissionValues> {
   holdP95Ms?: number | null;
   holdP99Ms?: number | null;
   payP99Ms?: number | null;
+  meanMs?: number | null;
+  inFlight?: number;
   samples?: number;
   overloads?: number;
+  cpuBusy?: number | null;
   seatsAvailable?: number;
+  /** What the law aims at and carries between rounds (admission-control.ts). */
+  limit?: number;
+  steeredRate?: number;
+  unloadedMs?: number;
+  /** 1 once the rush's fast start is over. */
+  queueingSeen?: number;
+  calmRounds?: number;
   leader?: string;
 }
 
@@ -24,6 +34,10 @@ export interface LatencyWindow {
   holdP95Ms: number | null;
   holdP99Ms: number | null;
   payP99Ms: number | null;
+  /** Mean answer time of holds and payments (ms). */
+  meanMs: number | null;
+  /** Holds and payments under way on average: their summed answer time over the window's length. */
+  inFlight: number;
   samples: number;
   overloads: number;
 }
@@ -41,6 +55,8 @@ export interface AdmissionStore {
 }
 
 const OVERLOAD_FIELD = 'o';
+/** Summed answer time (ms) of the second's answers: the mean and, by Little's law, the requests under way. */
+const SUM_FIELD = 's';
 const LEASE_LUA = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
@@ -49,7 +65,27 @@ end
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
 return 0
 `;
-const NUMERIC = ['admitRatePerSec', 'maxActive', 'changedAt', 'decidedAt', 'measureFrom', 'holdP95Ms', 'holdP99Ms', 'payP99Ms', 'samples', 'overloads', 'seatsAvailable'] as const;
+const NUMERIC = [
+  'admitRatePerSec',
+  'maxActive',
+  'changedAt',
+  'decidedAt',
+  'measureFrom',
+  'holdP95Ms',
+  'holdP99Ms',
+  'payP99Ms',
+  'meanMs',
+  'inFlight',
+  'samples',
+  'overloads',
+  'cpuBusy',
+  'seatsAvailable',
+  'limit',
+  'steeredRate',
+  'unloadedMs',
+  'queueingSeen',
+  'calmRounds',
+] as const;
 
 /**
  * Latencies go into per-second, per-schedule histograms in Redis (fixed buckets, so any number of
@@ -74,9 +110,10 @@ export class RedisAdmissionStore implements AdmissionStore {
   record(scheduleId: number, call: BookingCall, ms: number, overload: boolean): void {
     const key = latencyKey(scheduleId, call, Math.floor(Date.now() / 1000));
     let counts = this.pending.get(key);
-    if (!counts) this.pending.set(key, (counts = new Array(LATENCY_BUCKETS_MS.length + 2).fill(0)));
+    if (!counts) this.pending.set(key, (counts = new Array(LATENCY_BUCKETS_MS.length + 3).fill(0)));
     counts[bucketOf(ms)]! += 1;
     if (overload) counts[LATENCY_BUCKETS_MS.length + 1]! += 1;
+    counts[LATENCY_BUCKETS_MS.length + 2]! += Math.round(ms);
   }
 
   async flush(): Promise<void> {
@@ -86,7 +123,7 @@ export class RedisAdmissionStore implements AdmissionStore {
     const p = this.redis.pipeline();
     for (const [key, counts] of batch) {
       counts.forEach((n, i) => {
-        if (n > 0) p.hincrby(key, i === LATENCY_BUCKETS_MS.length + 1 ? OVERLOAD_FIELD : String(i), n);
+        if (n > 0) p.hincrby(key, i === LATENCY_BUCKETS_MS.length + 1 ? OVERLOAD_FIELD : i === LATENCY_BUCKETS_MS.length + 2 ? SUM_FIELD : String(i), n);
       });
       p.expire(key, this.opts.keepSeconds ?? 120);
     }
@@ -100,15 +137,26 @@ export class RedisAdmissionStore implements AdmissionStore {
     const hold = new Array<number>(LATENCY_BUCKETS_MS.length + 1).fill(0);
     const pay = new Array<number>(LATENCY_BUCKETS_MS.length + 1).fill(0);
     let overloads = 0;
+    let totalMs = 0;
     rows.forEach((row, i) => {
       const into = i % 2 === 0 ? hold : pay;
       for (const [field, n] of Object.entries(row)) {
         if (field === OVERLOAD_FIELD) overloads += Number(n);
+        else if (field === SUM_FIELD) totalMs += Number(n);
         else into[Number(field)]! += Number(n);
       }
     });
     const sum = (a: number[]) => a.reduce((x, y) => x + y, 0);
-    return { holdP95Ms: quantileMs(hold, 0.95), holdP99Ms: quantileMs(hold, 0.99), payP99Ms: quantileMs(pay, 0.99), samples: sum(hold) + sum(pay), overloads };
+    const samples = sum(hold) + sum(pay);
+    return {
+      holdP95Ms: quantileMs(hold, 0.95),
+      holdP99Ms: quantileMs(hold, 0.99),
+      payP99Ms: quantileMs(pay, 0.99),
+      meanMs: samples > 0 ? totalMs / samples : null,
+      inFlight: toSec >= fromSec ? totalMs / ((toSec - fromSec + 1) * 1000) : 0,
+      samples,
+      overloads,
+    };
   }
 
   async lease(scheduleId: number, owner: string, ttlMs: number): Promise<boolean> {

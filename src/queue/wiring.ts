@@ -4,6 +4,7 @@ import type { Db } from '../platform/db/client.js';
 import type { Metrics } from '../platform/observability/metrics.js';
 import type { Redis } from '../platform/redis.js';
 import { AdmissionController } from './admission-controller.js';
+import { hostCpuBusy } from '../platform/observability/host-cpu.js';
 import { RedisAdmissionStore } from './admission-store.js';
 import { isSoldOut, type QueueDefaults } from './domain.js';
 import { QueueDriver } from './driver.js';
@@ -74,7 +75,7 @@ export function buildQueue(deps: QueueWiringDeps) {
   const admission = new RedisAdmissionStore(deps.redis);
   const catalog = new CatalogRepository(deps.db);
   const controller = new AdmissionController(
-    { queue: service, store, admission, settings, inventory: { counts: (id) => catalog.seatCounts(id) }, events, metrics, isClosed },
+    { queue: service, store, admission, settings, inventory: { counts: (id) => catalog.seatCounts(id) }, events, metrics, isClosed, cpuBusy: hostCpuBusy() },
     {
       intervalMs: config.QUEUE_CONTROL_INTERVAL_MS,
       windowSeconds: config.QUEUE_CONTROL_WINDOW_SECONDS,

@@ -522,6 +522,16 @@ export interface Schemas {
       payP99Ms: number | null;
       samples: number;
       overloads: number;
+      /** Mean hold and pay answer time over the window (ms) */
+      meanMs: number | null;
+      /** Holds and payments under way on average (Little's law) */
+      inFlight: number | null;
+      /** The concurrency limit on holds and payments the controller steers to */
+      limit: number | null;
+      /** The booking path's latency without queueing, as measured (ms) */
+      unloadedMs: number | null;
+      /** Share of the deciding process's machine CPU that was busy (0-1) */
+      cpuBusy: number | null;
       seatsAvailable: number | null;
       lastReason: string | null;
       changedAt: string | null;
