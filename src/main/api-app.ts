@@ -7,7 +7,7 @@ import { performanceReportRoutes } from '../admin/performance-report-routes.js';
 import { SalesReport } from '../booking/sales-report.js';
 import { ReservationSearch } from '../booking/reservation-search.js';
 import { AuditLog } from '../events/audit-log.js';
-import { TicketCodes } from '../ticketing/codes.js';
+import { ticketCodeSigner } from '../ticketing/codes-public.js';
 import { TicketRepository } from '../ticketing/repository.js';
 import { ticketRoutes } from '../ticketing/routes.js';
 import { TicketingService } from '../ticketing/service.js';
@@ -248,10 +248,16 @@ export function buildApiApp(deps: ApiDeps) {
     }),
   );
   const ticketScans = metrics.counter('ticket_scans_total', 'Ticket scans at the door by outcome (NOT_FOUND: forged or unknown codes)', ['result']);
-  const tickets = new TicketingService(ticketRepo, new TicketCodes(config.TICKET_SIGNING_SECRET, config.TICKET_SIGNING_SECRET_PREVIOUS), catalog, {
-    onForged: (staffId, code) => audit.record({ kind: 'TICKET_FORGED', userId: staffId, ip: null, detail: `code ${code.slice(0, 80)}` }),
-    onScan: (result) => ticketScans.inc({ result }),
-  });
+  const tickets = new TicketingService(
+    ticketRepo,
+    ticketCodeSigner(config),
+    catalog,
+    {
+      onForged: (staffId, code) => audit.record({ kind: 'TICKET_FORGED', userId: staffId, ip: null, detail: `code ${code.slice(0, 80)}` }),
+      onScan: (result) => ticketScans.inc({ result }),
+    },
+    { gatesOpenMinutes: config.TICKET_GATES_OPEN_MINUTES, now: () => new Date() },
+  );
   app.route(v1, ticketRoutes({ tickets, ownReservation: (userId, id) => booking.own(userId, id), auth, requireDoorStaff: requireRole('STAFF', 'ADMIN'), auditForbidden: forbidden, idempotency }));
   // The waiting room checks the access token's signature only, not its revocation (a MySQL or Redis
   // read per request): a waiting-room token grants nothing by itself, and holding and paying, which
