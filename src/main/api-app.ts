@@ -10,6 +10,7 @@ import { AuditLog } from '../events/audit-log.js';
 import { ticketCodeSigner } from '../ticketing/codes-public.js';
 import { TicketRepository } from '../ticketing/repository.js';
 import { ticketRoutes } from '../ticketing/routes.js';
+import { OfflineScans } from '../ticketing/scan-offline.js';
 import { TicketingService } from '../ticketing/service.js';
 import { availabilityRoutes } from '../booking/availability-routes.js';
 import { bookingRoutes, type AdmissionGate } from '../booking/routes.js';
@@ -258,7 +259,9 @@ export function buildApiApp(deps: ApiDeps) {
     },
     { gatesOpenMinutes: config.TICKET_GATES_OPEN_MINUTES, now: () => new Date() },
   );
-  app.route(v1, ticketRoutes({ tickets, ownReservation: (userId, id) => booking.own(userId, id), auth, requireDoorStaff: requireRole('STAFF', 'ADMIN'), auditForbidden: forbidden, idempotency }));
+  const doorClock = tickets.clock;
+  const offlineScans = new OfflineScans(db, ticketCodeSigner(config), reservations, { catalog, reservationStatuses: (ids) => salesReport.statusesOf(ids), holderNames: async () => new Map() /* the door list names no one */ }, catalog, (startsAt) => tickets.gatesOpenAt(startsAt), () => doorClock.now());
+  app.route(v1, ticketRoutes({ tickets, ownReservation: (userId, id) => booking.own(userId, id), auth, requireDoorStaff: requireRole('STAFF', 'ADMIN'), auditForbidden: forbidden, idempotency, offline: offlineScans }));
   // The waiting room checks the access token's signature only, not its revocation (a MySQL or Redis
   // read per request): a waiting-room token grants nothing by itself, and holding and paying, which
   // need it, check revocation as every booking route does.

@@ -4,6 +4,8 @@ import { RESERVATION_ID_PATTERN } from '../../workflows/booking/reservation-cont
 import { createRouter, type AppEnv } from '../platform/http/app.js';
 import type { IdempotencyStore } from '../platform/http/idempotency.js';
 import { bearerSecurity, IdempotencyKeyHeader, json, jsonBody, problems } from '../platform/http/openapi.js';
+import type { OfflineScans } from './scan-offline.js';
+import { registerScannerRoutes } from './scanner-routes.js';
 import type { TicketingService } from './service.js';
 
 const TicketSeat = z.object({ seatId: z.number().int(), section: z.string(), tier: z.string(), row: z.string(), number: z.number().int() }).openapi('TicketSeat');
@@ -46,6 +48,8 @@ export interface TicketRouteDeps {
   requireDoorStaff: MiddlewareHandler<AppEnv>;
   auditForbidden: MiddlewareHandler<AppEnv>;
   idempotency: IdempotencyStore;
+  /** The offline door scanner's routes (door list, sync, conflicts), under the same STAFF guard. */
+  offline: OfflineScans;
 }
 
 export function ticketRoutes(deps: TicketRouteDeps) {
@@ -93,5 +97,6 @@ export function ticketRoutes(deps: TicketRouteDeps) {
     async (c) => c.json(await deps.tickets.scan(c.req.valid('json').code, c.get('user').id), 200),
   );
 
+  registerScannerRoutes(app, { offline: deps.offline, idempotency: deps.idempotency });
   return app;
 }
