@@ -59,6 +59,7 @@ import { IdempotencyStore } from '../platform/http/idempotency.js';
 import { clientIpResolver, rateLimit, RateLimiter } from '../platform/http/rate-limit.js';
 import { BrowserSessions, isLocalOrigin } from '../web/session.js';
 import { webRoutes } from '../web/routes.js';
+import { scannerPageRoutes } from '../web/scanner-page.js';
 import { emulatorCheckoutRoutes } from '../payment/emulator-checkout.js';
 import { WaitlistRepository } from '../waitlist/repository.js';
 import { waitlistRoutes } from '../waitlist/routes.js';
@@ -285,6 +286,7 @@ export function buildApiApp(deps: ApiDeps) {
   });
   app.route('/', swaggerUiRoutes('/openapi.json'));
   app.route('/', asyncApiRoutes({ topicPrefix: config.KAFKA_TOPIC_PREFIX, brokers: config.KAFKA_BROKERS }));
+  app.route('/', scannerPageRoutes({ sessions, tokens }));
   app.route('/', webRoutes({ sessions, tokens, identity, seatMaps, catalog, maxSeatsPerReservation: config.MAX_SEATS_PER_RESERVATION, clientIp, seatStreamIntervalMs: config.WEB_SEAT_STREAM_INTERVAL_MS, cardPayments: paymentProvider ? { providerOrigin: new URL(config.STRIPE_API_BASE).origin, publishableKey: config.STRIPE_PUBLISHABLE_KEY, emulator: Boolean(emulated) } : undefined }));
 
   return { app, services: { paymentProvider, cardOutcomes, versions, audit, identity, catalog, seatMaps, reservations, wallets, booking, tokens, cipher, notifications, queue, tickets, waitlist, waitlistRepo } };
