@@ -1,7 +1,7 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../platform/http/app.js';
 import type { IdempotencyStore } from '../platform/http/idempotency.js';
-import { bearerSecurity, IdempotencyKeyHeader, json, jsonBody, problems } from '../platform/http/openapi.js';
+import { bearerSecurity, IdempotencyKeyHeader, IdParam, json, jsonBody, problems } from '../platform/http/openapi.js';
 import type { OfflineScans } from './scan-offline.js';
 
 /**
@@ -9,7 +9,7 @@ import type { OfflineScans } from './scan-offline.js';
  * the door list to download, the sync of queued scans, the performance's entry conflicts.
  * docs/tickets.md "Offline scanning".
  */
-const ScheduleParam = z.object({ scheduleId: z.coerce.number().int().positive().openapi({ param: { name: 'scheduleId', in: 'path' }, example: 12 }) });
+const ScheduleParam = IdParam('scheduleId');
 
 const DoorList = z
   .object({
