@@ -61,24 +61,34 @@ export class TicketRepository {
       const schedule = await this.catalog.findSchedule(ticket.scheduleId, tx);
       const decision = decideEntry({ reservationStatus: reservation.status, scheduleStatus: schedule?.status, admittedAt: ticket.admittedAt, paymentRefunded: reservation.refundStarted });
       if (decision.result === 'ADMITTED') await tx.update(tickets).set({ admittedAt: now, admittedBy: staffId }).where(eq(tickets.id, ticket.id));
-      await appendEvent(
-        tx,
-        'TicketScanned',
-        ticketsAggregateId(ticket.reservationId),
-        {
-          reservationId: ticket.reservationId,
-          userId: ticket.userId,
-          scheduleId: ticket.scheduleId,
-          ticketId: ticket.id,
-          seatId: ticket.seatId,
-          staffId,
-          result: decision.result,
-          firstScanAt: decision.result === 'ALREADY_USED' ? decision.firstScanAt.toISOString() : null,
-        },
-        { userId: ticket.userId, occurredAt: now },
-      );
+      await recordScan(tx, ticket, { staffId, result: decision.result, firstScanAt: decision.result === 'ALREADY_USED' ? decision.firstScanAt : null, occurredAt: now });
       const after = decision.result === 'ADMITTED' ? { ...ticket, admittedAt: now, admittedBy: staffId } : ticket;
       return { found: true, ticket: after, decision, scannedAt: now } as const;
     });
   }
+}
+
+/** The TicketScanned event of one scan of a genuine ticket (online, or synced from an offline scanner with `offline`). */
+export async function recordScan(
+  tx: Tx,
+  ticket: TicketRow,
+  scan: { staffId: number; result: EntryDecision['result']; firstScanAt: Date | null; occurredAt: Date; offline?: { scanId: string; deviceId: string; scannedAt: string; supersedes: string | null } },
+): Promise<void> {
+  await appendEvent(
+    tx,
+    'TicketScanned',
+    ticketsAggregateId(ticket.reservationId),
+    {
+      reservationId: ticket.reservationId,
+      userId: ticket.userId,
+      scheduleId: ticket.scheduleId,
+      ticketId: ticket.id,
+      seatId: ticket.seatId,
+      staffId: scan.staffId,
+      result: scan.result,
+      firstScanAt: scan.firstScanAt?.toISOString() ?? null,
+      ...(scan.offline ? { offline: scan.offline } : {}),
+    },
+    { userId: ticket.userId, occurredAt: scan.occurredAt },
+  );
 }

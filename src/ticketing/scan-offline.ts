@@ -1,5 +1,5 @@
 import { and, eq, isNotNull } from 'drizzle-orm';
-import { appendEvent, eventsOfAggregates, findEventByPayload } from '../events/index.js';
+import { eventsOfAggregates, findEventByPayload } from '../events/index.js';
 import { withTransaction, type Db } from '../platform/db/client.js';
 import { DomainError } from '../shared/errors.js';
 import type { AttendeeSources } from './attendee-list.js';
@@ -8,6 +8,7 @@ import { CODE_SKEW_STEPS, CODE_STEP_SECONDS, type CodeRefusal, type TicketCodeSi
 import type { EntryReservations, TicketCatalog } from './contracts.js';
 import { voidReason } from './domain.js';
 import { ticketsAggregateId } from './issue.js';
+import { recordScan } from './repository.js';
 import { tickets } from './schema.js';
 
 /**
@@ -127,23 +128,13 @@ export class OfflineScans {
       const wins = !voided && (!earlier || scan.scannedAt < earlier);
       const result = voided ?? (wins ? 'ADMITTED' : 'ALREADY_USED');
       if (wins) await tx.update(tickets).set({ admittedAt: scan.scannedAt, admittedBy: staffId }).where(eq(tickets.id, ticket.id));
-      await appendEvent(
-        tx,
-        'TicketScanned',
-        aggregateId,
-        {
-          reservationId: ticket.reservationId,
-          userId: ticket.userId,
-          scheduleId: ticket.scheduleId,
-          ticketId: ticket.id,
-          seatId: ticket.seatId,
-          staffId,
-          result,
-          firstScanAt: result === 'ALREADY_USED' ? earlier!.toISOString() : null,
-          offline: { scanId: scan.scanId, deviceId: scan.deviceId, scannedAt: scan.scannedAt.toISOString(), supersedes: wins && earlier ? earlier.toISOString() : null },
-        },
-        { userId: ticket.userId, occurredAt: this.now() },
-      );
+      await recordScan(tx, ticket, {
+        staffId,
+        result,
+        firstScanAt: result === 'ALREADY_USED' ? earlier : null,
+        occurredAt: this.now(),
+        offline: { scanId: scan.scanId, deviceId: scan.deviceId, scannedAt: scan.scannedAt.toISOString(), supersedes: wins && earlier ? earlier.toISOString() : null },
+      });
       return this.replayed(scan.scanId, ticket.id, result, result === 'ALREADY_USED' ? earlier!.toISOString() : null);
     });
   }

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { Hono } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { html } from 'hono/html';
@@ -10,6 +9,7 @@ import type { AccessTokens } from '../identity/index.js';
 import type { AppEnv } from '../platform/http/app.js';
 import { DomainError } from '../shared/errors.js';
 import { minified } from './minify.js';
+import { assetDir } from './routes.js';
 import type { BrowserSessions } from './session.js';
 
 /**
@@ -18,15 +18,6 @@ import type { BrowserSessions } from './session.js';
  * the page and its scripts for a reload without a network) and `idb` (the IndexedDB wrapper, as
  * published). The page keeps the door list, its queue and its admissions in IndexedDB.
  */
-const here = dirname(fileURLToPath(import.meta.url));
-const assetDir = [join(here, 'assets'), join(process.cwd(), 'src/web/assets')].find((d) => {
-  try {
-    readFileSync(join(d, 'scanner.js'));
-    return true;
-  } catch {
-    return false;
-  }
-})!;
 const requireFrom = createRequire(import.meta.url);
 const IDB_VERSION = (requireFrom('idb/package.json') as { version: string }).version;
 const bodies = new Map<string, string>();
