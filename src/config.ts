@@ -13,7 +13,7 @@ const DEV_DATA_KEY = Buffer.alloc(32, 7).toString('base64');
 export const DEV_CODEC_SECRET = 'dev-only-codec-secret-change-me-0123456789';
 // Also in docs/monitoring/metrics-token.dev, which the compose Prometheus presents.
 const DEV_METRICS_TOKEN = 'dev-only-metrics-token-change-me-0123456789';
-const DEV_TICKET_SECRET = 'dev-only-ticket-signing-secret-change-me-0123';
+const DEV_TICKET_CODE_SEED = 'dev-only-ticket-code-seed-change-me-0123456789';
 // localstripe accepts any sk_ key and signs with the secret it is given (scripts/stack.sh registers it).
 export const DEV_STRIPE_WEBHOOK_SECRET = 'whsec_dev_only_localstripe_change_me';
 
@@ -152,9 +152,12 @@ const schema = z
       .default(DEV_DATA_KEY)
       .refine((v) => Buffer.from(v, 'base64').length === 32, 'DATA_ENCRYPTION_KEY must be 32 bytes, base64-encoded'),
 
-    // HMAC key of ticket codes (docs/tickets.md); door scanners that check codes offline hold it too.
-    TICKET_SIGNING_SECRET: z.string().min(32, 'TICKET_SIGNING_SECRET must be at least 32 characters').default(DEV_TICKET_SECRET),
-    TICKET_SIGNING_SECRET_PREVIOUS: z.string().min(32, 'TICKET_SIGNING_SECRET_PREVIOUS must be at least 32 characters').optional(),
+    // Seed of the per-performance Ed25519 keys that sign ticket codes (docs/tickets.md "Rotating
+    // codes"); it never leaves the server (scanners get public keys). _PREVIOUS still verifies after a rotation.
+    TICKET_CODE_SEED: z.string().min(32, 'TICKET_CODE_SEED must be at least 32 characters').default(DEV_TICKET_CODE_SEED),
+    TICKET_CODE_SEED_PREVIOUS: z.string().min(32, 'TICKET_CODE_SEED_PREVIOUS must be at least 32 characters').optional(),
+    // The PDF's static code admits from this long before the performance starts ("gates open").
+    TICKET_GATES_OPEN_MINUTES: int(120, 0, 24 * 60),
 
     HOLD_TTL_SECONDS: int(300, 1, 3600),
     // A waiting-list offer's payment window (docs/waitlist.md).
@@ -216,8 +219,8 @@ const schema = z
       if (c.METRICS_TOKEN === DEV_METRICS_TOKEN) ctx.addIssue({ code: 'custom', path: ['METRICS_TOKEN'], message: 'METRICS_TOKEN must be set in production' });
       if (c.PAYMENT_PROVIDER === 'stripe' && c.STRIPE_WEBHOOK_SECRET === DEV_STRIPE_WEBHOOK_SECRET)
         ctx.addIssue({ code: 'custom', path: ['STRIPE_WEBHOOK_SECRET'], message: 'STRIPE_WEBHOOK_SECRET must be set in production' });
-      if (c.TICKET_SIGNING_SECRET === DEV_TICKET_SECRET)
-        ctx.addIssue({ code: 'custom', path: ['TICKET_SIGNING_SECRET'], message: 'TICKET_SIGNING_SECRET must be set in production' });
+      if (c.TICKET_CODE_SEED === DEV_TICKET_CODE_SEED)
+        ctx.addIssue({ code: 'custom', path: ['TICKET_CODE_SEED'], message: 'TICKET_CODE_SEED must be set in production' });
     }
   })
   // In development the Temporal UI of the dev stack decodes payloads out of the box (docs/security.md).

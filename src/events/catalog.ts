@@ -123,6 +123,9 @@ export const eventCatalog = {
       staffId: z.number().int(),
       result: z.enum(['ADMITTED', 'ALREADY_USED', 'TICKET_REFUNDED', 'TICKET_CANCELLED']),
       firstScanAt: z.string().nullable(),
+      // A scan an offline door scanner made and synced later (docs/tickets.md "Offline scanning"): its
+      // own id and device, when it was scanned, and (an earlier scan that won) the admission time it replaced.
+      offline: z.object({ scanId: z.string(), deviceId: z.string(), scannedAt: z.string(), supersedes: z.string().nullable() }).optional(),
     }),
   },
 } as const satisfies Record<string, { aggregateType: string; schemaVersion: number; payload: z.ZodType }>;

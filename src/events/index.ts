@@ -5,3 +5,4 @@ export * from './consumer.js';
 export * from './held-seat.js';
 export * from './outbox.js';
 export * from './read-model-rebuild.js';
+export * from './event-queries.js';

@@ -7,9 +7,10 @@ import { performanceReportRoutes } from '../admin/performance-report-routes.js';
 import { SalesReport } from '../booking/sales-report.js';
 import { ReservationSearch } from '../booking/reservation-search.js';
 import { AuditLog } from '../events/audit-log.js';
-import { TicketCodes } from '../ticketing/codes.js';
+import { ticketCodeSigner } from '../ticketing/codes-public.js';
 import { TicketRepository } from '../ticketing/repository.js';
 import { ticketRoutes } from '../ticketing/routes.js';
+import { OfflineScans } from '../ticketing/scan-offline.js';
 import { TicketingService } from '../ticketing/service.js';
 import { availabilityRoutes } from '../booking/availability-routes.js';
 import { bookingRoutes, type AdmissionGate } from '../booking/routes.js';
@@ -58,6 +59,7 @@ import { IdempotencyStore } from '../platform/http/idempotency.js';
 import { clientIpResolver, rateLimit, RateLimiter } from '../platform/http/rate-limit.js';
 import { BrowserSessions, isLocalOrigin } from '../web/session.js';
 import { webRoutes } from '../web/routes.js';
+import { scannerPageRoutes } from '../web/scanner-page.js';
 import { emulatorCheckoutRoutes } from '../payment/emulator-checkout.js';
 import { WaitlistRepository } from '../waitlist/repository.js';
 import { waitlistRoutes } from '../waitlist/routes.js';
@@ -248,11 +250,19 @@ export function buildApiApp(deps: ApiDeps) {
     }),
   );
   const ticketScans = metrics.counter('ticket_scans_total', 'Ticket scans at the door by outcome (NOT_FOUND: forged or unknown codes)', ['result']);
-  const tickets = new TicketingService(ticketRepo, new TicketCodes(config.TICKET_SIGNING_SECRET, config.TICKET_SIGNING_SECRET_PREVIOUS), catalog, {
-    onForged: (staffId, code) => audit.record({ kind: 'TICKET_FORGED', userId: staffId, ip: null, detail: `code ${code.slice(0, 80)}` }),
-    onScan: (result) => ticketScans.inc({ result }),
-  });
-  app.route(v1, ticketRoutes({ tickets, ownReservation: (userId, id) => booking.own(userId, id), auth, requireDoorStaff: requireRole('STAFF', 'ADMIN'), auditForbidden: forbidden, idempotency }));
+  const tickets = new TicketingService(
+    ticketRepo,
+    ticketCodeSigner(config),
+    catalog,
+    {
+      onForged: (staffId, code) => audit.record({ kind: 'TICKET_FORGED', userId: staffId, ip: null, detail: `code ${code.slice(0, 80)}` }),
+      onScan: (result) => ticketScans.inc({ result }),
+    },
+    { gatesOpenMinutes: config.TICKET_GATES_OPEN_MINUTES, now: () => new Date() },
+  );
+  const doorClock = tickets.clock;
+  const offlineScans = new OfflineScans(db, ticketCodeSigner(config), reservations, { catalog, reservationStatuses: (ids) => salesReport.statusesOf(ids), holderNames: async () => new Map() /* the door list names no one */ }, catalog, (startsAt) => tickets.gatesOpenAt(startsAt), () => doorClock.now());
+  app.route(v1, ticketRoutes({ tickets, ownReservation: (userId, id) => booking.own(userId, id), auth, requireDoorStaff: requireRole('STAFF', 'ADMIN'), auditForbidden: forbidden, idempotency, offline: offlineScans }));
   // The waiting room checks the access token's signature only, not its revocation (a MySQL or Redis
   // read per request): a waiting-room token grants nothing by itself, and holding and paying, which
   // need it, check revocation as every booking route does.
@@ -276,6 +286,7 @@ export function buildApiApp(deps: ApiDeps) {
   });
   app.route('/', swaggerUiRoutes('/openapi.json'));
   app.route('/', asyncApiRoutes({ topicPrefix: config.KAFKA_TOPIC_PREFIX, brokers: config.KAFKA_BROKERS }));
+  app.route('/', scannerPageRoutes({ sessions, tokens }));
   app.route('/', webRoutes({ sessions, tokens, identity, seatMaps, catalog, maxSeatsPerReservation: config.MAX_SEATS_PER_RESERVATION, clientIp, seatStreamIntervalMs: config.WEB_SEAT_STREAM_INTERVAL_MS, cardPayments: paymentProvider ? { providerOrigin: new URL(config.STRIPE_API_BASE).origin, publishableKey: config.STRIPE_PUBLISHABLE_KEY, emulator: Boolean(emulated) } : undefined }));
 
   return { app, services: { paymentProvider, cardOutcomes, versions, audit, identity, catalog, seatMaps, reservations, wallets, booking, tokens, cipher, notifications, queue, tickets, waitlist, waitlistRepo } };

@@ -10,6 +10,6 @@ export interface EntryReservations {
 
 /** Catalog: a performance's status (CANCELLED voids its tickets) and the labels of seats. */
 export interface TicketCatalog {
-  findSchedule(id: number, db?: DbOrTx): Promise<{ status: string } | undefined>;
+  findSchedule(id: number, db?: DbOrTx): Promise<{ status: string; startsAt: Date } | undefined>;
   seatsByIds(seatIds: number[]): Promise<Array<{ id: number; section: string; row: string; number: number; tier: string }>>;
 }

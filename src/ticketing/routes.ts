@@ -4,6 +4,8 @@ import { RESERVATION_ID_PATTERN } from '../../workflows/booking/reservation-cont
 import { createRouter, type AppEnv } from '../platform/http/app.js';
 import type { IdempotencyStore } from '../platform/http/idempotency.js';
 import { bearerSecurity, IdempotencyKeyHeader, json, jsonBody, problems } from '../platform/http/openapi.js';
+import type { OfflineScans } from './scan-offline.js';
+import { registerScannerRoutes } from './scanner-routes.js';
 import type { TicketingService } from './service.js';
 
 const TicketSeat = z.object({ seatId: z.number().int(), section: z.string(), tier: z.string(), row: z.string(), number: z.number().int() }).openapi('TicketSeat');
@@ -13,7 +15,8 @@ const Ticket = z
     id: z.number().int(),
     reservationId: z.string(),
     scheduleId: z.number().int(),
-    code: z.string().openapi({ description: 'Signed ticket code, `CT1.<scheduleId>.<seatId>.<serial>.<signature>` (docs/tickets.md); the QR image encodes exactly this' }),
+    code: z.string().openapi({ description: 'The current rotating code, `CR1.<scheduleId>.<ticketId>.<serial>.<step>.<signature>` (Ed25519, 15-second steps; docs/tickets.md "Rotating codes"); the QR image encodes exactly this' }),
+    codeExpiresAt: z.string().openapi({ description: 'End of the code\'s step: fetch the tickets again then for the next code (the code still admits for one more step)' }),
     status: z.enum(['VALID', 'USED', 'VOID']),
     voidReason: z.enum(['TICKET_REFUNDED', 'TICKET_CANCELLED']).nullable(),
     admittedAt: z.string().nullable().openapi({ description: 'When the first scan at the door admitted it' }),
@@ -45,6 +48,8 @@ export interface TicketRouteDeps {
   requireDoorStaff: MiddlewareHandler<AppEnv>;
   auditForbidden: MiddlewareHandler<AppEnv>;
   idempotency: IdempotencyStore;
+  /** The offline door scanner's routes (door list, sync, conflicts), under the same STAFF guard. */
+  offline: OfflineScans;
 }
 
 export function ticketRoutes(deps: TicketRouteDeps) {
@@ -79,7 +84,9 @@ export function ticketRoutes(deps: TicketRouteDeps) {
       summary: 'Scan a ticket at the door (STAFF or ADMIN): the first scan admits, every later one is refused',
       description:
         '200 ADMITTED with the seat on the first scan of a valid ticket. Later scans: 409 ALREADY_USED with `firstScanAt`. ' +
-        'A refunded purchase: 409 TICKET_REFUNDED; a cancelled performance: 409 TICKET_CANCELLED. A code whose signature does not verify, ' +
+        'A refunded purchase: 409 TICKET_REFUNDED; a cancelled performance: 409 TICKET_CANCELLED. A rotating code more than one 15-second step old: ' +
+        '409 CODE_EXPIRED (more than one step ahead: CODE_NOT_YET_VALID); the PDF\'s static code before the gates open: 409 GATES_NOT_OPEN; a code of a serial the ticket ' +
+        'no longer has (transferred): 409 CODE_REISSUED. A code whose signature does not verify, ' +
         'or that names no ticket: 404 NOT_FOUND (recorded as a TICKET_FORGED security event). Every scan of a genuine ticket is a TicketScanned event. ' +
         'Concurrent scans of one code admit exactly once. With an Idempotency-Key, a scanner\'s retry gets the first answer again.',
       security: bearerSecurity,
@@ -90,5 +97,6 @@ export function ticketRoutes(deps: TicketRouteDeps) {
     async (c) => c.json(await deps.tickets.scan(c.req.valid('json').code, c.get('user').id), 200),
   );
 
+  registerScannerRoutes(app, { offline: deps.offline, idempotency: deps.idempotency });
   return app;
 }

@@ -1,5 +1,5 @@
 import { DomainError } from '../shared/errors.js';
-import type { TicketCodes } from './codes.js';
+import { gatesOpenAt, type CodeRefusal, type TicketCodeSigner } from './codes-signed.js';
 import type { TicketCatalog } from './contracts.js';
 import { ticketStatus, voidReason } from './domain.js';
 import { qrSvg } from './qr.js';
@@ -17,7 +17,9 @@ export interface TicketView {
   id: number;
   reservationId: string;
   scheduleId: number;
+  /** The current rotating code (docs/tickets.md "Rotating codes"); the page fetches the next one at `codeExpiresAt`. */
   code: string;
+  codeExpiresAt: string;
   status: 'VALID' | 'USED' | 'VOID';
   voidReason: 'TICKET_REFUNDED' | 'TICKET_CANCELLED' | null;
   admittedAt: string | null;
@@ -33,7 +35,7 @@ export interface AdmittedTicket {
 }
 
 /** Door outcomes as counted (`ticket_scans_total{result}`): the decisions plus codes that are not ours. */
-export type ScanResult = 'ADMITTED' | 'ALREADY_USED' | 'TICKET_REFUNDED' | 'TICKET_CANCELLED' | 'NOT_FOUND';
+export type ScanResult = 'ADMITTED' | 'ALREADY_USED' | 'TICKET_REFUNDED' | 'TICKET_CANCELLED' | 'NOT_FOUND' | Exclude<CodeRefusal, 'CODE_FORGED'> | 'CODE_REISSUED';
 
 export interface TicketingHooks {
   /** Called for a code whose signature does not verify (a security event: someone is forging). */
@@ -45,9 +47,11 @@ export interface TicketingHooks {
 export class TicketingService {
   constructor(
     private readonly tickets: TicketRepository,
-    private readonly codes: TicketCodes,
+    private readonly codes: TicketCodeSigner,
     private readonly catalog: TicketCatalog,
     private readonly hooks: TicketingHooks = {},
+    /** The door's clock (rotating codes' steps, gates-open); tests pin `now` where a busy machine would stretch a burst of scans past a step. */
+    readonly clock: { gatesOpenMinutes: number; now: () => Date } = { gatesOpenMinutes: 120, now: () => new Date() },
   ) {}
 
   /** The tickets of a reservation the caller already proved they own (booking's `own`). */
@@ -58,12 +62,13 @@ export class TicketingService {
     return Promise.all(
       rows.map(async (t) => {
         const facts = { reservationStatus: reservation.status, scheduleStatus: schedule?.status, admittedAt: t.admittedAt };
-        const code = this.codes.sign({ scheduleId: t.scheduleId, seatId: t.seatId, serial: t.serial });
+        const { code, expiresAt } = this.codes.rotating(t, this.clock.now());
         return {
           id: t.id,
           reservationId: t.reservationId,
           scheduleId: t.scheduleId,
           code,
+          codeExpiresAt: expiresAt.toISOString(),
           status: ticketStatus(facts),
           voidReason: voidReason(facts) ?? null,
           admittedAt: t.admittedAt?.toISOString() ?? null,
@@ -78,16 +83,15 @@ export class TicketingService {
   /**
    * A scan at the door: 200 ADMITTED once; then 409 ALREADY_USED with the first scan's time; 409
    * TICKET_REFUNDED / TICKET_CANCELLED for a void ticket; 404 for anything that is not a genuine code.
+   * The code's own rules come first (codes-signed.ts): CODE_EXPIRED (a rotating code two steps old:
+   * a screenshot), CODE_NOT_YET_VALID, GATES_NOT_OPEN (the PDF's code before the gates open),
+   * CODE_REISSUED (made from a serial the ticket no longer has: transferred or reissued).
    */
   async scan(code: string, staffId: number): Promise<AdmittedTicket> {
-    const parts = this.codes.verify(code);
-    if (!parts) {
-      this.hooks.onScan?.('NOT_FOUND');
-      await this.hooks.onForged?.(staffId, code);
-      throw new DomainError('NOT_FOUND', 'No such ticket');
-    }
+    const parts = await this.admissibleCode(code, staffId);
     const outcome = await this.tickets.scan(parts, staffId);
-    this.hooks.onScan?.(outcome.found ? outcome.decision.result : 'NOT_FOUND');
+    this.hooks.onScan?.(outcome.found ? outcome.decision.result : outcome.reissued ? 'CODE_REISSUED' : 'NOT_FOUND');
+    if (!outcome.found && outcome.reissued) throw refusal('CODE_REISSUED', { ticketId: parts.ticketId });
     if (!outcome.found) throw new DomainError('NOT_FOUND', 'No such ticket');
     const { ticket, decision } = outcome;
     const ref = { ticketId: ticket.id, reservationId: ticket.reservationId };
@@ -105,8 +109,42 @@ export class TicketingService {
     }
   }
 
+  /** A genuine code that admits now (by its own rules), or the refusal; a forged one is a security event. */
+  private async admissibleCode(code: string, staffId: number) {
+    const at = this.clock.now();
+    const signed = this.codes.verify(code, { at });
+    if (!signed.ok && signed.reason === 'CODE_FORGED') {
+      this.hooks.onScan?.('NOT_FOUND');
+      await this.hooks.onForged?.(staffId, code);
+      throw new DomainError('NOT_FOUND', 'No such ticket');
+    }
+    let check = signed;
+    if (signed.ok && signed.parts.kind === 'STATIC') {
+      const schedule = await this.catalog.findSchedule(signed.parts.scheduleId);
+      if (schedule) check = this.codes.verify(code, { at, gatesOpenAt: this.gatesOpenAt(schedule.startsAt) });
+    }
+    if (!check.ok) {
+      this.hooks.onScan?.(check.reason as ScanResult);
+      throw refusal(check.reason, { ticketId: check.parts?.ticketId });
+    }
+    return check.parts;
+  }
+
+  gatesOpenAt(startsAt: Date): Date {
+    return gatesOpenAt(startsAt, this.clock.gatesOpenMinutes);
+  }
+
   private async seatsOf(rows: TicketRow[]): Promise<Map<number, TicketSeat>> {
     const seats = await this.catalog.seatsByIds(rows.map((t) => t.seatId));
     return new Map(seats.map((s) => [s.id, { seatId: s.id, section: s.section, tier: s.tier, row: s.row, number: s.number }]));
   }
 }
+
+const REFUSALS: Record<Exclude<CodeRefusal, 'CODE_FORGED'> | 'CODE_REISSUED', string> = {
+  CODE_EXPIRED: 'This rotating code is more than one 15-second step old (a screenshot?); the live ticket page shows the current one',
+  CODE_NOT_YET_VALID: 'This rotating code is for a time step more than one step ahead (check the clock of the device showing it)',
+  GATES_NOT_OPEN: 'The printed (static) code admits only from the gates-open time; until then show the live ticket page',
+  CODE_REISSUED: 'This code was made from a serial the ticket no longer has (transferred or reissued): only its newest codes admit',
+};
+const refusal = (reason: CodeRefusal | 'CODE_REISSUED', details: Record<string, unknown>) =>
+  reason === 'CODE_FORGED' ? new DomainError('NOT_FOUND', 'No such ticket') : new DomainError(reason, REFUSALS[reason], details);

@@ -25,7 +25,7 @@ import type { BrowserSessions } from './session.js';
  * all of it: no CDN, no second server, no build step. See docs/web.md for why.
  */
 const here = dirname(fileURLToPath(import.meta.url));
-const assetDir = [join(here, 'assets'), join(process.cwd(), 'src/web/assets')].find((d) => {
+export const assetDir = [join(here, 'assets'), join(process.cwd(), 'src/web/assets')].find((d) => {
   try {
     readFileSync(join(d, 'app.js'));
     return true;

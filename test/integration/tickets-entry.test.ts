@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TicketCodes } from '../../src/ticketing/codes.js';
+import { ScheduleKeys } from '../../src/ticketing/codes-keys.js';
+import { TicketCodeSigner } from '../../src/ticketing/codes-signed.js';
+import { ticketCodeSigner } from '../../src/ticketing/index.js';
 import { createTestContext, type TestContext } from '../support/harness.js';
+import { pinDoorClock } from '../support/door-clock.js';
 import { checkInvariants } from '../support/invariants.js';
 
 /**
@@ -12,7 +15,7 @@ describe('tickets and entry scans', () => {
   let ctx: TestContext;
   let staff: { id: number; token: string };
   let admin: { id: number; token: string };
-  let codes: TicketCodes;
+  let codes: TicketCodeSigner;
   const q = async (sql: string, params: unknown[] = []) => (await ctx.pool.query(sql, params))[0] as Array<Record<string, any>>;
   const scan = (token: string, code: unknown, headers: Record<string, string> = {}) => ctx.request('POST', '/api/v1/entry/scans', { token, body: { code }, headers });
 
@@ -39,7 +42,9 @@ describe('tickets and entry scans', () => {
     ctx = await createTestContext({ env: { REQUEST_DEADLINE_MS: '120000' } });
     staff = await ctx.createUser({ role: 'STAFF' });
     admin = await ctx.createUser({ role: 'ADMIN' });
-    codes = new TicketCodes(ctx.config.TICKET_SIGNING_SECRET);
+    // Rotating codes: every code served and scanned here is in one step (the time rules: tickets-codes.test.ts).
+    pinDoorClock(ctx);
+    codes = ticketCodeSigner(ctx.config);
   });
   afterAll(async () => {
     await ctx?.close();
@@ -52,14 +57,16 @@ describe('tickets and entry scans', () => {
     expect(tickets.map((t) => t.seat.seatId)).toEqual(seatIds.slice(0, 2));
     for (const t of tickets) {
       expect(t).toMatchObject({ reservationId, scheduleId, status: 'VALID', voidReason: null, admittedAt: null, seat: { section: 'A', tier: 'R', row: expect.any(String), number: expect.any(Number) } });
-      expect(t.code).toMatch(/^CT1\.\d+\.\d+\.[0-9a-f]{32}\.[A-Za-z0-9_-]{22}$/);
-      // Verifiable offline with the secret alone: the code names its performance and seat.
-      expect(codes.verify(t.code)).toEqual({ scheduleId, seatId: t.seat.seatId, serial: t.code.split('.')[3] });
+      expect(t.code).toMatch(/^CR1\.\d+\.\d+\.[A-Za-z0-9_-]{22}\.\d+\.[A-Za-z0-9_-]{86}$/);
+      // Verifiable offline with the performance's public key alone: the code names its performance and ticket.
+      expect(codes.verify(t.code, { at: new Date() })).toMatchObject({ ok: true, parts: { kind: 'ROTATING', scheduleId, ticketId: t.id } });
+      expect(Date.parse(t.codeExpiresAt) % 15_000).toBe(0); // the end of its 15 s step
       expect(t.qrSvg).toMatch(/^<svg[\s\S]*<path[\s\S]*<\/svg>\s*$/);
     }
     expect(new Set(tickets.map((t) => t.code)).size).toBe(2);
-    // The same answer again: codes are stable (made from the stored serial), not re-issued per read.
-    expect((await ticketsOf(buyer.token, reservationId)).map((t) => t.code)).toEqual(tickets.map((t) => t.code));
+    // Read again: the serial in the code is the stored one (only the step and signature rotate).
+    const serialOf = (code: string) => code.split('.')[3];
+    expect((await ticketsOf(buyer.token, reservationId)).map((t) => serialOf(t.code))).toEqual(tickets.map((t) => serialOf(t.code)));
 
     const stranger = await ctx.createUser();
     const foreign = await ctx.request('GET', `/api/v1/reservations/${reservationId}/tickets`, { token: stranger.token });
@@ -108,10 +115,10 @@ describe('tickets and entry scans', () => {
     const parts = code.split('.');
     const flip = (s: string) => (s[0] === 'A' ? 'B' : 'A') + s.slice(1);
     const forged = [
-      `${parts.slice(0, 4).join('.')}.${flip(parts[4]!)}`, // signature altered
-      [parts[0], parts[1], String(Number(parts[2]) + 1), parts[3], parts[4]].join('.'), // another seat, same signature
-      new TicketCodes('x'.repeat(40)).sign({ scheduleId: Number(parts[1]), seatId: Number(parts[2]), serial: parts[3]! }), // signed with another key
-      'CT1.1.1.00000000000000000000000000000000.AAAAAAAAAAAAAAAAAAAAAA',
+      `${parts.slice(0, 5).join('.')}.${flip(parts[5]!)}`, // signature altered
+      [parts[0], parts[1], String(Number(parts[2]) + 1), ...parts.slice(3)].join('.'), // another ticket, same signature
+      new TicketCodeSigner(new ScheduleKeys('x'.repeat(40))).rotating({ id: ticket!.id, scheduleId: Number(parts[1]), serial: Buffer.from(parts[3]!, 'base64url').toString('hex') }, new Date()).code, // signed with another key
+      'CT1.1.1.00000000000000000000000000000000.AAAAAAAAAAAAAAAAAAAAAA', // the retired HMAC format
       'not a ticket at all',
     ];
     for (const f of forged) {
@@ -125,8 +132,9 @@ describe('tickets and entry scans', () => {
     // Forgeries are security events; none of this touched the ticket, which still admits once.
     const [forgedEvents] = await q(`SELECT COUNT(*) n FROM domain_events WHERE type = 'SecurityEvent' AND JSON_VALUE(payload, '$.kind') = 'TICKET_FORGED'`);
     expect(Number(forgedEvents!.n)).toBeGreaterThanOrEqual(forged.length - 1);
-    expect((await ticketsOf(buyer.token, reservationId))[0]!.status).toBe('VALID');
-    expect((await scan(staff.token, code)).status).toBe(200);
+    const [fresh] = await ticketsOf(buyer.token, reservationId);
+    expect(fresh!.status).toBe('VALID');
+    expect((await scan(staff.token, fresh!.code)).status).toBe(200);
   });
 
   it('a refunded purchase stops admitting: 409 TICKET_REFUNDED, and its tickets show VOID', async () => {

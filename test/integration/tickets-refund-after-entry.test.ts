@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, eventually, type TestContext } from '../support/harness.js';
+import { pinDoorClock } from '../support/door-clock.js';
 import { checkInvariants, checkScheduleLifecycle } from '../support/invariants.js';
 
 /**
@@ -40,6 +41,8 @@ describe('no refund after entry, and scans racing refunds', () => {
     ctx = await createTestContext();
     staff = await ctx.createUser({ role: 'STAFF' });
     admin = await ctx.createUser({ role: 'ADMIN' });
+    // Rotating codes: every code served and scanned here is in one step (the time rules: tickets-codes.test.ts).
+    pinDoorClock(ctx);
   });
   afterAll(async () => {
     if (ctx) expect([...(await checkInvariants(ctx.pool)), ...(await checkScheduleLifecycle(ctx.pool))]).toEqual([]);

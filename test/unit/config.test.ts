@@ -29,9 +29,9 @@ describe('config', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET must be set in production/);
     expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40), DATA_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64') })).toThrow(/METRICS_TOKEN must be set in production/);
     expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40), DATA_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'), METRICS_TOKEN: 'm'.repeat(40) })).toThrow(
-      /TICKET_SIGNING_SECRET must be set in production/,
+      /TICKET_CODE_SEED must be set in production/,
     );
-    const base = { NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40), DATA_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'), METRICS_TOKEN: 'm'.repeat(40), TICKET_SIGNING_SECRET: 't'.repeat(40) };
+    const base = { NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40), DATA_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'), METRICS_TOKEN: 'm'.repeat(40), TICKET_CODE_SEED: 't'.repeat(40) };
     expect(() => loadConfig(base)).toThrow(/STRIPE_WEBHOOK_SECRET must be set in production/);
     expect(loadConfig({ ...base, PAYMENT_PROVIDER: 'none' }).PAYMENT_PROVIDER).toBe('none');
     const ok = loadConfig({ ...base, STRIPE_WEBHOOK_SECRET: 'whsec_production_secret_0123456789' });

@@ -14,7 +14,7 @@ describe('Temporal UI codec setup of the development stacks', () => {
     expect(loadConfig({}).CODEC_SHARED_SECRET).toBe(DEV_CODEC_SECRET);
     expect(loadConfig({ NODE_ENV: 'test' }).CODEC_SHARED_SECRET).toBeUndefined();
     expect(loadConfig({ CODEC_SHARED_SECRET: 'x'.repeat(40) }).CODEC_SHARED_SECRET).toBe('x'.repeat(40));
-    const prod = { NODE_ENV: 'production', JWT_SECRET: 'j'.repeat(40), DATA_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'), METRICS_TOKEN: 'm'.repeat(40), TICKET_SIGNING_SECRET: 't'.repeat(40), STRIPE_WEBHOOK_SECRET: `whsec_${'w'.repeat(32)}` };
+    const prod = { NODE_ENV: 'production', JWT_SECRET: 'j'.repeat(40), DATA_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'), METRICS_TOKEN: 'm'.repeat(40), TICKET_CODE_SEED: 't'.repeat(40), STRIPE_WEBHOOK_SECRET: `whsec_${'w'.repeat(32)}` };
     expect(loadConfig(prod).CODEC_SHARED_SECRET).toBeUndefined();
     expect(() => loadConfig({ ...prod, CODEC_SHARED_SECRET: DEV_CODEC_SECRET })).toThrow(/CODEC_SHARED_SECRET/);
   });

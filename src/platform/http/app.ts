@@ -193,7 +193,7 @@ const webCsp = {
   baseUri: ["'none'"],
   formAction: ["'self'"],
 };
-const WEB_PAGE_PREFIXES = ['/checkout/', '/web/', '/concerts/', '/schedules/', '/me/', '/admin/', '/login', '/signup'];
+const WEB_PAGE_PREFIXES = ['/checkout/', '/web/', '/concerts/', '/schedules/', '/me/', '/admin/', '/login', '/signup', '/door/'];
 const isWebPage = (path: string) => path === '/' || WEB_PAGE_PREFIXES.some((p) => path.startsWith(p));
 // Swagger UI (/docs): the web app's policy plus its own fonts. data: images are the icons inside
 // swagger-ui.css itself; 'unsafe-inline' is not needed (React sets its styles through the CSSOM,

@@ -35,6 +35,11 @@ const statusByCode: Record<ErrorCode, ContentfulStatusCode> = {
   TICKET_ADMITTED: 409,
   TICKET_REFUNDED: 409,
   TICKET_CANCELLED: 409,
+  // Ticket codes (docs/tickets.md "Rotating codes"): genuine, but not admitting now.
+  CODE_EXPIRED: 409,
+  CODE_NOT_YET_VALID: 409,
+  CODE_REISSUED: 409,
+  GATES_NOT_OPEN: 409,
   IDEMPOTENCY_KEY_REUSED: 422,
   IDEMPOTENCY_IN_PROGRESS: 409,
   SEATS_AVAILABLE: 409,

@@ -7,7 +7,7 @@ export interface Schemas {
     type: string;
     title: string;
     status: number;
-    code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "TOKEN_EXPIRED" | "INVALID_CREDENTIALS" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "EMAIL_TAKEN" | "ACCOUNT_LOCKED" | "SEAT_UNAVAILABLE" | "TOO_MANY_SEATS" | "TICKET_LIMIT" | "SOLD_OUT" | "NO_SEATS_TOGETHER" | "NOT_DECLINABLE" | "SALE_NOT_OPEN" | "SALE_PAUSED" | "PERFORMANCE_CANCELLED" | "RESERVATION_EXPIRED" | "RESERVATION_NOT_PAYABLE" | "ALREADY_PAID" | "NOT_CANCELLABLE" | "CANCELLATION_CLOSED" | "INSUFFICIENT_BALANCE" | "BALANCE_LIMIT_EXCEEDED" | "ALREADY_USED" | "TICKET_ADMITTED" | "TICKET_REFUNDED" | "TICKET_CANCELLED" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_IN_PROGRESS" | "SEATS_AVAILABLE" | "ALREADY_ON_WAITLIST" | "WAITLIST_CLOSED" | "QUEUE_TOKEN_REQUIRED" | "QUEUE_TOKEN_INVALID" | "QUEUE_NOT_ACTIVE" | "RATE_LIMITED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "SERVICE_UNAVAILABLE" | "INTERNAL";
+    code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "TOKEN_EXPIRED" | "INVALID_CREDENTIALS" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "EMAIL_TAKEN" | "ACCOUNT_LOCKED" | "SEAT_UNAVAILABLE" | "TOO_MANY_SEATS" | "TICKET_LIMIT" | "SOLD_OUT" | "NO_SEATS_TOGETHER" | "NOT_DECLINABLE" | "SALE_NOT_OPEN" | "SALE_PAUSED" | "PERFORMANCE_CANCELLED" | "RESERVATION_EXPIRED" | "RESERVATION_NOT_PAYABLE" | "ALREADY_PAID" | "NOT_CANCELLABLE" | "CANCELLATION_CLOSED" | "INSUFFICIENT_BALANCE" | "BALANCE_LIMIT_EXCEEDED" | "ALREADY_USED" | "TICKET_ADMITTED" | "TICKET_REFUNDED" | "TICKET_CANCELLED" | "CODE_EXPIRED" | "CODE_NOT_YET_VALID" | "CODE_REISSUED" | "GATES_NOT_OPEN" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_IN_PROGRESS" | "SEATS_AVAILABLE" | "ALREADY_ON_WAITLIST" | "WAITLIST_CLOSED" | "QUEUE_TOKEN_REQUIRED" | "QUEUE_TOKEN_INVALID" | "QUEUE_NOT_ACTIVE" | "RATE_LIMITED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "SERVICE_UNAVAILABLE" | "INTERNAL";
     detail: string;
     instance?: string;
     requestId?: string;
@@ -449,8 +449,10 @@ export interface Schemas {
     id: number;
     reservationId: string;
     scheduleId: number;
-    /** Signed ticket code, `CT1.<scheduleId>.<seatId>.<serial>.<signature>` (docs/tickets.md); the QR image encodes exactly this */
+    /** The current rotating code, `CR1.<scheduleId>.<ticketId>.<serial>.<step>.<signature>` (Ed25519, 15-second steps; docs/tickets.md "Rotating codes"); the QR image encodes exactly this */
     code: string;
+    /** End of the code's step: fetch the tickets again then for the next code (the code still admits for one more step) */
+    codeExpiresAt: string;
     status: "VALID" | "USED" | "VOID";
     voidReason: "TICKET_REFUNDED" | "TICKET_CANCELLED" | null;
     /** When the first scan at the door admitted it */
@@ -479,6 +481,52 @@ export interface Schemas {
   };
   TicketScan: {
     code: string;
+  };
+  DoorList: {
+    scheduleId: number;
+    generatedAt: string;
+    /** Raw Ed25519 public keys of the performance, base64url (WebCrypto `raw`), current first */
+    publicKeys: string[];
+    stepSeconds: number;
+    skewSteps: number;
+    /** From then on the PDF's static code admits */
+    gatesOpenAt: string;
+    tickets: Array<{
+      id: number;
+      /** The current serial (base64url, as in codes): a code with another one is revoked */
+      serial: string;
+      state: "VALID" | "USED" | "VOID";
+      voidReason: "TICKET_REFUNDED" | "TICKET_CANCELLED" | null;
+      admittedAt: string | null;
+    }>;
+  };
+  ScanSyncResult: {
+    results: Array<{
+      scanId: string;
+      outcome: "ADMITTED" | "CONFLICT" | "REFUSED";
+      ticketId: number | null;
+      firstScanAt?: string;
+      reason?: string;
+    }>;
+    conflicts: Schemas["EntryConflict"][];
+  };
+  EntryConflict: {
+    ticketId: number;
+    entries: Array<{
+      scanId: string | null;
+      deviceId: string | null;
+      staffId: number;
+      scannedAt: string;
+      stands: boolean;
+    }>;
+  };
+  ScanSync: {
+    deviceId: string;
+    scans: Array<{
+      scanId: string;
+      code: string;
+      scannedAt: string;
+    }>;
   };
   QueueToken: {
     /** Send as X-Queue-Token on booking requests and status polls */
@@ -1099,6 +1147,34 @@ export interface Operations {
     };
     body: Schemas["TicketScan"];
     response: Schemas["TicketAdmitted"];
+  };
+  /** What an offline door scanner downloads: the performance's public keys and its revocation list (every ticket's current serial and state) */
+  "GET /api/v1/entry/schedules/{scheduleId}/door-list": {
+    path: {
+      scheduleId: number;
+    };
+    response: Schemas["DoorList"];
+  };
+  /** Sync the scans an offline scanner admitted: applied once each (by scanId), the first scan of a ticket by scan time stands */
+  "POST /api/v1/entry/schedules/{scheduleId}/scans/sync": {
+    path: {
+      scheduleId: number;
+    };
+    headers?: {
+      /** Repeat a request safely: same key and body give the same response */
+      "idempotency-key"?: string;
+    };
+    body: Schemas["ScanSync"];
+    response: Schemas["ScanSyncResult"];
+  };
+  /** Tickets of the performance that let more than one person in (offline gates), the first scan marked as the one that stands */
+  "GET /api/v1/entry/schedules/{scheduleId}/conflicts": {
+    path: {
+      scheduleId: number;
+    };
+    response: {
+      items: Schemas["EntryConflict"][];
+    };
   };
   /** Join a schedule's waiting room (asking again returns the same token and place) */
   "POST /api/v1/queue/tokens": {

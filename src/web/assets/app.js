@@ -976,14 +976,21 @@ function bestOffer(r, offer, pass) {
  */
 function ticketsOf(reservation) {
   const list = h('ul', { class: 'tickets', 'aria-label': T.tickets });
-  api('GET /api/v1/reservations/{reservationId}/tickets', { path: { reservationId: reservation.id } }).then(({ items }) => list.replaceChildren(...items.map((t) => {
-    const seat = `${t.seat.section}-${t.seat.row}-${t.seat.number}`;
-    return h('li', { class: 'ticket', 'data-ticket': t.id, 'data-status': t.status },
-      h('img', { src: `data:image/svg+xml,${encodeURIComponent(t.qrSvg)}`, alt: T.ticketQr(seat), width: 148, height: 148 }),
-      h('p', {}, h('strong', {}, seat), ` · ${t.seat.tier} · ${T.ticketSt[t.status]}${t.admittedAt ? ` (${when(t.admittedAt)})` : ''}`),
-      contextOf(reservation.scheduleId),
-      h('p', { class: 'code' }, h('code', {}, t.code)));
-  })), (e) => list.replaceChildren(h('li', { class: 'message error' }, errorText(e))));
+  // Rotating codes (docs/tickets.md): the server signs each 15 s step; the list is fetched again when
+  // the shown code's step ends, while the list is on the page (a screenshot is worth one step of skew).
+  const draw = () => api('GET /api/v1/reservations/{reservationId}/tickets', { path: { reservationId: reservation.id } }).then(({ items }) => {
+    list.replaceChildren(...items.map((t) => {
+      const seat = `${t.seat.section}-${t.seat.row}-${t.seat.number}`;
+      return h('li', { class: 'ticket', 'data-ticket': t.id, 'data-status': t.status },
+        h('img', { src: `data:image/svg+xml,${encodeURIComponent(t.qrSvg)}`, alt: T.ticketQr(seat), width: 148, height: 148 }),
+        h('p', {}, h('strong', {}, seat), ` · ${t.seat.tier} · ${T.ticketSt[t.status]}${t.admittedAt ? ` (${when(t.admittedAt)})` : ''}`),
+        contextOf(reservation.scheduleId),
+        h('p', { class: 'code' }, h('code', {}, t.code)));
+    }));
+    const next = Math.min(...items.filter((t) => t.status === 'VALID').map((t) => Date.parse(t.codeExpiresAt)));
+    if (Number.isFinite(next)) setTimeout(() => { if (list.isConnected) void draw(); }, Math.max(1000, next - Date.now() + 200));
+  }, (e) => list.replaceChildren(h('li', { class: 'message error' }, errorText(e))));
+  void draw();
   return list;
 }
 
