@@ -7,6 +7,7 @@ import { sentEmails } from '../../src/notifications/schema.js';
 import { canKillServices } from '../support/chaos.js';
 import { startEmailPipeline } from '../support/email.js';
 import { createTestContext, eventually, type TestContext } from '../support/harness.js';
+import { retrying } from '../support/client-retry.js';
 import { checkInvariants } from '../support/invariants.js';
 import { Mailpit } from '../support/mailpit.js';
 
@@ -41,9 +42,11 @@ describe.skipIf(!mailpitUrl || !canKillServices())('email through an SMTP outage
     const { scheduleId, seatIds } = await ctx.createSchedule();
     await stack('stop-one', 'mailpit');
     for (const [i, b] of buyers.entries()) {
-      const held = await ctx.request('POST', '/api/v1/reservations', { token: b.token, body: { scheduleId, seatIds: [seatIds[i]!] } });
+      // Retried with its Idempotency-Key through a 503 at the request deadline, as a client does.
+      const held = await retrying(() => ctx.request('POST', '/api/v1/reservations', { token: b.token, body: { scheduleId, seatIds: [seatIds[i]!] }, headers: { 'idempotency-key': `${ctx.id}-hold-${i}` } }));
       expect(held.status).toBe(201);
-      expect((await ctx.request('POST', `/api/v1/reservations/${held.body.id}/payment`, { token: b.token })).status).toBe(200);
+      const paid = await retrying(() => ctx.request('POST', `/api/v1/reservations/${held.body.id}/payment`, { token: b.token, headers: { 'idempotency-key': `${ctx.id}-pay-${i}` } }));
+      expect(paid.status).toBe(200);
     }
     // The consumer tried, the SMTP server was not there, and nothing was recorded as sent.
     await eventually(async () => (await pipeline.failures()) >= 2, 180_000, 500);

@@ -7,6 +7,7 @@ import { sentEmails, scheduledEmails } from '../../src/notifications/schema.js';
 import { TicketCodes } from '../../src/ticketing/codes.js';
 import { startEmailPipeline } from '../support/email.js';
 import { createTestContext, eventually, TEST_PASSWORD, type TestContext } from '../support/harness.js';
+import { retrying } from '../support/client-retry.js';
 import { checkInvariants } from '../support/invariants.js';
 import { Mailpit, readPdf, type MailpitSummary } from '../support/mailpit.js';
 
@@ -37,8 +38,14 @@ describe.skipIf(!mailpitUrl)('email through Mailpit', () => {
     await ctx?.close();
   });
 
-  const hold = (u: User, scheduleId: number, seatIds: number[]) => ctx.request('POST', '/api/v1/reservations', { token: u.token, body: { scheduleId, seatIds } });
-  const pay = (u: User, reservationId: string) => ctx.request('POST', `/api/v1/reservations/${reservationId}/payment`, { token: u.token });
+  // As a client does on a busy machine: a 503 at the request deadline is retried with the same Idempotency-Key.
+  const once = (method: string, path: string, u: User, body?: unknown) => {
+    const key = `${ctx.id}-${randomUUID()}`;
+    return retrying(() => ctx.request(method, path, { token: u.token, body, headers: { 'idempotency-key': key } }));
+  };
+  const hold = (u: User, scheduleId: number, seatIds: number[]) => once('POST', '/api/v1/reservations', u, { scheduleId, seatIds });
+  const pay = (u: User, reservationId: string) => once('POST', `/api/v1/reservations/${reservationId}/payment`, u);
+  const cancel = (u: User, reservationId: string) => once('DELETE', `/api/v1/reservations/${reservationId}`, u);
   const buy = async (u: User, scheduleId: number, seatIds: number[]) => {
     const held = await hold(u, scheduleId, seatIds);
     expect(held.status).toBe(201);
@@ -56,12 +63,19 @@ describe.skipIf(!mailpitUrl)('email through Mailpit', () => {
   /** Signs up through the API (the language from Accept-Language), then logs in and funds the wallet. */
   const signUp = async (acceptLanguage: string, body: Record<string, unknown> = {}): Promise<User> => {
     const email = `en-${randomUUID().slice(0, 8)}@test.example`;
-    const created = await ctx.request('POST', '/api/v1/auth/signup', { body: { email, password: TEST_PASSWORD, name: 'Jane Doe', ...body }, headers: { 'accept-language': acceptLanguage } });
+    // Sign-up takes no Idempotency-Key: a retry after a 503 whose first attempt went through is told EMAIL_TAKEN.
+    let attempts = 0;
+    const created = await retrying(async () => {
+      attempts += 1;
+      const r = await ctx.request('POST', '/api/v1/auth/signup', { body: { email, password: TEST_PASSWORD, name: 'Jane Doe', ...body }, headers: { 'accept-language': acceptLanguage } });
+      return attempts > 1 && r.body?.code === 'EMAIL_TAKEN' ? { ...r, status: 201 } : r;
+    });
     expect(created.status).toBe(201);
-    const login = await ctx.request('POST', '/api/v1/auth/login', { body: { email, password: TEST_PASSWORD } });
+    const login = await retrying(() => ctx.request('POST', '/api/v1/auth/login', { body: { email, password: TEST_PASSWORD } }));
     expect(login.status).toBe(200);
-    await ctx.services.wallets.charge(created.body.id, 100_000, `charge:email-${created.body.id}`);
-    return { id: created.body.id, email, token: login.body.accessToken };
+    const id = login.body.userId as number;
+    await ctx.services.wallets.charge(id, 100_000, `charge:email-${id}`);
+    return { id, email, token: login.body.accessToken };
   };
 
   it('a purchase sends one confirmation in Korean with one PDF holding every ticket: Korean text, seat, tier, venue, date, and QR codes that verify', async () => {
@@ -117,7 +131,7 @@ describe.skipIf(!mailpitUrl)('email through Mailpit', () => {
     const [page] = await readPdf(await mailpit.attachment(confirmation!.ID, (await mailpit.message(confirmation!.ID)).Attachments[0]!.PartID));
     expect(page!.text.replace(/\n/g, '')).toContain('Venue: Test Hall');
 
-    expect((await ctx.request('DELETE', `/api/v1/reservations/${reservationId}`, { token: jane.token })).status).toBe(200);
+    expect((await cancel(jane, reservationId)).status).toBe(200);
     const [refund] = await emailsTo(jane.email, /^Booking cancelled and refunded/);
     const body = await mailpit.message(refund!.ID);
     expect(body.Text).toContain('KRW 12,000 refunded');
@@ -141,8 +155,8 @@ describe.skipIf(!mailpitUrl)('email through Mailpit', () => {
     const { scheduleId, seatIds } = await ctx.createSchedule({ rows: 1, seatsPerRow: 1 });
     const held = await hold(holder, scheduleId, seatIds);
     expect(held.status).toBe(201);
-    expect((await ctx.request('POST', '/api/v1/waitlist', { token: bea.token, body: { scheduleId, quantity: 1 } })).status).toBe(201);
-    expect((await ctx.request('DELETE', `/api/v1/reservations/${held.body.id}`, { token: holder.token })).status).toBe(200);
+    expect((await once('POST', '/api/v1/waitlist', bea, { scheduleId, quantity: 1 })).status).toBe(201);
+    expect((await cancel(holder, held.body.id)).status).toBe(200);
     const [offer] = await emailsTo(bea.email, /대기 순번 도착/);
     const entry = (await ctx.request('GET', '/api/v1/waitlist', { token: bea.token })).body.items.find((e: { scheduleId: number }) => e.scheduleId === scheduleId);
     const deadline = new Intl.DateTimeFormat('ko-KR', { dateStyle: 'full', timeStyle: 'short', timeZone: 'Asia/Seoul' }).format(new Date(entry.offer.expiresAt));
@@ -174,7 +188,7 @@ describe.skipIf(!mailpitUrl)('email through Mailpit', () => {
     const buyers = [await ctx.createUser({ balance: 100_000 }), await ctx.createUser({ balance: 100_000 })];
     const { scheduleId, seatIds } = await ctx.createSchedule();
     for (const [i, b] of buyers.entries()) await buy(b, scheduleId, [seatIds[i]!]);
-    const started = await ctx.request('POST', `/api/v1/admin/schedules/${scheduleId}/cancellation`, { token: admin.token, body: { reason: 'artist ill' }, headers: { 'idempotency-key': `cancel-${ctx.id}` } });
+    const started = await once('POST', `/api/v1/admin/schedules/${scheduleId}/cancellation`, admin, { reason: 'artist ill' });
     expect(started.status).toBe(202);
     for (const b of buyers) {
       const [cancelled] = await emailsTo(b.email, /공연 취소/);
