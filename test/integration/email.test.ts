@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
+import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { domainEvents } from '../../src/events/outbox-schema.js';
 import { toEnvelope } from '../../src/events/catalog.js';
@@ -147,6 +148,19 @@ describe.skipIf(!mailpitUrl)('email through Mailpit', () => {
 
     // Once each, also after everything above had time to be redelivered.
     expect((await mailpit.to(jane.email)).map((m) => m.Subject.split(':')[0]).sort()).toEqual(['Booking cancelled and refunded', 'Booking confirmed']);
+  });
+
+  it("notifications' own database user cannot read identity's users (addresses come through identity's port only)", async () => {
+    const own = await mysql.createConnection({ uri: ctx.databaseUrls.notifications });
+    try {
+      const bookingDb = new URL(ctx.databaseUrls.booking).pathname.slice(1);
+      expect(new URL(ctx.databaseUrls.notifications).username).not.toBe(new URL(ctx.databaseUrls.booking).username);
+      await expect(own.query(`SELECT email_cipher FROM \`${bookingDb}\`.users LIMIT 1`)).rejects.toMatchObject({ code: 'ER_TABLEACCESS_DENIED_ERROR' });
+      const [rows] = await own.query('SELECT COUNT(*) AS n FROM sent_emails');
+      expect((rows as Array<{ n: number }>)[0]!.n).toBeGreaterThan(0);
+    } finally {
+      await own.end();
+    }
   });
 
   it('a waiting-list offer is emailed with its deadline', async () => {
