@@ -1,4 +1,4 @@
-import { formatWhen, greeting, renderBody } from './layout.js';
+import { aboutPerformance, formatWhen, greeting, renderBody } from './layout.js';
 import { template } from './template.js';
 
 /**
@@ -14,8 +14,7 @@ export const holdExpiring = template({
   async render(e, { contact, ports, reminderLeadSeconds }) {
     const { locale } = contact;
     const ko = locale === 'ko';
-    const performance = await ports.performances.performanceOf(e.payload.scheduleId);
-    const title = performance?.title ?? `#${e.payload.scheduleId}`;
+    const { title } = await aboutPerformance(ports, e.payload.scheduleId, locale);
     const minutes = Math.max(1, Math.round(reminderLeadSeconds / 60));
     return {
       subject: ko ? `[결제 대기] ${title} 좌석 선점이 ${minutes}분 후 만료됩니다` : `Your hold on ${title} expires in ${minutes} minute(s)`,

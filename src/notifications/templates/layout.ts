@@ -1,4 +1,5 @@
 import type { Locale } from '../../identity/index.js';
+import type { NotificationPorts } from '../ports.js';
 
 /** The shared frame of every email: a greeting, paragraphs, and the same footer, as text and HTML. */
 export interface EmailBody {
@@ -41,3 +42,13 @@ export const greeting = (locale: Locale, name: string) => (locale === 'ko' ? `${
 
 export const seatLabel = (locale: Locale, s: { section: string; tier: string; row: string; number: number }) =>
   locale === 'ko' ? `${s.tier}석 ${s.section}구역 ${s.row}열 ${s.number}번` : `${s.tier} tier, section ${s.section}, row ${s.row}, seat ${s.number}`;
+
+/** The performance an email is about: its title (its id if it is gone) and the facts lines naming it and its date. */
+export async function aboutPerformance(ports: NotificationPorts, scheduleId: number, locale: Locale) {
+  const performance = await ports.performances.performanceOf(scheduleId);
+  const title = performance?.title ?? `#${scheduleId}`;
+  const ko = locale === 'ko';
+  const facts: Array<[string, string]> = [[ko ? '공연' : 'Performance', title]];
+  if (performance) facts.push([ko ? '일시' : 'Date', formatWhen(locale, performance.startsAt)]);
+  return { performance, title, facts };
+}

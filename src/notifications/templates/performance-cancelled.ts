@@ -1,4 +1,4 @@
-import { formatWhen, formatWon, greeting, renderBody } from './layout.js';
+import { aboutPerformance, formatWon, greeting, renderBody } from './layout.js';
 import { template } from './template.js';
 
 /**
@@ -16,8 +16,7 @@ export const performanceCancelled = template({
   async render(e, { contact, ports }) {
     const { locale } = contact;
     const ko = locale === 'ko';
-    const performance = await ports.performances.performanceOf(e.payload.scheduleId);
-    const title = performance?.title ?? `#${e.payload.scheduleId}`;
+    const { performance, title, facts } = await aboutPerformance(ports, e.payload.scheduleId, locale);
     return {
       subject: ko ? `[공연 취소] ${title} 공연이 취소되었습니다` : `Performance cancelled: ${title}`,
       ...renderBody(locale, {
@@ -27,8 +26,8 @@ export const performanceCancelled = template({
           ko ? `결제하신 ${formatWon(locale, e.payload.amount)}은 전액 환불되었습니다.` : `Your payment of ${formatWon(locale, e.payload.amount)} has been refunded in full.`,
         ],
         facts: [
-          [ko ? '공연' : 'Performance', title],
-          ...(performance ? [[ko ? '일시' : 'Date', formatWhen(locale, performance.startsAt)] as [string, string], [ko ? '장소' : 'Venue', performance.venue] as [string, string]] : []),
+          ...facts,
+          ...(performance ? [[ko ? '장소' : 'Venue', performance.venue] as [string, string]] : []),
           [ko ? '예매 번호' : 'Booking', e.payload.reservationId],
         ],
       }),

@@ -1,5 +1,5 @@
 import { isPerformanceCancellation } from './performance-cancelled.js';
-import { formatWhen, formatWon, greeting, renderBody } from './layout.js';
+import { aboutPerformance, formatWon, greeting, renderBody } from './layout.js';
 import { template } from './template.js';
 
 /** A purchase refunded: by the buyer's cancel or an admin's (a performance cancellation has its own email). */
@@ -11,8 +11,7 @@ export const refund = template({
   async render(e, { contact, ports }) {
     const { locale } = contact;
     const ko = locale === 'ko';
-    const performance = await ports.performances.performanceOf(e.payload.scheduleId);
-    const title = performance?.title ?? `#${e.payload.scheduleId}`;
+    const { title, facts } = await aboutPerformance(ports, e.payload.scheduleId, locale);
     return {
       subject: ko ? `[예매 취소] ${title} 환불 완료` : `Booking cancelled and refunded: ${title}`,
       ...renderBody(locale, {
@@ -21,8 +20,7 @@ export const refund = template({
           ko ? `예매가 취소되어 ${formatWon(locale, e.payload.amount)}이 환불되었습니다. 이 예매의 입장권은 더 이상 사용할 수 없습니다.` : `Your booking was cancelled and ${formatWon(locale, e.payload.amount)} refunded. Its tickets no longer admit.`,
         ],
         facts: [
-          [ko ? '공연' : 'Performance', title],
-          ...(performance ? [[ko ? '일시' : 'Date', formatWhen(locale, performance.startsAt)] as [string, string]] : []),
+          ...facts,
           [ko ? '좌석 수' : 'Seats', String(e.payload.seatIds.length)],
           [ko ? '예매 번호' : 'Booking', e.payload.reservationId],
         ],
