@@ -27,7 +27,8 @@ describe.skipIf(!mailpitUrl || !canKillServices())('email through an SMTP outage
   const mailpit = new Mailpit(mailpitUrl ?? '');
 
   beforeAll(async () => {
-    ctx = await createTestContext();
+    // The request deadline (503 after 4 s) is not under test here.
+    ctx = await createTestContext({ env: { REQUEST_DEADLINE_MS: '120000' } });
     pipeline = await startEmailPipeline(ctx);
   });
   afterAll(async () => {

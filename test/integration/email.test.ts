@@ -29,7 +29,8 @@ describe.skipIf(!mailpitUrl)('email through Mailpit', () => {
 
   beforeAll(async () => {
     // Holds last 90 s and their reminder is due 75 s before the end: 15 s after the hold.
-    ctx = await createTestContext({ env: { HOLD_TTL_SECONDS: '90', HOLD_REMINDER_BEFORE_SECONDS: '75', HOLD_REMINDER_POLL_MS: '500', WAITLIST_OFFER_TTL_SECONDS: '600' } });
+    // The request deadline (503 after 4 s) is not under test here: a busy machine must not turn a hold into a retry race.
+    ctx = await createTestContext({ env: { REQUEST_DEADLINE_MS: '120000', HOLD_TTL_SECONDS: '90', HOLD_REMINDER_BEFORE_SECONDS: '75', HOLD_REMINDER_POLL_MS: '500', WAITLIST_OFFER_TTL_SECONDS: '600' } });
     pipeline = await startEmailPipeline(ctx);
     mailpit = new Mailpit(mailpitUrl!);
     codes = new TicketCodes(ctx.config.TICKET_SIGNING_SECRET);
