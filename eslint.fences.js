@@ -21,6 +21,7 @@ export const LAYERS = [
   'waitlist',
   'queue',
   'recommendations',
+  'notifications',
   'admin',
   'web',
 ];

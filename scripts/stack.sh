@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Native stack for machines without a Docker engine: MariaDB, Redis, the Temporal dev server and a
-# single-node Kafka (KRaft), installed if missing and run as plain processes under one ignored folder.
+# single-node Kafka (KRaft), localstripe and Mailpit (SMTP), installed if missing and run as plain processes under one ignored folder.
 #
 #   scripts/stack.sh install|start|stop|status|logs [service]|urls|start-one|stop-one|restart-one S
 #
@@ -34,6 +34,10 @@ KAFKA_PORT="${KAFKA_PORT:-$((9092 + base))}"
 KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-$((9093 + base))}"
 # localstripe: the Stripe API emulator card payments talk to in dev and tests (docs/payments.md).
 STRIPE_PORT="${STRIPE_PORT:-$((8420 + base))}"
+# Mailpit: the stack's SMTP server (the app sends every email here) and its web UI / REST API
+# (docs/tickets.md "Email"). At any base that is a multiple of 5000 these clash with no other port.
+SMTP_PORT="${SMTP_PORT:-$((1025 + base))}"
+MAILPIT_UI_PORT="${MAILPIT_UI_PORT:-$((8025 + base))}"
 DB_USER="${DB_USER:-booking}"
 DB_PASSWORD="${DB_PASSWORD:-booking}"
 DB_NAME="${DB_NAME:-booking}"
@@ -44,6 +48,8 @@ LOCALSTRIPE_VENV="$TOOLS/localstripe-$LOCALSTRIPE_VERSION"
 KAFKA_VERSION=3.9.1
 TEMPORAL_BIN="$TOOLS/temporal-$TEMPORAL_VERSION/bin/temporal"
 KAFKA_LIBS="$TOOLS/kafka-$KAFKA_VERSION/libs"
+MAILPIT_VERSION=1.33.1
+MAILPIT_BIN="$TOOLS/mailpit-$MAILPIT_VERSION/mailpit"
 # Custom search attributes: the reservation workflow keeps them current so the Web UI can filter;
 # a performance cancellation shows its phase and progress (docs/catalog-lifecycle.md).
 SEARCH_ATTRIBUTES=(ReservationStatus=Keyword UserId=Keyword ScheduleId=Keyword ConcertId=Keyword CancellationPhase=Keyword CancellationProcessed=Int)
@@ -139,6 +145,50 @@ install_localstripe() {
   python3 -m venv "$LOCALSTRIPE_VENV" >"$TOOLS/localstripe-pip.log" 2>&1 \
     && "$LOCALSTRIPE_VENV/bin/pip" install -q --disable-pip-version-check "localstripe==$LOCALSTRIPE_VERSION" >>"$TOOLS/localstripe-pip.log" 2>&1 \
     || fail "pip install localstripe failed; read $TOOLS/localstripe-pip.log"
+}
+
+# Mailpit is built from the Go module proxy on demand (one binary in the shared tools folder, so a
+# STACK_TOOLS from before it existed still works; measured ~1-2 min on an empty Go cache).
+install_mailpit() {
+  [ -x "$MAILPIT_BIN" ] && return
+  command -v go >/dev/null || fail "Mailpit is built with Go (go install); put go 1.24+ on PATH"
+  say "installing Mailpit $MAILPIT_VERSION (go install github.com/axllent/mailpit@v$MAILPIT_VERSION)"
+  local t=$SECONDS
+  mkdir -p "$(dirname "$MAILPIT_BIN")"
+  GOBIN="$(dirname "$MAILPIT_BIN")" go install "github.com/axllent/mailpit@v$MAILPIT_VERSION" >"$TOOLS/mailpit-go.log" 2>&1 \
+    || fail "go install mailpit failed; read $TOOLS/mailpit-go.log"
+  say "Mailpit built in $((SECONDS - t))s"
+}
+
+# `start` builds Mailpit in the background while the other services start (a cold `go install` took
+# 9m19s wall, 2m13s CPU, on this shared 2-core machine at load ~10; docs/tickets.md "Email").
+MAILPIT_BUILD_PID=""
+install_mailpit_background() {
+  [ -x "$MAILPIT_BIN" ] && return
+  install_mailpit &
+  MAILPIT_BUILD_PID=$!
+}
+
+mailpit_ready() { curl -fsS "http://127.0.0.1:$MAILPIT_UI_PORT/api/v1/info" >/dev/null && port_open "$SMTP_PORT"; }
+
+start_mailpit() {
+  if pid_alive mailpit && mailpit_ready; then say "mailpit already running: SMTP :$SMTP_PORT, UI :$MAILPIT_UI_PORT"; return; fi
+  if [ -n "$MAILPIT_BUILD_PID" ]; then
+    say "waiting for the Mailpit build"
+    wait "$MAILPIT_BUILD_PID" || fail "go install mailpit failed; read $TOOLS/mailpit-go.log"
+  fi
+  install_mailpit
+  mkdir -p "$DATA/mailpit"
+  # Tests start with an empty mailbox, except restart-one (the SMTP outage test stops it mid-run and
+  # reads the messages it already had). Development keeps its mail between restarts.
+  [ "$PROFILE" = test ] && [ "${TEMPORAL_KEEP_DB:-0}" != 1 ] && rm -f "$DATA/mailpit/mailpit.db"*
+  say "starting Mailpit: SMTP on :$SMTP_PORT, web UI and API on :$MAILPIT_UI_PORT"
+  # --smtp-auth-accept-any/--smtp-auth-allow-insecure: the app may send credentials in SMTP_URL.
+  setsid nohup "$MAILPIT_BIN" --smtp "127.0.0.1:$SMTP_PORT" --listen "127.0.0.1:$MAILPIT_UI_PORT" \
+    --database "$DATA/mailpit/mailpit.db" --max 5000 --smtp-auth-accept-any --smtp-auth-allow-insecure \
+    >>"$LOGS/mailpit.log" 2>&1 < /dev/null &
+  echo $! >"$RUN/mailpit.pid"
+  wait_for mailpit 30 mailpit_ready
 }
 
 stripe_ready() { curl -fsS -u sk_test_stack: "http://127.0.0.1:$STRIPE_PORT/v1/payment_intents?limit=1" >/dev/null; }
@@ -391,6 +441,7 @@ status() {
   fi
   show kafka "$KAFKA_PORT" port_open "$KAFKA_PORT"
   show stripe "$STRIPE_PORT" stripe_ready
+  show mailpit "$SMTP_PORT (web UI http://127.0.0.1:$MAILPIT_UI_PORT)" mailpit_ready
   return $down
 }
 
@@ -402,19 +453,22 @@ TEMPORAL_ADDRESS=127.0.0.1:$TEMPORAL_PORT
 KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT
 TEMPORAL_UI=http://127.0.0.1:$TEMPORAL_UI_PORT
 STRIPE_API_BASE=http://127.0.0.1:$STRIPE_PORT
+SMTP_URL=smtp://127.0.0.1:$SMTP_PORT
+MAILPIT_URL=http://127.0.0.1:$MAILPIT_UI_PORT
 TXT
 }
 
 cmd="${1:-start}"
 case "$cmd" in
-  install) install_all ;;
+  install) install_all; install_mailpit ;;
   start)
     start_time=$SECONDS
+    install_mailpit_background
     install_all
-    start_mysql; start_redis; start_temporal; start_kafka; start_stripe
+    start_mysql; start_redis; start_temporal; start_kafka; start_stripe; start_mailpit
     say "stack ($PROFILE) ready in $((SECONDS - start_time))s"
     ;;
-  stop) stop_one stripe; stop_one kafka; stop_temporal_server; for s in redis mysql; do stop_one "$s"; done ;;
+  stop) stop_one mailpit; stop_one stripe; stop_one kafka; stop_temporal_server; for s in redis mysql; do stop_one "$s"; done ;;
   restart) "$0" stop; "$0" start ;;
   status) status ;;
   urls) urls ;;

@@ -19,6 +19,9 @@ export TEMPORAL_UI_URL="${TEMPORAL_UI_URL:-http://127.0.0.1:${TEMPORAL_UI_PORT:-
 export KAFKA_BROKERS="${KAFKA_BROKERS:-127.0.0.1:${KAFKA_PORT:-$((9092 + base))}}"
 # Card payments: localstripe from scripts/stack.sh (docs/payments.md), which registers this API's webhook.
 export STRIPE_API_BASE="${STRIPE_API_BASE:-http://127.0.0.1:${STRIPE_PORT:-$((8420 + base))}}"
+# Email: every message goes to Mailpit from scripts/stack.sh (docs/tickets.md "Email").
+export SMTP_URL="${SMTP_URL:-smtp://127.0.0.1:${SMTP_PORT:-$((1025 + base))}}"
+MAILPIT_UI="http://127.0.0.1:${MAILPIT_UI_PORT:-$((8025 + base))}"
 export WORKER_METRICS_PORT="${WORKER_METRICS_PORT:-$((9464 + base))}"
 export WORKER_SDK_METRICS_PORT="${WORKER_SDK_METRICS_PORT:-$((9466 + base))}"
 export RELAY_METRICS_PORT="${RELAY_METRICS_PORT:-$((9465 + base))}"
@@ -109,6 +112,7 @@ cat <<TXT
   Health          http://127.0.0.1:$API_PORT/readyz
   Temporal UI     $TEMPORAL_UI_URL  (search: ReservationStatus="HELD")
   Card payments   localstripe $STRIPE_API_BASE  (webhook -> /webhooks/stripe; docs/payments.md)
+  Email           Mailpit $MAILPIT_UI  (every email the app sends, with its PDF tickets; SMTP $SMTP_URL)
   Metrics         api http://127.0.0.1:$API_PORT/metrics (Authorization: Bearer \$METRICS_TOKEN; dev value in docs/monitoring/metrics-token.dev),
                   worker http://127.0.0.1:$WORKER_METRICS_PORT/metrics, Temporal SDK http://127.0.0.1:$WORKER_SDK_METRICS_PORT/metrics,
                   relay http://127.0.0.1:$RELAY_METRICS_PORT/metrics

@@ -56,6 +56,7 @@ const schema = z
     MYSQL_DATABASE_PREFIX: z.string().regex(/^[A-Za-z0-9_]{0,40}$/, 'letters, digits and _ only').default(''),
     MYSQL_DOMAIN_PASSWORD: z.string().min(1).optional(),
     MYSQL_URL_PAYMENT: z.string().url().optional(),
+    MYSQL_URL_NOTIFICATIONS: z.string().url().optional(),
     // Migrations and provisioning (creating the domain databases and users, granting each its own
     // database only) connect with this account; default MYSQL_URL. Only `npm run migrate` uses it.
     MYSQL_ADMIN_URL: z.string().url().optional(),
@@ -114,6 +115,15 @@ const schema = z
     SALES_READ_MODEL_ENABLED: bool(true),
     // The recommendations read model's consumer in the relay process (src/recommendations).
     RECOMMENDATIONS_READ_MODEL_ENABLED: bool(true),
+    // Email (docs/tickets.md "Email"): the relay process sends it from the domain events, through
+    // this SMTP server (development: the stack's Mailpit), idempotent by event id.
+    EMAIL_ENABLED: bool(true),
+    SMTP_URL: z.string().url().default('smtp://127.0.0.1:1025'),
+    MAIL_FROM: z.string().min(3).default('Concert Tickets <tickets@concert-booking.local>'),
+    // The "your hold expires soon" email goes this long before the hold ends; the sweeper that sends
+    // it looks for due reminders this often.
+    HOLD_REMINDER_BEFORE_SECONDS: int(120, 1, 3600),
+    HOLD_REMINDER_POLL_MS: int(5_000, 100, 600_000),
 
     JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').default(DEV_JWT_SECRET),
     JWT_TTL_SECONDS: int(900, 60, 86_400),

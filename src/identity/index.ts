@@ -4,3 +4,5 @@ export * from './routes.js';
 export * from './service.js';
 export * from './tokens.js';
 export * from './audit.js';
+export * from './contacts.js';
+export * from './locale.js';

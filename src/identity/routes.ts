@@ -4,6 +4,7 @@ import { createRouter, noStore } from '../platform/http/app.js';
 import type { IdempotencyStore } from '../platform/http/idempotency.js';
 import { bearerSecurity, IdempotencyKeyHeader, json, jsonBody, problems } from '../platform/http/openapi.js';
 import { Email } from './email.js';
+import { LOCALES, localeFromAcceptLanguage } from './locale.js';
 import { requireAuth } from './middleware.js';
 import type { IdentityService } from './service.js';
 import type { TokenVersions } from './token-versions.js';
@@ -12,7 +13,13 @@ import { roles, type AccessTokens } from './tokens.js';
 export const Password = z.string().min(10, 'at least 10 characters').max(128);
 
 const SignupBody = z
-  .object({ email: Email, password: Password, name: z.string().trim().min(1).max(100), phone: z.string().regex(/^\+?[0-9\- ]{6,20}$/).optional() })
+  .object({
+    email: Email,
+    password: Password,
+    name: z.string().trim().min(1).max(100),
+    phone: z.string().regex(/^\+?[0-9\- ]{6,20}$/).optional(),
+    locale: z.enum(LOCALES).optional().openapi({ description: 'The language of emails to this account; default: the Accept-Language header, else ko' }),
+  })
   .strict()
   .openapi('SignupRequest');
 const DeviceToken = z
@@ -75,7 +82,10 @@ export function identityRoutes(deps: IdentityRouteDeps) {
       request: jsonBody(SignupBody),
       responses: { 201: json(z.object({ id: z.number().int() }), 'Account created'), ...problems(400, 409, 429) },
     }),
-    async (c) => c.json(await deps.identity.signup(c.req.valid('json')), 201),
+    async (c) => {
+      const body = c.req.valid('json');
+      return c.json(await deps.identity.signup({ ...body, locale: body.locale ?? localeFromAcceptLanguage(c.req.header('accept-language')) }), 201);
+    },
   );
 
   app.openapi(

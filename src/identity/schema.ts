@@ -15,5 +15,8 @@ export const users = mysqlTable('users', {
   failedLogins: int('failed_logins').notNull().default(0),
   lockedUntil: ts('locked_until'),
   tokenVersion: int('token_version').notNull().default(0),
+  // The language of every email to this user (docs/tickets.md "Email"): from the signup body or its
+  // Accept-Language, Korean by default.
+  locale: mysqlEnum('locale', ['ko', 'en']).notNull().default('ko'),
   createdAt: createdAt(),
 });

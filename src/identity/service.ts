@@ -1,4 +1,5 @@
 import { asc, count, eq, inArray } from 'drizzle-orm';
+import { DEFAULT_LOCALE, type Locale } from './locale.js';
 import type { Counter } from 'prom-client';
 import { appendEvent } from '../events/index.js';
 import { isDuplicateKey, withTransaction, type Db } from '../platform/db/client.js';
@@ -20,6 +21,7 @@ export interface SignupInput {
   password: string;
   name: string;
   phone?: string | undefined;
+  locale?: Locale | undefined;
 }
 
 export type { LoginPolicy };
@@ -81,6 +83,7 @@ export class IdentityService {
           name: input.name,
           passwordHash,
           role,
+          locale: input.locale ?? DEFAULT_LOCALE,
         });
         const id = Number(res.insertId);
         await appendEvent(tx, 'UserRegistered', id, { userId: id, role }, { userId: id });

@@ -1,6 +1,7 @@
 import { loadConfig } from '../config.js';
 import { CatalogRepository } from '../catalog/repository.js';
 import { salesReadModelConsumer } from '../events/consumers/sales-read-model.js';
+import { buildEmail } from './email-app.js';
 import { recommendationsConsumer } from '../recommendations/consumer.js';
 import { buildRecommendations } from '../recommendations/wiring.js';
 import { KafkaEventPublisher } from '../events/kafka-publisher.js';
@@ -38,14 +39,19 @@ async function main() {
   const { repo: recommendationRepo } = buildRecommendations(database.db, new CatalogRepository(database.db));
   const recommendations = recommendationsConsumer({ kafka, repo: recommendationRepo, log, metrics, topicPrefix: config.KAFKA_TOPIC_PREFIX });
   if (config.RECOMMENDATIONS_READ_MODEL_ENABLED) recommendations.start();
+  // Email from the domain events, logged in notifications' own database (docs/tickets.md "Email").
+  const notificationsDatabase = createDatabase(domainDatabaseUrl(config, 'notifications'), 3);
+  const email = buildEmail({ config, db: database.db, notificationsDb: notificationsDatabase.db, kafka, log, metrics });
+  if (config.EMAIL_ENABLED) email.start();
   log.info({ metricsPort: config.RELAY_METRICS_PORT }, 'relay started');
 
   onShutdown(log, config.SHUTDOWN_GRACE_MS, [
     ['relay', () => Promise.all(relays.map((r) => r.stop()))],
     ['sales-read-model', () => salesReadModel.stop()],
     ['recommendations-read-model', () => recommendations.stop()],
+    ['email', () => email.stop()],
     ['kafka', () => publisher.close()],
-    ['mysql', () => Promise.all([database.close(), paymentDatabase.close()])],
+    ['mysql', () => Promise.all([database.close(), paymentDatabase.close(), notificationsDatabase.close()])],
     ['metrics', () => new Promise<void>((r) => metricsServer.close(() => r()))],
   ]);
 }

@@ -11,6 +11,9 @@ export interface StackEndpoints {
   kafkaBrokers: string;
   /** localstripe's API base (card payments); absent when the stack has none (external without TEST_STRIPE_URL). */
   stripeUrl?: string | undefined;
+  /** Mailpit (docs/tickets.md "Email"): its SMTP server and its web UI/API; absent when the stack has none (external without TEST_SMTP_URL). */
+  smtpUrl?: string | undefined;
+  mailpitUrl?: string | undefined;
   workflowBundlePath: string;
 }
 
@@ -26,7 +29,7 @@ const stackScript = `${root}/scripts/stack.sh`;
 /**
  * One stack per test run. TEST_STACK=external uses the services named by TEST_MYSQL_URL,
  * TEST_REDIS_URL, TEST_TEMPORAL_ADDRESS and TEST_KAFKA_BROKERS (and TEST_STRIPE_URL for the card
- * payment tests: localstripe); otherwise the native stack
+ * payment tests: localstripe; TEST_SMTP_URL and TEST_MAILPIT_URL for the email tests: Mailpit); otherwise the native stack
  * (scripts/stack.sh, profile "test": own ports, fresh Temporal database) is started, or, where a
  * Docker engine answers and the native tools cannot be installed, testcontainers.
  */
@@ -42,6 +45,8 @@ export default async function setup(project: TestProject) {
       temporalAddress: required('TEST_TEMPORAL_ADDRESS'),
       kafkaBrokers: required('TEST_KAFKA_BROKERS'),
       stripeUrl: process.env.TEST_STRIPE_URL,
+      smtpUrl: process.env.TEST_SMTP_URL,
+      mailpitUrl: process.env.TEST_MAILPIT_URL,
     };
   } else if (process.env.TEST_STACK === 'docker' || (!process.env.TEST_STACK && !canRunNative() && dockerAnswers())) {
     const { startContainers } = await import('./containers.js');
@@ -59,7 +64,7 @@ export default async function setup(project: TestProject) {
     );
     const mysql = new URL(urls.MYSQL_URL!);
     mysql.pathname = '/';
-    endpoints = { mysqlServerUrl: mysql.toString().replace(/\/$/, ''), redisUrl: urls.REDIS_URL!, temporalAddress: urls.TEMPORAL_ADDRESS!, kafkaBrokers: urls.KAFKA_BROKERS!, stripeUrl: urls.STRIPE_API_BASE };
+    endpoints = { mysqlServerUrl: mysql.toString().replace(/\/$/, ''), redisUrl: urls.REDIS_URL!, temporalAddress: urls.TEMPORAL_ADDRESS!, kafkaBrokers: urls.KAFKA_BROKERS!, stripeUrl: urls.STRIPE_API_BASE, smtpUrl: urls.SMTP_URL, mailpitUrl: urls.MAILPIT_URL };
     if (process.env.KEEP_TEST_STACK !== '1') stop = async () => void execFileSync('bash', [stackScript, 'stop'], { stdio: 'inherit', env });
   }
 

@@ -64,11 +64,11 @@ async function domainDatabaseEnv(serverUrl: string, id: string): Promise<{ env: 
     await dropUsers(serverUrl, id);
     const admin = new URL(serverUrl);
     const as = (db: string) => mysqlUrl(serverUrl, decodeURIComponent(admin.username), decodeURIComponent(admin.password), db);
-    return { env: { MYSQL_URL: as(`${id}_booking`), MYSQL_URL_PAYMENT: as(`${id}_payment`) }, isolatedUsers: false };
+    return { env: { MYSQL_URL: as(`${id}_booking`), MYSQL_URL_PAYMENT: as(`${id}_payment`), MYSQL_URL_NOTIFICATIONS: as(`${id}_notifications`) }, isolatedUsers: false };
   }
 }
 
-const DOMAIN_DATABASES = ['booking', 'payment'] as const;
+const DOMAIN_DATABASES = ['booking', 'payment', 'notifications'] as const;
 
 async function dropUsers(serverUrl: string, id: string) {
   const admin = await mysql.createConnection({ uri: serverUrl });
@@ -110,12 +110,16 @@ export async function createTestContext(opts: TestContextOptions = {}) {
     // Card payments talk to the run's localstripe, each file with its own webhook secret (so another
     // file's events, which localstripe sends to every registered endpoint, fail its signature check).
     ...(stack.stripeUrl ? { STRIPE_API_BASE: stack.stripeUrl, STRIPE_WEBHOOK_SECRET: `whsec_${id}_test_only` } : { PAYMENT_PROVIDER: 'none' }),
+    // Email goes to the run's Mailpit (test/support/mailpit.ts reads it back).
+    ...(stack.smtpUrl ? { SMTP_URL: stack.smtpUrl } : {}),
     ...opts.env,
   });
   await migrateAllDatabases(config);
   const paymentUrl = domainDatabaseUrl(config, 'payment');
   const database: Database = createDatabase(config.MYSQL_URL, config.MYSQL_POOL_SIZE);
   const paymentDatabase: Database = createDatabase(paymentUrl, config.MYSQL_POOL_SIZE);
+  const notificationsUrl = domainDatabaseUrl(config, 'notifications');
+  const notificationsDatabase: Database = createDatabase(notificationsUrl, 5);
   registerDomainPools(database.pool, { payment: paymentDatabase.pool });
   const redis: Redis = createRedis(config.REDIS_URL, config.REDIS_PREFIX);
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
@@ -230,6 +234,7 @@ export async function createTestContext(opts: TestContextOptions = {}) {
     await redis.quit();
     await database.close();
     await paymentDatabase.close();
+    await notificationsDatabase.close();
     const admin = await mysql.createConnection({ uri: stack.mysqlServerUrl });
     for (const d of DOMAIN_DATABASES) await admin.query(`DROP DATABASE IF EXISTS \`${id}_${d}\``);
     await admin.end();
@@ -244,7 +249,9 @@ export async function createTestContext(opts: TestContextOptions = {}) {
     /** Payment's database (its own user): payment's tables and payment's outbox. */
     paymentDb: paymentDatabase.db,
     paymentPool: paymentDatabase.pool,
-    databaseUrls: { booking: config.MYSQL_URL, payment: paymentUrl },
+    /** Notifications' database (its own user): the sent-email log and the scheduled emails. */
+    notificationsDb: notificationsDatabase.db,
+    databaseUrls: { booking: config.MYSQL_URL, payment: paymentUrl, notifications: notificationsUrl },
     isolatedUsers: databases.isolatedUsers,
     redis,
     temporal,

@@ -30,6 +30,8 @@ export interface Schemas {
     password: string;
     name: string;
     phone?: string;
+    /** The language of emails to this account; default: the Accept-Language header, else ko */
+    locale?: "ko" | "en";
   };
   TokenResponse: {
     accessToken: string;

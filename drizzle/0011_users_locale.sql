@@ -1,0 +1,1 @@
+ALTER TABLE `users` ADD `locale` enum('ko','en') DEFAULT 'ko' NOT NULL;
