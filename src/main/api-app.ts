@@ -10,6 +10,12 @@ import { AuditLog } from '../events/audit-log.js';
 import { TicketCodes } from '../ticketing/codes.js';
 import { TicketRepository } from '../ticketing/repository.js';
 import { ticketRoutes } from '../ticketing/routes.js';
+import { recipientTicketLimit } from '../../activities/index.js';
+import { TransferRepository } from '../ticketing/transfer-repository.js';
+import { transferSettingsOf } from '../ticketing/transfer-domain.js';
+import { transferRoutes } from '../ticketing/transfer-routes.js';
+import { TransferService } from '../ticketing/transfer-service.js';
+import { TransferWorkflows } from '../ticketing/transfer-workflows.js';
 import { TicketingService } from '../ticketing/service.js';
 import { availabilityRoutes } from '../booking/availability-routes.js';
 import { bookingRoutes, type AdmissionGate } from '../booking/routes.js';
@@ -252,6 +258,15 @@ export function buildApiApp(deps: ApiDeps) {
     onForged: (staffId, code) => audit.record({ kind: 'TICKET_FORGED', userId: staffId, ip: null, detail: `code ${code.slice(0, 80)}` }),
     onScan: (result) => ticketScans.inc({ result }),
   });
+  const transferRepo = new TransferRepository(db, reservations, catalog, recipientTicketLimit(reservations), transferSettingsOf(config));
+  const transfers = new TransferService(db, transferRepo, new TransferWorkflows(deps.temporal, config.TEMPORAL_TASK_QUEUE), {
+    accountIdByEmail: (email) => identity.accountIdByEmail(email),
+    emailIndex: (email) => cipher.emailIndex(email),
+    emailIndexesOf: (userId) => identity.emailIndexesOf(userId),
+    seal: (email) => cipher.encrypt(email),
+    open: (sealed) => cipher.decrypt(sealed),
+  });
+  app.route(v1, transferRoutes({ transfers, auth, idempotency }));
   app.route(v1, ticketRoutes({ tickets, ownReservation: (userId, id) => booking.own(userId, id), auth, requireDoorStaff: requireRole('STAFF', 'ADMIN'), auditForbidden: forbidden, idempotency }));
   // The waiting room checks the access token's signature only, not its revocation (a MySQL or Redis
   // read per request): a waiting-room token grants nothing by itself, and holding and paying, which
@@ -278,7 +293,7 @@ export function buildApiApp(deps: ApiDeps) {
   app.route('/', asyncApiRoutes({ topicPrefix: config.KAFKA_TOPIC_PREFIX, brokers: config.KAFKA_BROKERS }));
   app.route('/', webRoutes({ sessions, tokens, identity, seatMaps, catalog, maxSeatsPerReservation: config.MAX_SEATS_PER_RESERVATION, clientIp, seatStreamIntervalMs: config.WEB_SEAT_STREAM_INTERVAL_MS, cardPayments: paymentProvider ? { providerOrigin: new URL(config.STRIPE_API_BASE).origin, publishableKey: config.STRIPE_PUBLISHABLE_KEY, emulator: Boolean(emulated) } : undefined }));
 
-  return { app, services: { paymentProvider, cardOutcomes, versions, audit, identity, catalog, seatMaps, reservations, wallets, booking, tokens, cipher, notifications, queue, tickets, waitlist, waitlistRepo } };
+  return { app, services: { transfers, transferRepo, paymentProvider, cardOutcomes, versions, audit, identity, catalog, seatMaps, reservations, wallets, booking, tokens, cipher, notifications, queue, tickets, waitlist, waitlistRepo } };
 }
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest();

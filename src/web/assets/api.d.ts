@@ -7,7 +7,7 @@ export interface Schemas {
     type: string;
     title: string;
     status: number;
-    code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "TOKEN_EXPIRED" | "INVALID_CREDENTIALS" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "EMAIL_TAKEN" | "ACCOUNT_LOCKED" | "SEAT_UNAVAILABLE" | "TOO_MANY_SEATS" | "TICKET_LIMIT" | "SOLD_OUT" | "NO_SEATS_TOGETHER" | "NOT_DECLINABLE" | "SALE_NOT_OPEN" | "SALE_PAUSED" | "PERFORMANCE_CANCELLED" | "RESERVATION_EXPIRED" | "RESERVATION_NOT_PAYABLE" | "ALREADY_PAID" | "NOT_CANCELLABLE" | "CANCELLATION_CLOSED" | "INSUFFICIENT_BALANCE" | "BALANCE_LIMIT_EXCEEDED" | "ALREADY_USED" | "TICKET_ADMITTED" | "TICKET_REFUNDED" | "TICKET_CANCELLED" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_IN_PROGRESS" | "SEATS_AVAILABLE" | "ALREADY_ON_WAITLIST" | "WAITLIST_CLOSED" | "QUEUE_TOKEN_REQUIRED" | "QUEUE_TOKEN_INVALID" | "QUEUE_NOT_ACTIVE" | "RATE_LIMITED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "SERVICE_UNAVAILABLE" | "INTERNAL";
+    code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "TOKEN_EXPIRED" | "INVALID_CREDENTIALS" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "EMAIL_TAKEN" | "ACCOUNT_LOCKED" | "SEAT_UNAVAILABLE" | "TOO_MANY_SEATS" | "TICKET_LIMIT" | "SOLD_OUT" | "NO_SEATS_TOGETHER" | "NOT_DECLINABLE" | "SALE_NOT_OPEN" | "SALE_PAUSED" | "PERFORMANCE_CANCELLED" | "RESERVATION_EXPIRED" | "RESERVATION_NOT_PAYABLE" | "ALREADY_PAID" | "NOT_CANCELLABLE" | "CANCELLATION_CLOSED" | "INSUFFICIENT_BALANCE" | "BALANCE_LIMIT_EXCEEDED" | "ALREADY_USED" | "TICKET_ADMITTED" | "TICKET_REFUNDED" | "TICKET_CANCELLED" | "TICKET_TRANSFERRED" | "TRANSFER_PENDING" | "TRANSFER_CLOSED" | "TRANSFER_WINDOW_CLOSED" | "TRANSFER_TO_SELF" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_IN_PROGRESS" | "SEATS_AVAILABLE" | "ALREADY_ON_WAITLIST" | "WAITLIST_CLOSED" | "QUEUE_TOKEN_REQUIRED" | "QUEUE_TOKEN_INVALID" | "QUEUE_NOT_ACTIVE" | "RATE_LIMITED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "SERVICE_UNAVAILABLE" | "INTERNAL";
     detail: string;
     instance?: string;
     requestId?: string;
@@ -444,6 +444,27 @@ export interface Schemas {
       /** KRW */
       amount: number;
     }>;
+  };
+  TicketTransfer: {
+    id: string;
+    ticketId: number;
+    reservationId: string;
+    scheduleId: number;
+    fromUserId: number;
+    /** The recipient's account; null while the offered email has no account yet */
+    toUserId: number | null;
+    status: "PENDING" | "ACCEPTED" | "DECLINED" | "LAPSED" | "WITHDRAWN";
+    /** LAPSED: `DEADLINE`, or why the ticket could not move at the acceptance (a problem code) */
+    reason: string | null;
+    /** The recipient accepts before this, or the offer lapses */
+    expiresAt: string;
+    createdAt: string;
+    closedAt: string | null;
+    /** The offered address, shown to the holder who offered it only */
+    recipientEmail?: string;
+  };
+  TicketTransferOffer: {
+    email: string;
   };
   Ticket: {
     id: number;
@@ -1072,6 +1093,63 @@ export interface Operations {
     };
     response: Schemas["SalesReport"];
   };
+  /** Offer a ticket you hold to another account, by email */
+  "POST /api/v1/tickets/{ticketId}/transfers": {
+    path: {
+      ticketId: number;
+    };
+    headers?: {
+      /** Repeat a request safely: same key and body give the same response */
+      "idempotency-key"?: string;
+    };
+    body: Schemas["TicketTransferOffer"];
+    response: Schemas["TicketTransfer"];
+  };
+  /** Open offers made to you (to your account, or to your email before you signed up) */
+  "GET /api/v1/ticket-transfers/incoming": {
+    response: {
+      items: Schemas["TicketTransfer"][];
+    };
+  };
+  /** Your offers, newest first */
+  "GET /api/v1/ticket-transfers/outgoing": {
+    response: {
+      items: Schemas["TicketTransfer"][];
+    };
+  };
+  /** Accept an offer made to you: the ticket moves to your account with a new code (every old code stops working) */
+  "POST /api/v1/ticket-transfers/{transferId}/accept": {
+    path: {
+      transferId: string;
+    };
+    headers?: {
+      /** Repeat a request safely: same key and body give the same response */
+      "idempotency-key"?: string;
+    };
+    response: Schemas["TicketTransfer"];
+  };
+  /** Decline an offer made to you */
+  "POST /api/v1/ticket-transfers/{transferId}/decline": {
+    path: {
+      transferId: string;
+    };
+    headers?: {
+      /** Repeat a request safely: same key and body give the same response */
+      "idempotency-key"?: string;
+    };
+    response: Schemas["TicketTransfer"];
+  };
+  /** Withdraw your own pending offer */
+  "POST /api/v1/ticket-transfers/{transferId}/withdraw": {
+    path: {
+      transferId: string;
+    };
+    headers?: {
+      /** Repeat a request safely: same key and body give the same response */
+      "idempotency-key"?: string;
+    };
+    response: Schemas["TicketTransfer"];
+  };
   /** Own tickets of a reservation: one per seat of a confirmed purchase, each with its signed code and QR image */
   "GET /api/v1/reservations/{reservationId}/tickets": {
     path: {
@@ -1163,7 +1241,7 @@ export interface Operations {
       };
       [event: string]: {
         id: string;
-        type: "ReservationHeld" | "ReservationConfirmed" | "ReservationExpired" | "ReservationCancelled" | "ReservationFailed" | "ReservationRefunded" | "PaymentCompleted" | "PaymentRefunded" | "CardPaymentFailed" | "LatePaymentRefunded" | "PaymentMismatch" | "WalletCharged" | "WalletDebited" | "WalletRefunded" | "QueueTokenAdmitted" | "QueueTokenExpired" | "QueueSaleEnded" | "QueueSaleReopened" | "QueueAdmissionAdjusted" | "WaitlistJoined" | "WaitlistOfferMade" | "WaitlistEntryChanged" | "WaitlistClosed" | "UserRegistered" | "SecurityEvent" | "ConcertCreated" | "ConcertUpdated" | "ScheduleChanged" | "AdminAction" | "WalletAdjusted" | "TicketsIssued" | "TicketScanned";
+        type: "ReservationHeld" | "ReservationConfirmed" | "ReservationExpired" | "ReservationCancelled" | "ReservationFailed" | "ReservationRefunded" | "PaymentCompleted" | "PaymentRefunded" | "CardPaymentFailed" | "LatePaymentRefunded" | "PaymentMismatch" | "WalletCharged" | "WalletDebited" | "WalletRefunded" | "QueueTokenAdmitted" | "QueueTokenExpired" | "QueueSaleEnded" | "QueueSaleReopened" | "QueueAdmissionAdjusted" | "WaitlistJoined" | "WaitlistOfferMade" | "WaitlistEntryChanged" | "WaitlistClosed" | "UserRegistered" | "SecurityEvent" | "ConcertCreated" | "ConcertUpdated" | "ScheduleChanged" | "AdminAction" | "WalletAdjusted" | "TicketsIssued" | "TicketScanned" | "TicketTransferOffered" | "TicketTransferAccepted" | "TicketTransferDeclined" | "TicketTransferLapsed" | "TicketTransferWithdrawn";
         schemaVersion: number;
         aggregateType: string;
         aggregateId: string;
