@@ -4,6 +4,7 @@ import type { Admin } from 'kafkajs';
 import { adminRoutes } from '../admin/routes.js';
 import { backOfficeRoutes } from '../admin/back-office-routes.js';
 import { performanceReportRoutes } from '../admin/performance-report-routes.js';
+import { ticketHolderRoutes } from '../admin/ticket-holder-routes.js';
 import { SalesReport } from '../booking/sales-report.js';
 import { ReservationSearch } from '../booking/reservation-search.js';
 import { AuditLog } from '../events/audit-log.js';
@@ -267,7 +268,8 @@ export function buildApiApp(deps: ApiDeps) {
     open: (sealed) => cipher.decrypt(sealed),
   });
   app.route(v1, transferRoutes({ transfers, auth, idempotency }));
-  app.route(v1, ticketRoutes({ tickets, ownReservation: (userId, id) => booking.own(userId, id), auth, requireDoorStaff: requireRole('STAFF', 'ADMIN'), auditForbidden: forbidden, idempotency }));
+  app.route(v1, ticketHolderRoutes({ transfers: transferRepo, holderNames: (ids) => identity.namesOf(ids), auth, requireAdmin: requireRole('ADMIN'), auditForbidden: forbidden }));
+  app.route(v1, ticketRoutes({ tickets, reservationStatuses: (ids) => salesReport.statusesOf(ids), ownReservation: (userId, id) => booking.own(userId, id), auth, requireDoorStaff: requireRole('STAFF', 'ADMIN'), auditForbidden: forbidden, idempotency }));
   // The waiting room checks the access token's signature only, not its revocation (a MySQL or Redis
   // read per request): a waiting-room token grants nothing by itself, and holding and paying, which
   // need it, check revocation as every booking route does.

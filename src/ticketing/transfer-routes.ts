@@ -3,7 +3,9 @@ import type { MiddlewareHandler } from 'hono';
 import { TRANSFER_ID_PATTERN, transferStatuses } from '../../workflows/ticketing/transfer-contract.js';
 import { createRouter, type AppEnv } from '../platform/http/app.js';
 import type { IdempotencyStore } from '../platform/http/idempotency.js';
-import { bearerSecurity, IdempotencyKeyHeader, json, jsonBody, problems } from '../platform/http/openapi.js';
+import { bearerSecurity, IdempotencyKeyHeader, IdParam, json, jsonBody, problems } from '../platform/http/openapi.js';
+
+const TicketIdParam = IdParam('ticketId');
 import type { TransferService } from './transfer-service.js';
 
 const Transfer = z
@@ -24,7 +26,6 @@ const Transfer = z
   .openapi('TicketTransfer');
 
 const OfferBody = z.object({ email: z.string().trim().email().max(254) }).strict().openapi('TicketTransferOffer');
-const TicketIdParam = z.object({ ticketId: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).openapi({ param: { name: 'ticketId', in: 'path' } }) });
 const TransferIdParam = z.object({
   transferId: z.string().regex(TRANSFER_ID_PATTERN, 'a 24-character transfer id').openapi({ param: { name: 'transferId', in: 'path' } }),
 });

@@ -466,6 +466,35 @@ export interface Schemas {
   TicketTransferOffer: {
     email: string;
   };
+  TicketHolders: {
+    ticketId: number;
+    reservationId: string;
+    scheduleId: number;
+    seatId: number;
+    /** Who holds the ticket now */
+    holderId: number;
+    /** The chain of holders: the buyer, then the recipient of each accepted transfer, oldest first */
+    holders: Schemas["TicketHolder"][];
+    /** Every offer of the ticket, accepted or not, oldest first */
+    transfers: Schemas["TicketTransferLine"][];
+  };
+  TicketHolder: {
+    userId: number;
+    name: string;
+    since: string;
+    via: "PURCHASE" | "TRANSFER";
+    transferId: string | null;
+  };
+  TicketTransferLine: {
+    id: string;
+    status: string;
+    reason: string | null;
+    fromUserId: number;
+    toUserId: number | null;
+    createdAt: string;
+    expiresAt: string;
+    closedAt: string | null;
+  };
   Ticket: {
     id: number;
     reservationId: string;
@@ -1150,11 +1179,24 @@ export interface Operations {
     };
     response: Schemas["TicketTransfer"];
   };
+  /** A ticket's chain of holders: its buyer, then each accepted transfer's recipient, and every offer made */
+  "GET /api/v1/admin/tickets/{ticketId}/holders": {
+    path: {
+      ticketId: number;
+    };
+    response: Schemas["TicketHolders"];
+  };
   /** Own tickets of a reservation: one per seat of a confirmed purchase, each with its signed code and QR image */
   "GET /api/v1/reservations/{reservationId}/tickets": {
     path: {
       reservationId: string;
     };
+    response: {
+      items: Schemas["Ticket"][];
+    };
+  };
+  /** Every ticket you hold: bought, or received through a transfer (docs/tickets.md "Transfer") */
+  "GET /api/v1/tickets": {
     response: {
       items: Schemas["Ticket"][];
     };
