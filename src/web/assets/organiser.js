@@ -344,14 +344,6 @@ export function organiserPages(kit) {
     }
   }
 
-  /**
-   * The sale's state on the sales dashboard (issue 11, part 2): pause and resume the sale, and cancel
-   * the performance (a reason, then a confirm step, since it cannot be undone) with a progress bar
-   * polled from the cancellation's progress while its workflow releases holds and refunds purchases.
-   * The status starts from the page (data-status) and follows what the API answers.
-   * @param {number} scheduleId
-   * @returns {Node}
-   */
   // A ticket's chain of holders (transfers, docs/tickets.md "Transfer"): the buyer, then each recipient.
   function ticketHolders() {
     const list = h('ol', { id: 'holders', 'aria-live': 'polite' });
@@ -367,6 +359,14 @@ export function organiserPages(kit) {
     return h('section', { 'aria-labelledby': 'holders-title' }, h('h2', { id: 'holders-title' }, T.ticketHolders), form, list);
   }
 
+  /**
+   * The sale's state on the sales dashboard (issue 11, part 2): pause and resume the sale, and cancel
+   * the performance (a reason, then a confirm step, since it cannot be undone) with a progress bar
+   * polled from the cancellation's progress while its workflow releases holds and refunds purchases.
+   * The status starts from the page (data-status) and follows what the API answers.
+   * @param {number} scheduleId
+   * @returns {Node}
+   */
   function performanceCancellation(scheduleId) {
     /** @type {Schemas['AdminSchedule']['status']} */
     let status = /** @type {any} */ (body.dataset.status) || 'SCHEDULED';
