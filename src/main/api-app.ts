@@ -129,11 +129,12 @@ export function buildApiApp(deps: ApiDeps) {
   // A scan refuses once booking marked the reservation's refund started (ticketing reads it under the reservation's lock).
   const ticketRepo = new TicketRepository(db, reservations, catalog);
   const idempotency = new IdempotencyStore(db, config.IDEMPOTENCY_TTL_SECONDS);
+  const transferRepo = new TransferRepository(db, reservations, catalog, recipientTicketLimit(reservations), transferSettingsOf(config));
   const booking = new BookingService(catalog, reservations, new ReservationWorkflows(deps.temporal, config.TEMPORAL_TASK_QUEUE, config.PAYMENT_TASK_QUEUE), new RedisSeatLocks(redis, catalog, metrics), {
     holdTtlMs: config.HOLD_TTL_SECONDS * 1000,
     maxSeatsPerReservation: config.MAX_SEATS_PER_RESERVATION,
     cancellationCutoffHours: config.CANCELLATION_CUTOFF_HOURS,
-  });
+  }, transferRepo);
   const notifications = deps.notifications ?? new NotificationHub(config.SSE_MAX_STREAMS_PER_USER);
   // Waiting room: every API process also drives admission (no single ticker to lose).
   const queue = buildQueue({
@@ -259,7 +260,6 @@ export function buildApiApp(deps: ApiDeps) {
     onForged: (staffId, code) => audit.record({ kind: 'TICKET_FORGED', userId: staffId, ip: null, detail: `code ${code.slice(0, 80)}` }),
     onScan: (result) => ticketScans.inc({ result }),
   });
-  const transferRepo = new TransferRepository(db, reservations, catalog, recipientTicketLimit(reservations), transferSettingsOf(config));
   const transfers = new TransferService(db, transferRepo, new TransferWorkflows(deps.temporal, config.TEMPORAL_TASK_QUEUE), {
     accountIdByEmail: (email) => identity.accountIdByEmail(email),
     emailIndex: (email) => cipher.emailIndex(email),

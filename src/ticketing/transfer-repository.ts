@@ -165,6 +165,12 @@ export class TransferRepository {
     return { received, given };
   }
 
+  /** How many of a purchase's tickets someone other than its buyer holds now (booking's cancel asks). */
+  async ticketsHeldByOthers(reservationId: string, buyerId: number): Promise<number> {
+    const rows = await this.db.select({ userId: tickets.userId }).from(tickets).where(eq(tickets.reservationId, reservationId));
+    return rows.filter((t) => t.userId !== buyerId).length;
+  }
+
   /** Open offers to an account: made to it, or to its email before it had an account. */
   async incoming(userId: number, emailIndexes: string[]): Promise<TransferRow[]> {
     const toEmail = emailIndexes.length > 0 ? and(isNull(ticketTransfers.toUserId), inArray(ticketTransfers.recipientEmailIndex, emailIndexes)) : undefined;

@@ -148,6 +148,26 @@ describe('ticket transfer', () => {
     await invariantsHold();
   });
 
+  it('after a transfer the buyer cannot cancel (409 TICKET_TRANSFERRED); an admin force-cancel refunds the payer and voids the recipient\'s ticket', async () => {
+    const { buyer, tickets, reservationId } = await purchase(1);
+    const recipient = await ctx.createUser();
+    const offered = await offer(buyer.token, tickets[0]!.id, recipient.email);
+    expect((await decide(recipient.token, offered.body.id, 'accept')).status).toBe(200);
+    const mine = await ctx.request('DELETE', `/api/v1/reservations/${reservationId}`, { token: buyer.token });
+    expect([mine.status, mine.body.code]).toEqual([409, 'TICKET_TRANSFERRED']);
+    expect((await ctx.request('GET', `/api/v1/reservations/${reservationId}`, { token: buyer.token })).body.status).toBe('CONFIRMED');
+    expect((await ctx.request('GET', '/api/v1/wallet', { token: buyer.token })).body.balance).toBe(90_000);
+
+    const forced = await ctx.request('POST', `/api/v1/admin/reservations/${reservationId}/cancel`, { token: admin.token });
+    expect(forced.status).toBe(200);
+    // The money goes back to whoever paid; the ticket, wherever it is, no longer admits.
+    expect((await ctx.request('GET', '/api/v1/wallet', { token: buyer.token })).body.balance).toBe(100_000);
+    const held = await ctx.request('GET', '/api/v1/tickets', { token: recipient.token });
+    expect(held.body.items[0]).toMatchObject({ id: tickets[0]!.id, status: 'VOID', voidReason: 'TICKET_REFUNDED' });
+    expect((await scan(held.body.items[0].code)).body.code).toBe('TICKET_REFUNDED');
+    await invariantsHold();
+  });
+
   it('bad offers are refused with a problem and change nothing', async () => {
     const { buyer, tickets } = await purchase(1);
     const other = await ctx.createUser();
