@@ -29,4 +29,4 @@ export function createActivities(deps: ActivityDeps) {
 export type BookingActivities = ReturnType<typeof createActivities>;
 
 /** Ticketing's transfer steps, served by the same worker (ticketing's tables are in booking's database). */
-export { recipientTicketLimit, transferActivities, type TransferActivities, type TransferActivityDeps } from './ticketing/transfer.js';
+export { recipientTicketLimit, transferActivities, transferredTicketCount, type TransferActivities, type TransferActivityDeps } from './ticketing/transfer.js';

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import type { NativeConnection} from '@temporalio/worker';
 import { bundleWorkflowCode, Worker, type WorkerOptions } from '@temporalio/worker';
-import { createActivities, recipientTicketLimit, transferActivities, type BookingActivities, type TransferActivities } from '../../activities/index.js';
+import { createActivities, recipientTicketLimit, transferActivities, transferredTicketCount, type BookingActivities, type TransferActivities } from '../../activities/index.js';
 import { SWEEPER_SCHEDULE_ID, SWEEPER_WORKFLOW_ID, SWEEPER_WORKFLOW_TYPE } from '../../workflows/booking/sweeper-contract.js';
 import { RECONCILIATION_SCHEDULE_ID, RECONCILIATION_WORKFLOW_TYPE } from '../../workflows/payment/reconciliation-contract.js';
 import { ReservationRepository } from '../booking/repository.js';
@@ -70,7 +70,8 @@ export function buildActivities(deps: Omit<WorkerDeps, 'connection' | 'workflowB
   const catalog = new CatalogRepository(deps.db);
   // Released seats go to the schedule's waiting list first, inside the release transaction (docs/waitlist.md).
   const waitlist = new WaitlistRepository(deps.db, { offerTtlMs: deps.config.WAITLIST_OFFER_TTL_SECONDS * 1000 }, catalog);
-  const reservations = new ReservationRepository(deps.db, waitlist);
+  // A hold counts tickets received by transfer against the buyer's ticket limit (docs/tickets.md "Transfer").
+  const reservations: ReservationRepository = new ReservationRepository(deps.db, waitlist, undefined, transferredTicketCount(() => reservations));
   const reservationWorkflows = new ReservationWorkflows(deps.client, deps.config.TEMPORAL_TASK_QUEUE, deps.config.PAYMENT_TASK_QUEUE);
   // Ticketing's admission check runs inside booking's refund-start transaction (same database today).
   const tickets = new TicketRepository(deps.db, reservations, catalog);

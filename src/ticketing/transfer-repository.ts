@@ -109,7 +109,7 @@ export class TransferRepository {
           now,
           this.settings,
         );
-        if (!refusal && (await this.limit.exceeded(tx, input.toUserId, ticket.scheduleId, await this.movedTickets(tx, input.toUserId, ticket.scheduleId)))) refusal = 'TICKET_LIMIT';
+        if (!refusal && (await this.limit.exceeded(tx, input.toUserId, ticket.scheduleId, await movedTickets(tx, input.toUserId, ticket.scheduleId)))) refusal = 'TICKET_LIMIT';
       }
       if (refusal) return this.closeRow(tx, current, { status: 'LAPSED', reason: refusal, toUserId: input.toUserId }, now);
       await tx.update(tickets).set({ userId: input.toUserId, serial: newSerial() }).where(eq(tickets.id, current.ticketId));
@@ -149,20 +149,6 @@ export class TransferRepository {
     const [row] = await tx.select().from(ticketTransfers).where(eq(ticketTransfers.id, transferId)).for('update');
     if (!row) throw new Error(`transfer ${transferId} does not exist`);
     return row;
-  }
-
-  /** The tickets of a schedule that moved to or away from the user (accepted transfers), by reservation. */
-  async movedTickets(tx: Tx, userId: number, scheduleId: number): Promise<MovedTickets> {
-    const moved = await tx
-      .selectDistinct({ ticketId: ticketTransfers.ticketId, buyerUserId: ticketTransfers.buyerUserId })
-      .from(ticketTransfers)
-      .where(and(eq(ticketTransfers.scheduleId, scheduleId), eq(ticketTransfers.status, 'ACCEPTED'), or(eq(ticketTransfers.toUserId, userId), eq(ticketTransfers.buyerUserId, userId))));
-    if (moved.length === 0) return { received: [], given: [] };
-    const buyerOf = new Map(moved.map((m) => [m.ticketId, m.buyerUserId]));
-    const rows = await tx.select({ id: tickets.id, userId: tickets.userId, reservationId: tickets.reservationId }).from(tickets).where(inArray(tickets.id, [...buyerOf.keys()]));
-    const received = rows.filter((t) => t.userId === userId && buyerOf.get(t.id) !== userId).map((t) => t.reservationId);
-    const given = rows.filter((t) => t.userId !== userId && buyerOf.get(t.id) === userId).map((t) => t.reservationId);
-    return { received, given };
   }
 
   /** How many of a purchase's tickets someone other than its buyer holds now (booking's cancel asks). */
@@ -205,6 +191,20 @@ export class TransferRepository {
     ];
     return { ticket, holders, transfers };
   }
+}
+
+/** The tickets of a schedule that moved to or away from the user (accepted transfers), by reservation. */
+export async function movedTickets(tx: Tx, userId: number, scheduleId: number): Promise<MovedTickets> {
+  const moved = await tx
+    .selectDistinct({ ticketId: ticketTransfers.ticketId, buyerUserId: ticketTransfers.buyerUserId })
+    .from(ticketTransfers)
+    .where(and(eq(ticketTransfers.scheduleId, scheduleId), eq(ticketTransfers.status, 'ACCEPTED'), or(eq(ticketTransfers.toUserId, userId), eq(ticketTransfers.buyerUserId, userId))));
+  if (moved.length === 0) return { received: [], given: [] };
+  const buyerOf = new Map(moved.map((m) => [m.ticketId, m.buyerUserId]));
+  const rows = await tx.select({ id: tickets.id, userId: tickets.userId, reservationId: tickets.reservationId }).from(tickets).where(inArray(tickets.id, [...buyerOf.keys()]));
+  const received = rows.filter((t) => t.userId === userId && buyerOf.get(t.id) !== userId).map((t) => t.reservationId);
+  const given = rows.filter((t) => t.userId !== userId && buyerOf.get(t.id) === userId).map((t) => t.reservationId);
+  return { received, given };
 }
 
 const refOf = (t: TransferRow) => ({ transferId: t.id, ticketId: t.ticketId, reservationId: t.reservationId, userId: t.fromUserId, scheduleId: t.scheduleId });

@@ -246,7 +246,10 @@ describe('ticket transfer', () => {
     await purchase(3, { scheduleId: schedule.scheduleId, seatIds: schedule.seatIds.slice(5) }, other);
     const next = await offer(buyer.token, tickets[0]!.id, other.email);
     expect((await decide(other.token, next.body.id, 'accept')).status).toBe(200);
-    // Now at the limit by a received ticket, they cannot receive one more either.
+    // Now at the limit by a received ticket: their own next hold is refused (booking's hold counts it)...
+    const hold = await ctx.request('POST', '/api/v1/reservations', { token: other.token, body: { scheduleId: schedule.scheduleId, seatIds: [schedule.seatIds[12]!] } });
+    expect([hold.status, hold.body.code]).toEqual([409, 'TICKET_LIMIT']);
+    // ...and they cannot receive one more either.
     const more = await purchase(1, { scheduleId: schedule.scheduleId, seatIds: schedule.seatIds.slice(8) });
     const third = await offer(more.buyer.token, more.tickets[0]!.id, other.email);
     expect((await decide(other.token, third.body.id, 'accept')).body.code).toBe('TICKET_LIMIT');
