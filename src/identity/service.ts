@@ -333,7 +333,6 @@ export class IdentityService {
     await this.throttle.clearLocks(emailIndex).catch(() => undefined);
   }
 
-  /** Users for the admin API, emails and phones decrypted (admins only; see admin-routes). */
   /** The account with this email, found by its blind index (a ticket transfer's recipient). */
   async accountIdByEmail(email: string): Promise<number | undefined> {
     const [user] = await this.db.select({ id: users.id }).from(users).where(inArray(users.emailIndex, this.cipher.emailIndexes(email))).limit(1);
@@ -346,6 +345,7 @@ export class IdentityService {
     return user ? this.cipher.emailIndexes(this.cipher.decrypt(user.emailCipher)) : [];
   }
 
+  /** Users for the admin API, emails and phones decrypted (admins only; see admin-routes). */
   /** Display names of some accounts (an organiser's attendee list names the ticket holders). */
   async namesOf(userIds: number[]): Promise<Map<number, string>> {
     if (userIds.length === 0) return new Map();
