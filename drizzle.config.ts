@@ -15,6 +15,7 @@ export default defineConfig({
     './src/events/schema.ts',
     './src/platform/http/schema.ts',
     './src/ticketing/schema.ts',
+    './src/ticketing/transfer-schema.ts',
     './src/waitlist/schema.ts',
     './src/recommendations/schema.ts',
   ],

@@ -90,7 +90,7 @@ function policies() {
     const below = LAYERS.slice(0, i);
     if (below.length) out.push({ from: cap(name), allow: { to: below.map(publicApi) } });
   }
-  for (const capability of ['booking', 'catalog', 'payment']) {
+  for (const capability of ['booking', 'catalog', 'payment', 'ticketing']) {
     out.push({ from: { element: { type: 'activity', captured: { capability } } }, allow: { to: [cap(capability), { element: { type: 'activity', captured: { capability } } }, ...LAYERS.map(publicApi)] } });
   }
   return out;

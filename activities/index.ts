@@ -27,3 +27,6 @@ export function createActivities(deps: ActivityDeps) {
 }
 
 export type BookingActivities = ReturnType<typeof createActivities>;
+
+/** Ticketing's transfer steps, served by the same worker (ticketing's tables are in booking's database). */
+export { recipientTicketLimit, transferActivities, transferredTicketCount, type TransferActivities, type TransferActivityDeps } from './ticketing/transfer.js';

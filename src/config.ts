@@ -170,6 +170,10 @@ const schema = z
     TICKET_GATES_OPEN_MINUTES: int(120, 0, 24 * 60),
 
     HOLD_TTL_SECONDS: int(300, 1, 3600),
+    // Ticket transfers (docs/tickets.md "Transfer"): how long a recipient has to accept an offer (capped
+    // by the close below), and how long before the show transfers close.
+    TRANSFER_OFFER_TTL_SECONDS: int(48 * 3600, 1, 30 * 86_400),
+    TRANSFER_CLOSE_MINUTES_BEFORE_SHOW: int(120, 0, 30 * 24 * 60),
     // A waiting-list offer's payment window (docs/waitlist.md).
     WAITLIST_OFFER_TTL_SECONDS: int(600, 1, 86_400),
     MAX_SEATS_PER_RESERVATION: int(DEFAULT_SEATS_PER_RESERVATION, 1, 20),

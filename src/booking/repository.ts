@@ -47,6 +47,11 @@ export class ReservationRepository {
     private readonly db: Db,
     private readonly waitlist?: WaitlistPort,
     private readonly issue: TicketIssuer = issueTickets,
+    /**
+     * Ticketing's transfers (docs/tickets.md "Transfer"): tickets of live purchases the user received
+     * minus those of their own they gave away, on a schedule, counted by the hold's ticket limit.
+     */
+    private readonly transfers?: { netReceived(tx: Tx, userId: number, scheduleId: number): Promise<number> },
   ) {}
 
   /**
@@ -73,6 +78,7 @@ export class ReservationRepository {
           .orderBy(asc(seats.id));
         if (rows.length > 0 && rows.every((r) => r.reservationId === input.reservationId)) throw new AlreadyHeld();
         const tickets = await this.scheduleForHold(tx, input.userId, input.scheduleId);
+        if (this.transfers) tickets.held += await this.transfers.netReceived(tx, input.userId, input.scheduleId);
         if (tickets.status === 'PAUSED') return { ok: false, code: 'SALE_PAUSED' } as const;
         if (tickets.status !== 'SCHEDULED') return { ok: false, code: 'PERFORMANCE_CANCELLED' } as const;
         if (exceedsTicketLimit(tickets, ids.length)) return { ok: false, code: 'TICKET_LIMIT', limit: tickets.limit, held: tickets.held } as const;

@@ -39,6 +39,8 @@ export class BookingService {
     private readonly workflows: BookingWorkflows,
     private readonly seatLocks: SeatAllocator,
     private readonly settings: BookingSettings,
+    /** Ticketing's transfers: a buyer cannot cancel a purchase whose ticket moved to someone else (docs/tickets.md "Transfer"). */
+    private readonly transfers?: { ticketsHeldByOthers(reservationId: string, buyerId: number): Promise<number> },
   ) {
     this.schedules = new ScheduleCache(catalog);
     this.scheduleSeats = new ScheduleSeats(catalog);
@@ -330,6 +332,11 @@ export class BookingService {
         throw err;
       }
     } else {
+      // The payer paid, the holder changed: refunding the buyer would void a ticket someone else now
+      // holds (and sell-transfer-refund would be a free scam). Admins and a performance cancellation still refund the payer.
+      if (!opts.asAdmin && (await this.transfers?.ticketsHeldByOthers(reservationId, current.userId))) {
+        throw new DomainError('TICKET_TRANSFERRED', 'A ticket of this purchase was transferred to another account: the purchase can no longer be cancelled by its buyer');
+      }
       const outcome = await this.workflows.refund({ reservationId, ...current }, opts.asAdmin ? 'cancelled by an administrator' : 'cancelled by the user');
       if (outcome === 'TICKET_ADMITTED') throw new DomainError('TICKET_ADMITTED', 'A ticket of this purchase was admitted at the door: it cannot be refunded');
     }

@@ -14,6 +14,8 @@ import { upcastPayload } from './past-versions.js';
 const seat = heldSeatSchema.extend({ tier: z.string().nullable().default(null) });
 const waitlistEntryRef = { entryId: z.number().int(), userId: z.number().int(), scheduleId: z.number().int() };
 const reservationRef = { reservationId: z.string(), userId: z.number().int(), scheduleId: z.number().int() };
+// userId: the holder who offered the ticket (the event reaches their stream).
+const transferRef = { transferId: z.string(), ticketId: z.number().int(), ...reservationRef };
 
 export const eventCatalog = {
   ReservationHeld: {
@@ -128,6 +130,13 @@ export const eventCatalog = {
       offline: z.object({ scanId: z.string(), deviceId: z.string(), scannedAt: z.string(), supersedes: z.string().nullable() }).optional(),
     }),
   },
+  // Transfers (docs/tickets.md "Transfer"), aggregate `transfer-<transfer id>`: ids only, never an email
+  // address (the recipient's is sealed in the transfer row: ticketing's transferRecipientContact).
+  TicketTransferOffered: { aggregateType: 'ticket', schemaVersion: 1, payload: z.object({ ...transferRef, toUserId: z.number().int().nullable(), expiresAt: z.string() }) },
+  TicketTransferAccepted: { aggregateType: 'ticket', schemaVersion: 1, payload: z.object({ ...transferRef, toUserId: z.number().int() }) },
+  TicketTransferDeclined: { aggregateType: 'ticket', schemaVersion: 1, payload: z.object({ ...transferRef, toUserId: z.number().int().nullable() }) },
+  TicketTransferLapsed: { aggregateType: 'ticket', schemaVersion: 1, payload: z.object({ ...transferRef, toUserId: z.number().int().nullable(), reason: z.string() }) },
+  TicketTransferWithdrawn: { aggregateType: 'ticket', schemaVersion: 1, payload: z.object({ ...transferRef, toUserId: z.number().int().nullable() }) },
 } as const satisfies Record<string, { aggregateType: string; schemaVersion: number; payload: z.ZodType }>;
 
 export type EventType = keyof typeof eventCatalog;

@@ -12,6 +12,7 @@ const seats = [
 const seatIds = [1201, 1202];
 const entry = { entryId: 88, userId: 42, scheduleId: 7 };
 const at = '2026-12-07T10:15:00.000Z';
+const transfer = { transferId: '5f0c2a9e7b1d4c3e8a6f0b1d', ticketId: 9001, ...reservation };
 
 export const eventExamples: { [T in EventType]: EventPayloadInput<T> } = {
   ReservationHeld: { ...reservation, concertId: 3, seats, amount: 300000, expiresAt: at },
@@ -46,4 +47,9 @@ export const eventExamples: { [T in EventType]: EventPayloadInput<T> } = {
   WalletAdjusted: { userId: 42, amount: -10000, balance: 490000, reference: 'adjust-17', reason: 'duplicate goodwill credit', adminId: 1 },
   TicketsIssued: { ...reservation, seatIds },
   TicketScanned: { ...reservation, ticketId: 9001, seatId: 1201, staffId: 5, result: 'ADMITTED', firstScanAt: null },
+  TicketTransferOffered: { ...transfer, toUserId: 43, expiresAt: at },
+  TicketTransferAccepted: { ...transfer, toUserId: 43 },
+  TicketTransferDeclined: { ...transfer, toUserId: 43 },
+  TicketTransferLapsed: { ...transfer, toUserId: null, reason: 'DEADLINE' },
+  TicketTransferWithdrawn: { ...transfer, toUserId: null },
 };

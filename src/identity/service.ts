@@ -336,6 +336,18 @@ export class IdentityService {
     await this.throttle.clearLocks(emailIndex).catch(() => undefined);
   }
 
+  /** The account with this email, found by its blind index (a ticket transfer's recipient). */
+  async accountIdByEmail(email: string): Promise<number | undefined> {
+    const [user] = await this.db.select({ id: users.id }).from(users).where(inArray(users.emailIndex, this.cipher.emailIndexes(email))).limit(1);
+    return user?.id;
+  }
+
+  /** The blind indexes of an account's own email (offers made to the address before the account existed). */
+  async emailIndexesOf(userId: number): Promise<string[]> {
+    const [user] = await this.db.select({ emailCipher: users.emailCipher }).from(users).where(eq(users.id, userId)).limit(1);
+    return user ? this.cipher.emailIndexes(this.cipher.decrypt(user.emailCipher)) : [];
+  }
+
   /** Users for the admin API, emails and phones decrypted (admins only; see admin-routes). */
   /** Display names of some accounts (an organiser's attendee list names the ticket holders). */
   async namesOf(userIds: number[]): Promise<Map<number, string>> {

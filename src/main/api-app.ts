@@ -4,6 +4,7 @@ import type { Admin } from 'kafkajs';
 import { adminRoutes } from '../admin/routes.js';
 import { backOfficeRoutes } from '../admin/back-office-routes.js';
 import { performanceReportRoutes } from '../admin/performance-report-routes.js';
+import { ticketHolderRoutes } from '../admin/ticket-holder-routes.js';
 import { SalesReport } from '../booking/sales-report.js';
 import { ReservationSearch } from '../booking/reservation-search.js';
 import { AuditLog } from '../events/audit-log.js';
@@ -11,6 +12,12 @@ import { ticketCodeSigner } from '../ticketing/codes-public.js';
 import { TicketRepository } from '../ticketing/repository.js';
 import { ticketRoutes } from '../ticketing/routes.js';
 import { OfflineScans } from '../ticketing/scan-offline.js';
+import { recipientTicketLimit } from '../../activities/index.js';
+import { TransferRepository } from '../ticketing/transfer-repository.js';
+import { transferSettingsOf } from '../ticketing/transfer-domain.js';
+import { transferRoutes } from '../ticketing/transfer-routes.js';
+import { TransferService } from '../ticketing/transfer-service.js';
+import { TransferWorkflows } from '../ticketing/transfer-workflows.js';
 import { TicketingService } from '../ticketing/service.js';
 import { availabilityRoutes } from '../booking/availability-routes.js';
 import { bookingRoutes, type AdmissionGate } from '../booking/routes.js';
@@ -124,11 +131,12 @@ export function buildApiApp(deps: ApiDeps) {
   // A scan refuses once booking marked the reservation's refund started (ticketing reads it under the reservation's lock).
   const ticketRepo = new TicketRepository(db, reservations, catalog);
   const idempotency = new IdempotencyStore(db, config.IDEMPOTENCY_TTL_SECONDS);
+  const transferRepo = new TransferRepository(db, reservations, catalog, recipientTicketLimit(reservations), transferSettingsOf(config));
   const booking = new BookingService(catalog, reservations, new ReservationWorkflows(deps.temporal, config.TEMPORAL_TASK_QUEUE, config.PAYMENT_TASK_QUEUE), new RedisSeatLocks(redis, catalog, metrics), {
     holdTtlMs: config.HOLD_TTL_SECONDS * 1000,
     maxSeatsPerReservation: config.MAX_SEATS_PER_RESERVATION,
     cancellationCutoffHours: config.CANCELLATION_CUTOFF_HOURS,
-  });
+  }, transferRepo);
   const notifications = deps.notifications ?? new NotificationHub(config.SSE_MAX_STREAMS_PER_USER);
   // Waiting room: every API process also drives admission (no single ticker to lose).
   const queue = buildQueue({
@@ -262,7 +270,16 @@ export function buildApiApp(deps: ApiDeps) {
   );
   const doorClock = tickets.clock;
   const offlineScans = new OfflineScans(db, ticketCodeSigner(config), reservations, { catalog, reservationStatuses: (ids) => salesReport.statusesOf(ids), holderNames: async () => new Map() /* the door list names no one */ }, catalog, (startsAt) => tickets.gatesOpenAt(startsAt), () => doorClock.now());
-  app.route(v1, ticketRoutes({ tickets, ownReservation: (userId, id) => booking.own(userId, id), auth, requireDoorStaff: requireRole('STAFF', 'ADMIN'), auditForbidden: forbidden, idempotency, offline: offlineScans }));
+  const transfers = new TransferService(db, transferRepo, new TransferWorkflows(deps.temporal, config.TEMPORAL_TASK_QUEUE), {
+    accountIdByEmail: (email) => identity.accountIdByEmail(email),
+    emailIndex: (email) => cipher.emailIndex(email),
+    emailIndexesOf: (userId) => identity.emailIndexesOf(userId),
+    seal: (email) => cipher.encrypt(email),
+    open: (sealed) => cipher.decrypt(sealed),
+  });
+  app.route(v1, transferRoutes({ transfers, auth, idempotency }));
+  app.route(v1, ticketHolderRoutes({ transfers: transferRepo, holderNames: (ids) => identity.namesOf(ids), auth, requireAdmin: requireRole('ADMIN'), auditForbidden: forbidden }));
+  app.route(v1, ticketRoutes({ tickets, reservationStatuses: (ids) => salesReport.statusesOf(ids), offline: offlineScans, ownReservation: (userId, id) => booking.own(userId, id), auth, requireDoorStaff: requireRole('STAFF', 'ADMIN'), auditForbidden: forbidden, idempotency }));
   // The waiting room checks the access token's signature only, not its revocation (a MySQL or Redis
   // read per request): a waiting-room token grants nothing by itself, and holding and paying, which
   // need it, check revocation as every booking route does.
@@ -289,7 +306,7 @@ export function buildApiApp(deps: ApiDeps) {
   app.route('/', scannerPageRoutes({ sessions, tokens }));
   app.route('/', webRoutes({ sessions, tokens, identity, seatMaps, catalog, maxSeatsPerReservation: config.MAX_SEATS_PER_RESERVATION, clientIp, seatStreamIntervalMs: config.WEB_SEAT_STREAM_INTERVAL_MS, cardPayments: paymentProvider ? { providerOrigin: new URL(config.STRIPE_API_BASE).origin, publishableKey: config.STRIPE_PUBLISHABLE_KEY, emulator: Boolean(emulated) } : undefined }));
 
-  return { app, services: { paymentProvider, cardOutcomes, versions, audit, identity, catalog, seatMaps, reservations, wallets, booking, tokens, cipher, notifications, queue, tickets, waitlist, waitlistRepo } };
+  return { app, services: { transfers, transferRepo, paymentProvider, cardOutcomes, versions, audit, identity, catalog, seatMaps, reservations, wallets, booking, tokens, cipher, notifications, queue, tickets, waitlist, waitlistRepo } };
 }
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest();

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import type { NativeConnection} from '@temporalio/worker';
 import { bundleWorkflowCode, Worker, type WorkerOptions } from '@temporalio/worker';
-import { createActivities, type BookingActivities } from '../../activities/index.js';
+import { createActivities, recipientTicketLimit, transferActivities, transferredTicketCount, type BookingActivities, type TransferActivities } from '../../activities/index.js';
 import { SWEEPER_SCHEDULE_ID, SWEEPER_WORKFLOW_ID, SWEEPER_WORKFLOW_TYPE } from '../../workflows/booking/sweeper-contract.js';
 import { RECONCILIATION_SCHEDULE_ID, RECONCILIATION_WORKFLOW_TYPE } from '../../workflows/payment/reconciliation-contract.js';
 import { ReservationRepository } from '../booking/repository.js';
@@ -24,6 +24,8 @@ import { encryptedDataConverter } from '../platform/temporal-codec.js';
 import { queueCloser, queueSettledHook } from '../queue/wiring.js';
 import { ScheduleLifecycle } from '../catalog/lifecycle.js';
 import { TicketRepository } from '../ticketing/repository.js';
+import { TransferRepository } from '../ticketing/transfer-repository.js';
+import { transferSettingsOf } from '../ticketing/transfer-domain.js';
 import { WaitlistRepository } from '../waitlist/repository.js';
 
 export const workflowsPath = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
@@ -68,7 +70,8 @@ export function buildActivities(deps: Omit<WorkerDeps, 'connection' | 'workflowB
   const catalog = new CatalogRepository(deps.db);
   // Released seats go to the schedule's waiting list first, inside the release transaction (docs/waitlist.md).
   const waitlist = new WaitlistRepository(deps.db, { offerTtlMs: deps.config.WAITLIST_OFFER_TTL_SECONDS * 1000 }, catalog);
-  const reservations = new ReservationRepository(deps.db, waitlist);
+  // A hold counts tickets received by transfer against the buyer's ticket limit (docs/tickets.md "Transfer").
+  const reservations: ReservationRepository = new ReservationRepository(deps.db, waitlist, undefined, transferredTicketCount(() => reservations));
   const reservationWorkflows = new ReservationWorkflows(deps.client, deps.config.TEMPORAL_TASK_QUEUE, deps.config.PAYMENT_TASK_QUEUE);
   // Ticketing's admission check runs inside booking's refund-start transaction (same database today).
   const tickets = new TicketRepository(deps.db, reservations, catalog);
@@ -101,6 +104,13 @@ export function buildActivities(deps: Omit<WorkerDeps, 'connection' | 'workflowB
   return { ...activities, ...(deps.overrideActivities?.(activities) ?? {}) };
 }
 
+/** Ticketing's transfer steps (workflows/ticketing/transfer.ts), on booking's queue: ticketing's tables are in its database. */
+export function buildTransferActivities(deps: Pick<WorkerDeps, 'config' | 'db'>): TransferActivities {
+  const catalog = new CatalogRepository(deps.db);
+  const reservations = new ReservationRepository(deps.db);
+  return transferActivities({ transfers: new TransferRepository(deps.db, reservations, catalog, recipientTicketLimit(reservations), transferSettingsOf(deps.config)) });
+}
+
 export async function createBookingWorker(deps: WorkerDeps): Promise<Worker> {
   return Worker.create({
     connection: deps.connection,
@@ -109,7 +119,7 @@ export async function createBookingWorker(deps: WorkerDeps): Promise<Worker> {
     // Payloads are AES-256-GCM encrypted (src/platform/temporal-codec.ts), like the clients'.
     dataConverter: encryptedDataConverter(deps.config.DATA_ENCRYPTION_KEY, deps.config.DATA_ENCRYPTION_KEY_PREVIOUS),
     workflowBundle: deps.workflowBundle ?? (await workflowBundleFor(deps.config)),
-    activities: buildActivities(deps),
+    activities: { ...buildActivities(deps), ...buildTransferActivities(deps) },
     maxConcurrentActivityTaskExecutions: deps.config.WORKER_MAX_CONCURRENT_ACTIVITIES,
     maxConcurrentLocalActivityExecutions: deps.config.WORKER_MAX_CONCURRENT_ACTIVITIES,
     shutdownGraceTime: '10s',

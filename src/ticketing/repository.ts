@@ -1,4 +1,4 @@
-import { and, asc, eq, isNotNull } from 'drizzle-orm';
+import { and, asc, desc, eq, isNotNull } from 'drizzle-orm';
 import { appendEvent } from '../events/index.js';
 import { withTransaction, type Db, type Tx } from '../platform/db/client.js';
 import type { SignedCodeParts } from './codes-signed.js';
@@ -32,6 +32,11 @@ export class TicketRepository {
   async admittedReservationsOf(scheduleId: number): Promise<string[]> {
     const rows = await this.db.selectDistinct({ id: tickets.reservationId }).from(tickets).where(and(eq(tickets.scheduleId, scheduleId), isNotNull(tickets.admittedAt)));
     return rows.map((r) => r.id);
+  }
+
+  /** The tickets a user holds (bought, or received by transfer), newest first, at most 200. */
+  async heldBy(userId: number): Promise<TicketRow[]> {
+    return this.db.select().from(tickets).where(eq(tickets.userId, userId)).orderBy(desc(tickets.id)).limit(200);
   }
 
   async ofReservation(reservationId: string): Promise<TicketRow[]> {

@@ -50,11 +50,14 @@ export interface TicketRouteDeps {
   idempotency: IdempotencyStore;
   /** The offline door scanner's routes (door list, sync, conflicts), under the same STAFF guard. */
   offline: OfflineScans;
+  /** Booking's reservation statuses (a held ticket is void once its purchase is refunded). */
+  reservationStatuses(ids: string[]): Promise<Map<string, string>>;
 }
 
 export function ticketRoutes(deps: TicketRouteDeps) {
   const app = createRouter();
   app.use('/reservations/:reservationId/tickets', deps.auth);
+  app.use('/tickets', deps.auth);
   app.use('/entry/*', deps.auditForbidden, deps.auth, deps.requireDoorStaff);
 
   app.openapi(
@@ -72,8 +75,21 @@ export function ticketRoutes(deps: TicketRouteDeps) {
     }),
     async (c) => {
       const reservation = await deps.ownReservation(c.get('user').id, c.req.valid('param').reservationId);
-      return c.json({ items: await deps.tickets.ofReservation(reservation) }, 200);
+      return c.json({ items: await deps.tickets.ofReservation(reservation, c.get('user').id) }, 200);
     },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/tickets',
+      tags: ['tickets'],
+      summary: 'Every ticket you hold: bought, or received through a transfer (docs/tickets.md "Transfer")',
+      description: 'A ticket you transferred away is no longer listed (its code changed when it moved). Newest first, at most 200.',
+      security: bearerSecurity,
+      responses: { 200: json(z.object({ items: z.array(Ticket) }), 'The tickets'), ...problems(401) },
+    }),
+    async (c) => c.json({ items: await deps.tickets.heldBy(c.get('user').id, deps.reservationStatuses) }, 200),
   );
 
   app.openapi(

@@ -54,9 +54,12 @@ export class TicketingService {
     readonly clock: { gatesOpenMinutes: number; now: () => Date } = { gatesOpenMinutes: 120, now: () => new Date() },
   ) {}
 
-  /** The tickets of a reservation the caller already proved they own (booking's `own`). */
-  async ofReservation(reservation: { id: string; status: string; scheduleId: number }): Promise<TicketView[]> {
-    const rows = await this.tickets.ofReservation(reservation.id);
+  /**
+   * The tickets of a reservation the caller already proved they own (booking's `own`), or of one
+   * whose tickets they hold: only those `holderId` holds (a ticket transferred away shows no code).
+   */
+  async ofReservation(reservation: { id: string; status: string; scheduleId: number }, holderId?: number): Promise<TicketView[]> {
+    const rows = (await this.tickets.ofReservation(reservation.id)).filter((t) => holderId === undefined || t.userId === holderId);
     if (rows.length === 0) return [];
     const [seats, schedule] = await Promise.all([this.seatsOf(rows), this.catalog.findSchedule(reservation.scheduleId)]);
     return Promise.all(
@@ -78,6 +81,15 @@ export class TicketingService {
         };
       }),
     );
+  }
+
+  /** Every ticket the user holds, bought or received through a transfer; `statusesOf`: booking's reservation statuses. */
+  async heldBy(userId: number, statusesOf: (reservationIds: string[]) => Promise<Map<string, string>>): Promise<TicketView[]> {
+    const rows = await this.tickets.heldBy(userId);
+    const reservations = [...new Map(rows.map((t) => [t.reservationId, t.scheduleId])).entries()];
+    const statuses = await statusesOf(reservations.map(([id]) => id));
+    const views = await Promise.all(reservations.map(([id, scheduleId]) => this.ofReservation({ id, scheduleId, status: statuses.get(id) ?? 'UNKNOWN' }, userId)));
+    return views.flat();
   }
 
   /**

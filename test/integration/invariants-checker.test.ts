@@ -208,6 +208,24 @@ describe('invariant checker', () => {
     );
   });
 
+  it('holds a ticket with its buyer or its last accepted transfer\'s recipient, and checks each transfer\'s events (transfers)', async () => {
+    const [t] = await q(`SELECT id, reservation_id, schedule_id, user_id FROM tickets WHERE reservation_id = ? ORDER BY seat_id LIMIT 1`, [ids.sold]);
+    // Moved without a transfer.
+    await expectCaught(
+      /held by someone other than its last accepted transfer's recipient/,
+      () => q(`UPDATE tickets SET user_id = ? WHERE id = ?`, [ids.other, t!.id]),
+      () => q(`UPDATE tickets SET user_id = ? WHERE id = ?`, [t!.user_id, t!.id]),
+    );
+    // An accepted transfer whose ticket never moved, and without its events.
+    const transfer = [`x${t!.id}`.padEnd(24, '0'), t!.id, t!.reservation_id, t!.schedule_id, t!.user_id, t!.user_id, ids.other, 'f'.repeat(64), 'v1.sealed', 'ACCEPTED'];
+    await expectCaught(
+      /held by someone other than its last accepted transfer's recipient[\s\S]*transfer whose events do not tell its story/,
+      () => q(`INSERT INTO ticket_transfers (id, ticket_id, reservation_id, schedule_id, buyer_user_id, from_user_id, to_user_id, recipient_email_index, recipient_email_cipher, status, expires_at, created_at, closed_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))`, transfer),
+      () => q(`DELETE FROM ticket_transfers WHERE id = ?`, [transfer[0]]),
+    );
+  });
+
   it('admits a ticket at most once, never after its refund, and matches TicketsIssued events', async () => {
     const [t] = await q(`SELECT id, reservation_id, seat_id FROM tickets WHERE reservation_id = ? LIMIT 1`, [ids.refunded]);
     // admitted_at without its ADMITTED scan event.

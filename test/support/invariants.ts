@@ -367,10 +367,44 @@ async function checkSnapshot(db: mysql.PoolConnection, opts: InvariantOptions): 
   // is CONFIRMED the seat is SOLD to it; a reservation that was never confirmed has none; each
   // CONFIRMED seat has exactly one ticket; a ticket admits at most once, and never after its refund.
   await expect(
-    'ticket not on a seat of its reservation, or for another user or schedule',
+    'ticket not on a seat of its reservation, or for another schedule',
     `SELECT t.id, t.reservation_id, t.seat_id, r.status FROM tickets t LEFT JOIN reservations r ON r.id = t.reservation_id
      LEFT JOIN reservation_seats rs ON rs.reservation_id = t.reservation_id AND rs.seat_id = t.seat_id
-     WHERE r.id IS NULL OR rs.seat_id IS NULL OR r.user_id <> t.user_id OR r.schedule_id <> t.schedule_id`,
+     WHERE r.id IS NULL OR rs.seat_id IS NULL OR r.schedule_id <> t.schedule_id`,
+  );
+  // Transfers (docs/tickets.md "Transfer"): a ticket's holder is the recipient of its last accepted
+  // transfer, or its buyer when it never moved.
+  await expect(
+    "ticket held by someone other than its last accepted transfer's recipient (or its buyer)",
+    `SELECT t.id, t.user_id, r.user_id buyer, (SELECT x.to_user_id FROM ticket_transfers x WHERE x.ticket_id = t.id AND x.status = 'ACCEPTED'
+       ORDER BY x.closed_at DESC, x.created_at DESC LIMIT 1) last_recipient
+     FROM tickets t JOIN reservations r ON r.id = t.reservation_id HAVING t.user_id <> COALESCE(last_recipient, buyer)`,
+  );
+  await expect(
+    'transfer not of its ticket, or naming another buyer',
+    `SELECT x.id, x.ticket_id FROM ticket_transfers x LEFT JOIN tickets t ON t.id = x.ticket_id LEFT JOIN reservations r ON r.id = x.reservation_id
+     WHERE t.id IS NULL OR t.reservation_id <> x.reservation_id OR t.schedule_id <> x.schedule_id OR r.user_id <> x.buyer_user_id`,
+  );
+  await expect(
+    // An admitted ticket never moves (its holder went in); the move and the scan take the same locks.
+    'ticket moved after it was admitted',
+    `SELECT x.id, x.closed_at, t.admitted_at FROM ticket_transfers x JOIN tickets t ON t.id = x.ticket_id
+     WHERE x.status = 'ACCEPTED' AND t.admitted_at IS NOT NULL AND t.admitted_at < x.closed_at`,
+  );
+  await expect(
+    'transfer whose events do not tell its story (one offer, then exactly the closing event of its status)',
+    `SELECT x.id, x.status, GROUP_CONCAT(e.type ORDER BY e.sequence) events FROM ticket_transfers x
+     LEFT JOIN domain_events e ON e.aggregate_type = 'ticket' AND e.aggregate_id = CONCAT('transfer-', x.id)
+     GROUP BY x.id, x.status
+     HAVING events <> CONCAT('TicketTransferOffered', CASE x.status WHEN 'PENDING' THEN '' WHEN 'ACCEPTED' THEN ',TicketTransferAccepted'
+       WHEN 'DECLINED' THEN ',TicketTransferDeclined' WHEN 'LAPSED' THEN ',TicketTransferLapsed' ELSE ',TicketTransferWithdrawn' END) OR events IS NULL`,
+  );
+  await expect(
+    'more than one open offer of a ticket, or an open offer past its deadline by more than a minute',
+    `SELECT ticket_id, COUNT(*) n, MIN(expires_at) FROM ticket_transfers WHERE status = 'PENDING' GROUP BY ticket_id
+     HAVING n > 1 OR MIN(expires_at) < ?`,
+    // The workflow's timer closes an offer at its deadline; a minute covers a busy worker.
+    [new Date(Date.now() - 60_000)],
   );
   await expect(
     'ticket of a reservation that is not CONFIRMED (nor refunded after it was)',

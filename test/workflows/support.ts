@@ -45,6 +45,10 @@ export {
 export { LOCAL_PAYMENT_PATCH, PAYMENT_QUEUE_PATCH, RELEASE_FAILED_HOLD_PATCH } from '../../workflows/booking/reservation.js';
 export { CARD_PAYMENT_PATCH } from '../../workflows/booking/reservation-card-payment.js';
 export { REFUND_MARK_PATCH, REFUSED_REFUND_STATUS_PATCH } from '../../workflows/booking/refund.js';
+export { ticketTransferWorkflow } from '../../workflows/index.js';
+export { acceptUpdate, declineUpdate, offerUpdate, transferStateQuery, withdrawUpdate } from '../../workflows/ticketing/transfer-contract.js';
+export type { OfferResult, TransferInput, TransferOutcome } from '../../workflows/ticketing/transfer-contract.js';
+export type { TransferActivities } from '../../activities/index.js';
 export type { BookingActivities } from '../../activities/index.js';
 export type { PaymentActivities } from '../../activities/payment.js';
 export type { HoldResult, ReservationInput, ReservationState } from '../../workflows/booking/reservation-contract.js';

@@ -45,6 +45,7 @@ export function organiserPages(kit) {
         h('ul', { class: 'facts' }, [['attendees', T.attendeeList], ['sales-ledger', T.salesLedger]].map(([name, label]) => h('li', {}, `${label}: `,
           ['csv', 'xlsx'].flatMap((f, i) => [i ? ' · ' : '', h('a', { href: `/api/v1/admin/schedules/${scheduleId}/exports/${name}?format=${f}`, download: '' }, f.toUpperCase())]))))),
       h('section', { 'aria-labelledby': 'controls-title' }, h('h2', { id: 'controls-title' }, T.queueControls), controls),
+      ticketHolders(),
       performanceCancellation(scheduleId),
     );
     const fig = (k, v, id) => [h('dt', {}, k), h('dd', { 'data-figure': id }, v)];
@@ -343,6 +344,21 @@ export function organiserPages(kit) {
     }
   }
 
+  // A ticket's chain of holders (transfers, docs/tickets.md "Transfer"): the buyer, then each recipient.
+  function ticketHolders() {
+    const list = h('ol', { id: 'holders', 'aria-live': 'polite' });
+    const form = h('form', { id: 'ticket-holders', onsubmit: async (e) => {
+      e.preventDefault();
+      try {
+        const chain = await api('GET /api/v1/admin/tickets/{ticketId}/holders', { path: { ticketId: Number(form.ticketId.value) } });
+        list.replaceChildren(...chain.holders.map((x) => h('li', {}, `${x.name} (#${x.userId}) · ${x.via === 'PURCHASE' ? T.viaPurchase : T.viaTransfer} · ${new Date(x.since).toLocaleString(lang)}`)));
+      } catch (err) { list.replaceChildren(h('li', {}, errorText(err))); }
+    } },
+    h('p', { class: 'field' }, h('label', { for: 'ticketId' }, T.ticketId), h('input', { id: 'ticketId', name: 'ticketId', type: 'number', min: 1, step: 1, required: true })),
+    h('button', { type: 'submit' }, T.showHolders));
+    return h('section', { 'aria-labelledby': 'holders-title' }, h('h2', { id: 'holders-title' }, T.ticketHolders), form, list);
+  }
+
   /**
    * The sale's state on the sales dashboard (issue 11, part 2): pause and resume the sale, and cancel
    * the performance (a reason, then a confirm step, since it cannot be undone) with a progress bar
@@ -463,6 +479,7 @@ function loadChartLibrary() {
 
 const STRINGS = {
   ko: {
+    ticketHolders: '티켓 보유 이력', ticketId: '티켓 번호', showHolders: '보기', viaPurchase: '구매', viaTransfer: '양도받음',
     exports: '내려받기', attendeeList: '관람객 명단', salesLedger: '판매 원장', charts: '차트', salesOverTime: '시간대별 판매', chartBuying: '분당 구매와 선점', chartQueue: '대기열과 입장', chartLatency: '선점·결제 p99', perMinute: '분당 구매', payP99: '결제 p99',
     seatsPerMinute: '분당 판매 좌석', seatsTotal: '누적 판매 좌석', salesSummary: (n, m) => `누적 ${n.toLocaleString()}석 (${m}분 동안)`,
     sold: '판매 좌석', held: '선점 좌석', revenue: '매출', started: '예매 시작',
@@ -485,6 +502,7 @@ const STRINGS = {
     cancelStarted: '취소를 시작했습니다. 진행 상황이 아래에 표시됩니다.', cancelDone: '공연 취소가 완료되었습니다. 모든 구매가 환불되었습니다.',
   },
   en: {
+    ticketHolders: 'Ticket holders', ticketId: 'Ticket number', showHolders: 'Show', viaPurchase: 'bought', viaTransfer: 'received by transfer',
     exports: 'Downloads', attendeeList: 'Attendee list', salesLedger: 'Sales ledger', charts: 'Charts', salesOverTime: 'Sales over time', chartBuying: 'Purchases per minute and holds', chartQueue: 'Queue and admissions', chartLatency: 'Hold and pay p99', perMinute: 'Purchases/min', payP99: 'Pay p99',
     seatsPerMinute: 'Seats sold per minute', seatsTotal: 'Seats sold in all', salesSummary: (n, m) => `${n.toLocaleString()} seats sold in all (over ${m} minute${m === 1 ? '' : 's'})`,
     sold: 'Seats sold', held: 'Seats held', revenue: 'Revenue', started: 'Reservations started',
