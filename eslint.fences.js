@@ -21,6 +21,7 @@ export const LAYERS = [
   'waitlist',
   'queue',
   'recommendations',
+  'webhooks',
   'admin',
   'web',
 ];
@@ -114,8 +115,8 @@ export const exceptionBlocks = EXCEPTIONS.map(({ file, to }) => {
  */
 export function workflowImportBlocks(files) {
   const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  // Booking's activity interface, or payment's (served on payment's own task queue).
-  const activities = '^\\.\\./\\.\\./activities/(index|payment)\\.js$';
+  // Booking's activity interface, or payment's (served on payment's own task queue), or webhooks'.
+  const activities = '^\\.\\./\\.\\./activities/(index|payment|webhooks)\\.js$';
   return files.map((file) => {
     const [folder, name] = file.split('/').slice(-2);
     const stem = name.replace(/\.ts$/, '');

@@ -8,3 +8,6 @@ GRANT ALL PRIVILEGES ON *.* TO 'booking'@'%' WITH GRANT OPTION;
 CREATE DATABASE IF NOT EXISTS `payment` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
 CREATE USER IF NOT EXISTS 'payment'@'%' IDENTIFIED BY 'booking';
 GRANT ALL PRIVILEGES ON `payment`.* TO 'payment'@'%';
+CREATE DATABASE IF NOT EXISTS `webhooks` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+CREATE USER IF NOT EXISTS 'webhooks'@'%' IDENTIFIED BY 'booking';
+GRANT ALL PRIVILEGES ON `webhooks`.* TO 'webhooks'@'%';

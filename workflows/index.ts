@@ -6,3 +6,4 @@ export { holdSweeperWorkflow } from './booking/sweeper.js';
 export { scheduleCancellationWorkflow } from './catalog/schedule-cancellation.js';
 export { latePaymentWorkflow } from './payment/late-payment.js';
 export { paymentReconciliationWorkflow } from './payment/reconciliation.js';
+export { webhookDeliveryWorkflow } from './webhooks/delivery.js';

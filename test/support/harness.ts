@@ -64,11 +64,11 @@ async function domainDatabaseEnv(serverUrl: string, id: string): Promise<{ env: 
     await dropUsers(serverUrl, id);
     const admin = new URL(serverUrl);
     const as = (db: string) => mysqlUrl(serverUrl, decodeURIComponent(admin.username), decodeURIComponent(admin.password), db);
-    return { env: { MYSQL_URL: as(`${id}_booking`), MYSQL_URL_PAYMENT: as(`${id}_payment`) }, isolatedUsers: false };
+    return { env: { MYSQL_URL: as(`${id}_booking`), MYSQL_URL_PAYMENT: as(`${id}_payment`), MYSQL_URL_WEBHOOKS: as(`${id}_webhooks`) }, isolatedUsers: false };
   }
 }
 
-const DOMAIN_DATABASES = ['booking', 'payment'] as const;
+const DOMAIN_DATABASES = ['booking', 'payment', 'webhooks'] as const;
 
 async function dropUsers(serverUrl: string, id: string) {
   const admin = await mysql.createConnection({ uri: serverUrl });
@@ -102,6 +102,7 @@ export async function createTestContext(opts: TestContextOptions = {}) {
     TEMPORAL_ADDRESS: stack.temporalAddress,
     TEMPORAL_TASK_QUEUE: `booking-${id}`,
     PAYMENT_TASK_QUEUE: `payments-${id}`,
+    WEBHOOKS_TASK_QUEUE: `webhooks-${id}`,
     KAFKA_BROKERS: stack.kafkaBrokers,
     KAFKA_TOPIC_PREFIX: `${id}.`,
     CANCELLATION_WORKFLOW_ID_PREFIX: `${id}-`,
@@ -116,6 +117,8 @@ export async function createTestContext(opts: TestContextOptions = {}) {
   const paymentUrl = domainDatabaseUrl(config, 'payment');
   const database: Database = createDatabase(config.MYSQL_URL, config.MYSQL_POOL_SIZE);
   const paymentDatabase: Database = createDatabase(paymentUrl, config.MYSQL_POOL_SIZE);
+  const webhooksUrl = domainDatabaseUrl(config, 'webhooks');
+  const webhooksDatabase: Database = createDatabase(webhooksUrl, 5);
   registerDomainPools(database.pool, { payment: paymentDatabase.pool });
   const redis: Redis = createRedis(config.REDIS_URL, config.REDIS_PREFIX);
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
@@ -126,7 +129,7 @@ export async function createTestContext(opts: TestContextOptions = {}) {
   const log = pino({ level: 'silent' });
   const metrics = new Metrics(`api-${id}`, false);
   const workerMetrics = new Metrics(`worker-${id}`, false);
-  const { app, services } = buildApiApp({ config, db: database.db, paymentDb: paymentDatabase.db, redis, temporal, kafkaAdmin, log, metrics });
+  const { app, services } = buildApiApp({ config, db: database.db, paymentDb: paymentDatabase.db, webhooksDb: webhooksDatabase.db, redis, temporal, kafkaAdmin, log, metrics });
 
   let worker: Worker | undefined;
   let paymentWorker: Worker | undefined;
@@ -222,6 +225,13 @@ export async function createTestContext(opts: TestContextOptions = {}) {
     return { concertId: created.concertId, scheduleId, seatIds };
   };
 
+  /** The Temporal connection the workers share (for a test that runs another Worker, e.g. webhooks'). */
+  const workerConnection = async () => {
+    quietRuntime();
+    nativeConnection ??= await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+    return nativeConnection;
+  };
+
   const close = async () => {
     await stopWorker();
     await nativeConnection?.close();
@@ -230,6 +240,7 @@ export async function createTestContext(opts: TestContextOptions = {}) {
     await redis.quit();
     await database.close();
     await paymentDatabase.close();
+    await webhooksDatabase.close();
     const admin = await mysql.createConnection({ uri: stack.mysqlServerUrl });
     for (const d of DOMAIN_DATABASES) await admin.query(`DROP DATABASE IF EXISTS \`${id}_${d}\``);
     await admin.end();
@@ -244,7 +255,10 @@ export async function createTestContext(opts: TestContextOptions = {}) {
     /** Payment's database (its own user): payment's tables and payment's outbox. */
     paymentDb: paymentDatabase.db,
     paymentPool: paymentDatabase.pool,
-    databaseUrls: { booking: config.MYSQL_URL, payment: paymentUrl },
+    /** Webhooks' database (its own user): endpoints, deliveries, attempts. */
+    webhooksDb: webhooksDatabase.db,
+    webhooksPool: webhooksDatabase.pool,
+    databaseUrls: { booking: config.MYSQL_URL, payment: paymentUrl, webhooks: webhooksUrl },
     isolatedUsers: databases.isolatedUsers,
     redis,
     temporal,
@@ -258,6 +272,8 @@ export async function createTestContext(opts: TestContextOptions = {}) {
     createSchedule,
     startWorker,
     stopWorker,
+    workerConnection,
+    workflowBundlePath: stack.workflowBundlePath,
     close,
   };
 }

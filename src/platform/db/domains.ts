@@ -6,12 +6,12 @@ import type { Config } from '../../config.js';
  * granted on its database only. Issue 27 adds the others the same way: a name here, a
  * MYSQL_URL_<DOMAIN> override in config.ts, a drizzle config and a migrations folder.
  */
-export const DATA_DOMAINS = ['payment'] as const;
+export const DATA_DOMAINS = ['payment', 'webhooks'] as const;
 export type DataDomain = (typeof DATA_DOMAINS)[number];
 
-const overrides: Record<DataDomain, 'MYSQL_URL_PAYMENT'> = { payment: 'MYSQL_URL_PAYMENT' };
+const overrides: Record<DataDomain, 'MYSQL_URL_PAYMENT' | 'MYSQL_URL_WEBHOOKS'> = { payment: 'MYSQL_URL_PAYMENT', webhooks: 'MYSQL_URL_WEBHOOKS' };
 
-type DomainConfig = Pick<Config, 'MYSQL_URL' | 'MYSQL_DATABASE_PREFIX' | 'MYSQL_DOMAIN_PASSWORD' | 'MYSQL_URL_PAYMENT'>;
+type DomainConfig = Pick<Config, 'MYSQL_URL' | 'MYSQL_DATABASE_PREFIX' | 'MYSQL_DOMAIN_PASSWORD' | 'MYSQL_URL_PAYMENT' | 'MYSQL_URL_WEBHOOKS'>;
 
 /**
  * A domain's database URL: its override when set, else MYSQL_URL's server with database and user
