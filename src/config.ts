@@ -81,7 +81,7 @@ const schema = z
     // Endpoints must be https; plain http is accepted for a loopback host (localhost, 127.0.0.1, ::1)
     // while this is on, and never when NODE_ENV=production.
     WEBHOOK_ALLOW_HTTP_LOCALHOST: bool(true),
-    WEBHOOK_TIMEOUT_MS: int(10_000, 100, 60_000),
+    WEBHOOK_TIMEOUT_MS: int(10_000, 100, 30_000),
     // Retries: exponential from the first delay, capped, given up once this many hours have passed.
     WEBHOOK_RETRY_INITIAL_MS: int(5_000, 10, 3_600_000),
     WEBHOOK_RETRY_MAX_MS: int(6 * 3_600_000, 10, 86_400_000),

@@ -2,9 +2,9 @@ import { condition, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { WebhookActivities } from '../../activities/webhooks.js';
 import { stopDeliverySignal, webhookRetryDelayMs, type WebhookDeliveryInput, type WebhookDeliveryResult } from './delivery-contract.js';
 
-// An attempt is one signed POST (WEBHOOK_TIMEOUT_MS at most) and two writes. The activity's own
+// An attempt is one signed POST (WEBHOOK_TIMEOUT_MS, 30 s at most) and two writes. The activity's own
 // retries cover our side failing (database down, worker lost): the receiver's answers never throw.
-const { attemptWebhookDelivery } = proxyActivities<WebhookActivities>({ startToCloseTimeout: '2m', retry: { initialInterval: '1s', maximumInterval: '1m' } });
+const { attemptWebhookDelivery } = proxyActivities<WebhookActivities>({ startToCloseTimeout: '1m', retry: { initialInterval: '1s', maximumInterval: '1m' } });
 
 /**
  * One message to one endpoint (docs/webhooks.md): attempt, and while the receiver fails, wait on a
