@@ -205,7 +205,7 @@ export function organiserWebhookRoutes(deps: { webhooks: WebhooksService; auth: 
       method: 'get',
       path: '/admin/webhooks/endpoints/{endpointId}/deliveries',
       summary: "An endpoint's deliveries, newest first: status, attempts, last answer and latency, next attempt",
-      request: { params: EndpointParam, query: z.object({ before: canonicalPositiveInt().optional().openapi({ type: 'integer', description: 'Page: deliveries with a smaller id' }), limit: canonicalPositiveInt(100).default(50).openapi({ type: 'integer', maximum: 100, default: 50 }) }) },
+      request: { params: EndpointParam, query: z.object({ before: canonicalPositiveInt().optional().openapi({ type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'Page: deliveries with a smaller id' }), limit: canonicalPositiveInt(100).default(50).openapi({ type: 'integer', minimum: 1, maximum: 100, default: 50 }) }) },
       responses: { 200: json(z.object({ items: z.array(Delivery) }), 'Deliveries'), ...problems(400, 401, 403, 404) },
     }),
     async (c) => {
