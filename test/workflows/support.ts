@@ -20,6 +20,7 @@ import { Runtime, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, expect, inject } from 'vitest';
 import type { BookingActivities } from '../../activities/index.js';
 import type { PaymentActivities } from '../../activities/payment.js';
+import type { WebhookActivities } from '../../activities/webhooks.js';
 import { fakeActivities, fakePaymentActivities, openAllGates } from './fakes.js';
 
 export { cancellationPhaseKey, cancellationProcessedKey, cancellationProgressQuery } from '../../workflows/catalog/schedule-cancellation-contract.js';
@@ -128,7 +129,7 @@ export function testBedForThisFile(): WorkflowTestBed {
  * The webhook delivery workflow's bed: the real workflow code on a task queue of its own, with the
  * given attempt activity (webhooks' task queue holds nothing else).
  */
-export async function webhookTestBed(activities: import('../../activities/webhooks.js').WebhookActivities) {
+export async function webhookTestBed(activities: WebhookActivities) {
   quietRuntime();
   const stack = inject('stack');
   const env = await TestWorkflowEnvironment.createFromExistingServer({ address: stack.temporalAddress, namespace: 'default' });
