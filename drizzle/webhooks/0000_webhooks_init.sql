@@ -7,8 +7,7 @@ CREATE TABLE `webhook_attempts` (
 	`latency_ms` int NOT NULL,
 	`error` varchar(300),
 	`created_at` datetime(3) NOT NULL,
-	CONSTRAINT `webhook_attempts_id` PRIMARY KEY(`id`),
-	CONSTRAINT `webhook_attempts_run_attempt_uq` UNIQUE(`delivery_id`,`run`,`attempt`)
+	CONSTRAINT `webhook_attempts_id` PRIMARY KEY(`id`)
 );
 --> statement-breakpoint
 CREATE TABLE `webhook_deliveries` (
@@ -49,5 +48,6 @@ CREATE TABLE `webhook_endpoints` (
 	CONSTRAINT `webhook_endpoints_id` PRIMARY KEY(`id`)
 );
 --> statement-breakpoint
+CREATE INDEX `webhook_attempts_delivery_idx` ON `webhook_attempts` (`delivery_id`,`id`);--> statement-breakpoint
 CREATE INDEX `webhook_deliveries_endpoint_idx` ON `webhook_deliveries` (`endpoint_id`,`id`);--> statement-breakpoint
 CREATE INDEX `webhook_endpoints_concert_idx` ON `webhook_endpoints` (`concert_id`);

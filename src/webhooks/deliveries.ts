@@ -48,7 +48,7 @@ export class WebhookDeliveries {
   }
 
   /**
-   * Logs one attempt of a run (a retried activity writes the same attempt again: kept once) and sets
+   * Logs one request of a run (append-only: a retried activity's request is logged again) and sets
    * the delivery's summary: attempts so far, the last answer, and either the next attempt's time or
    * the final status.
    */
@@ -56,8 +56,7 @@ export class WebhookDeliveries {
     const error = result.error?.slice(0, 300) ?? null;
     await this.db
       .insert(webhookAttempts)
-      .values({ deliveryId, run, attempt, statusCode: result.statusCode, latencyMs: result.latencyMs, error })
-      .onDuplicateKeyUpdate({ set: { statusCode: result.statusCode, latencyMs: result.latencyMs, error } });
+      .values({ deliveryId, run, attempt, statusCode: result.statusCode, latencyMs: result.latencyMs, error });
     const counted = sql`(SELECT COUNT(*) FROM ${webhookAttempts} WHERE ${webhookAttempts.deliveryId} = ${deliveryId})`;
     await this.db
       .update(webhookDeliveries)

@@ -57,7 +57,11 @@ export const webhookDeliveries = mysqlTable(
   (t) => [uniqueIndex('webhook_deliveries_endpoint_event_uq').on(t.endpointId, t.eventId), index('webhook_deliveries_endpoint_idx').on(t.endpointId, t.id)],
 );
 
-/** Every HTTP attempt: when, which run (0 = first, n = n-th replay), the answer or the error, the latency. */
+/**
+ * Every HTTP request sent: when, which run (0 = first, n = n-th replay) and attempt, the answer or the
+ * error, the latency. Append-only: an attempt whose activity ran again (its worker died after the
+ * POST) is logged twice under its number, as the receiver saw it twice (with the same webhook-id).
+ */
 export const webhookAttempts = mysqlTable(
   'webhook_attempts',
   {
@@ -70,5 +74,5 @@ export const webhookAttempts = mysqlTable(
     error: varchar('error', { length: 300 }),
     attemptedAt: createdAt(),
   },
-  (t) => [uniqueIndex('webhook_attempts_run_attempt_uq').on(t.deliveryId, t.run, t.attempt)],
+  (t) => [index('webhook_attempts_delivery_idx').on(t.deliveryId, t.id)],
 );
