@@ -22,6 +22,7 @@ export const LAYERS = [
   'queue',
   'recommendations',
   'notifications',
+  'webhooks',
   'admin',
   'web',
 ];
@@ -115,8 +116,8 @@ export const exceptionBlocks = EXCEPTIONS.map(({ file, to }) => {
  */
 export function workflowImportBlocks(files) {
   const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  // Booking's activity interface, or payment's (served on payment's own task queue).
-  const activities = '^\\.\\./\\.\\./activities/(index|payment)\\.js$';
+  // Booking's activity interface, or payment's (served on payment's own task queue), or webhooks'.
+  const activities = '^\\.\\./\\.\\./activities/(index|payment|webhooks)\\.js$';
   return files.map((file) => {
     const [folder, name] = file.split('/').slice(-2);
     const stem = name.replace(/\.ts$/, '');

@@ -11,3 +11,6 @@ GRANT ALL PRIVILEGES ON `payment`.* TO 'payment'@'%';
 CREATE DATABASE IF NOT EXISTS `notifications` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
 CREATE USER IF NOT EXISTS 'notifications'@'%' IDENTIFIED BY 'booking';
 GRANT ALL PRIVILEGES ON `notifications`.* TO 'notifications'@'%';
+CREATE DATABASE IF NOT EXISTS `webhooks` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+CREATE USER IF NOT EXISTS 'webhooks'@'%' IDENTIFIED BY 'booking';
+GRANT ALL PRIVILEGES ON `webhooks`.* TO 'webhooks'@'%';

@@ -57,6 +57,7 @@ const schema = z
     MYSQL_DOMAIN_PASSWORD: z.string().min(1).optional(),
     MYSQL_URL_PAYMENT: z.string().url().optional(),
     MYSQL_URL_NOTIFICATIONS: z.string().url().optional(),
+    MYSQL_URL_WEBHOOKS: z.string().url().optional(),
     // Migrations and provisioning (creating the domain databases and users, granting each its own
     // database only) connect with this account; default MYSQL_URL. Only `npm run migrate` uses it.
     MYSQL_ADMIN_URL: z.string().url().optional(),
@@ -73,6 +74,21 @@ const schema = z
     // Whether `npm run worker` also serves PAYMENT_TASK_QUEUE (development); false when
     // `npm run worker:payments` runs as its own process.
     WORKER_SERVES_PAYMENTS: bool(true),
+    // Organisers' signed webhooks (docs/webhooks.md): their delivery workflows run on this queue,
+    // served by `npm run worker` too unless WORKER_SERVES_WEBHOOKS=false (then `npm run worker:webhooks`,
+    // which also runs the Kafka consumer that starts the deliveries).
+    WEBHOOKS_TASK_QUEUE: z.string().default('webhooks'),
+    WORKER_SERVES_WEBHOOKS: bool(true),
+    // Endpoints must be https; plain http is accepted for a loopback host (localhost, 127.0.0.1, ::1)
+    // while this is on, and never when NODE_ENV=production.
+    WEBHOOK_ALLOW_HTTP_LOCALHOST: bool(true),
+    WEBHOOK_TIMEOUT_MS: int(10_000, 100, 30_000),
+    // Retries: exponential from the first delay, capped, given up once this many hours have passed.
+    WEBHOOK_RETRY_INITIAL_MS: int(5_000, 10, 3_600_000),
+    WEBHOOK_RETRY_MAX_MS: int(6 * 3_600_000, 10, 86_400_000),
+    WEBHOOK_RETRY_FOR_MS: int(3 * 86_400_000, 1_000, 30 * 86_400_000),
+    // How long a rotated-out secret keeps signing beside the new one.
+    WEBHOOK_SECRET_OVERLAP_MS: int(86_400_000, 0, 7 * 86_400_000),
     // A prebuilt workflow bundle (npm run build writes dist/workflow-bundle.js, used by default from dist/).
     WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
     TEMPORAL_UI_URL: z.string().url().default('http://127.0.0.1:8233'),

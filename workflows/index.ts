@@ -7,3 +7,4 @@ export { scheduleCancellationWorkflow } from './catalog/schedule-cancellation.js
 export { latePaymentWorkflow } from './payment/late-payment.js';
 export { paymentReconciliationWorkflow } from './payment/reconciliation.js';
 export { ticketTransferWorkflow } from './ticketing/transfer.js';
+export { webhookDeliveryWorkflow } from './webhooks/delivery.js';

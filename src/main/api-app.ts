@@ -76,12 +76,16 @@ import type { Logger } from '../platform/observability/logger.js';
 import type { Metrics } from '../platform/observability/metrics.js';
 import type { Redis } from '../platform/redis.js';
 import { DomainError } from '../shared/errors.js';
+import { createWebhooksModule, organiserWebhookRoutes } from '../webhooks/index.js';
+import { concertDirectory } from './webhooks-wiring.js';
 
 export interface ApiDeps {
   config: Config;
   db: Db;
   /** Payment's own database (its own user); only payment's module is given it. */
   paymentDb: Db;
+  /** Webhooks' own database (its own user): organisers' endpoints and the delivery log. */
+  webhooksDb: Db;
   redis: Redis;
   temporal: Client;
   kafkaAdmin: Admin;
@@ -154,7 +158,7 @@ export function buildApiApp(deps: ApiDeps) {
   };
   const admission = deps.admission ?? (config.QUEUE_ENFORCED ? gate : undefined);
   const cardOutcomes = new CardOutcomeDelivery(deps.temporal, config.TEMPORAL_TASK_QUEUE, config.PAYMENT_TASK_QUEUE);
-  const checks = dependencyChecks({ db, redis, temporal: deps.temporal, kafkaAdmin: deps.kafkaAdmin, domainDbs: { payment: deps.paymentDb } });
+  const checks = dependencyChecks({ db, redis, temporal: deps.temporal, kafkaAdmin: deps.kafkaAdmin, domainDbs: { payment: deps.paymentDb, webhooks: deps.webhooksDb } });
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
@@ -288,6 +292,8 @@ export function buildApiApp(deps: ApiDeps) {
   app.route(v1, eventRoutes({ hub: notifications, history: new UserEventLog(db), auth, keepAliveMs: config.SSE_KEEPALIVE_MS }));
   app.route(v1, recommendationRoutes({ recommendations: buildRecommendations(db, catalog).service, auth }));
   app.route(v1, eventAdminRoutes({ sales: new SalesRepository(db), auth, requireAdmin: requireRole('ADMIN'), auditForbidden: forbidden }));
+  const webhooks = createWebhooksModule({ config, webhooksDb: deps.webhooksDb, client: deps.temporal, concerts: concertDirectory(catalog) });
+  app.route(v1, organiserWebhookRoutes({ webhooks, auth, requireAdmin: requireRole('ADMIN'), auditForbidden: forbidden, idempotency }));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
   app.doc31('/openapi.json', {
@@ -306,7 +312,7 @@ export function buildApiApp(deps: ApiDeps) {
   app.route('/', scannerPageRoutes({ sessions, tokens }));
   app.route('/', webRoutes({ sessions, tokens, identity, seatMaps, catalog, maxSeatsPerReservation: config.MAX_SEATS_PER_RESERVATION, clientIp, seatStreamIntervalMs: config.WEB_SEAT_STREAM_INTERVAL_MS, cardPayments: paymentProvider ? { providerOrigin: new URL(config.STRIPE_API_BASE).origin, publishableKey: config.STRIPE_PUBLISHABLE_KEY, emulator: Boolean(emulated) } : undefined }));
 
-  return { app, services: { transfers, transferRepo, paymentProvider, cardOutcomes, versions, audit, identity, catalog, seatMaps, reservations, wallets, booking, tokens, cipher, notifications, queue, tickets, waitlist, waitlistRepo } };
+  return { app, services: { transfers, transferRepo, paymentProvider, cardOutcomes, versions, audit, identity, catalog, seatMaps, reservations, wallets, booking, tokens, cipher, notifications, queue, tickets, waitlist, waitlistRepo, webhooks } };
 }
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest();

@@ -8,11 +8,15 @@ import { createTemporalClient } from '../platform/temporal.js';
 import { exitOnStartupError, onShutdown } from './shutdown.js';
 import { createBookingWorker, createPaymentWorker, ensureReconciliationSchedule, ensureSweeperSchedule } from './worker-app.js';
 import { domainDatabaseUrl } from '../platform/db/domains.js';
+import { CatalogRepository } from '../catalog/index.js';
+import { createKafka } from '../platform/kafka.js';
+import { createWebhooksWorker } from './webhooks-wiring.js';
 
 /**
  * Composition root of the Temporal worker process: booking's task queue, and in development payment's
  * too (a second Worker in the same process, on payment's database) unless WORKER_SERVES_PAYMENTS=false
- * because `npm run worker:payments` (src/main/payment-worker.ts) serves it as its own process.
+ * because `npm run worker:payments` (src/main/payment-worker.ts) serves it as its own process; and
+ * webhooks' queue with its Kafka consumer unless WORKER_SERVES_WEBHOOKS=false (`npm run worker:webhooks`).
  */
 async function main() {
   const config = loadConfig();
@@ -37,19 +41,27 @@ async function main() {
 
   const worker = await createBookingWorker({ config, db: database.db, paymentDb: paymentDatabase?.db, redis, client, connection, metrics });
   const paymentWorker = paymentDatabase ? await createPaymentWorker({ config, paymentDb: paymentDatabase.db, connection, client, metrics }) : undefined;
+  // Webhooks' database, queue and Kafka consumer when this process serves them too (development).
+  const webhooksDatabase = config.WORKER_SERVES_WEBHOOKS ? createDatabase(domainDatabaseUrl(config, 'webhooks'), 5) : undefined;
+  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-worker` });
+  const webhooks = webhooksDatabase
+    ? await createWebhooksWorker({ config, webhooksDb: webhooksDatabase.db, catalog: new CatalogRepository(database.db), client, connection, kafka, log, metrics })
+    : undefined;
+  webhooks?.consumer.start();
   if (config.SWEEPER_ENABLED) await ensureSweeperSchedule(client, config.TEMPORAL_TASK_QUEUE);
   if (config.RECONCILIATION_ENABLED && config.PAYMENT_PROVIDER !== 'none') await ensureReconciliationSchedule(client, config.TEMPORAL_TASK_QUEUE, config.PAYMENT_TASK_QUEUE);
-  log.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, paymentTaskQueue: paymentWorker ? config.PAYMENT_TASK_QUEUE : null, metricsPort: config.WORKER_METRICS_PORT, sdkMetricsPort: config.WORKER_SDK_METRICS_PORT }, 'worker started');
+  log.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, paymentTaskQueue: paymentWorker ? config.PAYMENT_TASK_QUEUE : null, webhooksTaskQueue: webhooks ? config.WEBHOOKS_TASK_QUEUE : null, metricsPort: config.WORKER_METRICS_PORT, sdkMetricsPort: config.WORKER_SDK_METRICS_PORT }, 'worker started');
 
   onShutdown(log, config.SHUTDOWN_GRACE_MS, [
-    ['worker', async () => { worker.shutdown(); paymentWorker?.shutdown(); await running; }],
+    ['webhook-dispatcher', async () => webhooks?.consumer.stop()],
+    ['worker', async () => { worker.shutdown(); paymentWorker?.shutdown(); webhooks?.worker.shutdown(); await running; }],
     ['temporal', async () => { await client.connection.close(); await connection.close(); }],
     ['redis', () => redis.quit()],
-    ['mysql', () => Promise.all([database.close(), paymentDatabase?.close()])],
+    ['mysql', () => Promise.all([database.close(), paymentDatabase?.close(), webhooksDatabase?.close()])],
     ['metrics', () => new Promise<void>((r) => metricsServer.close(() => r()))],
   ]);
   // run() resolves once shutdown() has drained in-flight activities and workflow tasks.
-  const running = Promise.all([worker.run(), paymentWorker?.run()]);
+  const running = Promise.all([worker.run(), paymentWorker?.run(), webhooks?.worker.run()]);
   await running;
 }
 

@@ -1,4 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { webhookDeliveries } from '../../src/webhooks/schema.js';
+import { webhookDeliveryWorkflowId } from '../../workflows/webhooks/delivery-contract.js';
 import { createTestContext, TEST_PASSWORD, type TestContext } from '../support/harness.js';
 import { checkInvariants } from '../support/invariants.js';
 
@@ -35,6 +38,11 @@ const KEYED_ROUTES = [
   'DELETE /waitlist/{entryId}',
   'POST /wallet/charges',
   'POST /entry/scans',
+  'POST /admin/webhooks/concerts/{concertId}/endpoints',
+  'PATCH /admin/webhooks/endpoints/{endpointId}',
+  'POST /admin/webhooks/endpoints/{endpointId}/secret-rotation',
+  'DELETE /admin/webhooks/endpoints/{endpointId}',
+  'POST /admin/webhooks/deliveries/{deliveryId}/replay',
 ].sort();
 
 describe('Idempotency-Key at its maximum length (100) on every keyed route', () => {
@@ -163,6 +171,21 @@ describe('Idempotency-Key at its maximum length (100) on every keyed route', () 
     await paid(buyer.token, await held(buyer.token, [seatIds[0]!], scheduleId));
     const joined = await twice('POST /waitlist', '/waitlist', { token: waiter.token, body: { scheduleId, quantity: 1 } }, 201);
     await twice('DELETE /waitlist/{entryId}', `/waitlist/${joined.body.id}`, { token: waiter.token }, 200);
+  });
+
+  it("organisers' webhooks: register, change, rotate the secret, replay a delivery, delete", async () => {
+    const { concertId } = await ctx.createSchedule();
+    const created = await twice('POST /admin/webhooks/concerts/{concertId}/endpoints', `/admin/webhooks/concerts/${concertId}/endpoints`, { token: admin.token, body: { url: 'https://organiser.example/hook', eventTypes: ['ScheduleChanged'] } }, 201);
+    const endpointId = created.body.id as number;
+    await twice('PATCH /admin/webhooks/endpoints/{endpointId}', `/admin/webhooks/endpoints/${endpointId}`, { token: admin.token, body: { description: 'long key' } }, 200);
+    await twice('POST /admin/webhooks/endpoints/{endpointId}/secret-rotation', `/admin/webhooks/endpoints/${endpointId}/secret-rotation`, { token: admin.token }, 200);
+    // A finished delivery to replay (no webhooks worker here: the replay's run just waits on its queue).
+    const eventId = randomUUID();
+    const [delivery] = await ctx.webhooksDb.insert(webhookDeliveries).values({ endpointId, eventId, eventType: 'ScheduleChanged', messageId: 'msg_long_key', body: {}, workflowId: `long-key-${ctx.id}`, status: 'DELIVERED' });
+    await twice('POST /admin/webhooks/deliveries/{deliveryId}/replay', `/admin/webhooks/deliveries/${delivery.insertId}/replay`, { token: admin.token }, 202);
+    await twice('DELETE /admin/webhooks/endpoints/{endpointId}', `/admin/webhooks/endpoints/${endpointId}`, { token: admin.token }, 204);
+    // The replay's run was told to stop; no worker serves this file's webhooks queue, so end it here.
+    await ctx.temporal.workflow.getHandle(webhookDeliveryWorkflowId(endpointId, eventId, 1)).terminate('test over');
   });
 
   it('covered every keyed route', async () => {

@@ -64,11 +64,11 @@ async function domainDatabaseEnv(serverUrl: string, id: string): Promise<{ env: 
     await dropUsers(serverUrl, id);
     const admin = new URL(serverUrl);
     const as = (db: string) => mysqlUrl(serverUrl, decodeURIComponent(admin.username), decodeURIComponent(admin.password), db);
-    return { env: { MYSQL_URL: as(`${id}_booking`), MYSQL_URL_PAYMENT: as(`${id}_payment`), MYSQL_URL_NOTIFICATIONS: as(`${id}_notifications`) }, isolatedUsers: false };
+    return { env: { MYSQL_URL: as(`${id}_booking`), MYSQL_URL_PAYMENT: as(`${id}_payment`), MYSQL_URL_NOTIFICATIONS: as(`${id}_notifications`), MYSQL_URL_WEBHOOKS: as(`${id}_webhooks`) }, isolatedUsers: false };
   }
 }
 
-const DOMAIN_DATABASES = ['booking', 'payment', 'notifications'] as const;
+const DOMAIN_DATABASES = ['booking', 'payment', 'notifications', 'webhooks'] as const;
 
 async function dropUsers(serverUrl: string, id: string) {
   const admin = await mysql.createConnection({ uri: serverUrl });
@@ -102,6 +102,7 @@ export async function createTestContext(opts: TestContextOptions = {}) {
     TEMPORAL_ADDRESS: stack.temporalAddress,
     TEMPORAL_TASK_QUEUE: `booking-${id}`,
     PAYMENT_TASK_QUEUE: `payments-${id}`,
+    WEBHOOKS_TASK_QUEUE: `webhooks-${id}`,
     KAFKA_BROKERS: stack.kafkaBrokers,
     KAFKA_TOPIC_PREFIX: `${id}.`,
     CANCELLATION_WORKFLOW_ID_PREFIX: `${id}-`,
@@ -120,6 +121,8 @@ export async function createTestContext(opts: TestContextOptions = {}) {
   const paymentDatabase: Database = createDatabase(paymentUrl, config.MYSQL_POOL_SIZE);
   const notificationsUrl = domainDatabaseUrl(config, 'notifications');
   const notificationsDatabase: Database = createDatabase(notificationsUrl, 5);
+  const webhooksUrl = domainDatabaseUrl(config, 'webhooks');
+  const webhooksDatabase: Database = createDatabase(webhooksUrl, 5);
   registerDomainPools(database.pool, { payment: paymentDatabase.pool });
   const redis: Redis = createRedis(config.REDIS_URL, config.REDIS_PREFIX);
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
@@ -130,7 +133,7 @@ export async function createTestContext(opts: TestContextOptions = {}) {
   const log = pino({ level: 'silent' });
   const metrics = new Metrics(`api-${id}`, false);
   const workerMetrics = new Metrics(`worker-${id}`, false);
-  const { app, services } = buildApiApp({ config, db: database.db, paymentDb: paymentDatabase.db, redis, temporal, kafkaAdmin, log, metrics });
+  const { app, services } = buildApiApp({ config, db: database.db, paymentDb: paymentDatabase.db, webhooksDb: webhooksDatabase.db, redis, temporal, kafkaAdmin, log, metrics });
 
   let worker: Worker | undefined;
   let paymentWorker: Worker | undefined;
@@ -226,6 +229,13 @@ export async function createTestContext(opts: TestContextOptions = {}) {
     return { concertId: created.concertId, scheduleId, seatIds };
   };
 
+  /** The Temporal connection the workers share (for a test that runs another Worker, e.g. webhooks'). */
+  const workerConnection = async () => {
+    quietRuntime();
+    nativeConnection ??= await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+    return nativeConnection;
+  };
+
   const close = async () => {
     await stopWorker();
     await nativeConnection?.close();
@@ -235,6 +245,7 @@ export async function createTestContext(opts: TestContextOptions = {}) {
     await database.close();
     await paymentDatabase.close();
     await notificationsDatabase.close();
+    await webhooksDatabase.close();
     const admin = await mysql.createConnection({ uri: stack.mysqlServerUrl });
     for (const d of DOMAIN_DATABASES) await admin.query(`DROP DATABASE IF EXISTS \`${id}_${d}\``);
     await admin.end();
@@ -251,7 +262,10 @@ export async function createTestContext(opts: TestContextOptions = {}) {
     paymentPool: paymentDatabase.pool,
     /** Notifications' database (its own user): the sent-email log and the scheduled emails. */
     notificationsDb: notificationsDatabase.db,
-    databaseUrls: { booking: config.MYSQL_URL, payment: paymentUrl, notifications: notificationsUrl },
+    /** Webhooks' database (its own user): endpoints, deliveries, attempts. */
+    webhooksDb: webhooksDatabase.db,
+    webhooksPool: webhooksDatabase.pool,
+    databaseUrls: { booking: config.MYSQL_URL, payment: paymentUrl, notifications: notificationsUrl, webhooks: webhooksUrl },
     isolatedUsers: databases.isolatedUsers,
     redis,
     temporal,
@@ -265,6 +279,8 @@ export async function createTestContext(opts: TestContextOptions = {}) {
     createSchedule,
     startWorker,
     stopWorker,
+    workerConnection,
+    workflowBundlePath: stack.workflowBundlePath,
     close,
   };
 }

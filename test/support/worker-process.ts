@@ -16,6 +16,14 @@ export async function startWorkerProcess(config: Config, env: Record<string, str
 }
 
 /**
+ * The webhooks worker process (src/main/webhooks-worker.ts: delivery workflows and the Kafka
+ * dispatcher) on a test context's databases, task queue and topics, to be SIGKILLed by a test.
+ */
+export async function startWebhooksWorkerProcess(config: Config, env: Record<string, string> = {}): Promise<ChildProcess> {
+  return (await startChild('src/main/webhooks-worker.ts', 'webhooks worker started', config, env)).child;
+}
+
+/**
  * An API process's periodic queue work (driver and admission controller, test/support/queue-process.ts)
  * in a child process on the test context's database and Redis, to be SIGKILLed by a test. `owner` is
  * its admission controller's lease owner id.
@@ -36,6 +44,13 @@ async function startChild(script: string, readyLine: string, config: Config, env
       // Payment's own database and task queue (the process serves both queues, as in development).
       MYSQL_URL_PAYMENT: domainDatabaseUrl(config, 'payment'),
       PAYMENT_TASK_QUEUE: config.PAYMENT_TASK_QUEUE,
+      // Webhooks' database, queue and topics (the worker serves them too unless told otherwise).
+      MYSQL_URL_WEBHOOKS: domainDatabaseUrl(config, 'webhooks'),
+      WEBHOOKS_TASK_QUEUE: config.WEBHOOKS_TASK_QUEUE,
+      KAFKA_TOPIC_PREFIX: config.KAFKA_TOPIC_PREFIX,
+      WEBHOOK_RETRY_INITIAL_MS: String(config.WEBHOOK_RETRY_INITIAL_MS),
+      WEBHOOK_RETRY_MAX_MS: String(config.WEBHOOK_RETRY_MAX_MS),
+      WEBHOOK_RETRY_FOR_MS: String(config.WEBHOOK_RETRY_FOR_MS),
       REDIS_URL: config.REDIS_URL,
       REDIS_PREFIX: config.REDIS_PREFIX,
       TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS,

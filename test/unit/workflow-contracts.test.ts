@@ -7,6 +7,7 @@ import { SCHEDULE_CANCELLATION_WORKFLOW_TYPE } from '../../workflows/catalog/sch
 import { LATE_PAYMENT_WORKFLOW_TYPE } from '../../workflows/payment/late-payment-contract.js';
 import { RECONCILIATION_WORKFLOW_TYPE } from '../../workflows/payment/reconciliation-contract.js';
 import { TRANSFER_WORKFLOW_TYPE } from '../../workflows/ticketing/transfer-contract.js';
+import { WEBHOOK_DELIVERY_WORKFLOW_TYPE } from '../../workflows/webhooks/delivery-contract.js';
 import { reservationStatuses as domainStatuses } from '../../src/booking/domain.js';
 import { searchAttributeFlags } from '../support/search-attributes.js';
 
@@ -16,7 +17,7 @@ describe('workflow contracts', () => {
   it("name every workflow the worker bundle exports (clients start them by the contract's type name)", () => {
     // Read as text: importing the workflow modules outside the sandbox is not what the worker does.
     const exported = [...read('workflows/index.ts').matchAll(/export \{ (\w+) \}/g)].map((m) => m[1]).sort();
-    const named = [RESERVATION_WORKFLOW_TYPE, REFUND_WORKFLOW_TYPE, SWEEPER_WORKFLOW_TYPE, SCHEDULE_CANCELLATION_WORKFLOW_TYPE, LATE_PAYMENT_WORKFLOW_TYPE, RECONCILIATION_WORKFLOW_TYPE, TRANSFER_WORKFLOW_TYPE];
+    const named = [RESERVATION_WORKFLOW_TYPE, REFUND_WORKFLOW_TYPE, SWEEPER_WORKFLOW_TYPE, SCHEDULE_CANCELLATION_WORKFLOW_TYPE, LATE_PAYMENT_WORKFLOW_TYPE, RECONCILIATION_WORKFLOW_TYPE, TRANSFER_WORKFLOW_TYPE, WEBHOOK_DELIVERY_WORKFLOW_TYPE];
     expect(exported).toEqual([...named].sort());
   });
 

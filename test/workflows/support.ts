@@ -20,6 +20,7 @@ import { Runtime, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, expect, inject } from 'vitest';
 import type { BookingActivities } from '../../activities/index.js';
 import type { PaymentActivities } from '../../activities/payment.js';
+import type { WebhookActivities } from '../../activities/webhooks.js';
 import { fakeActivities, fakePaymentActivities, openAllGates } from './fakes.js';
 
 export { cancellationPhaseKey, cancellationProcessedKey, cancellationProgressQuery } from '../../workflows/catalog/schedule-cancellation-contract.js';
@@ -41,7 +42,11 @@ export {
   refundReservationWorkflow,
   reservationWorkflow,
   scheduleCancellationWorkflow,
+  webhookDeliveryWorkflow,
 } from '../../workflows/index.js';
+export { stopDeliverySignal, webhookRetryDelayMs } from '../../workflows/webhooks/delivery-contract.js';
+export type { WebhookDeliveryInput, WebhookDeliveryResult } from '../../workflows/webhooks/delivery-contract.js';
+export type { WebhookActivities } from '../../activities/webhooks.js';
 export { LOCAL_PAYMENT_PATCH, PAYMENT_QUEUE_PATCH, RELEASE_FAILED_HOLD_PATCH } from '../../workflows/booking/reservation.js';
 export { CARD_PAYMENT_PATCH } from '../../workflows/booking/reservation-card-payment.js';
 export { REFUND_MARK_PATCH, REFUSED_REFUND_STATUS_PATCH } from '../../workflows/booking/refund.js';
@@ -122,6 +127,29 @@ export function testBedForThisFile(): WorkflowTestBed {
     await bed.close?.();
   });
   return bed;
+}
+
+/**
+ * The webhook delivery workflow's bed: the real workflow code on a task queue of its own, with the
+ * given attempt activity (webhooks' task queue holds nothing else).
+ */
+export async function webhookTestBed(activities: WebhookActivities) {
+  quietRuntime();
+  const stack = inject('stack');
+  const env = await TestWorkflowEnvironment.createFromExistingServer({ address: stack.temporalAddress, namespace: 'default' });
+  const taskQueue = `wf-unit-webhooks-${randomBytes(4).toString('hex')}`;
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: { codePath: stack.workflowBundlePath }, activities, shutdownGraceTime: '1s', shutdownForceTime: '10s' });
+  const running = worker.run();
+  return {
+    client: env.client,
+    taskQueue,
+    newId: (prefix: string) => `${prefix}-${randomBytes(5).toString('hex')}`,
+    async close() {
+      worker.shutdown();
+      await running;
+      await env.teardown();
+    },
+  };
 }
 
 /** The ids of the updates a workflow's history records (a refused update leaves none). */

@@ -6,12 +6,13 @@ import type { Config } from '../../config.js';
  * granted on its database only. Issue 27 adds the others the same way: a name here, a
  * MYSQL_URL_<DOMAIN> override in config.ts, a drizzle config and a migrations folder.
  */
-export const DATA_DOMAINS = ['payment', 'notifications'] as const;
+export const DATA_DOMAINS = ['payment', 'notifications', 'webhooks'] as const;
 export type DataDomain = (typeof DATA_DOMAINS)[number];
 
-const overrides: Record<DataDomain, 'MYSQL_URL_PAYMENT' | 'MYSQL_URL_NOTIFICATIONS'> = { payment: 'MYSQL_URL_PAYMENT', notifications: 'MYSQL_URL_NOTIFICATIONS' };
+type DomainUrlSetting = 'MYSQL_URL_PAYMENT' | 'MYSQL_URL_NOTIFICATIONS' | 'MYSQL_URL_WEBHOOKS';
+const overrides: Record<DataDomain, DomainUrlSetting> = { payment: 'MYSQL_URL_PAYMENT', notifications: 'MYSQL_URL_NOTIFICATIONS', webhooks: 'MYSQL_URL_WEBHOOKS' };
 
-type DomainConfig = Pick<Config, 'MYSQL_URL' | 'MYSQL_DATABASE_PREFIX' | 'MYSQL_DOMAIN_PASSWORD' | 'MYSQL_URL_PAYMENT' | 'MYSQL_URL_NOTIFICATIONS'>;
+type DomainConfig = Pick<Config, 'MYSQL_URL' | 'MYSQL_DATABASE_PREFIX' | 'MYSQL_DOMAIN_PASSWORD' | DomainUrlSetting>;
 
 /**
  * A domain's database URL: its override when set, else MYSQL_URL's server with database and user

@@ -50,6 +50,11 @@ const statusByCode: Record<ErrorCode, ContentfulStatusCode> = {
   SEATS_AVAILABLE: 409,
   ALREADY_ON_WAITLIST: 409,
   WAITLIST_CLOSED: 409,
+  // Organisers' webhooks (docs/webhooks.md): a URL we will not call, an event type not in the catalog
+  // (or not about a concert), a replay to an endpoint that is switched off.
+  WEBHOOK_URL_REFUSED: 400,
+  WEBHOOK_EVENT_TYPE_UNKNOWN: 400,
+  WEBHOOK_ENDPOINT_DISABLED: 409,
   QUEUE_TOKEN_REQUIRED: 403, // not 401: clients read 401 as "refresh my login", and the login is fine
   QUEUE_TOKEN_INVALID: 403,
   QUEUE_NOT_ACTIVE: 403,
