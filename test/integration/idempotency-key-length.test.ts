@@ -43,6 +43,7 @@ const KEYED_ROUTES = [
   'POST /admin/webhooks/endpoints/{endpointId}/secret-rotation',
   'DELETE /admin/webhooks/endpoints/{endpointId}',
   'POST /admin/webhooks/deliveries/{deliveryId}/replay',
+  'POST /entry/schedules/{scheduleId}/scans/sync',
 ].sort();
 
 describe('Idempotency-Key at its maximum length (100) on every keyed route', () => {
@@ -163,6 +164,8 @@ describe('Idempotency-Key at its maximum length (100) on every keyed route', () 
     await paid(user.token, third);
     const tickets = await ctx.request('GET', `/api/v1/reservations/${third}/tickets`, { token: user.token });
     await twice('POST /entry/scans', '/entry/scans', { token: admin.token, body: { code: tickets.body.items[0].code } }, 200);
+    const queued = { deviceId: 'gate-key-length', scans: [{ scanId: `scan-${ctx.id}-key`, code: tickets.body.items[0].code, scannedAt: new Date().toISOString() }] };
+    await twice('POST /entry/schedules/{scheduleId}/scans/sync', `/entry/schedules/${scheduleId}/scans/sync`, { token: admin.token, body: queued }, 200);
   });
 
   it('waiting list: join a sold-out performance, then leave', async () => {
