@@ -8,7 +8,7 @@ import { EmailSender, emailConsumer, ReminderSweeper, SmtpMailer, type Mailer, t
 import type { Db } from '../platform/db/client.js';
 import type { Logger } from '../platform/observability/logger.js';
 import type { Metrics } from '../platform/observability/metrics.js';
-import { TicketCodes } from '../ticketing/codes.js';
+import { ticketCodeSigner } from '../ticketing/codes-public.js';
 import { TicketRepository } from '../ticketing/repository.js';
 import { TicketingService } from '../ticketing/service.js';
 
@@ -16,10 +16,10 @@ import { TicketingService } from '../ticketing/service.js';
 export function notificationPorts(config: Config, db: Db): NotificationPorts {
   const catalog = new CatalogRepository(db);
   const reservations = new ReservationRepository(db);
-  const tickets = new TicketingService(new TicketRepository(db, reservations, catalog), new TicketCodes(config.TICKET_SIGNING_SECRET, config.TICKET_SIGNING_SECRET_PREVIOUS), catalog);
+  const tickets = new TicketingService(new TicketRepository(db, reservations, catalog), ticketCodeSigner(config), catalog);
   return {
     contacts: new UserContacts(db, new PersonalDataCipher(config.DATA_ENCRYPTION_KEY, config.DATA_ENCRYPTION_KEY_PREVIOUS)),
-    tickets: { ticketsOf: async (p) => (await tickets.ofReservation({ id: p.reservationId, status: 'CONFIRMED', scheduleId: p.scheduleId })).map((t) => ({ code: t.code, seat: t.seat })) },
+    tickets: { ticketsOf: async (p) => (await tickets.printableOf(p.reservationId)).map((t) => ({ code: t.code, seat: t.seat })) },
     performances: {
       async performanceOf(scheduleId) {
         const schedule = await catalog.findSchedule(scheduleId);

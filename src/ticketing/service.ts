@@ -83,6 +83,16 @@ export class TicketingService {
     );
   }
 
+  /**
+   * A purchase's tickets with the PDF's static code (src/notifications' emailed tickets): it admits
+   * from the gates-open time on, so a printed page does not depend on the rotating step.
+   */
+  async printableOf(reservationId: string): Promise<Array<{ id: number; code: string; seat: TicketView['seat'] }>> {
+    const rows = await this.tickets.ofReservation(reservationId);
+    const seats = await this.seatsOf(rows);
+    return rows.map((t) => ({ id: t.id, code: this.codes.static(t), seat: seats.get(t.seatId)! }));
+  }
+
   /** Every ticket the user holds, bought or received through a transfer; `statusesOf`: booking's reservation statuses. */
   async heldBy(userId: number, statusesOf: (reservationIds: string[]) => Promise<Map<string, string>>): Promise<TicketView[]> {
     const rows = await this.tickets.heldBy(userId);
