@@ -8,3 +8,4 @@ GRANT ALL PRIVILEGES ON *.* TO 'booking'@'%' WITH GRANT OPTION;
 CREATE DATABASE IF NOT EXISTS `payment` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
 CREATE USER IF NOT EXISTS 'payment'@'%' IDENTIFIED BY 'booking';
 GRANT ALL PRIVILEGES ON `payment`.* TO 'payment'@'%';
+CREATE DATABASE IF NOT EXISTS `waitlist` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci; CREATE USER IF NOT EXISTS 'waitlist'@'%' IDENTIFIED BY 'booking'; GRANT ALL PRIVILEGES ON `waitlist`.* TO 'waitlist'@'%';

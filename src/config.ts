@@ -56,6 +56,7 @@ const schema = z
     MYSQL_DATABASE_PREFIX: z.string().regex(/^[A-Za-z0-9_]{0,40}$/, 'letters, digits and _ only').default(''),
     MYSQL_DOMAIN_PASSWORD: z.string().min(1).optional(),
     MYSQL_URL_PAYMENT: z.string().url().optional(),
+    MYSQL_URL_WAITLIST: z.string().url().optional(),
     // Migrations and provisioning (creating the domain databases and users, granting each its own
     // database only) connect with this account; default MYSQL_URL. Only `npm run migrate` uses it.
     MYSQL_ADMIN_URL: z.string().url().optional(),

@@ -6,12 +6,15 @@ import type { Config } from '../../config.js';
  * granted on its database only. Issue 27 adds the others the same way: a name here, a
  * MYSQL_URL_<DOMAIN> override in config.ts, a drizzle config and a migrations folder.
  */
-export const DATA_DOMAINS = ['payment'] as const;
+export const DATA_DOMAINS = ['payment', 'waitlist'] as const;
 export type DataDomain = (typeof DATA_DOMAINS)[number];
 
-const overrides: Record<DataDomain, 'MYSQL_URL_PAYMENT'> = { payment: 'MYSQL_URL_PAYMENT' };
+const overrides = {
+  payment: 'MYSQL_URL_PAYMENT',
+  waitlist: 'MYSQL_URL_WAITLIST',
+} as const satisfies Record<DataDomain, keyof Config>;
 
-type DomainConfig = Pick<Config, 'MYSQL_URL' | 'MYSQL_DATABASE_PREFIX' | 'MYSQL_DOMAIN_PASSWORD' | 'MYSQL_URL_PAYMENT'>;
+export type DomainConfig = Pick<Config, 'MYSQL_URL' | 'MYSQL_DATABASE_PREFIX' | 'MYSQL_DOMAIN_PASSWORD' | (typeof overrides)[DataDomain]>;
 
 /**
  * A domain's database URL: its override when set, else MYSQL_URL's server with database and user
