@@ -35,6 +35,7 @@ async function startChild(script: string, readyLine: string, config: Config, env
       MYSQL_URL: config.MYSQL_URL,
       // Payment's own database and task queue (the process serves both queues, as in development).
       MYSQL_URL_PAYMENT: domainDatabaseUrl(config, 'payment'),
+      MYSQL_URL_WAITLIST: domainDatabaseUrl(config, 'waitlist'),
       PAYMENT_TASK_QUEUE: config.PAYMENT_TASK_QUEUE,
       REDIS_URL: config.REDIS_URL,
       REDIS_PREFIX: config.REDIS_PREFIX,
