@@ -29,16 +29,19 @@ export type TicketRoom = (userId: number, scheduleId: number) => Promise<{ limit
 
 const entryAggregate = (entryId: number) => `entry-${entryId}`;
 
+/** How long a release waits for a schedule's list lock before it gives up and is retried. */
+const LIST_LOCK_WAIT_SECONDS = 5;
+
 /**
  * The waiting list's tables, in its own database (`db`: its own MySQL user, granted on that database
  * only; its events go to that database's outbox), and its decisions, always under the schedule's list
  * lock (the `waitlists` row): joining, leaving, closing, and, through booking's WaitlistPort, claiming
  * released seats while the release transaction is open and settling entries after a confirmation.
  *
- * Lock order across the two databases: booking's locks (a release's seats, a buyer's ticket-limit
- * lock) are always taken before the list lock, never while it is held. Nothing holding the list lock
- * waits on booking, so two releases and a join cannot wait on each other in a circle that neither
- * database could see.
+ * Across the two databases: a join counts the buyer's tickets (booking's lock) before it takes the
+ * list lock; a release holds booking's locks and, under the list lock, asks booking for each offered
+ * buyer's room. Two releases can then wait on each other across the databases, which neither can
+ * see: a release waits for the list lock a bounded time (LIST_LOCK_WAIT_SECONDS) and is retried.
  */
 export class WaitlistRepository implements WaitlistPort {
   constructor(
@@ -123,16 +126,21 @@ export class WaitlistRepository implements WaitlistPort {
     // A release retried after booking rolled back gets the offers already committed here again.
     const made = await this.offersFrom(release.releasedFrom);
     if (made.length > 0) return made;
-    const rooms = await this.roomsFor(release, ticketRoom);
     return withTransaction(this.db, async (tx) => {
       // Only a schedule that has a list pays for one: without a row this locking read finds nothing
       // and, under REPEATABLE READ (MariaDB's default, which this relies on), leaves a gap lock that
       // holds a first join's INSERT of the row until this decision commits. Releases of a schedule
       // without a list never wait on each other.
-      const [list] = await tx.select().from(waitlists).where(eq(waitlists.scheduleId, release.scheduleId)).for('update');
+      // The wait for the list lock is bounded: the holder may be waiting, in booking's database, on a
+      // lock this release's booking transaction holds (a circle neither database can see). Giving up
+      // fails this release, which rolls back in booking and is retried by its activity.
+      const [rows] = (await tx.execute(
+        sql`SET STATEMENT innodb_lock_wait_timeout = ${sql.raw(String(LIST_LOCK_WAIT_SECONDS))} FOR SELECT schedule_id, closed_at FROM waitlists WHERE schedule_id = ${release.scheduleId} FOR UPDATE`,
+      )) as unknown as [Array<{ schedule_id: number; closed_at: Date | null }>];
+      const list = rows[0];
       if (!list) return [];
       await this.settleOfferClosed(tx, release);
-      if (list.closedAt) return [];
+      if (list.closed_at) return [];
       let unclaimed: ReleasedSeat[] = [...release.seats];
       const offers: SeatOffer[] = [];
       // A locking read: an entry that joined while this waited for the list lock must be seen.
@@ -145,8 +153,8 @@ export class WaitlistRepository implements WaitlistPort {
       for (const entry of waiting) {
         if (unclaimed.length === 0) break;
         if (!unclaimed.some((s) => wants(entry, s))) continue;
-        // No room counted before the lock (an entry that joined meanwhile): it waits for the next release.
-        const picked = pickSeats(entry, unclaimed, rooms.get(entry.userId) ?? 0);
+        // Counted by booking under the buyer's ticket-limit lock, in the release's own transaction.
+        const picked = pickSeats(entry, unclaimed, await ticketRoom(entry.userId));
         if (picked.length === 0) continue; // no room under the ticket limit now: the entry keeps waiting
         const offer: SeatOffer = {
           reservationId: randomBytes(12).toString('hex'),
@@ -177,28 +185,6 @@ export class WaitlistRepository implements WaitlistPort {
       }
       return offers;
     });
-  }
-
-  /**
-   * The ticket room of each buyer who would get a seat, asked of booking (its ticket-limit locks, held
-   * by the release transaction) before the list lock: the same walk as the claim, on a plain read.
-   */
-  private async roomsFor(release: SeatRelease, ticketRoom: (userId: number) => Promise<number>): Promise<Map<number, number>> {
-    const rooms = new Map<number, number>();
-    const waiting = await this.db
-      .select()
-      .from(waitlistEntries)
-      .where(and(eq(waitlistEntries.scheduleId, release.scheduleId), eq(waitlistEntries.status, 'WAITING')))
-      .orderBy(asc(waitlistEntries.id));
-    let unclaimed: ReleasedSeat[] = [...release.seats];
-    for (const entry of waiting) {
-      if (unclaimed.length === 0) break;
-      if (!unclaimed.some((s) => wants(entry, s))) continue;
-      if (!rooms.has(entry.userId)) rooms.set(entry.userId, await ticketRoom(entry.userId));
-      const picked = pickSeats(entry, unclaimed, rooms.get(entry.userId)!);
-      unclaimed = unclaimed.filter((s) => !picked.some((p) => p.seatId === s.seatId));
-    }
-    return rooms;
   }
 
   async purchased(p: { reservationId: string; userId: number; scheduleId: number; seatCount: number; now: Date }): Promise<void> {
