@@ -6,7 +6,8 @@ const url = new URL(process.env.MYSQL_URL ?? 'mysql://booking:booking@127.0.0.1:
 export default defineConfig({
   dialect: 'mysql',
   // Each capability owns its tables (README "Layout"); drizzle-kit diffs the union against drizzle/meta.
-  // This is booking's database (the main set); payment's tables are in drizzle.payment.config.ts.
+  // This is booking's database (the main set); payment's tables are in drizzle.payment.config.ts,
+  // the waiting list's in drizzle.waitlist.config.ts.
   schema: [
     './src/identity/schema.ts',
     './src/catalog/schema.ts',
@@ -16,8 +17,8 @@ export default defineConfig({
     './src/platform/http/schema.ts',
     './src/ticketing/schema.ts',
     './src/ticketing/transfer-schema.ts',
-    './src/waitlist/schema.ts',
     './src/recommendations/schema.ts',
+    './src/queue/schema.ts',
   ],
   out: './drizzle',
   dbCredentials: {

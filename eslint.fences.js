@@ -32,19 +32,9 @@ export const LAYERS = [
  * fence stays on for every other import of these files.
  */
 export const EXCEPTIONS = [
-  // Issue 27, "domains": catalog's schedules are read by the queue's settings and wiring until queue
-  // keeps its own copy of a schedule's sale window.
-  { file: 'src/queue/settings.ts', to: 'src/catalog/schema.ts' },
-  { file: 'src/queue/wiring.ts', to: 'src/catalog/schema.ts' },
-  // Issue 27, "domains": identity inserts the new user's wallet into payment's table until the
-  // wallet is opened by payment (an event or an activity).
-  { file: 'src/identity/service.ts', to: 'src/payment/schema.ts' },
   // Issue 27, "domains": booking writes catalog's seats table until booking owns the seat status in
   // its own database.
   { file: 'src/booking/repository.ts', to: 'src/catalog/schema.ts' },
-  // Issue 27, "domains": the sales read model joins catalog's schedules until it keeps its own copy
-  // from ScheduleChanged events. (Upward: events sits below catalog.)
-  { file: 'src/events/sales-repository.ts', to: 'src/catalog/schema.ts' },
 ];
 
 export const boundariesSettings = {

@@ -14,3 +14,6 @@ GRANT ALL PRIVILEGES ON `notifications`.* TO 'notifications'@'%';
 CREATE DATABASE IF NOT EXISTS `webhooks` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
 CREATE USER IF NOT EXISTS 'webhooks'@'%' IDENTIFIED BY 'booking';
 GRANT ALL PRIVILEGES ON `webhooks`.* TO 'webhooks'@'%';
+CREATE DATABASE IF NOT EXISTS `waitlist` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+CREATE USER IF NOT EXISTS 'waitlist'@'%' IDENTIFIED BY 'booking';
+GRANT ALL PRIVILEGES ON `waitlist`.* TO 'waitlist'@'%';

@@ -37,6 +37,8 @@ export interface BenchRun {
   mysqlUrl: string;
   /** Payment's database of the run (`<run>_payment`, the same MySQL account). */
   paymentMysqlUrl: string;
+  /** The waiting list's database of the run (`<run>_waitlist`, the same MySQL account). */
+  waitlistMysqlUrl: string;
 }
 
 /**
@@ -77,10 +79,13 @@ export function newRun(opts: { prefix: string; port: number; env: Record<string,
   url.pathname = `/${runId}`;
   const paymentUrl = new URL(url);
   paymentUrl.pathname = `/${runId}_payment`;
+  const waitlistUrl = new URL(url);
+  waitlistUrl.pathname = `/${runId}_waitlist`;
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     MYSQL_URL: url.toString(),
     MYSQL_URL_PAYMENT: paymentUrl.toString(),
+    MYSQL_URL_WAITLIST: waitlistUrl.toString(),
     MYSQL_POOL_SIZE: '60',
     REDIS_PREFIX: `${runId}:`,
     TEMPORAL_TASK_QUEUE: `booking-${runId}`,
@@ -93,7 +98,7 @@ export function newRun(opts: { prefix: string; port: number; env: Record<string,
     NODE_ENV: 'development',
     ...opts.env,
   };
-  return { runId, base, env, api: `http://127.0.0.1:${opts.port}`, mysqlUrl: url.toString(), paymentMysqlUrl: paymentUrl.toString() };
+  return { runId, base, env, api: `http://127.0.0.1:${opts.port}`, mysqlUrl: url.toString(), paymentMysqlUrl: paymentUrl.toString(), waitlistMysqlUrl: waitlistUrl.toString() };
 }
 
 /** The API and worker as child processes (`node --import tsx src/main/<name>.ts`). */
@@ -163,12 +168,13 @@ export async function waitReady(api: string, seconds = 90) {
 
 /** Creates the run's databases (booking's and payment's, migrations) and a drizzle handle on each. */
 export async function openDatabase(run: BenchRun, poolSize = 20): Promise<Database & { payment: Database }> {
-  await migrateAllDatabases({ ...run.base, MYSQL_URL: run.mysqlUrl, MYSQL_URL_PAYMENT: run.paymentMysqlUrl, MYSQL_ADMIN_URL: run.base.MYSQL_URL });
+  await migrateAllDatabases({ ...run.base, MYSQL_URL: run.mysqlUrl, MYSQL_URL_PAYMENT: run.paymentMysqlUrl, MYSQL_URL_WAITLIST: run.waitlistMysqlUrl, MYSQL_ADMIN_URL: run.base.MYSQL_URL });
   const database = createDatabase(run.mysqlUrl, poolSize);
   const payment = createDatabase(run.paymentMysqlUrl, Math.max(2, Math.floor(poolSize / 2)));
-  // checkInvariants reads payment's database through this pool.
-  registerDomainPools(database.pool, { payment: payment.pool });
-  return { ...database, payment, close: async () => void (await Promise.all([database.close(), payment.close()])) };
+  const waitlist = createDatabase(run.waitlistMysqlUrl, 2);
+  // checkInvariants reads payment's and the waiting list's databases through these pools.
+  registerDomainPools(database.pool, { payment: payment.pool, waitlist: waitlist.pool });
+  return { ...database, payment, close: async () => void (await Promise.all([database.close(), payment.close(), waitlist.close()])) };
 }
 
 export async function dropDatabase(run: BenchRun) {
@@ -176,6 +182,7 @@ export async function dropDatabase(run: BenchRun) {
   try {
     await admin.query(`DROP DATABASE IF EXISTS \`${run.runId}\``);
     await admin.query(`DROP DATABASE IF EXISTS \`${run.runId}_payment\``);
+    await admin.query(`DROP DATABASE IF EXISTS \`${run.runId}_waitlist\``);
   } finally {
     await admin.end();
   }

@@ -173,6 +173,11 @@ export class ReservationRepository {
     return { limit, held, room: ticketRoom({ limit, held }) };
   }
 
+  /** ticketRoom in a transaction of its own: the waiting list's join asks it from its own database. */
+  async currentTicketRoom(userId: number, scheduleId: number): Promise<{ limit: number; held: number; room: number }> {
+    return withTransaction(this.db, (tx) => this.ticketRoom(tx, userId, scheduleId));
+  }
+
   /** The seats another reservation took between our read and our write (rare: Redis locks stand in front). */
   private async takenSince(tx: Tx, ids: number[], reservationId: string): Promise<number[]> {
     const rows = await tx.select({ id: seats.id, reservationId: seats.reservationId }).from(seats).where(inArray(seats.id, ids));
@@ -181,7 +186,7 @@ export class ReservationRepository {
 
   /** Marks a held reservation's seats SOLD and the reservation CONFIRMED (after payment). */
   async confirm(reservationId: string, now: Date = new Date()): Promise<{ scheduleId: number; userId: number; seatIds: number[]; changed: boolean }> {
-    return withTransaction(this.db, async (tx) => {
+    const confirmed = await withTransaction(this.db, async (tx) => {
       const r = await this.lockReservation(tx, reservationId);
       const seatIds = await this.seatIdsOf(tx, reservationId);
       if (r.status === 'CONFIRMED') return { scheduleId: r.scheduleId, userId: r.userId, seatIds, changed: false };
@@ -194,9 +199,11 @@ export class ReservationRepository {
       await tx.update(reservations).set({ status: 'CONFIRMED', confirmedAt: now, version: sql`${reservations.version} + 1` }).where(eq(reservations.id, reservationId));
       await appendEvent(tx, reservationEventOf.CONFIRMED, reservationId, { reservationId, userId: r.userId, scheduleId: r.scheduleId, amount: r.amount, seatIds }, { userId: r.userId, occurredAt: now });
       await this.issue(tx, { reservationId, userId: r.userId, scheduleId: r.scheduleId, seatIds, issuedAt: now });
-      await this.waitlist?.purchased(tx, { reservationId, userId: r.userId, scheduleId: r.scheduleId, seatCount: seatIds.length, now });
       return { scheduleId: r.scheduleId, userId: r.userId, seatIds, changed: true };
     });
+    // The waiting list's own database, after the commit; a retried confirmation (changed: false) tells it again.
+    await this.waitlist?.purchased({ reservationId, userId: confirmed.userId, scheduleId: confirmed.scheduleId, seatCount: confirmed.seatIds.length, now });
+    return confirmed;
   }
 
   /**
@@ -254,7 +261,7 @@ export class ReservationRepository {
       .where(eq(seats.reservationId, from.id))
       .orderBy(asc(seats.id));
     if (released.length === 0) return [];
-    const offers = await this.waitlist.claim(tx, { scheduleId: from.scheduleId, releasedFrom: from.id, closedAs, seats: released, now }, async (userId) => {
+    const offers = await this.waitlist.claim({ scheduleId: from.scheduleId, releasedFrom: from.id, closedAs, seats: released, now }, async (userId) => {
       return (await this.ticketRoom(tx, userId, from.scheduleId)).room;
     });
     for (const offer of offers) {

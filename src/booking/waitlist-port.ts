@@ -1,11 +1,13 @@
-import type { Tx } from '../platform/db/client.js';
 import type { ReleaseInput } from '../../workflows/booking/reservation-contract.js';
 
 /**
- * Booking's port to the waiting list (src/waitlist implements it). Booking owns seats and
- * reservations; the waiting list decides, inside booking's own release and confirm transactions,
- * who gets released seats and what a purchase means for its entries. Without it (no waiting list
- * wired) released seats simply become AVAILABLE.
+ * Booking's port to the waiting list (src/waitlist implements it, in its own database). Booking owns
+ * seats and reservations; the waiting list decides who gets released seats and what a purchase means
+ * for its entries. Its decisions are its own transactions in its own database, never a query across:
+ * a release asks for offers while its own transaction (seats still locked) is open, and writes them
+ * as HELD reservations; a retried release gets the same offers back (keyed by the released
+ * reservation), so a release that rolled back after the waiting list decided hands over the same
+ * seats to the same buyers. Without it (no waiting list wired) released seats simply become AVAILABLE.
  */
 export interface ReleasedSeat {
   seatId: number;
@@ -35,13 +37,17 @@ export interface SeatOffer {
 
 export interface WaitlistPort {
   /**
-   * Inside the release transaction, before any seat becomes AVAILABLE: the offers the waiting list
-   * makes from these seats (its own rows already written). `ticketRoom` takes the buyer's
-   * ticket-limit lock and says how many more seats they may hold on the schedule.
+   * While the release transaction is open, before any seat becomes AVAILABLE: the offers the waiting
+   * list makes from these seats (committed in its own database; the same offers again for a release
+   * it has already answered). `ticketRoom` takes the buyer's ticket-limit lock in booking's release
+   * transaction and says how many more seats they may hold on the schedule.
    */
-  claim(tx: Tx, release: SeatRelease, ticketRoom: (userId: number) => Promise<number>): Promise<SeatOffer[]>;
-  /** Inside the confirm transaction: an offer was paid, or the buyer bought elsewhere on the schedule. */
-  purchased(tx: Tx, purchase: { reservationId: string; userId: number; scheduleId: number; seatCount: number; now: Date }): Promise<void>;
+  claim(release: SeatRelease, ticketRoom: (userId: number) => Promise<number>): Promise<SeatOffer[]>;
+  /**
+   * After the confirm transaction committed (again on a retried confirmation; idempotent): an offer
+   * was paid, or the buyer bought elsewhere on the schedule.
+   */
+  purchased(purchase: { reservationId: string; userId: number; scheduleId: number; seatCount: number; now: Date }): Promise<void>;
   /** The offers a release already made (a retried release redoes its after-commit upkeep for them). */
   offersFrom(releasedFrom: string): Promise<SeatOffer[]>;
 }

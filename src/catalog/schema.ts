@@ -33,14 +33,7 @@ export const schedules = mysqlTable(
     maxTicketsPerUser: smallint('max_tickets_per_user').notNull().default(DEFAULT_TICKETS_PER_USER),
     // How long a new hold on this schedule lasts; null means HOLD_TTL_SECONDS.
     holdTtlSeconds: int('hold_ttl_seconds'),
-    // Waiting-room settings; null means "use the configured default".
-    queueMaxActive: int('queue_max_active'),
-    queueAdmitRate: int('queue_admit_rate'),
-    // Admission mode (null = QUEUE_ADMISSION_MODE) and the auto controller's bounds (null = defaults).
-    queueMode: mysqlEnum('queue_mode', ['auto', 'manual']),
-    queueMinAdmitRate: int('queue_min_admit_rate'),
-    queueMaxAdmitRate: int('queue_max_admit_rate'),
-    queueTargetP99Ms: int('queue_target_p99_ms'),
+    // The waiting room's per-schedule settings are the queue's own table (src/queue/schema.ts).
     createdAt: createdAt(),
   },
   (t) => [index('schedules_concert_idx').on(t.concertId, t.startsAt), index('schedules_starts_idx').on(t.startsAt)],

@@ -38,5 +38,20 @@ export function salesDeltaOf(event: EventEnvelope): { scheduleId: number; delta:
   }
 }
 
+/**
+ * The schedules an event brings into the read model with zero figures (its own copy of which
+ * schedules exist, from catalog's events: the model never reads catalog's tables): those of a new
+ * concert and a schedule added later.
+ */
+export function schedulesIntroducedBy(event: EventEnvelope): number[] {
+  if (event.type === 'ConcertCreated') return (event.payload as { scheduleIds: number[] }).scheduleIds;
+  const p = event.payload as { scheduleId?: number; change?: string };
+  if (event.type === 'ScheduleChanged' && p.change === 'ADDED' && typeof p.scheduleId === 'number') return [p.scheduleId];
+  return [];
+}
+
+/** Aggregate types the sales read model reads: reservations for the figures, concerts for the schedules. */
+export const salesAggregateTypes = ['reservation', 'concert'] as const;
+
 /** Confirmed reservations per started one, 0 before the first. */
 export const conversionRate = (started: number, confirmed: number) => (started === 0 ? 0 : Math.round((confirmed / started) * 10_000) / 10_000);

@@ -86,6 +86,8 @@ export interface ApiDeps {
   paymentDb: Db;
   /** Webhooks' own database (its own user): organisers' endpoints and the delivery log. */
   webhooksDb: Db;
+  /** The waiting list's own database (its own user); only the waiting list's repository is given it. */
+  waitlistDb: Db;
   redis: Redis;
   temporal: Client;
   kafkaAdmin: Admin;
@@ -129,7 +131,7 @@ export function buildApiApp(deps: ApiDeps) {
   const clientIp = clientIpResolver(config.TRUST_PROXY_HOPS);
   const catalog = new CatalogRepository(db);
   const seatMaps = new SeatMapCache(redis, catalog, config.SEAT_MAP_CACHE_TTL_SECONDS, metrics);
-  const waitlistRepo = new WaitlistRepository(db, { offerTtlMs: config.WAITLIST_OFFER_TTL_SECONDS * 1000 }, catalog);
+  const waitlistRepo = new WaitlistRepository(deps.waitlistDb, { offerTtlMs: config.WAITLIST_OFFER_TTL_SECONDS * 1000 }, catalog);
   const reservations = new ReservationRepository(db, waitlistRepo);
   const waitlist = new WaitlistService(catalog, waitlistRepo, reservations);
   // A scan refuses once booking marked the reservation's refund started (ticketing reads it under the reservation's lock).
@@ -158,7 +160,7 @@ export function buildApiApp(deps: ApiDeps) {
   };
   const admission = deps.admission ?? (config.QUEUE_ENFORCED ? gate : undefined);
   const cardOutcomes = new CardOutcomeDelivery(deps.temporal, config.TEMPORAL_TASK_QUEUE, config.PAYMENT_TASK_QUEUE);
-  const checks = dependencyChecks({ db, redis, temporal: deps.temporal, kafkaAdmin: deps.kafkaAdmin, domainDbs: { payment: deps.paymentDb, webhooks: deps.webhooksDb } });
+  const checks = dependencyChecks({ db, redis, temporal: deps.temporal, kafkaAdmin: deps.kafkaAdmin, domainDbs: { payment: deps.paymentDb, webhooks: deps.webhooksDb, waitlist: deps.waitlistDb } });
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
@@ -291,7 +293,7 @@ export function buildApiApp(deps: ApiDeps) {
   app.route(v1, queueAdminRoutes({ settings: queue.settings, service: queue.service, admission: queue.admission, auth, requireAdmin: requireRole('ADMIN'), auditForbidden: forbidden, idempotency }));
   app.route(v1, eventRoutes({ hub: notifications, history: new UserEventLog(db), auth, keepAliveMs: config.SSE_KEEPALIVE_MS }));
   app.route(v1, recommendationRoutes({ recommendations: buildRecommendations(db, catalog).service, auth }));
-  app.route(v1, eventAdminRoutes({ sales: new SalesRepository(db), auth, requireAdmin: requireRole('ADMIN'), auditForbidden: forbidden }));
+  app.route(v1, eventAdminRoutes({ sales: new SalesRepository(db, { scheduleExists: async (id) => (await catalog.findSchedule(id)) !== undefined }), auth, requireAdmin: requireRole('ADMIN'), auditForbidden: forbidden }));
   const webhooks = createWebhooksModule({ config, webhooksDb: deps.webhooksDb, client: deps.temporal, concerts: concertDirectory(catalog) });
   app.route(v1, organiserWebhookRoutes({ webhooks, auth, requireAdmin: requireRole('ADMIN'), auditForbidden: forbidden, idempotency }));
 

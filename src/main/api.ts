@@ -21,6 +21,7 @@ async function main() {
   const database = createDatabase(config.MYSQL_URL, config.MYSQL_POOL_SIZE);
   const paymentDatabase = createDatabase(domainDatabaseUrl(config, 'payment'), config.MYSQL_POOL_SIZE);
   const webhooksDatabase = createDatabase(domainDatabaseUrl(config, 'webhooks'), 5);
+  const waitlistDatabase = createDatabase(domainDatabaseUrl(config, 'waitlist'), config.MYSQL_POOL_SIZE);
   const redis = createRedis(config.REDIS_URL, config.REDIS_PREFIX, (err) => log.warn({ err: err.message }, 'redis connection error'));
   const temporal = await createTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, dataEncryptionKey: config.DATA_ENCRYPTION_KEY, previousDataEncryptionKey: config.DATA_ENCRYPTION_KEY_PREVIOUS });
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-api` });
@@ -33,7 +34,7 @@ async function main() {
   const notifier = notificationsConsumer({ kafka, hub: notifications, log, metrics, topicPrefix: config.KAFKA_TOPIC_PREFIX, dedupSize: config.NOTIFICATIONS_DEDUP_SIZE });
   if (config.NOTIFICATIONS_ENABLED) notifier.start();
 
-  const { app, services } = buildApiApp({ config, db: database.db, paymentDb: paymentDatabase.db, webhooksDb: webhooksDatabase.db, redis, temporal, kafkaAdmin, log, metrics, notifications });
+  const { app, services } = buildApiApp({ config, db: database.db, paymentDb: paymentDatabase.db, webhooksDb: webhooksDatabase.db, waitlistDb: waitlistDatabase.db, redis, temporal, kafkaAdmin, log, metrics, notifications });
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
   // A rush opens thousands of connections at once: Node's default accept backlog (511) overflows,
   // and the kernel's dropped SYNs come back as 1-3 s client retries while the CPUs sit idle.
@@ -52,7 +53,7 @@ async function main() {
     ['kafka', () => kafkaAdmin.disconnect()],
     ['temporal', () => temporal.connection.close()],
     ['redis', () => redis.quit()],
-    ['mysql', () => Promise.all([database.close(), paymentDatabase.close(), webhooksDatabase.close()])],
+    ['mysql', () => Promise.all([database.close(), paymentDatabase.close(), webhooksDatabase.close(), waitlistDatabase.close()])],
   ]);
 }
 

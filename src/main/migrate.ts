@@ -12,7 +12,7 @@ async function main() {
   const started = Date.now();
   const { moved } = await migrateAllDatabases(config);
   const names = [databaseName(config.MYSQL_URL), ...DATA_DOMAINS.map((d) => databaseName(domainDatabaseUrl(config, d)))];
-  if (Object.keys(moved).length > 0) console.log(`payment's rows moved out of ${names[0]}: ${JSON.stringify(moved)}`);
+  if (Object.keys(moved).length > 0) console.log(`rows moved out of ${names[0]}: ${JSON.stringify(moved)}`);
   console.log(`migrations applied to ${names.join(', ')} in ${Date.now() - started} ms`);
 }
 

@@ -1,17 +1,24 @@
 import type { Config } from '../config.js';
-import { databaseName, DATA_DOMAINS, domainDatabaseUrl } from '../platform/db/domains.js';
+import { databaseName, DATA_DOMAINS, domainDatabaseUrl, type DomainConfig } from '../platform/db/domains.js';
 import { domainMigrationsFolder, migrateDatabase, migrationsFolder } from '../platform/db/migrate.js';
 import { moveLegacyPaymentRows } from '../payment/legacy-move.js';
+import { moveLegacyWaitlistRows } from '../waitlist/legacy-move.js';
 
 /**
- * Every database's migrations, in the order the move of payment's tables needs: each domain's
- * database (created with its user, granted on it only), then the copy of payment's rows still in
- * booking's database, then booking's main set (whose 0009 drops them there).
+ * Every database's migrations, in the order the moves out of booking's database need: each domain's
+ * database (created with its user, granted on it only), then the copy of the rows still in booking's
+ * database (payment's, dropped there by 0009; the waiting list's, by 0012), then booking's main set.
  */
-export async function migrateAllDatabases(config: Pick<Config, 'MYSQL_URL' | 'MYSQL_ADMIN_URL' | 'MYSQL_DATABASE_PREFIX' | 'MYSQL_DOMAIN_PASSWORD' | 'MYSQL_URL_PAYMENT' | 'MYSQL_URL_NOTIFICATIONS' | 'MYSQL_URL_WEBHOOKS'>) {
+export async function migrateAllDatabases(config: DomainConfig & Pick<Config, 'MYSQL_ADMIN_URL'>) {
   const adminUrl = config.MYSQL_ADMIN_URL ?? config.MYSQL_URL;
   for (const domain of DATA_DOMAINS) await migrateDatabase(domainDatabaseUrl(config, domain), domainMigrationsFolder(domain), adminUrl);
-  const moved = await moveLegacyPaymentRows(adminUrl, databaseName(config.MYSQL_URL), databaseName(domainDatabaseUrl(config, 'payment')));
+  const bookingDb = databaseName(config.MYSQL_URL);
+  const moved = {
+    ...(await moveLegacyPaymentRows(adminUrl, bookingDb, databaseName(domainDatabaseUrl(config, 'payment')))),
+    ...prefixed('waitlist.', await moveLegacyWaitlistRows(adminUrl, bookingDb, databaseName(domainDatabaseUrl(config, 'waitlist')))),
+  };
   await migrateDatabase(config.MYSQL_URL, migrationsFolder, adminUrl);
   return { moved };
 }
+
+const prefixed = (prefix: string, counts: Record<string, number>) => Object.fromEntries(Object.entries(counts).map(([k, v]) => [prefix + k, v]));

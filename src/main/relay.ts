@@ -22,6 +22,8 @@ async function main() {
   const database = createDatabase(config.MYSQL_URL, 6);
   // Payment's outbox lives in payment's database (its state changes commit with their events there).
   const paymentDatabase = createDatabase(domainDatabaseUrl(config, 'payment'), 3);
+  // The waiting list's outbox, likewise in its own database.
+  const waitlistDatabase = createDatabase(domainDatabaseUrl(config, 'waitlist'), 3);
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-relay` });
   // Connects lazily and reconnects after errors: the relay starts and keeps its lease while Kafka is
   // down, counts the failures and the growing lag, and catches up once Kafka is back.
@@ -32,6 +34,7 @@ async function main() {
   const relays = [
     new OutboxRelay(database.db, database.pool, publisher, log, metrics, { ...relayOptions, lockName: `${config.KAFKA_TOPIC_PREFIX}outbox-relay` }),
     new OutboxRelay(paymentDatabase.db, paymentDatabase.pool, publisher, log.child({ outbox: 'payment' }), metrics, { ...relayOptions, lockName: `${config.KAFKA_TOPIC_PREFIX}outbox-relay-payment`, outbox: 'payment' }),
+    new OutboxRelay(waitlistDatabase.db, waitlistDatabase.pool, publisher, log.child({ outbox: 'waitlist' }), metrics, { ...relayOptions, lockName: `${config.KAFKA_TOPIC_PREFIX}outbox-relay-waitlist`, outbox: 'waitlist' }),
   ];
   for (const relay of relays) relay.start();
   const salesReadModel = salesReadModelConsumer({ kafka, db: database.db, log, metrics, topicPrefix: config.KAFKA_TOPIC_PREFIX });
@@ -51,7 +54,7 @@ async function main() {
     ['recommendations-read-model', () => recommendations.stop()],
     ['email', () => email.stop()],
     ['kafka', () => publisher.close()],
-    ['mysql', () => Promise.all([database.close(), paymentDatabase.close(), notificationsDatabase.close()])],
+    ['mysql', () => Promise.all([database.close(), paymentDatabase.close(), notificationsDatabase.close(), waitlistDatabase.close()])],
     ['metrics', () => new Promise<void>((r) => metricsServer.close(() => r()))],
   ]);
 }

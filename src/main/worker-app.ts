@@ -54,6 +54,8 @@ export interface WorkerDeps {
    * started before those steps moved to payment's queue.
    */
   paymentDb?: Db | undefined;
+  /** The waiting list's own database (its own user): released seats go to its offers first. */
+  waitlistDb: Db;
   redis: Redis;
   client: Client;
   connection: NativeConnection;
@@ -68,8 +70,8 @@ export interface WorkerDeps {
 
 export function buildActivities(deps: Omit<WorkerDeps, 'connection' | 'workflowBundle'>): BookingActivities {
   const catalog = new CatalogRepository(deps.db);
-  // Released seats go to the schedule's waiting list first, inside the release transaction (docs/waitlist.md).
-  const waitlist = new WaitlistRepository(deps.db, { offerTtlMs: deps.config.WAITLIST_OFFER_TTL_SECONDS * 1000 }, catalog);
+  // Released seats go to the schedule's waiting list first, asked while the release transaction is open (docs/waitlist.md).
+  const waitlist = new WaitlistRepository(deps.waitlistDb, { offerTtlMs: deps.config.WAITLIST_OFFER_TTL_SECONDS * 1000 }, catalog);
   // A hold counts tickets received by transfer against the buyer's ticket limit (docs/tickets.md "Transfer").
   const reservations: ReservationRepository = new ReservationRepository(deps.db, waitlist, undefined, transferredTicketCount(() => reservations));
   const reservationWorkflows = new ReservationWorkflows(deps.client, deps.config.TEMPORAL_TASK_QUEUE, deps.config.PAYMENT_TASK_QUEUE);

@@ -35,11 +35,13 @@ async function main() {
   // Payment's database only when this process serves payment's queue too (development); booking's
   // activities then also serve workflows started before payment's steps moved there (docs/production.md).
   const paymentDatabase = config.WORKER_SERVES_PAYMENTS ? createDatabase(domainDatabaseUrl(config, 'payment'), config.MYSQL_POOL_SIZE) : undefined;
+  // The waiting list's database: a release asks it for offers, a confirmation tells it (docs/waitlist.md).
+  const waitlistDatabase = createDatabase(domainDatabaseUrl(config, 'waitlist'), config.MYSQL_POOL_SIZE);
   const redis = createRedis(config.REDIS_URL, config.REDIS_PREFIX, (err) => log.warn({ err: err.message }, 'redis connection error'));
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const client = await createTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, dataEncryptionKey: config.DATA_ENCRYPTION_KEY, previousDataEncryptionKey: config.DATA_ENCRYPTION_KEY_PREVIOUS });
 
-  const worker = await createBookingWorker({ config, db: database.db, paymentDb: paymentDatabase?.db, redis, client, connection, metrics });
+  const worker = await createBookingWorker({ config, db: database.db, paymentDb: paymentDatabase?.db, waitlistDb: waitlistDatabase.db, redis, client, connection, metrics });
   const paymentWorker = paymentDatabase ? await createPaymentWorker({ config, paymentDb: paymentDatabase.db, connection, client, metrics }) : undefined;
   // Webhooks' database, queue and Kafka consumer when this process serves them too (development).
   const webhooksDatabase = config.WORKER_SERVES_WEBHOOKS ? createDatabase(domainDatabaseUrl(config, 'webhooks'), 5) : undefined;
@@ -57,7 +59,7 @@ async function main() {
     ['worker', async () => { worker.shutdown(); paymentWorker?.shutdown(); webhooks?.worker.shutdown(); await running; }],
     ['temporal', async () => { await client.connection.close(); await connection.close(); }],
     ['redis', () => redis.quit()],
-    ['mysql', () => Promise.all([database.close(), paymentDatabase?.close(), webhooksDatabase?.close()])],
+    ['mysql', () => Promise.all([database.close(), paymentDatabase?.close(), webhooksDatabase?.close(), waitlistDatabase.close()])],
     ['metrics', () => new Promise<void>((r) => metricsServer.close(() => r()))],
   ]);
   // run() resolves once shutdown() has drained in-flight activities and workflow tasks.

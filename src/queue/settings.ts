@@ -1,8 +1,9 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
+import type { CatalogRepository } from '../catalog/index.js';
 import { appendEvent } from '../events/index.js';
-import { affectedRows, withTransaction, type Db } from '../platform/db/client.js';
-import { schedules } from '../catalog/schema.js';
+import { withTransaction, type Db } from '../platform/db/client.js';
 import { resolveSettings, type QueueDefaults, type QueueOverrides, type QueueSettings } from './domain.js';
+import { queueSettings } from './schema.js';
 
 /** Port: a schedule's effective queue settings (undefined = no such schedule). */
 export interface QueueSettingsSource {
@@ -12,26 +13,27 @@ export interface QueueSettingsSource {
   overrides(scheduleId: number): Promise<QueueOverrides | undefined>;
 }
 
-const columns = {
-  mode: schedules.queueMode,
-  maxActive: schedules.queueMaxActive,
-  admitRatePerSec: schedules.queueAdmitRate,
-  minAdmitRate: schedules.queueMinAdmitRate,
-  maxAdmitRate: schedules.queueMaxAdmitRate,
-  targetP99Ms: schedules.queueTargetP99Ms,
+/** Catalog's port: the schedule's sale window and status (catalog owns them; the queue keeps a cached copy). */
+export type ScheduleWindowSource = Pick<CatalogRepository, 'findSchedule'>;
+
+const noOverrides: QueueOverrides = { mode: null, maxActive: null, admitRatePerSec: null, minAdmitRate: null, maxAdmitRate: null, targetP99Ms: null };
+const overridesOf = (row: typeof queueSettings.$inferSelect | undefined): QueueOverrides => {
+  if (!row) return noOverrides;
+  const { scheduleId: _id, ...o } = row;
+  return o;
 };
-const toColumns = (o: Partial<QueueOverrides>) => ({
-  ...(o.mode !== undefined ? { queueMode: o.mode } : {}),
-  ...(o.maxActive !== undefined ? { queueMaxActive: o.maxActive } : {}),
-  ...(o.admitRatePerSec !== undefined ? { queueAdmitRate: o.admitRatePerSec } : {}),
-  ...(o.minAdmitRate !== undefined ? { queueMinAdmitRate: o.minAdmitRate } : {}),
-  ...(o.maxAdmitRate !== undefined ? { queueMaxAdmitRate: o.maxAdmitRate } : {}),
-  ...(o.targetP99Ms !== undefined ? { queueTargetP99Ms: o.targetP99Ms } : {}),
-});
 
 /**
- * Settings from the schedules row, cached per process for a short time: every poll needs them, and
- * an admin change reaching the other processes within `cacheMs` is fine for a rate and a cap.
+ * A schedule's settings: its sale window and status asked of catalog's port (never catalog's tables),
+ * the admin's overrides from the queue's own `queue_settings`. Cached per process for a short time:
+ * every poll needs them, and an admin change reaching the other processes within `cacheMs` is fine
+ * for a rate and a cap.
+ *
+ * Why a read through the port, not a copy fed by catalog's events: a sale opens at `saleOpensAt`, and
+ * the first join of a rush must find the schedule then, whatever the relay's or Kafka's lag (a
+ * schedule created or moved minutes before its sale, an outbox relay that is behind). The port is the
+ * truth at the moment of asking; the cache below makes it one read per schedule per process per
+ * `cacheMs`, and catalog's changes reach it through `forget` (pause, resume, cancel) or the cache time.
  * Concurrent misses for one schedule share one read: a rush of 2,000 joins at the opening (or every
  * time the entry expires) costs MySQL one primary-key read, not 2,000 queued behind the pool.
  * An entry past its time is still served (for up to ten times as long) while one read refreshes it
@@ -40,11 +42,12 @@ const toColumns = (o: Partial<QueueOverrides>) => ({
 export class MysqlQueueSettings implements QueueSettingsSource {
   private readonly cache = new Map<number, { at: number; value: QueueSettings | undefined }>();
   private readonly loading = new Map<number, Promise<QueueSettings | undefined>>();
-  /** Reads of the schedules row so far (tests check that a rush shares them). */
+  /** Reads of a schedule's settings so far (tests check that a rush shares them). */
   reads = 0;
 
   constructor(
     private readonly db: Db,
+    private readonly catalog: ScheduleWindowSource,
     private readonly defaults: QueueDefaults,
     private readonly cacheMs: number,
   ) {}
@@ -74,12 +77,8 @@ export class MysqlQueueSettings implements QueueSettingsSource {
 
   private async read(scheduleId: number): Promise<QueueSettings | undefined> {
     this.reads += 1;
-    const [row] = await this.db
-      .select({ id: schedules.id, saleOpensAt: schedules.saleOpensAt, saleClosesAt: schedules.saleClosesAt, status: schedules.status, ...columns })
-      .from(schedules)
-      .where(eq(schedules.id, scheduleId))
-      .limit(1);
-    const value = row ? resolveSettings(row, this.defaults) : undefined;
+    const [schedule, overrides] = await Promise.all([this.catalog.findSchedule(scheduleId), this.ownRow(scheduleId)]);
+    const value = schedule ? resolveSettings({ ...schedule, ...overridesOf(overrides) }, this.defaults) : undefined;
     if (this.cache.size > 10_000) this.cache.clear();
     this.cache.set(scheduleId, { at: Date.now(), value });
     return value;
@@ -92,18 +91,25 @@ export class MysqlQueueSettings implements QueueSettingsSource {
   }
 
   async overrides(scheduleId: number): Promise<QueueOverrides | undefined> {
-    const [row] = await this.db.select(columns).from(schedules).where(eq(schedules.id, scheduleId)).limit(1);
+    const [schedule, row] = await Promise.all([this.catalog.findSchedule(scheduleId), this.ownRow(scheduleId)]);
+    return schedule ? overridesOf(row) : undefined;
+  }
+
+  private async ownRow(scheduleId: number) {
+    const [row] = await this.db.select().from(queueSettings).where(eq(queueSettings.scheduleId, scheduleId)).limit(1);
     return row;
   }
 
   /** Changes the overrides given (others stay) and records the admin action in the same transaction. */
   async update(scheduleId: number, o: Partial<QueueOverrides>, adminId: number) {
+    if (!(await this.catalog.findSchedule(scheduleId))) return undefined;
     await withTransaction(this.db, async (tx) => {
-      const set = toColumns(o);
-      if (Object.keys(set).length > 0) {
-        const res = await tx.update(schedules).set(set).where(eq(schedules.id, scheduleId));
-        if (affectedRows(res) === 0 && !(await this.overrides(scheduleId))) return;
-      } else if (!(await this.overrides(scheduleId))) return;
+      const set = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<QueueOverrides>;
+      // No changed column: the upsert touches nothing but still makes the row.
+      await tx
+        .insert(queueSettings)
+        .values({ scheduleId, ...set })
+        .onDuplicateKeyUpdate({ set: Object.keys(set).length > 0 ? set : { scheduleId: sql`${queueSettings.scheduleId}` } });
       await appendEvent(tx, 'AdminAction', `admin-${adminId}`, { adminId, action: 'queue.settings', target: `schedule-${scheduleId}`, detail: JSON.stringify(o) }, { userId: adminId });
     });
     this.forget(scheduleId);

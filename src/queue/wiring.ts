@@ -45,7 +45,7 @@ function buildQueueService(deps: QueueWiringDeps, withLines = false) {
   const lines = withLines
     ? new QueueLines(store, { refreshMs: config.QUEUE_SNAPSHOT_MS, isClosed: () => deps.redis.status === 'end', onError: (err) => deps.onError?.('queue snapshot', err) })
     : undefined;
-  const settings = new MysqlQueueSettings(deps.db, queueDefaults(config), config.QUEUE_SETTINGS_CACHE_MS);
+  const settings = new MysqlQueueSettings(deps.db, new CatalogRepository(deps.db), queueDefaults(config), config.QUEUE_SETTINGS_CACHE_MS);
   const signer = config.QUEUE_TOKEN_SECRET ? new QueueTokenSigner(config.QUEUE_TOKEN_SECRET) : new QueueTokenSigner(config.JWT_SECRET, true);
   const events = new OutboxQueueEvents(deps.db);
   const metrics = new QueueMetrics(deps.metrics);

@@ -24,15 +24,24 @@ export interface JoinRequest {
 export type EntryRow = typeof waitlistEntries.$inferSelect;
 type Entry = Pick<EntryRow, 'id' | 'userId' | 'scheduleId' | 'quantity'>;
 
-/** Room under the buyer's ticket limit, counted under their ticket-limit lock (booking's ReservationRepository.ticketRoom). */
-export type TicketRoom = (tx: Tx, userId: number, scheduleId: number) => Promise<{ limit: number; held: number; room: number }>;
+/** Room under the buyer's ticket limit, counted by booking in its own database (ReservationRepository.currentTicketRoom). */
+export type TicketRoom = (userId: number, scheduleId: number) => Promise<{ limit: number; held: number; room: number }>;
 
 const entryAggregate = (entryId: number) => `entry-${entryId}`;
 
+/** How long a release waits for a schedule's list lock before it gives up and is retried. */
+const LIST_LOCK_WAIT_SECONDS = 5;
+
 /**
- * The waiting list's tables and its decisions, always under the schedule's list lock (the
- * `waitlists` row): joining, leaving, closing, and, through booking's WaitlistPort, claiming
- * released seats inside the release transaction and settling entries inside the confirm one.
+ * The waiting list's tables, in its own database (`db`: its own MySQL user, granted on that database
+ * only; its events go to that database's outbox), and its decisions, always under the schedule's list
+ * lock (the `waitlists` row): joining, leaving, closing, and, through booking's WaitlistPort, claiming
+ * released seats while the release transaction is open and settling entries after a confirmation.
+ *
+ * Across the two databases: a join counts the buyer's tickets (booking's lock) before it takes the
+ * list lock; a release holds booking's locks and, under the list lock, asks booking for each offered
+ * buyer's room. Two releases can then wait on each other across the databases, which neither can
+ * see: a release waits for the list lock a bounded time (LIST_LOCK_WAIT_SECONDS) and is retried.
  */
 export class WaitlistRepository implements WaitlistPort {
   constructor(
@@ -42,6 +51,8 @@ export class WaitlistRepository implements WaitlistPort {
   ) {}
 
   async join(req: JoinRequest, ticketRoom: TicketRoom, now = new Date()): Promise<EntryRow> {
+    // Booking's count first (its ticket-limit lock, in booking's database), never under the list lock.
+    const tickets = await ticketRoom(req.userId, req.scheduleId);
     return withTransaction(this.db, async (tx) => {
       const list = await this.lockList(tx, req.scheduleId);
       if (list.closedAt) throw new DomainError('WAITLIST_CLOSED', 'The waiting list of this performance is closed');
@@ -50,14 +61,15 @@ export class WaitlistRepository implements WaitlistPort {
         .from(waitlistEntries)
         .where(and(eq(waitlistEntries.scheduleId, req.scheduleId), eq(waitlistEntries.activeUserId, req.userId)));
       if (mine) throw new DomainError('ALREADY_ON_WAITLIST', 'You are already on the waiting list of this performance', { entryId: mine.id });
-      const seatCounts = await this.catalog.seatCountsMatching(req.scheduleId, req, tx);
+      const seatCounts = await this.catalog.seatCountsMatching(req.scheduleId, req);
       if (seatCounts.total === 0) throw new DomainError('NOT_FOUND', `This performance has no seat${describeFilter(req)}`); // well-formed, names nothing: 404
       // A matching seat on the public map would be wanted by this entry and bought by whoever is
-      // faster at once: the buyer should take it. Under the list lock no release can slip in between.
+      // faster at once: the buyer should take it. A release asks for offers under this list lock, so
+      // it either saw this entry or already made its offers; the seats it then frees become AVAILABLE
+      // when booking commits (a join in that instant waits for the next release: docs/waitlist.md).
       if (seatCounts.available > 0) {
         throw new DomainError('SEATS_AVAILABLE', `${seatCounts.available} matching seats are available now: hold them instead`, { available: seatCounts.available });
       }
-      const tickets = await ticketRoom(tx, req.userId, req.scheduleId);
       if (exceedsTicketLimit(tickets, req.quantity)) {
         const refusal = ticketLimitRefusal(tickets);
         throw new DomainError(refusal.code, refusal.detail, refusal.details);
@@ -110,80 +122,93 @@ export class WaitlistRepository implements WaitlistPort {
 
   // --- booking's WaitlistPort ---
 
-  async claim(tx: Tx, release: SeatRelease, ticketRoom: (userId: number) => Promise<number>): Promise<SeatOffer[]> {
-    // Only a schedule that has a list pays for one: without a row this locking read finds nothing
-    // and, under REPEATABLE READ (MariaDB's default, which this relies on), leaves a gap lock that
-    // holds a first join's INSERT of the row until this release commits; the join then sees these
-    // seats AVAILABLE and is refused. Releases of a schedule without a list never wait on each other.
-    const [list] = await tx.select().from(waitlists).where(eq(waitlists.scheduleId, release.scheduleId)).for('update');
-    if (!list) return [];
-    await this.settleOfferClosed(tx, release);
-    if (list.closedAt) return [];
-    let unclaimed: ReleasedSeat[] = [...release.seats];
-    const offers: SeatOffer[] = [];
-    // A locking read: the release transaction's snapshot may predate a join that committed while it
-    // waited for the list lock, and that entry must be seen.
-    const waiting = await tx
-      .select()
-      .from(waitlistEntries)
-      .where(and(eq(waitlistEntries.scheduleId, release.scheduleId), eq(waitlistEntries.status, 'WAITING')))
-      .orderBy(asc(waitlistEntries.id))
-      .for('update');
-    for (const entry of waiting) {
-      if (unclaimed.length === 0) break;
-      if (!unclaimed.some((s) => wants(entry, s))) continue;
-      const picked = pickSeats(entry, unclaimed, await ticketRoom(entry.userId));
-      if (picked.length === 0) continue; // no room under the ticket limit now: the entry keeps waiting
-      const offer: SeatOffer = {
-        reservationId: randomBytes(12).toString('hex'),
-        userId: entry.userId,
-        seatIds: picked.map((s) => s.seatId),
-        expiresAt: new Date(release.now.getTime() + this.settings.offerTtlMs),
-      };
-      await tx.insert(waitlistOffers).values({
-        reservationId: offer.reservationId,
-        entryId: entry.id,
-        scheduleId: release.scheduleId,
-        userId: entry.userId,
-        releasedFrom: release.releasedFrom,
-        seatIds: offer.seatIds,
-        expiresAt: offer.expiresAt,
-        createdAt: release.now,
-      });
-      await tx.update(waitlistEntries).set({ status: 'OFFERED', offerReservationId: offer.reservationId }).where(eq(waitlistEntries.id, entry.id));
-      await appendEvent(
-        tx,
-        'WaitlistOfferMade',
-        entryAggregate(entry.id),
-        { entryId: entry.id, userId: entry.userId, scheduleId: release.scheduleId, reservationId: offer.reservationId, seatIds: offer.seatIds, expiresAt: offer.expiresAt.toISOString() },
-        { userId: entry.userId, occurredAt: release.now },
-      );
-      offers.push(offer);
-      unclaimed = unclaimed.filter((s) => !offer.seatIds.includes(s.seatId));
-    }
-    return offers;
+  async claim(release: SeatRelease, ticketRoom: (userId: number) => Promise<number>): Promise<SeatOffer[]> {
+    // A release retried after booking rolled back gets the offers already committed here again.
+    const made = await this.offersFrom(release.releasedFrom);
+    if (made.length > 0) return made;
+    return withTransaction(this.db, async (tx) => {
+      // Only a schedule that has a list pays for one: without a row this locking read finds nothing
+      // and, under REPEATABLE READ (MariaDB's default, which this relies on), leaves a gap lock that
+      // holds a first join's INSERT of the row until this decision commits. Releases of a schedule
+      // without a list never wait on each other.
+      // The wait for the list lock is bounded: the holder may be waiting, in booking's database, on a
+      // lock this release's booking transaction holds (a circle neither database can see). Giving up
+      // fails this release, which rolls back in booking and is retried by its activity.
+      const [rows] = (await tx.execute(
+        sql`SET STATEMENT innodb_lock_wait_timeout = ${sql.raw(String(LIST_LOCK_WAIT_SECONDS))} FOR SELECT schedule_id, closed_at FROM waitlists WHERE schedule_id = ${release.scheduleId} FOR UPDATE`,
+      )) as unknown as [Array<{ schedule_id: number; closed_at: Date | null }>];
+      const list = rows[0];
+      if (!list) return [];
+      await this.settleOfferClosed(tx, release);
+      if (list.closed_at) return [];
+      let unclaimed: ReleasedSeat[] = [...release.seats];
+      const offers: SeatOffer[] = [];
+      // A locking read: an entry that joined while this waited for the list lock must be seen.
+      const waiting = await tx
+        .select()
+        .from(waitlistEntries)
+        .where(and(eq(waitlistEntries.scheduleId, release.scheduleId), eq(waitlistEntries.status, 'WAITING')))
+        .orderBy(asc(waitlistEntries.id))
+        .for('update');
+      for (const entry of waiting) {
+        if (unclaimed.length === 0) break;
+        if (!unclaimed.some((s) => wants(entry, s))) continue;
+        // Counted by booking under the buyer's ticket-limit lock, in the release's own transaction.
+        const picked = pickSeats(entry, unclaimed, await ticketRoom(entry.userId));
+        if (picked.length === 0) continue; // no room under the ticket limit now: the entry keeps waiting
+        const offer: SeatOffer = {
+          reservationId: randomBytes(12).toString('hex'),
+          userId: entry.userId,
+          seatIds: picked.map((s) => s.seatId),
+          expiresAt: new Date(release.now.getTime() + this.settings.offerTtlMs),
+        };
+        await tx.insert(waitlistOffers).values({
+          reservationId: offer.reservationId,
+          entryId: entry.id,
+          scheduleId: release.scheduleId,
+          userId: entry.userId,
+          releasedFrom: release.releasedFrom,
+          seatIds: offer.seatIds,
+          expiresAt: offer.expiresAt,
+          createdAt: release.now,
+        });
+        await tx.update(waitlistEntries).set({ status: 'OFFERED', offerReservationId: offer.reservationId }).where(eq(waitlistEntries.id, entry.id));
+        await appendEvent(
+          tx,
+          'WaitlistOfferMade',
+          entryAggregate(entry.id),
+          { entryId: entry.id, userId: entry.userId, scheduleId: release.scheduleId, reservationId: offer.reservationId, seatIds: offer.seatIds, expiresAt: offer.expiresAt.toISOString() },
+          { userId: entry.userId, occurredAt: release.now },
+        );
+        offers.push(offer);
+        unclaimed = unclaimed.filter((s) => !offer.seatIds.includes(s.seatId));
+      }
+      return offers;
+    });
   }
 
-  async purchased(tx: Tx, p: { reservationId: string; userId: number; scheduleId: number; seatCount: number; now: Date }): Promise<void> {
+  async purchased(p: { reservationId: string; userId: number; scheduleId: number; seatCount: number; now: Date }): Promise<void> {
     // A plain read first: most purchases concern no waiting list and take no list lock.
-    const [offer] = await tx.select({ entryId: waitlistOffers.entryId }).from(waitlistOffers).where(eq(waitlistOffers.reservationId, p.reservationId));
-    const [live] = await tx
+    const [offer] = await this.db.select({ entryId: waitlistOffers.entryId }).from(waitlistOffers).where(eq(waitlistOffers.reservationId, p.reservationId));
+    const [live] = await this.db
       .select({ id: waitlistEntries.id })
       .from(waitlistEntries)
       .where(and(eq(waitlistEntries.scheduleId, p.scheduleId), eq(waitlistEntries.activeUserId, p.userId)));
     if (!offer && !live) return;
-    await this.lockList(tx, p.scheduleId);
-    if (offer) {
-      const e = (await this.entry(tx, offer.entryId))!;
-      if (e.status !== 'OFFERED' || e.offerReservationId !== p.reservationId) return; // left or closed meanwhile
-      const next = afterOfferPaid(e.quantity, p.seatCount);
-      if (next.status === 'SERVED') await this.end(tx, e, 'SERVED', 'served: the offer was paid', p.now);
-      else await this.change(tx, e, { status: 'WAITING', quantity: next.quantity, offerReservationId: null }, `bought ${p.seatCount} offered seats; waiting for ${next.quantity} more`, p.now);
-      return;
-    }
-    // Bought elsewhere on this schedule (a seat from the public map): the entry leaves the list.
-    const e = live ? await this.entry(tx, live.id) : undefined;
-    if (e && isLive(e.status)) await this.end(tx, e, 'LEFT', 'bought elsewhere on this performance', p.now);
+    await withTransaction(this.db, async (tx) => {
+      await this.lockList(tx, p.scheduleId);
+      if (offer) {
+        const e = (await this.entry(tx, offer.entryId))!;
+        if (e.status !== 'OFFERED' || e.offerReservationId !== p.reservationId) return; // left, closed, or told before
+        const next = afterOfferPaid(e.quantity, p.seatCount);
+        if (next.status === 'SERVED') await this.end(tx, e, 'SERVED', 'served: the offer was paid', p.now);
+        else await this.change(tx, e, { status: 'WAITING', quantity: next.quantity, offerReservationId: null }, `bought ${p.seatCount} offered seats; waiting for ${next.quantity} more`, p.now);
+        return;
+      }
+      // Bought elsewhere on this schedule (a seat from the public map): the entry leaves the list.
+      const e = live ? await this.entry(tx, live.id) : undefined;
+      if (e && isLive(e.status)) await this.end(tx, e, 'LEFT', 'bought elsewhere on this performance', p.now);
+    });
   }
 
   async offersFrom(releasedFrom: string): Promise<SeatOffer[]> {

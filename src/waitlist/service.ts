@@ -19,7 +19,7 @@ export class WaitlistService {
   constructor(
     private readonly catalog: Pick<CatalogRepository, 'findSchedule'>,
     private readonly waitlist: WaitlistRepository,
-    private readonly reservations: Pick<ReservationRepository, 'ticketRoom' | 'find'>,
+    private readonly reservations: Pick<ReservationRepository, 'currentTicketRoom' | 'find'>,
   ) {}
 
   async join(userId: number, req: JoinInput, now = new Date()): Promise<EntryView> {
@@ -35,7 +35,7 @@ export class WaitlistService {
     }
     const entry = await this.waitlist.join(
       { userId, scheduleId: req.scheduleId, quantity: req.quantity, tier: req.tier ?? null, section: req.section ?? null },
-      (tx, u, s) => this.reservations.ticketRoom(tx, u, s),
+      (u, s) => this.reservations.currentTicketRoom(u, s),
       now,
     );
     return this.view(entry, await this.positionIn(userId, entry.id));

@@ -50,7 +50,7 @@ describe('booking faults', () => {
   const paymentCount = async (sql: string, params: unknown[] = []) => Number(((await ctx.paymentPool.query(sql, params))[0] as Array<{ n: number }>)[0]!.n);
   /** The sweeper activity run directly (no worker needed), with the given Temporal client. */
   const sweepWith = (client: Client) =>
-    new MockActivityEnvironment().run(buildActivities({ config: ctx.config, db: ctx.db, paymentDb: ctx.paymentDb, redis: ctx.redis, client, metrics: ctx.workerMetrics }).sweepExpiredHolds);
+    new MockActivityEnvironment().run(buildActivities({ config: ctx.config, db: ctx.db, paymentDb: ctx.paymentDb, waitlistDb: ctx.waitlistDb, redis: ctx.redis, client, metrics: ctx.workerMetrics }).sweepExpiredHolds);
   const sweptCount = async () => (await ctx.workerMetrics.registry.getSingleMetric('sweeper_released_holds_total')!.get()).values.reduce((a, v) => a + v.value, 0);
   afterAll(async () => {
     await ctx?.close();

@@ -15,6 +15,8 @@ describe('invariant checker', () => {
   const q = async (sql: string, params: unknown[] = []) => (await ctx.pool.query(sql, params))[0] as Array<Record<string, any>>;
   /** The same in payment's database (its tables and its own outbox). */
   const pq = async (sql: string, params: unknown[] = []) => (await ctx.paymentPool.query(sql, params))[0] as Array<Record<string, any>>;
+  /** The waiting list's database (its own pool): its entries, offers and list rows. */
+  const wq = async (sql: string, params: unknown[] = []) => (await ctx.waitlistPool.query(sql, params))[0] as Array<Record<string, any>>;
   /** Runs `breakIt`, expects a violation matching `rule`, then undoes it and expects a clean check. */
   const expectCaught = async (rule: RegExp, breakIt: () => Promise<unknown>, restore: () => Promise<unknown>, opts = {}) => {
     await breakIt();
@@ -270,12 +272,12 @@ describe('invariant checker', () => {
   it('sees the waiting list broken: a wanted seat on the public map, an offer holding other seats, an OFFERED entry without its live offer', async () => {
     const [{ schedule_id: scheduleId }] = (await q(`SELECT schedule_id FROM seats WHERE id = ?`, [ids.seat])) as [{ schedule_id: number }];
     const clear = async () => {
-      await q(`DELETE FROM waitlist_offers`);
-      await q(`DELETE FROM waitlist_entries`);
-      await q(`DELETE FROM waitlists`);
+      await wq(`DELETE FROM waitlist_offers`);
+      await wq(`DELETE FROM waitlist_entries`);
+      await wq(`DELETE FROM waitlists`);
     };
     const entry = async (status: string, offer: string | null) =>
-      q(`INSERT INTO waitlist_entries (schedule_id, user_id, quantity, status, offer_reservation_id, active_user_id, created_at) VALUES (?, ?, 1, ?, ?, ?, UTC_TIMESTAMP(3))`, [
+      wq(`INSERT INTO waitlist_entries (schedule_id, user_id, quantity, status, offer_reservation_id, active_user_id, created_at) VALUES (?, ?, 1, ?, ?, ?, UTC_TIMESTAMP(3))`, [
         scheduleId,
         ids.other,
         status,
@@ -283,7 +285,7 @@ describe('invariant checker', () => {
         status === 'WAITING' || status === 'OFFERED' ? ids.other : null,
       ]) as unknown as Promise<{ insertId: number }>;
     const offer = async (reservationId: string, entryId: number, seatIds: string) =>
-      q(`INSERT INTO waitlist_offers (reservation_id, entry_id, schedule_id, user_id, released_from, seat_ids, expires_at, created_at) VALUES (?, ?, ?, ?, 'source', ?, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))`, [
+      wq(`INSERT INTO waitlist_offers (reservation_id, entry_id, schedule_id, user_id, released_from, seat_ids, expires_at, created_at) VALUES (?, ?, ?, ?, 'source', ?, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))`, [
         reservationId,
         entryId,
         scheduleId,
@@ -294,7 +296,7 @@ describe('invariant checker', () => {
     await expectCaught(
       /seat on the public map while a waiting entry/,
       async () => {
-        await q(`INSERT INTO waitlists (schedule_id, created_at) VALUES (?, UTC_TIMESTAMP(3))`, [scheduleId]);
+        await wq(`INSERT INTO waitlists (schedule_id, created_at) VALUES (?, UTC_TIMESTAMP(3))`, [scheduleId]);
         await entry('WAITING', null);
       },
       clear,

@@ -34,7 +34,7 @@ describe('platform', () => {
     const deadRedis = createRedis('redis://127.0.0.1:1', 'x:');
     const deadTemporal = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1', connectTimeout: '1s' }) });
     const deadKafka = createKafka({ brokers: ['127.0.0.1:1'], clientId: 'dead' }).admin();
-    const { app, services } = buildApiApp({ config: ctx.config, db: ctx.db, paymentDb: ctx.paymentDb, webhooksDb: ctx.webhooksDb, redis: deadRedis, temporal: deadTemporal, kafkaAdmin: deadKafka, log: pino({ level: 'silent' }), metrics: new Metrics('dead', false) });
+    const { app, services } = buildApiApp({ config: ctx.config, db: ctx.db, paymentDb: ctx.paymentDb, webhooksDb: ctx.webhooksDb, waitlistDb: ctx.waitlistDb, redis: deadRedis, temporal: deadTemporal, kafkaAdmin: deadKafka, log: pino({ level: 'silent' }), metrics: new Metrics('dead', false) });
     services.queue.stop();
     try {
       const res = await app.request('/readyz');

@@ -1,6 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Metrics } from '../../src/platform/observability/metrics.js';
+import { CatalogRepository } from '../../src/catalog/index.js';
 import { schedules } from '../../src/catalog/schema.js';
 import { users } from '../../src/identity/schema.js';
 import { createRedis } from '../../src/platform/redis.js';
@@ -9,6 +10,7 @@ import { OutboxQueueEvents } from '../../src/queue/events.js';
 import { QueueMetrics } from '../../src/queue/metrics.js';
 import { RedisQueueStore } from '../../src/queue/redis-store.js';
 import { QueueService } from '../../src/queue/service.js';
+import { queueSettings } from '../../src/queue/schema.js';
 import { MysqlQueueSettings } from '../../src/queue/settings.js';
 import { QueueTokenSigner } from '../../src/queue/tokens.js';
 import { queueDefaults } from '../../src/queue/wiring.js';
@@ -46,7 +48,7 @@ describe('waiting room admission', () => {
     const service = new QueueService({
       store,
       // Pinned values: this file tests the waiting room's mechanics, not the controller.
-      settings: new MysqlQueueSettings(ctx.db, { ...queueDefaults(ctx.config), mode: 'manual', maxActive: 500, admitRatePerSec: 50 }, 0),
+      settings: new MysqlQueueSettings(ctx.db, new CatalogRepository(ctx.db), { ...queueDefaults(ctx.config), mode: 'manual', maxActive: 500, admitRatePerSec: 50 }, 0),
       signer: signer(),
       events: new OutboxQueueEvents(ctx.db),
       metrics: new QueueMetrics(new Metrics('queue-test', false)),
@@ -75,10 +77,8 @@ describe('waiting room admission', () => {
   };
   const scheduleWith = async (maxActive: number, admitRate: number, opensInMs?: number) => {
     const { scheduleId } = await ctx.createSchedule({ rows: 1, seatsPerRow: 2 });
-    await ctx.db
-      .update(schedules)
-      .set({ queueMode: 'manual', queueMaxActive: maxActive, queueAdmitRate: admitRate, ...(opensInMs !== undefined ? { saleOpensAt: new Date(Date.now() + opensInMs) } : {}) })
-      .where(eq(schedules.id, scheduleId));
+    await ctx.db.insert(queueSettings).values({ scheduleId, mode: 'manual', maxActive, admitRatePerSec: admitRate });
+    if (opensInMs !== undefined) await ctx.db.update(schedules).set({ saleOpensAt: new Date(Date.now() + opensInMs) }).where(eq(schedules.id, scheduleId));
     return scheduleId;
   };
   const zcard = (scheduleId: number, name: string) => ctx.redis.zcard(`q:{${scheduleId}}:${name}`);

@@ -1,10 +1,9 @@
-import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { schedules } from '../../src/catalog/schema.js';
 import { requireAuth } from '../../src/identity/middleware.js';
 import { createRouter } from '../../src/platform/http/app.js';
 import { IdempotencyStore } from '../../src/platform/http/idempotency.js';
 import { queueRoutes } from '../../src/queue/routes.js';
+import { queueSettings } from '../../src/queue/schema.js';
 import { createTestContext, eventually, type TestContext } from '../support/harness.js';
 import { checkInvariants } from '../support/invariants.js';
 
@@ -32,7 +31,7 @@ describe('waiting room: cheap polls and long polls', () => {
     ctx.request('GET', `/api/v1/queue/tokens/current${wait ? `?wait=${wait}` : ''}`, { token, headers: { 'x-queue-token': queueToken } });
   const manual = async (maxActive: number, rate: number) => {
     const { scheduleId } = await ctx.createSchedule({ rows: 1, seatsPerRow: 2 });
-    await ctx.db.update(schedules).set({ queueMode: 'manual', queueMaxActive: maxActive, queueAdmitRate: rate }).where(eq(schedules.id, scheduleId));
+    await ctx.db.insert(queueSettings).values({ scheduleId, mode: 'manual', maxActive, admitRatePerSec: rate });
     return scheduleId;
   };
   /** Counts the commands the API's Redis connection sends while `fn` runs. */

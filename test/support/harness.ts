@@ -12,7 +12,7 @@ import { migrateAllDatabases } from '../../src/main/migrations.js';
 import type { PaymentActivities } from '../../activities/payment.js';
 import { createDatabase, type Database } from '../../src/platform/db/client.js';
 import { provisionDatabase } from '../../src/platform/db/migrate.js';
-import { domainDatabaseUrl } from '../../src/platform/db/domains.js';
+import { DATA_DOMAINS, domainDatabaseUrl, type DataDomain } from '../../src/platform/db/domains.js';
 import { registerDomainPools } from './invariants.js';
 import { createKafka } from '../../src/platform/kafka.js';
 import { Metrics } from '../../src/platform/observability/metrics.js';
@@ -64,11 +64,11 @@ async function domainDatabaseEnv(serverUrl: string, id: string): Promise<{ env: 
     await dropUsers(serverUrl, id);
     const admin = new URL(serverUrl);
     const as = (db: string) => mysqlUrl(serverUrl, decodeURIComponent(admin.username), decodeURIComponent(admin.password), db);
-    return { env: { MYSQL_URL: as(`${id}_booking`), MYSQL_URL_PAYMENT: as(`${id}_payment`), MYSQL_URL_NOTIFICATIONS: as(`${id}_notifications`), MYSQL_URL_WEBHOOKS: as(`${id}_webhooks`) }, isolatedUsers: false };
+    return { env: { MYSQL_URL: as(`${id}_booking`), MYSQL_URL_PAYMENT: as(`${id}_payment`), MYSQL_URL_NOTIFICATIONS: as(`${id}_notifications`), MYSQL_URL_WEBHOOKS: as(`${id}_webhooks`), MYSQL_URL_WAITLIST: as(`${id}_waitlist`) }, isolatedUsers: false };
   }
 }
 
-const DOMAIN_DATABASES = ['booking', 'payment', 'notifications', 'webhooks'] as const;
+const DOMAIN_DATABASES = ['booking', 'payment', 'notifications', 'webhooks', 'waitlist'] as const;
 
 async function dropUsers(serverUrl: string, id: string) {
   const admin = await mysql.createConnection({ uri: serverUrl });
@@ -123,7 +123,10 @@ export async function createTestContext(opts: TestContextOptions = {}) {
   const notificationsDatabase: Database = createDatabase(notificationsUrl, 5);
   const webhooksUrl = domainDatabaseUrl(config, 'webhooks');
   const webhooksDatabase: Database = createDatabase(webhooksUrl, 5);
-  registerDomainPools(database.pool, { payment: paymentDatabase.pool });
+  
+  const waitlistUrl = domainDatabaseUrl(config, 'waitlist');
+  const waitlistDatabase: Database = createDatabase(waitlistUrl, config.MYSQL_POOL_SIZE);
+  registerDomainPools(database.pool, { payment: paymentDatabase.pool, waitlist: waitlistDatabase.pool });
   const redis: Redis = createRedis(config.REDIS_URL, config.REDIS_PREFIX);
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: encryptedDataConverter(config.DATA_ENCRYPTION_KEY, config.DATA_ENCRYPTION_KEY_PREVIOUS) });
@@ -133,7 +136,7 @@ export async function createTestContext(opts: TestContextOptions = {}) {
   const log = pino({ level: 'silent' });
   const metrics = new Metrics(`api-${id}`, false);
   const workerMetrics = new Metrics(`worker-${id}`, false);
-  const { app, services } = buildApiApp({ config, db: database.db, paymentDb: paymentDatabase.db, webhooksDb: webhooksDatabase.db, redis, temporal, kafkaAdmin, log, metrics });
+  const { app, services } = buildApiApp({ config, db: database.db, paymentDb: paymentDatabase.db, webhooksDb: webhooksDatabase.db, waitlistDb: waitlistDatabase.db, redis, temporal, kafkaAdmin, log, metrics });
 
   let worker: Worker | undefined;
   let paymentWorker: Worker | undefined;
@@ -150,6 +153,7 @@ export async function createTestContext(opts: TestContextOptions = {}) {
         config,
         db: database.db,
         paymentDb: paymentDatabase.db,
+        waitlistDb: waitlistDatabase.db,
         redis,
         client: temporal,
         connection,
@@ -246,6 +250,7 @@ export async function createTestContext(opts: TestContextOptions = {}) {
     await paymentDatabase.close();
     await notificationsDatabase.close();
     await webhooksDatabase.close();
+    await waitlistDatabase.close();
     const admin = await mysql.createConnection({ uri: stack.mysqlServerUrl });
     for (const d of DOMAIN_DATABASES) await admin.query(`DROP DATABASE IF EXISTS \`${id}_${d}\``);
     await admin.end();
@@ -265,7 +270,11 @@ export async function createTestContext(opts: TestContextOptions = {}) {
     /** Webhooks' database (its own user): endpoints, deliveries, attempts. */
     webhooksDb: webhooksDatabase.db,
     webhooksPool: webhooksDatabase.pool,
-    databaseUrls: { booking: config.MYSQL_URL, payment: paymentUrl, notifications: notificationsUrl, webhooks: webhooksUrl },
+    /** The waiting list's database (its own user): its tables and its outbox. */
+    waitlistDb: waitlistDatabase.db,
+    waitlistPool: waitlistDatabase.pool,
+    /** Every domain's database URL (booking's and each of DATA_DOMAINS), each with its own user. */
+    databaseUrls: { booking: config.MYSQL_URL, ...Object.fromEntries(DATA_DOMAINS.map((d) => [d, domainDatabaseUrl(config, d)])) } as Record<'booking' | DataDomain, string>,
     isolatedUsers: databases.isolatedUsers,
     redis,
     temporal,

@@ -44,44 +44,54 @@ export interface InvariantOptions {
 }
 
 /** Each booking pool's sibling pools on the other domain databases (the harness registers them). */
-const domainPools = new WeakMap<mysql.Pool, { payment: mysql.Pool }>();
-export function registerDomainPools(booking: mysql.Pool, others: { payment: mysql.Pool }): void {
+type DomainPools = { payment: mysql.Pool; waitlist: mysql.Pool };
+const domainPools = new WeakMap<mysql.Pool, DomainPools>();
+export function registerDomainPools(booking: mysql.Pool, others: DomainPools): void {
   domainPools.set(booking, others);
 }
 
-/** Payment's tables, copied under these names; payment's outbox becomes `payment_events`. */
-const PAYMENT_TABLES: Record<string, string> = {
-  wallets: 'wallets',
-  wallet_ledger: 'wallet_ledger',
-  payments: 'payments',
-  refunds: 'refunds',
-  card_payments: 'card_payments',
-  provider_events: 'provider_events',
-  domain_events: 'payment_events',
+/**
+ * Each other domain's tables, copied under these names; a domain's outbox becomes `<domain>_events`.
+ * Copied in this order, each database in one snapshot of its own, before booking's is taken.
+ */
+const DOMAIN_TABLES: Record<keyof DomainPools, Record<string, string>> = {
+  payment: {
+    wallets: 'wallets',
+    wallet_ledger: 'wallet_ledger',
+    payments: 'payments',
+    refunds: 'refunds',
+    card_payments: 'card_payments',
+    provider_events: 'provider_events',
+    domain_events: 'payment_events',
+  },
+  waitlist: { waitlists: 'waitlists', waitlist_entries: 'waitlist_entries', waitlist_offers: 'waitlist_offers', domain_events: 'waitlist_events' },
 };
 
 /**
- * No query crosses databases, the checker's included: it reads payment's database through payment's
- * own pool (one consistent snapshot there), then puts those rows into TEMPORARY tables of its own
- * booking connection (seen by that connection only, gone when it is released), so the rules that
- * relate money to reservations stay SQL over two snapshots taken one after the other.
+ * No query crosses databases, the checker's included: it reads each other domain's database (payment's,
+ * the waiting list's) through that domain's own pool (one consistent snapshot there), then puts those
+ * rows into TEMPORARY tables of its own booking connection (seen by that connection only, gone when it
+ * is released), so the rules that relate money or offers to reservations stay SQL over snapshots taken
+ * one after the other.
  */
-async function withPaymentCopies<T>(pool: mysql.Pool, fn: (conn: mysql.PoolConnection) => Promise<T>): Promise<T> {
-  const payment = domainPools.get(pool)?.payment;
-  if (!payment) throw new Error('checkInvariants: no payment pool registered for this booking pool (registerDomainPools)');
-  const source = await payment.getConnection();
+async function withDomainCopies<T>(pool: mysql.Pool, fn: (conn: mysql.PoolConnection) => Promise<T>): Promise<T> {
+  const pools = domainPools.get(pool);
+  if (!pools) throw new Error('checkInvariants: no domain pools registered for this booking pool (registerDomainPools)');
   const copies: Array<{ name: string; create: string; columns: string[]; rows: unknown[][] }> = [];
-  try {
-    await source.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
-    for (const [table, name] of Object.entries(PAYMENT_TABLES)) {
-      const [[created]] = (await source.query(`SHOW CREATE TABLE \`${table}\``)) as unknown as [Array<Record<string, string>>];
-      const create = created!['Create Table']!.replace(/^CREATE TABLE `[^`]+`/, `CREATE TEMPORARY TABLE \`${name}\``);
-      const [rows, fields] = (await source.query({ sql: `SELECT * FROM \`${table}\``, rowsAsArray: true })) as unknown as [unknown[][], Array<{ name: string }>];
-      copies.push({ name, create, columns: fields.map((f) => f.name), rows });
+  for (const [domain, tables] of Object.entries(DOMAIN_TABLES) as Array<[keyof DomainPools, Record<string, string>]>) {
+    const source = await pools[domain].getConnection();
+    try {
+      await source.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
+      for (const [table, name] of Object.entries(tables)) {
+        const [[created]] = (await source.query(`SHOW CREATE TABLE \`${table}\``)) as unknown as [Array<Record<string, string>>];
+        const create = created!['Create Table']!.replace(/^CREATE TABLE `[^`]+`/, `CREATE TEMPORARY TABLE \`${name}\``);
+        const [rows, fields] = (await source.query({ sql: `SELECT * FROM \`${table}\``, rowsAsArray: true })) as unknown as [unknown[][], Array<{ name: string }>];
+        copies.push({ name, create, columns: fields.map((f) => f.name), rows });
+      }
+    } finally {
+      await source.query('ROLLBACK').catch(() => undefined);
+      source.release();
     }
-  } finally {
-    await source.query('ROLLBACK').catch(() => undefined);
-    source.release();
   }
   const conn = await pool.getConnection();
   try {
@@ -109,7 +119,7 @@ export async function checkInvariants(pool: mysql.Pool, opts: InvariantOptions =
   // row read by one query and its event read by the next (or tickets and their TicketsIssued event)
   // would otherwise straddle a commit and report a violation that never existed. Payment's snapshot
   // is taken first: a payment is always older than the confirmation booking's snapshot may show.
-  return withPaymentCopies(pool, async (conn) => {
+  return withDomainCopies(pool, async (conn) => {
     try {
       await conn.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
       return await checkSnapshot(conn, opts);
@@ -134,7 +144,7 @@ async function checkSnapshot(db: mysql.PoolConnection, opts: InvariantOptions): 
   if (opts.atLeast) {
     const [c] = await rows(
       `SELECT (SELECT COUNT(*) FROM reservations) reservations, (SELECT COUNT(*) FROM reservations WHERE status = 'CONFIRMED') confirmed,
-              (SELECT COUNT(*) FROM payments) payments, (SELECT COUNT(*) FROM domain_events) + (SELECT COUNT(*) FROM payment_events) events, (SELECT COUNT(*) FROM tickets) tickets,
+              (SELECT COUNT(*) FROM payments) payments, (SELECT COUNT(*) FROM domain_events) + (SELECT COUNT(*) FROM payment_events) + (SELECT COUNT(*) FROM waitlist_events) events, (SELECT COUNT(*) FROM tickets) tickets,
               (SELECT COUNT(*) FROM wallet_ledger WHERE kind = 'ADJUSTMENT') adjustments`,
     );
     for (const [k, min] of Object.entries(opts.atLeast)) {
@@ -285,6 +295,14 @@ async function checkSnapshot(db: mysql.PoolConnection, opts: InvariantOptions): 
   await expect(
     "aggregate event sequence with gaps in payment's outbox",
     `SELECT aggregate_type, aggregate_id, COUNT(*) n, MAX(sequence) top FROM payment_events GROUP BY aggregate_type, aggregate_id HAVING n <> top`,
+  );
+  await expect(
+    "aggregate event sequence with gaps in the waiting list's outbox",
+    `SELECT aggregate_type, aggregate_id, COUNT(*) n, MAX(sequence) top FROM waitlist_events GROUP BY aggregate_type, aggregate_id HAVING n <> top`,
+  );
+  await expect(
+    "waitlist event outside the waiting list's outbox",
+    `SELECT id, type, aggregate_id FROM domain_events WHERE aggregate_type = 'waitlist' UNION ALL SELECT id, type, aggregate_id FROM payment_events WHERE aggregate_type = 'waitlist'`,
   );
   await expect(
     "payment or wallet event outside payment's outbox",
@@ -541,7 +559,7 @@ export async function checkTicketLimit(pool: mysql.Pool): Promise<string[]> {
  * transaction share-locks the schedule row, so it either committed before or was refused).
  */
 export async function checkScheduleLifecycle(pool: mysql.Pool): Promise<string[]> {
-  return withPaymentCopies(pool, (conn) => checkLifecycleRows(conn));
+  return withDomainCopies(pool, (conn) => checkLifecycleRows(conn));
 }
 
 async function checkLifecycleRows(conn: mysql.PoolConnection): Promise<string[]> {
@@ -628,7 +646,7 @@ export async function checkProviderAgreement(
 ): Promise<string[]> {
   const problems: string[] = [];
   // Payment's card rows are in payment's database: read through the copies, like checkInvariants.
-  const { cards, ours } = await withPaymentCopies(pool, async (conn) => {
+  const { cards, ours } = await withDomainCopies(pool, async (conn) => {
     const [cards] = (await conn.query(
       `SELECT c.reservation_id, c.provider_payment_id, c.status, c.amount, c.provider_refund_id, r.status r_status, p.status p_status
        FROM card_payments c LEFT JOIN reservations r ON r.id = c.reservation_id LEFT JOIN payments p ON p.reservation_id = c.reservation_id`,
@@ -674,11 +692,11 @@ export async function checkProviderAgreement(
  * published event has arrived or `timeoutMs` passes (then the missing ones are reported).
  */
 export async function checkEventsOnKafka(pool: mysql.Pool, kafka: Kafka, topicPrefix: string, opts: { timeoutMs?: number; atLeast?: number } = {}): Promise<string[]> {
-  // Every domain's outbox: booking's, and payment's (copied as payment_events).
-  const [rows, all] = await withPaymentCopies(pool, async (conn) => [
-    (await conn.query(`SELECT id, aggregate_type, aggregate_id FROM domain_events WHERE published_at IS NOT NULL UNION ALL SELECT id, aggregate_type, aggregate_id FROM payment_events WHERE published_at IS NOT NULL`))[0],
+  // Every domain's outbox: booking's, payment's and the waiting list's (copied as payment_events, waitlist_events).
+  const [rows, all] = await withDomainCopies(pool, async (conn) => [
+    (await conn.query(`SELECT id, aggregate_type, aggregate_id FROM domain_events WHERE published_at IS NOT NULL UNION ALL SELECT id, aggregate_type, aggregate_id FROM payment_events WHERE published_at IS NOT NULL UNION ALL SELECT id, aggregate_type, aggregate_id FROM waitlist_events WHERE published_at IS NOT NULL`))[0],
     // Every logged event, of either outbox: an event on Kafka that neither logged is a stranger.
-    (await conn.query(`SELECT id FROM domain_events UNION ALL SELECT id FROM payment_events`))[0],
+    (await conn.query(`SELECT id FROM domain_events UNION ALL SELECT id FROM payment_events UNION ALL SELECT id FROM waitlist_events`))[0],
   ]);
   const published = new Map((rows as Array<{ id: string; aggregate_type: string; aggregate_id: string }>).map((r) => [r.id, { topic: topicFor(topicPrefix, r.aggregate_type), key: r.aggregate_id }]));
   const problems: string[] = [];

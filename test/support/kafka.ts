@@ -21,15 +21,25 @@ export async function startRelay(ctx: TestContext) {
     pollMs: 50,
     lockName: `${ctx.id}-relay-payment`,
   });
+  // The waiting list's outbox (its own database), likewise.
+  const waitlistRelay = new OutboxRelay(ctx.waitlistDb, ctx.waitlistPool, producer, pino({ level: 'silent' }), metrics, {
+    topicPrefix: ctx.config.KAFKA_TOPIC_PREFIX,
+    batchSize: 200,
+    pollMs: 50,
+    lockName: `${ctx.id}-relay-waitlist`,
+  });
   relay.start();
   paymentRelay.start();
+  waitlistRelay.start();
   return {
     relay,
     paymentRelay,
+    waitlistRelay,
     metrics,
     stop: async () => {
       await relay.stop();
       await paymentRelay.stop();
+      await waitlistRelay.stop();
       await producer.close();
     },
   };

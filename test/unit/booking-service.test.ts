@@ -20,12 +20,6 @@ const schedule = {
   status: 'SCHEDULED' as const,
   maxSeatsPerReservation: 4,
   maxTicketsPerUser: 4,
-  queueMaxActive: null,
-  queueAdmitRate: null,
-  queueMode: null,
-  queueMinAdmitRate: null,
-  queueMaxAdmitRate: null,
-  queueTargetP99Ms: null,
   holdTtlSeconds: null,
   createdAt: new Date('2029-12-01T00:00:00Z'),
 };

@@ -4,12 +4,13 @@ import type { Logger } from '../../platform/observability/logger.js';
 import type { Metrics } from '../../platform/observability/metrics.js';
 import { topicFor } from '../catalog.js';
 import { EventConsumer } from '../consumer.js';
+import { salesAggregateTypes } from '../sales-projection.js';
 import { SalesRepository } from '../sales-repository.js';
 
 export const SALES_READ_MODEL = 'sales-read-model';
 
 /**
- * Maintains schedule_sales from reservation events. One durable consumer group shared by every
+ * Maintains schedule_sales from reservation events (and the schedules it counts from catalog's). One durable consumer group shared by every
  * relay process (Kafka splits the partitions between them), reading from the beginning on first
  * start so the read model covers the whole log; its ledger (schedule_sales_applied) makes each event count once.
  */
@@ -18,7 +19,7 @@ export function salesReadModelConsumer(deps: { kafka: Kafka; db: Db; log: Logger
   return new EventConsumer(deps.kafka, deps.log, deps.metrics, {
     name: SALES_READ_MODEL,
     groupId: `${deps.topicPrefix}${SALES_READ_MODEL}`,
-    topics: [topicFor(deps.topicPrefix, 'reservation')],
+    topics: salesAggregateTypes.map((t) => topicFor(deps.topicPrefix, t)),
     fromBeginning: true,
     autoCommit: true,
     handle: (event) => sales.apply(event),

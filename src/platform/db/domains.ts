@@ -6,13 +6,17 @@ import type { Config } from '../../config.js';
  * granted on its database only. Issue 27 adds the others the same way: a name here, a
  * MYSQL_URL_<DOMAIN> override in config.ts, a drizzle config and a migrations folder.
  */
-export const DATA_DOMAINS = ['payment', 'notifications', 'webhooks'] as const;
+export const DATA_DOMAINS = ['payment', 'waitlist', 'notifications', 'webhooks'] as const;
 export type DataDomain = (typeof DATA_DOMAINS)[number];
 
-type DomainUrlSetting = 'MYSQL_URL_PAYMENT' | 'MYSQL_URL_NOTIFICATIONS' | 'MYSQL_URL_WEBHOOKS';
-const overrides: Record<DataDomain, DomainUrlSetting> = { payment: 'MYSQL_URL_PAYMENT', notifications: 'MYSQL_URL_NOTIFICATIONS', webhooks: 'MYSQL_URL_WEBHOOKS' };
+const overrides = {
+  payment: 'MYSQL_URL_PAYMENT',
+  waitlist: 'MYSQL_URL_WAITLIST',
+  notifications: 'MYSQL_URL_NOTIFICATIONS',
+  webhooks: 'MYSQL_URL_WEBHOOKS',
+} as const satisfies Record<DataDomain, keyof Config>;
 
-type DomainConfig = Pick<Config, 'MYSQL_URL' | 'MYSQL_DATABASE_PREFIX' | 'MYSQL_DOMAIN_PASSWORD' | DomainUrlSetting>;
+export type DomainConfig = Pick<Config, 'MYSQL_URL' | 'MYSQL_DATABASE_PREFIX' | 'MYSQL_DOMAIN_PASSWORD' | (typeof overrides)[DataDomain]>;
 
 /**
  * A domain's database URL: its override when set, else MYSQL_URL's server with database and user
