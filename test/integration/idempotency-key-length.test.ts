@@ -44,6 +44,10 @@ const KEYED_ROUTES = [
   'DELETE /admin/webhooks/endpoints/{endpointId}',
   'POST /admin/webhooks/deliveries/{deliveryId}/replay',
   'POST /entry/schedules/{scheduleId}/scans/sync',
+  'POST /tickets/{ticketId}/transfers',
+  'POST /ticket-transfers/{transferId}/accept',
+  'POST /ticket-transfers/{transferId}/decline',
+  'POST /ticket-transfers/{transferId}/withdraw',
 ].sort();
 
 describe('Idempotency-Key at its maximum length (100) on every keyed route', () => {
@@ -166,6 +170,21 @@ describe('Idempotency-Key at its maximum length (100) on every keyed route', () 
     await twice('POST /entry/scans', '/entry/scans', { token: admin.token, body: { code: tickets.body.items[0].code } }, 200);
     const queued = { deviceId: 'gate-key-length', scans: [{ scanId: `scan-${ctx.id}-key`, code: tickets.body.items[0].code, scannedAt: new Date().toISOString() }] };
     await twice('POST /entry/schedules/{scheduleId}/scans/sync', `/entry/schedules/${scheduleId}/scans/sync`, { token: admin.token, body: queued }, 200);
+  });
+
+  it('ticket transfers: offer, then accept, decline and withdraw', async () => {
+    const holder = await ctx.createUser({ balance: 100_000 });
+    const friend = await ctx.createUser();
+    const { scheduleId, seatIds } = await ctx.createSchedule({ rows: 1, seatsPerRow: 3 });
+    const bought = await held(holder.token, seatIds.slice(0, 3), scheduleId);
+    await paid(holder.token, bought);
+    const [a, b, c] = (await ctx.request('GET', `/api/v1/reservations/${bought}/tickets`, { token: holder.token })).body.items as Array<{ id: number }>;
+    const offered = await twice('POST /tickets/{ticketId}/transfers', `/tickets/${a!.id}/transfers`, { token: holder.token, body: { email: friend.email } }, 201);
+    await twice('POST /ticket-transfers/{transferId}/accept', `/ticket-transfers/${offered.body.id}/accept`, { token: friend.token }, 200);
+    // The other two offers without a key (the route under test is the decision).
+    const offer = async (ticketId: number) => (await ctx.request('POST', `/api/v1/tickets/${ticketId}/transfers`, { token: holder.token, body: { email: friend.email } })).body.id as string;
+    await twice('POST /ticket-transfers/{transferId}/decline', `/ticket-transfers/${await offer(b!.id)}/decline`, { token: friend.token }, 200);
+    await twice('POST /ticket-transfers/{transferId}/withdraw', `/ticket-transfers/${await offer(c!.id)}/withdraw`, { token: holder.token }, 200);
   });
 
   it('waiting list: join a sold-out performance, then leave', async () => {

@@ -7,7 +7,7 @@ export interface Schemas {
     type: string;
     title: string;
     status: number;
-    code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "TOKEN_EXPIRED" | "INVALID_CREDENTIALS" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "EMAIL_TAKEN" | "ACCOUNT_LOCKED" | "SEAT_UNAVAILABLE" | "TOO_MANY_SEATS" | "TICKET_LIMIT" | "SOLD_OUT" | "NO_SEATS_TOGETHER" | "NOT_DECLINABLE" | "SALE_NOT_OPEN" | "SALE_PAUSED" | "PERFORMANCE_CANCELLED" | "RESERVATION_EXPIRED" | "RESERVATION_NOT_PAYABLE" | "ALREADY_PAID" | "NOT_CANCELLABLE" | "CANCELLATION_CLOSED" | "INSUFFICIENT_BALANCE" | "BALANCE_LIMIT_EXCEEDED" | "ALREADY_USED" | "TICKET_ADMITTED" | "TICKET_REFUNDED" | "TICKET_CANCELLED" | "CODE_EXPIRED" | "CODE_NOT_YET_VALID" | "CODE_REISSUED" | "GATES_NOT_OPEN" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_IN_PROGRESS" | "SEATS_AVAILABLE" | "ALREADY_ON_WAITLIST" | "WAITLIST_CLOSED" | "QUEUE_TOKEN_REQUIRED" | "QUEUE_TOKEN_INVALID" | "QUEUE_NOT_ACTIVE" | "RATE_LIMITED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "SERVICE_UNAVAILABLE" | "INTERNAL";
+    code: "VALIDATION_FAILED" | "UNAUTHENTICATED" | "TOKEN_EXPIRED" | "INVALID_CREDENTIALS" | "FORBIDDEN" | "NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "EMAIL_TAKEN" | "ACCOUNT_LOCKED" | "SEAT_UNAVAILABLE" | "TOO_MANY_SEATS" | "TICKET_LIMIT" | "SOLD_OUT" | "NO_SEATS_TOGETHER" | "NOT_DECLINABLE" | "SALE_NOT_OPEN" | "SALE_PAUSED" | "PERFORMANCE_CANCELLED" | "RESERVATION_EXPIRED" | "RESERVATION_NOT_PAYABLE" | "ALREADY_PAID" | "NOT_CANCELLABLE" | "CANCELLATION_CLOSED" | "INSUFFICIENT_BALANCE" | "BALANCE_LIMIT_EXCEEDED" | "ALREADY_USED" | "TICKET_ADMITTED" | "TICKET_REFUNDED" | "TICKET_CANCELLED" | "CODE_EXPIRED" | "CODE_NOT_YET_VALID" | "CODE_REISSUED" | "GATES_NOT_OPEN" | "TICKET_TRANSFERRED" | "TRANSFER_PENDING" | "TRANSFER_CLOSED" | "TRANSFER_WINDOW_CLOSED" | "TRANSFER_TO_SELF" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_IN_PROGRESS" | "SEATS_AVAILABLE" | "ALREADY_ON_WAITLIST" | "WAITLIST_CLOSED" | "WEBHOOK_URL_REFUSED" | "WEBHOOK_EVENT_TYPE_UNKNOWN" | "WEBHOOK_ENDPOINT_DISABLED" | "QUEUE_TOKEN_REQUIRED" | "QUEUE_TOKEN_INVALID" | "QUEUE_NOT_ACTIVE" | "RATE_LIMITED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "SERVICE_UNAVAILABLE" | "INTERNAL";
     detail: string;
     instance?: string;
     requestId?: string;
@@ -447,6 +447,56 @@ export interface Schemas {
       amount: number;
     }>;
   };
+  TicketTransfer: {
+    id: string;
+    ticketId: number;
+    reservationId: string;
+    scheduleId: number;
+    fromUserId: number;
+    /** The recipient's account; null while the offered email has no account yet */
+    toUserId: number | null;
+    status: "PENDING" | "ACCEPTED" | "DECLINED" | "LAPSED" | "WITHDRAWN";
+    /** LAPSED: `DEADLINE`, or why the ticket could not move at the acceptance (a problem code) */
+    reason: string | null;
+    /** The recipient accepts before this, or the offer lapses */
+    expiresAt: string;
+    createdAt: string;
+    closedAt: string | null;
+    /** The offered address, shown to the holder who offered it only */
+    recipientEmail?: string;
+  };
+  TicketTransferOffer: {
+    email: string;
+  };
+  TicketHolders: {
+    ticketId: number;
+    reservationId: string;
+    scheduleId: number;
+    seatId: number;
+    /** Who holds the ticket now */
+    holderId: number;
+    /** The chain of holders: the buyer, then the recipient of each accepted transfer, oldest first */
+    holders: Schemas["TicketHolder"][];
+    /** Every offer of the ticket, accepted or not, oldest first */
+    transfers: Schemas["TicketTransferLine"][];
+  };
+  TicketHolder: {
+    userId: number;
+    name: string;
+    since: string;
+    via: "PURCHASE" | "TRANSFER";
+    transferId: string | null;
+  };
+  TicketTransferLine: {
+    id: string;
+    status: string;
+    reason: string | null;
+    fromUserId: number;
+    toUserId: number | null;
+    createdAt: string;
+    expiresAt: string;
+    closedAt: string | null;
+  };
   Ticket: {
     id: number;
     reservationId: string;
@@ -639,6 +689,64 @@ export interface Schemas {
     /** reservationsConfirmed / reservationsStarted (0..1) */
     conversionRate: number;
     updatedAt: string | null;
+  };
+  WebhookEndpointWithSecret: (Schemas["WebhookEndpoint"]) & ({
+    /** whsec_...: shown only now; keep it to verify webhook-signature */
+    secret: string;
+  });
+  WebhookEndpoint: {
+    id: number;
+    concertId: number;
+    url: string;
+    eventTypes: string[];
+    description: string;
+    enabled: boolean;
+    /** GONE: the receiver answered 410 */
+    disabledReason: "DISABLED_BY_ORGANISER" | "GONE" | null;
+    /** After a rotation, until when the old secret still signs too */
+    previousSecretExpiresAt: string | null;
+    createdAt: string;
+  };
+  NewWebhookEndpoint: {
+    /** https (http only for localhost outside production) */
+    url: string;
+    /** Types from the event catalog (GET /admin/webhooks/event-types lists those about a concert) */
+    eventTypes: string[];
+    description?: string;
+  };
+  WebhookEndpointChange: {
+    /** https (http only for localhost outside production) */
+    url?: string;
+    /** Types from the event catalog (GET /admin/webhooks/event-types lists those about a concert) */
+    eventTypes?: string[];
+    description?: string;
+    enabled?: boolean;
+  };
+  WebhookDelivery: {
+    id: number;
+    endpointId: number;
+    eventId: string;
+    eventType: string;
+    /** The webhook-id header: the same on every retry and replay */
+    webhookId: string;
+    status: "PENDING" | "DELIVERED" | "FAILED" | "CANCELLED";
+    attempts: number;
+    replays: number;
+    lastStatusCode: number | null;
+    lastLatencyMs: number | null;
+    lastError: string | null;
+    nextAttemptAt: string | null;
+    createdAt: string;
+    finishedAt: string | null;
+  };
+  WebhookAttempt: {
+    /** 0: first run; n: the n-th replay */
+    run: number;
+    attempt: number;
+    statusCode: number | null;
+    latencyMs: number;
+    error: string | null;
+    attemptedAt: string;
   };
   AsyncApiDocument: Record<string, unknown>;
 }
@@ -1132,11 +1240,81 @@ export interface Operations {
     };
     response: Schemas["SalesReport"];
   };
+  /** Offer a ticket you hold to another account, by email */
+  "POST /api/v1/tickets/{ticketId}/transfers": {
+    path: {
+      ticketId: number;
+    };
+    headers?: {
+      /** Repeat a request safely: same key and body give the same response */
+      "idempotency-key"?: string;
+    };
+    body: Schemas["TicketTransferOffer"];
+    response: Schemas["TicketTransfer"];
+  };
+  /** Open offers made to you (to your account, or to your email before you signed up) */
+  "GET /api/v1/ticket-transfers/incoming": {
+    response: {
+      items: Schemas["TicketTransfer"][];
+    };
+  };
+  /** Your offers, newest first */
+  "GET /api/v1/ticket-transfers/outgoing": {
+    response: {
+      items: Schemas["TicketTransfer"][];
+    };
+  };
+  /** Accept an offer made to you: the ticket moves to your account with a new code (every old code stops working) */
+  "POST /api/v1/ticket-transfers/{transferId}/accept": {
+    path: {
+      transferId: string;
+    };
+    headers?: {
+      /** Repeat a request safely: same key and body give the same response */
+      "idempotency-key"?: string;
+    };
+    response: Schemas["TicketTransfer"];
+  };
+  /** Decline an offer made to you */
+  "POST /api/v1/ticket-transfers/{transferId}/decline": {
+    path: {
+      transferId: string;
+    };
+    headers?: {
+      /** Repeat a request safely: same key and body give the same response */
+      "idempotency-key"?: string;
+    };
+    response: Schemas["TicketTransfer"];
+  };
+  /** Withdraw your own pending offer */
+  "POST /api/v1/ticket-transfers/{transferId}/withdraw": {
+    path: {
+      transferId: string;
+    };
+    headers?: {
+      /** Repeat a request safely: same key and body give the same response */
+      "idempotency-key"?: string;
+    };
+    response: Schemas["TicketTransfer"];
+  };
+  /** A ticket's chain of holders: its buyer, then each accepted transfer's recipient, and every offer made */
+  "GET /api/v1/admin/tickets/{ticketId}/holders": {
+    path: {
+      ticketId: number;
+    };
+    response: Schemas["TicketHolders"];
+  };
   /** Own tickets of a reservation: one per seat of a confirmed purchase, each with its signed code and QR image */
   "GET /api/v1/reservations/{reservationId}/tickets": {
     path: {
       reservationId: string;
     };
+    response: {
+      items: Schemas["Ticket"][];
+    };
+  };
+  /** Every ticket you hold: bought, or received through a transfer (docs/tickets.md "Transfer") */
+  "GET /api/v1/tickets": {
     response: {
       items: Schemas["Ticket"][];
     };
@@ -1251,7 +1429,7 @@ export interface Operations {
       };
       [event: string]: {
         id: string;
-        type: "ReservationHeld" | "ReservationConfirmed" | "ReservationExpired" | "ReservationCancelled" | "ReservationFailed" | "ReservationRefunded" | "PaymentCompleted" | "PaymentRefunded" | "CardPaymentFailed" | "LatePaymentRefunded" | "PaymentMismatch" | "WalletCharged" | "WalletDebited" | "WalletRefunded" | "QueueTokenAdmitted" | "QueueTokenExpired" | "QueueSaleEnded" | "QueueSaleReopened" | "QueueAdmissionAdjusted" | "WaitlistJoined" | "WaitlistOfferMade" | "WaitlistEntryChanged" | "WaitlistClosed" | "UserRegistered" | "SecurityEvent" | "ConcertCreated" | "ConcertUpdated" | "ScheduleChanged" | "AdminAction" | "WalletAdjusted" | "TicketsIssued" | "TicketScanned";
+        type: "ReservationHeld" | "ReservationConfirmed" | "ReservationExpired" | "ReservationCancelled" | "ReservationFailed" | "ReservationRefunded" | "PaymentCompleted" | "PaymentRefunded" | "CardPaymentFailed" | "LatePaymentRefunded" | "PaymentMismatch" | "WalletCharged" | "WalletDebited" | "WalletRefunded" | "QueueTokenAdmitted" | "QueueTokenExpired" | "QueueSaleEnded" | "QueueSaleReopened" | "QueueAdmissionAdjusted" | "WaitlistJoined" | "WaitlistOfferMade" | "WaitlistEntryChanged" | "WaitlistClosed" | "UserRegistered" | "SecurityEvent" | "ConcertCreated" | "ConcertUpdated" | "ScheduleChanged" | "AdminAction" | "WalletAdjusted" | "TicketsIssued" | "TicketScanned" | "TicketTransferOffered" | "TicketTransferAccepted" | "TicketTransferDeclined" | "TicketTransferLapsed" | "TicketTransferWithdrawn";
         schemaVersion: number;
         aggregateType: string;
         aggregateId: string;
@@ -1284,6 +1462,108 @@ export interface Operations {
       scheduleId: number;
     };
     response: Schemas["ScheduleSales"];
+  };
+  /** The event types an endpoint may subscribe to (catalog types about a concert or its schedules) */
+  "GET /api/v1/admin/webhooks/event-types": {
+    response: {
+      eventTypes: string[];
+    };
+  };
+  /** A concert's webhook endpoints (without their secrets) */
+  "GET /api/v1/admin/webhooks/concerts/{concertId}/endpoints": {
+    path: {
+      concertId: number;
+    };
+    response: {
+      items: Schemas["WebhookEndpoint"][];
+    };
+  };
+  /** Register a webhook endpoint for a concert's events; answers its signing secret, once */
+  "POST /api/v1/admin/webhooks/concerts/{concertId}/endpoints": {
+    path: {
+      concertId: number;
+    };
+    headers?: {
+      /** Repeat a request safely: same key and body give the same response */
+      "idempotency-key"?: string;
+    };
+    body: Schemas["NewWebhookEndpoint"];
+    response: Schemas["WebhookEndpointWithSecret"];
+  };
+  /** One webhook endpoint */
+  "GET /api/v1/admin/webhooks/endpoints/{endpointId}": {
+    path: {
+      endpointId: number;
+    };
+    response: Schemas["WebhookEndpoint"];
+  };
+  /** Change an endpoint: URL, event types, description, enabled (disabling stops its pending deliveries) */
+  "PATCH /api/v1/admin/webhooks/endpoints/{endpointId}": {
+    path: {
+      endpointId: number;
+    };
+    headers?: {
+      /** Repeat a request safely: same key and body give the same response */
+      "idempotency-key"?: string;
+    };
+    body: Schemas["WebhookEndpointChange"];
+    response: Schemas["WebhookEndpoint"];
+  };
+  /** Delete an endpoint (its pending deliveries stop; the delivery log stays) */
+  "DELETE /api/v1/admin/webhooks/endpoints/{endpointId}": {
+    path: {
+      endpointId: number;
+    };
+    headers?: {
+      /** Repeat a request safely: same key and body give the same response */
+      "idempotency-key"?: string;
+    };
+    response: null;
+  };
+  /** A new signing secret, answered once; the old one keeps signing beside it for WEBHOOK_SECRET_OVERLAP_MS (24 h) */
+  "POST /api/v1/admin/webhooks/endpoints/{endpointId}/secret-rotation": {
+    path: {
+      endpointId: number;
+    };
+    headers?: {
+      /** Repeat a request safely: same key and body give the same response */
+      "idempotency-key"?: string;
+    };
+    response: Schemas["WebhookEndpointWithSecret"];
+  };
+  /** An endpoint's deliveries, newest first: status, attempts, last answer and latency, next attempt */
+  "GET /api/v1/admin/webhooks/endpoints/{endpointId}/deliveries": {
+    path: {
+      endpointId: number;
+    };
+    query?: {
+      /** Page: deliveries with a smaller id */
+      before?: number;
+      limit?: number;
+    };
+    response: {
+      items: Schemas["WebhookDelivery"][];
+    };
+  };
+  /** One delivery with every attempt (run, status code or error, latency) */
+  "GET /api/v1/admin/webhooks/deliveries/{deliveryId}": {
+    path: {
+      deliveryId: number;
+    };
+    response: (Schemas["WebhookDelivery"]) & ({
+      attemptLog: Schemas["WebhookAttempt"][];
+    });
+  };
+  /** Send a finished delivery again (a new run, the same webhook-id and body, so the receiver dedupes) */
+  "POST /api/v1/admin/webhooks/deliveries/{deliveryId}/replay": {
+    path: {
+      deliveryId: number;
+    };
+    headers?: {
+      /** Repeat a request safely: same key and body give the same response */
+      "idempotency-key"?: string;
+    };
+    response: Schemas["WebhookDelivery"];
   };
   /** The event contracts: an AsyncAPI 3.0 document of every Kafka topic and event type */
   "GET /asyncapi.json": {
