@@ -93,7 +93,7 @@ describe.skipIf(!mailpitUrl)('email through Mailpit', () => {
     expect(message.Text).toContain(reservationId);
     expect(message.HTML).toContain('<html lang="ko">');
     // No ticket code in the email body: the tickets travel in the PDF only.
-    expect(message.Text).not.toMatch(/CT1\./);
+    expect(message.Text).not.toMatch(/C[TRS]1\./);
     expect(message.Attachments).toHaveLength(1);
     const [attachment] = message.Attachments;
     expect(attachment).toMatchObject({ FileName: `tickets-${reservationId}.pdf`, ContentType: 'application/pdf' });
@@ -210,6 +210,31 @@ describe.skipIf(!mailpitUrl)('email through Mailpit', () => {
       expect((await mailpit.message(cancelled!.ID)).Text).toContain('10,000원은 전액 환불되었습니다');
       expect((await mailpit.to(b.email)).filter((m) => /예매 취소/.test(m.Subject))).toEqual([]);
     }
+  });
+
+  it('a ticket transfer emails the offer to the recipient, the ticket received and given on acceptance, and the holder on a decline, each in its reader\'s language, once', async () => {
+    const holder = await ctx.createUser({ balance: 100_000 });
+    const friend = await signUp('en-US,en;q=0.8');
+    const { scheduleId, seatIds } = await ctx.createSchedule({ price: 10_000 });
+    const reservationId = await buy(holder, scheduleId, seatIds.slice(0, 2));
+    const [first, second] = (await ctx.request('GET', `/api/v1/reservations/${reservationId}/tickets`, { token: holder.token })).body.items as Array<{ id: number }>;
+
+    const offered = await once('POST', `/api/v1/tickets/${first!.id}/transfers`, holder, { email: friend.email });
+    expect(offered.status).toBe(201);
+    const [offerMail] = await emailsTo(friend.email, /^A ticket for you/);
+    expect((await mailpit.headers(offerMail!.ID))['Content-Language']).toEqual(['en']);
+    expect((await mailpit.message(offerMail!.ID)).Text).toContain(offered.body.id);
+    expect((await once('POST', `/api/v1/ticket-transfers/${offered.body.id}/accept`, friend)).status).toBe(200);
+    await emailsTo(friend.email, /^Your ticket for .* is here/);
+    const [given] = await emailsTo(holder.email, /양도했습니다/);
+    expect((await mailpit.message(given!.ID)).Text).toContain('이전 입장 코드는 더 이상 사용할 수 없습니다');
+
+    const declinedOffer = await once('POST', `/api/v1/tickets/${second!.id}/transfers`, holder, { email: friend.email });
+    expect((await once('POST', `/api/v1/ticket-transfers/${declinedOffer.body.id}/decline`, friend)).status).toBe(200);
+    await emailsTo(holder.email, /양도가 성사되지 않았습니다/);
+    for (const template of ['transfer-received', 'transfer-given', 'transfer-declined']) expect(await sentLog(template), template).toHaveLength(1);
+    expect(await sentLog('transfer-offered')).toHaveLength(2);
+    expect(await checkInvariants(ctx.pool, { atLeast: { confirmed: 1 } })).toEqual([]);
   });
 
   it('a redelivered event sends nothing; two deliveries of one new event at once send one email', async () => {
