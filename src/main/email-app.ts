@@ -10,15 +10,21 @@ import type { Logger } from '../platform/observability/logger.js';
 import type { Metrics } from '../platform/observability/metrics.js';
 import { ticketCodeSigner } from '../ticketing/codes-public.js';
 import { TicketRepository } from '../ticketing/repository.js';
+import { TransferRepository } from '../ticketing/transfer-repository.js';
+import { transferSettingsOf } from '../ticketing/transfer-domain.js';
+import { transferRecipientContact } from '../ticketing/transfer-service.js';
+import { recipientTicketLimit } from '../../activities/index.js';
 import { TicketingService } from '../ticketing/service.js';
 
 /** Notifications' ports on the other capabilities' code, all on booking's database (where their tables are). */
 export function notificationPorts(config: Config, db: Db): NotificationPorts {
   const catalog = new CatalogRepository(db);
   const reservations = new ReservationRepository(db);
+  const transferRepo = new TransferRepository(db, reservations, catalog, recipientTicketLimit(reservations), transferSettingsOf(config));
+  const cipher = new PersonalDataCipher(config.DATA_ENCRYPTION_KEY, config.DATA_ENCRYPTION_KEY_PREVIOUS);
   const tickets = new TicketingService(new TicketRepository(db, reservations, catalog), ticketCodeSigner(config), catalog);
   return {
-    contacts: new UserContacts(db, new PersonalDataCipher(config.DATA_ENCRYPTION_KEY, config.DATA_ENCRYPTION_KEY_PREVIOUS)),
+    contacts: new UserContacts(db, cipher),
     tickets: { ticketsOf: async (p) => (await tickets.printableOf(p.reservationId)).map((t) => ({ code: t.code, seat: t.seat })) },
     performances: {
       async performanceOf(scheduleId) {
@@ -28,6 +34,7 @@ export function notificationPorts(config: Config, db: Db): NotificationPorts {
       },
     },
     reservations: { statusOf: async (id) => (await reservations.find(id))?.status },
+    transfers: { recipientOf: (transferId) => transferRecipientContact(transferRepo, (sealed) => cipher.decrypt(sealed), transferId) },
   };
 }
 

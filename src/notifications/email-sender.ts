@@ -63,7 +63,7 @@ export class EmailSender {
   /** Sends the template's email for the event unless it was sent already. Throws when it must be retried. */
   async sendOnce(t: EmailTemplate, event: EventEnvelope): Promise<boolean> {
     const userId = t.recipient(event);
-    const contact = await this.ports.contacts.contactOf(userId);
+    const contact = t.contactOf ? await t.contactOf(event, this.ports) : userId === null ? null : await this.ports.contacts.contactOf(userId);
     if (!contact) {
       this.log.warn({ eventId: event.id, template: t.name, userId }, 'no such user; email skipped');
       return false;

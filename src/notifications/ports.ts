@@ -20,9 +20,15 @@ export interface ReservationStatusLookup {
   statusOf(reservationId: string): Promise<string | undefined>;
 }
 
+/** Ticketing: the address a ticket transfer was offered to (sealed in the transfer row). */
+export interface TransferRecipients {
+  recipientOf(transferId: string): Promise<{ email: string } | undefined>;
+}
+
 export interface NotificationPorts {
   contacts: UserContactLookup;
   tickets: PurchaseTickets;
   performances: PerformanceDetails;
   reservations: ReservationStatusLookup;
+  transfers: TransferRecipients;
 }

@@ -14,7 +14,8 @@ export const sentEmails = mysqlTable(
   {
     eventId: varchar('event_id', { length: 64 }).notNull(),
     template: varchar('template', { length: 64 }).notNull(),
-    userId: id('user_id').notNull(),
+    // Null for an address with no account yet (a ticket transfer offered to it).
+    userId: id('user_id'),
     locale: varchar('locale', { length: 8 }).notNull(),
     // The Message-ID we gave it (derived from event and template, so a resend would carry the same).
     messageId: varchar('message_id', { length: 200 }).notNull(),

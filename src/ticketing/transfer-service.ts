@@ -109,8 +109,7 @@ export class TransferService {
    * address never travels in an event; a mailer reads it here by the event's transferId.
    */
   async transferRecipientContact(transferId: string): Promise<{ email: string; userId: number | null } | undefined> {
-    const row = await this.transfers.find(transferId);
-    return row && { email: this.directory.open(row.recipientEmailCipher), userId: row.toUserId };
+    return transferRecipientContact(this.transfers, this.directory.open, transferId);
   }
 
   /** The account the offer was made to: by id, or (made before it signed up) by its email's blind index. Anyone else: 404. */
@@ -150,4 +149,10 @@ export class TransferService {
       ...(asHolder ? { recipientEmail: this.directory.open(r.recipientEmailCipher) } : {}),
     };
   }
+}
+
+/** Where a transfer was offered: the sealed address opened (identity's cipher), and the account if known. */
+export async function transferRecipientContact(transfers: Pick<TransferRepository, 'find'>, open: (sealed: string) => string, transferId: string): Promise<{ email: string; userId: number | null } | undefined> {
+  const row = await transfers.find(transferId);
+  return row && { email: open(row.recipientEmailCipher), userId: row.toUserId };
 }

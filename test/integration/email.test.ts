@@ -212,12 +212,12 @@ describe.skipIf(!mailpitUrl)('email through Mailpit', () => {
     }
   });
 
-  it('a ticket transfer emails the offer to the recipient, the ticket received and given on acceptance, and the holder on a decline, each in its reader\'s language, once', async () => {
+  it('a ticket transfer emails the offer to the recipient (an account, or an address with none yet), the ticket received and given on acceptance, and the holder on a decline, each in its reader\'s language, once', async () => {
     const holder = await ctx.createUser({ balance: 100_000 });
     const friend = await signUp('en-US,en;q=0.8');
     const { scheduleId, seatIds } = await ctx.createSchedule({ price: 10_000 });
-    const reservationId = await buy(holder, scheduleId, seatIds.slice(0, 2));
-    const [first, second] = (await ctx.request('GET', `/api/v1/reservations/${reservationId}/tickets`, { token: holder.token })).body.items as Array<{ id: number }>;
+    const reservationId = await buy(holder, scheduleId, seatIds.slice(0, 3));
+    const [first, second, third] = (await ctx.request('GET', `/api/v1/reservations/${reservationId}/tickets`, { token: holder.token })).body.items as Array<{ id: number }>;
 
     const offered = await once('POST', `/api/v1/tickets/${first!.id}/transfers`, holder, { email: friend.email });
     expect(offered.status).toBe(201);
@@ -232,8 +232,16 @@ describe.skipIf(!mailpitUrl)('email through Mailpit', () => {
     const declinedOffer = await once('POST', `/api/v1/tickets/${second!.id}/transfers`, holder, { email: friend.email });
     expect((await once('POST', `/api/v1/ticket-transfers/${declinedOffer.body.id}/decline`, friend)).status).toBe(200);
     await emailsTo(holder.email, /양도가 성사되지 않았습니다/);
+    // An offer to an address with no account yet: to that address, in Korean (no account to say otherwise).
+    const stranger = `nobody-${randomUUID().slice(0, 8)}@test.example`;
+    const toStranger = await once('POST', `/api/v1/tickets/${third!.id}/transfers`, holder, { email: stranger });
+    expect(toStranger.status).toBe(201);
+    const [strangerMail] = await emailsTo(stranger, /티켓을 받으시겠어요/);
+    expect((await mailpit.message(strangerMail!.ID)).Text).toContain('이 메일 주소로 가입한 뒤 수락할 수 있습니다');
     for (const template of ['transfer-received', 'transfer-given', 'transfer-declined']) expect(await sentLog(template), template).toHaveLength(1);
-    expect(await sentLog('transfer-offered')).toHaveLength(2);
+    const offers = await sentLog('transfer-offered');
+    expect(offers).toHaveLength(3);
+    expect(offers.filter((r) => r.userId === null)).toHaveLength(1);
     expect(await checkInvariants(ctx.pool, { atLeast: { confirmed: 1 } })).toEqual([]);
   });
 

@@ -26,8 +26,10 @@ export interface EmailTemplate<T extends EventType = EventType> {
   eventType: T;
   /** Only some events of the type (a refund caused by a performance cancellation has its own email). */
   applies?(event: EventEnvelope<T>): boolean;
-  /** Whose email it is: the buyer's user id. */
-  recipient(event: EventEnvelope<T>): number;
+  /** Whose email it is: the buyer's user id (null: an address with no account, given by `contactOf`). */
+  recipient(event: EventEnvelope<T>): number | null;
+  /** The addressee when it is not (only) an account: a transfer offered to an address. */
+  contactOf?(event: EventEnvelope<T>, ports: NotificationPorts): Promise<UserContact | null>;
   /** Sent at this time instead of at once (kept in scheduled_emails until then). */
   dueAt?(event: EventEnvelope<T>, leadSeconds: number): Date;
   /** For a scheduled email: whether it is still worth sending when due. */

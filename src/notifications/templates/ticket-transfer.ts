@@ -6,8 +6,8 @@ import { template, type RenderContext, type RenderedEmail } from './template.js'
 /**
  * A ticket transfer's emails (docs/tickets.md "Transfer"): the offer to the recipient, the ticket
  * received (recipient) and given (holder) on acceptance, and a declined or lapsed offer (holder).
- * An offer to an address with no account yet is not emailed here (notifications knows accounts, not
- * addresses); the recipient finds it under incoming transfers once signed up with that address.
+ * An offer to an address with no account yet goes to that address (ticketing's port), in Korean, the
+ * platform's default: there is no account to say otherwise.
  */
 type TransferEvent = EventEnvelope<'TicketTransferOffered' | 'TicketTransferAccepted' | 'TicketTransferDeclined' | 'TicketTransferLapsed'>;
 
@@ -25,15 +25,22 @@ async function transferEmail(e: TransferEvent, { contact, ports }: RenderContext
 export const transferOffered = template({
   name: 'transfer-offered',
   eventType: 'TicketTransferOffered',
-  applies: (e) => e.payload.toUserId !== null,
-  recipient: (e) => e.payload.toUserId!,
+  recipient: (e) => e.payload.toUserId,
+  async contactOf(e, ports) {
+    if (e.payload.toUserId !== null) return ports.contacts.contactOf(e.payload.toUserId);
+    const offeredTo = await ports.transfers.recipientOf(e.payload.transferId);
+    return offeredTo ? { email: offeredTo.email, name: offeredTo.email.split('@')[0]!, locale: 'ko' } : null;
+  },
   render: (e, ctx) =>
     transferEmail(
       e,
       ctx,
       (ko, title) => ({
         subject: ko ? `[티켓 양도] ${title} 티켓을 받으시겠어요?` : `A ticket for you: ${title}`,
-        lines: [ko ? '티켓 1장을 양도하겠다는 제안이 도착했습니다. 마감 전에 웹사이트의 받은 양도에서 수락하거나 거절하세요.' : 'Someone offers you a ticket. Accept or decline it under incoming transfers on the website before the deadline.'],
+        lines: [
+          ko ? '티켓 1장을 양도하겠다는 제안이 도착했습니다. 마감 전에 웹사이트의 받은 양도에서 수락하거나 거절하세요.' : 'Someone offers you a ticket. Accept or decline it under incoming transfers on the website before the deadline.',
+          ko ? '계정이 없으면 이 메일 주소로 가입한 뒤 수락할 수 있습니다.' : 'No account yet? Sign up with this address, then accept.',
+        ],
       }),
       (locale) => [[locale === 'ko' ? '수락 마감' : 'Accept by', formatWhen(locale, new Date(e.payload.expiresAt))]],
     ),

@@ -1,0 +1,1 @@
+ALTER TABLE `sent_emails` MODIFY COLUMN `user_id` bigint unsigned;
