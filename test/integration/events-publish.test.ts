@@ -14,6 +14,12 @@ import { startRelay } from '../support/kafka.js';
 // waiting-list events need a sold-out schedule and a list: test/integration/waitlist.test.ts produces
 // each and checks it reaches Kafka.
 const NOT_PRODUCED_HERE: EventType[] = [
+  // Ticket transfers: test/integration/ticket-transfer.test.ts.
+  'TicketTransferOffered',
+  'TicketTransferAccepted',
+  'TicketTransferDeclined',
+  'TicketTransferLapsed',
+  'TicketTransferWithdrawn',
   'QueueSaleEnded',
   'QueueSaleReopened',
   'QueueAdmissionAdjusted',

@@ -26,7 +26,7 @@ describe('platform', () => {
     expect((await ctx.request('GET', '/healthz')).status).toBe(200);
     const ready = await ctx.request('GET', '/readyz');
     expect(ready.status).toBe(200);
-    expect(ready.body.checks).toEqual({ mysql: { status: 'up' }, mysql_payment: { status: 'up' }, mysql_webhooks: { status: 'up' }, redis: { status: 'up' }, temporal: { status: 'up' }, kafka: { status: 'up' } });
+    expect(ready.body.checks).toEqual({ mysql: { status: 'up' }, mysql_payment: { status: 'up' }, mysql_webhooks: { status: 'up' }, mysql_waitlist: { status: 'up' }, redis: { status: 'up' }, temporal: { status: 'up' }, kafka: { status: 'up' } });
   });
 
   it('says which dependency is down', async () => {

@@ -82,7 +82,7 @@ describe('ticket transfer', () => {
     expect(buyerTickets.body.items.map((t: any) => t.id)).toEqual([staying!.id]);
 
     const old = await scan(moving!.code);
-    expect([old.status, old.body.code]).toEqual([404, 'NOT_FOUND']);
+    expect([old.status, old.body.code]).toEqual([409, 'CODE_REISSUED']);
     expect((await scan(newCode)).body.result).toBe('ADMITTED');
     expect((await scan(staying!.code)).body.result).toBe('ADMITTED');
 

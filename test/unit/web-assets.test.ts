@@ -24,8 +24,8 @@ const sizes = (name: string) => ({ raw: shipped(name).length, gzip: gzipSync(shi
 // Issue 20 item 7 added card-payment.js (the checkout's card form, only on the checkout page).
 // Issue 22 leftovers moved the problem sentences (every code) out of app.js into one module per
 // language, problem-messages.ko.js / .en.js, which every page loads with it: buyers' JavaScript is
-// app.js and the larger of the two.
-const BUDGET_GZIP = { 'app.js': 17_000, 'problem-messages.ko.js': 2_500, 'problem-messages.en.js': 2_500, 'organiser.js': 10_000, 'app.css': 2_500, 'card-payment.js': 3_000 };
+// app.js and the larger of the two. Issue 23 added 14 codes (transfers, ticket codes, webhooks): 2.8 kB each.
+const BUDGET_GZIP = { 'app.js': 17_000, 'problem-messages.ko.js': 2_800, 'problem-messages.en.js': 2_800, 'organiser.js': 10_000, 'app.css': 2_500, 'card-payment.js': 3_000 };
 
 describe('web assets', () => {
   it('stay within their gzip budgets', () => {
