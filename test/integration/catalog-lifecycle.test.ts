@@ -164,13 +164,16 @@ describe('catalog lifecycle', () => {
 
   it('shows buyers dates, price range and availability, and each reserved seat with section, tier and row', async () => {
     const user = await ctx.createUser();
+    // One clock reading for every date, so the two starts are exactly a day apart.
+    const now = Date.now();
+    const at = (msFromNow: number) => new Date(now + msFromNow).toISOString();
     const created = await adminCall('POST', '/concerts', {
       title: 'Summary night',
       artist: 'A',
       venue: 'V',
       schedules: [
-        { startsAt: iso(30 * day), saleOpensAt: iso(-60_000), saleClosesAt: iso(29 * day) },
-        { startsAt: iso(31 * day), saleOpensAt: iso(-60_000), saleClosesAt: iso(30 * day) },
+        { startsAt: at(30 * day), saleOpensAt: at(-60_000), saleClosesAt: at(29 * day) },
+        { startsAt: at(31 * day), saleOpensAt: at(-60_000), saleClosesAt: at(30 * day) },
       ],
       sections: [section, { name: 'G', tier: 'S', price: 50_000, rows: 1, seatsPerRow: 10 }],
     });
