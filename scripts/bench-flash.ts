@@ -32,6 +32,7 @@
  * .stack/bench/flash-<runId>.svg.
  */
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import mysql from 'mysql2/promise';
 import { createRedis } from '../src/platform/redis.js';
@@ -42,6 +43,7 @@ import {
   Children,
   exitWithVerdict,
   HttpClient,
+  listenOverflows,
   makeSchedule,
   makeUsers,
   newRun,
@@ -78,6 +80,14 @@ const { values: args } = parseArgs({
     'long-poll': { type: 'string', default: 'true' },
     // API processes (stateless; each buyer talks to one of them, as behind a load balancer).
     apis: { type: 'string', default: '1' },
+    // Item 4 of issue 21: with --apis 2 or more, `--queue-apis K` sends the waiting room (joins, polls,
+    // streams) to the last K API processes only and the booking path (seat map, hold, pay) to the
+    // others, as a load balancer routing /api/v1/queue/* to a pool of its own would.
+    'queue-apis': { type: 'string', default: '0' },
+    // How long the client waits for an answer before it counts the request as unanswered (status 0,
+    // TIMEOUT). A browser waits minutes for a pending request; 30 s (the server's own join deadline)
+    // turned slow joins on a saturated machine into "no answer".
+    'client-timeout': { type: 'string', default: '120'},
     workers: { type: 'string', default: '1' },
     calibrate: { type: 'string', default: '100' },
     primitives: { type: 'string', default: '300' },
@@ -137,6 +147,8 @@ class RequestClass {
   readonly samples: Samples;
   readonly refused: Samples;
   readonly statuses = new Tally<number>();
+  /** Requests with no HTTP answer (status 0), by the client's error code. */
+  readonly noAnswer = new Tally<string>();
   readonly bySecond: number[][] = [];
   constructor(readonly name: string) {
     this.samples = new Samples(name);
@@ -145,6 +157,7 @@ class RequestClass {
   record(r: HttpResult, sentAtMs: number) {
     (r.status >= 200 && r.status < 300 ? this.samples : this.refused).add(r.ms);
     this.statuses.add(r.status);
+    if (r.status === 0) this.noAnswer.add(r.error ?? 'unknown');
     const s = Math.max(0, Math.floor(sentAtMs / 1000));
     (this.bySecond[s] ??= []).push(r.ms);
   }
@@ -155,8 +168,14 @@ class RequestClass {
     });
   }
   line(elapsedMs: number) {
-    const main = `${this.samples.line(elapsedMs)}  ${this.statuses}`;
+    const main = `${this.samples.line(elapsedMs)}  ${this.statusLine()}`;
     return this.refused.count ? `${main}\n${this.refused.line(elapsedMs)}` : main;
+  }
+  /** Counts per HTTP status, and the requests that got no answer at all with their error codes. */
+  statusLine() {
+    const answered = [...this.statuses.counts].filter(([k]) => k !== 0).sort(([a], [b]) => a - b).map(([k, v]) => `${k}=${v}`);
+    const none = this.noAnswer.total ? [`no answer=${this.noAnswer.total} (${this.noAnswer})`] : [];
+    return [...answered, ...none].join(' ') || '-';
   }
 }
 
@@ -182,8 +201,16 @@ async function main() {
   const apiPorts = Array.from({ length: APIS }, (_, k) => n('port') + 10 * k);
   // Thousands of buyers each have their own connection: a small shared pool would queue polls
   // in the client and report that wait as server latency.
-  const clients = apiPorts.map((p) => new HttpClient(`http://127.0.0.1:${p}`, Math.floor(12_000 / APIS)));
+  // Every buyer is a device of its own: one connection each, no pool shared between buyers (a bounded
+  // pool queued requests inside the load generator and reported that wait as the server's).
+  const clients = apiPorts.map((p) => new HttpClient(`http://127.0.0.1:${p}`, Infinity));
+  for (const c of clients) c.timeoutMs = n('client-timeout') * 1000;
   const http = clients[0]!;
+  const QUEUE_APIS = Math.min(Math.max(0, n('queue-apis')), APIS - 1);
+  const bookingClients = QUEUE_APIS ? clients.slice(0, APIS - QUEUE_APIS) : clients;
+  const queueClients = QUEUE_APIS ? clients.slice(APIS - QUEUE_APIS) : clients;
+  if (QUEUE_APIS) console.log(`waiting room on API process(es) ${apiPorts.slice(APIS - QUEUE_APIS).join(', ')}; booking path on ${apiPorts.slice(0, APIS - QUEUE_APIS).join(', ')}`);
+  reportFileLimit(BUYERS);
   let pool: mysql.Pool | undefined;
   let redis: ReturnType<typeof createRedis> | undefined;
   let temporal: EmptyTemporal | undefined;
@@ -390,17 +417,18 @@ async function main() {
       const want = 1 + rand(4);
       const pays = rand(1000) < PAY_RATIO * 1000;
       const end = (o: Outcome) => void outcomes.add(o);
-      const api = clients[i % clients.length]!;
+      const api = bookingClients[i % bookingClients.length]!;
+      const room = queueClients[i % queueClients.length]!;
 
       // Join, then poll until ACTIVE or EXPIRED.
-      let r = await send(classes.join, 'POST', '/api/v1/queue/tokens', { token: u.token, body: { scheduleId: sale.scheduleId } }, api);
-      if (r.status !== 200) return void (otherErrors.add(`join ${r.status}`), end('error'));
+      let r = await send(classes.join, 'POST', '/api/v1/queue/tokens', { token: u.token, body: { scheduleId: sale.scheduleId } }, room);
+      if (r.status !== 200) return void (otherErrors.add(`join ${r.status} ${r.error ?? ""}`.trim()), end('error'));
       let view = r.body as { token: string; status: string; reason?: string | null; pollAfterMs?: number | null };
       const queueToken = view.token;
       // Some buyers wait on the SSE stream: the server pushes each change (and the sale's end at once).
       if (view.status === 'WAITING' && rand(1000) < SSE_SHARE * 1000) {
         let last = view;
-        const status = await api.stream(
+        const status = await room.stream(
           `/api/v1/queue/tokens/current/stream?token=${encodeURIComponent(queueToken)}`,
           { token: u.token, timeoutMs: Math.max(1000, deadlineMs - since()) },
           (event, data) => {
@@ -437,8 +465,8 @@ async function main() {
         // A long poll (docs/queue.md): the answer comes when the status changes or after 25 s, so
         // the buyer hears of admission or the sell-out at once without polling often.
         if (!LONG_POLL) await sleep(wait);
-        r = await send(classes.poll, 'GET', `/api/v1/queue/tokens/current${LONG_POLL ? '?wait=25' : ''}`, { token: u.token, headers: { 'x-queue-token': view.token } }, api);
-        if (r.status !== 200) return void (otherErrors.add(`poll ${r.status}`), end('error'));
+        r = await send(classes.poll, 'GET', `/api/v1/queue/tokens/current${LONG_POLL ? '?wait=25' : ''}`, { token: u.token, headers: { 'x-queue-token': view.token } }, room);
+        if (r.status !== 200) return void (otherErrors.add(`poll ${r.status} ${r.error ?? ""}`.trim()), end('error'));
         view = r.body;
       }
       admittedAt.push(since());
@@ -499,6 +527,7 @@ async function main() {
     }
 
     const saleMark = cpu.mark();
+    const overflowsBefore = listenOverflows();
     const samplers = Promise.all([sampleSeats(), sampleWaiting(), sampleAdmin()]);
     const progress = setInterval(() => {
       const last = seatSamples[seatSamples.length - 1];
@@ -542,6 +571,12 @@ async function main() {
     console.log(`worst p99: ${worst ? `${worst[0]} ${f1(worst[1])} ms` : '-'} (target: every class under 1000 ms)`);
     console.log(`outcomes: ${outcomes}`);
     if (otherErrors.total) console.log(`errors: ${otherErrors}`);
+    console.log(`kernel: ${listenOverflows() - overflowsBefore} connections dropped on a full listen queue during the sale (TcpExt ListenOverflows, whole machine)`);
+    // The waiting room exists to absorb the rush: a join with no answer, or a refused one, is a failed run.
+    const joins = classes.join;
+    if (joins.noAnswer.total) broken(`${joins.noAnswer.total} of ${loop.launched} joins got no HTTP answer (${joins.noAnswer})`);
+    const joinRefused = [...joins.statuses.counts].filter(([k]) => k >= 500).reduce((t, [, v]) => t + v, 0);
+    if (joinRefused) broken(`${joinRefused} joins answered 5xx (${joins.statusLine()})`);
     if (expiredReasons.total) console.log(`EXPIRED reasons seen: ${expiredReasons}`);
 
     const purchases = purchasedAt.length;
@@ -784,6 +819,16 @@ async function calibrate(
 }
 
 exitWithVerdict(main());
+
+/**
+ * Each open buyer holds a socket in this process and in the API (a long poll or a stream for as long
+ * as they wait): more waiters than the open-file limit end as EMFILE on one side or the other.
+ */
+function reportFileLimit(buyers: number) {
+  const limit = Number(/Max open files\s+(\d+)/.exec(readFileSync('/proc/self/limits', 'utf8'))?.[1]);
+  const note = buyers + 200 > limit ? `: ${buyers} buyers may hold more sockets than that at once (expect EMFILE, in the generator or the API); raise ulimit -n or spread the buyers over --apis` : '';
+  console.log(`open-file limit (ulimit -n) ${Number.isFinite(limit) ? limit : 'unknown'} per process${note}`);
+}
 
 /** p99 per request class from the API processes' own http_request_duration_seconds histograms. */
 async function serverLatencies(clients: HttpClient[], metricsToken: string): Promise<string[]> {

@@ -319,7 +319,12 @@ export interface HttpResult {
   body: any;
   /** Milliseconds from sending to the whole body received. */
   ms: number;
+  /** Why there was no answer (status 0): the socket error's code (ECONNRESET, EMFILE, ...) or TIMEOUT. */
+  error?: string;
 }
+
+/** A network error's code for the report: the errno name when there is one, else the message. */
+export const errorCode = (err: unknown): string => (err as NodeJS.ErrnoException)?.code ?? String((err as Error)?.message ?? err).slice(0, 60);
 
 /**
  * A lean JSON client over node:http with keep-alive sockets (cheaper per request than fetch, which
@@ -366,10 +371,10 @@ export class HttpClient {
           }
           resolve({ status: res.statusCode ?? 0, body, ms: performance.now() - t });
         });
-        res.on('error', (err) => resolve({ status: 0, body: String(err), ms: performance.now() - t }));
+        res.on('error', (err) => resolve({ status: 0, body: String(err), ms: performance.now() - t, error: errorCode(err) }));
       });
-      req.on('error', (err) => resolve({ status: 0, body: String(err), ms: performance.now() - t }));
-      req.setTimeout(this.timeoutMs, () => req.destroy(new Error(`timeout after ${this.timeoutMs} ms`)));
+      req.on('error', (err) => resolve({ status: 0, body: String(err), ms: performance.now() - t, error: errorCode(err) }));
+      req.setTimeout(this.timeoutMs, () => req.destroy(Object.assign(new Error(`timeout after ${this.timeoutMs} ms`), { code: 'TIMEOUT' })));
       if (payload !== undefined) req.write(payload);
       req.end();
     });
