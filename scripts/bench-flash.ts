@@ -25,7 +25,12 @@
  * then pays (--pay-ratio, 90 %) or abandons the hold to expire. Waiting stops at
  * seconds + hold TTL + --grace (60 s) after the first arrival.
  *
- * Printed: per request class p50/p95/p99 and statuses, requests/s, sell-out time and purchases/s
+ * `--apis N` runs N API processes (buyers spread over them); `--queue-apis K` sends the waiting room
+ * (joins, polls, streams) to the last K of them and the booking path to the others.
+ *
+ * Printed: per request class p50/p95/p99 and the count of each HTTP status, with the requests that got
+ * no answer at all by the client's error code (TIMEOUT after --client-timeout, ECONNRESET, EMFILE, ...);
+ * a join left unanswered or answered 5xx makes the run exit 1. Then requests/s, sell-out time and purchases/s
  * against the bare purchase rate, waiters left after the sell-out (server: Redis ZCARD of the wait
  * and pre-queue sets every 250 ms; client: the last WAITING answer), CPU per process, seats sold,
  * double sales, wallets against their payments, checkInvariants. An SVG chart of the sale goes to

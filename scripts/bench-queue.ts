@@ -28,7 +28,7 @@ import { Metrics } from '../src/platform/observability/metrics.js';
 import { createRedis } from '../src/platform/redis.js';
 import { buildQueue } from '../src/queue/wiring.js';
 import { sampleProcesses, type CpuSampler } from './bench/cpu.js';
-import { broken, Children, exitWithVerdict, HttpClient, makeSchedule, makeUsers, newRun, openDatabase, stackRunDir, teardown, waitReady, type HttpResult } from './bench/harness.js';
+import { broken, Children, exitWithVerdict, HttpClient, listenOverflows, makeSchedule, makeUsers, newRun, openDatabase, stackRunDir, teardown, waitReady, type HttpResult } from './bench/harness.js';
 import { describeLoop, openLoop } from './bench/open-loop.js';
 import { measure, type Measurement } from './bench/primitives.js';
 import { Samples, Tally } from './bench/stats.js';
@@ -142,6 +142,7 @@ async function apiHeapBytes(): Promise<number> {
   return m ? Number(m[1]) : NaN;
 }
 
+const somaxconn = () => Number(readFileSync('/proc/sys/net/core/somaxconn', 'utf8'));
 const openFiles = (pid: number | undefined) => (pid ? readdirSync(`/proc/${pid}/fd`).length : NaN);
 
 /** Waits (up to 5 minutes) until `pid` has `target` open files, or the count has not grown for 15 s. */
@@ -235,6 +236,7 @@ async function main() {
         // tens of seconds for CPU, and a browser waits minutes before it gives up on a request.
         http.timeoutMs = 180_000;
         const spikeTokens: string[] = new Array(spike);
+        const overflowsBefore = listenOverflows();
         const spiked = await classify(
           'spike join',
           spike,
@@ -247,7 +249,8 @@ async function main() {
           (r) => live(r) && (r.body.status === 'ACTIVE' || r.body.position > 0),
           cpu,
         );
-        console.log(`spike: ${spiked.good.count} of ${spike} answered with a place; 5xx ${spiked.bad.count}`);
+        console.log(`spike: ${spiked.good.count} of ${spike} answered with a place; not (5xx or no answer) ${spiked.bad.count}`);
+        console.log(`  kernel: ${listenOverflows() - overflowsBefore} connections dropped on a full listen queue (TcpExt ListenOverflows, whole machine; the API's backlog is min(API_LISTEN_BACKLOG, net.core.somaxconn) = ${Math.min(run.base.API_LISTEN_BACKLOG, somaxconn())})`);
         if (spiked.bad.count > 0) broken(`spike: ${spiked.bad.count} joins not answered with a place`);
 
         if (waiters > 0) await openWaiters(spikeSchedule.scheduleId, users, spikeTokens, waiters, database, cpu);
