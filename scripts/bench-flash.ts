@@ -92,7 +92,7 @@ const { values: args } = parseArgs({
     // How long the client waits for an answer before it counts the request as unanswered (status 0,
     // TIMEOUT). A browser waits minutes for a pending request; 30 s (the server's own join deadline)
     // turned slow joins on a saturated machine into "no answer".
-    'client-timeout': { type: 'string', default: '120'},
+    'client-timeout': { type: 'string', default: '120' },
     workers: { type: 'string', default: '1' },
     calibrate: { type: 'string', default: '100' },
     primitives: { type: 'string', default: '300' },
@@ -427,7 +427,7 @@ async function main() {
 
       // Join, then poll until ACTIVE or EXPIRED.
       let r = await send(classes.join, 'POST', '/api/v1/queue/tokens', { token: u.token, body: { scheduleId: sale.scheduleId } }, room);
-      if (r.status !== 200) return void (otherErrors.add(`join ${r.status} ${r.error ?? ""}`.trim()), end('error'));
+      if (r.status !== 200) return void (otherErrors.add(`join ${r.status} ${r.error ?? ''}`.trim()), end('error'));
       let view = r.body as { token: string; status: string; reason?: string | null; pollAfterMs?: number | null };
       const queueToken = view.token;
       // Some buyers wait on the SSE stream: the server pushes each change (and the sale's end at once).
@@ -471,7 +471,7 @@ async function main() {
         // the buyer hears of admission or the sell-out at once without polling often.
         if (!LONG_POLL) await sleep(wait);
         r = await send(classes.poll, 'GET', `/api/v1/queue/tokens/current${LONG_POLL ? '?wait=25' : ''}`, { token: u.token, headers: { 'x-queue-token': view.token } }, room);
-        if (r.status !== 200) return void (otherErrors.add(`poll ${r.status} ${r.error ?? ""}`.trim()), end('error'));
+        if (r.status !== 200) return void (otherErrors.add(`poll ${r.status} ${r.error ?? ''}`.trim()), end('error'));
         view = r.body;
       }
       admittedAt.push(since());

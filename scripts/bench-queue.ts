@@ -50,7 +50,10 @@ const { values: args } = parseArgs({
 });
 const n = (k: keyof typeof args) => Number(args[k]);
 
-const run = newRun({ prefix: 'benchq', port: n('port'), env: {} });
+// The phases run one after the other, so a spike's first joiners stay silent until its last join is
+// answered (on a saturated machine, longer than the 30 s after which a silent waiter is dropped); a
+// real joiner long-polls at once. A long grace keeps them in line for the open-waiters phase.
+const run = newRun({ prefix: 'benchq', port: n('port'), env: { QUEUE_WAITER_GRACE_SECONDS: '3600' } });
 const barePort = n('port') + 10;
 
 /** Open-loop GETs or POSTs at `rate`; successes and failures in separate latency classes, and the CPU each process spent per request. */
@@ -120,7 +123,7 @@ async function openWaiters(scheduleId: number, users: Array<{ token: string }>, 
   const heldMs = 5000;
   const used = mark();
   console.log(`API RSS ${(before / 1024).toFixed(0)} MB before, ${(after / 1024).toFixed(0)} MB with ${picked.length} open waiters: ${(((after - before) * 1024) / picked.length / 1024).toFixed(1)} KB per open waiter`);
-  console.log(`API V8 heap used ${(heapBefore / 2 ** 20).toFixed(0)} MB before, ${(heapAfter / 2 ** 20).toFixed(0)} MB with them: ${((heapAfter - heapBefore) / picked.length / 1024).toFixed(1)} KB per open waiter (the rest of the RSS is sockets' kernel-side buffers counted in the process, native HTTP parser state and free heap)`);
+  console.log(`API V8 heap used ${(heapBefore / 2 ** 20).toFixed(0)} MB before, ${(heapAfter / 2 ** 20).toFixed(0)} MB with them: ${((heapAfter - heapBefore) / picked.length / 1024).toFixed(1)} KB per open waiter (heap in use, garbage not yet collected included; RSS adds native memory: socket handles, HTTP parsers)`);
   console.log(`  CPU while they were opened and held (${heldMs} ms after the last): ${used.perOp(picked.length, ['api', 'redis', 'bench'])} ms per waiter`);
   const redis = createRedis(run.base.REDIS_URL, `${run.runId}:`);
   const queue = buildQueue({ config: { ...run.base, REDIS_PREFIX: `${run.runId}:` }, db: database.db, redis, metrics: new Metrics('bench-end', false) });
@@ -137,7 +140,9 @@ async function openWaiters(scheduleId: number, users: Array<{ token: string }>, 
 
 /** The API's V8 heap in use, from its own /metrics (prom-client's nodejs_heap_size_used_bytes). */
 async function apiHeapBytes(): Promise<number> {
-  const r = await new HttpClient(run.api, 1).request('GET', '/metrics', { token: run.base.METRICS_TOKEN });
+  const client = new HttpClient(run.api, 1);
+  const r = await client.request('GET', '/metrics', { token: run.base.METRICS_TOKEN });
+  client.close();
   const m = typeof r.body === 'string' ? /^nodejs_heap_size_used_bytes(?:\{[^}]*\})? ([\d.e+]+)/m.exec(r.body) : null;
   return m ? Number(m[1]) : NaN;
 }
