@@ -1,4 +1,4 @@
-import type { SeatStatus } from '../catalog/index.js';
+import type { SeatStatus } from './seat-status.js';
 
 /**
  * Pure: how a schedule's seats become the allocator's per-section rows. No I/O, so it is unit-tested

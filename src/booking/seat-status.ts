@@ -1,0 +1,21 @@
+/**
+ * A seat's status on a schedule, pure: booking owns it (the seat_status table, the hold, confirm and
+ * release transactions). Catalog owns only the layout and reads statuses through its SeatStatusPort,
+ * which booking's SeatStatusRepository implements. This list is the one spelling: the table's enum,
+ * the seat map's schema, the Redis inventory's layout and the counts derive from it.
+ * AVAILABLE -> HELD (a hold) -> SOLD (paid) or back to AVAILABLE (expiry, cancellation); SOLD ->
+ * AVAILABLE (refund).
+ */
+export const seatStatuses = ['AVAILABLE', 'HELD', 'SOLD'] as const;
+export type SeatStatus = (typeof seatStatuses)[number];
+
+/** The status of a seat nobody holds (a new schedule's seats, a released seat). */
+export const FREE_SEAT_STATUS = 'AVAILABLE' satisfies SeatStatus;
+
+export type SeatCounts = { total: number } & Record<Lowercase<SeatStatus>, number>;
+
+/** Grouped (status, count) rows as counts per status (absent = 0) and their total: the one way seats are counted. */
+export function seatCountsOf(rows: Array<{ status: SeatStatus; n: number | string }>): SeatCounts {
+  const counts = Object.fromEntries(seatStatuses.map((s) => [s.toLowerCase(), Number(rows.find((r) => r.status === s)?.n ?? 0)])) as Record<Lowercase<SeatStatus>, number>;
+  return { total: Object.values(counts).reduce((a, b) => a + b, 0), ...counts };
+}
