@@ -62,9 +62,10 @@ export class ReservationRepository {
    * statements, all in booking's database: take the user's ticket-limit lock, read the seats' statuses
    * (booking's seat_status), read the schedule through catalog's port (share-locked: status, ticket
    * limit, hold TTL), count the user's tickets on it, update the statuses, read the seats' layout
-   * through catalog's port, insert the reservation, its seats and its first event. The share lock makes a pause or a cancellation (which
-   * update the schedule row) wait for holds in flight and every later hold see it: no hold slips in
-   * after the cancellation workflow listed the live reservations.
+   * through catalog's port, insert the reservation, its seats and its first event. The share lock
+   * makes a pause or a cancellation (which update the schedule row) wait for holds in flight and
+   * every later hold see it: no hold slips in after the cancellation workflow listed the live
+   * reservations.
    */
   async hold(input: ReservationInput, now: Date = new Date()): Promise<HoldResult> {
     const ids = [...input.seatIds].sort((a, b) => a - b);
