@@ -9,6 +9,13 @@
 export const seatStatuses = ['AVAILABLE', 'HELD', 'SOLD'] as const;
 export type SeatStatus = (typeof seatStatuses)[number];
 
+/**
+ * How the Redis inventory claims a seat of each status when it rebuilds from MySQL: not at all
+ * (free), for its holder until the hold's expiry, or for good. A new status must say (the Record
+ * makes the compiler ask), so adding one is this file and the generated migration.
+ */
+export const seatStatusClaim = { AVAILABLE: 'NONE', HELD: 'UNTIL_EXPIRY', SOLD: 'FOR_GOOD' } as const satisfies Record<SeatStatus, 'NONE' | 'UNTIL_EXPIRY' | 'FOR_GOOD'>;
+
 /** The status of a seat nobody holds (a new schedule's seats, a released seat). */
 export const FREE_SEAT_STATUS = 'AVAILABLE' satisfies SeatStatus;
 
