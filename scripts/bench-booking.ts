@@ -253,7 +253,7 @@ async function main() {
     // What a refused hold costs: attempts on seats that are all taken now, at a rate the box keeps up with.
     const loserRate = n('loser-rate');
     const loserCount = Math.min(attempts, loserRate * 5);
-    const takenSeats = winners.length ? await pool.query(`SELECT id FROM seats WHERE schedule_id = ? AND status = 'SOLD'`, [flash.scheduleId]).then(([r]) => (r as Array<{ id: number }>).map((x) => x.id)) : [];
+    const takenSeats = winners.length ? await pool.query(`SELECT seat_id id FROM seat_status WHERE schedule_id = ? AND status = 'SOLD'`, [flash.scheduleId]).then(([r]) => (r as Array<{ id: number }>).map((x) => x.id)) : [];
     if (takenSeats.length && loserCount > 0) {
       const onlyLosers = new Samples(`refused holds @${loserRate}/s`);
       const loserStatuses = new Tally<number>();

@@ -19,8 +19,7 @@ import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { eq } from 'drizzle-orm';
 import ExcelJS from 'exceljs';
-import { reservations, reservationSeats } from '../src/booking/schema.js';
-import { seats } from '../src/catalog/schema.js';
+import { reservations, reservationSeats, seatStatus } from '../src/booking/schema.js';
 import { payments } from '../src/payment/schema.js';
 import { tickets } from '../src/ticketing/schema.js';
 import { Children, cleanRedis, dropDatabase, makeSchedule, makeUsers, newRun, openDatabase, sleep, waitReady } from './bench/harness.js';
@@ -62,7 +61,7 @@ async function seedSales(database: Awaited<ReturnType<typeof openDatabase>>, sch
       await tx.insert(tickets).values(rows.flatMap((r) => r.seats.map((seatId) => ({ reservationId: r.id, seatId, scheduleId, userId: r.userId, serial: randomBytes(16).toString('hex'), issuedAt: now }))));
     });
   }
-  await db.update(seats).set({ status: 'SOLD' }).where(eq(seats.scheduleId, scheduleId));
+  await db.update(seatStatus).set({ status: 'SOLD' }).where(eq(seatStatus.scheduleId, scheduleId));
 }
 
 /** Peak RSS while `work` runs, sampled every 20 ms. */

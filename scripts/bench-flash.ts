@@ -330,7 +330,7 @@ async function main() {
       while (sampling) {
         const at = since();
         try {
-          const [rows] = await db.query(`SELECT status, COUNT(*) n FROM seats WHERE schedule_id = ? GROUP BY status`, [sale.scheduleId]);
+          const [rows] = await db.query(`SELECT status, COUNT(*) n FROM seat_status WHERE schedule_id = ? GROUP BY status`, [sale.scheduleId]);
           const by = Object.fromEntries((rows as Array<{ status: string; n: number }>).map((r) => [r.status, Number(r.n)]));
           const s = { t: at, sold: by.SOLD ?? 0, held: by.HELD ?? 0, available: by.AVAILABLE ?? 0 };
           seatSamples.push(s);
@@ -914,7 +914,7 @@ function allocatorPercentiles(before: Map<number, number>, after: Map<number, nu
 
 /** Rows of a schedule, and those left with exactly one free seat between taken seats or a row end. */
 async function strandedRows(db: mysql.Pool, scheduleId: number): Promise<{ rows: number; stranded: number }> {
-  const [rows] = (await db.query(`SELECT section, row_label r, status FROM seats WHERE schedule_id = ? ORDER BY section, row_label, seat_number`, [scheduleId])) as unknown as [
+  const [rows] = (await db.query(`SELECT section, row_label r, ss.status FROM seats s JOIN seat_status ss ON ss.seat_id = s.id WHERE s.schedule_id = ? ORDER BY section, row_label, seat_number`, [scheduleId])) as unknown as [
     Array<{ section: string; r: string; status: string }>,
   ];
   const maps = new Map<string, string>();

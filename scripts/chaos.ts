@@ -372,7 +372,7 @@ for (const fault of faults) {
   const problems = await checkInvariants(database.pool, { expiryGraceMs: GRACE_MS });
   for (const p of problems.slice(0, 3)) notes.push(p.slice(0, 200));
   const sales = await clients[0]!.request('GET', `/api/v1/admin/schedules/${scheduleId}/sales`, { token: admin!.token });
-  const truth = await count(`SELECT COUNT(*) n FROM seats WHERE schedule_id = ? AND status = 'SOLD'`, [scheduleId]);
+  const truth = await count(`SELECT COUNT(*) n FROM seat_status WHERE schedule_id = ? AND status = 'SOLD'`, [scheduleId]);
   const readModelBreak = await (async () => {
     // The read model catches up through Kafka: give it a moment before calling it wrong.
     for (let i = 0; i < 60; i++) {

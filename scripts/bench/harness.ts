@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { inArray } from 'drizzle-orm';
 import mysql from 'mysql2/promise';
 import { CatalogRepository } from '../../src/catalog/repository.js';
+import { SeatStatusRepository } from '../../src/booking/seat-status-repository.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { eventCatalog } from '../../src/events/catalog.js';
 import { hashPassword } from '../../src/identity/passwords.js';
@@ -298,7 +299,7 @@ export async function makeSchedule(database: Database, run: BenchRun, seats: num
     ...(full > 0 ? [{ name: 'A', tier: 'R', price, rows: full, seatsPerRow: 50 }] : []),
     ...(rest > 0 ? [{ name: 'B', tier: 'S', price, rows: 1, seatsPerRow: rest }] : []),
   ];
-  const catalog = new CatalogRepository(database.db);
+  const catalog = new CatalogRepository(database.db, new SeatStatusRepository(database.db));
   const c = await catalog.createConcert(
     {
       title: `Bench ${run.runId}`,
@@ -453,7 +454,7 @@ export function listenOverflows(): number {
 
 /** Seats sold on a schedule and seats in more than one CONFIRMED reservation (must be 0). */
 export async function soldAndDoubles(pool: mysql.Pool, scheduleId: number): Promise<{ sold: number; doubles: number }> {
-  const [sold] = await pool.query(`SELECT COUNT(*) n FROM seats WHERE schedule_id = ? AND status = 'SOLD'`, [scheduleId]);
+  const [sold] = await pool.query(`SELECT COUNT(*) n FROM seat_status WHERE schedule_id = ? AND status = 'SOLD'`, [scheduleId]);
   const [doubles] = await pool.query(
     `SELECT COUNT(*) n FROM (SELECT rs.seat_id FROM reservation_seats rs JOIN reservations r ON r.id = rs.reservation_id WHERE r.status = 'CONFIRMED' GROUP BY rs.seat_id HAVING COUNT(*) > 1) d`,
   );

@@ -5,5 +5,7 @@ export * from './repository.js';
 export * from './representation.js';
 export * from './reservation-search.js';
 export * from './sales-report.js';
+export * from './seat-status.js';
+export * from './seat-status-repository.js';
 export * from './service.js';
 export * from './waitlist-port.js';

@@ -1,8 +1,8 @@
 import { and, asc, count, desc, eq, inArray, lt, notInArray, or, sql } from 'drizzle-orm';
 import { appendEvent } from '../events/index.js';
 import { affectedRows, isDuplicateKey, isEventSequenceClash, withTransaction, type Db, type Tx } from '../platform/db/client.js';
-import { reservations, reservationSeats, ticketLimitLocks } from './schema.js';
-import { schedules, seats } from '../catalog/schema.js';
+import { reservations, reservationSeats, seatStatus, ticketLimitLocks } from './schema.js';
+import { lockScheduleForHold, seatLayoutOf, ticketLimitOf } from '../catalog/index.js';
 import type { HeldSeat, HoldResult, ReleaseInput, ReservationInput } from '../../workflows/booking/reservation-contract.js';
 import { canTransition, exceedsTicketLimit, liveReservationStatuses, payable, reservationEventOf, ticketRoom, type ReservationStatus } from './domain.js';
 import { issueTickets, type TicketIssuer } from '../ticketing/index.js';
@@ -58,12 +58,14 @@ export class ReservationRepository {
    * Holds the seats for a reservation in one transaction: the seats are updated only if their
    * versions are still the ones read (optimistic lock), in one statement, all or nothing.
    * Idempotent by reservation id: a retry finds the seats already this reservation's (or the
-   * reservation row already written) and returns the hold that exists. The happy path is seven
-   * statements: take the user's ticket-limit lock, read the seats, read the schedule (share-locked:
-   * status, ticket limit, hold TTL) with the user's tickets on it, update the seats, insert the
-   * reservation, its seats and its first event. The share lock makes a pause or a cancellation (which
-   * update the schedule row) wait for holds in flight and every later hold see it: no hold slips in
-   * after the cancellation workflow listed the live reservations.
+   * reservation row already written) and returns the hold that exists. The happy path is nine
+   * statements, all in booking's database: take the user's ticket-limit lock, read the seats' statuses
+   * (booking's seat_status), read the schedule through catalog's port (share-locked: status, ticket
+   * limit, hold TTL), count the user's tickets on it, update the statuses, read the seats' layout
+   * through catalog's port, insert the reservation, its seats and its first event. The share lock
+   * makes a pause or a cancellation (which update the schedule row) wait for holds in flight and
+   * every later hold see it: no hold slips in after the cancellation workflow listed the live
+   * reservations.
    */
   async hold(input: ReservationInput, now: Date = new Date()): Promise<HoldResult> {
     const ids = [...input.seatIds].sort((a, b) => a - b);
@@ -72,10 +74,10 @@ export class ReservationRepository {
         // First statement, so the count below reads after any earlier hold of this user committed.
         await this.lockTicketLimit(tx, input.userId, input.scheduleId);
         const rows = await tx
-          .select({ id: seats.id, version: seats.version, status: seats.status, reservationId: seats.reservationId, price: seats.price, section: seats.section, row: seats.row, number: seats.number, tier: seats.tier })
-          .from(seats)
-          .where(and(eq(seats.scheduleId, input.scheduleId), inArray(seats.id, ids)))
-          .orderBy(asc(seats.id));
+          .select({ id: seatStatus.seatId, version: seatStatus.version, status: seatStatus.status, reservationId: seatStatus.reservationId })
+          .from(seatStatus)
+          .where(and(eq(seatStatus.scheduleId, input.scheduleId), inArray(seatStatus.seatId, ids)))
+          .orderBy(asc(seatStatus.seatId));
         if (rows.length > 0 && rows.every((r) => r.reservationId === input.reservationId)) throw new AlreadyHeld();
         const tickets = await this.scheduleForHold(tx, input.userId, input.scheduleId);
         if (this.transfers) tickets.held += await this.transfers.netReceived(tx, input.userId, input.scheduleId);
@@ -87,11 +89,11 @@ export class ReservationRepository {
         const unavailable = ids.filter((id) => rows.find((r) => r.id === id)?.status !== 'AVAILABLE');
         if (unavailable.length > 0) return { ok: false, code: 'SEAT_UNAVAILABLE', unavailableSeatIds: unavailable } as const;
         const res = await tx
-          .update(seats)
-          .set({ status: 'HELD', reservationId: input.reservationId, heldUntil: expiresAt, version: sql`${seats.version} + 1` })
-          .where(and(eq(seats.status, 'AVAILABLE'), or(...rows.map((r) => and(eq(seats.id, r.id), eq(seats.version, r.version))))));
+          .update(seatStatus)
+          .set({ status: 'HELD', reservationId: input.reservationId, heldUntil: expiresAt, version: sql`${seatStatus.version} + 1` })
+          .where(and(eq(seatStatus.status, 'AVAILABLE'), or(...rows.map((r) => and(eq(seatStatus.seatId, r.id), eq(seatStatus.version, r.version))))));
         if (affectedRows(res) !== rows.length) throw new SeatTaken(await this.takenSince(tx, ids, input.reservationId));
-        const held: HeldSeat[] = rows.map((r) => ({ seatId: r.id, section: r.section, row: r.row, number: r.number, tier: r.tier, price: r.price }));
+        const held: HeldSeat[] = (await seatLayoutOf(tx, ids)).map((r) => ({ seatId: r.id, section: r.section, row: r.row, number: r.number, tier: r.tier, price: r.price }));
         const amount = held.reduce((sum, s) => sum + s.price, 0);
         await tx.insert(reservations).values({
           id: input.reservationId,
@@ -138,19 +140,19 @@ export class ReservationRepository {
   }
 
   /**
-   * The schedule as a hold needs it (status, per-user ticket limit, hold TTL), share-locked until the
-   * transaction ends, and the seats the user holds or owns there (live reservations), in one statement.
+   * The schedule as a hold needs it (status, per-user ticket limit, hold TTL), share-locked through
+   * catalog's port until the transaction ends, and the seats the user holds or owns there (live
+   * reservations).
    */
   private async scheduleForHold(tx: Tx, userId: number, scheduleId: number): Promise<{ status: string; limit: number; holdTtlSeconds: number | null; held: number }> {
-    // Raw SQL for the lock: MariaDB knows LOCK IN SHARE MODE, not the FOR SHARE drizzle would write.
-    const [rows] = (await tx.execute(sql`
-      SELECT ${schedules.status} AS status, ${schedules.maxTicketsPerUser} AS \`limit\`, ${schedules.holdTtlSeconds} AS holdTtlSeconds,
-        (SELECT COUNT(*) FROM ${reservationSeats} JOIN ${reservations} ON ${reservations.id} = ${reservationSeats.reservationId}
-          WHERE ${reservations.userId} = ${userId} AND ${reservations.scheduleId} = ${scheduleId} AND ${inArray(reservations.status, [...liveReservationStatuses])}) AS held
-      FROM ${schedules} WHERE ${schedules.id} = ${scheduleId} LOCK IN SHARE MODE`)) as unknown as [Array<{ status: string; limit: number; holdTtlSeconds: number | null; held: number | string }>];
-    const row = rows[0];
-    if (!row) return { status: 'CANCELLED', limit: 0, holdTtlSeconds: null, held: 0 };
-    return { status: row.status, limit: Number(row.limit), holdTtlSeconds: row.holdTtlSeconds === null ? null : Number(row.holdTtlSeconds), held: Number(row.held ?? 0) };
+    const schedule = await lockScheduleForHold(tx, scheduleId);
+    if (!schedule) return { status: 'CANCELLED', limit: 0, holdTtlSeconds: null, held: 0 };
+    const [mine] = await tx
+      .select({ n: count() })
+      .from(reservationSeats)
+      .innerJoin(reservations, eq(reservations.id, reservationSeats.reservationId))
+      .where(and(eq(reservations.userId, userId), eq(reservations.scheduleId, scheduleId), inArray(reservations.status, [...liveReservationStatuses])));
+    return { ...schedule, held: Number(mine?.n ?? 0) };
   }
 
   /**
@@ -167,8 +169,7 @@ export class ReservationRepository {
       .innerJoin(reservations, eq(reservations.id, reservationSeats.reservationId))
       .where(and(eq(reservations.userId, userId), eq(reservations.scheduleId, scheduleId), inArray(reservations.status, [...liveReservationStatuses])))
       .for('update');
-    const [schedule] = await tx.select({ limit: schedules.maxTicketsPerUser }).from(schedules).where(eq(schedules.id, scheduleId));
-    const limit = Number(schedule?.limit ?? 0);
+    const limit = await ticketLimitOf(tx, scheduleId);
     const held = Number(mine?.n ?? 0);
     return { limit, held, room: ticketRoom({ limit, held }) };
   }
@@ -180,7 +181,7 @@ export class ReservationRepository {
 
   /** The seats another reservation took between our read and our write (rare: Redis locks stand in front). */
   private async takenSince(tx: Tx, ids: number[], reservationId: string): Promise<number[]> {
-    const rows = await tx.select({ id: seats.id, reservationId: seats.reservationId }).from(seats).where(inArray(seats.id, ids));
+    const rows = await tx.select({ id: seatStatus.seatId, reservationId: seatStatus.reservationId }).from(seatStatus).where(inArray(seatStatus.seatId, ids));
     return rows.filter((r) => r.reservationId !== reservationId).map((r) => r.id);
   }
 
@@ -192,9 +193,9 @@ export class ReservationRepository {
       if (r.status === 'CONFIRMED') return { scheduleId: r.scheduleId, userId: r.userId, seatIds, changed: false };
       if (r.status !== 'HELD') throw new ConfirmationRejected(`reservation ${reservationId} is ${r.status}`);
       const res = await tx
-        .update(seats)
-        .set({ status: 'SOLD', heldUntil: null, version: sql`${seats.version} + 1` })
-        .where(and(eq(seats.reservationId, reservationId), eq(seats.status, 'HELD')));
+        .update(seatStatus)
+        .set({ status: 'SOLD', heldUntil: null, version: sql`${seatStatus.version} + 1` })
+        .where(and(eq(seatStatus.reservationId, reservationId), eq(seatStatus.status, 'HELD')));
       if (affectedRows(res) !== seatIds.length) throw new ConfirmationRejected(`reservation ${reservationId} lost a seat`);
       await tx.update(reservations).set({ status: 'CONFIRMED', confirmedAt: now, version: sql`${reservations.version} + 1` }).where(eq(reservations.id, reservationId));
       await appendEvent(tx, reservationEventOf.CONFIRMED, reservationId, { reservationId, userId: r.userId, scheduleId: r.scheduleId, amount: r.amount, seatIds }, { userId: r.userId, occurredAt: now });
@@ -230,9 +231,9 @@ export class ReservationRepository {
       // reservation to theirs without ever being AVAILABLE; only the rest become AVAILABLE below.
       const offers = await this.handOver(tx, r, input.status, now);
       await tx
-        .update(seats)
-        .set({ status: 'AVAILABLE', reservationId: null, heldUntil: null, version: sql`${seats.version} + 1` })
-        .where(eq(seats.reservationId, input.reservationId));
+        .update(seatStatus)
+        .set({ status: 'AVAILABLE', reservationId: null, heldUntil: null, version: sql`${seatStatus.version} + 1` })
+        .where(eq(seatStatus.reservationId, input.reservationId));
       return { changed: true, ...outcome, status: input.status, offers };
     });
   }
@@ -255,21 +256,18 @@ export class ReservationRepository {
   /** Lets the waiting list claim the released seats, then writes each offer as a HELD reservation on them. */
   private async handOver(tx: Tx, from: typeof reservations.$inferSelect, closedAs: ReleaseInput['status'], now: Date): Promise<SeatOffer[]> {
     if (!this.waitlist) return [];
-    const released = await tx
-      .select({ seatId: seats.id, section: seats.section, tier: seats.tier, row: seats.row, number: seats.number, price: seats.price })
-      .from(seats)
-      .where(eq(seats.reservationId, from.id))
-      .orderBy(asc(seats.id));
-    if (released.length === 0) return [];
+    const releasedIds = await tx.select({ id: seatStatus.seatId }).from(seatStatus).where(eq(seatStatus.reservationId, from.id));
+    if (releasedIds.length === 0) return [];
+    const released = (await seatLayoutOf(tx, releasedIds.map((r) => r.id))).map((s) => ({ seatId: s.id, section: s.section, tier: s.tier, row: s.row, number: s.number, price: s.price }));
     const offers = await this.waitlist.claim({ scheduleId: from.scheduleId, releasedFrom: from.id, closedAs, seats: released, now }, async (userId) => {
       return (await this.ticketRoom(tx, userId, from.scheduleId)).room;
     });
     for (const offer of offers) {
       const held: HeldSeat[] = released.filter((s) => offer.seatIds.includes(s.seatId)).map((s) => ({ seatId: s.seatId, section: s.section, row: s.row, number: s.number, price: s.price }));
       const moved = await tx
-        .update(seats)
-        .set({ status: 'HELD', reservationId: offer.reservationId, heldUntil: offer.expiresAt, version: sql`${seats.version} + 1` })
-        .where(and(eq(seats.reservationId, from.id), inArray(seats.id, offer.seatIds)));
+        .update(seatStatus)
+        .set({ status: 'HELD', reservationId: offer.reservationId, heldUntil: offer.expiresAt, version: sql`${seatStatus.version} + 1` })
+        .where(and(eq(seatStatus.reservationId, from.id), inArray(seatStatus.seatId, offer.seatIds)));
       // Under the released reservation's row lock nobody else can move these seats: a miss is a bug.
       if (affectedRows(moved) !== held.length) throw new Error(`hand-over of seats ${offer.seatIds.join(', ')} from ${from.id} lost a seat`);
       const amount = held.reduce((sum, s) => sum + s.price, 0);
@@ -298,12 +296,9 @@ export class ReservationRepository {
   async find(reservationId: string) {
     const [r] = await this.db.select().from(reservations).where(eq(reservations.id, reservationId)).limit(1);
     if (!r) return undefined;
-    const seatRows = await this.db
-      .select({ seatId: seats.id, section: seats.section, row: seats.row, number: seats.number, tier: seats.tier, price: reservationSeats.price })
-      .from(reservationSeats)
-      .innerJoin(seats, eq(seats.id, reservationSeats.seatId))
-      .where(eq(reservationSeats.reservationId, reservationId))
-      .orderBy(asc(seats.id));
+    const prices = await this.db.select({ seatId: reservationSeats.seatId, price: reservationSeats.price }).from(reservationSeats).where(eq(reservationSeats.reservationId, reservationId));
+    // The price this reservation paid (reservation_seats), the place from catalog's layout.
+    const seatRows = (await seatLayoutOf(this.db, prices.map((p) => p.seatId))).map((s) => ({ seatId: s.id, section: s.section, row: s.row, number: s.number, tier: s.tier, price: prices.find((p) => p.seatId === s.id)!.price }));
     return { ...r, seats: seatRows };
   }
 

@@ -1,8 +1,10 @@
 import { index, int, mysqlEnum, mysqlTable, primaryKey, uniqueIndex, varchar } from 'drizzle-orm/mysql-core';
 import { ts, createdAt, id, money } from '../platform/db/columns.js';
 import { reservationStatuses } from './domain.js';
+import { FREE_SEAT_STATUS, seatStatuses } from './seat-status.js';
 
-// Booking owns reservations, the seats each one holds, and the per-user ticket-limit lock rows.
+// Booking owns reservations, the seats each one holds, the status of every seat on a schedule, and
+// the per-user ticket-limit lock rows.
 
 export const reservations = mysqlTable(
   'reservations',
@@ -55,4 +57,24 @@ export const ticketLimitLocks = mysqlTable(
     scheduleId: id('schedule_id').notNull(),
   },
   (t) => [primaryKey({ columns: [t.userId, t.scheduleId] })],
+);
+
+/**
+ * The status of each seat of a schedule (issue 27): booking's, written only by its hold, confirm and
+ * release transactions. Catalog's `seats` keeps the layout (section, row, number, tier, price); a row
+ * here is created for each seat when catalog creates the schedule (SeatStatusRepository.createFor,
+ * in catalog's transaction) and keyed by catalog's seat id.
+ */
+export const seatStatus = mysqlTable(
+  'seat_status',
+  {
+    seatId: id('seat_id').primaryKey(),
+    scheduleId: id('schedule_id').notNull(),
+    status: mysqlEnum('status', seatStatuses).notNull().default(FREE_SEAT_STATUS),
+    reservationId: varchar('reservation_id', { length: 32 }),
+    heldUntil: ts('held_until'),
+    // Optimistic lock: every change bumps it; a hold succeeds only against the version it read.
+    version: int('version').notNull().default(0),
+  },
+  (t) => [index('seat_status_schedule_status_idx').on(t.scheduleId, t.status), index('seat_status_reservation_idx').on(t.reservationId)],
 );

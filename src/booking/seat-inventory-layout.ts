@@ -1,4 +1,4 @@
-import type { SeatStatus } from '../catalog/index.js';
+import { seatStatusClaim, type SeatStatus } from './seat-status.js';
 
 /**
  * Pure: how a schedule's seats become the allocator's per-section rows. No I/O, so it is unit-tested
@@ -60,8 +60,9 @@ export function sectionLayouts(seats: readonly InventorySeat[]): SectionLayout[]
 
 /** The claim MySQL shows for a seat, as the build script takes it: owner and expiry (0 = sold, no expiry). */
 export function mysqlClaim(seat: InventorySeat, graceMs: number): { owner: string; expiresAtMs: number } | undefined {
-  if (seat.status === 'AVAILABLE') return undefined;
+  const claim = seatStatusClaim[seat.status];
+  if (claim === 'NONE') return undefined;
   const owner = seat.reservationId ?? 'unknown';
-  if (seat.status === 'SOLD') return { owner: `sold:${owner}`, expiresAtMs: 0 };
+  if (claim === 'FOR_GOOD') return { owner: `sold:${owner}`, expiresAtMs: 0 };
   return { owner, expiresAtMs: (seat.heldUntil?.getTime() ?? Date.now()) + graceMs };
 }

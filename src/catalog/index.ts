@@ -4,3 +4,4 @@ export * from './schedule-cache.js';
 export * from './schedule-seats.js';
 export * from './seat-map-cache.js';
 export * from './schedule-rules.js';
+export * from './seat-status-port.js';

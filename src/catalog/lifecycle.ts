@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import { appendEvent } from '../events/index.js';
 import { withTransaction, type Db, type Tx } from '../platform/db/client.js';
 import { insertSchedule, type ScheduleSettings } from './schedule-insert.js';
+import type { SeatStatusPort } from './seat-status-port.js';
 import { changeProblem, switchSale, type SaleSwitch, type ScheduleChange, type ScheduleStatus } from './schedule-rules.js';
 import { concerts, schedules } from './schema.js';
 import { generateSeatMap, type SectionSpec } from './seat-map.js';
@@ -27,7 +28,11 @@ export type Refusal = { ok: false; code: 'PERFORMANCE_CANCELLED' | 'VALIDATION_F
  * committed before or sees the change. Undefined means there is no such concert or schedule.
  */
 export class ScheduleLifecycle {
-  constructor(private readonly db: Db) {}
+  /** `seatStatus`: booking's port, which creates a new schedule's seat statuses in this transaction. */
+  constructor(
+    private readonly db: Db,
+    private readonly seatStatus: SeatStatusPort,
+  ) {}
 
   /** Adds a performance with its own generated seat map to an existing concert. */
   async addSchedule(concertId: number, input: NewSchedule, adminId: number): Promise<{ scheduleId: number; seatCount: number } | undefined> {
@@ -35,7 +40,7 @@ export class ScheduleLifecycle {
     return withTransaction(this.db, async (tx) => {
       const [concert] = await tx.select({ id: concerts.id }).from(concerts).where(eq(concerts.id, concertId)).for('update');
       if (!concert) return undefined;
-      const scheduleId = await insertSchedule(tx, concertId, input, layout);
+      const scheduleId = await insertSchedule(tx, concertId, input, layout, this.seatStatus);
       await appendEvent(tx, 'ScheduleChanged', concertId, { concertId, scheduleId, change: 'ADDED', status: 'SCHEDULED', adminId }, { userId: adminId });
       await audit(tx, adminId, 'schedule.add', `schedule-${scheduleId}`, { concertId, startsAt: input.startsAt.toISOString(), seatCount: layout.length });
       return { scheduleId, seatCount: layout.length };

@@ -4,7 +4,7 @@ import { sendJson } from '../platform/http/representation.js';
 import { IdParam, isoDate, json, PageQuery, problems } from '../platform/http/openapi.js';
 import { notFound } from '../shared/errors.js';
 import type { CatalogRepository, ConcertSummary } from './repository.js';
-import { scheduleStatuses, seatStatuses } from './schedule-rules.js';
+import { scheduleStatuses } from './schedule-rules.js';
 import { ScheduleFields, scheduleView } from './representation.js';
 import type { SeatMapCache } from './seat-map-cache.js';
 
@@ -27,20 +27,27 @@ const Concert = z
       .openapi({ description: 'Seats over all performances, and those free now on performances on sale (not paused or cancelled)' }),
   })
   .openapi('Concert');
-const SeatCounts = z.object({ total: z.number().int(), available: z.number().int(), held: z.number().int(), sold: z.number().int() });
-const Schedule = ScheduleFields
-  .extend({
-    status: z.enum(scheduleStatuses).openapi({ description: 'SCHEDULED, PAUSED (sale paused), CANCELLING or CANCELLED' }),
-    maxTicketsPerUser: z.number().int().openapi({ description: 'Seats one buyer may hold or own on this schedule, over all their reservations (409 TICKET_LIMIT past it)' }),
-    seats: SeatCounts,
-  })
-  .openapi('Schedule');
-const SeatStatus = z.enum(seatStatuses);
-const Seat = z
-  .object({ id: z.number().int(), section: z.string(), row: z.string(), number: z.number().int(), tier: z.string(), price: z.number().int(), status: SeatStatus })
-  .openapi('Seat');
+/**
+ * The schemas that name seat statuses, built from booking's list (SeatStatusPort.statuses): catalog
+ * never spells a status itself. Counts carry one lower-case key per status and their total.
+ */
+function seatSchemas(statuses: readonly [string, ...string[]]) {
+  const SeatCounts = z.object({ total: z.number().int(), ...Object.fromEntries(statuses.map((s) => [s.toLowerCase(), z.number().int()])) });
+  const Schedule = ScheduleFields
+    .extend({
+      status: z.enum(scheduleStatuses).openapi({ description: 'SCHEDULED, PAUSED (sale paused), CANCELLING or CANCELLED' }),
+      maxTicketsPerUser: z.number().int().openapi({ description: 'Seats one buyer may hold or own on this schedule, over all their reservations (409 TICKET_LIMIT past it)' }),
+      seats: SeatCounts,
+    })
+    .openapi('Schedule');
+  const SeatStatus = z.enum(statuses as unknown as [string, ...string[]]);
+  const Seat = z
+    .object({ id: z.number().int(), section: z.string(), row: z.string(), number: z.number().int(), tier: z.string(), price: z.number().int(), status: SeatStatus })
+    .openapi('Seat');
+  const SeatMap = z.object({ scheduleId: z.number().int(), items: z.array(Seat) }).openapi('SeatMap');
+  return { Schedule, SeatStatus, SeatMap };
+}
 
-const SeatMap = z.object({ scheduleId: z.number().int(), items: z.array(Seat) }).openapi('SeatMap');
 const COMPACT_COLUMNS = ['id', 'section', 'row', 'number', 'tier', 'price', 'status'] as const;
 const CompactSeatMap = z
   .object({
@@ -59,8 +66,10 @@ const toConcert = (c: ConcertRow, summary: ConcertSummary | undefined) => ({
   availability: summary?.availability ?? null,
 });
 
-export function catalogRoutes(deps: { catalog: CatalogRepository; seatMaps: SeatMapCache }) {
+/** `seatStatuses`: booking's seat-status list (SeatStatusPort.statuses), for the seat map's and counts' schemas. */
+export function catalogRoutes(deps: { catalog: CatalogRepository; seatMaps: SeatMapCache; seatStatuses: readonly [string, ...string[]] }) {
   const app = createRouter();
+  const { Schedule, SeatStatus, SeatMap } = seatSchemas(deps.seatStatuses);
 
   app.openapi(
     createRoute({

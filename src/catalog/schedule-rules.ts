@@ -80,11 +80,3 @@ export function switchSale(status: string, action: SaleSwitch): { ok: true; stat
   const target: ScheduleStatus = action === 'pause' ? 'PAUSED' : 'SCHEDULED';
   return { ok: true, status: target, changed: status !== target };
 }
-
-/**
- * Every seat status, in one place: the seats table's enum, the seat map's schema, the Redis
- * inventory's layout and the repositories' types read it. AVAILABLE -> HELD (a hold) -> SOLD (paid)
- * or back to AVAILABLE (expiry, cancellation); SOLD -> AVAILABLE (refund).
- */
-export const seatStatuses = ['AVAILABLE', 'HELD', 'SOLD'] as const;
-export type SeatStatus = (typeof seatStatuses)[number];

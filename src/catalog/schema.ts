@@ -1,9 +1,9 @@
 import { index, int, mysqlEnum, mysqlTable, smallint, text, uniqueIndex, varchar } from 'drizzle-orm/mysql-core';
 import { ts, createdAt, id } from '../platform/db/columns.js';
-import { DEFAULT_SEATS_PER_RESERVATION, DEFAULT_TICKETS_PER_USER, scheduleStatuses, seatStatuses } from './schedule-rules.js';
+import { DEFAULT_SEATS_PER_RESERVATION, DEFAULT_TICKETS_PER_USER, scheduleStatuses } from './schedule-rules.js';
 
-// The catalog owns concerts, schedules and the seats of each schedule (booking changes a seat's status only
-// through its own repository, inside the hold/confirm/release transactions).
+// The catalog owns concerts, schedules and the layout of each schedule's seats. A seat's status is
+// booking's (seat_status, src/booking/schema.ts), read through the SeatStatusPort (seat-status-port.ts).
 export const concerts = mysqlTable(
   'concerts',
   {
@@ -49,15 +49,6 @@ export const seats = mysqlTable(
     number: smallint('seat_number').notNull(),
     tier: varchar('tier', { length: 20 }).notNull(),
     price: int('price').notNull(),
-    status: mysqlEnum('status', seatStatuses).notNull().default('AVAILABLE'),
-    reservationId: varchar('reservation_id', { length: 32 }),
-    heldUntil: ts('held_until'),
-    // Optimistic lock: every change bumps it; a hold succeeds only against the version it read.
-    version: int('version').notNull().default(0),
   },
-  (t) => [
-    uniqueIndex('seats_position_uq').on(t.scheduleId, t.section, t.row, t.number),
-    index('seats_schedule_status_idx').on(t.scheduleId, t.status),
-    index('seats_reservation_idx').on(t.reservationId),
-  ],
+  (t) => [uniqueIndex('seats_position_uq').on(t.scheduleId, t.section, t.row, t.number)],
 );

@@ -2,7 +2,7 @@ import Redlock from 'redlock';
 import type { Metrics } from '../platform/observability/metrics.js';
 import { isDependencyUnavailable } from '../platform/dependency-errors.js';
 import type { Redis } from '../platform/redis.js';
-import type { CatalogRepository, SeatRow, SeatStatus } from './repository.js';
+import type { CatalogRepository, SeatRow } from './repository.js';
 
 type Layout = Array<Omit<SeatRow, 'status'>>;
 
@@ -76,7 +76,7 @@ export class SeatMapCache {
   }
 
   /** Patches the status of changed seats; call after the change committed. */
-  async setStatus(scheduleId: number, seatIds: number[], status: SeatStatus): Promise<void> {
+  async setStatus(scheduleId: number, seatIds: number[], status: string): Promise<void> {
     if (seatIds.length === 0) return;
     await (this.redis as unknown as { seatMapUpdate(key: string, ...args: string[]): Promise<number> }).seatMapUpdate(
       statusKey(scheduleId),
@@ -96,7 +96,7 @@ export class SeatMapCache {
     ];
     if (!layoutJson || !statuses || Object.keys(statuses).length === 0) return undefined;
     const layout = JSON.parse(layoutJson) as Layout;
-    return layout.map((s) => ({ ...s, status: (statuses[s.id] ?? 'AVAILABLE') as SeatStatus }));
+    return layout.map((s) => ({ ...s, status: statuses[s.id] ?? 'AVAILABLE' }));
   }
 
   private async rebuild(scheduleId: number): Promise<SeatRow[]> {

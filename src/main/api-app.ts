@@ -24,6 +24,7 @@ import { bookingRoutes, type AdmissionGate } from '../booking/routes.js';
 import { ReservationRepository } from '../booking/repository.js';
 import { ReservationWorkflows } from '../booking/reservation-workflows.js';
 import { RedisSeatLocks } from '../booking/seat-locks.js';
+import { SeatStatusRepository } from '../booking/seat-status-repository.js';
 import { BookingService } from '../booking/service.js';
 import { CatalogRepository } from '../catalog/repository.js';
 import { catalogAdminRoutes, newConcertRoutes } from '../catalog/admin-routes.js';
@@ -129,7 +130,9 @@ export function buildApiApp(deps: ApiDeps) {
     },
   });
   const clientIp = clientIpResolver(config.TRUST_PROXY_HOPS);
-  const catalog = new CatalogRepository(db);
+  // Catalog reads each seat's status through booking's port (booking owns seat_status).
+  const seatStatus = new SeatStatusRepository(db);
+  const catalog = new CatalogRepository(db, seatStatus);
   const seatMaps = new SeatMapCache(redis, catalog, config.SEAT_MAP_CACHE_TTL_SECONDS, metrics);
   const waitlistRepo = new WaitlistRepository(deps.waitlistDb, { offerTtlMs: config.WAITLIST_OFFER_TTL_SECONDS * 1000 }, catalog);
   const reservations = new ReservationRepository(db, waitlistRepo);
@@ -138,7 +141,7 @@ export function buildApiApp(deps: ApiDeps) {
   const ticketRepo = new TicketRepository(db, reservations, catalog);
   const idempotency = new IdempotencyStore(db, config.IDEMPOTENCY_TTL_SECONDS);
   const transferRepo = new TransferRepository(db, reservations, catalog, recipientTicketLimit(reservations), transferSettingsOf(config));
-  const booking = new BookingService(catalog, reservations, new ReservationWorkflows(deps.temporal, config.TEMPORAL_TASK_QUEUE, config.PAYMENT_TASK_QUEUE), new RedisSeatLocks(redis, catalog, metrics), {
+  const booking = new BookingService(catalog, reservations, new ReservationWorkflows(deps.temporal, config.TEMPORAL_TASK_QUEUE, config.PAYMENT_TASK_QUEUE), new RedisSeatLocks(redis, seatStatus, metrics), {
     holdTtlMs: config.HOLD_TTL_SECONDS * 1000,
     maxSeatsPerReservation: config.MAX_SEATS_PER_RESERVATION,
     cancellationCutoffHours: config.CANCELLATION_CUTOFF_HOURS,
@@ -198,7 +201,7 @@ export function buildApiApp(deps: ApiDeps) {
       auditForbidden: forbidden,
     }),
   );
-  app.route(v1, catalogRoutes({ catalog, seatMaps }));
+  app.route(v1, catalogRoutes({ catalog, seatMaps, seatStatuses: seatStatus.statuses }));
   app.route(v1, availabilityRoutes({ booking }));
   app.route(v1, walletRoutes({ wallets, idempotency, auth, maxCharge: config.WALLET_MAX_CHARGE, rateLimit: limits?.booking }));
   app.route(
@@ -227,7 +230,7 @@ export function buildApiApp(deps: ApiDeps) {
     v1,
     catalogAdminRoutes({
       catalog,
-      lifecycle: new ScheduleLifecycle(db),
+      lifecycle: new ScheduleLifecycle(db, seatStatus),
       cancellations: new ScheduleCancellations(deps.temporal, config.TEMPORAL_TASK_QUEUE, {
         batchSize: config.CANCELLATION_BATCH_SIZE,
         batchesPerRun: config.CANCELLATION_BATCHES_PER_RUN,

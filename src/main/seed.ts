@@ -1,4 +1,5 @@
 import { CatalogRepository } from '../catalog/repository.js';
+import { SeatStatusRepository } from '../booking/seat-status-repository.js';
 import { loadConfig } from '../config.js';
 import { SecurityAudit } from '../identity/audit.js';
 import { PersonalDataCipher } from '../identity/personal-data.js';
@@ -30,7 +31,7 @@ async function main() {
       redis,
     });
     await seedDemoData(
-      { identity, catalog: new CatalogRepository(database.db), wallets },
+      { identity, catalog: new CatalogRepository(database.db, new SeatStatusRepository(database.db)), wallets },
       (m) => console.log(m),
     );
     console.log(`demo admin: ${DEMO_ADMIN.email} / ${DEMO_ADMIN.password}`);

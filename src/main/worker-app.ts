@@ -8,6 +8,7 @@ import { SWEEPER_SCHEDULE_ID, SWEEPER_WORKFLOW_ID, SWEEPER_WORKFLOW_TYPE } from 
 import { RECONCILIATION_SCHEDULE_ID, RECONCILIATION_WORKFLOW_TYPE } from '../../workflows/payment/reconciliation-contract.js';
 import { ReservationRepository } from '../booking/repository.js';
 import { ReservationWorkflows } from '../booking/reservation-workflows.js';
+import { SeatStatusRepository } from '../booking/seat-status-repository.js';
 import { RedisSeatLocks } from '../booking/seat-locks.js';
 import { CatalogRepository } from '../catalog/repository.js';
 import { SeatMapCache } from '../catalog/seat-map-cache.js';
@@ -69,7 +70,8 @@ export interface WorkerDeps {
 }
 
 export function buildActivities(deps: Omit<WorkerDeps, 'connection' | 'workflowBundle'>): BookingActivities {
-  const catalog = new CatalogRepository(deps.db);
+  const seatStatus = new SeatStatusRepository(deps.db);
+  const catalog = new CatalogRepository(deps.db, seatStatus);
   // Released seats go to the schedule's waiting list first, asked while the release transaction is open (docs/waitlist.md).
   const waitlist = new WaitlistRepository(deps.waitlistDb, { offerTtlMs: deps.config.WAITLIST_OFFER_TTL_SECONDS * 1000 }, catalog);
   // A hold counts tickets received by transfer against the buyer's ticket limit (docs/tickets.md "Transfer").
@@ -95,7 +97,7 @@ export function buildActivities(deps: Omit<WorkerDeps, 'connection' | 'workflowB
     // The token stays while the buyer holds other seats of the schedule (they may still pay them).
     onReservationSettled: deps.onReservationSettled ?? queueSettledHook({ ...deps, liveHolds: (userId, scheduleId) => reservations.liveHolds(userId, scheduleId) }),
     cancellation: {
-      lifecycle: new ScheduleLifecycle(deps.db),
+      lifecycle: new ScheduleLifecycle(deps.db, seatStatus),
       holds: reservationWorkflows,
       refunds: reservationWorkflows,
       admitted: tickets,

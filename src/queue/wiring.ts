@@ -1,3 +1,4 @@
+import { SeatStatusRepository } from '../booking/index.js';
 import { CatalogRepository } from '../catalog/index.js';
 import type { Config } from '../config.js';
 import type { Db } from '../platform/db/client.js';
@@ -73,9 +74,10 @@ export function buildQueue(deps: QueueWiringDeps) {
   const isClosed = () => deps.redis.status === 'end';
   const driver = new QueueDriver(service, store, { intervalMs: config.QUEUE_TICK_MS, isClosed, onError: (err) => deps.onError?.('queue tick', err) });
   const admission = new RedisAdmissionStore(deps.redis);
-  const catalog = new CatalogRepository(deps.db);
+  // Free seats as booking counts them (its seat_status): the one count.
+  const seatStatus = new SeatStatusRepository(deps.db);
   const controller = new AdmissionController(
-    { queue: service, store, admission, settings, inventory: { counts: (id) => catalog.seatCounts(id) }, events, metrics, isClosed, cpuBusy: hostCpuBusy() },
+    { queue: service, store, admission, settings, inventory: { counts: (id) => seatStatus.counts(id) }, events, metrics, isClosed, cpuBusy: hostCpuBusy() },
     {
       intervalMs: config.QUEUE_CONTROL_INTERVAL_MS,
       windowSeconds: config.QUEUE_CONTROL_WINDOW_SECONDS,
@@ -118,11 +120,11 @@ export type Queue = ReturnType<typeof buildQueue>;
  */
 export function queueSettledHook(deps: QueueWiringDeps & { liveHolds?: (userId: number, scheduleId: number) => Promise<number> }) {
   const { service } = buildQueueService(deps);
-  const catalog = new CatalogRepository(deps.db);
+  const seatStatus = new SeatStatusRepository(deps.db);
   return async (r: { scheduleId: number; userId: number; outcome: 'CONFIRMED' | 'RELEASED' }) => {
     // The sale ends before the buyer's place is freed, so nobody is admitted to an empty hall.
     if (r.outcome === 'CONFIRMED') {
-      if (isSoldOut(await catalog.seatCounts(r.scheduleId))) await service.endSale(r.scheduleId, 'SOLD_OUT');
+      if (isSoldOut(await seatStatus.counts(r.scheduleId))) await service.endSale(r.scheduleId, 'SOLD_OUT');
     } else await service.reopen(r.scheduleId);
     if (deps.liveHolds && (await deps.liveHolds(r.userId, r.scheduleId)) > 0) return;
     await service.complete(r.userId, r.scheduleId);

@@ -45,7 +45,7 @@ describe('best available', () => {
   };
   /** Rows that have exactly one free seat between taken seats or a row end. */
   const strandedRows = async (scheduleId: number) => {
-    const [rows] = (await ctx.pool.query(`SELECT section, row_label r, seat_number n, status FROM seats WHERE schedule_id = ? ORDER BY section, row_label, seat_number`, [scheduleId])) as unknown as [
+    const [rows] = (await ctx.pool.query(`SELECT section, row_label r, seat_number n, ss.status FROM seats s JOIN seat_status ss ON ss.seat_id = s.id WHERE s.schedule_id = ? ORDER BY section, row_label, seat_number`, [scheduleId])) as unknown as [
       Array<{ section: string; r: string; n: number; status: string }>,
     ];
     const byRow = new Map<string, string>();
@@ -247,7 +247,7 @@ describe('best available', () => {
       const inFlight = await eventually(async () => {
         const claimed = Object.keys(await seatClaims(ctx.redis, scheduleId)).map(Number);
         if (claimed.length === 0) return undefined;
-        const [rows] = await blocker.query(`SELECT id FROM seats WHERE id IN (?) AND status = 'AVAILABLE' FOR UPDATE SKIP LOCKED`, [claimed]);
+        const [rows] = await blocker.query(`SELECT seat_id id FROM seat_status WHERE seat_id IN (?) AND status = 'AVAILABLE' FOR UPDATE SKIP LOCKED`, [claimed]);
         const ids = (rows as Array<{ id: number }>).map((r) => r.id);
         return ids.length > 0 ? ids : undefined;
       }, 60_000, 5);
@@ -301,7 +301,7 @@ describe('best available', () => {
     expect(results.filter((r) => !r.pick && r.res.status === 409 && r.res.body.code !== 'SOLD_OUT' && r.res.body.code !== 'NO_SEATS_TOGETHER')).toEqual([]);
     const held = results.filter((r) => r.res.status === 201).flatMap((r) => seatsOf(r.res).map((s) => s.seatId));
     expect(new Set(held).size).toBe(held.length);
-    const [[count]] = (await ctx.pool.query(`SELECT COUNT(*) n FROM seats WHERE schedule_id = ? AND status = 'HELD'`, [scheduleId])) as unknown as [[{ n: number }]];
+    const [[count]] = (await ctx.pool.query(`SELECT COUNT(*) n FROM seat_status WHERE schedule_id = ? AND status = 'HELD'`, [scheduleId])) as unknown as [[{ n: number }]];
     expect(Number(count.n)).toBe(held.length);
     expect(results.filter((r) => !r.pick && r.res.status === 201).length).toBe(150 - results.filter((r) => !r.pick && r.res.status === 409).length);
     expect([...(await checkInvariants(ctx.pool)), ...(await checkTicketLimit(ctx.pool)), ...(await checkSeatInventory(ctx.pool, ctx.redis, scheduleId, { strict: true }))]).toEqual([]);
@@ -331,7 +331,7 @@ describe('best available', () => {
       const last = await best((await ctx.createUser()).token, { scheduleId, quantity: 1 });
       expect(last.status).toBe(201);
     }
-    const [[count]] = (await ctx.pool.query(`SELECT COUNT(*) n FROM seats WHERE schedule_id = ? AND status = 'HELD'`, [scheduleId])) as unknown as [[{ n: number }]];
+    const [[count]] = (await ctx.pool.query(`SELECT COUNT(*) n FROM seat_status WHERE schedule_id = ? AND status = 'HELD'`, [scheduleId])) as unknown as [[{ n: number }]];
     expect(Number(count.n)).toBe(1000);
     const pairs = won.filter((r) => r.quantity === 2);
     const together = pairs.filter((r) => oneRunInOneRow(seatsOf(r.res))).length;

@@ -47,7 +47,7 @@ describe('concurrent holds', () => {
     const heldSeats = won.flatMap((r) => r.seats);
     expect(new Set(heldSeats).size).toBe(heldSeats.length); // no seat held twice
     expect(won.length).toBeGreaterThan(0);
-    const [rows] = await ctx.pool.query(`SELECT COUNT(*) n FROM seats WHERE schedule_id = ? AND status = 'HELD'`, [scheduleId]);
+    const [rows] = await ctx.pool.query(`SELECT COUNT(*) n FROM seat_status WHERE schedule_id = ? AND status = 'HELD'`, [scheduleId]);
     expect(Number((rows as Array<{ n: number }>)[0]!.n)).toBe(heldSeats.length);
     const [reservations] = await ctx.pool.query(`SELECT COUNT(*) n FROM reservations WHERE schedule_id = ?`, [scheduleId]);
     expect(Number((reservations as Array<{ n: number }>)[0]!.n)).toBe(won.length); // losers left no trace
@@ -86,7 +86,7 @@ describe('concurrent holds', () => {
       return first === 19 || rand(2) === 0 ? [seatIds[first]!] : [seatIds[first]!, seatIds[first + 1]!];
     });
     // The statement only a loser of the optimistic write runs (takenSince): proof the lock was hit.
-    const lostWrites = countStatements(ctx.pool, /select `id`, `reservation_id` from `seats`/i);
+    const lostWrites = countStatements(ctx.pool, /select `seat_id`, `reservation_id` from `seat_status`/i);
     const results = await Promise.all(
       picks.map((ids, i) =>
         ctx.services.reservations.hold({ reservationId: `mysqlonly${String(i).padStart(15, '0')}`, userId: buyers[i % buyers.length]!.id, scheduleId, concertId, seatIds: ids, holdTtlMs: 600_000 }),

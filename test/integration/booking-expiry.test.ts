@@ -166,7 +166,7 @@ describe('hold expiry', () => {
         }
         seen.add(`${kind}/${final}`);
         // The seat is free again unless the reservation stands as a purchase.
-        const seat = (await ctx.pool.query(`SELECT status FROM seats WHERE id = ?`, [seatIds[i]]))[0] as Array<{ status: string }>;
+        const seat = (await ctx.pool.query(`SELECT status FROM seat_status WHERE seat_id = ?`, [seatIds[i]]))[0] as Array<{ status: string }>;
         expect(seat[0]!.status).toBe(final === 'CONFIRMED' ? 'SOLD' : 'AVAILABLE');
       }),
     );

@@ -64,7 +64,7 @@ describe('booking faults', () => {
     // A real confirmation failure: the hold lost a seat in MySQL (as an operator's manual fix would
     // do), so the real confirm activity finds one seat fewer and rejects. Then the refund fails too:
     // a trigger makes MySQL refuse the refund row until it is dropped.
-    await ctx.pool.query(`UPDATE seats SET status = 'AVAILABLE', reservation_id = NULL, held_until = NULL, version = version + 1 WHERE id = ?`, [seatIds[1]]);
+    await ctx.pool.query(`UPDATE seat_status SET status = 'AVAILABLE', reservation_id = NULL, held_until = NULL, version = version + 1 WHERE seat_id = ?`, [seatIds[1]]);
     await ctx.paymentPool.query(`CREATE TRIGGER refunds_refused BEFORE INSERT ON refunds FOR EACH ROW SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'refunds refused (test)'`);
     let paid;
     try {

@@ -64,7 +64,7 @@ describe('ticket limit per buyer and schedule', () => {
     expect(statuses.filter((s) => s === 201)).toHaveLength(4);
     expect(results.filter((r) => r.status !== 201).map((r) => r.body.code)).toEqual(Array(12).fill('TICKET_LIMIT'));
     expect(await liveSeats(user.id, scheduleId)).toBe(4);
-    const [held] = await ctx.pool.query<any[]>(`SELECT COUNT(*) n FROM seats WHERE schedule_id = ? AND status = 'HELD'`, [scheduleId]);
+    const [held] = await ctx.pool.query<any[]>(`SELECT COUNT(*) n FROM seat_status WHERE schedule_id = ? AND status = 'HELD'`, [scheduleId]);
     expect(Number(held[0].n)).toBe(4);
     expect(await checkTicketLimit(ctx.pool)).toEqual([]);
   });

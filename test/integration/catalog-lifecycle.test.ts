@@ -153,7 +153,7 @@ describe('catalog lifecycle', () => {
     await ctx.pool.query(`UPDATE schedules SET status = 'PAUSED' WHERE id = ?`, [scheduleId]);
     const stale = await hold(buyer.token, scheduleId, [seatIds[2]!]);
     expect(stale.body.code).toBe('SALE_PAUSED');
-    expect(await count(`SELECT COUNT(*) n FROM seats WHERE id = ? AND status = 'AVAILABLE'`, [seatIds[2]])).toBe(1);
+    expect(await count(`SELECT COUNT(*) n FROM seat_status WHERE seat_id = ? AND status = 'AVAILABLE'`, [seatIds[2]])).toBe(1);
     await ctx.pool.query(`UPDATE schedules SET status = 'SCHEDULED' WHERE id = ?`, [scheduleId]);
 
     expect(await scheduleEvents(scheduleId)).toEqual(['PAUSED', 'RESUMED']);

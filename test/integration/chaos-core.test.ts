@@ -159,7 +159,7 @@ describe.skipIf(!canKillServices())('chaos: dependencies die under a booking loa
     const { probes, scheduleId } = await runFault('redis');
     // The restart emptied the seat inventory; the first hold after it rebuilt it from MySQL (under a
     // redlock), so every sold seat is claimed in Redis again and holding one is refused.
-    const [soldRows] = await ctx.pool.query(`SELECT id, reservation_id FROM seats WHERE schedule_id = ? AND status = 'SOLD'`, [scheduleId]);
+    const [soldRows] = await ctx.pool.query(`SELECT seat_id id, reservation_id FROM seat_status WHERE schedule_id = ? AND status = 'SOLD'`, [scheduleId]);
     const sold = soldRows as Array<{ id: number; reservation_id: string }>;
     expect(sold.length).toBeGreaterThan(0);
     const claims = await seatClaims(ctx.redis, scheduleId);
@@ -186,7 +186,7 @@ describe.skipIf(!canKillServices())('chaos: dependencies die under a booking loa
     const holds: Array<Promise<HoldResult>> = [];
     try {
       await blocker.query('BEGIN');
-      await blocker.query('SELECT id FROM seats WHERE id = ? FOR UPDATE', [seat]);
+      await blocker.query('SELECT seat_id FROM seat_status WHERE seat_id = ? FOR UPDATE', [seat]);
       const racing = buyers.slice(0, 2).map((buyer) => ({ buyer, reservationId: reservationIdFor(buyer.id, undefined) }));
       for (const { buyer, reservationId } of racing) {
         holds.push(repository.hold({ reservationId, userId: buyer.id, scheduleId, concertId, seatIds: [seat], holdTtlMs: 600_000 }));
@@ -200,7 +200,7 @@ describe.skipIf(!canKillServices())('chaos: dependencies die under a booking loa
     const won = results.filter((r) => r.ok);
     expect(won).toHaveLength(1);
     expect(results.filter((r) => !r.ok)).toEqual([{ ok: false, code: 'SEAT_UNAVAILABLE', unavailableSeatIds: [seat] }]);
-    const [owner] = await ctx.pool.query('SELECT status, reservation_id FROM seats WHERE id = ?', [seat]);
+    const [owner] = await ctx.pool.query('SELECT status, reservation_id FROM seat_status WHERE seat_id = ?', [seat]);
     expect(owner).toEqual([{ status: 'HELD', reservation_id: won[0]!.ok && won[0]!.reservationId }]);
     await repository.release({ reservationId: won[0]!.ok ? won[0]!.reservationId : '', status: 'CANCELLED', reason: 'test done' });
 
@@ -211,7 +211,7 @@ describe.skipIf(!canKillServices())('chaos: dependencies die under a booking loa
     let hold: Promise<HoldResult>;
     try {
       await late.query('BEGIN');
-      await late.query('UPDATE seats SET version = version + 2 WHERE id = ?', [other]);
+      await late.query('UPDATE seat_status SET version = version + 2 WHERE seat_id = ?', [other]);
       const reservationId = reservationIdFor(buyers[2]!.id, undefined);
       hold = repository.hold({ reservationId, userId: buyers[2]!.id, scheduleId, concertId, seatIds: [other], holdTtlMs: 600_000 });
       await insideGuardedUpdate([reservationId]);
@@ -221,7 +221,7 @@ describe.skipIf(!canKillServices())('chaos: dependencies die under a booking loa
       late.release();
     }
     expect(await hold).toEqual({ ok: false, code: 'SEAT_UNAVAILABLE', unavailableSeatIds: [other] });
-    const [free] = await ctx.pool.query('SELECT status, reservation_id FROM seats WHERE id = ?', [other]);
+    const [free] = await ctx.pool.query('SELECT status, reservation_id FROM seat_status WHERE seat_id = ?', [other]);
     expect(free).toEqual([{ status: 'AVAILABLE', reservation_id: null }]);
     expect(await checkInvariants(ctx.pool)).toEqual([]);
   });

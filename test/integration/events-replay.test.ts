@@ -73,7 +73,7 @@ describe('replay: fold a reservation, rebuild a read model', () => {
     // A confirmation that fails after the debit: the hold lost a seat in MySQL (an operator's manual fix).
     const buyerThree = await ctx.createUser({ balance: 200_000 });
     const failed = await holdAs(buyerThree.token, [seatIds[6]!, seatIds[7]!]);
-    await ctx.pool.query(`UPDATE seats SET status = 'AVAILABLE', reservation_id = NULL, held_until = NULL, version = version + 1 WHERE id = ?`, [seatIds[7]]);
+    await ctx.pool.query(`UPDATE seat_status SET status = 'AVAILABLE', reservation_id = NULL, held_until = NULL, version = version + 1 WHERE seat_id = ?`, [seatIds[7]]);
     expect((await ctx.request('POST', `/api/v1/reservations/${failed}/payment`, { token: buyerThree.token })).status).toBe(409);
 
     await eventually(async () => (await status(buyer.token, expired)) === 'EXPIRED' && (await status(buyer.token, held)) === 'EXPIRED', 60_000, 250);

@@ -66,8 +66,8 @@ describe('invariant checker', () => {
     // A free seat marked SOLD with no reservation behind it.
     await expectCaught(
       /held\/sold seat without a matching live reservation/,
-      () => q(`UPDATE seats SET status = 'SOLD' WHERE id = ?`, [ids.seat]),
-      () => q(`UPDATE seats SET status = 'AVAILABLE' WHERE id = ?`, [ids.seat]),
+      () => q(`UPDATE seat_status SET status = 'SOLD' WHERE seat_id = ?`, [ids.seat]),
+      () => q(`UPDATE seat_status SET status = 'AVAILABLE' WHERE seat_id = ?`, [ids.seat]),
     );
     // The live hold no longer occupies its seat (the unique column that stops a second hold).
     await expectCaught(
@@ -205,8 +205,8 @@ describe('invariant checker', () => {
     // The seat of a CONFIRMED reservation's ticket handed back to the map.
     await expectCaught(
       /ticket of a CONFIRMED reservation whose seat is not SOLD to it/,
-      () => q(`UPDATE seats SET status = 'AVAILABLE', reservation_id = NULL WHERE id = ?`, [t!.seat_id]),
-      () => q(`UPDATE seats SET status = 'SOLD', reservation_id = ? WHERE id = ?`, [ids.sold, t!.seat_id]),
+      () => q(`UPDATE seat_status SET status = 'AVAILABLE', reservation_id = NULL WHERE seat_id = ?`, [t!.seat_id]),
+      () => q(`UPDATE seat_status SET status = 'SOLD', reservation_id = ? WHERE seat_id = ?`, [ids.sold, t!.seat_id]),
     );
   });
 

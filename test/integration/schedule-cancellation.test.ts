@@ -111,7 +111,7 @@ describe('performance cancellation survives a worker kill', () => {
     expect(wallets.filter((w) => Number(w.balance) !== BALANCE)).toEqual([]);
     const [sched] = await ctx.pool.query<any[]>(`SELECT status FROM schedules WHERE id = ?`, [scheduleId]);
     expect(sched[0].status).toBe('CANCELLED');
-    const [seatsLeft] = await ctx.pool.query<any[]>(`SELECT COUNT(*) n FROM seats WHERE schedule_id = ? AND status <> 'AVAILABLE'`, [scheduleId]);
+    const [seatsLeft] = await ctx.pool.query<any[]>(`SELECT COUNT(*) n FROM seat_status WHERE schedule_id = ? AND status <> 'AVAILABLE'`, [scheduleId]);
     expect(Number(seatsLeft[0].n)).toBe(0);
 
     // Holds are refused from now on, and no reservation workflow of this schedule is left waiting.

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CatalogRepository } from '../../src/catalog/repository.js';
+import { SeatStatusRepository } from '../../src/booking/seat-status-repository.js';
 import { SeatMapCache } from '../../src/catalog/seat-map-cache.js';
 import { createTestContext, type TestContext } from '../support/harness.js';
 import { countStatements } from '../support/statements.js';
@@ -24,7 +25,7 @@ describe('seat-map cache', () => {
     // The deployed cache gives up on a slow lock holder after 3 s and reads MySQL itself; on a busy
     // machine that fallback would be a second query the design allows. This cache waits as long as
     // the test may take, so every extra query is a real second rebuild.
-    const seatMaps = new SeatMapCache(ctx.redis, new CatalogRepository(ctx.db), ctx.config.SEAT_MAP_CACHE_TTL_SECONDS, ctx.metrics, 600_000);
+    const seatMaps = new SeatMapCache(ctx.redis, new CatalogRepository(ctx.db, new SeatStatusRepository(ctx.db)), ctx.config.SEAT_MAP_CACHE_TTL_SECONDS, ctx.metrics, 600_000);
     await seatMaps.invalidate(scheduleId);
     const before = await rebuilds();
     // Counted on the pool, not with the cache's own metric: the timeout fallback reads MySQL too,

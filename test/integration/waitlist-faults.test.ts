@@ -117,7 +117,7 @@ describe('waiting list: worker process killed', () => {
       const e = await h.entryOf(bea, scheduleId);
       return e?.status === 'OFFERED' && e;
     }, 45_000, 250);
-    const [[seat]] = (await ctx.pool.query('SELECT status, reservation_id FROM seats WHERE id = ?', [seatIds[0]])) as unknown as [Array<{ status: string; reservation_id: string }>];
+    const [[seat]] = (await ctx.pool.query('SELECT status, reservation_id FROM seat_status WHERE seat_id = ?', [seatIds[0]])) as unknown as [Array<{ status: string; reservation_id: string }>];
     expect(seat).toEqual({ status: 'HELD', reservation_id: beaOffer.offer.reservationId });
     // The offer's workflow runs (on the second worker) before that worker is killed in turn.
     await eventually(async () => (await ctx.temporal.workflow.getHandle(reservationWorkflowId(beaOffer.offer.reservationId)).query<{ status: string }>('state')).status === 'HELD', 30_000);

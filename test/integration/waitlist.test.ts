@@ -41,7 +41,7 @@ function client(ctx: () => TestContext) {
       return e?.status === 'OFFERED' && e.offer?.status === 'HELD' && e;
     }, 20_000);
   const seatRows = async (seatIds: number[]) => {
-    const [rows] = await ctx().pool.query('SELECT id, status, reservation_id FROM seats WHERE id IN (?) ORDER BY id', [seatIds]);
+    const [rows] = await ctx().pool.query('SELECT seat_id id, status, reservation_id FROM seat_status WHERE seat_id IN (?) ORDER BY seat_id', [seatIds]);
     return rows as Array<{ id: number; status: string; reservation_id: string | null }>;
   };
   const publicSeats = async (scheduleId: number) =>

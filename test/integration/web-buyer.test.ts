@@ -88,7 +88,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web app: buyers in Chromium', () => {
     await pc.waitForSelector(`[data-seat="${seatIds[0]}"]:disabled`, { timeout: 30_000 });
     await pc.locator('#message', { hasText: /방금 다른 분이 선점/ }).waitFor({ timeout: 30_000 });
     expect(await pc.textContent('#selection')).toMatch(/없음/);
-    const held = (await ctx.pool.query('SELECT status, reservation_id FROM seats WHERE id = ?', [seatIds[0]]))[0] as Array<{ status: string }>;
+    const held = (await ctx.pool.query('SELECT status, reservation_id FROM seat_status WHERE seat_id = ?', [seatIds[0]]))[0] as Array<{ status: string }>;
     expect(held[0]!.status).toBe('HELD');
     await Promise.all([pa.context().close(), pb.context().close(), pc.context().close()]);
   });

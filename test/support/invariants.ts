@@ -153,6 +153,15 @@ async function checkSnapshot(db: mysql.PoolConnection, opts: InvariantOptions): 
   }
 
   // 1. A seat is held or sold by at most one reservation; seat rows agree with their reservation.
+  // Booking's seat_status holds each seat's status (issue 27): exactly one row per seat of catalog's
+  // layout, on the same schedule.
+  await expect(
+    'seat without its status row, or a status row of no seat or of another schedule',
+    `SELECT s.id, s.schedule_id, ss.seat_id, ss.schedule_id AS status_schedule FROM seats s LEFT JOIN seat_status ss ON ss.seat_id = s.id
+     WHERE ss.seat_id IS NULL OR ss.schedule_id <> s.schedule_id
+     UNION ALL
+     SELECT NULL, NULL, ss.seat_id, ss.schedule_id FROM seat_status ss LEFT JOIN seats s ON s.id = ss.seat_id WHERE s.id IS NULL`,
+  );
   await expect(
     'seat in two live reservations',
     `SELECT rs.seat_id, COUNT(*) n FROM reservation_seats rs JOIN reservations r ON r.id = rs.reservation_id
@@ -160,7 +169,7 @@ async function checkSnapshot(db: mysql.PoolConnection, opts: InvariantOptions): 
   );
   await expect(
     'held/sold seat without a matching live reservation',
-    `SELECT s.id, s.status, s.reservation_id, r.status AS r_status FROM seats s LEFT JOIN reservations r ON r.id = s.reservation_id
+    `SELECT s.seat_id, s.status, s.reservation_id, r.status AS r_status FROM seat_status s LEFT JOIN reservations r ON r.id = s.reservation_id
      WHERE (s.status = 'HELD' AND (r.status IS NULL OR r.status <> 'HELD'))
         OR (s.status = 'SOLD' AND (r.status IS NULL OR r.status <> 'CONFIRMED'))
         OR (s.status = 'AVAILABLE' AND s.reservation_id IS NOT NULL)`,
@@ -168,7 +177,7 @@ async function checkSnapshot(db: mysql.PoolConnection, opts: InvariantOptions): 
   await expect(
     'live reservation whose seat is not its own',
     `SELECT r.id, r.status, rs.seat_id, s.status AS seat_status, s.reservation_id FROM reservations r
-     JOIN reservation_seats rs ON rs.reservation_id = r.id JOIN seats s ON s.id = rs.seat_id
+     JOIN reservation_seats rs ON rs.reservation_id = r.id JOIN seat_status s ON s.seat_id = rs.seat_id
      WHERE (r.status = 'HELD' AND (s.status <> 'HELD' OR s.reservation_id <> r.id))
         OR (r.status = 'CONFIRMED' AND (s.status <> 'SOLD' OR s.reservation_id <> r.id))
         OR (r.status IN ('HELD','CONFIRMED') AND rs.active_seat_id IS NULL)
@@ -430,7 +439,7 @@ async function checkSnapshot(db: mysql.PoolConnection, opts: InvariantOptions): 
   );
   await expect(
     'ticket of a CONFIRMED reservation whose seat is not SOLD to it',
-    `SELECT t.id, t.seat_id, s.status, s.reservation_id FROM tickets t JOIN reservations r ON r.id = t.reservation_id JOIN seats s ON s.id = t.seat_id
+    `SELECT t.id, t.seat_id, s.status, s.reservation_id FROM tickets t JOIN reservations r ON r.id = t.reservation_id JOIN seat_status s ON s.seat_id = t.seat_id
      WHERE r.status = 'CONFIRMED' AND (s.status <> 'SOLD' OR s.reservation_id IS NULL OR s.reservation_id <> t.reservation_id)`,
   );
   await expect(
@@ -531,7 +540,8 @@ export async function checkWaitlist(pool: mysql.Pool | mysql.PoolConnection, min
     `SELECT e.id AS entry_id, s.id AS seat_id FROM waitlist_entries e
      JOIN waitlists w ON w.schedule_id = e.schedule_id AND w.closed_at IS NULL
      JOIN schedules sc ON sc.id = e.schedule_id
-     JOIN seats s ON s.schedule_id = e.schedule_id AND s.status = 'AVAILABLE' AND (e.tier IS NULL OR s.tier = e.tier) AND (e.section IS NULL OR s.section = e.section)
+     JOIN seats s ON s.schedule_id = e.schedule_id AND (e.tier IS NULL OR s.tier = e.tier) AND (e.section IS NULL OR s.section = e.section)
+     JOIN seat_status ss ON ss.seat_id = s.id AND ss.status = 'AVAILABLE'
      WHERE e.status = 'WAITING' AND sc.max_tickets_per_user > (SELECT COUNT(*) FROM reservation_seats rs JOIN reservations r ON r.id = rs.reservation_id
        WHERE r.user_id = e.user_id AND r.schedule_id = e.schedule_id AND r.status IN ('HELD','CONFIRMED'))`,
   );
@@ -603,7 +613,7 @@ export async function checkSeatInventory(
 ): Promise<string[]> {
   const problems: string[] = [];
   const base = `seatinv:{s${scheduleId}}`;
-  const [rows] = (await pool.query(`SELECT id, section, status, reservation_id FROM seats WHERE schedule_id = ?`, [scheduleId])) as unknown as [
+  const [rows] = (await pool.query(`SELECT s.id, s.section, ss.status, ss.reservation_id FROM seats s JOIN seat_status ss ON ss.seat_id = s.id WHERE s.schedule_id = ?`, [scheduleId])) as unknown as [
     Array<{ id: number; section: string; status: string; reservation_id: string | null }>,
   ];
   const own = await redis.hgetall(`${base}:own`);

@@ -41,10 +41,16 @@ describe('architecture fences', () => {
     expect(await refusals('src/platform/probe.ts', "export { appendEvent } from '../events/index.js';\n")).toEqual(['boundaries/dependencies']);
   });
 
-  it('keep each exception to its one file and target', async () => {
-    expect(await refusals('src/booking/repository.ts', "export { seats } from '../catalog/schema.js';\n")).toEqual([]);
+  it("refuse catalog's seats table to booking, which owns only the seat status (issue 27's last exception)", async () => {
+    expect(fences.EXCEPTIONS).toEqual([]);
+    expect(await refusals('src/booking/repository.ts', "export { seats } from '../catalog/schema.js';\n")).toEqual(['boundaries/dependencies']);
+    expect(await refusals('src/booking/repository.ts', "export { schedules } from '../catalog/schema.js';\n")).toEqual(['boundaries/dependencies']);
     expect(await refusals('src/booking/service.ts', "export { seats } from '../catalog/schema.js';\n")).toEqual(['boundaries/dependencies']);
-    expect(await refusals('src/booking/repository.ts', "export { generateSeatMap } from '../catalog/seat-map.js';\n")).toEqual(['boundaries/dependencies']);
+    // Booking reaches the layout through catalog's public surface; catalog never imports booking
+    // (it asks booking's seat statuses through its SeatStatusPort).
+    expect(await refusals('src/booking/repository.ts', "export { seatLayoutOf } from '../catalog/index.js';\n")).toEqual([]);
+    expect(await refusals('src/catalog/repository.ts', "export { seatStatus } from '../booking/schema.js';\n")).toEqual(['boundaries/dependencies']);
+    expect(await refusals('src/catalog/repository.ts', "export { SeatStatusRepository } from '../booking/index.js';\n")).toEqual(['boundaries/dependencies']);
   });
 
   it("refuse the owners' tables to the files whose exceptions issue 27 removed", async () => {
