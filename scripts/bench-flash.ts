@@ -38,6 +38,7 @@ import { createRedis } from '../src/platform/redis.js';
 import { checkInvariants } from '../test/support/invariants.js';
 import { sampleProcesses, type CpuDelta, type CpuSampler } from './bench/cpu.js';
 import {
+  apiHost,
   broken,
   Children,
   exitWithVerdict,
@@ -182,7 +183,7 @@ async function main() {
   const apiPorts = Array.from({ length: APIS }, (_, k) => n('port') + 10 * k);
   // Thousands of buyers each have their own connection: a small shared pool would queue polls
   // in the client and report that wait as server latency.
-  const clients = apiPorts.map((p) => new HttpClient(`http://127.0.0.1:${p}`, Math.floor(12_000 / APIS)));
+  const clients = apiPorts.map((p) => new HttpClient(`http://${apiHost}:${p}`, Math.floor(12_000 / APIS)));
   const http = clients[0]!;
   let pool: mysql.Pool | undefined;
   let redis: ReturnType<typeof createRedis> | undefined;
