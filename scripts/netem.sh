@@ -167,7 +167,7 @@ stack() {
 
 # The environment a process on another tier needs to reach the stack in the data tier.
 stack_env() {
-  in_ns data bash "$ROOT/scripts/stack.sh" urls | grep -E '^(MYSQL_URL|REDIS_URL|TEMPORAL_ADDRESS|KAFKA_BROKERS|STRIPE_API_BASE|SMTP_URL)='
+  in_ns data bash "$ROOT/scripts/stack.sh" urls | grep -E '^(MYSQL_URL|REDIS_URL|TEMPORAL_ADDRESS|KAFKA_BROKERS)='
 }
 
 # One comparison round: the benchmarks, run from the load tier with the API and worker on theirs.

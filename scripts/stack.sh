@@ -296,6 +296,8 @@ start_redis() {
   mkdir -p "$DATA/redis"
   say "starting Redis on :$REDIS_PORT"
   local persistence=(--save 60 1000 --appendonly no); [ "$PROFILE" = test ] && persistence=(--save "" --appendonly no)
+  # Reached from other hosts (STACK_HOST): protected mode would refuse them, as there is no password.
+  [ "$BIND_HOST" = 127.0.0.1 ] || persistence+=(--protected-mode no)
   setsid nohup redis-server --port "$REDIS_PORT" --bind "$BIND_HOST" --dir "$DATA/redis" "${persistence[@]}" \
     --maxclients 10000 >>"$LOGS/redis.log" 2>&1 < /dev/null &
   echo $! >"$RUN/redis.pid"

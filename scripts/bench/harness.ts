@@ -37,7 +37,7 @@ function netnsOf(kind: string): string | undefined {
 }
 
 /** The native stack's run folder (pid files) of the profile in use. */
-export const stackRunDir = `${root}.stack/${process.env.STACK_PROFILE ?? 'dev'}/run`;
+export const stackRunDir = `${process.env.STACK_DIR ?? `${root}.stack`}/${process.env.STACK_PROFILE ?? 'dev'}/run`;
 
 export interface BenchRun {
   runId: string;
