@@ -130,7 +130,8 @@ build_delayer() {
 
 down() {
   need_tools
-  if ns_exists "$(ns data)"; then stack stop || true; fi
+  # The stack, if this script started one there (its pid files), stops before its namespace goes.
+  if ns_exists "$(ns data)" && compgen -G "$STACK_DIR/$STACK_PROFILE/run/*.pid" >/dev/null; then stack stop || true; fi
   for tier in "${TIERS[@]}"; do ns_exists "$(ns "$tier")" && clear_delay "$tier"; done
   for tier in "${TIERS[@]}" sw; do
     local n; n=$(ns "$tier")
