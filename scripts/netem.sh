@@ -178,27 +178,28 @@ bench_round() { # LABEL (apis/workers in namespaces unless LABEL=loopback)
   if [ "$label" = loopback ]; then
     # Everything in the data tier on its loopback: the same services, no network between tiers.
     envs=("${envs[@]//$STACK_HOST/127.0.0.1}")
-    say "$label: bench:booking"; in_ns data env "${envs[@]}" npm run --silent bench:booking -- $BOOKING_ARGS 2>&1 | tee "$log-booking.txt"
-    say "$label: bench:flash"; in_ns data env "${envs[@]}" npm run --silent bench:flash -- $FLASH_ARGS 2>&1 | tee "$log-flash.txt"
+    say "$label: bench:booking"; in_ns data env "${envs[@]}" npm run --silent bench:booking -- $BOOKING_ARGS 2>&1 | tee "$log-booking.txt" || say "$label: bench:booking failed (see $log-booking.txt)"
+    say "$label: bench:flash"; in_ns data env "${envs[@]}" npm run --silent bench:flash -- $FLASH_ARGS 2>&1 | tee "$log-flash.txt" || say "$label: bench:flash failed (see $log-flash.txt)"
   else
     local tiers=(BENCH_API_HOST="$NET.${HOST[api]}" BENCH_NETNS_API="$(ns api)" BENCH_NETNS_WORKER="$(ns work)" BENCH_NETNS_RELAY="$(ns work)")
-    say "$label: bench:booking"; in_ns load env "${envs[@]}" "${tiers[@]}" npm run --silent bench:booking -- $BOOKING_ARGS 2>&1 | tee "$log-booking.txt"
-    say "$label: bench:flash"; in_ns load env "${envs[@]}" "${tiers[@]}" npm run --silent bench:flash -- $FLASH_ARGS 2>&1 | tee "$log-flash.txt"
+    say "$label: bench:booking"; in_ns load env "${envs[@]}" "${tiers[@]}" npm run --silent bench:booking -- $BOOKING_ARGS 2>&1 | tee "$log-booking.txt" || say "$label: bench:booking failed (see $log-booking.txt)"
+    say "$label: bench:flash"; in_ns load env "${envs[@]}" "${tiers[@]}" npm run --silent bench:flash -- $FLASH_ARGS 2>&1 | tee "$log-flash.txt" || say "$label: bench:flash failed (see $log-flash.txt)"
   fi
 }
 
 bench() {
   local delay="${NETEM_DELAY:-0.25ms}"
   OUT="${NETEM_OUT:-$ROOT/.stack/netns/results-$(date -u +%Y%m%dT%H%M%S)}"
-  BOOKING_ARGS="${NETEM_BOOKING_ARGS:---users 200 --concurrency 20 --one-in-flight 40 --flash-attempts 1500 --flash-rate 150 --flash-users 500 --flash-seats 300 --flash-warm-sockets 200 --primitives 300 --card-purchases 0}"
-  FLASH_ARGS="${NETEM_FLASH_ARGS:---buyers 600 --seconds 10 --seats 150}"
+  # Short on purpose (a 2-core machine shared with others): minutes per round, not tens of minutes.
+  BOOKING_ARGS="${NETEM_BOOKING_ARGS:---users 40 --concurrency 10 --one-in-flight 20 --flash-attempts 200 --flash-rate 50 --flash-users 100 --flash-seats 100 --flash-warm-sockets 50 --primitives 100 --card-purchases 0}"
+  FLASH_ARGS="${NETEM_FLASH_ARGS:---buyers 300 --seconds 8 --seats 100 --mode pick --grace 20 --calibrate 30 --primitives 100}"
   mkdir -p "$OUT"
   up "$delay"
   stack start
-  say "round trip load -> data: $(rtt load data) ms at $delay (ping)"
+  say "round trip load -> data at $delay each way: $(rtt load data) ms (ping)" | tee "$OUT/rtt.txt"
   bench_round "netem-$delay"
   set_delay 0
-  say "round trip load -> data: $(rtt load data) ms at no delay"
+  say "round trip load -> data at no delay: $(rtt load data) ms (ping)" | tee -a "$OUT/rtt.txt"
   bench_round nodelay
   bench_round loopback
   [ "${NETEM_KEEP:-0}" = 1 ] || down
