@@ -93,7 +93,7 @@ async function main() {
     children.start('worker', envOf.worker);
     children.start('api', envOf.api);
     children.startScript('relay', 'src/main/relay.ts', { ...envOf.relay, RELAY_METRICS_PORT: String(relayMetricsPort) });
-    await waitReady(run.api);
+    await waitReady(run.api, 600); // minutes on a loaded machine
 
     const holds = n('holds');
     const warm = n('warmup');
