@@ -113,7 +113,7 @@ install_all() {
   # The browser tests (test/integration/web-*.test.ts) drive Debian's chromium with playwright-core
   # (Noto CJK: the pages are in Korean).
   command -v chromium >/dev/null || pkgs+=(chromium fonts-noto-cjk)
-  # scripts/netem.sh (tiers in network namespaces, test/integration/netem.test.ts): iproute2, ping,
+  # scripts/netem.sh (tiers in network namespaces, test/integration/netem-namespaces.test.ts): iproute2, ping,
   # and the NFQUEUE delayer's build for kernels without sch_netem.
   command -v ip >/dev/null || pkgs+=(iproute2)
   command -v ping >/dev/null || pkgs+=(iputils-ping)
