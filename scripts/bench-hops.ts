@@ -1,6 +1,6 @@
 /**
  * The network round trips one hold and one payment make, counted per hop (issue 24 item 4):
- *   npm run bench:hops [-- --holds 40 --gap-ms 400 --idle-ms 8000]
+ *   npm run bench:hops [-- --holds 40 --gap-ms 1000 --idle-ms 5000]
  *
  * Spawns the real API, worker and relay on a throwaway database, task queue and topic prefix, each
  * of them talking to MySQL, Redis and Temporal through its own counting proxy
@@ -11,8 +11,9 @@
  * Holds, then their payments (wallet), one at a time and `--gap-ms` apart. Each round trip is filed
  * under "on the request's path" when it starts while the HTTP request is in flight, and "after the
  * answer" otherwise (events to publish, workflow timers, the relay's polls). The background (the
- * relay's outbox polls, the waiting room's snapshot ticks, Temporal's long polls) is counted over an
- * idle window first and subtracted at its rate, so the table is what one operation adds.
+ * relay's outbox polls, the waiting room's snapshot ticks, Temporal's long polls) is counted in idle
+ * windows (one first, then one `--gap-ms` long after each operation's tail) and subtracted at its
+ * rate, so the table is what one operation adds.
  */
 import { parseArgs } from 'node:util';
 import { Children, HttpClient, makeSchedule, makeUsers, newRun, openDatabase, prepareWorkflowBundle, sleep, teardown, waitReady } from './bench/harness.js';
@@ -23,8 +24,8 @@ const { values: args } = parseArgs({
   options: {
     holds: { type: 'string', default: '40' },
     warmup: { type: 'string', default: '5' },
-    'gap-ms': { type: 'string', default: '400' },
-    'idle-ms': { type: 'string', default: '8000' },
+    'gap-ms': { type: 'string', default: '1000' },
+    'idle-ms': { type: 'string', default: '5000' },
     port: { type: 'string', default: '3980' },
     keep: { type: 'boolean', default: false },
   },
@@ -114,12 +115,6 @@ async function main() {
     for (let i = 0; i < warm; i++) await pay(i, await hold(i)).catch((err: Error) => console.log(`warm-up: ${err.message}`));
     await sleep(2000);
 
-    // The background, per millisecond.
-    phases.current = 'idle';
-    const idleStart = performance.now();
-    await sleep(n('idle-ms'));
-    const idleMs = performance.now() - idleStart;
-
     // Time spent in each phase, to subtract the background at its rate.
     const spent: Record<string, number> = {};
     const timed = async (phase: string, job: () => Promise<unknown>) => {
@@ -131,6 +126,10 @@ async function main() {
         spent[phase] = (spent[phase] ?? 0) + performance.now() - t;
       }
     };
+    // The background is sampled in idle windows: one first, then one after every operation's tail,
+    // so its rate is read under the same machine load as the operations (on a shared machine the
+    // rate of clocked work drifts with the load).
+    await timed('idle', () => sleep(n('idle-ms')));
     const kafka: Record<string, number> = {};
     const ids: string[] = [];
     let k0 = await kafkaRequests();
@@ -141,6 +140,7 @@ async function main() {
       for (let i = 0; i < holds; i++) {
         await timed(op, () => job(i));
         await timed(`${op} after`, () => sleep(n('gap-ms')));
+        await timed('idle', () => sleep(n('gap-ms')));
       }
       // What is still on its way (the relay's next poll, the events it publishes) lands here.
       await timed(`${op} after`, () => sleep(3000));
@@ -149,12 +149,13 @@ async function main() {
       k0 = k1;
     }
     phases.current = 'done';
+    const idleMs = spent.idle!;
 
     const per = (c: HopCount, idle: HopCount, phase: string) => (c.trips - (idle.trips * (spent[phase] ?? 0)) / idleMs) / holds;
     const bytes = (c: HopCount, idle: HopCount, phase: string) => (c.bytesUp + c.bytesDown - ((idle.bytesUp + idle.bytesDown) * (spent[phase] ?? 0)) / idleMs) / holds;
     const cols = ['hold', 'hold after', 'pay', 'pay after'];
     const f = (v: number) => (Math.abs(v) < 0.05 ? '0' : v.toFixed(1)).padStart(10);
-    console.log(`\nround trips per operation (${holds} holds, then their ${holds} wallet payments, one at a time; background subtracted at its idle rate over ${(idleMs / 1000).toFixed(1)} s)`);
+    console.log(`\nround trips per operation (${holds} holds, then their ${holds} wallet payments, one at a time; background subtracted at its rate over ${(idleMs / 1000).toFixed(1)} s of idle windows between them)`);
     console.log(`${'hop'.padEnd(20)}${'hold'.padStart(10)}${'after'.padStart(10)}${'pay'.padStart(10)}${'after'.padStart(10)}${'idle /s'.padStart(10)}${'kB/hold'.padStart(10)}${'kB/pay'.padStart(10)}`);
     const totals = cols.map(() => 0);
     for (const c of counters) {
