@@ -32,7 +32,7 @@ import { createDatabase } from '../src/platform/db/client.js';
 import { createRedis } from '../src/platform/redis.js';
 import { checkInvariants } from '../test/support/invariants.js';
 import { sampleProcesses } from './bench/cpu.js';
-import { broken, Children, exitWithVerdict, HttpClient, listenOverflows, makeSchedule, makeUsers, newRun, openDatabase, reportInvariants, soldAndDoubles, stackRunDir, startProcesses, teardown } from './bench/harness.js';
+import { apiHost, broken, Children, exitWithVerdict, HttpClient, listenOverflows, makeSchedule, makeUsers, newRun, openDatabase, reportInvariants, soldAndDoubles, stackRunDir, startProcesses, teardown } from './bench/harness.js';
 import { cardBesideWallet } from './bench/card-purchase.js';
 import { describeLoop, openLoop } from './bench/open-loop.js';
 import { EmptyTemporal, httpGet, redisSetNx, transactionalHold } from './bench/primitives.js';
@@ -75,7 +75,7 @@ async function main() {
   console.log(`booking benchmark ${runId}: database ${runId}, API :${args.port}, Temporal ${base.TEMPORAL_ADDRESS}, ${new Date().toISOString()}`);
   const database = await openDatabase(run);
   const children = new Children(run.env);
-  const apiUrls = Array.from({ length: Math.max(1, n('apis')) }, (_, k) => `http://127.0.0.1:${n('port') + 10 * k}`);
+  const apiUrls = Array.from({ length: Math.max(1, n('apis')) }, (_, k) => `http://${apiHost}:${n('port') + 10 * k}`);
   const clients = apiUrls.map((url) => new HttpClient(url));
   const http = clients[0]!;
   let turn = 0;

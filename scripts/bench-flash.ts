@@ -44,6 +44,7 @@ import { createRedis } from '../src/platform/redis.js';
 import { checkInvariants } from '../test/support/invariants.js';
 import { sampleProcesses, type CpuDelta, type CpuSampler } from './bench/cpu.js';
 import {
+  apiHost,
   broken,
   Children,
   exitWithVerdict,
@@ -204,11 +205,9 @@ async function main() {
   const children = new Children(run.env);
   const APIS = Math.max(1, n('apis'));
   const apiPorts = Array.from({ length: APIS }, (_, k) => n('port') + 10 * k);
-  // Thousands of buyers each have their own connection: a small shared pool would queue polls
-  // in the client and report that wait as server latency.
   // Every buyer is a device of its own: one connection each, no pool shared between buyers (a bounded
   // pool queued requests inside the load generator and reported that wait as the server's).
-  const clients = apiPorts.map((p) => new HttpClient(`http://127.0.0.1:${p}`, Infinity));
+  const clients = apiPorts.map((p) => new HttpClient(`http://${apiHost}:${p}`, Infinity));
   for (const c of clients) c.timeoutMs = n('client-timeout') * 1000;
   const http = clients[0]!;
   const QUEUE_APIS = Math.min(Math.max(0, n('queue-apis')), APIS - 1);

@@ -38,6 +38,11 @@ STRIPE_PORT="${STRIPE_PORT:-$((8420 + base))}"
 # (docs/tickets.md "Email"). At any base that is a multiple of 5000 these clash with no other port.
 SMTP_PORT="${SMTP_PORT:-$((1025 + base))}"
 MAILPIT_UI_PORT="${MAILPIT_UI_PORT:-$((8025 + base))}"
+# STACK_HOST: the address other hosts reach the stack at (default loopback only). Any other value
+# binds the services on every interface and advertises that address (Kafka's listener, the urls):
+# scripts/netem.sh runs the stack in its own network namespace this way (docs/capacity.md).
+STACK_HOST="${STACK_HOST:-127.0.0.1}"
+BIND_HOST=127.0.0.1; [ "$STACK_HOST" = 127.0.0.1 ] || BIND_HOST=0.0.0.0
 DB_USER="${DB_USER:-booking}"
 DB_PASSWORD="${DB_PASSWORD:-booking}"
 DB_NAME="${DB_NAME:-booking}"
@@ -108,6 +113,12 @@ install_all() {
   # The browser tests (test/integration/web-*.test.ts) drive Debian's chromium with playwright-core
   # (Noto CJK: the pages are in Korean).
   command -v chromium >/dev/null || pkgs+=(chromium fonts-noto-cjk)
+  # scripts/netem.sh (tiers in network namespaces, test/integration/netem-namespaces.test.ts): iproute2, ping,
+  # and the NFQUEUE delayer's build for kernels without sch_netem.
+  command -v ip >/dev/null || pkgs+=(iproute2)
+  command -v ping >/dev/null || pkgs+=(iputils-ping)
+  command -v iptables-legacy >/dev/null || pkgs+=(iptables)
+  [ -f /usr/include/libnetfilter_queue/libnetfilter_queue.h ] || pkgs+=(libnetfilter-queue-dev)
   [ ${#pkgs[@]} -eq 0 ] || apt_install "${pkgs[@]}"
   if [ "$TEMPORAL_MODE" = server ]; then install_temporal_server; fi
 
@@ -256,7 +267,7 @@ start_mysql() {
   # Test profile trades durability for speed (the data is thrown away anyway).
   local durability=1; [ "$PROFILE" = test ] && durability=2
   setsid nohup mariadbd --no-defaults --user="$(id -un)" --datadir="$dir/data" --socket="$sock" \
-    --port="$MYSQL_PORT" --bind-address=127.0.0.1 --pid-file="$RUN/mysql.pid" --log-error="$LOGS/mysql.log" \
+    --port="$MYSQL_PORT" --bind-address="$BIND_HOST" --pid-file="$RUN/mysql.pid" --log-error="$LOGS/mysql.log" \
     --skip-name-resolve --max-connections=1000 --innodb-buffer-pool-size=256M \
     --innodb-flush-log-at-trx-commit=$durability --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
     >>"$LOGS/mysql.log" 2>&1 < /dev/null &
@@ -285,7 +296,9 @@ start_redis() {
   mkdir -p "$DATA/redis"
   say "starting Redis on :$REDIS_PORT"
   local persistence=(--save 60 1000 --appendonly no); [ "$PROFILE" = test ] && persistence=(--save "" --appendonly no)
-  setsid nohup redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$DATA/redis" "${persistence[@]}" \
+  # Reached from other hosts (STACK_HOST): protected mode would refuse them, as there is no password.
+  [ "$BIND_HOST" = 127.0.0.1 ] || persistence+=(--protected-mode no)
+  setsid nohup redis-server --port "$REDIS_PORT" --bind "$BIND_HOST" --dir "$DATA/redis" "${persistence[@]}" \
     --maxclients 10000 >>"$LOGS/redis.log" 2>&1 < /dev/null &
   echo $! >"$RUN/redis.pid"
   wait_for redis 20 redis-cli -p "$REDIS_PORT" ping
@@ -311,7 +324,7 @@ launch_temporal() { # DB UI_ARGS...
   local db=$1; shift
   local attrs=(); for a in "${SEARCH_ATTRIBUTES[@]}"; do attrs+=(--search-attribute "$a"); done
   local dyn=(); for d in "${TEMPORAL_DYNAMIC_CONFIG[@]}"; do dyn+=(--dynamic-config-value "$d"); done
-  setsid nohup "$TEMPORAL_BIN" server start-dev --ip 127.0.0.1 --port "$TEMPORAL_PORT" "$@" \
+  setsid nohup "$TEMPORAL_BIN" server start-dev --ip "$BIND_HOST" --port "$TEMPORAL_PORT" "$@" \
     --metrics-port "$TEMPORAL_METRICS_PORT" --db-filename "$db" --log-level warn \
     --sqlite-pragma journal_mode=WAL --sqlite-pragma synchronous=OFF "${attrs[@]}" "${dyn[@]}" \
     >>"$LOGS/temporal.log" 2>&1 < /dev/null &
@@ -371,8 +384,8 @@ start_kafka() {
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT
-listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
+listeners=PLAINTEXT://$BIND_HOST:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://$STACK_HOST:$KAFKA_PORT
 controller.listener.names=CONTROLLER
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
 inter.broker.listener.name=PLAINTEXT
@@ -447,10 +460,10 @@ status() {
 
 urls() {
   cat <<TXT
-MYSQL_URL=mysql://$DB_USER:$DB_PASSWORD@127.0.0.1:$MYSQL_PORT/$DB_NAME
-REDIS_URL=redis://127.0.0.1:$REDIS_PORT
-TEMPORAL_ADDRESS=127.0.0.1:$TEMPORAL_PORT
-KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT
+MYSQL_URL=mysql://$DB_USER:$DB_PASSWORD@$STACK_HOST:$MYSQL_PORT/$DB_NAME
+REDIS_URL=redis://$STACK_HOST:$REDIS_PORT
+TEMPORAL_ADDRESS=$STACK_HOST:$TEMPORAL_PORT
+KAFKA_BROKERS=$STACK_HOST:$KAFKA_PORT
 TEMPORAL_UI=http://127.0.0.1:$TEMPORAL_UI_PORT
 STRIPE_API_BASE=http://127.0.0.1:$STRIPE_PORT
 SMTP_URL=smtp://127.0.0.1:$SMTP_PORT

@@ -25,8 +25,20 @@ import { users } from '../../src/identity/schema.js';
 import { walletLedger, wallets } from '../../src/payment/schema.js';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
+/**
+ * Where the load generator reaches the API: loopback, or the API tier's address when the tiers run
+ * in network namespaces (scripts/netem.sh sets BENCH_API_HOST, and BENCH_NETNS_API /
+ * BENCH_NETNS_WORKER / BENCH_NETNS_RELAY to the namespaces the children start in).
+ */
+export const apiHost = process.env.BENCH_API_HOST ?? '127.0.0.1';
+
+/** The namespace a child of this kind ('api', 'worker', 'relay') starts in, if any. */
+function netnsOf(kind: string): string | undefined {
+  return process.env[`BENCH_NETNS_${kind.toUpperCase().replace(/[^A-Z]/g, '_')}`] || undefined;
+}
+
 /** The native stack's run folder (pid files) of the profile in use. */
-export const stackRunDir = `${root}.stack/${process.env.STACK_PROFILE ?? 'dev'}/run`;
+export const stackRunDir = `${process.env.STACK_DIR ?? `${root}.stack`}/${process.env.STACK_PROFILE ?? 'dev'}/run`;
 
 export interface BenchRun {
   runId: string;
@@ -66,7 +78,7 @@ export async function startProcesses(run: BenchRun, children: Children, o: { api
   for (let k = 0; k < o.apis; k++) {
     const port = o.port + 10 * k;
     children.start(k === 0 ? 'api' : `api${k + 1}`, { API_PORT: String(port) });
-    urls.push(`http://127.0.0.1:${port}`);
+    urls.push(`http://${apiHost}:${port}`);
   }
   for (const url of urls) await waitReady(url);
   return urls;
@@ -99,7 +111,7 @@ export function newRun(opts: { prefix: string; port: number; env: Record<string,
     NODE_ENV: 'development',
     ...opts.env,
   };
-  return { runId, base, env, api: `http://127.0.0.1:${opts.port}`, mysqlUrl: url.toString(), paymentMysqlUrl: paymentUrl.toString(), waitlistMysqlUrl: waitlistUrl.toString() };
+  return { runId, base, env, api: `http://${apiHost}:${opts.port}`, mysqlUrl: url.toString(), paymentMysqlUrl: paymentUrl.toString(), waitlistMysqlUrl: waitlistUrl.toString() };
 }
 
 /** The API and worker as child processes (`node --import tsx src/main/<name>.ts`). */
@@ -120,7 +132,11 @@ export class Children {
   startScript(name: string, script: string, env: Record<string, string> = {}): ChildProcess {
     // BENCH_CPU_PROFILE=<dir> writes V8 CPU profiles of the children there (open in Chrome DevTools).
     const profile = process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : [];
-    const child = spawn(process.execPath, [...profile, '--import', 'tsx', script], { cwd: root, env: { ...this.env, ...env }, stdio: ['ignore', 'inherit', 'inherit'] });
+    const argv = [...profile, '--import', 'tsx', script];
+    // `ip netns exec` execs the command in place: the pid stays the process's, for the CPU sampler.
+    const netns = netnsOf(script.replace(/^.*\/|\.ts$/g, ''));
+    const [command, ...commandArgs] = netns ? ['ip', 'netns', 'exec', netns, process.execPath, ...argv] : [process.execPath, ...argv];
+    const child = spawn(command!, commandArgs, { cwd: root, env: { ...this.env, ...env }, stdio: ['ignore', 'inherit', 'inherit'] });
     child.on('exit', (code, signal) => {
       if (code && code !== 0) console.error(`${name} exited with ${code}`);
       else if (signal && signal !== 'SIGTERM') console.error(`${name} killed by ${signal}`);

@@ -11,14 +11,18 @@ import type { EventPublisher, TopicMessages } from './relay.js';
 export class KafkaEventPublisher implements EventPublisher {
   private producer: Producer | undefined;
 
-  constructor(private readonly kafka: Kafka) {}
+  constructor(
+    private readonly kafka: Kafka,
+    /** Told of each request sent to Kafka (the relay counts them: round trips per event). */
+    private readonly onRequest?: (api: string) => void,
+  ) {}
 
   get connected(): boolean {
     return this.producer !== undefined;
   }
 
   async publish(topicMessages: TopicMessages[]): Promise<void> {
-    const producer = (this.producer ??= await createIdempotentProducer(this.kafka));
+    const producer = (this.producer ??= await createIdempotentProducer(this.kafka, this.onRequest));
     try {
       await producer.sendBatch({ acks: -1, topicMessages });
     } catch (err) {

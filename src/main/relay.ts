@@ -27,7 +27,9 @@ async function main() {
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-relay` });
   // Connects lazily and reconnects after errors: the relay starts and keeps its lease while Kafka is
   // down, counts the failures and the growing lag, and catches up once Kafka is back.
-  const publisher = new KafkaEventPublisher(kafka);
+  // Requests to Kafka by API: a Produce per batch plus what kafkajs adds (Metadata, InitProducerId).
+  const kafkaRequests = metrics.counter('relay_kafka_requests_total', 'Requests the relay sent to Kafka, by Kafka API', ['api']);
+  const publisher = new KafkaEventPublisher(kafka, (api) => kafkaRequests.inc({ api }));
   const relayOptions = { topicPrefix: config.KAFKA_TOPIC_PREFIX, batchSize: config.RELAY_BATCH_SIZE, pollMs: config.RELAY_POLL_MS };
   // One relay per domain outbox, each with its own leader lock (in its own database): per-aggregate
   // order holds, as every aggregate's events are in one outbox.

@@ -18,8 +18,10 @@ export function createKafka(settings: KafkaSettings): Kafka {
   });
 }
 
-export async function createIdempotentProducer(kafka: Kafka): Promise<Producer> {
+/** `onRequest` is told of every request the producer sends (its Kafka API: Produce, Metadata, ...): one round trip each. */
+export async function createIdempotentProducer(kafka: Kafka, onRequest?: (api: string) => void): Promise<Producer> {
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: true });
+  if (onRequest) producer.on(producer.events.REQUEST, (event) => onRequest(event.payload.apiName));
   await producer.connect();
   return producer;
 }
