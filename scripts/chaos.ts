@@ -158,6 +158,8 @@ interface Answer {
 let answers: Answer[] = [];
 let purchases: number[] = [];
 let cardPurchases: number[] = [];
+/** The fault's card payments: provider payment id -> reservation id (counted against the provider after the fault). */
+let cardIntents = new Map<string, string>();
 let rr = 0;
 let paymentsInFlight = 0;
 let cardPaymentsInFlight = 0;
@@ -207,6 +209,7 @@ async function payByCard(reservationId: string, user: BenchUser, qt: string) {
   try {
     const started = await call('POST', `/api/v1/reservations/${reservationId}/payment`, user, { 'x-queue-token': qt, 'idempotency-key': `p-${reservationId}` }, { method: 'card' });
     if (started.status !== 202) return;
+    cardIntents.set(started.body.providerPaymentId, reservationId);
     // The provider down: the buyer's client cannot confirm; the hold expires (or is paid by another try).
     const confirmed = await emulator.confirm(started.body.providerPaymentId, CARDS.success).catch(() => 0);
     if (confirmed !== 200) return;
@@ -317,7 +320,33 @@ interface Row {
   invariantBreaks: number;
   lostEvents: number;
   doubleSales: number;
+  /** The fault's card payments at the provider: succeeded (captured), applied to a CONFIRMED reservation, refunded in full. */
+  card: CardCounts;
   notes: string[];
+}
+interface CardCounts {
+  captured: number;
+  confirmed: number;
+  refunded: number;
+  /** Captured, but neither CONFIRMED nor refunded: money kept without a ticket (must be 0). */
+  chargedWithoutTicket: number;
+}
+
+/** Each card payment of the fault as the provider sees it, beside our reservation's status. */
+async function cardCounts(intents: Map<string, string>): Promise<CardCounts> {
+  const counts: CardCounts = { captured: 0, confirmed: 0, refunded: 0, chargedWithoutTicket: 0 };
+  for (const [paymentId, reservationId] of intents) {
+    const pi = (await emulator.stripe('GET', `/v1/payment_intents/${paymentId}`)).body;
+    if (pi?.status !== 'succeeded') continue;
+    counts.captured += 1;
+    const refunds = ((await emulator.stripe('GET', `/v1/refunds?payment_intent=${paymentId}`)).body?.data ?? []) as Array<{ amount: number }>;
+    const refunded = refunds.reduce((sum, r) => sum + r.amount, 0) === pi.amount;
+    const confirmed = (await count(`SELECT COUNT(*) n FROM reservations WHERE id = ? AND status = 'CONFIRMED'`, [reservationId])) === 1;
+    if (refunded) counts.refunded += 1;
+    if (confirmed && !refunded) counts.confirmed += 1;
+    if (!confirmed && !refunded) counts.chargedWithoutTicket += 1;
+  }
+  return counts;
 }
 const rows: Row[] = [];
 
@@ -327,6 +356,7 @@ for (const fault of faults) {
   answers = [];
   purchases = [];
   cardPurchases = [];
+  cardIntents = new Map();
   const notes: string[] = [];
   const webhooksBefore = proxy.snapshot();
   // Open loop: a buyer arrives every 1/RATE s whether or not the earlier ones got answers.
@@ -398,7 +428,8 @@ for (const fault of faults) {
       (w.dropped > webhooksBefore.dropped ? `, ${w.dropped - webhooksBefore.dropped} dropped` : '') +
       (w.duplicated > webhooksBefore.duplicated ? `, ${w.duplicated - webhooksBefore.duplicated} sent three times` : ''),
   );
-  const row: Row = { fault, byStatus, longestMs, recoveryS, invariantBreaks: problems.length + readModelBreak, lostEvents: lost, doubleSales: doubles, notes };
+  const card = await cardCounts(cardIntents);
+  const row: Row = { fault, byStatus, longestMs, recoveryS, invariantBreaks: problems.length + readModelBreak, lostEvents: lost, doubleSales: doubles, card, notes };
   rows.push(row);
   console.log(JSON.stringify(row));
   // Whatever the fault left behind, the next one starts on a whole stack.
@@ -408,11 +439,11 @@ for (const fault of faults) {
 
 // ---- the table ---------------------------------------------------------------------------------
 const pad = (s: string, n: number) => s.padEnd(n);
-console.log('\nfault        requests during the fault (status: count)        longest  recovery  invariant breaks  lost events  double sales');
+console.log('\nfault        requests during the fault (status: count)        longest  recovery  invariant breaks  lost events  double sales  card captured/confirmed/refunded  charged without ticket');
 for (const r of rows) {
   const statuses = Object.entries(r.byStatus).map(([k, v]) => `${k}:${v}`).join(' ');
   console.log(
-    `${pad(r.fault, 12)} ${pad(statuses || '-', 48)} ${pad(`${(r.longestMs / 1000).toFixed(1)} s`, 8)} ${pad(r.recoveryS === null ? 'none' : `${r.recoveryS.toFixed(1)} s`, 9)} ${pad(String(r.invariantBreaks), 17)} ${pad(String(r.lostEvents), 12)} ${r.doubleSales}`,
+    `${pad(r.fault, 12)} ${pad(statuses || '-', 48)} ${pad(`${(r.longestMs / 1000).toFixed(1)} s`, 8)} ${pad(r.recoveryS === null ? 'none' : `${r.recoveryS.toFixed(1)} s`, 9)} ${pad(String(r.invariantBreaks), 17)} ${pad(String(r.lostEvents), 12)} ${pad(String(r.doubleSales), 13)} ${pad(`${r.card.captured}/${r.card.confirmed}/${r.card.refunded}`, 33)} ${r.card.chargedWithoutTicket}`,
   );
   for (const n of r.notes) console.log(`             ! ${n}`);
 }
@@ -428,7 +459,7 @@ const finalProblems = [...(await checkInvariants(database.pool, { expiryGraceMs:
 console.log(`after it, invariant breaks (1-9, with the provider's side of 9): ${finalProblems.length}`);
 for (const p of finalProblems.slice(0, 5)) console.log(`             ! ${p.slice(0, 200)}`);
 
-const bad = rows.filter((r) => r.invariantBreaks || r.lostEvents || r.doubleSales || r.byStatus['500'] || r.byStatus['0'] || r.recoveryS === null);
+const bad = rows.filter((r) => r.invariantBreaks || r.lostEvents || r.doubleSales || r.card.chargedWithoutTicket || r.byStatus['500'] || r.byStatus['0'] || r.recoveryS === null);
 const verdict = [...bad.map((r) => r.fault), ...(finalProblems.length || reconciliation.mismatches ? ['reconciliation'] : [])];
 console.log(verdict.length ? `\n${verdict.length} fault(s) broke a rule: ${verdict.join(', ')}` : '\nevery fault: no 500, no hang, no invariant break, no lost event, no double sale; reconciled, and we agree with the provider');
 

@@ -17,6 +17,7 @@ import type { AppEnv } from '../platform/http/app.js';
 import { RESERVATION_ID_PATTERN } from '../../workflows/booking/reservation-contract.js';
 import { DomainError } from '../shared/errors.js';
 import { minified } from './minify.js';
+import { pageShell } from './page-shell.js';
 import type { BrowserSessions } from './session.js';
 
 /**
@@ -119,29 +120,25 @@ export function webRoutes(deps: {
       const maxSeats = Math.min(schedule?.maxSeatsPerReservation ?? deps.maxSeatsPerReservation, deps.maxSeatsPerReservation);
       c.header('Cache-Control', 'no-store');
       return c.html(
-        html`<!doctype html>
-<html lang="${lang}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${lang === 'en' ? 'Concert tickets' : '콘서트 예매'}</title>
-${claims && token ? html`<meta name="csrf-token" content="${deps.sessions.csrfFor(token)}">` : ''}
-<link rel="icon" href="/web/favicon.svg?v=${assetVersion()}" type="image/svg+xml">
-<link rel="stylesheet" href="/web/app.css?v=${assetVersion()}">
+        pageShell({
+          lang,
+          title: lang === 'en' ? 'Concert tickets' : '콘서트 예매',
+          csrfToken: claims && token ? deps.sessions.csrfFor(token) : undefined,
+          stylesheet: `/web/app.css?v=${assetVersion()}`,
+          head: html`<link rel="icon" href="/web/favicon.svg?v=${assetVersion()}" type="image/svg+xml">
 ${page === 'checkout' && deps.cardPayments ? html`<meta name="payment-provider" content="${deps.cardPayments.providerOrigin}" data-key="${deps.cardPayments.publishableKey}" data-emulator="${deps.cardPayments.emulator ? 'true' : ''}"><script type="module" src="/web/card-payment.js?v=${assetVersion()}"></script>` : ''}
 <script type="module" src="/web/app.js?v=${assetVersion()}"></script>
 <link rel="modulepreload" href="/web/problem-messages.${lang}.js?v=${assetVersion()}">
 ${ORGANISER_PAGES.has(page) ? html`<link rel="modulepreload" href="/web/organiser.js?v=${assetVersion()}">` : ''}
 ${RECOMMENDATION_PAGES.has(page) ? html`<script type="module" src="/web/recommendations.js?v=${assetVersion()}"></script>` : ''}
-${page === 'dashboard' ? html`<link rel="stylesheet" href="/web/vendor/uplot.css?v=${UPLOT_VERSION}"><meta name="chart-script" content="/web/vendor/uplot.js?v=${UPLOT_VERSION}">` : ''}
-</head>
-<body data-page="${page}" data-id="${id ?? ''}" data-user="${claims ? claims.sub : ''}" data-role="${claims?.role ?? ''}" data-max-seats="${maxSeats}" data-status="${schedule?.status ?? ''}">
+${page === 'dashboard' ? html`<link rel="stylesheet" href="/web/vendor/uplot.css?v=${UPLOT_VERSION}"><meta name="chart-script" content="/web/vendor/uplot.js?v=${UPLOT_VERSION}">` : ''}`,
+          body: html`<body data-page="${page}" data-id="${id ?? ''}" data-user="${claims ? claims.sub : ''}" data-role="${claims?.role ?? ''}" data-max-seats="${maxSeats}" data-status="${schedule?.status ?? ''}">
 <a class="skip" href="#main">${lang === 'en' ? 'Skip to content' : '본문으로 건너뛰기'}</a>
 <header><nav id="nav" aria-label="${lang === 'en' ? 'Main' : '주 메뉴'}"></nav></header>
 <main id="main" tabindex="-1"><p>${lang === 'en' ? 'Loading…' : '불러오는 중…'}</p></main>
 <div id="toast" role="status" aria-live="polite"></div>
-</body>
-</html>`,
+</body>`,
+        }),
         missing ? 404 : 200,
       );
     });

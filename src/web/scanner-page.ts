@@ -9,6 +9,7 @@ import type { AccessTokens } from '../identity/index.js';
 import type { AppEnv } from '../platform/http/app.js';
 import { DomainError } from '../shared/errors.js';
 import { minified } from './minify.js';
+import { pageShell } from './page-shell.js';
 import { assetDir } from './routes.js';
 import type { BrowserSessions } from './session.js';
 
@@ -47,20 +48,17 @@ export function scannerPageRoutes(deps: { sessions: BrowserSessions; tokens: Acc
     // time; the script trades the refresh cookie for a new one when an answer says 401 or 403.
     c.header('Cache-Control', 'no-cache');
     return c.html(
-      html`<!doctype html>
-<html lang="${lang}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${lang === 'en' ? 'Door scanner' : '입장 스캐너'}</title>
-${claims && token ? html`<meta name="csrf-token" content="${deps.sessions.csrfFor(token)}">` : ''}
-<link rel="stylesheet" href="/web/app.css">
-<script type="module" src="/door/scanner.js?v=${v}"></script>
-</head>
-<body data-page="scanner" data-id="${id}" data-role="${claims?.role ?? ''}" data-lang="${lang}" data-version="${v}">
+      pageShell({
+        lang,
+        title: lang === 'en' ? 'Door scanner' : '입장 스캐너',
+        csrfToken: claims && token ? deps.sessions.csrfFor(token) : undefined,
+        // Unversioned: the service worker keeps exactly this URL for offline reloads.
+        stylesheet: '/web/app.css',
+        head: html`<script type="module" src="/door/scanner.js?v=${v}"></script>`,
+        body: html`<body data-page="scanner" data-id="${id}" data-role="${claims?.role ?? ''}" data-lang="${lang}" data-version="${v}">
 <main id="main" tabindex="-1"><p>${lang === 'en' ? 'Loading…' : '불러오는 중…'}</p></main>
-</body>
-</html>`,
+</body>`,
+      }),
     );
   });
 

@@ -11,7 +11,8 @@ import { latencyBuckets, type Metrics } from '../observability/metrics.js';
 import { DomainError } from '../../shared/errors.js';
 import { isDependencyUnavailable } from '../dependency-errors.js';
 import { problem, problemFromError } from './problem.js';
-import { withRouteConventions } from './route-conventions.js';
+import { keepingLateAnswer } from './idempotency.js';
+import { takesIdempotencyKey, withRouteConventions } from './route-conventions.js';
 
 export interface AuthUser {
   id: number;
@@ -25,6 +26,8 @@ export interface AppEnv {
     requestId: string;
     log: Logger;
     user: AuthUser;
+    /** Set when the request deadline answered 503 while the handler still ran (deadlineMiddleware). */
+    answeredAtDeadline?: boolean;
   };
 }
 
@@ -65,7 +68,7 @@ export function createRouter() {
     },
   });
   const declare = router.openapi;
-  router.openapi = ((route, handler, hook) => declare(withRouteConventions(route), handler, hook)) as typeof router.openapi;
+  router.openapi = ((route, handler, hook) => declare(withRouteConventions(route), takesIdempotencyKey(route) ? keepingLateAnswer(handler) : handler, hook)) as typeof router.openapi;
   return router;
 }
 
@@ -232,8 +235,10 @@ const dependencyUnavailable = (c: Context) => {
 /**
  * Answers 503 once a request has run `ms` without an answer: a database that hangs (SIGSTOP, a full
  * disk, a network partition) has no error to report, and mysql2 has no query timeout of its own.
- * The handler keeps running in the background and its result is dropped; every write it makes is
- * idempotent or guarded (Idempotency-Key, optimistic locks), so the client can retry. Event streams
+ * The handler keeps running in the background; every write it makes is idempotent or guarded
+ * (Idempotency-Key, optimistic locks), so the client can retry. A keyed request's late answer is
+ * stored under its key (idempotency.ts), so the retry hears what was decided, not a second attempt's
+ * refusal (ALREADY_PAID). Event streams
  * answer at once with a streaming body, so the deadline does not cut them. A long poll (a GET with
  * `?wait=<seconds>`, at most 30) waits on purpose: its deadline starts after the wait it asked for.
  */
@@ -252,6 +257,7 @@ function deadlineMiddleware(ms: number): MiddlewareHandler<AppEnv> {
       const first = await Promise.race([handled, expired]);
       if (first === 'expired') {
         (c.get('log') ?? undefined)?.warn({ method: c.req.method, path: c.req.path, ms }, 'request deadline exceeded');
+        c.set('answeredAtDeadline', true);
         return dependencyUnavailable(c);
       }
     } finally {

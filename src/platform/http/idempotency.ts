@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { and, eq, lt } from 'drizzle-orm';
-import type { Context, MiddlewareHandler } from 'hono';
+import type { Context, Handler, MiddlewareHandler } from 'hono';
 import { isDuplicateKey, type Db } from '../db/client.js';
 import { idempotencyKeys } from './schema.js';
 import { DomainError } from '../../shared/errors.js';
@@ -17,7 +17,10 @@ const TRANSIENT = new Set(['QUEUE_TOKEN_REQUIRED', 'QUEUE_TOKEN_INVALID', 'QUEUE
  * Idempotency-Key support for every mutating route: the first request with a key claims it; its
  * answer (2xx or 4xx, exactly as sent, request id and all) is stored and replayed for the same key
  * and request; the same key with another request gets 422. Answers from unexpected failures (5xx)
- * and waiting-room refusals are not stored, so the client may retry. The effects behind it are idempotent on their own too
+ * and waiting-room refusals are not stored, so the client may retry. A handler that finishes after
+ * the request deadline answered 503 stores its own answer (keepingLateAnswer): the client's retry
+ * gets what was decided (a payment made, a ticket admitted), not the refusal of a second attempt;
+ * until then the key is in progress (409, Retry-After). The effects behind it are idempotent on their own too
  * (workflow ids, ledger references), so a lost record is still safe.
  */
 export class IdempotencyStore {
@@ -76,13 +79,31 @@ export class IdempotencyStore {
       // delete it) between our insert and this read. Nothing is kept for the key, so claim it again;
       // after a few such turns the client is told to come back rather than kept looping here.
       if (attempt < 3) return this.claim(userId, scope, key, requestHash, where, attempt + 1);
-      throw new DomainError('IDEMPOTENCY_IN_PROGRESS', 'A request with this Idempotency-Key is still being processed; retry shortly');
+      throw inProgress();
     }
     if (prior.requestHash !== requestHash) throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with a different request');
-    if (prior.statusCode === null) throw new DomainError('IDEMPOTENCY_IN_PROGRESS', 'A request with this Idempotency-Key is still being processed; retry shortly');
+    if (prior.statusCode === null) throw inProgress();
     return { statusCode: prior.statusCode, responseBody: prior.responseBody };
   }
 }
+
+/**
+ * Wraps a keyed route's handler so its answer reaches the idempotency middleware even when the
+ * request deadline answered 503 first: Hono's compose keeps a handler's returned answer only while
+ * the context is not finalized, and the deadline's 503 finalized it. The client already has the 503;
+ * this answer is only stored under the key, for the retry.
+ */
+export function keepingLateAnswer<H extends Handler<AppEnv, any, any>>(handler: H): H {
+  const kept = async (c: Context<AppEnv>, next: () => Promise<void>) => {
+    const res = await handler(c, next);
+    if (c.get('answeredAtDeadline') && res instanceof Response) c.res = res;
+    return res;
+  };
+  return kept as unknown as H;
+}
+
+/** The first request with the key still runs: come back in a second (Retry-After), same key, same body. */
+const inProgress = () => new DomainError('IDEMPOTENCY_IN_PROGRESS', 'A request with this Idempotency-Key is still being processed; retry shortly', { retryAfterSeconds: 1 });
 
 /** Method, path and body (parsed, so spacing does not matter): what "the same request" means. */
 async function hashRequest(c: Context<AppEnv>): Promise<string> {
