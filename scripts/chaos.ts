@@ -14,6 +14,8 @@
  *   provider  kill -9 the payment emulator (localstripe) while a card payment is in flight, restart it
  *   webhook-drop  for 10 s the emulator's webhooks never reach the API (a proxy between them drops them)
  *   webhook-dup   for 10 s every webhook reaches the API three times (two at once, one a second later)
+ *   redis-master  (STACK_TOPOLOGY=cluster) kill -9 the Redis Cluster master serving the sale's
+ *                 waiting room; its replica is promoted; the old master rejoins as a replica
  * and prints one row per fault (README, "Chaos under load", says how to read it). Some payers pay by
  * card (--card-share of them): the API creates the PaymentIntent, the buyer confirms it at the
  * emulator and polls the reservation until the webhook's outcome CONFIRMED it. The emulator delivers
@@ -34,14 +36,15 @@ import { checkInvariants, checkProviderAgreement } from '../test/support/invaria
 import { WebhookProxy } from './bench/webhook-proxy.js';
 import { Children, HttpClient, makeSchedule, makeUsers, newRun, openDatabase, prepareWorkflowBundle, root, sleep, soldAndDoubles, teardown, waitReady, type BenchUser } from './bench/harness.js';
 
-const FAULTS = ['mysql', 'redis', 'temporal', 'kafka', 'api', 'relay', 'worker', 'mysql-stop', 'provider', 'webhook-drop', 'webhook-dup'] as const;
+const FAULTS = ['mysql', 'redis', 'temporal', 'kafka', 'api', 'relay', 'worker', 'mysql-stop', 'provider', 'webhook-drop', 'webhook-dup', 'redis-master'] as const;
 /** Faults of the card path: their recovery is the first card purchase after the fault ended. */
 const CARD_FAULTS: readonly string[] = ['provider', 'webhook-drop', 'webhook-dup'];
 type Fault = (typeof FAULTS)[number];
 
 const { values: args } = parseArgs({
   options: {
-    faults: { type: 'string', default: FAULTS.join(',') },
+    // redis-master needs the cluster topology: not in the default list.
+    faults: { type: 'string', default: FAULTS.filter((f) => f !== 'redis-master').join(',') },
     rate: { type: 'string', default: '4' }, // buyers arriving per second
     'card-share': { type: 'string', default: '0.4' }, // of the buyers who pay, those who pay by card
     outage: { type: 'string', default: '5' }, // seconds a killed service stays down
@@ -73,6 +76,8 @@ const stackEnv = {
 const stackDir = `${process.env.STACK_DIR ?? `${root}.stack`}/chaos`;
 const stack = (...a: string[]) => promisify(execFile)('bash', [`${root}scripts/stack.sh`, ...a], { env: stackEnv, timeout: 300_000 });
 const pidOf = (svc: string) => Number(readFileSync(`${stackDir}/run/${svc}.pid`, 'utf8').trim());
+const redisCluster = (...a: string[]) => promisify(execFile)('bash', [`${root}scripts/topology/redis-cluster.sh`, ...a], { env: stackEnv, timeout: 60_000 });
+if (faults.includes('redis-master') && stackEnv.STACK_TOPOLOGY !== 'cluster') throw new Error('the redis-master fault needs STACK_TOPOLOGY=cluster (a Redis Cluster)');
 
 console.log('starting the chaos stack (profile chaos)...');
 // The emulator starts empty unless it is still running (--keep): its saved payments of earlier runs
@@ -81,6 +86,8 @@ if (!existsSync(`${stackDir}/run/stripe.pid`)) rmSync(`${stackDir}/stripe`, { re
 await stack('start');
 const urls = Object.fromEntries((await stack('urls')).stdout.trim().split('\n').map((l) => l.split('=') as [string, string]));
 Object.assign(process.env, { MYSQL_URL: urls.MYSQL_URL, REDIS_URL: urls.REDIS_URL, TEMPORAL_ADDRESS: urls.TEMPORAL_ADDRESS, KAFKA_BROKERS: urls.KAFKA_BROKERS, STRIPE_API_BASE: urls.STRIPE_API_BASE });
+// The cluster topology: every child's Redis client is a Cluster client.
+if (urls.REDIS_CLUSTER_NODES) process.env.REDIS_CLUSTER_NODES = urls.REDIS_CLUSTER_NODES;
 const runStartedAt = new Date();
 
 const run = newRun({
@@ -240,8 +247,18 @@ async function relayLeader(): Promise<string> {
 }
 let relayRestarts = 0;
 /** Applies the fault; resolves with the moment the service is back (restarted, resumed or replaced). */
-async function apply(fault: Fault): Promise<number> {
+async function apply(fault: Fault, scheduleId: number, notes: string[]): Promise<number> {
   switch (fault) {
+    case 'redis-master': {
+      // The master of the sale's waiting-room slot. Recovery counts from the kill: the replica's
+      // promotion (node timeout 2 s, then an election) is part of the outage.
+      const at = Date.now();
+      const { stdout } = await redisCluster('kill-master', `${run.runId}:q:{${scheduleId}}:wait`);
+      notes.push(stdout.trim());
+      await sleep(OUTAGE_MS);
+      await redisCluster('start'); // the killed node rejoins as a replica of the promoted one
+      return at;
+    }
     case 'mysql':
     case 'redis':
     case 'temporal':
@@ -372,7 +389,7 @@ for (const fault of faults) {
   let recoveredAt = 0;
   try {
     await sleep(5_000); // baseline
-    const backAt = await apply(fault);
+    const backAt = await apply(fault, scheduleId, notes);
     const deadline = Date.now() + 120_000;
     const recovered = CARD_FAULTS.includes(fault) ? () => cardPurchases : () => purchases;
     while (!recovered().some((t) => t > backAt) && Date.now() < deadline) await sleep(100);

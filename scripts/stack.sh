@@ -455,6 +455,7 @@ status() {
   show kafka "$KAFKA_PORT" port_open "$KAFKA_PORT"
   show stripe "$STRIPE_PORT" stripe_ready
   show mailpit "$SMTP_PORT (web UI http://127.0.0.1:$MAILPIT_UI_PORT)" mailpit_ready
+  if [ "${STACK_TOPOLOGY:-single}" = cluster ]; then bash "$ROOT/scripts/topology/redis-cluster.sh" status || down=1; fi
   return $down
 }
 
@@ -469,6 +470,7 @@ STRIPE_API_BASE=http://127.0.0.1:$STRIPE_PORT
 SMTP_URL=smtp://127.0.0.1:$SMTP_PORT
 MAILPIT_URL=http://127.0.0.1:$MAILPIT_UI_PORT
 TXT
+  [ "${STACK_TOPOLOGY:-single}" != cluster ] || bash "$ROOT/scripts/topology/redis-cluster.sh" urls
 }
 
 cmd="${1:-start}"
@@ -485,6 +487,7 @@ case "$cmd" in
     if [ "$PROFILE" != test ] && [ ! -x "$MAILPIT_BIN" ]; then mailpit_later=1; else install_mailpit_background; fi
     install_all
     start_mysql; start_redis; start_temporal; start_kafka; start_stripe
+    [ "${STACK_TOPOLOGY:-single}" = cluster ] && bash "$ROOT/scripts/topology/redis-cluster.sh" start
     if [ -n "$mailpit_later" ]; then
       say "Mailpit is being built in the background (first start only); it starts by itself when built (log: $LOGS/mailpit-build.log)"
       setsid nohup bash "$0" start-one mailpit >>"$LOGS/mailpit-build.log" 2>&1 < /dev/null &
@@ -493,7 +496,7 @@ case "$cmd" in
     fi
     say "stack ($PROFILE) ready in $((SECONDS - start_time))s"
     ;;
-  stop) stop_one mailpit; stop_one stripe; stop_one kafka; stop_temporal_server; for s in redis mysql; do stop_one "$s"; done ;;
+  stop) bash "$ROOT/scripts/topology/redis-cluster.sh" stop >/dev/null; stop_one mailpit; stop_one stripe; stop_one kafka; stop_temporal_server; for s in redis mysql; do stop_one "$s"; done ;;
   restart) "$0" stop; "$0" start ;;
   status) status ;;
   urls) urls ;;

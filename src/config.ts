@@ -65,6 +65,13 @@ const schema = z
 
     REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
     REDIS_PREFIX: z.string().default('cb:'),
+    // Redis Cluster: a comma list of host:port seed nodes. Set, every Redis client is an ioredis
+    // Cluster (docs/production.md "Redis Cluster") and REDIS_URL is ignored; unset, one node.
+    REDIS_CLUSTER_NODES: z
+      .string()
+      .regex(/^\s*[^,:\s]+:\d+(\s*,\s*[^,:\s]+:\d+)*\s*$/, 'a comma list of host:port')
+      .transform((v) => v.split(',').map((s) => s.trim()))
+      .optional(),
 
     TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
     TEMPORAL_NAMESPACE: z.string().default('default'),

@@ -18,6 +18,7 @@ import { hashPassword } from '../../src/identity/passwords.js';
 import { PersonalDataCipher } from '../../src/identity/personal-data.js';
 import { AccessTokens, type Role } from '../../src/identity/tokens.js';
 import { createDatabase, type Database } from '../../src/platform/db/client.js';
+import { createRedis, redisEndpointOf, scanKeys } from '../../src/platform/redis.js';
 import { migrateAllDatabases } from '../../src/main/migrations.js';
 import { registerDomainPools } from '../../test/support/invariants.js';
 import { domainEvents } from '../../src/events/outbox-schema.js';
@@ -207,15 +208,10 @@ export async function dropDatabase(run: BenchRun) {
 
 /** Deletes the run's Redis keys (everything under its prefix). */
 export async function cleanRedis(run: BenchRun) {
-  const { Redis } = await import('ioredis');
-  const redis = new Redis(run.base.REDIS_URL, { maxRetriesPerRequest: 2 });
+  // No prefix: SCAN returns whole keys, and UNLINK gets them as they are (one per slot on a Cluster).
+  const redis = createRedis(redisEndpointOf(run.base), '');
   try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${run.runId}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.unlink(...keys);
-    } while (cursor !== '0');
+    await Promise.all((await scanKeys(redis, `${run.runId}:*`)).map((k) => redis.unlink(k)));
   } finally {
     redis.disconnect();
   }

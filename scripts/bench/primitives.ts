@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Client, Connection, WithStartWorkflowOperation } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import type { Redis } from 'ioredis';
+import type { Redis } from '../../src/platform/redis.js';
 import { ReservationRepository } from '../../src/booking/repository.js';
 import type { Db } from '../../src/platform/db/client.js';
 import { encryptedDataConverter } from '../../src/platform/temporal-codec.js';

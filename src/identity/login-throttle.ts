@@ -1,4 +1,4 @@
-import type { Redis } from '../platform/redis.js';
+import { perKeyScript, type Redis } from '../platform/redis.js';
 
 /**
  * Login failure counters and locks in Redis (issue 10). Three scopes, so that guessing is bounded
@@ -36,16 +36,18 @@ return out`;
 
 type RedisWithThrottle = Redis & { loginRecordFailure(numKeys: number, ...args: Array<string | number>): Promise<number[]> };
 
-const ipKey = (ip: string) => `login:fail:ip:${ip}`;
-const pairKey = (index: string, ip: string) => `login:fail:pair:${index}:${ip}`;
-const unknownKey = (index: string) => `login:fail:acct:${index}`;
-const pairLockKey = (index: string, ip: string) => `login:lock:pair:${index}:${ip}`;
-const unknownLockKey = (index: string) => `login:lock:acct:${index}`;
+// Hash tags (Redis Cluster): an email's keys share its blind index's slot, so the MULTIs over its
+// pair, account and unlock keys stay in one slot; the IP's and the device's counters are their own.
+const ipKey = (ip: string) => `login:{ip:${ip}}:fail`;
+const pairKey = (index: string, ip: string) => `login:{${index}}:fail:pair:${ip}`;
+const unknownKey = (index: string) => `login:{${index}}:fail:acct`;
+const pairLockKey = (index: string, ip: string) => `login:{${index}}:lock:pair:${ip}`;
+const unknownLockKey = (index: string) => `login:{${index}}:lock:acct`;
 // A trusted device's own failures and lock (issue 25, defect 6), by the device token's id.
-const deviceKey = (jti: string) => `login:fail:device:${jti}`;
-const deviceLockKey = (jti: string) => `login:lock:device:${jti}`;
+const deviceKey = (jti: string) => `login:{dev:${jti}}:fail`;
+const deviceLockKey = (jti: string) => `login:{dev:${jti}}:lock`;
 // When an admin last cleared the email's locks: pair locks set before it no longer count.
-const unlockedKey = (index: string) => `login:unlocked:${index}`;
+const unlockedKey = (index: string) => `login:{${index}}:unlocked`;
 
 export class LoginThrottle {
   private readonly redis: RedisWithThrottle;
@@ -78,8 +80,13 @@ export class LoginThrottle {
   async recordFailure(index: string, ip: string, unknownEmail: boolean, ipOnly = false): Promise<FailureCounts> {
     const keys = [ipKey(ip), ...(ipOnly ? [] : [pairKey(index, ip), ...(unknownEmail ? [unknownKey(index)] : [])])];
     const windows = [this.limits.ipWindowMs, this.limits.lockoutMs, this.limits.lockoutMs];
-    const [ipCount, pair, unknown] = await this.redis.loginRecordFailure(keys.length, ...keys, ...windows.slice(0, keys.length));
+    const [ipCount, pair, unknown] = await this.countFailures(keys, windows);
     return { ip: ipCount!, pair: pair ?? 0, unknownAccount: unknown ?? 0 };
+  }
+
+  /** One round trip on one node; one per key on a Redis Cluster (the scopes live in different slots). */
+  private countFailures(keys: string[], windows: number[]): Promise<number[]> {
+    return perKeyScript(this.redis, keys.length, (at) => this.redis.loginRecordFailure(at.length, ...at.map((i) => keys[i]!), ...at.map((i) => windows[i]!)));
   }
 
   /** Milliseconds left on a trusted device's own lock; 0 = none. */
@@ -89,7 +96,7 @@ export class LoginThrottle {
 
   /** A wrong password from a trusted device: counted against the device and the IP, not the email. */
   async recordDeviceFailure(jti: string, ip: string): Promise<{ ip: number; device: number }> {
-    const [ipCount, device] = await this.redis.loginRecordFailure(2, ipKey(ip), deviceKey(jti), this.limits.ipWindowMs, this.limits.lockoutMs);
+    const [ipCount, device] = await this.countFailures([ipKey(ip), deviceKey(jti)], [this.limits.ipWindowMs, this.limits.lockoutMs]);
     return { ip: ipCount!, device: device! };
   }
 

@@ -8,7 +8,7 @@ import { domainDatabaseUrl } from '../platform/db/domains.js';
 import { createKafka } from '../platform/kafka.js';
 import { createLogger } from '../platform/observability/logger.js';
 import { Metrics } from '../platform/observability/metrics.js';
-import { createRedis } from '../platform/redis.js';
+import { createRedis, redisEndpointOf } from '../platform/redis.js';
 import { createTemporalClient } from '../platform/temporal.js';
 import { buildApiApp } from './api-app.js';
 import { exitOnStartupError, onShutdown } from './shutdown.js';
@@ -22,7 +22,7 @@ async function main() {
   const paymentDatabase = createDatabase(domainDatabaseUrl(config, 'payment'), config.MYSQL_POOL_SIZE);
   const webhooksDatabase = createDatabase(domainDatabaseUrl(config, 'webhooks'), 5);
   const waitlistDatabase = createDatabase(domainDatabaseUrl(config, 'waitlist'), config.MYSQL_POOL_SIZE);
-  const redis = createRedis(config.REDIS_URL, config.REDIS_PREFIX, (err) => log.warn({ err: err.message }, 'redis connection error'));
+  const redis = createRedis(redisEndpointOf(config), config.REDIS_PREFIX, (err) => log.warn({ err: err.message }, 'redis connection error'));
   const temporal = await createTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, dataEncryptionKey: config.DATA_ENCRYPTION_KEY, previousDataEncryptionKey: config.DATA_ENCRYPTION_KEY_PREVIOUS });
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-api` });
   const kafkaAdmin = kafka.admin();

@@ -10,7 +10,7 @@ import { createPaymentModule } from '../payment/module.js';
 import { domainDatabaseUrl } from '../platform/db/domains.js';
 import { createDatabase } from '../platform/db/client.js';
 import { createLogger } from '../platform/observability/logger.js';
-import { createRedis } from '../platform/redis.js';
+import { createRedis, redisEndpointOf } from '../platform/redis.js';
 import { DEMO_ADMIN, DEMO_PASSWORD, DEMO_STAFF, demoUsers, seedDemoData } from './demo-data.js';
 import { exitOnStartupError } from './shutdown.js';
 
@@ -21,7 +21,7 @@ async function main() {
   const database = createDatabase(config.MYSQL_URL, 4);
   const paymentDatabase = createDatabase(domainDatabaseUrl(config, 'payment'), 4);
   // IdentityService needs its audit, token versions and Redis (npm run up starts Redis before seeding).
-  const redis = createRedis(config.REDIS_URL, config.REDIS_PREFIX, (err) => log.warn({ err: err.message }, 'redis connection error'));
+  const redis = createRedis(redisEndpointOf(config), config.REDIS_PREFIX, (err) => log.warn({ err: err.message }, 'redis connection error'));
   try {
     const { wallets } = createPaymentModule(paymentDatabase.db, { maxBalance: config.WALLET_MAX_BALANCE });
     const identity = new IdentityService(database.db, new PersonalDataCipher(config.DATA_ENCRYPTION_KEY), new AccessTokens(config.JWT_SECRET, config.JWT_TTL_SECONDS), {

@@ -3,7 +3,7 @@ import { loadConfig } from '../config.js';
 import { createDatabase } from '../platform/db/client.js';
 import { createLogger } from '../platform/observability/logger.js';
 import { Metrics } from '../platform/observability/metrics.js';
-import { createRedis } from '../platform/redis.js';
+import { createRedis, redisEndpointOf } from '../platform/redis.js';
 import { createTemporalClient } from '../platform/temporal.js';
 import { exitOnStartupError, onShutdown } from './shutdown.js';
 import { createBookingWorker, createPaymentWorker, ensureReconciliationSchedule, ensureSweeperSchedule } from './worker-app.js';
@@ -37,7 +37,7 @@ async function main() {
   const paymentDatabase = config.WORKER_SERVES_PAYMENTS ? createDatabase(domainDatabaseUrl(config, 'payment'), config.MYSQL_POOL_SIZE) : undefined;
   // The waiting list's database: a release asks it for offers, a confirmation tells it (docs/waitlist.md).
   const waitlistDatabase = createDatabase(domainDatabaseUrl(config, 'waitlist'), config.MYSQL_POOL_SIZE);
-  const redis = createRedis(config.REDIS_URL, config.REDIS_PREFIX, (err) => log.warn({ err: err.message }, 'redis connection error'));
+  const redis = createRedis(redisEndpointOf(config), config.REDIS_PREFIX, (err) => log.warn({ err: err.message }, 'redis connection error'));
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const client = await createTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, dataEncryptionKey: config.DATA_ENCRYPTION_KEY, previousDataEncryptionKey: config.DATA_ENCRYPTION_KEY_PREVIOUS });
 

@@ -120,14 +120,17 @@ export class RedisAdmissionStore implements AdmissionStore {
     if (this.pending.size === 0 || this.redis.status !== 'ready') return;
     const batch = this.pending;
     this.pending = new Map();
-    const p = this.redis.pipeline();
-    for (const [key, counts] of batch) {
-      counts.forEach((n, i) => {
-        if (n > 0) p.hincrby(key, i === LATENCY_BUCKETS_MS.length + 1 ? OVERLOAD_FIELD : i === LATENCY_BUCKETS_MS.length + 2 ? SUM_FIELD : String(i), n);
-      });
-      p.expire(key, this.opts.keepSeconds ?? 120);
-    }
-    await p.exec();
+    // One pipeline per hash: a Redis Cluster runs a pipeline on one node, and the batch holds
+    // several schedules' hashes (each its own slot).
+    await Promise.all(
+      [...batch].map(([key, counts]) => {
+        const p = this.redis.pipeline();
+        counts.forEach((n, i) => {
+          if (n > 0) p.hincrby(key, i === LATENCY_BUCKETS_MS.length + 1 ? OVERLOAD_FIELD : i === LATENCY_BUCKETS_MS.length + 2 ? SUM_FIELD : String(i), n);
+        });
+        return p.expire(key, this.opts.keepSeconds ?? 120).exec();
+      }),
+    );
   }
 
   async window(scheduleId: number, fromSec: number, toSec: number): Promise<LatencyWindow> {

@@ -10,12 +10,12 @@
  * KEYS (all of one schedule, same hash tag): 1 wait (zset uid -> join sequence), 2 pre (zset uid ->
  * join ms, before opening), 3 active (zset uid -> active-until ms), 4 seen (zset uid -> last poll ms,
  * waiters only), 5 tok (hash uid -> "tokenId|joinedMs"), 6 ended (hash tokenId -> reason),
- * 7 seq (counter), 8 opened (flag), 9 admits (zset of admissions in the last second),
- * 10 schedules (global zset scheduleId -> last activity ms, read by the drivers), 11 ctl (hash: the
- * admission controller's current rate and maxActive), 12 final (SOLD_OUT or CLOSED once the sale
- * ended for waiters), 13 gone (zset of the join sequences that left the line other than by
+ * 7 seq (counter), 8 opened (flag), 9 admits (zset of admissions in the last second), 10 ctl (hash:
+ * the admission controller's current rate and maxActive), 11 final (SOLD_OUT or CLOSED once the sale
+ * ended for waiters), 12 gone (zset of the join sequences that left the line other than by
  * admission, above its head: what a snapshot needs for exact positions without the whole line),
- * 14 adm (the highest join sequence admitted so far).
+ * 13 adm (the highest join sequence admitted so far). The drivers' registry of active schedules is
+ * global (another slot on a Redis Cluster), so a join registers the schedule beside the script.
  * ARGV: 1 op (join|status|tick|complete|end|reopen), 2 scheduleId, 3 maxActive, 4 admitRatePerSec,
  * 5 activeTtlMs, 6 graceMs, 7 opensAtMs, 8 maxBatch, 9 shuffle seed, 10 keepMs, 11 uid, 12 tokenId,
  * 13 auto (1 = take rate and maxActive from ctl when present), 14 closesAtMs, 15 end reason.
@@ -45,11 +45,11 @@ local endedNow = ''
 local reopened = 0
 
 if ARGV[13] == '1' then
-  local ctl = redis.call('HMGET', KEYS[11], 'rate', 'maxActive')
+  local ctl = redis.call('HMGET', KEYS[10], 'rate', 'maxActive')
   if ctl[1] then rate = tonumber(ctl[1]) end
   if ctl[2] then maxActive = tonumber(ctl[2]) end
 end
-local final = redis.call('GET', KEYS[12])
+local final = redis.call('GET', KEYS[11])
 
 -- report = false: the sale's end is one schedule-level event, not one per waiter.
 local function finish(u, reason, report)
@@ -57,7 +57,7 @@ local function finish(u, reason, report)
   -- A waiter leaving from the middle of the line: everyone behind moves up one place.
   if not final then
     local sc = redis.call('ZSCORE', KEYS[1], u)
-    if sc then redis.call('ZADD', KEYS[13], sc, sc) end
+    if sc then redis.call('ZADD', KEYS[12], sc, sc) end
   end
   redis.call('HDEL', KEYS[5], u)
   redis.call('ZREM', KEYS[1], u)
@@ -104,7 +104,7 @@ local function end_sale(reason)
   if final == 'CLOSED' then return end
   final = reason
   endedNow = reason
-  redis.call('SET', KEYS[12], reason, 'PX', keep)
+  redis.call('SET', KEYS[11], reason, 'PX', keep)
 end
 
 -- Everyone still waiting learns that the sale ended; ten batches a call keeps one run short even
@@ -139,8 +139,8 @@ local function admit()
   if n <= 0 then return end
   local popped = redis.call('ZPOPMIN', KEYS[1], n)
   if #popped > 0 then
-    redis.call('ZREMRANGEBYSCORE', KEYS[13], '-inf', popped[#popped])
-    redis.call('SET', KEYS[14], popped[#popped], 'PX', keep)
+    redis.call('ZREMRANGEBYSCORE', KEYS[12], '-inf', popped[#popped])
+    redis.call('SET', KEYS[13], popped[#popped], 'PX', keep)
   end
   for i = 1, #popped, 2 do
     local u = popped[i]
@@ -159,7 +159,7 @@ end
 
 if op == 'end' then end_sale(ARGV[15]) end
 if op == 'reopen' and final == 'SOLD_OUT' then
-  redis.call('DEL', KEYS[12])
+  redis.call('DEL', KEYS[11])
   final = nil
   reopened = 1
 end
@@ -182,11 +182,10 @@ if op == 'join' then
     end
     redis.call('ZADD', KEYS[4], now, uid)
   end
-  redis.call('ZADD', KEYS[10], now, sid)
   for i = 1, 9 do
     if i ~= 8 then redis.call('PEXPIRE', KEYS[i], keep) end
   end
-  redis.call('PEXPIRE', KEYS[13], keep)
+  redis.call('PEXPIRE', KEYS[12], keep)
 elseif op == 'status' then
   local v = redis.call('HGET', KEYS[5], uid)
   -- A poll keeps a waiter's place; only the holder of the current token counts.
@@ -197,7 +196,7 @@ elseif op == 'complete' then
   if redis.call('ZSCORE', KEYS[3], uid) then finish(uid, 'USED', true) end
 end
 admit()
-if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('DEL', KEYS[13]) end
+if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('DEL', KEYS[12]) end
 
 -- The caller's own state (for join: the token just issued or the existing one).
 local state = {'EXPIRED', '', '', '', '', ''}

@@ -68,10 +68,10 @@ const MAX_GONE = 20_000;
 /** One hash tag per schedule keeps all of its keys in one slot (Redis Cluster ready). */
 const keysOf = (sid: number) => {
   const k = (name: string) => `q:{${sid}}:${name}`;
-  return [k('wait'), k('pre'), k('active'), k('seen'), k('tok'), k('ended'), k('seq'), k('opened'), k('admits'), SCHEDULES_KEY, k('ctl'), k('final'), k('gone'), k('adm')];
+  return [k('wait'), k('pre'), k('active'), k('seen'), k('tok'), k('ended'), k('seq'), k('opened'), k('admits'), k('ctl'), k('final'), k('gone'), k('adm')];
 };
 /** The admission controller's hash (admission-store.ts writes it, the script reads it). */
-export const controlKeyOf = (sid: number) => keysOf(sid)[10]!;
+export const controlKeyOf = (sid: number) => keysOf(sid)[9]!;
 
 const splitTok = (v: string) => {
   const bar = v.indexOf('|');
@@ -96,7 +96,7 @@ export class RedisQueueStore implements QueueStore {
     private readonly opts: RedisQueueStoreOptions,
   ) {
     if (!('queueOp' in redis)) {
-      redis.defineCommand('queueOp', { numberOfKeys: 14, lua: QUEUE_LUA });
+      redis.defineCommand('queueOp', { numberOfKeys: 13, lua: QUEUE_LUA });
       redis.defineCommand('queuePeek', { numberOfKeys: 2, lua: PEEK_LUA });
       redis.defineCommand('queueSnapshot', { numberOfKeys: 9, lua: SNAPSHOT_LUA });
       redis.defineCommand('queueSeen', { numberOfKeys: 2, lua: SEEN_LUA });
@@ -105,27 +105,9 @@ export class RedisQueueStore implements QueueStore {
   }
 
   async run(op: QueueOp, s: QueueSettings, args: { userId?: number; tokenId?: string; reason?: SaleEndReason } = {}): Promise<QueueOpResult> {
-    const raw = await this.redis.queueOp(
-      ...keysOf(s.scheduleId),
-      op,
-      s.scheduleId,
-      // Auto mode: what to run on until the controller has decided (the script prefers its values).
-      s.maxActive,
-      // A paused sale admits nobody: rate 0 (and not the controller's rate, see auto below).
-      s.paused ? 0 : s.admitRatePerSec,
-      this.opts.activeTtlMs,
-      this.opts.graceMs,
-      s.opensAtMs,
-      this.opts.maxBatch ?? 1000,
-      randomInt(1, 2 ** 31 - 1),
-      this.opts.keepMs ?? 7 * 86_400_000,
-      args.userId ?? '',
-      args.tokenId ?? '',
-      s.mode === 'auto' && !s.paused ? 1 : 0,
-      // A cancelled performance has no sale window left.
-      s.cancelled ? 0 : s.closesAtMs,
-      args.reason ?? '',
-    );
+    // The drivers' registry (global: not in the schedule's slot) is written beside the script.
+    const registered = op === 'join' ? this.redis.zadd(SCHEDULES_KEY, Date.now(), s.scheduleId) : undefined;
+    const [raw] = await Promise.all([this.queueOp(op, s, args), registered]);
     const [flat, self, waiting, preQueue, active, now, maxActive, admitRatePerSec, final, endedBySale, endedNow, reopened] = raw;
     const effective = { maxActive: Number(maxActive), admitRatePerSec: Number(admitRatePerSec) };
     const nowMs = Number(now);
@@ -167,13 +149,37 @@ export class RedisQueueStore implements QueueStore {
     };
   }
 
+  private queueOp(op: QueueOp, s: QueueSettings, args: { userId?: number; tokenId?: string; reason?: SaleEndReason }): Promise<RawResult> {
+    return this.redis.queueOp(
+      ...keysOf(s.scheduleId),
+      op,
+      s.scheduleId,
+      // Auto mode: what to run on until the controller has decided (the script prefers its values).
+      s.maxActive,
+      // A paused sale admits nobody: rate 0 (and not the controller's rate, see auto below).
+      s.paused ? 0 : s.admitRatePerSec,
+      this.opts.activeTtlMs,
+      this.opts.graceMs,
+      s.opensAtMs,
+      this.opts.maxBatch ?? 1000,
+      randomInt(1, 2 ** 31 - 1),
+      this.opts.keepMs ?? 7 * 86_400_000,
+      args.userId ?? '',
+      args.tokenId ?? '',
+      s.mode === 'auto' && !s.paused ? 1 : 0,
+      // A cancelled performance has no sale window left.
+      s.cancelled ? 0 : s.closesAtMs,
+      args.reason ?? '',
+    );
+  }
+
   async peek(scheduleId: number, userId: number, tokenId: string): Promise<0 | 1 | 2 | 3> {
     const [, , active, , tok] = keysOf(scheduleId);
     return (await this.redis.queuePeek(tok!, active!, userId, tokenId)) as 0 | 1 | 2 | 3;
   }
 
   async snapshot(scheduleId: number): Promise<LineSnapshot> {
-    const [wait, pre, active, , , , seq, opened, , , ctl, final, gone, adm] = keysOf(scheduleId);
+    const [wait, pre, active, , , , seq, opened, , ctl, final, gone, adm] = keysOf(scheduleId);
     const raw = await this.redis.queueSnapshot(wait!, pre!, active!, seq!, opened!, ctl!, final!, gone!, adm!, MAX_GONE);
     const [head, last, goneSeqs, waiting, preQueue, activeCount, isOpen, rate, maxActive, ended, now, admitted] = raw;
     return {

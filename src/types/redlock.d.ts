@@ -1,7 +1,7 @@
 // redlock@5.0.0-beta.2 ships types its package.json "exports" hides from TypeScript's resolver;
 // this declares the part we use.
 declare module 'redlock' {
-  import type { Redis } from 'ioredis';
+  import type { Cluster, Redis } from 'ioredis';
   export interface Settings {
     driftFactor?: number;
     retryCount?: number;
@@ -18,7 +18,7 @@ declare module 'redlock' {
   export class ExecutionError extends Error {}
   export class ResourceLockedError extends Error {}
   export default class Redlock {
-    constructor(clients: Iterable<Redis>, settings?: Partial<Settings>);
+    constructor(clients: Iterable<Redis | Cluster>, settings?: Partial<Settings>);
     acquire(resources: string[], duration: number, settings?: Partial<Settings>): Promise<Lock>;
   }
 }

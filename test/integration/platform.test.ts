@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApiApp } from '../../src/main/api-app.js';
 import { createKafka } from '../../src/platform/kafka.js';
 import { Metrics } from '../../src/platform/observability/metrics.js';
-import { createRedis } from '../../src/platform/redis.js';
+import { createRedis, redisClusterEnv } from '../../src/platform/redis.js';
 import { createTestContext, eventually, type TestContext } from '../support/harness.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -100,6 +100,7 @@ describe('platform', () => {
       MYSQL_URL: ctx.config.MYSQL_URL,
       REDIS_URL: ctx.config.REDIS_URL,
       REDIS_PREFIX: ctx.config.REDIS_PREFIX,
+      ...redisClusterEnv(ctx.config),
       TEMPORAL_ADDRESS: ctx.config.TEMPORAL_ADDRESS,
       KAFKA_BROKERS: ctx.config.KAFKA_BROKERS.join(','),
       KAFKA_TOPIC_PREFIX: ctx.config.KAFKA_TOPIC_PREFIX,

@@ -4,7 +4,7 @@ import { Metrics } from '../../src/platform/observability/metrics.js';
 import { CatalogRepository } from '../../src/catalog/index.js';
 import { schedules } from '../../src/catalog/schema.js';
 import { users } from '../../src/identity/schema.js';
-import { createRedis } from '../../src/platform/redis.js';
+import { createRedis, redisEndpointOf } from '../../src/platform/redis.js';
 import { QueueDriver } from '../../src/queue/driver.js';
 import { OutboxQueueEvents } from '../../src/queue/events.js';
 import { QueueMetrics } from '../../src/queue/metrics.js';
@@ -43,7 +43,7 @@ describe('waiting room admission', () => {
 
   const signer = () => new QueueTokenSigner(ctx.config.JWT_SECRET, true);
   const startProcess = (o: { activeTtlMs?: number; graceMs?: number; tickMs?: number } = {}) => {
-    const redis = createRedis(ctx.config.REDIS_URL, ctx.config.REDIS_PREFIX);
+    const redis = createRedis(redisEndpointOf(ctx.config), ctx.config.REDIS_PREFIX);
     const store = new RedisQueueStore(redis, { activeTtlMs: o.activeTtlMs ?? 60_000, graceMs: o.graceMs ?? 60_000 });
     const service = new QueueService({
       store,

@@ -7,6 +7,8 @@ import { bundleWorkflows } from '../../src/main/worker-app.js';
 export interface StackEndpoints {
   mysqlServerUrl: string; // without a database: each test file creates its own
   redisUrl: string;
+  /** Seed nodes (host:port,...) of a Redis Cluster: TEST_REDIS_CLUSTER_NODES, or the native stack's under STACK_TOPOLOGY=cluster. */
+  redisClusterNodes?: string | undefined;
   temporalAddress: string;
   kafkaBrokers: string;
   /** localstripe's API base (card payments); absent when the stack has none (external without TEST_STRIPE_URL). */
@@ -28,7 +30,7 @@ const stackScript = `${root}/scripts/stack.sh`;
 
 /**
  * One stack per test run. TEST_STACK=external uses the services named by TEST_MYSQL_URL,
- * TEST_REDIS_URL, TEST_TEMPORAL_ADDRESS and TEST_KAFKA_BROKERS (and TEST_STRIPE_URL for the card
+ * TEST_REDIS_URL (TEST_REDIS_CLUSTER_NODES: a Redis Cluster instead), TEST_TEMPORAL_ADDRESS and TEST_KAFKA_BROKERS (and TEST_STRIPE_URL for the card
  * payment tests: localstripe; TEST_SMTP_URL and TEST_MAILPIT_URL for the email tests: Mailpit); otherwise the native stack
  * (scripts/stack.sh, profile "test": own ports, fresh Temporal database) is started, or, where a
  * Docker engine answers and the native tools cannot be installed, testcontainers.
@@ -64,7 +66,7 @@ export default async function setup(project: TestProject) {
     );
     const mysql = new URL(urls.MYSQL_URL!);
     mysql.pathname = '/';
-    endpoints = { mysqlServerUrl: mysql.toString().replace(/\/$/, ''), redisUrl: urls.REDIS_URL!, temporalAddress: urls.TEMPORAL_ADDRESS!, kafkaBrokers: urls.KAFKA_BROKERS!, stripeUrl: urls.STRIPE_API_BASE, smtpUrl: urls.SMTP_URL, mailpitUrl: urls.MAILPIT_URL };
+    endpoints = { mysqlServerUrl: mysql.toString().replace(/\/$/, ''), redisUrl: urls.REDIS_URL!, temporalAddress: urls.TEMPORAL_ADDRESS!, kafkaBrokers: urls.KAFKA_BROKERS!, stripeUrl: urls.STRIPE_API_BASE, smtpUrl: urls.SMTP_URL, mailpitUrl: urls.MAILPIT_URL, redisClusterNodes: urls.REDIS_CLUSTER_NODES };
     if (process.env.KEEP_TEST_STACK !== '1') stop = async () => void execFileSync('bash', [stackScript, 'stop'], { stdio: 'inherit', env });
   }
 
@@ -74,7 +76,10 @@ export default async function setup(project: TestProject) {
   mkdirSync(dir, { recursive: true });
   const workflowBundlePath = `${dir}/workflow-bundle.js`;
   writeFileSync(workflowBundlePath, bundle.code);
-  project.provide('stack', { ...endpoints, workflowBundlePath });
+  // Every test file's Redis clients become ioredis Cluster clients when a cluster is named.
+  const redisClusterNodes = process.env.TEST_REDIS_CLUSTER_NODES || endpoints.redisClusterNodes;
+  if (redisClusterNodes) console.log(`[test stack] Redis Cluster ${redisClusterNodes}`);
+  project.provide('stack', { ...endpoints, redisClusterNodes, workflowBundlePath });
   console.log(`[test stack] ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);
 
   return async () => {

@@ -16,7 +16,7 @@ import { DATA_DOMAINS, domainDatabaseUrl, type DataDomain } from '../../src/plat
 import { registerDomainPools } from './invariants.js';
 import { createKafka } from '../../src/platform/kafka.js';
 import { Metrics } from '../../src/platform/observability/metrics.js';
-import { createRedis, type Redis } from '../../src/platform/redis.js';
+import { createRedis, redisEndpointOf, type Redis } from '../../src/platform/redis.js';
 import { encryptedDataConverter } from '../../src/platform/temporal-codec.js';
 import { users } from '../../src/identity/schema.js';
 import { hashPassword } from '../../src/identity/passwords.js';
@@ -99,6 +99,7 @@ export async function createTestContext(opts: TestContextOptions = {}) {
     MYSQL_POOL_SIZE: '30',
     REDIS_URL: stack.redisUrl,
     REDIS_PREFIX: `${id}:`,
+    ...(stack.redisClusterNodes ? { REDIS_CLUSTER_NODES: stack.redisClusterNodes } : {}),
     TEMPORAL_ADDRESS: stack.temporalAddress,
     TEMPORAL_TASK_QUEUE: `booking-${id}`,
     PAYMENT_TASK_QUEUE: `payments-${id}`,
@@ -127,7 +128,7 @@ export async function createTestContext(opts: TestContextOptions = {}) {
   const waitlistUrl = domainDatabaseUrl(config, 'waitlist');
   const waitlistDatabase: Database = createDatabase(waitlistUrl, config.MYSQL_POOL_SIZE);
   registerDomainPools(database.pool, { payment: paymentDatabase.pool, waitlist: waitlistDatabase.pool });
-  const redis: Redis = createRedis(config.REDIS_URL, config.REDIS_PREFIX);
+  const redis: Redis = createRedis(redisEndpointOf(config), config.REDIS_PREFIX);
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: encryptedDataConverter(config.DATA_ENCRYPTION_KEY, config.DATA_ENCRYPTION_KEY_PREVIOUS) });
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: `test-${id}` });

@@ -7,12 +7,12 @@
 import { loadConfig } from '../../src/config.js';
 import { createDatabase } from '../../src/platform/db/client.js';
 import { Metrics } from '../../src/platform/observability/metrics.js';
-import { createRedis } from '../../src/platform/redis.js';
+import { createRedis, redisEndpointOf } from '../../src/platform/redis.js';
 import { buildQueue } from '../../src/queue/wiring.js';
 
 const config = loadConfig();
 const database = createDatabase(config.MYSQL_URL, 4);
-const redis = createRedis(config.REDIS_URL, config.REDIS_PREFIX);
+const redis = createRedis(redisEndpointOf(config), config.REDIS_PREFIX);
 const queue = buildQueue({ config, db: database.db, redis, metrics: new Metrics('queue-process', false), onError: (what, err) => console.error(what, String(err)) });
 queue.start();
 // The timers are unref'd (an API process is kept alive by its server): keep this one alive.

@@ -1,4 +1,4 @@
-import type { Redis } from '../../src/platform/redis.js';
+import { scanKeys, type Redis } from '../../src/platform/redis.js';
 
 /**
  * Reads the Redis seat inventory (src/booking/seat-inventory-script.ts) the way tests need it: who
@@ -18,6 +18,6 @@ export async function seatClaims(redis: Redis, scheduleId: number): Promise<Reco
 /** Removes a schedule's whole inventory (what a Redis restart does to it). */
 export async function dropInventory(redis: Redis, scheduleId: number): Promise<void> {
   const prefix = redis.options.keyPrefix ?? '';
-  const keys = await redis.keys(`${prefix}${inventoryKey(scheduleId)}*`);
+  const keys = await scanKeys(redis, `${prefix}${inventoryKey(scheduleId)}*`);
   if (keys.length > 0) await redis.del(...keys.map((k) => k.slice(prefix.length)));
 }

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
 import type { Config } from '../../src/config.js';
+import { redisClusterEnv } from '../../src/platform/redis.js';
 import { domainDatabaseUrl } from '../../src/platform/db/domains.js';
 import { eventually } from './harness.js';
 
@@ -54,6 +55,7 @@ async function startChild(script: string, readyLine: string, config: Config, env
       WEBHOOK_RETRY_FOR_MS: String(config.WEBHOOK_RETRY_FOR_MS),
       REDIS_URL: config.REDIS_URL,
       REDIS_PREFIX: config.REDIS_PREFIX,
+      ...redisClusterEnv(config),
       TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS,
       TEMPORAL_TASK_QUEUE: config.TEMPORAL_TASK_QUEUE,
       KAFKA_BROKERS: config.KAFKA_BROKERS.join(','),

@@ -2,7 +2,7 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { Redis } from '../redis.js';
+import { perKeyScript, type Redis } from '../redis.js';
 import { DomainError } from '../../shared/errors.js';
 
 /**
@@ -13,7 +13,8 @@ import { DomainError } from '../../shared/errors.js';
  * few percent of an exact sliding log). The script is atomic and takes the time from Redis, so
  * many API processes with skewed clocks share one budget. Rejected requests are not counted.
  * One call checks all the subjects of a request (IP and user), each on its own budget: one script
- * run and one command per request instead of one per subject.
+ * run and one command per request instead of one per subject (on a Redis Cluster, one per subject:
+ * the subjects live in different slots).
  */
 const SLIDING_WINDOW = `
 local window = tonumber(ARGV[1])
@@ -72,7 +73,10 @@ export class RateLimiter {
 
   /** One decision per subject, in order; each subject is counted only when its own budget allows. */
   async hitAll(subjects: Array<{ key: string; limit: number }>, windowMs: number): Promise<LimitDecision[]> {
-    const reply = await this.redis.slidingWindowHits(subjects.length, ...subjects.map((s) => `rl:${s.key}`), windowMs, ...subjects.map((s) => s.limit));
+    // Each subject is its own hash tag (its own slot on a Redis Cluster, where it is checked apart).
+    const reply = await perKeyScript(this.redis, subjects.length, (at) =>
+      this.redis.slidingWindowHits(at.length, ...at.map((i) => `rl:{${subjects[i]!.key}}`), windowMs, ...at.map((i) => subjects[i]!.limit)),
+    );
     return subjects.map((_, i) => ({ allowed: reply[3 * i] === 1, count: reply[3 * i + 1]!, retryAfterMs: reply[3 * i + 2]! }));
   }
 }
