@@ -8,6 +8,7 @@
 # fresh Temporal SQLite file on every start. Every port can be overridden (see the defaults below).
 # TEMPORAL_MODE=dev (default) runs the Temporal CLI's dev server (one shard on SQLite);
 # TEMPORAL_MODE=server builds and runs a real Temporal server on PostgreSQL (scripts/temporal-server.sh).
+# STACK_TOPOLOGY=cluster runs several nodes of each service (scripts/topology/cluster.sh; implies server mode).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -54,6 +55,10 @@ MAILPIT_BIN="$TOOLS/mailpit-$MAILPIT_VERSION/mailpit"
 # a performance cancellation shows its phase and progress (docs/catalog-lifecycle.md).
 SEARCH_ATTRIBUTES=(ReservationStatus=Keyword UserId=Keyword ScheduleId=Keyword ConcertId=Keyword CancellationPhase=Keyword CancellationProcessed=Int)
 
+STACK_TOPOLOGY="${STACK_TOPOLOGY:-single}"
+case "$STACK_TOPOLOGY" in single|cluster) ;; *) echo "STACK_TOPOLOGY must be single or cluster, not '$STACK_TOPOLOGY'" >&2; exit 2 ;; esac
+# The cluster's two Temporal server processes share PostgreSQL: it needs server mode.
+[ "$STACK_TOPOLOGY" = cluster ] && TEMPORAL_MODE=server
 TEMPORAL_MODE="${TEMPORAL_MODE:-dev}"
 case "$TEMPORAL_MODE" in dev|server) ;; *) echo "TEMPORAL_MODE must be dev or server, not '$TEMPORAL_MODE'" >&2; exit 2 ;; esac
 
@@ -87,6 +92,9 @@ wait_for() {
 
 # shellcheck source=scripts/temporal-server.sh
 source "$ROOT/scripts/temporal-server.sh"
+MYSQL_EXTRA_ARGS=()
+# shellcheck source=scripts/topology/cluster.sh
+[ "$STACK_TOPOLOGY" = cluster ] && source "$ROOT/scripts/topology/cluster.sh"
 
 apt_install() {
   if [ ! -f "$TOOLS/.apt-updated" ]; then
@@ -259,7 +267,7 @@ start_mysql() {
     --port="$MYSQL_PORT" --bind-address=127.0.0.1 --pid-file="$RUN/mysql.pid" --log-error="$LOGS/mysql.log" \
     --skip-name-resolve --max-connections=1000 --innodb-buffer-pool-size=256M \
     --innodb-flush-log-at-trx-commit=$durability --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
-    >>"$LOGS/mysql.log" 2>&1 < /dev/null &
+    ${MYSQL_EXTRA_ARGS[@]+"${MYSQL_EXTRA_ARGS[@]}"} >>"$LOGS/mysql.log" 2>&1 < /dev/null &
   echo $! >"$RUN/mysql.pid"
   wait_for mysql 60 mariadb-admin --socket="$sock" -uroot ping
   mysql_accounts
@@ -431,7 +439,7 @@ status() {
     if "${@:3}" >/dev/null 2>&1; then printf '  %-9s up    127.0.0.1:%s\n' "$1" "$2"
     else printf '  %-9s DOWN  (log: %s)\n' "$1" "$LOGS/$1.log"; down=1; fi
   }
-  echo "profile $PROFILE, data in $DATA, Temporal mode: $(pid_alive temporal && running_mode || echo "$TEMPORAL_MODE (not running)")"
+  echo "profile $PROFILE, topology $STACK_TOPOLOGY, data in $DATA, Temporal mode: $(pid_alive temporal && running_mode || echo "$TEMPORAL_MODE (not running)")"
   show mysql "$MYSQL_PORT" mariadb-admin --socket="$DATA/mysql/mysqld.sock" -uroot ping
   show redis "$REDIS_PORT" redis-cli -p "$REDIS_PORT" ping
   show temporal "$TEMPORAL_PORT" temporal_healthy
@@ -439,7 +447,7 @@ status() {
     show postgres "$POSTGRES_PORT" postgres_ready
     [ "$PROFILE" = test ] || show temporal-ui "$TEMPORAL_UI_PORT" temporal_ui_ready
   fi
-  show kafka "$KAFKA_PORT" port_open "$KAFKA_PORT"
+  if [ "$STACK_TOPOLOGY" = cluster ]; then cluster_status; else show kafka "$KAFKA_PORT" port_open "$KAFKA_PORT"; fi
   show stripe "$STRIPE_PORT" stripe_ready
   show mailpit "$SMTP_PORT (web UI http://127.0.0.1:$MAILPIT_UI_PORT)" mailpit_ready
   return $down
@@ -456,6 +464,8 @@ STRIPE_API_BASE=http://127.0.0.1:$STRIPE_PORT
 SMTP_URL=smtp://127.0.0.1:$SMTP_PORT
 MAILPIT_URL=http://127.0.0.1:$MAILPIT_UI_PORT
 TXT
+  [ "$STACK_TOPOLOGY" = cluster ] && cluster_urls
+  return 0
 }
 
 cmd="${1:-start}"
@@ -471,7 +481,11 @@ case "$cmd" in
     mailpit_later=""
     if [ "$PROFILE" != test ] && [ ! -x "$MAILPIT_BIN" ]; then mailpit_later=1; else install_mailpit_background; fi
     install_all
-    start_mysql; start_redis; start_temporal; start_kafka; start_stripe
+    if [ "$STACK_TOPOLOGY" = cluster ]; then
+      start_mysql; start_mysql_replica; start_redis; start_temporal; start_temporal_node2; start_kafka_cluster; start_stripe
+    else
+      start_mysql; start_redis; start_temporal; start_kafka; start_stripe
+    fi
     if [ -n "$mailpit_later" ]; then
       say "Mailpit is being built in the background (first start only); it starts by itself when built (log: $LOGS/mailpit-build.log)"
       setsid nohup bash "$0" start-one mailpit >>"$LOGS/mailpit-build.log" 2>&1 < /dev/null &
@@ -480,7 +494,8 @@ case "$cmd" in
     fi
     say "stack ($PROFILE) ready in $((SECONDS - start_time))s"
     ;;
-  stop) stop_one mailpit; stop_one stripe; stop_one kafka; stop_temporal_server; for s in redis mysql; do stop_one "$s"; done ;;
+  stop) stop_one mailpit; stop_one stripe; stop_one kafka; [ "$STACK_TOPOLOGY" = cluster ] && { stop_kafka_cluster; stop_one temporal-2; stop_one mysql-replica; }
+    stop_temporal_server; for s in redis mysql; do stop_one "$s"; done ;;
   restart) "$0" stop; "$0" start ;;
   status) status ;;
   urls) urls ;;
