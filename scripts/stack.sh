@@ -494,7 +494,8 @@ case "$cmd" in
     fi
     say "stack ($PROFILE) ready in $((SECONDS - start_time))s"
     ;;
-  stop) stop_one mailpit; stop_one stripe; stop_one kafka; [ "$STACK_TOPOLOGY" = cluster ] && { stop_kafka_cluster; stop_one temporal-2; stop_one mysql-replica; }
+  # The cluster topology's extra nodes are stopped whatever STACK_TOPOLOGY says now (no pid file: no-op).
+  stop) stop_one mailpit; stop_one stripe; stop_one kafka; for s in kafka-3 kafka-2 kafka-1 temporal-2 mysql-replica; do stop_one "$s"; done
     stop_temporal_server; for s in redis mysql; do stop_one "$s"; done ;;
   restart) "$0" stop; "$0" start ;;
   status) status ;;
