@@ -55,7 +55,8 @@ MAILPIT_BIN="$TOOLS/mailpit-$MAILPIT_VERSION/mailpit"
 # a performance cancellation shows its phase and progress (docs/catalog-lifecycle.md).
 SEARCH_ATTRIBUTES=(ReservationStatus=Keyword UserId=Keyword ScheduleId=Keyword ConcertId=Keyword CancellationPhase=Keyword CancellationProcessed=Int)
 
-STACK_TOPOLOGY="${STACK_TOPOLOGY:-single}"
+# A running stack keeps the topology it was started with (status, stop) until it is stopped.
+STACK_TOPOLOGY="${STACK_TOPOLOGY:-$(cat "$RUN/topology" 2>/dev/null || echo single)}"
 case "$STACK_TOPOLOGY" in single|cluster) ;; *) echo "STACK_TOPOLOGY must be single or cluster, not '$STACK_TOPOLOGY'" >&2; exit 2 ;; esac
 # The cluster's two Temporal server processes share PostgreSQL: it needs server mode.
 [ "$STACK_TOPOLOGY" = cluster ] && TEMPORAL_MODE=server
@@ -475,6 +476,7 @@ case "$cmd" in
   install-mailpit) install_mailpit ;;
   start)
     start_time=$SECONDS
+    echo "$STACK_TOPOLOGY" >"$RUN/topology"
     # Development (npm run up) does not wait for a first Mailpit build (minutes on a cold Go cache):
     # it is built and started in the background, and the emails wait in the relay's retries until
     # it answers (docs/tickets.md "Email"). Tests wait for it: they read its mailbox.
@@ -496,7 +498,7 @@ case "$cmd" in
     ;;
   # The cluster topology's extra nodes are stopped whatever STACK_TOPOLOGY says now (no pid file: no-op).
   stop) stop_one mailpit; stop_one stripe; stop_one kafka; for s in kafka-3 kafka-2 kafka-1 temporal-2 mysql-replica; do stop_one "$s"; done
-    stop_temporal_server; for s in redis mysql; do stop_one "$s"; done ;;
+    stop_temporal_server; for s in redis mysql; do stop_one "$s"; done; rm -f "$RUN/topology" ;;
   restart) "$0" stop; "$0" start ;;
   status) status ;;
   urls) urls ;;
