@@ -130,6 +130,9 @@ start_kafka_cluster() {
   for n in $(seq 1 $KAFKA_NODES); do wait_for "kafka-$n" 180 kafka_node_ready "$n"; done
 }
 
+# One node back after a kill (`stack.sh start-one kafka_2`, the chaos run's kafka-broker fault).
+start_kafka_2() { start_kafka_node 2; wait_for kafka-2 180 kafka_node_ready 2; }
+
 stop_kafka_cluster() { local n; for n in $(seq $KAFKA_NODES -1 1); do stop_one "kafka-$n"; done; }
 
 # `status` lines of the cluster topology (show is stack.sh's status helper).
