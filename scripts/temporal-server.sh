@@ -64,7 +64,8 @@ install_temporal_server() {
     [ -d "$src/schema/postgresql" ] || fail "the Temporal server's schema was not found in the Go module cache"
     mkdir -p "$SERVER_TOOLS/schema" && cp -r "$src/schema/postgresql" "$SERVER_TOOLS/schema/" && chmod -R u+w "$SERVER_TOOLS/schema"
   fi
-  if [ ! -x "$TEMPORAL_UI_BIN" ]; then
+  # The test profile runs no Web UI (start_temporal_server): a test stack does not wait for its build.
+  if [ ! -x "$TEMPORAL_UI_BIN" ] && [ "${PROFILE:-dev}" != test ]; then
     say "building the Temporal Web UI server $TEMPORAL_UI_VERSION from the Go module proxy (once)"
     go_install "$UI_TOOLS/bin" "github.com/temporalio/ui-server/v2/cmd/server@v$TEMPORAL_UI_VERSION"
   fi
