@@ -14,8 +14,11 @@
  *   provider  kill -9 the payment emulator (localstripe) while a card payment is in flight, restart it
  *   webhook-drop  for 10 s the emulator's webhooks never reach the API (a proxy between them drops them)
  *   webhook-dup   for 10 s every webhook reaches the API three times (two at once, one a second later)
- *   redis-master  (STACK_TOPOLOGY=cluster) kill -9 the Redis Cluster master serving the sale's
- *                 waiting room; its replica is promoted; the old master rejoins as a replica
+ * On the cluster topology (STACK_TOPOLOGY=cluster, docs/production.md "The cluster topology"), four more:
+ *   kafka-broker   kill -9 Kafka node 2 of 3, restart it   mysql-replica  kill -9 the MariaDB replica, restart it
+ *   temporal-node  kill -9 Temporal server node 2 (node 1 takes its shards), restart it
+ *   redis-master   kill -9 the Redis Cluster master serving the sale's waiting room; its replica is
+ *                  promoted; the old master rejoins as a replica
  * and prints one row per fault (README, "Chaos under load", says how to read it). Some payers pay by
  * card (--card-share of them): the API creates the PaymentIntent, the buyer confirms it at the
  * emulator and polls the reservation until the webhook's outcome CONFIRMED it. The emulator delivers
@@ -36,15 +39,16 @@ import { checkInvariants, checkProviderAgreement } from '../test/support/invaria
 import { WebhookProxy } from './bench/webhook-proxy.js';
 import { Children, HttpClient, makeSchedule, makeUsers, newRun, openDatabase, prepareWorkflowBundle, root, sleep, soldAndDoubles, teardown, waitReady, type BenchUser } from './bench/harness.js';
 
-const FAULTS = ['mysql', 'redis', 'temporal', 'kafka', 'api', 'relay', 'worker', 'mysql-stop', 'provider', 'webhook-drop', 'webhook-dup', 'redis-master'] as const;
+const FAULTS = ['mysql', 'redis', 'temporal', 'kafka', 'api', 'relay', 'worker', 'mysql-stop', 'provider', 'webhook-drop', 'webhook-dup', 'kafka-broker', 'mysql-replica', 'temporal-node', 'redis-master'] as const;
+/** Faults of the cluster topology's extra nodes: not in the default list, and only with STACK_TOPOLOGY=cluster. */
+const CLUSTER_FAULTS: readonly string[] = ['kafka-broker', 'mysql-replica', 'temporal-node', 'redis-master'];
 /** Faults of the card path: their recovery is the first card purchase after the fault ended. */
 const CARD_FAULTS: readonly string[] = ['provider', 'webhook-drop', 'webhook-dup'];
 type Fault = (typeof FAULTS)[number];
 
 const { values: args } = parseArgs({
   options: {
-    // redis-master needs the cluster topology: not in the default list.
-    faults: { type: 'string', default: FAULTS.filter((f) => f !== 'redis-master').join(',') },
+    faults: { type: 'string', default: FAULTS.filter((f) => !CLUSTER_FAULTS.includes(f)).join(',') },
     rate: { type: 'string', default: '4' }, // buyers arriving per second
     'card-share': { type: 'string', default: '0.4' }, // of the buyers who pay, those who pay by card
     outage: { type: 'string', default: '5' }, // seconds a killed service stays down
@@ -54,6 +58,7 @@ const { values: args } = parseArgs({
 });
 const faults = args.faults!.split(',').map((f) => f.trim()) as Fault[];
 for (const f of faults) if (!FAULTS.includes(f)) throw new Error(`unknown fault ${f}; one of ${FAULTS.join(', ')}`);
+if (faults.some((f) => CLUSTER_FAULTS.includes(f)) && process.env.STACK_TOPOLOGY !== 'cluster') throw new Error(`${CLUSTER_FAULTS.join(', ')} need STACK_TOPOLOGY=cluster`);
 const RATE = Number(args.rate);
 const OUTAGE_MS = Number(args.outage) * 1000;
 const CARD_SHARE = Number(args['card-share']);
@@ -88,6 +93,8 @@ const urls = Object.fromEntries((await stack('urls')).stdout.trim().split('\n').
 Object.assign(process.env, { MYSQL_URL: urls.MYSQL_URL, REDIS_URL: urls.REDIS_URL, TEMPORAL_ADDRESS: urls.TEMPORAL_ADDRESS, KAFKA_BROKERS: urls.KAFKA_BROKERS, STRIPE_API_BASE: urls.STRIPE_API_BASE });
 // The cluster topology: every child's Redis client is a Cluster client.
 if (urls.REDIS_CLUSTER_NODES) process.env.REDIS_CLUSTER_NODES = urls.REDIS_CLUSTER_NODES;
+// The cluster topology's replica: the APIs' lag-tolerant reads go there (docs/production.md "Replica reads").
+if (urls.MYSQL_REPLICA_URL) process.env.MYSQL_REPLICA_URL = urls.MYSQL_REPLICA_URL;
 const runStartedAt = new Date();
 
 const run = newRun({
@@ -312,6 +319,17 @@ async function apply(fault: Fault, scheduleId: number, notes: string[]): Promise
       const at = Date.now();
       // It loads its saved payments and registers the proxy's URL again (it forgets webhooks).
       await stack('start-one', 'stripe');
+      return at;
+    }
+    case 'kafka-broker':
+    case 'mysql-replica':
+    case 'temporal-node': {
+      // Node 2 of each (scripts/topology/): node 1 keeps serving; the restart is stack.sh's start-one.
+      const svc = { 'kafka-broker': 'kafka-2', 'mysql-replica': 'mysql-replica', 'temporal-node': 'temporal-2' }[fault];
+      kill9(pidOf(svc));
+      await sleep(OUTAGE_MS);
+      const at = Date.now();
+      await stack('start-one', { 'kafka-broker': 'kafka_2', 'mysql-replica': 'mysql_replica', 'temporal-node': 'temporal_node2' }[fault]);
       return at;
     }
     case 'webhook-drop':

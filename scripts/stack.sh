@@ -8,6 +8,7 @@
 # fresh Temporal SQLite file on every start. Every port can be overridden (see the defaults below).
 # TEMPORAL_MODE=dev (default) runs the Temporal CLI's dev server (one shard on SQLite);
 # TEMPORAL_MODE=server builds and runs a real Temporal server on PostgreSQL (scripts/temporal-server.sh).
+# STACK_TOPOLOGY=cluster runs several nodes of each service (scripts/topology/cluster.sh; implies server mode).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -59,6 +60,11 @@ MAILPIT_BIN="$TOOLS/mailpit-$MAILPIT_VERSION/mailpit"
 # a performance cancellation shows its phase and progress (docs/catalog-lifecycle.md).
 SEARCH_ATTRIBUTES=(ReservationStatus=Keyword UserId=Keyword ScheduleId=Keyword ConcertId=Keyword CancellationPhase=Keyword CancellationProcessed=Int)
 
+# A running stack keeps the topology it was started with (status, stop) until it is stopped.
+STACK_TOPOLOGY="${STACK_TOPOLOGY:-$(cat "$RUN/topology" 2>/dev/null || echo single)}"
+case "$STACK_TOPOLOGY" in single|cluster) ;; *) echo "STACK_TOPOLOGY must be single or cluster, not '$STACK_TOPOLOGY'" >&2; exit 2 ;; esac
+# The cluster's two Temporal server processes share PostgreSQL: it needs server mode.
+[ "$STACK_TOPOLOGY" = cluster ] && TEMPORAL_MODE=server
 TEMPORAL_MODE="${TEMPORAL_MODE:-dev}"
 case "$TEMPORAL_MODE" in dev|server) ;; *) echo "TEMPORAL_MODE must be dev or server, not '$TEMPORAL_MODE'" >&2; exit 2 ;; esac
 
@@ -92,6 +98,9 @@ wait_for() {
 
 # shellcheck source=scripts/temporal-server.sh
 source "$ROOT/scripts/temporal-server.sh"
+MYSQL_EXTRA_ARGS=()
+# shellcheck source=scripts/topology/cluster.sh
+[ "$STACK_TOPOLOGY" = cluster ] && source "$ROOT/scripts/topology/cluster.sh"
 
 apt_install() {
   if [ ! -f "$TOOLS/.apt-updated" ]; then
@@ -270,7 +279,7 @@ start_mysql() {
     --port="$MYSQL_PORT" --bind-address="$BIND_HOST" --pid-file="$RUN/mysql.pid" --log-error="$LOGS/mysql.log" \
     --skip-name-resolve --max-connections=1000 --innodb-buffer-pool-size=256M \
     --innodb-flush-log-at-trx-commit=$durability --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
-    >>"$LOGS/mysql.log" 2>&1 < /dev/null &
+    ${MYSQL_EXTRA_ARGS[@]+"${MYSQL_EXTRA_ARGS[@]}"} >>"$LOGS/mysql.log" 2>&1 < /dev/null &
   echo $! >"$RUN/mysql.pid"
   wait_for mysql 60 mariadb-admin --socket="$sock" -uroot ping
   mysql_accounts
@@ -444,7 +453,7 @@ status() {
     if "${@:3}" >/dev/null 2>&1; then printf '  %-9s up    127.0.0.1:%s\n' "$1" "$2"
     else printf '  %-9s DOWN  (log: %s)\n' "$1" "$LOGS/$1.log"; down=1; fi
   }
-  echo "profile $PROFILE, data in $DATA, Temporal mode: $(pid_alive temporal && running_mode || echo "$TEMPORAL_MODE (not running)")"
+  echo "profile $PROFILE, topology $STACK_TOPOLOGY, data in $DATA, Temporal mode: $(pid_alive temporal && running_mode || echo "$TEMPORAL_MODE (not running)")"
   show mysql "$MYSQL_PORT" mariadb-admin --socket="$DATA/mysql/mysqld.sock" -uroot ping
   show redis "$REDIS_PORT" redis-cli -p "$REDIS_PORT" ping
   show temporal "$TEMPORAL_PORT" temporal_healthy
@@ -452,7 +461,7 @@ status() {
     show postgres "$POSTGRES_PORT" postgres_ready
     [ "$PROFILE" = test ] || show temporal-ui "$TEMPORAL_UI_PORT" temporal_ui_ready
   fi
-  show kafka "$KAFKA_PORT" port_open "$KAFKA_PORT"
+  if [ "$STACK_TOPOLOGY" = cluster ]; then cluster_status; else show kafka "$KAFKA_PORT" port_open "$KAFKA_PORT"; fi
   show stripe "$STRIPE_PORT" stripe_ready
   show mailpit "$SMTP_PORT (web UI http://127.0.0.1:$MAILPIT_UI_PORT)" mailpit_ready
   if [ "${STACK_TOPOLOGY:-single}" = cluster ]; then bash "$ROOT/scripts/topology/redis-cluster.sh" status || down=1; fi
@@ -470,7 +479,8 @@ STRIPE_API_BASE=http://127.0.0.1:$STRIPE_PORT
 SMTP_URL=smtp://127.0.0.1:$SMTP_PORT
 MAILPIT_URL=http://127.0.0.1:$MAILPIT_UI_PORT
 TXT
-  [ "${STACK_TOPOLOGY:-single}" != cluster ] || bash "$ROOT/scripts/topology/redis-cluster.sh" urls
+  if [ "$STACK_TOPOLOGY" = cluster ]; then cluster_urls; bash "$ROOT/scripts/topology/redis-cluster.sh" urls; fi
+  return 0
 }
 
 cmd="${1:-start}"
@@ -480,14 +490,19 @@ case "$cmd" in
   install-mailpit) install_mailpit ;;
   start)
     start_time=$SECONDS
+    echo "$STACK_TOPOLOGY" >"$RUN/topology"
     # Development (npm run up) does not wait for a first Mailpit build (minutes on a cold Go cache):
     # it is built and started in the background, and the emails wait in the relay's retries until
     # it answers (docs/tickets.md "Email"). Tests wait for it: they read its mailbox.
     mailpit_later=""
     if [ "$PROFILE" != test ] && [ ! -x "$MAILPIT_BIN" ]; then mailpit_later=1; else install_mailpit_background; fi
     install_all
-    start_mysql; start_redis; start_temporal; start_kafka; start_stripe
-    [ "${STACK_TOPOLOGY:-single}" = cluster ] && bash "$ROOT/scripts/topology/redis-cluster.sh" start
+    if [ "$STACK_TOPOLOGY" = cluster ]; then
+      start_mysql; start_mysql_replica; start_redis; start_temporal; start_temporal_node2; start_kafka_cluster; start_stripe
+      bash "$ROOT/scripts/topology/redis-cluster.sh" start
+    else
+      start_mysql; start_redis; start_temporal; start_kafka; start_stripe
+    fi
     if [ -n "$mailpit_later" ]; then
       say "Mailpit is being built in the background (first start only); it starts by itself when built (log: $LOGS/mailpit-build.log)"
       setsid nohup bash "$0" start-one mailpit >>"$LOGS/mailpit-build.log" 2>&1 < /dev/null &
@@ -496,7 +511,9 @@ case "$cmd" in
     fi
     say "stack ($PROFILE) ready in $((SECONDS - start_time))s"
     ;;
-  stop) bash "$ROOT/scripts/topology/redis-cluster.sh" stop >/dev/null; stop_one mailpit; stop_one stripe; stop_one kafka; stop_temporal_server; for s in redis mysql; do stop_one "$s"; done ;;
+  # The cluster topology's extra nodes are stopped whatever STACK_TOPOLOGY says now (no pid file: no-op).
+  stop) bash "$ROOT/scripts/topology/redis-cluster.sh" stop >/dev/null; stop_one mailpit; stop_one stripe; stop_one kafka; for s in kafka-3 kafka-2 kafka-1 temporal-2 mysql-replica; do stop_one "$s"; done
+    stop_temporal_server; for s in redis mysql; do stop_one "$s"; done; rm -f "$RUN/topology" ;;
   restart) "$0" stop; "$0" start ;;
   status) status ;;
   urls) urls ;;

@@ -64,7 +64,8 @@ install_temporal_server() {
     [ -d "$src/schema/postgresql" ] || fail "the Temporal server's schema was not found in the Go module cache"
     mkdir -p "$SERVER_TOOLS/schema" && cp -r "$src/schema/postgresql" "$SERVER_TOOLS/schema/" && chmod -R u+w "$SERVER_TOOLS/schema"
   fi
-  if [ ! -x "$TEMPORAL_UI_BIN" ]; then
+  # The test profile runs no Web UI (start_temporal_server): a test stack does not wait for its build.
+  if [ ! -x "$TEMPORAL_UI_BIN" ] && [ "${PROFILE:-dev}" != test ]; then
     say "building the Temporal Web UI server $TEMPORAL_UI_VERSION from the Go module proxy (once)"
     go_install "$UI_TOOLS/bin" "github.com/temporalio/ui-server/v2/cmd/server@v$TEMPORAL_UI_VERSION"
   fi
@@ -115,12 +116,15 @@ temporal_schema() {
   sql_tool temporal_visibility update-schema -d "$schema/visibility/versioned" >>"$LOGS/temporal-schema.log" 2>&1 || fail "schema update failed; read $LOGS/temporal-schema.log"
 }
 
-write_temporal_server_config() {
-  local dir="$DATA/temporal-server" shards
-  temporal_port_plan "$base" "$TEMPORAL_PORT" || fail "no Temporal port plan for STACK_PORT_BASE=$base"
+# NODE (default 1) is the server process: the cluster topology runs node 2 beside node 1 on the same
+# PostgreSQL (scripts/topology/temporal-cluster.sh), in $DATA/temporal-server-2 with its own ports.
+write_temporal_server_config() { # [NODE]
+  local node=${1:-1} dir="$DATA/temporal-server" shards
+  [ "$node" = 1 ] || dir="$DATA/temporal-server-$node"
+  temporal_port_plan "$base" "$TEMPORAL_PORT" "$node" || fail "no Temporal port plan for STACK_PORT_BASE=$base"
   mkdir -p "$dir"
   # The shard count is the one the cluster was created with, whatever TEMPORAL_SHARDS says now.
-  shards=$(cat "$dir/shards" 2>/dev/null || echo "$TEMPORAL_SHARDS")
+  shards=$(cat "$DATA/temporal-server/shards" 2>/dev/null || echo "$TEMPORAL_SHARDS")
   {
     echo "# Written by scripts/stack.sh (TEMPORAL_MODE=server): the flash-sale throughput values."
     for d in "${TEMPORAL_DYNAMIC_CONFIG[@]}"; do
@@ -171,9 +175,9 @@ global:
     prometheus:
       framework: "tally"
       timerType: "histogram"
-      listenAddress: "127.0.0.1:$TEMPORAL_METRICS_PORT"
+      listenAddress: "127.0.0.1:$((TEMPORAL_METRICS_PORT + node - 1))"
 services:
-$(yaml_service frontend "$TEMPORAL_PORT" "$TEMPORAL_FRONTEND_MEMBERSHIP_PORT")
+$(yaml_service frontend "$TEMPORAL_FRONTEND_PORT" "$TEMPORAL_FRONTEND_MEMBERSHIP_PORT")
       httpPort: $TEMPORAL_HTTP_PORT
 $(yaml_service history "$TEMPORAL_HISTORY_PORT" "$TEMPORAL_HISTORY_MEMBERSHIP_PORT")
 $(yaml_service matching "$TEMPORAL_MATCHING_PORT" "$TEMPORAL_MATCHING_MEMBERSHIP_PORT")

@@ -28,6 +28,14 @@ export RELAY_METRICS_PORT="${RELAY_METRICS_PORT:-$((9465 + base))}"
 export CORS_ORIGINS="${CORS_ORIGINS:-http://localhost:$API_PORT,http://127.0.0.1:$API_PORT}"
 # More than one of each process (API_PROCESSES=2 ...): extra APIs listen on API_PORT+1, +2, ...;
 # extra workers and relays put their metrics 10 ports above the previous one's.
+# STACK_TOPOLOGY=cluster (scripts/topology/cluster.sh): 2 of each, the 3 Kafka brokers, replica reads,
+# and each process on one of the two Temporal frontends (cluster_app_env).
+if [ "${STACK_TOPOLOGY:-single}" = cluster ]; then
+  export TEMPORAL_MODE=server
+  API_PROCESSES="${API_PROCESSES:-2}"; WORKER_PROCESSES="${WORKER_PROCESSES:-2}"; RELAY_PROCESSES="${RELAY_PROCESSES:-2}"
+  # shellcheck source=scripts/topology/up-cluster.sh
+  source scripts/topology/up-cluster.sh
+fi
 API_PROCESSES="${API_PROCESSES:-1}"; WORKER_PROCESSES="${WORKER_PROCESSES:-1}"; RELAY_PROCESSES="${RELAY_PROCESSES:-1}"
 say() { printf '\033[1m[up]\033[0m %s\n' "$*"; }
 alive() { [ -f "$RUN/$1.pid" ] && kill -0 "$(cat "$RUN/$1.pid")" 2>/dev/null; }
@@ -81,6 +89,7 @@ start_app() { # KIND INDEX
       relay) env=(RELAY_METRICS_PORT=$((${RELAY_METRICS_PORT:-9465} + 10 * (i - 1)))) ;;
     esac
   fi
+  [ "${STACK_TOPOLOGY:-single}" = cluster ] && env+=("$(cluster_app_env "$i")")
   say "starting $p (log: $LOGS/$p.log)"
   env "${env[@]}" setsid nohup node_modules/.bin/tsx "src/main/$kind.ts" >>"$LOGS/$p.log" 2>&1 < /dev/null &
   echo $! >"$RUN/$p.pid"
@@ -103,7 +112,7 @@ done
 
 cat <<TXT
 
-  Concert booking is running (up in $((SECONDS - started))s): Temporal ${TEMPORAL_MODE:-dev} mode,
+  Concert booking is running (up in $((SECONDS - started))s): ${STACK_TOPOLOGY:-single} topology, Temporal ${TEMPORAL_MODE:-dev} mode,
   $API_PROCESSES API, $WORKER_PROCESSES worker and $RELAY_PROCESSES relay process(es)
 
   Web app         http://127.0.0.1:$API_PORT/   (buyers; organiser dashboard at /admin/schedules/<id>)

@@ -62,6 +62,11 @@ const schema = z
     // Migrations and provisioning (creating the domain databases and users, granting each its own
     // database only) connect with this account; default MYSQL_URL. Only `npm run migrate` uses it.
     MYSQL_ADMIN_URL: z.string().url().optional(),
+    // A read replica of MYSQL_URL's server (STACK_TOPOLOGY=cluster): reads that tolerate lag go there
+    // (docs/production.md "Replica reads"); unset or unreachable, they stay on the primary, and a
+    // failed replica is retried after MYSQL_REPLICA_RETRY_MS (src/platform/db/replica.ts).
+    MYSQL_REPLICA_URL: z.string().url().optional(),
+    MYSQL_REPLICA_RETRY_MS: int(5_000, 100, 600_000),
 
     REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
     REDIS_PREFIX: z.string().default('cb:'),

@@ -83,6 +83,8 @@ import { concertDirectory } from './webhooks-wiring.js';
 export interface ApiDeps {
   config: Config;
   db: Db;
+  /** Reads that tolerate replication lag (docs/production.md "Replica reads"); default `db`. */
+  replicaDb?: Db;
   /** Payment's own database (its own user); only payment's module is given it. */
   paymentDb: Db;
   /** Webhooks' own database (its own user): organisers' endpoints and the delivery log. */
@@ -133,6 +135,8 @@ export function buildApiApp(deps: ApiDeps) {
   // Catalog reads each seat's status through booking's port (booking owns seat_status).
   const seatStatus = new SeatStatusRepository(db);
   const catalog = new CatalogRepository(db, seatStatus);
+  // The public catalog's lists and details (availability included), served from the replica when there is one.
+  const catalogReads = deps.replicaDb ? new CatalogRepository(deps.replicaDb, new SeatStatusRepository(deps.replicaDb)) : catalog;
   const seatMaps = new SeatMapCache(redis, catalog, config.SEAT_MAP_CACHE_TTL_SECONDS, metrics);
   const waitlistRepo = new WaitlistRepository(deps.waitlistDb, { offerTtlMs: config.WAITLIST_OFFER_TTL_SECONDS * 1000 }, catalog);
   const reservations = new ReservationRepository(db, waitlistRepo);
@@ -201,7 +205,7 @@ export function buildApiApp(deps: ApiDeps) {
       auditForbidden: forbidden,
     }),
   );
-  app.route(v1, catalogRoutes({ catalog, seatMaps, seatStatuses: seatStatus.statuses }));
+  app.route(v1, catalogRoutes({ catalog: catalogReads, seatMaps, seatStatuses: seatStatus.statuses }));
   app.route(v1, availabilityRoutes({ booking }));
   app.route(v1, walletRoutes({ wallets, idempotency, auth, maxCharge: config.WALLET_MAX_CHARGE, rateLimit: limits?.booking }));
   app.route(
@@ -249,7 +253,7 @@ export function buildApiApp(deps: ApiDeps) {
   );
   app.route(
     v1,
-    backOfficeRoutes({ search: new ReservationSearch(db), refunds: payment.refunds, auditLog: new AuditLog(db), wallets, audit, identity, auth, requireAdmin: requireRole('ADMIN'), auditForbidden: forbidden, idempotency }),
+    backOfficeRoutes({ search: new ReservationSearch(deps.replicaDb ?? db), refunds: payment.refunds, auditLog: new AuditLog(db), wallets, audit, identity, auth, requireAdmin: requireRole('ADMIN'), auditForbidden: forbidden, idempotency }),
   );
   const salesReport = new SalesReport(db);
   app.route(

@@ -5,6 +5,7 @@ import { notificationsConsumer } from '../events/consumers/notifications.js';
 import { NotificationHub } from '../events/notification-hub.js';
 import { createDatabase } from '../platform/db/client.js';
 import { domainDatabaseUrl } from '../platform/db/domains.js';
+import { createReplicaReads } from '../platform/db/replica.js';
 import { createKafka } from '../platform/kafka.js';
 import { createLogger } from '../platform/observability/logger.js';
 import { Metrics } from '../platform/observability/metrics.js';
@@ -22,6 +23,11 @@ async function main() {
   const paymentDatabase = createDatabase(domainDatabaseUrl(config, 'payment'), config.MYSQL_POOL_SIZE);
   const webhooksDatabase = createDatabase(domainDatabaseUrl(config, 'webhooks'), 5);
   const waitlistDatabase = createDatabase(domainDatabaseUrl(config, 'waitlist'), config.MYSQL_POOL_SIZE);
+  const replicaReads = createReplicaReads(database, config.MYSQL_REPLICA_URL, {
+    poolSize: config.MYSQL_POOL_SIZE,
+    retryMs: config.MYSQL_REPLICA_RETRY_MS,
+    onFallback: (err) => log.warn({ err: String(err) }, 'mysql replica unreachable; lag-tolerant reads go to the primary for now'),
+  });
   const redis = createRedis(redisEndpointOf(config), config.REDIS_PREFIX, (err) => log.warn({ err: err.message }, 'redis connection error'));
   const temporal = await createTemporalClient({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, dataEncryptionKey: config.DATA_ENCRYPTION_KEY, previousDataEncryptionKey: config.DATA_ENCRYPTION_KEY_PREVIOUS });
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-api` });
@@ -34,7 +40,7 @@ async function main() {
   const notifier = notificationsConsumer({ kafka, hub: notifications, log, metrics, topicPrefix: config.KAFKA_TOPIC_PREFIX, dedupSize: config.NOTIFICATIONS_DEDUP_SIZE });
   if (config.NOTIFICATIONS_ENABLED) notifier.start();
 
-  const { app, services } = buildApiApp({ config, db: database.db, paymentDb: paymentDatabase.db, webhooksDb: webhooksDatabase.db, waitlistDb: waitlistDatabase.db, redis, temporal, kafkaAdmin, log, metrics, notifications });
+  const { app, services } = buildApiApp({ config, db: database.db, replicaDb: replicaReads.db, paymentDb: paymentDatabase.db, webhooksDb: webhooksDatabase.db, waitlistDb: waitlistDatabase.db, redis, temporal, kafkaAdmin, log, metrics, notifications });
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
   // A rush opens thousands of connections at once: Node's default accept backlog (511) overflows,
   // and the kernel's dropped SYNs come back as 1-3 s client retries while the CPUs sit idle.
@@ -53,7 +59,7 @@ async function main() {
     ['kafka', () => kafkaAdmin.disconnect()],
     ['temporal', () => temporal.connection.close()],
     ['redis', () => redis.quit()],
-    ['mysql', () => Promise.all([database.close(), paymentDatabase.close(), webhooksDatabase.close(), waitlistDatabase.close()])],
+    ['mysql', () => Promise.all([database.close(), paymentDatabase.close(), webhooksDatabase.close(), waitlistDatabase.close(), replicaReads.close()])],
   ]);
 }
 

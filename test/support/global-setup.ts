@@ -16,6 +16,8 @@ export interface StackEndpoints {
   /** Mailpit (docs/tickets.md "Email"): its SMTP server and its web UI/API; absent when the stack has none (external without TEST_SMTP_URL). */
   smtpUrl?: string | undefined;
   mailpitUrl?: string | undefined;
+  /** The MySQL read replica (STACK_TOPOLOGY=cluster; docs/production.md "Replica reads"), without a database; absent on a single-node stack. */
+  mysqlReplicaServerUrl?: string | undefined;
   workflowBundlePath: string;
 }
 
@@ -49,6 +51,7 @@ export default async function setup(project: TestProject) {
       stripeUrl: process.env.TEST_STRIPE_URL,
       smtpUrl: process.env.TEST_SMTP_URL,
       mailpitUrl: process.env.TEST_MAILPIT_URL,
+      mysqlReplicaServerUrl: process.env.TEST_MYSQL_REPLICA_URL,
     };
   } else if (process.env.TEST_STACK === 'docker' || (!process.env.TEST_STACK && !canRunNative() && dockerAnswers())) {
     const { startContainers } = await import('./containers.js');
@@ -66,7 +69,7 @@ export default async function setup(project: TestProject) {
     );
     const mysql = new URL(urls.MYSQL_URL!);
     mysql.pathname = '/';
-    endpoints = { mysqlServerUrl: mysql.toString().replace(/\/$/, ''), redisUrl: urls.REDIS_URL!, temporalAddress: urls.TEMPORAL_ADDRESS!, kafkaBrokers: urls.KAFKA_BROKERS!, stripeUrl: urls.STRIPE_API_BASE, smtpUrl: urls.SMTP_URL, mailpitUrl: urls.MAILPIT_URL, redisClusterNodes: urls.REDIS_CLUSTER_NODES };
+    endpoints = { mysqlServerUrl: mysql.toString().replace(/\/$/, ''), redisUrl: urls.REDIS_URL!, temporalAddress: urls.TEMPORAL_ADDRESS!, kafkaBrokers: urls.KAFKA_BROKERS!, stripeUrl: urls.STRIPE_API_BASE, smtpUrl: urls.SMTP_URL, mailpitUrl: urls.MAILPIT_URL, redisClusterNodes: urls.REDIS_CLUSTER_NODES, mysqlReplicaServerUrl: serverOnly(urls.MYSQL_REPLICA_URL) };
     if (process.env.KEEP_TEST_STACK !== '1') stop = async () => void execFileSync('bash', [stackScript, 'stop'], { stdio: 'inherit', env });
   }
 
@@ -98,6 +101,14 @@ const succeeds = (cmd: string, args: string[]) => {
 /** The native stack needs its servers installed, or apt-get to install them (Debian-like machines). */
 const canRunNative = () => succeeds('bash', ['-c', 'command -v mariadbd || command -v apt-get']);
 const dockerAnswers = () => succeeds('docker', ['info']);
+
+/** A MySQL URL without its database (each test file creates its own). */
+function serverOnly(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  const u = new URL(url);
+  u.pathname = '/';
+  return u.toString().replace(/\/$/, '');
+}
 
 function required(name: string): string {
   const v = process.env[name];

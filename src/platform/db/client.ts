@@ -14,10 +14,11 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export function createDatabase(url: string, poolSize: number): Database {
+export function createDatabase(url: string, poolSize: number, opts: { connectTimeoutMs?: number } = {}): Database {
   const pool = mysql.createPool({
     uri: url,
     connectionLimit: poolSize,
+    ...(opts.connectTimeoutMs !== undefined ? { connectTimeout: opts.connectTimeoutMs } : {}),
     waitForConnections: true,
     // UTC everywhere: datetime columns carry no zone, so the driver must not apply a local one.
     timezone: 'Z',
