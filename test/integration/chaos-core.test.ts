@@ -136,8 +136,8 @@ describe.skipIf(!canKillServices())('chaos: dependencies die under a booking loa
     expect(await checkInvariants(ctx.pool, { expiryGraceMs: EXPIRY_GRACE_MS })).toEqual([]);
     // No double sale: each sold seat belongs to exactly one confirmed reservation of this schedule.
     const [sold] = await ctx.pool.query(
-      `SELECT s.id, COUNT(r.id) n FROM seats s JOIN reservation_seats rs ON rs.seat_id = s.id JOIN reservations r ON r.id = rs.reservation_id AND r.status = 'CONFIRMED'
-       WHERE s.schedule_id = ? GROUP BY s.id HAVING n <> 1 OR MAX(s.status) <> 'SOLD'`,
+      `SELECT s.seat_id, COUNT(r.id) n FROM seat_status s JOIN reservation_seats rs ON rs.seat_id = s.seat_id JOIN reservations r ON r.id = rs.reservation_id AND r.status = 'CONFIRMED'
+       WHERE s.schedule_id = ? GROUP BY s.seat_id HAVING n <> 1 OR MAX(s.status) <> 'SOLD'`,
       [scheduleId],
     );
     expect(sold).toEqual([]);
@@ -227,7 +227,7 @@ describe.skipIf(!canKillServices())('chaos: dependencies die under a booking loa
   });
 
   /**
-   * Waits until each reservation's hold is inside its guarded UPDATE of seats: the server is running
+   * Waits until each reservation's hold is inside its guarded UPDATE of seat_status: the server is running
    * the statement (the process list shows it, with the reservation id it writes). The seat's row is
    * locked by the test's other connection, so the statement cannot finish before that connection
    * lets go, and the hold's read of the seat came before it. Not INNODB_TRX's 'LOCK WAIT': InnoDB
@@ -237,7 +237,7 @@ describe.skipIf(!canKillServices())('chaos: dependencies die under a booking loa
    */
   async function insideGuardedUpdate(reservationIds: string[]) {
     await eventually(async () => {
-      const [rows] = await ctx.pool.query(`SELECT info FROM information_schema.PROCESSLIST WHERE db = DATABASE() AND info LIKE 'update \`seats\` set%'`);
+      const [rows] = await ctx.pool.query(`SELECT info FROM information_schema.PROCESSLIST WHERE db = DATABASE() AND info LIKE 'update \`seat_status\` set%'`);
       const running = (rows as Array<{ info: string }>).map((r) => r.info);
       return reservationIds.every((id) => running.some((statement) => statement.includes(`'${id}'`)));
     }, 60_000, 25);
