@@ -234,12 +234,13 @@ const schema = z
     // How often each API process reads its snapshot of every line it serves (polls are answered from it).
     QUEUE_SNAPSHOT_MS: int(250, 20, 10_000),
     // Joins under way per API process beyond which a join is answered 503 + Retry-After before any
-    // work (src/queue/join-shedding.ts). A spike this size is all taken in; on a machine too busy to
-    // answer it within QUEUE_JOIN_DEADLINE_MS the joins finish anyway (their retries find their places),
-    // and the retries are shed at no cost instead of piling more work on top.
+    // work (src/queue/join-shedding.ts), whatever the measurements say. Below it, a join is shed at
+    // entry when the process's measured completion rate says it would not start within
+    // QUEUE_JOIN_DEADLINE_MS.
     QUEUE_JOIN_MAX_IN_FLIGHT: int(25_000, 1, 1_000_000),
-    // A join's own request deadline: a spike of joins on a busy machine is answered late, not refused
-    // after its work was done (REQUEST_DEADLINE_MS would); a hung Redis still ends in 503.
+    // A join's own request deadline: a join that has not reached its Redis step by then is answered
+    // 503 (nothing was done); one that has is answered with its place however late (a place made is
+    // never refused); only a Redis silent for a second deadline (a hang) still ends in 503.
     QUEUE_JOIN_DEADLINE_MS: int(30_000, 0, 600_000),
     // Admission that follows capacity (docs/queue.md): `auto` moves the rate between the bounds
     // toward the latency target; `manual` pins QUEUE_ADMIT_RATE_PER_SEC / QUEUE_MAX_ACTIVE.

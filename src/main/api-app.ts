@@ -57,7 +57,7 @@ import { recommendationRoutes } from '../recommendations/routes.js';
 import { buildRecommendations } from '../recommendations/wiring.js';
 import { queueAdminRoutes } from '../queue/admin-routes.js';
 import { queueRoutes } from '../queue/routes.js';
-import { buildQueue } from '../queue/wiring.js';
+import { buildQueue, queueRouteDeadlines } from '../queue/wiring.js';
 import { createPaymentModule } from '../payment/module.js';
 import type { Db } from '../platform/db/client.js';
 import { dependencyChecks, runChecks } from '../platform/health.js';
@@ -106,7 +106,7 @@ export interface ApiDeps {
 /** Wires every capability's routes onto one Hono app (used by the API process and by tests). */
 export function buildApiApp(deps: ApiDeps) {
   const { config, db, redis, log, metrics } = deps;
-  const app = createHttpApp({ log, metrics, bodyLimitBytes: config.BODY_LIMIT_BYTES, corsOrigins: config.CORS_ORIGINS, requestDeadlineMs: config.REQUEST_DEADLINE_MS, adminRequestDeadlineMs: config.ADMIN_REQUEST_DEADLINE_MS, routeDeadlines: [{ method: 'POST', path: '/api/v1/queue/tokens', ms: config.QUEUE_JOIN_DEADLINE_MS }], webConnectOrigins: config.PAYMENT_PROVIDER === 'stripe' ? [new URL(config.STRIPE_API_BASE).origin] : [] });
+  const app = createHttpApp({ log, metrics, bodyLimitBytes: config.BODY_LIMIT_BYTES, corsOrigins: config.CORS_ORIGINS, requestDeadlineMs: config.REQUEST_DEADLINE_MS, adminRequestDeadlineMs: config.ADMIN_REQUEST_DEADLINE_MS, routeDeadlines: queueRouteDeadlines(config), webConnectOrigins: config.PAYMENT_PROVIDER === 'stripe' ? [new URL(config.STRIPE_API_BASE).origin] : [] });
 
   const tokens = new AccessTokens(config.JWT_SECRET, config.JWT_TTL_SECONDS, config.REFRESH_TTL_SECONDS, config.JWT_SECRET_PREVIOUS);
   const versions = new TokenVersions(db, redis, config.TOKEN_VERSION_CACHE_SECONDS);
@@ -296,7 +296,7 @@ export function buildApiApp(deps: ApiDeps) {
   // The waiting room checks the access token's signature only, not its revocation (a MySQL or Redis
   // read per request): a waiting-room token grants nothing by itself, and holding and paying, which
   // need it, check revocation as every booking route does.
-  app.route(v1, queueRoutes({ queue: queue.service, auth: requireAuth(tokens), sseIntervalMs: config.QUEUE_SSE_INTERVAL_MS, idempotency, rateLimit: limits?.queue, joinMaxInFlight: config.QUEUE_JOIN_MAX_IN_FLIGHT }));
+  app.route(v1, queueRoutes({ queue: queue.service, auth: requireAuth(tokens), sseIntervalMs: config.QUEUE_SSE_INTERVAL_MS, idempotency, rateLimit: limits?.queue, joinMaxInFlight: config.QUEUE_JOIN_MAX_IN_FLIGHT, joinDeadlineMs: config.QUEUE_JOIN_DEADLINE_MS }));
   app.route(v1, queueAdminRoutes({ settings: queue.settings, service: queue.service, admission: queue.admission, auth, requireAdmin: requireRole('ADMIN'), auditForbidden: forbidden, idempotency }));
   app.route(v1, eventRoutes({ hub: notifications, history: new UserEventLog(db), auth, keepAliveMs: config.SSE_KEEPALIVE_MS }));
   app.route(v1, recommendationRoutes({ recommendations: buildRecommendations(db, catalog).service, auth }));
@@ -337,7 +337,7 @@ function abuseLimits(config: Config, limiter: RateLimiter, deps: { tokens: Acces
     return token ? deps.tokens.verify(token).then((claims) => Number(claims.sub), () => null) : null;
   };
   const limit = (name: string, perIp: number, perUser?: number) =>
-    rateLimit({ limiter, rule: { name, perIp, ...(perUser ? { perUser } : {}) }, windowMs, clientIp: deps.clientIp, identify, log: deps.log, metrics: deps.metrics });
+    rateLimit({ limiter, rule: { name, perIp, ...(perUser ? { perUser } : {}) }, windowMs, clientIp: deps.clientIp, identify, log: deps.log, metrics: deps.metrics, stepDeadlineMs: config.REQUEST_DEADLINE_MS });
   return {
     auth: limit('auth', config.RATE_LIMIT_AUTH_PER_IP),
     // Its own, much smaller budget over a longer window, on top of 'auth'.

@@ -21,6 +21,7 @@ const UNAVAILABLE_NAMES = new Set([
   'MaxRetriesPerRequestError', // ioredis
   'TransportError', // Temporal's native connection
   'WorkflowUpdateRPCTimeoutOrCancelledError', // Temporal did not answer an update in time
+  'DependencyTimeoutError', // withinDependencyDeadline below
 ]);
 const MESSAGES = [
   /Connection is closed/i, // ioredis, after its reconnect attempts for a command are used up
@@ -42,4 +43,24 @@ export function isDependencyUnavailable(err: unknown): boolean {
     if (typeof message === 'string' && MESSAGES.some((m) => m.test(message))) return true;
   }
   return false;
+}
+
+/** A dependency's step that did not answer within its own deadline (withinDependencyDeadline). */
+export class DependencyTimeoutError extends Error {
+  override readonly name = 'DependencyTimeoutError';
+}
+
+/**
+ * Bounds one step that needs a dependency (a Redis read, say) where the request as a whole has a
+ * long deadline on purpose (a long poll answered from memory): a hung dependency still ends in 503
+ * within `ms` of the step starting, and a request that needed no dependency is never cut.
+ */
+export function withinDependencyDeadline<T>(step: Promise<T>, ms: number, what: string): Promise<T> {
+  if (!ms) return step;
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DependencyTimeoutError(`${what} did not answer within ${ms} ms`)), ms);
+  });
+  step.catch(() => undefined); // a late failure of the dropped step is not an unhandled rejection
+  return Promise.race([step, expired]).finally(() => clearTimeout(timer));
 }

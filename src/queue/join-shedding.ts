@@ -1,40 +1,129 @@
 import type { MiddlewareHandler } from 'hono';
 import { problem } from '../platform/http/problem.js';
 
-/** Seconds a shed joiner is told to wait: the joins under way finish meanwhile, and their retries find their places. */
+/** Shortest wait a shed joiner is told (Retry-After): the joins under way finish meanwhile. */
 export const SHED_RETRY_AFTER_SECONDS = 2;
+/** Longest: a process that will not catch up within a minute is better left to the others. */
+const MAX_RETRY_AFTER_SECONDS = 60;
+/** The completion rate is measured over the last few seconds: recent enough to follow a spike. */
+const RATE_WINDOW_SECONDS = 5;
+
+export interface JoinShedderOptions {
+  /** Joins under way beyond which a join is shed whatever the measurements say (the hard cap). */
+  maxInFlight: number;
+  /**
+   * Time a join may take before its request deadline (QUEUE_JOIN_DEADLINE_MS): a join this process
+   * would not START within it is shed at entry; 0 = shed on the hard cap only.
+   */
+  withinMs?: number;
+  /** The clock (tests move it by hand). */
+  now?: () => number;
+}
 
 /**
- * The waiting room's own overload guard (on POST /queue/tokens). A join is one Redis step, so a spike of joiners is
- * served, not refused; only when this process already has `maxInFlight` joins under way (the step
- * itself is backed up: Redis slow or gone) is a further join answered 503 + Retry-After at once,
- * BEFORE any work (no rate-limit count, no token check, no Redis), so shedding costs nothing and
- * takes no place. A join is idempotent per user and schedule: a retry after a shed (or after a
- * deadline 503 whose join went through) finds the user's first place, never a second one.
- * The limit counts requests, not event-loop lag or CPU, so a busy machine slows joins down but
- * never turns them away.
+ * The waiting room's own overload guard (on POST /queue/tokens), deciding at entry, before the body
+ * is read (no rate-limit count, no token check, no Redis), so shedding costs nothing and takes no place.
+ *
+ * A join is one Redis step, so a spike of joiners is served, not refused. What the process cannot do
+ * is answer more joins in time than it completes: it measures how many joins it completes per second
+ * (over the last RATE_WINDOW_SECONDS) and how many are under way, and a join that would wait longer
+ * than `withinMs` behind them (in flight / completed per second; with nothing completed lately, the
+ * age of the oldest join under way) is answered 503 + Retry-After at once, told when the process
+ * expects to have caught up. This replaces answering 503 at the deadline after the place was made:
+ * a join that entered runs to its answer (answerWhateverTheDeadline), and a join that could not
+ * finish in time never started. A join is idempotent per user and schedule: a retry after a shed
+ * finds the user's first place if an earlier attempt made one, never a second one.
  */
 export class JoinShedder {
-  private inFlight = 0;
+  /** Start times of the joins under way, oldest first (a Map keeps insertion order). */
+  private readonly started = new Map<number, number>();
+  private nextId = 0;
+  private readonly completions = new Completions(RATE_WINDOW_SECONDS);
+  private readonly now: () => number;
   /** Joins refused so far (the queue_join_shed_total metric's source in tests). */
   shed = 0;
 
-  constructor(private readonly maxInFlight: number) {}
+  constructor(private readonly opts: JoinShedderOptions) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  get inFlight(): number {
+    return this.started.size;
+  }
+
+  /**
+   * Seconds until this process expects to start a join that arrives now: joins ahead / joins completed
+   * per second; with none completed lately but some under way, at least as long as the oldest has run.
+   */
+  expectedWaitSeconds(): number {
+    const ahead = this.started.size;
+    if (ahead === 0) return 0;
+    const now = this.now();
+    const rate = this.completions.perSecond(now);
+    if (rate > 0) return ahead / rate;
+    const oldest = this.started.values().next().value as number;
+    return (now - oldest) / 1000;
+  }
+
+  /** Undefined to take the join, or the Retry-After (seconds) to shed it with. */
+  decide(): number | undefined {
+    if (this.started.size >= this.opts.maxInFlight) return SHED_RETRY_AFTER_SECONDS;
+    if (!this.opts.withinMs) return undefined;
+    const wait = this.expectedWaitSeconds();
+    if (wait * 1000 <= this.opts.withinMs) return undefined;
+    return Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(SHED_RETRY_AFTER_SECONDS, Math.ceil(wait)));
+  }
 
   readonly middleware: MiddlewareHandler = async (c, next) => {
     if (c.req.method !== 'POST') return next();
-    if (this.inFlight >= this.maxInFlight) {
+    const retryAfter = this.decide();
+    if (retryAfter !== undefined) {
       this.shed += 1;
-      const res = problem(c, 'SERVICE_UNAVAILABLE', `Too many joins at once on this server; retry in ${SHED_RETRY_AFTER_SECONDS} s (nothing was done, so no place is lost)`);
-      res.headers.set('Retry-After', String(SHED_RETRY_AFTER_SECONDS));
+      const res = problem(c, 'SERVICE_UNAVAILABLE', `Too many joins at once on this server; retry in ${retryAfter} s (nothing was done, so no place is lost)`);
+      res.headers.set('Retry-After', String(retryAfter));
       return res;
     }
-    this.inFlight += 1;
+    const id = this.nextId++;
+    this.started.set(id, this.now());
     try {
       await next();
     } finally {
-      this.inFlight -= 1;
+      this.started.delete(id);
+      this.completions.add(this.now());
     }
     return undefined;
   };
+}
+
+/** Events per second over the last `windowSeconds` whole seconds plus the current one, in a ring of per-second counts. */
+class Completions {
+  private readonly counts: number[];
+  private readonly seconds: number[];
+  private firstMs: number | undefined;
+
+  constructor(private readonly windowSeconds: number) {
+    this.counts = new Array<number>(windowSeconds + 1).fill(0);
+    this.seconds = new Array<number>(windowSeconds + 1).fill(-1);
+  }
+
+  add(nowMs: number) {
+    const second = Math.floor(nowMs / 1000);
+    const i = second % this.counts.length;
+    if (this.seconds[i] !== second) {
+      this.seconds[i] = second;
+      this.counts[i] = 0;
+    }
+    this.counts[i]! += 1;
+    this.firstMs ??= nowMs;
+  }
+
+  perSecond(nowMs: number): number {
+    if (this.firstMs === undefined) return 0;
+    const second = Math.floor(nowMs / 1000);
+    let n = 0;
+    for (let i = 0; i < this.counts.length; i++) if (second - this.seconds[i]! <= this.windowSeconds) n += this.counts[i]!;
+    // Over the window, or since the first completion if that is more recent (a fresh process).
+    const span = Math.min(this.windowSeconds + (nowMs % 1000) / 1000, Math.max(1, (nowMs - this.firstMs) / 1000));
+    return n / span;
+  }
 }

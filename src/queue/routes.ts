@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { streamSSE } from 'hono/streaming';
-import { createRouter, type AppEnv } from '../platform/http/app.js';
+import { answerWhateverTheDeadline, createRouter, type AppEnv } from '../platform/http/app.js';
 import type { IdempotencyStore } from '../platform/http/idempotency.js';
 import { bearerSecurity, eventStreamResponse, IdempotencyKeyHeader, json, jsonBody, problems } from '../platform/http/openapi.js';
 import { DomainError } from '../shared/errors.js';
@@ -43,6 +43,13 @@ const PollQuery = z
       .openapi({ description: `Long poll: while WAITING, hold the answer until the status changes (admitted, sale ended, dropped) or this many seconds pass (at most ${MAX_WAIT_SECONDS})` }),
   })
   .strict();
+/**
+ * A long poll waits a random 80-100 % of what was asked: waiters who joined in one spike would all
+ * reach the end of their wait together, every round, and a process answers thousands at once no
+ * faster than one at a time. Spread, they come back over a fifth of the wait.
+ */
+export const spreadWaitMs = (waitSeconds: number, random: number) => Math.round(waitSeconds * 1000 * (0.8 + 0.2 * random));
+
 const TokenHeader = z.object({
   'x-queue-token': z.string().max(256).optional().openapi({ param: { name: 'x-queue-token', in: 'header' }, description: 'The waiting-room token' }),
 });
@@ -55,10 +62,15 @@ export function queueRoutes(deps: {
   rateLimit?: MiddlewareHandler | undefined;
   /** Joins under way in this process beyond which a join is shed (503 + Retry-After) before any work. */
   joinMaxInFlight?: number;
+  /** A join's request deadline: a join this process would not start within it is shed at entry (join-shedding.ts). */
+  joinDeadlineMs?: number;
+  /** The long poll's spread (tests pin it); default Math.random. */
+  random?: () => number;
 }) {
   const app = createRouter();
+  const random = deps.random ?? Math.random;
   // First of all: a shed join costs nothing (no rate-limit count, no token check, no Redis).
-  if (deps.joinMaxInFlight) app.use('/queue/tokens', new JoinShedder(deps.joinMaxInFlight).middleware);
+  if (deps.joinMaxInFlight) app.use('/queue/tokens', new JoinShedder({ maxInFlight: deps.joinMaxInFlight, withinMs: deps.joinDeadlineMs ?? 0 }).middleware);
   // The 'queue' abuse limit (per IP and per user), before auth so floods are refused cheaply.
   if (deps.rateLimit) app.use('/queue/*', deps.rateLimit);
   app.use('/queue/*', deps.auth);
@@ -74,7 +86,8 @@ export function queueRoutes(deps: {
       request: { ...jsonBody(JoinBody), headers: IdempotencyKeyHeader },
       responses: { 200: json(QueueTokenView, 'Your token, status, position and estimated wait'), ...problems(400, 401, 404, 409, 422, 429) },
     }),
-    async (c) => c.json(await deps.queue.join(c.get('user').id, c.req.valid('json').scheduleId), 200),
+    // Once the Redis step starts the place may exist: answer it however late (never 503 after it).
+    async (c) => c.json(await deps.queue.join(c.get('user').id, c.req.valid('json').scheduleId, () => answerWhateverTheDeadline(c)), 200),
   );
 
   app.openapi(
@@ -93,7 +106,7 @@ export function queueRoutes(deps: {
       const token = c.req.valid('header')['x-queue-token'];
       const wait = c.req.valid('query').wait;
       if (!wait) return c.json(await deps.queue.poll(userId, token), 200);
-      return c.json(await deps.queue.pollUntilChange(userId, token, wait * 1000, c.req.raw.signal), 200);
+      return c.json(await deps.queue.pollUntilChange(userId, token, spreadWaitMs(wait, random()), c.req.raw.signal), 200);
     },
   );
 

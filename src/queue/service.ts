@@ -1,3 +1,4 @@
+import { withinDependencyDeadline } from '../platform/dependency-errors.js';
 import { DomainError, notFound } from '../shared/errors.js';
 import { effectiveAdmission, joinRefusal, parseToken, viewOf, type QueueSettings, type QueueState, type SaleEndReason, type TokenView } from './domain.js';
 import type { QueueEventSink } from './events.js';
@@ -19,6 +20,12 @@ export interface QueueServiceDeps {
   activeTtlSeconds: number;
   /** This process's snapshots of the lines: polls answered from memory. Without it every poll reads Redis. */
   lines?: QueueLines;
+  /**
+   * Longest a poll's read of a dependency (its Redis read, the settings' MySQL read on a cache miss)
+   * may take (REQUEST_DEADLINE_MS): the poll route has no request deadline (a poll answered from
+   * memory is never cut), so a hung dependency is bounded here; 0 = unbounded.
+   */
+  pollDependencyDeadlineMs?: number;
   onError?: (what: string, err: unknown) => void;
 }
 
@@ -33,11 +40,15 @@ export class QueueService {
 
   constructor(private readonly deps: QueueServiceDeps) {}
 
-  /** Joins (or re-finds) the user's place; one live token per user per schedule. */
-  async join(userId: number, scheduleId: number): Promise<TokenView> {
+  /**
+   * Joins (or re-finds) the user's place; one live token per user per schedule. `starting` is called
+   * just before the Redis step, from which on a place may exist (the HTTP route answers it however late).
+   */
+  async join(userId: number, scheduleId: number, starting?: () => void): Promise<TokenView> {
     const s = await this.settingsOf(scheduleId);
     const refusal = joinRefusal(s);
     if (refusal) throw new DomainError('SALE_NOT_OPEN', refusal);
+    starting?.();
     const r = await this.run('join', s, { userId, tokenId: QueueTokenSigner.newTokenId() });
     return this.view(userId, s, r);
   }
@@ -58,10 +69,11 @@ export class QueueService {
   async poll(userId: number, token: string | undefined): Promise<TokenView> {
     const claims = this.deps.signer.verify(token, { userId });
     const lines = this.deps.lines;
-    if (!lines) return this.status(userId, token);
-    const s = await this.settingsOf(claims.scheduleId);
+    const fromRedis = () => this.pollStep(this.status(userId, token), 'the waiting room (Redis)');
+    if (!lines) return fromRedis();
+    const s = await this.pollStep(this.settingsOf(claims.scheduleId), "the schedule's sale settings");
     const { answer, snapshot, nowMs } = lines.answer(s.scheduleId, claims.seq, claims.tokenId);
-    if (answer.kind === 'ASK' || !snapshot || nowMs === undefined) return this.status(userId, token);
+    if (answer.kind === 'ASK' || !snapshot || nowMs === undefined) return fromRedis();
     const waiting = answer.kind === 'WAITING';
     if (waiting) lines.seen(s.scheduleId, userId, claims.tokenId);
     const state: QueueState = {
@@ -185,6 +197,11 @@ export class QueueService {
   /** Waits for outstanding event writes (tests, shutdown). */
   async flush(): Promise<void> {
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+  }
+
+  /** A poll's step that needs a dependency, bounded (pollDependencyDeadlineMs): a hang ends in 503. */
+  private pollStep<T>(step: Promise<T>, what: string): Promise<T> {
+    return withinDependencyDeadline(step, this.deps.pollDependencyDeadlineMs ?? 0, what);
   }
 
   private async settingsOf(scheduleId: number): Promise<QueueSettings> {

@@ -57,6 +57,7 @@ function buildQueueService(deps: QueueWiringDeps, withLines = false) {
     events,
     metrics,
     activeTtlSeconds: config.QUEUE_ACTIVE_TTL_SECONDS,
+    pollDependencyDeadlineMs: config.REQUEST_DEADLINE_MS,
     ...(lines ? { lines } : {}),
     ...(deps.onError ? { onError: deps.onError } : {}),
   });
@@ -139,3 +140,20 @@ export function queueCloser(deps: QueueWiringDeps) {
     await service.endSale(scheduleId, 'CLOSED');
   };
 }
+
+/**
+ * The waiting room's routes' own request deadlines (createHttpApp's routeDeadlines; 0 = none).
+ * - A join is cheap, idempotent and better answered late than refused: QUEUE_JOIN_DEADLINE_MS, and
+ *   once its Redis step started it is answered however late; a join the process could not start in
+ *   time is shed at entry instead (join-shedding.ts).
+ * - A poll or long poll has none: it is answered from this process's snapshot, which has nothing that
+ *   could hang. REQUEST_DEADLINE_MS after a 25 s wait cut thousands of answers computed from memory
+ *   when a spike's waiters came back together to a busy process. Each of its steps that does need a
+ *   dependency is bounded on its own by REQUEST_DEADLINE_MS (the Redis read when the snapshot cannot
+ *   answer, the settings' MySQL read, the rate limiter's Redis step, which fails open), so a Redis
+ *   outage is still answered promptly.
+ */
+export const queueRouteDeadlines = (config: Pick<Config, 'QUEUE_JOIN_DEADLINE_MS'>) => [
+  { method: 'POST', path: '/api/v1/queue/tokens', ms: config.QUEUE_JOIN_DEADLINE_MS },
+  { method: 'GET', path: '/api/v1/queue/tokens/current', ms: 0 },
+];

@@ -91,8 +91,16 @@ describe.skipIf(!canKillServices())('chaos: dependencies die under a booking loa
     let restartedAt = 0;
     let readyz: { status: number; body: any } | undefined;
     let probes: Record<string, number> = {};
+    let longPollMs = 0;
+    let waiterStatus = '';
     try {
       await eventually(async () => load.purchases.length > 0, 60_000); // the load works before the fault
+      // A waiter's long poll has no request deadline (it is answered from memory); while a dependency
+      // is down it must still be answered promptly: from the snapshot, or 503 by its bounded Redis read.
+      const waiter = buyers[1]!;
+      const joined = (await ctx.request('POST', '/api/v1/queue/tokens', { token: waiter.token, body: { scheduleId } })).body as { token: string; status: string };
+      const queueToken = joined.token;
+      waiterStatus = joined.status;
       const killedAt = Date.now();
       await killService(svc);
       // /readyz names the dead dependency while it is down.
@@ -108,6 +116,9 @@ describe.skipIf(!canKillServices())('chaos: dependencies die under a booking loa
         wallet: (await ctx.request('GET', '/api/v1/wallet', { token: reader.token })).status,
         reservations: (await ctx.request('GET', '/api/v1/reservations', { token: reader.token })).status,
       };
+      const polled = Date.now();
+      probes.queueLongPoll = (await ctx.request('GET', '/api/v1/queue/tokens/current?wait=25', { token: waiter.token, headers: { 'x-queue-token': queueToken } })).status;
+      longPollMs = Date.now() - polled;
       await new Promise((r) => setTimeout(r, Math.max(0, OUTAGE_MS - (Date.now() - killedAt))));
       restartedAt = Date.now();
       await restartService(svc);
@@ -144,9 +155,11 @@ describe.skipIf(!canKillServices())('chaos: dependencies die under a booking loa
     if (process.env.CHAOS_DEBUG) console.log(load.answers.map((a) => `${a.at - restartedAt} ${a.kind} ${a.status} ${a.ms}`).join('\n'));
     console.log(
       `[chaos-core] ${svc}: ${load.answers.length} requests (${JSON.stringify(countBy(during.map((a) => a.status)))} around the fault), ` +
-        `longest ${Math.max(...load.answers.map((a) => a.ms))} ms, ${load.purchases.length} purchases, recovery ${recovery[svc]} s, reads while down ${JSON.stringify(probes)}`,
+        `longest ${Math.max(...load.answers.map((a) => a.ms))} ms, long poll (${waiterStatus}) ${longPollMs} ms, ${load.purchases.length} purchases, recovery ${recovery[svc]} s, reads while down ${JSON.stringify(probes)}`,
     );
     for (const status of Object.values(probes)) expect([200, 503]).toContain(status);
+    // An ACTIVE waiter's long poll (the line is empty) does not wait: it answers at once, down or not.
+    if (waiterStatus !== 'WAITING') expect(longPollMs, 'long poll answered while down').toBeLessThan(ANSWER_WITHIN_MS);
     return { during, probes, scheduleId };
   }
 

@@ -1,28 +1,92 @@
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { JoinShedder, SHED_RETRY_AFTER_SECONDS } from '../../src/queue/join-shedding.js';
+import { spreadWaitMs } from '../../src/queue/routes.js';
+
+/** A join route behind the shedder whose joins wait on a gate: they stay "in flight" until released. */
+function gatedJoins(shedder: JoinShedder) {
+  let started = 0;
+  let release!: () => void;
+  let gate = new Promise<void>((r) => (release = r));
+  const app = new Hono();
+  app.use('/queue/tokens', shedder.middleware);
+  app.post('/queue/tokens', async (c) => {
+    started += 1;
+    await gate;
+    return c.json({ joined: true });
+  });
+  return {
+    join: () => app.request('/queue/tokens', { method: 'POST' }),
+    started: () => started,
+    release: () => {
+      release();
+      gate = new Promise<void>((r) => (release = r));
+    },
+  };
+}
 
 describe('join shedding', () => {
-  it('takes joins up to the limit; beyond it answers 503 + Retry-After without running the join', async () => {
-    const shedder = new JoinShedder(3);
-    let started = 0;
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    const app = new Hono();
-    app.use('/queue/tokens', shedder.middleware);
-    app.post('/queue/tokens', async (c) => {
-      started += 1;
-      await gate;
-      return c.json({ joined: true });
-    });
-    const first = Array.from({ length: 3 }, () => app.request('/queue/tokens', { method: 'POST' }));
-    const shed = await app.request('/queue/tokens', { method: 'POST' });
+  it('takes joins up to the hard cap; beyond it answers 503 + Retry-After without running the join', async () => {
+    const shedder = new JoinShedder({ maxInFlight: 3 });
+    const joins = gatedJoins(shedder);
+    const first = Array.from({ length: 3 }, () => joins.join());
+    const shed = await joins.join();
     expect([shed.status, shed.headers.get('retry-after'), shed.headers.get('content-type')]).toEqual([503, String(SHED_RETRY_AFTER_SECONDS), 'application/problem+json']);
     expect(((await shed.json()) as { code: string }).code).toBe('SERVICE_UNAVAILABLE');
-    expect([started, shedder.shed]).toEqual([3, 1]);
-    release();
+    expect([joins.started(), shedder.shed]).toEqual([3, 1]);
+    joins.release();
     expect((await Promise.all(first)).map((r) => r.status)).toEqual([200, 200, 200]);
     // The places freed, the next join is taken again.
-    expect((await app.request('/queue/tokens', { method: 'POST' })).status).toBe(200);
+    const next = joins.join();
+    joins.release();
+    expect((await next).status).toBe(200);
+  });
+
+  it('sheds at entry when the joins ahead would not be done within the deadline at the measured completion rate', async () => {
+    let now = 1_000_000;
+    const shedder = new JoinShedder({ maxInFlight: 100_000, withinMs: 10_000, now: () => now });
+    const joins = gatedJoins(shedder);
+    // The process completes 10 joins in the first second: 10 joins a second.
+    for (let i = 0; i < 10; i++) {
+      const j = joins.join();
+      joins.release();
+      await j;
+      now += 100;
+    }
+    // 100 joins under way at 10 a second: the 101st would start 10 s from now, just within the deadline.
+    const ahead = Array.from({ length: 100 }, () => joins.join());
+    expect(shedder.inFlight).toBe(100);
+    expect(shedder.expectedWaitSeconds()).toBeCloseTo(10, 5);
+    const taken = joins.join();
+    expect(shedder.inFlight).toBe(101);
+    // One more would wait 10.1 s: shed before any work, told to come back when the backlog is gone.
+    const shed = await joins.join();
+    expect([shed.status, shed.headers.get('retry-after')]).toEqual([503, '11']);
+    expect([joins.started(), shedder.shed]).toEqual([10 + 101, 1]);
+    joins.release();
+    expect(new Set((await Promise.all([...ahead, taken])).map((r) => r.status))).toEqual(new Set([200]));
+    expect(shedder.inFlight).toBe(0);
+  });
+
+  it('with no join completed lately, sheds once the oldest join under way has run longer than the deadline (a hung Redis)', async () => {
+    let now = 5_000_000;
+    const shedder = new JoinShedder({ maxInFlight: 100_000, withinMs: 10_000, now: () => now });
+    const joins = gatedJoins(shedder);
+    // A spike into a fresh process: nothing measured yet, so everything is taken.
+    const first = Array.from({ length: 50 }, () => joins.join());
+    now += 9_000;
+    const stillTaken = joins.join();
+    now += 2_000;
+    const shed = await joins.join();
+    expect([shed.status, shed.headers.get('retry-after')]).toEqual([503, '11']);
+    expect(joins.started()).toBe(51);
+    joins.release();
+    expect(new Set((await Promise.all([...first, stillTaken])).map((r) => r.status))).toEqual(new Set([200]));
+  });
+});
+
+describe('long poll spread', () => {
+  it('waits 80 to 100 % of what was asked', () => {
+    expect([spreadWaitMs(25, 0), spreadWaitMs(25, 0.5), spreadWaitMs(25, 0.999999)]).toEqual([20_000, 22_500, 25_000]);
   });
 });

@@ -28,6 +28,8 @@ export interface AppEnv {
     user: AuthUser;
     /** Set when the request deadline answered 503 while the handler still ran (deadlineMiddleware). */
     answeredAtDeadline?: boolean;
+    /** Set when the handler started work it must answer (answerWhateverTheDeadline): the deadline no longer cuts it. */
+    committed?: boolean;
   };
 }
 
@@ -83,7 +85,8 @@ export interface HttpAppOptions {
   adminRequestDeadlineMs?: number;
   /**
    * Routes with a deadline of their own (method and exact path): work that is cheap, idempotent and
-   * better answered late than refused, such as a waiting-room join in a spike.
+   * better answered late than refused, such as a waiting-room join in a spike; ms 0 = none (a route
+   * that bounds each of its dependency steps itself, such as the waiting room's poll).
    */
   routeDeadlines?: Array<{ method: string; path: string; ms: number }>;
   /** Origins the web pages may also connect to: the card payment provider's (the checkout confirms there). */
@@ -134,9 +137,10 @@ export function createHttpApp(opts: HttpAppOptions) {
   if (opts.requestDeadlineMs || opts.adminRequestDeadlineMs) {
     const buyer = opts.requestDeadlineMs ? deadlineMiddleware(opts.requestDeadlineMs) : undefined;
     const admin = opts.adminRequestDeadlineMs ? deadlineMiddleware(opts.adminRequestDeadlineMs) : undefined;
-    const own = (opts.routeDeadlines ?? []).map((r) => ({ ...r, deadline: deadlineMiddleware(r.ms) }));
+    const own = (opts.routeDeadlines ?? []).map((r) => ({ ...r, deadline: r.ms ? deadlineMiddleware(r.ms) : undefined }));
     app.use('/api/*', (c, next) => {
-      const deadline = own.find((r) => r.method === c.req.method && r.path === c.req.path)?.deadline ?? (ADMIN_PATH.test(c.req.path) ? admin : buyer);
+      const route = own.find((r) => r.method === c.req.method && r.path === c.req.path);
+      const deadline = route ? route.deadline : ADMIN_PATH.test(c.req.path) ? admin : buyer;
       return deadline ? deadline(c, next) : next();
     });
   }
@@ -241,6 +245,7 @@ const dependencyUnavailable = (c: Context) => {
  * refusal (ALREADY_PAID). Event streams
  * answer at once with a streaming body, so the deadline does not cut them. A long poll (a GET with
  * `?wait=<seconds>`, at most 30) waits on purpose: its deadline starts after the wait it asked for.
+ * A handler past its point of no return (answerWhateverTheDeadline) is not cut: see there.
  */
 function deadlineMiddleware(ms: number): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
@@ -254,9 +259,17 @@ function deadlineMiddleware(ms: number): MiddlewareHandler<AppEnv> {
     // The dropped handler's late failure must not become an unhandled rejection.
     handled.catch(() => undefined);
     try {
-      const first = await Promise.race([handled, expired]);
+      let first = await Promise.race([handled, expired]);
+      if (first === 'expired' && c.get('committed')) {
+        // Past its point of no return: answer what was done. The second deadline is the hang guard.
+        clearTimeout(timer);
+        const hung = new Promise<'expired'>((resolve) => {
+          timer = setTimeout(() => resolve('expired'), ms);
+        });
+        first = await Promise.race([handled, hung]);
+      }
       if (first === 'expired') {
-        (c.get('log') ?? undefined)?.warn({ method: c.req.method, path: c.req.path, ms }, 'request deadline exceeded');
+        (c.get('log') ?? undefined)?.warn({ method: c.req.method, path: c.req.path, ms, committed: c.get('committed') ?? false }, 'request deadline exceeded');
         c.set('answeredAtDeadline', true);
         return dependencyUnavailable(c);
       }
@@ -266,6 +279,15 @@ function deadlineMiddleware(ms: number): MiddlewareHandler<AppEnv> {
     return undefined;
   };
 }
+
+/**
+ * Marks the request as past its point of no return: the handler has started a change it must report
+ * (a waiting-room join's Redis step creates a place). From here the request deadline no longer answers
+ * 503: a refusal after the change was made would tell the client "no" about a "yes". On a busy process
+ * the answer comes late but true; only a dependency that has not answered for a whole second deadline
+ * (a hang, not a slow process) still ends in 503, and the change is idempotent for the retry.
+ */
+export const answerWhateverTheDeadline = (c: Context<AppEnv>) => c.set('committed', true);
 
 /**
  * hono's cors() for preflights (OPTIONS); for every other request the same headers, set on the final

@@ -3,6 +3,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import { perKeyScript, type Redis } from '../redis.js';
+import { withinDependencyDeadline } from '../dependency-errors.js';
 import { DomainError } from '../../shared/errors.js';
 
 /**
@@ -99,6 +100,8 @@ export interface RateLimitOptions {
   log?: Logger;
   /** Counts every decision as rate_limit_decisions_total{rule, outcome}. */
   metrics?: Metrics;
+  /** Longest the Redis step may take before the request is let through (fail open); 0 = unbounded. */
+  stepDeadlineMs?: number;
 }
 
 /** 429 + Retry-After (problem+json, code RATE_LIMITED) when the IP or the user is over its budget. */
@@ -117,7 +120,7 @@ export function rateLimit(opts: RateLimitOptions): MiddlewareHandler {
       const userId = rule.perUser ? await opts.identify(c) : null;
       const subjects = [{ key: `${rule.name}:ip:${ip}`, limit: rule.perIp }];
       if (userId !== null && rule.perUser) subjects.push({ key: `${rule.name}:u:${userId}`, limit: rule.perUser });
-      decisions = await opts.limiter.hitAll(subjects, windowMs);
+      decisions = await withinDependencyDeadline(opts.limiter.hitAll(subjects, windowMs), opts.stepDeadlineMs ?? 0, 'the rate limiter (Redis)');
     } catch (err) {
       // Fail open: without Redis the waiting room and seat locks refuse anyway; the limiter must not
       // be the thing that turns a Redis blip into a full outage of logins and reads.
