@@ -34,6 +34,7 @@
  *   - then the success webhook: recorded and confirmed, nothing else asked ........................ 'started by the API: a success'
  *   - then cancel: the close step cancels it at the provider ....................................... 'started by the API: cancel'
  *   - then paid by wallet: cancelled at the provider when the workflow closes ...................... 'started by the API: paid by wallet'
+ *   - after its success webhook (payment did not know it yet): that success tried again .......... 'started by the API after its success webhook'
  *   - landing after the close step (expiry released first): settled at close; a success refunded .. 'started by the API while the hold expired'
  */
 import { ApplicationFailure } from '@temporalio/common';
@@ -227,6 +228,20 @@ describe.concurrent('reservation workflow: card payments started by the API (car
     expect((await handle.result()).status).toBe('CONFIRMED');
     expect(scenario.names()).toEqual(['holdSeats', 'debitWallet', 'confirmReservation', 'settleCardBeforeClose']);
     expect(scenario.inputs('settleCardBeforeClose')).toEqual([{ reservationId }]);
+    expect(scenario.names()).not.toContain('settleLatePayment');
+  });
+
+  it('started by the API after its success webhook (payment did not know the payment yet): applied once the signal comes', async () => {
+    let calls = 0;
+    const { handle, scenario, reservationId } = await holdReservation(bed, {
+      script: { recordCardSuccess: () => (++calls === 1 ? { ok: false, code: 'UNKNOWN_PAYMENT', detail: 'not recorded yet' } : { ok: true, paymentId: 12, amount: HOLD_AMOUNT }) },
+    });
+    await handle.signal(cardOutcomeSignal, { providerPaymentId: cardPaymentId(reservationId), status: 'SUCCEEDED' });
+    await scenario.called('recordCardSuccess');
+    expect((await handle.query(stateQuery)).status).toBe('HELD');
+    await handle.signal(cardStartedSignal, started(reservationId));
+    expect((await handle.result()).status).toBe('CONFIRMED');
+    expect(scenario.names()).toEqual(['holdSeats', 'recordCardSuccess', 'recordCardSuccess', 'confirmReservation']);
     expect(scenario.names()).not.toContain('settleLatePayment');
   });
 

@@ -73,6 +73,15 @@ export function cardPaymentFlow(ctx: CardFlowContext) {
   let applied: string | undefined;
   // Successes that may not be applied (the reservation was paid otherwise, or is being cancelled).
   const unapplied = new Set<string>();
+  // Successes payment did not know yet (a webhook faster than the API's record of the payment):
+  // tried once more when the API's cardStarted signal says the payment is recorded.
+  const unknown = new Set<string>();
+  const retried = new Set<string>();
+  const retryUnknown = (id: string) => {
+    if (!unknown.delete(id) || retried.has(id)) return;
+    retried.add(id);
+    outcomes.push({ providerPaymentId: id, status: 'SUCCEEDED' });
+  };
   const onPayments = cardStepsOn(ctx.paymentTaskQueue);
   // Decided at each step: a workflow started before the patch moves its later steps over too.
   const steps = () =>
@@ -91,10 +100,12 @@ export function cardPaymentFlow(ctx: CardFlowContext) {
   );
   // Duplicates and stale verdicts are harmless: every step below is idempotent by payment id.
   setHandler(cardOutcomeSignal, (outcome) => void outcomes.push(outcome));
-  // Only remembered: the expiry (or cancel) step cancels it; nothing runs until then.
+  // Remembered for the expiry (or cancel) step, which cancels it; nothing runs until then, unless its
+  // success already came and payment did not know the payment yet.
   setHandler(cardStartedSignal, (started) => {
     providerPaymentId = started.providerPaymentId;
     startedByApi = true;
+    retryUnknown(started.providerPaymentId);
   });
 
   const record = async (id: string): Promise<PaymentOutcome | undefined> => {
@@ -103,7 +114,13 @@ export function cardPaymentFlow(ctx: CardFlowContext) {
       applied = id;
       return paid;
     }
-    if (paid.code === 'ALREADY_PAID') unapplied.add(id);
+    if (paid.code === 'ALREADY_PAID') {
+      unapplied.add(id);
+      return undefined;
+    }
+    unknown.add(id);
+    // The signal came while this step ran: the payment is recorded by now.
+    if (startedByApi && id === providerPaymentId) retryUnknown(id);
     return undefined;
   };
 
