@@ -2,7 +2,6 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { PaymentOutcome } from '../../src/payment/contracts.js';
 import type { CardStartResult } from '../../src/payment/card-contracts.js';
 import type { CardPayments, CardSettlement, LatePaymentResult } from '../../src/payment/card-payments.js';
-import { ProviderUnavailable } from '../../src/payment/provider.js';
 import type { Reconciliation } from '../../src/payment/reconciliation.js';
 
 export interface CardActivityDeps {
@@ -24,12 +23,7 @@ export function cardPaymentActivities(deps: CardActivityDeps) {
     /** Creates (or finds) the reservation's provider payment; a provider outage is an answer, not a retry. */
     async startCardPayment(input: { reservationId: string; userId: number; amount: number }): Promise<CardStartResult> {
       if (!deps.cards) return { ok: false, code: 'PROVIDER_UNAVAILABLE', detail: 'card payments are not configured' };
-      try {
-        return { ok: true, ...(await deps.cards.start(input)) };
-      } catch (err) {
-        if (err instanceof ProviderUnavailable) return { ok: false, code: 'PROVIDER_UNAVAILABLE', detail: err.message };
-        throw err;
-      }
+      return deps.cards.tryStart(input);
     },
 
     async recordCardSuccess(input: { reservationId: string; providerPaymentId: string }): Promise<PaymentOutcome | { ok: false; code: 'ALREADY_PAID' | 'UNKNOWN_PAYMENT'; detail: string }> {

@@ -11,6 +11,7 @@ import { REFUND_WORKFLOW_TYPE, refundWorkflowId, type RefundResult, type RefundW
 import {
   cancelUpdate,
   cardPayUpdate,
+  cardStartedSignal,
   concertIdKey,
   holdUpdate,
   payUpdate,
@@ -112,6 +113,25 @@ export class ReservationWorkflows {
   /** Card: starts (or rejoins) the reservation's provider payment (docs/payments.md). */
   async payCard(reservationId: string, updateId: string): Promise<CardPayResult> {
     return this.update(reservationId, () => this.handle(reservationId).executeUpdate(cardPayUpdate, { updateId }));
+  }
+
+  /**
+   * Card, since the API creates the provider payment itself: tells the workflow the payment's id (one
+   * signal, durable before the buyer gets the client secret). CLOSED when the workflow has ended; a
+   * waiting-list offer's workflow that has not started yet is waited for like an update.
+   */
+  async cardStarted(reservationId: string, providerPaymentId: string): Promise<'SIGNALLED' | 'CLOSED'> {
+    const deadline = Date.now() + OFFER_START_GRACE_MS;
+    for (;;) {
+      try {
+        await this.handle(reservationId).signal(cardStartedSignal, { providerPaymentId });
+        return 'SIGNALLED';
+      } catch (err) {
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+        if (/already completed/i.test(err.message) || Date.now() > deadline) return 'CLOSED';
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
   }
 
   async cancelHeld(reservationId: string, updateId: string): Promise<CancelResult> {

@@ -66,7 +66,7 @@ export function bookingHandlers(deps: BookingHandlerDeps) {
     return admission.observed(owned.scheduleId, 'pay', startedAt, async () => {
       const key = c.req.header('idempotency-key');
       if (method === 'card') {
-        const pending = await booking.payByCard(owned, keyed('pay-card', key));
+        const pending = await booking.payByCard(owned);
         return c.json({ reservationId, status: pending.status, providerPaymentId: pending.providerPaymentId, clientSecret: pending.clientSecret, amount: pending.amount, currency: pending.currency }, 202);
       }
       const { reservation, payment } = await booking.pay(owned, keyed('pay', key));

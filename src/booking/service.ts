@@ -22,7 +22,19 @@ type Schedule = NonNullable<Awaited<ReturnType<CatalogRepository['findSchedule']
 /** The narrow ports the service uses (unit tests pass fakes: test/unit/booking-service.test.ts). */
 export type BookingCatalog = Pick<CatalogRepository, 'findSchedule' | 'seatIdSpan' | 'seatIdsIn'>;
 export type BookingReservations = Pick<ReservationRepository, 'find'>;
-export type BookingWorkflows = Pick<ReservationWorkflows, 'hold' | 'pay' | 'cancelHeld' | 'refund'> & Partial<Pick<ReservationWorkflows, 'payCard'>>;
+export type BookingWorkflows = Pick<ReservationWorkflows, 'hold' | 'pay' | 'cancelHeld' | 'refund'> & Partial<Pick<ReservationWorkflows, 'cardStarted'>>;
+
+/**
+ * Payment's card checkout as booking uses it (src/payment's CardPayments): create or find the
+ * reservation's provider payment (provider idempotency key from the reservation id, recorded in
+ * payment's database), and cancel it at the provider when the reservation turned out to be closed.
+ */
+export interface CardCheckouts {
+  tryStart(input: { reservationId: string; userId: number; amount: number }): Promise<
+    { ok: true; providerPaymentId: string; clientSecret: string; amount: number; currency: string } | { ok: false; code: 'PROVIDER_UNAVAILABLE'; detail: string }
+  >;
+  cancelPending(reservationId: string): Promise<unknown>;
+}
 
 /**
  * The booking use cases as the API sees them. The order on the hold path matters for a rush:
@@ -41,6 +53,8 @@ export class BookingService {
     private readonly settings: BookingSettings,
     /** Ticketing's transfers: a buyer cannot cancel a purchase whose ticket moved to someone else (docs/tickets.md "Transfer"). */
     private readonly transfers?: { ticketsHeldByOthers(reservationId: string, buyerId: number): Promise<number> },
+    /** Absent when no provider is configured (PAYMENT_PROVIDER=none): card payments answer 503. */
+    private readonly cards?: CardCheckouts,
   ) {
     this.schedules = new ScheduleCache(catalog);
     this.scheduleSeats = new ScheduleSeats(catalog);
@@ -297,23 +311,27 @@ export class BookingService {
   }
 
   /**
-   * Card: the workflow creates (or finds) the reservation's provider payment and answers its client
-   * secret; the provider's webhook completes the purchase (docs/payments.md). A provider that does
-   * not answer is 503 SERVICE_UNAVAILABLE with Retry-After: the hold stays, nothing was charged.
+   * Card: payment creates (or finds) the reservation's provider payment, the workflow is told its id
+   * by one signal, and the buyer gets its client secret; the provider's webhook completes the
+   * purchase (docs/payments.md). One provider round trip and one signal on the buyer's path, no
+   * workflow task: the workflow still decides alone between paying and expiring (a payment started
+   * while it was closing is cancelled or refunded by it). A provider that does not answer is 503
+   * SERVICE_UNAVAILABLE with Retry-After: the hold stays, nothing was charged.
    */
-  async payByCard(current: ReservationView, updateId: string): Promise<Extract<CardPayResult, { ok: true }>> {
+  async payByCard(current: ReservationView, now = new Date()): Promise<Extract<CardPayResult, { ok: true }>> {
     refuseUnlessHeld(current);
-    if (!this.workflows.payCard) throw new DomainError('SERVICE_UNAVAILABLE', 'Card payments are not available');
-    let result: CardPayResult;
-    try {
-      result = await this.workflows.payCard(current.id, updateId);
-    } catch (err) {
-      if (err instanceof UpdateRejected) throw await this.refusalFromState(current.id, err.reason, 'RESERVATION_NOT_PAYABLE');
-      throw err;
+    if (!this.cards || !this.workflows.cardStarted) throw new DomainError('SERVICE_UNAVAILABLE', 'Card payments are not available');
+    if (current.expiresAt.getTime() <= now.getTime()) throw new DomainError('RESERVATION_EXPIRED', 'The hold has expired');
+    const started = await this.cards.tryStart({ reservationId: current.id, userId: current.userId, amount: current.amount });
+    if (!started.ok) throw new DomainError('SERVICE_UNAVAILABLE', 'The payment provider is not answering; the seats stay held, retry shortly');
+    if ((await this.workflows.cardStarted(current.id, started.providerPaymentId)) === 'CLOSED') {
+      // Closed since the check (expired, cancelled, paid): this request hands out no secret, and the
+      // payment is cancelled at the provider; if a client paid it anyway (an earlier 202), its webhook
+      // finds the workflow closed and the late-payment workflow refunds it.
+      await this.cards.cancelPending(current.id).catch(() => undefined);
+      throw await this.refusalFromState(current.id, 'WORKFLOW_CLOSED', 'RESERVATION_NOT_PAYABLE');
     }
-    if (result.ok) return result;
-    if (result.code === 'PROVIDER_UNAVAILABLE') throw new DomainError('SERVICE_UNAVAILABLE', 'The payment provider is not answering; the seats stay held, retry shortly');
-    throw new DomainError(result.code, result.detail);
+    return { ...started, status: 'PAYMENT_PENDING' };
   }
 
   async cancel(userId: number, reservationId: string, updateId: string, opts: { force?: boolean; asAdmin?: boolean; now?: Date } = {}): Promise<ReservationView> {

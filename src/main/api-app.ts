@@ -149,7 +149,7 @@ export function buildApiApp(deps: ApiDeps) {
     holdTtlMs: config.HOLD_TTL_SECONDS * 1000,
     maxSeatsPerReservation: config.MAX_SEATS_PER_RESERVATION,
     cancellationCutoffHours: config.CANCELLATION_CUTOFF_HOURS,
-  }, transferRepo);
+  }, transferRepo, payment.cards);
   const notifications = deps.notifications ?? new NotificationHub(config.SSE_MAX_STREAMS_PER_USER);
   // Waiting room: every API process also drives admission (no single ticker to lose).
   const queue = buildQueue({

@@ -2,8 +2,9 @@ import { and, eq, gte, inArray, lt } from 'drizzle-orm';
 import { appendEvent } from '../events/index.js';
 import { withTransaction, type Db } from '../platform/db/client.js';
 import type { LatePaymentResult } from '../../workflows/payment/late-payment-contract.js';
+import type { CardStartResult } from './card-contracts.js';
 import type { PaymentOutcome, RefundOutcome } from './contracts.js';
-import type { PaymentProvider, ProviderPayment, ProviderRefund } from './provider.js';
+import { ProviderUnavailable, type PaymentProvider, type ProviderPayment, type ProviderRefund } from './provider.js';
 import { cardPayments, payments, refunds } from './schema.js';
 
 export type CardPaymentRow = typeof cardPayments.$inferSelect;
@@ -52,6 +53,16 @@ export class CardPayments {
         .onDuplicateKeyUpdate({ set: { reservationId: input.reservationId } });
     }
     return { providerPaymentId: payment.id, clientSecret: payment.clientSecret ?? '', amount: payment.amount, currency: this.currency };
+  }
+
+  /** start(), with a provider outage as an answer (the buyer is told 503; nothing was charged). */
+  async tryStart(input: { reservationId: string; userId: number; amount: number }): Promise<CardStartResult> {
+    try {
+      return { ok: true, ...(await this.start(input)) };
+    } catch (err) {
+      if (err instanceof ProviderUnavailable) return { ok: false, code: 'PROVIDER_UNAVAILABLE', detail: err.message };
+      throw err;
+    }
   }
 
   async find(reservationId: string): Promise<CardPaymentRow | undefined> {

@@ -23,25 +23,26 @@ describe.skipIf(!inject('stack').stripeUrl)('card payments', () => {
   const postWebhook = (body: string, signature?: string) => ctx.request('POST', '/webhooks/stripe', { body, headers: signature ? { 'stripe-signature': signature } : {} });
   const event = (id: string, type: string, paymentIntentId: string) => JSON.stringify({ id, object: 'event', type, created: Math.floor(Date.now() / 1000), data: { object: { id: paymentIntentId, object: 'payment_intent' } } });
 
-  // Set by the early-webhook test: the payment is confirmed, and its webhook handled, while the
-  // update that created it is still inside its activity.
+  // Set by the early-webhook test: the payment is confirmed, and its webhook handled (the success
+  // signalled to the workflow), as soon as the provider created it: before the API recorded it in
+  // payment's database and before its cardStarted signal.
   let confirmBeforeReturning = false;
 
   beforeAll(async () => {
     ctx = await createTestContext({
-      // Card steps run on payment's worker (CARD_QUEUE_PATCH).
-      overridePaymentActivities: (a) => ({
-        startCardPayment: async (input) => {
-          const started = await a.startCardPayment(input);
-          if (!confirmBeforeReturning || !started.ok) return started;
-          expect(await provider.confirm(started.providerPaymentId, CARDS.success)).toBe(200);
-          await eventually(async () => {
-            const [[row]] = (await ctx.paymentPool.query(`SELECT COUNT(*) n FROM provider_events WHERE provider_payment_id = ?`, [started.providerPaymentId])) as any;
-            return Number(row.n) > 0;
-          });
-          return started;
-        },
-      }),
+      wrapApiPaymentProvider: (p) =>
+        Object.assign(Object.create(p) as typeof p, {
+          createPayment: async (...args: Parameters<typeof p.createPayment>) => {
+            const created = await p.createPayment(...args);
+            if (!confirmBeforeReturning) return created;
+            expect(await provider.confirm(created.id, CARDS.success)).toBe(200);
+            await eventually(async () => {
+              const [[row]] = (await ctx.paymentPool.query(`SELECT COUNT(*) n FROM provider_events WHERE provider_payment_id = ?`, [created.id])) as any;
+              return Number(row.n) > 0;
+            });
+            return created;
+          },
+        }),
     });
     provider = await cardProvider(ctx);
     await provider.start();
@@ -160,14 +161,14 @@ describe.skipIf(!inject('stack').stripeUrl)('card payments', () => {
     }
   });
 
-  it('a webhook that arrives before the update that created the payment has returned still confirms', async () => {
+  it('a webhook that arrives before the API recorded the payment and answered 202 still confirms', async () => {
     const user = await ctx.createUser();
     const { scheduleId, seatIds } = await ctx.createSchedule();
     const held = await hold(user.token, scheduleId, [seatIds[0]!]);
     confirmBeforeReturning = true;
     try {
       const pending = await payByCard(user.token, held.body.id);
-      // The update answered after the webhook's signal was already in the workflow.
+      // The 202 came after the webhook's success signal was already in the workflow.
       expect(pending.status).toBe(202);
     } finally {
       confirmBeforeReturning = false;

@@ -10,6 +10,8 @@ import { buildApiApp } from '../../src/main/api-app.js';
 import { createBookingWorker, createPaymentWorker } from '../../src/main/worker-app.js';
 import { migrateAllDatabases } from '../../src/main/migrations.js';
 import type { PaymentActivities } from '../../activities/payment.js';
+import { createPaymentProvider } from '../../src/payment/provider-factory.js';
+import type { PaymentProvider } from '../../src/payment/provider.js';
 import { createDatabase, type Database } from '../../src/platform/db/client.js';
 import { provisionDatabase } from '../../src/platform/db/migrate.js';
 import { DATA_DOMAINS, domainDatabaseUrl, type DataDomain } from '../../src/platform/db/domains.js';
@@ -36,6 +38,8 @@ export interface TestContextOptions {
   overrideActivities?: (a: BookingActivities) => Partial<BookingActivities>;
   /** The same for the payment worker's activities (payment's task queue). */
   overridePaymentActivities?: (a: PaymentActivities) => Partial<PaymentActivities>;
+  /** Wraps the API's payment provider (the API creates card payments itself). */
+  wrapApiPaymentProvider?: (p: PaymentProvider) => PaymentProvider;
 }
 
 /** A MySQL URL on the run's server with another user and database. */
@@ -137,7 +141,9 @@ export async function createTestContext(opts: TestContextOptions = {}) {
   const log = pino({ level: 'silent' });
   const metrics = new Metrics(`api-${id}`, false);
   const workerMetrics = new Metrics(`worker-${id}`, false);
-  const { app, services } = buildApiApp({ config, db: database.db, paymentDb: paymentDatabase.db, webhooksDb: webhooksDatabase.db, waitlistDb: waitlistDatabase.db, redis, temporal, kafkaAdmin, log, metrics });
+  const apiProvider = opts.wrapApiPaymentProvider && createPaymentProvider(config);
+  const providerOverride = apiProvider ? { paymentProvider: opts.wrapApiPaymentProvider!(apiProvider) } : {};
+  const { app, services } = buildApiApp({ config, db: database.db, paymentDb: paymentDatabase.db, webhooksDb: webhooksDatabase.db, waitlistDb: waitlistDatabase.db, redis, temporal, kafkaAdmin, log, metrics, ...providerOverride });
 
   let worker: Worker | undefined;
   let paymentWorker: Worker | undefined;

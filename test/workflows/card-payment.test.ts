@@ -30,12 +30,18 @@
  *   - closed EXPIRED: RESERVATION_EXPIRED ........................................................... 'a card payment that races the expiry'
  *   - closed CANCELLED: RESERVATION_NOT_PAYABLE ..................................................... 'cancel racing a card success'
  *  refundUnapplied: the applied payment is never refunded, even when its success is signalled twice 'expiry racing a success the provider already took'
+ *  cardStarted signal (CARD_STARTED_BY_API_PATCH: the API created the payment; no update, no start step)
+ *   - then the success webhook: recorded and confirmed, nothing else asked ........................ 'started by the API: a success'
+ *   - then cancel: the close step cancels it at the provider ....................................... 'started by the API: cancel'
+ *   - then paid by wallet: cancelled at the provider when the workflow closes ...................... 'started by the API: paid by wallet'
+ *   - after its success webhook (payment did not know it yet): that success tried again .......... 'started by the API after its success webhook'
+ *   - landing after the close step (expiry released first): settled at close; a success refunded .. 'started by the API while the hold expired'
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import { cardPaymentId, confirmationRejected, HOLD_AMOUNT } from './fakes.js';
-import { expiringHoldWithCardPending, expiryWithSuccessSignalled, holdReservation, updateDuringExpiry } from './reservations.js';
-import { cancelUpdate, cardOutcomeSignal, cardPayUpdate, payUpdate, stateQuery, testBedForThisFile } from './support.js';
+import { expiringHoldWithCardPending, expiryWithSuccessSignalled, holdReservation, reservationScenario, SHORT_EXPIRY_MS, startReservation, updateDuringExpiry } from './reservations.js';
+import { cancelUpdate, cardOutcomeSignal, cardPayUpdate, cardStartedSignal, payUpdate, stateQuery, testBedForThisFile } from './support.js';
 
 const bed = testBedForThisFile();
 
@@ -193,5 +199,62 @@ describe.concurrent('reservation workflow: card payments', () => {
     expect((await handle.result()).status).toBe('CANCELLED');
     expect(scenario.names()).toEqual(['holdSeats', 'startCardPayment', 'settleCardBeforeClose', 'releaseReservation', 'settleLatePayment']);
     expect(scenario.inputs('settleLatePayment')).toEqual([{ providerPaymentId: cardPaymentId(reservationId), reason: `reservation ${reservationId} is CANCELLED` }]);
+  });
+});
+
+describe.concurrent('reservation workflow: card payments started by the API (cardStarted signal)', () => {
+  const started = (reservationId: string) => ({ providerPaymentId: cardPaymentId(reservationId) });
+
+  it('started by the API: a success webhook confirms, with no start step and nothing to settle', async () => {
+    const { handle, scenario, reservationId } = await holdReservation(bed);
+    await handle.signal(cardStartedSignal, started(reservationId));
+    await handle.signal(cardOutcomeSignal, { providerPaymentId: cardPaymentId(reservationId), status: 'SUCCEEDED' });
+    expect(await handle.result()).toMatchObject({ status: 'CONFIRMED' });
+    expect(scenario.names()).toEqual(['holdSeats', 'recordCardSuccess', 'confirmReservation']);
+  });
+
+  it('started by the API: cancel cancels it at the provider before the seats are released', async () => {
+    const { handle, scenario, reservationId } = await holdReservation(bed);
+    await handle.signal(cardStartedSignal, started(reservationId));
+    expect(await handle.executeUpdate(cancelUpdate)).toEqual({ ok: true, status: 'CANCELLED' });
+    expect((await handle.result()).status).toBe('CANCELLED');
+    expect(scenario.names()).toEqual(['holdSeats', 'settleCardBeforeClose', 'releaseReservation']);
+  });
+
+  it('started by the API, then paid by wallet: the card payment is cancelled at the provider when the workflow closes', async () => {
+    const { handle, scenario, reservationId } = await holdReservation(bed);
+    await handle.signal(cardStartedSignal, started(reservationId));
+    expect(await handle.executeUpdate(payUpdate)).toMatchObject({ ok: true, status: 'CONFIRMED' });
+    expect((await handle.result()).status).toBe('CONFIRMED');
+    expect(scenario.names()).toEqual(['holdSeats', 'debitWallet', 'confirmReservation', 'settleCardBeforeClose']);
+    expect(scenario.inputs('settleCardBeforeClose')).toEqual([{ reservationId }]);
+    expect(scenario.names()).not.toContain('settleLatePayment');
+  });
+
+  it('started by the API after its success webhook (payment did not know the payment yet): applied once the signal comes', async () => {
+    let calls = 0;
+    const { handle, scenario, reservationId } = await holdReservation(bed, {
+      script: { recordCardSuccess: () => (++calls === 1 ? { ok: false, code: 'UNKNOWN_PAYMENT', detail: 'not recorded yet' } : { ok: true, paymentId: 12, amount: HOLD_AMOUNT }) },
+    });
+    await handle.signal(cardOutcomeSignal, { providerPaymentId: cardPaymentId(reservationId), status: 'SUCCEEDED' });
+    await scenario.called('recordCardSuccess');
+    expect((await handle.query(stateQuery)).status).toBe('HELD');
+    await handle.signal(cardStartedSignal, started(reservationId));
+    expect((await handle.result()).status).toBe('CONFIRMED');
+    expect(scenario.names()).toEqual(['holdSeats', 'recordCardSuccess', 'recordCardSuccess', 'confirmReservation']);
+    expect(scenario.names()).not.toContain('settleLatePayment');
+  });
+
+  it('started by the API while the hold expired (signal after the close step): settled at close, a success refunded as a late payment', async () => {
+    const scenario = reservationScenario(bed, { settleCardBeforeClose: () => 'SUCCEEDED' });
+    const release = scenario.gate('releaseReservation');
+    const { handle, reservationId } = await startReservation(bed, { scenario, holdTtlMs: SHORT_EXPIRY_MS });
+    await release.reached;
+    // The expiry's close step ran without a payment to cancel; the API's signal lands now.
+    await handle.signal(cardStartedSignal, started(reservationId));
+    release.open();
+    expect((await handle.result()).status).toBe('EXPIRED');
+    expect(scenario.names()).toEqual(['holdSeats', 'releaseReservation', 'settleCardBeforeClose', 'settleLatePayment']);
+    expect(scenario.inputs('settleLatePayment')).toEqual([{ providerPaymentId: cardPaymentId(reservationId), reason: `reservation ${reservationId} is EXPIRED` }]);
   });
 });

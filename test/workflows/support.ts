@@ -29,6 +29,7 @@ export {
   cardOutcomeSignal,
   CARD_QUEUE_PATCH,
   cardPayUpdate,
+  cardStartedSignal,
   holdUpdate,
   payUpdate,
   reservationStatusKey,

@@ -1,13 +1,20 @@
 import { condition, patched, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
 import type { BookingActivities } from '../../activities/index.js';
 import type { PaymentActivities } from '../../activities/payment.js';
-import { CARD_QUEUE_PATCH, cardOutcomeSignal, cardPayUpdate, type CardOutcome, type CardPayResult, type WorkflowStatus } from './reservation-contract.js';
+import { CARD_QUEUE_PATCH, cardOutcomeSignal, cardPayUpdate, cardStartedSignal, type CardOutcome, type CardPayResult, type WorkflowStatus } from './reservation-contract.js';
 
 /** What a payment activity answers (payment's own type, read off the activity interface). */
 export type PaymentOutcome = Awaited<ReturnType<BookingActivities['payReservation']>>;
 
 /** Marks histories that ran the card payment code (docs/payments.md). */
 export const CARD_PAYMENT_PATCH = 'card-payments';
+/**
+ * Since this patch the API creates the provider payment itself and tells the workflow its id with the
+ * `cardStarted` signal (no update, no activity on the buyer's path). A signal that lands after the
+ * close step already ran (the hold expired between the API's check and its signal) is settled when
+ * the workflow closes: cancelled at the provider, or refunded as a late payment if it had succeeded.
+ */
+export const CARD_STARTED_BY_API_PATCH = 'card-started-by-api';
 
 // On the buyer's path: local activities, like the wallet payment. Creating the provider payment is
 // answered at once (a provider outage is a 503 for the buyer, not a retry loop).
@@ -59,9 +66,22 @@ export function cardPaymentFlow(ctx: CardFlowContext) {
   const answers = new Map<number, CardPayResult>();
   const outcomes: CardOutcome[] = [];
   let providerPaymentId: string | undefined;
+  // Learned from the API's cardStarted signal (not from this workflow's own start step), and the id
+  // the close step cancelled at the provider, if any.
+  let startedByApi = false;
+  let settled: string | undefined;
   let applied: string | undefined;
   // Successes that may not be applied (the reservation was paid otherwise, or is being cancelled).
   const unapplied = new Set<string>();
+  // Successes payment did not know yet (a webhook faster than the API's record of the payment):
+  // tried once more when the API's cardStarted signal says the payment is recorded.
+  const unknown = new Set<string>();
+  const retried = new Set<string>();
+  const retryUnknown = (id: string) => {
+    if (!unknown.delete(id) || retried.has(id)) return;
+    retried.add(id);
+    outcomes.push({ providerPaymentId: id, status: 'SUCCEEDED' });
+  };
   const onPayments = cardStepsOn(ctx.paymentTaskQueue);
   // Decided at each step: a workflow started before the patch moves its later steps over too.
   const steps = () =>
@@ -80,6 +100,13 @@ export function cardPaymentFlow(ctx: CardFlowContext) {
   );
   // Duplicates and stale verdicts are harmless: every step below is idempotent by payment id.
   setHandler(cardOutcomeSignal, (outcome) => void outcomes.push(outcome));
+  // Remembered for the expiry (or cancel) step, which cancels it; nothing runs until then, unless its
+  // success already came and payment did not know the payment yet.
+  setHandler(cardStartedSignal, (started) => {
+    providerPaymentId = started.providerPaymentId;
+    startedByApi = true;
+    retryUnknown(started.providerPaymentId);
+  });
 
   const record = async (id: string): Promise<PaymentOutcome | undefined> => {
     const paid = await steps().recording.recordCardSuccess({ reservationId: ctx.reservationId, providerPaymentId: id });
@@ -87,7 +114,13 @@ export function cardPaymentFlow(ctx: CardFlowContext) {
       applied = id;
       return paid;
     }
-    if (paid.code === 'ALREADY_PAID') unapplied.add(id);
+    if (paid.code === 'ALREADY_PAID') {
+      unapplied.add(id);
+      return undefined;
+    }
+    unknown.add(id);
+    // The signal came while this step ran: the payment is recorded by now.
+    if (startedByApi && id === providerPaymentId) retryUnknown(id);
     return undefined;
   };
 
@@ -124,6 +157,7 @@ export function cardPaymentFlow(ctx: CardFlowContext) {
      */
     async settleBeforeClose(apply: boolean): Promise<PaymentOutcome | undefined> {
       if (!providerPaymentId) return undefined;
+      settled = providerPaymentId;
       const settlement = await steps().settleCardBeforeClose({ reservationId: ctx.reservationId }).catch(() => 'UNREACHABLE' as const);
       if (settlement !== 'SUCCEEDED') return undefined;
       if (!apply) {
@@ -135,6 +169,13 @@ export function cardPaymentFlow(ctx: CardFlowContext) {
 
     /** After the reservation closed: every success it received but did not apply is refunded. */
     async refundUnapplied(): Promise<void> {
+      // A payment the API started while the reservation was closing (its signal came after the close
+      // step): cancelled at the provider so nobody can pay it now; one that already succeeded is refunded.
+      const unsettled = startedByApi && providerPaymentId !== undefined && providerPaymentId !== settled && providerPaymentId !== applied;
+      if (unsettled && patched(CARD_STARTED_BY_API_PATCH)) {
+        const settlement = await steps().settleCardBeforeClose({ reservationId: ctx.reservationId }).catch(() => 'UNREACHABLE' as const);
+        if (settlement === 'SUCCEEDED') unapplied.add(providerPaymentId!);
+      }
       for (const o of outcomes) if (o.status === 'SUCCEEDED') unapplied.add(o.providerPaymentId);
       outcomes.length = 0;
       if (applied) unapplied.delete(applied);

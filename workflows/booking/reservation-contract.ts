@@ -111,6 +111,14 @@ export const stateQuery = defineQuery<ReservationState>('state');
 export const cardPayUpdate = defineUpdate<CardPayResult>('payCard');
 /** The provider's verdict on the reservation's card payment, sent by the webhook and the reconciliation. */
 export const cardOutcomeSignal = defineSignal<[CardOutcome]>('cardOutcome');
+/**
+ * The API created the reservation's provider payment itself (payment's port, docs/payments.md) and
+ * tells the workflow its id before answering the buyer 202, so the expiry step can cancel it.
+ */
+export const cardStartedSignal = defineSignal<[CardStarted]>('cardStarted');
+export interface CardStarted {
+  providerPaymentId: string;
+}
 
 /** Why an update on a reservation in `status` is refused; undefined while it is HELD (the only open status). */
 export type UpdateRefusal = 'RESERVATION_EXPIRED' | 'ALREADY_PAID' | 'NOT_ALLOWED';
