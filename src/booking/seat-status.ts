@@ -16,6 +16,13 @@ export type SeatStatus = (typeof seatStatuses)[number];
  */
 export const seatStatusClaim = { AVAILABLE: 'NONE', HELD: 'UNTIL_EXPIRY', SOLD: 'FOR_GOOD' } as const satisfies Record<SeatStatus, 'NONE' | 'UNTIL_EXPIRY' | 'FOR_GOOD'>;
 
+export type SeatClaim = (typeof seatStatusClaim)[SeatStatus];
+
+/** The status the seat map shows for a seat the Redis inventory has claimed this way (the first status claiming so). */
+export function statusOfClaim(claim: Exclude<SeatClaim, 'NONE'>): SeatStatus {
+  return seatStatuses.find((s) => seatStatusClaim[s] === claim)!;
+}
+
 /** The status of a seat nobody holds (a new schedule's seats, a released seat). */
 export const FREE_SEAT_STATUS = 'AVAILABLE' satisfies SeatStatus;
 
