@@ -397,9 +397,11 @@ return out
 
 /**
  * The seat map's read: the seats taken now, by how they are claimed, or {'BUILD'}. ARGV: now ms
- * (lapsed claims are given back first, as for the counts). Replies {'OK', held csv, for-good csv}:
- * a claim with an expiry (a hold, an allocation in flight, an offer) or for good ('sold:' .. owner).
- * Seats in neither list are free. Ids only, so a full arena's map costs bytes per taken seat.
+ * (lapsed claims are given back first, as for the counts), then the statuses that claim a seat for
+ * good without a reservation (their claim is 'sold:' .. status, see mysqlClaim). Replies
+ * {'OK', held csv, for-good csv, 'id=status' csv}: a claim with an expiry (a hold, an allocation in
+ * flight, an offer), for good by a reservation ('sold:' .. owner), or for good by such a status.
+ * Seats in no list are free. Ids only, so a full arena's map costs bytes per taken seat.
  */
 export const TAKEN = `${COMMON}
 local nsec = redis.call('HGET', META, 'nsec')
@@ -409,10 +411,15 @@ for i = 0, tonumber(nsec) - 1 do
   if not sec or redis.call('HEXISTS', META, 'built:' .. sec) == 0 then return {'BUILD'} end
 end
 reclaim(tonumber(ARGV[1]))
+local named = {}
+for i = 2, #ARGV do named['sold:' .. ARGV[i]] = ARGV[i] end
 local own = redis.call('HGETALL', OWN)
-local held, good = {}, {}
+local held, good, other = {}, {}, {}
 for i = 1, #own, 2 do
-  if string.sub(own[i + 1], 1, 5) == 'sold:' then good[#good + 1] = own[i] else held[#held + 1] = own[i] end
+  local o = own[i + 1]
+  if named[o] then other[#other + 1] = own[i] .. '=' .. named[o]
+  elseif string.sub(o, 1, 5) == 'sold:' then good[#good + 1] = own[i]
+  else held[#held + 1] = own[i] end
 end
-return {'OK', table.concat(held, ','), table.concat(good, ',')}
+return {'OK', table.concat(held, ','), table.concat(good, ','), table.concat(other, ',')}
 `;

@@ -3,7 +3,7 @@ import type { Metrics } from '../platform/observability/metrics.js';
 import type { Redis } from '../platform/redis.js';
 import { mysqlClaim, sectionLayouts, type InventorySeat } from './seat-inventory-layout.js';
 import { ACQUIRE, ALLOCATE, BUILD_SECTION, COUNTS, HAND_OVER, MARK_SOLD, RELEASE, TAKEN } from './seat-inventory-script.js';
-import { FREE_SEAT_STATUS, statusOfClaim, type SeatStatus } from './seat-status.js';
+import { FREE_SEAT_STATUS, OWNERLESS_STATUSES, statusOfClaim, type SeatStatus } from './seat-status.js';
 
 /**
  * The fast front door of a hold: the schedule's seat inventory in Redis (per-row free maps, free
@@ -203,13 +203,17 @@ export class RedisSeatLocks implements SeatAllocator, SeatAvailability {
 
   async takenSeatsOf(scheduleId: number): Promise<Map<number, SeatStatus>> {
     for (let attempt = 0; ; attempt++) {
-      const reply = await this.cmd.seatInvTaken(baseKey(scheduleId), Date.now());
+      const reply = await this.cmd.seatInvTaken(baseKey(scheduleId), Date.now(), ...OWNERLESS_STATUSES);
       if (reply[0] === 'OK') {
         const taken = new Map<number, SeatStatus>();
         const held = statusOfClaim('UNTIL_EXPIRY');
         const forGood = statusOfClaim('FOR_GOOD');
         for (const id of reply[1]!.split(',')) if (id) taken.set(Number(id), held);
         for (const id of reply[2]!.split(',')) if (id) taken.set(Number(id), forGood);
+        for (const pair of reply[3]!.split(',')) {
+          const [id, status] = pair.split('=');
+          if (id && status) taken.set(Number(id), status as SeatStatus);
+        }
         return taken;
       }
       // A schedule without seats builds nothing: it has no taken seats either.
