@@ -1,6 +1,5 @@
 import { log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import type { SeatMapCache } from '../../src/catalog/index.js';
 import type { HoldResult, ReleaseInput, ReservationInput } from '../../workflows/booking/reservation-contract.js';
 import type { PaymentOutcome, RefundOutcome } from '../../src/payment/index.js';
 import { ConfirmationRejected, type AdmissionCheck, type ReservationRepository } from '../../src/booking/repository.js';
@@ -19,7 +18,6 @@ export interface BookingActivityDeps {
    */
   legacyPayment?: { wallets: Pick<WalletRepository, 'debit'>; refunds: Pick<WalletRepository, 'refundReservation'> } | undefined;
   seatLocks: SeatLocks;
-  seatMaps: SeatMapCache;
   /** Called after a reservation closes or confirms (frees the buyer's waiting-room place). */
   onReservationSettled?: (reservation: SettledReservation) => Promise<void>;
   /** Starts a waiting-list offer's reservation workflow (src/booking/reservation-workflows.ts startOffer). */

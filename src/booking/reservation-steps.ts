@@ -1,4 +1,3 @@
-import type { SeatMapCache } from '../catalog/index.js';
 import type { HoldResult, ReleaseInput, ReservationInput } from '../../workflows/booking/reservation-contract.js';
 import type { SeatOffer } from './waitlist-port.js';
 import type { ReservationRepository } from './repository.js';
@@ -14,7 +13,6 @@ export interface SettledReservation {
 export interface ReservationStepsDeps {
   reservations: ReservationRepository;
   seatLocks: SeatLocks;
-  seatMaps: SeatMapCache;
   /** Called after a reservation closes or confirms (frees the buyer's waiting-room place). */
   onReservationSettled?: (reservation: SettledReservation) => Promise<void>;
   /**
@@ -31,7 +29,8 @@ export interface ReservationStepsDeps {
 
 /**
  * The reservation workflow's steps as booking runs them: the MySQL transaction first, then the
- * after-commit upkeep in a fixed order (seat-map cache, seat locks, the settle hook). Each step is
+ * after-commit upkeep in a fixed order (seat locks, the settle hook). The seat locks are the only
+ * Redis seat state: the seat map reads its statuses from them, so there is nothing else to patch. Each step is
  * idempotent by reservation id, so Temporal's retries (and a replayed workflow) are safe, and the
  * upkeep never fails the step: MySQL is the truth, Redis only a fast path. The activities are one
  * call into these.
@@ -41,15 +40,13 @@ export class ReservationSteps {
 
   async hold(input: ReservationInput): Promise<HoldResult> {
     const result = await this.deps.reservations.hold(input);
-    if (result.ok) await this.bestEffort('seat-map update', () => this.deps.seatMaps.setStatus(input.scheduleId, input.seatIds, 'HELD'));
-    else await this.settleLocks({ scheduleId: input.scheduleId, seatIds: input.seatIds, owner: input.reservationId }, 'FREE');
+    if (!result.ok) await this.settleLocks({ scheduleId: input.scheduleId, seatIds: input.seatIds, owner: input.reservationId }, 'FREE');
     return result;
   }
 
   /** Sells the held seats (after payment). Throws ConfirmationRejected when they cannot be sold. */
   async confirm(reservationId: string): Promise<void> {
     const { scheduleId, userId, seatIds } = await this.deps.reservations.confirm(reservationId);
-    await this.bestEffort('seat-map update', () => this.deps.seatMaps.setStatus(scheduleId, seatIds, 'SOLD'));
     await this.settleLocks({ scheduleId, seatIds, owner: reservationId }, 'SOLD');
     await this.bestEffort('settle hook', async () => this.deps.onReservationSettled?.({ reservationId, scheduleId, userId, outcome: 'CONFIRMED' }));
   }
@@ -58,14 +55,8 @@ export class ReservationSteps {
     const outcome = await this.deps.reservations.release(input);
     // Redis upkeep runs even when nothing changed: a retry after a crash must still clean up.
     const made = outcome.changed ? outcome.offers.map((o) => ({ ...o, live: true })) : await this.deps.reservations.offersMadeFrom(input.reservationId);
-    // Seats handed to an offer are never shown AVAILABLE by this step; only live offers get upkeep.
-    const offered = new Set(made.flatMap((o) => o.seatIds));
     const offers = made.filter((o) => o.live);
-    const freed = outcome.seatIds.filter((id) => !offered.has(id));
-    await this.bestEffort('seat-map update', () => this.deps.seatMaps.setStatus(outcome.scheduleId, freed, 'AVAILABLE'));
-    // Offered seats are HELD on the map (a refunded purchase showed them SOLD); their locks move to
-    // the offer without being free in between.
-    await this.bestEffort('seat-map update', () => this.deps.seatMaps.setStatus(outcome.scheduleId, offers.flatMap((o) => o.seatIds), 'HELD'));
+    // Offered seats' locks move to the offer without being free in between (the map shows them HELD).
     for (const offer of offers) {
       await this.bestEffort('seat-lock hand-over', () =>
         this.deps.seatLocks.handOver(outcome.scheduleId, offer.seatIds, input.reservationId, offer.reservationId, this.deps.offerLockTtlMs ?? 630_000),

@@ -62,7 +62,8 @@ export function sectionLayouts(seats: readonly InventorySeat[]): SectionLayout[]
 export function mysqlClaim(seat: InventorySeat, graceMs: number): { owner: string; expiresAtMs: number } | undefined {
   const claim = seatStatusClaim[seat.status];
   if (claim === 'NONE') return undefined;
-  const owner = seat.reservationId ?? 'unknown';
+  // A for-good status without a reservation (OWNERLESS_STATUSES) is its own owner: the map tells it from a sale.
+  const owner = seat.reservationId ?? (claim === 'FOR_GOOD' ? seat.status : 'unknown');
   if (claim === 'FOR_GOOD') return { owner: `sold:${owner}`, expiresAtMs: 0 };
   return { owner, expiresAtMs: (seat.heldUntil?.getTime() ?? Date.now()) + graceMs };
 }

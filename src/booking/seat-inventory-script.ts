@@ -13,6 +13,8 @@
  *   <base>:by          hash  owner -> its seat ids (csv): a repeated allocation returns the same seats
  *   <base>:req         hash  owner -> the best-available request (JSON) it was allocated for (decline)
  * Invariant kept by every script: a seat has an `own` entry exactly when its map byte is '0'.
+ * This is the only seat state in Redis (issue 27): the hold's fast path, best available, the counts
+ * and the seat map's statuses (TAKEN) all read it, and it is rebuilt one way, from MySQL (BUILD_SECTION).
  */
 const COMMON = `
 local base = KEYS[1]
@@ -391,4 +393,33 @@ for i = 0, tonumber(nsec) - 1 do
   out[#out + 1] = tonumber(c[2] or '0')
 end
 return out
+`;
+
+/**
+ * The seat map's read: the seats taken now, by how they are claimed, or {'BUILD'}. ARGV: now ms
+ * (lapsed claims are given back first, as for the counts), then the statuses that claim a seat for
+ * good without a reservation (their claim is 'sold:' .. status, see mysqlClaim). Replies
+ * {'OK', held csv, for-good csv, 'id=status' csv}: a claim with an expiry (a hold, an allocation in
+ * flight, an offer), for good by a reservation ('sold:' .. owner), or for good by such a status.
+ * Seats in no list are free. Ids only, so a full arena's map costs bytes per taken seat.
+ */
+export const TAKEN = `${COMMON}
+local nsec = redis.call('HGET', META, 'nsec')
+if not nsec then return {'BUILD'} end
+for i = 0, tonumber(nsec) - 1 do
+  local sec = redis.call('HGET', META, 'sec:' .. i)
+  if not sec or redis.call('HEXISTS', META, 'built:' .. sec) == 0 then return {'BUILD'} end
+end
+reclaim(tonumber(ARGV[1]))
+local named = {}
+for i = 2, #ARGV do named['sold:' .. ARGV[i]] = ARGV[i] end
+local own = redis.call('HGETALL', OWN)
+local held, good, other = {}, {}, {}
+for i = 1, #own, 2 do
+  local o = own[i + 1]
+  if named[o] then other[#other + 1] = own[i] .. '=' .. named[o]
+  elseif string.sub(o, 1, 5) == 'sold:' then good[#good + 1] = own[i]
+  else held[#held + 1] = own[i] end
+end
+return {'OK', table.concat(held, ','), table.concat(good, ','), table.concat(other, ',')}
 `;

@@ -2,7 +2,8 @@ import Redlock from 'redlock';
 import type { Metrics } from '../platform/observability/metrics.js';
 import type { Redis } from '../platform/redis.js';
 import { mysqlClaim, sectionLayouts, type InventorySeat } from './seat-inventory-layout.js';
-import { ACQUIRE, ALLOCATE, BUILD_SECTION, COUNTS, HAND_OVER, MARK_SOLD, RELEASE } from './seat-inventory-script.js';
+import { ACQUIRE, ALLOCATE, BUILD_SECTION, COUNTS, HAND_OVER, MARK_SOLD, RELEASE, TAKEN } from './seat-inventory-script.js';
+import { FREE_SEAT_STATUS, OWNERLESS_STATUSES, statusOfClaim, type SeatStatus } from './seat-status.js';
 
 /**
  * The fast front door of a hold: the schedule's seat inventory in Redis (per-row free maps, free
@@ -10,7 +11,9 @@ import { ACQUIRE, ALLOCATE, BUILD_SECTION, COUNTS, HAND_OVER, MARK_SOLD, RELEASE
  * Both ways of choosing seats use it: pick-your-seat takes named seats all-or-nothing (`acquire`),
  * best available lets the script pick (`allocate`); either way the seats are owned by the
  * reservation id in the same step, so the two can race on one schedule without double allocation.
- * MySQL stays the truth: a claim here only ever says "someone else is on it".
+ * MySQL stays the truth: a claim here only ever says "someone else is on it". It is the only seat
+ * state in Redis: the seat map reads its statuses from it too (`takenSeatsOf`, catalog's
+ * SeatAvailabilityPort), so a hold, a sale or a release shows on the map with no second write.
  */
 export interface SeatLocks {
   /** Takes every seat or none; returns the seat ids held by another owner. Re-entrant for the same owner. */
@@ -62,6 +65,15 @@ export interface SeatAllocator extends SeatLocks {
   rememberedRequest(scheduleId: number, owner: string): Promise<unknown>;
 }
 
+/**
+ * The seat map's statuses, read from the same inventory (catalog's SeatAvailabilityPort): every
+ * seat not listed is free. Built from MySQL on a miss, the same way a hold builds it.
+ */
+export interface SeatAvailability {
+  readonly freeStatus: SeatStatus;
+  takenSeatsOf(scheduleId: number): Promise<Map<number, SeatStatus>>;
+}
+
 /** Where the inventory is rebuilt from: MySQL's seats of a schedule (the catalog repository). */
 export interface InventorySource {
   seatInventory(scheduleId: number): Promise<InventorySeat[]>;
@@ -75,6 +87,7 @@ interface InventoryCommands {
   seatInvHandOver(key: string, ...args: Array<string | number>): Promise<number>;
   seatInvBuild(key: string, ...args: Array<string | number>): Promise<number>;
   seatInvCounts(key: string, ...args: Array<string | number>): Promise<Array<string | number>>;
+  seatInvTaken(key: string, ...args: Array<string | number>): Promise<string[]>;
 }
 
 // One hash tag per schedule: every key of a schedule's inventory lives in one Redis Cluster slot.
@@ -83,7 +96,8 @@ const lockKey = (scheduleId: number) => `lock:seatinv:{s${scheduleId}}`;
 /** A claim outlives its MySQL hold by this much, so Redis never frees a seat before MySQL does. */
 export const CLAIM_GRACE_MS = 30_000;
 
-export class RedisSeatLocks implements SeatAllocator {
+export class RedisSeatLocks implements SeatAllocator, SeatAvailability {
+  readonly freeStatus = FREE_SEAT_STATUS;
   private readonly cmd: InventoryCommands;
   private readonly redlock: Redlock;
   private readonly allocatorSeconds;
@@ -105,6 +119,7 @@ export class RedisSeatLocks implements SeatAllocator {
     redis.defineCommand('seatInvHandOver', { numberOfKeys: 1, lua: HAND_OVER });
     redis.defineCommand('seatInvBuild', { numberOfKeys: 1, lua: BUILD_SECTION });
     redis.defineCommand('seatInvCounts', { numberOfKeys: 1, lua: COUNTS });
+    redis.defineCommand('seatInvTaken', { numberOfKeys: 1, lua: TAKEN });
     this.cmd = redis as unknown as InventoryCommands;
     // Waits for a build elsewhere rather than failing: builds are short, and the waiter needs the result.
     this.redlock = new Redlock([redis], { retryCount: 400, retryDelay: 50, retryJitter: 25 });
@@ -182,6 +197,27 @@ export class RedisSeatLocks implements SeatAllocator {
         return out;
       }
       if (attempt > 0) return [];
+      await this.buildMissing(scheduleId);
+    }
+  }
+
+  async takenSeatsOf(scheduleId: number): Promise<Map<number, SeatStatus>> {
+    for (let attempt = 0; ; attempt++) {
+      const reply = await this.cmd.seatInvTaken(baseKey(scheduleId), Date.now(), ...OWNERLESS_STATUSES);
+      if (reply[0] === 'OK') {
+        const taken = new Map<number, SeatStatus>();
+        const held = statusOfClaim('UNTIL_EXPIRY');
+        const forGood = statusOfClaim('FOR_GOOD');
+        for (const id of reply[1]!.split(',')) if (id) taken.set(Number(id), held);
+        for (const id of reply[2]!.split(',')) if (id) taken.set(Number(id), forGood);
+        for (const pair of reply[3]!.split(',')) {
+          const [id, status] = pair.split('=');
+          if (id && status) taken.set(Number(id), status as SeatStatus);
+        }
+        return taken;
+      }
+      // A schedule without seats builds nothing: it has no taken seats either.
+      if (attempt > 0) return new Map();
       await this.buildMissing(scheduleId);
     }
   }

@@ -1,6 +1,6 @@
 import { and, count, eq, inArray } from 'drizzle-orm';
 import type { DbOrTx, Db, Tx } from '../platform/db/client.js';
-import { scheduleLayoutOf, type SeatStatusPort } from '../catalog/index.js';
+import { scheduleLayoutOf, type SeatLayoutRow, type SeatStatusPort } from '../catalog/index.js';
 import type { InventorySeat } from './seat-inventory-layout.js';
 import { seatStatus } from './schema.js';
 import { FREE_SEAT_STATUS, seatCountsOf, seatStatuses, type SeatCounts, type SeatStatus } from './seat-status.js';
@@ -13,7 +13,15 @@ import { FREE_SEAT_STATUS, seatCountsOf, seatStatuses, type SeatCounts, type Sea
 export class SeatStatusRepository implements SeatStatusPort {
   readonly statuses = seatStatuses;
 
-  constructor(private readonly db: Db) {}
+  /**
+   * `layouts`: where the inventory's rebuild reads the venue layout. The API passes catalog's cached
+   * layout (the seat map's), so a cold seat map and a cold inventory share one layout query; left
+   * out, the layout is read from MySQL.
+   */
+  constructor(
+    private readonly db: Db,
+    private readonly layouts?: { layoutOf(scheduleId: number): Promise<SeatLayoutRow[]> },
+  ) {}
 
   /** Free rows for a new schedule's seats, 1,000 per statement; INSERT IGNORE keeps rows that exist (a retry). */
   async createFor(tx: Tx, scheduleId: number, seatIds: number[]): Promise<void> {
@@ -53,7 +61,7 @@ export class SeatStatusRepository implements SeatStatusPort {
 
   /** The Redis inventory's rebuild source (src/booking/seat-locks.ts): catalog's layout with each seat's status and holder. */
   async seatInventory(scheduleId: number): Promise<InventorySeat[]> {
-    const [layout, rows] = await Promise.all([scheduleLayoutOf(this.db, scheduleId), this.rowsOf(scheduleId)]);
+    const [layout, rows] = await Promise.all([this.layouts ? this.layouts.layoutOf(scheduleId) : scheduleLayoutOf(this.db, scheduleId), this.rowsOf(scheduleId)]);
     const byId = new Map(rows.map((r) => [r.seatId, r]));
     return layout.map((s) => {
       const row = byId.get(s.id);

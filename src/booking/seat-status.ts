@@ -16,6 +16,19 @@ export type SeatStatus = (typeof seatStatuses)[number];
  */
 export const seatStatusClaim = { AVAILABLE: 'NONE', HELD: 'UNTIL_EXPIRY', SOLD: 'FOR_GOOD' } as const satisfies Record<SeatStatus, 'NONE' | 'UNTIL_EXPIRY' | 'FOR_GOOD'>;
 
+export type SeatClaim = (typeof seatStatusClaim)[SeatStatus];
+
+/** The status the seat map shows for a seat the Redis inventory has claimed this way (the first status claiming so). */
+export function statusOfClaim(claim: Exclude<SeatClaim, 'NONE'>): SeatStatus {
+  return seatStatuses.find((s) => seatStatusClaim[s] === claim)!;
+}
+
+/**
+ * Statuses that claim a seat for good without a reservation (none today; an organiser's BLOCKED
+ * would be one): the inventory's claim is 'sold:' .. status, so the seat map can tell them from a sale.
+ */
+export const OWNERLESS_STATUSES: readonly SeatStatus[] = seatStatuses.filter((s) => seatStatusClaim[s] === 'FOR_GOOD' && s !== statusOfClaim('FOR_GOOD'));
+
 /** The status of a seat nobody holds (a new schedule's seats, a released seat). */
 export const FREE_SEAT_STATUS = 'AVAILABLE' satisfies SeatStatus;
 

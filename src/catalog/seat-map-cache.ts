@@ -2,26 +2,23 @@ import Redlock from 'redlock';
 import type { Metrics } from '../platform/observability/metrics.js';
 import { isDependencyUnavailable } from '../platform/dependency-errors.js';
 import type { Redis } from '../platform/redis.js';
-import type { CatalogRepository, SeatRow } from './repository.js';
-
-type Layout = Array<Omit<SeatRow, 'status'>>;
+import type { CatalogRepository, SeatLayoutRow, SeatRow } from './repository.js';
+import type { SeatAvailabilityPort } from './seat-status-port.js';
 
 // One hash tag per schedule keeps a schedule's keys in one Redis Cluster slot.
 const layoutKey = (scheduleId: number) => `seatmap:{s${scheduleId}}:layout`;
-const statusKey = (scheduleId: number) => `seatmap:{s${scheduleId}}:status`;
 const lockKey = (scheduleId: number) => `lock:seatmap:{s${scheduleId}}`;
 
-// Updates statuses only when the cached map exists: a missing map is rebuilt from MySQL on the next read.
-const UPDATE_IF_CACHED = `
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-for i = 2, #ARGV do redis.call('HSET', KEYS[1], ARGV[i], ARGV[1]) end
-return 1`;
-
 /**
- * The seat map of a schedule, served from Redis. On a miss one process rebuilds it under a redlock
- * while the others poll the cache, so a thousand concurrent misses cost one MySQL query. Seat
- * changes (hold, release, sell) patch the cached statuses after their transaction commits; a short
- * TTL bounds the staleness a lost patch could cause.
+ * The seat map of a schedule: catalog's static layout (seat ids, sections, rows, numbers, tiers,
+ * prices), cached in Redis, with each seat's status from booking's seat inventory (the one Redis
+ * seat structure, SeatAvailabilityPort), read side by side. Catalog keeps no seat state: a hold, a
+ * sale or a release changes the inventory and the next read shows it.
+ *
+ * On a layout miss one process rebuilds it under a redlock while the others poll the cache, so a
+ * thousand concurrent misses cost one MySQL query (the inventory's own miss costs one more, in
+ * booking's table, built the same single-flight way). A layout never changes after the schedule is
+ * created, so its TTL only bounds the memory of schedules nobody looks at.
  */
 export class SeatMapCache {
   private readonly redlock: Redlock;
@@ -30,6 +27,7 @@ export class SeatMapCache {
   constructor(
     private readonly redis: Redis,
     private readonly catalog: CatalogRepository,
+    private readonly availability: SeatAvailabilityPort,
     private readonly ttlSeconds: number,
     metrics: Metrics,
     /** How long a reader that lost the lock polls for the holder's result before it reads MySQL itself. */
@@ -37,21 +35,22 @@ export class SeatMapCache {
   ) {
     // No retries: a process that loses the lock waits for the winner's result instead of queueing.
     this.redlock = new Redlock([redis], { retryCount: 0, automaticExtensionThreshold: 200 });
-    this.rebuilds = metrics.counter('seat_map_cache_rebuilds_total', 'Seat-map cache rebuilds (one MySQL query each)');
-    redis.defineCommand('seatMapUpdate', { numberOfKeys: 1, lua: UPDATE_IF_CACHED });
+    this.rebuilds = metrics.counter('seat_map_cache_rebuilds_total', 'Seat-map layout cache rebuilds (one MySQL query each)');
   }
 
   async get(scheduleId: number): Promise<SeatRow[]> {
     try {
-      return await this.cachedOrRebuilt(scheduleId);
+      const [layout, taken] = await Promise.all([this.layoutOf(scheduleId), this.availability.takenSeatsOf(scheduleId)]);
+      return layout.map((s) => ({ ...s, status: taken.get(s.id) ?? this.availability.freeStatus }));
     } catch (err) {
-      // Redis down or restarting: the seat map is only cached there, MySQL still has the truth.
+      // Redis down or restarting: the layout is only cached there, MySQL still has the truth.
       if (isDependencyUnavailable(err)) return this.catalog.seatsOfSchedule(scheduleId);
       throw err;
     }
   }
 
-  private async cachedOrRebuilt(scheduleId: number): Promise<SeatRow[]> {
+  /** The schedule's layout, seat id order (booking's inventory builds on it too). */
+  async layoutOf(scheduleId: number): Promise<SeatLayoutRow[]> {
     const cached = await this.read(scheduleId);
     if (cached) return cached;
     const deadline = Date.now() + this.lockWaitMs;
@@ -72,46 +71,23 @@ export class SeatMapCache {
       if (filled) return filled;
     }
     // The lock holder is stuck: answer from MySQL rather than make the client wait longer.
-    return this.catalog.seatsOfSchedule(scheduleId);
-  }
-
-  /** Patches the status of changed seats; call after the change committed. */
-  async setStatus(scheduleId: number, seatIds: number[], status: string): Promise<void> {
-    if (seatIds.length === 0) return;
-    await (this.redis as unknown as { seatMapUpdate(key: string, ...args: string[]): Promise<number> }).seatMapUpdate(
-      statusKey(scheduleId),
-      status,
-      ...seatIds.map(String),
-    );
+    return this.catalog.layoutOf(scheduleId);
   }
 
   async invalidate(scheduleId: number): Promise<void> {
-    await this.redis.del(layoutKey(scheduleId), statusKey(scheduleId));
+    await this.redis.del(layoutKey(scheduleId));
   }
 
-  private async read(scheduleId: number): Promise<SeatRow[] | undefined> {
-    const [[, layoutJson], [, statuses]] = (await this.redis.multi().get(layoutKey(scheduleId)).hgetall(statusKey(scheduleId)).exec()) as [
-      [unknown, string | null],
-      [unknown, Record<string, string>],
-    ];
-    if (!layoutJson || !statuses || Object.keys(statuses).length === 0) return undefined;
-    const layout = JSON.parse(layoutJson) as Layout;
-    return layout.map((s) => ({ ...s, status: statuses[s.id] ?? 'AVAILABLE' }));
+  private async read(scheduleId: number): Promise<SeatLayoutRow[] | undefined> {
+    const json = await this.redis.get(layoutKey(scheduleId));
+    return json ? (JSON.parse(json) as SeatLayoutRow[]) : undefined;
   }
 
-  private async rebuild(scheduleId: number): Promise<SeatRow[]> {
+  private async rebuild(scheduleId: number): Promise<SeatLayoutRow[]> {
     this.rebuilds.inc();
-    const rows = await this.catalog.seatsOfSchedule(scheduleId);
-    if (rows.length === 0) return rows;
-    const layout: Layout = rows.map(({ status: _status, ...rest }) => rest);
-    const statuses = Object.fromEntries(rows.map((r) => [String(r.id), r.status]));
-    await this.redis
-      .multi()
-      .set(layoutKey(scheduleId), JSON.stringify(layout), 'EX', this.ttlSeconds * 20)
-      .del(statusKey(scheduleId))
-      .hset(statusKey(scheduleId), statuses)
-      .expire(statusKey(scheduleId), this.ttlSeconds)
-      .exec();
-    return rows;
+    const layout = await this.catalog.layoutOf(scheduleId);
+    // An unknown schedule has no layout to keep: its 404 costs one query each time, as before.
+    if (layout.length > 0) await this.redis.set(layoutKey(scheduleId), JSON.stringify(layout), 'EX', this.ttlSeconds * 20);
+    return layout;
   }
 }

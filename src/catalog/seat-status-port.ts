@@ -24,3 +24,15 @@ export interface SeatStatusPort {
 
 /** Counts per status (lower-case keys, booking's list) and their total. */
 export type SeatCounts = { total: number } & Record<string, number>;
+
+/**
+ * Where the seat map reads which seats are taken now (issue 27): booking's Redis seat inventory, the
+ * one Redis seat structure, which the hold, sale and release change and which rebuilds itself from
+ * MySQL on a miss. Booking's RedisSeatLocks implements it; catalog caches only the static layout.
+ */
+export interface SeatAvailabilityPort {
+  /** The status of a seat the map does not list. */
+  readonly freeStatus: string;
+  /** The status of every seat not free, by seat id. */
+  takenSeatsOf(scheduleId: number): Promise<Map<number, string>>;
+}

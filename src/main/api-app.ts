@@ -132,12 +132,15 @@ export function buildApiApp(deps: ApiDeps) {
     },
   });
   const clientIp = clientIpResolver(config.TRUST_PROXY_HOPS);
-  // Catalog reads each seat's status through booking's port (booking owns seat_status).
-  const seatStatus = new SeatStatusRepository(db);
+  // Catalog reads each seat's status through booking's port (booking owns seat_status). Booking's
+  // Redis inventory rebuilds on the layout the seat map caches: a cold schedule costs one layout query.
+  const seatStatus: SeatStatusRepository = new SeatStatusRepository(db, { layoutOf: (scheduleId) => seatMaps.layoutOf(scheduleId) });
   const catalog = new CatalogRepository(db, seatStatus);
   // The public catalog's lists and details (availability included), served from the replica when there is one.
   const catalogReads = deps.replicaDb ? new CatalogRepository(deps.replicaDb, new SeatStatusRepository(deps.replicaDb)) : catalog;
-  const seatMaps = new SeatMapCache(redis, catalog, config.SEAT_MAP_CACHE_TTL_SECONDS, metrics);
+  // The one Redis seat structure: the hold's fast path, best available and the seat map's statuses.
+  const seatInventory = new RedisSeatLocks(redis, seatStatus, metrics);
+  const seatMaps = new SeatMapCache(redis, catalog, seatInventory, config.SEAT_MAP_CACHE_TTL_SECONDS, metrics);
   const waitlistRepo = new WaitlistRepository(deps.waitlistDb, { offerTtlMs: config.WAITLIST_OFFER_TTL_SECONDS * 1000 }, catalog);
   const reservations = new ReservationRepository(db, waitlistRepo);
   const waitlist = new WaitlistService(catalog, waitlistRepo, reservations);
@@ -145,7 +148,7 @@ export function buildApiApp(deps: ApiDeps) {
   const ticketRepo = new TicketRepository(db, reservations, catalog);
   const idempotency = new IdempotencyStore(db, config.IDEMPOTENCY_TTL_SECONDS);
   const transferRepo = new TransferRepository(db, reservations, catalog, recipientTicketLimit(reservations), transferSettingsOf(config));
-  const booking = new BookingService(catalog, reservations, new ReservationWorkflows(deps.temporal, config.TEMPORAL_TASK_QUEUE, config.PAYMENT_TASK_QUEUE), new RedisSeatLocks(redis, seatStatus, metrics), {
+  const booking = new BookingService(catalog, reservations, new ReservationWorkflows(deps.temporal, config.TEMPORAL_TASK_QUEUE, config.PAYMENT_TASK_QUEUE), seatInventory, {
     holdTtlMs: config.HOLD_TTL_SECONDS * 1000,
     maxSeatsPerReservation: config.MAX_SEATS_PER_RESERVATION,
     cancellationCutoffHours: config.CANCELLATION_CUTOFF_HOURS,
@@ -321,7 +324,7 @@ export function buildApiApp(deps: ApiDeps) {
   app.route('/', scannerPageRoutes({ sessions, tokens }));
   app.route('/', webRoutes({ sessions, tokens, identity, seatMaps, catalog, maxSeatsPerReservation: config.MAX_SEATS_PER_RESERVATION, clientIp, seatStreamIntervalMs: config.WEB_SEAT_STREAM_INTERVAL_MS, cardPayments: paymentProvider ? { providerOrigin: new URL(config.STRIPE_API_BASE).origin, publishableKey: config.STRIPE_PUBLISHABLE_KEY, emulator: Boolean(emulated) } : undefined }));
 
-  return { app, services: { transfers, transferRepo, paymentProvider, cardOutcomes, versions, audit, identity, catalog, seatMaps, reservations, wallets, booking, tokens, cipher, notifications, queue, tickets, waitlist, waitlistRepo, webhooks } };
+  return { app, services: { transfers, transferRepo, paymentProvider, cardOutcomes, versions, audit, identity, catalog, seatMaps, seatInventory, reservations, wallets, booking, tokens, cipher, notifications, queue, tickets, waitlist, waitlistRepo, webhooks } };
 }
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest();

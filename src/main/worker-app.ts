@@ -11,7 +11,6 @@ import { ReservationWorkflows } from '../booking/reservation-workflows.js';
 import { SeatStatusRepository } from '../booking/seat-status-repository.js';
 import { RedisSeatLocks } from '../booking/seat-locks.js';
 import { CatalogRepository } from '../catalog/repository.js';
-import { SeatMapCache } from '../catalog/seat-map-cache.js';
 import type { Config } from '../config.js';
 import type { PaymentProvider } from '../payment/provider.js';
 import { createPaymentProvider } from '../payment/provider-factory.js';
@@ -89,7 +88,6 @@ export function buildActivities(deps: Omit<WorkerDeps, 'connection' | 'workflowB
     legacyPayment: legacy && { wallets: legacy.wallets, refunds: legacy.purchaseRefunds },
     legacyCards: legacy && { cards: legacy.cards },
     seatLocks: new RedisSeatLocks(deps.redis),
-    seatMaps: new SeatMapCache(deps.redis, catalog, deps.config.SEAT_MAP_CACHE_TTL_SECONDS, deps.metrics),
     temporal: deps.client,
     fixed: deps.metrics.counter('sweeper_released_holds_total', 'Orphaned holds released by the sweeper'),
     graceMs: 10_000,

@@ -114,8 +114,8 @@ describe('security: canonical ids and ISO-8601 dates', () => {
       expect(notModified.headers.get('etag')).toBe(etag);
       expect((await raw(path, { 'if-none-match': '"something-else"' })).status).toBe(200);
 
-      // A seat changes: the old tag no longer matches.
-      await ctx.services.seatMaps.setStatus(scheduleId, [seatIds[0]!], 'HELD');
+      // A seat changes (claimed in booking's seat inventory, as a hold's first step): the old tag no longer matches.
+      await ctx.services.seatInventory.acquire(scheduleId, [seatIds[0]!], 'etag-test-holder', 60_000);
       const changed = await raw(path, { 'if-none-match': etag });
       expect(changed.status).toBe(200);
       expect(changed.headers.get('etag')).not.toBe(etag);

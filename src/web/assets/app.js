@@ -20,7 +20,7 @@ const T = {
     title: '콘서트 예매', concerts: '공연', myReservations: '내 예매', login: '로그인', logout: '로그아웃', signup: '회원가입', switchLang: 'English',
     noConcerts: '예정된 공연이 없습니다.', performances: '공연 회차', available: '잔여', of: '/', book: '좌석 선택', status: '상태',
     seatMap: '좌석 배치도', legend: '범례', taken: '선택 불가', selected: '선택함', section: '구역', row: '열', seatNo: '번',
-    seatAvailable: '선택 가능', seatHeld: '다른 분이 선점 중', seatSold: '판매 완료', won: '원',
+    seatAvailable: '선택 가능', seatHeld: '다른 분이 선점 중', seatSold: '판매 완료', seatUnavailable: '구매 불가', won: '원',
     pickHint: (n) => `좌석을 최대 ${n}석까지 선택하세요. 화살표 키로 이동하고 스페이스나 엔터로 선택합니다.`,
     selectedSeats: '선택한 좌석', none: '없음', hold: '선택한 좌석 선점하기', total: '합계',
     checkout: '결제', timeLeft: '남은 시간', pay: '지갑으로 결제', balance: '지갑 잔액', topUp: '충전하기', topUpAmount: '충전 금액(원)',
@@ -51,7 +51,7 @@ const T = {
     title: 'Concert tickets', concerts: 'Concerts', myReservations: 'My reservations', login: 'Log in', logout: 'Log out', signup: 'Sign up', switchLang: '한국어',
     noConcerts: 'No concerts yet.', performances: 'Performances', available: 'available', of: 'of', book: 'Choose seats', status: 'Status',
     seatMap: 'Seat map', legend: 'Legend', taken: 'Unavailable', selected: 'Selected', section: 'Section', row: 'Row', seatNo: 'Seat',
-    seatAvailable: 'available', seatHeld: 'held by someone', seatSold: 'sold', won: 'KRW',
+    seatAvailable: 'available', seatHeld: 'held by someone', seatSold: 'sold', seatUnavailable: 'unavailable', won: 'KRW',
     pickHint: (n) => `Pick up to ${n} seats. Move with the arrow keys; select with Space or Enter.`,
     selectedSeats: 'Selected seats', none: 'none', hold: 'Hold the selected seats', total: 'Total',
     checkout: 'Checkout', timeLeft: 'Time left', pay: 'Pay from wallet', balance: 'Wallet balance', topUp: 'Top up', topUpAmount: 'Top-up amount (KRW)',
@@ -335,7 +335,10 @@ async function seatsPage() {
   // Seats this buyer holds already (a checkout left open): shown as theirs, with the way back to it.
   const myHeld = new Set(mine.flatMap((r) => r.seats.map((x) => x.seatId)));
   const queueToken = () => queuePass(scheduleId);
-  const stateText = (s) => (myHeld.has(s.id) ? T.mineHeld : s.status === 'AVAILABLE' ? T.seatAvailable : s.status === 'HELD' ? T.seatHeld : T.seatSold);
+  // Keyed by the Seat schema's status enum (booking's one list, api.d.ts): a status added there
+  // later reads "unavailable" here, and its button is disabled like any seat not AVAILABLE.
+  const seatStateText = { AVAILABLE: T.seatAvailable, HELD: T.seatHeld, SOLD: T.seatSold };
+  const stateText = (s) => (myHeld.has(s.id) ? T.mineHeld : seatStateText[s.status] ?? T.seatUnavailable);
 
   const paint = (s) => {
     const b = buttons.get(s.id);
