@@ -455,31 +455,54 @@ async function seatsPage() {
   );
   updateSummary();
 
-  // Live statuses: a seat someone else takes turns unavailable here without a reload.
-  const live = new EventSource(`/web/schedules/${scheduleId}/seats/stream`);
-  live.addEventListener('seats', (e) => {
+  // Seats this page itself is claiming, or claimed in a hold the server refused (ticket limit, paused
+  // sale): the server claims seats before it checks the rest, so the stream may show them HELD for a
+  // moment. That echo of our own attempt is not someone else taking them; it fades after a few seconds.
+  const ownClaim = new Set();
+  let ownClaimFades = 0;
+  const claimOwn = (ids) => {
+    clearTimeout(ownClaimFades);
+    ownClaim.clear();
+    for (const id of ids) ownClaim.add(id);
+    ownClaimFades = setTimeout(() => {
+      ownClaim.clear();
+      if (holdButton.isConnected) dropTaken();
+    }, 5_000);
+  };
+  // Selected seats the stream shows taken leave the selection, and the buyer is told which.
+  const dropTaken = () => {
     const lost = [];
-    // /web/schedules/{id}/seats/stream (not in the API document): [seat id, status] pairs.
-    for (const [id, status] of /** @type {Array<[number, Schemas['Seat']['status']]>} */ (JSON.parse(e.data))) {
-      const s = seats.get(id);
-      if (!s) continue;
-      s.status = status;
-      if (status !== 'AVAILABLE' && selected.has(id)) {
-        selected.delete(id);
-        lost.push(seatName(s));
-      }
-      if (status === 'AVAILABLE') myHeld.delete(id);
+    for (const id of selected) {
+      const s = /** @type {Schemas['Seat']} */ (seats.get(id));
+      if (s.status === 'AVAILABLE' || ownClaim.has(id)) continue;
+      selected.delete(id);
       paint(s);
+      lost.push(seatName(s));
     }
     if (lost.length) {
       message(T.takenLive(lost.join(', ')), 'error');
       updateSummary();
     }
+  };
+
+  // Live statuses: a seat someone else takes turns unavailable here without a reload.
+  const live = new EventSource(`/web/schedules/${scheduleId}/seats/stream`);
+  live.addEventListener('seats', (e) => {
+    // /web/schedules/{id}/seats/stream (not in the API document): [seat id, status] pairs.
+    for (const [id, status] of /** @type {Array<[number, Schemas['Seat']['status']]>} */ (JSON.parse(e.data))) {
+      const s = seats.get(id);
+      if (!s) continue;
+      s.status = status;
+      if (status === 'AVAILABLE') myHeld.delete(id);
+      paint(s);
+    }
+    dropTaken();
   });
 
   async function hold() {
     if (needLogin()) return;
     holdButton.disabled = true;
+    claimOwn(selected);
     try {
       toCheckout(await api('POST /api/v1/reservations', { body: { scheduleId, seatIds: [...selected] }, headers: { 'x-queue-token': queueToken() } }));
     } catch (e) {
