@@ -115,11 +115,25 @@ export function newRun(opts: { prefix: string; port: number; env: Record<string,
   return { runId, base, env, api: `http://${apiHost}:${opts.port}`, mysqlUrl: url.toString(), paymentMysqlUrl: paymentUrl.toString(), waitlistMysqlUrl: waitlistUrl.toString() };
 }
 
+/**
+ * A benchmark or chaos run stopped from outside (Ctrl-C, `kill`) must not leave its API, worker and
+ * relay children running: Node runs 'exit' handlers on process.exit but not when a signal's default
+ * action ends the process, and orphans keep the run's ports (the next run dies with EADDRINUSE).
+ */
+let stopSignalsHandled = false;
+function exitOnStopSignals(): void {
+  if (stopSignalsHandled) return;
+  stopSignalsHandled = true;
+  process.once('SIGINT', () => process.exit(130));
+  process.once('SIGTERM', () => process.exit(143));
+}
+
 /** The API and worker as child processes (`node --import tsx src/main/<name>.ts`). */
 export class Children {
   private readonly list: Array<{ name: string; child: ChildProcess }> = [];
   constructor(private readonly env: Record<string, string>) {
     process.on('exit', () => this.stopAll());
+    exitOnStopSignals();
   }
 
   /** `name` is 'api' or 'worker', or 'api2', 'api3', ... for more API processes (`env` sets their port). */
