@@ -242,6 +242,10 @@ const schema = z
     // 503 (nothing was done); one that has is answered with its place however late (a place made is
     // never refused); only a Redis silent for a second deadline (a hang) still ends in 503.
     QUEUE_JOIN_DEADLINE_MS: int(30_000, 0, 600_000),
+    // Joins a second a fresh API process assumes it completes until it has measured 5 s of its own
+    // (a process warming up under a spike understates its rate). About a third of one core's idle
+    // rate (3.6 ms of CPU per join, docs/capacity.md); 0 = trust the first measurements.
+    QUEUE_JOIN_RATE_FLOOR: int(100, 0, 100_000),
     // Admission that follows capacity (docs/queue.md): `auto` moves the rate between the bounds
     // toward the latency target; `manual` pins QUEUE_ADMIT_RATE_PER_SEC / QUEUE_MAX_ACTIVE.
     // In auto mode QUEUE_MAX_ACTIVE is the ceiling of the active cap.

@@ -299,7 +299,7 @@ export function buildApiApp(deps: ApiDeps) {
   // The waiting room checks the access token's signature only, not its revocation (a MySQL or Redis
   // read per request): a waiting-room token grants nothing by itself, and holding and paying, which
   // need it, check revocation as every booking route does.
-  app.route(v1, queueRoutes({ queue: queue.service, auth: requireAuth(tokens), sseIntervalMs: config.QUEUE_SSE_INTERVAL_MS, idempotency, rateLimit: limits?.queue, joinMaxInFlight: config.QUEUE_JOIN_MAX_IN_FLIGHT, joinDeadlineMs: config.QUEUE_JOIN_DEADLINE_MS }));
+  app.route(v1, queueRoutes({ queue: queue.service, auth: requireAuth(tokens), sseIntervalMs: config.QUEUE_SSE_INTERVAL_MS, idempotency, rateLimit: limits?.queue, joinMaxInFlight: config.QUEUE_JOIN_MAX_IN_FLIGHT, joinDeadlineMs: config.QUEUE_JOIN_DEADLINE_MS, joinRateFloor: config.QUEUE_JOIN_RATE_FLOOR }));
   app.route(v1, queueAdminRoutes({ settings: queue.settings, service: queue.service, admission: queue.admission, auth, requireAdmin: requireRole('ADMIN'), auditForbidden: forbidden, idempotency }));
   app.route(v1, eventRoutes({ hub: notifications, history: new UserEventLog(db), auth, keepAliveMs: config.SSE_KEEPALIVE_MS }));
   app.route(v1, recommendationRoutes({ recommendations: buildRecommendations(db, catalog).service, auth }));

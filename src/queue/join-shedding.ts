@@ -16,6 +16,13 @@ export interface JoinShedderOptions {
    * would not START within it is shed at entry; 0 = shed on the hard cap only.
    */
   withinMs?: number;
+  /**
+   * Joins a second this process is assumed to complete until it has measured a whole rate window
+   * (QUEUE_JOIN_RATE_FLOOR): a fresh process's first completions, taken while it warms up under the
+   * spike, understate its rate, and shedding on them refuses joins it would have answered in time.
+   * 0 = trust the first measurements.
+   */
+  rateFloorPerSecond?: number;
   /** The clock (tests move it by hand). */
   now?: () => number;
 }
@@ -59,7 +66,9 @@ export class JoinShedder {
     const ahead = this.started.size;
     if (ahead === 0) return 0;
     const now = this.now();
-    const rate = this.completions.perSecond(now);
+    const measured = this.completions.perSecond(now);
+    // Only once something completed: with nothing done at all, the oldest join's age is the evidence (a hung Redis).
+    const rate = measured > 0 && this.completions.measuredMs(now) < RATE_WINDOW_SECONDS * 1000 ? Math.max(measured, this.opts.rateFloorPerSecond ?? 0) : measured;
     if (rate > 0) return ahead / rate;
     const oldest = this.started.values().next().value as number;
     return (now - oldest) / 1000;
@@ -115,6 +124,11 @@ class Completions {
     }
     this.counts[i]! += 1;
     this.firstMs ??= nowMs;
+  }
+
+  /** How long this process has been measuring: since its first completion. */
+  measuredMs(nowMs: number): number {
+    return this.firstMs === undefined ? 0 : nowMs - this.firstMs;
   }
 
   perSecond(nowMs: number): number {

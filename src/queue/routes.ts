@@ -64,13 +64,15 @@ export function queueRoutes(deps: {
   joinMaxInFlight?: number;
   /** A join's request deadline: a join this process would not start within it is shed at entry (join-shedding.ts). */
   joinDeadlineMs?: number;
+  /** Joins a second a fresh process assumes until it has measured its own (QUEUE_JOIN_RATE_FLOOR). */
+  joinRateFloor?: number;
   /** The long poll's spread (tests pin it); default Math.random. */
   random?: () => number;
 }) {
   const app = createRouter();
   const random = deps.random ?? Math.random;
   // First of all: a shed join costs nothing (no rate-limit count, no token check, no Redis).
-  if (deps.joinMaxInFlight) app.use('/queue/tokens', new JoinShedder({ maxInFlight: deps.joinMaxInFlight, withinMs: deps.joinDeadlineMs ?? 0 }).middleware);
+  if (deps.joinMaxInFlight) app.use('/queue/tokens', new JoinShedder({ maxInFlight: deps.joinMaxInFlight, withinMs: deps.joinDeadlineMs ?? 0, rateFloorPerSecond: deps.joinRateFloor ?? 0 }).middleware);
   // The 'queue' abuse limit (per IP and per user), before auth so floods are refused cheaply.
   if (deps.rateLimit) app.use('/queue/*', deps.rateLimit);
   app.use('/queue/*', deps.auth);

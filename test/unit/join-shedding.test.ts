@@ -83,6 +83,41 @@ describe('join shedding', () => {
     joins.release();
     expect(new Set((await Promise.all([...first, stillTaken])).map((r) => r.status))).toEqual(new Set([200]));
   });
+
+  it('a fresh process assumes the rate floor until it has measured a whole window, then trusts its measurement', async () => {
+    let now = 9_000_000;
+    const shedder = new JoinShedder({ maxInFlight: 100_000, withinMs: 10_000, rateFloorPerSecond: 100, now: () => now });
+    const joins = gatedJoins(shedder);
+    // Warming up under a spike: 5 joins done in its first second, 500 under way. Measured, that is
+    // 5 a second and 100 s of backlog; at the floor's 100 a second it is 5 s, within the deadline.
+    for (let i = 0; i < 5; i++) {
+      const j = joins.join();
+      joins.release();
+      await j;
+    }
+    now += 1_000;
+    const ahead = Array.from({ length: 500 }, () => joins.join());
+    expect(shedder.expectedWaitSeconds()).toBeCloseTo(5, 5);
+    expect(shedder.decide()).toBeUndefined();
+    // After a whole window the measured rate (5 joins over 5 s) decides: the same backlog is shed.
+    now += 4_000;
+    expect(shedder.expectedWaitSeconds()).toBeGreaterThan(100);
+    const shed = await joins.join();
+    expect([shed.status, shed.headers.get('retry-after')]).toEqual([503, '60']);
+    joins.release();
+    await Promise.all(ahead);
+    // Without a floor the warm-up measurement alone decides, and the join is shed at once.
+    const bare = new JoinShedder({ maxInFlight: 100_000, withinMs: 10_000, now: () => now });
+    const bareJoins = gatedJoins(bare);
+    const one = bareJoins.join();
+    bareJoins.release();
+    await one;
+    now += 1_000;
+    const waiting = Array.from({ length: 500 }, () => bareJoins.join());
+    expect((await bareJoins.join()).status).toBe(503);
+    bareJoins.release();
+    await Promise.all(waiting);
+  });
 });
 
 describe('long poll spread', () => {
