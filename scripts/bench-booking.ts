@@ -79,7 +79,7 @@ async function main() {
   const clients = apiUrls.map((url) => new HttpClient(url));
   const http = clients[0]!;
   let turn = 0;
-  const call = (method: string, path: string, token: string, body?: unknown) => clients[turn++ % clients.length]!.request(method, path, { token, body });
+  const call = (method: string, path: string, token: string, body?: unknown, headers?: Record<string, string>) => clients[turn++ % clients.length]!.request(method, path, { token, body, headers });
   let pool: mysql.Pool | undefined;
   let redis: ReturnType<typeof createRedis> | undefined;
   let temporal: EmptyTemporal | undefined;
@@ -243,12 +243,22 @@ async function main() {
     const flashPay = new Samples('flash winners pay (200)');
     const flashPayFailed = new Samples('flash winners pay (not 200)');
     const payStatuses = new Tally<number>();
+    let payRetries = 0;
     const flashPayMs = await runPool(winners.length, n('flash-pay-concurrency'), async (i) => {
-      const r = await call('POST', `/api/v1/reservations/${winners[i]!.id}/payment`, winners[i]!.token);
-      (r.status === 200 ? flashPay : flashPayFailed).add(r.ms);
+      // As a client pays: a 503 (no answer within the request deadline; the payment may still go
+      // through) is retried with the same Idempotency-Key until the decision is known, so every
+      // payment that went through is counted as one, and the time is the time to that decision.
+      const started = performance.now();
+      let r = await call('POST', `/api/v1/reservations/${winners[i]!.id}/payment`, winners[i]!.token, undefined, { 'idempotency-key': `flash-pay-${i}` });
+      while ((r.status === 503 || r.body?.code === 'IDEMPOTENCY_IN_PROGRESS') && performance.now() - started < 120_000) {
+        payRetries += 1;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        r = await call('POST', `/api/v1/reservations/${winners[i]!.id}/payment`, winners[i]!.token, undefined, { 'idempotency-key': `flash-pay-${i}` });
+      }
+      (r.status === 200 ? flashPay : flashPayFailed).add(performance.now() - started);
       payStatuses.add(r.status);
     });
-    console.log(`${flashPay.line(flashPayMs)}  statuses: ${payStatuses}`);
+    console.log(`${flashPay.line(flashPayMs)}  statuses: ${payStatuses}; retried after 503: ${payRetries}`);
     if (flashPayFailed.count) console.log(`${flashPayFailed.line(flashPayMs)}  (winners whose payment failed: their holds expire)`);
     // What a refused hold costs: attempts on seats that are all taken now, at a rate the box keeps up with.
     const loserRate = n('loser-rate');
