@@ -2,12 +2,10 @@ import type { Client } from '@temporalio/client';
 import type { Admin } from 'kafkajs';
 import { sql } from 'drizzle-orm';
 import type { Db } from './db/client.js';
+import { withinDependencyDeadline } from './dependency-errors.js';
 import type { Redis } from './redis.js';
 
 export type Check = () => Promise<void>;
-
-const withTimeout = <T>(p: Promise<T>, ms: number) =>
-  Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms).unref())]);
 
 /** Readiness probes per dependency: each answers within a deadline or counts as down. */
 /** `domainDbs`: each other domain's own database (payment's), checked as `mysql_<domain>`. */
@@ -23,7 +21,7 @@ export async function runChecks(checks: Record<string, Check>, timeoutMs = 2000)
   const entries = await Promise.all(
     Object.entries(checks).map(async ([name, check]) => {
       try {
-        await withTimeout(check(), timeoutMs);
+        await withinDependencyDeadline(check(), timeoutMs, name);
         return [name, { status: 'up' }] as const;
       } catch (err) {
         return [name, { status: 'down', error: (err as Error).message.slice(0, 200) }] as const;
