@@ -175,8 +175,13 @@ describe('booking faults', () => {
   it('completes a reservation whose payment was sent while no worker ran', async () => {
     const user = await ctx.createUser({ balance: 30_000 });
     const { scheduleId, seatIds } = await ctx.createSchedule({ price: 10_000 });
+    // This file's 4 s holds would expire while a busy machine restarts the worker (the payment is
+    // then rightly refused as expired): this schedule's holds last 5 minutes.
+    const admin = await ctx.createUser({ role: 'ADMIN' });
+    expect((await ctx.request('PATCH', `/api/v1/admin/schedules/${scheduleId}`, { token: admin.token, body: { holdTtlSeconds: 300 } })).status).toBe(200);
     const held = await ctx.request('POST', '/api/v1/reservations', { token: user.token, body: { scheduleId, seatIds: [seatIds[0]] } });
     expect(held.status).toBe(201);
+    expect(Date.parse(held.body.expiresAt) - Date.now()).toBeGreaterThan(60_000);
     await ctx.stopWorker();
     // The payment is sent now, with no worker anywhere on the task queue; it waits in Temporal.
     let settled = false;
