@@ -126,6 +126,11 @@ function refreshSession() {
   return refreshing;
 }
 
+// A busy server answers 503 + Retry-After when it could not decide in time (the request may still
+// go through) and 409 IDEMPOTENCY_IN_PROGRESS while the first attempt runs: the same request, with
+// the same Idempotency-Key, is asked again until the decision is known, for up to this long.
+const RETRY_FOR_MS = 30_000;
+
 // One request; an answer that is not 2xx is thrown as { status, code, detail, problem }.
 async function send(method, path, body, headers = {}, retried = false) {
   const init = { method, headers: { ...headers }, credentials: /** @type {const} */ ('same-origin') };
@@ -137,10 +142,18 @@ async function send(method, path, body, headers = {}, retried = false) {
     init.headers['x-csrf-token'] = csrf;
     if (path.startsWith('/api/')) init.headers['idempotency-key'] ??= uuid();
   }
-  const res = await fetch(path, init);
-  const text = await res.text();
+  const giveUpAt = Date.now() + RETRY_FOR_MS;
+  let res;
   let data = null;
-  try { data = text ? JSON.parse(text) : null; } catch { data = null; }
+  for (;;) {
+    res = await fetch(path, init);
+    const text = await res.text();
+    try { data = text ? JSON.parse(text) : null; } catch { data = null; }
+    const undecided = res.status === 503 || data?.code === 'IDEMPOTENCY_IN_PROGRESS';
+    if (!undecided || !path.startsWith('/api/') || Date.now() >= giveUpAt) break;
+    const after = Number(res.headers.get('retry-after'));
+    await new Promise((resolve) => setTimeout(resolve, Math.min(5, Math.max(0.5, Number.isFinite(after) ? after : 1)) * 1000));
+  }
   if (res.status === 401 && signedIn && !retried && path.startsWith('/api/') && (await refreshSession())) return send(method, path, body, init.headers, true);
   if (!res.ok) throw Object.assign(new Error(data?.detail ?? res.statusText), { status: res.status, code: data?.code ?? 'default', detail: data?.detail, problem: data });
   return data;
