@@ -6,6 +6,7 @@ import { buildActivities, ensureSweeperSchedule } from '../../src/main/worker-ap
 import { SWEEPER_SCHEDULE_ID } from '../../workflows/booking/sweeper-contract.js';
 import { createTestContext, eventually, type TestContext } from '../support/harness.js';
 import { recordHistory } from '../support/histories.js';
+import { retrying } from '../support/client-retry.js';
 import { checkInvariants } from '../support/invariants.js';
 import { seatClaim } from '../support/seat-inventory.js';
 import { reservationWorkflowId } from '../../workflows/booking/reservation-contract.js';
@@ -196,11 +197,8 @@ describe('booking faults', () => {
     // A worker that takes longer to start than the request deadline (a busy machine) leaves the first
     // request answered 503 while the payment still goes through: the client asks again with the same
     // key, as clients do, and learns the one outcome.
-    let paid = await payment;
-    if (paid.status === 503) paid = await eventually(async () => {
-      const again = await pay();
-      return again.status === 503 || again.body?.code === 'IDEMPOTENCY_IN_PROGRESS' ? undefined : again;
-    }, 60_000, 250);
+    const first = await payment;
+    const paid = first.status === 503 ? await retrying(pay) : first;
     expect(paid.status, JSON.stringify(paid.body)).toBe(200);
     expect(paid.body.reservation.status).toBe('CONFIRMED');
     expect(await paymentCount(`SELECT COUNT(*) n FROM payments WHERE reservation_id = ?`, [held.body.id])).toBe(1);
