@@ -23,7 +23,9 @@ export const WaitlistEntry = z
     section: z.string().nullable(),
     status: z.enum(entryStatuses),
     position: z.number().int().nullable().openapi({ description: 'Place in line while WAITING or OFFERED (1 = first); null once off the list' }),
-    offer: WaitlistOffer.nullable(),
+    offer: WaitlistOffer.nullable().openapi({
+      description: 'The held seats while OFFERED. The list commits the offer just before booking writes its hold, so for a moment an OFFERED entry can show null here: ask again.',
+    }),
     reason: z.string().nullable(),
     createdAt: z.string(),
     closedAt: z.string().nullable(),

@@ -63,7 +63,7 @@ describe('waiting list: crash between the release commit and the offer workflow 
 
     const entry = await eventually(async () => {
       const e = await h.entryOf(bea, scheduleId);
-      return e?.status === 'OFFERED' && e;
+      return e?.status === 'OFFERED' && e.offer?.status === 'HELD' && e;
     });
     const offerId = entry.offer.reservationId as string;
     // The history of the holder's workflow shows the failed attempt and the retry.
@@ -115,7 +115,7 @@ describe('waiting list: worker process killed', () => {
     const second = await startWorker();
     const beaOffer = await eventually(async () => {
       const e = await h.entryOf(bea, scheduleId);
-      return e?.status === 'OFFERED' && e;
+      return e?.status === 'OFFERED' && e.offer?.status === 'HELD' && e;
     }, 45_000, 250);
     const [[seat]] = (await ctx.pool.query('SELECT status, reservation_id FROM seat_status WHERE seat_id = ?', [seatIds[0]])) as unknown as [Array<{ status: string; reservation_id: string }>];
     expect(seat).toEqual({ status: 'HELD', reservation_id: beaOffer.offer.reservationId });
@@ -127,7 +127,7 @@ describe('waiting list: worker process killed', () => {
     // Bea does not pay: her offer expires on the new worker and the seat goes to Cal, never public.
     const calOffer = await eventually(async () => {
       const e = await h.entryOf(cal, scheduleId);
-      return e?.status === 'OFFERED' && e;
+      return e?.status === 'OFFERED' && e.offer?.status === 'HELD' && e;
     }, 45_000, 250);
     expect(await h.entryOf(bea, scheduleId)).toMatchObject({ status: 'EXPIRED' });
     const paid = await h.payRetrying(cal, calOffer.offer.reservationId);

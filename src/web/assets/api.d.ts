@@ -289,6 +289,7 @@ export interface Schemas {
     createdAt: string;
     closedAt: string | null;
   };
+  /** The held seats while OFFERED. The list commits the offer just before booking writes its hold, so for a moment an OFFERED entry can show null here: ask again. */
   WaitlistOffer: {
     reservationId: string;
     /** HELD: pay it (POST /reservations/{id}/payment) or decline it (DELETE /reservations/{id}) before expiresAt */
