@@ -11,17 +11,10 @@
 # STACK_TOPOLOGY=cluster runs several nodes of each service (scripts/topology/cluster.sh; implies server mode).
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-PROFILE="${STACK_PROFILE:-dev}"
-STACK_DIR="${STACK_DIR:-$ROOT/.stack}"
+# shellcheck source=scripts/stack-paths.sh
+. "$(dirname "${BASH_SOURCE[0]}")/stack-paths.sh"
 TOOLS="${STACK_TOOLS:-$ROOT/.stack/tools}"
-DATA="$STACK_DIR/$PROFILE"
-LOGS="$DATA/logs"
-RUN="$DATA/run"
 
-# Ports are the usual ones plus a base: 0 for dev, 10000 for test (STACK_PORT_BASE overrides it, so
-# several test stacks can run side by side).
-if [ "$PROFILE" = test ]; then base="${STACK_PORT_BASE:-10000}"; else base="${STACK_PORT_BASE:-0}"; fi
 MYSQL_PORT="${MYSQL_PORT:-$((3306 + base))}"
 REDIS_PORT="${REDIS_PORT:-$((6379 + base))}"
 TEMPORAL_PORT="${TEMPORAL_PORT:-$((7233 + base))}"

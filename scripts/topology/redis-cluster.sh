@@ -12,13 +12,8 @@
 # "Redis Cluster".
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-PROFILE="${STACK_PROFILE:-dev}"
-STACK_DIR="${STACK_DIR:-$ROOT/.stack}"
-DATA="$STACK_DIR/$PROFILE"
-LOGS="$DATA/logs"
-RUN="$DATA/run"
-if [ "$PROFILE" = test ]; then base="${STACK_PORT_BASE:-10000}"; else base="${STACK_PORT_BASE:-0}"; fi
+# shellcheck source=scripts/stack-paths.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../stack-paths.sh"
 FIRST_PORT="${REDIS_CLUSTER_PORT:-$((6380 + base))}"
 FIRST_BUS="${REDIS_CLUSTER_BUS_PORT:-$((6479 + base))}"
 NODES=6
