@@ -33,6 +33,36 @@ export interface ReleaseOutcome {
   offers: SeatOffer[];
 }
 
+interface NewHold {
+  reservationId: string;
+  userId: number;
+  scheduleId: number;
+  concertId: number;
+  seats: HeldSeat[];
+  expiresAt: Date;
+  now: Date;
+}
+
+/**
+ * Writes a HELD reservation on seats whose status rows the caller already moved to it: the
+ * reservation, its seats at their prices and its first event (a buyer's hold and a waiting-list
+ * offer alike). Returns the amount.
+ */
+async function writeHeld(tx: Tx, h: NewHold): Promise<number> {
+  const amount = h.seats.reduce((sum, s) => sum + s.price, 0);
+  const { reservationId, userId, scheduleId, concertId } = h;
+  await tx.insert(reservations).values({ id: reservationId, userId, scheduleId, concertId, status: 'HELD', amount, expiresAt: h.expiresAt, createdAt: h.now });
+  await tx.insert(reservationSeats).values(h.seats.map((s) => ({ reservationId, seatId: s.seatId, price: s.price, activeSeatId: s.seatId })));
+  await appendEvent(
+    tx,
+    reservationEventOf.HELD,
+    reservationId,
+    { reservationId, userId, scheduleId, concertId, seats: h.seats, amount, expiresAt: h.expiresAt.toISOString() },
+    { userId, occurredAt: h.now, first: true },
+  );
+  return amount;
+}
+
 /** Ticketing's port: how many of a reservation's tickets were admitted, locked inside booking's transaction. */
 export interface AdmissionCheck {
   lockAdmitted(tx: Tx, reservationId: string): Promise<number>;
@@ -94,27 +124,8 @@ export class ReservationRepository {
           .where(and(eq(seatStatus.status, 'AVAILABLE'), or(...rows.map((r) => and(eq(seatStatus.seatId, r.id), eq(seatStatus.version, r.version))))));
         if (affectedRows(res) !== rows.length) throw new SeatTaken(await this.takenSince(tx, ids, input.reservationId));
         const held: HeldSeat[] = (await seatLayoutOf(tx, ids)).map((r) => ({ seatId: r.id, section: r.section, row: r.row, number: r.number, tier: r.tier, price: r.price }));
-        const amount = held.reduce((sum, s) => sum + s.price, 0);
-        await tx.insert(reservations).values({
-          id: input.reservationId,
-          userId: input.userId,
-          scheduleId: input.scheduleId,
-          concertId: input.concertId,
-          status: 'HELD',
-          amount,
-          expiresAt,
-          createdAt: now,
-        });
-        await tx.insert(reservationSeats).values(held.map((s) => ({ reservationId: input.reservationId, seatId: s.seatId, price: s.price, activeSeatId: s.seatId })));
-        const result = { ok: true, reservationId: input.reservationId, seats: held, amount, expiresAt: expiresAt.toISOString(), heldAt: now.toISOString() } as const;
-        await appendEvent(
-          tx,
-          reservationEventOf.HELD,
-          input.reservationId,
-          { reservationId: input.reservationId, userId: input.userId, scheduleId: input.scheduleId, concertId: input.concertId, seats: held, amount, expiresAt: result.expiresAt },
-          { userId: input.userId, occurredAt: now, first: true },
-        );
-        return result;
+        const amount = await writeHeld(tx, { ...input, seats: held, expiresAt, now });
+        return { ok: true, reservationId: input.reservationId, seats: held, amount, expiresAt: expiresAt.toISOString(), heldAt: now.toISOString() } as const;
       });
     } catch (err) {
       if (err instanceof SeatTaken) return { ok: false, code: 'SEAT_UNAVAILABLE', unavailableSeatIds: err.seatIds };
@@ -270,25 +281,7 @@ export class ReservationRepository {
         .where(and(eq(seatStatus.reservationId, from.id), inArray(seatStatus.seatId, offer.seatIds)));
       // Under the released reservation's row lock nobody else can move these seats: a miss is a bug.
       if (affectedRows(moved) !== held.length) throw new Error(`hand-over of seats ${offer.seatIds.join(', ')} from ${from.id} lost a seat`);
-      const amount = held.reduce((sum, s) => sum + s.price, 0);
-      await tx.insert(reservations).values({
-        id: offer.reservationId,
-        userId: offer.userId,
-        scheduleId: from.scheduleId,
-        concertId: from.concertId,
-        status: 'HELD',
-        amount,
-        expiresAt: offer.expiresAt,
-        createdAt: now,
-      });
-      await tx.insert(reservationSeats).values(held.map((s) => ({ reservationId: offer.reservationId, seatId: s.seatId, price: s.price, activeSeatId: s.seatId })));
-      await appendEvent(
-        tx,
-        reservationEventOf.HELD,
-        offer.reservationId,
-        { reservationId: offer.reservationId, userId: offer.userId, scheduleId: from.scheduleId, concertId: from.concertId, seats: held, amount, expiresAt: offer.expiresAt.toISOString() },
-        { userId: offer.userId, occurredAt: now, first: true },
-      );
+      await writeHeld(tx, { reservationId: offer.reservationId, userId: offer.userId, scheduleId: from.scheduleId, concertId: from.concertId, seats: held, expiresAt: offer.expiresAt, now });
     }
     return offers;
   }
