@@ -55,8 +55,8 @@ export function quantileMs(counts: readonly number[], q: number): number | null 
   return LATENCY_BUCKETS_MS[LATENCY_BUCKETS_MS.length - 1]! * 2;
 }
 
-/** What the booking path did over the control window. */
-export interface BookingSignals {
+/** The booking path's answers over the control window, as the admission store sums them. */
+export interface LatencyWindow {
   holdP95Ms: number | null;
   holdP99Ms: number | null;
   payP99Ms: number | null;
@@ -68,6 +68,10 @@ export interface BookingSignals {
   samples: number;
   /** 503s and Temporal timeouts in the window. */
   overloads: number;
+}
+
+/** What the booking path did over the control window, and the room around it. */
+export interface BookingSignals extends LatencyWindow {
   /** Share of the machine's CPU that was busy (0-1); null when not measured. */
   cpuBusy: number | null;
   waiting: number;

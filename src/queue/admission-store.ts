@@ -1,5 +1,5 @@
 import type { Redis } from '../platform/redis.js';
-import { bucketOf, LATENCY_BUCKETS_MS, quantileMs, type AdmissionValues } from './admission-control.js';
+import { bucketOf, LATENCY_BUCKETS_MS, quantileMs, type AdmissionValues, type LatencyWindow } from './admission-control.js';
 import { controlKeyOf } from './redis-store.js';
 
 export type BookingCall = 'hold' | 'pay';
@@ -28,18 +28,6 @@ export interface ControllerState extends Partial<AdmissionValues> {
   queueingSeen?: number;
   calmRounds?: number;
   leader?: string;
-}
-
-export interface LatencyWindow {
-  holdP95Ms: number | null;
-  holdP99Ms: number | null;
-  payP99Ms: number | null;
-  /** Mean answer time of holds and payments (ms). */
-  meanMs: number | null;
-  /** Holds and payments under way on average: their summed answer time over the window's length. */
-  inFlight: number;
-  samples: number;
-  overloads: number;
 }
 
 /** Port of the controller onto shared state: every API process records, one leader decides. */

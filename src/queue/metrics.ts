@@ -1,6 +1,6 @@
 import type { Metrics } from '../platform/observability/metrics.js';
 import type { AdmissionDecision } from './admission-control.js';
-import type { LatencyWindow } from './admission-store.js';
+import type { LatencyWindow } from './admission-control.js';
 import type { QueueChange } from './domain.js';
 
 /** Per-schedule waiting-room metrics. Any process may admit, so counters are summed across processes. */
