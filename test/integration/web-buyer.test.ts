@@ -135,7 +135,13 @@ describe.skipIf(!existsSync(CHROMIUM))('web app: buyers in Chromium', () => {
     expect(await shown.locator('code').textContent()).toBe(ticket.code);
     expect(await shown.textContent()).toContain('A-A-2 · R · 사용 가능');
     expect(await shown.locator('img').getAttribute('alt')).toBe('A-A-2 좌석 티켓 QR 코드');
-    expect(await shown.locator('img').evaluate((img) => (img as unknown as { complete: boolean; naturalWidth: number }).naturalWidth)).toBeGreaterThan(0);
+    // An image decodes after it is in the page (on a busy machine, well after): wait for it, then
+    // read its width. A CSP that blocked the data: URL would reject the decode (width 0).
+    const drawnWidth = await shown.locator('img').evaluate((el) => {
+      const img = el as unknown as { naturalWidth: number; decode(): Promise<void> };
+      return img.decode().then(() => img.naturalWidth, () => 0);
+    });
+    expect(drawnWidth).toBeGreaterThan(0);
     expect(await seriousViolations(page)).toEqual([]);
     // Refund from the page: the (now void) tickets leave the card.
     // A refund asks first: no sends nothing, yes refunds.
