@@ -239,7 +239,10 @@ async function main() {
         console.log(`\n== spike: ${spike} joins within 1 s on one API process (open loop at ${spike}/s)`);
         // Answered late is still answered: on a saturated machine the last joins of a spike wait
         // tens of seconds for CPU, and a browser waits minutes before it gives up on a request.
-        http.timeoutMs = 180_000;
+        // Its own client, closed after the spike: its thousands of keep-alive sockets would otherwise
+        // count against this process's open-file limit when the waiters open theirs.
+        const spikeHttp = new HttpClient(run.api, 12_000);
+        spikeHttp.timeoutMs = 180_000;
         const spikeTokens: string[] = new Array(spike);
         const overflowsBefore = listenOverflows();
         const spiked = await classify(
@@ -247,13 +250,14 @@ async function main() {
           spike,
           spike,
           async (i) => {
-            const r = await http.request('POST', '/api/v1/queue/tokens', { token: users[i]!.token, body: { scheduleId: spikeSchedule.scheduleId } });
+            const r = await spikeHttp.request('POST', '/api/v1/queue/tokens', { token: users[i]!.token, body: { scheduleId: spikeSchedule.scheduleId } });
             if (r.status === 200) spikeTokens[i] = r.body.token;
             return r;
           },
           (r) => live(r) && (r.body.status === 'ACTIVE' || r.body.position > 0),
           cpu,
         );
+        spikeHttp.close();
         console.log(`spike: ${spiked.good.count} of ${spike} answered with a place; not (5xx or no answer) ${spiked.bad.count}`);
         console.log(`  kernel: ${listenOverflows() - overflowsBefore} connections dropped on a full listen queue (TcpExt ListenOverflows, whole machine; the API's backlog is min(API_LISTEN_BACKLOG, net.core.somaxconn) = ${Math.min(run.base.API_LISTEN_BACKLOG, somaxconn())})`);
         if (spiked.bad.count > 0) broken(`spike: ${spiked.bad.count} joins not answered with a place`);

@@ -46,6 +46,9 @@ export class JoinShedder {
   private readonly started = new Map<number, number>();
   private nextId = 0;
   private readonly completions = new Completions(RATE_WINDOW_SECONDS);
+  /** When the current busy spell began (the first join taken while none was under way), and its completions. */
+  private busySince = 0;
+  private doneSinceBusy = 0;
   private readonly now: () => number;
   /** Joins refused so far (the queue_join_shed_total metric's source in tests). */
   shed = 0;
@@ -68,7 +71,12 @@ export class JoinShedder {
     const now = this.now();
     const measured = this.completions.perSecond(now);
     // Only once something completed: with nothing done at all, the oldest join's age is the evidence (a hung Redis).
-    const rate = measured > 0 && this.completions.measuredMs(now) < RATE_WINDOW_SECONDS * 1000 ? Math.max(measured, this.opts.rateFloorPerSecond ?? 0) : measured;
+    const windowRate = measured > 0 && this.completions.measuredMs(now) < RATE_WINDOW_SECONDS * 1000 ? Math.max(measured, this.opts.rateFloorPerSecond ?? 0) : measured;
+    // A spike into a process that was quiet: the window still holds the idle seconds before it, which
+    // understate what the process completes while busy. Within the window, the busy spell's own rate counts.
+    const busyMs = now - this.busySince;
+    const busyRate = busyMs < RATE_WINDOW_SECONDS * 1000 ? this.doneSinceBusy / Math.max(1, busyMs / 1000) : 0;
+    const rate = Math.max(windowRate, busyRate);
     if (rate > 0) return ahead / rate;
     const oldest = this.started.values().next().value as number;
     return (now - oldest) / 1000;
@@ -93,12 +101,18 @@ export class JoinShedder {
       return res;
     }
     const id = this.nextId++;
-    this.started.set(id, this.now());
+    const startedAt = this.now();
+    if (this.started.size === 0) {
+      this.busySince = startedAt;
+      this.doneSinceBusy = 0;
+    }
+    this.started.set(id, startedAt);
     try {
       await next();
     } finally {
       this.started.delete(id);
       this.completions.add(this.now());
+      this.doneSinceBusy += 1;
     }
     return undefined;
   };

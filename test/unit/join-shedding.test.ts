@@ -118,6 +118,29 @@ describe('join shedding', () => {
     bareJoins.release();
     await Promise.all(waiting);
   });
+
+  it('a spike into a process that was quiet for a whole window: the rate of its busy spell decides, not the idle seconds', async () => {
+    let now = 20_000_000;
+    const shedder = new JoinShedder({ maxInFlight: 100_000, withinMs: 10_000, now: () => now });
+    const joins = gatedJoins(shedder);
+    const one = joins.join();
+    joins.release();
+    await one;
+    now += 10_000;
+    // The spike: 1,000 joins done within its first second, while 5,000 more arrived behind them.
+    const first = Array.from({ length: 1000 }, () => joins.join());
+    now += 1_000;
+    joins.release();
+    const ahead = Array.from({ length: 5000 }, () => joins.join());
+    await Promise.all(first);
+    // Over the 5 s window that is 200 a second and 25 s of backlog, so the next join would be shed.
+    // Busy, the process did 1,000 in 1 s: 5 s of backlog, within the deadline, so it is taken.
+    expect(shedder.expectedWaitSeconds()).toBeCloseTo(5, 5);
+    expect(shedder.decide()).toBeUndefined();
+    joins.release();
+    await Promise.all(ahead);
+    expect(shedder.shed).toBe(0);
+  });
 });
 
 describe('long poll spread', () => {
