@@ -21,11 +21,11 @@ export const WaitlistEntry = z
     quantity: z.number().int().openapi({ description: 'Seats still wanted' }),
     tier: z.string().nullable(),
     section: z.string().nullable(),
-    status: z.enum(entryStatuses),
-    position: z.number().int().nullable().openapi({ description: 'Place in line while WAITING or OFFERED (1 = first); null once off the list' }),
-    offer: WaitlistOffer.nullable().openapi({
-      description: 'The held seats while OFFERED. The list commits the offer just before booking writes its hold, so for a moment an OFFERED entry can show null here: ask again.',
+    status: z.enum(entryStatuses).openapi({
+      description: 'OFFERED: seats are held for this entry (see offer). The list commits the offer just before booking writes its hold, so for a moment an OFFERED entry can show offer: null: ask again.',
     }),
+    position: z.number().int().nullable().openapi({ description: 'Place in line while WAITING or OFFERED (1 = first); null once off the list' }),
+    offer: WaitlistOffer.nullable(),
     reason: z.string().nullable(),
     createdAt: z.string(),
     closedAt: z.string().nullable(),

@@ -281,6 +281,7 @@ export interface Schemas {
     quantity: number;
     tier: string | null;
     section: string | null;
+    /** OFFERED: seats are held for this entry (see offer). The list commits the offer just before booking writes its hold, so for a moment an OFFERED entry can show offer: null: ask again. */
     status: "WAITING" | "OFFERED" | "SERVED" | "LEFT" | "EXPIRED" | "DECLINED" | "CLOSED";
     /** Place in line while WAITING or OFFERED (1 = first); null once off the list */
     position: number | null;
@@ -289,7 +290,6 @@ export interface Schemas {
     createdAt: string;
     closedAt: string | null;
   };
-  /** The held seats while OFFERED. The list commits the offer just before booking writes its hold, so for a moment an OFFERED entry can show null here: ask again. */
   WaitlistOffer: {
     reservationId: string;
     /** HELD: pay it (POST /reservations/{id}/payment) or decline it (DELETE /reservations/{id}) before expiresAt */
