@@ -1,4 +1,4 @@
-import { NativeConnection, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
+import { NativeConnection, Runtime, makeTelemetryFilterString, type Worker } from '@temporalio/worker';
 import { loadConfig } from '../config.js';
 import { createDatabase } from '../platform/db/client.js';
 import { createLogger } from '../platform/observability/logger.js';
@@ -56,7 +56,7 @@ async function main() {
 
   onShutdown(log, config.SHUTDOWN_GRACE_MS, [
     ['webhook-dispatcher', async () => webhooks?.consumer.stop()],
-    ['worker', async () => { worker.shutdown(); paymentWorker?.shutdown(); webhooks?.worker.shutdown(); await running; }],
+    ['worker', async () => { for (const w of [worker, paymentWorker, webhooks?.worker]) shutdownIfRunning(w); await running; }],
     ['temporal', async () => { await client.connection.close(); await connection.close(); }],
     ['redis', () => redis.quit()],
     ['mysql', () => Promise.all([database.close(), paymentDatabase?.close(), webhooksDatabase?.close(), waitlistDatabase.close()])],
@@ -68,6 +68,14 @@ async function main() {
 }
 
 main().catch((err) => exitOnStartupError(undefined, err));
+
+/**
+ * The SDK's runtime also shuts its workers down on SIGTERM/SIGINT, so by this step one may already
+ * be stopping or stopped, and shutdown() on it throws IllegalStateError.
+ */
+function shutdownIfRunning(worker: Worker | undefined): void {
+  if (worker?.getState() === 'RUNNING') worker.shutdown();
+}
 
 /** An IPv6 literal needs brackets before a port (the SDK's exporter parses `host:port`). */
 function hostForAddress(host: string): string {
