@@ -376,33 +376,40 @@ start_temporal() {
 
 kafka_ready() { grep -q "Kafka Server started" "$LOGS/kafka.log" 2>/dev/null && port_open "$KAFKA_PORT"; }
 
+# One KRaft node's server.properties, for the single broker here and topology/cluster.sh's nodes.
+kafka_server_properties() { # NODE_ID VOTERS LISTEN_HOST:PORT ADVERTISED_HOST:PORT CONTROLLER_HOST:PORT LOG_DIR REPLICAS MIN_ISR
+  cat <<PROPS
+process.roles=broker,controller
+node.id=$1
+controller.quorum.voters=$2
+listeners=PLAINTEXT://$3,CONTROLLER://$5
+advertised.listeners=PLAINTEXT://$4
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+inter.broker.listener.name=PLAINTEXT
+log.dirs=$6
+num.partitions=3
+auto.create.topics.enable=true
+default.replication.factor=$7
+min.insync.replicas=$8
+offsets.topic.replication.factor=$7
+offsets.topic.num.partitions=3
+transaction.state.log.replication.factor=$7
+transaction.state.log.min.isr=$8
+unclean.leader.election.enable=false
+group.initial.rebalance.delay.ms=0
+log.retention.hours=168
+PROPS
+}
+
 start_kafka() {
   if pid_alive kafka && port_open "$KAFKA_PORT"; then
     say "kafka already running on :$KAFKA_PORT"; return
   fi
   local dir="$DATA/kafka"
   mkdir -p "$dir"
-  cat >"$dir/server.properties" <<PROPS
-process.roles=broker,controller
-node.id=1
-controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT
-listeners=PLAINTEXT://$BIND_HOST:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://$STACK_HOST:$KAFKA_PORT
-controller.listener.names=CONTROLLER
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
-inter.broker.listener.name=PLAINTEXT
-log.dirs=$dir/data
-num.partitions=3
-auto.create.topics.enable=true
-offsets.topic.replication.factor=1
-offsets.topic.num.partitions=3
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-min.insync.replicas=1
-default.replication.factor=1
-group.initial.rebalance.delay.ms=0
-log.retention.hours=168
-PROPS
+  kafka_server_properties 1 "1@127.0.0.1:$KAFKA_CONTROLLER_PORT" "$BIND_HOST:$KAFKA_PORT" "$STACK_HOST:$KAFKA_PORT" \
+    "127.0.0.1:$KAFKA_CONTROLLER_PORT" "$dir/data" 1 1 >"$dir/server.properties"
   cat >"$dir/log4j.properties" <<PROPS
 log4j.rootLogger=INFO, stdout
 log4j.appender.stdout=org.apache.log4j.ConsoleAppender

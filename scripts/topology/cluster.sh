@@ -77,28 +77,8 @@ write_kafka_node_config() { # NODE
   local n=$1 dir="$DATA/kafka-cluster/$1" voters="" i
   for i in $(seq 1 $KAFKA_NODES); do voters+="${voters:+,}$i@127.0.0.1:$(kafka_controller_port "$i")"; done
   mkdir -p "$dir"
-  cat >"$dir/server.properties" <<PROPS
-process.roles=broker,controller
-node.id=$n
-controller.quorum.voters=$voters
-listeners=PLAINTEXT://127.0.0.1:$(kafka_broker_port "$n"),CONTROLLER://127.0.0.1:$(kafka_controller_port "$n")
-advertised.listeners=PLAINTEXT://127.0.0.1:$(kafka_broker_port "$n")
-controller.listener.names=CONTROLLER
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
-inter.broker.listener.name=PLAINTEXT
-log.dirs=$dir/data
-num.partitions=3
-auto.create.topics.enable=true
-default.replication.factor=3
-min.insync.replicas=2
-offsets.topic.replication.factor=3
-offsets.topic.num.partitions=3
-transaction.state.log.replication.factor=3
-transaction.state.log.min.isr=2
-unclean.leader.election.enable=false
-group.initial.rebalance.delay.ms=0
-log.retention.hours=168
-PROPS
+  kafka_server_properties "$n" "$voters" "127.0.0.1:$(kafka_broker_port "$n")" "127.0.0.1:$(kafka_broker_port "$n")" \
+    "127.0.0.1:$(kafka_controller_port "$n")" "$dir/data" 3 2 >"$dir/server.properties"
   sed 's/^log4j.rootLogger=.*/log4j.rootLogger=INFO, stdout/' "$DATA/kafka/log4j.properties" >"$dir/log4j.properties" 2>/dev/null \
     || printf 'log4j.rootLogger=INFO, stdout\nlog4j.appender.stdout=org.apache.log4j.ConsoleAppender\nlog4j.appender.stdout.layout=org.apache.log4j.PatternLayout\nlog4j.appender.stdout.layout.ConversionPattern=[%%d] %%p %%m (%%c)%%n\nlog4j.logger.org.apache.kafka=WARN\nlog4j.logger.kafka.log=WARN\n' >"$dir/log4j.properties"
 }
