@@ -37,13 +37,20 @@ import { allAggregateTypes, topicFor } from '../src/events/catalog.js';
 import { CARDS, emulatorClient } from '../test/support/card.js';
 import { checkInvariants, checkProviderAgreement } from '../test/support/invariants.js';
 import { WebhookProxy } from './bench/webhook-proxy.js';
+import { Tally } from './bench/stats.js';
 import { Children, HttpClient, makeSchedule, makeUsers, newRun, openDatabase, prepareWorkflowBundle, root, sleep, soldAndDoubles, teardown, waitReady, type BenchUser } from './bench/harness.js';
 
-const FAULTS = ['mysql', 'redis', 'temporal', 'kafka', 'api', 'relay', 'worker', 'mysql-stop', 'provider', 'webhook-drop', 'webhook-dup', 'kafka-broker', 'mysql-replica', 'temporal-node', 'redis-master'] as const;
+const FAULTS = ['mysql', 'redis', 'temporal', 'kafka', 'api', 'relay', 'worker', 'mysql-stop', 'provider', 'webhook-drop', 'webhook-dup', 'redis-partition', 'kafka-broker', 'mysql-replica', 'temporal-node', 'redis-master'] as const;
 /** Faults of the cluster topology's extra nodes: not in the default list, and only with STACK_TOPOLOGY=cluster. */
 const CLUSTER_FAULTS: readonly string[] = ['kafka-broker', 'mysql-replica', 'temporal-node', 'redis-master'];
 /** Faults of the card path: their recovery is the first card purchase after the fault ended. */
 const CARD_FAULTS: readonly string[] = ['provider', 'webhook-drop', 'webhook-dup'];
+/**
+ * The partition cuts the second API process off from Redis while everything else still reaches it:
+ * that process runs as another user (nobody), and an iptables rule drops that user's packets to
+ * Redis's ports, silently (no reset), as a partition does. Needs root, as the namespaces of netem.sh.
+ */
+const PARTITIONED_USER = { uid: 65534, gid: 65534 };
 type Fault = (typeof FAULTS)[number];
 
 const { values: args } = parseArgs({
@@ -90,7 +97,7 @@ console.log('starting the chaos stack (profile chaos)...');
 if (!existsSync(`${stackDir}/run/stripe.pid`)) rmSync(`${stackDir}/stripe`, { recursive: true, force: true });
 await stack('start');
 const urls = Object.fromEntries((await stack('urls')).stdout.trim().split('\n').map((l) => l.split('=') as [string, string]));
-Object.assign(process.env, { MYSQL_URL: urls.MYSQL_URL, REDIS_URL: urls.REDIS_URL, TEMPORAL_ADDRESS: urls.TEMPORAL_ADDRESS, KAFKA_BROKERS: urls.KAFKA_BROKERS, STRIPE_API_BASE: urls.STRIPE_API_BASE });
+Object.assign(process.env, { MYSQL_URL: urls.MYSQL_URL, REDIS_URL: urls.REDIS_URL, TEMPORAL_ADDRESS: urls.TEMPORAL_ADDRESS, KAFKA_BROKERS: urls.KAFKA_BROKERS, STRIPE_API_BASE: urls.STRIPE_API_BASE, ...(urls.SMTP_URL ? { SMTP_URL: urls.SMTP_URL } : {}) });
 // The cluster topology: every child's Redis client is a Cluster client.
 if (urls.REDIS_CLUSTER_NODES) process.env.REDIS_CLUSTER_NODES = urls.REDIS_CLUSTER_NODES;
 // The cluster topology's replica: the APIs' lag-tolerant reads go there (docs/production.md "Replica reads").
@@ -121,7 +128,9 @@ await prepareWorkflowBundle(run);
 const apiUrls = [`http://127.0.0.1:${port}`, `http://127.0.0.1:${port + 10}`];
 let workerSeq = 0;
 const startWorker = () => children.start(`worker${++workerSeq}`, { WORKER_SDK_METRICS_PORT: String(port + 1 + workerSeq * 10) });
-const startApi = (k: number) => children.start(k === 0 ? 'api' : 'api2', { API_PORT: String(port + 10 * k) });
+const partitionable = faults.includes('redis-partition');
+if (partitionable && process.getuid?.() !== 0) throw new Error('the redis-partition fault needs root (iptables, and the second API run as another user)');
+const startApi = (k: number) => children.start(k === 0 ? 'api' : 'api2', { API_PORT: String(port + 10 * k) }, k === 1 && partitionable ? PARTITIONED_USER : undefined);
 const startRelay = (k: number) => children.startScript(`relay${k}`, 'src/main/relay.ts', { RELAY_METRICS_PORT: String(port + 5 + k) });
 startWorker();
 startApi(0);
@@ -164,6 +173,9 @@ await consumer.run({ eachMessage: async ({ message }) => void seenOnKafka.add(JS
 // ---- the load ----------------------------------------------------------------------------------
 interface Answer {
   at: number;
+  /** Which API process answered (0 or 1), and the path asked. */
+  api: number;
+  path: string;
   status: number;
   ms: number;
   /** A 503 that is a problem document (the HTTP client does not keep headers; the tests check Retry-After). */
@@ -180,11 +192,14 @@ let cardPaymentsInFlight = 0;
 /** Round robin over the API processes; a refused connection goes to the other one, as a load balancer would. */
 async function call(method: string, path: string, user: BenchUser, headers: Record<string, string> = {}, body?: unknown) {
   const at = Date.now();
-  const first = rr++ % clients.length;
-  let res = await clients[first]!.request(method, path, { token: user.token, headers, body });
-  if (res.status === 0 && /ECONNREFUSED|ECONNRESET|socket hang up/.test(String(res.body))) res = await clients[(first + 1) % clients.length]!.request(method, path, { token: user.token, headers, body });
+  let api = rr++ % clients.length;
+  let res = await clients[api]!.request(method, path, { token: user.token, headers, body });
+  if (res.status === 0 && /ECONNREFUSED|ECONNRESET|socket hang up/.test(String(res.body))) {
+    api = (api + 1) % clients.length;
+    res = await clients[api]!.request(method, path, { token: user.token, headers, body });
+  }
   const problem = res.status !== 503 || (typeof res.body === 'object' && res.body?.status === 503);
-  answers.push({ at, status: res.status, ms: Date.now() - at, problem });
+  answers.push({ at, api, path: `${method} ${path}`, status: res.status, ms: Date.now() - at, problem });
   return res;
 }
 
@@ -332,6 +347,19 @@ async function apply(fault: Fault, scheduleId: number, notes: string[]): Promise
       await stack('start-one', { 'kafka-broker': 'kafka_2', 'mysql-replica': 'mysql_replica', 'temporal-node': 'temporal_node2' }[fault]);
       return at;
     }
+    case 'redis-partition': {
+      // Both directions are cut by dropping the partitioned user's packets to Redis (its replies
+      // then never come either); nothing is reset, so the API's connections hang as in a real partition.
+      const rules = redisPorts().map((p) => ['OUTPUT', '-p', 'tcp', '-d', '127.0.0.1', '--dport', String(p), '-m', 'owner', '--uid-owner', String(PARTITIONED_USER.uid), '-j', 'DROP']);
+      for (const r of rules) await iptables('-I', ...r);
+      notes.push(`api2 cut off from Redis (${redisPorts().join(', ')}) for ${(2 * OUTAGE_MS) / 1000} s`);
+      try {
+        await sleep(2 * OUTAGE_MS);
+      } finally {
+        for (const r of rules) await iptables('-D', ...r).catch(() => undefined);
+      }
+      return Date.now();
+    }
     case 'webhook-drop':
     case 'webhook-dup': {
       proxy.mode = fault === 'webhook-drop' ? 'drop' : 'duplicate';
@@ -341,6 +369,15 @@ async function apply(fault: Fault, scheduleId: number, notes: string[]): Promise
     }
   }
 }
+
+const iptables = (...a: string[]) => promisify(execFile)('iptables-legacy', ['-w', ...a], { timeout: 30_000 });
+/** Redis's ports in this stack: the one node's, or every Cluster node's. */
+function redisPorts(): number[] {
+  const nodes = urls.REDIS_CLUSTER_NODES ? urls.REDIS_CLUSTER_NODES.split(',') : [new URL(urls.REDIS_URL!).host];
+  return nodes.map((n) => Number(n.split(':').pop()));
+}
+/** Requests that need Redis on the way (the waiting room and holds): what a partition from Redis stops. */
+const needsRedis = (a: Answer) => /^(POST|GET) \/api\/v1\/queue\/|^POST \/api\/v1\/reservations$/.test(a.path);
 
 async function count(sql: string, params: unknown[] = []) {
   const [rows] = await database.pool.query(sql, params);
@@ -409,7 +446,10 @@ for (const fault of faults) {
     await sleep(5_000); // baseline
     const backAt = await apply(fault, scheduleId, notes);
     const deadline = Date.now() + 120_000;
-    const recovered = CARD_FAULTS.includes(fault) ? () => cardPurchases : () => purchases;
+    // The partition: api1 sells on throughout, so recovery is the partitioned API's first answer
+    // again on a request that needs Redis.
+    const api2Redis = () => answers.filter((a) => a.api === 1 && a.status >= 200 && a.status < 300 && needsRedis(a)).map((a) => a.at + a.ms);
+    const recovered = CARD_FAULTS.includes(fault) ? () => cardPurchases : fault === 'redis-partition' ? api2Redis : () => purchases;
     while (!recovered().some((t) => t > backAt) && Date.now() < deadline) await sleep(100);
     const first = recovered().find((t) => t > backAt);
     recoveredAt = first ?? Date.now();
@@ -429,7 +469,13 @@ for (const fault of faults) {
   for (const a of during) byStatus[a.status] = (byStatus[a.status] ?? 0) + 1;
   const longestMs = Math.round(Math.max(0, ...during.map((a) => a.ms)));
   if (during.some((a) => !a.problem)) notes.push('503 without a problem body');
-  if (during.some((a) => a.ms >= ANSWER_WITHIN_MS)) notes.push(`${during.filter((a) => a.ms >= ANSWER_WITHIN_MS).length} answers slower than 5 s`);
+  const slow = during.filter((a) => a.ms >= ANSWER_WITHIN_MS);
+  if (slow.length > 0) {
+    // By route and API process: the route with its ids blanked.
+    const where = new Tally<string>();
+    for (const a of slow) where.add(`${a.path.replace(/\/[0-9a-f-]{6,}|\/\d+/g, '/:id')} on api${a.api + 1}`);
+    notes.push(`${slow.length} answers slower than 5 s (${where})`);
+  }
 
   // Every hold ends within TTL + grace; then the invariants, events and double sales.
   const endBy = Date.now() + HOLD_TTL_SECONDS * 1000 + GRACE_MS;

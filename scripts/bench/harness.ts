@@ -129,6 +129,12 @@ function exitOnStopSignals(): void {
 }
 
 /** The API and worker as child processes (`node --import tsx src/main/<name>.ts`). */
+/** Another user for a child (root only): chaos's Redis partition drops that user's packets by owner. */
+export interface RunAs {
+  uid: number;
+  gid: number;
+}
+
 export class Children {
   private readonly list: Array<{ name: string; child: ChildProcess }> = [];
   constructor(private readonly env: Record<string, string>) {
@@ -137,21 +143,21 @@ export class Children {
   }
 
   /** `name` is 'api' or 'worker', or 'api2', 'api3', ... for more API processes (`env` sets their port). */
-  start(name: string, env: Record<string, string> = {}): ChildProcess {
+  start(name: string, env: Record<string, string> = {}, as?: RunAs): ChildProcess {
     // 'api2', 'worker3': further processes of the same kind.
     const main = name.replace(/\d+$/, '');
-    return this.startScript(name, `src/main/${main}.ts`, env);
+    return this.startScript(name, `src/main/${main}.ts`, env, as);
   }
 
   /** Any TypeScript entry point of the repo (path relative to the root) as a named child. */
-  startScript(name: string, script: string, env: Record<string, string> = {}): ChildProcess {
+  startScript(name: string, script: string, env: Record<string, string> = {}, as?: RunAs): ChildProcess {
     // BENCH_CPU_PROFILE=<dir> writes V8 CPU profiles of the children there (open in Chrome DevTools).
     const profile = process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : [];
     const argv = [...profile, '--import', 'tsx', script];
     // `ip netns exec` execs the command in place: the pid stays the process's, for the CPU sampler.
     const netns = netnsOf(script.replace(/^.*\/|\.ts$/g, ''));
     const [command, ...commandArgs] = netns ? ['ip', 'netns', 'exec', netns, process.execPath, ...argv] : [process.execPath, ...argv];
-    const child = spawn(command!, commandArgs, { cwd: root, env: { ...this.env, ...env }, stdio: ['ignore', 'inherit', 'inherit'] });
+    const child = spawn(command!, commandArgs, { cwd: root, env: { ...this.env, ...env }, stdio: ['ignore', 'inherit', 'inherit'], ...as });
     child.on('exit', (code, signal) => {
       if (code && code !== 0) console.error(`${name} exited with ${code}`);
       else if (signal && signal !== 'SIGTERM') console.error(`${name} killed by ${signal}`);

@@ -58,6 +58,7 @@ function buildQueueService(deps: QueueWiringDeps, withLines = false) {
     metrics,
     activeTtlSeconds: config.QUEUE_ACTIVE_TTL_SECONDS,
     pollDependencyDeadlineMs: config.REQUEST_DEADLINE_MS,
+    joinStepDeadlineMs: config.QUEUE_JOIN_DEADLINE_MS,
     ...(lines ? { lines } : {}),
     ...(deps.onError ? { onError: deps.onError } : {}),
   });
@@ -144,7 +145,8 @@ export function queueCloser(deps: QueueWiringDeps) {
 /**
  * The waiting room's routes' own request deadlines (createHttpApp's routeDeadlines; 0 = none).
  * - A join is cheap, idempotent and better answered late than refused: QUEUE_JOIN_DEADLINE_MS, and
- *   once its Redis step started it is answered however late; a join the process could not start in
+ *   once its Redis step started it is answered however late (up to QUEUE_JOIN_DEADLINE_MS more: a
+ *   partition from Redis must not hang it until TCP gives up); a join the process could not start in
  *   time is shed at entry instead (join-shedding.ts).
  * - A poll or long poll has none: it is answered from this process's snapshot, which has nothing that
  *   could hang. REQUEST_DEADLINE_MS after a 25 s wait cut thousands of answers computed from memory
