@@ -35,9 +35,8 @@ async function main() {
   const publisher = new KafkaEventPublisher(kafka, (api) => kafkaRequests.inc({ api }));
   const relayOptions = { topicPrefix: config.KAFKA_TOPIC_PREFIX, batchSize: config.RELAY_BATCH_SIZE, pollMs: config.RELAY_POLL_MS };
   // One relay per domain outbox, each with its own leader lock (in its own database): per-aggregate
-  // order holds, as every aggregate's events are in one outbox. The one exception is an admin's
-  // AdminAction log ('admin'): catalog's and the queue's commit in booking's outbox, identity's in
-  // identity's; each is in order within its outbox (an audit record, which nothing folds).
+  // order holds, as every aggregate's events are in one outbox (an admin's actions too: `admin-<id>`
+  // in booking's, `identity-admin-<id>` in identity's; src/identity/audit.ts).
   const relays = [
     new OutboxRelay(database.db, database.pool, publisher, log, metrics, { ...relayOptions, lockName: `${config.KAFKA_TOPIC_PREFIX}outbox-relay` }),
     new OutboxRelay(paymentDatabase.db, paymentDatabase.pool, publisher, log.child({ outbox: 'payment' }), metrics, { ...relayOptions, lockName: `${config.KAFKA_TOPIC_PREFIX}outbox-relay-payment`, outbox: 'payment' }),

@@ -205,7 +205,7 @@ describe('security: authentication, tokens, roles, audit', () => {
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ id: u.id, role: 'ADMIN' });
       expect((await ctx.request('GET', '/api/v1/wallet', { token: u.token })).status).toBe(401);
-      const [rows] = await ctx.identityPool.query<any[]>(`SELECT payload FROM domain_events WHERE type = 'AdminAction' AND aggregate_id = ?`, [`admin-${admin.id}`]);
+      const [rows] = await ctx.identityPool.query<any[]>(`SELECT payload FROM domain_events WHERE type = 'AdminAction' AND aggregate_id = ?`, [`identity-admin-${admin.id}`]);
       expect(rows.map((r) => JSON.parse(r.payload))).toEqual([expect.objectContaining({ adminId: admin.id, action: 'user.update', target: `user-${u.id}` })]);
     });
 
