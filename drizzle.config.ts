@@ -7,9 +7,8 @@ export default defineConfig({
   dialect: 'mysql',
   // Each capability owns its tables (README "Layout"); drizzle-kit diffs the union against drizzle/meta.
   // This is booking's database (the main set); payment's tables are in drizzle.payment.config.ts,
-  // the waiting list's in drizzle.waitlist.config.ts.
+  // the waiting list's in drizzle.waitlist.config.ts, identity's accounts in drizzle.identity.config.ts.
   schema: [
-    './src/identity/schema.ts',
     './src/catalog/schema.ts',
     './src/booking/schema.ts',
     './src/events/outbox-schema.ts',

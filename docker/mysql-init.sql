@@ -17,3 +17,6 @@ GRANT ALL PRIVILEGES ON `webhooks`.* TO 'webhooks'@'%';
 CREATE DATABASE IF NOT EXISTS `waitlist` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
 CREATE USER IF NOT EXISTS 'waitlist'@'%' IDENTIFIED BY 'booking';
 GRANT ALL PRIVILEGES ON `waitlist`.* TO 'waitlist'@'%';
+CREATE DATABASE IF NOT EXISTS `identity` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+CREATE USER IF NOT EXISTS 'identity'@'%' IDENTIFIED BY 'booking';
+GRANT ALL PRIVILEGES ON `identity`.* TO 'identity'@'%';

@@ -82,6 +82,7 @@ async function main() {
       MYSQL_URL: via(run.mysqlUrl, ports.mysql!),
       MYSQL_URL_PAYMENT: via(run.paymentMysqlUrl, ports.mysql!),
       MYSQL_URL_WAITLIST: via(run.waitlistMysqlUrl, ports.mysql!),
+      MYSQL_URL_IDENTITY: via(run.identityMysqlUrl, ports.mysql!),
       REDIS_URL: via(base.REDIS_URL, ports.redis!),
       TEMPORAL_ADDRESS: `127.0.0.1:${ports.temporal}`,
     };

@@ -53,6 +53,8 @@ export interface BenchRun {
   paymentMysqlUrl: string;
   /** The waiting list's database of the run (`<run>_waitlist`, the same MySQL account). */
   waitlistMysqlUrl: string;
+  /** Identity's database of the run (`<run>_identity`, the same MySQL account): the accounts. */
+  identityMysqlUrl: string;
 }
 
 /**
@@ -95,11 +97,14 @@ export function newRun(opts: { prefix: string; port: number; env: Record<string,
   paymentUrl.pathname = `/${runId}_payment`;
   const waitlistUrl = new URL(url);
   waitlistUrl.pathname = `/${runId}_waitlist`;
+  const identityUrl = new URL(url);
+  identityUrl.pathname = `/${runId}_identity`;
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     MYSQL_URL: url.toString(),
     MYSQL_URL_PAYMENT: paymentUrl.toString(),
     MYSQL_URL_WAITLIST: waitlistUrl.toString(),
+    MYSQL_URL_IDENTITY: identityUrl.toString(),
     MYSQL_POOL_SIZE: '60',
     REDIS_PREFIX: `${runId}:`,
     TEMPORAL_TASK_QUEUE: `booking-${runId}`,
@@ -112,7 +117,7 @@ export function newRun(opts: { prefix: string; port: number; env: Record<string,
     NODE_ENV: 'development',
     ...opts.env,
   };
-  return { runId, base, env, api: `http://${apiHost}:${opts.port}`, mysqlUrl: url.toString(), paymentMysqlUrl: paymentUrl.toString(), waitlistMysqlUrl: waitlistUrl.toString() };
+  return { runId, base, env, api: `http://${apiHost}:${opts.port}`, mysqlUrl: url.toString(), paymentMysqlUrl: paymentUrl.toString(), waitlistMysqlUrl: waitlistUrl.toString(), identityMysqlUrl: identityUrl.toString() };
 }
 
 /**
@@ -204,15 +209,16 @@ export async function waitReady(api: string, seconds = 90) {
   throw new Error('API did not become ready');
 }
 
-/** Creates the run's databases (booking's and payment's, migrations) and a drizzle handle on each. */
-export async function openDatabase(run: BenchRun, poolSize = 20): Promise<Database & { payment: Database }> {
-  await migrateAllDatabases({ ...run.base, MYSQL_URL: run.mysqlUrl, MYSQL_URL_PAYMENT: run.paymentMysqlUrl, MYSQL_URL_WAITLIST: run.waitlistMysqlUrl, MYSQL_ADMIN_URL: run.base.MYSQL_URL });
+/** Creates the run's databases (booking's, payment's, the waiting list's, identity's; migrations) and a drizzle handle on each. */
+export async function openDatabase(run: BenchRun, poolSize = 20): Promise<Database & { payment: Database; identity: Database }> {
+  await migrateAllDatabases({ ...run.base, MYSQL_URL: run.mysqlUrl, MYSQL_URL_PAYMENT: run.paymentMysqlUrl, MYSQL_URL_WAITLIST: run.waitlistMysqlUrl, MYSQL_URL_IDENTITY: run.identityMysqlUrl, MYSQL_ADMIN_URL: run.base.MYSQL_URL });
   const database = createDatabase(run.mysqlUrl, poolSize);
   const payment = createDatabase(run.paymentMysqlUrl, Math.max(2, Math.floor(poolSize / 2)));
   const waitlist = createDatabase(run.waitlistMysqlUrl, 2);
-  // checkInvariants reads payment's and the waiting list's databases through these pools.
-  registerDomainPools(database.pool, { payment: payment.pool, waitlist: waitlist.pool });
-  return { ...database, payment, close: async () => void (await Promise.all([database.close(), payment.close(), waitlist.close()])) };
+  const identity = createDatabase(run.identityMysqlUrl, Math.max(2, Math.floor(poolSize / 2)));
+  // checkInvariants reads payment's, the waiting list's and identity's databases through these pools.
+  registerDomainPools(database.pool, { payment: payment.pool, waitlist: waitlist.pool, identity: identity.pool });
+  return { ...database, payment, identity, close: async () => void (await Promise.all([database.close(), payment.close(), waitlist.close(), identity.close()])) };
 }
 
 export async function dropDatabase(run: BenchRun) {
@@ -221,6 +227,7 @@ export async function dropDatabase(run: BenchRun) {
     await admin.query(`DROP DATABASE IF EXISTS \`${run.runId}\``);
     await admin.query(`DROP DATABASE IF EXISTS \`${run.runId}_payment\``);
     await admin.query(`DROP DATABASE IF EXISTS \`${run.runId}_waitlist\``);
+    await admin.query(`DROP DATABASE IF EXISTS \`${run.runId}_identity\``);
   } finally {
     await admin.end();
   }
@@ -249,7 +256,7 @@ export interface BenchUser {
  * and WalletCharged events (sequence 1 of their fresh aggregates), each chunk in one transaction.
  * Access tokens are minted with the token service (no login).
  */
-export async function makeUsers(database: Database & { payment: Database }, run: BenchRun, count: number, balance: number, role: Role = 'USER'): Promise<BenchUser[]> {
+export async function makeUsers(database: Database & { payment: Database; identity: Database }, run: BenchRun, count: number, balance: number, role: Role = 'USER'): Promise<BenchUser[]> {
   const cipher = new PersonalDataCipher(run.base.DATA_ENCRYPTION_KEY);
   const tokens = new AccessTokens(run.base.JWT_SECRET, 4 * 3600);
   const hash = await hashPassword('bench-password-1');
@@ -264,7 +271,8 @@ export async function makeUsers(database: Database & { payment: Database }, run:
       const email = `${run.runId}-${tag}-${role.toLowerCase()}-${start + k}@bench.example`;
       return { emailCipher: cipher.encrypt(email), emailIndex: cipher.emailIndex(email), name: 'Bench', passwordHash: hash, role };
     });
-    const created = await database.db.transaction(async (tx) => {
+    // Identity's side in identity's own database: the accounts and their UserRegistered events.
+    const created = await database.identity.db.transaction(async (tx) => {
       await tx.insert(users).values(rows);
       const found = await tx
         .select({ id: users.id, emailIndex: users.emailIndex })

@@ -56,9 +56,16 @@ export class SecurityAudit {
 
   async adminAction(tx: DbOrTx, action: { adminId: number; action: string; target: string; detail: string }): Promise<void> {
     this.log.info({ audit: true, adminAction: action.action, adminId: action.adminId, target: action.target, detail: action.detail }, `admin action ${action.action}`);
-    await appendEvent(tx, 'AdminAction', `admin-${action.adminId}`, action, { userId: action.adminId });
+    await appendEvent(tx, 'AdminAction', identityAdminAggregate(action.adminId), action, { userId: action.adminId });
   }
 }
+
+/**
+ * The aggregate of the admin actions identity records, in identity's own outbox. Catalog and the
+ * queue append theirs as `admin-<id>` in booking's outbox, in the transactions of their changes: an
+ * aggregate's events are in one outbox, each with its own unbroken sequence (and one Kafka key).
+ */
+export const identityAdminAggregate = (adminId: number) => `identity-admin-${adminId}`;
 
 const aggregateOf = (e: SecurityEventInput) => (e.userId !== null ? `user-${e.userId}` : `ip-${e.ip ?? 'unknown'}`.slice(0, 64));
 

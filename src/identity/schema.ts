@@ -1,7 +1,8 @@
 import { char, int, mysqlEnum, mysqlTable, varchar } from 'drizzle-orm/mysql-core';
 import { ts, createdAt, id } from '../platform/db/columns.js';
 
-// Identity owns its accounts. (Each capability owns its tables; drizzle.config.ts lists them all.)
+// Identity owns its accounts, in its own database (drizzle.identity.config.ts -> drizzle/identity/;
+// main set 0014 dropped them from booking's). Only src/identity queries them.
 export const users = mysqlTable('users', {
   id: id().autoincrement().primaryKey(),
   // Personal data is encrypted at rest; the blind index (HMAC of the normalised email) finds a user.

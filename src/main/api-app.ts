@@ -91,6 +91,8 @@ export interface ApiDeps {
   webhooksDb: Db;
   /** The waiting list's own database (its own user); only the waiting list's repository is given it. */
   waitlistDb: Db;
+  /** Identity's own database (its own user): the accounts and identity's outbox; only identity's code is given it. */
+  identityDb: Db;
   redis: Redis;
   temporal: Client;
   kafkaAdmin: Admin;
@@ -109,14 +111,16 @@ export function buildApiApp(deps: ApiDeps) {
   const app = createHttpApp({ log, metrics, bodyLimitBytes: config.BODY_LIMIT_BYTES, corsOrigins: config.CORS_ORIGINS, requestDeadlineMs: config.REQUEST_DEADLINE_MS, adminRequestDeadlineMs: config.ADMIN_REQUEST_DEADLINE_MS, routeDeadlines: queueRouteDeadlines(config), webConnectOrigins: config.PAYMENT_PROVIDER === 'stripe' ? [new URL(config.STRIPE_API_BASE).origin] : [] });
 
   const tokens = new AccessTokens(config.JWT_SECRET, config.JWT_TTL_SECONDS, config.REFRESH_TTL_SECONDS, config.JWT_SECRET_PREVIOUS);
-  const versions = new TokenVersions(db, redis, config.TOKEN_VERSION_CACHE_SECONDS);
+  // Identity's accounts, token versions and audit events live in identity's own database.
+  const identityDb = deps.identityDb;
+  const versions = new TokenVersions(identityDb, redis, config.TOKEN_VERSION_CACHE_SECONDS);
   const auth = requireAuth(tokens, versions);
   const cipher = new PersonalDataCipher(config.DATA_ENCRYPTION_KEY, config.DATA_ENCRYPTION_KEY_PREVIOUS);
-  const audit = new SecurityAudit(db, log);
+  const audit = new SecurityAudit(identityDb, log);
   const paymentProvider = 'paymentProvider' in deps ? deps.paymentProvider : createPaymentProvider(config);
   const payment = createPaymentModule(deps.paymentDb, { maxBalance: config.WALLET_MAX_BALANCE }, paymentProvider);
   const wallets = payment.wallets;
-  const identity = new IdentityService(db, cipher, tokens, {
+  const identity = new IdentityService(identityDb, cipher, tokens, {
     audit,
     wallets,
     versions,
@@ -170,7 +174,7 @@ export function buildApiApp(deps: ApiDeps) {
   };
   const admission = deps.admission ?? (config.QUEUE_ENFORCED ? gate : undefined);
   const cardOutcomes = new CardOutcomeDelivery(deps.temporal, config.TEMPORAL_TASK_QUEUE, config.PAYMENT_TASK_QUEUE);
-  const checks = dependencyChecks({ db, redis, temporal: deps.temporal, kafkaAdmin: deps.kafkaAdmin, domainDbs: { payment: deps.paymentDb, webhooks: deps.webhooksDb, waitlist: deps.waitlistDb } });
+  const checks = dependencyChecks({ db, redis, temporal: deps.temporal, kafkaAdmin: deps.kafkaAdmin, domainDbs: { payment: deps.paymentDb, webhooks: deps.webhooksDb, waitlist: deps.waitlistDb, identity: identityDb } });
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
@@ -256,7 +260,7 @@ export function buildApiApp(deps: ApiDeps) {
   );
   app.route(
     v1,
-    backOfficeRoutes({ search: new ReservationSearch(deps.replicaDb ?? db), refunds: payment.refunds, auditLog: new AuditLog(db), wallets, audit, identity, auth, requireAdmin: requireRole('ADMIN'), auditForbidden: forbidden, idempotency }),
+    backOfficeRoutes({ search: new ReservationSearch(deps.replicaDb ?? db), refunds: payment.refunds, auditLog: new AuditLog([db, identityDb]), wallets, audit, identity, auth, requireAdmin: requireRole('ADMIN'), auditForbidden: forbidden, idempotency }),
   );
   const salesReport = new SalesReport(db);
   app.route(

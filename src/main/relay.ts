@@ -24,6 +24,9 @@ async function main() {
   const paymentDatabase = createDatabase(domainDatabaseUrl(config, 'payment'), 3);
   // The waiting list's outbox, likewise in its own database.
   const waitlistDatabase = createDatabase(domainDatabaseUrl(config, 'waitlist'), 3);
+  // Identity's outbox (sign-ups, security events, the admin actions identity records), in its own
+  // database; the email's contacts read the accounts there too.
+  const identityDatabase = createDatabase(domainDatabaseUrl(config, 'identity'), 3);
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-relay` });
   // Connects lazily and reconnects after errors: the relay starts and keeps its lease while Kafka is
   // down, counts the failures and the growing lag, and catches up once Kafka is back.
@@ -32,11 +35,13 @@ async function main() {
   const publisher = new KafkaEventPublisher(kafka, (api) => kafkaRequests.inc({ api }));
   const relayOptions = { topicPrefix: config.KAFKA_TOPIC_PREFIX, batchSize: config.RELAY_BATCH_SIZE, pollMs: config.RELAY_POLL_MS };
   // One relay per domain outbox, each with its own leader lock (in its own database): per-aggregate
-  // order holds, as every aggregate's events are in one outbox.
+  // order holds, as every aggregate's events are in one outbox (an admin's actions too: `admin-<id>`
+  // in booking's, `identity-admin-<id>` in identity's; src/identity/audit.ts).
   const relays = [
     new OutboxRelay(database.db, database.pool, publisher, log, metrics, { ...relayOptions, lockName: `${config.KAFKA_TOPIC_PREFIX}outbox-relay` }),
     new OutboxRelay(paymentDatabase.db, paymentDatabase.pool, publisher, log.child({ outbox: 'payment' }), metrics, { ...relayOptions, lockName: `${config.KAFKA_TOPIC_PREFIX}outbox-relay-payment`, outbox: 'payment' }),
     new OutboxRelay(waitlistDatabase.db, waitlistDatabase.pool, publisher, log.child({ outbox: 'waitlist' }), metrics, { ...relayOptions, lockName: `${config.KAFKA_TOPIC_PREFIX}outbox-relay-waitlist`, outbox: 'waitlist' }),
+    new OutboxRelay(identityDatabase.db, identityDatabase.pool, publisher, log.child({ outbox: 'identity' }), metrics, { ...relayOptions, lockName: `${config.KAFKA_TOPIC_PREFIX}outbox-relay-identity`, outbox: 'identity' }),
   ];
   for (const relay of relays) relay.start();
   const salesReadModel = salesReadModelConsumer({ kafka, db: database.db, log, metrics, topicPrefix: config.KAFKA_TOPIC_PREFIX });
@@ -46,7 +51,7 @@ async function main() {
   if (config.RECOMMENDATIONS_READ_MODEL_ENABLED) recommendations.start();
   // Email from the domain events, logged in notifications' own database (docs/tickets.md "Email").
   const notificationsDatabase = createDatabase(domainDatabaseUrl(config, 'notifications'), 3);
-  const email = buildEmail({ config, db: database.db, notificationsDb: notificationsDatabase.db, kafka, log, metrics });
+  const email = buildEmail({ config, db: database.db, identityDb: identityDatabase.db, notificationsDb: notificationsDatabase.db, kafka, log, metrics });
   if (config.EMAIL_ENABLED) email.start();
   log.info({ metricsPort: config.RELAY_METRICS_PORT }, 'relay started');
 
@@ -56,7 +61,7 @@ async function main() {
     ['recommendations-read-model', () => recommendations.stop()],
     ['email', () => email.stop()],
     ['kafka', () => publisher.close()],
-    ['mysql', () => Promise.all([database.close(), paymentDatabase.close(), notificationsDatabase.close(), waitlistDatabase.close()])],
+    ['mysql', () => Promise.all([database.close(), paymentDatabase.close(), notificationsDatabase.close(), waitlistDatabase.close(), identityDatabase.close()])],
     ['metrics', () => new Promise<void>((r) => metricsServer.close(() => r()))],
   ]);
 }

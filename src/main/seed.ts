@@ -20,14 +20,15 @@ async function main() {
   const log = createLogger({ level: config.LOG_LEVEL, service: config.SERVICE_NAME, process: 'seed' });
   const database = createDatabase(config.MYSQL_URL, 4);
   const paymentDatabase = createDatabase(domainDatabaseUrl(config, 'payment'), 4);
+  const identityDatabase = createDatabase(domainDatabaseUrl(config, 'identity'), 4);
   // IdentityService needs its audit, token versions and Redis (npm run up starts Redis before seeding).
   const redis = createRedis(redisEndpointOf(config), config.REDIS_PREFIX, (err) => log.warn({ err: err.message }, 'redis connection error'));
   try {
     const { wallets } = createPaymentModule(paymentDatabase.db, { maxBalance: config.WALLET_MAX_BALANCE });
-    const identity = new IdentityService(database.db, new PersonalDataCipher(config.DATA_ENCRYPTION_KEY), new AccessTokens(config.JWT_SECRET, config.JWT_TTL_SECONDS), {
+    const identity = new IdentityService(identityDatabase.db, new PersonalDataCipher(config.DATA_ENCRYPTION_KEY), new AccessTokens(config.JWT_SECRET, config.JWT_TTL_SECONDS), {
       wallets,
-      audit: new SecurityAudit(database.db, log),
-      versions: new TokenVersions(database.db, redis, config.TOKEN_VERSION_CACHE_SECONDS),
+      audit: new SecurityAudit(identityDatabase.db, log),
+      versions: new TokenVersions(identityDatabase.db, redis, config.TOKEN_VERSION_CACHE_SECONDS),
       redis,
     });
     await seedDemoData(
@@ -39,7 +40,7 @@ async function main() {
     console.log(`demo users: ${demoUsers.map((u) => u.email).join(', ')} / ${DEMO_PASSWORD} (1,000,000 KRW each)`);
   } finally {
     redis.disconnect();
-    await Promise.all([database.close(), paymentDatabase.close()]);
+    await Promise.all([database.close(), paymentDatabase.close(), identityDatabase.close()]);
   }
 }
 

@@ -10,6 +10,8 @@ describe('back office', () => {
   let ctx: TestContext;
   let admin: { id: number; token: string };
   const q = async (sql: string, params: unknown[] = []) => (await ctx.pool.query(sql, params))[0] as Array<Record<string, any>>;
+  /** Identity's database: the accounts, and its outbox (security events, the admin actions identity records). */
+  const qIdentity = async (sql: string, params: unknown[] = []) => (await ctx.identityPool.query(sql, params))[0] as Array<Record<string, any>>;
   /** The same in payment's database (wallets, ledger, payments, refunds and payment's outbox). */
   const pq = async (sql: string, params: unknown[] = []) => (await ctx.paymentPool.query(sql, params))[0] as Array<Record<string, any>>;
   const get = (path: string, token = admin.token) => ctx.request('GET', `/api/v1${path}`, { token });
@@ -166,7 +168,7 @@ describe('back office', () => {
     expect((await ctx.request('POST', '/api/v1/auth/refresh', { body: { refreshToken: changed.body.refreshToken } })).status).toBe(200);
     expect((await login(user.email, TEST_PASSWORD)).status).toBe(401);
     expect((await login(user.email, 'a-new-password-1')).status).toBe(200);
-    const kinds = await q(`SELECT JSON_VALUE(payload, '$.kind') kind FROM domain_events WHERE type = 'SecurityEvent' AND user_id = ? ORDER BY position`, [user.id]);
+    const kinds = await qIdentity(`SELECT JSON_VALUE(payload, '$.kind') kind FROM domain_events WHERE type = 'SecurityEvent' AND user_id = ? ORDER BY position`, [user.id]);
     expect(kinds.map((k) => k.kind)).toEqual(expect.arrayContaining(['PASSWORD_CHANGE_FAILED', 'PASSWORD_CHANGED']));
   });
 
@@ -190,7 +192,7 @@ describe('back office', () => {
     const bodyHash = createHash('sha256').update(`POST /api/v1/admin/users/${user.id}/password\n${JSON.stringify({ newPassword: 'reset-password-1' })}`).digest('hex');
     expect(record!.request_hash).not.toBe(bodyHash);
     expect(JSON.stringify(record!.response_body ?? null)).not.toContain('reset-password-1');
-    const resets = await q(`SELECT COUNT(*) n FROM domain_events WHERE type = 'AdminAction' AND JSON_VALUE(payload, '$.action') = 'user.password-reset' AND JSON_VALUE(payload, '$.target') = ?`, [`user-${user.id}`]);
+    const resets = await qIdentity(`SELECT COUNT(*) n FROM domain_events WHERE type = 'AdminAction' AND JSON_VALUE(payload, '$.action') = 'user.password-reset' AND JSON_VALUE(payload, '$.target') = ?`, [`user-${user.id}`]);
     expect(Number(resets[0]!.n)).toBe(1);
     expect((await ctx.request('GET', '/api/v1/me', { token: session.body.accessToken })).status).toBe(401);
     expect((await ctx.request('POST', '/api/v1/auth/refresh', { body: { refreshToken: session.body.refreshToken } })).status).toBe(401);

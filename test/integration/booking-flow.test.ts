@@ -177,7 +177,8 @@ describe('booking flow', () => {
     expect(forced.status).toBe(200);
     expect(forced.body.status).toBe('REFUNDED');
     expect(await balance(user.token)).toBe(50_000);
-    const [actions] = await ctx.pool.query(`SELECT payload FROM domain_events WHERE type = 'AdminAction' AND aggregate_id = ?`, [`admin-${admin.id}`]);
+    // Recorded through identity's SecurityAudit: in identity's outbox, on identity's aggregate of the admin.
+    const [actions] = await ctx.identityPool.query(`SELECT payload FROM domain_events WHERE type = 'AdminAction' AND aggregate_id = ?`, [`identity-admin-${admin.id}`]);
     expect((actions as Array<{ payload: string }>).map((a) => JSON.parse(a.payload))).toEqual([
       { adminId: admin.id, action: 'reservation.force-cancel', target: `reservation-${bought.body.id}`, detail: 'now REFUNDED' },
     ]);

@@ -89,7 +89,7 @@ describe('idempotency and early refusals', () => {
     const [f1, f2] = [await forceCancel(), await forceCancel()];
     expect([f1.status, f1.body.status]).toEqual([200, 'CANCELLED']);
     expect([f2.status, f2.body]).toEqual([200, f1.body]);
-    const [audits] = (await ctx.pool.query(`SELECT COUNT(*) n FROM domain_events WHERE type = 'AdminAction' AND JSON_VALUE(payload, '$.target') = ?`, [`reservation-${held.body.id}`])) as [Array<{ n: number }>, unknown];
+    const [audits] = (await ctx.identityPool.query(`SELECT COUNT(*) n FROM domain_events WHERE type = 'AdminAction' AND JSON_VALUE(payload, '$.target') = ?`, [`reservation-${held.body.id}`])) as [Array<{ n: number }>, unknown];
     expect(Number(audits[0]!.n)).toBe(1);
 
     const disable = (status: string) => ctx.request('PATCH', `/api/v1/admin/users/${user.id}`, { token: admin.token, body: { status }, headers: { 'idempotency-key': key('user') } });

@@ -20,10 +20,15 @@ describe('catalog lifecycle', () => {
   const adminCall = (method: string, path: string, body?: unknown, key?: string) =>
     ctx.request(method, `/api/v1/admin${path}`, { token: admin.token, ...(body !== undefined ? { body } : {}), ...(key ? { headers: { 'idempotency-key': key } } : {}) });
   const count = async (sql: string, params: unknown[] = []) => Number(((await ctx.pool.query<any[]>(sql, params))[0][0] as { n: number }).n);
-  const adminActions = async () =>
-    ((await ctx.pool.query<any[]>(`SELECT payload FROM domain_events WHERE type = 'AdminAction' AND aggregate_id = ? ORDER BY sequence`, [`admin-${admin.id}`]))[0]).map(
-      (e) => (typeof e.payload === 'string' ? JSON.parse(e.payload) : e.payload) as { action: string; target: string; detail: string },
-    );
+  // An admin's actions are in two outboxes: catalog's commit with its changes in booking's (`admin-<id>`),
+  // those recorded through identity's SecurityAudit (a schedule's cancel) in identity's (`identity-admin-<id>`); merged by time.
+  const adminActions = async () => {
+    const sql = `SELECT payload, occurred_at FROM domain_events WHERE type = 'AdminAction' AND aggregate_id = ? ORDER BY sequence`;
+    const [[booking], [identity]] = await Promise.all([ctx.pool.query<any[]>(sql, [`admin-${admin.id}`]), ctx.identityPool.query<any[]>(sql, [`identity-admin-${admin.id}`])]);
+    return [...booking, ...identity]
+      .sort((a, b) => a.occurred_at.getTime() - b.occurred_at.getTime())
+      .map((e) => (typeof e.payload === 'string' ? JSON.parse(e.payload) : e.payload) as { action: string; target: string; detail: string });
+  };
   const scheduleEvents = async (scheduleId: number) =>
     ((await ctx.pool.query<any[]>(`SELECT payload FROM domain_events WHERE type = 'ScheduleChanged' ORDER BY occurred_at, sequence`))[0])
       .map((e) => (typeof e.payload === 'string' ? JSON.parse(e.payload) : e.payload) as { scheduleId: number; change: string })

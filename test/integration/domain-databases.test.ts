@@ -66,30 +66,43 @@ describe('domain databases', () => {
     }
   });
 
-  it("refuses payment's user booking's tables, and booking's user payment's tables, with real rows in them", async () => {
+  it("refuses payment's, booking's and identity's users each other's tables, with real rows in them", async () => {
     const user = await ctx.createUser({ balance: 5_000 });
+    const { seatIds } = await ctx.createSchedule();
     const payment = await connectAs(ctx.databaseUrls.payment);
     const booking = await connectAs(ctx.databaseUrls.booking);
+    const identity = await connectAs(ctx.databaseUrls.identity);
     try {
-      // Each reads its own.
+      // Each reads its own: payment the wallet, identity the account, booking the seats.
       const [own] = await payment.query('SELECT balance FROM wallets WHERE user_id = ?', [user.id]);
       expect(own).toEqual([{ balance: 5_000 }]);
-      const [ownUsers] = await booking.query('SELECT COUNT(*) n FROM users WHERE id = ?', [user.id]);
+      const [ownUsers] = await identity.query('SELECT COUNT(*) n FROM users WHERE id = ?', [user.id]);
       expect(ownUsers).toEqual([{ n: 1 }]);
-      // And is refused the other's, by name and by any query that would reach across.
+      const [ownSeats] = await booking.query('SELECT COUNT(*) n FROM seats WHERE id = ?', [seatIds[0]]);
+      expect(ownSeats).toEqual([{ n: 1 }]);
+      // And is refused the others', by name and by any query that would reach across.
       const bookingDb = dbOf(ctx.databaseUrls.booking);
       const paymentDb = dbOf(ctx.databaseUrls.payment);
-      await expect(payment.query(`SELECT * FROM \`${bookingDb}\`.users LIMIT 1`)).rejects.toMatchObject({ code: 'ER_TABLEACCESS_DENIED_ERROR' });
+      const identityDb = dbOf(ctx.databaseUrls.identity);
+      await expect(payment.query(`SELECT * FROM \`${identityDb}\`.users LIMIT 1`)).rejects.toMatchObject({ code: 'ER_TABLEACCESS_DENIED_ERROR' });
+      await expect(payment.query(`SELECT * FROM \`${bookingDb}\`.seats LIMIT 1`)).rejects.toMatchObject({ code: 'ER_TABLEACCESS_DENIED_ERROR' });
       await expect(booking.query(`UPDATE \`${paymentDb}\`.wallets SET balance = 0`)).rejects.toMatchObject({ code: 'ER_TABLEACCESS_DENIED_ERROR' });
-      // Booking's database has no payment or waiting-list table left (the main set's 0009 and 0012 dropped them).
+      // Booking's user cannot read the accounts, identity's cannot read booking's tables or payment's.
+      await expect(booking.query(`SELECT * FROM \`${identityDb}\`.users WHERE id = ?`, [user.id])).rejects.toMatchObject({ code: 'ER_TABLEACCESS_DENIED_ERROR' });
+      await expect(booking.query(`UPDATE \`${identityDb}\`.users SET role = 'ADMIN'`)).rejects.toMatchObject({ code: 'ER_TABLEACCESS_DENIED_ERROR' });
+      await expect(identity.query(`SELECT * FROM \`${bookingDb}\`.seats WHERE id = ?`, [seatIds[0]])).rejects.toMatchObject({ code: 'ER_TABLEACCESS_DENIED_ERROR' });
+      await expect(identity.query(`SELECT * FROM \`${bookingDb}\`.reservations LIMIT 1`)).rejects.toMatchObject({ code: 'ER_TABLEACCESS_DENIED_ERROR' });
+      await expect(identity.query(`SELECT * FROM \`${paymentDb}\`.wallets WHERE user_id = ?`, [user.id])).rejects.toMatchObject({ code: 'ER_TABLEACCESS_DENIED_ERROR' });
+      // Booking's database has no payment, waiting-list or identity table left (the main set's 0009, 0012 and 0014 dropped them).
       const [left] = await booking.query(
-        `SELECT table_name FROM information_schema.tables WHERE table_schema = ? AND table_name IN ('wallets', 'wallet_ledger', 'payments', 'refunds', 'waitlists', 'waitlist_entries', 'waitlist_offers')`,
+        `SELECT table_name FROM information_schema.tables WHERE table_schema = ? AND table_name IN ('wallets', 'wallet_ledger', 'payments', 'refunds', 'waitlists', 'waitlist_entries', 'waitlist_offers', 'users')`,
         [bookingDb],
       );
       expect(left).toEqual([]);
     } finally {
       await payment.end();
       await booking.end();
+      await identity.end();
     }
   });
 });

@@ -122,7 +122,7 @@ describe.skipIf(!mailpitUrl)('email through Mailpit', () => {
 
   it('the buyer language comes from the signup (Accept-Language or body): English confirmation, then an English refund on cancel, once each', async () => {
     const jane = await signUp('en-US,en;q=0.9,ko;q=0.5');
-    const [row] = (await ctx.pool.query('SELECT locale FROM users WHERE id = ?', [jane.id]))[0] as Array<{ locale: string }>;
+    const [row] = (await ctx.identityPool.query('SELECT locale FROM users WHERE id = ?', [jane.id]))[0] as Array<{ locale: string }>;
     expect(row!.locale).toBe('en');
     const { scheduleId, seatIds } = await ctx.createSchedule({ price: 12_000 });
     const reservationId = await buy(jane, scheduleId, [seatIds[0]!]);
@@ -141,7 +141,7 @@ describe.skipIf(!mailpitUrl)('email through Mailpit', () => {
     // A body's locale wins over the header; an unsupported header falls back to Korean.
     const ko = await signUp('fr-FR', {});
     const explicit = await signUp('ko-KR', { locale: 'en' });
-    const locales = (await ctx.pool.query('SELECT id, locale FROM users WHERE id IN (?) ORDER BY id', [[ko.id, explicit.id]]))[0] as Array<{ locale: string }>;
+    const locales = (await ctx.identityPool.query('SELECT id, locale FROM users WHERE id IN (?) ORDER BY id', [[ko.id, explicit.id]]))[0] as Array<{ locale: string }>;
     expect(locales.map((l) => l.locale)).toEqual(['ko', 'en']);
     const bad = await ctx.request('POST', '/api/v1/auth/signup', { body: { email: `x-${randomUUID().slice(0, 6)}@test.example`, password: TEST_PASSWORD, name: 'X', locale: 'fr' } });
     expect([bad.status, bad.body.code]).toEqual([400, 'VALIDATION_FAILED']);
@@ -153,9 +153,10 @@ describe.skipIf(!mailpitUrl)('email through Mailpit', () => {
   it("notifications' own database user cannot read identity's users (addresses come through identity's port only)", async () => {
     const own = await mysql.createConnection({ uri: ctx.databaseUrls.notifications });
     try {
-      const bookingDb = new URL(ctx.databaseUrls.booking).pathname.slice(1);
-      expect(new URL(ctx.databaseUrls.notifications).username).not.toBe(new URL(ctx.databaseUrls.booking).username);
-      await expect(own.query(`SELECT email_cipher FROM \`${bookingDb}\`.users LIMIT 1`)).rejects.toMatchObject({ code: 'ER_TABLEACCESS_DENIED_ERROR' });
+      // The accounts are in identity's own database (issue 27), behind identity's own user.
+      const identityDb = new URL(ctx.databaseUrls.identity).pathname.slice(1);
+      expect(new URL(ctx.databaseUrls.notifications).username).not.toBe(new URL(ctx.databaseUrls.identity).username);
+      await expect(own.query(`SELECT email_cipher FROM \`${identityDb}\`.users LIMIT 1`)).rejects.toMatchObject({ code: 'ER_TABLEACCESS_DENIED_ERROR' });
       const [rows] = await own.query('SELECT COUNT(*) AS n FROM sent_emails');
       expect((rows as Array<{ n: number }>)[0]!.n).toBeGreaterThan(0);
     } finally {

@@ -17,6 +17,8 @@ describe('invariant checker', () => {
   const pq = async (sql: string, params: unknown[] = []) => (await ctx.paymentPool.query(sql, params))[0] as Array<Record<string, any>>;
   /** The waiting list's database (its own pool): its entries, offers and list rows. */
   const wq = async (sql: string, params: unknown[] = []) => (await ctx.waitlistPool.query(sql, params))[0] as Array<Record<string, any>>;
+  /** Identity's database (its own pool): the accounts and its outbox (the admin actions SecurityAudit records). */
+  const iq = async (sql: string, params: unknown[] = []) => (await ctx.identityPool.query(sql, params))[0] as Array<Record<string, any>>;
   /** Runs `breakIt`, expects a violation matching `rule`, then undoes it and expects a clean check. */
   const expectCaught = async (rule: RegExp, breakIt: () => Promise<unknown>, restore: () => Promise<unknown>, opts = {}) => {
     await breakIt();
@@ -262,10 +264,10 @@ describe('invariant checker', () => {
     expect(adjusted.status).toBe(201);
     expect(await checkInvariants(ctx.pool, { atLeast: { adjustments: 1 } })).toEqual([]);
     const [l] = await pq(`SELECT id, amount FROM wallet_ledger WHERE kind = 'ADJUSTMENT' AND user_id = ?`, [ids.other]);
-    const [action] = await q(`SELECT id FROM domain_events WHERE type = 'AdminAction' AND JSON_VALUE(payload, '$.action') = 'wallet.adjust'`);
+    const [action] = await iq(`SELECT id FROM domain_events WHERE type = 'AdminAction' AND JSON_VALUE(payload, '$.action') = 'wallet.adjust'`);
     // Its event says another amount (the ledger row and the event disagree).
     await expectCaught(/wallet ledger and wallet events differ/, () => pq(`UPDATE wallet_ledger SET amount = 1000, balance_after = balance_after + 2000 WHERE id = ?`, [l!.id]), () => pq(`UPDATE wallet_ledger SET amount = -1000, balance_after = balance_after - 2000 WHERE id = ?`, [l!.id]));
-    await expectCaught(/wallet adjustment without its AdminAction/, () => q(`UPDATE domain_events SET type = 'AdminNoted' WHERE id = ?`, [action!.id]), () => q(`UPDATE domain_events SET type = 'AdminAction' WHERE id = ?`, [action!.id]));
+    await expectCaught(/wallet adjustment without its AdminAction/, () => iq(`UPDATE domain_events SET type = 'AdminNoted' WHERE id = ?`, [action!.id]), () => iq(`UPDATE domain_events SET type = 'AdminAction' WHERE id = ?`, [action!.id]));
     await expectCaught(/ledger chain broken/, () => pq(`UPDATE wallet_ledger SET amount = 0 WHERE id = ?`, [l!.id]), () => pq(`UPDATE wallet_ledger SET amount = ? WHERE id = ?`, [l!.amount, l!.id]));
   });
 

@@ -4,6 +4,7 @@ import { Client, Connection } from '@temporalio/client';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApiApp } from '../../src/main/api-app.js';
+import { domainDatabaseUrl } from '../../src/platform/db/domains.js';
 import { createKafka } from '../../src/platform/kafka.js';
 import { Metrics } from '../../src/platform/observability/metrics.js';
 import { createRedis, redisClusterEnv } from '../../src/platform/redis.js';
@@ -26,7 +27,7 @@ describe('platform', () => {
     expect((await ctx.request('GET', '/healthz')).status).toBe(200);
     const ready = await ctx.request('GET', '/readyz');
     expect(ready.status).toBe(200);
-    expect(ready.body.checks).toEqual({ mysql: { status: 'up' }, mysql_payment: { status: 'up' }, mysql_webhooks: { status: 'up' }, mysql_waitlist: { status: 'up' }, redis: { status: 'up' }, temporal: { status: 'up' }, kafka: { status: 'up' } });
+    expect(ready.body.checks).toEqual({ mysql: { status: 'up' }, mysql_payment: { status: 'up' }, mysql_webhooks: { status: 'up' }, mysql_waitlist: { status: 'up' }, mysql_identity: { status: 'up' }, redis: { status: 'up' }, temporal: { status: 'up' }, kafka: { status: 'up' } });
   });
 
   it('says which dependency is down', async () => {
@@ -34,7 +35,7 @@ describe('platform', () => {
     const deadRedis = createRedis('redis://127.0.0.1:1', 'x:');
     const deadTemporal = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1', connectTimeout: '1s' }) });
     const deadKafka = createKafka({ brokers: ['127.0.0.1:1'], clientId: 'dead' }).admin();
-    const { app, services } = buildApiApp({ config: ctx.config, db: ctx.db, paymentDb: ctx.paymentDb, webhooksDb: ctx.webhooksDb, waitlistDb: ctx.waitlistDb, redis: deadRedis, temporal: deadTemporal, kafkaAdmin: deadKafka, log: pino({ level: 'silent' }), metrics: new Metrics('dead', false) });
+    const { app, services } = buildApiApp({ config: ctx.config, db: ctx.db, paymentDb: ctx.paymentDb, webhooksDb: ctx.webhooksDb, waitlistDb: ctx.waitlistDb, identityDb: ctx.identityDb, redis: deadRedis, temporal: deadTemporal, kafkaAdmin: deadKafka, log: pino({ level: 'silent' }), metrics: new Metrics('dead', false) });
     services.queue.stop();
     try {
       const res = await app.request('/readyz');
@@ -98,6 +99,8 @@ describe('platform', () => {
       ...process.env,
       API_PORT: String(port),
       MYSQL_URL: ctx.config.MYSQL_URL,
+      // The login below reads identity's accounts in identity's own database.
+      MYSQL_URL_IDENTITY: domainDatabaseUrl(ctx.config, 'identity'),
       REDIS_URL: ctx.config.REDIS_URL,
       REDIS_PREFIX: ctx.config.REDIS_PREFIX,
       ...redisClusterEnv(ctx.config),

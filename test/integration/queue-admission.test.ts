@@ -105,7 +105,7 @@ describe('waiting room admission', () => {
     const sid = await scheduleWith(50, 100_000);
     // 2,000 real user rows in one insert (signing up each would spend the run hashing passwords).
     const ids = Array.from({ length: 2000 }, (_, i) => 100_000 + i);
-    await ctx.db.insert(users).values(ids.map((id) => ({ id, emailCipher: 'x', emailIndex: `bulk-${id}`.padEnd(64, '0'), name: `Joiner ${id}`, passwordHash: 'x' })));
+    await ctx.identityDb.insert(users).values(ids.map((id) => ({ id, emailCipher: 'x', emailIndex: `bulk-${id}`.padEnd(64, '0'), name: `Joiner ${id}`, passwordHash: 'x' })));
     const tokens = await Promise.all(ids.map((id) => ctx.services.tokens.issue({ id, role: 'USER', tokenVersion: 0 })));
     let maxSeen = 0;
     let sampling = true;

@@ -62,7 +62,7 @@ describe('security: password checks share the login budget; sign-up budget; one 
     for (const ip of ['203.0.113.11', '203.0.113.12', '203.0.113.13']) for (let i = 0; i < 2; i++) statuses.push((await changePassword(victim.token, `guess-${ip}-${i}`, ip)).status);
     expect(statuses).toEqual([403, 403, 403, 403, 403, 423]);
     expect((await changePassword(victim.token, PASSWORD, '192.0.2.30')).status).toBe(423);
-    const [rows] = await ctx.pool.query<any[]>('SELECT locked_until FROM users WHERE id = ?', [victim.id]);
+    const [rows] = await ctx.identityPool.query<any[]>('SELECT locked_until FROM users WHERE id = ?', [victim.id]);
     expect(rows[0].locked_until).not.toBeNull();
 
     // An IP budget: failed password checks and failed logins count together.

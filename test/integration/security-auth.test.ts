@@ -5,8 +5,9 @@ import { createTestContext, type TestContext } from '../support/harness.js';
 const CODEC_SECRET = 'codec-secret-for-tests-0123456789abcdef';
 const b64url = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
 
+/** Security events are in identity's own outbox (identity's database). */
 async function securityEvents(ctx: TestContext, kind: string, userId?: number) {
-  const [rows] = await ctx.pool.query<any[]>(
+  const [rows] = await ctx.identityPool.query<any[]>(
     `SELECT type, aggregate_id, payload FROM domain_events WHERE type = 'SecurityEvent' ORDER BY position`,
   );
   return rows.map((r) => ({ ...r, payload: JSON.parse(r.payload) })).filter((r) => r.payload.kind === kind && (userId === undefined || r.payload.userId === userId));
@@ -107,14 +108,14 @@ describe('security: authentication, tokens, roles, audit', () => {
         expect(res.status).toBe(400);
         expect(res.body.code).toBe('VALIDATION_FAILED');
       }
-      const [rows] = await ctx.pool.query<any[]>(`SELECT COUNT(*) AS n FROM users WHERE role = 'ADMIN'`);
+      const [rows] = await ctx.identityPool.query<any[]>(`SELECT COUNT(*) AS n FROM users WHERE role = 'ADMIN'`);
       expect(Number(rows[0].n)).toBe(0);
     });
 
     it('stores email and phone encrypted, and finds the user through the blind index', async () => {
       const res = await ctx.request('POST', '/api/v1/auth/signup', { body: { email: 'Secret.Person@Test.Example', password: 'correct-horse-battery', name: 'S', phone: '+82 10-5555-0000' } });
       expect(res.status).toBe(201);
-      const [rows] = await ctx.pool.query<any[]>('SELECT email_cipher, phone_cipher, email_index FROM users WHERE id = ?', [res.body.id]);
+      const [rows] = await ctx.identityPool.query<any[]>('SELECT email_cipher, phone_cipher, email_index FROM users WHERE id = ?', [res.body.id]);
       expect(JSON.stringify(rows[0])).not.toMatch(/secret|person|5555/i);
       const login = await ctx.request('POST', '/api/v1/auth/login', { body: { email: 'secret.person@test.example', password: 'correct-horse-battery' } });
       expect(login.status).toBe(200);
@@ -204,7 +205,7 @@ describe('security: authentication, tokens, roles, audit', () => {
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ id: u.id, role: 'ADMIN' });
       expect((await ctx.request('GET', '/api/v1/wallet', { token: u.token })).status).toBe(401);
-      const [rows] = await ctx.pool.query<any[]>(`SELECT payload FROM domain_events WHERE type = 'AdminAction' AND aggregate_id = ?`, [`admin-${admin.id}`]);
+      const [rows] = await ctx.identityPool.query<any[]>(`SELECT payload FROM domain_events WHERE type = 'AdminAction' AND aggregate_id = ?`, [`identity-admin-${admin.id}`]);
       expect(rows.map((r) => JSON.parse(r.payload))).toEqual([expect.objectContaining({ adminId: admin.id, action: 'user.update', target: `user-${u.id}` })]);
     });
 

@@ -191,7 +191,7 @@ describe('security: hostile input on every route (from /openapi.json)', () => {
   });
 
   it('changed nothing it should not have', async () => {
-    const [admins] = await ctx.pool.query<any[]>(`SELECT COUNT(*) AS n FROM users WHERE role = 'ADMIN'`);
+    const [admins] = await ctx.identityPool.query<any[]>(`SELECT COUNT(*) AS n FROM users WHERE role = 'ADMIN'`);
     expect(Number(admins[0].n)).toBe(1);
     expect(await checkInvariants(ctx.pool)).toEqual([]);
   });

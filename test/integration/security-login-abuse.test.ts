@@ -19,7 +19,7 @@ describe('security: login lockout, enumeration and per-IP budget', () => {
     return res.body.id as number;
   };
   const securityEvents = async (kind: string) => {
-    const [rows] = await ctx.pool.query<any[]>(`SELECT payload FROM domain_events WHERE type = 'SecurityEvent' ORDER BY position`);
+    const [rows] = await ctx.identityPool.query<any[]>(`SELECT payload FROM domain_events WHERE type = 'SecurityEvent' ORDER BY position`);
     return rows.map((r) => JSON.parse(r.payload)).filter((p) => p.kind === kind);
   };
   const lockouts = async (scope: string) => {
@@ -50,7 +50,7 @@ describe('security: login lockout, enumeration and per-IP budget', () => {
     await signup(email);
     // The service behind a counting password port, on the same MySQL and Redis as the API.
     let verifications = 0;
-    const identity = new IdentityService(ctx.db, ctx.services.cipher, ctx.services.tokens, {
+    const identity = new IdentityService(ctx.identityDb, ctx.services.cipher, ctx.services.tokens, {
       audit: ctx.services.audit,
       versions: ctx.services.versions,
       redis: ctx.redis,
@@ -142,7 +142,7 @@ describe('security: login lockout, enumeration and per-IP budget', () => {
     const fresh = await login(email, PASSWORD, '192.0.2.77');
     expect(fresh.status).toBe(423);
     expect(fresh.body.code).toBe('ACCOUNT_LOCKED');
-    const [rows] = await ctx.pool.query<any[]>('SELECT locked_until FROM users WHERE id = ?', [id]);
+    const [rows] = await ctx.identityPool.query<any[]>('SELECT locked_until FROM users WHERE id = ?', [id]);
     expect(rows[0].locked_until).not.toBeNull();
     expect((await securityEvents('ACCOUNT_LOCKED')).filter((e) => e.userId === id).map((e) => e.detail)).toEqual([expect.stringContaining('scope=account')]);
     expect(await lockouts('account')).toBeGreaterThanOrEqual(1);

@@ -139,8 +139,8 @@ describe('tickets and entry scans', () => {
       const res = await scan(staff.token, bad);
       expect([res.status, res.body.code]).toEqual([400, 'VALIDATION_FAILED']);
     }
-    // Forgeries are security events; none of this touched the ticket, which still admits once.
-    const [forgedEvents] = await q(`SELECT COUNT(*) n FROM domain_events WHERE type = 'SecurityEvent' AND JSON_VALUE(payload, '$.kind') = 'TICKET_FORGED'`);
+    // Forgeries are security events (identity's outbox); none of this touched the ticket, which still admits once.
+    const [forgedEvents] = (await ctx.identityPool.query<any[]>(`SELECT COUNT(*) n FROM domain_events WHERE type = 'SecurityEvent' AND JSON_VALUE(payload, '$.kind') = 'TICKET_FORGED'`))[0];
     expect(Number(forgedEvents!.n)).toBeGreaterThanOrEqual(forged.length - 1);
     const [fresh] = await ticketsOf(buyer.token, reservationId);
     expect(fresh!.status).toBe('VALID');

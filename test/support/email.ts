@@ -10,7 +10,7 @@ export async function startEmailPipeline(ctx: TestContext) {
   await ensureTopics(ctx);
   const relay = await startRelay(ctx);
   const metrics = new Metrics(`email-${ctx.id}`, false);
-  const email = buildEmail({ config: ctx.config, db: ctx.db, notificationsDb: ctx.notificationsDb, kafka: ctx.kafka, log: pino({ level: 'silent' }), metrics });
+  const email = buildEmail({ config: ctx.config, db: ctx.db, identityDb: ctx.identityDb, notificationsDb: ctx.notificationsDb, kafka: ctx.kafka, log: pino({ level: 'silent' }), metrics });
   email.start();
   await email.consumer.ready();
   return {

@@ -68,11 +68,11 @@ async function domainDatabaseEnv(serverUrl: string, id: string): Promise<{ env: 
     await dropUsers(serverUrl, id);
     const admin = new URL(serverUrl);
     const as = (db: string) => mysqlUrl(serverUrl, decodeURIComponent(admin.username), decodeURIComponent(admin.password), db);
-    return { env: { MYSQL_URL: as(`${id}_booking`), MYSQL_URL_PAYMENT: as(`${id}_payment`), MYSQL_URL_NOTIFICATIONS: as(`${id}_notifications`), MYSQL_URL_WEBHOOKS: as(`${id}_webhooks`), MYSQL_URL_WAITLIST: as(`${id}_waitlist`) }, isolatedUsers: false };
+    return { env: { MYSQL_URL: as(`${id}_booking`), MYSQL_URL_PAYMENT: as(`${id}_payment`), MYSQL_URL_NOTIFICATIONS: as(`${id}_notifications`), MYSQL_URL_WEBHOOKS: as(`${id}_webhooks`), MYSQL_URL_WAITLIST: as(`${id}_waitlist`), MYSQL_URL_IDENTITY: as(`${id}_identity`) }, isolatedUsers: false };
   }
 }
 
-const DOMAIN_DATABASES = ['booking', 'payment', 'notifications', 'webhooks', 'waitlist'] as const;
+const DOMAIN_DATABASES = ['booking', 'payment', 'notifications', 'webhooks', 'waitlist', 'identity'] as const;
 
 async function dropUsers(serverUrl: string, id: string) {
   const admin = await mysql.createConnection({ uri: serverUrl });
@@ -131,7 +131,8 @@ export async function createTestContext(opts: TestContextOptions = {}) {
   
   const waitlistUrl = domainDatabaseUrl(config, 'waitlist');
   const waitlistDatabase: Database = createDatabase(waitlistUrl, config.MYSQL_POOL_SIZE);
-  registerDomainPools(database.pool, { payment: paymentDatabase.pool, waitlist: waitlistDatabase.pool });
+  const identityDatabase: Database = createDatabase(domainDatabaseUrl(config, 'identity'), config.MYSQL_POOL_SIZE);
+  registerDomainPools(database.pool, { payment: paymentDatabase.pool, waitlist: waitlistDatabase.pool, identity: identityDatabase.pool });
   const redis: Redis = createRedis(redisEndpointOf(config), config.REDIS_PREFIX);
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: encryptedDataConverter(config.DATA_ENCRYPTION_KEY, config.DATA_ENCRYPTION_KEY_PREVIOUS) });
@@ -143,7 +144,7 @@ export async function createTestContext(opts: TestContextOptions = {}) {
   const workerMetrics = new Metrics(`worker-${id}`, false);
   const apiProvider = opts.wrapApiPaymentProvider && createPaymentProvider(config);
   const providerOverride = apiProvider ? { paymentProvider: opts.wrapApiPaymentProvider!(apiProvider) } : {};
-  const { app, services } = buildApiApp({ config, db: database.db, paymentDb: paymentDatabase.db, webhooksDb: webhooksDatabase.db, waitlistDb: waitlistDatabase.db, redis, temporal, kafkaAdmin, log, metrics, ...providerOverride });
+  const { app, services } = buildApiApp({ config, db: database.db, paymentDb: paymentDatabase.db, webhooksDb: webhooksDatabase.db, waitlistDb: waitlistDatabase.db, identityDb: identityDatabase.db, redis, temporal, kafkaAdmin, log, metrics, ...providerOverride });
 
   let worker: Worker | undefined;
   let paymentWorker: Worker | undefined;
@@ -206,7 +207,7 @@ export async function createTestContext(opts: TestContextOptions = {}) {
     const email = `u${userSeq}-${randomBytes(3).toString('hex')}@test.example`;
     // Sign-up hashes the password with scrypt (tens of ms); bulk users reuse one hash, inserted directly.
     passwordHash ??= await hashPassword(TEST_PASSWORD);
-    const [res] = await database.db.insert(users).values({
+    const [res] = await identityDatabase.db.insert(users).values({
       emailCipher: services.cipher.encrypt(email),
       emailIndex: services.cipher.emailIndex(email),
       name: `User ${userSeq}`,
@@ -258,6 +259,7 @@ export async function createTestContext(opts: TestContextOptions = {}) {
     await notificationsDatabase.close();
     await webhooksDatabase.close();
     await waitlistDatabase.close();
+    await identityDatabase.close();
     const admin = await mysql.createConnection({ uri: stack.mysqlServerUrl });
     for (const d of DOMAIN_DATABASES) await admin.query(`DROP DATABASE IF EXISTS \`${id}_${d}\``);
     await admin.end();
@@ -280,6 +282,9 @@ export async function createTestContext(opts: TestContextOptions = {}) {
     /** The waiting list's database (its own user): its tables and its outbox. */
     waitlistDb: waitlistDatabase.db,
     waitlistPool: waitlistDatabase.pool,
+    /** Identity's database (its own user): the accounts and identity's outbox (security events, sign-ups, its admin actions). */
+    identityDb: identityDatabase.db,
+    identityPool: identityDatabase.pool,
     /** Every domain's database URL (booking's and each of DATA_DOMAINS), each with its own user. */
     databaseUrls: { booking: config.MYSQL_URL, ...Object.fromEntries(DATA_DOMAINS.map((d) => [d, domainDatabaseUrl(config, d)])) } as Record<'booking' | DataDomain, string>,
     isolatedUsers: databases.isolatedUsers,

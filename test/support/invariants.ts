@@ -44,7 +44,7 @@ export interface InvariantOptions {
 }
 
 /** Each booking pool's sibling pools on the other domain databases (the harness registers them). */
-type DomainPools = { payment: mysql.Pool; waitlist: mysql.Pool };
+type DomainPools = { payment: mysql.Pool; waitlist: mysql.Pool; identity: mysql.Pool };
 const domainPools = new WeakMap<mysql.Pool, DomainPools>();
 export function registerDomainPools(booking: mysql.Pool, others: DomainPools): void {
   domainPools.set(booking, others);
@@ -65,11 +65,13 @@ const DOMAIN_TABLES: Record<keyof DomainPools, Record<string, string>> = {
     domain_events: 'payment_events',
   },
   waitlist: { waitlists: 'waitlists', waitlist_entries: 'waitlist_entries', waitlist_offers: 'waitlist_offers', domain_events: 'waitlist_events' },
+  // Identity's outbox only: no rule reads the accounts themselves.
+  identity: { domain_events: 'identity_events' },
 };
 
 /**
  * No query crosses databases, the checker's included: it reads each other domain's database (payment's,
- * the waiting list's) through that domain's own pool (one consistent snapshot there), then puts those
+ * the waiting list's, identity's) through that domain's own pool (one consistent snapshot there), then puts those
  * rows into TEMPORARY tables of its own booking connection (seen by that connection only, gone when it
  * is released), so the rules that relate money or offers to reservations stay SQL over snapshots taken
  * one after the other.
@@ -144,7 +146,7 @@ async function checkSnapshot(db: mysql.PoolConnection, opts: InvariantOptions): 
   if (opts.atLeast) {
     const [c] = await rows(
       `SELECT (SELECT COUNT(*) FROM reservations) reservations, (SELECT COUNT(*) FROM reservations WHERE status = 'CONFIRMED') confirmed,
-              (SELECT COUNT(*) FROM payments) payments, (SELECT COUNT(*) FROM domain_events) + (SELECT COUNT(*) FROM payment_events) + (SELECT COUNT(*) FROM waitlist_events) events, (SELECT COUNT(*) FROM tickets) tickets,
+              (SELECT COUNT(*) FROM payments) payments, (SELECT COUNT(*) FROM domain_events) + (SELECT COUNT(*) FROM payment_events) + (SELECT COUNT(*) FROM waitlist_events) + (SELECT COUNT(*) FROM identity_events) events, (SELECT COUNT(*) FROM tickets) tickets,
               (SELECT COUNT(*) FROM wallet_ledger WHERE kind = 'ADJUSTMENT') adjustments`,
     );
     for (const [k, min] of Object.entries(opts.atLeast)) {
@@ -310,6 +312,16 @@ async function checkSnapshot(db: mysql.PoolConnection, opts: InvariantOptions): 
     `SELECT aggregate_type, aggregate_id, COUNT(*) n, MAX(sequence) top FROM waitlist_events GROUP BY aggregate_type, aggregate_id HAVING n <> top`,
   );
   await expect(
+    "aggregate event sequence with gaps in identity's outbox",
+    `SELECT aggregate_type, aggregate_id, COUNT(*) n, MAX(sequence) top FROM identity_events GROUP BY aggregate_type, aggregate_id HAVING n <> top`,
+  );
+  await expect(
+    "user or security event outside identity's outbox",
+    `SELECT id, type, aggregate_id FROM domain_events WHERE aggregate_type IN ('user', 'security')
+     UNION ALL SELECT id, type, aggregate_id FROM payment_events WHERE aggregate_type IN ('user', 'security')
+     UNION ALL SELECT id, type, aggregate_id FROM waitlist_events WHERE aggregate_type IN ('user', 'security')`,
+  );
+  await expect(
     "waitlist event outside the waiting list's outbox",
     `SELECT id, type, aggregate_id FROM domain_events WHERE aggregate_type = 'waitlist' UNION ALL SELECT id, type, aggregate_id FROM payment_events WHERE aggregate_type = 'waitlist'`,
   );
@@ -382,10 +394,11 @@ async function checkSnapshot(db: mysql.PoolConnection, opts: InvariantOptions): 
   }
   for (const [key, n] of eventKeys) if (n > 0) unmatched.push(`wallet event ${key} x${n} has no ledger row`);
   report(unmatched, 'wallet ledger and wallet events differ');
-  // Every adjustment is also an admin action on that user's wallet (the audit log shows who and why).
+  // Every adjustment is also an admin action on that user's wallet (the audit log shows who and why),
+  // recorded through identity's SecurityAudit in identity's outbox (booking's kept those from before the move).
   await expect(
     'wallet adjustment without its AdminAction',
-    `SELECT l.user_id, COUNT(*) adjustments, (SELECT COUNT(*) FROM domain_events e WHERE e.type = 'AdminAction'
+    `SELECT l.user_id, COUNT(*) adjustments, (SELECT COUNT(*) FROM (SELECT type, payload FROM domain_events UNION ALL SELECT type, payload FROM identity_events) e WHERE e.type = 'AdminAction'
        AND JSON_VALUE(e.payload, '$.action') = 'wallet.adjust' AND JSON_VALUE(e.payload, '$.target') = CONCAT('user-', l.user_id)) actions
      FROM wallet_ledger l WHERE l.kind = 'ADJUSTMENT' GROUP BY l.user_id HAVING adjustments <> actions`,
   );
@@ -702,11 +715,11 @@ export async function checkProviderAgreement(
  * published event has arrived or `timeoutMs` passes (then the missing ones are reported).
  */
 export async function checkEventsOnKafka(pool: mysql.Pool, kafka: Kafka, topicPrefix: string, opts: { timeoutMs?: number; atLeast?: number } = {}): Promise<string[]> {
-  // Every domain's outbox: booking's, payment's and the waiting list's (copied as payment_events, waitlist_events).
+  // Every domain's outbox: booking's, payment's, the waiting list's and identity's (copied as payment_events, waitlist_events, identity_events).
   const [rows, all] = await withDomainCopies(pool, async (conn) => [
-    (await conn.query(`SELECT id, aggregate_type, aggregate_id FROM domain_events WHERE published_at IS NOT NULL UNION ALL SELECT id, aggregate_type, aggregate_id FROM payment_events WHERE published_at IS NOT NULL UNION ALL SELECT id, aggregate_type, aggregate_id FROM waitlist_events WHERE published_at IS NOT NULL`))[0],
-    // Every logged event, of either outbox: an event on Kafka that neither logged is a stranger.
-    (await conn.query(`SELECT id FROM domain_events UNION ALL SELECT id FROM payment_events UNION ALL SELECT id FROM waitlist_events`))[0],
+    (await conn.query(`SELECT id, aggregate_type, aggregate_id FROM domain_events WHERE published_at IS NOT NULL UNION ALL SELECT id, aggregate_type, aggregate_id FROM payment_events WHERE published_at IS NOT NULL UNION ALL SELECT id, aggregate_type, aggregate_id FROM waitlist_events WHERE published_at IS NOT NULL UNION ALL SELECT id, aggregate_type, aggregate_id FROM identity_events WHERE published_at IS NOT NULL`))[0],
+    // Every logged event, of any outbox: an event on Kafka that none logged is a stranger.
+    (await conn.query(`SELECT id FROM domain_events UNION ALL SELECT id FROM payment_events UNION ALL SELECT id FROM waitlist_events UNION ALL SELECT id FROM identity_events`))[0],
   ]);
   const published = new Map((rows as Array<{ id: string; aggregate_type: string; aggregate_id: string }>).map((r) => [r.id, { topic: topicFor(topicPrefix, r.aggregate_type), key: r.aggregate_id }]));
   const problems: string[] = [];

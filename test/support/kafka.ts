@@ -28,18 +28,28 @@ export async function startRelay(ctx: TestContext) {
     pollMs: 50,
     lockName: `${ctx.id}-relay-waitlist`,
   });
+  // Identity's outbox (its own database): sign-ups, security events, the admin actions identity records.
+  const identityRelay = new OutboxRelay(ctx.identityDb, ctx.identityPool, producer, pino({ level: 'silent' }), metrics, {
+    topicPrefix: ctx.config.KAFKA_TOPIC_PREFIX,
+    batchSize: 200,
+    pollMs: 50,
+    lockName: `${ctx.id}-relay-identity`,
+  });
   relay.start();
   paymentRelay.start();
   waitlistRelay.start();
+  identityRelay.start();
   return {
     relay,
     paymentRelay,
     waitlistRelay,
+    identityRelay,
     metrics,
     stop: async () => {
       await relay.stop();
       await paymentRelay.stop();
       await waitlistRelay.stop();
+      await identityRelay.stop();
       await producer.close();
     },
   };

@@ -45,6 +45,7 @@ async function startChild(script: string, readyLine: string, config: Config, env
       // Payment's own database and task queue (the process serves both queues, as in development).
       MYSQL_URL_PAYMENT: domainDatabaseUrl(config, 'payment'),
       MYSQL_URL_WAITLIST: domainDatabaseUrl(config, 'waitlist'),
+      MYSQL_URL_IDENTITY: domainDatabaseUrl(config, 'identity'),
       PAYMENT_TASK_QUEUE: config.PAYMENT_TASK_QUEUE,
       // Webhooks' database, queue and topics (the worker serves them too unless told otherwise).
       MYSQL_URL_WEBHOOKS: domainDatabaseUrl(config, 'webhooks'),

@@ -2,11 +2,12 @@ import type { Config } from '../../config.js';
 
 /**
  * The domains that own a database of their own besides booking's (MYSQL_URL, the main migration
- * set). Each has its migrations in drizzle/<domain>/ (drizzle.<domain>.config.ts) and a MySQL user
- * granted on its database only. Issue 27 adds the others the same way: a name here, a
- * MYSQL_URL_<DOMAIN> override in config.ts, a drizzle config and a migrations folder.
+ * set): payment, the waiting list, notifications, webhooks and identity (the accounts). Each has its
+ * migrations in drizzle/<domain>/ (drizzle.<domain>.config.ts) and a MySQL user granted on its
+ * database only. Issue 27 adds the others the same way: a name here, a MYSQL_URL_<DOMAIN> override
+ * in config.ts, a drizzle config and a migrations folder.
  */
-export const DATA_DOMAINS = ['payment', 'waitlist', 'notifications', 'webhooks'] as const;
+export const DATA_DOMAINS = ['payment', 'waitlist', 'notifications', 'webhooks', 'identity'] as const;
 export type DataDomain = (typeof DATA_DOMAINS)[number];
 
 const overrides = {
@@ -14,6 +15,7 @@ const overrides = {
   waitlist: 'MYSQL_URL_WAITLIST',
   notifications: 'MYSQL_URL_NOTIFICATIONS',
   webhooks: 'MYSQL_URL_WEBHOOKS',
+  identity: 'MYSQL_URL_IDENTITY',
 } as const satisfies Record<DataDomain, keyof Config>;
 
 export type DomainConfig = Pick<Config, 'MYSQL_URL' | 'MYSQL_DATABASE_PREFIX' | 'MYSQL_DOMAIN_PASSWORD' | (typeof overrides)[DataDomain]>;

@@ -4,7 +4,10 @@ const EVENT_COLUMNS = '`id`, `type`, `schema_version`, `aggregate_type`, `aggreg
 
 /** What one domain takes with it when its tables leave booking's database. */
 export interface LegacyMove {
-  /** Its tables, in the order their rows are copied (all columns, same shapes on both sides). */
+  /**
+   * Its tables, in the order their rows are copied: every column of booking's table, by name (a column
+   * a later migration added sits last in booking's table but in its place in the domain's own).
+   */
   tables: readonly string[];
   /** Its events' aggregate types in booking's outbox. */
   aggregateTypes: readonly string[];
@@ -30,8 +33,13 @@ export async function moveLegacyRows(adminUrl: string, bookingDb: string, domain
     for (const table of move.tables) {
       // An older database may not have every table yet (a later migration creates it).
       if (!there.has(table)) continue;
-      const [r] = await conn.query(`INSERT IGNORE INTO \`${domainDb}\`.\`${table}\` SELECT * FROM \`${bookingDb}\`.\`${table}\``);
+      const [cols] = await conn.query('SELECT column_name AS name FROM information_schema.columns WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position', [bookingDb, table]);
+      const columns = (cols as Array<{ name: string }>).map((c) => `\`${c.name}\``).join(', ');
+      const [r] = await conn.query(`INSERT IGNORE INTO \`${domainDb}\`.\`${table}\` (${columns}) SELECT ${columns} FROM \`${bookingDb}\`.\`${table}\``);
       copied[table] = (r as mysql.ResultSetHeader).affectedRows;
+      // Ids booking's table handed out (a row deleted since included) are never handed out again.
+      const [[counter]] = (await conn.query('SELECT auto_increment AS next FROM information_schema.tables WHERE table_schema = ? AND table_name = ?', [bookingDb, table])) as unknown as [Array<{ next: number | null }>];
+      if (counter?.next) await conn.query(`ALTER TABLE \`${domainDb}\`.\`${table}\` AUTO_INCREMENT = ${Number(counter.next)}`);
     }
     const [events] = await conn.query(
       `INSERT IGNORE INTO \`${domainDb}\`.domain_events (${EVENT_COLUMNS}) SELECT ${EVENT_COLUMNS} FROM \`${bookingDb}\`.domain_events
