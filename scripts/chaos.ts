@@ -11,6 +11,7 @@
  *   relay     kill -9 the relay leader (a second relay runs)
  *   worker    kill -9 the worker mid-payment, a new one started at once
  *   mysql-stop  SIGSTOP MariaDB for 10 s, then SIGCONT (the database hangs rather than dies)
+ *   redis-partition  (not by default; root) api2 cut off from Redis for 10 s: its packets dropped, no reset
  *   provider  kill -9 the payment emulator (localstripe) while a card payment is in flight, restart it
  *   webhook-drop  for 10 s the emulator's webhooks never reach the API (a proxy between them drops them)
  *   webhook-dup   for 10 s every webhook reaches the API three times (two at once, one a second later)
@@ -55,7 +56,8 @@ type Fault = (typeof FAULTS)[number];
 
 const { values: args } = parseArgs({
   options: {
-    faults: { type: 'string', default: FAULTS.filter((f) => !CLUSTER_FAULTS.includes(f)).join(',') },
+    // The default list: every fault but the cluster's and the partition (root only).
+    faults: { type: 'string', default: FAULTS.filter((f) => !CLUSTER_FAULTS.includes(f) && f !== 'redis-partition').join(',') },
     rate: { type: 'string', default: '4' }, // buyers arriving per second
     'card-share': { type: 'string', default: '0.4' }, // of the buyers who pay, those who pay by card
     outage: { type: 'string', default: '5' }, // seconds a killed service stays down
