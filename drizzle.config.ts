@@ -7,16 +7,15 @@ export default defineConfig({
   dialect: 'mysql',
   // Each capability owns its tables (README "Layout"); drizzle-kit diffs the union against drizzle/meta.
   // This is booking's database (the main set); payment's tables are in drizzle.payment.config.ts,
-  // the waiting list's in drizzle.waitlist.config.ts, identity's accounts in drizzle.identity.config.ts.
+  // the waiting list's in drizzle.waitlist.config.ts, identity's accounts in drizzle.identity.config.ts,
+  // the read models' in drizzle.events.config.ts and drizzle.recommendations.config.ts.
   schema: [
     './src/catalog/schema.ts',
     './src/booking/schema.ts',
     './src/events/outbox-schema.ts',
-    './src/events/schema.ts',
     './src/platform/http/schema.ts',
     './src/ticketing/schema.ts',
     './src/ticketing/transfer-schema.ts',
-    './src/recommendations/schema.ts',
     './src/queue/schema.ts',
   ],
   out: './drizzle',

@@ -83,6 +83,8 @@ async function main() {
       MYSQL_URL_PAYMENT: via(run.paymentMysqlUrl, ports.mysql!),
       MYSQL_URL_WAITLIST: via(run.waitlistMysqlUrl, ports.mysql!),
       MYSQL_URL_IDENTITY: via(run.identityMysqlUrl, ports.mysql!),
+      MYSQL_URL_EVENTS: via(run.eventsMysqlUrl, ports.mysql!),
+      MYSQL_URL_RECOMMENDATIONS: via(run.recommendationsMysqlUrl, ports.mysql!),
       REDIS_URL: via(base.REDIS_URL, ports.redis!),
       TEMPORAL_ADDRESS: `127.0.0.1:${ports.temporal}`,
     };

@@ -3,7 +3,9 @@
  *   npm run events -- check [--release]             event contracts vs docs/events/schemas (also `npm run events:check`)
  *   npm run events -- fold reservation <id>         the state folded from its events beside the table's, and the differences
  *   npm run events -- rebuild <read-model>          rebuild `sales` or `recommendations` from the outbox into fresh tables, then swap them in
- * fold and rebuild use MYSQL_URL (and the rest of the usual configuration).
+ * fold reads booking's database (MYSQL_URL); rebuild folds booking's outbox into the read model's own database
+ * (the events database for sales, recommendations' for recommendations: MYSQL_URL_EVENTS and
+ * MYSQL_URL_RECOMMENDATIONS, or derived from MYSQL_URL; src/platform/db/domains.ts).
  */
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';

@@ -60,6 +60,8 @@ const schema = z
     MYSQL_URL_WEBHOOKS: z.string().url().optional(),
     MYSQL_URL_WAITLIST: z.string().url().optional(),
     MYSQL_URL_IDENTITY: z.string().url().optional(),
+    MYSQL_URL_EVENTS: z.string().url().optional(),
+    MYSQL_URL_RECOMMENDATIONS: z.string().url().optional(),
     // Migrations and provisioning (creating the domain databases and users, granting each its own
     // database only) connect with this account; default MYSQL_URL. Only `npm run migrate` uses it.
     MYSQL_ADMIN_URL: z.string().url().optional(),

@@ -55,6 +55,9 @@ export interface BenchRun {
   waitlistMysqlUrl: string;
   /** Identity's database of the run (`<run>_identity`, the same MySQL account): the accounts. */
   identityMysqlUrl: string;
+  /** The read models' databases of the run (`<run>_events`: the sales read model; `<run>_recommendations`), the same MySQL account. */
+  eventsMysqlUrl: string;
+  recommendationsMysqlUrl: string;
 }
 
 /**
@@ -99,12 +102,18 @@ export function newRun(opts: { prefix: string; port: number; env: Record<string,
   waitlistUrl.pathname = `/${runId}_waitlist`;
   const identityUrl = new URL(url);
   identityUrl.pathname = `/${runId}_identity`;
+  const eventsUrl = new URL(url);
+  eventsUrl.pathname = `/${runId}_events`;
+  const recommendationsUrl = new URL(url);
+  recommendationsUrl.pathname = `/${runId}_recommendations`;
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     MYSQL_URL: url.toString(),
     MYSQL_URL_PAYMENT: paymentUrl.toString(),
     MYSQL_URL_WAITLIST: waitlistUrl.toString(),
     MYSQL_URL_IDENTITY: identityUrl.toString(),
+    MYSQL_URL_EVENTS: eventsUrl.toString(),
+    MYSQL_URL_RECOMMENDATIONS: recommendationsUrl.toString(),
     MYSQL_POOL_SIZE: '60',
     REDIS_PREFIX: `${runId}:`,
     TEMPORAL_TASK_QUEUE: `booking-${runId}`,
@@ -117,7 +126,7 @@ export function newRun(opts: { prefix: string; port: number; env: Record<string,
     NODE_ENV: 'development',
     ...opts.env,
   };
-  return { runId, base, env, api: `http://${apiHost}:${opts.port}`, mysqlUrl: url.toString(), paymentMysqlUrl: paymentUrl.toString(), waitlistMysqlUrl: waitlistUrl.toString(), identityMysqlUrl: identityUrl.toString() };
+  return { runId, base, env, api: `http://${apiHost}:${opts.port}`, mysqlUrl: url.toString(), paymentMysqlUrl: paymentUrl.toString(), waitlistMysqlUrl: waitlistUrl.toString(), identityMysqlUrl: identityUrl.toString(), eventsMysqlUrl: eventsUrl.toString(), recommendationsMysqlUrl: recommendationsUrl.toString() };
 }
 
 /**
@@ -209,9 +218,9 @@ export async function waitReady(api: string, seconds = 90) {
   throw new Error('API did not become ready');
 }
 
-/** Creates the run's databases (booking's, payment's, the waiting list's, identity's; migrations) and a drizzle handle on each. */
+/** Creates the run's databases (booking's, payment's, the waiting list's, identity's, the read models' events and recommendations; migrations) and a drizzle handle on the ones the benchmarks write. */
 export async function openDatabase(run: BenchRun, poolSize = 20): Promise<Database & { payment: Database; identity: Database }> {
-  await migrateAllDatabases({ ...run.base, MYSQL_URL: run.mysqlUrl, MYSQL_URL_PAYMENT: run.paymentMysqlUrl, MYSQL_URL_WAITLIST: run.waitlistMysqlUrl, MYSQL_URL_IDENTITY: run.identityMysqlUrl, MYSQL_ADMIN_URL: run.base.MYSQL_URL });
+  await migrateAllDatabases({ ...run.base, MYSQL_URL: run.mysqlUrl, MYSQL_URL_PAYMENT: run.paymentMysqlUrl, MYSQL_URL_WAITLIST: run.waitlistMysqlUrl, MYSQL_URL_IDENTITY: run.identityMysqlUrl, MYSQL_URL_EVENTS: run.eventsMysqlUrl, MYSQL_URL_RECOMMENDATIONS: run.recommendationsMysqlUrl, MYSQL_ADMIN_URL: run.base.MYSQL_URL });
   const database = createDatabase(run.mysqlUrl, poolSize);
   const payment = createDatabase(run.paymentMysqlUrl, Math.max(2, Math.floor(poolSize / 2)));
   const waitlist = createDatabase(run.waitlistMysqlUrl, 2);
@@ -228,6 +237,8 @@ export async function dropDatabase(run: BenchRun) {
     await admin.query(`DROP DATABASE IF EXISTS \`${run.runId}_payment\``);
     await admin.query(`DROP DATABASE IF EXISTS \`${run.runId}_waitlist\``);
     await admin.query(`DROP DATABASE IF EXISTS \`${run.runId}_identity\``);
+    await admin.query(`DROP DATABASE IF EXISTS \`${run.runId}_events\``);
+    await admin.query(`DROP DATABASE IF EXISTS \`${run.runId}_recommendations\``);
   } finally {
     await admin.end();
   }

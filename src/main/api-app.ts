@@ -93,6 +93,10 @@ export interface ApiDeps {
   waitlistDb: Db;
   /** Identity's own database (its own user): the accounts and identity's outbox; only identity's code is given it. */
   identityDb: Db;
+  /** The events database (its own user): the sales read model; only SalesRepository is given it. */
+  eventsDb: Db;
+  /** Recommendations' own database (its own user): its read model; only its repository is given it. */
+  recommendationsDb: Db;
   redis: Redis;
   temporal: Client;
   kafkaAdmin: Admin;
@@ -174,7 +178,7 @@ export function buildApiApp(deps: ApiDeps) {
   };
   const admission = deps.admission ?? (config.QUEUE_ENFORCED ? gate : undefined);
   const cardOutcomes = new CardOutcomeDelivery(deps.temporal, config.TEMPORAL_TASK_QUEUE, config.PAYMENT_TASK_QUEUE);
-  const checks = dependencyChecks({ db, redis, temporal: deps.temporal, kafkaAdmin: deps.kafkaAdmin, domainDbs: { payment: deps.paymentDb, webhooks: deps.webhooksDb, waitlist: deps.waitlistDb, identity: identityDb } });
+  const checks = dependencyChecks({ db, redis, temporal: deps.temporal, kafkaAdmin: deps.kafkaAdmin, domainDbs: { payment: deps.paymentDb, webhooks: deps.webhooksDb, waitlist: deps.waitlistDb, identity: identityDb, events: deps.eventsDb, recommendations: deps.recommendationsDb } });
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
@@ -306,8 +310,9 @@ export function buildApiApp(deps: ApiDeps) {
   app.route(v1, queueRoutes({ queue: queue.service, auth: requireAuth(tokens), sseIntervalMs: config.QUEUE_SSE_INTERVAL_MS, idempotency, rateLimit: limits?.queue, joinMaxInFlight: config.QUEUE_JOIN_MAX_IN_FLIGHT, joinDeadlineMs: config.QUEUE_JOIN_DEADLINE_MS, joinRateFloor: config.QUEUE_JOIN_RATE_FLOOR }));
   app.route(v1, queueAdminRoutes({ settings: queue.settings, service: queue.service, admission: queue.admission, auth, requireAdmin: requireRole('ADMIN'), auditForbidden: forbidden, idempotency }));
   app.route(v1, eventRoutes({ hub: notifications, history: new UserEventLog(db), auth, keepAliveMs: config.SSE_KEEPALIVE_MS }));
-  app.route(v1, recommendationRoutes({ recommendations: buildRecommendations(db, catalog).service, auth }));
-  app.route(v1, eventAdminRoutes({ sales: new SalesRepository(db, { scheduleExists: async (id) => (await catalog.findSchedule(id)) !== undefined }), auth, requireAdmin: requireRole('ADMIN'), auditForbidden: forbidden }));
+  // The read models in their own databases; what they need of the catalog through catalog's repository.
+  app.route(v1, recommendationRoutes({ recommendations: buildRecommendations(deps.recommendationsDb, catalog).service, auth }));
+  app.route(v1, eventAdminRoutes({ sales: new SalesRepository(deps.eventsDb, { scheduleExists: async (id) => (await catalog.findSchedule(id)) !== undefined }), auth, requireAdmin: requireRole('ADMIN'), auditForbidden: forbidden }));
   const webhooks = createWebhooksModule({ config, webhooksDb: deps.webhooksDb, client: deps.temporal, concerts: concertDirectory(catalog) });
   app.route(v1, organiserWebhookRoutes({ webhooks, auth, requireAdmin: requireRole('ADMIN'), auditForbidden: forbidden, idempotency }));
 

@@ -25,6 +25,9 @@ async function main() {
   const waitlistDatabase = createDatabase(domainDatabaseUrl(config, 'waitlist'), config.MYSQL_POOL_SIZE);
   // Identity's accounts (login, token versions on a cache miss, the audit events).
   const identityDatabase = createDatabase(domainDatabaseUrl(config, 'identity'), config.MYSQL_POOL_SIZE);
+  // The read models: the sales figures (admin only) in the events database, recommendations in theirs.
+  const eventsDatabase = createDatabase(domainDatabaseUrl(config, 'events'), 3);
+  const recommendationsDatabase = createDatabase(domainDatabaseUrl(config, 'recommendations'), 10);
   const replicaReads = createReplicaReads(database, config.MYSQL_REPLICA_URL, {
     poolSize: config.MYSQL_POOL_SIZE,
     retryMs: config.MYSQL_REPLICA_RETRY_MS,
@@ -42,7 +45,7 @@ async function main() {
   const notifier = notificationsConsumer({ kafka, hub: notifications, log, metrics, topicPrefix: config.KAFKA_TOPIC_PREFIX, dedupSize: config.NOTIFICATIONS_DEDUP_SIZE });
   if (config.NOTIFICATIONS_ENABLED) notifier.start();
 
-  const { app, services } = buildApiApp({ config, db: database.db, replicaDb: replicaReads.db, paymentDb: paymentDatabase.db, webhooksDb: webhooksDatabase.db, waitlistDb: waitlistDatabase.db, identityDb: identityDatabase.db, redis, temporal, kafkaAdmin, log, metrics, notifications });
+  const { app, services } = buildApiApp({ config, db: database.db, replicaDb: replicaReads.db, paymentDb: paymentDatabase.db, webhooksDb: webhooksDatabase.db, waitlistDb: waitlistDatabase.db, identityDb: identityDatabase.db, eventsDb: eventsDatabase.db, recommendationsDb: recommendationsDatabase.db, redis, temporal, kafkaAdmin, log, metrics, notifications });
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
   // A rush opens thousands of connections at once: Node's default accept backlog (511) overflows,
   // and the kernel's dropped SYNs come back as 1-3 s client retries while the CPUs sit idle.
@@ -61,7 +64,7 @@ async function main() {
     ['kafka', () => kafkaAdmin.disconnect()],
     ['temporal', () => temporal.connection.close()],
     ['redis', () => redis.quit()],
-    ['mysql', () => Promise.all([database.close(), paymentDatabase.close(), webhooksDatabase.close(), waitlistDatabase.close(), identityDatabase.close(), replicaReads.close()])],
+    ['mysql', () => Promise.all([database.close(), paymentDatabase.close(), webhooksDatabase.close(), waitlistDatabase.close(), identityDatabase.close(), eventsDatabase.close(), recommendationsDatabase.close(), replicaReads.close()])],
   ]);
 }
 

@@ -8,13 +8,21 @@ import type { TableReservation } from '../booking/reservation-fold.js';
 import { salesReadModel } from '../events/sales-rebuild.js';
 import { SalesRepository } from '../events/sales-repository.js';
 import { createDatabase, type Db } from '../platform/db/client.js';
+import { domainDatabaseUrl } from '../platform/db/domains.js';
 import { recommendationsReadModel } from '../recommendations/rebuild.js';
 import { buildRecommendations } from '../recommendations/wiring.js';
 
-/** The read models `rebuild` knows, by name. */
-export function readModels(db: Db): Record<string, RebuildableReadModel> {
-  const recs = buildRecommendations(db, new CatalogRepository(db));
-  return { sales: salesReadModel(new SalesRepository(db)), recommendations: recommendationsReadModel(recs.repo, recs.concertOf) };
+/**
+ * The read models `rebuild` knows, by name, each with the database its tables live in (the events
+ * database for sales, recommendations' own for recommendations). The log they fold is booking's outbox
+ * (reservation and concert events); the catalog is asked through its repository on booking's database.
+ */
+export function readModels(dbs: { booking: Db; events: Db; recommendations: Db }): Record<string, { model: RebuildableReadModel; db: Db }> {
+  const recs = buildRecommendations(dbs.recommendations, new CatalogRepository(dbs.booking));
+  return {
+    sales: { model: salesReadModel(new SalesRepository(dbs.events)), db: dbs.events },
+    recommendations: { model: recommendationsReadModel(recs.repo, recs.concertOf), db: dbs.recommendations },
+  };
 }
 
 /** The reservations table's row in the fold's terms (booking's repository is its owner). */
@@ -41,15 +49,21 @@ export async function runOperatorCommand(command: 'fold' | 'rebuild', args: stri
       console.log(formatFoldReport(report));
       return report.differences.length === 0 ? 0 : 3;
     }
-    const models = readModels(database.db);
-    const model = args[0] ? models[args[0]] : undefined;
-    if (!model) throw new Error(`usage: npm run events -- rebuild <${Object.keys(models).join('|')}>`);
-    const report = await rebuildReadModel(database.db, log, model);
-    console.log(
-      `rebuilt ${report.readModel} from the outbox in ${report.ms} ms: ${report.eventsFolded} events folded, ` +
-        `${Object.entries(report.rows).map(([t, n]) => `${n} rows in ${t}`).join(', ')}; swapped in; ${report.caughtUp} events applied during the rebuild caught up`,
-    );
-    return 0;
+    const eventsDatabase = createDatabase(domainDatabaseUrl(config, 'events'), 2);
+    const recommendationsDatabase = createDatabase(domainDatabaseUrl(config, 'recommendations'), 2);
+    try {
+      const models = readModels({ booking: database.db, events: eventsDatabase.db, recommendations: recommendationsDatabase.db });
+      const chosen = args[0] ? models[args[0]] : undefined;
+      if (!chosen) throw new Error(`usage: npm run events -- rebuild <${Object.keys(models).join('|')}>`);
+      const report = await rebuildReadModel(chosen.db, log, chosen.model);
+      console.log(
+        `rebuilt ${report.readModel} from the outbox in ${report.ms} ms: ${report.eventsFolded} events folded, ` +
+          `${Object.entries(report.rows).map(([t, n]) => `${n} rows in ${t}`).join(', ')}; swapped in; ${report.caughtUp} events applied during the rebuild caught up`,
+      );
+      return 0;
+    } finally {
+      await Promise.all([eventsDatabase.close(), recommendationsDatabase.close()]);
+    }
   } finally {
     await database.close();
   }

@@ -17,7 +17,7 @@ export async function openApiDocument(): Promise<Record<string, unknown>> {
   const database = createDatabase('mysql://unused:unused@127.0.0.1:1/unused', 1); // a pool connects on first query: never
   const redis = new Redis('redis://127.0.0.1:1', { lazyConnect: true }); // connects on first command: never
   const temporal = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
-  const { app, services } = buildApiApp({ config, db: database.db, paymentDb: database.db, webhooksDb: database.db, waitlistDb: database.db, identityDb: database.db, redis, temporal, kafkaAdmin: {} as never, log: pino({ level: 'silent' }), metrics: new Metrics('openapi', false) });
+  const { app, services } = buildApiApp({ config, db: database.db, paymentDb: database.db, webhooksDb: database.db, waitlistDb: database.db, identityDb: database.db, eventsDb: database.db, recommendationsDb: database.db, redis, temporal, kafkaAdmin: {} as never, log: pino({ level: 'silent' }), metrics: new Metrics('openapi', false) });
   services.queue.stop(); // its timers would be the only thing to touch Redis
   try {
     const res = await app.request('/openapi.json');

@@ -44,9 +44,12 @@ async function main() {
     new OutboxRelay(identityDatabase.db, identityDatabase.pool, publisher, log.child({ outbox: 'identity' }), metrics, { ...relayOptions, lockName: `${config.KAFKA_TOPIC_PREFIX}outbox-relay-identity`, outbox: 'identity' }),
   ];
   for (const relay of relays) relay.start();
-  const salesReadModel = salesReadModelConsumer({ kafka, db: database.db, log, metrics, topicPrefix: config.KAFKA_TOPIC_PREFIX });
+  // The read models, each in its own database (its own user); catalog's answers through catalog's repository.
+  const eventsDatabase = createDatabase(domainDatabaseUrl(config, 'events'), 3);
+  const recommendationsDatabase = createDatabase(domainDatabaseUrl(config, 'recommendations'), 3);
+  const salesReadModel = salesReadModelConsumer({ kafka, eventsDb: eventsDatabase.db, log, metrics, topicPrefix: config.KAFKA_TOPIC_PREFIX });
   if (config.SALES_READ_MODEL_ENABLED) salesReadModel.start();
-  const { repo: recommendationRepo } = buildRecommendations(database.db, new CatalogRepository(database.db));
+  const { repo: recommendationRepo } = buildRecommendations(recommendationsDatabase.db, new CatalogRepository(database.db));
   const recommendations = recommendationsConsumer({ kafka, repo: recommendationRepo, log, metrics, topicPrefix: config.KAFKA_TOPIC_PREFIX });
   if (config.RECOMMENDATIONS_READ_MODEL_ENABLED) recommendations.start();
   // Email from the domain events, logged in notifications' own database (docs/tickets.md "Email").
@@ -61,7 +64,7 @@ async function main() {
     ['recommendations-read-model', () => recommendations.stop()],
     ['email', () => email.stop()],
     ['kafka', () => publisher.close()],
-    ['mysql', () => Promise.all([database.close(), paymentDatabase.close(), notificationsDatabase.close(), waitlistDatabase.close(), identityDatabase.close()])],
+    ['mysql', () => Promise.all([database.close(), paymentDatabase.close(), notificationsDatabase.close(), waitlistDatabase.close(), identityDatabase.close(), eventsDatabase.close(), recommendationsDatabase.close()])],
     ['metrics', () => new Promise<void>((r) => metricsServer.close(() => r()))],
   ]);
 }

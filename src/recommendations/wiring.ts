@@ -26,8 +26,12 @@ export function catalogPorts(catalog: Pick<CatalogRepository, 'findSchedule' | '
   };
 }
 
-export function buildRecommendations(db: Db, catalog: Pick<CatalogRepository, 'findSchedule' | 'findConcert' | 'listConcerts'>) {
+/**
+ * `recommendationsDb` is recommendations' own database (its own user, domainDatabaseUrl(config,
+ * 'recommendations')); the catalog is asked through its repository, never joined.
+ */
+export function buildRecommendations(recommendationsDb: Db, catalog: Pick<CatalogRepository, 'findSchedule' | 'findConcert' | 'listConcerts'>) {
   const ports = catalogPorts(catalog);
-  const repo = new RecommendationRepository(db, ports.concertOf);
+  const repo = new RecommendationRepository(recommendationsDb, ports.concertOf);
   return { repo, service: new RecommendationService(repo, ports.catalog), concertOf: ports.concertOf };
 }

@@ -10,7 +10,7 @@ import { createTestContext, type TestContext } from '../support/harness.js';
  * table of every other domain's database is refused by MySQL itself.
  */
 /** Domains that consume events and write none, so they have no outbox (docs/production.md "Databases"). */
-const WRITES_NO_EVENTS: string[] = ['notifications', 'webhooks'];
+const WRITES_NO_EVENTS: string[] = ['notifications', 'webhooks', 'events', 'recommendations'];
 
 describe('domain databases', () => {
   let ctx: TestContext;
@@ -103,6 +103,55 @@ describe('domain databases', () => {
       await payment.end();
       await booking.end();
       await identity.end();
+    }
+  });
+
+  it("keeps the read models in their own databases: the events and recommendations users are refused booking's tables and its outbox, and booking's user theirs", async () => {
+    const user = await ctx.createUser();
+    const { concertId, scheduleId } = await ctx.createSchedule();
+    const admin = await ctx.createUser({ role: 'ADMIN' });
+    const booking = await connectAs(ctx.databaseUrls.booking);
+    const events = await connectAs(ctx.databaseUrls.events);
+    const recommendations = await connectAs(ctx.databaseUrls.recommendations);
+    try {
+      // Each writes and reads its own.
+      await events.query('INSERT INTO schedule_sales (schedule_id, reservations_started, seats_sold, revenue, updated_at) VALUES (?, 3, 2, 20000, UTC_TIMESTAMP(3))', [scheduleId]);
+      await recommendations.query('INSERT INTO recommendation_holdings (user_id, concert_id, reservations) VALUES (?, ?, 1)', [user.id, concertId]);
+      const [ownHolding] = await recommendations.query('SELECT reservations FROM recommendation_holdings WHERE user_id = ?', [user.id]);
+      expect(ownHolding).toEqual([{ reservations: 1 }]);
+      // The API's sales figures are the events database's row (read through SalesRepository on its own handle).
+      const sales = await ctx.request('GET', `/api/v1/admin/schedules/${scheduleId}/sales`, { token: admin.token });
+      expect(sales.status).toBe(200);
+      expect(sales.body).toMatchObject({ scheduleId, reservationsStarted: 3, seatsSold: 2, revenue: 20000 });
+
+      const bookingDb = dbOf(ctx.databaseUrls.booking);
+      const eventsDb = dbOf(ctx.databaseUrls.events);
+      const recommendationsDb = dbOf(ctx.databaseUrls.recommendations);
+      const denied = { code: 'ER_TABLEACCESS_DENIED_ERROR' };
+      // The read models' users read neither booking's tables nor its outbox (they get the events from Kafka).
+      await expect(events.query(`SELECT * FROM \`${bookingDb}\`.schedules WHERE id = ?`, [scheduleId])).rejects.toMatchObject(denied);
+      await expect(events.query(`SELECT * FROM \`${bookingDb}\`.domain_events LIMIT 1`)).rejects.toMatchObject(denied);
+      await expect(recommendations.query(`SELECT * FROM \`${bookingDb}\`.reservations LIMIT 1`)).rejects.toMatchObject(denied);
+      await expect(recommendations.query(`SELECT * FROM \`${bookingDb}\`.concerts WHERE id = ?`, [concertId])).rejects.toMatchObject(denied);
+      // Nor each other's.
+      await expect(events.query(`SELECT * FROM \`${recommendationsDb}\`.recommendation_holdings LIMIT 1`)).rejects.toMatchObject(denied);
+      await expect(recommendations.query(`UPDATE \`${eventsDb}\`.schedule_sales SET revenue = 0`)).rejects.toMatchObject(denied);
+      // Booking's user is refused both read models.
+      await expect(booking.query(`SELECT * FROM \`${eventsDb}\`.schedule_sales WHERE schedule_id = ?`, [scheduleId])).rejects.toMatchObject(denied);
+      await expect(booking.query(`UPDATE \`${eventsDb}\`.schedule_sales SET seats_sold = 0`)).rejects.toMatchObject(denied);
+      await expect(booking.query(`SELECT * FROM \`${recommendationsDb}\`.recommendation_pairs LIMIT 1`)).rejects.toMatchObject(denied);
+      // Booking's database has no read-model table left (the main set's 0015 dropped them), and keeps its outbox.
+      const [left] = await booking.query(
+        `SELECT table_name FROM information_schema.tables WHERE table_schema = ? AND table_name IN ('processed_events', 'schedule_sales', 'schedule_sales_applied', 'recommendation_holdings', 'recommendation_pairs', 'recommendation_applied')`,
+        [bookingDb],
+      );
+      expect(left).toEqual([]);
+      const [outbox] = await booking.query(`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = ? AND table_name = 'domain_events'`, [bookingDb]);
+      expect(outbox).toEqual([{ name: 'domain_events' }]);
+    } finally {
+      await booking.end();
+      await events.end();
+      await recommendations.end();
     }
   });
 });

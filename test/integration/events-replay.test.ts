@@ -34,7 +34,7 @@ describe('replay: fold a reservation, rebuild a read model', () => {
     log = new EventLogReader(ctx.db);
     await ensureTopics(ctx);
     relay = await startRelay(ctx);
-    sales = salesReadModelConsumer({ kafka: ctx.kafka, db: ctx.db, log: pino({ level: 'silent' }), metrics: new Metrics(`sales-${ctx.id}`, false), topicPrefix: ctx.config.KAFKA_TOPIC_PREFIX });
+    sales = salesReadModelConsumer({ kafka: ctx.kafka, eventsDb: ctx.eventsDb, log: pino({ level: 'silent' }), metrics: new Metrics(`sales-${ctx.id}`, false), topicPrefix: ctx.config.KAFKA_TOPIC_PREFIX });
     sales.start();
     await sales.ready();
   });
@@ -142,7 +142,7 @@ describe('replay: fold a reservation, rebuild a read model', () => {
     await sale(4);
     await eventually(matchesRecount, 60_000, 250);
     // The live read model drifts (as after a bug fixed in the projection): only a rebuild repairs it.
-    await ctx.pool.query('UPDATE schedule_sales SET revenue = revenue + 999999, seats_sold = seats_sold + 7 WHERE schedule_id = ?', [scheduleId]);
+    await ctx.eventsPool.query('UPDATE schedule_sales SET revenue = revenue + 999999, seats_sold = seats_sold + 7 WHERE schedule_id = ?', [scheduleId]);
     expect(await matchesRecount()).toBeUndefined();
 
     // The rebuild runs while buyers keep holding, paying and cancelling, and the consumer keeps applying.
@@ -150,7 +150,7 @@ describe('replay: fold a reservation, rebuild a read model', () => {
     await eventually(async () => booked >= 6, 60_000, 50);
     const reports = [];
     // Two rebuilds (usually both inside the sale; the result must not depend on it).
-    for (let i = 0; i < 2; i++) reports.push(await rebuildReadModel(ctx.db, log, salesReadModel(new SalesRepository(ctx.db))));
+    for (let i = 0; i < 2; i++) reports.push(await rebuildReadModel(ctx.eventsDb, log, salesReadModel(new SalesRepository(ctx.eventsDb))));
     await selling;
     for (const r of reports) expect(r.eventsFolded).toBeGreaterThan(0);
 
@@ -159,16 +159,18 @@ describe('replay: fold a reservation, rebuild a read model', () => {
     // 20 buyers: every third cancelled (6), the rest paid 2 seats each.
     expect(final).toMatchObject({ reservationsStarted: 20, reservationsConfirmed: 14, seatsSold: 28, seatsHeld: 0 });
     // Every reservation and concert event (the model's copy of the schedules) counted once, none twice.
+    // The ledger is in the events database, the log in booking's outbox: one query each, no join across.
     const ledgerCounts = async () => {
-      const [[row]] = (await ctx.pool.query(`SELECT (SELECT COUNT(*) FROM schedule_sales_applied) applied, (SELECT COUNT(*) FROM domain_events WHERE aggregate_type IN ('reservation', 'concert')) logged`)) as unknown as [[{ applied: number; logged: number }]];
-      return { applied: Number(row.applied), logged: Number(row.logged) };
+      const [[applied]] = (await ctx.eventsPool.query('SELECT COUNT(*) n FROM schedule_sales_applied')) as unknown as [[{ n: number }]];
+      const [[logged]] = (await ctx.pool.query(`SELECT COUNT(*) n FROM domain_events WHERE aggregate_type IN ('reservation', 'concert')`)) as unknown as [[{ n: number }]];
+      return { applied: Number(applied.n), logged: Number(logged.n) };
     };
     const ledger = await eventually(async () => {
       const c = await ledgerCounts();
       return c.applied >= c.logged ? c : undefined;
     }, 60_000, 250);
     expect(ledger.applied).toBe(ledger.logged);
-    const [leftovers] = (await ctx.pool.query(`SHOW TABLES LIKE 'schedule_sales%\\_\\_%'`)) as unknown as [unknown[]];
+    const [leftovers] = (await ctx.eventsPool.query(`SHOW TABLES LIKE 'schedule_sales%\\_\\_%'`)) as unknown as [unknown[]];
     expect(leftovers).toEqual([]);
     expect(await checkInvariants(ctx.pool, { atLeast: { reservations: 20 } })).toEqual([]);
   });

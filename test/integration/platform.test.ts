@@ -27,7 +27,7 @@ describe('platform', () => {
     expect((await ctx.request('GET', '/healthz')).status).toBe(200);
     const ready = await ctx.request('GET', '/readyz');
     expect(ready.status).toBe(200);
-    expect(ready.body.checks).toEqual({ mysql: { status: 'up' }, mysql_payment: { status: 'up' }, mysql_webhooks: { status: 'up' }, mysql_waitlist: { status: 'up' }, mysql_identity: { status: 'up' }, redis: { status: 'up' }, temporal: { status: 'up' }, kafka: { status: 'up' } });
+    expect(ready.body.checks).toEqual({ mysql: { status: 'up' }, mysql_payment: { status: 'up' }, mysql_webhooks: { status: 'up' }, mysql_waitlist: { status: 'up' }, mysql_identity: { status: 'up' }, mysql_events: { status: 'up' }, mysql_recommendations: { status: 'up' }, redis: { status: 'up' }, temporal: { status: 'up' }, kafka: { status: 'up' } });
   });
 
   it('says which dependency is down', async () => {
@@ -35,7 +35,7 @@ describe('platform', () => {
     const deadRedis = createRedis('redis://127.0.0.1:1', 'x:');
     const deadTemporal = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1', connectTimeout: '1s' }) });
     const deadKafka = createKafka({ brokers: ['127.0.0.1:1'], clientId: 'dead' }).admin();
-    const { app, services } = buildApiApp({ config: ctx.config, db: ctx.db, paymentDb: ctx.paymentDb, webhooksDb: ctx.webhooksDb, waitlistDb: ctx.waitlistDb, identityDb: ctx.identityDb, redis: deadRedis, temporal: deadTemporal, kafkaAdmin: deadKafka, log: pino({ level: 'silent' }), metrics: new Metrics('dead', false) });
+    const { app, services } = buildApiApp({ config: ctx.config, db: ctx.db, paymentDb: ctx.paymentDb, webhooksDb: ctx.webhooksDb, waitlistDb: ctx.waitlistDb, identityDb: ctx.identityDb, eventsDb: ctx.eventsDb, recommendationsDb: ctx.recommendationsDb, redis: deadRedis, temporal: deadTemporal, kafkaAdmin: deadKafka, log: pino({ level: 'silent' }), metrics: new Metrics('dead', false) });
     services.queue.stop();
     try {
       const res = await app.request('/readyz');

@@ -29,7 +29,7 @@ describe('recommendations: co-purchase counts as a read model', () => {
     await ensureTopics(ctx);
     for (let i = 0; i < 5; i++) concerts.push({ ...(await ctx.createSchedule({ price: 10_000 })), next: 0 });
     relay = await startRelay(ctx);
-    const { repo } = buildRecommendations(ctx.db, new CatalogRepository(ctx.db));
+    const { repo } = buildRecommendations(ctx.recommendationsDb, new CatalogRepository(ctx.db));
     consumer = recommendationsConsumer({ kafka: ctx.kafka, repo, log: pino({ level: 'silent' }), metrics: new Metrics(`recs-${ctx.id}`, false), topicPrefix: ctx.config.KAFKA_TOPIC_PREFIX });
     consumer.start();
     await consumer.ready();
@@ -51,7 +51,7 @@ describe('recommendations: co-purchase counts as a read model', () => {
   const forConcert = async (concert: number, query = '') => ctx.request('GET', `/api/v1/concerts/${concerts[concert]!.concertId}/recommendations${query}`);
   const forMe = async (user: { token: string }) => (await ctx.request('GET', '/api/v1/me/recommendations', { token: user.token })).body.items as Array<{ concertId: number; basis: string; score: number }>;
   const id = (concert: number) => concerts[concert]!.concertId;
-  const applied = async () => Number(((await ctx.pool.query('SELECT COUNT(*) n FROM recommendation_applied'))[0] as Array<{ n: number }>)[0]!.n);
+  const applied = async () => Number(((await ctx.recommendationsPool.query('SELECT COUNT(*) n FROM recommendation_applied'))[0] as Array<{ n: number }>)[0]!.n);
   const logged = async () => Number(((await ctx.pool.query(`SELECT COUNT(*) n FROM domain_events WHERE aggregate_type = 'reservation'`))[0] as Array<{ n: number }>)[0]!.n);
   const caughtUp = () => eventually(async () => (await applied()) === (await logged()), 60_000, 200);
 
@@ -120,7 +120,7 @@ describe('recommendations: co-purchase counts as a read model', () => {
     await caughtUp();
     expect(((await forConcert(E)).body.items as Array<{ basis: string }>).every((r) => r.basis === 'POPULAR')).toBe(true);
     // E is no longer theirs (nor anyone's): the holding is back to 0, so it is neither excluded nor popular.
-    const [[holding]] = (await ctx.pool.query('SELECT reservations FROM recommendation_holdings WHERE user_id = ? AND concert_id = ?', [u.id, id(E)])) as unknown as [[{ reservations: number }]];
+    const [[holding]] = (await ctx.recommendationsPool.query('SELECT reservations FROM recommendation_holdings WHERE user_id = ? AND concert_id = ?', [u.id, id(E)])) as unknown as [[{ reservations: number }]];
     expect(holding.reservations).toBe(0);
   });
 
@@ -135,17 +135,18 @@ describe('recommendations: co-purchase counts as a read model', () => {
       return (rows as Array<{ c: number; d: number; n: number }>).map((r) => `${r.c}-${r.d}:${Number(r.n)}`);
     };
     const pairs = async () => {
-      const [rows] = await ctx.pool.query('SELECT concert_id c, other_concert_id d, buyers n FROM recommendation_pairs WHERE buyers > 0 ORDER BY c, d');
+      const [rows] = await ctx.recommendationsPool.query('SELECT concert_id c, other_concert_id d, buyers n FROM recommendation_pairs WHERE buyers > 0 ORDER BY c, d');
       return (rows as Array<{ c: number; d: number; n: number }>).map((r) => `${r.c}-${r.d}:${Number(r.n)}`);
     };
-    const holdings = async () => (await ctx.pool.query('SELECT user_id, concert_id, reservations FROM recommendation_holdings WHERE reservations > 0 ORDER BY 1, 2'))[0];
+    const holdings = async () => (await ctx.recommendationsPool.query('SELECT user_id, concert_id, reservations FROM recommendation_holdings WHERE reservations > 0 ORDER BY 1, 2'))[0];
     const truth = await recount();
     expect(truth.length).toBeGreaterThan(0);
     expect(await pairs()).toEqual(truth);
     const liveHoldings = await holdings();
     // The consumer keeps running while the rebuild folds the outbox and swaps the tables in.
-    const { repo, concertOf } = buildRecommendations(ctx.db, new CatalogRepository(ctx.db));
-    const report = await rebuildReadModel(ctx.db, new EventLogReader(ctx.db), recommendationsReadModel(repo, concertOf));
+    // Its tables in recommendations' database; the log it folds is booking's outbox.
+    const { repo, concertOf } = buildRecommendations(ctx.recommendationsDb, new CatalogRepository(ctx.db));
+    const report = await rebuildReadModel(ctx.recommendationsDb, new EventLogReader(ctx.db), recommendationsReadModel(repo, concertOf));
     expect(report.eventsFolded).toBe(await logged());
     expect(await pairs()).toEqual(truth);
     expect(await holdings()).toEqual(liveHoldings);

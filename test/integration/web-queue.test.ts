@@ -87,7 +87,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web app: waiting room and expiry in Chro
   it('shows the organiser live sales during a purchase and applies the queue controls', async () => {
     await ensureTopics(ctx);
     const relay = await startRelay(ctx);
-    const readModel = salesReadModelConsumer({ kafka: ctx.kafka, db: ctx.db, log: pino({ level: 'silent' }), metrics: new Metrics(`web-sales-${ctx.id}`, false), topicPrefix: ctx.config.KAFKA_TOPIC_PREFIX });
+    const readModel = salesReadModelConsumer({ kafka: ctx.kafka, eventsDb: ctx.eventsDb, log: pino({ level: 'silent' }), metrics: new Metrics(`web-sales-${ctx.id}`, false), topicPrefix: ctx.config.KAFKA_TOPIC_PREFIX });
     readModel.start();
     await readModel.ready();
     try {

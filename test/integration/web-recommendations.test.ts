@@ -25,7 +25,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web app: recommendations in Chromium', (
     ctx = await createTestContext();
     await ensureTopics(ctx);
     relay = await startRelay(ctx);
-    const { repo } = buildRecommendations(ctx.db, new CatalogRepository(ctx.db));
+    const { repo } = buildRecommendations(ctx.recommendationsDb, new CatalogRepository(ctx.db));
     consumer = recommendationsConsumer({ kafka: ctx.kafka, repo, log: pino({ level: 'silent' }), metrics: new Metrics(`web-recs-${ctx.id}`, false), topicPrefix: ctx.config.KAFKA_TOPIC_PREFIX });
     consumer.start();
     await consumer.ready();
@@ -51,8 +51,9 @@ describe.skipIf(!existsSync(CHROMIUM))('web app: recommendations in Chromium', (
       await buy(u.token, b);
     }
     await buy((await ctx.createUser({ balance: 100_000 })).token, c);
-    const count = async (sql: string) => Number(((await ctx.pool.query(sql))[0] as Array<{ n: number }>)[0]!.n);
-    await eventually(async () => (await count('SELECT COUNT(*) n FROM recommendation_applied')) === (await count(`SELECT COUNT(*) n FROM domain_events WHERE aggregate_type = 'reservation'`)), 60_000, 200);
+    const count = async (pool: typeof ctx.pool, sql: string) => Number(((await pool.query(sql))[0] as Array<{ n: number }>)[0]!.n);
+    // The ledger in recommendations' database, the log in booking's outbox.
+    await eventually(async () => (await count(ctx.recommendationsPool, 'SELECT COUNT(*) n FROM recommendation_applied')) === (await count(ctx.pool, `SELECT COUNT(*) n FROM domain_events WHERE aggregate_type = 'reservation'`)), 60_000, 200);
 
     const buyer = await ctx.createUser({ balance: 100_000 });
     const page = await web.loggedIn(buyer.email);

@@ -27,7 +27,7 @@ describe.skipIf(!wanted)('web app screenshots', () => {
     // The dashboard's sales figures come from the read model, fed through Kafka.
     await ensureTopics(ctx);
     relay = await startRelay(ctx);
-    readModel = salesReadModelConsumer({ kafka: ctx.kafka, db: ctx.db, log: pino({ level: 'silent' }), metrics: new Metrics(`shots-${ctx.id}`, false), topicPrefix: ctx.config.KAFKA_TOPIC_PREFIX });
+    readModel = salesReadModelConsumer({ kafka: ctx.kafka, eventsDb: ctx.eventsDb, log: pino({ level: 'silent' }), metrics: new Metrics(`shots-${ctx.id}`, false), topicPrefix: ctx.config.KAFKA_TOPIC_PREFIX });
     readModel.start();
     await readModel.ready();
     mkdirSync(dir, { recursive: true });

@@ -68,11 +68,11 @@ async function domainDatabaseEnv(serverUrl: string, id: string): Promise<{ env: 
     await dropUsers(serverUrl, id);
     const admin = new URL(serverUrl);
     const as = (db: string) => mysqlUrl(serverUrl, decodeURIComponent(admin.username), decodeURIComponent(admin.password), db);
-    return { env: { MYSQL_URL: as(`${id}_booking`), MYSQL_URL_PAYMENT: as(`${id}_payment`), MYSQL_URL_NOTIFICATIONS: as(`${id}_notifications`), MYSQL_URL_WEBHOOKS: as(`${id}_webhooks`), MYSQL_URL_WAITLIST: as(`${id}_waitlist`), MYSQL_URL_IDENTITY: as(`${id}_identity`) }, isolatedUsers: false };
+    return { env: { MYSQL_URL: as(`${id}_booking`), MYSQL_URL_PAYMENT: as(`${id}_payment`), MYSQL_URL_NOTIFICATIONS: as(`${id}_notifications`), MYSQL_URL_WEBHOOKS: as(`${id}_webhooks`), MYSQL_URL_WAITLIST: as(`${id}_waitlist`), MYSQL_URL_IDENTITY: as(`${id}_identity`), MYSQL_URL_EVENTS: as(`${id}_events`), MYSQL_URL_RECOMMENDATIONS: as(`${id}_recommendations`) }, isolatedUsers: false };
   }
 }
 
-const DOMAIN_DATABASES = ['booking', 'payment', 'notifications', 'webhooks', 'waitlist', 'identity'] as const;
+const DOMAIN_DATABASES = ['booking', 'payment', 'notifications', 'webhooks', 'waitlist', 'identity', 'events', 'recommendations'] as const;
 
 async function dropUsers(serverUrl: string, id: string) {
   const admin = await mysql.createConnection({ uri: serverUrl });
@@ -132,6 +132,9 @@ export async function createTestContext(opts: TestContextOptions = {}) {
   const waitlistUrl = domainDatabaseUrl(config, 'waitlist');
   const waitlistDatabase: Database = createDatabase(waitlistUrl, config.MYSQL_POOL_SIZE);
   const identityDatabase: Database = createDatabase(domainDatabaseUrl(config, 'identity'), config.MYSQL_POOL_SIZE);
+  // The read models' databases: the sales read model (events) and recommendations'.
+  const eventsDatabase: Database = createDatabase(domainDatabaseUrl(config, 'events'), 5);
+  const recommendationsDatabase: Database = createDatabase(domainDatabaseUrl(config, 'recommendations'), 5);
   registerDomainPools(database.pool, { payment: paymentDatabase.pool, waitlist: waitlistDatabase.pool, identity: identityDatabase.pool });
   const redis: Redis = createRedis(redisEndpointOf(config), config.REDIS_PREFIX);
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
@@ -144,7 +147,7 @@ export async function createTestContext(opts: TestContextOptions = {}) {
   const workerMetrics = new Metrics(`worker-${id}`, false);
   const apiProvider = opts.wrapApiPaymentProvider && createPaymentProvider(config);
   const providerOverride = apiProvider ? { paymentProvider: opts.wrapApiPaymentProvider!(apiProvider) } : {};
-  const { app, services } = buildApiApp({ config, db: database.db, paymentDb: paymentDatabase.db, webhooksDb: webhooksDatabase.db, waitlistDb: waitlistDatabase.db, identityDb: identityDatabase.db, redis, temporal, kafkaAdmin, log, metrics, ...providerOverride });
+  const { app, services } = buildApiApp({ config, db: database.db, paymentDb: paymentDatabase.db, webhooksDb: webhooksDatabase.db, waitlistDb: waitlistDatabase.db, identityDb: identityDatabase.db, eventsDb: eventsDatabase.db, recommendationsDb: recommendationsDatabase.db, redis, temporal, kafkaAdmin, log, metrics, ...providerOverride });
 
   let worker: Worker | undefined;
   let paymentWorker: Worker | undefined;
@@ -260,6 +263,8 @@ export async function createTestContext(opts: TestContextOptions = {}) {
     await webhooksDatabase.close();
     await waitlistDatabase.close();
     await identityDatabase.close();
+    await eventsDatabase.close();
+    await recommendationsDatabase.close();
     const admin = await mysql.createConnection({ uri: stack.mysqlServerUrl });
     for (const d of DOMAIN_DATABASES) await admin.query(`DROP DATABASE IF EXISTS \`${id}_${d}\``);
     await admin.end();
@@ -285,6 +290,12 @@ export async function createTestContext(opts: TestContextOptions = {}) {
     /** Identity's database (its own user): the accounts and identity's outbox (security events, sign-ups, its admin actions). */
     identityDb: identityDatabase.db,
     identityPool: identityDatabase.pool,
+    /** The events database (its own user): the sales read model (schedule_sales, its ledger) and processed_events. */
+    eventsDb: eventsDatabase.db,
+    eventsPool: eventsDatabase.pool,
+    /** Recommendations' database (its own user): holdings, pair counts, its ledger. */
+    recommendationsDb: recommendationsDatabase.db,
+    recommendationsPool: recommendationsDatabase.pool,
     /** Every domain's database URL (booking's and each of DATA_DOMAINS), each with its own user. */
     databaseUrls: { booking: config.MYSQL_URL, ...Object.fromEntries(DATA_DOMAINS.map((d) => [d, domainDatabaseUrl(config, d)])) } as Record<'booking' | DataDomain, string>,
     isolatedUsers: databases.isolatedUsers,

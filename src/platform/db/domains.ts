@@ -2,12 +2,15 @@ import type { Config } from '../../config.js';
 
 /**
  * The domains that own a database of their own besides booking's (MYSQL_URL, the main migration
- * set): payment, the waiting list, notifications, webhooks and identity (the accounts). Each has its
+ * set): payment, the waiting list, notifications, webhooks, identity (the accounts), events (the
+ * sales read model and the consumers' dedupe table) and recommendations (its read model). Each has its
  * migrations in drizzle/<domain>/ (drizzle.<domain>.config.ts) and a MySQL user granted on its
- * database only. Issue 27 adds the others the same way: a name here, a MYSQL_URL_<DOMAIN> override
- * in config.ts, a drizzle config and a migrations folder.
+ * database only. The read models' databases (events, recommendations) have no outbox: they write no
+ * domain events, and every domain's outbox stays in that domain's own database (transactional outbox).
+ * Issue 27 adds the others the same way: a name here, a MYSQL_URL_<DOMAIN> override in config.ts, a
+ * drizzle config and a migrations folder.
  */
-export const DATA_DOMAINS = ['payment', 'waitlist', 'notifications', 'webhooks', 'identity'] as const;
+export const DATA_DOMAINS = ['payment', 'waitlist', 'notifications', 'webhooks', 'identity', 'events', 'recommendations'] as const;
 export type DataDomain = (typeof DATA_DOMAINS)[number];
 
 const overrides = {
@@ -16,6 +19,8 @@ const overrides = {
   notifications: 'MYSQL_URL_NOTIFICATIONS',
   webhooks: 'MYSQL_URL_WEBHOOKS',
   identity: 'MYSQL_URL_IDENTITY',
+  events: 'MYSQL_URL_EVENTS',
+  recommendations: 'MYSQL_URL_RECOMMENDATIONS',
 } as const satisfies Record<DataDomain, keyof Config>;
 
 export type DomainConfig = Pick<Config, 'MYSQL_URL' | 'MYSQL_DATABASE_PREFIX' | 'MYSQL_DOMAIN_PASSWORD' | (typeof overrides)[DataDomain]>;

@@ -9,7 +9,7 @@ export interface LegacyMove {
    * a later migration added sits last in booking's table but in its place in the domain's own).
    */
   tables: readonly string[];
-  /** Its events' aggregate types in booking's outbox. */
+  /** Its events' aggregate types in booking's outbox; none for a domain that writes no events (it has no outbox). */
   aggregateTypes: readonly string[];
 }
 
@@ -41,6 +41,7 @@ export async function moveLegacyRows(adminUrl: string, bookingDb: string, domain
       const [[counter]] = (await conn.query('SELECT auto_increment AS next FROM information_schema.tables WHERE table_schema = ? AND table_name = ?', [bookingDb, table])) as unknown as [Array<{ next: number | null }>];
       if (counter?.next) await conn.query(`ALTER TABLE \`${domainDb}\`.\`${table}\` AUTO_INCREMENT = ${Number(counter.next)}`);
     }
+    if (move.aggregateTypes.length === 0) return copied;
     const [events] = await conn.query(
       `INSERT IGNORE INTO \`${domainDb}\`.domain_events (${EVENT_COLUMNS}) SELECT ${EVENT_COLUMNS} FROM \`${bookingDb}\`.domain_events
        WHERE aggregate_type IN (?) ORDER BY position`,
