@@ -269,7 +269,7 @@ async function main() {
     console.log(`\n== the sale (${mode === 'pick' ? 'pick your seats' : 'best available'}): ${BUYERS} buyers arriving over ${SECONDS} s (${(BUYERS / SECONDS).toFixed(0)}/s), open loop`);
     const classes = {
       join: new RequestClass('join (POST /queue/tokens)'),
-      poll: new RequestClass('poll (GET /queue/tokens/current)'),
+      poll: new RequestClass(LONG_POLL ? 'long poll (GET /queue/tokens/current?wait=25)' : 'poll (GET /queue/tokens/current)'),
       map: new RequestClass(mode === 'pick' ? 'seat map (GET /seats)' : 'availability (GET /availability)'),
       hold: new RequestClass('hold (POST /reservations)'),
       pay: new RequestClass('pay (POST /payment)'),
@@ -570,9 +570,12 @@ async function main() {
       total += c.samples.count + c.refused.count;
     }
     console.log(`total ${total} requests, ${(total / (elapsed / 1000)).toFixed(0)} requests/s`);
-    const p99s = Object.values(classes).flatMap((c) => [[c.name, c.samples.percentile(99)] as const, [c.refused.name, c.refused.percentile(99)] as const]);
+    // A long poll is held open on purpose until its status changes or ~25 s pass: its answer time is
+    // not a latency (how fast waiters hear of a change is "told SOLD_OUT" below), so it is left out.
+    const timed = Object.values(classes).filter((c) => !(LONG_POLL && c === classes.poll));
+    const p99s = timed.flatMap((c) => [[c.name, c.samples.percentile(99)] as const, [c.refused.name, c.refused.percentile(99)] as const]);
     const worst = p99s.filter(([, v]) => Number.isFinite(v)).sort((a, b) => b[1] - a[1])[0];
-    console.log(`worst p99: ${worst ? `${worst[0]} ${f1(worst[1])} ms` : '-'} (target: every class under 1000 ms)`);
+    console.log(`worst p99: ${worst ? `${worst[0]} ${f1(worst[1])} ms` : '-'} (target: every class under 1000 ms${LONG_POLL ? '; long polls left out, they wait on purpose' : ''})`);
     console.log(`outcomes: ${outcomes}`);
     if (otherErrors.total) console.log(`errors: ${otherErrors}`);
     console.log(`kernel: ${listenOverflows() - overflowsBefore} connections dropped on a full listen queue during the sale (TcpExt ListenOverflows, whole machine)`);

@@ -96,24 +96,16 @@ export function newRun(opts: { prefix: string; port: number; env: Record<string,
   const runId = `${opts.prefix}${randomBytes(3).toString('hex')}`;
   const url = new URL(base.MYSQL_URL);
   url.pathname = `/${runId}`;
-  const paymentUrl = new URL(url);
-  paymentUrl.pathname = `/${runId}_payment`;
-  const waitlistUrl = new URL(url);
-  waitlistUrl.pathname = `/${runId}_waitlist`;
-  const identityUrl = new URL(url);
-  identityUrl.pathname = `/${runId}_identity`;
-  const eventsUrl = new URL(url);
-  eventsUrl.pathname = `/${runId}_events`;
-  const recommendationsUrl = new URL(url);
-  recommendationsUrl.pathname = `/${runId}_recommendations`;
+  // Each domain's database on the same server (the run's root account), named <run>_<domain>.
+  const domainUrl = (domain: string) => Object.assign(new URL(url), { pathname: `/${runId}_${domain}` }).toString();
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     MYSQL_URL: url.toString(),
-    MYSQL_URL_PAYMENT: paymentUrl.toString(),
-    MYSQL_URL_WAITLIST: waitlistUrl.toString(),
-    MYSQL_URL_IDENTITY: identityUrl.toString(),
-    MYSQL_URL_EVENTS: eventsUrl.toString(),
-    MYSQL_URL_RECOMMENDATIONS: recommendationsUrl.toString(),
+    MYSQL_URL_PAYMENT: domainUrl('payment'),
+    MYSQL_URL_WAITLIST: domainUrl('waitlist'),
+    MYSQL_URL_IDENTITY: domainUrl('identity'),
+    MYSQL_URL_EVENTS: domainUrl('events'),
+    MYSQL_URL_RECOMMENDATIONS: domainUrl('recommendations'),
     MYSQL_POOL_SIZE: '60',
     REDIS_PREFIX: `${runId}:`,
     TEMPORAL_TASK_QUEUE: `booking-${runId}`,
@@ -126,7 +118,7 @@ export function newRun(opts: { prefix: string; port: number; env: Record<string,
     NODE_ENV: 'development',
     ...opts.env,
   };
-  return { runId, base, env, api: `http://${apiHost}:${opts.port}`, mysqlUrl: url.toString(), paymentMysqlUrl: paymentUrl.toString(), waitlistMysqlUrl: waitlistUrl.toString(), identityMysqlUrl: identityUrl.toString(), eventsMysqlUrl: eventsUrl.toString(), recommendationsMysqlUrl: recommendationsUrl.toString() };
+  return { runId, base, env, api: `http://${apiHost}:${opts.port}`, mysqlUrl: url.toString(), paymentMysqlUrl: env.MYSQL_URL_PAYMENT!, waitlistMysqlUrl: env.MYSQL_URL_WAITLIST!, identityMysqlUrl: env.MYSQL_URL_IDENTITY!, eventsMysqlUrl: env.MYSQL_URL_EVENTS!, recommendationsMysqlUrl: env.MYSQL_URL_RECOMMENDATIONS! };
 }
 
 /**
