@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto';
 import type { Redis } from '../platform/redis.js';
 import type { EndReason, QueueChange, QueueSettings, QueueState, QueueStatus, SaleEndReason } from './domain.js';
 import { PEEK_LUA, QUEUE_LUA, SEEN_LUA, SNAPSHOT_LUA } from './queue-script.js';
+import { withinDependencyDeadline } from '../platform/dependency-errors.js';
 
 export type QueueOp = 'join' | 'status' | 'tick' | 'complete' | 'end' | 'reopen';
 
@@ -85,6 +86,14 @@ export interface RedisQueueStoreOptions {
   maxBatch?: number;
   /** Idle queues disappear after this long without a join. */
   keepMs?: number;
+  /**
+   * Longest a join waits for Redis's reply (QUEUE_JOIN_DEADLINE_MS; 0 = unbounded). Long, since a
+   * join is answered late rather than refused once its script may have run, but bounded: Redis cut
+   * off by a partition never replies (the connection hangs until TCP gives up, about 15 minutes),
+   * as chaos's redis-partition fault showed. Only Redis's reply is bounded: a process too busy to
+   * go on after the reply still answers the join with its place.
+   */
+  joinReplyDeadlineMs?: number;
 }
 
 /** The Redis adapter: Lua scripts registered with defineCommand (EVALSHA with EVAL fallback). */
@@ -107,7 +116,8 @@ export class RedisQueueStore implements QueueStore {
   async run(op: QueueOp, s: QueueSettings, args: { userId?: number; tokenId?: string; reason?: SaleEndReason } = {}): Promise<QueueOpResult> {
     // The drivers' registry (global: not in the schedule's slot) is written beside the script.
     const registered = op === 'join' ? this.redis.zadd(SCHEDULES_KEY, Date.now(), s.scheduleId) : undefined;
-    const [raw] = await Promise.all([this.queueOp(op, s, args), registered]);
+    const step = Promise.all([this.queueOp(op, s, args), registered]);
+    const [raw] = op === 'join' ? await withinDependencyDeadline(step, this.opts.joinReplyDeadlineMs ?? 0, 'the waiting room (Redis)') : await step;
     const [flat, self, waiting, preQueue, active, now, maxActive, admitRatePerSec, final, endedBySale, endedNow, reopened] = raw;
     const effective = { maxActive: Number(maxActive), admitRatePerSec: Number(admitRatePerSec) };
     const nowMs = Number(now);

@@ -26,13 +26,6 @@ export interface QueueServiceDeps {
    * memory is never cut), so a hung dependency is bounded here; 0 = unbounded.
    */
   pollDependencyDeadlineMs?: number;
-  /**
-   * Longest a join's Redis step may take once started (QUEUE_JOIN_DEADLINE_MS): long, since a join
-   * is answered late rather than refused when a spike slows the process, but bounded, since Redis cut
-   * off by a partition never answers (the connection hangs until TCP gives up, about 15 minutes),
-   * which chaos's redis-partition fault showed; 0 = unbounded.
-   */
-  joinStepDeadlineMs?: number;
   onError?: (what: string, err: unknown) => void;
 }
 
@@ -56,8 +49,7 @@ export class QueueService {
     const refusal = joinRefusal(s);
     if (refusal) throw new DomainError('SALE_NOT_OPEN', refusal);
     starting?.();
-    const step = this.run('join', s, { userId, tokenId: QueueTokenSigner.newTokenId() });
-    const r = await withinDependencyDeadline(step, this.deps.joinStepDeadlineMs ?? 0, 'the waiting room (Redis)');
+    const r = await this.run('join', s, { userId, tokenId: QueueTokenSigner.newTokenId() });
     return this.view(userId, s, r);
   }
 

@@ -41,7 +41,7 @@ export const queueDefaults = (config: Config): QueueDefaults => ({
 /** The waiting room's use cases on the shared infrastructure, without any periodic work. */
 function buildQueueService(deps: QueueWiringDeps, withLines = false) {
   const { config } = deps;
-  const store = new RedisQueueStore(deps.redis, { activeTtlMs: config.QUEUE_ACTIVE_TTL_SECONDS * 1000, graceMs: config.QUEUE_WAITER_GRACE_SECONDS * 1000 });
+  const store = new RedisQueueStore(deps.redis, { activeTtlMs: config.QUEUE_ACTIVE_TTL_SECONDS * 1000, graceMs: config.QUEUE_WAITER_GRACE_SECONDS * 1000, joinReplyDeadlineMs: config.QUEUE_JOIN_DEADLINE_MS });
   // API processes answer polls from their own snapshots of the lines; the worker only moves the queue.
   const lines = withLines
     ? new QueueLines(store, { refreshMs: config.QUEUE_SNAPSHOT_MS, isClosed: () => deps.redis.status === 'end', onError: (err) => deps.onError?.('queue snapshot', err) })
@@ -58,7 +58,6 @@ function buildQueueService(deps: QueueWiringDeps, withLines = false) {
     metrics,
     activeTtlSeconds: config.QUEUE_ACTIVE_TTL_SECONDS,
     pollDependencyDeadlineMs: config.REQUEST_DEADLINE_MS,
-    joinStepDeadlineMs: config.QUEUE_JOIN_DEADLINE_MS,
     ...(lines ? { lines } : {}),
     ...(deps.onError ? { onError: deps.onError } : {}),
   });
@@ -145,9 +144,10 @@ export function queueCloser(deps: QueueWiringDeps) {
 /**
  * The waiting room's routes' own request deadlines (createHttpApp's routeDeadlines; 0 = none).
  * - A join is cheap, idempotent and better answered late than refused: QUEUE_JOIN_DEADLINE_MS, and
- *   once its Redis step started it is answered however late (up to QUEUE_JOIN_DEADLINE_MS more: a
- *   partition from Redis must not hang it until TCP gives up); a join the process could not start in
- *   time is shed at entry instead (join-shedding.ts).
+ *   once its Redis step started it is answered however late. Only Redis's own reply is bounded, by
+ *   QUEUE_JOIN_DEADLINE_MS again (the store's joinReplyDeadlineMs): a partition from Redis must not
+ *   hang it until TCP gives up. A join the process could not start in time is shed at entry instead
+ *   (join-shedding.ts).
  * - A poll or long poll has none: it is answered from this process's snapshot, which has nothing that
  *   could hang. REQUEST_DEADLINE_MS after a 25 s wait cut thousands of answers computed from memory
  *   when a spike's waiters came back together to a busy process. Each of its steps that does need a

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { DependencyTimeoutError } from '../../src/platform/dependency-errors.js';
-import { QueueService } from '../../src/queue/service.js';
+import type { Redis } from '../../src/platform/redis.js';
 import type { QueueSettings } from '../../src/queue/domain.js';
+import { RedisQueueStore } from '../../src/queue/redis-store.js';
 
-// A join whose Redis step never answers (Redis cut off by a partition: the connection hangs, nothing
-// is reset) must end, in 503 (DependencyTimeoutError), once joinStepDeadlineMs has passed. Chaos's
-// redis-partition fault found joins hanging for the whole partition.
+// A join whose Redis script never replies (Redis cut off by a partition: the connection hangs,
+// nothing is reset) must end, in 503 (DependencyTimeoutError), once joinReplyDeadlineMs has passed.
+// Chaos's redis-partition fault found joins hanging for the whole partition. Only the reply is
+// bounded: queue-starved.test.ts holds a join up after its reply and expects its place, however late.
 const settings: QueueSettings = {
   scheduleId: 1,
   mode: 'manual',
@@ -17,32 +19,31 @@ const settings: QueueSettings = {
   cancelled: false,
 };
 
-function serviceWithSilentRedis(joinStepDeadlineMs: number) {
-  let started = 0;
-  const service = new QueueService({
-    store: { run: () => ((started += 1), new Promise(() => {})) } as never,
-    settings: { get: async () => settings } as never,
-    signer: {} as never,
-    events: {} as never,
-    metrics: {} as never,
-    activeTtlSeconds: 60,
-    joinStepDeadlineMs,
-  });
-  return { service, started: () => started };
+/** A Redis whose scripts are sent and never answered; other commands answer at once. */
+function silentRedis() {
+  const sent: string[] = [];
+  const redis = {
+    queueOp: () => (sent.push('queueOp'), new Promise(() => {})),
+    zadd: async () => 1,
+  };
+  return { redis: redis as unknown as Redis, sent };
 }
 
-describe('a join whose Redis step hangs', () => {
-  it('ends with a dependency timeout after joinStepDeadlineMs, not when Redis answers', async () => {
-    const { service, started } = serviceWithSilentRedis(50);
-    const marks: string[] = [];
-    await expect(service.join(7, 1, () => marks.push('starting'))).rejects.toBeInstanceOf(DependencyTimeoutError);
-    expect(marks).toEqual(['starting']);
-    expect(started()).toBe(1);
+describe('a join whose Redis reply never comes', () => {
+  it('ends with a dependency timeout after joinReplyDeadlineMs', async () => {
+    const { redis, sent } = silentRedis();
+    const store = new RedisQueueStore(redis, { activeTtlMs: 60_000, graceMs: 60_000, joinReplyDeadlineMs: 50 });
+    await expect(store.run('join', settings, { userId: 7, tokenId: 't' })).rejects.toBeInstanceOf(DependencyTimeoutError);
+    expect(sent).toEqual(['queueOp']);
   });
 
-  it('waits for as long as the step takes when the deadline is 0 (unbounded)', async () => {
-    const { service } = serviceWithSilentRedis(0);
-    const outcome = await Promise.race([service.join(7, 1).then(() => 'answered', () => 'failed'), new Promise((r) => setTimeout(() => r('still waiting'), 200))]);
-    expect(outcome).toBe('still waiting');
+  it('waits as long as Redis takes when the deadline is 0 (unbounded), and bounds no other step', async () => {
+    const { redis } = silentRedis();
+    const store = new RedisQueueStore(redis, { activeTtlMs: 60_000, graceMs: 60_000, joinReplyDeadlineMs: 0 });
+    const bounded = new RedisQueueStore(redis, { activeTtlMs: 60_000, graceMs: 60_000, joinReplyDeadlineMs: 50 });
+    const outcome = (p: Promise<unknown>) => Promise.race([p.then(() => 'answered', () => 'failed'), new Promise((r) => setTimeout(() => r('still waiting'), 200))]);
+    expect(await outcome(store.run('join', settings, { userId: 7, tokenId: 't' }))).toBe('still waiting');
+    // A tick's script reports admissions that must be recorded: it is not cut (the driver's next tick waits for it).
+    expect(await outcome(bounded.run('tick', settings))).toBe('still waiting');
   });
 });
