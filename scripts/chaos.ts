@@ -148,7 +148,9 @@ const emulator = emulatorClient(urls.STRIPE_API_BASE!, run.base.STRIPE_SECRET_KE
 const users = await makeUsers(database, run, 3000, 10_000_000);
 const [admin] = await makeUsers(database, run, 1, 0, 'ADMIN');
 const clients = apiUrls.map((u) => new HttpClient(u));
-for (const c of clients) c.timeoutMs = 30_000;
+// The client waits longer than the API's longest answer by design, a join's QUEUE_JOIN_DEADLINE_MS
+// (30 s: a started join waits that long for Redis's reply), so "no answer" (0) means a hang.
+for (const c of clients) c.timeoutMs = 40_000;
 
 // Every event id that reached Kafka (any topic of the run), for the "lost events" column.
 const kafka = new Kafka({ brokers: urls.KAFKA_BROKERS!.split(','), clientId: 'chaos-audit', logLevel: logLevel.NOTHING });
