@@ -25,7 +25,16 @@ export const redisClusterEnv = (config: { REDIS_CLUSTER_NODES?: string[] | undef
 // so a command could wait 6 s and a request that only uses Redis as a cache hit the request
 // deadline. A short, flat backoff (a refused connect costs nothing) fails them within a few
 // hundred ms, and the callers that only cache in Redis fall back to MySQL.
-const nodeOptions: RedisOptions = { maxRetriesPerRequest: 2, retryStrategy: (times) => Math.min(times * 20, 100) };
+//
+// A partition is different: nothing is refused or reset, the connection just stops answering, and
+// TCP retransmits for minutes before it gives up (chaos's redis-partition fault: 14.9 s to recover
+// after a 40 s cut, on TCP's back-off). socketTimeout destroys a connection that sent a command and
+// heard nothing for 5 s, and a short connectTimeout keeps the reconnect attempts (SYNs dropped
+// while the cut lasts) from waiting 10 s each: the commands under way are resent on the new
+// connection (ioredis's autoResendUnfulfilledCommands; every script here is idempotent), or fail
+// with the others once the retries are used up (503), and the first attempt after the cut heals
+// connects at once. A process too starved to read a reply for 5 s only reconnects and resends.
+const nodeOptions: RedisOptions = { maxRetriesPerRequest: 2, retryStrategy: (times) => Math.min(times * 20, 100), socketTimeout: 5_000, connectTimeout: 2_000 };
 
 /**
  * One ioredis connection (or Cluster client) per purpose; keys are prefixed so tests (and tenants)

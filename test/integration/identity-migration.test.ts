@@ -1,13 +1,9 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
 import { migrateAllDatabases } from '../../src/main/migrations.js';
-import { DATA_DOMAINS, domainDatabaseUrl } from '../../src/platform/db/domains.js';
-import { migrateDatabase, migrationsFolder } from '../../src/platform/db/migrate.js';
+import { domainDatabaseUrl } from '../../src/platform/db/domains.js';
+import { legacyMainSet } from '../support/legacy-main-set.js';
 
 /**
  * Issue 27, identity's accounts leave booking's database: a booking database as the release before
@@ -19,39 +15,14 @@ import { migrateDatabase, migrationsFolder } from '../../src/platform/db/migrate
  */
 describe('identity migration (main set 0014)', () => {
   const stack = inject('stack');
-  const id = `m${randomBytes(4).toString('hex')}`;
-  const password = randomBytes(12).toString('hex');
-  const bookingUrl = (() => {
-    const u = new URL(stack.mysqlServerUrl);
-    u.username = `${id}_booking`;
-    u.password = password;
-    u.pathname = `/${id}_booking`;
-    return u.toString();
-  })();
-  const config = loadConfig({ NODE_ENV: 'test', MYSQL_URL: bookingUrl, MYSQL_DATABASE_PREFIX: `${id}_`, MYSQL_DOMAIN_PASSWORD: password, MYSQL_ADMIN_URL: stack.mysqlServerUrl });
-  const folder = mkdtempSync(join(tmpdir(), 'main-set-0013-'));
+  const legacy = legacyMainSet(stack.mysqlServerUrl);
+  const { bookingUrl, config } = legacy;
 
-  afterAll(async () => {
-    rmSync(folder, { recursive: true, force: true });
-    const admin = await mysql.createConnection({ uri: stack.mysqlServerUrl });
-    try {
-      for (const d of ['booking', ...DATA_DOMAINS]) {
-        await admin.query(`DROP DATABASE IF EXISTS \`${id}_${d}\``);
-        await admin.query(`DROP USER IF EXISTS ?@'%'`, [`${id}_${d}`]);
-      }
-    } finally {
-      await admin.end();
-    }
-  });
+  afterAll(() => legacy.drop());
 
   it("copies the accounts and their events into identity's database before 0014 drops them", async () => {
     // The main set as the release before shipped it: every migration up to 0013.
-    cpSync(migrationsFolder, folder, { recursive: true });
-    const journal = JSON.parse(readFileSync(join(folder, 'meta/_journal.json'), 'utf8')) as { entries: Array<{ idx: number; tag: string }> };
-    expect(journal.entries.map((e) => e.tag)).toContain('0014_identity_moved_out');
-    journal.entries = journal.entries.filter((e) => e.idx <= 13);
-    writeFileSync(join(folder, 'meta/_journal.json'), JSON.stringify(journal));
-    await migrateDatabase(bookingUrl, folder, stack.mysqlServerUrl);
+    await legacy.migrateUpTo(13, '0014_identity_moved_out');
 
     const booking = await mysql.createConnection({ uri: bookingUrl, timezone: 'Z' });
     let identity: mysql.Connection | undefined;
@@ -99,7 +70,7 @@ describe('identity migration (main set 0014)', () => {
       // The accounts, column by column, in identity's database; none left in booking's.
       const [rows] = await identity.query('SELECT * FROM users ORDER BY id');
       expect(rows).toEqual(accounts);
-      const [left] = await booking.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = ? AND table_name = 'users'`, [`${id}_booking`]);
+      const [left] = await booking.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = ? AND table_name = 'users'`, [legacy.bookingDb]);
       expect(left).toEqual([]);
       // The events with their ids, sequences and published marks (the unpublished one is still to publish).
       const columns = 'id, type, aggregate_type, aggregate_id, sequence, published_at';

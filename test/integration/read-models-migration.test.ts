@@ -1,16 +1,12 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
 import type { EventEnvelope } from '../../src/events/catalog.js';
 import { SalesRepository } from '../../src/events/sales-repository.js';
 import { migrateAllDatabases } from '../../src/main/migrations.js';
 import { createDatabase } from '../../src/platform/db/client.js';
-import { DATA_DOMAINS, domainDatabaseUrl } from '../../src/platform/db/domains.js';
-import { migrateDatabase, migrationsFolder } from '../../src/platform/db/migrate.js';
+import { domainDatabaseUrl } from '../../src/platform/db/domains.js';
+import { legacyMainSet } from '../support/legacy-main-set.js';
 
 /**
  * Issue 27, the read models leave booking's database: a booking database as the release before left
@@ -22,39 +18,14 @@ import { migrateDatabase, migrationsFolder } from '../../src/platform/db/migrate
  */
 describe('read models migration (main set 0015)', () => {
   const stack = inject('stack');
-  const id = `m${randomBytes(4).toString('hex')}`;
-  const password = randomBytes(12).toString('hex');
-  const bookingUrl = (() => {
-    const u = new URL(stack.mysqlServerUrl);
-    u.username = `${id}_booking`;
-    u.password = password;
-    u.pathname = `/${id}_booking`;
-    return u.toString();
-  })();
-  const config = loadConfig({ NODE_ENV: 'test', MYSQL_URL: bookingUrl, MYSQL_DATABASE_PREFIX: `${id}_`, MYSQL_DOMAIN_PASSWORD: password, MYSQL_ADMIN_URL: stack.mysqlServerUrl });
-  const folder = mkdtempSync(join(tmpdir(), 'main-set-0014-'));
+  const legacy = legacyMainSet(stack.mysqlServerUrl);
+  const { bookingUrl, config } = legacy;
 
-  afterAll(async () => {
-    rmSync(folder, { recursive: true, force: true });
-    const admin = await mysql.createConnection({ uri: stack.mysqlServerUrl });
-    try {
-      for (const d of ['booking', ...DATA_DOMAINS]) {
-        await admin.query(`DROP DATABASE IF EXISTS \`${id}_${d}\``);
-        await admin.query(`DROP USER IF EXISTS ?@'%'`, [`${id}_${d}`]);
-      }
-    } finally {
-      await admin.end();
-    }
-  });
+  afterAll(() => legacy.drop());
 
   it("copies both read models into their own databases before 0015 drops them from booking's", async () => {
     // The main set as the release before shipped it: every migration up to 0014.
-    cpSync(migrationsFolder, folder, { recursive: true });
-    const journal = JSON.parse(readFileSync(join(folder, 'meta/_journal.json'), 'utf8')) as { entries: Array<{ idx: number; tag: string }> };
-    expect(journal.entries.map((e) => e.tag)).toContain('0015_read_models_moved_out');
-    journal.entries = journal.entries.filter((e) => e.idx <= 14);
-    writeFileSync(join(folder, 'meta/_journal.json'), JSON.stringify(journal));
-    await migrateDatabase(bookingUrl, folder, stack.mysqlServerUrl);
+    await legacy.migrateUpTo(14, '0015_read_models_moved_out');
 
     const booking = await mysql.createConnection({ uri: bookingUrl, timezone: 'Z' });
     let events: mysql.Connection | undefined;
@@ -118,7 +89,7 @@ describe('read models migration (main set 0015)', () => {
       // Booking's copies are gone, the rebuild's leftover too; its outbox is untouched.
       const [left] = await booking.query(
         `SELECT table_name FROM information_schema.tables WHERE table_schema = ? AND (table_name LIKE 'schedule\\_sales%' OR table_name LIKE 'recommendation\\_%' OR table_name = 'processed_events')`,
-        [`${id}_booking`],
+        [legacy.bookingDb],
       );
       expect(left).toEqual([]);
       const [kept] = await booking.query('SELECT id, aggregate_type, sequence FROM domain_events');
