@@ -128,7 +128,12 @@ describe('domain events: SSE notifications', () => {
     await eventually(async () => resumed.events().some((e) => e.type === 'ReservationConfirmed'), 10_000);
     const types = resumed.events().map((e) => e.type);
     expect(types).not.toContain('ReservationHeld'); // only what came after the last seen event
-    expect(types.indexOf('PaymentCompleted')).toBeLessThan(types.indexOf('ReservationConfirmed'));
+    // The replay reads booking's outbox, where the reservation's events are, in their order.
+    // PaymentCompleted is in payment's own outbox (its own database): it is not replayed, and reaches
+    // a stream only live, whenever payment's relay publishes it, so its place among the replayed
+    // events is a race this test does not control (it once came after ReservationConfirmed).
+    const reservationEvents = types.filter((t) => t.startsWith('Reservation'));
+    expect(reservationEvents.at(-1)).toBe('ReservationConfirmed');
     expect(new Set(resumed.events().map((e) => e.id)).size).toBe(resumed.events().length);
     await resumed.close();
     expect((await openEventStream(base, carol.token, 'not-a-uuid')).status).toBe(400);
